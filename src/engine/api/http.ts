@@ -1,0 +1,62 @@
+// Response helpers shared by every route module: Docker-style JSON bodies and errors.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** An error that maps to a Docker Engine API error response: {"message": "..."} with a status. */
+export class EngineError extends Error {
+  constructor(public readonly status: number, message: string) { super(message); }
+}
+export const notFound = (message: string) => new EngineError(404, message);
+export const conflict = (message: string) => new EngineError(409, message);
+export const badRequest = (message: string) => new EngineError(400, message);
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) });
+  res.end(data);
+}
+
+export function sendError(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) { res.destroy(); return; }
+  sendJson(res, status, { message });
+}
+
+export function sendNoContent(res: ServerResponse, status = 204): void {
+  res.writeHead(status);
+  res.end();
+}
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function readJson<T = any>(req: IncomingMessage): Promise<T> {
+  const body = await readBody(req);
+  if (body.length === 0) return {} as T;
+  try { return JSON.parse(body.toString('utf8')) as T; } catch { throw badRequest('invalid JSON body'); }
+}
+
+/** Docker's `filters` query parameter: {"label":["a=b"]} or the legacy {"label":{"a=b":true}} form. */
+export function parseFilters(query: URLSearchParams): Record<string, string[]> {
+  const raw = query.get('filters');
+  if (!raw) return {};
+  let parsed: unknown;
+  try { parsed = JSON.parse(raw); } catch { throw badRequest(`invalid filters: ${raw}`); }
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+    out[k] = Array.isArray(v) ? v.map(String) : Object.keys(v as object);
+  }
+  return out;
+}
+
+/** Newline-delimited JSON progress stream (build, pull, load), as the docker CLI expects. */
+export function startJsonStream(res: ServerResponse): (msg: Record<string, unknown>) => void {
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  return (msg) => { res.write(JSON.stringify(msg) + '\r\n'); };
+}
+
+export const queryBool = (q: URLSearchParams, key: string): boolean => {
+  const v = q.get(key);
+  return v === '1' || v === 'true' || v === 'True';
+};

@@ -1,0 +1,122 @@
+// The seams between the engine's subsystems. The daemon (engine.ts) wires one implementation of each;
+// every subsystem depends only on these interfaces, never on another subsystem's internals.
+import type { Router } from './api/router.js';
+import type { EventBus } from './events.js';
+import type { EnginePaths } from './paths.js';
+
+/** The OCI image config's runtime part ("config" in the image config JSON), Docker field names. */
+export interface ImageRuntimeConfig {
+  User?: string;
+  ExposedPorts?: Record<string, object>;
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  Volumes?: Record<string, object>;
+  WorkingDir?: string;
+  Labels?: Record<string, string>;
+  StopSignal?: string;
+  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number; StartInterval?: number };
+  Shell?: string[];
+}
+
+export interface ImageRecord {
+  id: string; // "sha256:<config digest>"
+  repoTags: string[]; // ["docker.io/library/busybox:latest"] normalized, shown short by the API
+  repoDigests: string[];
+  created: string; // RFC 3339
+  size: number;
+  architecture: string;
+  os: string;
+  config: ImageRuntimeConfig;
+  /** unpacked layer directories, bottom layer first; overlayfs lowerdir wants them reversed */
+  layerDirs: string[];
+}
+
+/** Implemented by images/: the store, load/import/build/pull, and its HTTP routes. */
+export interface ImageService {
+  resolve(ref: string): Promise<ImageRecord | undefined>; // name[:tag], name@digest, id or id prefix
+  list(): Promise<ImageRecord[]>;
+  registerRoutes(router: Router): void;
+}
+
+/** Runs one process to completion in a throwaway container (Dockerfile RUN, volume seeding helpers). */
+export interface OneShotRunner {
+  runOneShot(opts: {
+    lowerDirs: string[]; // bottom first
+    upperDir: string; // changes land here (becomes the new layer for RUN)
+    args: string[];
+    env: string[];
+    workingDir?: string;
+    user?: string; // "uid[:gid]" or name resolved against the rootfs
+    network?: 'none' | 'host';
+    onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  }): Promise<{ exitCode: number }>;
+}
+
+/** What the container subsystem asks of networks/ when a container starts and stops. */
+export interface EndpointRequest {
+  network: string; // network name or id
+  aliases: string[];
+  ipv4Address?: string;
+  macAddress?: string;
+}
+
+export interface EndpointSettings {
+  NetworkID: string;
+  EndpointID: string;
+  Gateway: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  MacAddress: string;
+  Aliases: string[] | null;
+  DNSNames?: string[] | null;
+}
+
+export interface PortBinding { HostIp: string; HostPort: string }
+
+export interface NetworkAttachment {
+  networks: Record<string, EndpointSettings>; // by network name
+  ports: Record<string, PortBinding[] | null>; // "80/tcp" -> bindings actually in use
+  resolvConf: string; // contents for /etc/resolv.conf
+  hosts: string; // contents for /etc/hosts
+}
+
+/** Implemented by network/. Called by containers/ between `runtime create` and `runtime start`. */
+export interface NetworkService {
+  attach(opts: {
+    containerId: string;
+    containerName: string; // without leading slash
+    hostname: string;
+    pid: number; // the container's init pid: its net namespace is /proc/<pid>/ns/net
+    mode: 'bridge' | 'none' | 'host' | { container: string };
+    endpoints: EndpointRequest[]; // empty with mode bridge = the default "bridge" network
+    portBindings: Record<string, PortBinding[]>; // HostConfig.PortBindings
+    publishAll: boolean;
+    exposedPorts: string[]; // "80/tcp"
+    extraHosts: string[]; // "host:ip"
+    dns: string[];
+    dnsSearch: string[];
+    dnsOptions: string[];
+  }): Promise<NetworkAttachment>;
+  detach(containerId: string): Promise<void>;
+  registerRoutes(router: Router): void;
+  /** re-establish bridges, DNS and port forwards for running containers after an engine restart */
+  restore(running: { containerId: string; pid: number }[]): Promise<void>;
+}
+
+/** A mount as the runtime needs it, after volumes/ resolved it. */
+export interface ResolvedMount { type: 'bind' | 'tmpfs'; source: string; destination: string; options: string[] }
+
+/** Implemented by volumes/. */
+export interface VolumeService {
+  /** Turn a HostConfig.Mounts / Binds / Tmpfs entry into a runtime mount; creates named volumes on first
+   *  use and seeds an empty volume from the image content at the target (`imageRootfs` is a merged view). */
+  resolve(containerId: string, mount: { Type: 'volume' | 'bind' | 'tmpfs'; Source?: string; Target: string; ReadOnly?: boolean; VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> }; BindOptions?: { CreateMountpoint?: boolean; Propagation?: string }; TmpfsOptions?: { SizeBytes?: number; Mode?: number } }, imageRootfs: string): Promise<ResolvedMount>;
+  release(containerId: string, removeAnonymous: boolean): Promise<void>;
+  registerRoutes(router: Router): void;
+}
+
+export interface EngineContext {
+  paths: EnginePaths;
+  events: EventBus;
+}
