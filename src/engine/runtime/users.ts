@@ -1,0 +1,41 @@
+// Resolves a Docker `User` ("name", "uid", "name:group", "uid:gid") against the container's /etc/passwd and /etc/group.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export interface ResolvedUser { uid: number; gid: number; additionalGids: number[]; home: string }
+
+function readTable(rootfs: string, file: string): string[][] {
+  try {
+    return readFileSync(path.join(rootfs, 'etc', file), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
+  } catch { return []; }
+}
+
+const isNumeric = (s: string) => /^\d+$/.test(s);
+
+export function resolveUser(rootfs: string, user: string | undefined): ResolvedUser {
+  const spec = (user ?? '').trim();
+  const [userPart = '', groupPart] = spec.split(':');
+  const passwd = readTable(rootfs, 'passwd');
+  const groups = readTable(rootfs, 'group');
+  let uid = 0; let gid = 0; let home = '/'; let name: string | undefined = 'root';
+  if (userPart !== '') {
+    const entry = passwd.find((p) => (isNumeric(userPart) ? p[2] === userPart : p[0] === userPart));
+    if (entry) { name = entry[0]; uid = Number(entry[2]); gid = Number(entry[3]); home = entry[5] || '/'; }
+    else if (isNumeric(userPart)) { name = undefined; uid = Number(userPart); gid = 0; }
+    else throw new Error(`unable to find user ${userPart}: no matching entries in passwd file`);
+  } else {
+    const root = passwd.find((p) => p[2] === '0');
+    if (root) home = root[5] || '/root';
+  }
+  if (groupPart !== undefined && groupPart !== '') {
+    const g = groups.find((e) => (isNumeric(groupPart) ? e[2] === groupPart : e[0] === groupPart));
+    if (g) gid = Number(g[2]);
+    else if (isNumeric(groupPart)) gid = Number(groupPart);
+    else throw new Error(`unable to find group ${groupPart}: no matching entries in group file`);
+  }
+  const additionalGids = name === undefined ? [] : groups
+    .filter((g) => (g[3] ?? '').split(',').includes(name!))
+    .map((g) => Number(g[2]))
+    .filter((g) => g !== gid);
+  return { uid, gid, additionalGids, home };
+}
