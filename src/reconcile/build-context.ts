@@ -1,0 +1,49 @@
+// A build context as the tar stream the Engine API wants, honouring .dockerignore.
+import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { pack, type Pack } from 'tar-stream';
+import ignore from 'ignore';
+
+export function contextFiles(context: string, dockerfile: string): string[] {
+  const ig = ignore();
+  const ignoreFile = path.join(context, '.dockerignore');
+  if (existsSync(ignoreFile)) ig.add(readFileSync(ignoreFile, 'utf8'));
+  const keep = new Set([dockerfile, '.dockerignore']);
+  const files: string[] = [];
+  const walk = (rel: string) => {
+    for (const name of readdirSync(path.join(context, rel)).sort()) {
+      const child = rel ? `${rel}/${name}` : name;
+      const st = lstatSync(path.join(context, child));
+      const isDir = st.isDirectory();
+      if (!keep.has(child) && ig.ignores(isDir ? `${child}/` : child)) continue;
+      files.push(child);
+      if (isDir) walk(child);
+    }
+  };
+  walk('');
+  return files;
+}
+
+async function addEntry(tar: Pack, context: string, rel: string): Promise<void> {
+  const full = path.join(context, rel);
+  const st = lstatSync(full);
+  const header = { name: rel, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
+  if (st.isDirectory()) { tar.entry({ ...header, type: 'directory' }); return; }
+  if (st.isSymbolicLink()) { tar.entry({ ...header, type: 'symlink', linkname: readlinkSync(full) }); return; }
+  await new Promise<void>((resolve, reject) => {
+    const entry = tar.entry({ ...header, size: st.size }, (err) => (err ? reject(err) : resolve()));
+    createReadStream(full).on('error', reject).pipe(entry);
+  });
+}
+
+export function contextTar(context: string, dockerfile: string, inlineDockerfile?: string): Pack {
+  const tar = pack();
+  void (async () => {
+    try {
+      for (const rel of contextFiles(context, dockerfile)) await addEntry(tar, context, rel);
+      if (inlineDockerfile !== undefined) tar.entry({ name: dockerfile, mode: 0o644 }, inlineDockerfile);
+      tar.finalize();
+    } catch (err) { tar.destroy(err as Error); }
+  })();
+  return tar;
+}

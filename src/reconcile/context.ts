@@ -1,0 +1,12 @@
+import type Docker from 'dockerode';
+import type { Project } from '../model/types.js';
+import type { ProgressReporter } from './progress.js';
+
+/** What every reconcile operation works with. */
+export interface ReconcileContext {
+  docker: Docker;
+  /** identifies the engine for the per-project lock, e.g. "docker:/var/run/docker.sock" */
+  engineKey: string;
+  project: Project;
+  progress: ProgressReporter;
+}

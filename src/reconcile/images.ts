@@ -1,0 +1,100 @@
+// Getting the images a stack needs: pull (per pull_policy) and build (`build:`), before any container.
+import type Docker from 'dockerode';
+import type { Project, Service } from '../model/types.js';
+import { UserError } from '../errors.js';
+import { contextTar } from './build-context.js';
+import { serviceImage } from './names.js';
+import type { ProgressReporter } from './progress.js';
+
+export interface ImageOptions {
+  build?: boolean; // --build: build even when the image exists
+  noBuild?: boolean;
+  pull?: 'always' | 'missing' | 'never' | 'policy';
+  quiet?: boolean;
+}
+
+async function imageExists(docker: Docker, ref: string): Promise<boolean> {
+  try { await docker.getImage(ref).inspect(); return true; } catch { return false; }
+}
+
+function followStream(docker: Docker, stream: NodeJS.ReadableStream, onLine: (text: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(stream, (err: Error | null, output: { error?: string; errorDetail?: { message?: string } }[]) => {
+      if (err) return reject(err);
+      const failed = output.find((o) => o.error || o.errorDetail);
+      if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
+      resolve();
+    }, (event: { stream?: string; status?: string; id?: string }) => {
+      const text = (event.stream ?? (event.status ? `${event.id ? `${event.id}: ` : ''}${event.status}` : '')).trimEnd();
+      if (text) onLine(text);
+    });
+  });
+}
+
+export async function buildService(docker: Docker, project: Project, service: Service, progress: ProgressReporter): Promise<void> {
+  const build = service.build!;
+  const tag = serviceImage(project.name, service);
+  const dockerfile = build.dockerfileInline !== undefined ? '.tscompose.Dockerfile' : build.dockerfile;
+  progress.update('Image', tag, 'Building');
+  const args = Object.fromEntries(Object.entries(build.args).filter(([, v]) => v !== null)) as Record<string, string>;
+  try {
+    const stream = await docker.buildImage(contextTar(build.context, dockerfile, build.dockerfileInline) as unknown as NodeJS.ReadableStream, {
+      t: [tag, ...build.tags],
+      dockerfile,
+      buildargs: args,
+      ...(build.target ? { target: build.target } : {}),
+      labels: build.labels,
+      ...(build.noCache ? { nocache: true } : {}),
+      ...(build.pull ? { pull: 'true' } : {}),
+      ...(build.network ? { networkmode: build.network } : {}),
+      ...(build.shmSize ? { shmsize: build.shmSize } : {}),
+      ...(build.extraHosts.length ? { extrahosts: build.extraHosts.map((h) => h.replace('=', ':')).join(',') } : {}),
+      rm: true,
+      forcerm: true,
+    } as unknown as Docker.ImageBuildOptions);
+    await followStream(docker, stream, (line) => progress.note(`${service.name}  ${line}`));
+  } catch (err) {
+    progress.fail('Image', tag, (err as Error).message);
+    throw new UserError(`service "${service.name}" failed to build: ${(err as Error).message.trim()}`);
+  }
+  progress.update('Image', tag, 'Built', true);
+}
+
+export async function pullImage(docker: Docker, serviceName: string, ref: string, progress: ProgressReporter): Promise<void> {
+  progress.update('Image', ref, 'Pulling');
+  try {
+    const stream = await docker.pull(ref);
+    await followStream(docker, stream, () => {});
+  } catch (err) {
+    progress.fail('Image', ref, (err as Error).message);
+    throw new UserError(`service "${serviceName}": image ${ref} cannot be pulled: ${(err as Error).message.replace(/^\(HTTP code \d+\) [a-z ]+- /, '').trim()}`);
+  }
+  progress.update('Image', ref, 'Pulled', true);
+}
+
+/** What to do for one service's image: nothing, pull or build. */
+export function imageAction(service: Service, exists: boolean, opts: ImageOptions): 'none' | 'pull' | 'build' | 'missing' {
+  const policy = opts.pull && opts.pull !== 'policy' ? opts.pull : (service.pullPolicy ?? 'missing');
+  const canBuild = !!service.build && !opts.noBuild;
+  if (canBuild && (opts.build || policy === 'build')) return 'build';
+  if (policy === 'always' && service.image) return 'pull';
+  if (exists) return 'none';
+  if (canBuild) return 'build';
+  if (policy === 'never' || !service.image) return 'missing';
+  return 'pull';
+}
+
+export async function ensureImages(docker: Docker, project: Project, services: string[], opts: ImageOptions, progress: ProgressReporter): Promise<void> {
+  const byRef = new Map<string, Service>();
+  for (const name of services) {
+    const s = project.services[name];
+    const ref = serviceImage(project.name, s);
+    if (!byRef.has(ref) || s.build) byRef.set(ref, s); // one build/pull per image
+  }
+  await Promise.all([...byRef].map(async ([ref, s]) => {
+    const action = imageAction(s, await imageExists(docker, ref), opts);
+    if (action === 'build') await buildService(docker, project, s, progress);
+    else if (action === 'pull') await pullImage(docker, s.name, ref, progress);
+    else if (action === 'missing') throw new UserError(`service "${s.name}": image ${ref} is not present and pull_policy forbids pulling it${s.build ? ' (and building was disabled with --no-build)' : ''}`);
+  }));
+}

@@ -1,0 +1,75 @@
+// Observed state: what the engine holds for a project, read from its labelled objects.
+import type Docker from 'dockerode';
+import { LABEL, projectFilter } from './labels.js';
+
+export interface ObservedContainer {
+  id: string;
+  name: string; // without the leading slash
+  service: string;
+  number: number;
+  oneoff: boolean;
+  configHash?: string;
+  imageId: string;
+  state: string; // created | running | paused | restarting | exited | dead
+  status: string; // human text, e.g. "Up 3 seconds (healthy)"
+  labels: Record<string, string>;
+}
+
+export interface ObservedNetwork { id: string; name: string; key?: string }
+export interface ObservedVolume { name: string; key?: string }
+
+export interface ObservedState {
+  containers: ObservedContainer[];
+  networks: ObservedNetwork[];
+  volumes: ObservedVolume[];
+  /** image reference -> image id, for the images the project's services use */
+  images: Record<string, string>;
+}
+
+export function toObservedContainer(c: Docker.ContainerInfo): ObservedContainer {
+  const labels = c.Labels ?? {};
+  return {
+    id: c.Id,
+    name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''),
+    service: labels[LABEL.service] ?? '',
+    number: Number(labels[LABEL.number] ?? 0),
+    oneoff: (labels[LABEL.oneoff] ?? '').toLowerCase() === 'true',
+    configHash: labels[LABEL.configHash],
+    imageId: c.ImageID,
+    state: c.State,
+    status: c.Status,
+    labels,
+  };
+}
+
+export async function observeContainers(docker: Docker, project: string, opts: { all?: boolean; oneoff?: boolean } = {}): Promise<ObservedContainer[]> {
+  const list = await docker.listContainers({ all: opts.all ?? true, filters: projectFilter(project) });
+  return list.map(toObservedContainer)
+    .filter((c) => opts.oneoff === undefined || c.oneoff === opts.oneoff)
+    .sort((a, b) => a.service.localeCompare(b.service) || a.number - b.number);
+}
+
+export async function observeImages(docker: Docker, refs: string[]): Promise<Record<string, string>> {
+  const images: Record<string, string> = {};
+  await Promise.all(refs.map(async (ref) => {
+    try { images[ref] = (await docker.getImage(ref).inspect()).Id; } catch { /* absent */ }
+  }));
+  return images;
+}
+
+export async function observe(docker: Docker, project: string, imageRefs: string[] = []): Promise<ObservedState> {
+  const [containers, networks, volumes, images] = await Promise.all([
+    observeContainers(docker, project, { oneoff: false }),
+    docker.listNetworks({ filters: projectFilter(project) }),
+    docker.listVolumes({ filters: projectFilter(project) }),
+    observeImages(docker, refs(imageRefs)),
+  ]);
+  return {
+    containers,
+    networks: networks.map((n) => ({ id: n.Id, name: n.Name, key: n.Labels?.[LABEL.network] })),
+    volumes: (volumes.Volumes ?? []).map((v) => ({ name: v.Name, key: (v.Labels ?? {})[LABEL.volume] })),
+    images,
+  };
+}
+
+const refs = (list: string[]) => [...new Set(list)];
