@@ -1,0 +1,131 @@
+// The embedded DNS server of one network: UDP and TCP on the gateway address. It answers the names the
+// handler knows and forwards every other query, unchanged, to upstream resolvers.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import * as dnsPacket from 'dns-packet';
+
+export type LocalAnswer =
+  | { kind: 'addresses'; ips: string[] } // empty = the name exists but has no record of this type
+  | { kind: 'pointer'; name: string };
+
+export interface DnsHandler {
+  answer(name: string, type: string, clientIp: string): LocalAnswer | undefined;
+  /** servers to forward to for this client; none = refuse */
+  upstreams(clientIp: string): string[];
+}
+
+const TTL_SECONDS = 600;
+const UPSTREAM_TIMEOUT_MS = 2000;
+const RCODE_SERVFAIL = 2;
+const RCODE_REFUSED = 5;
+
+export class EmbeddedDnsServer {
+  private udp?: dgram.Socket;
+  private tcp?: net.Server;
+  private readonly tcpClients = new Set<net.Socket>();
+
+  constructor(private readonly handler: DnsHandler) {}
+
+  async listen(address: string, port: number): Promise<void> {
+    const udp = dgram.createSocket('udp4');
+    udp.on('message', (msg, from) => {
+      void this.respond(msg, from.address).then((reply) => { if (reply) udp.send(reply, from.port, from.address); });
+    });
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind({ address, port, exclusive: true }, () => { udp.off('error', reject); resolve(); });
+    });
+    udp.on('error', () => undefined);
+    this.udp = udp;
+    const tcp = net.createServer((socket) => this.serveTcp(socket));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen({ host: address, port, exclusive: true }, () => { tcp.off('error', reject); resolve(); });
+      });
+    } catch (err) {
+      udp.close();
+      throw err;
+    }
+    this.tcp = tcp;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.tcpClients) s.destroy();
+    await Promise.all([
+      new Promise<void>((done) => (this.udp ? this.udp.close(() => done()) : done())),
+      new Promise<void>((done) => (this.tcp ? this.tcp.close(() => done()) : done())),
+    ]);
+  }
+
+  private serveTcp(socket: net.Socket): void {
+    this.tcpClients.add(socket);
+    socket.on('close', () => this.tcpClients.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+        const query = pending.subarray(2, 2 + pending.readUInt16BE(0));
+        pending = pending.subarray(2 + query.length);
+        void this.respond(query, socket.remoteAddress ?? '').then((reply) => {
+          if (!reply || socket.destroyed) return;
+          const len = Buffer.alloc(2);
+          len.writeUInt16BE(reply.length);
+          socket.write(Buffer.concat([len, reply]));
+        });
+      }
+    });
+  }
+
+  /** The reply to one query message, or undefined for garbage. */
+  async respond(message: Buffer, clientIp: string): Promise<Buffer | undefined> {
+    let query: dnsPacket.DecodedPacket;
+    try { query = dnsPacket.decode(message); } catch { return undefined; }
+    const question = query.questions?.[0];
+    if (query.type !== 'query' || !question) return undefined;
+    const local = this.handler.answer(question.name, question.type, clientIp);
+    if (local) return encodeLocal(query, question, local);
+    const upstreams = this.handler.upstreams(clientIp);
+    for (const server of upstreams) {
+      const reply = await forwardUdp(message, server).catch(() => undefined);
+      if (reply) return reply;
+    }
+    return encodeError(query, upstreams.length ? RCODE_SERVFAIL : RCODE_REFUSED);
+  }
+}
+
+function encodeLocal(query: dnsPacket.DecodedPacket, question: dnsPacket.Question, local: LocalAnswer): Buffer {
+  const answers: dnsPacket.Answer[] = local.kind === 'addresses'
+    ? local.ips.map((ip) => ({ type: 'A', class: 'IN', name: question.name, ttl: TTL_SECONDS, data: ip }))
+    : [{ type: 'PTR', class: 'IN', name: question.name, ttl: TTL_SECONDS, data: local.name }];
+  return dnsPacket.encode({
+    type: 'response', id: query.id,
+    flags: dnsPacket.RECURSION_AVAILABLE | (query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0),
+    questions: [question], answers,
+  });
+}
+
+function encodeError(query: dnsPacket.DecodedPacket, rcode: number): Buffer {
+  return dnsPacket.encode({
+    type: 'response', id: query.id,
+    flags: dnsPacket.RECURSION_AVAILABLE | (query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0) | rcode,
+    questions: query.questions ?? [],
+  });
+}
+
+function forwardUdp(message: Buffer, server: string): Promise<Buffer> {
+  const id = message.readUInt16BE(0);
+  const socket = dgram.createSocket(net.isIPv6(server) ? 'udp6' : 'udp4');
+  return new Promise<Buffer>((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error('upstream DNS timeout')), UPSTREAM_TIMEOUT_MS);
+    const finish = (err?: Error, reply?: Buffer) => {
+      clearTimeout(timer);
+      socket.close();
+      if (reply) resolve(reply); else reject(err);
+    };
+    socket.on('error', (err) => finish(err));
+    socket.on('message', (reply) => { if (reply.length >= 2 && reply.readUInt16BE(0) === id) finish(undefined, reply); });
+    socket.send(message, 53, server);
+  });
+}

@@ -1,0 +1,72 @@
+// The host commands networking runs (iproute2, iptables, nsenter), and what it reads from the host.
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { parseCidr, type Subnet } from './cidr.js';
+
+const execFileAsync = promisify(execFile);
+
+export class HostCommandError extends Error {
+  constructor(readonly command: string, readonly stderr: string) {
+    super(`${command}: ${stderr.trim() || 'failed'}`);
+  }
+}
+
+export async function run(cmd: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync(cmd, args, { maxBuffer: 16 * 1024 * 1024 });
+    return stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new HostCommandError(`${cmd} ${args.join(' ')}`, e.stderr || e.message);
+  }
+}
+
+/** Runs and ignores failure: for idempotent clean-up of things that may already be gone. */
+export async function tryRun(cmd: string, args: string[]): Promise<boolean> {
+  try { await run(cmd, args); return true; } catch { return false; }
+}
+
+export const ip = (...args: string[]) => run('ip', args);
+export const ipInNetns = (pid: number, ...args: string[]) => run('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', ...args]);
+
+/** Every IPv4 destination the host routes somewhere (except the default route), plus its own addresses. */
+export async function hostRoutes(): Promise<Subnet[]> {
+  const routes = JSON.parse(await ip('-j', '-4', 'route', 'show', 'table', 'all')) as { dst: string; type?: string }[];
+  const out: Subnet[] = [];
+  for (const r of routes) {
+    if (r.dst === 'default' || r.type === 'broadcast') continue;
+    const subnet = parseCidr(r.dst.includes('/') ? r.dst : `${r.dst}/32`);
+    if (subnet && subnet.prefix > 0) out.push(subnet);
+  }
+  return out;
+}
+
+export async function linkExists(name: string): Promise<boolean> {
+  return tryRun('ip', ['link', 'show', 'dev', name]);
+}
+
+export async function enableIpForwarding(): Promise<void> {
+  const file = '/proc/sys/net/ipv4/ip_forward';
+  if ((await readFile(file, 'utf8')).trim() !== '1') await writeFile(file, '1');
+}
+
+/** The nameservers, search domains and options of the host's /etc/resolv.conf. */
+export interface HostResolvConf { nameservers: string[]; search: string[]; options: string[] }
+
+export async function readHostResolvConf(file = '/etc/resolv.conf'): Promise<HostResolvConf> {
+  let text = '';
+  try { text = await readFile(file, 'utf8'); } catch { /* no resolv.conf: no upstream servers */ }
+  return parseResolvConf(text);
+}
+
+export function parseResolvConf(text: string): HostResolvConf {
+  const conf: HostResolvConf = { nameservers: [], search: [], options: [] };
+  for (const line of text.split('\n')) {
+    const [key, ...values] = line.replace(/[#;].*$/, '').trim().split(/\s+/);
+    if (key === 'nameserver' && values[0]) conf.nameservers.push(values[0]);
+    else if (key === 'search' || key === 'domain') conf.search = values;
+    else if (key === 'options') conf.options.push(...values);
+  }
+  return conf;
+}

@@ -1,0 +1,115 @@
+// Published ports as a userland proxy in the daemon (like docker-proxy): a listener on the host address
+// and port that relays every TCP connection or UDP flow to the container's address.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { PortProtocol } from './port-bindings.js';
+
+export interface ProxySpec {
+  protocol: PortProtocol;
+  hostIp: string; // "" or 0.0.0.0 = every address
+  hostPort: number; // 0 = any free port
+  containerIp: string;
+  containerPort: number;
+}
+
+export interface OpenProxy { protocol: PortProtocol; hostIp: string; hostPort: number; close(): Promise<void> }
+
+export class PortAllocatedError extends Error {
+  constructor(readonly hostIp: string, readonly hostPort: number) {
+    super(`Bind for ${hostIp}:${hostPort} failed: port is already allocated`);
+  }
+}
+
+const UDP_FLOW_IDLE_MS = 60_000;
+
+export async function openProxy(spec: ProxySpec): Promise<OpenProxy> {
+  const hostIp = spec.hostIp || '0.0.0.0';
+  try {
+    return spec.protocol === 'tcp' ? await openTcp(spec, hostIp) : await openUdp(spec, hostIp);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortAllocatedError(hostIp, spec.hostPort);
+    throw err;
+  }
+}
+
+/** Tries each port of the range in turn; a range where every port is taken is reported like one taken port. */
+export async function openProxyInRange(spec: Omit<ProxySpec, 'hostPort'>, from: number, to: number): Promise<OpenProxy> {
+  let lastError: unknown;
+  for (let port = from; port <= to; port++) {
+    try { return await openProxy({ ...spec, hostPort: port }); } catch (err) {
+      if (!(err instanceof PortAllocatedError)) throw err;
+      lastError = err;
+    }
+  }
+  if (from !== to) throw new PortAllocatedError(spec.hostIp || '0.0.0.0', from === 0 ? 0 : from);
+  throw lastError;
+}
+
+function openTcp(spec: ProxySpec, hostIp: string): Promise<OpenProxy> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(spec.containerPort, spec.containerIp);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.end());
+    upstream.on('close', () => client.end());
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: hostIp, port: spec.hostPort, exclusive: true }, () => {
+      server.off('error', reject);
+      const port = (server.address() as net.AddressInfo).port;
+      resolve({
+        protocol: 'tcp', hostIp, hostPort: port,
+        close: () => new Promise<void>((done) => {
+          for (const s of sockets) s.destroy();
+          server.close(() => done());
+        }),
+      });
+    });
+  });
+}
+
+function openUdp(spec: ProxySpec, hostIp: string): Promise<OpenProxy> {
+  const server = dgram.createSocket({ type: 'udp4', reuseAddr: false });
+  const flows = new Map<string, { socket: dgram.Socket; timer: NodeJS.Timeout }>();
+  const endFlow = (key: string) => {
+    const flow = flows.get(key);
+    if (!flow) return;
+    clearTimeout(flow.timer);
+    flow.socket.close();
+    flows.delete(key);
+  };
+  server.on('message', (msg, from) => {
+    const key = `${from.address}:${from.port}`;
+    let flow = flows.get(key);
+    if (!flow) {
+      const socket = dgram.createSocket('udp4');
+      socket.on('message', (reply) => server.send(reply, from.port, from.address));
+      socket.on('error', () => endFlow(key));
+      flow = { socket, timer: setTimeout(() => endFlow(key), UDP_FLOW_IDLE_MS) };
+      flows.set(key, flow);
+    }
+    flow.timer.refresh();
+    flow.socket.send(msg, spec.containerPort, spec.containerIp);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.bind({ address: hostIp, port: spec.hostPort, exclusive: true }, () => {
+      server.off('error', reject);
+      server.on('error', () => undefined);
+      resolve({
+        protocol: 'udp', hostIp, hostPort: server.address().port,
+        close: () => new Promise<void>((done) => {
+          for (const key of [...flows.keys()]) endFlow(key);
+          server.close(() => done());
+        }),
+      });
+    });
+  });
+}

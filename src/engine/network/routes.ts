@@ -1,0 +1,108 @@
+// The /networks routes of the Docker Engine API.
+import { badRequest, parseFilters, readJson, sendJson, sendNoContent } from '../api/http.js';
+import type { Router } from '../api/router.js';
+import { parseCidr } from './cidr.js';
+import type { BridgeNetworkService, CreateNetworkRequest } from './service.js';
+import type { NetworkRecord } from './state.js';
+
+export function registerNetworkRoutes(router: Router, service: BridgeNetworkService): void {
+  router.add('GET', '/networks', async ({ res, query }) => {
+    const filters = parseFilters(query);
+    const list = (await service.networks()).filter((n) => matchesFilters(service, n, filters));
+    sendJson(res, 200, list.map((n) => inspectNetwork(service, n)));
+  });
+
+  router.add('POST', '/networks/create', async ({ req, res }) => {
+    const body = await readJson<CreateNetworkRequest>(req);
+    const net = await service.createNetwork(body);
+    sendJson(res, 201, { Id: net.id, Warning: '' });
+  });
+
+  router.add('POST', '/networks/prune', async ({ res, query }) => {
+    const filters = parseFilters(query);
+    const removed = await service.prune((n) => !matchesFilters(service, n, { label: filters.label ?? [], 'label!': filters['label!'] ?? [], until: filters.until ?? [] }));
+    sendJson(res, 200, { NetworksDeleted: removed });
+  });
+
+  router.add('GET', '/networks/:id', async ({ res, params }) => {
+    const net = await service.findNetwork(params.id!);
+    if (!net) return sendJson(res, 404, { message: `network ${params.id} not found` });
+    sendJson(res, 200, inspectNetwork(service, net));
+  });
+
+  router.add('DELETE', '/networks/:id', async ({ res, params }) => {
+    await service.removeNetwork(params.id!);
+    sendNoContent(res);
+  });
+
+  router.add('POST', '/networks/:id/connect', async ({ req, res, params }) => {
+    const body = await readJson<{ Container?: string; EndpointConfig?: { Aliases?: string[] | null; IPAMConfig?: { IPv4Address?: string } | null; MacAddress?: string } }>(req);
+    if (!body.Container) throw badRequest('connect: Container is required');
+    const cfg = body.EndpointConfig ?? {};
+    await service.connect(params.id!, body.Container, { aliases: cfg.Aliases ?? [], ipv4Address: cfg.IPAMConfig?.IPv4Address || undefined, macAddress: cfg.MacAddress || undefined });
+    sendJson(res, 200, {});
+  });
+
+  router.add('POST', '/networks/:id/disconnect', async ({ req, res, params }) => {
+    const body = await readJson<{ Container?: string; Force?: boolean }>(req);
+    if (!body.Container) throw badRequest('disconnect: Container is required');
+    await service.disconnect(params.id!, body.Container);
+    sendJson(res, 200, {});
+  });
+}
+
+export function inspectNetwork(service: BridgeNetworkService, net: NetworkRecord): Record<string, unknown> {
+  const containers: Record<string, unknown> = {};
+  for (const ep of service.endpointsOf(net.id)) {
+    containers[ep.containerId] = {
+      Name: service.containerName(ep.containerId), EndpointID: ep.id, MacAddress: ep.mac,
+      IPv4Address: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, IPv6Address: '',
+    };
+  }
+  const config = net.subnet ? [{ Subnet: net.subnet, Gateway: net.gateway, ...(net.ipRange ? { IPRange: net.ipRange } : {}), ...(Object.keys(net.auxAddresses ?? {}).length ? { AuxiliaryAddresses: net.auxAddresses } : {}) }] : [];
+  return {
+    Name: net.name, Id: net.id, Created: net.created, Scope: 'local', Driver: net.driver, EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: net.ipamOptions, Config: config },
+    Internal: net.internal, Attachable: net.attachable, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false,
+    Containers: containers,
+    Options: net.builtin && net.driver === 'bridge' ? { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.name': net.bridge, ...net.options } : net.options,
+    Labels: net.labels,
+  };
+}
+
+function matchesLabel(labels: Record<string, string>, filter: string): boolean {
+  const eq = filter.indexOf('=');
+  return eq < 0 ? filter in labels : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
+}
+
+function matchesFilters(service: BridgeNetworkService, net: NetworkRecord, filters: Record<string, string[]>): boolean {
+  const checks: Record<string, (value: string) => boolean> = {
+    name: (v) => net.name.includes(v),
+    id: (v) => net.id.startsWith(v),
+    driver: (v) => net.driver === v,
+    scope: (v) => v === 'local',
+    type: (v) => (v === 'builtin' ? net.builtin : v === 'custom' ? !net.builtin : false),
+    dangling: (v) => (v === 'true' || v === '1') === (!net.builtin && service.endpointsOf(net.id).length === 0),
+    label: (v) => matchesLabel(net.labels, v),
+    'label!': (v) => !matchesLabel(net.labels, v),
+    until: (v) => Date.parse(net.created) <= untilMillis(v),
+  };
+  for (const [key, values] of Object.entries(filters)) {
+    const check = checks[key];
+    if (!check) throw badRequest(`invalid filter '${key}'`);
+    if (!values.length) continue;
+    // labels must all match; other filters match when any value does
+    const ok = key.startsWith('label') ? values.every(check) : values.some(check);
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function untilMillis(v: string): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const duration = /^(\d+)(s|m|h)$/.exec(v);
+  if (duration) return Date.now() - Number(duration[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[duration[2] as 's' | 'm' | 'h'];
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw badRequest(`invalid until filter "${v}"`);
+  return t;
+}

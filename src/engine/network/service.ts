@@ -1,0 +1,551 @@
+// The bridge network service: networks with their bridges, firewall chains and embedded DNS; container
+// endpoints (veth pairs); published ports. State lives in one file so an engine restart can restore it.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { EngineError, badRequest, conflict, notFound } from '../api/http.js';
+import type { EndpointRequest, EndpointSettings, EngineContext, NetworkAttachment, NetworkService } from '../contracts.js';
+import type { Router } from '../api/router.js';
+import { ensureBridge, removeBridge } from './bridge.js';
+import { contains, formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4, type Subnet } from './cidr.js';
+import { buildHosts, parseExtraHosts, resolvConfWithEmbeddedDns, resolvConfWithoutEmbeddedDns } from './container-files.js';
+import { RoundRobin, reverseLookupAddress, type NameEntry } from './dns-names.js';
+import { EmbeddedDnsServer, type DnsHandler, type LocalAnswer } from './dns-server.js';
+import { applyFirewall, removeFirewall, type FirewallSpec } from './firewall.js';
+import { enableIpForwarding, hostRoutes, readHostResolvConf, type HostResolvConf } from './host.js';
+import { allocateAddress, allocateSubnet, firstHost, isReserved } from './ipam.js';
+import { bridgeName, vethName, type NetworkOptions } from './options.js';
+import { planPortRequests, reportPorts, type PortRequest } from './port-bindings.js';
+import { PortAllocatedError, openProxy, openProxyInRange, type OpenProxy } from './port-proxy.js';
+import { Mutex, StateFile, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkState } from './state.js';
+import { bringUpLoopback, createEndpointLink, macForAddress, removeEndpointLink } from './veth.js';
+import { registerNetworkRoutes } from './routes.js';
+
+export type AttachOptions = Parameters<NetworkService['attach']>[0];
+
+export interface CreateNetworkRequest {
+  Name?: string;
+  Driver?: string;
+  Internal?: boolean;
+  Attachable?: boolean;
+  EnableIPv6?: boolean;
+  Labels?: Record<string, string> | null;
+  Options?: Record<string, string> | null;
+  IPAM?: { Driver?: string; Options?: Record<string, string> | null; Config?: { Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }[] | null } | null;
+}
+
+const DEFAULT_NETWORK = 'bridge';
+const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const randomId = () => randomBytes(32).toString('hex');
+
+export class BridgeNetworkService implements NetworkService {
+  private state: NetworkState = { networks: [], endpoints: [], containers: [] };
+  private loading?: Promise<void>;
+  private readonly mutex = new Mutex();
+  private readonly stateFile: StateFile;
+  private readonly dnsServers = new Map<string, EmbeddedDnsServer>();
+  private readonly proxies = new Map<string, OpenProxy[]>();
+  private readonly realized = new Set<string>();
+  private readonly roundRobin = new RoundRobin();
+  private hostResolv?: HostResolvConf;
+
+  constructor(private readonly ctx: EngineContext, readonly options: NetworkOptions) {
+    this.stateFile = new StateFile(ctx.paths.networks);
+  }
+
+  // ---- state ---------------------------------------------------------------------------------------
+
+  private load(): Promise<void> {
+    this.loading ??= this.mutex.run(async () => {
+      this.state = await this.stateFile.load();
+      const builtins: [string, NetworkRecord['driver']][] = [[DEFAULT_NETWORK, 'bridge'], ['host', 'host'], ['none', 'null']];
+      let changed = false;
+      for (const [name, driver] of builtins) {
+        if (this.state.networks.some((n) => n.name === name && n.builtin)) continue;
+        const record = this.newRecord(name, driver, true);
+        if (driver === 'bridge') {
+          const subnet = allocateSubnet(this.options.pools, await this.takenSubnets());
+          if (!subnet) throw new EngineError(500, 'no free subnet in the address pools for the default bridge network');
+          Object.assign(record, { subnet: formatCidr(subnet), gateway: formatIPv4(firstHost(subnet)), bridge: bridgeName(this.options, record.id) });
+        }
+        this.state.networks.push(record);
+        changed = true;
+      }
+      if (changed) await this.stateFile.save(this.state);
+    });
+    return this.loading;
+  }
+
+  private save(): Promise<void> { return this.stateFile.save(this.state); }
+
+  private newRecord(name: string, driver: NetworkRecord['driver'], builtin: boolean): NetworkRecord {
+    return { id: randomId(), name, created: new Date().toISOString(), driver, builtin, internal: false, attachable: false, labels: {}, options: {}, ipamOptions: {} };
+  }
+
+  private async takenSubnets(): Promise<Subnet[]> {
+    const own = this.state.networks.flatMap((n) => (n.subnet ? [parseCidr(n.subnet)!] : []));
+    return [...(await hostRoutes()), ...own];
+  }
+
+  private async hostResolvConf(): Promise<HostResolvConf> {
+    this.hostResolv ??= await readHostResolvConf(this.options.hostResolvConf);
+    return this.hostResolv;
+  }
+
+  // ---- lookups -------------------------------------------------------------------------------------
+
+  async networks(): Promise<NetworkRecord[]> {
+    await this.load();
+    return [...this.state.networks];
+  }
+
+  /** Docker's order: full id, then name, then unique id prefix. */
+  async findNetwork(ref: string): Promise<NetworkRecord | undefined> {
+    await this.load();
+    const all = this.state.networks;
+    const byPrefix = all.filter((n) => n.id.startsWith(ref));
+    return all.find((n) => n.id === ref) ?? all.find((n) => n.name === ref) ?? (ref && byPrefix.length === 1 ? byPrefix[0] : undefined);
+  }
+
+  private async mustFindNetwork(ref: string): Promise<NetworkRecord> {
+    const net = await this.findNetwork(ref);
+    if (!net) throw notFound(`network ${ref} not found`);
+    return net;
+  }
+
+  private findContainer(ref: string): ContainerRecord | undefined {
+    const all = this.state.containers;
+    const byPrefix = all.filter((c) => c.id.startsWith(ref));
+    return all.find((c) => c.id === ref) ?? all.find((c) => c.name === ref.replace(/^\//, '')) ?? (ref && byPrefix.length === 1 ? byPrefix[0] : undefined);
+  }
+
+  endpointsOf(networkId: string): EndpointRecord[] {
+    return this.state.endpoints.filter((e) => e.networkId === networkId);
+  }
+
+  containerName(containerId: string): string {
+    return this.state.containers.find((c) => c.id === containerId)?.name ?? '';
+  }
+
+  /** The live attachment of a container (changes with connect/disconnect), for container inspect. */
+  async attachmentOf(containerId: string): Promise<NetworkAttachment | undefined> {
+    await this.load();
+    const record = this.state.containers.find((c) => c.id === containerId);
+    return record && this.attachment(record);
+  }
+
+  private attachment(record: ContainerRecord): NetworkAttachment {
+    const networks: Record<string, EndpointSettings> = {};
+    for (const ep of this.state.endpoints.filter((e) => e.containerId === record.id)) {
+      const net = this.state.networks.find((n) => n.id === ep.networkId);
+      if (net) networks[net.name] = endpointSettings(net, ep);
+    }
+    return { networks, ports: record.ports, resolvConf: record.resolvConf, hosts: record.hosts };
+  }
+
+  // ---- bridges, firewall and DNS of a network --------------------------------------------------------
+
+  private firewallSpec(net: NetworkRecord): FirewallSpec {
+    return {
+      chainPrefix: this.options.chainPrefix, networkId: net.id, bridge: net.bridge!, subnet: net.subnet!, gateway: net.gateway!,
+      internal: net.internal, allBridges: `${this.options.interfacePrefix}b+`,
+    };
+  }
+
+  private async realize(net: NetworkRecord): Promise<void> {
+    if (net.driver !== 'bridge' || this.realized.has(net.id)) return;
+    const prefix = parseCidr(net.subnet!)!.prefix;
+    await ensureBridge(net.bridge!, `${net.gateway}/${prefix}`);
+    try {
+      if (!net.internal) await enableIpForwarding();
+      await applyFirewall(this.firewallSpec(net));
+      if (!net.builtin && !this.dnsServers.has(net.id)) {
+        const server = new EmbeddedDnsServer(this.dnsHandler(net.id));
+        await server.listen(net.gateway!, this.options.dnsPort);
+        this.dnsServers.set(net.id, server);
+      }
+    } catch (err) {
+      await this.unrealize(net);
+      throw err;
+    }
+    this.realized.add(net.id);
+  }
+
+  private async unrealize(net: NetworkRecord): Promise<void> {
+    await this.dnsServers.get(net.id)?.close();
+    this.dnsServers.delete(net.id);
+    if (net.driver !== 'bridge') return;
+    await removeFirewall(this.firewallSpec(net));
+    await removeBridge(net.bridge!);
+    this.realized.delete(net.id);
+  }
+
+  private dnsHandler(networkId: string): DnsHandler {
+    // The client's own container decides what it can see: names on every network it is attached to.
+    const clientNetworks = (clientIp: string): NetworkRecord[] => {
+      const client = this.state.endpoints.find((e) => e.networkId === networkId && e.ip === clientIp);
+      const ids = client ? this.state.endpoints.filter((e) => e.containerId === client.containerId).map((e) => e.networkId) : [networkId];
+      return this.state.networks.filter((n) => ids.includes(n.id) && !n.builtin);
+    };
+    return {
+      answer: (name, type, clientIp): LocalAnswer | undefined => {
+        const nets = clientNetworks(clientIp);
+        const endpoints = this.state.endpoints.filter((e) => nets.some((n) => n.id === e.networkId));
+        if (type === 'PTR') {
+          const address = reverseLookupAddress(name);
+          const ep = endpoints.find((e) => e.ip === address);
+          const net = ep && nets.find((n) => n.id === ep.networkId);
+          return ep && net ? { kind: 'pointer', name: `${this.containerName(ep.containerId)}.${net.name}` } : undefined;
+        }
+        const entries: NameEntry[] = endpoints.map((e) => ({ names: e.dnsNames, ip: e.ip }));
+        const ips = this.roundRobin.pick(name, entries);
+        if (!ips.length) return undefined;
+        if (type === 'A') return { kind: 'addresses', ips };
+        return { kind: 'addresses', ips: [] };
+      },
+      upstreams: (clientIp) => {
+        const nets = clientNetworks(clientIp);
+        if (nets.length && nets.every((n) => n.internal)) return [];
+        const client = this.state.endpoints.find((e) => e.networkId === networkId && e.ip === clientIp);
+        const dns = client && this.state.containers.find((c) => c.id === client.containerId)?.dns;
+        return dns?.length ? dns : (this.hostResolv?.nameservers ?? []);
+      },
+    };
+  }
+
+  // ---- networks ------------------------------------------------------------------------------------
+
+  async createNetwork(req: CreateNetworkRequest): Promise<NetworkRecord> {
+    await this.load();
+    await this.hostResolvConf();
+    const name = req.Name ?? '';
+    if (!NAME_PATTERN.test(name)) throw badRequest(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    const driver = req.Driver || 'bridge';
+    if (driver !== 'bridge') throw badRequest(`network driver "${driver}" is not supported by the bundled engine: only "bridge"`);
+    const net = await this.mutex.run(async () => {
+      if (this.state.networks.some((n) => n.name === name)) throw conflict(`network with name ${name} already exists`);
+      const record = this.newRecord(name, 'bridge', false);
+      record.internal = Boolean(req.Internal);
+      record.attachable = Boolean(req.Attachable);
+      record.labels = req.Labels ?? {};
+      record.options = req.Options ?? {};
+      record.ipamOptions = req.IPAM?.Options ?? {};
+      record.bridge = record.options['com.docker.network.bridge.name'] || bridgeName(this.options, record.id);
+      Object.assign(record, await this.planAddressing(name, (req.IPAM?.Config ?? []).filter((c) => !c.Subnet?.includes(':'))[0]));
+      await this.realize(record);
+      this.state.networks.push(record);
+      await this.save();
+      return record;
+    });
+    this.ctx.events.publish({ Type: 'network', Action: 'create', Actor: { ID: net.id, Attributes: { name: net.name, type: net.driver } } });
+    return net;
+  }
+
+  private async planAddressing(name: string, config: NonNullable<NonNullable<CreateNetworkRequest['IPAM']>['Config']>[number] | undefined) {
+    let subnet: Subnet | undefined;
+    if (config?.Subnet) {
+      subnet = parseCidr(config.Subnet);
+      if (!subnet) throw badRequest(`invalid subnet "${config.Subnet}" for network ${name}`);
+      const clash = this.state.networks.find((n) => n.subnet && overlaps(parseCidr(n.subnet)!, subnet!));
+      if (clash) throw new EngineError(403, `Pool overlaps with other one on this address space: ${config.Subnet} overlaps network ${clash.name} (${clash.subnet})`);
+    } else {
+      if (config?.Gateway || config?.IPRange) throw badRequest(`network ${name}: a gateway or ip range needs a subnet`);
+      subnet = allocateSubnet(this.options.pools, await this.takenSubnets());
+      if (!subnet) throw new EngineError(500, 'could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+    }
+    let gateway = firstHost(subnet);
+    if (config?.Gateway) {
+      const gw = parseIPv4(config.Gateway);
+      if (gw === undefined || !contains(subnet, gw) || isReserved(subnet, gw)) throw badRequest(`invalid gateway ${config.Gateway}: it must be a host address in ${formatCidr(subnet)}`);
+      gateway = gw;
+    }
+    let ipRange: string | undefined;
+    if (config?.IPRange) {
+      const range = parseCidr(config.IPRange);
+      if (!range || !contains(subnet, range.base)) throw badRequest(`invalid ip range ${config.IPRange}: it must lie inside ${formatCidr(subnet)}`);
+      ipRange = formatCidr(range);
+    }
+    return { subnet: formatCidr(subnet), gateway: formatIPv4(gateway), ipRange, auxAddresses: config?.AuxiliaryAddresses ?? {} };
+  }
+
+  async removeNetwork(ref: string): Promise<void> {
+    const net = await this.mustFindNetwork(ref);
+    await this.mutex.run(async () => {
+      if (net.builtin) throw new EngineError(403, `${net.name} is a pre-defined network and cannot be removed`);
+      if (this.endpointsOf(net.id).length) throw new EngineError(403, `error while removing network: network ${net.name} id ${net.id} has active endpoints`);
+      await this.unrealize(net);
+      this.state.networks = this.state.networks.filter((n) => n.id !== net.id);
+      await this.save();
+    });
+    this.ctx.events.publish({ Type: 'network', Action: 'destroy', Actor: { ID: net.id, Attributes: { name: net.name, type: net.driver } } });
+  }
+
+  /** Removes the user networks no container uses; returns their names. */
+  async prune(keep: (net: NetworkRecord) => boolean = () => false): Promise<string[]> {
+    const candidates = (await this.networks()).filter((n) => !n.builtin && !this.endpointsOf(n.id).length && !keep(n));
+    const removed: string[] = [];
+    for (const net of candidates) {
+      try { await this.removeNetwork(net.id); removed.push(net.name); } catch { /* became busy meanwhile */ }
+    }
+    return removed;
+  }
+
+  // ---- endpoints -----------------------------------------------------------------------------------
+
+  private allocateEndpoint(net: NetworkRecord, container: { id: string; name: string; hostname: string }, req: EndpointRequest, ifIndex: number): EndpointRecord {
+    const subnet = parseCidr(net.subnet!)!;
+    const used = new Set<number>([parseIPv4(net.gateway!)!]);
+    for (const aux of Object.values(net.auxAddresses ?? {})) used.add(parseIPv4(aux) ?? -1);
+    for (const ep of this.endpointsOf(net.id)) used.add(parseIPv4(ep.ip)!);
+    let address: number | undefined;
+    if (req.ipv4Address) {
+      address = parseIPv4(req.ipv4Address);
+      if (address === undefined || !contains(subnet, address) || isReserved(subnet, address)) {
+        throw badRequest(`invalid IPv4 address ${req.ipv4Address} for network ${net.name}: it must be a host address in ${net.subnet}`);
+      }
+      if (used.has(address)) throw conflict(`Address already in use: ${req.ipv4Address} on network ${net.name}`);
+    } else {
+      address = allocateAddress(subnet, used, net.ipRange ? parseCidr(net.ipRange) : undefined);
+      if (address === undefined) throw new EngineError(500, `no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
+    }
+    const ip = formatIPv4(address);
+    const id = randomId();
+    const aliases = [...new Set(req.aliases)];
+    return {
+      id, networkId: net.id, containerId: container.id, ip,
+      mac: req.macAddress || macForAddress(ip),
+      aliases,
+      dnsNames: net.builtin ? [] : [...new Set([container.name, container.id.slice(0, 12), container.hostname, ...aliases].filter(Boolean))],
+      hostInterface: vethName(this.options, id),
+      containerInterface: `eth${ifIndex}`,
+    };
+  }
+
+  async attach(opts: AttachOptions): Promise<NetworkAttachment> {
+    await this.load();
+    const host = await this.hostResolvConf();
+    if (this.state.containers.some((c) => c.id === opts.containerId)) await this.detach(opts.containerId);
+    const base = { id: opts.containerId, name: opts.containerName.replace(/^\//, ''), hostname: opts.hostname, pid: opts.pid, dns: opts.dns, ports: {} };
+    if (opts.mode === 'host') {
+      const hosts = await readFile(this.options.hostHosts, 'utf8').catch(() => buildHosts({ hostname: opts.hostname, addresses: [], extraHosts: [] }));
+      const extra = parseExtraHosts(opts.extraHosts, undefined).map((h) => `${h.ip}\t${h.name}\n`).join('');
+      const resolvConf = await readFile(this.options.hostResolvConf, 'utf8').catch(() => resolvConfWithoutEmbeddedDns(host, opts.dns, opts.dnsSearch, opts.dnsOptions));
+      return this.commitSimple({ ...base, mode: 'host', resolvConf, hosts: hosts + extra });
+    }
+    if (opts.mode === 'none') {
+      await bringUpLoopback(opts.pid);
+      const hosts = buildHosts({ hostname: opts.hostname, addresses: [], extraHosts: parseExtraHosts(opts.extraHosts, undefined) });
+      return this.commitSimple({ ...base, mode: 'none', resolvConf: resolvConfWithoutEmbeddedDns(host, opts.dns, opts.dnsSearch, opts.dnsOptions), hosts });
+    }
+    if (typeof opts.mode === 'object') {
+      const target = this.findContainer(opts.mode.container);
+      if (!target) throw notFound(`cannot join the network namespace of container ${opts.mode.container}: it is not running`);
+      return this.commitSimple({ ...base, mode: { container: target.id }, resolvConf: target.resolvConf, hosts: target.hosts, ports: {} });
+    }
+    return this.attachBridge(opts, base, host);
+  }
+
+  private async commitSimple(record: ContainerRecord): Promise<NetworkAttachment> {
+    await this.mutex.run(async () => { this.state.containers.push(record); await this.save(); });
+    return { networks: {}, ports: record.ports, resolvConf: record.resolvConf, hosts: record.hosts };
+  }
+
+  private async attachBridge(opts: AttachOptions, base: Omit<ContainerRecord, 'mode' | 'resolvConf' | 'hosts'>, host: HostResolvConf): Promise<NetworkAttachment> {
+    const requested = opts.endpoints.length ? opts.endpoints : [{ network: DEFAULT_NETWORK, aliases: [] }];
+    const portRequests = planPortRequests(opts.portBindings, opts.publishAll, opts.exposedPorts);
+    const reserved = await this.mutex.run(async () => {
+      const endpoints: { net: NetworkRecord; ep: EndpointRecord }[] = [];
+      for (const [i, req] of requested.entries()) {
+        const net = await this.mustFindNetwork(req.network);
+        if (net.driver !== 'bridge') throw badRequest(`container cannot be connected to network "${net.name}" of driver ${net.driver}: use network mode ${net.name}`);
+        if (endpoints.some((e) => e.net.id === net.id)) throw badRequest(`container ${base.name} cannot be connected twice to network ${net.name}`);
+        await this.realize(net);
+        const ep = this.allocateEndpoint(net, base, req, i);
+        this.state.endpoints.push(ep);
+        endpoints.push({ net, ep });
+      }
+      return endpoints;
+    });
+    const gatewayEndpoint = reserved.find((r) => !r.net.internal);
+    const created: EndpointRecord[] = [];
+    const opened: { key: string; proxy: OpenProxy }[] = [];
+    let hosts: string;
+    try {
+      hosts = buildHosts({ hostname: opts.hostname, addresses: reserved.map((r) => r.ep.ip), extraHosts: parseExtraHosts(opts.extraHosts, gatewayEndpoint?.net.gateway) });
+      for (const { net, ep } of reserved) {
+        await createEndpointLink({
+          pid: opts.pid, hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac,
+          addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, defaultGateway: ep === gatewayEndpoint?.ep ? net.gateway : undefined,
+        });
+        created.push(ep);
+      }
+      if (gatewayEndpoint) {
+        for (const req of portRequests) opened.push({ key: req.key, proxy: await this.publish(req, gatewayEndpoint.ep, base.name) });
+      }
+    } catch (err) {
+      await Promise.all(opened.map((o) => o.proxy.close()));
+      for (const ep of created) await removeEndpointLink(ep.hostInterface);
+      await this.mutex.run(async () => {
+        this.state.endpoints = this.state.endpoints.filter((e) => !reserved.some((r) => r.ep.id === e.id));
+      });
+      throw err;
+    }
+    const userNetwork = reserved.find((r) => !r.net.builtin);
+    const record: ContainerRecord = {
+      ...base, mode: 'bridge', hosts,
+      ports: reportPorts([...opts.exposedPorts, ...Object.keys(opts.portBindings)], opened.map((o) => ({ key: o.key, binding: { HostIp: o.proxy.hostIp, HostPort: String(o.proxy.hostPort) } }))),
+      resolvConf: userNetwork
+        ? resolvConfWithEmbeddedDns(userNetwork.net.gateway!, opts.dnsSearch, opts.dnsOptions)
+        : resolvConfWithoutEmbeddedDns(host, opts.dns, opts.dnsSearch, opts.dnsOptions),
+      portTargetIp: gatewayEndpoint?.ep.ip,
+    };
+    await this.mutex.run(async () => { this.state.containers.push(record); await this.save(); });
+    this.proxies.set(record.id, opened.map((o) => o.proxy));
+    for (const { net } of reserved) this.publishEndpointEvent('connect', net, record.id);
+    return this.attachment(record);
+  }
+
+  private async publish(req: PortRequest, target: EndpointRecord, containerName: string): Promise<OpenProxy> {
+    try {
+      return await openProxyInRange({ protocol: req.protocol, hostIp: req.hostIp, containerIp: target.ip, containerPort: req.containerPort }, req.hostPortFrom, req.hostPortTo);
+    } catch (err) {
+      if (err instanceof PortAllocatedError) {
+        throw new EngineError(500, `driver failed programming external connectivity on endpoint ${containerName} (${target.id}): ${err.message}`);
+      }
+      throw new EngineError(500, `publishing port ${req.key} of ${containerName} failed: ${(err as Error).message}`);
+    }
+  }
+
+  private publishEndpointEvent(action: 'connect' | 'disconnect', net: NetworkRecord, containerId: string): void {
+    this.ctx.events.publish({ Type: 'network', Action: action, Actor: { ID: net.id, Attributes: { container: containerId, name: net.name, type: net.driver } } });
+  }
+
+  async detach(containerId: string): Promise<void> {
+    await this.load();
+    const removed = await this.mutex.run(async () => {
+      const endpoints = this.state.endpoints.filter((e) => e.containerId === containerId);
+      const had = this.state.containers.some((c) => c.id === containerId);
+      if (!had && !endpoints.length) return [];
+      this.state.endpoints = this.state.endpoints.filter((e) => e.containerId !== containerId);
+      this.state.containers = this.state.containers.filter((c) => c.id !== containerId);
+      await this.save();
+      return endpoints;
+    });
+    await Promise.all((this.proxies.get(containerId) ?? []).map((p) => p.close()));
+    this.proxies.delete(containerId);
+    for (const ep of removed) {
+      await removeEndpointLink(ep.hostInterface);
+      const net = this.state.networks.find((n) => n.id === ep.networkId);
+      if (net) this.publishEndpointEvent('disconnect', net, containerId);
+    }
+  }
+
+  /** POST /networks/{id}/connect for a running, attached container: one more interface. */
+  async connect(networkRef: string, containerRef: string, req: Omit<EndpointRequest, 'network'>): Promise<void> {
+    const net = await this.mustFindNetwork(networkRef);
+    const { record, ep } = await this.mutex.run(async () => {
+      const record = this.findContainer(containerRef);
+      if (!record) throw notFound(`No such container: ${containerRef} (only running containers can be connected)`);
+      if (record.mode !== 'bridge' || net.driver !== 'bridge') throw badRequest(`container ${record.name} uses network mode ${JSON.stringify(record.mode)} and cannot be connected to ${net.name}`);
+      const mine = this.state.endpoints.filter((e) => e.containerId === record.id);
+      if (mine.some((e) => e.networkId === net.id)) throw new EngineError(403, `endpoint with name ${record.name} already exists in network ${net.name}`);
+      await this.realize(net);
+      const used = new Set(mine.map((e) => e.containerInterface));
+      let index = 0;
+      while (used.has(`eth${index}`)) index++;
+      const ep = this.allocateEndpoint(net, record, { network: net.id, ...req }, index);
+      this.state.endpoints.push(ep);
+      return { record, ep };
+    });
+    try {
+      await createEndpointLink({ pid: record.pid, hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac, addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}` });
+    } catch (err) {
+      await this.mutex.run(async () => { this.state.endpoints = this.state.endpoints.filter((e) => e.id !== ep.id); });
+      throw err;
+    }
+    await this.mutex.run(() => this.save());
+    this.publishEndpointEvent('connect', net, record.id);
+  }
+
+  async disconnect(networkRef: string, containerRef: string): Promise<void> {
+    const net = await this.mustFindNetwork(networkRef);
+    const ep = await this.mutex.run(async () => {
+      const record = this.findContainer(containerRef);
+      const ep = record && this.state.endpoints.find((e) => e.containerId === record.id && e.networkId === net.id);
+      if (!ep) throw notFound(`container ${containerRef} is not connected to network ${net.name}`);
+      this.state.endpoints = this.state.endpoints.filter((e) => e.id !== ep.id);
+      await this.save();
+      return ep;
+    });
+    await removeEndpointLink(ep.hostInterface);
+    this.publishEndpointEvent('disconnect', net, ep.containerId);
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------------
+
+  async restore(running: { containerId: string; pid: number }[]): Promise<void> {
+    await this.load();
+    await this.hostResolvConf();
+    const alive = new Map(running.map((r) => [r.containerId, r.pid]));
+    const gone = this.state.containers.filter((c) => alive.get(c.id) !== c.pid).map((c) => c.id);
+    const orphans = this.state.endpoints.filter((e) => !this.state.containers.some((c) => c.id === e.containerId));
+    for (const id of gone) await this.detach(id);
+    for (const ep of orphans) await removeEndpointLink(ep.hostInterface);
+    await this.mutex.run(async () => {
+      this.state.endpoints = this.state.endpoints.filter((e) => !orphans.includes(e));
+      for (const net of this.state.networks) {
+        if (net.driver !== 'bridge' || (net.builtin && !this.endpointsOf(net.id).length)) continue;
+        try { await this.realize(net); } catch (err) { console.warn(`restoring network ${net.name}: ${(err as Error).message}`); }
+      }
+      for (const record of this.state.containers) {
+        if (this.proxies.has(record.id) || !record.portTargetIp) continue;
+        this.proxies.set(record.id, await reopenProxies(record));
+      }
+      await this.save();
+    });
+  }
+
+  /** Stops the listeners of this process (DNS, port proxies), leaving host state for `restore`. */
+  async close(): Promise<void> {
+    for (const proxies of this.proxies.values()) await Promise.all(proxies.map((p) => p.close()));
+    this.proxies.clear();
+    for (const server of this.dnsServers.values()) await server.close();
+    this.dnsServers.clear();
+    this.realized.clear();
+  }
+
+  /** Removes everything this service put on the host: endpoints, bridges, chains (tests, uninstall). */
+  async teardown(): Promise<void> {
+    await this.load();
+    for (const c of [...this.state.containers]) await this.detach(c.id);
+    await this.close();
+    for (const net of this.state.networks) if (net.driver === 'bridge') await this.unrealize(net);
+  }
+
+  registerRoutes(router: Router): void {
+    registerNetworkRoutes(router, this);
+  }
+}
+
+async function reopenProxies(record: ContainerRecord): Promise<OpenProxy[]> {
+  const opened: OpenProxy[] = [];
+  for (const [key, bindings] of Object.entries(record.ports)) {
+    const [port, protocol] = key.split('/');
+    for (const b of bindings ?? []) {
+      try {
+        opened.push(await openProxy({ protocol: protocol as 'tcp' | 'udp', hostIp: b.HostIp, hostPort: Number(b.HostPort), containerIp: record.portTargetIp!, containerPort: Number(port) }));
+      } catch (err) {
+        console.warn(`restoring published port ${b.HostIp}:${b.HostPort} of ${record.name}: ${(err as Error).message}`);
+      }
+    }
+  }
+  return opened;
+}
+
+export function endpointSettings(net: NetworkRecord, ep: EndpointRecord): EndpointSettings {
+  return {
+    NetworkID: net.id, EndpointID: ep.id, Gateway: net.gateway ?? '',
+    IPAddress: ep.ip, IPPrefixLen: parseCidr(net.subnet!)!.prefix, MacAddress: ep.mac,
+    Aliases: ep.aliases.length ? ep.aliases : null, DNSNames: ep.dnsNames.length ? ep.dnsNames : null,
+  };
+}
+

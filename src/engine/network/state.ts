@@ -1,0 +1,90 @@
+// The network service's persistent state: networks, endpoints and attached containers in one JSON file,
+// written atomically so an engine restart finds exactly what was there.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { PortBinding } from '../contracts.js';
+
+export interface NetworkRecord {
+  id: string;
+  name: string;
+  created: string;
+  driver: 'bridge' | 'host' | 'null';
+  builtin: boolean;
+  internal: boolean;
+  attachable: boolean;
+  labels: Record<string, string>;
+  options: Record<string, string>;
+  ipamOptions: Record<string, string>;
+  /** bridge driver only */
+  bridge?: string;
+  subnet?: string;
+  gateway?: string;
+  ipRange?: string;
+  auxAddresses?: Record<string, string>;
+}
+
+export interface EndpointRecord {
+  id: string;
+  networkId: string;
+  containerId: string;
+  ip: string;
+  mac: string;
+  aliases: string[];
+  /** names the embedded DNS answers with this endpoint's address */
+  dnsNames: string[];
+  hostInterface: string;
+  containerInterface: string;
+}
+
+export type AttachMode = 'bridge' | 'none' | 'host' | { container: string };
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  hostname: string;
+  pid: number;
+  mode: AttachMode;
+  ports: Record<string, PortBinding[] | null>;
+  dns: string[];
+  /** the address published ports forward to */
+  portTargetIp?: string;
+  resolvConf: string;
+  hosts: string;
+}
+
+export interface NetworkState {
+  networks: NetworkRecord[];
+  endpoints: EndpointRecord[];
+  containers: ContainerRecord[];
+}
+
+export class StateFile {
+  private readonly file: string;
+  constructor(dir: string) { this.file = path.join(dir, 'state.json'); }
+
+  async load(): Promise<NetworkState> {
+    try {
+      return JSON.parse(await readFile(this.file, 'utf8')) as NetworkState;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { networks: [], endpoints: [], containers: [] };
+      throw err;
+    }
+  }
+
+  async save(state: NetworkState): Promise<void> {
+    await mkdir(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(state, null, 1));
+    await rename(tmp, this.file);
+  }
+}
+
+/** Runs critical sections one after another. */
+export class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn, fn);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,42 @@
+// A container's endpoint: a veth pair, host side on the network's bridge, container side in the
+// container's network namespace (/proc/<pid>/ns/net) with its address and, optionally, the default route.
+import { ip, ipInNetns, tryRun } from './host.js';
+
+export interface EndpointLink {
+  pid: number;
+  hostInterface: string;
+  containerInterface: string; // eth0, eth1 …
+  bridge: string;
+  mac: string;
+  addressCidr: string; // 10.89.0.2/24
+  defaultGateway?: string;
+}
+
+export async function createEndpointLink(link: EndpointLink): Promise<void> {
+  await ip('link', 'add', link.hostInterface, 'type', 'veth', 'peer', 'name', link.containerInterface, 'netns', String(link.pid));
+  try {
+    await ip('link', 'set', 'dev', link.hostInterface, 'master', link.bridge, 'up');
+    await ipInNetns(link.pid, 'link', 'set', 'dev', link.containerInterface, 'address', link.mac);
+    await ipInNetns(link.pid, 'addr', 'add', link.addressCidr, 'dev', link.containerInterface);
+    await ipInNetns(link.pid, 'link', 'set', 'dev', link.containerInterface, 'up');
+    await ipInNetns(link.pid, 'link', 'set', 'dev', 'lo', 'up');
+    if (link.defaultGateway) await ipInNetns(link.pid, 'route', 'replace', 'default', 'via', link.defaultGateway, 'dev', link.containerInterface);
+  } catch (err) {
+    await removeEndpointLink(link.hostInterface);
+    throw err;
+  }
+}
+
+/** Deleting the host side deletes the pair; a pair whose namespace is gone has already vanished. */
+export async function removeEndpointLink(hostInterface: string): Promise<void> {
+  await tryRun('ip', ['link', 'del', 'dev', hostInterface]);
+}
+
+export async function bringUpLoopback(pid: number): Promise<void> {
+  await ipInNetns(pid, 'link', 'set', 'dev', 'lo', 'up');
+}
+
+/** Docker's scheme: 02:42 followed by the IPv4 address. */
+export function macForAddress(ipv4: string): string {
+  return ['02', '42', ...ipv4.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
+}
