@@ -1,0 +1,53 @@
+// The API's only doorway to the core the CLI uses: the model loader, the engine connection and
+// the reconciler's up/down. Everything else in src/api works on what these return.
+import type Docker from 'dockerode';
+import { connectEngine } from '../client/connect.js';
+import { UserError } from '../errors.js';
+import type { LoadOptions, Project } from '../model/types.js';
+import { downProject, silentProgress, upServices } from '../reconcile/index.js';
+
+export type EngineChoice = 'bundled' | 'docker';
+
+export interface CoreContext { docker: Docker; engineKey: string; project: Project }
+
+type LoadProject = (opts: LoadOptions) => Project | Promise<Project>;
+
+// A computed specifier, as in src/cli/context.ts, so the API compiles while the model's loader lands.
+const MODEL_MODULE = '../model/index.js';
+
+export async function loadComposeProject(opts: LoadOptions): Promise<Project> {
+  let mod: { loadProject?: LoadProject };
+  try {
+    mod = (await import(MODEL_MODULE)) as { loadProject?: LoadProject };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') throw new UserError('the stack file loader is not available in this build');
+    throw err;
+  }
+  if (!mod.loadProject) throw new UserError('the stack file loader is not available in this build');
+  return await mod.loadProject(opts);
+}
+
+export async function connect(engine?: EngineChoice): Promise<{ docker: Docker; key: string }> {
+  const conn = await connectEngine({ engine });
+  return { docker: conn.docker, key: `${conn.kind}:${conn.socketPath ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock'}` };
+}
+
+export interface StartOptions {
+  services?: string[];
+  build?: boolean;
+  pull?: 'always' | 'missing' | 'never';
+  scale?: Record<string, number>;
+}
+
+export async function startProject(ctx: CoreContext, opts: StartOptions): Promise<void> {
+  await upServices({ ...ctx, progress: silentProgress }, opts.services?.length ? opts.services : undefined, {
+    services: opts.services?.length ? opts.services : undefined,
+    build: opts.build,
+    pull: opts.pull ?? 'policy',
+    scale: opts.scale,
+  });
+}
+
+export async function removeProject(ctx: CoreContext, opts: { volumes: boolean; images?: 'local' | 'all'; timeout?: number }): Promise<void> {
+  await downProject({ ...ctx, progress: silentProgress }, { volumes: opts.volumes, rmi: opts.images, timeout: opts.timeout, removeOrphans: true });
+}

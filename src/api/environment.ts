@@ -1,0 +1,188 @@
+// A compose project brought up for a test run: load → up() → container handles → down().
+import type Docker from 'dockerode';
+import './polyfill.js';
+import { UserError } from '../errors.js';
+import type { Project } from '../model/types.js';
+import { ServiceContainer } from './container.js';
+import { registerForCleanup, unregisterForCleanup } from './cleanup-on-exit.js';
+import { connect, loadComposeProject, removeProject, startProject, type EngineChoice } from './core.js';
+import { uniqueProjectName } from './project-name.js';
+import { Wait, waitUntilReady, type WaitStrategy } from './wait.js';
+
+export interface EnvironmentOptions {
+  /** compose files, merged in order (default: compose.yaml etc. discovered in `cwd`) */
+  files?: string[];
+  /** the project name; when given, it is used as is (no random suffix) */
+  projectName?: string;
+  /** add a random suffix to the project name so parallel runs never collide (default: true unless projectName is given) */
+  uniqueName?: boolean;
+  /** variables for interpolation, layered over process.env */
+  env?: Record<string, string | undefined>;
+  /** .env-style files used for interpolation (--env-file) */
+  envFiles?: string[];
+  profiles?: string[];
+  /** directory used to find compose files and resolve relative paths (default: process.cwd()) */
+  cwd?: string;
+  projectDirectory?: string;
+  /** "bundled" (default) or "docker" (default when DOCKER_HOST is set); same rules as the CLI's --engine */
+  engine?: EngineChoice;
+}
+
+export interface UpOptions {
+  /** only these services (and what they depend on) */
+  services?: string[];
+  /** build images even when they exist (like `up --build`) */
+  build?: boolean;
+  /** pull policy: "missing" (default: as each service's pull_policy says), "always" or "never" */
+  pull?: 'always' | 'missing' | 'never';
+  /** replicas per service, overriding the file */
+  scale?: Record<string, number>;
+  /** true (default): wait until every started replica is healthy (services with a healthcheck) or running;
+   *  false: don't wait; an object: a strategy per service, the default for the others */
+  wait?: boolean | Record<string, WaitStrategy>;
+  /** how long up() may wait for readiness, in ms (default 60000); a strategy's withTimeout() overrides it */
+  timeout?: number;
+}
+
+export interface DownOptions {
+  /** remove named volumes too (default: true for projects with a generated unique name) */
+  volumes?: boolean;
+  /** remove images: "local" = the ones built for services without an `image:` name (default for projects
+   *  with a generated unique name, whose image names are unique too), "all" = every image the services use */
+  images?: 'local' | 'all' | false;
+  /** seconds to let containers stop before they are killed (default: each service's stop_grace_period or 10) */
+  timeout?: number;
+}
+
+const PROJECT_LABEL = 'com.docker.compose.project';
+const SERVICE_LABEL = 'com.docker.compose.service';
+const NUMBER_LABEL = 'com.docker.compose.container-number';
+const ONEOFF_LABEL = 'com.docker.compose.oneoff';
+
+/** Loads a compose project for a test run. Nothing runs until up(). */
+export async function loadEnvironment(opts: EnvironmentOptions = {}): Promise<ComposeEnvironment> {
+  const unique = opts.uniqueName ?? opts.projectName === undefined;
+  const environment = { ...process.env, ...opts.env };
+  const loadOpts = { files: opts.files, profiles: opts.profiles, envFiles: opts.envFiles, cwd: opts.cwd, projectDirectory: opts.projectDirectory, environment };
+  let project = await loadComposeProject({ ...loadOpts, projectName: opts.projectName });
+  if (unique) project = await loadComposeProject({ ...loadOpts, projectName: uniqueProjectName(project.name) });
+  const engine = await connect(opts.engine);
+  return new ComposeEnvironment(project, engine.docker, engine.key, unique);
+}
+
+export class ComposeEnvironment implements AsyncDisposable {
+  private containersByService = new Map<string, ServiceContainer[]>();
+  private registered = false;
+
+  constructor(
+    /** the loaded, normalized project */
+    readonly project: Project,
+    /** the engine client, for anything the API does not cover */
+    readonly docker: Docker,
+    private readonly engineKey: string,
+    /** whether the project name was generated for this run */
+    readonly uniqueName: boolean,
+  ) {}
+
+  get name(): string { return this.project.name; }
+
+  /** Creates and starts the services, then waits until they are ready. */
+  async up(opts: UpOptions = {}): Promise<this> {
+    for (const s of [...(opts.services ?? []), ...Object.keys(typeof opts.wait === 'object' ? opts.wait : {}), ...Object.keys(opts.scale ?? {})]) this.assertService(s);
+    this.registerCleanup();
+    await startProject({ docker: this.docker, engineKey: this.engineKey, project: this.project }, opts);
+    await this.refresh();
+    if (opts.wait !== false) await this.waitForReadiness(opts);
+    return this;
+  }
+
+  /** Stops and removes the project's containers and networks (and volumes when asked). */
+  async down(opts: DownOptions = {}): Promise<void> {
+    await removeProject({ docker: this.docker, engineKey: this.engineKey, project: this.project }, {
+      volumes: opts.volumes ?? this.uniqueName,
+      images: opts.images === false ? undefined : opts.images ?? (this.uniqueName ? 'local' : undefined),
+      timeout: opts.timeout,
+    });
+    this.containersByService.clear();
+    unregisterForCleanup(this.cleanupEngine(), this.name);
+    this.registered = false;
+  }
+
+  /** `await using env = …` calls down() when the scope ends, also when a test fails. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.registered) await this.down();
+  }
+
+  /** The handle of replica `index` (1-based, like container-number) of a service, as of the last up()/refresh(). */
+  container(service: string, index = 1): ServiceContainer {
+    this.assertService(service);
+    const replicas = this.containersByService.get(service) ?? [];
+    const found = replicas.find((c) => c.index === index);
+    if (!found) {
+      const have = replicas.map((c) => c.index).join(', ');
+      throw new UserError(`service "${service}" has no replica ${index} in project "${this.name}"${have ? ` (replicas: ${have})` : ': it is not running; call up() first'}`);
+    }
+    return found;
+  }
+
+  /** Every replica of a service, or of all services, in service and replica order. */
+  containers(service?: string): ServiceContainer[] {
+    if (service !== undefined) { this.assertService(service); return [...(this.containersByService.get(service) ?? [])]; }
+    return [...this.containersByService.values()].flat();
+  }
+
+  /** Re-reads the project's containers from the engine (after scaling or restarts done behind the API's back). */
+  async refresh(): Promise<void> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: [`${PROJECT_LABEL}=${this.name}`] } });
+    const byService = new Map<string, ServiceContainer[]>();
+    for (const c of list) {
+      const labels = c.Labels ?? {};
+      if ((labels[ONEOFF_LABEL] ?? '').toLowerCase() === 'true') continue;
+      const service = labels[SERVICE_LABEL] ?? '';
+      const handle = new ServiceContainer(this.docker, {
+        id: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''), service, index: Number(labels[NUMBER_LABEL] ?? 1),
+      }, (key) => this.project.networks[key]?.name ?? `${this.name}_${key}`);
+      byService.set(service, [...(byService.get(service) ?? []), handle]);
+    }
+    for (const list of byService.values()) list.sort((a, b) => a.index - b.index);
+    this.containersByService = byService;
+  }
+
+  private async waitForReadiness(opts: UpOptions): Promise<void> {
+    const timeout = opts.timeout ?? 60_000;
+    const chosen = typeof opts.wait === 'object' ? opts.wait : {};
+    const selected = opts.services ? new Set(this.withDependencies(opts.services)) : undefined;
+    await Promise.all(this.containers().filter((c) => !selected || selected.has(c.service)).map((c) => {
+      const service = this.project.services[c.service];
+      const strategy = chosen[c.service] ?? (service?.healthcheck && !service.healthcheck.disable && service.healthcheck.test?.[0] !== 'NONE' ? Wait.forHealthy() : Wait.forRunning());
+      return waitUntilReady(c, strategy, timeout);
+    }));
+  }
+
+  private withDependencies(services: string[]): string[] {
+    const seen = new Set<string>();
+    const visit = (s: string) => {
+      if (seen.has(s) || !this.project.services[s]) return;
+      seen.add(s);
+      for (const dep of Object.keys(this.project.services[s].dependsOn)) visit(dep);
+    };
+    services.forEach(visit);
+    return [...seen];
+  }
+
+  private assertService(service: string): void {
+    if (this.project.services[service]) return;
+    const disabled = this.project.disabledServices[service] ? ` (it is disabled by its profiles: ${this.project.disabledServices[service].profiles.join(', ')})` : '';
+    throw new UserError(`project "${this.name}" has no service "${service}"${disabled}; services: ${Object.keys(this.project.services).join(', ') || 'none'}`);
+  }
+
+  private cleanupEngine() {
+    const modem = (this.docker as unknown as { modem: { socketPath?: string; host?: string; port?: number | string; protocol?: 'http' | 'https' | 'ssh' } }).modem;
+    return { socketPath: modem.socketPath, host: modem.host, port: modem.port, protocol: modem.protocol };
+  }
+
+  private registerCleanup(): void {
+    registerForCleanup(this.cleanupEngine(), this.name, this.uniqueName);
+    this.registered = true;
+  }
+}
