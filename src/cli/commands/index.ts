@@ -1,9 +1,37 @@
 // Every CLI command, one module each. A module exports `register(program)`.
 import type { Command } from 'commander';
 import * as version from './version.js';
+import * as upCommand from './up.js';
+import * as downCommand from './down.js';
+import * as psCommand from './ps.js';
+import * as logsCommand from './logs.js';
+import * as startCommand from './start.js';
+import * as stopCommand from './stop.js';
+import * as restartCommand from './restart.js';
+import * as rmCommand from './rm.js';
+import * as killCommand from './kill.js';
+import * as pauseCommand from './pause.js';
+import * as unpauseCommand from './unpause.js';
+import * as createCommand from './create.js';
+import * as pullCommand from './pull.js';
+import * as buildCommand from './build.js';
 
 const commands: { register(program: Command): void }[] = [
   version,
+  upCommand,
+  downCommand,
+  psCommand,
+  logsCommand,
+  startCommand,
+  stopCommand,
+  restartCommand,
+  rmCommand,
+  killCommand,
+  pauseCommand,
+  unpauseCommand,
+  createCommand,
+  pullCommand,
+  buildCommand,
 ];
 
 export function registerCommands(program: Command): void {

@@ -1,0 +1,55 @@
+// What a command needs: the loaded project, a connection to the engine and a progress renderer.
+import type { Command } from 'commander';
+import type { Project } from '../model/types.js';
+import { loadProject } from '../model/index.js';
+import { connectEngine } from '../client/connect.js';
+import { globalOptions } from './program.js';
+import { toLoadOptions, type GlobalOptions } from './global-options.js';
+import { createProgress } from './output/progress.js';
+import type { ReconcileContext } from '../reconcile/context.js';
+
+export interface CommandContext extends ReconcileContext {
+  global: GlobalOptions;
+  engineKind: string;
+}
+
+export { loadProject };
+
+export function engineKey(kind: string, socketPath?: string): string {
+  return `${kind}:${socketPath ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock'}`;
+}
+
+/** A project known only by name (-p without a stack file): enough for down, ps, logs, stop … */
+export function projectByName(name: string): Project {
+  return {
+    name, workingDir: process.cwd(), configFiles: [], services: {}, networks: {}, volumes: {}, secrets: {}, configs: {},
+    disabledServices: {}, extensions: {}, environment: {},
+  };
+}
+
+/** Loads the project (with -f/-p/--profile…) and connects to the engine. With `projectOptional`,
+ *  `-p name` alone is enough when no stack file is found, as with docker compose. */
+export async function commandContext(command: Command, opts: { projectOptional?: boolean } = {}): Promise<CommandContext> {
+  const global = globalOptions(command);
+  let project: Project;
+  try {
+    project = await loadProject(toLoadOptions(global));
+  } catch (err) {
+    const name = global.projectName ?? process.env.COMPOSE_PROJECT_NAME;
+    if (!opts.projectOptional || !name || global.file?.length) throw err;
+    project = projectByName(name);
+  }
+  const conn = await connectEngine({ engine: global.engine });
+  return {
+    global, project, docker: conn.docker, engineKind: conn.kind,
+    engineKey: engineKey(conn.kind, conn.socketPath),
+    progress: createProgress(global),
+  };
+}
+
+/** For commands that work without a stack file (ls), or only need the project name (-p). */
+export async function engineOnlyContext(command: Command) {
+  const global = globalOptions(command);
+  const conn = await connectEngine({ engine: global.engine });
+  return { global, docker: conn.docker, engineKind: conn.kind, engineKey: engineKey(conn.kind, conn.socketPath) };
+}

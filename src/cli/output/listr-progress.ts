@@ -1,0 +1,83 @@
+// The terminal renderer: listr2 task lists, one task per resource whose title follows its state.
+// Resources appear while the reconciler works, so they are collected into batches: a batch is one
+// Listr run; resources that show up while it runs form the next batch.
+import { Listr, type ListrTaskWrapper } from 'listr2';
+import type { ProgressReporter, ResourceKind } from '../../reconcile/progress.js';
+
+interface Entry {
+  title: string;
+  task?: { title: string };
+  settle?: (err?: Error) => void;
+  outcome?: { err?: Error };
+}
+
+export function listrProgress(): ProgressReporter {
+  const entries = new Map<string, Entry>();
+  let pending: Entry[] = [];
+  let chain: Promise<void> = Promise.resolve();
+  let scheduled = false;
+  const notes: string[] = [];
+
+  const runBatch = async (batch: Entry[]) => {
+    const list = new Listr(batch.map((e) => ({
+      title: e.title,
+      task: (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) => new Promise<void>((resolve, reject) => {
+        e.task = task as unknown as { title: string };
+        task.title = e.title;
+        e.settle = (err) => (err ? reject(err) : resolve());
+        if (e.outcome) e.settle(e.outcome.err);
+      }),
+    })), { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } as never, registerSignalListeners: false } as never);
+    await list.run().catch(() => {});
+    for (const n of notes.splice(0)) process.stderr.write(`${n}\n`);
+  };
+
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    chain = chain.then(async () => {
+      scheduled = false;
+      const batch = pending;
+      pending = [];
+      if (batch.length) await runBatch(batch);
+    });
+  };
+
+  const entry = (kind: ResourceKind, name: string): Entry => {
+    const key = `${kind} ${name}`;
+    let e = entries.get(key);
+    if (!e || e.outcome) {
+      e = { title: key };
+      entries.set(key, e);
+      pending.push(e);
+      schedule();
+    }
+    return e;
+  };
+
+  const setTitle = (e: Entry, title: string) => {
+    e.title = title;
+    if (e.task) e.task.title = title;
+  };
+
+  return {
+    update(kind, name, status, final) {
+      const e = entry(kind, name);
+      setTitle(e, `${kind} ${name}  ${status}`);
+      if (final) { e.outcome = {}; e.settle?.(); }
+    },
+    fail(kind, name, message) {
+      const e = entry(kind, name);
+      setTitle(e, `${kind} ${name}  Error`);
+      e.outcome = { err: new Error(message) };
+      e.settle?.(e.outcome.err);
+    },
+    note(text) { notes.push(text); },
+    async close() {
+      // settle whatever is still open (an aborted run) so the renderer stops
+      for (const e of entries.values()) if (!e.outcome) { e.outcome = {}; e.settle?.(); }
+      await chain;
+      for (const n of notes.splice(0)) process.stderr.write(`${n}\n`);
+    },
+  };
+}
