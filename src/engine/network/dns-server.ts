@@ -126,6 +126,7 @@ function forwardUdp(message: Buffer, server: string): Promise<Buffer> {
     };
     socket.on('error', (err) => finish(err));
     socket.on('message', (reply) => { if (reply.length >= 2 && reply.readUInt16BE(0) === id) finish(undefined, reply); });
-    socket.send(message, 53, server);
+    // connected, so an unreachable server fails at once (ECONNREFUSED) instead of at the timeout
+    socket.connect(53, server, () => socket.send(message));
   });
 }

@@ -1,0 +1,81 @@
+// Two namespaces on one user network reach each other by container name and by alias through the
+// embedded DNS; replicas sharing an alias are all answered; the default bridge works too.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createHarness, inNamespace, inNamespaceWithResolvConf, type Harness } from './harness.js';
+import type { BridgeNetworkService } from '../../../src/engine/network/service.js';
+
+const attachDefaults = { portBindings: {}, publishAll: false, exposedPorts: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [] };
+
+describe('user network: name resolution and reachability', () => {
+  let h: Harness;
+  let service: BridgeNetworkService;
+  let netName: string;
+  let gateway: string;
+  let webPid: number, clientPid: number, replicaPid: number;
+  let clientResolvConf: string;
+
+  before(async () => {
+    h = createHarness();
+    service = h.service();
+    netName = `${h.prefix}-app`;
+    const s = h.subnet24();
+    const net = await service.createNetwork({ Name: netName, IPAM: { Config: [{ Subnet: `${s}.0/24` }] } });
+    gateway = net.gateway!;
+    [webPid, clientPid, replicaPid] = await Promise.all([h.namespace(), h.namespace(), h.namespace()]);
+    const www = path.join(h.root, 'www');
+    mkdirSync(www);
+    writeFileSync(path.join(www, 'index.html'), 'hello from web\n');
+    await service.attach({ ...attachDefaults, containerId: 'a'.repeat(64), containerName: 'proj-web-1', hostname: 'webhost', pid: webPid, mode: 'bridge', endpoints: [{ network: netName, aliases: ['web', 'frontend'] }] });
+    await service.attach({ ...attachDefaults, containerId: 'c'.repeat(64), containerName: 'proj-web-2', hostname: 'webhost2', pid: replicaPid, mode: 'bridge', endpoints: [{ network: netName, aliases: ['web'] }] });
+    const client = await service.attach({ ...attachDefaults, containerId: 'b'.repeat(64), containerName: 'proj-client-1', hostname: 'client', pid: clientPid, mode: 'bridge', endpoints: [{ network: netName, aliases: ['client'] }] });
+    clientResolvConf = path.join(h.root, 'client-resolv.conf');
+    writeFileSync(clientResolvConf, client.resolvConf);
+    h.serveHttp(webPid, www);
+  });
+
+  after(async () => { await h.cleanup(); });
+
+  it('points the container resolv.conf at the network gateway', async () => {
+    const text = await import('node:fs').then((fs) => fs.readFileSync(clientResolvConf, 'utf8'));
+    assert.match(text, new RegExp(`^nameserver ${gateway.replace(/\./g, '\\.')}$`, 'm'));
+  });
+
+  it('answers the container name with its address on the network', async () => {
+    const web = (await service.attachmentOf('a'.repeat(64)))!.networks[netName]!;
+    const r = await inNamespace(clientPid, ['busybox', 'nslookup', 'proj-web-1', gateway]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, new RegExp(`Address: ${web.IPAddress.replace(/\./g, '\\.')}`));
+  });
+
+  it('answers an alias shared by two replicas with both addresses', async () => {
+    const ips = ['a', 'c'].map((c) => service.attachmentOf(c.repeat(64)));
+    const expected = (await Promise.all(ips)).map((a) => a!.networks[netName]!.IPAddress).sort();
+    const r = await inNamespace(clientPid, ['busybox', 'nslookup', 'web', gateway]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const answered = [...r.stdout.matchAll(/Address: (10\.200\.\d+\.\d+)/g)].map((m) => m[1]).sort();
+    assert.deepEqual(answered, expected);
+  });
+
+  it('reaches the web container over HTTP by container name and by alias', async () => {
+    for (const name of ['proj-web-1', 'frontend']) {
+      const r = await inNamespaceWithResolvConf(clientPid, clientResolvConf, `timeout 5 busybox wget -q -O - http://${name}/index.html`);
+      assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+      assert.equal(r.stdout, 'hello from web\n');
+    }
+  });
+
+  it('reports endpoints in network inspect and refuses to remove a network in use', async () => {
+    const net = (await service.findNetwork(netName))!;
+    assert.equal(service.endpointsOf(net.id).length, 3);
+    await assert.rejects(service.removeNetwork(netName), /has active endpoints/);
+  });
+
+  it('releases the endpoint on detach so the name no longer resolves', async () => {
+    await service.detach('c'.repeat(64));
+    const r = await inNamespace(clientPid, ['busybox', 'nslookup', 'proj-web-2', gateway]);
+    assert.doesNotMatch(r.stdout, /Address: 10\.200\./);
+  });
+});

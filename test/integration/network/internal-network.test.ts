@@ -1,0 +1,63 @@
+// An internal network has no way out: its containers reach each other but not another network's bridge
+// address, which a container on an ordinary network does reach.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { createHarness, inNamespace, type Harness } from './harness.js';
+import type { BridgeNetworkService } from '../../../src/engine/network/service.js';
+
+const attachDefaults = { portBindings: {}, publishAll: false, exposedPorts: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [] };
+
+describe('internal networks', () => {
+  let h: Harness;
+  let service: BridgeNetworkService;
+  let server: http.Server;
+  let port: number;
+  let otherGateway: string;
+  let outsidePid: number, insidePid: number, insidePeerPid: number;
+
+  before(async () => {
+    h = createHarness();
+    service = h.service();
+    const open = await service.createNetwork({ Name: `${h.prefix}-open`, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
+    const other = await service.createNetwork({ Name: `${h.prefix}-other`, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
+    await service.createNetwork({ Name: `${h.prefix}-sealed`, Internal: true, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
+    otherGateway = other.gateway!;
+    server = http.createServer((_req, res) => res.end('host service\n'));
+    await new Promise<void>((r) => server.listen(0, '0.0.0.0', () => r()));
+    port = (server.address() as AddressInfo).port;
+    [outsidePid, insidePid, insidePeerPid] = await Promise.all([h.namespace(), h.namespace(), h.namespace()]);
+    await service.attach({ ...attachDefaults, containerId: 'd'.repeat(64), containerName: 'open-1', hostname: 'open', pid: outsidePid, mode: 'bridge', endpoints: [{ network: open.name, aliases: [] }] });
+    await service.attach({ ...attachDefaults, containerId: 'e'.repeat(64), containerName: 'sealed-1', hostname: 'sealed', pid: insidePid, mode: 'bridge', endpoints: [{ network: `${h.prefix}-sealed`, aliases: [] }] });
+    await service.attach({ ...attachDefaults, containerId: 'f'.repeat(64), containerName: 'sealed-2', hostname: 'sealed2', pid: insidePeerPid, mode: 'bridge', endpoints: [{ network: `${h.prefix}-sealed`, aliases: ['peer'] }] });
+  });
+
+  after(async () => {
+    server?.close();
+    await h.cleanup();
+  });
+
+  const wget = (pid: number, url: string) => inNamespace(pid, ['timeout', '5', 'busybox', 'wget', '-q', '-O', '-', url]);
+
+  it('lets a container on an ordinary network reach another network\'s bridge address', async () => {
+    const r = await wget(outsidePid, `http://${otherGateway}:${port}/`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'host service\n');
+  });
+
+  it('keeps a container on an internal network from reaching it', async () => {
+    const r = await wget(insidePid, `http://${otherGateway}:${port}/`);
+    assert.notEqual(r.code, 0);
+    assert.equal(r.stdout, '');
+  });
+
+  it('still resolves and reaches peers on the internal network', async () => {
+    const gateway = (await service.findNetwork(`${h.prefix}-sealed`))!.gateway!;
+    const peerIp = (await service.attachmentOf('f'.repeat(64)))!.networks[`${h.prefix}-sealed`]!.IPAddress;
+    const lookup = await inNamespace(insidePid, ['busybox', 'nslookup', 'peer', gateway]);
+    assert.match(lookup.stdout, new RegExp(`Address: ${peerIp.replace(/\./g, '\\.')}`));
+    const ping = await inNamespace(insidePid, ['busybox', 'ping', '-c', '1', '-W', '2', peerIp]);
+    assert.equal(ping.code, 0, ping.stdout + ping.stderr);
+  });
+});
