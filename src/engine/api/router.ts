@@ -1,6 +1,7 @@
 // A small Docker-Engine-API router: "/v1.43/containers/{id}/json" and "/containers/{id}/json" both match
 // the pattern "/containers/:id/json". Subsystems register their routes with `router.add`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -8,6 +9,8 @@ export interface RequestContext {
   params: Record<string, string>;
   query: URLSearchParams;
   path: string; // without the /vX.Y prefix
+  /** set when the client asked to upgrade the connection (attach, exec start): the raw socket to hijack */
+  upgrade?: { socket: Duplex; head: Buffer };
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void> | void;
@@ -38,7 +41,7 @@ function matchParts(pattern: string[], parts: string[]): Record<string, string> 
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern[i]!;
     if (p.startsWith('*')) { // rest parameter, e.g. image names with slashes: /images/*name/json
-      const restLen = parts.length - (pattern.length - 1 - i);
+      const restLen = parts.length - i - (pattern.length - 1 - i);
       if (restLen < 1) return undefined;
       params[p.slice(1)] = decodeURIComponent(parts.slice(i, i + restLen).join('/'));
       const tail = matchParts(pattern.slice(i + 1), parts.slice(i + restLen));
