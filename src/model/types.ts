@@ -17,6 +17,7 @@ export interface Project {
   disabledServices: Record<string, Service>;
   extensions: Record<string, unknown>; // top-level x-* keys
   environment: Record<string, string>; // the interpolation environment that was used
+  warnings?: string[]; // things docker compose would warn about (unset variables, ignored dependencies)
 }
 
 export interface Service {
@@ -211,4 +212,5 @@ export interface LoadOptions {
   cwd?: string; // defaults to process.cwd()
   interpolate?: boolean; // default true
   stdin?: string; // contents of "-" when files include it (tests)
+  services?: string[]; // services targeted on the command line: their profiles are activated
 }

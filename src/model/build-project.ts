@@ -1,0 +1,153 @@
+// From the merged canonical document to a Project: profiles applied, env files read into the
+// environment, the default network added, every reference to a service, network, volume,
+// secret or config checked, and resources no enabled service uses left out.
+import { UserError } from '../errors.js';
+import type { Project, Service } from './types.js';
+import { isMap, type PlainMap } from './located.js';
+import { problemAt } from './problems.js';
+import { toNetwork, toSecretOrConfig, toService, toVolume } from './to-model.js';
+import { activeProfiles, isEnabled } from './profiles.js';
+import { readEnvFile, type Environment } from './env.js';
+import { existsSync } from 'node:fs';
+
+export interface BuildInputs {
+  name: string;
+  workingDir: string;
+  configFiles: string[];
+  environment: Environment;
+  profiles: string[];
+  targets: string[];
+  warnings: string[];
+}
+
+export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
+  const rawServices = isMap(doc.services) ? doc.services : {};
+  const profilesOf: Record<string, string[]> = {};
+  for (const [name, s] of Object.entries(rawServices)) profilesOf[name] = Array.isArray((s as PlainMap)?.profiles) ? ((s as PlainMap).profiles as string[]).map(String) : [];
+  for (const t of inp.targets) {
+    if (!(t in rawServices)) throw new UserError(`no such service: ${t}`);
+  }
+  const active = activeProfiles(inp.profiles, inp.targets, profilesOf);
+
+  const services: Record<string, Service> = {};
+  const disabledServices: Record<string, Service> = {};
+  for (const name of Object.keys(rawServices).sort()) {
+    const raw = (rawServices[name] ?? {}) as PlainMap;
+    if (!isMap(rawServices[name]) && rawServices[name] !== null) throw problemAt(doc, ['services', name], 'a service must be a mapping');
+    const svc = toService(name, raw, serviceEnvironment(doc, name, raw, inp.environment));
+    if (!svc.image && !svc.build) throw problemAt(doc, ['services', name], `service "${name}" has neither an image nor a build context specified`, 'key');
+    (isEnabled(svc.profiles, active) ? services : disabledServices)[name] = svc;
+  }
+
+  checkServiceReferences(doc, services, disabledServices, inp.warnings);
+
+  const networkDefs = isMap(doc.networks) ? doc.networks : {};
+  const volumeDefs = isMap(doc.volumes) ? doc.volumes : {};
+  const secretDefs = isMap(doc.secrets) ? doc.secrets : {};
+  const configDefs = isMap(doc.configs) ? doc.configs : {};
+
+  let needsDefault = false;
+  for (const svc of Object.values(services)) {
+    if (!svc.networkMode && Object.keys(svc.networks).length === 0) {
+      svc.networks.default = null;
+      needsDefault = true;
+    }
+  }
+  const used = { networks: new Set<string>(), volumes: new Set<string>(), secrets: new Set<string>(), configs: new Set<string>() };
+  if (needsDefault) used.networks.add('default');
+  for (const svc of Object.values(services)) {
+    for (const key of Object.keys(svc.networks)) {
+      if (key !== 'default' && !(key in networkDefs)) throw problemAt(doc, ['services', svc.name, 'networks', key], `service "${svc.name}" refers to undefined network ${key}: declare it under the top-level networks:`, 'key');
+      used.networks.add(key);
+    }
+    svc.volumes.forEach((v, i) => {
+      if (v.type !== 'volume' || !v.source) return;
+      if (!(v.source in volumeDefs)) throw problemAt(doc, ['services', svc.name, 'volumes', i], `service "${svc.name}" refers to undefined volume ${v.source}: declare it under the top-level volumes:`);
+      used.volumes.add(v.source);
+    });
+    for (const [kind, defs] of [['secrets', secretDefs], ['configs', configDefs]] as const) {
+      svc[kind].forEach((ref, i) => {
+        if (!(ref.source in defs)) throw problemAt(doc, ['services', svc.name, kind, i], `service "${svc.name}" refers to undefined ${kind.slice(0, -1)} ${ref.source}`);
+        used[kind].add(ref.source);
+      });
+    }
+  }
+
+  const project: Project = {
+    name: inp.name,
+    workingDir: inp.workingDir,
+    configFiles: inp.configFiles,
+    services,
+    networks: {},
+    volumes: {},
+    secrets: {},
+    configs: {},
+    disabledServices,
+    extensions: {},
+    environment: inp.environment,
+    warnings: inp.warnings,
+  };
+  const netKeys = new Set([...Object.keys(networkDefs), ...(needsDefault ? ['default'] : [])]);
+  for (const key of [...netKeys].sort()) if (used.networks.has(key)) project.networks[key] = toNetwork(key, (networkDefs[key] ?? null) as PlainMap | null, inp.name);
+  for (const key of Object.keys(volumeDefs).sort()) if (used.volumes.has(key)) project.volumes[key] = toVolume(key, volumeDefs[key] as PlainMap | null, inp.name);
+  for (const key of Object.keys(secretDefs).sort()) if (used.secrets.has(key)) project.secrets[key] = toSecretOrConfig(key, secretDefs[key] as PlainMap | null, inp.name);
+  for (const key of Object.keys(configDefs).sort()) if (used.configs.has(key)) project.configs[key] = toSecretOrConfig(key, configDefs[key] as PlainMap | null, inp.name);
+  for (const [k, v] of Object.entries(doc)) if (k.startsWith('x-')) project.extensions[k] = v;
+  return project;
+}
+
+/** env_file contents (in order), then `environment:` on top; a bare KEY takes the project environment's value. */
+function serviceEnvironment(doc: PlainMap, name: string, raw: PlainMap, projectEnv: Environment): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  const files = Array.isArray(raw.env_file) ? raw.env_file : [];
+  files.forEach((f, i) => {
+    const ref = f as PlainMap;
+    const file = String(ref.path);
+    if (!existsSync(file)) {
+      if (ref.required === false) return;
+      throw problemAt(doc, ['services', name, 'env_file', i], `env file ${file} not found`);
+    }
+    Object.assign(out, readEnvFile(file, (n) => projectEnv[n]));
+  });
+  if (isMap(raw.environment)) {
+    for (const [k, v] of Object.entries(raw.environment)) {
+      out[k] = v === null ? (projectEnv[k] ?? null) : String(v);
+    }
+  }
+  return out;
+}
+
+function checkServiceReferences(doc: PlainMap, services: Record<string, Service>, disabled: Record<string, Service>, warnings: string[]): void {
+  const check = (from: string, to: string, path: (string | number)[], what: string, optional = false): boolean => {
+    if (to in services) return true;
+    if (to in disabled) {
+      if (optional) {
+        warnings.push(`service "${from}" ${what} service "${to}", which is disabled by its profiles (${disabled[to]!.profiles.join(', ')}); ignoring it`);
+        return false;
+      }
+      throw problemAt(doc, path, `service "${from}" ${what} service "${to}", which is disabled: enable one of its profiles (${disabled[to]!.profiles.join(', ')}) with --profile`, 'key');
+    }
+    if (optional) {
+      warnings.push(`service "${from}" ${what} undefined service "${to}"; ignoring it`);
+      return false;
+    }
+    throw problemAt(doc, path, `service "${from}" ${what} undefined service "${to}"`, 'key');
+  };
+  for (const svc of Object.values(services)) {
+    for (const [dep, d] of Object.entries(svc.dependsOn)) {
+      if (!check(svc.name, dep, ['services', svc.name, 'depends_on', dep], 'depends on', !d.required)) delete svc.dependsOn[dep];
+    }
+    svc.links.forEach((l, i) => check(svc.name, l.split(':')[0]!, ['services', svc.name, 'links', i], 'links to'));
+    svc.volumesFrom.forEach((v, i) => {
+      if (v.startsWith('container:')) return;
+      check(svc.name, v.split(':')[0]!, ['services', svc.name, 'volumes_from', i], 'takes volumes from');
+    });
+    for (const key of ['networkMode', 'pid', 'ipc'] as const) {
+      const mode = svc[key];
+      if (mode?.startsWith('service:')) {
+        const yamlKey = key === 'networkMode' ? 'network_mode' : key;
+        check(svc.name, mode.slice('service:'.length), ['services', svc.name, yamlKey], `uses the ${yamlKey} of`);
+      }
+    }
+  }
+}

@@ -1,0 +1,269 @@
+// Per-file canonical shapes, applied before files are merged: every short syntax becomes its long
+// form and relative paths become absolute against the file's base directory. Values keep docker
+// compose's snake_case keys; objects are changed in place so their source positions stay.
+import path from 'node:path';
+import { isMap, type Plain, type PlainMap } from './located.js';
+import { problemAt, type KeyPath } from './problems.js';
+import { NormalizeError } from './normalize/error.js';
+import { normalizeDuration } from './normalize/duration.js';
+import { parseBytes } from './normalize/bytes.js';
+import { splitShellWords } from './normalize/command.js';
+import { parsePortEntry } from './normalize/ports.js';
+import { parseVolumeEntry, resolveHostPath } from './normalize/volumes.js';
+import { listOrMapToMap } from './normalize/mappings.js';
+
+export interface CanonicalContext {
+  root: PlainMap; // the whole file, for error positions
+  baseDir: string; // relative paths resolve against this
+}
+
+const isUrlContext = (s: string) => /^(https?:\/\/|git@|github\.com\/|ssh:\/\/|git:\/\/)/.test(s) || s.includes('.git#') || /\.git$/.test(s);
+
+export function canonicalizeFile(root: PlainMap, baseDir: string): void {
+  const ctx: CanonicalContext = { root, baseDir };
+  const services = root.services;
+  if (isMap(services)) {
+    for (const [name, svc] of Object.entries(services)) {
+      if (isMap(svc)) guard(ctx, ['services', name], () => canonicalizeService(svc, ctx, ['services', name]));
+    }
+  }
+  for (const kind of ['networks', 'volumes', 'secrets', 'configs'] as const) {
+    const section = root[kind];
+    if (!isMap(section)) continue;
+    for (const [key, def] of Object.entries(section)) {
+      if (def === null) continue;
+      if (isMap(def)) guard(ctx, [kind, key], () => canonicalizeResource(def, ctx, [kind, key]));
+    }
+  }
+}
+
+function guard(ctx: CanonicalContext, at: KeyPath, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof FieldError) throw problemAt(ctx.root, err.path, err.message);
+    if (err instanceof NormalizeError) throw problemAt(ctx.root, at, err.message);
+    throw err;
+  }
+}
+
+class FieldError extends Error {
+  constructor(public readonly path: KeyPath, message: string) { super(message); }
+}
+
+function field<T>(at: KeyPath, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof NormalizeError) throw new FieldError(at, err.message);
+    throw err;
+  }
+}
+
+export function canonicalizeService(svc: PlainMap, ctx: CanonicalContext, at: KeyPath): void {
+  const set = (key: string, fn: (v: Plain) => Plain | undefined) => {
+    if (!(key in svc) || svc[key] === null && key !== 'command' && key !== 'entrypoint') return;
+    const v = field([...at, key], () => fn(svc[key]!));
+    if (v === undefined) delete svc[key];
+    else svc[key] = v;
+  };
+  set('build', (v) => canonicalBuild(v, ctx.baseDir));
+  set('command', (v) => (typeof v === 'string' ? splitShellWords(v) : v));
+  set('entrypoint', (v) => (typeof v === 'string' ? splitShellWords(v) : v));
+  set('environment', (v) => listOrMapToMap(v, true));
+  set('env_file', (v) => canonicalEnvFiles(v, ctx.baseDir));
+  set('label_file', (v) => (Array.isArray(v) ? v : [v]).map((f) => resolveHostPath(String(f), ctx.baseDir)));
+  set('labels', (v) => listOrMapToMap(v, false));
+  set('annotations', (v) => listOrMapToMap(v, false));
+  set('sysctls', (v) => listOrMapToMap(v, false));
+  set('extra_hosts', (v) => canonicalExtraHosts(v));
+  set('ports', (v) => (v as Plain[]).flatMap((p, i) => field([...at, 'ports', i], () => parsePortEntry(p))) as unknown as Plain);
+  set('expose', (v) => (v as Plain[]).map(String));
+  set('volumes', (v) => (v as Plain[]).map((x, i) => field([...at, 'volumes', i], () => parseVolumeEntry(x, ctx.baseDir))) as unknown as Plain);
+  set('tmpfs', (v) => (Array.isArray(v) ? v : [v]));
+  set('dns', (v) => (Array.isArray(v) ? v : [v]));
+  set('dns_search', (v) => (Array.isArray(v) ? v : [v]));
+  set('networks', (v) => canonicalServiceNetworks(v));
+  set('depends_on', (v) => canonicalDependsOn(v));
+  set('healthcheck', (v) => canonicalHealthcheck(v as PlainMap));
+  set('stop_grace_period', (v) => normalizeDuration(v as string));
+  set('shm_size', (v) => parseBytes(v as string));
+  set('mem_limit', (v) => parseBytes(v as string));
+  set('mem_reservation', (v) => parseBytes(v as string));
+  set('memswap_limit', (v) => parseBytes(v as string));
+  set('cpus', (v) => Number(v));
+  set('pids_limit', (v) => Number(v));
+  set('scale', (v) => Number(v));
+  set('ulimits', (v) => canonicalUlimits(v as PlainMap));
+  set('secrets', (v) => canonicalFileRefs(v as Plain[]));
+  set('configs', (v) => canonicalFileRefs(v as Plain[]));
+  set('deploy', (v) => canonicalDeploy(v as PlainMap));
+  set('logging', (v) => {
+    const l = v as PlainMap;
+    return l.options ? { ...l, options: listOrMapToMap(l.options, false) } : l;
+  });
+  set('develop', (v) => canonicalDevelop(v as PlainMap, ctx.baseDir));
+  set('extends', (v) => {
+    const e: PlainMap = typeof v === 'string' ? { service: v } : { ...(v as PlainMap) };
+    if (typeof e.file === 'string') e.file = resolveHostPath(e.file, ctx.baseDir);
+    return e;
+  });
+}
+
+function canonicalBuild(v: Plain, baseDir: string): PlainMap {
+  const b: PlainMap = typeof v === 'string' ? { context: v } : { ...(v as PlainMap) };
+  const context = typeof b.context === 'string' ? b.context : '.';
+  b.context = isUrlContext(context) ? context : resolveHostPath(context, baseDir);
+  if (b.dockerfile === undefined && b.dockerfile_inline === undefined) b.dockerfile = 'Dockerfile';
+  if (b.args !== undefined) b.args = listOrMapToMap(b.args, true);
+  if (b.labels !== undefined) b.labels = listOrMapToMap(b.labels, false);
+  if (b.extra_hosts !== undefined) b.extra_hosts = canonicalExtraHosts(b.extra_hosts);
+  if (b.shm_size !== undefined && b.shm_size !== null) b.shm_size = parseBytes(b.shm_size as string);
+  if (typeof b.ssh === 'string') b.ssh = [b.ssh];
+  return b;
+}
+
+function canonicalEnvFiles(v: Plain, baseDir: string): Plain {
+  const list = Array.isArray(v) ? v : [v];
+  return list.map((e) => {
+    if (typeof e === 'string') return { path: resolveHostPath(e, baseDir), required: true };
+    const m = e as PlainMap;
+    const out: PlainMap = { path: resolveHostPath(String(m.path), baseDir), required: m.required === undefined ? true : Boolean(m.required) };
+    if (m.format !== undefined) out.format = m.format;
+    return out;
+  });
+}
+
+/** extra_hosts as a map host → address(es); a list keeps "host:ip" or "host=ip". */
+function canonicalExtraHosts(v: Plain): PlainMap {
+  if (isMap(v)) {
+    const out: PlainMap = {};
+    for (const [k, x] of Object.entries(v)) out[k] = Array.isArray(x) ? x.map(String) : String(x);
+    return out;
+  }
+  const out: PlainMap = {};
+  for (const entry of v as Plain[]) {
+    const s = String(entry);
+    const eq = s.indexOf('=');
+    const colon = s.indexOf(':');
+    const sep = eq >= 0 ? eq : colon;
+    if (sep < 0) throw new NormalizeError(`invalid extra host "${s}": expected "host=address" or "host:address"`);
+    const host = s.slice(0, sep);
+    const ip = s.slice(sep + 1).replace(/^\[(.*)\]$/, '$1');
+    const prev = out[host];
+    out[host] = prev === undefined ? ip : Array.isArray(prev) ? [...prev, ip] : [String(prev), ip];
+  }
+  return out;
+}
+
+function canonicalServiceNetworks(v: Plain): PlainMap {
+  if (Array.isArray(v)) {
+    const out: PlainMap = {};
+    for (const n of v) out[String(n)] = null;
+    return out;
+  }
+  const out: PlainMap = {};
+  for (const [k, x] of Object.entries(v as PlainMap)) {
+    if (!isMap(x)) { out[k] = null; continue; }
+    const n: PlainMap = { ...x };
+    if (typeof n.aliases === 'string') n.aliases = [n.aliases];
+    out[k] = n;
+  }
+  return out;
+}
+
+function canonicalDependsOn(v: Plain): PlainMap {
+  const out: PlainMap = {};
+  if (Array.isArray(v)) {
+    for (const s of v) out[String(s)] = { condition: 'service_started', required: true };
+    return out;
+  }
+  for (const [k, x] of Object.entries(v as PlainMap)) {
+    const d = isMap(x) ? x : {};
+    const o: PlainMap = { condition: (d.condition as string) ?? 'service_started' };
+    if (d.restart) o.restart = true;
+    o.required = d.required === undefined ? true : Boolean(d.required);
+    out[k] = o;
+  }
+  return out;
+}
+
+function canonicalHealthcheck(h: PlainMap): PlainMap {
+  const out: PlainMap = { ...h };
+  if (typeof out.test === 'string') out.test = ['CMD-SHELL', out.test];
+  for (const k of ['interval', 'timeout', 'start_period', 'start_interval']) {
+    if (out[k] !== undefined && out[k] !== null) out[k] = normalizeDuration(out[k] as string);
+  }
+  if (out.retries !== undefined && out.retries !== null) out.retries = Number(out.retries);
+  return out;
+}
+
+function canonicalUlimits(u: PlainMap): PlainMap {
+  const out: PlainMap = {};
+  for (const [k, x] of Object.entries(u)) {
+    out[k] = isMap(x) ? { soft: Number(x.soft), hard: Number(x.hard) } : { soft: Number(x), hard: Number(x) };
+  }
+  return out;
+}
+
+function canonicalFileRefs(list: Plain[]): Plain {
+  return list.map((e) => (typeof e === 'string' ? { source: e } : e));
+}
+
+function canonicalDeploy(d: PlainMap): PlainMap {
+  const out: PlainMap = { ...d };
+  if (out.replicas !== undefined && out.replicas !== null) out.replicas = Number(out.replicas);
+  if (out.labels !== undefined) out.labels = listOrMapToMap(out.labels, false);
+  const res = out.resources;
+  if (isMap(res)) {
+    const r: PlainMap = {};
+    for (const kind of ['limits', 'reservations']) {
+      const src = res[kind];
+      if (!isMap(src)) continue;
+      const o: PlainMap = { ...src };
+      if (o.cpus !== undefined && o.cpus !== null) o.cpus = Number(o.cpus);
+      if (o.memory !== undefined && o.memory !== null) o.memory = parseBytes(o.memory as string);
+      if (o.pids !== undefined && o.pids !== null) o.pids = Number(o.pids);
+      r[kind] = o;
+    }
+    out.resources = r;
+  }
+  const rp = out.restart_policy;
+  if (isMap(rp)) {
+    const o: PlainMap = { ...rp };
+    for (const k of ['delay', 'window']) if (o[k] !== undefined && o[k] !== null) o[k] = normalizeDuration(o[k] as string);
+    if (o.max_attempts !== undefined) o.max_attempts = Number(o.max_attempts);
+    out.restart_policy = o;
+  }
+  return out;
+}
+
+function canonicalDevelop(d: PlainMap, baseDir: string): PlainMap {
+  const watch = Array.isArray(d.watch) ? d.watch : [];
+  return {
+    ...d,
+    watch: watch.map((w) => {
+      const r = { ...(w as PlainMap) };
+      if (typeof r.path === 'string') r.path = resolveHostPath(r.path, baseDir);
+      if (typeof r.ignore === 'string') r.ignore = [r.ignore];
+      if (typeof r.include === 'string') r.include = [r.include];
+      return r;
+    }),
+  };
+}
+
+function canonicalizeResource(def: PlainMap, ctx: CanonicalContext, at: KeyPath): void {
+  const [kind] = at;
+  if (def.labels !== undefined) def.labels = field([...at, 'labels'], () => listOrMapToMap(def.labels!, false));
+  if ((kind === 'secrets' || kind === 'configs') && typeof def.file === 'string') def.file = path.resolve(ctx.baseDir, def.file);
+  if (isMap(def.external)) {
+    // legacy `external: { name: x }`
+    if (def.external.name !== undefined && def.name === undefined) def.name = def.external.name;
+    def.external = true;
+  }
+  if (isMap(def.driver_opts)) {
+    const o: PlainMap = {};
+    for (const [k, v] of Object.entries(def.driver_opts)) o[k] = String(v);
+    def.driver_opts = o;
+  }
+}

@@ -1,0 +1,41 @@
+// The interpolation environment: `.env` (or every --env-file, later files winning) parsed with
+// dotenv, values interpolated against what came before, and the shell environment on top.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { UserError } from '../errors.js';
+import { interpolate, InterpolationError } from './interpolate.js';
+
+export type Environment = Record<string, string>;
+
+export function readEnvFile(file: string, lookup: (name: string) => string | undefined): Environment {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`cannot read env file ${file}: ${(err as Error).message}`);
+  }
+  const parsed = dotenv.parse(text);
+  const out: Environment = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    try {
+      out[k] = interpolate(v, (name) => out[name] ?? lookup(name));
+    } catch (err) {
+      if (err instanceof InterpolationError) throw new UserError(`${file}: ${k}: ${err.message}`);
+      throw err;
+    }
+  }
+  return out;
+}
+
+export function buildEnvironment(shell: Record<string, string | undefined>, envFiles: string[] | undefined, projectDir: string, cwd: string): Environment {
+  const fromShell: Environment = {};
+  for (const [k, v] of Object.entries(shell)) if (v !== undefined) fromShell[k] = v;
+  const files = envFiles?.length ? envFiles.map((f) => path.resolve(cwd, f)) : [path.join(projectDir, '.env')].filter((f) => existsSync(f));
+  const fromFiles: Environment = {};
+  for (const f of files) {
+    if (!existsSync(f)) throw new UserError(`env file ${f} not found`);
+    Object.assign(fromFiles, readEnvFile(f, (name) => fromShell[name] ?? fromFiles[name]));
+  }
+  return { ...fromFiles, ...fromShell };
+}

@@ -1,0 +1,145 @@
+// One stack file from text to its canonical, self-contained form: parsed with positions,
+// interpolated, validated against the schema, short syntaxes expanded, `include` and `extends`
+// resolved (each with paths relative to the file that names them).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import { readYaml } from './yaml-reader.js';
+import { cloneLocated, isMap, type PlainMap } from './located.js';
+import { interpolateTree } from './interpolate-tree.js';
+import { validateDocument } from './validate.js';
+import { canonicalizeFile } from './canonical.js';
+import { mergeDocuments, mergeServices, stripResets } from './merge.js';
+import { problemAt } from './problems.js';
+import { buildEnvironment, type Environment } from './env.js';
+
+export interface FileContext {
+  env: Environment;
+  interpolate: boolean;
+  warn: (message: string) => void;
+  /** every file read so far, for cycle checks and reuse by `extends` */
+  cache: Map<string, PlainMap>;
+}
+
+export interface FileSource { file: string; text?: string; baseDir: string }
+
+export function loadFile(src: FileSource, ctx: FileContext, includeStack: string[] = []): PlainMap {
+  const cacheKey = `${src.file}\0${src.baseDir}`;
+  const cached = ctx.cache.get(cacheKey);
+  if (cached) return cached;
+  const text = src.text ?? readText(src.file);
+  const raw = readYaml(text, src.file);
+  if (raw === null) throw new UserError(`${src.file}: the file is empty; a stack file needs at least a services: section`);
+  if (!isMap(raw)) throw new UserError(`${src.file}:1:1: the top level of a stack file must be a mapping (services:, networks:, …)`);
+  const doc = raw;
+  if (ctx.interpolate) {
+    const warned = new Set<string>();
+    interpolateTree(doc, (name) => ctx.env[name], (name) => {
+      if (warned.has(name)) return;
+      warned.add(name);
+      ctx.warn(`The "${name}" variable is not set. Defaulting to a blank string.`);
+    });
+  }
+  validateDocument(doc, src.file);
+  canonicalizeFile(doc, src.baseDir);
+  ctx.cache.set(cacheKey, doc);
+  let result = resolveIncludes(doc, src, ctx, includeStack);
+  resolveAllExtends(result, src, ctx);
+  ctx.cache.set(cacheKey, result);
+  return result;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new UserError(`stack file ${file} not found`);
+    throw new UserError(`cannot read stack file ${file}: ${e.message}`);
+  }
+}
+
+// ---- include -------------------------------------------------------------------------------
+
+function resolveIncludes(doc: PlainMap, src: FileSource, ctx: FileContext, stack: string[]): PlainMap {
+  const includes = doc.include;
+  if (!Array.isArray(includes)) return doc;
+  delete doc.include;
+  let out = doc;
+  includes.forEach((entry, i) => {
+    const spec = typeof entry === 'string' ? { path: entry } : (entry as PlainMap);
+    const paths = (Array.isArray(spec.path) ? spec.path : [spec.path]).map((p) => path.resolve(src.baseDir, String(p)));
+    for (const p of paths) {
+      if (p === src.file || stack.includes(p)) {
+        throw problemAt(doc, ['include', i], `include cycle: ${[...stack, src.file, p].map((f) => path.basename(f)).join(' → ')}`);
+      }
+    }
+    const projectDir = spec.project_directory ? path.resolve(src.baseDir, String(spec.project_directory)) : path.dirname(paths[0]!);
+    const envFiles = spec.env_file === undefined ? undefined : (Array.isArray(spec.env_file) ? spec.env_file : [spec.env_file]).map((f) => path.resolve(src.baseDir, String(f)));
+    const env = { ...buildEnvironment({}, envFiles, projectDir, src.baseDir), ...ctx.env };
+    const subCtx: FileContext = { ...ctx, env, cache: new Map() };
+    let included: PlainMap | undefined;
+    for (const p of paths) {
+      const d = loadFile({ file: p, baseDir: projectDir }, subCtx, [...stack, src.file]);
+      included = included ? mergeDocuments(included, d) : stripResets(cloneLocated(d));
+    }
+    if (included) out = addIncluded(out, included, doc, i);
+  });
+  return out;
+}
+
+function addIncluded(doc: PlainMap, included: PlainMap, root: PlainMap, index: number): PlainMap {
+  for (const kind of ['services', 'networks', 'volumes', 'secrets', 'configs']) {
+    const inc = included[kind];
+    if (!isMap(inc)) continue;
+    const own = isMap(doc[kind]) ? (doc[kind] as PlainMap) : (doc[kind] = {});
+    for (const [key, def] of Object.entries(inc)) {
+      if (key in own && (kind === 'services' || JSON.stringify(own[key]) !== JSON.stringify(def))) {
+        throw problemAt(root, [kind, key], `${kind}.${key} conflicts with the ${kind.replace(/s$/, '')} of the same name imported by include[${index}]`, 'key');
+      }
+      own[key] = def;
+    }
+  }
+  return doc;
+}
+
+// ---- extends -------------------------------------------------------------------------------
+
+function resolveAllExtends(doc: PlainMap, src: FileSource, ctx: FileContext): void {
+  const services = doc.services;
+  if (!isMap(services)) return;
+  for (const name of Object.keys(services)) resolveExtends(doc, name, src, ctx, []);
+}
+
+function resolveExtends(doc: PlainMap, name: string, src: FileSource, ctx: FileContext, stack: string[]): PlainMap {
+  const services = doc.services as PlainMap;
+  const svc = services[name] as PlainMap;
+  const ext = svc?.extends;
+  if (!isMap(ext)) return svc;
+  const id = `${src.file}#${name}`;
+  if (stack.includes(id)) {
+    const cycle = [...stack, id].map((s) => s.split('#')[1]).join(' → ');
+    throw problemAt(doc, ['services', name, 'extends'], `extends cycle: ${cycle}`);
+  }
+  const baseName = String(ext.service);
+  let base: PlainMap;
+  if (typeof ext.file === 'string' && ext.file !== src.file) {
+    const otherSrc: FileSource = { file: ext.file, baseDir: path.dirname(ext.file) };
+    const other = loadFile(otherSrc, ctx);
+    const otherServices = isMap(other.services) ? other.services : {};
+    if (!isMap(otherServices[baseName])) {
+      throw problemAt(doc, ['services', name, 'extends', 'service'], `service "${baseName}" not found in ${ext.file}`);
+    }
+    base = resolveExtends(other, baseName, otherSrc, ctx, [...stack, id]);
+  } else {
+    if (!isMap(services[baseName])) {
+      throw problemAt(doc, ['services', name, 'extends', 'service'], `cannot extend service "${baseName}": no such service in ${src.file}`);
+    }
+    base = resolveExtends(doc, baseName, src, ctx, [...stack, id]);
+  }
+  const own = cloneLocated(svc);
+  delete own.extends;
+  const merged = mergeServices(stripResets(cloneLocated(base)), own, name);
+  services[name] = merged;
+  return merged;
+}

@@ -1,0 +1,279 @@
+// The merged canonical document (snake_case, long forms) as the typed model of types.ts.
+import type {
+  BuildConfig, Deploy, DependsOn, Develop, EnvFileRef, Healthcheck, Network, PortMapping, SecretOrConfig,
+  Service, ServiceFileRef, ServiceNetwork, Volume, VolumeMount, WatchRule,
+} from './types.js';
+import { isMap, type Plain, type PlainMap } from './located.js';
+
+const str = (v: Plain | undefined): string | undefined => (v === undefined || v === null ? undefined : String(v));
+const num = (v: Plain | undefined): number | undefined => (v === undefined || v === null || v === '' ? undefined : Number(v));
+const bool = (v: Plain | undefined): boolean | undefined => (v === undefined || v === null ? undefined : v === true || v === 'true');
+const strList = (v: Plain | undefined): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === null ? [] : [String(v)]);
+const strMap = (v: Plain | undefined): Record<string, string> => {
+  const out: Record<string, string> = {};
+  if (isMap(v)) for (const [k, x] of Object.entries(v)) out[k] = x === null ? '' : String(x);
+  return out;
+};
+const extensionsOf = (m: PlainMap): Record<string, unknown> => {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(m)) if (k.startsWith('x-')) out[k] = v;
+  return out;
+};
+
+export function toService(name: string, s: PlainMap, environment: Record<string, string | null>): Service {
+  const deploy = isMap(s.deploy) ? toDeploy(s.deploy) : undefined;
+  const svc: Service = {
+    name,
+    image: str(s.image),
+    build: isMap(s.build) ? toBuild(s.build) : undefined,
+    command: s.command === null ? null : Array.isArray(s.command) ? s.command.map(String) : undefined,
+    entrypoint: s.entrypoint === null ? null : Array.isArray(s.entrypoint) ? s.entrypoint.map(String) : undefined,
+    environment,
+    envFiles: Array.isArray(s.env_file) ? s.env_file.map((e) => toEnvFile(e as PlainMap)) : [],
+    ports: Array.isArray(s.ports) ? s.ports.map((p) => toPort(p as PlainMap)) : [],
+    expose: strList(s.expose),
+    volumes: Array.isArray(s.volumes) ? s.volumes.map((v) => toVolumeMount(v as PlainMap)) : [],
+    tmpfs: strList(s.tmpfs),
+    networks: {},
+    networkMode: str(s.network_mode),
+    dependsOn: {},
+    links: strList(s.links),
+    volumesFrom: strList(s.volumes_from),
+    healthcheck: isMap(s.healthcheck) ? toHealthcheck(s.healthcheck) : undefined,
+    restart: str(s.restart),
+    deploy,
+    scale: num(s.scale) ?? deploy?.replicas ?? 1,
+    labels: strMap(s.labels),
+    annotations: strMap(s.annotations),
+    user: str(s.user),
+    workingDir: str(s.working_dir),
+    hostname: str(s.hostname),
+    domainname: str(s.domainname),
+    init: bool(s.init),
+    stopSignal: str(s.stop_signal),
+    stopGracePeriod: str(s.stop_grace_period),
+    capAdd: strList(s.cap_add),
+    capDrop: strList(s.cap_drop),
+    privileged: bool(s.privileged),
+    readOnly: bool(s.read_only),
+    shmSize: num(s.shm_size),
+    ulimits: {},
+    sysctls: strMap(s.sysctls),
+    extraHosts: extraHostsList(s.extra_hosts),
+    dns: strList(s.dns),
+    dnsSearch: strList(s.dns_search),
+    dnsOpt: strList(s.dns_opt),
+    pid: str(s.pid),
+    ipc: str(s.ipc),
+    logging: isMap(s.logging) ? { driver: str(s.logging.driver), options: strMap(s.logging.options) } : undefined,
+    secrets: Array.isArray(s.secrets) ? s.secrets.map((r) => toFileRef(r as PlainMap)) : [],
+    configs: Array.isArray(s.configs) ? s.configs.map((r) => toFileRef(r as PlainMap)) : [],
+    profiles: strList(s.profiles),
+    develop: isMap(s.develop) ? toDevelop(s.develop) : undefined,
+    platform: str(s.platform),
+    pullPolicy: str(s.pull_policy),
+    tty: bool(s.tty),
+    stdinOpen: bool(s.stdin_open),
+    containerName: str(s.container_name),
+    attach: bool(s.attach),
+    memLimit: num(s.mem_limit),
+    cpus: num(s.cpus),
+    pidsLimit: num(s.pids_limit),
+    extensions: extensionsOf(s),
+  };
+  if (isMap(s.networks)) {
+    for (const [k, n] of Object.entries(s.networks)) svc.networks[k] = isMap(n) ? toServiceNetwork(n) : null;
+  }
+  if (isMap(s.depends_on)) {
+    for (const [k, d] of Object.entries(s.depends_on)) svc.dependsOn[k] = toDependsOn(d as PlainMap);
+  }
+  if (isMap(s.ulimits)) {
+    for (const [k, u] of Object.entries(s.ulimits)) svc.ulimits[k] = { soft: Number((u as PlainMap).soft), hard: Number((u as PlainMap).hard) };
+  }
+  return svc;
+}
+
+function extraHostsList(v: Plain | undefined): string[] {
+  if (!isMap(v)) return [];
+  const out: string[] = [];
+  for (const [host, ips] of Object.entries(v)) for (const ip of Array.isArray(ips) ? ips : [ips]) out.push(`${host}=${ip}`);
+  return out;
+}
+
+function toBuild(b: PlainMap): BuildConfig {
+  const args: Record<string, string | null> = {};
+  if (isMap(b.args)) for (const [k, v] of Object.entries(b.args)) args[k] = v === null ? null : String(v);
+  return {
+    context: String(b.context),
+    dockerfile: str(b.dockerfile) ?? 'Dockerfile',
+    dockerfileInline: str(b.dockerfile_inline),
+    args,
+    target: str(b.target),
+    labels: strMap(b.labels),
+    cacheFrom: strList(b.cache_from),
+    network: str(b.network),
+    shmSize: num(b.shm_size),
+    extraHosts: extraHostsList(b.extra_hosts),
+    tags: strList(b.tags),
+    platforms: strList(b.platforms),
+    noCache: bool(b.no_cache),
+    pull: bool(b.pull),
+  };
+}
+
+function toEnvFile(e: PlainMap): EnvFileRef {
+  return { path: String(e.path), required: e.required !== false, ...(e.format ? { format: String(e.format) } : {}) };
+}
+
+function toPort(p: PlainMap): PortMapping {
+  return {
+    target: Number(p.target),
+    published: str(p.published),
+    hostIp: str(p.host_ip),
+    protocol: (str(p.protocol) ?? 'tcp') as PortMapping['protocol'],
+    mode: (str(p.mode) ?? 'ingress') as PortMapping['mode'],
+    name: str(p.name),
+    appProtocol: str(p.app_protocol),
+  };
+}
+
+function toVolumeMount(v: PlainMap): VolumeMount {
+  const m: VolumeMount = { type: String(v.type) as VolumeMount['type'], source: str(v.source), target: String(v.target), readOnly: v.read_only === true };
+  if (v.consistency) m.consistency = String(v.consistency);
+  if (isMap(v.bind)) m.bind = { createHostPath: v.bind.create_host_path === true, propagation: str(v.bind.propagation), selinux: str(v.bind.selinux) };
+  if (isMap(v.volume)) m.volume = { nocopy: v.volume.nocopy === true, subpath: str(v.volume.subpath) };
+  if (isMap(v.tmpfs)) m.tmpfs = { size: num(v.tmpfs.size), mode: num(v.tmpfs.mode) };
+  return m;
+}
+
+function toServiceNetwork(n: PlainMap): ServiceNetwork {
+  return {
+    aliases: strList(n.aliases),
+    ipv4Address: str(n.ipv4_address),
+    ipv6Address: str(n.ipv6_address),
+    priority: num(n.priority),
+    macAddress: str(n.mac_address),
+  };
+}
+
+function toDependsOn(d: PlainMap): DependsOn {
+  return {
+    condition: (str(d.condition) ?? 'service_started') as DependsOn['condition'],
+    restart: d.restart === true,
+    required: d.required !== false,
+  };
+}
+
+function toHealthcheck(h: PlainMap): Healthcheck {
+  const test = Array.isArray(h.test) ? h.test.map(String) : undefined;
+  return {
+    disable: h.disable === true || test?.[0] === 'NONE',
+    test,
+    interval: str(h.interval),
+    timeout: str(h.timeout),
+    retries: num(h.retries),
+    startPeriod: str(h.start_period),
+    startInterval: str(h.start_interval),
+  };
+}
+
+function toDeploy(d: PlainMap): Deploy {
+  const out: Deploy = { mode: str(d.mode), replicas: num(d.replicas), labels: strMap(d.labels) };
+  const r = d.resources;
+  if (isMap(r)) {
+    const lim = isMap(r.limits) ? r.limits : undefined;
+    const res = isMap(r.reservations) ? r.reservations : undefined;
+    out.resources = {
+      limits: lim ? { cpus: num(lim.cpus), memory: num(lim.memory), pids: num(lim.pids) } : undefined,
+      reservations: res ? { cpus: num(res.cpus), memory: num(res.memory) } : undefined,
+    };
+  }
+  const rp = d.restart_policy;
+  if (isMap(rp)) out.restartPolicy = { condition: str(rp.condition), delay: str(rp.delay), maxAttempts: num(rp.max_attempts), window: str(rp.window) };
+  return out;
+}
+
+function toFileRef(r: PlainMap): ServiceFileRef {
+  return { source: String(r.source), target: str(r.target), uid: str(r.uid), gid: str(r.gid), mode: num(r.mode) };
+}
+
+function toDevelop(d: PlainMap): Develop {
+  const watch = Array.isArray(d.watch) ? d.watch : [];
+  return {
+    watch: watch.map((w): WatchRule => {
+      const r = w as PlainMap;
+      const rule: WatchRule = {
+        action: String(r.action) as WatchRule['action'],
+        path: String(r.path),
+        target: str(r.target),
+        ignore: strList(r.ignore),
+        include: strList(r.include),
+        initialSync: r.initial_sync === true,
+      };
+      if (isMap(r.exec)) {
+        const e = r.exec;
+        rule.exec = {
+          command: Array.isArray(e.command) ? e.command.map(String) : strList(e.command),
+          user: str(e.user),
+          privileged: bool(e.privileged),
+          workingDir: str(e.working_dir),
+          environment: strMap(e.environment),
+        };
+      }
+      return rule;
+    }),
+  };
+}
+
+export function toNetwork(key: string, def: PlainMap | null, project: string): Network {
+  const d = def ?? {};
+  const external = d.external === true;
+  const ipam = isMap(d.ipam) ? d.ipam : undefined;
+  return {
+    key,
+    name: str(d.name) ?? (external ? key : `${project}_${key}`),
+    driver: str(d.driver),
+    driverOpts: strMap(d.driver_opts),
+    external,
+    internal: d.internal === true,
+    attachable: d.attachable === true,
+    enableIpv6: d.enable_ipv6 === true,
+    ipam: ipam
+      ? {
+          driver: str(ipam.driver),
+          config: (Array.isArray(ipam.config) ? ipam.config : []).map((c) => {
+            const m = c as PlainMap;
+            return { subnet: str(m.subnet), gateway: str(m.gateway), ipRange: str(m.ip_range), auxAddresses: isMap(m.aux_addresses) ? strMap(m.aux_addresses) : undefined };
+          }),
+        }
+      : undefined,
+    labels: strMap(d.labels),
+  };
+}
+
+export function toVolume(key: string, def: PlainMap | null, project: string): Volume {
+  const d = def ?? {};
+  const external = d.external === true;
+  return {
+    key,
+    name: str(d.name) ?? (external ? key : `${project}_${key}`),
+    driver: str(d.driver),
+    driverOpts: strMap(d.driver_opts),
+    external,
+    labels: strMap(d.labels),
+  };
+}
+
+export function toSecretOrConfig(key: string, def: PlainMap | null, project: string): SecretOrConfig {
+  const d = def ?? {};
+  const external = d.external === true;
+  return {
+    key,
+    name: str(d.name) ?? (external ? key : `${project}_${key}`),
+    file: str(d.file),
+    environment: str(d.environment),
+    content: str(d.content),
+    external,
+    labels: strMap(d.labels),
+  };
+}

@@ -1,0 +1,106 @@
+// Reads one YAML stack file into located plain values: anchors and aliases resolved, `<<` merge
+// keys applied, `!reset` / `!override` tags remembered for the merge step.
+import { isAlias, isMap as isYamlMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { UserError, type SourceLocation } from '../errors.js';
+import { ensureInfo, type Plain, type PlainMap, type Tag } from './located.js';
+
+export function readYaml(text: string, file: string): Plain {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { merge: true, lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number | undefined): SourceLocation => {
+    const pos = lineCounter.linePos(offset ?? 0);
+    return { file, line: pos.line, column: pos.col };
+  };
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const loc = at(e.pos[0]);
+    const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new UserError(`${loc.file}:${loc.line}:${loc.column}: invalid YAML: ${what}`);
+  }
+  const reader = new NodeReader(doc, at);
+  return reader.read(doc.contents as Node | null);
+}
+
+class NodeReader {
+  private readonly resolving = new Set<Node>();
+  constructor(private readonly doc: Document, private readonly at: (offset: number | undefined) => SourceLocation) {}
+
+  read(node: Node | null | undefined): Plain {
+    if (!node) return null;
+    if (isAlias(node)) {
+      const target = node.resolve(this.doc) as Node | undefined;
+      if (!target) throw new UserError(`${this.fmt(node)}: unknown YAML alias *${node.source}`);
+      if (this.resolving.has(target)) throw new UserError(`${this.fmt(node)}: YAML alias *${node.source} refers to itself`);
+      this.resolving.add(target);
+      try { return this.read(target); } finally { this.resolving.delete(target); }
+    }
+    if (isScalar(node)) {
+      const v = node.value;
+      if (v === null || v === undefined) return null;
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+      if (typeof v === 'bigint') return Number(v);
+      return String(v);
+    }
+    if (isSeq(node)) {
+      const out: Plain[] = [];
+      const info = ensureInfo(out, this.at(node.range?.[0]));
+      node.items.forEach((item, i) => {
+        const itemNode = item as Node;
+        const loc = this.at(itemNode?.range?.[0] ?? node.range?.[0]);
+        info.entries.set(i, { key: loc, value: loc, tag: tagOf(itemNode) });
+        out.push(this.read(itemNode));
+      });
+      return out;
+    }
+    if (isYamlMap(node)) {
+      const out: PlainMap = {};
+      const info = ensureInfo(out, this.at(node.range?.[0]));
+      const merged: PlainMap[] = [];
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const keyNode = pair.key as Node | null;
+        if (isScalar(keyNode) && (typeof keyNode.value === 'symbol' || keyNode.source === '<<')) {
+          merged.push(...this.mergeSources(pair.value as Node));
+          continue;
+        }
+        const key = isScalar(keyNode) ? String(keyNode.value) : String(this.read(keyNode));
+        const valueNode = pair.value as Node | null;
+        const keyLoc = this.at(keyNode?.range?.[0]);
+        info.entries.set(key, { key: keyLoc, value: valueNode?.range ? this.at(valueNode.range[0]) : keyLoc, tag: tagOf(valueNode) });
+        out[key] = this.read(valueNode);
+      }
+      // explicit keys win over merged ones; earlier merge sources win over later ones
+      for (const src of merged) {
+        for (const [k, v] of Object.entries(src)) {
+          if (k in out) continue;
+          out[k] = v;
+          const e = ensureInfo(src).entries.get(k);
+          if (e) info.entries.set(k, e);
+        }
+      }
+      return out;
+    }
+    return null;
+  }
+
+  private mergeSources(node: Node): PlainMap[] {
+    if (isSeq(node)) return node.items.flatMap((n) => this.mergeSources(n as Node));
+    const v = this.read(node);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      throw new UserError(`${this.fmt(node)}: a YAML merge key (<<) needs a mapping or a list of mappings`);
+    }
+    return [v];
+  }
+
+  private fmt(node: Node): string {
+    const l = this.at(node.range?.[0]);
+    return `${l.file}:${l.line}:${l.column}`;
+  }
+}
+
+function tagOf(node: Node | null | undefined): Tag | undefined {
+  const tag = (node as { tag?: string } | null)?.tag;
+  if (tag === '!reset') return 'reset';
+  if (tag === '!override') return 'override';
+  return undefined;
+}
