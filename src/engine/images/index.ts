@@ -1,11 +1,10 @@
 // images/: the OCI content store, load/import/build/pull and the /images, /build routes.
-// Placeholder until the image store lands; the factory signature is the contract engine.ts uses.
-import type { EngineContext, ImageService, OneShotRunner } from '../contracts.js';
+import type { EngineContext, OneShotRunner } from '../contracts.js';
+import { type BundledImageService, ImageServiceImpl } from './service.js';
+import { createRoutes } from './create-route.js';
 
-export function createImageService(_ctx: EngineContext, _runner: OneShotRunner): ImageService {
-  return {
-    async resolve() { return undefined; },
-    async list() { return []; },
-    registerRoutes() {},
-  };
+export type { BundledImageService, ImageUsageProbe } from './service.js';
+
+export function createImageService(ctx: EngineContext, runner: OneShotRunner): BundledImageService {
+  return new ImageServiceImpl(ctx, runner, [createRoutes]);
 }

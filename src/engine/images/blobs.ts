@@ -1,0 +1,94 @@
+// Content-addressed blobs (OCI image layout `blobs/sha256/<hex>`): written once through a temp file,
+// digest-verified before they become visible.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+
+export const sha256 = (data: Buffer | string): string => 'sha256:' + createHash('sha256').update(data).digest('hex');
+export const digestHex = (digest: string): string => digest.replace(/^sha256:/, '');
+
+export class DigestMismatchError extends Error {
+  constructor(public readonly expected: string, public readonly actual: string) {
+    super(`digest mismatch: expected ${expected}, got ${actual}`);
+  }
+}
+
+/** A pass-through stream that hashes and counts what flows through it. */
+export class HashingStream extends Transform {
+  private hash = createHash('sha256');
+  size = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    this.push(chunk);
+    cb();
+  }
+  digest(): string { return 'sha256:' + this.hash.digest('hex'); }
+}
+
+export interface BlobInfo { digest: string; size: number }
+
+export class BlobStore {
+  readonly dir: string;
+  constructor(layoutRoot: string, private readonly tmpDir: string) {
+    this.dir = path.join(layoutRoot, 'blobs', 'sha256');
+  }
+
+  async init(): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true });
+    await fs.mkdir(this.tmpDir, { recursive: true });
+  }
+
+  path(digest: string): string {
+    if (!/^sha256:[a-f0-9]{64}$/.test(digest)) throw new Error(`unsupported digest ${digest}`);
+    return path.join(this.dir, digestHex(digest));
+  }
+
+  async has(digest: string): Promise<boolean> {
+    try { await fs.access(this.path(digest)); return true; } catch { return false; }
+  }
+
+  async size(digest: string): Promise<number> { return (await fs.stat(this.path(digest))).size; }
+
+  async put(data: Buffer | string): Promise<BlobInfo> {
+    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
+    const digest = sha256(buf);
+    if (!(await this.has(digest))) {
+      const tmp = this.tempPath();
+      await fs.writeFile(tmp, buf);
+      await fs.rename(tmp, this.path(digest));
+    }
+    return { digest, size: buf.length };
+  }
+
+  /** Streams into the store; with `expected`, a different digest throws and stores nothing. */
+  async ingest(source: Readable, expected?: string): Promise<BlobInfo> {
+    const tmp = this.tempPath();
+    const hasher = new HashingStream();
+    try {
+      await pipeline(source, hasher, createWriteStream(tmp));
+      const digest = hasher.digest();
+      if (expected && expected !== digest) throw new DigestMismatchError(expected, digest);
+      await fs.rename(tmp, this.path(digest));
+      return { digest, size: hasher.size };
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+  }
+
+  /** Moves an already-verified file (e.g. a finished download) into the store. */
+  async adopt(file: string, digest: string): Promise<void> {
+    await fs.rename(file, this.path(digest));
+  }
+
+  read(digest: string): Promise<Buffer> { return fs.readFile(this.path(digest)); }
+  async readJson<T>(digest: string): Promise<T> { return JSON.parse((await this.read(digest)).toString('utf8')) as T; }
+  stream(digest: string): Readable { return createReadStream(this.path(digest)); }
+  async remove(digest: string): Promise<void> { await fs.rm(this.path(digest), { force: true }); }
+
+  tempPath(): string { return path.join(this.tmpDir, `blob-${randomBytes(8).toString('hex')}`); }
+}

@@ -1,0 +1,139 @@
+// Dockerfile parsing: directives, comments, line continuations, flags, exec (JSON) form, and the
+// word splitting / variable expansion rules of the classic builder.
+
+export interface Instruction {
+  keyword: string; // upper case
+  raw: string; // the text after the keyword, continuations joined
+  flags: Record<string, string>; // --from=x, --chown=u:g …
+  args: string; // raw without the flags
+  json?: string[]; // exec form
+  line: number;
+  original: string;
+}
+
+export class DockerfileError extends Error {}
+
+export function parseDockerfile(text: string): Instruction[] {
+  let escape = '\\';
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  let i = 0;
+  // parser directives: only at the very top, before any instruction, comment or blank line
+  for (; i < lines.length; i++) {
+    const m = /^#\s*([a-zA-Z]+)\s*=\s*(\S+)\s*$/.exec(lines[i]!);
+    if (!m) break;
+    if (m[1]!.toLowerCase() === 'escape') escape = m[2]!;
+  }
+  const out: Instruction[] = [];
+  while (i < lines.length) {
+    const startLine = i + 1;
+    let line = lines[i++]!;
+    if (/^\s*(#|$)/.test(line)) continue;
+    let text = '';
+    while (true) {
+      const trimmed = line.replace(/\s+$/, '');
+      if (trimmed.endsWith(escape) && i <= lines.length) {
+        text += trimmed.slice(0, -escape.length);
+        // comment and empty lines inside a continuation are skipped
+        while (i < lines.length && /^\s*(#.*)?$/.test(lines[i]!)) i++;
+        if (i >= lines.length) break;
+        line = lines[i++]!;
+        continue;
+      }
+      text += line;
+      break;
+    }
+    const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(text)!;
+    const keyword = m[1]!.toUpperCase();
+    const raw = m[2]!.trim();
+    const { flags, rest } = takeFlags(raw);
+    const instr: Instruction = { keyword, raw, flags, args: rest, line: startLine, original: text.trim() };
+    if (rest.startsWith('[')) {
+      try {
+        const parsed = JSON.parse(rest) as unknown;
+        if (Array.isArray(parsed) && parsed.every((s) => typeof s === 'string')) instr.json = parsed as string[];
+      } catch { /* shell form that happens to start with "[" */ }
+    }
+    out.push(instr);
+  }
+  return out;
+}
+
+function takeFlags(raw: string): { flags: Record<string, string>; rest: string } {
+  const flags: Record<string, string> = {};
+  let rest = raw;
+  for (let m = /^--([a-zA-Z-]+)(?:=(\S*))?\s*/.exec(rest); m; m = /^--([a-zA-Z-]+)(?:=(\S*))?\s*/.exec(rest)) {
+    flags[m[1]!] = m[2] ?? 'true';
+    rest = rest.slice(m[0].length);
+  }
+  return { flags, rest };
+}
+
+/** Expands $VAR, ${VAR}, ${VAR:-default}, ${VAR:+alt}; a backslash escapes `$`. */
+export function expand(text: string, vars: Record<string, string | undefined>): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '\\' && text[i + 1] === '$') { out += '$'; i++; continue; }
+    if (ch !== '$') { out += ch; continue; }
+    if (text[i + 1] === '{') {
+      const end = text.indexOf('}', i + 2);
+      if (end < 0) { out += text.slice(i); break; }
+      const body = text.slice(i + 2, end);
+      const m = /^(\w+)(?::([-+])([\s\S]*))?$/.exec(body);
+      if (!m) throw new DockerfileError(`bad substitution: \${${body}}`);
+      const value = vars[m[1]!];
+      if (m[2] === '-') out += value ? value : expand(m[3]!, vars);
+      else if (m[2] === '+') out += value ? expand(m[3]!, vars) : '';
+      else out += value ?? '';
+      i = end;
+      continue;
+    }
+    const m = /^\w+/.exec(text.slice(i + 1));
+    if (!m) { out += '$'; continue; }
+    out += vars[m[0]] ?? '';
+    i += m[0].length;
+  }
+  return out;
+}
+
+/** Splits on whitespace, honouring quotes and backslash escapes; quotes are removed. */
+export function splitWords(text: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      else if (ch === '\\' && quote === '"' && i + 1 < text.length) cur += text[++i];
+      else cur += ch;
+      continue;
+    }
+    if (ch === '"' || ch === "'") { quote = ch; inWord = true; continue; }
+    if (ch === '\\' && i + 1 < text.length) { cur += text[++i]; inWord = true; continue; }
+    if (/\s/.test(ch)) { if (inWord) words.push(cur); cur = ''; inWord = false; continue; }
+    cur += ch;
+    inWord = true;
+  }
+  if (quote) throw new DockerfileError(`unterminated quote in: ${text}`);
+  if (inWord) words.push(cur);
+  return words;
+}
+
+/** ENV / LABEL / ARG pairs: `k=v k2="v 2"`, or the legacy `k value with spaces` (ENV, LABEL). */
+export function parsePairs(text: string, legacyAllowed = true): [string, string][] {
+  const words = splitWords(text);
+  if (words.length === 0) return [];
+  if (!words[0]!.includes('=')) {
+    if (!legacyAllowed) return words.map((w) => [w, ''] as [string, string]);
+    const m = /^\s*(\S+)\s+([\s\S]*)$/.exec(text);
+    if (!m) throw new DockerfileError(`expected a name and a value: ${text}`);
+    return [[m[1]!, splitWords(m[2]!).join(' ')]];
+  }
+  return words.map((w) => {
+    const eq = w.indexOf('=');
+    if (eq <= 0) throw new DockerfileError(`expected name=value, got "${w}"`);
+    return [w.slice(0, eq), w.slice(eq + 1)] as [string, string];
+  });
+}

@@ -1,0 +1,82 @@
+// Unpacked layers: one directory per diffID under paths.layers, unpacked once and shared by every
+// image (and every container, as an overlayfs lower dir) that has the layer.
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { DigestMismatchError, digestHex } from './blobs.js';
+import { decompress } from './decompress.js';
+import { extractLayer } from './extract.js';
+
+export class LayerStore {
+  private inflight = new Map<string, Promise<string>>();
+
+  constructor(readonly root: string) {}
+
+  async init(): Promise<void> {
+    await fs.mkdir(this.root, { recursive: true });
+    // leftovers of an interrupted unpack
+    for (const name of await fs.readdir(this.root)) {
+      if (name.startsWith('.tmp-')) await fs.rm(path.join(this.root, name), { recursive: true, force: true });
+    }
+  }
+
+  dir(diffID: string): string { return path.join(this.root, digestHex(diffID)); }
+
+  async has(diffID: string): Promise<boolean> {
+    try { return (await fs.stat(this.dir(diffID))).isDirectory(); } catch { return false; }
+  }
+
+  stagingDir(): string { return path.join(this.root, `.tmp-${randomBytes(8).toString('hex')}`); }
+
+  /** Unpacks a (possibly compressed) layer tar, verifying its diffID; a no-op when already unpacked. */
+  async unpack(expectedDiffID: string, open: () => Readable): Promise<string> {
+    if (await this.has(expectedDiffID)) return this.dir(expectedDiffID);
+    const running = this.inflight.get(expectedDiffID);
+    if (running) return running;
+    const job = this.unpackNew(open(), expectedDiffID).finally(() => this.inflight.delete(expectedDiffID));
+    this.inflight.set(expectedDiffID, job);
+    return job;
+  }
+
+  /** Unpacks a layer whose diffID is learnt while reading it (imports). Returns the diffID. */
+  async unpackUnknown(source: Readable): Promise<string> {
+    const staging = this.stagingDir();
+    try {
+      const diffID = await this.extractHashing(source, staging);
+      await this.adopt(staging, diffID);
+      return diffID;
+    } finally {
+      await fs.rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** Moves a prepared directory (a build step's upper dir) into place as the layer `diffID`. */
+  async adopt(dir: string, diffID: string): Promise<void> {
+    if (await this.has(diffID)) { await fs.rm(dir, { recursive: true, force: true }); return; }
+    await fs.rename(dir, this.dir(diffID));
+  }
+
+  async remove(diffID: string): Promise<void> { await fs.rm(this.dir(diffID), { recursive: true, force: true }); }
+
+  private async unpackNew(source: Readable, expected: string): Promise<string> {
+    const staging = this.stagingDir();
+    try {
+      const diffID = await this.extractHashing(source, staging);
+      if (diffID !== expected) throw new DigestMismatchError(expected, diffID);
+      await this.adopt(staging, diffID);
+      return this.dir(diffID);
+    } finally {
+      await fs.rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  private async extractHashing(source: Readable, staging: string): Promise<string> {
+    const hash = createHash('sha256');
+    async function* hashed(): AsyncGenerator<Buffer> {
+      for await (const chunk of decompress(source)) { hash.update(chunk); yield chunk; }
+    }
+    await extractLayer(Readable.from(hashed()), staging);
+    return 'sha256:' + hash.digest('hex');
+  }
+}
