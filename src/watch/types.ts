@@ -17,6 +17,8 @@ export interface StartWatchOptions {
   /** one line per sync, restart, rebuild or error; default: stdout */
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** names the engine for the per-project lock the default rebuilder takes, e.g. "docker:/var/run/docker.sock" */
+  engineKey?: string;
   /** remove the previous image after a rebuild when nothing uses it any more (`--prune`) */
   prune?: boolean;
   /** batching of bursts: trailing quiet time and the longest a change waits (defaults 50 ms / 1000 ms) */
