@@ -20,7 +20,7 @@ export async function loadComposeProject(opts: LoadOptions): Promise<Project> {
   try {
     mod = (await import(MODEL_MODULE)) as { loadProject?: LoadProject };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') throw new UserError('the stack file loader is not available in this build');
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /model[/\\]index\./.test((err as Error).message)) throw new UserError('the stack file loader is not available in this build');
     throw err;
   }
   if (!mod.loadProject) throw new UserError('the stack file loader is not available in this build');
