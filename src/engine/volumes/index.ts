@@ -1,14 +1,9 @@
 // volumes/: named volumes, bind and tmpfs mounts, and the /volumes routes.
-// Placeholder until volumes land; the factory signature is the contract engine.ts uses.
-import type { EngineContext, VolumeService } from '../contracts.js';
+import type { EngineContext } from '../contracts.js';
+import { LocalVolumeService } from './service.js';
 
-export function createVolumeService(_ctx: EngineContext): VolumeService {
-  return {
-    async resolve(_id, m) {
-      if (m.Type === 'tmpfs') return { type: 'tmpfs', source: 'tmpfs', destination: m.Target, options: ['nosuid', 'nodev'] };
-      return { type: 'bind', source: m.Source ?? '', destination: m.Target, options: ['rbind', m.ReadOnly ? 'ro' : 'rw'] };
-    },
-    async release() {},
-    registerRoutes() {},
-  };
+export { LocalVolumeService } from './service.js';
+
+export function createVolumeService(ctx: EngineContext): LocalVolumeService {
+  return new LocalVolumeService(ctx);
 }

@@ -1,0 +1,65 @@
+// The /volumes routes of the Docker Engine API.
+import { badRequest, parseFilters, queryBool, readJson, sendJson, sendNoContent } from '../api/http.js';
+import type { Router } from '../api/router.js';
+import type { CreateVolumeRequest, LocalVolumeService } from './service.js';
+import type { VolumeRecord } from './store.js';
+
+export function registerVolumeRoutes(router: Router, service: LocalVolumeService): void {
+  router.add('GET', '/volumes', async ({ res, query }) => {
+    const filters = parseFilters(query);
+    const used = await service.usage();
+    const list = (await service.list()).filter((v) => matches(v, used.has(v.name), filters));
+    sendJson(res, 200, { Volumes: list.map((v) => inspectVolume(service, v)), Warnings: [] });
+  });
+
+  router.add('POST', '/volumes/create', async ({ req, res }) => {
+    const volume = await service.create(await readJson<CreateVolumeRequest>(req));
+    sendJson(res, 201, inspectVolume(service, volume));
+  });
+
+  router.add('POST', '/volumes/prune', async ({ res, query }) => {
+    const filters = parseFilters(query);
+    const all = (filters.all ?? []).some((v) => v === 'true' || v === '1');
+    const rest = { label: filters.label ?? [], 'label!': filters['label!'] ?? [] };
+    const { names, bytes } = await service.prune((v) => (all || v.anonymous) && matches(v, false, rest));
+    sendJson(res, 200, { VolumesDeleted: names, SpaceReclaimed: bytes });
+  });
+
+  router.add('GET', '/volumes/:name', async ({ res, params }) => {
+    const volume = await service.get(params.name!);
+    if (!volume) return sendJson(res, 404, { message: `get ${params.name}: no such volume` });
+    sendJson(res, 200, inspectVolume(service, volume));
+  });
+
+  router.add('DELETE', '/volumes/:name', async ({ res, params, query }) => {
+    await service.remove(params.name!, queryBool(query, 'force'));
+    sendNoContent(res);
+  });
+}
+
+export function inspectVolume(service: LocalVolumeService, v: VolumeRecord): Record<string, unknown> {
+  return {
+    CreatedAt: v.createdAt, Driver: v.driver, Labels: v.labels, Mountpoint: service.mountpoint(v),
+    Name: v.name, Options: Object.keys(v.options).length ? v.options : null, Scope: 'local',
+  };
+}
+
+function labelMatches(labels: Record<string, string>, filter: string): boolean {
+  const eq = filter.indexOf('=');
+  return eq < 0 ? filter in labels : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
+}
+
+function matches(v: VolumeRecord, inUse: boolean, filters: Record<string, string[]>): boolean {
+  for (const [key, values] of Object.entries(filters)) {
+    if (!values.length) continue;
+    switch (key) {
+      case 'name': if (!values.some((n) => v.name.includes(n))) return false; break;
+      case 'driver': if (!values.includes(v.driver)) return false; break;
+      case 'dangling': if (!values.some((d) => (d === 'true' || d === '1') === !inUse)) return false; break;
+      case 'label': if (!values.every((l) => labelMatches(v.labels, l))) return false; break;
+      case 'label!': if (values.some((l) => labelMatches(v.labels, l))) return false; break;
+      default: throw badRequest(`invalid filter '${key}'`);
+    }
+  }
+  return true;
+}
