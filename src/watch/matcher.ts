@@ -7,7 +7,7 @@ import { relativeToRule } from './path-mapping.js';
 
 /** Files editors and tools write next to the real ones while saving; never worth a sync. */
 export const EPHEMERAL_PATTERNS = [
-  '.git/', '.*.swp', '.*.swx', '.*.swo', '*~', '#*#', '.#*', '4913', '*___jb_tmp___', '*___jb_old___', '.DS_Store',
+  '.git/', '.*.swp', '.*.swx', '.*.swo', '*~', '\\#*#', '.#*', '4913', '*___jb_tmp___', '*___jb_old___', '.DS_Store',
 ];
 
 /** .dockerignore lines as gitignore patterns: docker anchors every pattern at the context root. */

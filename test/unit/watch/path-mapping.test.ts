@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { containerPathFor, outermostPaths, relativeToRule } from '../../../src/watch/path-mapping.js';
+
+test('a file under a watched directory maps under the target', () => {
+  const rule = { path: '/src/app', target: '/app' };
+  assert.equal(containerPathFor(rule, '/src/app/index.js'), '/app/index.js');
+  assert.equal(containerPathFor(rule, '/src/app/lib/deep/x.js'), '/app/lib/deep/x.js');
+  assert.equal(containerPathFor(rule, '/src/app'), '/app');
+});
+
+test('a watched file maps to the target itself', () => {
+  assert.equal(containerPathFor({ path: '/src/package.json', target: '/app/package.json' }, '/src/package.json'), '/app/package.json');
+});
+
+test('paths outside the rule, siblings with a common prefix, and rules without a target map to nothing', () => {
+  assert.equal(containerPathFor({ path: '/src/app', target: '/app' }, '/src/other/x'), undefined);
+  assert.equal(containerPathFor({ path: '/src/app', target: '/app' }, '/src/app-2/x'), undefined);
+  assert.equal(containerPathFor({ path: '/src/app', target: undefined }, '/src/app/x'), undefined);
+  assert.equal(relativeToRule('/src/app', '/src'), undefined);
+  assert.equal(relativeToRule('/src/app', '/src/app/..x'), '..x');
+});
+
+test('a target with a trailing slash or dots is normalized', () => {
+  assert.equal(containerPathFor({ path: '/src', target: '/app/' }, '/src/a'), '/app/a');
+  assert.equal(containerPathFor({ path: '/src', target: '/app/./x/..' }, '/src'), '/app');
+});
+
+test('outermostPaths keeps only paths no other listed path contains', () => {
+  assert.deepEqual(outermostPaths(['/a/b/c', '/a', '/a-b/c', '/a/b', '/z', '/a-b/c']), ['/a', '/a-b/c', '/z']);
+  assert.deepEqual(outermostPaths([]), []);
+});
