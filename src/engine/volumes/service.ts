@@ -132,7 +132,11 @@ export class LocalVolumeService implements VolumeService {
         resolved = { type: 'tmpfs', source: 'tmpfs', destination: mount.Target, options: tmpfsOptions(mount.TmpfsOptions, access) };
         break;
       case 'volume': {
-        const volume = source ? await this.create({ Name: source, Labels: mount.VolumeOptions?.Labels }) : await this.create({ Labels: mount.VolumeOptions?.Labels }, true);
+        // an anonymous volume stays the container's own across restarts
+        const previous = source ? undefined : (await this.mountsOf(containerId)).find((m) => m.type === 'volume' && m.target === mount.Target);
+        const volume = source || previous
+          ? await this.create({ Name: source || previous!.source, Labels: mount.VolumeOptions?.Labels }, !source)
+          : await this.create({ Labels: mount.VolumeOptions?.Labels }, true);
         source = volume.name;
         resolved = await this.volumeMount(volume, mount, imageRootfs, access);
         this.ctx.events.publish({ Type: 'volume', Action: 'mount', Actor: { ID: volume.name, Attributes: { container: containerId, destination: mount.Target, driver: 'local', 'read/write': String(!mount.ReadOnly) } } });

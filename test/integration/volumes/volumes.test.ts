@@ -65,6 +65,8 @@ describe('volumes with runc containers', () => {
     assert.match(name, /^[0-9a-f]{64}$/);
     const r = await run('c5', [m], 'cat /cache/keep.txt');
     assert.equal(r.stdout, 'cached\n');
+    const again = await service.resolve('c5', { Type: 'volume', Target: '/cache' }, rootfs); // the container restarts
+    assert.equal(again.source, m.source);
     await service.release('c5', true);
     assert.equal(await service.get(name), undefined);
     assert.equal(existsSync(m.source), false);
