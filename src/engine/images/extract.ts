@@ -158,10 +158,10 @@ export async function extractLayer(source: Readable, root: string, opts: Extract
         await drain(entry);
         const linkParts = safeComponents(h.linkname ?? '');
         if (linkParts.length === 0) throw new UnsafeLayerError(`hard link "${h.name}" has no target`);
-        const linkParent = await resolveInRoot(realRoot, linkParts.slice(0, -1));
-        const source = path.join(linkParent, linkParts[linkParts.length - 1]!);
-        const st = await fs.lstat(source).catch(() => undefined);
-        if (!st || st.isDirectory()) throw new UnsafeLayerError(`hard link "${h.name}" points to "${h.linkname}", which is not a file inside the layer`);
+        const linkParent = await resolveInRoot(realRoot, linkParts.slice(0, -1)).catch(() => undefined);
+        const source = linkParent && path.join(linkParent, linkParts[linkParts.length - 1]!);
+        const st = source ? await fs.lstat(source).catch(() => undefined) : undefined;
+        if (!source || !st || st.isDirectory()) throw new UnsafeLayerError(`hard link "${h.name}" points to "${h.linkname}", which is not a file inside the layer`);
         await removeExisting(target, false);
         await fs.link(source, target);
         continue; // a hard link shares the metadata of its source
