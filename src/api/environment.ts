@@ -153,10 +153,19 @@ export class ComposeEnvironment implements AsyncDisposable {
     const chosen = typeof opts.wait === 'object' ? opts.wait : {};
     const selected = opts.services ? new Set(this.withDependencies(opts.services)) : undefined;
     await Promise.all(this.containers().filter((c) => !selected || selected.has(c.service)).map((c) => {
-      const service = this.project.services[c.service];
-      const strategy = chosen[c.service] ?? (service?.healthcheck && !service.healthcheck.disable && service.healthcheck.test?.[0] !== 'NONE' ? Wait.forHealthy() : Wait.forRunning());
-      return waitUntilReady(c, strategy, timeout);
+      return waitUntilReady(c, chosen[c.service] ?? this.defaultStrategy(c.service), timeout);
     }));
+  }
+
+  /** Like `up --wait`: healthy when there is a healthcheck, exited 0 for one-shot jobs others wait
+   *  for (service_completed_successfully), running otherwise. */
+  private defaultStrategy(name: string): WaitStrategy {
+    const service = this.project.services[name];
+    const oneShot = Object.values(this.project.services).some((s) => s.dependsOn[name]?.condition === 'service_completed_successfully');
+    if (oneShot) return Wait.forSuccessfulExit();
+    const hc = service?.healthcheck;
+    if (hc && !hc.disable && hc.test?.[0] !== 'NONE') return Wait.forHealthy();
+    return Wait.forRunning();
   }
 
   private withDependencies(services: string[]): string[] {
