@@ -1,0 +1,192 @@
+// /containers/*: the Docker Engine API's container endpoints over ContainerService.
+import { badRequest, conflict, parseFilters, queryBool, readJson, sendJson, sendNoContent } from './http.js';
+import type { Router } from './router.js';
+import { openRawStream } from './server.js';
+import type { ContainerService, WaitCondition } from '../containers/service.js';
+import type { ExecService } from '../containers/exec.js';
+import { inspectView, matchesFilters, summaryView } from '../containers/inspect.js';
+import { logSize, parseTimeParam, streamEntries } from '../containers/logs.js';
+import { extractInto, packPath, statPath } from '../containers/archive.js';
+
+const optionalInt = (v: string | null): number | undefined => (v === null || v === '' ? undefined : Number.parseInt(v, 10));
+
+export function registerContainerRoutes(router: Router, containers: ContainerService, execs: ExecService): void {
+  router.add('POST', '/containers/create', async ({ req, res, query }) => {
+    const body = await readJson<Record<string, any>>(req);
+    sendJson(res, 201, await containers.create(body, query.get('name')));
+  });
+
+  router.add('GET', '/containers/json', ({ res, query }) => {
+    const filters = parseFilters(query);
+    const all = queryBool(query, 'all') || Boolean(filters.status?.length);
+    let list = containers.store.all()
+      .filter((c) => all || c.State.Running)
+      .filter((c) => matchesFilters(c, filters))
+      .sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created));
+    const limit = optionalInt(query.get('limit'));
+    if (limit && limit > 0) list = list.slice(0, limit);
+    sendJson(res, 200, list.map(summaryView));
+  });
+
+  router.add('GET', '/containers/:id/json', ({ res, params }) => {
+    const rec = containers.get(params.id!);
+    sendJson(res, 200, inspectView(rec, containers.layout(rec.Id), execs.idsFor(rec.Id)));
+  });
+
+  router.add('POST', '/containers/:id/start', async ({ res, params }) => {
+    const r = await containers.start(params.id!);
+    sendNoContent(res, r === 'already' ? 304 : 204);
+  });
+
+  router.add('POST', '/containers/:id/stop', async ({ res, params, query }) => {
+    const stopped = await containers.stop(params.id!, optionalInt(query.get('t') ?? query.get('timeout')), query.get('signal') ?? undefined);
+    sendNoContent(res, stopped ? 204 : 304);
+  });
+
+  router.add('POST', '/containers/:id/restart', async ({ res, params, query }) => {
+    await containers.restart(params.id!, optionalInt(query.get('t') ?? query.get('timeout')), query.get('signal') ?? undefined);
+    sendNoContent(res);
+  });
+
+  router.add('POST', '/containers/:id/kill', async ({ res, params, query }) => {
+    await containers.kill(params.id!, query.get('signal') || 'SIGKILL');
+    sendNoContent(res);
+  });
+
+  router.add('POST', '/containers/:id/pause', async ({ res, params }) => { await containers.pause(params.id!); sendNoContent(res); });
+  router.add('POST', '/containers/:id/unpause', async ({ res, params }) => { await containers.unpause(params.id!); sendNoContent(res); });
+
+  router.add('DELETE', '/containers/:id', async ({ res, params, query }) => {
+    await containers.remove(params.id!, { force: queryBool(query, 'force'), volumes: queryBool(query, 'v') });
+    sendNoContent(res);
+  });
+
+  router.add('POST', '/containers/:id/rename', async ({ res, params, query }) => {
+    const name = query.get('name');
+    if (!name) throw badRequest('name is required');
+    await containers.rename(params.id!, name);
+    sendNoContent(res);
+  });
+
+  router.add('POST', '/containers/:id/resize', ({ res, params }) => { containers.get(params.id!); sendNoContent(res, 200); });
+
+  router.add('GET', '/containers/:id/top', async ({ res, params, query }) => {
+    sendJson(res, 200, await containers.top(params.id!, query.get('ps_args') || undefined));
+  });
+
+  router.add('POST', '/containers/:id/wait', async ({ req, res, params, query }) => {
+    const condition = (query.get('condition') || 'not-running') as WaitCondition;
+    if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw badRequest(`invalid condition: "${condition}"`);
+    const rec = containers.get(params.id!);
+    // The answer comes when the container exits; headers go out now so clients know the wait is in place.
+    const result = containers.wait(rec.Id, condition, new Promise((r) => req.socket.once('close', () => r())));
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    const body = await result;
+    if (!res.destroyed) res.end(JSON.stringify(body) + '\n');
+  });
+
+  router.add('GET', '/containers/:id/logs', async ({ req, res, params, query }) => {
+    const rec = containers.get(params.id!);
+    const stdout = queryBool(query, 'stdout');
+    const stderr = queryBool(query, 'stderr');
+    if (!stdout && !stderr) throw badRequest('Bad parameters: you must choose at least one stream');
+    const follow = queryBool(query, 'follow');
+    const tailRaw = query.get('tail');
+    const tail = !tailRaw || tailRaw === 'all' ? undefined : Number.parseInt(tailRaw, 10);
+    const tty = Boolean(rec.Config.Tty);
+    res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+    res.flushHeaders();
+    let closed = false;
+    req.socket.once('close', () => { closed = true; });
+    const running = rec.State.Running || rec.State.Status === 'restarting';
+    const until = follow && running ? Promise.race([containers.nextExit(rec.Id).then(() => {}), new Promise<void>((r) => req.socket.once('close', () => r()))]) : undefined;
+    await streamEntries({
+      file: containers.layout(rec.Id).log, offset: 0, tty, stdout, stderr, timestamps: queryBool(query, 'timestamps'),
+      tail: Number.isNaN(tail) ? undefined : tail, sinceMs: parseTimeParam(query.get('since')), untilMs: parseTimeParam(query.get('until')),
+      until, write: (c) => res.write(c), isClosed: () => closed,
+    });
+    res.end();
+  });
+
+  router.add('POST', '/containers/:id/attach', async (ctx) => {
+    const rec = containers.get(ctx.params.id!);
+    const q = ctx.query;
+    const tty = Boolean(rec.Config.Tty);
+    const file = containers.layout(rec.Id).log;
+    const offset = queryBool(q, 'logs') ? 0 : await logSize(file);
+    const stream = queryBool(q, 'stream');
+    const stdio = openRawStream(ctx, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
+    let closed = false;
+    const gone = new Promise<void>((r) => stdio.out.once('close', () => { closed = true; r(); }));
+    if (queryBool(q, 'stdin') && stdio.input && rec.Config.OpenStdin) {
+      stdio.input.on('data', (d: Buffer) => containers.link(rec.Id)?.sendStdin(d));
+      stdio.input.on('end', () => { if (rec.Config.StdinOnce) containers.link(rec.Id)?.endStdin(); });
+    }
+    await streamEntries({
+      file, offset, tty, stdout: queryBool(q, 'stdout'), stderr: queryBool(q, 'stderr'),
+      until: stream ? Promise.race([containers.nextExit(rec.Id).then(() => {}), gone]) : undefined,
+      write: (c) => stdio.out.write(c), isClosed: () => closed,
+    });
+    stdio.end();
+  });
+
+  router.add('HEAD', '/containers/:id/archive', async ({ res, params, query }) => {
+    const rec = containers.get(params.id!);
+    const stat = await statPath(containers.layout(rec.Id).rootfs, query.get('path') ?? '/');
+    res.writeHead(200, { 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(stat)).toString('base64') });
+    res.end();
+  });
+
+  router.add('GET', '/containers/:id/archive', async ({ res, params, query }) => {
+    const rec = containers.get(params.id!);
+    const p = query.get('path');
+    if (!p) throw badRequest('path is required');
+    const rootfs = containers.layout(rec.Id).rootfs;
+    const stat = await statPath(rootfs, p);
+    res.writeHead(200, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(stat)).toString('base64') });
+    await packPath(rootfs, p, res);
+  });
+
+  router.add('PUT', '/containers/:id/archive', async ({ req, res, params, query }) => {
+    const rec = containers.get(params.id!);
+    const p = query.get('path');
+    if (!p) throw badRequest('path is required');
+    if (rec.HostConfig.ReadonlyRootfs) throw conflict('container rootfs is marked read-only');
+    await extractInto(containers.layout(rec.Id).rootfs, p, req);
+    sendNoContent(res, 200);
+  });
+
+  router.add('POST', '/containers/prune', async ({ res, query }) => {
+    const filters = parseFilters(query);
+    const deleted: string[] = [];
+    for (const c of containers.store.all()) {
+      if (c.State.Running || !matchesFilters(c, { label: filters.label ?? [] })) continue;
+      await containers.remove(c.Id, {});
+      deleted.push(c.Id);
+    }
+    sendJson(res, 200, { ContainersDeleted: deleted, SpaceReclaimed: 0 });
+  });
+
+  router.add('POST', '/containers/:id/exec', async ({ req, res, params }) => {
+    sendJson(res, 201, execs.create(params.id!, await readJson(req)));
+  });
+
+  router.add('POST', '/exec/:id/start', async (ctx) => {
+    const body = await readJson<{ Detach?: boolean; Tty?: boolean }>(ctx.req);
+    const ex = execs.get(ctx.params.id!);
+    if (ex.Running || ex.ExitCode !== null) throw conflict(`Error: Exec command ${ex.ID} has already run`);
+    if (body.Detach) {
+      void execs.start(ex.ID, { tty: body.Tty }).catch(() => {});
+      sendNoContent(ctx.res, 200);
+      return;
+    }
+    const tty = body.Tty ?? ex.ProcessConfig.tty;
+    const stdio = openRawStream(ctx, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
+    await execs.start(ex.ID, { out: stdio.out, input: stdio.input, tty });
+    stdio.end();
+  });
+
+  router.add('POST', '/exec/:id/resize', ({ res, params }) => { execs.get(params.id!); sendNoContent(res, 200); });
+  router.add('GET', '/exec/:id/json', ({ res, params }) => { sendJson(res, 200, execs.inspect(params.id!)); });
+}

@@ -1,0 +1,56 @@
+// The engine's HTTP server on a unix socket: routes requests (and connection upgrades, for attach and
+// exec) through the Router; errors become Docker-style {"message": …} bodies; unknown endpoints answer 404.
+import http, { type IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { EngineError, sendError } from './http.js';
+import type { Router } from './router.js';
+
+export const API_VERSION = '1.43';
+export const MIN_API_VERSION = '1.24';
+
+async function dispatch(router: Router, req: IncomingMessage, res: ServerResponse, upgrade?: { socket: Duplex; head: Buffer }): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://engine');
+  res.setHeader('Api-Version', API_VERSION);
+  res.setHeader('Server', 'tscompose-engine');
+  res.setHeader('Docker-Experimental', 'false');
+  res.setHeader('Ostype', 'linux');
+  const match = router.match(req.method ?? 'GET', url.pathname);
+  if (!match) {
+    req.resume();
+    sendError(res, 404, `page not found: ${req.method} ${url.pathname} is not supported by the tscompose engine`);
+    return;
+  }
+  try {
+    await match.handler({ req, res, params: match.params, query: url.searchParams, path: match.path, upgrade });
+  } catch (err) {
+    const status = err instanceof EngineError ? err.status : 500;
+    sendError(res, status, (err as Error).message);
+  }
+}
+
+export function createApiServer(router: Router): http.Server {
+  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => { void dispatch(router, req, res); });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const res = new ServerResponse(req);
+    res.assignSocket(socket);
+    res.on('finish', () => { if (!res.getHeader('x-hijacked')) socket.end(); });
+    void dispatch(router, req, res, { socket, head });
+  });
+  return server;
+}
+
+/** Docker's raw stream: a 101 upgrade when the client asked for one, else a streamed 200 response. */
+export function openRawStream(ctx: { req: IncomingMessage; res: ServerResponse; upgrade?: { socket: Duplex; head: Buffer } }, contentType = 'application/vnd.docker.raw-stream'): { out: Duplex | ServerResponse; input?: Duplex; end: () => void } {
+  if (ctx.upgrade) {
+    const { socket, head } = ctx.upgrade;
+    ctx.res.setHeader('x-hijacked', '1');
+    ctx.res.detachSocket(socket as Socket);
+    socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nApi-Version: ${API_VERSION}\r\n\r\n`);
+    if (head.length) socket.unshift(head);
+    return { out: socket, input: socket, end: () => socket.end() };
+  }
+  ctx.res.writeHead(200, { 'Content-Type': contentType });
+  ctx.res.flushHeaders();
+  return { out: ctx.res, end: () => ctx.res.end() };
+}

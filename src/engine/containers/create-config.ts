@@ -1,0 +1,73 @@
+// Docker's create semantics: the create body's Config over the image's config (Entrypoint/Cmd combination,
+// Env merged by key, Labels merged, WorkingDir/User/StopSignal/Healthcheck defaults), and name validation.
+import { randomBytes } from 'node:crypto';
+import type { ImageRuntimeConfig } from '../contracts.js';
+import { badRequest } from '../api/http.js';
+
+const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+export function containerName(requested: string | null): string {
+  if (!requested) return `/tsc_${randomBytes(6).toString('hex')}`;
+  if (!NAME_RE.test(requested)) throw badRequest(`Invalid container name (${requested}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  return requested.startsWith('/') ? requested : `/${requested}`;
+}
+
+export function mergeEnv(base: string[] = [], override: string[] = []): string[] {
+  const out = new Map<string, string>();
+  for (const e of [...base, ...override]) {
+    const eq = e.indexOf('=');
+    out.set(eq < 0 ? e : e.slice(0, eq), e);
+  }
+  return [...out.values()];
+}
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The effective container Config: what inspect shows as Config and what the process runs. */
+export function effectiveConfig(body: Record<string, any>, image: ImageRuntimeConfig, id: string): { config: Record<string, any>; path: string; args: string[] } {
+  const entrypointGiven = body.Entrypoint !== undefined && body.Entrypoint !== null;
+  let entrypoint: string[] = entrypointGiven
+    ? (typeof body.Entrypoint === 'string' ? [body.Entrypoint] : body.Entrypoint)
+    : (image.Entrypoint ?? []);
+  if (entrypoint.length === 1 && entrypoint[0] === '') entrypoint = [];
+  const cmdGiven = body.Cmd !== undefined && body.Cmd !== null && !(Array.isArray(body.Cmd) && body.Cmd.length === 0 && !entrypointGiven);
+  const cmd: string[] = cmdGiven ? (typeof body.Cmd === 'string' ? [body.Cmd] : body.Cmd) : (entrypointGiven ? [] : (image.Cmd ?? []));
+  const argv = [...entrypoint, ...cmd];
+  if (argv.length === 0) throw badRequest('No command specified');
+  const imageEnv = image.Env ?? [];
+  const env = mergeEnv(imageEnv.some((e) => e.startsWith('PATH=')) ? imageEnv : [DEFAULT_PATH, ...imageEnv], body.Env ?? []);
+  const config = {
+    Hostname: body.Hostname || id.slice(0, 12),
+    Domainname: body.Domainname ?? '',
+    User: body.User || image.User || '',
+    AttachStdin: body.AttachStdin ?? false,
+    AttachStdout: body.AttachStdout ?? false,
+    AttachStderr: body.AttachStderr ?? false,
+    ExposedPorts: { ...(image.ExposedPorts ?? {}), ...(body.ExposedPorts ?? {}) },
+    Tty: body.Tty ?? false,
+    OpenStdin: body.OpenStdin ?? false,
+    StdinOnce: body.StdinOnce ?? false,
+    Env: env,
+    Cmd: cmd,
+    Healthcheck: body.Healthcheck ?? image.Healthcheck,
+    Image: body.Image,
+    Volumes: { ...(image.Volumes ?? {}), ...(body.Volumes ?? {}) },
+    WorkingDir: body.WorkingDir || image.WorkingDir || '',
+    Entrypoint: entrypoint.length ? entrypoint : null,
+    OnBuild: null,
+    Labels: { ...(image.Labels ?? {}), ...(body.Labels ?? {}) },
+    StopSignal: body.StopSignal || image.StopSignal || 'SIGTERM',
+    ...(body.StopTimeout !== undefined ? { StopTimeout: body.StopTimeout } : {}),
+  };
+  return { config, path: argv[0]!, args: argv.slice(1) };
+}
+
+export function defaultHostConfig(hc: Record<string, any> = {}): Record<string, any> {
+  return {
+    Binds: null, NetworkMode: 'default', PortBindings: {}, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false,
+    VolumeDriver: '', VolumesFrom: null, CapAdd: null, CapDrop: null, Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: null,
+    Privileged: false, PublishAllPorts: false, ReadonlyRootfs: false, ShmSize: 67108864, Memory: 0, MemorySwap: 0, NanoCpus: 0,
+    CpuShares: 0, PidsLimit: null, Ulimits: null, Sysctls: null, Tmpfs: null, Init: null, Mounts: [], LogConfig: { Type: 'json-file', Config: {} },
+    ...hc,
+  };
+}

@@ -1,0 +1,88 @@
+// Docker's two views of a container: the full inspect document and the /containers/json summary,
+// and the list filters (label, name, status, id, ancestor, exited).
+import type { ContainerRecord } from './record.js';
+import type { ContainerLayout } from './layout.js';
+
+export function inspectView(rec: ContainerRecord, layout: ContainerLayout, execIds: string[]): Record<string, unknown> {
+  const networks = rec.NetworkSettings.Networks ?? {};
+  const primary = Object.values(networks)[0] as Record<string, any> | undefined;
+  return {
+    Id: rec.Id, Created: rec.Created, Path: rec.Path, Args: rec.Args, State: rec.State, Image: rec.Image,
+    ResolvConfPath: layout.resolvConf, HostnamePath: layout.hostname, HostsPath: layout.hosts, LogPath: layout.log,
+    Name: rec.Name, RestartCount: rec.RestartCount, Driver: 'overlay2', Platform: 'linux', MountLabel: '', ProcessLabel: '',
+    AppArmorProfile: '', ExecIDs: execIds.length ? execIds : null, HostConfig: rec.HostConfig,
+    GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...rec.LayerDirs].reverse().join(':'), UpperDir: layout.upper, WorkDir: layout.work, MergedDir: layout.rootfs } },
+    Mounts: rec.Mounts, Config: rec.Config,
+    NetworkSettings: {
+      Bridge: '', SandboxID: rec.State.Running ? rec.Id : '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+      Ports: rec.NetworkSettings.Ports ?? {}, SandboxKey: rec.State.Running ? (rec.NetworkSettings.SandboxKey ?? '') : '',
+      SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: primary?.EndpointID ?? '', Gateway: primary?.Gateway ?? '',
+      GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: primary?.IPAddress ?? '', IPPrefixLen: primary?.IPPrefixLen ?? 0,
+      IPv6Gateway: '', MacAddress: primary?.MacAddress ?? '', Networks: networks,
+    },
+  };
+}
+
+function ago(iso: string): string {
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (s < 1) return 'Less than a second';
+  if (s < 60) return `${s} second${s === 1 ? '' : 's'}`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} minute${m === 1 ? '' : 's'}`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} hour${h === 1 ? '' : 's'}`;
+  return `${Math.round(h / 24)} days`;
+}
+
+export function statusText(rec: ContainerRecord): string {
+  const st = rec.State;
+  if (st.Status === 'running') return `Up ${ago(st.StartedAt)}${st.Health ? ` (${st.Health.Status})` : ''}`;
+  if (st.Status === 'paused') return `Up ${ago(st.StartedAt)} (Paused)`;
+  if (st.Status === 'restarting') return `Restarting (${st.ExitCode}) ${ago(st.FinishedAt)} ago`;
+  if (st.Status === 'exited') return `Exited (${st.ExitCode}) ${ago(st.FinishedAt)} ago`;
+  if (st.Status === 'removing') return 'Removal In Progress';
+  return 'Created';
+}
+
+export function summaryView(rec: ContainerRecord): Record<string, unknown> {
+  const ports: Record<string, unknown>[] = [];
+  for (const [key, bindings] of Object.entries(rec.NetworkSettings.Ports ?? {})) {
+    const [port, proto] = key.split('/');
+    if (!bindings || !(bindings as unknown[]).length) { ports.push({ PrivatePort: Number(port), Type: proto }); continue; }
+    for (const b of bindings as { HostIp: string; HostPort: string }[]) ports.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: proto });
+  }
+  return {
+    Id: rec.Id, Names: [rec.Name], Image: rec.Config.Image, ImageID: rec.Image,
+    Command: [rec.Path, ...rec.Args].join(' '), Created: Math.floor(Date.parse(rec.Created) / 1000), Ports: ports,
+    Labels: rec.Config.Labels ?? {}, State: rec.State.Status, Status: statusText(rec),
+    HostConfig: { NetworkMode: rec.HostConfig.NetworkMode ?? 'default' }, NetworkSettings: { Networks: rec.NetworkSettings.Networks ?? {} },
+    Mounts: rec.Mounts,
+  };
+}
+
+export function matchesFilters(rec: ContainerRecord, filters: Record<string, string[]>): boolean {
+  for (const [key, values] of Object.entries(filters)) {
+    if (!values.length) continue;
+    const ok = values.some((v) => {
+      switch (key) {
+        case 'label': {
+          const labels = rec.Config.Labels ?? {};
+          const eq = v.indexOf('=');
+          return eq < 0 ? v in labels : labels[v.slice(0, eq)] === v.slice(eq + 1);
+        }
+        case 'name': {
+          try { return new RegExp(v).test(rec.Name.slice(1)) || rec.Name === v; } catch { return rec.Name.includes(v); }
+        }
+        case 'id': return rec.Id.startsWith(v);
+        case 'status': return rec.State.Status === v;
+        case 'exited': return rec.State.Status === 'exited' && String(rec.State.ExitCode) === v;
+        case 'ancestor': return rec.Config.Image === v || rec.Image === v || rec.Image.startsWith(`sha256:${v}`);
+        case 'network': return Object.keys(rec.NetworkSettings.Networks ?? {}).includes(v) || rec.HostConfig.NetworkMode === v;
+        case 'health': return (rec.State.Health?.Status ?? 'none') === v;
+        default: return true;
+      }
+    });
+    if (!ok) return false;
+  }
+  return true;
+}

@@ -1,0 +1,18 @@
+// The files of one container directory.
+import path from 'node:path';
+
+export const containerLayout = (dir: string) => ({
+  dir,
+  rootfs: path.join(dir, 'rootfs'),
+  upper: path.join(dir, 'upper'),
+  work: path.join(dir, 'work'),
+  emptyLower: path.join(dir, 'empty'),
+  bundle: path.join(dir, 'bundle'),
+  log: path.join(dir, 'container.log'),
+  hosts: path.join(dir, 'hosts'),
+  resolvConf: path.join(dir, 'resolv.conf'),
+  hostname: path.join(dir, 'hostname'),
+  readyFifo: path.join(dir, 'ready.fifo'),
+  goFifo: path.join(dir, 'go.fifo'),
+});
+export type ContainerLayout = ReturnType<typeof containerLayout>;

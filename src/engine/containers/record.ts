@@ -1,0 +1,85 @@
+// A container as the engine stores it: Docker's inspect shape, persisted as container.json in its directory.
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface ContainerState {
+  Status: 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+  Running: boolean;
+  Paused: boolean;
+  Restarting: boolean;
+  OOMKilled: boolean;
+  Dead: boolean;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+  Health?: { Status: string; FailingStreak: number; Log: { Start: string; End: string; ExitCode: number; Output: string }[] };
+}
+
+export interface ContainerRecord {
+  Id: string;
+  Name: string; // with the leading slash, as Docker
+  Created: string;
+  Path: string;
+  Args: string[];
+  Image: string; // image id
+  Config: Record<string, any>; // Docker ContainerConfig, image defaults merged in
+  HostConfig: Record<string, any>;
+  NetworkingConfig: { EndpointsConfig?: Record<string, any> };
+  State: ContainerState;
+  RestartCount: number;
+  NetworkSettings: { Networks: Record<string, any>; Ports: Record<string, any>; SandboxKey?: string };
+  Mounts: { Type: string; Source: string; Destination: string; Mode: string; RW: boolean; Propagation: string; Name?: string; Driver?: string }[];
+  LayerDirs: string[];
+  SupervisorPid?: number;
+  ManualStop?: boolean; // stopped through the API: unless-stopped and always policies respect it
+  KilledByEngine?: boolean; // SIGKILL sent by the engine, so a 137 is not an OOM kill
+}
+
+export const initialState = (): ContainerState => ({
+  Status: 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0, ExitCode: 0,
+  Error: '', StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z',
+});
+
+export class ContainerStore {
+  readonly byId = new Map<string, ContainerRecord>();
+
+  constructor(readonly dir: string) {}
+
+  containerDir(id: string): string { return path.join(this.dir, id); }
+
+  async load(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    for (const id of await readdir(this.dir)) {
+      try {
+        const rec = JSON.parse(await readFile(path.join(this.dir, id, 'container.json'), 'utf8')) as ContainerRecord;
+        this.byId.set(rec.Id, rec);
+      } catch { /* a half-created container: ignore */ }
+    }
+  }
+
+  async save(rec: ContainerRecord): Promise<void> {
+    this.byId.set(rec.Id, rec);
+    const file = path.join(this.containerDir(rec.Id), 'container.json');
+    await writeFile(file + '.tmp', JSON.stringify(rec));
+    await rename(file + '.tmp', file);
+  }
+
+  async remove(id: string): Promise<void> {
+    this.byId.delete(id);
+    await rm(this.containerDir(id), { recursive: true, force: true });
+  }
+
+  /** Docker's lookup order: full id, exact name, unique id prefix. */
+  find(ref: string): ContainerRecord | undefined {
+    const direct = this.byId.get(ref);
+    if (direct) return direct;
+    const name = ref.startsWith('/') ? ref : `/${ref}`;
+    for (const c of this.byId.values()) if (c.Name === name) return c;
+    const matches = [...this.byId.values()].filter((c) => c.Id.startsWith(ref));
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  all(): ContainerRecord[] { return [...this.byId.values()]; }
+}

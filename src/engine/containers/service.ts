@@ -1,0 +1,350 @@
+// The container supervisor on the engine side: create, start, stop, kill, restart, pause, remove, wait,
+// list, inspect, rename, top — state persisted per container and re-adopted after an engine restart.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { constants as osc } from 'node:os';
+import { promisify } from 'node:util';
+import type { EngineContext, ImageService, NetworkService, VolumeService } from '../contracts.js';
+import { badRequest, conflict, EngineError, notFound } from '../api/http.js';
+import type { OciRuntime } from '../runtime/oci-runtime.js';
+import { isMounted, mountOverlay, unmount } from '../runtime/overlay.js';
+import { containerName, defaultHostConfig, effectiveConfig } from './create-config.js';
+import { containerLayout } from './layout.js';
+import { ContainerStore, initialState, type ContainerRecord } from './record.js';
+import { startContainer } from './start.js';
+import type { ExitRecord } from './supervisor.js';
+import { followSupervisor, readExitRecord, type SupervisorLauncher, type SupervisorLink } from './supervisor-client.js';
+import { restartDelayMs, shouldRestart } from './restart-policy.js';
+
+const execFileAsync = promisify(execFile);
+
+export interface ContainerServiceDeps {
+  ctx: EngineContext;
+  images: ImageService;
+  networks: NetworkService;
+  volumes: VolumeService;
+  runtime: OciRuntime;
+  launcher: SupervisorLauncher;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+export class ContainerService {
+  readonly store: ContainerStore;
+  private readonly links = new Map<string, SupervisorLink>();
+  private readonly signals = new EventEmitter();
+  private readonly busy = new Map<string, Promise<unknown>>();
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly deps: ContainerServiceDeps) {
+    this.store = new ContainerStore(deps.ctx.paths.containers);
+    this.signals.setMaxListeners(0);
+  }
+
+  layout(id: string) { return containerLayout(this.store.containerDir(id)); }
+
+  get(ref: string): ContainerRecord {
+    const rec = this.store.find(ref);
+    if (!rec) throw notFound(`No such container: ${ref}`);
+    return rec;
+  }
+
+  private publish(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.deps.ctx.events.publish({
+      Type: 'container', Action: action,
+      Actor: { ID: rec.Id, Attributes: { ...(rec.Config.Labels ?? {}), image: rec.Config.Image, name: rec.Name.slice(1), ...extra } },
+    });
+  }
+
+  /** Loads every container and re-adopts the running ones whose supervisor is still alive. */
+  async init(): Promise<void> {
+    await this.store.load();
+    const running: { containerId: string; pid: number }[] = [];
+    for (const rec of this.store.all()) {
+      if (rec.State.Status === 'removing') { await this.finishRemove(rec, false); continue; }
+      if (!rec.State.Running && rec.State.Status !== 'restarting') continue;
+      const link = await followSupervisor(this.layout(rec.Id).dir, (r) => void this.onExit(rec.Id, r));
+      if (link) { this.links.set(rec.Id, link); running.push({ containerId: rec.Id, pid: rec.State.Pid }); continue; }
+      await this.onExit(rec.Id, await readExitRecord(this.layout(rec.Id).dir));
+    }
+    if (running.length) await this.deps.networks.restore(running);
+  }
+
+  async create(body: Record<string, any>, requestedName: string | null): Promise<{ Id: string; Warnings: string[] }> {
+    if (!body.Image) throw badRequest('Config.Image is required');
+    const name = containerName(requestedName);
+    if (this.store.find(name) && this.store.find(name)!.Name === name) {
+      throw conflict(`Conflict. The container name "${name}" is already in use by container "${this.store.find(name)!.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    const image = await this.deps.images.resolve(body.Image);
+    if (!image) throw notFound(`No such image: ${body.Image}`);
+    const id = randomBytes(32).toString('hex');
+    const { config, path, args } = effectiveConfig(body, image.config, id);
+    const hostConfig = defaultHostConfig(body.HostConfig);
+    if (hostConfig.RestartPolicy?.Name && !['', 'no', 'always', 'on-failure', 'unless-stopped'].includes(hostConfig.RestartPolicy.Name)) {
+      throw badRequest(`invalid restart policy: ${hostConfig.RestartPolicy.Name}`);
+    }
+    if (hostConfig.AutoRemove && ['always', 'on-failure', 'unless-stopped'].includes(hostConfig.RestartPolicy?.Name)) {
+      throw badRequest('can\'t create \'AutoRemove\' container with restart policy');
+    }
+    const rec: ContainerRecord = {
+      Id: id, Name: name, Created: new Date().toISOString(), Path: path, Args: args, Image: image.id, Config: config,
+      HostConfig: hostConfig, NetworkingConfig: body.NetworkingConfig ?? {}, State: initialState(), RestartCount: 0,
+      NetworkSettings: { Networks: {}, Ports: {} }, Mounts: [], LayerDirs: image.layerDirs,
+    };
+    const layout = this.layout(id);
+    await mkdir(layout.dir, { recursive: true });
+    await Promise.all([
+      mountOverlay({ lowerDirs: image.layerDirs, upperDir: layout.upper, workDir: layout.work, mergedDir: layout.rootfs, emptyLower: layout.emptyLower }),
+      execFileAsync('mkfifo', [layout.readyFifo, layout.goFifo]),
+      writeFile(layout.log, ''),
+    ]);
+    await this.store.save(rec);
+    this.publish(rec, 'create');
+    return { Id: id, Warnings: [] };
+  }
+
+  /** One lifecycle operation at a time per container. */
+  private async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.busy.get(id) ?? Promise.resolve();
+    const run = prev.catch(() => {}).then(fn);
+    this.busy.set(id, run);
+    try { return await run; } finally { if (this.busy.get(id) === run) this.busy.delete(id); }
+  }
+
+  async start(ref: string): Promise<'started' | 'already'> {
+    const rec = this.get(ref);
+    return this.exclusive(rec.Id, async () => {
+      if (rec.State.Running) return 'already';
+      if (rec.State.Status === 'removing') throw conflict(`container ${rec.Id} is marked for removal and cannot be started`);
+      const layout = this.layout(rec.Id);
+      if (!(await isMounted(layout.rootfs))) {
+        await mountOverlay({ lowerDirs: rec.LayerDirs, upperDir: layout.upper, workDir: layout.work, mergedDir: layout.rootfs, emptyLower: layout.emptyLower });
+      }
+      const timer = this.restartTimers.get(rec.Id);
+      if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.Id); }
+      rec.ManualStop = false;
+      try {
+        const started = await startContainer(rec, layout, {
+          runtime: this.deps.runtime, launcher: this.deps.launcher, networks: this.deps.networks, volumes: this.deps.volumes,
+          containerPid: (r) => { const c = this.store.find(r); return c?.State.Running ? c.State.Pid : undefined; },
+        }, (r) => void this.onExit(rec.Id, r));
+        if (started.link) this.links.set(rec.Id, started.link);
+        Object.assign(rec.State, {
+          Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: started.pid,
+          ExitCode: 0, Error: '', StartedAt: new Date().toISOString(),
+        });
+        rec.SupervisorPid = started.supervisorPid;
+        rec.NetworkSettings = { Networks: started.attachment.networks, Ports: started.attachment.ports, SandboxKey: `/proc/${started.pid}/ns/net` };
+        rec.Mounts = started.mounts;
+        await this.store.save(rec);
+        this.publish(rec, 'start');
+        return 'started';
+      } catch (err) {
+        rec.State.Error = (err as Error).message;
+        if (/executable file not found|no such file/.test(rec.State.Error)) rec.State.ExitCode = 127;
+        else if (/permission denied/.test(rec.State.Error)) rec.State.ExitCode = 126;
+        await this.store.save(rec).catch(() => {});
+        throw err;
+      }
+    });
+  }
+
+  private async onExit(id: string, r: ExitRecord | undefined): Promise<void> {
+    const rec = this.store.byId.get(id);
+    if (!rec) return;
+    this.links.get(id)?.close();
+    this.links.delete(id);
+    const wasRunning = rec.State.Running;
+    const exitCode = r?.exitCode ?? 255;
+    const ranMs = Date.now() - Date.parse(rec.State.StartedAt);
+    Object.assign(rec.State, {
+      Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exitCode,
+      FinishedAt: r?.finishedAt ?? new Date().toISOString(),
+      OOMKilled: exitCode === 137 && Number(rec.HostConfig.Memory) > 0 && !rec.KilledByEngine,
+    });
+    if (!r && !rec.State.Error) rec.State.Error = 'the container supervisor exited unexpectedly';
+    rec.KilledByEngine = false;
+    await this.deps.networks.detach(id).catch(() => {});
+    await this.store.save(rec).catch(() => {});
+    if (wasRunning) this.publish(rec, 'die', { exitCode: String(exitCode) });
+    this.signals.emit(`exit:${id}`, exitCode);
+    if (rec.HostConfig.AutoRemove) { await this.remove(id, { force: true, volumes: true }).catch(() => {}); return; }
+    if (shouldRestart(rec, exitCode)) {
+      rec.State.Status = 'restarting';
+      rec.State.Restarting = true;
+      await this.store.save(rec).catch(() => {});
+      const delay = restartDelayMs(rec.RestartCount, ranMs);
+      this.restartTimers.set(id, setTimeout(() => {
+        this.restartTimers.delete(id);
+        if (!this.store.byId.has(id) || rec.State.Running || rec.ManualStop) return;
+        rec.RestartCount++;
+        this.start(id).catch((err) => {
+          rec.State.Restarting = false;
+          rec.State.Status = 'exited';
+          rec.State.Error = (err as Error).message;
+          void this.store.save(rec).catch(() => {});
+        });
+      }, delay));
+    }
+  }
+
+  /** Resolves with the exit code once the container is not running anymore. */
+  private exited(id: string): Promise<number> {
+    const rec = this.store.byId.get(id);
+    if (!rec || (!rec.State.Running && rec.State.Status !== 'restarting')) return Promise.resolve(rec?.State.ExitCode ?? 0);
+    return new Promise((resolve) => this.signals.once(`exit:${id}`, resolve));
+  }
+
+  nextExit(id: string): Promise<number> {
+    return new Promise((resolve) => this.signals.once(`exit:${id}`, resolve));
+  }
+
+  async wait(ref: string, condition: WaitCondition, closed?: Promise<void>): Promise<{ StatusCode: number; Error: null | { Message: string } }> {
+    const rec = this.get(ref);
+    const id = rec.Id;
+    let code: number;
+    if (condition === 'removed') {
+      const removed = new Promise<number>((resolve) => this.signals.once(`removed:${id}`, resolve));
+      code = await (closed ? Promise.race([removed, closed.then(() => -1)]) : removed);
+    } else if (condition === 'next-exit') {
+      code = await this.nextExit(id);
+    } else {
+      code = await this.exited(id);
+    }
+    return { StatusCode: code, Error: null };
+  }
+
+  private async signal(rec: ContainerRecord, signal: string): Promise<void> {
+    const sig = /^\d+$/.test(signal) ? signal : signal.toUpperCase().replace(/^SIG/, '');
+    if (!/^\d+$/.test(sig) && !(`SIG${sig}` in osc.signals)) throw badRequest(`Invalid signal: ${signal}`);
+    if (sig === 'KILL' || sig === '9') rec.KilledByEngine = true;
+    await this.deps.runtime.kill(rec.Id, sig);
+  }
+
+  async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    const rec = this.get(ref);
+    if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
+    await this.signal(rec, signal);
+    if (rec.State.Paused && (signal === 'SIGKILL' || signal === 'KILL' || signal === '9')) await this.deps.runtime.resume(rec.Id).catch(() => {});
+    this.publish(rec, 'kill', { signal });
+  }
+
+  /** Docker's stop: the stop signal, then SIGKILL after the timeout. Returns false when it was not running. */
+  async stop(ref: string, timeoutSec?: number, signal?: string): Promise<boolean> {
+    const rec = this.get(ref);
+    rec.ManualStop = true;
+    const timer = this.restartTimers.get(rec.Id);
+    if (timer) {
+      clearTimeout(timer); this.restartTimers.delete(rec.Id);
+      Object.assign(rec.State, { Status: 'exited', Restarting: false });
+      await this.store.save(rec);
+    }
+    if (!rec.State.Running) return false;
+    const exited = this.exited(rec.Id);
+    const timeout = timeoutSec ?? (rec.Config.StopTimeout as number | undefined) ?? 10;
+    try { await this.signal(rec, signal || rec.Config.StopSignal || 'SIGTERM'); } catch { /* already gone */ }
+    if (rec.State.Paused) await this.deps.runtime.resume(rec.Id).catch(() => {});
+    const result = timeout < 0 ? await exited : await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeout * 1000))]);
+    if (result === 'timeout') {
+      await this.signal(rec, 'KILL').catch(() => {});
+      await exited;
+    }
+    this.publish(rec, 'stop');
+    return true;
+  }
+
+  async restart(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
+    await this.stop(ref, timeoutSec, signal);
+    await this.start(ref);
+    this.publish(this.get(ref), 'restart');
+  }
+
+  async pause(ref: string): Promise<void> {
+    const rec = this.get(ref);
+    if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
+    if (rec.State.Paused) throw conflict(`Container ${rec.Id} is already paused`);
+    await this.deps.runtime.pause(rec.Id);
+    Object.assign(rec.State, { Status: 'paused', Paused: true });
+    await this.store.save(rec);
+    this.publish(rec, 'pause');
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const rec = this.get(ref);
+    if (!rec.State.Paused) throw conflict(`Container ${rec.Id} is not paused`);
+    await this.deps.runtime.resume(rec.Id);
+    Object.assign(rec.State, { Status: 'running', Paused: false });
+    await this.store.save(rec);
+    this.publish(rec, 'unpause');
+  }
+
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
+    const rec = this.get(ref);
+    if (rec.State.Running && !opts.force) {
+      throw conflict(`You cannot remove a ${rec.State.Paused ? 'paused' : 'running'} container ${rec.Id}. Stop the container before attempting removal or force remove`);
+    }
+    if (rec.State.Status === 'removing') return;
+    rec.ManualStop = true;
+    const timer = this.restartTimers.get(rec.Id);
+    if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.Id); }
+    if (rec.State.Running) {
+      const exited = this.exited(rec.Id);
+      await this.signal(rec, 'KILL').catch(() => {});
+      if (rec.State.Paused) await this.deps.runtime.resume(rec.Id).catch(() => {});
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
+    }
+    rec.State.Status = 'removing';
+    await this.store.save(rec).catch(() => {});
+    await this.finishRemove(rec, Boolean(opts.volumes));
+  }
+
+  private async finishRemove(rec: ContainerRecord, removeVolumes: boolean): Promise<void> {
+    const layout = this.layout(rec.Id);
+    await this.deps.runtime.delete(rec.Id, true).catch(() => {});
+    await this.deps.networks.detach(rec.Id).catch(() => {});
+    await this.deps.volumes.release(rec.Id, removeVolumes).catch(() => {});
+    await unmount(layout.rootfs);
+    await this.store.remove(rec.Id);
+    this.publish(rec, 'destroy');
+    this.signals.emit(`removed:${rec.Id}`, rec.State.ExitCode);
+  }
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const rec = this.get(ref);
+    const name = containerName(newName);
+    const other = this.store.find(name);
+    if (other && other.Name === name && other.Id !== rec.Id) throw conflict(`Conflict. The container name "${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    const oldName = rec.Name;
+    rec.Name = name;
+    await this.store.save(rec);
+    this.publish(rec, 'rename', { oldName });
+  }
+
+  async top(ref: string, psArgs = '-ef'): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const rec = this.get(ref);
+    if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
+    const pids = new Set((await this.deps.runtime.pids(rec.Id)).map(String));
+    const { stdout } = await execFileAsync('ps', psArgs.split(/\s+/).filter(Boolean));
+    const lines = stdout.trimEnd().split('\n');
+    const titles = lines[0]!.trim().split(/\s+/);
+    const pidCol = titles.indexOf('PID');
+    if (pidCol < 0) throw badRequest(`Couldn't find PID field in ps output`);
+    const processes = lines.slice(1).map((l) => {
+      const fields = l.trim().split(/\s+/);
+      return [...fields.slice(0, titles.length - 1), fields.slice(titles.length - 1).join(' ')];
+    }).filter((f) => pids.has(f[pidCol]!));
+    return { Titles: titles, Processes: processes };
+  }
+
+  link(id: string): SupervisorLink | undefined { return this.links.get(id); }
+
+  /** Stops following supervisors (containers keep running) and cancels pending restarts. */
+  close(): void {
+    for (const l of this.links.values()) l.close();
+    this.links.clear();
+    for (const t of this.restartTimers.values()) clearTimeout(t);
+  }
+}

@@ -1,0 +1,25 @@
+// `tscompose engine`: runs the bundled engine in the foreground until SIGINT/SIGTERM.
+// Containers keep running when it stops; the next engine on the same state root adopts them.
+import { UserError } from '../errors.js';
+import { startEngine } from './engine.js';
+
+export interface DaemonOptions { root: string; socket: string }
+
+export async function runDaemon(opts: DaemonOptions): Promise<void> {
+  if (process.getuid && process.getuid() !== 0) throw new UserError('the bundled engine needs root (it mounts filesystems and runs containers with runc): run it as root or use --engine docker');
+  let engine;
+  try {
+    engine = await startEngine({ root: opts.root, socketPath: opts.socket });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UserError(`the engine socket ${opts.socket} is in use`);
+    throw err;
+  }
+  console.log(`tscompose engine listening on unix://${opts.socket} (state in ${opts.root})`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await engine.close();
+  console.log('tscompose engine stopped; containers keep running');
+}

@@ -1,0 +1,103 @@
+// Wires the bundled engine: state paths, event bus, OCI runtime, the image/network/volume subsystems,
+// containers and exec, and the Docker Engine API server on a unix socket.
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import type http from 'node:http';
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { EngineContext, ImageService, NetworkService, OneShotRunner, VolumeService } from './contracts.js';
+import { EventBus } from './events.js';
+import { enginePaths, type EnginePaths } from './paths.js';
+import { Router } from './api/router.js';
+import { createApiServer } from './api/server.js';
+import { registerSystemRoutes } from './api/system-routes.js';
+import { registerContainerRoutes } from './api/container-routes.js';
+import { createImageService } from './images/index.js';
+import { createNetworkService } from './network/index.js';
+import { createVolumeService } from './volumes/index.js';
+import { OciRuntime, detectRuntimeBinary } from './runtime/oci-runtime.js';
+import { createOneShotRunner } from './runtime/oneshot.js';
+import { ContainerService } from './containers/service.js';
+import { ExecService } from './containers/exec.js';
+import { SupervisorLauncher } from './containers/supervisor-client.js';
+
+export interface EngineOptions {
+  root: string;
+  socketPath: string;
+  socketMode?: number;
+  /** Subsystem factories; default to the real ones (tests may wrap them). */
+  images?: (ctx: EngineContext, runner: OneShotRunner) => ImageService;
+  networks?: (ctx: EngineContext) => NetworkService;
+  volumes?: (ctx: EngineContext) => VolumeService;
+}
+
+export interface Engine {
+  paths: EnginePaths;
+  events: EventBus;
+  containers: ContainerService;
+  server: http.Server;
+  /** Stops serving; containers keep running under their supervisors and are adopted by the next engine. */
+  close(): Promise<void>;
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch { return '0.0.0'; }
+}
+
+export async function startEngine(opts: EngineOptions): Promise<Engine> {
+  const paths = enginePaths(opts.root);
+  await Promise.all(Object.values(paths).filter((p) => !path.extname(p)).map((p) => mkdir(p, { recursive: true })));
+  await mkdir(path.join(paths.root, 'runc'), { recursive: true });
+  const events = new EventBus();
+  const ctx: EngineContext = { paths, events };
+  const runtime = new OciRuntime(detectRuntimeBinary(), path.join(paths.root, 'runc'));
+  const runner = createOneShotRunner(paths, runtime);
+  const images = (opts.images ?? createImageService)(ctx, runner);
+  const networks = (opts.networks ?? createNetworkService)(ctx);
+  const volumes = (opts.volumes ?? createVolumeService)(ctx);
+  const launcher = new SupervisorLauncher();
+  const containers = new ContainerService({ ctx, images, networks, volumes, runtime, launcher });
+  await containers.init();
+  const execs = new ExecService(containers, runtime, paths.tmp);
+
+  const router = new Router();
+  registerSystemRoutes(router, events, {
+    root: paths.root, runtimeBinary: runtime.binary, packageVersion: packageVersion(),
+    counts: async () => {
+      const all = containers.store.all();
+      return {
+        containers: all.length, running: all.filter((c) => c.State.Running && !c.State.Paused).length,
+        paused: all.filter((c) => c.State.Paused).length, stopped: all.filter((c) => !c.State.Running).length,
+        images: (await images.list()).length,
+      };
+    },
+    containerName: (id) => containers.store.byId.get(id)?.Name.slice(1),
+  });
+  registerContainerRoutes(router, containers, execs);
+  images.registerRoutes(router);
+  networks.registerRoutes(router);
+  volumes.registerRoutes(router);
+
+  const server = createApiServer(router);
+  await mkdir(path.dirname(opts.socketPath), { recursive: true });
+  await rm(opts.socketPath, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.socketPath, () => { server.off('error', reject); resolve(); });
+  });
+  await chmod(opts.socketPath, opts.socketMode ?? 0o660);
+  launcher.warmUp();
+  events.publish({ Type: 'daemon', Action: 'start', Actor: { ID: paths.root, Attributes: {} } });
+
+  return {
+    paths, events, containers, server,
+    async close() {
+      launcher.dispose();
+      containers.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rm(opts.socketPath, { force: true });
+    },
+  };
+}
