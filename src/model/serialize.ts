@@ -1,2 +1,215 @@
-// placeholder, replaced below
-export function serializeProject(): unknown { return {}; }
+// The canonical model as the document `docker compose config` (v2) prints: snake_case keys in
+// compose-go's field order, `name:` first, services sorted, long-form ports with the published port
+// as a string, durations like "1m30s", byte sizes as strings, environment as a map.
+import { stringify } from 'yaml';
+import type { BuildConfig, Deploy, Develop, Healthcheck, Network, Project, SecretOrConfig, Service, ServiceNetwork, Volume, VolumeMount } from './types.js';
+
+type Doc = Record<string, unknown>;
+
+/** Drops undefined, empty lists and empty maps (Go's `omitempty`); `keep` names keys kept even when empty. */
+function compact(entries: [string, unknown][], keep: string[] = []): Doc {
+  const out: Doc = {};
+  for (const [k, v] of entries) {
+    if (v === undefined) continue;
+    if (!keep.includes(k)) {
+      if (Array.isArray(v) && v.length === 0) continue;
+      if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+const sortedMap = <T>(m: Record<string, T>, f: (v: T, k: string) => unknown = (v) => v): Doc =>
+  Object.fromEntries(Object.keys(m).sort().map((k) => [k, f(m[k]!, k)]));
+const bytes = (n: number | undefined) => (n === undefined ? undefined : String(n));
+const trueOnly = (b: boolean | undefined) => (b ? true : undefined);
+
+export function serializeProject(project: Project): Doc {
+  return compact([
+    ['name', project.name],
+    ['services', sortedMap(project.services, serializeService)],
+    ['networks', sortedMap(project.networks, serializeNetwork)],
+    ['volumes', sortedMap(project.volumes, serializeVolume)],
+    ['secrets', sortedMap(project.secrets, serializeSecretOrConfig)],
+    ['configs', sortedMap(project.configs, serializeSecretOrConfig)],
+    ...Object.entries(project.extensions),
+  ], ['services']);
+}
+
+export function serializeService(s: Service): Doc {
+  return compact([
+    ['profiles', s.profiles],
+    ['annotations', sortedMap(s.annotations)],
+    ['attach', s.attach],
+    ['build', s.build && serializeBuild(s.build)],
+    ['develop', s.develop && serializeDevelop(s.develop)],
+    ['cap_add', s.capAdd],
+    ['cap_drop', s.capDrop],
+    ['cpus', s.cpus],
+    ['command', s.command ?? undefined],
+    ['configs', s.configs.map(fileRef)],
+    ['container_name', s.containerName],
+    ['depends_on', sortedMap(s.dependsOn, (d) => compact([['condition', d.condition], ['restart', trueOnly(d.restart)], ['required', d.required]]))],
+    ['deploy', s.deploy && serializeDeploy(s.deploy)],
+    ['dns', s.dns],
+    ['dns_opt', s.dnsOpt],
+    ['dns_search', s.dnsSearch],
+    ['domainname', s.domainname],
+    ['entrypoint', s.entrypoint ?? undefined],
+    ['environment', sortedMap(s.environment)],
+    ['env_file', s.envFiles.map((e) => compact([['path', e.path], ['required', e.required], ['format', e.format]]))],
+    ['expose', s.expose],
+    ['extra_hosts', s.extraHosts],
+    ['hostname', s.hostname],
+    ['healthcheck', s.healthcheck && serializeHealthcheck(s.healthcheck)],
+    ['image', s.image],
+    ['init', s.init],
+    ['ipc', s.ipc],
+    ['labels', sortedMap(s.labels)],
+    ['links', s.links],
+    ['logging', s.logging && compact([['driver', s.logging.driver], ['options', s.logging.options]])],
+    ['mem_limit', bytes(s.memLimit)],
+    ['network_mode', s.networkMode],
+    ['networks', sortedMap(s.networks, (n) => (n ? serializeServiceNetwork(n) : null))],
+    ['pid', s.pid],
+    ['pids_limit', s.pidsLimit],
+    ['platform', s.platform],
+    ['ports', s.ports.map((p) => compact([
+      ['name', p.name], ['mode', p.mode], ['host_ip', p.hostIp], ['target', p.target], ['published', p.published],
+      ['protocol', p.protocol], ['app_protocol', p.appProtocol],
+    ]))],
+    ['privileged', trueOnly(s.privileged)],
+    ['pull_policy', s.pullPolicy],
+    ['read_only', trueOnly(s.readOnly)],
+    ['restart', s.restart],
+    ['scale', s.scale !== undefined && s.scale !== 1 && s.deploy?.replicas === undefined ? s.scale : undefined],
+    ['secrets', s.secrets.map(fileRef)],
+    ['shm_size', bytes(s.shmSize)],
+    ['stdin_open', trueOnly(s.stdinOpen)],
+    ['stop_grace_period', s.stopGracePeriod],
+    ['stop_signal', s.stopSignal],
+    ['sysctls', sortedMap(s.sysctls)],
+    ['tmpfs', s.tmpfs],
+    ['tty', trueOnly(s.tty)],
+    ['ulimits', sortedMap(s.ulimits, (u) => ({ soft: u.soft, hard: u.hard }))],
+    ['user', s.user],
+    ['volumes', s.volumes.map(serializeMount)],
+    ['volumes_from', s.volumesFrom],
+    ['working_dir', s.workingDir],
+    ...Object.entries(s.extensions),
+  ]);
+}
+
+function serializeBuild(b: BuildConfig): Doc {
+  return compact([
+    ['context', b.context],
+    ['dockerfile', b.dockerfileInline !== undefined ? undefined : b.dockerfile],
+    ['dockerfile_inline', b.dockerfileInline],
+    ['args', sortedMap(b.args)],
+    ['labels', sortedMap(b.labels)],
+    ['cache_from', b.cacheFrom],
+    ['no_cache', trueOnly(b.noCache)],
+    ['network', b.network],
+    ['pull', trueOnly(b.pull)],
+    ['target', b.target],
+    ['shm_size', bytes(b.shmSize)],
+    ['extra_hosts', b.extraHosts],
+    ['tags', b.tags],
+    ['platforms', b.platforms],
+  ]);
+}
+
+function serializeDevelop(d: Develop): Doc {
+  return {
+    watch: d.watch.map((w) => compact([
+      ['path', w.path],
+      ['action', w.action],
+      ['target', w.target],
+      ['exec', w.exec && compact([['command', w.exec.command], ['user', w.exec.user], ['privileged', w.exec.privileged], ['working_dir', w.exec.workingDir], ['environment', w.exec.environment]])],
+      ['include', w.include],
+      ['ignore', w.ignore],
+      ['initial_sync', trueOnly(w.initialSync)],
+    ])),
+  };
+}
+
+function serializeHealthcheck(h: Healthcheck): Doc {
+  return compact([
+    ['test', h.test],
+    ['timeout', h.timeout],
+    ['interval', h.interval],
+    ['retries', h.retries],
+    ['start_period', h.startPeriod],
+    ['start_interval', h.startInterval],
+    ['disable', trueOnly(h.disable && h.test?.[0] !== 'NONE')],
+  ]);
+}
+
+function serializeDeploy(d: Deploy): Doc {
+  const r = d.resources;
+  return compact([
+    ['mode', d.mode],
+    ['replicas', d.replicas],
+    ['labels', sortedMap(d.labels)],
+    ['resources', r && compact([
+      ['limits', r.limits && compact([['cpus', r.limits.cpus], ['memory', bytes(r.limits.memory)], ['pids', r.limits.pids]])],
+      ['reservations', r.reservations && compact([['cpus', r.reservations.cpus], ['memory', bytes(r.reservations.memory)]])],
+    ])],
+    ['restart_policy', d.restartPolicy && compact([
+      ['condition', d.restartPolicy.condition], ['delay', d.restartPolicy.delay], ['max_attempts', d.restartPolicy.maxAttempts], ['window', d.restartPolicy.window],
+    ])],
+  ], ['resources']);
+}
+
+function serializeServiceNetwork(n: ServiceNetwork): Doc | null {
+  const doc = compact([['priority', n.priority], ['aliases', n.aliases], ['ipv4_address', n.ipv4Address], ['ipv6_address', n.ipv6Address], ['mac_address', n.macAddress]]);
+  return Object.keys(doc).length ? doc : null;
+}
+
+function serializeMount(v: VolumeMount): Doc {
+  return compact([
+    ['type', v.type],
+    ['source', v.source],
+    ['target', v.target],
+    ['read_only', trueOnly(v.readOnly)],
+    ['consistency', v.consistency],
+    ['bind', v.bind && compact([['propagation', v.bind.propagation], ['create_host_path', trueOnly(v.bind.createHostPath)], ['selinux', v.bind.selinux]])],
+    ['volume', v.volume && compact([['nocopy', trueOnly(v.volume.nocopy)], ['subpath', v.volume.subpath]])],
+    ['tmpfs', v.tmpfs && compact([['size', bytes(v.tmpfs.size)], ['mode', v.tmpfs.mode]])],
+  ], ['volume']);
+}
+
+function fileRef(r: { source: string; target?: string; uid?: string; gid?: string; mode?: number }): Doc {
+  return compact([['source', r.source], ['target', r.target], ['uid', r.uid], ['gid', r.gid], ['mode', r.mode]]);
+}
+
+function serializeNetwork(n: Network): Doc {
+  return compact([
+    ['name', n.name],
+    ['driver', n.driver],
+    ['driver_opts', n.driverOpts],
+    ['ipam', n.ipam && compact([['driver', n.ipam.driver], ['config', n.ipam.config.map((c) => compact([['subnet', c.subnet], ['ip_range', c.ipRange], ['gateway', c.gateway], ['aux_addresses', c.auxAddresses]]))]])],
+    ['external', trueOnly(n.external)],
+    ['internal', trueOnly(n.internal)],
+    ['attachable', trueOnly(n.attachable)],
+    ['labels', sortedMap(n.labels)],
+    ['enable_ipv6', trueOnly(n.enableIpv6)],
+  ]);
+}
+
+function serializeVolume(v: Volume): Doc {
+  return compact([['name', v.name], ['driver', v.driver], ['driver_opts', v.driverOpts], ['external', trueOnly(v.external)], ['labels', sortedMap(v.labels)]]);
+}
+
+function serializeSecretOrConfig(s: SecretOrConfig): Doc {
+  return compact([['name', s.name], ['file', s.file], ['environment', s.environment], ['content', s.content], ['external', trueOnly(s.external)], ['labels', sortedMap(s.labels)]]);
+}
+
+export function toYaml(doc: Doc): string {
+  return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+export function toJson(doc: Doc): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}

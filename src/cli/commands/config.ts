@@ -1,0 +1,77 @@
+// `tscompose config`: parse, resolve and render the stack in canonical form, like `docker compose config`.
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+import { globalOptions } from '../program.js';
+import { toLoadOptions } from '../global-options.js';
+import { loadProject } from '../../model/index.js';
+import { serializeProject, toJson, toYaml } from '../../model/serialize.js';
+import { allProfiles } from '../../model/profiles.js';
+import { buildGraph } from '../../graph/index.js';
+import type { Project } from '../../model/types.js';
+
+interface ConfigOptions {
+  format: string;
+  services?: boolean;
+  volumes?: boolean;
+  networks?: boolean;
+  profiles?: boolean;
+  images?: boolean;
+  quiet?: boolean;
+  interpolate: boolean;
+  output?: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('config')
+    .description('Parse, resolve and render the stack file in canonical format')
+    .argument('[services...]', 'only these services (and what they depend on)')
+    .option('--format <format>', 'Format the output: yaml or json', 'yaml')
+    .option('--services', 'Print the service names, one per line')
+    .option('--volumes', 'Print the volume names, one per line')
+    .option('--networks', 'Print the network names, one per line')
+    .option('--profiles', 'Print the profile names, one per line')
+    .option('--images', 'Print the image names, one per line')
+    .option('-q, --quiet', 'Only validate the configuration, print nothing')
+    .option('--no-interpolate', 'Do not interpolate environment variables')
+    .option('-o, --output <path>', 'Save to this file instead of printing to stdout')
+    .action(async (services: string[], opts: ConfigOptions, command: Command) => {
+      if (!['yaml', 'json'].includes(opts.format)) throw new UserError(`unsupported --format "${opts.format}": use yaml or json`);
+      const project = await loadProject({ ...toLoadOptions(globalOptions(command)), interpolate: opts.interpolate, services });
+      for (const w of project.warnings ?? []) process.stderr.write(`WARN: ${w}\n`);
+      if (services.length) restrictTo(project, services);
+      if (opts.quiet) return;
+      const text = render(project, opts);
+      if (opts.output) writeFileSync(opts.output, text);
+      else process.stdout.write(text);
+    });
+}
+
+function restrictTo(project: Project, services: string[]): void {
+  const keep = new Set(buildGraph(project).levelsFor(services).flat());
+  for (const name of Object.keys(project.services)) if (!keep.has(name)) delete project.services[name];
+  const usedNetworks = new Set(Object.values(project.services).flatMap((s) => Object.keys(s.networks)));
+  const usedVolumes = new Set(Object.values(project.services).flatMap((s) => s.volumes.map((v) => v.source ?? '')));
+  for (const k of Object.keys(project.networks)) if (!usedNetworks.has(k)) delete project.networks[k];
+  for (const k of Object.keys(project.volumes)) if (!usedVolumes.has(k)) delete project.volumes[k];
+}
+
+function lines(items: string[]): string {
+  return items.length ? `${items.join('\n')}\n` : '';
+}
+
+function render(project: Project, opts: ConfigOptions): string {
+  if (opts.services) return lines(Object.keys(project.services).sort());
+  if (opts.volumes) return lines(Object.keys(project.volumes).sort());
+  if (opts.networks) return lines(Object.keys(project.networks).sort());
+  if (opts.profiles) {
+    const all = { ...project.disabledServices, ...project.services };
+    return lines(allProfiles(Object.fromEntries(Object.entries(all).map(([n, s]) => [n, s.profiles]))));
+  }
+  if (opts.images) {
+    return lines(Object.values(project.services).sort((a, b) => a.name.localeCompare(b.name)).map((s) => s.image ?? `${project.name}-${s.name}`));
+  }
+  const doc = serializeProject(project);
+  return opts.format === 'json' ? toJson(doc) : toYaml(doc);
+}
