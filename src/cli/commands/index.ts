@@ -1,7 +1,7 @@
 // Every CLI command, one module each. A module exports `register(program)`.
 import type { Command } from 'commander';
 import * as version from './version.js';
-import * as engine from './engine.js';
+import * as configCommand from './config.js';
 import * as upCommand from './up.js';
 import * as downCommand from './down.js';
 import * as psCommand from './ps.js';
@@ -19,7 +19,7 @@ import * as buildCommand from './build.js';
 
 const commands: { register(program: Command): void }[] = [
   version,
-  engine,
+  configCommand,
   upCommand,
   downCommand,
   psCommand,
