@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import * as version from './version.js';
 import * as configCommand from './config.js';
+import * as engine from './engine.js';
 import * as upCommand from './up.js';
 import * as downCommand from './down.js';
 import * as psCommand from './ps.js';
@@ -20,6 +21,7 @@ import * as buildCommand from './build.js';
 const commands: { register(program: Command): void }[] = [
   version,
   configCommand,
+  engine,
   upCommand,
   downCommand,
   psCommand,
