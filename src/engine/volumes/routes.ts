@@ -17,9 +17,10 @@ export function registerVolumeRoutes(router: Router, service: LocalVolumeService
     sendJson(res, 201, inspectVolume(service, volume));
   });
 
-  router.add('POST', '/volumes/prune', async ({ res, query }) => {
+  router.add('POST', '/volumes/prune', async ({ req, res, query }) => {
     const filters = parseFilters(query);
-    const all = (filters.all ?? []).some((v) => v === 'true' || v === '1');
+    // API 1.42 made prune keep named volumes unless all=true; older clients expect every unused volume gone
+    const all = (filters.all ?? []).some((v) => v === 'true' || v === '1') || apiVersionBefore(req.url ?? '', 1, 42);
     const rest = { label: filters.label ?? [], 'label!': filters['label!'] ?? [] };
     const { names, bytes } = await service.prune((v) => (all || v.anonymous) && matches(v, false, rest));
     sendJson(res, 200, { VolumesDeleted: names, SpaceReclaimed: bytes });
@@ -42,6 +43,12 @@ export function inspectVolume(service: LocalVolumeService, v: VolumeRecord): Rec
     CreatedAt: v.createdAt, Driver: v.driver, Labels: v.labels, Mountpoint: service.mountpoint(v),
     Name: v.name, Options: Object.keys(v.options).length ? v.options : null, Scope: 'local',
   };
+}
+
+function apiVersionBefore(url: string, major: number, minor: number): boolean {
+  const m = /^\/v(\d+)\.(\d+)\//.exec(url);
+  if (!m) return false;
+  return Number(m[1]) < major || (Number(m[1]) === major && Number(m[2]) < minor);
 }
 
 function labelMatches(labels: Record<string, string>, filter: string): boolean {
