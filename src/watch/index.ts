@@ -36,7 +36,16 @@ function checkRules(project: Project, services: string[]): void {
   }
 }
 
-export async function startWatch(opts: StartWatchOptions): Promise<WatchHandle> {
+/**
+ * Starts watching. `up --watch` may call it as `startWatch(commandContext, services)`: then the watchers do not
+ * keep the process alive by themselves (the attached logs do), unless `persistent` says otherwise.
+ */
+export async function startWatch(opts: StartWatchOptions, services?: string[]): Promise<WatchHandle> {
+  if (services !== undefined) opts = { persistent: false, ...opts, services };
+  return watch(opts);
+}
+
+async function watch(opts: StartWatchOptions): Promise<WatchHandle> {
   const services = watchedServices(opts.project, opts.services);
   checkRules(opts.project, services);
   const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -52,6 +61,7 @@ export async function startWatch(opts: StartWatchOptions): Promise<WatchHandle> 
     prune: opts.prune ?? false,
     debounceMs: opts.debounceMs ?? 50,
     maxWaitMs: opts.maxWaitMs ?? 1000,
+    persistent: opts.persistent ?? true,
   }));
 
   let closing: Promise<void> | undefined;

@@ -27,6 +27,7 @@ export interface ServiceWatchContext {
   prune: boolean;
   debounceMs: number;
   maxWaitMs: number;
+  persistent: boolean;
 }
 
 interface WatchedRule { rule: WatchRule; matcher: RuleMatcher }
@@ -94,6 +95,7 @@ export class ServiceWatch {
   private watchRule({ rule, matcher }: WatchedRule, index: number): Promise<void> {
     const watcher = chokidar.watch(rule.path, {
       ignoreInitial: true,
+      persistent: this.ctx.persistent,
       followSymlinks: false,
       atomic: true, // an editor's delete-then-rename save arrives as one change
       ignorePermissionErrors: true,

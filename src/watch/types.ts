@@ -23,6 +23,8 @@ export interface StartWatchOptions {
   prune?: boolean;
   /** batching of bursts: trailing quiet time and the longest a change waits (defaults 50 ms / 1000 ms) */
   debounceMs?: number;
+  /** false: the file watchers do not keep the process alive on their own (default true) */
+  persistent?: boolean;
   maxWaitMs?: number;
 }
 

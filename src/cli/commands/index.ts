@@ -17,6 +17,7 @@ import * as unpauseCommand from './unpause.js';
 import * as createCommand from './create.js';
 import * as pullCommand from './pull.js';
 import * as buildCommand from './build.js';
+import * as watchCommand from './watch.js';
 
 const commands: { register(program: Command): void }[] = [
   version,
@@ -36,6 +37,7 @@ const commands: { register(program: Command): void }[] = [
   createCommand,
   pullCommand,
   buildCommand,
+  watchCommand,
 ];
 
 export function registerCommands(program: Command): void {
