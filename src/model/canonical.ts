@@ -2,7 +2,7 @@
 // form and relative paths become absolute against the file's base directory. Values keep docker
 // compose's snake_case keys; objects are changed in place so their source positions stay.
 import path from 'node:path';
-import { isMap, type Plain, type PlainMap } from './located.js';
+import { infoOf, isMap, setInfo, type Plain, type PlainMap } from './located.js';
 import { problemAt, type KeyPath } from './problems.js';
 import { NormalizeError } from './normalize/error.js';
 import { normalizeDuration } from './normalize/duration.js';
@@ -63,7 +63,9 @@ function field<T>(at: KeyPath, fn: () => T): T {
 export function canonicalizeService(svc: PlainMap, ctx: CanonicalContext, at: KeyPath): void {
   const set = (key: string, fn: (v: Plain) => Plain | undefined) => {
     if (!(key in svc) || svc[key] === null && key !== 'command' && key !== 'entrypoint') return;
-    const v = field([...at, key], () => fn(svc[key]!));
+    const before = svc[key]!;
+    const v = field([...at, key], () => fn(before));
+    keepItemPositions(before, v);
     if (v === undefined) delete svc[key];
     else svc[key] = v;
   };
@@ -266,4 +268,13 @@ function canonicalizeResource(def: PlainMap, ctx: CanonicalContext, at: KeyPath)
     for (const [k, v] of Object.entries(def.driver_opts)) o[k] = String(v);
     def.driver_opts = o;
   }
+}
+
+// a list turned into its long form item by item, or a map rewritten key by key, keeps the
+// positions (and !reset / !override tags) of its entries
+function keepItemPositions(before: Plain, after: Plain | undefined): void {
+  const sameList = Array.isArray(before) && Array.isArray(after) && before.length === after.length;
+  const sameMap = isMap(before) && isMap(after);
+  const info = sameList || sameMap ? infoOf(before as object) : undefined;
+  if (info && after && !infoOf(after as object)) setInfo(after as object, info);
 }

@@ -20,7 +20,7 @@ const PROPAGATION = new Set(['shared', 'rshared', 'slave', 'rslave', 'private', 
 const CONSISTENCY = new Set(['consistent', 'cached', 'delegated']);
 
 export function isHostPath(source: string): boolean {
-  return source.startsWith('.') || source.startsWith('/') || source.startsWith('~') || /^[A-Za-z]:[\\/]/.test(source);
+  return source.startsWith('.') || source.startsWith('/') || source.startsWith('~');
 }
 
 export function resolveHostPath(p: string, baseDir: string): string {
@@ -40,7 +40,7 @@ export function parseVolumeEntry(entry: unknown, baseDir: string): LongVolume {
 }
 
 function parseShortVolume(spec: string, baseDir: string): LongVolume {
-  const parts = splitVolumeSpec(spec);
+  const parts = spec.split(':');
   if (parts.length === 1) return { type: 'volume', target: parts[0]!, volume: {} };
   if (parts.length > 3) throw new NormalizeError(`invalid volume "${spec}": expected [source:]target[:mode]`);
   const [source, target, mode] = parts as [string, string, string | undefined];
@@ -61,15 +61,6 @@ function parseShortVolume(spec: string, baseDir: string): LongVolume {
   else v.volume = v.volume ?? {};
   if (v.read_only === false) delete v.read_only;
   return reorder(v);
-}
-
-// "C:\\x:/y" on Windows-style sources keeps the drive letter together
-function splitVolumeSpec(spec: string): string[] {
-  const parts = spec.split(':');
-  if (parts.length > 1 && /^[A-Za-z]$/.test(parts[0]!) && /^[\\/]/.test(parts[1] ?? '')) {
-    return [`${parts[0]}:${parts[1]}`, ...parts.slice(2)];
-  }
-  return parts;
 }
 
 const ORDER = ['type', 'source', 'target', 'read_only', 'consistency', 'bind', 'volume', 'tmpfs', 'image'];

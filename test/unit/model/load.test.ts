@@ -1,0 +1,262 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { loadProject } from '../../../src/model/index.js';
+import { withStack } from './stack-dir.js';
+
+test('discovers compose.yaml and its override file, merging them', () =>
+  withStack({
+    'compose.yaml': 'services:\n  web:\n    image: nginx\n    environment: [A=1]\n    ports: ["8080:80"]\n',
+    'compose.override.yaml': 'services:\n  web:\n    environment:\n      B: "2"\n    ports: ["9090:90"]\n',
+  }, async (dir) => {
+    const p = await loadProject({ cwd: dir, environment: {} });
+    assert.equal(p.name, 'proj');
+    assert.deepEqual(p.configFiles, [path.join(dir, 'compose.yaml'), path.join(dir, 'compose.override.yaml')]);
+    assert.deepEqual(p.services.web!.environment, { A: '1', B: '2' });
+    assert.deepEqual(p.services.web!.ports.map((x) => x.published), ['8080', '9090']);
+  }));
+
+test('finds docker-compose.yml in a parent directory', () =>
+  withStack({ 'docker-compose.yml': 'services:\n  a:\n    image: x\n', 'sub/deeper/.keep': '' }, async (dir) => {
+    const p = await loadProject({ cwd: path.join(dir, 'sub', 'deeper'), environment: {} });
+    assert.deepEqual(Object.keys(p.services), ['a']);
+    assert.equal(p.workingDir, dir);
+  }));
+
+test('a missing stack file is a user error', () =>
+  withStack({}, async (dir) => {
+    await assert.rejects(loadProject({ cwd: dir, environment: {} }), /no configuration file provided/);
+    await assert.rejects(loadProject({ cwd: dir, files: ['nope.yaml'], environment: {} }), /nope\.yaml not found/);
+  }));
+
+test('-f files merge in order: scalars replaced, commands replaced, volumes by target, !reset and !override', () =>
+  withStack({
+    'a.yaml': [
+      'services:',
+      '  web:',
+      '    image: one',
+      '    command: [run, a]',
+      '    volumes: ["./a:/data", "./logs:/logs"]',
+      '    dns: [1.1.1.1]',
+      '    labels: {keep: "1", drop: "2"}',
+      '    ports: ["80:80"]',
+      '',
+    ].join('\n'),
+    'b.yaml': [
+      'services:',
+      '  web:',
+      '    image: two',
+      '    command: serve --fast',
+      '    volumes: ["./b:/data"]',
+      '    dns: [8.8.8.8]',
+      '    labels:',
+      '      drop: !reset null',
+      '    ports: !override ["443:443"]',
+      '',
+    ].join('\n'),
+  }, async (dir) => {
+    const p = await loadProject({ cwd: dir, files: ['a.yaml', 'b.yaml'], environment: {} });
+    const web = p.services.web!;
+    assert.equal(web.image, 'two');
+    assert.deepEqual(web.command, ['serve', '--fast']);
+    assert.deepEqual(web.volumes.map((v) => [v.source, v.target]), [[path.join(dir, 'b'), '/data'], [path.join(dir, 'logs'), '/logs']]);
+    assert.deepEqual(web.dns, ['1.1.1.1', '8.8.8.8']);
+    assert.deepEqual(web.labels, { keep: '1' });
+    assert.deepEqual(web.ports.map((x) => x.published), ['443']);
+  }));
+
+test('-f - reads the stack from stdin', async () => {
+  const p = await loadProject({ files: ['-'], stdin: 'services:\n  s:\n    image: busybox\n', cwd: '/tmp', projectName: 'fromstdin', environment: {} });
+  assert.deepEqual(Object.keys(p.services), ['s']);
+  assert.equal(p.name, 'fromstdin');
+});
+
+test('project name: -p, then COMPOSE_PROJECT_NAME, then name:, then the sanitised directory name', () =>
+  withStack({ 'compose.yaml': 'services:\n  a:\n    image: x\n' }, async (dir) => {
+    assert.equal((await loadProject({ cwd: dir, environment: {} })).name, 'myapp-1');
+    assert.equal((await loadProject({ cwd: dir, environment: { COMPOSE_PROJECT_NAME: 'fromenv' } })).name, 'fromenv');
+    assert.equal((await loadProject({ cwd: dir, projectName: 'flag', environment: { COMPOSE_PROJECT_NAME: 'fromenv' } })).name, 'flag');
+    await assert.rejects(loadProject({ cwd: dir, projectName: 'Bad Name', environment: {} }), /invalid project name "Bad Name" \(from -p\)/);
+  }, 'My.App-1'));
+
+test('top-level name: is used and can be interpolated', () =>
+  withStack({ 'compose.yaml': 'name: ${STACK:-demo}\nservices:\n  a:\n    image: x\n' }, async (dir) => {
+    assert.equal((await loadProject({ cwd: dir, environment: {} })).name, 'demo');
+    assert.equal((await loadProject({ cwd: dir, environment: { STACK: 'other' } })).name, 'other');
+  }));
+
+test('interpolation: shell environment overrides .env, --env-file replaces .env', () =>
+  withStack({
+    'compose.yaml': 'services:\n  a:\n    image: "img:${TAG}"\n    environment:\n      X: ${X:-none}\n      LIT: "$$HOME"\n',
+    '.env': 'TAG=fromdotenv\nX=${TAG}-x\n',
+    'other.env': 'TAG=fromother\n',
+  }, async (dir) => {
+    let p = await loadProject({ cwd: dir, environment: {} });
+    assert.equal(p.services.a!.image, 'img:fromdotenv');
+    assert.equal(p.services.a!.environment.X, 'fromdotenv-x');
+    assert.equal(p.services.a!.environment.LIT, '$HOME');
+    p = await loadProject({ cwd: dir, environment: { TAG: 'fromshell' } });
+    assert.equal(p.services.a!.image, 'img:fromshell');
+    p = await loadProject({ cwd: dir, envFiles: ['other.env'], environment: {} });
+    assert.equal(p.services.a!.image, 'img:fromother');
+    assert.equal(p.services.a!.environment.X, 'none');
+  }));
+
+test('an unset variable becomes empty with a warning; --no-interpolate keeps the text', () =>
+  withStack({ 'compose.yaml': 'services:\n  a:\n    image: "img${NOPE}"\n' }, async (dir) => {
+    const p = await loadProject({ cwd: dir, environment: {} });
+    assert.equal(p.services.a!.image, 'img');
+    assert.match(p.warnings!.join('\n'), /"NOPE" variable is not set/);
+    const raw = await loadProject({ cwd: dir, environment: {}, interpolate: false });
+    assert.equal(raw.services.a!.image, 'img${NOPE}');
+  }));
+
+test('service env_file entries load relative to the file, required and optional forms', () =>
+  withStack({
+    'compose.yaml': [
+      'services:',
+      '  a:',
+      '    image: x',
+      '    env_file:',
+      '      - conf/app.env',
+      '      - path: conf/missing.env',
+      '        required: false',
+      '    environment:',
+      '      OVERRIDE: from-compose',
+      '',
+    ].join('\n'),
+    'conf/app.env': 'FROM_FILE=1\nOVERRIDE=from-file\n',
+  }, async (dir) => {
+    const p = await loadProject({ cwd: dir, environment: {} });
+    assert.deepEqual(p.services.a!.environment, { FROM_FILE: '1', OVERRIDE: 'from-compose' });
+    assert.deepEqual(p.services.a!.envFiles, [{ path: path.join(dir, 'conf/app.env'), required: true }, { path: path.join(dir, 'conf/missing.env'), required: false }]);
+  }));
+
+test('a missing required env_file is an error with its position', () =>
+  withStack({ 'compose.yaml': 'services:\n  a:\n    image: x\n    env_file: [gone.env]\n' }, async (dir) => {
+    await assert.rejects(loadProject({ cwd: dir, environment: {} }), (e: Error) => {
+      assert.match(e.message, /compose\.yaml:4:16: services\.a\.env_file\[0\]: env file .*gone\.env not found/);
+      return true;
+    });
+  }));
+
+test('YAML anchors, merge keys and x- extensions', () =>
+  withStack({
+    'compose.yaml': [
+      'x-base: &base',
+      '  image: busybox',
+      '  restart: always',
+      '  labels: {team: core}',
+      'services:',
+      '  one:',
+      '    <<: *base',
+      '    restart: "no"',
+      '    x-note: hello',
+      '  two: *base',
+      '',
+    ].join('\n'),
+  }, async (dir) => {
+    const p = await loadProject({ cwd: dir, environment: {} });
+    assert.equal(p.services.one!.image, 'busybox');
+    assert.equal(p.services.one!.restart, 'no');
+    assert.deepEqual(p.services.one!.extensions, { 'x-note': 'hello' });
+    assert.equal(p.services.two!.restart, 'always');
+    assert.deepEqual(p.extensions['x-base'], { image: 'busybox', restart: 'always', labels: { team: 'core' } });
+  }));
+
+test('extends in the same file and from another file, with relative paths rebased', () =>
+  withStack({
+    'compose.yaml': [
+      'services:',
+      '  base:',
+      '    image: base',
+      '    environment: {A: "1"}',
+      '  child:',
+      '    extends: base',
+      '    environment: {B: "2"}',
+      '  remote:',
+      '    extends:',
+      '      file: common/services.yaml',
+      '      service: worker',
+      '    command: [work, harder]',
+      '',
+    ].join('\n'),
+    'common/services.yaml': [
+      'services:',
+      '  worker:',
+      '    build: ./worker',
+      '    volumes: ["./data:/data"]',
+      '    env_file: worker.env',
+      '    command: [work]',
+      '',
+    ].join('\n'),
+    'common/worker.env': 'W=1\n',
+  }, async (dir) => {
+    const p = await loadProject({ cwd: dir, environment: {} });
+    assert.deepEqual(p.services.child!.environment, { A: '1', B: '2' });
+    assert.equal(p.services.child!.image, 'base');
+    const r = p.services.remote!;
+    assert.equal(r.build!.context, path.join(dir, 'common/worker'));
+    assert.equal(r.volumes[0]!.source, path.join(dir, 'common/data'));
+    assert.deepEqual(r.environment, { W: '1' });
+    assert.deepEqual(r.command, ['work', 'harder']);
+  }));
+
+test('an extends cycle is an error that shows it', () =>
+  withStack({ 'compose.yaml': 'services:\n  a:\n    image: x\n    extends: b\n  b:\n    image: y\n    extends: a\n' }, async (dir) => {
+    await assert.rejects(loadProject({ cwd: dir, environment: {} }), /extends cycle: a → b → a/);
+  }));
+
+test('include brings in services and resources with paths relative to the included file', () =>
+  withStack({
+    'compose.yaml': 'include:\n  - lib/db.yaml\nservices:\n  app:\n    image: app\n    depends_on: [db]\n',
+    'lib/db.yaml': 'services:\n  db:\n    image: postgres\n    volumes: ["./init:/docker-entrypoint-initdb.d", "pg:/var/lib/postgresql/data"]\nvolumes:\n  pg: {}\n',
+  }, async (dir) => {
+    const p = await loadProject({ cwd: dir, environment: {} });
+    assert.deepEqual(Object.keys(p.services).sort(), ['app', 'db']);
+    assert.equal(p.services.db!.volumes[0]!.source, path.join(dir, 'lib/init'));
+    assert.equal(p.volumes.pg!.name, 'proj_pg');
+  }));
+
+test('include conflicts are errors', () =>
+  withStack({
+    'compose.yaml': 'include: [other.yaml]\nservices:\n  db:\n    image: mine\n',
+    'other.yaml': 'services:\n  db:\n    image: theirs\n',
+  }, async (dir) => {
+    await assert.rejects(loadProject({ cwd: dir, environment: {} }), /compose\.yaml:3:3: services\.db: services\.db conflicts/);
+  }));
+
+const profiled = {
+  'compose.yaml': [
+    'services:',
+    '  web:',
+    '    image: web',
+    '  mock:',
+    '    image: mock',
+    '    profiles: [dev]',
+    '    depends_on: [db]',
+    '  db:',
+    '    image: db',
+    '    profiles: [dev]',
+    '  admin:',
+    '    image: admin',
+    '    profiles: [debug]',
+    '    depends_on: [db]',
+    '',
+  ].join('\n'),
+};
+
+test('profiles: unprofiled services always on, --profile and COMPOSE_PROFILES enable more', () =>
+  withStack(profiled, async (dir) => {
+    assert.deepEqual(Object.keys((await loadProject({ cwd: dir, environment: {} })).services), ['web']);
+    assert.deepEqual(Object.keys((await loadProject({ cwd: dir, profiles: ['dev'], environment: {} })).services), ['db', 'mock', 'web']);
+    assert.deepEqual(Object.keys((await loadProject({ cwd: dir, environment: { COMPOSE_PROFILES: 'dev,debug' } })).services), ['admin', 'db', 'mock', 'web']);
+    assert.deepEqual(Object.keys((await loadProject({ cwd: dir, profiles: ['*'], environment: {} })).services).length, 4);
+  }));
+
+test('profiles: a targeted service enables its profiles, but not its dependencies\' other profiles', () =>
+  withStack(profiled, async (dir) => {
+    const p = await loadProject({ cwd: dir, services: ['mock'], environment: {} });
+    assert.deepEqual(Object.keys(p.services), ['db', 'mock', 'web']);
+    await assert.rejects(loadProject({ cwd: dir, services: ['admin'], environment: {} }), /service "admin" depends on service "db", which is disabled: enable one of its profiles \(dev\)/);
+  }));
