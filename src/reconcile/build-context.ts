@@ -47,3 +47,28 @@ export function contextTar(context: string, dockerfile: string, inlineDockerfile
   })();
   return tar;
 }
+
+/** One file or directory tree packed under a new name (for `cp` into a container). */
+export function pathTar(source: string, nameInTar: string): Pack {
+  const tar = pack();
+  const parent = path.dirname(source);
+  const walk = (rel: string): string[] => {
+    const full = path.join(parent, rel);
+    if (!lstatSync(full).isDirectory()) return [rel];
+    return [rel, ...readdirSync(full).sort().flatMap((n) => walk(path.join(rel, n)))];
+  };
+  void (async () => {
+    try {
+      const base = path.basename(source);
+      for (const rel of walk(base)) {
+        const st = lstatSync(path.join(parent, rel));
+        const header = { name: nameInTar + rel.slice(base.length), mode: st.mode & 0o7777, mtime: st.mtime };
+        if (st.isDirectory()) tar.entry({ ...header, type: 'directory' });
+        else if (st.isSymbolicLink()) tar.entry({ ...header, type: 'symlink', linkname: readlinkSync(path.join(parent, rel)) });
+        else tar.entry({ ...header, size: st.size }, readFileSync(path.join(parent, rel)));
+      }
+      tar.finalize();
+    } catch (err) { tar.destroy(err as Error); }
+  })();
+  return tar;
+}

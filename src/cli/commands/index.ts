@@ -17,6 +17,15 @@ import * as unpauseCommand from './unpause.js';
 import * as createCommand from './create.js';
 import * as pullCommand from './pull.js';
 import * as buildCommand from './build.js';
+import * as execCommand from './exec.js';
+import * as runCommand from './run.js';
+import * as imagesCommand from './images.js';
+import * as portCommand from './port.js';
+import * as topCommand from './top.js';
+import * as waitCommand from './wait.js';
+import * as lsCommand from './ls.js';
+import * as eventsCommand from './events.js';
+import * as cpCommand from './cp.js';
 import * as watchCommand from './watch.js';
 
 const commands: { register(program: Command): void }[] = [
@@ -37,6 +46,15 @@ const commands: { register(program: Command): void }[] = [
   createCommand,
   pullCommand,
   buildCommand,
+  execCommand,
+  runCommand,
+  imagesCommand,
+  portCommand,
+  topCommand,
+  waitCommand,
+  lsCommand,
+  eventsCommand,
+  cpCommand,
   watchCommand,
 ];
 

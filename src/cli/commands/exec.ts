@@ -1,0 +1,40 @@
+// `exec`: run a command in a running service container; its exit code becomes ours.
+import type { Command } from 'commander';
+import type { Duplex } from 'node:stream';
+import { commandContext } from '../context.js';
+import { serviceContainer, envEntries } from '../output/target-container.js';
+import { pumpStdio } from '../output/stdio.js';
+
+interface ExecFlags { detach?: boolean; tty?: boolean; env?: string[]; user?: string; workdir?: string; index?: string; privileged?: boolean }
+
+export function register(program: Command): void {
+  program
+    .command('exec')
+    .description('Execute a command in a running container')
+    .argument('<service>', 'Service')
+    .argument('<command...>', 'Command and arguments')
+    .option('-d, --detach', 'Detached mode: Run command in the background')
+    .option('-T, --no-TTY', 'Disable pseudo-TTY allocation (default: a TTY when stdin is one)')
+    .option('-e, --env <KEY=VAL>', 'Set environment variables (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('-u, --user <user>', 'Run the command as this user')
+    .option('-w, --workdir <dir>', 'Path to workdir directory for this command')
+    .option('--index <n>', 'Index of the container if service has multiple replicas')
+    .option('--privileged', 'Give extended privileges to the process')
+    .passThroughOptions()
+    .action(async (service: string, args: string[], flags: ExecFlags & { TTY?: boolean }, command: Command) => {
+      const ctx = await commandContext(command, { projectOptional: true });
+      const target = await serviceContainer(ctx, service, flags.index ? Number(flags.index) : undefined);
+      if (ctx.global.dryRun) { console.log(`DRY-RUN MODE - exec in ${target.name}: ${args.join(' ')}`); return; }
+      const tty = flags.TTY !== false && !!process.stdin.isTTY && !flags.detach;
+      const container = ctx.docker.getContainer(target.id);
+      const exec = await container.exec({
+        Cmd: args, AttachStdin: tty, AttachStdout: !flags.detach, AttachStderr: !flags.detach, Tty: tty,
+        Env: envEntries(flags.env), User: flags.user, WorkingDir: flags.workdir, Privileged: !!flags.privileged,
+      });
+      if (flags.detach) { await exec.start({ Detach: true }); return; }
+      const stream = await exec.start({ hijack: true, stdin: tty, Tty: tty }) as unknown as Duplex;
+      await pumpStdio(ctx.docker, stream, { tty, stdin: tty });
+      const info = await exec.inspect();
+      process.exitCode = info.ExitCode ?? 0;
+    });
+}
