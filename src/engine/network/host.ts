@@ -30,14 +30,16 @@ export async function tryRun(cmd: string, args: string[]): Promise<boolean> {
 export const ip = (...args: string[]) => run('ip', args);
 export const ipInNetns = (pid: number, ...args: string[]) => run('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', ...args]);
 
-/** Every IPv4 destination the host routes somewhere (except the default route), plus its own addresses. */
-export async function hostRoutes(): Promise<Subnet[]> {
-  const routes = JSON.parse(await ip('-j', '-4', 'route', 'show', 'table', 'all')) as { dst: string; type?: string }[];
-  const out: Subnet[] = [];
+export interface HostRoute { subnet: Subnet; dev: string }
+
+/** Every IPv4 destination the host routes somewhere (except the default route), with its device. */
+export async function hostRoutes(): Promise<HostRoute[]> {
+  const routes = JSON.parse(await ip('-j', '-4', 'route', 'show', 'table', 'all')) as { dst: string; type?: string; dev?: string }[];
+  const out: HostRoute[] = [];
   for (const r of routes) {
     if (r.dst === 'default' || r.type === 'broadcast') continue;
     const subnet = parseCidr(r.dst.includes('/') ? r.dst : `${r.dst}/32`);
-    if (subnet && subnet.prefix > 0) out.push(subnet);
+    if (subnet && subnet.prefix > 0) out.push({ subnet, dev: r.dev ?? '' });
   }
   return out;
 }

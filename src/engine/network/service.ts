@@ -65,7 +65,7 @@ export class BridgeNetworkService implements NetworkService {
         if (driver === 'bridge') {
           const subnet = allocateSubnet(this.options.pools, await this.takenSubnets());
           if (!subnet) throw new EngineError(500, 'no free subnet in the address pools for the default bridge network');
-          Object.assign(record, { subnet: formatCidr(subnet), gateway: formatIPv4(firstHost(subnet)), bridge: bridgeName(this.options, record.id) });
+          Object.assign(record, { subnet: formatCidr(subnet), autoSubnet: true, gateway: formatIPv4(firstHost(subnet)), bridge: bridgeName(this.options, record.id) });
         }
         this.state.networks.push(record);
         changed = true;
@@ -83,7 +83,7 @@ export class BridgeNetworkService implements NetworkService {
 
   private async takenSubnets(): Promise<Subnet[]> {
     const own = this.state.networks.flatMap((n) => (n.subnet ? [parseCidr(n.subnet)!] : []));
-    return [...(await hostRoutes()), ...own];
+    return [...(await hostRoutes()).map((r) => r.subnet), ...own];
   }
 
   private async hostResolvConf(): Promise<HostResolvConf> {
@@ -151,8 +151,11 @@ export class BridgeNetworkService implements NetworkService {
     };
   }
 
+  // A network's bridge, chains and DNS exist while it has endpoints (as with podman's netavark): nothing
+  // is left on the host once its containers are gone, even if the engine is never started again.
   private async realize(net: NetworkRecord): Promise<void> {
     if (net.driver !== 'bridge' || this.realized.has(net.id)) return;
+    await this.checkSubnetIsFree(net);
     const prefix = parseCidr(net.subnet!)!.prefix;
     await ensureBridge(net.bridge!, `${net.gateway}/${prefix}`);
     try {
@@ -170,6 +173,21 @@ export class BridgeNetworkService implements NetworkService {
     this.realized.add(net.id);
   }
 
+  /** Another bridge (say, a second engine's) may have taken the subnet since it was picked. */
+  private async checkSubnetIsFree(net: NetworkRecord): Promise<void> {
+    const subnet = parseCidr(net.subnet!)!;
+    const clash = (await hostRoutes()).find((r) => r.dev !== net.bridge && overlaps(r.subnet, subnet));
+    if (!clash) return;
+    if (!net.autoSubnet || this.endpointsOf(net.id).length) {
+      throw new EngineError(500, `network ${net.name}: its subnet ${net.subnet} overlaps the host route ${formatCidr(clash.subnet)} on ${clash.dev}`);
+    }
+    const others = this.state.networks.filter((n) => n.id !== net.id && n.subnet).map((n) => parseCidr(n.subnet!)!);
+    const fresh = allocateSubnet(this.options.pools, [...(await hostRoutes()).map((r) => r.subnet), ...others]);
+    if (!fresh) throw new EngineError(500, `network ${net.name}: no free subnet left in the address pools`);
+    net.subnet = formatCidr(fresh);
+    net.gateway = formatIPv4(firstHost(fresh));
+  }
+
   private async unrealize(net: NetworkRecord): Promise<void> {
     await this.dnsServers.get(net.id)?.close();
     this.dnsServers.delete(net.id);
@@ -177,6 +195,14 @@ export class BridgeNetworkService implements NetworkService {
     await removeFirewall(this.firewallSpec(net));
     await removeBridge(net.bridge!);
     this.realized.delete(net.id);
+  }
+
+  /** Takes down the networks among `networkIds` that have no endpoint left. Call with the mutex held. */
+  private async unrealizeUnused(networkIds: string[]): Promise<void> {
+    for (const id of new Set(networkIds)) {
+      const net = this.state.networks.find((n) => n.id === id);
+      if (net && !this.endpointsOf(id).length) await this.unrealize(net);
+    }
   }
 
   private dnsHandler(networkId: string): DnsHandler {
@@ -231,7 +257,6 @@ export class BridgeNetworkService implements NetworkService {
       record.ipamOptions = req.IPAM?.Options ?? {};
       record.bridge = record.options['com.docker.network.bridge.name'] || bridgeName(this.options, record.id);
       Object.assign(record, await this.planAddressing(name, (req.IPAM?.Config ?? []).filter((c) => !c.Subnet?.includes(':'))[0]));
-      await this.realize(record);
       this.state.networks.push(record);
       await this.save();
       return record;
@@ -264,7 +289,7 @@ export class BridgeNetworkService implements NetworkService {
       if (!range || !contains(subnet, range.base)) throw badRequest(`invalid ip range ${config.IPRange}: it must lie inside ${formatCidr(subnet)}`);
       ipRange = formatCidr(range);
     }
-    return { subnet: formatCidr(subnet), gateway: formatIPv4(gateway), ipRange, auxAddresses: config?.AuxiliaryAddresses ?? {} };
+    return { subnet: formatCidr(subnet), autoSubnet: !config?.Subnet, gateway: formatIPv4(gateway), ipRange, auxAddresses: config?.AuxiliaryAddresses ?? {} };
   }
 
   async removeNetwork(ref: string): Promise<void> {
@@ -386,6 +411,7 @@ export class BridgeNetworkService implements NetworkService {
       for (const ep of created) await removeEndpointLink(ep.hostInterface);
       await this.mutex.run(async () => {
         this.state.endpoints = this.state.endpoints.filter((e) => !reserved.some((r) => r.ep.id === e.id));
+        await this.unrealizeUnused(reserved.map((r) => r.net.id));
       });
       throw err;
     }
@@ -428,6 +454,7 @@ export class BridgeNetworkService implements NetworkService {
       this.state.endpoints = this.state.endpoints.filter((e) => e.containerId !== containerId);
       this.state.containers = this.state.containers.filter((c) => c.id !== containerId);
       await this.save();
+      await this.unrealizeUnused(endpoints.map((e) => e.networkId));
       return endpoints;
     });
     await Promise.all((this.proxies.get(containerId) ?? []).map((p) => p.close()));
@@ -459,7 +486,10 @@ export class BridgeNetworkService implements NetworkService {
     try {
       await createEndpointLink({ pid: record.pid, hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac, addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}` });
     } catch (err) {
-      await this.mutex.run(async () => { this.state.endpoints = this.state.endpoints.filter((e) => e.id !== ep.id); });
+      await this.mutex.run(async () => {
+        this.state.endpoints = this.state.endpoints.filter((e) => e.id !== ep.id);
+        await this.unrealizeUnused([net.id]);
+      });
       throw err;
     }
     await this.mutex.run(() => this.save());
@@ -474,6 +504,7 @@ export class BridgeNetworkService implements NetworkService {
       if (!ep) throw notFound(`container ${containerRef} is not connected to network ${net.name}`);
       this.state.endpoints = this.state.endpoints.filter((e) => e.id !== ep.id);
       await this.save();
+      await this.unrealizeUnused([net.id]);
       return ep;
     });
     await removeEndpointLink(ep.hostInterface);
@@ -493,8 +524,11 @@ export class BridgeNetworkService implements NetworkService {
     await this.mutex.run(async () => {
       this.state.endpoints = this.state.endpoints.filter((e) => !orphans.includes(e));
       for (const net of this.state.networks) {
-        if (net.driver !== 'bridge' || (net.builtin && !this.endpointsOf(net.id).length)) continue;
-        try { await this.realize(net); } catch (err) { console.warn(`restoring network ${net.name}: ${(err as Error).message}`); }
+        if (net.driver !== 'bridge') continue;
+        try {
+          // what a crashed engine left behind for networks nobody uses any more goes away
+          if (this.endpointsOf(net.id).length) await this.realize(net); else await this.unrealize(net);
+        } catch (err) { console.warn(`restoring network ${net.name}: ${(err as Error).message}`); }
       }
       for (const record of this.state.containers) {
         if (this.proxies.has(record.id) || !record.portTargetIp) continue;

@@ -18,6 +18,8 @@ export interface NetworkRecord {
   /** bridge driver only */
   bridge?: string;
   subnet?: string;
+  /** the subnet came from the pools (may be re-picked while the network is unused) */
+  autoSubnet?: boolean;
   gateway?: string;
   ipRange?: string;
   auxAddresses?: Record<string, string>;

@@ -1,12 +1,14 @@
 // Two namespaces on one user network reach each other by container name and by alias through the
 // embedded DNS; replicas sharing an alias are all answered; the default bridge works too.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createHarness, inNamespace, inNamespaceWithResolvConf, type Harness } from './harness.js';
 import type { BridgeNetworkService } from '../../../src/engine/network/service.js';
 
+const hostHasLink = (name: string) => spawnSync('ip', ['link', 'show', 'dev', name], { stdio: 'ignore' }).status === 0;
 const attachDefaults = { portBindings: {}, publishAll: false, exposedPorts: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [] };
 
 describe('user network: name resolution and reachability', () => {
@@ -77,5 +79,16 @@ describe('user network: name resolution and reachability', () => {
     await service.detach('c'.repeat(64));
     const r = await inNamespace(clientPid, ['busybox', 'nslookup', 'proj-web-2', gateway]);
     assert.doesNotMatch(r.stdout, /Address: 10\.200\./);
+  });
+
+  it('takes the bridge down with the last endpoint and leaves the network defined', async () => {
+    const net = (await service.findNetwork(netName))!;
+    const bridge = net.bridge!;
+    assert.ok(hostHasLink(bridge));
+    await service.detach('a'.repeat(64));
+    await service.detach('b'.repeat(64));
+    assert.ok(!hostHasLink(bridge));
+    await service.removeNetwork(netName);
+    assert.equal(await service.findNetwork(netName), undefined);
   });
 });

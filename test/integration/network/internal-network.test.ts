@@ -15,7 +15,7 @@ describe('internal networks', () => {
   let server: http.Server;
   let port: number;
   let otherGateway: string;
-  let outsidePid: number, insidePid: number, insidePeerPid: number;
+  let outsidePid: number, insidePid: number, insidePeerPid: number, otherPid: number;
 
   before(async () => {
     h = createHarness();
@@ -27,7 +27,9 @@ describe('internal networks', () => {
     server = http.createServer((_req, res) => res.end('host service\n'));
     await new Promise<void>((r) => server.listen(0, '0.0.0.0', () => r()));
     port = (server.address() as AddressInfo).port;
-    [outsidePid, insidePid, insidePeerPid] = await Promise.all([h.namespace(), h.namespace(), h.namespace()]);
+    [outsidePid, insidePid, insidePeerPid, otherPid] = await Promise.all([h.namespace(), h.namespace(), h.namespace(), h.namespace()]);
+    // a network's bridge exists while something is attached to it
+    await service.attach({ ...attachDefaults, containerId: '0'.repeat(64), containerName: 'other-1', hostname: 'other', pid: otherPid, mode: 'bridge', endpoints: [{ network: other.name, aliases: [] }] });
     await service.attach({ ...attachDefaults, containerId: 'd'.repeat(64), containerName: 'open-1', hostname: 'open', pid: outsidePid, mode: 'bridge', endpoints: [{ network: open.name, aliases: [] }] });
     await service.attach({ ...attachDefaults, containerId: 'e'.repeat(64), containerName: 'sealed-1', hostname: 'sealed', pid: insidePid, mode: 'bridge', endpoints: [{ network: `${h.prefix}-sealed`, aliases: [] }] });
     await service.attach({ ...attachDefaults, containerId: 'f'.repeat(64), containerName: 'sealed-2', hostname: 'sealed2', pid: insidePeerPid, mode: 'bridge', endpoints: [{ network: `${h.prefix}-sealed`, aliases: ['peer'] }] });
