@@ -1,0 +1,119 @@
+// End to end through the bundled engine and the real docker CLI: containers on a user network find each
+// other by name and alias, a published port answers on the host, a named volume is seeded from the image
+// and outlives its containers.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ImageRecord, ImageService } from '../../../src/engine/contracts.js';
+import { startEngine, type Engine } from '../../../src/engine/engine.js';
+import { createImageService } from '../../../src/engine/images/index.js';
+import { createNetworkService, type BridgeNetworkService } from '../../../src/engine/network/index.js';
+import { busyboxRootfs } from '../volumes/runc-container.js';
+import { createHarness, type Harness } from './harness.js';
+
+const IMAGE = 'tscn-test/busybox:latest';
+
+function withTestImage(real: ImageService, rootfs: string): ImageService {
+  const image: ImageRecord = {
+    id: `sha256:${'c'.repeat(64)}`, repoTags: [IMAGE], repoDigests: [], created: new Date().toISOString(), size: 0,
+    architecture: 'amd64', os: 'linux', layerDirs: [rootfs],
+    config: { Cmd: ['sh'], Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], ExposedPorts: { '80/tcp': {} } },
+  };
+  return {
+    async resolve(ref) { return ref === IMAGE || ref === image.id ? image : real.resolve(ref); },
+    async list() { return [image, ...(await real.list())]; },
+    registerRoutes(router) { real.registerRoutes(router); },
+  };
+}
+
+async function fetchText(url: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    try { return await (await fetch(url)).text(); } catch (err) {
+      if (attempt >= 30) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+describe('bundled engine: networks and volumes through the docker CLI', () => {
+  let h: Harness;
+  let engine: Engine | undefined;
+  let networks: BridgeNetworkService | undefined;
+  let socket: string;
+  let net: string;
+
+  const docker = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn('docker', ['-H', `unix://${socket}`, ...args], { env: { ...process.env, DOCKER_CONFIG: path.join(h.root, 'docker-config') } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+
+  before(async () => {
+    h = createHarness();
+    socket = path.join(h.root, 'engine.sock');
+    const rootfs = await busyboxRootfs(path.join(h.root, 'rootfs'), { 'www/index.html': 'hello from web\n', 'data/seed.txt': 'from image\n' });
+    const resolvConf = path.join(h.root, 'host-resolv.conf');
+    engine = await startEngine({
+      root: path.join(h.root, 'state'), socketPath: socket,
+      images: (ctx, runner) => withTestImage(createImageService(ctx, runner), rootfs),
+      networks: (ctx) => (networks = createNetworkService(ctx, {
+        interfacePrefix: h.prefix, chainPrefix: h.prefix, hostResolvConf: resolvConf,
+        pools: [{ base: `${h.subnet24()}.0/24`, size: 26 }],
+      })),
+    });
+    spawnSync('sh', ['-c', `echo 'nameserver 127.0.0.1' > ${resolvConf}`]);
+    net = `${h.prefix}-e2e`;
+  });
+
+  after(async () => {
+    try {
+      if (engine) {
+        for (const c of engine.containers.store.all()) await engine.containers.remove(c.Id, { force: true, volumes: true }).catch(() => undefined);
+        await engine.close();
+      }
+      await networks?.teardown();
+    } finally {
+      const root = h.root;
+      const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(root));
+      for (const m of mounts.reverse()) spawnSync('umount', ['-l', m!]);
+      await h.cleanup();
+    }
+  });
+
+  it('resolves containers by name and alias on a user network', async () => {
+    const created = await docker('network', 'create', '--subnet', `${h.subnet24()}.0/24`, net);
+    assert.equal(created.code, 0, created.stderr);
+    const web = await docker('run', '-d', '--name', `${h.prefix}-web`, '--network', net, '--network-alias', 'site', '-p', '127.0.0.1::80', IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www');
+    assert.equal(web.code, 0, web.stderr);
+    for (const name of [`${h.prefix}-web`, 'site']) {
+      const r = await docker('run', '--rm', '--network', net, IMAGE, 'sh', '-c', `for i in 1 2 3 4 5; do timeout 5 wget -q -O - http://${name}/index.html && exit 0; sleep 0.3; done; exit 1`);
+      assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+      assert.equal(r.stdout, 'hello from web\n');
+    }
+  });
+
+  it('answers a published port on 127.0.0.1 and reports it', async () => {
+    const port = await docker('port', `${h.prefix}-web`, '80/tcp');
+    assert.equal(port.code, 0, port.stderr);
+    const hostPort = /127\.0\.0\.1:(\d+)/.exec(port.stdout)?.[1];
+    assert.ok(hostPort, port.stdout);
+    assert.equal(await fetchText(`http://127.0.0.1:${hostPort}/index.html`), 'hello from web\n');
+    const inspect = JSON.parse((await docker('inspect', `${h.prefix}-web`)).stdout)[0];
+    assert.ok(inspect.NetworkSettings.Networks[net].IPAddress.startsWith('10.200.'));
+  });
+
+  it('seeds a named volume from the image and keeps it after the container is removed', async () => {
+    const vol = `${h.prefix}-data`;
+    const first = await docker('run', '--rm', '-v', `${vol}:/data`, IMAGE, 'sh', '-c', 'cat /data/seed.txt; echo kept > /data/new.txt');
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout, 'from image\n');
+    const second = await docker('run', '--rm', '-v', `${vol}:/data`, IMAGE, 'cat', '/data/new.txt');
+    assert.equal(second.stdout, 'kept\n');
+    assert.equal((await docker('volume', 'rm', vol)).code, 0);
+  });
+});
