@@ -102,6 +102,10 @@ export interface NetworkService {
   registerRoutes(router: Router): void;
   /** re-establish bridges, DNS and port forwards for running containers after an engine restart */
   restore(running: { containerId: string; pid: number }[]): Promise<void>;
+  /** the container's current attachment (changes with POST /networks/{id}/connect and disconnect) */
+  attachmentOf?(containerId: string): Promise<NetworkAttachment | undefined>;
+  /** stop this process's DNS servers and port proxies (engine shutdown); host state stays for restore */
+  close?(): Promise<void>;
 }
 
 /** A mount as the runtime needs it, after volumes/ resolved it. */
@@ -113,6 +117,8 @@ export interface VolumeService {
    *  use and seeds an empty volume from the image content at the target (`imageRootfs` is a merged view). */
   resolve(containerId: string, mount: { Type: 'volume' | 'bind' | 'tmpfs'; Source?: string; Target: string; ReadOnly?: boolean; VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> }; BindOptions?: { CreateMountpoint?: boolean; Propagation?: string }; TmpfsOptions?: { SizeBytes?: number; Mode?: number } }, imageRootfs: string): Promise<ResolvedMount>;
   release(containerId: string, removeAnonymous: boolean): Promise<void>;
+  /** what resolve() gave a container (volume names, bind sources), for VolumesFrom: resolve them again */
+  mountsOf?(containerId: string): Promise<{ type: 'volume' | 'bind' | 'tmpfs'; source: string; target: string; readOnly: boolean }[]>;
   registerRoutes(router: Router): void;
 }
 

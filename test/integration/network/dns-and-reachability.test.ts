@@ -2,6 +2,8 @@
 // embedded DNS; replicas sharing an alias are all answered; the default bridge works too.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import net from 'node:net';
+import * as dnsPacket from 'dns-packet';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -67,6 +69,38 @@ describe('user network: name resolution and reachability', () => {
       assert.equal(r.code, 0, `${name}: ${r.stderr}`);
       assert.equal(r.stdout, 'hello from web\n');
     }
+  });
+
+  it('answers DNS over TCP too', async () => {
+    const web = (await service.attachmentOf('a'.repeat(64)))!.networks[netName]!;
+    const socket = net.connect(53, gateway);
+    try {
+      socket.write(dnsPacket.streamEncode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name: 'frontend', class: 'IN' }] }));
+      const reply = await new Promise<Buffer>((resolve, reject) => {
+        let buf = Buffer.alloc(0);
+        socket.on('data', (d) => { buf = Buffer.concat([buf, d]); if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) resolve(buf); });
+        socket.on('error', reject);
+      });
+      const answers = dnsPacket.streamDecode(reply).answers!.map((a) => (a as { data: string }).data);
+      assert.deepEqual(answers, [web.IPAddress]);
+    } finally { socket.destroy(); }
+  });
+
+  it('connects a running container to a second network and disconnects it', async () => {
+    const second = `${h.prefix}-extra`;
+    const extra = await service.createNetwork({ Name: second, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
+    await service.connect(second, 'proj-client-1', { aliases: ['late'] });
+    const attachment = (await service.attachmentOf('b'.repeat(64)))!;
+    const ip = attachment.networks[second]!.IPAddress;
+    const addrs = await inNamespace(clientPid, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth1']);
+    assert.match(addrs.stdout, new RegExp(`inet ${ip.replace(/\./g, '\\.')}/24`));
+    const lookup = await inNamespace(clientPid, ['busybox', 'nslookup', 'late', extra.gateway!]);
+    assert.match(lookup.stdout, new RegExp(`Address: ${ip.replace(/\./g, '\\.')}`));
+    assert.ok(h.events.since(0).some((e) => e.Type === 'network' && e.Action === 'connect' && e.Actor.ID === extra.id));
+    await service.disconnect(second, 'b'.repeat(12));
+    assert.equal((await inNamespace(clientPid, ['ip', 'link', 'show', 'dev', 'eth1'])).code === 0, false);
+    assert.ok(!hostHasLink(extra.bridge!));
+    await service.removeNetwork(second);
   });
 
   it('reports endpoints in network inspect and refuses to remove a network in use', async () => {
