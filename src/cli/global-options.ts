@@ -38,3 +38,31 @@ export function toLoadOptions(g: GlobalOptions): LoadOptions {
     envFiles: g.envFile,
   };
 }
+
+/** Gives every sub-command the global flags it does not define itself (a command's own flag wins,
+ *  as with docker compose's `down -v` or `run -p`), without defaults so the root's values survive. */
+export function shareGlobalOptions(program: Command): void {
+  for (const sub of program.commands) {
+    for (const opt of program.options) {
+      if (opt.long === '--version') continue;
+      if (sub.options.some((o) => o.long === opt.long)) continue;
+      const shortTaken = !opt.short || sub.options.some((o) => o.short === opt.short);
+      const flags = shortTaken ? opt.long! : `${opt.short}, ${opt.long}`;
+      const clone = sub.createOption(opt.required || opt.optional ? `${flags} ${opt.flags.split(' ').pop()}` : flags, opt.description).hideHelp();
+      if (opt.parseArg) clone.argParser(opt.parseArg as (v: string, p: unknown) => unknown);
+      sub.addOption(clone);
+    }
+  }
+}
+
+/** Root flags combined with the same flags given after the command name; repeatable ones add up. */
+export function mergeGlobalOptions(root: GlobalOptions, sub: Record<string, unknown>): GlobalOptions {
+  const merged: Record<string, unknown> = { ...root };
+  const keys: (keyof GlobalOptions)[] = ['file', 'projectName', 'projectDirectory', 'profile', 'envFile', 'engine', 'dryRun', 'ansi', 'progress'];
+  for (const key of keys) {
+    const v = sub[key];
+    if (v === undefined) continue;
+    merged[key] = Array.isArray(v) ? [...((root[key] as string[] | undefined) ?? []), ...v] : v;
+  }
+  return merged as GlobalOptions;
+}

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { addGlobalOptions, type GlobalOptions } from './global-options.js';
+import { addGlobalOptions, mergeGlobalOptions, shareGlobalOptions, type GlobalOptions } from './global-options.js';
 import { registerCommands } from './commands/index.js';
 import { packageVersion } from './commands/version.js';
 
@@ -8,9 +8,10 @@ export function buildProgram(): Command {
     .description('Define and run multi-container applications, with or without Docker')
     .version(packageVersion(), '-v, --version')
     .showHelpAfterError()
-    .enablePositionalOptions(false);
+    .enablePositionalOptions(); // so `down -v`, `run -p`, `exec svc sh -c` mean what they mean in docker compose
   addGlobalOptions(program);
   registerCommands(program);
+  shareGlobalOptions(program); // global flags still work after the command name
   return program;
 }
 
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
 export function globalOptions(command: Command): GlobalOptions {
   let root = command;
   while (root.parent) root = root.parent;
-  return root.opts<GlobalOptions>();
+  return mergeGlobalOptions(root.opts<GlobalOptions>(), command === root ? {} : command.opts());
 }
 
 export { CommanderError };

@@ -1,0 +1,255 @@
+// The lifecycle CLI end to end against each available engine: a 4-service stack built from busybox,
+// driven through the built CLI, checked through the engine API, HTTP and exit codes.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { busyboxContext } from '../../helpers/busybox-image.js';
+import { bundledTarget, CLI, dockerTarget, type EngineTarget } from './engines.js';
+import { eventually, freePort, httpGet, Stack } from './stack.js';
+
+const LABEL_PROJECT = 'com.docker.compose.project';
+
+function stackFile(context: string, port: number): string {
+  return `
+services:
+  migrate:
+    build: ${context}
+    command: ["sh", "-c", "echo migrated > /data/migrated && echo migration done"]
+    volumes: [data:/data]
+  web:
+    build: ${context}
+    command: ["httpd", "-f", "-p", "8080", "-h", "/data"]
+    ports: ["127.0.0.1:${port}:8080"]
+    volumes: [data:/data]
+    stop_grace_period: 1s
+    healthcheck:
+      test: ["CMD-SHELL", "timeout 2 wget -q -O /dev/null http://127.0.0.1:8080/migrated || exit 1"]
+      interval: 1s
+      retries: 30
+    depends_on:
+      migrate: { condition: service_completed_successfully }
+  client:
+    build: ${context}
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do echo \\"got $$(timeout 2 wget -q -O - http://web:8080/migrated) $$GREETING\\"; sleep 1; done"]
+    environment:
+      GREETING: \${GREETING:-hello}
+    stop_grace_period: 1s
+    depends_on:
+      web: { condition: service_healthy }
+  boots:
+    build: ${context}
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo boot >> /data/boots; while true; do sleep 1; done"]
+    volumes: [data:/data]
+    stop_grace_period: 1s
+    depends_on: [migrate]
+volumes:
+  data:
+`;
+}
+
+const targets: EngineTarget[] = [];
+const contexts: string[] = [];
+
+before(async () => {
+  assert.ok(existsSync(CLI), `build first (npm run build): ${CLI} is missing`);
+  const docker = await dockerTarget();
+  if (docker) targets.push(docker);
+  const bundled = await bundledTarget();
+  if (bundled) targets.push(bundled);
+});
+
+after(async () => {
+  for (const t of targets) await t.stop();
+  for (const c of contexts) rmSync(c, { recursive: true, force: true });
+});
+
+for (const engineName of ['docker', 'bundled'] as const) {
+  describe(`lifecycle on the ${engineName} engine`, () => {
+    let target: EngineTarget | undefined;
+    let stack: Stack;
+    let port: number;
+    const skip = () => !target;
+
+    before(async () => {
+      target = targets.find((t) => t.name === engineName);
+      if (!target) return;
+      const context = busyboxContext(['RUN ["/bin/mkdir", "-p", "/data"]']);
+      contexts.push(context);
+      port = await freePort();
+      stack = new Stack(target, stackFile(context, port));
+    });
+
+    after(async () => { if (stack) await stack.cleanup(); });
+
+    test('up -d --wait builds, orders and starts the stack', async (t) => {
+      if (skip()) return t.skip(`${engineName} engine not available`);
+      const r = await stack.cli(['up', '-d', '--wait']);
+      assert.equal(r.code, 0, r.stderr);
+      const containers = await stack.containers();
+      const byService = Object.fromEntries(containers.map((c) => [c.Labels['com.docker.compose.service'], c]));
+      assert.deepEqual(Object.keys(byService).sort(), ['boots', 'client', 'migrate', 'web']);
+      assert.equal(byService.migrate.State, 'exited');
+      assert.match(byService.migrate.Status, /Exited \(0\)/);
+      for (const s of ['web', 'client', 'boots']) assert.equal(byService[s].State, 'running', s);
+      assert.equal(byService.web.Names[0], `/${stack.project}-web-1`);
+      const web = await target!.docker.getContainer(byService.web.Id).inspect();
+      assert.equal(web.State.Health?.Status, 'healthy');
+      assert.equal(web.Config.Labels['com.docker.compose.container-number'], '1');
+      assert.equal(web.Config.Labels['com.docker.compose.oneoff'], 'False');
+      assert.match(web.Config.Labels['com.docker.compose.config-hash'], /^[0-9a-f]{64}$/);
+      assert.equal(web.Config.Image, `${stack.project}-web`);
+    });
+
+    test('a published port answers from the host', async (t) => {
+      if (skip()) return t.skip();
+      const res = await httpGet(`http://127.0.0.1:${port}/migrated`);
+      assert.equal(res.status, 200);
+      assert.equal(res.body.trim(), 'migrated');
+    });
+
+    test('the client reaches the web server by service name', async (t) => {
+      if (skip()) return t.skip();
+      const line = await eventually(async () => {
+        const r = await stack.cli(['logs', '--no-color', 'client']);
+        return r.stdout.split('\n').find((l) => /client-1\s+\| got migrated hello/.test(l));
+      });
+      assert.ok(line);
+    });
+
+    test('up again leaves every container as it was', async (t) => {
+      if (skip()) return t.skip();
+      const before = await stack.idsByName();
+      const r = await stack.cli(['up', '-d']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(await stack.idsByName(), before);
+    });
+
+    test('changing one service\'s environment recreates only that service', async (t) => {
+      if (skip()) return t.skip();
+      const before = await stack.idsByName();
+      const r = await stack.cli(['up', '-d', '--wait'], { GREETING: 'changed' });
+      assert.equal(r.code, 0, r.stderr);
+      const now = await stack.idsByName();
+      const client = `${stack.project}-client-1`;
+      assert.notEqual(now[client], before[client]);
+      for (const name of Object.keys(before).filter((n) => n !== client)) assert.equal(now[name], before[name], name);
+      const env = (await target!.docker.getContainer(now[client]).inspect()).Config.Env;
+      assert.ok(env.includes('GREETING=changed'));
+    });
+
+    test('--scale web=3 then web=1', async (t) => {
+      if (skip()) return t.skip();
+      const env = { GREETING: 'changed' };
+      // a published host port cannot be shared by replicas: scale the client, which publishes none
+      let r = await stack.cli(['up', '-d', '--scale', 'client=3'], env);
+      assert.equal(r.code, 0, r.stderr);
+      let clients = (await stack.containers()).filter((c) => c.Labels['com.docker.compose.service'] === 'client');
+      assert.deepEqual(clients.map((c) => c.Names[0].slice(1)).sort(), [1, 2, 3].map((n) => `${stack.project}-client-${n}`));
+      r = await stack.cli(['up', '-d', '--scale', 'client=1'], env);
+      assert.equal(r.code, 0, r.stderr);
+      clients = (await stack.containers()).filter((c) => c.Labels['com.docker.compose.service'] === 'client');
+      assert.deepEqual(clients.map((c) => c.Names[0].slice(1)), [`${stack.project}-client-1`]);
+    });
+
+    test('ps lists the services; exec and run pass exit codes through', async (t) => {
+      if (skip()) return t.skip();
+      const ps = await stack.cli(['ps', '--format', 'json']);
+      assert.equal(ps.code, 0, ps.stderr);
+      const rows = ps.stdout.trim().split('\n').map((l) => JSON.parse(l) as { Service: string; State: string });
+      assert.deepEqual(rows.map((r) => r.Service).sort(), ['boots', 'client', 'web']);
+      const services = await stack.cli(['ps', '-a', '--services']);
+      assert.deepEqual(services.stdout.trim().split('\n').sort(), ['boots', 'client', 'migrate', 'web']);
+      const exec = await stack.cli(['exec', '-T', 'web', 'sh', '-c', 'cat /data/migrated; exit 3']);
+      assert.equal(exec.code, 3);
+      assert.equal(exec.stdout.trim(), 'migrated');
+      const run = await stack.cli(['run', '--rm', '-T', '--no-deps', 'migrate', 'sh', '-c', 'echo one-off; exit 4']);
+      assert.equal(run.code, 4, run.stderr);
+      assert.match(run.stdout, /one-off/);
+      const oneoffs = (await stack.containers()).filter((c) => c.Labels['com.docker.compose.oneoff'] === 'True');
+      assert.equal(oneoffs.length, 0);
+    });
+
+    test('the volume keeps its data across down and up', async (t) => {
+      if (skip()) return t.skip();
+      let r = await stack.cli(['down']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((await stack.containers()).length, 0);
+      r = await stack.cli(['up', '-d', '--wait']);
+      assert.equal(r.code, 0, r.stderr);
+      const boots = await eventually(async () => {
+        const res = await httpGet(`http://127.0.0.1:${port}/boots`);
+        const lines = res.body.trim().split('\n');
+        return lines.length >= 2 ? lines : undefined;
+      });
+      assert.ok(boots.length >= 2, `boots: ${boots.join(',')}`);
+    });
+
+    test('down --volumes removes everything it created and nothing else', async (t) => {
+      if (skip()) return t.skip();
+      const docker = target!.docker;
+      const sentinel = `${stack.project}-sentinel`;
+      await docker.createVolume({ Name: sentinel });
+      try {
+        const r = await stack.cli(['down', '--volumes', '-t', '1']);
+        assert.equal(r.code, 0, r.stderr);
+        const filters = { label: [`${LABEL_PROJECT}=${stack.project}`] };
+        assert.equal((await docker.listContainers({ all: true, filters })).length, 0);
+        assert.equal((await docker.listNetworks({ filters })).length, 0);
+        assert.equal(((await docker.listVolumes({ filters })).Volumes ?? []).length, 0);
+        await docker.getVolume(sentinel).inspect(); // still there
+      } finally {
+        await docker.getVolume(sentinel).remove().catch(() => {});
+      }
+    });
+
+    test('an unhealthy dependency fails up with a message naming it', async (t) => {
+      if (skip()) return t.skip();
+      const context = contexts[contexts.length - 1];
+      const sick = new Stack(target!, `
+services:
+  sick:
+    build: ${context}
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+    stop_grace_period: 1s
+    healthcheck: { test: ["CMD", "false"], interval: 1s, retries: 1 }
+  after:
+    build: ${context}
+    command: ["true"]
+    depends_on: { sick: { condition: service_healthy } }
+`);
+      try {
+        const r = await sick.cli(['up', '-d']);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /"sick".*unhealthy|unhealthy.*sick/);
+        assert.doesNotMatch(r.stderr, /\n\s+at /); // no stack trace
+      } finally {
+        await sick.cleanup();
+      }
+    });
+
+    test('a port already in use fails clearly and leaves nothing half-created', async (t) => {
+      if (skip()) return t.skip();
+      const busy = net.createServer().listen(0, '127.0.0.1');
+      await new Promise((r) => busy.once('listening', r));
+      const busyPort = (busy.address() as net.AddressInfo).port;
+      const context = contexts[contexts.length - 1];
+      const clash = new Stack(target!, `
+services:
+  web:
+    build: ${context}
+    command: ["httpd", "-f", "-p", "8080"]
+    ports: ["127.0.0.1:${busyPort}:8080"]
+`);
+      try {
+        const r = await clash.cli(['up', '-d']);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /service "web".*already in use/);
+        assert.equal((await clash.containers()).length, 0);
+      } finally {
+        busy.close();
+        await clash.cleanup();
+      }
+    });
+  });
+}
