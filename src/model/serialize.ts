@@ -207,7 +207,8 @@ function serializeSecretOrConfig(s: SecretOrConfig): Doc {
 }
 
 export function toYaml(doc: Doc): string {
-  return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
+  // YAML 1.1 quoting ("yes", "on", "1:2") so that every YAML reader, old or new, gets strings back
+  return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
 }
 
 export function toJson(doc: Doc): string {

@@ -40,6 +40,7 @@ export function register(program: Command): void {
       if (!['yaml', 'json'].includes(opts.format)) throw new UserError(`unsupported --format "${opts.format}": use yaml or json`);
       const project = await loadProject({ ...toLoadOptions(globalOptions(command)), interpolate: opts.interpolate, services });
       for (const w of project.warnings ?? []) process.stderr.write(`WARN: ${w}\n`);
+      buildGraph(project); // dependency cycles are errors here too
       if (services.length) restrictTo(project, services);
       if (opts.quiet) return;
       const text = render(project, opts);
