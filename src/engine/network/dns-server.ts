@@ -24,7 +24,7 @@ export class EmbeddedDnsServer {
   private tcp?: net.Server;
   private readonly tcpClients = new Set<net.Socket>();
 
-  constructor(private readonly handler: DnsHandler) {}
+  constructor(private readonly handler: DnsHandler, private readonly upstreamPort = 53) {}
 
   async listen(address: string, port: number): Promise<void> {
     const udp = dgram.createSocket('udp4');
@@ -88,7 +88,7 @@ export class EmbeddedDnsServer {
     if (local) return encodeLocal(query, question, local);
     const upstreams = this.handler.upstreams(clientIp);
     for (const server of upstreams) {
-      const reply = await forwardUdp(message, server).catch(() => undefined);
+      const reply = await forwardUdp(message, server, this.upstreamPort).catch(() => undefined);
       if (reply) return reply;
     }
     return encodeError(query, upstreams.length ? RCODE_SERVFAIL : RCODE_REFUSED);
@@ -114,7 +114,7 @@ function encodeError(query: dnsPacket.DecodedPacket, rcode: number): Buffer {
   });
 }
 
-function forwardUdp(message: Buffer, server: string): Promise<Buffer> {
+function forwardUdp(message: Buffer, server: string, port: number): Promise<Buffer> {
   const id = message.readUInt16BE(0);
   const socket = dgram.createSocket(net.isIPv6(server) ? 'udp6' : 'udp4');
   return new Promise<Buffer>((resolve, reject) => {
@@ -127,6 +127,6 @@ function forwardUdp(message: Buffer, server: string): Promise<Buffer> {
     socket.on('error', (err) => finish(err));
     socket.on('message', (reply) => { if (reply.length >= 2 && reply.readUInt16BE(0) === id) finish(undefined, reply); });
     // connected, so an unreachable server fails at once (ECONNREFUSED) instead of at the timeout
-    socket.connect(53, server, () => socket.send(message));
+    socket.connect(port, server, () => socket.send(message));
   });
 }

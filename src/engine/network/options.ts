@@ -13,6 +13,8 @@ export interface NetworkOptions {
   hostHosts: string;
   /** port of the embedded DNS server on each network's gateway address */
   dnsPort: number;
+  /** port of the upstream resolvers queries are forwarded to */
+  dnsUpstreamPort: number;
 }
 
 export function networkOptions(overrides: Partial<NetworkOptions> = {}): NetworkOptions {
@@ -24,6 +26,7 @@ export function networkOptions(overrides: Partial<NetworkOptions> = {}): Network
     hostResolvConf: '/etc/resolv.conf',
     hostHosts: '/etc/hosts',
     dnsPort: 53,
+    dnsUpstreamPort: 53,
     ...overrides,
   };
 }

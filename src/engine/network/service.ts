@@ -162,7 +162,7 @@ export class BridgeNetworkService implements NetworkService {
       if (!net.internal) await enableIpForwarding();
       await applyFirewall(this.firewallSpec(net));
       if (!net.builtin && !this.dnsServers.has(net.id)) {
-        const server = new EmbeddedDnsServer(this.dnsHandler(net.id));
+        const server = new EmbeddedDnsServer(this.dnsHandler(net.id), this.options.dnsUpstreamPort);
         await server.listen(net.gateway!, this.options.dnsPort);
         this.dnsServers.set(net.id, server);
       }

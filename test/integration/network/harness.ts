@@ -9,6 +9,7 @@ import { EventBus } from '../../../src/engine/events.js';
 import { enginePaths } from '../../../src/engine/paths.js';
 import { createNetworkService } from '../../../src/engine/network/index.js';
 import type { BridgeNetworkService } from '../../../src/engine/network/service.js';
+import type { NetworkOptions } from '../../../src/engine/network/options.js';
 
 const exec = promisify(execFile);
 
@@ -18,11 +19,14 @@ export interface Harness {
   events: EventBus;
   /** a /24 inside 10.200.0.0/16 reserved for this test file: "10.200.X" */
   subnet24(): string;
-  service(): BridgeNetworkService;
+  service(overrides?: Partial<NetworkOptions>): BridgeNetworkService;
   /** a process in a fresh network namespace, like a container after `runc create` */
   namespace(): Promise<number>;
   /** busybox httpd serving `dir` inside the namespace of `pid`, stopped at cleanup */
   serveHttp(pid: number, dir: string, port?: number): void;
+  /** a namespace standing for "the outside world": reachable from the host over a veth of its own,
+   *  with no route back to any container subnet (so only NAT-ed traffic can get answers) */
+  outside(): Promise<{ pid: number; address: string }>;
   cleanup(): Promise<void>;
 }
 
@@ -37,12 +41,12 @@ export function createHarness(): Harness {
   return {
     prefix, root, events,
     subnet24: () => `10.200.${block + (next++ % 16)}`,
-    service() {
+    service(overrides = {}) {
       const resolvConf = path.join(root, 'host-resolv.conf');
       // upstream DNS on loopback only: tests never send queries off this machine
       writeFileSync(resolvConf, 'nameserver 127.0.0.1\n');
       const s = createNetworkService({ paths: enginePaths(root), events }, {
-        hostResolvConf: resolvConf, interfacePrefix: prefix, chainPrefix: prefix, pools: [{ base: `10.200.${block + 8}.0/21`, size: 24 }],
+        hostResolvConf: resolvConf, interfacePrefix: prefix, chainPrefix: prefix, pools: [{ base: `10.200.${block + 8}.0/21`, size: 24 }], ...overrides,
       });
       services.push(s);
       return s;
@@ -61,6 +65,18 @@ export function createHarness(): Harness {
     },
     serveHttp(pid, dir, port = 80) {
       processes.push(spawn('nsenter', [`--net=/proc/${pid}/ns/net`, 'busybox', 'httpd', '-f', '-p', String(port), '-h', dir], { stdio: 'ignore' }));
+    },
+    async outside() {
+      const pid = await this.namespace();
+      const net = this.subnet24();
+      const hostSide = `${prefix}o${Math.random().toString(36).slice(2, 6)}`;
+      await exec('ip', ['link', 'add', hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(pid)]);
+      await exec('ip', ['addr', 'add', `${net}.1/30`, 'dev', hostSide]);
+      await exec('ip', ['link', 'set', hostSide, 'up']);
+      for (const args of [['addr', 'add', `${net}.2/30`, 'dev', 'eth0'], ['link', 'set', 'eth0', 'up'], ['link', 'set', 'lo', 'up']]) {
+        await exec('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', ...args]);
+      }
+      return { pid, address: `${net}.2` };
     },
     async cleanup() {
       for (const s of services) await s.teardown().catch(() => undefined);

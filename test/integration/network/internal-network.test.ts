@@ -1,7 +1,9 @@
 // An internal network has no way out: its containers reach each other but not another network's bridge
 // address, which a container on an ordinary network does reach.
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createHarness, inNamespace, type Harness } from './harness.js';
@@ -52,6 +54,21 @@ describe('internal networks', () => {
     const r = await wget(insidePid, `http://${otherGateway}:${port}/`);
     assert.notEqual(r.code, 0);
     assert.equal(r.stdout, '');
+  });
+
+  it('NATs traffic from an ordinary network to the outside, and an internal network has no way there', async () => {
+    const outside = await h.outside();
+    const www = path.join(h.root, 'outside-www');
+    mkdirSync(www, { recursive: true });
+    writeFileSync(path.join(www, 'index.html'), 'outside world\n');
+    h.serveHttp(outside.pid, www);
+    // the outside namespace has no route to the container subnets: only masqueraded requests get answers
+    let r = await wget(outsidePid, `http://${outside.address}/index.html`);
+    for (let i = 0; i < 10 && r.code !== 0; i++) { await new Promise((ok) => setTimeout(ok, 100)); r = await wget(outsidePid, `http://${outside.address}/index.html`); }
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'outside world\n');
+    const sealed = await wget(insidePid, `http://${outside.address}/index.html`);
+    assert.notEqual(sealed.code, 0);
   });
 
   it('still resolves and reaches peers on the internal network', async () => {
