@@ -33,7 +33,7 @@ export function ociArchiveFrom(dockerArchive: string, file: string, name: string
   if (r.status !== 0) throw new Error(`skopeo failed: ${r.stderr}`);
 }
 
-export async function tarball(entries: (tar.Headers & { content?: string | Buffer })[]): Promise<Buffer> {
+export async function tarball(entries: (Partial<tar.Header> & { name: string } & { content?: string | Buffer })[]): Promise<Buffer> {
   const pack = tar.pack();
   for (const { content, ...header } of entries) pack.entry(header, content ?? '');
   pack.finalize();

@@ -10,7 +10,7 @@ import { EngineError, sendError, sendJson } from '../../../src/engine/api/http.j
 import { Router } from '../../../src/engine/api/router.js';
 import type { OneShotRunner } from '../../../src/engine/contracts.js';
 import { EventBus } from '../../../src/engine/events.js';
-import { enginePaths } from '../../../src/engine/paths.js';
+import { enginePaths, type EnginePaths } from '../../../src/engine/paths.js';
 import { createImageService, type BundledImageService } from '../../../src/engine/images/index.js';
 
 export interface ImageTestServer {
@@ -23,10 +23,11 @@ export interface ImageTestServer {
 
 const noRunner: OneShotRunner = { async runOneShot() { throw new Error('no runner in this test'); } };
 
-export async function startImageServer(runner: OneShotRunner = noRunner): Promise<ImageTestServer> {
+export async function startImageServer(makeRunner: (paths: EnginePaths) => OneShotRunner = () => noRunner): Promise<ImageTestServer> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-img-'));
   const socket = path.join(root, 'engine.sock');
-  const service = createImageService({ paths: enginePaths(path.join(root, 'state')), events: new EventBus() }, runner);
+  const paths = enginePaths(path.join(root, 'state'));
+  const service = createImageService({ paths, events: new EventBus() }, makeRunner(paths));
   const router = new Router();
   router.add('GET', '/_ping', ({ res }) => { res.writeHead(200, { 'Content-Type': 'text/plain', 'Api-Version': '1.41' }); res.end('OK'); });
   router.add('HEAD', '/_ping', ({ res }) => { res.writeHead(200, { 'Api-Version': '1.41' }); res.end(); });

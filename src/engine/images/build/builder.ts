@@ -1,0 +1,278 @@
+// The classic builder: runs a Dockerfile's stages step by step, one layer per RUN / COPY / ADD,
+// with a layer cache, streaming Docker's "Step N/M" progress.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { ImageRuntimeConfig, OneShotRunner } from '../../contracts.js';
+import { digestHex } from '../blobs.js';
+import { hostPlatform, type Descriptor, type HistoryEntry, type ImageConfig, type Platform } from '../oci.js';
+import { familiarName } from '../reference.js';
+import type { ImageStore, StoredImage } from '../store.js';
+import { BuildCache, chainKey } from './cache.js';
+import { copyIntoLayer, hashTree } from './copy.js';
+import { DockerfileError, expand, type Instruction, parseDockerfile, parsePairs, splitWords } from './dockerfile.js';
+import { packLayer } from './layer-pack.js';
+import { mountReadOnly, resolveOwner } from './layer-view.js';
+import { applyMetadata, commandOf, envToMap, METADATA_KEYWORDS } from './metadata.js';
+
+export interface BuildOptions {
+  contextDir: string;
+  dockerfileText: string;
+  ignored: (rel: string) => boolean;
+  tags: string[]; // canonical names
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  target?: string;
+  noCache: boolean;
+  network: 'host' | 'none';
+}
+
+export interface BuildDeps {
+  store: ImageStore;
+  runner: OneShotRunner;
+  cacheDir: string;
+  tmpDir: string;
+  emit(msg: Record<string, unknown>): void;
+}
+
+interface Stage {
+  name?: string;
+  layers: Descriptor[];
+  diffIDs: string[];
+  history: HistoryEntry[];
+  config: ImageRuntimeConfig;
+  platform: Platform;
+  chain: string;
+  args: Record<string, string>;
+  cmdSetHere: boolean;
+}
+
+const short = (hex: string) => hex.replace(/^sha256:/, '').slice(0, 12);
+
+export class Builder {
+  private cache: BuildCache;
+  private stages: Stage[] = [];
+  private step = 0;
+  private totalSteps = 0;
+  private usedArgs = new Set<string>();
+
+  constructor(private readonly deps: BuildDeps, private readonly opts: BuildOptions) {
+    this.cache = new BuildCache(deps.cacheDir, deps.store);
+  }
+
+  async build(): Promise<StoredImage> {
+    const instrs = parseDockerfile(this.opts.dockerfileText);
+    const globalArgs: Record<string, string> = {};
+    let i = 0;
+    for (; i < instrs.length && instrs[i]!.keyword !== 'FROM'; i++) {
+      const instr = instrs[i]!;
+      if (instr.keyword !== 'ARG') throw new DockerfileError(`no build stage in current context: ${instr.original} comes before FROM`);
+      for (const [k, v] of parsePairs(instr.args, false)) {
+        if (k in this.opts.buildArgs) this.usedArgs.add(k);
+        globalArgs[k] = this.opts.buildArgs[k] ?? expand(v, globalArgs);
+      }
+    }
+    if (i >= instrs.length) throw new DockerfileError('the Dockerfile has no FROM instruction');
+    const groups: Instruction[][] = [];
+    for (; i < instrs.length; i++) {
+      if (instrs[i]!.keyword === 'FROM') groups.push([]);
+      groups[groups.length - 1]!.push(instrs[i]!);
+    }
+    let last = groups.length - 1;
+    if (this.opts.target) {
+      last = groups.findIndex((g) => stageName(g[0]!, globalArgs)?.toLowerCase() === this.opts.target!.toLowerCase());
+      if (last < 0) throw new DockerfileError(`failed to reach build target ${this.opts.target} in Dockerfile`);
+    }
+    this.totalSteps = groups.slice(0, last + 1).reduce((n, g) => n + g.length, 0);
+    for (const group of groups.slice(0, last + 1)) {
+      const stage = await this.from(group[0]!, globalArgs);
+      this.stages.push(stage);
+      for (const instr of group.slice(1)) await this.runStep(stage, instr, globalArgs);
+    }
+    const unused = Object.keys(this.opts.buildArgs).filter((k) => !this.usedArgs.has(k));
+    if (unused.length) this.emit(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
+    return this.commit(this.stages[this.stages.length - 1]!);
+  }
+
+  private emit(stream: string): void { this.deps.emit({ stream }); }
+
+  private announce(instr: Instruction): void {
+    this.emit(`Step ${++this.step}/${this.totalSteps} : ${instr.original}\n`);
+  }
+
+  private async from(instr: Instruction, globalArgs: Record<string, string>): Promise<Stage> {
+    this.announce(instr);
+    const words = splitWords(expand(instr.args, globalArgs));
+    const base = words[0];
+    if (!base) throw new DockerfileError('FROM requires the name of a base image (or scratch)');
+    const name = stageName(instr, globalArgs);
+    const empty: Stage = { name, layers: [], diffIDs: [], history: [], config: {}, platform: hostPlatform(), chain: 'scratch', args: {}, cmdSetHere: false };
+    if (base === 'scratch') { this.emit(' ---> \n'); return empty; }
+    const prior = this.stages.find((s) => s.name && s.name.toLowerCase() === base.toLowerCase());
+    if (prior) {
+      this.emit(` ---> ${short(prior.chain)}\n`);
+      return { ...structuredClone(prior), name, args: {}, cmdSetHere: false };
+    }
+    const image = this.deps.store.find(base);
+    if (!image) throw new DockerfileError(`pull access denied for ${base}: the image is not in the bundled engine's store (load, import, pull or build it first)`);
+    this.emit(` ---> ${short(image.id)}\n`);
+    return {
+      name,
+      layers: structuredClone(image.manifest.layers),
+      diffIDs: [...image.config.rootfs.diff_ids],
+      history: structuredClone(image.config.history ?? []),
+      config: structuredClone(image.config.config ?? {}),
+      platform: { architecture: image.config.architecture, os: image.config.os, ...(image.config.variant ? { variant: image.config.variant } : {}) },
+      chain: image.id,
+      args: {},
+      cmdSetHere: false,
+    };
+  }
+
+  /** Variables visible to expansion: the stage's ARGs, overridden by its ENV. */
+  private vars(stage: Stage): Record<string, string> {
+    return { ...stage.args, ...envToMap(stage.config.Env) };
+  }
+
+  private async runStep(stage: Stage, instr: Instruction, globalArgs: Record<string, string>): Promise<void> {
+    this.announce(instr);
+    const kw = instr.keyword;
+    if (kw === 'ARG') {
+      for (const [k, v] of parsePairs(instr.args, false)) {
+        const given = this.opts.buildArgs[k];
+        if (given !== undefined) this.usedArgs.add(k);
+        stage.args[k] = given ?? (v !== '' || instr.args.includes('=') ? expand(v, this.vars(stage)) : globalArgs[k] ?? '');
+      }
+      stage.history.push({ created: new Date().toISOString(), created_by: `/bin/sh -c #(nop) ${instr.original}`, empty_layer: true });
+      stage.chain = chainKey(stage.chain, 'ARG', JSON.stringify(stage.args));
+    } else if (METADATA_KEYWORDS.has(kw)) {
+      const hadCmd = stage.config.Cmd;
+      applyMetadata(stage.config, instr, this.vars(stage));
+      if (kw === 'CMD') stage.cmdSetHere = true;
+      if (kw === 'ENTRYPOINT' && !stage.cmdSetHere && hadCmd) stage.config.Cmd = null;
+      stage.history.push({ created: new Date().toISOString(), created_by: `/bin/sh -c #(nop) ${instr.original.replace(/^\S+/, kw)}`, empty_layer: true });
+      stage.chain = chainKey(stage.chain, kw, JSON.stringify(stage.config));
+    } else if (kw === 'RUN') {
+      await this.run(stage, instr);
+    } else if (kw === 'COPY' || kw === 'ADD') {
+      await this.copy(stage, instr);
+    } else {
+      throw new DockerfileError(`Dockerfile parse error line ${instr.line}: unknown instruction: ${kw}`);
+    }
+    this.emit(` ---> ${short(stage.chain)}\n`);
+  }
+
+  private addLayer(stage: Stage, layer: { descriptor: Descriptor; diffID: string; created: string }, createdBy: string): void {
+    stage.layers.push(layer.descriptor);
+    stage.diffIDs.push(layer.diffID);
+    stage.history.push({ created: layer.created, created_by: createdBy });
+  }
+
+  private async run(stage: Stage, instr: Instruction): Promise<void> {
+    const args = commandOf(instr, stage.config);
+    const envMap = envToMap(stage.config.Env);
+    const env = [...(stage.config.Env ?? []), ...Object.entries(stage.args).filter(([k]) => !(k in envMap)).map(([k, v]) => `${k}=${v}`)];
+    const key = chainKey(stage.chain, 'RUN', JSON.stringify({ args, env, user: stage.config.User, dir: stage.config.WorkingDir }));
+    const createdBy = instr.json ? `RUN ${JSON.stringify(instr.json)}` : `/bin/sh -c ${instr.args}`;
+    const cached = this.opts.noCache ? undefined : await this.cache.getLayer(key);
+    if (cached) {
+      this.emit(' ---> Using cache\n');
+    } else {
+      const upper = this.deps.store.layers.stagingDir();
+      const containerId = randomBytes(32).toString('hex');
+      this.emit(` ---> Running in ${containerId.slice(0, 12)}\n`);
+      try {
+        const lowerDirs = stage.diffIDs.map((d) => this.deps.store.layers.dir(d));
+        const { exitCode } = await this.deps.runner.runOneShot({
+          lowerDirs, upperDir: upper, args, env,
+          workingDir: stage.config.WorkingDir, user: stage.config.User || undefined, network: this.opts.network,
+          onOutput: (chunk) => this.emit(chunk.toString('utf8')),
+        });
+        if (exitCode !== 0) throw new DockerfileError(`The command '${args.join(' ')}' returned a non-zero code: ${exitCode}`);
+        const layer = await packLayer(upper, this.deps.store.blobs);
+        await this.deps.store.layers.adopt(upper, layer.diffID);
+        await this.cache.putLayer(key, { ...layer, created: new Date().toISOString() });
+      } finally {
+        await fs.rm(upper, { recursive: true, force: true });
+      }
+      this.emit(`Removing intermediate container ${containerId.slice(0, 12)}\n`);
+    }
+    const layer = (await this.cache.getLayer(key))!;
+    this.addLayer(stage, layer, createdBy);
+    stage.chain = key;
+  }
+
+  private async copy(stage: Stage, instr: Instruction): Promise<void> {
+    const words = instr.json ?? splitWords(expand(instr.args, this.vars(stage)));
+    if (words.length < 2) throw new DockerfileError(`${instr.keyword} requires at least two arguments: ${instr.original}`);
+    const dest = words[words.length - 1]!;
+    const sources = words.slice(0, -1);
+    if (instr.keyword === 'ADD' && sources.some((s) => /^https?:\/\//.test(s))) throw new DockerfileError('ADD from a URL is not supported by the bundled engine; use RUN wget or COPY');
+    const lowerDirs = stage.diffIDs.map((d) => this.deps.store.layers.dir(d));
+    const staging = this.deps.store.layers.stagingDir();
+    const cleanups: (() => Promise<void>)[] = [];
+    try {
+      let srcRoot = this.opts.contextDir;
+      let ignored: ((rel: string) => boolean) | undefined = this.opts.ignored;
+      const from = instr.flags.from && expand(instr.flags.from, this.vars(stage));
+      if (from) {
+        const source = this.stages.find((s) => s.name?.toLowerCase() === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined);
+        const dirs = source ? source.diffIDs : this.deps.store.find(from)?.config.rootfs.diff_ids;
+        if (!dirs) throw new DockerfileError(`COPY --from=${from}: no such build stage or image`);
+        const mnt = path.join(this.deps.tmpDir, `copy-from-${randomBytes(6).toString('hex')}`);
+        const unmount = await mountReadOnly(dirs.map((d) => this.deps.store.layers.dir(d)), path.join(mnt, 'root'), path.join(mnt, 'empty'));
+        cleanups.push(async () => { await unmount(); await fs.rm(mnt, { recursive: true, force: true }); });
+        srcRoot = path.join(mnt, 'root');
+        ignored = undefined;
+      }
+      const owner = instr.flags.chown ? await resolveOwner(lowerDirs, expand(instr.flags.chown, this.vars(stage))) : undefined;
+      const chmod = instr.flags.chmod ? parseInt(instr.flags.chmod, 8) : undefined;
+      await fs.mkdir(staging, { recursive: true });
+      await copyIntoLayer({ sources, dest, srcRoot, ignored, workingDir: stage.config.WorkingDir ?? '/', owner, chmod, lowerDirs, stagingDir: staging, extractArchives: instr.keyword === 'ADD' });
+      const contentHash = await hashTree(staging);
+      const key = chainKey(stage.chain, instr.keyword, dest, JSON.stringify(instr.flags), contentHash);
+      const cached = this.opts.noCache ? undefined : await this.cache.getLayer(key);
+      if (cached) this.emit(' ---> Using cache\n');
+      else {
+        const layer = await packLayer(staging, this.deps.store.blobs);
+        await this.deps.store.layers.adopt(staging, layer.diffID);
+        await this.cache.putLayer(key, { ...layer, created: new Date().toISOString() });
+      }
+      this.addLayer(stage, (await this.cache.getLayer(key))!, `/bin/sh -c #(nop) ${instr.keyword} ${from ? `--from=${from} ` : ''}dir:${contentHash} in ${dest} `);
+      stage.chain = key;
+    } finally {
+      for (const c of cleanups) await c().catch(() => {});
+      await fs.rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  private async commit(stage: Stage): Promise<StoredImage> {
+    const config: ImageRuntimeConfig = { ...stage.config };
+    if (Object.keys(this.opts.labels).length) config.Labels = { ...(config.Labels ?? {}), ...this.opts.labels };
+    const key = chainKey(stage.chain, 'IMAGE', JSON.stringify(config));
+    let bytes = this.opts.noCache ? undefined : await this.cache.getConfig(key);
+    if (!bytes) {
+      const image: ImageConfig = {
+        created: new Date().toISOString(),
+        architecture: stage.platform.architecture,
+        os: stage.platform.os,
+        ...(stage.platform.variant ? { variant: stage.platform.variant } : {}),
+        config,
+        rootfs: { type: 'layers', diff_ids: stage.diffIDs },
+        history: stage.history,
+      };
+      bytes = Buffer.from(JSON.stringify(image));
+      await this.cache.putConfig(key, bytes);
+    }
+    const stored = await this.deps.store.commit(bytes, stage.layers, this.opts.tags);
+    this.deps.emit({ aux: { ID: stored.id } });
+    this.emit(`Successfully built ${digestHex(stored.id).slice(0, 12)}\n`);
+    for (const t of this.opts.tags) this.emit(`Successfully tagged ${familiarName(t)}\n`);
+    return stored;
+  }
+}
+
+function stageName(from: Instruction, globalArgs: Record<string, string>): string | undefined {
+  const words = splitWords(expand(from.args, globalArgs));
+  return words.length >= 3 && words[1]!.toUpperCase() === 'AS' ? words[2] : undefined;
+}

@@ -1,0 +1,46 @@
+// The build cache: (parent chain + instruction [+ content hash]) → the layer that step produced.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Descriptor } from '../oci.js';
+import type { ImageStore } from '../store.js';
+
+export interface CachedLayer { descriptor: Descriptor; diffID: string; created: string }
+
+export const chainKey = (...parts: string[]): string => createHash('sha256').update(parts.join('\0')).digest('hex');
+
+export class BuildCache {
+  constructor(private readonly dir: string, private readonly store: ImageStore) {}
+
+  private file(key: string): string { return path.join(this.dir, `${key}.json`); }
+
+  /** A cached layer whose blob and unpacked directory still exist. */
+  async getLayer(key: string): Promise<CachedLayer | undefined> {
+    let entry: CachedLayer;
+    try { entry = JSON.parse(await fs.readFile(this.file(key), 'utf8')) as CachedLayer; } catch { return undefined; }
+    if (!(await this.store.blobs.has(entry.descriptor.digest)) || !(await this.store.layers.has(entry.diffID))) return undefined;
+    return entry;
+  }
+
+  async putLayer(key: string, entry: CachedLayer): Promise<void> { await this.write(key, entry); }
+
+  /** The exact config bytes of a previous identical build, so a cached rebuild yields the same image id. */
+  async getConfig(key: string): Promise<Buffer | undefined> {
+    try { return Buffer.from((JSON.parse(await fs.readFile(this.file(`config-${key}`), 'utf8')) as { config: string }).config, 'base64'); } catch { return undefined; }
+  }
+
+  async putConfig(key: string, config: Buffer): Promise<void> { await this.write(`config-${key}`, { config: config.toString('base64') }); }
+
+  async prune(): Promise<number> {
+    const names = await fs.readdir(this.dir).catch(() => [] as string[]);
+    await Promise.all(names.map((n) => fs.rm(path.join(this.dir, n), { force: true })));
+    return names.length;
+  }
+
+  private async write(key: string, value: unknown): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true });
+    const tmp = `${this.file(key)}.${process.pid}.tmp`;
+    await fs.writeFile(tmp, JSON.stringify(value));
+    await fs.rename(tmp, this.file(key));
+  }
+}

@@ -1,0 +1,35 @@
+// The build context: the request body (a tar, maybe compressed) unpacked safely into a temp dir,
+// the Dockerfile read from it, and .dockerignore as a filter.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import ignore from 'ignore';
+import { badRequest } from '../../api/http.js';
+import { decompress } from '../decompress.js';
+import { extractLayer, resolveInRoot, safeComponents } from '../extract.js';
+
+export interface BuildContext {
+  dir: string;
+  dockerfileText: string;
+  ignored: (rel: string) => boolean;
+  dispose(): Promise<void>;
+}
+
+export async function receiveContext(body: Readable, tmpDir: string, dockerfile: string): Promise<BuildContext> {
+  await fs.mkdir(tmpDir, { recursive: true });
+  const dir = await fs.mkdtemp(path.join(tmpDir, 'build-context-'));
+  const dispose = () => fs.rm(dir, { recursive: true, force: true });
+  try {
+    await extractLayer(Readable.from(decompress(body)), dir, { applyOwnership: false });
+    let text: string;
+    try {
+      text = await fs.readFile(await resolveInRoot(dir, safeComponents(dockerfile)), 'utf8');
+    } catch { throw badRequest(`Cannot locate specified Dockerfile: ${dockerfile}`); }
+    const rules = await fs.readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '');
+    const ig = ignore().add(rules.split('\n').map((l) => l.trim().replace(/^\/+/, '')));
+    return { dir, dockerfileText: text, ignored: (rel) => rel !== '' && ig.ignores(rel), dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}

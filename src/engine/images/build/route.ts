@@ -1,0 +1,57 @@
+// POST /build (classic builder protocol) and POST /build/prune.
+import type { RequestContext } from '../../api/router.js';
+import { badRequest, queryBool, sendJson, startJsonStream } from '../../api/http.js';
+import { canonicalName, parseReference } from '../reference.js';
+import type { ImageRouteModule, ImageServiceImpl } from '../service.js';
+import { streamError } from '../service.js';
+import { Builder } from './builder.js';
+import { BuildCache } from './cache.js';
+import { receiveContext } from './context.js';
+import { familiarName } from '../reference.js';
+
+function jsonParam<T>(c: RequestContext, key: string, fallback: T): T {
+  const raw = c.query.get(key);
+  if (!raw) return fallback;
+  try { return JSON.parse(raw) as T; } catch { throw badRequest(`invalid ${key}: ${raw}`); }
+}
+
+async function buildRoute(c: RequestContext, service: ImageServiceImpl): Promise<void> {
+  await service.whenReady();
+  if (c.query.get('remote')) throw badRequest('building from a remote context is not supported by the bundled engine');
+  const tags = c.query.getAll('t').map((t) => canonicalName(parseReference(t)));
+  const buildArgs = Object.fromEntries(Object.entries(jsonParam<Record<string, string | null>>(c, 'buildargs', {})).filter(([, v]) => v !== null)) as Record<string, string>;
+  const labels = jsonParam<Record<string, string>>(c, 'labels', {});
+  const quiet = queryBool(c.query, 'q');
+  const networkmode = c.query.get('networkmode');
+  const send = startJsonStream(c.res);
+  const paths = service.ctx.paths;
+  let context;
+  try {
+    context = await receiveContext(c.req, paths.tmp, c.query.get('dockerfile') || 'Dockerfile');
+    const builder = new Builder({
+      store: service.store, runner: service.runner, cacheDir: paths.buildCache, tmpDir: paths.tmp,
+      emit: (msg) => { if (!quiet || msg.aux || msg.error) send(msg); },
+    }, {
+      contextDir: context.dir, dockerfileText: context.dockerfileText, ignored: context.ignored, tags, buildArgs, labels,
+      target: c.query.get('target') || undefined, noCache: queryBool(c.query, 'nocache'), network: networkmode === 'none' ? 'none' : 'host',
+    });
+    const image = await builder.build();
+    if (quiet) send({ stream: `${image.id}\n` });
+    for (const t of tags) service.publish('tag', image.id, familiarName(t));
+  } catch (err) {
+    streamError(send, err);
+  } finally {
+    await context?.dispose();
+    c.res.end();
+  }
+}
+
+export const buildRoutes: ImageRouteModule = {
+  register(router, service) {
+    router.add('POST', '/build', (c) => buildRoute(c, service));
+    router.add('POST', '/build/prune', async (c) => {
+      const n = await new BuildCache(service.ctx.paths.buildCache, service.store).prune();
+      sendJson(c.res, 200, { CachesDeleted: [], SpaceReclaimed: 0, EntriesDeleted: n });
+    });
+  },
+};
