@@ -19,14 +19,23 @@ const UPSTREAM_TIMEOUT_MS = 2000;
 const RCODE_SERVFAIL = 2;
 const RCODE_REFUSED = 5;
 
+// One server per address in this process: an engine restarted in-process (tests, embedding) replaces
+// the listener its predecessor left open instead of failing with EADDRINUSE.
+const listening = new Map<string, EmbeddedDnsServer>();
+
 export class EmbeddedDnsServer {
   private udp?: dgram.Socket;
   private tcp?: net.Server;
   private readonly tcpClients = new Set<net.Socket>();
+  private key?: string;
 
   constructor(private readonly handler: DnsHandler, private readonly upstreamPort = 53) {}
 
   async listen(address: string, port: number): Promise<void> {
+    const key = `${address}:${port}`;
+    await listening.get(key)?.close();
+    listening.set(key, this);
+    this.key = key;
     const udp = dgram.createSocket('udp4');
     udp.on('message', (msg, from) => {
       void this.respond(msg, from.address).then((reply) => { if (reply) udp.send(reply, from.port, from.address); });
@@ -51,6 +60,7 @@ export class EmbeddedDnsServer {
   }
 
   async close(): Promise<void> {
+    if (this.key && listening.get(this.key) === this) listening.delete(this.key);
     for (const s of this.tcpClients) s.destroy();
     await Promise.all([
       new Promise<void>((done) => (this.udp ? this.udp.close(() => done()) : done())),

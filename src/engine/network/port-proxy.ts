@@ -22,10 +22,28 @@ export class PortAllocatedError extends Error {
 
 const UDP_FLOW_IDLE_MS = 60_000;
 
+// Every proxy this process has open, so a restored engine can take over its predecessor's listeners.
+const openProxies = new Map<string, OpenProxy>();
+const proxyKey = (protocol: string, hostIp: string, port: number) => `${protocol}:${hostIp}:${port}`;
+
+/** Opens the proxy for a binding restored after an engine restart, replacing one this process still holds. */
+export async function reopenProxy(spec: ProxySpec): Promise<OpenProxy> {
+  await openProxies.get(proxyKey(spec.protocol, spec.hostIp || '0.0.0.0', spec.hostPort))?.close();
+  return openProxy(spec);
+}
+
 export async function openProxy(spec: ProxySpec): Promise<OpenProxy> {
   const hostIp = spec.hostIp || '0.0.0.0';
   try {
-    return spec.protocol === 'tcp' ? await openTcp(spec, hostIp) : await openUdp(spec, hostIp);
+    const proxy = spec.protocol === 'tcp' ? await openTcp(spec, hostIp) : await openUdp(spec, hostIp);
+    const key = proxyKey(proxy.protocol, hostIp, proxy.hostPort);
+    openProxies.set(key, proxy);
+    const close = proxy.close;
+    proxy.close = async () => {
+      if (openProxies.get(key) === proxy) openProxies.delete(key);
+      await close();
+    };
+    return proxy;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new PortAllocatedError(hostIp, spec.hostPort);
     throw err;

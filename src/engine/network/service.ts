@@ -15,7 +15,7 @@ import { enableIpForwarding, hostRoutes, readHostResolvConf, type HostResolvConf
 import { allocateAddress, allocateSubnet, firstHost, isReserved } from './ipam.js';
 import { bridgeName, vethName, type NetworkOptions } from './options.js';
 import { planPortRequests, reportPorts, type PortRequest } from './port-bindings.js';
-import { PortAllocatedError, openProxy, openProxyInRange, type OpenProxy } from './port-proxy.js';
+import { PortAllocatedError, openProxyInRange, reopenProxy, type OpenProxy } from './port-proxy.js';
 import { Mutex, StateFile, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkState } from './state.js';
 import { bringUpLoopback, createEndpointLink, macForAddress, removeEndpointLink } from './veth.js';
 import { registerNetworkRoutes } from './routes.js';
@@ -566,7 +566,7 @@ async function reopenProxies(record: ContainerRecord): Promise<OpenProxy[]> {
     const [port, protocol] = key.split('/');
     for (const b of bindings ?? []) {
       try {
-        opened.push(await openProxy({ protocol: protocol as 'tcp' | 'udp', hostIp: b.HostIp, hostPort: Number(b.HostPort), containerIp: record.portTargetIp!, containerPort: Number(port) }));
+        opened.push(await reopenProxy({ protocol: protocol as 'tcp' | 'udp', hostIp: b.HostIp, hostPort: Number(b.HostPort), containerIp: record.portTargetIp!, containerPort: Number(port) }));
       } catch (err) {
         console.warn(`restoring published port ${b.HostIp}:${b.HostPort} of ${record.name}: ${(err as Error).message}`);
       }

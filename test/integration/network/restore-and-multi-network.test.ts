@@ -68,7 +68,7 @@ describe('several networks and engine restart', () => {
   });
 
   it('restores DNS and published ports for running containers after a restart, and drops the others', async () => {
-    await first.close(); // the daemon exits: listeners go, bridges and veths stay
+    // an in-process restart: the old service never closed its listeners, the new one takes them over
     const second = h.service();
     await second.restore([{ containerId: WEB, pid: webPid }]);
     assert.equal(await fetchText(`http://127.0.0.1:${hostPort}/index.html`), 'still here\n');
