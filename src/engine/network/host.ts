@@ -28,6 +28,18 @@ export async function tryRun(cmd: string, args: string[]): Promise<boolean> {
 }
 
 export const ip = (...args: string[]) => run('ip', args);
+
+/** Several `ip` commands in the namespace of `pid` with one process (`ip -batch`, stops at the first error). */
+export function ipBatchInNetns(pid: number, commands: string[][]): Promise<void> {
+  const args = [`--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'];
+  return new Promise((resolve, reject) => {
+    const child = execFile('nsenter', args, (err, _stdout, stderr) => {
+      if (err) reject(new HostCommandError(`nsenter ${args.join(' ')} (${commands.map((c) => c.join(' ')).join('; ')})`, stderr || err.message));
+      else resolve();
+    });
+    child.stdin!.end(commands.map((c) => c.join(' ')).join('\n') + '\n');
+  });
+}
 export const ipInNetns = (pid: number, ...args: string[]) => run('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', ...args]);
 
 export interface HostRoute { subnet: Subnet; dev: string }

@@ -1,6 +1,6 @@
 // A container's endpoint: a veth pair, host side on the network's bridge, container side in the
 // container's network namespace (/proc/<pid>/ns/net) with its address and, optionally, the default route.
-import { ip, ipInNetns, tryRun } from './host.js';
+import { ip, ipBatchInNetns, ipInNetns, tryRun } from './host.js';
 
 export interface EndpointLink {
   pid: number;
@@ -16,11 +16,13 @@ export async function createEndpointLink(link: EndpointLink): Promise<void> {
   await ip('link', 'add', link.hostInterface, 'type', 'veth', 'peer', 'name', link.containerInterface, 'netns', String(link.pid));
   try {
     await ip('link', 'set', 'dev', link.hostInterface, 'master', link.bridge, 'up');
-    await ipInNetns(link.pid, 'link', 'set', 'dev', link.containerInterface, 'address', link.mac);
-    await ipInNetns(link.pid, 'addr', 'add', link.addressCidr, 'dev', link.containerInterface);
-    await ipInNetns(link.pid, 'link', 'set', 'dev', link.containerInterface, 'up');
-    await ipInNetns(link.pid, 'link', 'set', 'dev', 'lo', 'up');
-    if (link.defaultGateway) await ipInNetns(link.pid, 'route', 'replace', 'default', 'via', link.defaultGateway, 'dev', link.containerInterface);
+    await ipBatchInNetns(link.pid, [
+      ['link', 'set', 'dev', link.containerInterface, 'address', link.mac],
+      ['addr', 'add', link.addressCidr, 'dev', link.containerInterface],
+      ['link', 'set', 'dev', link.containerInterface, 'up'],
+      ['link', 'set', 'dev', 'lo', 'up'],
+      ...(link.defaultGateway ? [['route', 'replace', 'default', 'via', link.defaultGateway, 'dev', link.containerInterface]] : []),
+    ]);
   } catch (err) {
     await removeEndpointLink(link.hostInterface);
     throw err;
