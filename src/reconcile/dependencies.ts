@@ -17,10 +17,11 @@ export async function waitForDependency(docker: Docker, project: string, service
     const ready = states.every((s) => {
       if (dep.condition === 'service_started') return s.State.Running || s.State.Status === 'exited';
       if (dep.condition === 'service_healthy') {
-        if (!s.State.Health) throw new UserError(`service "${service}" waits for "${dependency}" to be healthy, but "${dependency}" has no healthcheck`);
-        if (s.State.Health.Status === 'unhealthy') throw new UserError(`dependency "${dependency}" of service "${service}" is unhealthy (container ${s.Name.slice(1)}${lastProbe(s)})`);
+        const test = s.Config.Healthcheck?.Test;
+        if (!test?.length || test[0] === 'NONE') throw new UserError(`service "${service}" waits for "${dependency}" to be healthy, but "${dependency}" has no healthcheck`);
+        if (s.State.Health?.Status === 'unhealthy') throw new UserError(`dependency "${dependency}" of service "${service}" is unhealthy (container ${s.Name.slice(1)}${lastProbe(s)})`);
         if (!s.State.Running) throw new UserError(`dependency "${dependency}" of service "${service}" exited with code ${s.State.ExitCode} before becoming healthy`);
-        return s.State.Health.Status === 'healthy';
+        return s.State.Health?.Status === 'healthy';
       }
       if (s.State.Status === 'exited' || s.State.Status === 'dead') {
         if (s.State.ExitCode !== 0) throw new UserError(`service "${service}" needs "${dependency}" to complete successfully, but container ${s.Name.slice(1)} exited with code ${s.State.ExitCode}`);

@@ -91,10 +91,19 @@ export async function ensureImages(docker: Docker, project: Project, services: s
     const ref = serviceImage(project.name, s);
     if (!byRef.has(ref) || s.build) byRef.set(ref, s); // one build/pull per image
   }
-  await Promise.all([...byRef].map(async ([ref, s]) => {
-    const action = imageAction(s, await imageExists(docker, ref), opts);
-    if (action === 'build') await buildService(docker, project, s, progress);
-    else if (action === 'pull') await pullImage(docker, s.name, ref, progress);
-    else if (action === 'missing') throw new UserError(`service "${s.name}": image ${ref} is not present and pull_policy forbids pulling it${s.build ? ' (and building was disabled with --no-build)' : ''}`);
+  // identical build configs run one after another: the second is all cache hits, and engines
+  // need not cope with two builds racing over the same cache entries
+  const groups = new Map<string, [string, Service][]>();
+  for (const [ref, s] of byRef) {
+    const key = s.build ? JSON.stringify(s.build) : ref;
+    groups.set(key, [...(groups.get(key) ?? []), [ref, s]]);
+  }
+  await Promise.all([...groups.values()].map(async (group) => {
+    for (const [ref, s] of group) {
+      const action = imageAction(s, await imageExists(docker, ref), opts);
+      if (action === 'build') await buildService(docker, project, s, progress);
+      else if (action === 'pull') await pullImage(docker, s.name, ref, progress);
+      else if (action === 'missing') throw new UserError(`service "${s.name}": image ${ref} is not present and pull_policy forbids pulling it${s.build ? ' (and building was disabled with --no-build)' : ''}`);
+    }
   }));
 }
