@@ -1,0 +1,137 @@
+// An OCI distribution API client: anonymous or credentialed bearer tokens (WWW-Authenticate), basic
+// auth, manifests by tag or digest, and resumable digest-verified blob downloads.
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { EngineError } from '../../api/http.js';
+import { DigestMismatchError, sha256 } from '../blobs.js';
+import { MediaType } from '../oci.js';
+import type { Credentials } from './credentials.js';
+
+const MANIFEST_ACCEPT = [MediaType.ociIndex, MediaType.dockerManifestList, MediaType.ociManifest, MediaType.dockerManifest].join(', ');
+
+export class RegistryError extends EngineError {}
+
+function registryBase(domain: string): string {
+  const host = domain === 'docker.io' ? 'registry-1.docker.io' : domain;
+  // like Docker's insecure default for loopback registries
+  const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host);
+  return `${loopback ? 'http' : 'https'}://${host}`;
+}
+
+/** Parses `Bearer realm="…",service="…",scope="…"` (or Basic realm=…). */
+export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
+  const m = /^(\w+)\s*(.*)$/s.exec(header.trim());
+  const params: Record<string, string> = {};
+  for (const p of (m?.[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)) params[p[1]!.toLowerCase()] = p[2]!;
+  return { scheme: (m?.[1] ?? '').toLowerCase(), params };
+}
+
+export interface FetchedManifest { body: Buffer; mediaType: string; digest: string }
+
+export class RegistryClient {
+  private readonly base: string;
+  private authorization?: string;
+
+  constructor(private readonly domain: string, private readonly repository: string, private readonly creds?: Credentials) {
+    this.base = registryBase(domain);
+  }
+
+  private basic(): string | undefined {
+    return this.creds?.username ? 'Basic ' + Buffer.from(`${this.creds.username}:${this.creds.password ?? ''}`).toString('base64') : undefined;
+  }
+
+  /** A request that answers 401 challenges once (token fetch or basic credentials) and retries. */
+  async request(pathname: string, headers: Record<string, string> = {}): Promise<Response> {
+    const url = `${this.base}/v2/${pathname}`;
+    const send = () => fetch(url, { headers: { ...headers, ...(this.authorization ? { Authorization: this.authorization } : {}) }, redirect: 'follow' });
+    let res: Response;
+    try { res = await send(); } catch (err) {
+      throw new RegistryError(502, `cannot reach registry ${this.domain}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+    }
+    if (res.status !== 401) return res;
+    await res.body?.cancel();
+    const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
+    if (challenge.scheme === 'bearer') this.authorization = `Bearer ${await this.token(challenge.params)}`;
+    else if (challenge.scheme === 'basic' && this.basic()) this.authorization = this.basic();
+    else throw new RegistryError(401, `pull access denied for ${this.domain}/${this.repository}: authentication required`);
+    res = await send();
+    if (res.status === 401 || res.status === 403) {
+      await res.body?.cancel();
+      throw new RegistryError(401, `pull access denied for ${this.domain}/${this.repository}: unauthorized (check your credentials)`);
+    }
+    return res;
+  }
+
+  private async token(params: Record<string, string>): Promise<string> {
+    if (this.creds?.registryToken) return this.creds.registryToken;
+    if (!params.realm) throw new RegistryError(401, `registry ${this.domain} sent a bearer challenge without a realm`);
+    const url = new URL(params.realm);
+    if (params.service) url.searchParams.set('service', params.service);
+    url.searchParams.set('scope', params.scope ?? `repository:${this.repository}:pull`);
+    const headers: Record<string, string> = {};
+    const basic = this.basic();
+    if (basic) headers.Authorization = basic;
+    const res = await fetch(url, { headers }).catch((err: Error) => { throw new RegistryError(502, `token request to ${url.origin} failed: ${err.message}`); });
+    if (!res.ok) throw new RegistryError(401, `pull access denied for ${this.domain}/${this.repository}: token server answered ${res.status}`);
+    const body = await res.json() as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw new RegistryError(401, `token server for ${this.domain} returned no token`);
+    return token;
+  }
+
+  async manifest(reference: string): Promise<FetchedManifest> {
+    const res = await this.request(`${this.repository}/manifests/${reference}`, { Accept: MANIFEST_ACCEPT });
+    if (res.status === 404) {
+      await res.body?.cancel();
+      throw new RegistryError(404, `manifest for ${this.domain}/${this.repository}:${reference} not found: manifest unknown`);
+    }
+    if (!res.ok) throw new RegistryError(502, `registry ${this.domain} answered ${res.status} for manifest ${reference}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    const digest = sha256(body);
+    if (reference.startsWith('sha256:') && reference !== digest) throw new DigestMismatchError(reference, digest);
+    const mediaType = (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType ?? res.headers.get('content-type')?.split(';')[0] ?? MediaType.ociManifest;
+    return { body, mediaType, digest };
+  }
+
+  /**
+   * Downloads a blob into `file`, resuming with a Range request after a broken connection, and
+   * verifies its digest. `onProgress` gets the bytes received so far.
+   */
+  async downloadBlob(digest: string, file: string, size: number, onProgress: (current: number) => void, attempts = 4): Promise<void> {
+    let received = 0;
+    let hash = createHash('sha256');
+    await fs.writeFile(file, '');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.request(`${this.repository}/blobs/${digest}`, received > 0 ? { Range: `bytes=${received}-` } : {});
+        if (res.status === 404) { await res.body?.cancel(); throw new RegistryError(404, `blob ${digest} not found in ${this.domain}/${this.repository}`); }
+        if (!res.ok || !res.body) throw new Error(`registry answered ${res.status} for blob ${digest}`);
+        if (received > 0 && res.status !== 206) { // no resume support: start over
+          received = 0;
+          hash = createHash('sha256');
+          await fs.writeFile(file, '');
+        }
+        const out = createWriteStream(file, { flags: 'a' });
+        try {
+          for await (const chunk of res.body) {
+            const buf = Buffer.from(chunk);
+            hash.update(buf);
+            received += buf.length;
+            if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
+            onProgress(received);
+          }
+        } finally {
+          await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        }
+        if (size > 0 && received < size) throw new Error(`connection closed after ${received} of ${size} bytes`);
+        break;
+      } catch (err) {
+        if (err instanceof RegistryError || attempt >= attempts) throw err;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
+    const actual = 'sha256:' + hash.digest('hex');
+    if (actual !== digest) throw new DigestMismatchError(digest, actual);
+  }
+}
