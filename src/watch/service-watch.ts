@@ -3,7 +3,7 @@
 import chokidar, { type FSWatcher } from 'chokidar';
 import type Docker from 'dockerode';
 import type { Stats } from 'node:fs';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Project, Service, WatchRule } from '../model/types.js';
@@ -12,7 +12,7 @@ import { Batcher } from './batcher.js';
 import { ChangeCache } from './change-cache.js';
 import { execInContainer, findServiceContainers, putArchive, removeInContainer, type ServiceContainer } from './containers.js';
 import { dockerignoreToGitignore, RuleMatcher, type DockerignoreScope } from './matcher.js';
-import { containerPathFor, outermostPaths } from './path-mapping.js';
+import { containerPathFor, outermostPaths, relativeToRule } from './path-mapping.js';
 import { describePaths, syncLine } from './report.js';
 import type { ActionEvent, ServiceRebuilder } from './types.js';
 import { walkAccepted } from './walk.js';
@@ -36,6 +36,7 @@ interface Change { rule: number; hostPath: string }
 const SYNC_ACTIONS = new Set<WatchRule['action']>(['sync', 'sync+restart', 'sync+exec']);
 const RETRIES = 8;
 
+const isDirectory = (p: string) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const message = (err: unknown) => ((err as Error)?.message ?? String(err)).trim();
 
@@ -93,13 +94,20 @@ export class ServiceWatch {
   }
 
   private watchRule({ rule, matcher }: WatchedRule, index: number): Promise<void> {
-    const watcher = chokidar.watch(rule.path, {
+    // a file (or a path that does not exist yet) is watched through its directory, which also survives
+    // editors replacing the file by renaming a new one over it
+    const root = isDirectory(rule.path) ? rule.path : path.dirname(rule.path);
+    const watcher = chokidar.watch(root, {
       ignoreInitial: true,
       persistent: this.ctx.persistent,
       followSymlinks: false,
       atomic: true, // an editor's delete-then-rename save arrives as one change
       ignorePermissionErrors: true,
-      ignored: (p: string, stats?: Stats) => (stats && !stats.isDirectory() ? false : matcher.prunesDirectory(p)),
+      ignored: (p: string, stats?: Stats) => {
+        if (p === root) return false;
+        if (relativeToRule(rule.path, p) === undefined) return true;
+        return stats && !stats.isDirectory() ? false : matcher.prunesDirectory(p);
+      },
     });
     this.watchers.push(watcher);
     watcher.on('all', (_event, hostPath) => this.batcher.add({ rule: index, hostPath }));

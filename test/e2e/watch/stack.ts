@@ -22,7 +22,8 @@ export function rule(partial: Partial<WatchRule> & Pick<WatchRule, 'action' | 'p
 export function httpdService(name: string, context: string, watch: WatchRule[]): Service {
   return {
     name,
-    build: { context, dockerfile: 'Dockerfile', args: {}, labels: {}, cacheFrom: [], extraHosts: [], tags: [], platforms: [] },
+    build: { context, dockerfile: 'Dockerfile', args: {}, labels: { 'tscompose.test.service': name }, // a distinct image per service
+      cacheFrom: [], extraHosts: [], tags: [], platforms: [] },
     environment: {}, envFiles: [], ports: [], expose: [], volumes: [], tmpfs: [], networks: { default: null },
     dependsOn: {}, links: [], volumesFrom: [], labels: {}, annotations: {}, capAdd: [], capDrop: [], ulimits: {},
     sysctls: {}, extraHosts: [], dns: [], dnsSearch: [], dnsOpt: [], secrets: [], configs: [], profiles: [],

@@ -38,6 +38,7 @@ describe('tscompose watch on Docker Engine', { skip: !dockerAvailable && 'no Doc
         ]),
         httpdService('app', context, [
           rule({ action: 'sync+restart', path: path.join(context, 'conf'), target: '/conf' }),
+          rule({ action: 'restart', path: path.join(context, 'restart-trigger') }),
         ]),
       ];
     });
@@ -63,7 +64,7 @@ describe('tscompose watch on Docker Engine', { skip: !dockerAvailable && 'no Doc
     assert.equal((await stack.get('web', 'index.html')).body, 'v1\n');
     writeFileSync(path.join(www(), 'index.html'), 'v2\n');
     await served('web', 'index.html', 'v2\n');
-    assert.ok(lines.some((l) => /^web: synced 1 file \(www\/index.html\) in \d+ ms$/.test(l)), lines.join('\n'));
+    await waitFor('the report line', async () => lines.some((l) => /^web: synced 1 file \(www\/index.html\) in \d+ ms$/.test(l)));
   });
 
   test('new files in new directories arrive, and deleting removes them', async () => {
@@ -157,6 +158,18 @@ describe('tscompose watch on Docker Engine', { skip: !dockerAvailable && 'no Doc
     await served('web', 'during-restart.txt', 'ok\n');
   });
 
+  test('an editor\'s atomic save (write a temp file, rename it over the original) is synced', async () => {
+    writeFileSync(path.join(www(), 'atomic.txt'), 'one\n');
+    await served('web', 'atomic.txt', 'one\n');
+    for (const [i, body] of ['two\n', 'three\n'].entries()) {
+      writeFileSync(path.join(www(), `atomic.txt.tmp-${i}`), body);
+      renameSync(path.join(www(), `atomic.txt.tmp-${i}`), path.join(www(), 'atomic.txt'));
+    }
+    await served('web', 'atomic.txt', 'three\n');
+    await watch!.idle();
+    assert.equal((await stack.get('web', 'atomic.txt.tmp-1')).status, 404);
+  });
+
   test('sync+exec runs the command after syncing', async () => {
     writeFileSync(path.join(stack.dir, 'hooks/msg'), 'hook ran\n');
     await served('web', 'from-exec.txt', 'hook ran\n');
@@ -170,6 +183,15 @@ describe('tscompose watch on Docker Engine', { skip: !dockerAvailable && 'no Doc
     await waitFor('app running', async () => !!(await containerOf('app')));
     const { output } = await execInContainer(stack.docker, id, { command: ['cat', '/conf/app.conf'] });
     assert.equal(output, 'x=1\n');
+  });
+
+  test('a restart rule restarts the container without syncing', async () => {
+    await watch!.idle();
+    const id = (await containerOf('app')).id;
+    const startedBefore = (await stack.docker.getContainer(id).inspect()).State.StartedAt;
+    writeFileSync(path.join(stack.dir, 'restart-trigger'), 'go\n');
+    await waitFor('app to restart', async () => (await stack.docker.getContainer(id).inspect()).State.StartedAt !== startedBefore);
+    await waitFor('the restart report', async () => events.some((e) => e.kind === 'restart' && e.service === 'app' && e.paths.some((p) => p.endsWith('restart-trigger'))));
   });
 
   test('a Dockerfile change rebuilds the image and recreates the container', async () => {
