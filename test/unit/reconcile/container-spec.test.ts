@@ -1,0 +1,109 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { containerSpec, restartPolicy } from '../../../src/reconcile/container-spec.js';
+import { project, service } from './model-fixtures.js';
+import type { Service } from '../../../src/model/types.js';
+
+const spec = (s: Service, p = project([s]), containerOf: (svc: string) => string | undefined = () => undefined) =>
+  containerSpec({ project: p, service: s, number: 2, name: `demo-${s.name}-2`, configHash: 'h', imageId: 'sha256:i', env: { A: '1' }, containerOf });
+
+test('labels, image, env, command and entrypoint', () => {
+  const s = service('web', { command: ['httpd', '-f'], entrypoint: null, labels: { team: 'x' }, build: { context: '/c', dockerfile: 'Dockerfile', args: {}, labels: {}, cacheFrom: [], extraHosts: [], tags: [], platforms: [] }, image: undefined });
+  const c = spec(s).create;
+  assert.equal(c.Image, 'demo-web');
+  assert.deepEqual(c.Env, ['A=1']);
+  assert.deepEqual(c.Cmd, ['httpd', '-f']);
+  assert.deepEqual(c.Entrypoint, ['']);
+  assert.equal(c.Labels!['com.docker.compose.project'], 'demo');
+  assert.equal(c.Labels!['com.docker.compose.service'], 'web');
+  assert.equal(c.Labels!['com.docker.compose.container-number'], '2');
+  assert.equal(c.Labels!['com.docker.compose.oneoff'], 'False');
+  assert.equal(c.Labels!['com.docker.compose.config-hash'], 'h');
+  assert.equal(c.Labels!['com.docker.compose.project.working_dir'], '/srv/demo');
+  assert.equal(c.Labels!['com.docker.compose.project.config_files'], '/srv/demo/compose.yaml');
+  assert.equal(c.Labels!['com.docker.compose.image'], 'sha256:i');
+  assert.equal(c.Labels!.team, 'x');
+});
+
+test('ports become PortBindings and ExposedPorts', () => {
+  const s = service('web', {
+    ports: [{ target: 80, published: '8080', hostIp: '127.0.0.1', protocol: 'tcp', mode: 'ingress' }, { target: 53, protocol: 'udp', mode: 'ingress' }],
+    expose: ['9000'],
+  });
+  const c = spec(s).create;
+  assert.deepEqual(c.HostConfig!.PortBindings, { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }], '53/udp': [{ HostIp: '', HostPort: '' }] });
+  assert.deepEqual(Object.keys(c.ExposedPorts!).sort(), ['53/udp', '80/tcp', '9000/tcp']);
+});
+
+test('volumes become Mounts with project-scoped volume names; tmpfs both ways', () => {
+  const s = service('db', {
+    volumes: [
+      { type: 'volume', source: 'data', target: '/var/lib/db', readOnly: false },
+      { type: 'bind', source: '/etc/app', target: '/cfg', readOnly: true },
+      { type: 'volume', target: '/anon', readOnly: false },
+      { type: 'tmpfs', target: '/scratch', readOnly: false, tmpfs: { size: 1024 } },
+    ],
+    tmpfs: ['/run:size=64k'],
+  });
+  const c = spec(s).create;
+  assert.deepEqual(c.HostConfig!.Mounts, [
+    { Type: 'volume', Target: '/var/lib/db', ReadOnly: false, Source: 'demo_data' },
+    { Type: 'bind', Source: '/etc/app', Target: '/cfg', ReadOnly: true },
+    { Type: 'volume', Target: '/anon', ReadOnly: false },
+    { Type: 'tmpfs', Target: '/scratch', ReadOnly: false, TmpfsOptions: { SizeBytes: 1024 } },
+  ]);
+  assert.deepEqual(c.HostConfig!.Tmpfs, { '/run': 'size=64k' });
+});
+
+test('networks: first in create with aliases, the rest connected later', () => {
+  const s = service('api', { networks: { front: { aliases: ['api.local'] }, back: null } });
+  const { create, extraNetworks } = spec(s);
+  assert.equal(create.HostConfig!.NetworkMode, 'demo_front');
+  assert.deepEqual(create.NetworkingConfig!.EndpointsConfig, { demo_front: { Aliases: ['api', 'api.local'] } });
+  assert.deepEqual(extraNetworks, [{ name: 'demo_back', endpoint: { Aliases: ['api'] } }]);
+  assert.equal(spec(service('plain')).create.HostConfig!.NetworkMode, 'demo_default');
+});
+
+test('network_mode service:x points at that service\'s container', () => {
+  const s = service('side', { networkMode: 'service:web' });
+  const c = spec(s, project([s, service('web')]), (svc) => (svc === 'web' ? 'abc123' : undefined)).create;
+  assert.equal(c.HostConfig!.NetworkMode, 'container:abc123');
+  assert.equal(c.NetworkingConfig, undefined);
+  assert.equal(spec(service('h', { networkMode: 'host' })).create.HostConfig!.NetworkMode, 'host');
+});
+
+test('healthcheck durations in nanoseconds; disable = NONE', () => {
+  const s = service('web', { healthcheck: { disable: false, test: ['CMD', 'true'], interval: '1m30s', timeout: '500ms', retries: 3, startPeriod: '2s' } });
+  assert.deepEqual(spec(s).create.Healthcheck, { Test: ['CMD', 'true'], Interval: 90e9, Timeout: 500e6, Retries: 3, StartPeriod: 2e9 });
+  assert.deepEqual(spec(service('x', { healthcheck: { disable: true } })).create.Healthcheck, { Test: ['NONE'] });
+});
+
+test('host config: restart, resources, ulimits, sysctls, hosts, dns, caps, and the rest', () => {
+  const s = service('w', {
+    restart: 'on-failure:3', cpus: 0.5, memLimit: 1 << 20, pidsLimit: 50, ulimits: { nofile: { soft: 100, hard: 200 } },
+    sysctls: { 'net.core.somaxconn': '1024' }, extraHosts: ['db=10.0.0.2'], dns: ['1.1.1.1'], capAdd: ['NET_ADMIN'], capDrop: ['ALL'],
+    privileged: true, readOnly: true, user: '1000', workingDir: '/app', hostname: 'h', init: true, stopSignal: 'SIGINT',
+    stopGracePeriod: '3s', shmSize: 4096, tty: true, stdinOpen: true, logging: { driver: 'json-file', options: { 'max-size': '1m' } },
+    pid: 'host', ipc: 'shareable',
+  });
+  const c = spec(s).create;
+  const h = c.HostConfig!;
+  assert.deepEqual(h.RestartPolicy, { Name: 'on-failure', MaximumRetryCount: 3 });
+  assert.equal(h.NanoCpus, 5e8);
+  assert.equal(h.Memory, 1 << 20);
+  assert.equal(h.PidsLimit, 50);
+  assert.deepEqual(h.Ulimits, [{ Name: 'nofile', Soft: 100, Hard: 200 }]);
+  assert.deepEqual(h.Sysctls, { 'net.core.somaxconn': '1024' });
+  assert.deepEqual(h.ExtraHosts, ['db:10.0.0.2']);
+  assert.deepEqual(h.Dns, ['1.1.1.1']);
+  assert.deepEqual([h.CapAdd, h.CapDrop, h.Privileged, h.ReadonlyRootfs, h.Init, h.ShmSize], [['NET_ADMIN'], ['ALL'], true, true, true, 4096]);
+  assert.deepEqual(h.LogConfig, { Type: 'json-file', Config: { 'max-size': '1m' } });
+  assert.deepEqual([h.PidMode, h.IpcMode], ['host', 'shareable']);
+  assert.deepEqual([c.User, c.WorkingDir, c.Hostname, c.StopSignal, c.StopTimeout, c.Tty, c.OpenStdin], ['1000', '/app', 'h', 'SIGINT', 3, true, true]);
+});
+
+test('restart policy from deploy.restart_policy when restart is unset', () => {
+  assert.deepEqual(restartPolicy(service('a', { deploy: { labels: {}, restartPolicy: { condition: 'any' } } })), { Name: 'always' });
+  assert.deepEqual(restartPolicy(service('a', { restart: 'no' })), { Name: '' });
+  assert.equal(restartPolicy(service('a')), undefined);
+});
