@@ -1,0 +1,67 @@
+// The runnable samples, on every available engine: samples/hello through the API (the README's
+// first command), and samples/integration-test's own node:test suite run as its users would.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { loadEnvironment, Wait } from '../../../src/api/index.js';
+import { availableEngines, projectLeftovers } from './engines.js';
+
+const samples = path.resolve(import.meta.dirname, '../../../samples');
+const engines = await availableEngines();
+
+const freePort = () => new Promise<number>((resolve, reject) => {
+  const server = net.createServer().listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as net.AddressInfo;
+    server.close(() => resolve(port));
+  }).on('error', reject);
+});
+
+/** A `node --test` started from inside a test file skips its files unless it forgets the parent run. */
+function withoutTestRunnerContext(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.NODE_TEST_CONTEXT;
+  return copy;
+}
+
+for (const engine of engines) {
+  describe(`samples on ${engine.kind}`, { timeout: 300_000 }, () => {
+    test('hello: web is healthy on its published port, the client reaches it by name, visits land in the volume', async () => {
+      engine.select();
+      execFileSync('sh', [path.join(samples, 'hello/prepare.sh')]);
+      const port = await freePort();
+      let name = '';
+      {
+        await using env = await loadEnvironment({ cwd: path.join(samples, 'hello'), engine: engine.kind, env: { HELLO_PORT: String(port) } });
+        name = env.name;
+        assert.match(name, /^hello-[0-9a-f]{8}$/);
+        await env.up({ wait: { client: Wait.forLogLine('web says: hello from the web service', { count: 2 }) }, timeout: 120_000 });
+        assert.equal(await env.container('web').port(8080), port);
+        const page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+        assert.match(page, /Hello from tscompose/);
+        const visits = await (await fetch(`http://127.0.0.1:${port}/visits/log.txt`)).text();
+        assert.match(visits, /web says: hello from the web service\n.*web says: hello from the web service/s);
+        const health = (await env.container('web').inspect()).State.Health?.Status;
+        assert.equal(health, 'healthy');
+      }
+      assert.deepEqual(await projectLeftovers(engine.docker, name), []);
+    });
+
+    test('integration-test: the sample\'s own node:test suite passes', async () => {
+      engine.select();
+      const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', path.join(samples, 'integration-test/kv.test.ts')], {
+        env: withoutTestRunnerContext(process.env), stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (c) => { out += c; });
+      child.stderr.on('data', (c) => { out += c; });
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      assert.equal(code, 0, out);
+      assert.match(out, /# pass 4/);
+      assert.match(out, /# fail 0/);
+    });
+  });
+}
+
+if (engines.length === 0) test('samples', { skip: 'no engine available (dockerd not reachable, bundled engine absent)' }, () => {});
