@@ -66,4 +66,19 @@ describe('tscompose watch (CLI)', { skip: !dockerAvailable && 'no Docker Engine'
     const [code] = await once(child, 'exit');
     assert.equal(code, 0, out);
   });
+
+  test('up --watch syncs alongside the attached logs and stops on SIGINT', async () => {
+    const up = spawn(process.execPath, cli(['--progress', 'plain', 'up', '--watch']), { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = up;
+    let out = '';
+    up.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    up.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    await waitFor('the watch to start', async () => /watching web for changes/.test(out), 60_000);
+    writeFileSync(path.join(stack.dir, 'www', 'index.html'), 'from up --watch\n');
+    await waitFor('the edit to be served', async () => (await stack.get('web', 'index.html')).body === 'from up --watch\n');
+    await waitFor('the report line', async () => /web: synced 1 file/.test(out));
+    up.kill('SIGINT');
+    const [code] = await once(up, 'exit');
+    assert.notEqual(code, null, out); // exited by itself once the containers stopped: the watchers did not hold it
+  });
 });
