@@ -80,7 +80,8 @@ export async function pullImage(store: ImageStore, ref: ImageReference, creds: C
       if (await store.blobs.has(layer.digest) && await store.layers.has(diffID)) progress({ status: 'Already exists', progressDetail: {}, id: shortId(layer.digest) });
       else { pending.push({ layer, diffID }); progress({ status: 'Pulling fs layer', progressDetail: {}, id: shortId(layer.digest) }); }
     }
-    await inParallel(pending, PARALLEL_DOWNLOADS, async ({ layer }) => {
+    // each layer unpacks into its own directory, so a layer is unpacked as soon as it is downloaded
+    await inParallel(pending, PARALLEL_DOWNLOADS, async ({ layer, diffID }) => {
       const id = shortId(layer.digest);
       let last = 0;
       await fetchBlob(layer, (current) => {
@@ -90,17 +91,13 @@ export async function pullImage(store: ImageStore, ref: ImageReference, creds: C
       });
       progress({ status: 'Verifying Checksum', progressDetail: {}, id });
       progress({ status: 'Download complete', progressDetail: {}, id });
-    });
-    // unpack bottom-up so progress reads like Docker's
-    for (const { layer, diffID } of pending) {
-      const id = shortId(layer.digest);
       progress({ status: 'Extracting', progressDetail: { current: layer.size, total: layer.size }, id });
       if (!(await store.layers.has(diffID))) {
         await store.layers.unpack(diffID, () => store.blobs.stream(layer.digest));
         unpacked.push(diffID);
       }
       progress({ status: 'Pull complete', progressDetail: {}, id });
-    }
+    });
     if (!(await store.blobs.has(manifestDoc.digest))) { await store.blobs.put(manifestDoc.body); added.push(manifestDoc.digest); }
     const image = await store.record(manifestDoc.digest, manifest, config, ref.tag ? [name] : [], [repoDigest]);
     return { image, name, upToDate: false, digest: top.digest };
