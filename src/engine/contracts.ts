@@ -37,6 +37,8 @@ export interface ImageService {
   resolve(ref: string): Promise<ImageRecord | undefined>; // name[:tag], name@digest, id or id prefix
   list(): Promise<ImageRecord[]>;
   registerRoutes(router: Router): void;
+  /** containers/ tells which containers use an image id, so DELETE /images refuses images in use unless forced */
+  setUsageProbe?(probe: (imageId: string) => string[] | Promise<string[]>): void;
 }
 
 /** Runs one process to completion in a throwaway container (Dockerfile RUN, volume seeding helpers). */
