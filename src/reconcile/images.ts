@@ -52,7 +52,8 @@ export async function buildService(docker: Docker, project: Project, service: Se
       rm: true,
       forcerm: true,
     } as unknown as Docker.ImageBuildOptions);
-    await followStream(docker, stream, (line) => progress.note(`${service.name}  ${line}`));
+    const show = (text: string) => (progress.detail ? progress.detail(text) : progress.note(text));
+    await followStream(docker, stream, (line) => show(`${service.name}  ${line}`));
   } catch (err) {
     progress.fail('Image', tag, (err as Error).message);
     throw new UserError(`service "${service.name}" failed to build: ${(err as Error).message.trim()}`);

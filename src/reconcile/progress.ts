@@ -8,10 +8,12 @@ export interface ProgressReporter {
   fail(kind: ResourceKind, name: string, message: string): void;
   /** a line of text that is not about one resource (warnings, build output) */
   note(text: string): void;
+  /** verbose output (build steps): shown by the line renderer only */
+  detail?(text: string): void;
   /** flush and restore the terminal */
   close(): Promise<void>;
 }
 
 export const silentProgress: ProgressReporter = {
-  update() {}, fail() {}, note() {}, async close() {},
+  update() {}, fail() {}, note() {}, detail() {}, async close() {},
 };

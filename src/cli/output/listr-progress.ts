@@ -73,6 +73,7 @@ export function listrProgress(): ProgressReporter {
       e.settle?.(e.outcome.err);
     },
     note(text) { notes.push(text); },
+    detail() {},
     async close() {
       // settle whatever is still open (an aborted run) so the renderer stops
       for (const e of entries.values()) if (!e.outcome) { e.outcome = {}; e.settle?.(); }

@@ -6,6 +6,7 @@ export function plainProgress(write: (line: string) => void = (l) => process.std
     update(kind: ResourceKind, name: string, status: string) { write(` ${kind} ${name}  ${status}`); },
     fail(kind: ResourceKind, name: string, message: string) { write(` ${kind} ${name}  Error ${message}`); },
     note(text: string) { write(text); },
+    detail(text: string) { write(text); },
     async close() {},
   };
 }
