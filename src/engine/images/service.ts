@@ -2,7 +2,7 @@
 import type { Router, RequestContext } from '../api/router.js';
 import { badRequest, conflict, EngineError, notFound, parseFilters, queryBool, sendJson, startJsonStream } from '../api/http.js';
 import type { EngineContext, ImageRecord, ImageService, OneShotRunner } from '../contracts.js';
-import { imageHistory, imageInspect, imageSummary, matchesFilters } from './api-format.js';
+import { imageHistory, imageInspect, imageSize, imageSummary, matchesFilters } from './api-format.js';
 import { importRootfs } from './import.js';
 import { loadArchive, loadedMessages } from './load.js';
 import { canonicalName, familiarName, parseReference } from './reference.js';
@@ -62,6 +62,7 @@ export class ImageServiceImpl implements BundledImageService {
     router.add('GET', '/images/*name/get', (c) => this.saveRoute(c, [c.params.name!]));
     router.add('GET', '/images/*name/json', async (c) => sendJson(c.res, 200, imageInspect(this.store, await this.mustFind(c.params.name!))));
     router.add('GET', '/images/*name/history', async (c) => sendJson(c.res, 200, imageHistory(await this.mustFind(c.params.name!))));
+    router.add('POST', '/images/prune', (c) => this.pruneRoute(c));
     router.add('POST', '/images/*name/tag', (c) => this.tagRoute(c));
     router.add('DELETE', '/images/*name', (c) => this.removeRoute(c));
     for (const m of this.modules) m.register(router, this);
@@ -105,6 +106,26 @@ export class ImageServiceImpl implements BundledImageService {
     const images = await Promise.all(refs.map((r) => this.mustFind(r)));
     c.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
     await saveImages(this.store, images, c.res);
+  }
+
+  /** Removes unused images: untagged ones, or with filters dangling=false every image no container uses. */
+  private async pruneRoute(c: RequestContext): Promise<void> {
+    await this.ready;
+    const filters = parseFilters(c.query);
+    const all = filters.dangling?.[0] === 'false' || filters.dangling?.[0] === '0';
+    const deleted: Record<string, string>[] = [];
+    let reclaimed = 0;
+    for (const image of this.store.all()) {
+      if (!all && image.names.length) continue;
+      if (!matchesFilters(image, { label: filters.label ?? [] })) continue;
+      if ((await this.usage(image.id)).length) continue;
+      for (const name of [...image.names]) { await this.store.untag(name); deleted.push({ Untagged: familiarName(name) }); }
+      reclaimed += imageSize(image);
+      await this.store.delete(image.id);
+      deleted.push({ Deleted: image.id });
+      this.publish('delete', image.id);
+    }
+    sendJson(c.res, 200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed });
   }
 
   private async tagRoute(c: RequestContext): Promise<void> {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { tarball, tempDir } from './fixtures.js';
 import { blobDataPath, pushManifest, pushTestImage, startRegistry, startTokenFront, type TestRegistry } from './registry.js';
@@ -81,6 +82,18 @@ describe('registry pull', () => {
     assert.equal(blobCount(srv), before);
     assert.equal(fs.readdirSync(path.join(srv.root, 'state/layers')).length, layersBefore);
     assert.equal(await srv.service.resolve(`${reg.host}/tsc/tampered:v1`), undefined);
+  });
+
+  test('a build FROM an image missing from the store pulls it first', async () => {
+    const pushed = await pushTestImage(reg, 'tsc/base', 'v1');
+    const context = await tarball([{ name: 'Dockerfile', content: `FROM ${reg.host}/tsc/base:v1\nCOPY a.txt /a.txt\n` }, { name: 'a.txt', content: 'a' }]);
+    const stream = await srv.docker.buildImage(Readable.from([context]), { t: 'tsc-img-from-pulled' });
+    const events: any[] = await new Promise((resolve, reject) => srv.docker.modem.followProgress(stream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))));
+    assert.ok(!events.some((e) => e.error), JSON.stringify(events.filter((e) => e.error)));
+    assert.equal((await srv.service.resolve(`${reg.host}/tsc/base:v1`))?.id, pushed.configDigest);
+    const built = await srv.service.resolve('tsc-img-from-pulled');
+    assert.equal(built?.layerDirs.length, 3);
+    assert.deepEqual(built?.config.Cmd, ['/bin/true'], 'config inherited from the pulled base');
   });
 
   test('unknown tags and repositories are clean errors', async () => {

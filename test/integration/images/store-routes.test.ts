@@ -109,6 +109,17 @@ describe('image store routes', () => {
     await assert.rejects(srv.docker.getImage('tsc-img-does-not-exist').inspect(), /No such image/);
   });
 
+  test('image prune removes dangling images only', async () => {
+    const rootfs = await tarball([{ name: 'only-here', content: 'x' }]);
+    const r = await dockerCli(srv.socket, ['import', '-'], rootfs);
+    assert.equal(r.status, 0, r.stderr);
+    const danglingId = r.stdout.trim();
+    const pruned = await srv.docker.pruneImages();
+    assert.deepEqual(pruned.ImagesDeleted, [{ Deleted: danglingId }]);
+    assert.equal(await srv.service.resolve(danglingId), undefined);
+    assert.ok(await srv.service.resolve(`${tag}-imported:1`), 'tagged images stay');
+  });
+
   test('docker save from the store loads into the real Docker Engine', async () => {
     const name = `localhost:5000/tsc/${tag}:oci`;
     const out = path.join(work, 'resaved.tar');

@@ -6,7 +6,9 @@ import path from 'node:path';
 import type { ImageRuntimeConfig, OneShotRunner } from '../../contracts.js';
 import { digestHex } from '../blobs.js';
 import { hostPlatform, type Descriptor, type HistoryEntry, type ImageConfig, type Platform } from '../oci.js';
-import { familiarName } from '../reference.js';
+import { familiarName, parseReference } from '../reference.js';
+import { fromDockerConfig } from '../pull/credentials.js';
+import { pullImage } from '../pull/puller.js';
 import type { ImageStore, StoredImage } from '../store.js';
 import { BuildCache, chainKey } from './cache.js';
 import { copyIntoLayer, hashTree } from './copy.js';
@@ -113,8 +115,7 @@ export class Builder {
       this.emit(` ---> ${short(prior.chain)}\n`);
       return { ...structuredClone(prior), name, args: {}, cmdSetHere: false };
     }
-    const image = this.deps.store.find(base);
-    if (!image) throw new DockerfileError(`pull access denied for ${base}: the image is not in the bundled engine's store (load, import, pull or build it first)`);
+    const image = this.deps.store.find(base) ?? await this.pullBase(base);
     this.emit(` ---> ${short(image.id)}\n`);
     return {
       name,
@@ -127,6 +128,19 @@ export class Builder {
       args: {},
       cmdSetHere: false,
     };
+  }
+
+  /** Like Docker, a base image missing from the store is pulled (credentials from config.json). */
+  private async pullBase(base: string): Promise<StoredImage> {
+    const ref = parseReference(base);
+    try {
+      const { image } = await pullImage(this.deps.store, ref, fromDockerConfig(ref.domain), (msg) => {
+        if (typeof msg.status === 'string' && !msg.progressDetail) this.emit(`${msg.id ? `${msg.id}: ` : ''}${msg.status}\n`);
+      });
+      return image;
+    } catch (err) {
+      throw new DockerfileError(`pull access denied for ${base}: the image is not in the bundled engine's store and pulling it failed: ${(err as Error).message}`);
+    }
   }
 
   /** Variables visible to expansion: the stage's ARGs, overridden by its ENV. */
