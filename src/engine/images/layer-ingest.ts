@@ -17,11 +17,17 @@ export async function layerMediaType(store: ImageStore, digest: string): Promise
 /** Stores the blob read from `source` and unpacks it; `diffID` known up front is verified. */
 export async function ingestLayer(store: ImageStore, source: Readable, diffID?: string): Promise<{ descriptor: Descriptor; diffID: string }> {
   const blob = await store.blobs.ingest(source);
-  const mediaType = await layerMediaType(store, blob.digest);
-  const descriptor = { mediaType, digest: blob.digest, size: blob.size };
-  if (diffID) {
-    await store.layers.unpack(diffID, () => store.blobs.stream(blob.digest));
-    return { descriptor, diffID };
+  const known = store.all().some((i) => i.manifest.layers.some((l) => l.digest === blob.digest));
+  try {
+    const mediaType = await layerMediaType(store, blob.digest);
+    const descriptor = { mediaType, digest: blob.digest, size: blob.size };
+    if (diffID) {
+      await store.layers.unpack(diffID, () => store.blobs.stream(blob.digest));
+      return { descriptor, diffID };
+    }
+    return { descriptor, diffID: await store.layers.unpackUnknown(store.blobs.stream(blob.digest)) };
+  } catch (err) {
+    if (!known) await store.blobs.remove(blob.digest); // a layer that cannot be unpacked is not kept
+    throw err;
   }
-  return { descriptor, diffID: await store.layers.unpackUnknown(store.blobs.stream(blob.digest)) };
 }

@@ -47,6 +47,7 @@ async function loadOciLayout(store: ImageStore, files: ArchiveFiles): Promise<Lo
   const index = await files.json<ImageIndex>('index.json');
   const blobFile = (digest: string) => `blobs/sha256/${digestHex(digest)}`;
   const copyBlob = async (d: Descriptor) => {
+    if (!/^sha256:[a-f0-9]{64}$/.test(d.digest ?? '')) throw badRequest(`invalid digest in OCI layout: ${String(d.digest)}`);
     if (!(await store.blobs.has(d.digest))) await store.blobs.ingest(createReadStream(files.path(blobFile(d.digest))), d.digest);
   };
   const loaded: LoadedImage[] = [];

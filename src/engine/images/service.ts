@@ -8,6 +8,8 @@ import { loadArchive, loadedMessages } from './load.js';
 import { canonicalName, familiarName, parseReference } from './reference.js';
 import { saveImages } from './save.js';
 import { ImageStore, type StoredImage } from './store.js';
+import { DigestMismatchError } from './blobs.js';
+import { UnsafeLayerError } from './extract.js';
 
 /** Tells which containers use an image (by image id); the container subsystem provides it. */
 export type ImageUsageProbe = (imageId: string) => string[] | Promise<string[]>;
@@ -77,7 +79,7 @@ export class ImageServiceImpl implements BundledImageService {
     const names = repo ? [canonicalName(parseReference(repo + (c.query.get('tag') ? `:${c.query.get('tag')}` : '')))] : [];
     const { applyChanges } = await import('./build/changes.js');
     const config = applyChanges(c.query.getAll('changes'));
-    const image = await importRootfs(this.store, c.req, { names, message: c.query.get('message') ?? undefined, config });
+    const image = await importRootfs(this.store, c.req, { names, message: c.query.get('message') ?? undefined, config }).catch(rejectBadContent);
     this.publish('import', image.id, names[0] && familiarName(names[0]));
     const send = startJsonStream(c.res);
     send({ status: image.id });
@@ -94,7 +96,7 @@ export class ImageServiceImpl implements BundledImageService {
 
   private async loadRoute(c: RequestContext): Promise<void> {
     await this.ready;
-    const loaded = await loadArchive(this.store, c.req, this.ctx.paths.tmp);
+    const loaded = await loadArchive(this.store, c.req, this.ctx.paths.tmp).catch(rejectBadContent);
     for (const { image, names } of loaded) this.publish('load', image.id, names[0] && familiarName(names[0]));
     const send = startJsonStream(c.res);
     for (const line of loadedMessages(loaded)) send({ stream: line });
@@ -170,6 +172,13 @@ export class ImageServiceImpl implements BundledImageService {
     }
     sendJson(c.res, 200, report);
   }
+}
+
+/** Hostile or corrupt uploaded content is the client's fault: 400, not 500. */
+function rejectBadContent(err: unknown): never {
+  if (err instanceof UnsafeLayerError || err instanceof DigestMismatchError) throw badRequest(`invalid image content: ${err.message}`);
+  if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') throw badRequest(`invalid image content: a path in the archive is too long`);
+  throw err;
 }
 
 /** Writes an error into an already started JSON progress stream, as Docker does. */

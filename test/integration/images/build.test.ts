@@ -77,6 +77,7 @@ describe('image build', () => {
     fs.writeFileSync(path.join(ctx, 'hello.txt'), 'changed\n');
     const changed = await dockerCli(srv.socket, ['build', '-q', '--build-arg', 'GREETING=hello', ctx]);
     assert.equal(changed.status, 0, changed.stderr);
+    assert.match(changed.stdout.trim(), /^sha256:[0-9a-f]{64}$/, 'docker build -q prints the id');
     assert.notEqual(changed.stdout.trim(), first?.id, 'a changed COPY source invalidates the cache');
   });
 

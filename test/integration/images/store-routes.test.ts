@@ -1,6 +1,8 @@
 // The image store through its HTTP routes, driven by the docker CLI and dockerode.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
@@ -107,6 +109,25 @@ describe('image store routes', () => {
     const rec = await srv.service.resolve(`localhost:5000/tsc/${tag}:oci`);
     assert.ok(rec && fs.existsSync(rec.layerDirs[0]!), 'layers shared with another image stay');
     await assert.rejects(srv.docker.getImage('tsc-img-does-not-exist').inspect(), /No such image/);
+  });
+
+  test('hostile archives are refused with a 400 and store nothing', async () => {
+    const evilLayer = await tarball([{ name: '../../../../tmp/tsc-img-evil', content: 'x' }]);
+    const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: ['sha256:' + createHash('sha256').update(evilLayer).digest('hex')] } });
+    const archive = await tarball([
+      { name: 'manifest.json', content: JSON.stringify([{ Config: 'c.json', RepoTags: ['tsc-img-evil:1'], Layers: ['l/layer.tar'] }]) },
+      { name: 'c.json', content: config },
+      { name: 'l/layer.tar', content: evilLayer },
+    ]);
+    const imagesBefore = (await srv.service.list()).length;
+    const blobs = () => fs.readdirSync(path.join(srv.root, 'state/images/blobs/sha256')).length;
+    const blobsBefore = blobs();
+    await assert.rejects(srv.docker.loadImage(Readable.from([archive])), /400|invalid image content.*outside the layer root/);
+    assert.equal(fs.existsSync('/tmp/tsc-img-evil'), false);
+    assert.equal(blobs(), blobsBefore);
+    const traversal = await tarball([{ name: 'manifest.json', content: JSON.stringify([{ Config: '../../etc/passwd', Layers: [] }]) }]);
+    await assert.rejects(srv.docker.loadImage(Readable.from([traversal])), /missing "..\/..\/etc\/passwd"/);
+    assert.equal((await srv.service.list()).length, imagesBefore);
   });
 
   test('image prune removes dangling images only', async () => {

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import tar from 'tar-stream';
 import { extractLayer, UnsafeLayerError } from '../../../src/engine/images/extract.js';
 
-async function tarball(entries: (tar.Headers & { content?: string })[]): Promise<Buffer> {
+async function tarball(entries: (Partial<tar.Header> & { name: string } & { content?: string })[]): Promise<Buffer> {
   const pack = tar.pack();
   for (const { content, ...header } of entries) pack.entry(header, content ?? '');
   pack.finalize();
@@ -56,7 +56,7 @@ describe('hostile layer extraction', () => {
     assert.equal(passwd.mtimeMs, passwdBefore.mtimeMs);
   });
 
-  const extract = async (entries: (tar.Headers & { content?: string })[]) => extractLayer(Readable.from([await tarball(entries)]), root);
+  const extract = async (entries: (Partial<tar.Header> & { name: string } & { content?: string })[]) => extractLayer(Readable.from([await tarball(entries)]), root);
 
   test('zip-slip ../../x is rejected', async () => {
     await assert.rejects(extract([{ name: '../../x', content: 'evil' }]), UnsafeLayerError);
