@@ -1,23 +1,24 @@
 // The bridge network service: networks with their bridges, firewall chains and embedded DNS; container
 // endpoints (veth pairs); published ports. State lives in one file so an engine restart can restore it.
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { EngineError, badRequest, conflict, notFound } from '../api/http.js';
 import type { EndpointRequest, EndpointSettings, EngineContext, NetworkAttachment, NetworkService } from '../contracts.js';
 import type { Router } from '../api/router.js';
 import { ensureBridge, removeBridge } from './bridge.js';
-import { contains, formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4, type Subnet } from './cidr.js';
+import { formatCidr, formatIPv4, overlaps, parseCidr, type Subnet } from './cidr.js';
+import { allocateEndpoint, planAddressing, randomId } from './addressing.js';
 import { buildHosts, parseExtraHosts, resolvConfWithEmbeddedDns, resolvConfWithoutEmbeddedDns } from './container-files.js';
-import { RoundRobin, reverseLookupAddress, type NameEntry } from './dns-names.js';
-import { EmbeddedDnsServer, type DnsHandler, type LocalAnswer } from './dns-server.js';
+import { networkDnsHandler } from './dns-handler.js';
+import { RoundRobin } from './dns-names.js';
+import { EmbeddedDnsServer } from './dns-server.js';
 import { applyFirewall, removeFirewall, type FirewallSpec } from './firewall.js';
 import { enableIpForwarding, hostRoutes, readHostResolvConf, type HostResolvConf } from './host.js';
-import { allocateAddress, allocateSubnet, firstHost, isReserved } from './ipam.js';
-import { bridgeName, vethName, type NetworkOptions } from './options.js';
+import { allocateSubnet, firstHost } from './ipam.js';
+import { bridgeName, type NetworkOptions } from './options.js';
 import { planPortRequests, reportPorts, type PortRequest } from './port-bindings.js';
 import { PortAllocatedError, openProxyInRange, reopenProxy, type OpenProxy } from './port-proxy.js';
 import { Mutex, StateFile, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkState } from './state.js';
-import { bringUpLoopback, createEndpointLink, macForAddress, removeEndpointLink } from './veth.js';
+import { bringUpLoopback, createEndpointLink, removeEndpointLink } from './veth.js';
 import { registerNetworkRoutes } from './routes.js';
 
 export type AttachOptions = Parameters<NetworkService['attach']>[0];
@@ -35,7 +36,6 @@ export interface CreateNetworkRequest {
 
 const DEFAULT_NETWORK = 'bridge';
 const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-const randomId = () => randomBytes(32).toString('hex');
 
 export class BridgeNetworkService implements NetworkService {
   private state: NetworkState = { networks: [], endpoints: [], containers: [] };
@@ -162,7 +162,7 @@ export class BridgeNetworkService implements NetworkService {
       if (!net.internal) await enableIpForwarding();
       await applyFirewall(this.firewallSpec(net));
       if (!net.builtin && !this.dnsServers.has(net.id)) {
-        const server = new EmbeddedDnsServer(this.dnsHandler(net.id), this.options.dnsUpstreamPort);
+        const server = new EmbeddedDnsServer(networkDnsHandler(net.id, () => this.state, this.roundRobin, () => this.hostResolv?.nameservers ?? []), this.options.dnsUpstreamPort);
         await server.listen(net.gateway!, this.options.dnsPort);
         this.dnsServers.set(net.id, server);
       }
@@ -205,39 +205,6 @@ export class BridgeNetworkService implements NetworkService {
     }
   }
 
-  private dnsHandler(networkId: string): DnsHandler {
-    // The client's own container decides what it can see: names on every network it is attached to.
-    const clientNetworks = (clientIp: string): NetworkRecord[] => {
-      const client = this.state.endpoints.find((e) => e.networkId === networkId && e.ip === clientIp);
-      const ids = client ? this.state.endpoints.filter((e) => e.containerId === client.containerId).map((e) => e.networkId) : [networkId];
-      return this.state.networks.filter((n) => ids.includes(n.id) && !n.builtin);
-    };
-    return {
-      answer: (name, type, clientIp): LocalAnswer | undefined => {
-        const nets = clientNetworks(clientIp);
-        const endpoints = this.state.endpoints.filter((e) => nets.some((n) => n.id === e.networkId));
-        if (type === 'PTR') {
-          const address = reverseLookupAddress(name);
-          const ep = endpoints.find((e) => e.ip === address);
-          const net = ep && nets.find((n) => n.id === ep.networkId);
-          return ep && net ? { kind: 'pointer', name: `${this.containerName(ep.containerId)}.${net.name}` } : undefined;
-        }
-        const entries: NameEntry[] = endpoints.map((e) => ({ names: e.dnsNames, ip: e.ip }));
-        const ips = this.roundRobin.pick(name, entries);
-        if (!ips.length) return undefined;
-        if (type === 'A') return { kind: 'addresses', ips };
-        return { kind: 'addresses', ips: [] };
-      },
-      upstreams: (clientIp) => {
-        const nets = clientNetworks(clientIp);
-        if (nets.length && nets.every((n) => n.internal)) return [];
-        const client = this.state.endpoints.find((e) => e.networkId === networkId && e.ip === clientIp);
-        const dns = client && this.state.containers.find((c) => c.id === client.containerId)?.dns;
-        return dns?.length ? dns : (this.hostResolv?.nameservers ?? []);
-      },
-    };
-  }
-
   // ---- networks ------------------------------------------------------------------------------------
 
   async createNetwork(req: CreateNetworkRequest): Promise<NetworkRecord> {
@@ -256,40 +223,14 @@ export class BridgeNetworkService implements NetworkService {
       record.options = req.Options ?? {};
       record.ipamOptions = req.IPAM?.Options ?? {};
       record.bridge = record.options['com.docker.network.bridge.name'] || bridgeName(this.options, record.id);
-      Object.assign(record, await this.planAddressing(name, (req.IPAM?.Config ?? []).filter((c) => !c.Subnet?.includes(':'))[0]));
+      const config = (req.IPAM?.Config ?? []).filter((c) => !c.Subnet?.includes(':'))[0];
+      Object.assign(record, planAddressing(name, config, this.state.networks, config?.Subnet ? [] : await this.takenSubnets(), this.options.pools));
       this.state.networks.push(record);
       await this.save();
       return record;
     });
     this.ctx.events.publish({ Type: 'network', Action: 'create', Actor: { ID: net.id, Attributes: { name: net.name, type: net.driver } } });
     return net;
-  }
-
-  private async planAddressing(name: string, config: NonNullable<NonNullable<CreateNetworkRequest['IPAM']>['Config']>[number] | undefined) {
-    let subnet: Subnet | undefined;
-    if (config?.Subnet) {
-      subnet = parseCidr(config.Subnet);
-      if (!subnet) throw badRequest(`invalid subnet "${config.Subnet}" for network ${name}`);
-      const clash = this.state.networks.find((n) => n.subnet && overlaps(parseCidr(n.subnet)!, subnet!));
-      if (clash) throw new EngineError(403, `Pool overlaps with other one on this address space: ${config.Subnet} overlaps network ${clash.name} (${clash.subnet})`);
-    } else {
-      if (config?.Gateway || config?.IPRange) throw badRequest(`network ${name}: a gateway or ip range needs a subnet`);
-      subnet = allocateSubnet(this.options.pools, await this.takenSubnets());
-      if (!subnet) throw new EngineError(500, 'could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
-    }
-    let gateway = firstHost(subnet);
-    if (config?.Gateway) {
-      const gw = parseIPv4(config.Gateway);
-      if (gw === undefined || !contains(subnet, gw) || isReserved(subnet, gw)) throw badRequest(`invalid gateway ${config.Gateway}: it must be a host address in ${formatCidr(subnet)}`);
-      gateway = gw;
-    }
-    let ipRange: string | undefined;
-    if (config?.IPRange) {
-      const range = parseCidr(config.IPRange);
-      if (!range || !contains(subnet, range.base)) throw badRequest(`invalid ip range ${config.IPRange}: it must lie inside ${formatCidr(subnet)}`);
-      ipRange = formatCidr(range);
-    }
-    return { subnet: formatCidr(subnet), autoSubnet: !config?.Subnet, gateway: formatIPv4(gateway), ipRange, auxAddresses: config?.AuxiliaryAddresses ?? {} };
   }
 
   async removeNetwork(ref: string): Promise<void> {
@@ -315,35 +256,6 @@ export class BridgeNetworkService implements NetworkService {
   }
 
   // ---- endpoints -----------------------------------------------------------------------------------
-
-  private allocateEndpoint(net: NetworkRecord, container: { id: string; name: string; hostname: string }, req: EndpointRequest, ifIndex: number): EndpointRecord {
-    const subnet = parseCidr(net.subnet!)!;
-    const used = new Set<number>([parseIPv4(net.gateway!)!]);
-    for (const aux of Object.values(net.auxAddresses ?? {})) used.add(parseIPv4(aux) ?? -1);
-    for (const ep of this.endpointsOf(net.id)) used.add(parseIPv4(ep.ip)!);
-    let address: number | undefined;
-    if (req.ipv4Address) {
-      address = parseIPv4(req.ipv4Address);
-      if (address === undefined || !contains(subnet, address) || isReserved(subnet, address)) {
-        throw badRequest(`invalid IPv4 address ${req.ipv4Address} for network ${net.name}: it must be a host address in ${net.subnet}`);
-      }
-      if (used.has(address)) throw conflict(`Address already in use: ${req.ipv4Address} on network ${net.name}`);
-    } else {
-      address = allocateAddress(subnet, used, net.ipRange ? parseCidr(net.ipRange) : undefined);
-      if (address === undefined) throw new EngineError(500, `no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
-    }
-    const ip = formatIPv4(address);
-    const id = randomId();
-    const aliases = [...new Set(req.aliases)];
-    return {
-      id, networkId: net.id, containerId: container.id, ip,
-      mac: req.macAddress || macForAddress(ip),
-      aliases,
-      dnsNames: net.builtin ? [] : [...new Set([container.name, container.id.slice(0, 12), container.hostname, ...aliases].filter(Boolean))],
-      hostInterface: vethName(this.options, id),
-      containerInterface: `eth${ifIndex}`,
-    };
-  }
 
   async attach(opts: AttachOptions): Promise<NetworkAttachment> {
     await this.load();
@@ -384,7 +296,7 @@ export class BridgeNetworkService implements NetworkService {
         if (net.driver !== 'bridge') throw badRequest(`container cannot be connected to network "${net.name}" of driver ${net.driver}: use network mode ${net.name}`);
         if (endpoints.some((e) => e.net.id === net.id)) throw badRequest(`container ${base.name} cannot be connected twice to network ${net.name}`);
         await this.realize(net);
-        const ep = this.allocateEndpoint(net, base, req, i);
+        const ep = allocateEndpoint(net, this.endpointsOf(net.id), base, req, i, this.options);
         this.state.endpoints.push(ep);
         endpoints.push({ net, ep });
       }
@@ -479,7 +391,7 @@ export class BridgeNetworkService implements NetworkService {
       const used = new Set(mine.map((e) => e.containerInterface));
       let index = 0;
       while (used.has(`eth${index}`)) index++;
-      const ep = this.allocateEndpoint(net, record, { network: net.id, ...req }, index);
+      const ep = allocateEndpoint(net, this.endpointsOf(net.id), record, { network: net.id, ...req }, index, this.options);
       this.state.endpoints.push(ep);
       return { record, ep };
     });

@@ -91,7 +91,7 @@ describe('bundled engine: networks and volumes through the docker CLI', () => {
     const web = await docker('run', '-d', '--name', `${h.prefix}-web`, '--network', net, '--network-alias', 'site', '-p', '127.0.0.1::80', IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www');
     assert.equal(web.code, 0, web.stderr);
     for (const name of [`${h.prefix}-web`, 'site']) {
-      const r = await docker('run', '--rm', '--network', net, IMAGE, 'sh', '-c', `for i in 1 2 3 4 5; do timeout 5 wget -q -O - http://${name}/index.html && exit 0; sleep 0.3; done; exit 1`);
+      const r = await docker('run', '--network', net, IMAGE, 'sh', '-c', `for i in 1 2 3 4 5; do timeout 5 wget -q -O - http://${name}/index.html && exit 0; sleep 0.3; done; exit 1`);
       assert.equal(r.code, 0, `${name}: ${r.stderr}`);
       assert.equal(r.stdout, 'hello from web\n');
     }
@@ -109,11 +109,18 @@ describe('bundled engine: networks and volumes through the docker CLI', () => {
 
   it('seeds a named volume from the image and keeps it after the container is removed', async () => {
     const vol = `${h.prefix}-data`;
-    const first = await docker('run', '--rm', '-v', `${vol}:/data`, IMAGE, 'sh', '-c', 'cat /data/seed.txt; echo kept > /data/new.txt');
+    const first = await docker('run', '--name', `${h.prefix}-v1`, '-v', `${vol}:/data`, IMAGE, 'sh', '-c', 'cat /data/seed.txt; echo kept > /data/new.txt');
     assert.equal(first.code, 0, first.stderr);
     assert.equal(first.stdout, 'from image\n');
-    const second = await docker('run', '--rm', '-v', `${vol}:/data`, IMAGE, 'cat', '/data/new.txt');
+    const rm1 = await docker('rm', '-f', '-v', `${h.prefix}-v1`);
+    assert.equal(rm1.code, 0, rm1.stderr);
+    const second = await docker('run', '--name', `${h.prefix}-v2`, '-v', `${vol}:/data`, IMAGE, 'cat', '/data/new.txt');
     assert.equal(second.stdout, 'kept\n');
-    assert.equal((await docker('volume', 'rm', vol)).code, 0);
+    const busy = await docker('volume', 'rm', vol);
+    assert.match(busy.stderr, /volume is in use/);
+    const rm2 = await docker('rm', '-f', '-v', `${h.prefix}-v2`);
+    assert.equal(rm2.code, 0, rm2.stderr);
+    const rmVolume = await docker('volume', 'rm', vol);
+    assert.equal(rmVolume.code, 0, rmVolume.stderr);
   });
 });

@@ -1,0 +1,75 @@
+// Addresses of a new network (subnet, gateway, range) and of a new endpoint on it, with Docker's errors.
+import { randomBytes } from 'node:crypto';
+import { EngineError, badRequest, conflict } from '../api/http.js';
+import type { EndpointRequest } from '../contracts.js';
+import { contains, formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4, type Subnet } from './cidr.js';
+import { allocateAddress, allocateSubnet, firstHost, isReserved, type AddressPool } from './ipam.js';
+import { vethName, type NetworkOptions } from './options.js';
+import type { EndpointRecord, NetworkRecord } from './state.js';
+import { macForAddress } from './veth.js';
+
+export interface IpamConfig { Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }
+
+export const randomId = (): string => randomBytes(32).toString('hex');
+
+/** `taken`: host routes and other subnets a pool subnet must not overlap (only used without config.Subnet). */
+export function planAddressing(name: string, config: IpamConfig | undefined, networks: NetworkRecord[], taken: Subnet[], pools: AddressPool[]) {
+  let subnet: Subnet | undefined;
+  if (config?.Subnet) {
+    subnet = parseCidr(config.Subnet);
+    if (!subnet) throw badRequest(`invalid subnet "${config.Subnet}" for network ${name}`);
+    const clash = networks.find((n) => n.subnet && overlaps(parseCidr(n.subnet)!, subnet!));
+    if (clash) throw new EngineError(403, `Pool overlaps with other one on this address space: ${config.Subnet} overlaps network ${clash.name} (${clash.subnet})`);
+  } else {
+    if (config?.Gateway || config?.IPRange) throw badRequest(`network ${name}: a gateway or ip range needs a subnet`);
+    subnet = allocateSubnet(pools, taken);
+    if (!subnet) throw new EngineError(500, 'could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+  }
+  let gateway = firstHost(subnet);
+  if (config?.Gateway) {
+    const gw = parseIPv4(config.Gateway);
+    if (gw === undefined || !contains(subnet, gw) || isReserved(subnet, gw)) throw badRequest(`invalid gateway ${config.Gateway}: it must be a host address in ${formatCidr(subnet)}`);
+    gateway = gw;
+  }
+  let ipRange: string | undefined;
+  if (config?.IPRange) {
+    const range = parseCidr(config.IPRange);
+    if (!range || !contains(subnet, range.base)) throw badRequest(`invalid ip range ${config.IPRange}: it must lie inside ${formatCidr(subnet)}`);
+    ipRange = formatCidr(range);
+  }
+  return { subnet: formatCidr(subnet), autoSubnet: !config?.Subnet, gateway: formatIPv4(gateway), ipRange, auxAddresses: config?.AuxiliaryAddresses ?? {} };
+}
+
+/** A new endpoint on `net` for a container: the requested address or the lowest free one, names for DNS. */
+export function allocateEndpoint(
+  net: NetworkRecord, existing: EndpointRecord[], container: { id: string; name: string; hostname: string },
+  req: EndpointRequest, ifIndex: number, options: NetworkOptions,
+): EndpointRecord {
+  const subnet = parseCidr(net.subnet!)!;
+  const used = new Set<number>([parseIPv4(net.gateway!)!]);
+  for (const aux of Object.values(net.auxAddresses ?? {})) used.add(parseIPv4(aux) ?? -1);
+  for (const ep of existing) used.add(parseIPv4(ep.ip)!);
+  let address: number | undefined;
+  if (req.ipv4Address) {
+    address = parseIPv4(req.ipv4Address);
+    if (address === undefined || !contains(subnet, address) || isReserved(subnet, address)) {
+      throw badRequest(`invalid IPv4 address ${req.ipv4Address} for network ${net.name}: it must be a host address in ${net.subnet}`);
+    }
+    if (used.has(address)) throw conflict(`Address already in use: ${req.ipv4Address} on network ${net.name}`);
+  } else {
+    address = allocateAddress(subnet, used, net.ipRange ? parseCidr(net.ipRange) : undefined);
+    if (address === undefined) throw new EngineError(500, `no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
+  }
+  const ip = formatIPv4(address);
+  const id = randomId();
+  const aliases = [...new Set(req.aliases)];
+  return {
+    id, networkId: net.id, containerId: container.id, ip,
+    mac: req.macAddress || macForAddress(ip),
+    aliases,
+    // the default bridge has no service discovery, as with Docker
+    dnsNames: net.builtin ? [] : [...new Set([container.name, container.id.slice(0, 12), container.hostname, ...aliases].filter(Boolean))],
+    hostInterface: vethName(options, id),
+    containerInterface: `eth${ifIndex}`,
+  };
+}

@@ -1,0 +1,39 @@
+// What the embedded DNS of one network answers, read from the live network state: a client sees the
+// names on every network its container is attached to; other names go to its upstream resolvers.
+import { RoundRobin, reverseLookupAddress, type NameEntry } from './dns-names.js';
+import type { DnsHandler, LocalAnswer } from './dns-server.js';
+import type { NetworkRecord, NetworkState } from './state.js';
+
+export function networkDnsHandler(networkId: string, state: () => NetworkState, roundRobin: RoundRobin, hostNameservers: () => string[]): DnsHandler {
+  const clientEndpoint = (clientIp: string) => state().endpoints.find((e) => e.networkId === networkId && e.ip === clientIp);
+  const clientNetworks = (clientIp: string): NetworkRecord[] => {
+    const client = clientEndpoint(clientIp);
+    const ids = client ? state().endpoints.filter((e) => e.containerId === client.containerId).map((e) => e.networkId) : [networkId];
+    return state().networks.filter((n) => ids.includes(n.id) && !n.builtin);
+  };
+  return {
+    answer(name, type, clientIp): LocalAnswer | undefined {
+      const nets = clientNetworks(clientIp);
+      const endpoints = state().endpoints.filter((e) => nets.some((n) => n.id === e.networkId));
+      if (type === 'PTR') {
+        const address = reverseLookupAddress(name);
+        const ep = endpoints.find((e) => e.ip === address);
+        const net = ep && nets.find((n) => n.id === ep.networkId);
+        const container = ep && state().containers.find((c) => c.id === ep.containerId);
+        return ep && net ? { kind: 'pointer', name: `${container?.name ?? ep.containerId.slice(0, 12)}.${net.name}` } : undefined;
+      }
+      const entries: NameEntry[] = endpoints.map((e) => ({ names: e.dnsNames, ip: e.ip }));
+      const ips = roundRobin.pick(name, entries);
+      if (!ips.length) return undefined;
+      // a known name without an address of the asked type: an empty answer, not a forward
+      return { kind: 'addresses', ips: type === 'A' ? ips : [] };
+    },
+    upstreams(clientIp) {
+      const nets = clientNetworks(clientIp);
+      if (nets.length && nets.every((n) => n.internal)) return [];
+      const client = clientEndpoint(clientIp);
+      const dns = client && state().containers.find((c) => c.id === client.containerId)?.dns;
+      return dns?.length ? dns : hostNameservers();
+    },
+  };
+}
