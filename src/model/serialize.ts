@@ -1,7 +1,7 @@
 // The canonical model as the document `docker compose config` (v2) prints: snake_case keys in
 // compose-go's field order, `name:` first, services sorted, long-form ports with the published port
 // as a string, durations like "1m30s", byte sizes as strings, environment as a map.
-import { stringify } from 'yaml';
+import { writeYaml } from './yaml-writer.js';
 import type { BuildConfig, Deploy, Develop, Healthcheck, Network, Project, SecretOrConfig, Service, ServiceNetwork, Volume, VolumeMount } from './types.js';
 
 type Doc = Record<string, unknown>;
@@ -207,8 +207,7 @@ function serializeSecretOrConfig(s: SecretOrConfig): Doc {
 }
 
 export function toYaml(doc: Doc): string {
-  // YAML 1.1 quoting ("yes", "on", "1:2") so that every YAML reader, old or new, gets strings back
-  return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
+  return writeYaml(doc);
 }
 
 export function toJson(doc: Doc): string {

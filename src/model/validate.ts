@@ -1,25 +1,19 @@
 // Schema validation of one stack file with ajv (schemas/compose.schema.json, compiled once per
 // process). The first problem becomes one message: file:line:column, key path, what was expected,
 // and "did you mean" for a misspelt key.
-import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { UserError } from '../errors.js';
 import type { PlainMap } from './located.js';
 import { problemAt, type KeyPath } from './problems.js';
 import { closest } from './did-you-mean.js';
+import { loadValidator } from './schema-compiler.js';
 
 type SchemaNode = { properties?: Record<string, unknown>; 'x-expected'?: string; enum?: unknown[]; type?: string | string[] };
-
-export const SCHEMA_URL = new URL('../../schemas/compose.schema.json', import.meta.url);
 
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
-  if (!compiled) {
-    const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
-    const ajv = new Ajv({ allErrors: false, verbose: true, strict: false, allowUnionTypes: true });
-    compiled = ajv.compile(schema);
-  }
+  compiled ??= loadValidator();
   return compiled;
 }
 

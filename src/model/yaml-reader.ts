@@ -1,6 +1,6 @@
 // Reads one YAML stack file into located plain values: anchors and aliases resolved, `<<` merge
 // keys applied, `!reset` / `!override` tags remembered for the merge step.
-import { isAlias, isMap as isYamlMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap as isYamlMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { UserError, type SourceLocation } from '../errors.js';
 import { ensureInfo, type Plain, type PlainMap, type Tag } from './located.js';
 
@@ -23,12 +23,30 @@ export function readYaml(text: string, file: string): Plain {
 
 class NodeReader {
   private readonly resolving = new Set<Node>();
-  constructor(private readonly doc: Document, private readonly at: (offset: number | undefined) => SourceLocation) {}
+  // yaml's Alias.resolve() walks the whole document each time; one pass here keeps big files linear
+  private readonly anchors = new Map<string, Node[]>();
+  constructor(private readonly doc: Document, private readonly at: (offset: number | undefined) => SourceLocation) {
+    visit(doc, (_key, node) => {
+      const anchor = (node as { anchor?: string }).anchor;
+      if (anchor) {
+        const list = this.anchors.get(anchor) ?? [];
+        list.push(node as Node);
+        this.anchors.set(anchor, list);
+      }
+    });
+  }
+
+  /** The node an alias names: the last anchor of that name defined before it. */
+  private resolveAlias(source: string, offset: number): Node | undefined {
+    let found: Node | undefined;
+    for (const n of this.anchors.get(source) ?? []) if ((n.range?.[0] ?? 0) < offset) found = n;
+    return found;
+  }
 
   read(node: Node | null | undefined): Plain {
     if (!node) return null;
     if (isAlias(node)) {
-      const target = node.resolve(this.doc) as Node | undefined;
+      const target = this.resolveAlias(node.source, node.range?.[0] ?? 0);
       if (!target) throw new UserError(`${this.fmt(node)}: unknown YAML alias *${node.source}`);
       if (this.resolving.has(target)) throw new UserError(`${this.fmt(node)}: YAML alias *${node.source} refers to itself`);
       this.resolving.add(target);

@@ -1,0 +1,46 @@
+// Shared benchmark helpers: the row every bench module returns, timing of repeated runs
+// (median and spread), and a small markdown table.
+import { spawnSync } from 'node:child_process';
+
+export interface BenchRow { case: string; tool: string; medianMs: number; spreadMs: number; peer?: string; peerMedianMs?: number }
+
+export interface Timing { medianMs: number; spreadMs: number; samplesMs: number[] }
+
+/** Median and spread (max − min) of `runs` timed calls of `fn`. */
+export async function time(fn: () => unknown | Promise<unknown>, runs = 7): Promise<Timing> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    await fn();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { medianMs: round(median), spreadMs: round(sorted.at(-1)! - sorted[0]!), samplesMs: samples.map(round) };
+}
+
+/** Times a whole process (start-up included); a non-zero exit is an error. */
+export function timeCommand(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; runs?: number } = {}): Promise<Timing> {
+  return time(() => {
+    const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}: ${r.stderr?.slice(0, 500)}`);
+  }, opts.runs);
+}
+
+/** The path of an executable on PATH, or undefined. */
+export function which(name: string): string | undefined {
+  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() || undefined : undefined;
+}
+
+export function markdownTable(rows: BenchRow[]): string {
+  const lines = ['| case | tool | median ms | spread ms | peer | peer median ms | ratio |', '|---|---|---:|---:|---|---:|---:|'];
+  for (const r of rows) {
+    const ratio = r.peerMedianMs ? (r.medianMs / r.peerMedianMs).toFixed(2) : '';
+    lines.push(`| ${r.case} | ${r.tool} | ${r.medianMs} | ${r.spreadMs} | ${r.peer ?? ''} | ${r.peerMedianMs ?? ''} | ${ratio} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;

@@ -1,0 +1,76 @@
+// A small block-style YAML emitter for the serialized model (maps, lists, scalars only). The yaml
+// package's stringify is general but slow on big stacks; this writes the same layout docker compose
+// prints: two-space indent, list items indented under their key, strings quoted only when needed.
+
+type Value = unknown;
+
+// YAML 1.1 and 1.2 words that would not read back as strings
+const RESERVED = /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|=|<<)$/;
+const NUMBER_LIKE = /^[-+]?(?:\.?[0-9][0-9_,.:eE+-]*|\.inf|\.Inf|\.INF|\.nan|\.NaN|\.NAN|0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+)$/;
+const PLAIN_SAFE = /^[^\s\-?:,[\]{}#&*!|>'"%@`][^\t\n]*$|^[-?:][^\s,[\]{}#&*!|>'"%@`]/;
+
+export function needsQuotes(s: string): boolean {
+  if (s === '' || RESERVED.test(s) || NUMBER_LIKE.test(s)) return true;
+  if (!PLAIN_SAFE.test(s)) return true;
+  if (/\s$/.test(s) || s.includes(': ') || s.includes(' #') || s.endsWith(':') || /[\n\r\t\u0000-\u001f\u007f-\u009f\ufeff]/.test(s)) return true;
+  return false;
+}
+
+function scalar(v: Value): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : v > 0 ? '.inf' : v < 0 ? '-.inf' : '.nan';
+  const s = String(v);
+  return needsQuotes(s) ? JSON.stringify(s) : s;
+}
+
+function key(k: string): string {
+  return needsQuotes(k) ? JSON.stringify(k) : k;
+}
+
+const isPlainObject = (v: Value): v is Record<string, Value> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function emit(v: Value, indent: string, out: string[]): void {
+  if (Array.isArray(v)) {
+    for (const item of v) {
+      if (isPlainObject(item) && Object.keys(item).length) {
+        const lines: string[] = [];
+        emit(item, `${indent}  `, lines);
+        lines[0] = `${indent}- ${lines[0]!.slice(indent.length + 2)}`;
+        out.push(...lines);
+      } else if (Array.isArray(item) && item.length) {
+        out.push(`${indent}-`);
+        emit(item, `${indent}  `, out);
+      } else {
+        out.push(`${indent}- ${inline(item)}`);
+      }
+    }
+    return;
+  }
+  if (isPlainObject(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      if (x === undefined) continue;
+      if (isPlainObject(x) && Object.keys(x).length) {
+        out.push(`${indent}${key(k)}:`);
+        emit(x, `${indent}  `, out);
+      } else if (Array.isArray(x) && x.length) {
+        out.push(`${indent}${key(k)}:`);
+        emit(x, `${indent}  `, out);
+      } else {
+        out.push(`${indent}${key(k)}: ${inline(x)}`);
+      }
+    }
+  }
+}
+
+function inline(v: Value): string {
+  if (Array.isArray(v)) return '[]';
+  if (isPlainObject(v)) return '{}';
+  return scalar(v);
+}
+
+export function writeYaml(doc: Record<string, Value>): string {
+  const out: string[] = [];
+  emit(doc, '', out);
+  return `${out.join('\n')}\n`;
+}
