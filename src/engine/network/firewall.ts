@@ -12,6 +12,8 @@ export interface FirewallSpec {
   internal: boolean;
   /** iptables interface pattern matching every bridge of this service, e.g. "tsc+" */
   allBridges: string;
+  /** outbound NAT (com.docker.network.bridge.enable_ip_masquerade) */
+  masquerade: boolean;
 }
 
 const iptables = (...args: string[]) => run('iptables', ['-w', ...args]);
@@ -35,6 +37,7 @@ function chainPlans(s: FirewallSpec): ChainPlan[] {
     ['-i', br, '-j', 'ACCEPT'],
     ['-o', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
   );
+  if (!s.masquerade) return [forward];
   nat.rules.push(['-s', s.subnet, '!', '-o', br, '-j', 'MASQUERADE']);
   return [forward, nat];
 }

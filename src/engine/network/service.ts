@@ -148,6 +148,7 @@ export class BridgeNetworkService implements NetworkService {
     return {
       chainPrefix: this.options.chainPrefix, networkId: net.id, bridge: net.bridge!, subnet: net.subnet!, gateway: net.gateway!,
       internal: net.internal, allBridges: `${this.options.interfacePrefix}b+`,
+      masquerade: net.options['com.docker.network.bridge.enable_ip_masquerade'] !== 'false',
     };
   }
 
@@ -312,6 +313,7 @@ export class BridgeNetworkService implements NetworkService {
         await createEndpointLink({
           pid: opts.pid, hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac,
           addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, defaultGateway: ep === gatewayEndpoint?.ep ? net.gateway : undefined,
+          mtu: networkMtu(net),
         });
         created.push(ep);
       }
@@ -396,7 +398,7 @@ export class BridgeNetworkService implements NetworkService {
       return { record, ep };
     });
     try {
-      await createEndpointLink({ pid: record.pid, hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac, addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}` });
+      await createEndpointLink({ pid: record.pid, hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac, addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, mtu: networkMtu(net) });
     } catch (err) {
       await this.mutex.run(async () => {
         this.state.endpoints = this.state.endpoints.filter((e) => e.id !== ep.id);
@@ -485,6 +487,12 @@ async function reopenProxies(record: ContainerRecord): Promise<OpenProxy[]> {
     }
   }
   return opened;
+}
+
+/** `com.docker.network.driver.mtu`, when set to a sane value. */
+function networkMtu(net: NetworkRecord): number | undefined {
+  const mtu = Number(net.options['com.docker.network.driver.mtu']);
+  return Number.isInteger(mtu) && mtu >= 68 && mtu <= 65535 ? mtu : undefined;
 }
 
 export function endpointSettings(net: NetworkRecord, ep: EndpointRecord): EndpointSettings {

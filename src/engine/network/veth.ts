@@ -10,10 +10,12 @@ export interface EndpointLink {
   mac: string;
   addressCidr: string; // 10.89.0.2/24
   defaultGateway?: string;
+  mtu?: number;
 }
 
 export async function createEndpointLink(link: EndpointLink): Promise<void> {
-  await ip('link', 'add', link.hostInterface, 'type', 'veth', 'peer', 'name', link.containerInterface, 'netns', String(link.pid));
+  const mtu = link.mtu ? ['mtu', String(link.mtu)] : [];
+  await ip('link', 'add', link.hostInterface, ...mtu, 'type', 'veth', 'peer', 'name', link.containerInterface, ...mtu, 'netns', String(link.pid));
   try {
     await ip('link', 'set', 'dev', link.hostInterface, 'master', link.bridge, 'up');
     await ipBatchInNetns(link.pid, [

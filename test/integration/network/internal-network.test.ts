@@ -71,6 +71,23 @@ describe('internal networks', () => {
     assert.notEqual(sealed.code, 0);
   });
 
+  it('honours the bridge driver options for MTU and disabling masquerade', async () => {
+    const name = `${h.prefix}-nonat`;
+    await service.createNetwork({ Name: name, Options: { 'com.docker.network.driver.mtu': '1400', 'com.docker.network.bridge.enable_ip_masquerade': 'false' }, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
+    const pid = await h.namespace();
+    await service.attach({ ...attachDefaults, containerId: 'm'.repeat(64), containerName: 'nonat-1', hostname: 'nonat', pid, mode: 'bridge', endpoints: [{ network: name, aliases: [] }] });
+    const link = await inNamespace(pid, ['ip', '-o', 'link', 'show', 'dev', 'eth0']);
+    assert.match(link.stdout, /mtu 1400/);
+    const outside = await h.outside();
+    const www = path.join(h.root, 'nonat-www');
+    mkdirSync(www, { recursive: true });
+    writeFileSync(path.join(www, 'index.html'), 'outside\n');
+    h.serveHttp(outside.pid, www);
+    // without NAT the outside namespace cannot answer: it has no route back to the container subnet
+    const r = await wget(pid, `http://${outside.address}/index.html`);
+    assert.notEqual(r.code, 0);
+  });
+
   it('still resolves and reaches peers on the internal network', async () => {
     const gateway = (await service.findNetwork(`${h.prefix}-sealed`))!.gateway!;
     const peerIp = (await service.attachmentOf('f'.repeat(64)))!.networks[`${h.prefix}-sealed`]!.IPAddress;
