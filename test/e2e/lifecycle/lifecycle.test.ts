@@ -4,13 +4,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { spawn } from 'node:child_process';
 import { busyboxContext } from '../../helpers/busybox-image.js';
 import { bundledTarget, CLI, dockerTarget, type EngineTarget } from './engines.js';
-import { eventually, freePort, httpGet, Stack } from './stack.js';
+import { eventually, httpGet, Stack } from './stack.js';
 
 const LABEL_PROJECT = 'com.docker.compose.project';
 
-function stackFile(context: string, port: number): string {
+function stackFile(context: string): string {
   return `
 services:
   migrate:
@@ -20,7 +21,7 @@ services:
   web:
     build: ${context}
     command: ["httpd", "-f", "-p", "8080", "-h", "/data"]
-    ports: ["127.0.0.1:${port}:8080"]
+    ports: ["127.0.0.1::8080"]
     volumes: [data:/data]
     stop_grace_period: 1s
     healthcheck:
@@ -68,7 +69,12 @@ for (const engineName of ['docker', 'bundled'] as const) {
   describe(`lifecycle on the ${engineName} engine`, () => {
     let target: EngineTarget | undefined;
     let stack: Stack;
-    let port: number;
+    /** the web server's address on the host, as `port` reports it */
+    const webAddress = async () => {
+      const r = await stack.cli(['port', 'web', '8080']);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.trim();
+    };
     const skip = () => !target;
 
     before(async () => {
@@ -76,8 +82,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
       if (!target) return;
       const context = busyboxContext(['RUN ["/bin/mkdir", "-p", "/data"]']);
       contexts.push(context);
-      port = await freePort();
-      stack = new Stack(target, stackFile(context, port));
+      stack = new Stack(target, stackFile(context));
     });
 
     after(async () => { if (stack) await stack.cleanup(); });
@@ -103,7 +108,9 @@ for (const engineName of ['docker', 'bundled'] as const) {
 
     test('a published port answers from the host', async (t) => {
       if (skip()) return t.skip();
-      const res = await httpGet(`http://127.0.0.1:${port}/migrated`);
+      const address = await webAddress();
+      assert.match(address, /^127\.0\.0\.1:\d+$/);
+      const res = await httpGet(`http://${address}/migrated`);
       assert.equal(res.status, 200);
       assert.equal(res.body.trim(), 'migrated');
     });
@@ -125,6 +132,16 @@ for (const engineName of ['docker', 'bundled'] as const) {
       assert.deepEqual(await stack.idsByName(), before);
     });
 
+    test('--dry-run prints the plan and changes nothing', async (t) => {
+      if (skip()) return t.skip();
+      const before = await stack.idsByName();
+      const r = await stack.cli(['--dry-run', 'up', '-d'], { GREETING: 'changed' });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`DRY-RUN MODE - Container ${stack.project}-client-1  Recreate`));
+      assert.match(r.stdout, new RegExp(`DRY-RUN MODE - Container ${stack.project}-web-1  Running`));
+      assert.deepEqual(await stack.idsByName(), before);
+    });
+
     test('changing one service\'s environment recreates only that service', async (t) => {
       if (skip()) return t.skip();
       const before = await stack.idsByName();
@@ -141,15 +158,15 @@ for (const engineName of ['docker', 'bundled'] as const) {
     test('--scale web=3 then web=1', async (t) => {
       if (skip()) return t.skip();
       const env = { GREETING: 'changed' };
-      // a published host port cannot be shared by replicas: scale the client, which publishes none
-      let r = await stack.cli(['up', '-d', '--scale', 'client=3'], env);
+      const webs = async () => (await stack.containers()).filter((c) => c.Labels['com.docker.compose.service'] === 'web').map((c) => c.Names[0].slice(1)).sort();
+      let r = await stack.cli(['up', '-d', '--wait', '--scale', 'web=3'], env);
       assert.equal(r.code, 0, r.stderr);
-      let clients = (await stack.containers()).filter((c) => c.Labels['com.docker.compose.service'] === 'client');
-      assert.deepEqual(clients.map((c) => c.Names[0].slice(1)).sort(), [1, 2, 3].map((n) => `${stack.project}-client-${n}`));
-      r = await stack.cli(['up', '-d', '--scale', 'client=1'], env);
+      assert.deepEqual(await webs(), [1, 2, 3].map((n) => `${stack.project}-web-${n}`));
+      const third = await stack.cli(['port', '--index', '3', 'web', '8080']);
+      assert.equal((await httpGet(`http://${third.stdout.trim()}/migrated`)).body.trim(), 'migrated');
+      r = await stack.cli(['up', '-d', '--scale', 'web=1'], env);
       assert.equal(r.code, 0, r.stderr);
-      clients = (await stack.containers()).filter((c) => c.Labels['com.docker.compose.service'] === 'client');
-      assert.deepEqual(clients.map((c) => c.Names[0].slice(1)), [`${stack.project}-client-1`]);
+      assert.deepEqual(await webs(), [`${stack.project}-web-1`]);
     });
 
     test('ps lists the services; exec and run pass exit codes through', async (t) => {
@@ -178,7 +195,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
       r = await stack.cli(['up', '-d', '--wait']);
       assert.equal(r.code, 0, r.stderr);
       const boots = await eventually(async () => {
-        const res = await httpGet(`http://127.0.0.1:${port}/boots`);
+        const res = await httpGet(`http://${await webAddress()}/boots`);
         const lines = res.body.trim().split('\n');
         return lines.length >= 2 ? lines : undefined;
       });
@@ -200,6 +217,65 @@ for (const engineName of ['docker', 'bundled'] as const) {
         await docker.getVolume(sentinel).inspect(); // still there
       } finally {
         await docker.getVolume(sentinel).remove().catch(() => {});
+      }
+    });
+
+    test('attached up prefixes every service\'s logs and --exit-code-from returns that code', async (t) => {
+      if (skip()) return t.skip();
+      const context = contexts[contexts.length - 1];
+      const attached = new Stack(target!, `
+services:
+  job:
+    build: ${context}
+    command: ["sh", "-c", "sleep 1; echo working; exit 7"]
+  loop:
+    build: ${context}
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do echo tick; sleep 1; done"]
+    stop_grace_period: 1s
+`);
+      try {
+        const r = await attached.cli(['up', '--exit-code-from', 'job']);
+        assert.equal(r.code, 7, r.stderr);
+        const lines = r.stdout.split('\n');
+        assert.ok(lines.includes('job-1   | working'), r.stdout);
+        assert.ok(lines.some((l) => l.startsWith('loop-1  | tick')), r.stdout);
+        assert.ok(lines.includes('job-1 exited with code 7'), r.stdout);
+        const states = (await attached.containers()).map((c) => c.State);
+        assert.deepEqual(states, ['exited', 'exited']); // the rest of the stack was stopped
+      } finally {
+        await attached.cleanup();
+      }
+    });
+
+    test('concurrent ups and an up killed with SIGKILL converge', async (t) => {
+      if (skip()) return t.skip();
+      const context = contexts[contexts.length - 1];
+      const racing = new Stack(target!, `
+services:
+${['a', 'b', 'c'].map((n) => `  ${n}:
+    build: ${context}
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+    stop_grace_period: 1s
+`).join('')}`);
+      try {
+        const [one, two] = await Promise.all([racing.cli(['up', '-d']), racing.cli(['up', '-d'])]);
+        assert.equal(one.code, 0, one.stderr);
+        assert.equal(two.code, 0, two.stderr);
+        const names = (await racing.containers()).map((c) => c.Names[0].slice(1)).sort();
+        assert.deepEqual(names, ['a', 'b', 'c'].map((n) => `${racing.project}-${n}-1`));
+        await racing.cli(['down', '-t', '0']);
+        const victim = spawn(process.execPath, [CLI, ...target!.flags, '-p', racing.project, 'up', '-d', '--force-recreate'],
+          { cwd: racing.dir, env: { ...process.env, ...target!.env, CI: '1' }, stdio: 'ignore' });
+        await new Promise((r) => setTimeout(r, 1200));
+        victim.kill('SIGKILL');
+        await new Promise((r) => victim.once('exit', r));
+        const r = await racing.cli(['up', '-d']);
+        assert.equal(r.code, 0, r.stderr);
+        const after = await racing.containers();
+        assert.deepEqual(after.map((c) => c.Names[0].slice(1)).sort(), names);
+        assert.ok(after.every((c) => c.State === 'running'));
+      } finally {
+        await racing.cleanup();
       }
     });
 
