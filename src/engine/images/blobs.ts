@@ -10,6 +10,7 @@ import { Transform } from 'node:stream';
 
 export const sha256 = (data: Buffer | string): string => 'sha256:' + createHash('sha256').update(data).digest('hex');
 export const digestHex = (digest: string): string => digest.replace(/^sha256:/, '');
+export const isDigest = (value: unknown): value is string => typeof value === 'string' && /^sha256:[a-f0-9]{64}$/.test(value);
 
 export class DigestMismatchError extends Error {
   constructor(public readonly expected: string, public readonly actual: string) {
@@ -44,7 +45,7 @@ export class BlobStore {
   }
 
   path(digest: string): string {
-    if (!/^sha256:[a-f0-9]{64}$/.test(digest)) throw new Error(`unsupported digest ${digest}`);
+    if (!isDigest(digest)) throw new DigestMismatchError('a sha256 digest', String(digest));
     return path.join(this.dir, digestHex(digest));
   }
 

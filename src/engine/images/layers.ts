@@ -4,9 +4,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { DigestMismatchError, digestHex } from './blobs.js';
+import { DigestMismatchError, digestHex, isDigest } from './blobs.js';
 import { decompress } from './decompress.js';
-import { extractLayer } from './extract.js';
+import { extractLayer, UnsafeLayerError } from './extract.js';
 
 export class LayerStore {
   private inflight = new Map<string, Promise<string>>();
@@ -21,7 +21,11 @@ export class LayerStore {
     }
   }
 
-  dir(diffID: string): string { return path.join(this.root, digestHex(diffID)); }
+  dir(diffID: string): string {
+    // diffIDs come from untrusted image configs: anything but a sha256 digest could name a path outside
+    if (!isDigest(diffID)) throw new UnsafeLayerError(`invalid layer diffID "${diffID}"`);
+    return path.join(this.root, digestHex(diffID));
+  }
 
   async has(diffID: string): Promise<boolean> {
     try { return (await fs.stat(this.dir(diffID))).isDirectory(); } catch { return false; }
@@ -31,6 +35,7 @@ export class LayerStore {
 
   /** Unpacks a (possibly compressed) layer tar, verifying its diffID; a no-op when already unpacked. */
   async unpack(expectedDiffID: string, open: () => Readable): Promise<string> {
+    this.dir(expectedDiffID); // validates it
     if (await this.has(expectedDiffID)) return this.dir(expectedDiffID);
     const running = this.inflight.get(expectedDiffID);
     if (running) return running;

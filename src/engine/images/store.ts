@@ -3,7 +3,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageRecord } from '../contracts.js';
-import { BlobStore, digestHex } from './blobs.js';
+import { BlobStore, digestHex, isDigest } from './blobs.js';
+import { UnsafeLayerError } from './extract.js';
 import { LayerStore } from './layers.js';
 import { type Descriptor, type ImageConfig, type ImageIndex, type Manifest, MediaType, REF_NAME_ANNOTATION } from './oci.js';
 import { canonicalName, parseReference } from './reference.js';
@@ -92,6 +93,7 @@ export class ImageStore {
 
   /** Records an image whose manifest and config blobs are already stored (pull, load). */
   async record(manifestDigest: string, manifest: Manifest, config: ImageConfig, names: string[], repoDigests: string[] = []): Promise<StoredImage> {
+    validateImage(manifest, config);
     const id = manifest.config.digest;
     let image = this.images.get(id);
     if (!image) {
@@ -179,3 +181,13 @@ export class ImageStore {
   }
 }
 
+
+/** Untrusted documents (loaded, pulled) must be self-consistent before they name files in the store. */
+function validateImage(manifest: Manifest, config: ImageConfig): void {
+  const diffIDs = config?.rootfs?.diff_ids;
+  if (!Array.isArray(diffIDs) || !diffIDs.every(isDigest)) throw new UnsafeLayerError('the image config has invalid rootfs.diff_ids');
+  if (!Array.isArray(manifest?.layers) || !manifest.layers.every((l) => isDigest(l.digest)) || !isDigest(manifest.config?.digest)) {
+    throw new UnsafeLayerError('the image manifest has invalid digests');
+  }
+  if (diffIDs.length !== manifest.layers.length) throw new UnsafeLayerError(`the image has ${manifest.layers.length} layers but ${diffIDs.length} diff_ids`);
+}

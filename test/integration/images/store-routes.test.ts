@@ -127,7 +127,14 @@ describe('image store routes', () => {
     assert.equal(blobs(), blobsBefore);
     const traversal = await tarball([{ name: 'manifest.json', content: JSON.stringify([{ Config: '../../etc/passwd', Layers: [] }]) }]);
     await assert.rejects(srv.docker.loadImage(Readable.from([traversal])), /missing "..\/..\/etc\/passwd"/);
+    const badDiff = await tarball([
+      { name: 'manifest.json', content: JSON.stringify([{ Config: 'c.json', Layers: ['l.tar'] }]) },
+      { name: 'c.json', content: JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: ['sha256:../../../../../tmp'] } }) },
+      { name: 'l.tar', content: await tarball([{ name: 'f', content: 'x' }]) },
+    ]);
+    await assert.rejects(srv.docker.loadImage(Readable.from([badDiff])), /invalid layer diffID/);
     assert.equal((await srv.service.list()).length, imagesBefore);
+    assert.equal(blobs(), blobsBefore);
   });
 
   test('image prune removes dangling images only', async () => {

@@ -12,6 +12,8 @@ const MANIFEST_ACCEPT = [MediaType.ociIndex, MediaType.dockerManifestList, Media
 
 export class RegistryError extends EngineError {}
 
+const MAX_MANIFEST_BYTES = 4 << 20;
+
 function registryBase(domain: string): string {
   const host = domain === 'docker.io' ? 'registry-1.docker.io' : domain;
   // like Docker's insecure default for loopback registries
@@ -87,7 +89,10 @@ export class RegistryClient {
       throw new RegistryError(404, `manifest for ${this.domain}/${this.repository}:${reference} not found: manifest unknown`);
     }
     if (!res.ok) throw new RegistryError(502, `registry ${this.domain} answered ${res.status} for manifest ${reference}`);
+    const declared = Number(res.headers.get('content-length') ?? 0);
+    if (declared > MAX_MANIFEST_BYTES) throw new RegistryError(502, `manifest ${reference} is too large (${declared} bytes)`);
     const body = Buffer.from(await res.arrayBuffer());
+    if (body.length > MAX_MANIFEST_BYTES) throw new RegistryError(502, `manifest ${reference} is too large (${body.length} bytes)`);
     const digest = sha256(body);
     if (reference.startsWith('sha256:') && reference !== digest) throw new DigestMismatchError(reference, digest);
     const mediaType = (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType ?? res.headers.get('content-type')?.split(';')[0] ?? MediaType.ociManifest;
@@ -118,6 +123,7 @@ export class RegistryClient {
             const buf = Buffer.from(chunk);
             hash.update(buf);
             received += buf.length;
+            if (size > 0 && received > size) throw new RegistryError(502, `blob ${digest} is larger than the ${size} bytes its descriptor declares`);
             if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
             onProgress(received);
           }
