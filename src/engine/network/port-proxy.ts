@@ -35,7 +35,7 @@ export async function reopenProxy(spec: ProxySpec): Promise<OpenProxy> {
 export async function openProxy(spec: ProxySpec): Promise<OpenProxy> {
   const hostIp = spec.hostIp || '0.0.0.0';
   try {
-    const proxy = spec.protocol === 'tcp' ? await openTcp(spec, hostIp) : await openUdp(spec, hostIp);
+    const proxy = spec.protocol === 'tcp' ? await openTcpAnyFamily(spec, hostIp) : await openUdp(spec, hostIp);
     const key = proxyKey(proxy.protocol, hostIp, proxy.hostPort);
     openProxies.set(key, proxy);
     const close = proxy.close;
@@ -63,7 +63,19 @@ export async function openProxyInRange(spec: Omit<ProxySpec, 'hostPort'>, from: 
   throw lastError;
 }
 
-function openTcp(spec: ProxySpec, hostIp: string): Promise<OpenProxy> {
+/** No host address given: listen on IPv6 and IPv4 alike (`::`, dual stack), or IPv4 only without IPv6. */
+async function openTcpAnyFamily(spec: ProxySpec, hostIp: string): Promise<OpenProxy> {
+  if (spec.hostIp !== '') return openTcp(spec, hostIp, hostIp);
+  try {
+    return await openTcp(spec, '::', hostIp);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw err;
+    return openTcp(spec, '0.0.0.0', hostIp);
+  }
+}
+
+function openTcp(spec: ProxySpec, listenIp: string, hostIp: string): Promise<OpenProxy> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(spec.containerPort, spec.containerIp);
@@ -79,7 +91,7 @@ function openTcp(spec: ProxySpec, hostIp: string): Promise<OpenProxy> {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: hostIp, port: spec.hostPort, exclusive: true }, () => {
+    server.listen({ host: listenIp, port: spec.hostPort, exclusive: true, ipv6Only: false }, () => {
       server.off('error', reject);
       const port = (server.address() as net.AddressInfo).port;
       resolve({

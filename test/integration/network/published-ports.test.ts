@@ -52,6 +52,28 @@ describe('published ports', () => {
     assert.equal(await fetchText(`http://127.0.0.1:${binding.HostPort}/index.html`), 'published\n');
   });
 
+  it('publishes on every address, IPv4 and IPv6, when no host address is given', async () => {
+    const pid = await h.namespace();
+    const www = path.join(h.root, 'www-any');
+    mkdirSync(www, { recursive: true });
+    writeFileSync(path.join(www, 'index.html'), 'any address\n');
+    const attachment = await service.attach({
+      ...attachDefaults, containerId: '0'.repeat(64), containerName: 'ports-any', hostname: 'any', pid, mode: 'bridge',
+      endpoints: [{ network: netName, aliases: [] }], portBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }] },
+    });
+    const binding = attachment.ports['80/tcp']![0]!;
+    assert.equal(binding.HostIp, '0.0.0.0');
+    h.serveHttp(pid, www);
+    assert.equal(await fetchText(`http://127.0.0.1:${binding.HostPort}/index.html`), 'any address\n');
+    assert.equal(await fetchText(`http://[::1]:${binding.HostPort}/index.html`), 'any address\n');
+    // a second container asking for the same port on every address is refused
+    const other = await h.namespace();
+    await assert.rejects(
+      service.attach({ ...attachDefaults, containerId: '9'.repeat(64), containerName: 'ports-any-2', hostname: 'any2', pid: other, mode: 'bridge', endpoints: [{ network: netName, aliases: [] }], portBindings: { '80/tcp': [{ HostIp: '', HostPort: binding.HostPort }] } }),
+      new RegExp(`Bind for 0\\.0\\.0\\.0:${binding.HostPort} failed: port is already allocated`),
+    );
+  });
+
   it('relays UDP datagrams both ways', async () => {
     const pid = await h.namespace();
     const echo = spawn('nsenter', [`--net=/proc/${pid}/ns/net`, process.execPath, '-e',
