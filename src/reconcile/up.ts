@@ -130,10 +130,14 @@ export async function applyServices(ctx: ReconcileContext, plan: Plan, opts: UpO
             return;
           }
           if (cond.condition !== 'service_started') progress.update('Container', `${dep} (for ${svcName})`, `Waiting (${cond.condition.replace('service_', '')})`);
-          await waitForDependency(docker, project.name, svcName, dep, cond, deadline).catch((err) => {
+          try {
+            await waitForDependency(docker, project.name, svcName, dep, cond, deadline);
+          } catch (err) {
             if (cond.condition !== 'service_started') progress.fail('Container', `${dep} (for ${svcName})`, (err as Error).message);
-            throw err;
-          });
+            if (cond.required) throw err;
+            progress.note(`warning: optional dependency "${dep}" of "${svcName}" is not ready (${(err as Error).message}); starting "${svcName}" anyway`);
+            return;
+          }
           if (cond.condition !== 'service_started') progress.update('Container', `${dep} (for ${svcName})`, cond.condition === 'service_healthy' ? 'Healthy' : 'Exited', true);
         }));
       }
