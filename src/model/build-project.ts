@@ -34,7 +34,7 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
   for (const name of Object.keys(rawServices).sort()) {
     const raw = (rawServices[name] ?? {}) as PlainMap;
     if (!isMap(rawServices[name]) && rawServices[name] !== null) throw problemAt(doc, ['services', name], 'a service must be a mapping');
-    const svc = toService(name, raw, serviceEnvironment(doc, name, raw, inp.environment));
+    const svc = toService(name, raw, serviceEnvironment(doc, name, raw, inp.environment), inp.workingDir);
     if (!svc.image && !svc.build) throw problemAt(doc, ['services', name], `service "${name}" has neither an image nor a build context specified`, 'key');
     (isEnabled(svc.profiles, active) ? services : disabledServices)[name] = svc;
   }

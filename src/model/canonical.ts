@@ -114,9 +114,9 @@ export function canonicalizeService(svc: PlainMap, ctx: CanonicalContext, at: Ke
 
 function canonicalBuild(v: Plain, baseDir: string): PlainMap {
   const b: PlainMap = typeof v === 'string' ? { context: v } : { ...(v as PlainMap) };
-  const context = typeof b.context === 'string' ? b.context : '.';
-  b.context = isUrlContext(context) ? context : resolveHostPath(context, baseDir);
-  if (b.dockerfile === undefined && b.dockerfile_inline === undefined) b.dockerfile = 'Dockerfile';
+  // defaults (context ".", dockerfile "Dockerfile") wait until after merging, so an override file
+  // that only changes the dockerfile keeps the base file's context
+  if (typeof b.context === 'string' && !isUrlContext(b.context)) b.context = resolveHostPath(b.context, baseDir);
   if (b.args !== undefined) b.args = listOrMapToMap(b.args, true);
   if (b.labels !== undefined) b.labels = listOrMapToMap(b.labels, false);
   if (b.extra_hosts !== undefined) b.extra_hosts = canonicalExtraHosts(b.extra_hosts);

@@ -22,10 +22,10 @@ export interface LoadedDocument { doc: PlainMap; files: string[]; projectDir: st
 export function loadDocument(opts: LoadOptions = {}): LoadedDocument {
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const shell = opts.environment ?? process.env;
-  const files = resolveFiles(opts.files, shell.COMPOSE_FILE, cwd);
-  const projectDir = opts.projectDirectory
-    ? path.resolve(cwd, opts.projectDirectory)
-    : files[0] === STDIN ? cwd : path.dirname(files[0]!);
+  const givenProjectDir = opts.projectDirectory ? path.resolve(cwd, opts.projectDirectory) : undefined;
+  // without -f, the stack file is looked for in --project-directory when it is given
+  const files = opts.files?.length || shell.COMPOSE_FILE ? resolveFiles(opts.files, shell.COMPOSE_FILE, cwd) : resolveFiles(undefined, undefined, givenProjectDir ?? cwd);
+  const projectDir = givenProjectDir ?? (files[0] === STDIN ? cwd : path.dirname(files[0]!));
   const env = buildEnvironment(shell, opts.envFiles, projectDir, cwd);
   const warnings: string[] = [];
   const ctx: FileContext = { env, interpolate: opts.interpolate !== false, warn: (m) => warnings.push(m), cache: new Map() };

@@ -58,7 +58,7 @@ export function serializeService(s: Service): Doc {
     ['domainname', s.domainname],
     ['entrypoint', s.entrypoint ?? undefined],
     ['environment', sortedMap(s.environment)],
-    ['env_file', s.envFiles.map((e) => compact([['path', e.path], ['required', e.required], ['format', e.format]]))],
+    // env_file contents are already in environment; docker compose config leaves the key out too
     ['expose', s.expose],
     ['extra_hosts', s.extraHosts],
     ['hostname', s.hostname],

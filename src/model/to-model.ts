@@ -20,12 +20,12 @@ const extensionsOf = (m: PlainMap): Record<string, unknown> => {
   return out;
 };
 
-export function toService(name: string, s: PlainMap, environment: Record<string, string | null>): Service {
+export function toService(name: string, s: PlainMap, environment: Record<string, string | null>, projectDir: string): Service {
   const deploy = isMap(s.deploy) ? toDeploy(s.deploy) : undefined;
   const svc: Service = {
     name,
     image: str(s.image),
-    build: isMap(s.build) ? toBuild(s.build) : undefined,
+    build: isMap(s.build) ? toBuild(s.build, projectDir) : undefined,
     command: s.command === null ? null : Array.isArray(s.command) ? s.command.map(String) : undefined,
     entrypoint: s.entrypoint === null ? null : Array.isArray(s.entrypoint) ? s.entrypoint.map(String) : undefined,
     environment,
@@ -100,11 +100,11 @@ function extraHostsList(v: Plain | undefined): string[] {
   return out;
 }
 
-function toBuild(b: PlainMap): BuildConfig {
+function toBuild(b: PlainMap, projectDir: string): BuildConfig {
   const args: Record<string, string | null> = {};
   if (isMap(b.args)) for (const [k, v] of Object.entries(b.args)) args[k] = v === null ? null : String(v);
   return {
-    context: String(b.context),
+    context: str(b.context) ?? projectDir,
     dockerfile: str(b.dockerfile) ?? 'Dockerfile',
     dockerfileInline: str(b.dockerfile_inline),
     args,

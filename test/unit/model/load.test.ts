@@ -260,3 +260,52 @@ test('profiles: a targeted service enables its profiles, but not its dependencie
     assert.deepEqual(Object.keys(p.services), ['db', 'mock', 'web']);
     await assert.rejects(loadProject({ cwd: dir, services: ['admin'], environment: {} }), /service "admin" depends on service "db", which is disabled: enable one of its profiles \(dev\)/);
   }));
+
+test('COMPOSE_FILE selects files (":"-separated) when no -f is given', () =>
+  withStack({ 'one.yaml': 'services:\n  a:\n    image: one\n', 'two.yaml': 'services:\n  a:\n    image: two\n' }, async (dir) => {
+    const p = await loadProject({ cwd: dir, environment: { COMPOSE_FILE: 'one.yaml:two.yaml' } });
+    assert.equal(p.services.a!.image, 'two');
+  }));
+
+test('--project-directory is where the stack file and .env are looked for', () =>
+  withStack({ 'app/compose.yaml': 'services:\n  a:\n    image: "x:${TAG}"\n    volumes: [./data:/data]\n', 'app/.env': 'TAG=7\n' }, async (dir) => {
+    const p = await loadProject({ cwd: dir, projectDirectory: 'app', environment: {} });
+    assert.equal(p.name, 'app');
+    assert.equal(p.services.a!.image, 'x:7');
+    assert.equal(p.services.a!.volumes[0]!.source, path.join(dir, 'app/data'));
+  }));
+
+test('deploy.replicas and scale set Service.scale; names follow <project>_<key> unless name: or external', () =>
+  withStack({
+    'compose.yaml': [
+      'services:',
+      '  a: {image: x, deploy: {replicas: 3}, networks: [n1, n2, n3], volumes: ["v1:/1", "v2:/2", "v3:/3"]}',
+      '  b: {image: x, scale: 2, network_mode: host}',
+      'networks: {n1: {}, n2: {name: custom}, n3: {external: true}}',
+      'volumes: {v1: {}, v2: {name: custom-vol}, v3: {external: true}}',
+      '',
+    ].join('\n'),
+  }, async (dir) => {
+    const p = await loadProject({ cwd: dir, environment: {} });
+    assert.equal(p.services.a!.scale, 3);
+    assert.equal(p.services.b!.scale, 2);
+    assert.deepEqual(Object.keys(p.services.b!.networks), []);
+    assert.deepEqual(Object.values(p.networks).map((n) => n.name), ['proj_n1', 'custom', 'n3']);
+    assert.deepEqual(Object.values(p.volumes).map((v) => v.name), ['proj_v1', 'custom-vol', 'v3']);
+    assert.equal(p.networks.default, undefined, 'no service needs the default network');
+  }));
+
+test('merging list and map forms: environment, depends_on, build, healthcheck test replaced', () =>
+  withStack({
+    'a.yaml': 'services:\n  w:\n    build: ./w\n    environment: [A=1, B=1]\n    depends_on: [db]\n    healthcheck: {test: [CMD, a], retries: 3}\n  db: {image: db}\n  cache: {image: c}\n',
+    'b.yaml': 'services:\n  w:\n    build: {dockerfile: Alt.Dockerfile}\n    environment: {B: "2"}\n    depends_on: {cache: {condition: service_healthy}}\n    healthcheck: {test: curl x}\n',
+  }, async (dir) => {
+    const w = (await loadProject({ cwd: dir, files: ['a.yaml', 'b.yaml'], environment: {} })).services.w!;
+    assert.deepEqual(w.environment, { A: '1', B: '2' });
+    assert.deepEqual(Object.keys(w.dependsOn).sort(), ['cache', 'db']);
+    assert.equal(w.dependsOn.cache!.condition, 'service_healthy');
+    assert.equal(w.build!.context, path.join(dir, 'w'));
+    assert.equal(w.build!.dockerfile, 'Alt.Dockerfile');
+    assert.deepEqual(w.healthcheck!.test, ['CMD-SHELL', 'curl x']);
+    assert.equal(w.healthcheck!.retries, 3);
+  }));
