@@ -37,6 +37,8 @@ export interface StartOptions {
   build?: boolean;
   pull?: 'always' | 'missing' | 'never';
   scale?: Record<string, number>;
+  /** ms the reconciler may wait for depends_on conditions */
+  timeout?: number;
 }
 
 export async function startProject(ctx: CoreContext, opts: StartOptions): Promise<void> {
@@ -45,6 +47,7 @@ export async function startProject(ctx: CoreContext, opts: StartOptions): Promis
     build: opts.build,
     pull: opts.pull ?? 'policy',
     scale: opts.scale,
+    waitTimeoutSeconds: opts.timeout !== undefined ? Math.max(1, Math.ceil(opts.timeout / 1000)) : undefined,
   });
 }
 

@@ -54,6 +54,7 @@ export interface DownOptions {
   timeout?: number;
 }
 
+const DEFAULT_TIMEOUT_MS = 60_000;
 const PROJECT_LABEL = 'com.docker.compose.project';
 const SERVICE_LABEL = 'com.docker.compose.service';
 const NUMBER_LABEL = 'com.docker.compose.container-number';
@@ -90,7 +91,7 @@ export class ComposeEnvironment implements AsyncDisposable {
   async up(opts: UpOptions = {}): Promise<this> {
     for (const s of [...(opts.services ?? []), ...Object.keys(typeof opts.wait === 'object' ? opts.wait : {}), ...Object.keys(opts.scale ?? {})]) this.assertService(s);
     this.registerCleanup();
-    await startProject({ docker: this.docker, engineKey: this.engineKey, project: this.project }, opts);
+    await startProject({ docker: this.docker, engineKey: this.engineKey, project: this.project }, { ...opts, timeout: opts.timeout ?? DEFAULT_TIMEOUT_MS });
     await this.refresh();
     if (opts.wait !== false) await this.waitForReadiness(opts);
     return this;
@@ -149,7 +150,7 @@ export class ComposeEnvironment implements AsyncDisposable {
   }
 
   private async waitForReadiness(opts: UpOptions): Promise<void> {
-    const timeout = opts.timeout ?? 60_000;
+    const timeout = opts.timeout ?? DEFAULT_TIMEOUT_MS;
     const chosen = typeof opts.wait === 'object' ? opts.wait : {};
     const selected = opts.services ? new Set(this.withDependencies(opts.services)) : undefined;
     await Promise.all(this.containers().filter((c) => !selected || selected.has(c.service)).map((c) => {

@@ -1,8 +1,8 @@
 // The engines the API suites run on: Debian's dockerd whenever it is reachable, and the bundled
 // engine when it exists (src/engine/engine.ts) or TSCOMPOSE_TEST_BUNDLED=1 — each test file starts
 // its own bundled daemon on a temp state root and socket, and removes everything in it at the end.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -22,6 +22,7 @@ const repo = path.resolve(import.meta.dirname, '../../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function dockerEngine(): Promise<TestEngine | undefined> {
+  if (process.env.TSCOMPOSE_TEST_DOCKER === '0') return undefined;
   if (!(await ensureDockerd())) return undefined;
   const socket = '/var/run/docker.sock';
   return {
@@ -56,6 +57,9 @@ export async function bundledEngine(): Promise<TestEngine | undefined> {
       await Promise.race([new Promise((r) => daemon.once('exit', r)), sleep(10_000)]);
       if (daemon.exitCode === null) daemon.kill('SIGKILL');
     }
+    // anything a failed test left mounted under the root must go before the directory does
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(root));
+    for (const m of mounts.reverse()) spawnSync('umount', ['-l', m!]);
     rmSync(root, { recursive: true, force: true, maxRetries: 3 });
   };
   if (!up) {
