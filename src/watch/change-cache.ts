@@ -8,6 +8,7 @@ interface FileState { size: number; mtimeMs: number; hash?: string }
 
 /** Files larger than this are compared by size and mtime only. */
 const HASH_LIMIT = 64 * 1024 * 1024;
+const DIRECTORY = -1;
 
 export function hashFile(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -30,6 +31,11 @@ export class ChangeCache {
     known.mtimeMs = stat.mtimeMs;
     return true;
   }
+
+  /** Directories already created in the container (their entry need not be sent again). */
+  hasDirectory(dir: string): boolean { return this.states.get(dir)?.size === DIRECTORY; }
+
+  recordDirectory(dir: string): void { this.states.set(dir, { size: DIRECTORY, mtimeMs: 0 }); }
 
   record(file: string, stat: { size: number; mtimeMs: number }, hash?: string): void {
     this.states.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, hash });

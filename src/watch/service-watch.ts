@@ -144,7 +144,8 @@ export class ServiceWatch {
       if (plan.copies.length || plan.removals.length) {
         await this.syncWithRetry(plan.copies, plan.removals, containers);
         const copied = plan.copies.filter((c) => !c.stat.isDirectory()).map((c) => c.hostPath);
-        this.ctx.log(syncLine(this.name, copied, plan.removedHost, this.ctx.project.workingDir, performance.now() - started));
+        const dirs = plan.copies.filter((c) => c.stat.isDirectory()).map((c) => c.hostPath);
+        this.ctx.log(syncLine(this.name, copied, plan.removedHost, this.ctx.project.workingDir, performance.now() - started, dirs));
         this.report('sync', [...copied, ...plan.removedHost], started);
       }
       if (plan.restartBecause.length) await this.restart(plan.restartBecause);
@@ -168,8 +169,10 @@ export class ServiceWatch {
       return stats.get(p);
     };
 
+    const handled = new Set<string>(); // rule + path already covered by a directory walk in this batch
     for (const change of changes) {
       const { rule, matcher } = this.rules[change.rule]!;
+      if (handled.has(`${change.rule}\0${change.hostPath}`)) continue;
       const stat = await statOf(change.hostPath);
       if (!matcher.accepts(change.hostPath, stat?.isDirectory() ?? false)) continue;
       if (rule.action === 'rebuild') { plan.rebuildBecause.push(change.hostPath); continue; }
@@ -182,6 +185,8 @@ export class ServiceWatch {
       } else if (stat.isDirectory()) {
         // a new or renamed directory: its contents may never get their own events
         for (const walked of await walkAccepted(change.hostPath, matcher)) {
+          handled.add(`${change.rule}\0${walked.hostPath}`);
+          if (walked.stat.isDirectory() && this.cache.hasDirectory(walked.hostPath)) continue;
           if (walked.stat.isFile() && await this.cache.isUnchanged(walked.hostPath, walked.stat)) continue;
           changed = true;
           const target = containerPathFor(rule, walked.hostPath);
@@ -222,6 +227,7 @@ export class ServiceWatch {
       if (attempt > 0) {
         await sleep(Math.min(2000, 100 * 2 ** attempt));
         containers = await this.runningContainers();
+        copies = await restat(copies); // a file may have changed again meanwhile
       }
       if (containers.length === 0) { lastError = new Error(`no running container for service ${this.name}`); continue; }
       try {
@@ -230,7 +236,10 @@ export class ServiceWatch {
           if (copies.length) {
             const archive = buildSyncArchive(copies);
             const [, hashes] = await Promise.all([putArchive(this.ctx.docker, container.id, archive.stream), archive.written]);
-            for (const c of copies) if (c.stat.isFile()) this.cache.record(c.hostPath, c.stat, hashes.get(c.hostPath));
+            for (const c of copies) {
+              if (c.stat.isFile()) this.cache.record(c.hostPath, c.stat, hashes.get(c.hostPath));
+              else if (c.stat.isDirectory()) this.cache.recordDirectory(c.hostPath);
+            }
           }
         }
         return;
@@ -304,6 +313,16 @@ export class ServiceWatch {
     this.ctx.log(`${this.name}: ${text}`);
     this.ctx.emit({ service: this.name, kind: 'error', paths: [], durationMs: performance.now() - started, message: text });
   }
+}
+
+/** The entries with fresh lstat results; paths that disappeared are left to their own unlink event. */
+async function restat(entries: SyncEntry[]): Promise<SyncEntry[]> {
+  const fresh: SyncEntry[] = [];
+  for (const entry of entries) {
+    const stat = await lstat(entry.hostPath).catch(() => undefined);
+    if (stat) fresh.push({ ...entry, stat });
+  }
+  return fresh;
 }
 
 /** "1m30s" / "10s" / "500ms" → whole seconds (docker's restart timeout unit). */

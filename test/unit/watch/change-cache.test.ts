@@ -48,4 +48,6 @@ test('the sync report names a few files, counts the rest and gives the time', ()
   assert.equal(describePaths(['/p/a', '/p/b', '/p/c', '/p/d', '/p/e'], '/p'), 'a, b, c, +2 more');
   assert.equal(syncLine('web', ['/p/www/i.html'], [], '/p', 12.4), 'web: synced 1 file (www/i.html) in 12 ms');
   assert.equal(syncLine('web', ['/p/a', '/p/b'], ['/p/c'], '/p', 3), 'web: synced 2 files (a, b), removed 1 path (c) in 3 ms');
+  assert.equal(syncLine('web', [], [], '/p', 3, ['/p/d', '/p/d/e']), 'web: created 2 directories (d, d/e) in 3 ms');
+  assert.equal(syncLine('web', [], [], '/p', 3, ['/p/d']), 'web: created 1 directory (d) in 3 ms');
 });
