@@ -88,8 +88,12 @@ export class EmbeddedDnsServer {
     });
   }
 
-  /** The reply to one query message, or undefined for garbage. */
+  /** The reply to one query message, or undefined for garbage (which never takes the daemon down). */
   async respond(message: Buffer, clientIp: string): Promise<Buffer | undefined> {
+    try { return await this.reply(message, clientIp); } catch { return undefined; }
+  }
+
+  private async reply(message: Buffer, clientIp: string): Promise<Buffer | undefined> {
     let query: dnsPacket.DecodedPacket;
     try { query = dnsPacket.decode(message); } catch { return undefined; }
     const question = query.questions?.[0];
