@@ -11,6 +11,7 @@ import { RegistryClient, RegistryError } from './registry-client.js';
 export type Progress = (msg: Record<string, unknown>) => void;
 
 const PARALLEL_DOWNLOADS = 3;
+const MAX_CONFIG_BYTES = 8 << 20;
 const shortId = (digest: string) => digestHex(digest).slice(0, 12);
 
 function progressBar(current: number, total: number): string {
@@ -69,6 +70,7 @@ export async function pullImage(store: ImageStore, ref: ImageReference, creds: C
       await store.blobs.adopt(tmp, d.digest);
       added.push(d.digest);
     };
+    if (manifest.config.size > MAX_CONFIG_BYTES) throw new RegistryError(502, `image config of ${familiarName(name)} is too large (${manifest.config.size} bytes)`);
     await fetchBlob(manifest.config, () => {});
     const config = await store.blobs.readJson<ImageConfig>(manifest.config.digest);
     const diffIDs = config.rootfs?.diff_ids ?? [];
