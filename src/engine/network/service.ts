@@ -292,14 +292,20 @@ export class BridgeNetworkService implements NetworkService {
     const portRequests = planPortRequests(opts.portBindings, opts.publishAll, opts.exposedPorts);
     const reserved = await this.mutex.run(async () => {
       const endpoints: { net: NetworkRecord; ep: EndpointRecord }[] = [];
-      for (const [i, req] of requested.entries()) {
-        const net = await this.mustFindNetwork(req.network);
-        if (net.driver !== 'bridge') throw badRequest(`container cannot be connected to network "${net.name}" of driver ${net.driver}: use network mode ${net.name}`);
-        if (endpoints.some((e) => e.net.id === net.id)) throw badRequest(`container ${base.name} cannot be connected twice to network ${net.name}`);
-        await this.realize(net);
-        const ep = allocateEndpoint(net, this.endpointsOf(net.id), base, req, i, this.options);
-        this.state.endpoints.push(ep);
-        endpoints.push({ net, ep });
+      try {
+        for (const [i, req] of requested.entries()) {
+          const net = await this.mustFindNetwork(req.network);
+          if (net.driver !== 'bridge') throw badRequest(`container cannot be connected to network "${net.name}" of driver ${net.driver}: use network mode ${net.name}`);
+          if (endpoints.some((e) => e.net.id === net.id)) throw badRequest(`container ${base.name} cannot be connected twice to network ${net.name}`);
+          await this.realize(net);
+          const ep = allocateEndpoint(net, this.endpointsOf(net.id), base, req, i, this.options);
+          this.state.endpoints.push(ep);
+          endpoints.push({ net, ep });
+        }
+      } catch (err) {
+        this.state.endpoints = this.state.endpoints.filter((e) => !endpoints.some((r) => r.ep.id === e.id));
+        await this.unrealizeUnused([...endpoints.map((r) => r.net.id), ...requested.map((r) => this.state.networks.find((n) => n.name === r.network || n.id === r.network)?.id ?? '')]);
+        throw err;
       }
       return endpoints;
     });

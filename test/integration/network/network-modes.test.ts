@@ -59,8 +59,10 @@ describe('default bridge and network modes', () => {
 
   it('rejects unknown networks and bad addresses with clear errors', async () => {
     const pid = await h.namespace();
+    const bridgeId = (await service.findNetwork('bridge'))!.id;
+    const before = service.endpointsOf(bridgeId).length;
     await assert.rejects(
-      service.attach({ ...attachDefaults, containerId: 'u'.repeat(64), containerName: 'u', hostname: 'u', pid, mode: 'bridge', endpoints: [{ network: 'no-such-net', aliases: [] }] }),
+      service.attach({ ...attachDefaults, containerId: 'u'.repeat(64), containerName: 'u', hostname: 'u', pid, mode: 'bridge', endpoints: [{ network: 'bridge', aliases: [] }, { network: 'no-such-net', aliases: [] }] }),
       (err: Error & { status?: number }) => err.status === 404 && /network no-such-net not found/.test(err.message),
     );
     await assert.rejects(
@@ -69,5 +71,6 @@ describe('default bridge and network modes', () => {
     );
     const links = await inNamespace(pid, ['ip', '-o', 'link']);
     assert.doesNotMatch(links.stdout, /eth0/);
+    assert.equal(service.endpointsOf(bridgeId).length, before);
   });
 });
