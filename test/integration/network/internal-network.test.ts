@@ -50,6 +50,12 @@ describe('internal networks', () => {
     assert.equal(r.stdout, 'host service\n');
   });
 
+  it('isolates containers of different networks from each other', async () => {
+    const otherIp = (await service.attachmentOf('0'.repeat(64)))!.networks[`${h.prefix}-other`]!.IPAddress;
+    const ping = await inNamespace(outsidePid, ['busybox', 'ping', '-c', '1', '-W', '1', otherIp]);
+    assert.notEqual(ping.code, 0, ping.stdout);
+  });
+
   it('keeps a container on an internal network from reaching it', async () => {
     const r = await wget(insidePid, `http://${otherGateway}:${port}/`);
     assert.notEqual(r.code, 0);
