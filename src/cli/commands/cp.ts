@@ -8,6 +8,7 @@ import { commandContext, type CommandContext } from '../context.js';
 import { serviceContainer } from '../output/target-container.js';
 import { pathTar } from '../../reconcile/build-context.js';
 import { UserError } from '../../errors.js';
+import { engineMessage } from '../../reconcile/engine-errors.js';
 
 const remote = (arg: string) => {
   const m = /^([a-zA-Z0-9][a-zA-Z0-9_.-]*):(.*)$/.exec(arg);
@@ -30,8 +31,13 @@ export function register(program: Command): void {
       if (!!from === !!to) throw new UserError('cp copies between a service container and the local filesystem: exactly one of SRC and DEST must be SERVICE:PATH');
       const ctx = await commandContext(command, { projectOptional: true });
       const index = flags.index ? Number(flags.index) : undefined;
-      if (from) await copyOut(ctx, from.service, from.path, dest, index);
-      else await copyIn(ctx, src, to!.service, to!.path, index);
+      try {
+        if (from) await copyOut(ctx, from.service, from.path, dest, index);
+        else await copyIn(ctx, src, to!.service, to!.path, index);
+      } catch (err) {
+        if (err instanceof UserError) throw err;
+        throw new UserError(`cp ${src} ${dest} failed: ${engineMessage(err)}`);
+      }
     });
 }
 
