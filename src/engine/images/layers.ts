@@ -15,9 +15,9 @@ export class LayerStore {
 
   async init(): Promise<void> {
     await fs.mkdir(this.root, { recursive: true });
-    // leftovers of an interrupted unpack
+    // leftovers of an interrupted unpack or build step (staging and overlay work dirs start with a dot)
     for (const name of await fs.readdir(this.root)) {
-      if (name.startsWith('.tmp-')) await fs.rm(path.join(this.root, name), { recursive: true, force: true });
+      if (name.startsWith('.')) await fs.rm(path.join(this.root, name), { recursive: true, force: true }).catch(() => {});
     }
   }
 

@@ -6,6 +6,9 @@ import { Readable } from 'node:stream';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
+import { EventBus } from '../../../src/engine/events.js';
+import { createImageService } from '../../../src/engine/images/index.js';
+import { enginePaths } from '../../../src/engine/paths.js';
 import { ensureDockerd } from '../../helpers/dockerd.js';
 import { dockerSaveBusybox, ociArchiveFrom, tarball, tempDir, uniqueName } from './fixtures.js';
 import { dockerCli, type ImageTestServer, startImageServer } from './server.js';
@@ -48,6 +51,13 @@ describe('image store routes', () => {
     assert.deepEqual(inspect.RootFS.Layers?.length, 2);
     const cli = await dockerCli(srv.socket, ['image', 'inspect', '--format', '{{.Config.Labels}}', `${tag}:v1`]);
     assert.equal(cli.stdout.trim(), 'map[tsc.test:yes]');
+  });
+
+  test('the store survives a restart (a new service on the same state root)', async () => {
+    const again = createImageService({ paths: enginePaths(path.join(srv.root, 'state')), events: new EventBus() }, { async runOneShot() { return { exitCode: 1 }; } });
+    const rec = await again.resolve(`${tag}:v1`);
+    assert.equal(rec?.id, (await srv.service.resolve(`${tag}:v1`))?.id);
+    assert.deepEqual(rec?.repoTags, [`docker.io/library/${tag}:v1`]);
   });
 
   test('docker load of an OCI layout archive (skopeo) shares the already unpacked layers', async () => {
