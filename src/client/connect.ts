@@ -3,6 +3,8 @@
 // otherwise the bundled engine, started in the background when its socket does not answer.
 import Docker from 'dockerode';
 import { UserError } from '../errors.js';
+import { DEFAULT_SOCKET, DEFAULT_STATE_ROOT } from '../engine/paths.js';
+import { ensureEngine } from './start-engine.js';
 
 export type EngineKind = 'bundled' | 'docker';
 
@@ -23,5 +25,8 @@ export async function connectEngine(opts: { engine?: string } = {}): Promise<Eng
     }
     return { docker, kind };
   }
-  throw new UserError('the bundled engine is not available yet: use --engine docker');
+  const socketPath = process.env.TSCOMPOSE_ENGINE_SOCKET || DEFAULT_SOCKET;
+  const root = process.env.TSCOMPOSE_STATE_ROOT || DEFAULT_STATE_ROOT;
+  await ensureEngine({ root, socket: socketPath });
+  return { docker: new Docker({ socketPath }), kind, socketPath };
 }

@@ -56,7 +56,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const images = (opts.images ?? createImageService)(ctx, runner);
   const networks = (opts.networks ?? createNetworkService)(ctx);
   const volumes = (opts.volumes ?? createVolumeService)(ctx);
-  const launcher = new SupervisorLauncher();
+  const launcher = new SupervisorLauncher(path.join(paths.root, 'supervisor.log'));
   const containers = new ContainerService({ ctx, images, networks, volumes, runtime, launcher });
   await containers.init();
   const execs = new ExecService(containers, runtime, paths.tmp);

@@ -1,5 +1,7 @@
 // Exec instances: create, start (attached with or without a TTY, or detached), inspect; run with `runc exec`.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { underPty } from '../runtime/tty.js';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Duplex, Writable } from 'node:stream';
@@ -83,7 +85,9 @@ export class ExecService {
     const file = path.join(this.tmpDir, `exec-${id}.json`);
     await writeFile(file, JSON.stringify(processSpec));
     ex.Running = true;
-    const child = this.runtime.spawn(['exec', '--process', file, rec.Id], { stdio: [ex.OpenStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const runcArgs = this.runtime.args('exec', '--process', file, rec.Id);
+    const cmd = tty ? underPty(this.runtime.binary, runcArgs) : { command: this.runtime.binary, args: runcArgs };
+    const child = spawn(cmd.command, cmd.args, { stdio: [ex.OpenStdin || tty ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     ex.Pid = child.pid ?? 0;
     const write = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       if (!io.out || io.out.destroyed) return;
@@ -91,15 +95,17 @@ export class ExecService {
     };
     child.stdout!.on('data', ex.OpenStdout || !io.out ? write('stdout') : () => {});
     child.stderr!.on('data', ex.OpenStderr || !io.out ? write('stderr') : () => {});
-    if (child.stdin && io.input) {
+    if (child.stdin && io.input && ex.OpenStdin) {
       child.stdin.on('error', () => {});
       io.input.on('data', (d: Buffer) => child.stdin!.write(d));
       io.input.on('end', () => child.stdin!.end());
     }
+    if (!io.input) child.stdin?.on('error', () => {});
     const code = await new Promise<number>((resolve) => {
       child.on('error', () => resolve(126));
       child.on('close', (c, s) => resolve(exitCodeOf(c, s)));
     });
+    child.stdin?.destroy();
     ex.Running = false;
     ex.ExitCode = code;
     await rm(file, { force: true });

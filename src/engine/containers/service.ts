@@ -65,7 +65,7 @@ export class ContainerService {
     for (const rec of this.store.all()) {
       if (rec.State.Status === 'removing') { await this.finishRemove(rec, false); continue; }
       if (!rec.State.Running && rec.State.Status !== 'restarting') continue;
-      const link = await followSupervisor(this.layout(rec.Id).dir, (r) => void this.onExit(rec.Id, r));
+      const link = rec.SupervisorPid ? await followSupervisor(this.layout(rec.Id).dir, rec.SupervisorPid, (r) => void this.onExit(rec.Id, r)) : undefined;
       if (link) { this.links.set(rec.Id, link); running.push({ containerId: rec.Id, pid: rec.State.Pid }); continue; }
       await this.onExit(rec.Id, await readExitRecord(this.layout(rec.Id).dir));
     }
@@ -126,11 +126,15 @@ export class ContainerService {
       const timer = this.restartTimers.get(rec.Id);
       if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.Id); }
       rec.ManualStop = false;
+      // A short-lived container can exit before start() has recorded it as running: hold that exit until then.
+      let recorded = false;
+      let heldExit: { r: ExitRecord | undefined } | undefined;
+      const exitListener = (r: ExitRecord | undefined) => { if (recorded) void this.onExit(rec.Id, r); else heldExit = { r }; };
       try {
         const started = await startContainer(rec, layout, {
           runtime: this.deps.runtime, launcher: this.deps.launcher, networks: this.deps.networks, volumes: this.deps.volumes,
           containerPid: (r) => { const c = this.store.find(r); return c?.State.Running ? c.State.Pid : undefined; },
-        }, (r) => void this.onExit(rec.Id, r));
+        }, exitListener);
         if (started.link) this.links.set(rec.Id, started.link);
         Object.assign(rec.State, {
           Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: started.pid,
@@ -141,9 +145,14 @@ export class ContainerService {
         rec.Mounts = started.mounts;
         await this.store.save(rec);
         this.publish(rec, 'start');
+        recorded = true;
+        if (heldExit) void this.onExit(rec.Id, heldExit.r);
         return 'started';
       } catch (err) {
+        recorded = true;
+        this.links.delete(rec.Id);
         rec.State.Error = (err as Error).message;
+        if (heldExit?.r) Object.assign(rec.State, { ExitCode: heldExit.r.exitCode, FinishedAt: heldExit.r.finishedAt });
         if (/executable file not found|no such file/.test(rec.State.Error)) rec.State.ExitCode = 127;
         else if (/permission denied/.test(rec.State.Error)) rec.State.ExitCode = 126;
         await this.store.save(rec).catch(() => {});
@@ -221,6 +230,9 @@ export class ContainerService {
     const sig = /^\d+$/.test(signal) ? signal : signal.toUpperCase().replace(/^SIG/, '');
     if (!/^\d+$/.test(sig) && !(`SIG${sig}` in osc.signals)) throw badRequest(`Invalid signal: ${signal}`);
     if (sig === 'KILL' || sig === '9') rec.KilledByEngine = true;
+    if (rec.State.Pid > 0) {
+      try { process.kill(rec.State.Pid, /^\d+$/.test(sig) ? Number(sig) : (`SIG${sig}` as NodeJS.Signals)); return; } catch { /* fall back to the runtime */ }
+    }
     await this.deps.runtime.kill(rec.Id, sig);
   }
 

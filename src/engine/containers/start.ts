@@ -1,8 +1,8 @@
 // Starting a container: the OCI bundle (config.json with a createRuntime hook that hands the container's
 // pid to the engine and waits), the supervisor running `runc run`, then network attach between
 // "namespaces exist" and "process starts" — the same order as `runc create` → attach → `runc start`.
-import { constants as fsc, existsSync } from 'node:fs';
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { constants as fsc, existsSync, open as fsOpen } from 'node:fs';
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { NetworkAttachment, NetworkService, ResolvedMount, VolumeService } from '../contracts.js';
@@ -55,8 +55,8 @@ function endpoints(rec: ContainerRecord) {
 
 /** Reads the runtime state JSON the hook writes into the ready fifo; opened read-write so it never sees EOF. */
 async function readHookState(fifo: string, aborted: Promise<Error>): Promise<{ pid: number }> {
-  const fh = await open(fifo, fsc.O_RDWR | fsc.O_NONBLOCK);
-  const sock = new net.Socket({ fd: fh.fd, readable: true, writable: false });
+  const fd = await new Promise<number>((resolve, reject) => fsOpen(fifo, fsc.O_RDWR | fsc.O_NONBLOCK, (err, n) => (err ? reject(err) : resolve(n))));
+  const sock = new net.Socket({ fd, readable: true, writable: false });
   try {
     return await Promise.race([
       new Promise<{ pid: number }>((resolve, reject) => {
@@ -130,10 +130,10 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
   statePromise.catch(() => {});
   const supervisorPid = await deps.launcher.launch({
     runtime: deps.runtime.binary, runtimeRoot: deps.runtime.stateRoot, id: rec.Id, bundle: layout.bundle, dir: layout.dir,
-    logPath: layout.log, openStdin: Boolean(cfg.OpenStdin),
+    logPath: layout.log, openStdin: Boolean(cfg.OpenStdin), tty: Boolean(cfg.Tty),
   });
   let hookSeen = false;
-  const link = await followSupervisor(layout.dir, (record) => {
+  const link = await followSupervisor(layout.dir, supervisorPid, (record) => {
     if (!hookSeen) void runtimeError(layout.dir).then((msg) => exitedEarly(new EngineError(400, msg ?? `the container exited before it started (exit code ${record?.exitCode})`)));
     onExit(record);
   });
@@ -155,6 +155,8 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
     throw err;
   }
   await releaseHook(layout.goFifo);
+  await processExeced(pid);
+  await runtimeStateWritten(path.join(deps.runtime.stateRoot, rec.Id, 'state.json'));
   return { pid, supervisorPid, attachment, mounts: requests.map((r, i) => inspectMount(r, resolved[i]!)), link };
 }
 
@@ -177,4 +179,22 @@ export async function runtimeError(dir: string): Promise<string | undefined> {
   const errors = text.split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l) as { level: string; msg: string }; } catch { return undefined; } })
     .filter((e) => e?.level === 'error');
   return errors.length ? errors[errors.length - 1]!.msg : undefined;
+}
+
+// The runtime records the container after the hooks ran; until then `runc kill/pause/exec` cannot find it.
+async function runtimeStateWritten(file: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    try { await stat(file); return; } catch { await new Promise((r) => setTimeout(r, 2)); }
+  }
+}
+
+// Until the runtime's init process execs the container's command, a signal would kill the runtime instead.
+async function processExeced(pid: number): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    let cmdline: string;
+    try { cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8'); } catch { return; } // already gone
+    const argv = cmdline.split('\0');
+    if (argv[1] !== 'init') return;
+    await new Promise((r) => setTimeout(r, 1));
+  }
 }

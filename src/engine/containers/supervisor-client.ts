@@ -1,6 +1,7 @@
 // Engine side of the supervisor: launches supervisors (keeping one spare warmed up, because starting node
 // takes longer than starting a container) and follows them over their control socket.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -25,10 +26,13 @@ export class SupervisorLauncher {
   private spare?: ChildProcess;
   private disposed = false;
 
-  constructor(private readonly keepSpare = true) {}
+  /** @param logFile where supervisors' own errors go (not the containers' output) */
+  constructor(private readonly logFile: string, private readonly keepSpare = true) {}
 
   private spawnOne(): ChildProcess {
-    const child = spawn(process.execPath, [...loaderArgs(), SCRIPT, '--supervise'], { detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
+    const log = openSync(this.logFile, 'a');
+    const child = spawn(process.execPath, [...loaderArgs(), SCRIPT, '--supervise'], { detached: true, stdio: ['pipe', 'pipe', log] });
+    closeSync(log);
     child.on('error', () => {});
     child.stdin!.on('error', () => {});
     child.unref();
@@ -47,7 +51,11 @@ export class SupervisorLauncher {
     await new Promise<void>((resolve, reject) => {
       let out = '';
       child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('listening')) resolve(); });
-      child.stdout!.on('end', () => { if (!out.includes('listening')) reject(new Error('the container supervisor exited before it was ready')); });
+      child.stdout!.on('end', () => {
+        if (out.includes('listening')) return;
+        child.once('exit', (code, signal) => reject(new Error(`the container supervisor exited before it was ready (${signal ?? `exit code ${code}`})`)));
+        if (child.exitCode !== null || child.signalCode !== null) reject(new Error(`the container supervisor exited before it was ready (${child.signalCode ?? `exit code ${child.exitCode}`})`));
+      });
       child.on('error', reject);
     });
     child.stdout!.destroy();
@@ -73,9 +81,9 @@ export async function readExitRecord(dir: string): Promise<ExitRecord | undefine
 }
 
 /** Follows a supervisor: onExit gets its exit record, or undefined when the supervisor vanished without one. */
-export function followSupervisor(dir: string, onExit: (r: ExitRecord | undefined) => void): Promise<SupervisorLink | undefined> {
+export function followSupervisor(dir: string, supervisorPid: number, onExit: (r: ExitRecord | undefined) => void): Promise<SupervisorLink | undefined> {
   return new Promise((resolve) => {
-    const sock = net.connect(supervisorSocket(dir));
+    const sock = net.connect(supervisorSocket(dir, supervisorPid));
     let connected = false;
     let reported = false;
     let buf = '';

@@ -8,18 +8,22 @@ import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSyn
 import net from 'node:net';
 import { constants } from 'node:os';
 import path from 'node:path';
+import { underPty } from '../runtime/tty.js';
 
 export interface SupervisorJob {
   runtime: string;
   runtimeRoot: string;
   id: string;
   bundle: string;
-  dir: string; // the container directory: supervisor.sock, exit.json, runc.log live here
+  dir: string; // the container directory: exit.json and runc.log live here
   logPath: string;
   openStdin: boolean;
+  tty: boolean;
 }
 
-export const supervisorSocket = (dir: string) => path.join(dir, 'supervisor.sock');
+// An abstract unix socket per supervisor process: container directories are too deep for the 107-byte
+// socket path limit, and an abstract name vanishes with its process, so no stale files.
+export const supervisorSocket = (dir: string, pid: number) => `\0tscompose-supervisor-${path.basename(dir)}-${pid}`;
 export const exitFile = (dir: string) => path.join(dir, 'exit.json');
 
 export interface ExitRecord { exitCode: number; finishedAt: string; error?: string }
@@ -27,15 +31,14 @@ export interface ExitRecord { exitCode: number; finishedAt: string; error?: stri
 function runJob(job: SupervisorJob): void {
   const log = openSync(job.logPath, 'a');
   const clients = new Set<net.Socket>();
-  const sockPath = supervisorSocket(job.dir);
-  try { unlinkSync(sockPath); } catch { /* first start */ }
+  const sockPath = supervisorSocket(job.dir, process.pid);
   try { unlinkSync(exitFile(job.dir)); } catch { /* first start */ }
   const runcLog = path.join(job.dir, 'runc.log');
   try { unlinkSync(runcLog); } catch { /* first start */ }
 
-  const child = spawn(job.runtime, ['--root', job.runtimeRoot, '--log', runcLog, '--log-format', 'json', 'run', '--bundle', job.bundle, job.id], {
-    stdio: [job.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-  });
+  const runArgs = ['--root', job.runtimeRoot, '--log', runcLog, '--log-format', 'json', 'run', '--bundle', job.bundle, job.id];
+  const cmd = job.tty ? underPty(job.runtime, runArgs) : { command: job.runtime, args: runArgs };
+  const child = spawn(cmd.command, cmd.args, { stdio: [job.openStdin || job.tty ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   const logWriter = (stream: 'stdout' | 'stderr') => {
     let partial = '';
     const put = (lines: string[]) => {
@@ -75,6 +78,7 @@ function runJob(job: SupervisorJob): void {
       }
     });
   });
+  server.on('error', (err) => { process.stderr.write(`supervisor ${process.pid} for ${job.id}: ${err.message}\n`); });
   server.listen(sockPath, () => {
     process.stdout.write('listening\n');
     process.stdout.destroy();
@@ -89,7 +93,6 @@ function runJob(job: SupervisorJob): void {
     renameSync(exitFile(job.dir) + '.tmp', exitFile(job.dir));
     const msg = JSON.stringify({ type: 'exit', ...record }) + '\n';
     server.close();
-    try { unlinkSync(sockPath); } catch { /* gone */ }
     for (const c of clients) c.end(msg);
     setTimeout(() => process.exit(0), 200).unref();
   });
