@@ -105,3 +105,23 @@ export async function projectLeftovers(docker: Docker, project: string): Promise
   const [containers, networks, volumes] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters }), docker.listVolumes({ filters })]);
   return [...containers.map((c) => `container ${c.Names[0]}`), ...networks.map((n) => `network ${n.Name}`), ...(volumes.Volumes ?? []).map((v) => `volume ${v.Name}`)];
 }
+
+/** Whether the engine runs healthchecks (State.Health appears): a short probe with `image`. */
+export async function supportsHealthchecks(docker: Docker, image: string): Promise<boolean> {
+  const container = await docker.createContainer({
+    Image: image, Cmd: ['sleep', '30'], Labels: { 'tsc-api-probe': 'health' },
+    Healthcheck: { Test: ['CMD', 'true'], Interval: 100_000_000, Timeout: 1_000_000_000, Retries: 1 },
+    HostConfig: { NetworkMode: 'none' },
+  });
+  try {
+    await container.start();
+    const end = Date.now() + 5000;
+    while (Date.now() < end) {
+      if ((await container.inspect()).State.Health?.Status) return true;
+      await sleep(200);
+    }
+    return false;
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
