@@ -164,7 +164,10 @@ export class BridgeNetworkService implements NetworkService {
       await applyFirewall(this.firewallSpec(net));
       if (!net.builtin && !this.dnsServers.has(net.id)) {
         const server = new EmbeddedDnsServer(networkDnsHandler(net.id, () => this.state, this.roundRobin, () => this.hostResolv?.nameservers ?? []), this.options.dnsUpstreamPort);
-        await server.listen(net.gateway!, this.options.dnsPort);
+        await server.listen(net.gateway!, this.options.dnsPort).catch((err: NodeJS.ErrnoException) => {
+          throw new EngineError(500, `the embedded DNS of network ${net.name} cannot listen on ${net.gateway}:${this.options.dnsPort}: ${err.code ?? err.message}` +
+            (err.code === 'EADDRINUSE' ? ' (a DNS server on the host listens on every address; bind it to specific addresses instead)' : ''));
+        });
         this.dnsServers.set(net.id, server);
       }
     } catch (err) {
