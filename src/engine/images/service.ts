@@ -1,4 +1,5 @@
 // The image service: the store plus the /images routes the daemon registers.
+import { Readable } from 'node:stream';
 import type { Router, RequestContext } from '../api/router.js';
 import { badRequest, conflict, EngineError, notFound, parseFilters, queryBool, sendJson, startJsonStream } from '../api/http.js';
 import type { EngineContext, ImageRecord, ImageService, OneShotRunner } from '../contracts.js';
@@ -74,12 +75,13 @@ export class ImageServiceImpl implements BundledImageService {
   async importRoute(c: RequestContext): Promise<void> {
     await this.ready;
     const src = c.query.get('fromSrc');
-    if (src !== '-') throw badRequest('only fromSrc=- (the request body) is supported for imports');
+    if (src !== '-' && !/^https?:\/\//.test(src ?? '')) throw badRequest('fromSrc must be "-" (the request body) or an http(s) URL');
+    const body = src === '-' ? c.req : await fetchRootfs(src!);
     const repo = c.query.get('repo');
     const names = repo ? [canonicalName(parseReference(repo + (c.query.get('tag') ? `:${c.query.get('tag')}` : '')))] : [];
     const { applyChanges } = await import('./build/changes.js');
     const config = applyChanges(c.query.getAll('changes'));
-    const image = await importRootfs(this.store, c.req, { names, message: c.query.get('message') ?? undefined, config }).catch(rejectBadContent);
+    const image = await importRootfs(this.store, body, { names, message: c.query.get('message') ?? undefined, config }).catch(rejectBadContent);
     this.publish('import', image.id, names[0] && familiarName(names[0]));
     const send = startJsonStream(c.res);
     send({ status: image.id });
@@ -172,6 +174,12 @@ export class ImageServiceImpl implements BundledImageService {
     }
     sendJson(c.res, 200, report);
   }
+}
+
+async function fetchRootfs(url: string): Promise<Readable> {
+  const res = await fetch(url).catch((err: Error) => { throw badRequest(`cannot download ${url}: ${err.message}`); });
+  if (!res.ok || !res.body) throw badRequest(`cannot download ${url}: the server answered ${res.status}`);
+  return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
 }
 
 /** Hostile or corrupt uploaded content is the client's fault: 400, not 500. */

@@ -1,6 +1,9 @@
 // POST /build with the real one-shot runner (runc): docker CLI (classic builder) and dockerode.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createOneShotRunner } from '../../../src/engine/runtime/oneshot.js';
@@ -121,6 +124,34 @@ describe('image build', () => {
     assert.equal(fs.readFileSync(path.join(rec.layerDirs[0]!, 'result.txt'), 'utf8'), 'built\n');
     assert.ok(fs.existsSync(path.join(rec.layerDirs[1]!, 'ctx/keep.txt')));
     assert.ok(!fs.existsSync(path.join(rec.layerDirs[1]!, 'ctx/secret.txt')), '.dockerignore applies');
+  });
+
+  test('ADD of a URL downloads the file (mode 0600, not extracted); import from a URL', async () => {
+    const archive = await tarball([{ name: 'inside', content: 'i' }]);
+    const web = http.createServer((req, res) => {
+      res.writeHead(200, { 'Last-Modified': 'Wed, 01 Jan 2020 00:00:00 GMT' });
+      res.end(req.url === '/rootfs.tar' ? archive : 'remote content\n');
+    }).listen(0, '127.0.0.1');
+    await once(web, 'listening');
+    const base = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+    try {
+      const context = await tarball([{ name: 'Dockerfile', content: `FROM scratch\nADD ${base}/files/remote.txt /dl/\nADD ${base}/rootfs.tar /dl/kept.tar\n` }]);
+      const r = await dockerCli(srv.socket, ['build', '-t', `${tag}-url`, '-'], context);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const rec = (await srv.service.resolve(`${tag}-url`))!;
+      const file = path.join(rec.layerDirs[0]!, 'dl/remote.txt');
+      assert.equal(fs.readFileSync(file, 'utf8'), 'remote content\n');
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+      assert.equal(fs.statSync(file).mtime.toISOString(), '2020-01-01T00:00:00.000Z');
+      assert.ok(fs.statSync(path.join(rec.layerDirs[1]!, 'dl/kept.tar')).isFile(), 'a downloaded archive is not extracted');
+      const imported = await dockerCli(srv.socket, ['import', `${base}/rootfs.tar`, `${tag}-url-import`]);
+      assert.equal(imported.status, 0, imported.stderr);
+      const irec = (await srv.service.resolve(`${tag}-url-import`))!;
+      assert.equal(fs.readFileSync(path.join(irec.layerDirs[0]!, 'inside'), 'utf8'), 'i');
+    } finally {
+      web.closeAllConnections();
+      web.close();
+    }
   });
 
   test('a failing RUN reports the error in Docker\'s format', async () => {

@@ -151,6 +151,18 @@ describe('registry pull with basic auth', () => {
     await srv.docker.getImage(`${reg.host}/tsc/private:v1`).remove();
   });
 
+  test('a build pulls a private base with X-Registry-Config credentials', async () => {
+    const context = await tarball([{ name: 'Dockerfile', content: `FROM ${reg.host}/tsc/private:v1\nLABEL built=1\n` }]);
+    const stream = await srv.docker.buildImage(Readable.from([context]), {
+      t: 'tsc-img-private-child', registryconfig: { [reg.host]: { username: 'tscuser', password: 'tsc-secret' } },
+    } as any);
+    const events: any[] = await new Promise((resolve, reject) => srv.docker.modem.followProgress(stream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))));
+    assert.ok(!events.some((e) => e.error), JSON.stringify(events.filter((e) => e.error)));
+    assert.ok(await srv.service.resolve('tsc-img-private-child'));
+    await srv.docker.getImage('tsc-img-private-child').remove();
+    await srv.docker.getImage(`${reg.host}/tsc/private:v1`).remove();
+  });
+
   test('credentials from config.json', async () => {
     fs.writeFileSync(path.join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('tscuser:tsc-secret').toString('base64') } } }));
     process.env.DOCKER_CONFIG = dockerConfig;

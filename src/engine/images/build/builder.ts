@@ -1,13 +1,16 @@
 // The classic builder: runs a Dockerfile's stages step by step, one layer per RUN / COPY / ADD,
 // with a layer cache, streaming Docker's "Step N/M" progress.
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import type { ImageRuntimeConfig, OneShotRunner } from '../../contracts.js';
 import { digestHex } from '../blobs.js';
 import { hostPlatform, type Descriptor, type HistoryEntry, type ImageConfig, type Platform } from '../oci.js';
 import { familiarName, parseReference } from '../reference.js';
-import { fromDockerConfig } from '../pull/credentials.js';
+import { type Credentials, fromDockerConfig } from '../pull/credentials.js';
 import { pullImage } from '../pull/puller.js';
 import type { ImageStore, StoredImage } from '../store.js';
 import { BuildCache, chainKey } from './cache.js';
@@ -27,6 +30,8 @@ export interface BuildOptions {
   target?: string;
   noCache: boolean;
   network: 'host' | 'none';
+  /** credentials for pulling a missing base image (X-Registry-Config), else config.json is used */
+  registryCredentials?: (domain: string) => Credentials | undefined;
 }
 
 export interface BuildDeps {
@@ -134,7 +139,8 @@ export class Builder {
   private async pullBase(base: string): Promise<StoredImage> {
     const ref = parseReference(base);
     try {
-      const { image } = await pullImage(this.deps.store, ref, fromDockerConfig(ref.domain), (msg) => {
+      const creds = this.opts.registryCredentials?.(ref.domain) ?? fromDockerConfig(ref.domain);
+      const { image } = await pullImage(this.deps.store, ref, creds, (msg) => {
         if (typeof msg.status === 'string' && !msg.progressDetail) this.emit(`${msg.id ? `${msg.id}: ` : ''}${msg.status}\n`);
       });
       return image;
@@ -221,13 +227,22 @@ export class Builder {
     if (words.length < 2) throw new DockerfileError(`${instr.keyword} requires at least two arguments: ${instr.original}`);
     const dest = words[words.length - 1]!;
     const sources = words.slice(0, -1);
-    if (instr.keyword === 'ADD' && sources.some((s) => /^https?:\/\//.test(s))) throw new DockerfileError('ADD from a URL is not supported by the bundled engine; use RUN wget or COPY');
+    const urls = instr.keyword === 'ADD' ? sources.filter((s) => /^https?:\/\//.test(s)) : [];
+    if (urls.length && urls.length !== sources.length) throw new DockerfileError('ADD cannot mix URLs and local sources in one instruction');
     const lowerDirs = stage.diffIDs.map((d) => this.deps.store.layers.dir(d));
     const staging = this.deps.store.layers.stagingDir();
     const cleanups: (() => Promise<void>)[] = [];
     try {
       let srcRoot = this.opts.contextDir;
       let ignored: ((rel: string) => boolean) | undefined = this.opts.ignored;
+      let copySources = sources;
+      if (urls.length) {
+        const dir = path.join(this.deps.tmpDir, `add-url-${randomBytes(6).toString('hex')}`);
+        cleanups.push(() => fs.rm(dir, { recursive: true, force: true }));
+        copySources = await downloadAll(urls, dir);
+        srcRoot = dir;
+        ignored = undefined;
+      }
       const from = instr.flags.from && expand(instr.flags.from, this.vars(stage));
       if (from) {
         const source = this.stages.find((s) => s.name?.toLowerCase() === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined);
@@ -242,7 +257,7 @@ export class Builder {
       const owner = instr.flags.chown ? await resolveOwner(lowerDirs, expand(instr.flags.chown, this.vars(stage))) : undefined;
       const chmod = instr.flags.chmod ? parseInt(instr.flags.chmod, 8) : undefined;
       await fs.mkdir(staging, { recursive: true });
-      await copyIntoLayer({ sources, dest, srcRoot, ignored, workingDir: stage.config.WorkingDir ?? '/', owner, chmod, lowerDirs, stagingDir: staging, extractArchives: instr.keyword === 'ADD' });
+      await copyIntoLayer({ sources: copySources, dest, srcRoot, ignored, workingDir: stage.config.WorkingDir ?? '/', owner, chmod, lowerDirs, stagingDir: staging, extractArchives: instr.keyword === 'ADD' && !urls.length });
       const contentHash = await hashTree(staging);
       const key = chainKey(stage.chain, instr.keyword, dest, JSON.stringify(instr.flags), contentHash);
       const cached = this.opts.noCache ? undefined : await this.cache.getLayer(key);
@@ -289,4 +304,22 @@ export class Builder {
 function stageName(from: Instruction, globalArgs: Record<string, string>): string | undefined {
   const words = splitWords(expand(from.args, globalArgs));
   return words.length >= 3 && words[1]!.toUpperCase() === 'AS' ? words[2] : undefined;
+}
+
+/** ADD <url>: each file is fetched into `dir` under the URL's last path segment, mode 0600, as Docker does. */
+async function downloadAll(urls: string[], dir: string): Promise<string[]> {
+  await fs.mkdir(dir, { recursive: true });
+  const names: string[] = [];
+  for (const [i, url] of urls.entries()) {
+    const res = await fetch(url).catch((err: Error) => { throw new DockerfileError(`ADD ${url}: ${err.message}`); });
+    if (!res.ok || !res.body) throw new DockerfileError(`ADD ${url}: the server answered ${res.status}`);
+    const base = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '').replace(/[/\\\0]/g, '') || 'download';
+    const name = names.includes(base) || base === '.' || base === '..' ? `${i}-download` : base;
+    const file = path.join(dir, name);
+    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(file, { mode: 0o600 }));
+    const modified = Date.parse(res.headers.get('last-modified') ?? '');
+    if (!Number.isNaN(modified)) await fs.utimes(file, new Date(modified), new Date(modified));
+    names.push(name);
+  }
+  return names;
 }

@@ -7,6 +7,7 @@ import { streamError } from '../service.js';
 import { Builder } from './builder.js';
 import { BuildCache } from './cache.js';
 import { receiveContext } from './context.js';
+import { fromRegistryConfigHeader } from '../pull/credentials.js';
 import { familiarName } from '../reference.js';
 
 function jsonParam<T>(c: RequestContext, key: string, fallback: T): T {
@@ -33,7 +34,8 @@ async function buildRoute(c: RequestContext, service: ImageServiceImpl): Promise
       emit: (msg) => { if (!quiet || msg.aux || msg.error) send(msg); },
     }, {
       contextDir: context.dir, dockerfileText: context.dockerfileText, ignored: context.ignored, tags, buildArgs, labels,
-      target: c.query.get('target') || undefined, noCache: queryBool(c.query, 'nocache'), network: networkmode === 'none' ? 'none' : 'host',
+      target: c.query.get('target') || undefined,
+      registryCredentials: (domain) => fromRegistryConfigHeader(c.req.headers['x-registry-config'] as string | undefined, domain), noCache: queryBool(c.query, 'nocache'), network: networkmode === 'none' ? 'none' : 'host',
     });
     const image = await builder.build();
     if (quiet) send({ stream: `${image.id}\n` });

@@ -37,3 +37,15 @@ export function fromDockerConfig(domain: string, configDir = process.env.DOCKER_
   }
   return undefined;
 }
+
+/** The build endpoint's X-Registry-Config header: base64(JSON {registry: {username, password, …}}). */
+export function fromRegistryConfigHeader(header: string | undefined, domain: string): Credentials | undefined {
+  if (!header) return undefined;
+  let map: Record<string, Record<string, string>>;
+  try { map = JSON.parse(Buffer.from(header.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')); } catch { return undefined; }
+  for (const key of configKeys(domain)) {
+    const entry = map?.[key];
+    if (entry && (entry.username || entry.identitytoken)) return { username: entry.username, password: entry.password, identityToken: entry.identitytoken };
+  }
+  return undefined;
+}
