@@ -68,6 +68,54 @@ for (const engine of engines) {
       assert.deepEqual(await projectLeftovers(engine.docker, name), []);
     });
 
+    test('webapp (local images): web waits for a healthy db, reaches db and the cache alias on the backend network, the secret is mounted', async (t) => {
+      if (!healthchecks) t.todo(`the ${engine.kind} engine does not run healthchecks yet`);
+      engine.select();
+      execFileSync('sh', [path.join(samples, 'hello/prepare.sh')]);
+      const port = await freePort();
+      await using env = await loadEnvironment({ cwd: path.join(samples, 'webapp'), files: ['compose.yaml', 'compose.local.yaml'], engine: engine.kind, env: { WEB_PORT: String(port) } });
+      await env.up({ timeout: 120_000 });
+      assert.equal((await (await fetch(`http://127.0.0.1:${port}/`)).text()).trim(), 'hello from web (production)');
+      const web = env.container('web');
+      const reach = await web.exec('wget -q -O - http://db:5432/init.sql && wget -q -O - http://redis:6379/ping');
+      assert.equal(reach.exitCode, 0, reach.stderr);
+      assert.match(reach.stdout, /CREATE TABLE IF NOT EXISTS visits/);
+      assert.match(reach.stdout, /PONG/);
+      assert.equal((await env.container('db').exec(['cat', '/run/secrets/db_password'])).stdout.trim(), 'change-me');
+      assert.ok(await web.ip('frontend'));
+      await assert.rejects(env.container('db').ip('frontend'), /no address on network "frontend"/);
+    });
+
+    test('extends-profiles (local images): extends, the override file and profiles', async () => {
+      engine.select();
+      execFileSync('sh', [path.join(samples, 'hello/prepare.sh')]);
+      const files = ['compose.yaml', 'compose.override.yaml', 'compose.local.yaml'];
+      {
+        await using env = await loadEnvironment({ cwd: path.join(samples, 'extends-profiles'), files, engine: engine.kind });
+        await env.up({ wait: { api: Wait.forHttp('/shared/README.txt', { port: 8000, body: /shared config/ }) } });
+        assert.deepEqual(env.containers().map((c) => `${c.service}-${c.index}`).sort(), ['api-1', 'worker-1', 'worker-2']);
+        const api = env.container('api');
+        assert.equal((await api.exec('echo $LOG_LEVEL $SERVICE')).stdout.trim(), 'debug api');
+        assert.equal((await api.inspect()).Config.Labels['com.example.env'], 'dev');
+        const port = await api.port(8000);
+        assert.equal((await (await fetch(`http://127.0.0.1:${port}/shared/README.txt`)).text()).trim(), 'shared config');
+        assert.notEqual((await api.exec('touch /srv/shared/x')).exitCode, 0, 'the shared bind mount is read-only');
+        assert.equal((await env.container('worker', 2).exec('echo $SERVICE')).stdout.trim(), 'worker');
+      }
+      await using debug = await loadEnvironment({ cwd: path.join(samples, 'extends-profiles'), files, profiles: ['debug'], engine: engine.kind });
+      await debug.up({ services: ['debug-shell', 'metrics'], wait: { metrics: Wait.forPort(9100) } });
+      assert.deepEqual(debug.containers().map((c) => c.service).sort(), ['api', 'debug-shell', 'metrics']);
+    });
+
+    test('devloop (local image): the app serves its sources on a published port', async () => {
+      engine.select();
+      execFileSync('sh', [path.join(samples, 'hello/prepare.sh')]);
+      await using env = await loadEnvironment({ cwd: path.join(samples, 'devloop'), files: ['compose.yaml', 'compose.local.yaml'], engine: engine.kind });
+      await env.up({ wait: { app: Wait.forHttp('/config/settings.json', { port: 3000, body: /hello from devloop/ }) } });
+      const port = await env.container('app').port(3000);
+      assert.match(await (await fetch(`http://127.0.0.1:${port}/src/index.js`)).text(), /createServer/);
+    });
+
     test('integration-test: the sample\'s own node:test suite passes', async () => {
       engine.select();
       const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', path.join(samples, 'integration-test/kv.test.ts')], {
