@@ -2,7 +2,7 @@
 // pid to the engine and waits), the supervisor running `runc run`, then network attach between
 // "namespaces exist" and "process starts" — the same order as `runc create` → attach → `runc start`.
 import { constants as fsc, existsSync, open as fsOpen } from 'node:fs';
-import { mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readlink, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { NetworkAttachment, NetworkService, ResolvedMount, VolumeService } from '../contracts.js';
@@ -190,11 +190,10 @@ async function runtimeStateWritten(file: string): Promise<void> {
 
 // Until the runtime's init process execs the container's command, a signal would kill the runtime instead.
 async function processExeced(pid: number): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    let cmdline: string;
-    try { cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8'); } catch { return; } // already gone
-    const argv = cmdline.split('\0');
-    if (argv[1] !== 'init') return;
+  for (let i = 0; i < 2000; i++) {
+    let exe: string;
+    try { exe = await readlink(`/proc/${pid}/exe`); } catch { return; } // already gone
+    if (!/runc|crun|memfd/.test(exe)) return;
     await new Promise((r) => setTimeout(r, 1));
   }
 }

@@ -1,0 +1,73 @@
+// The real docker CLI (v28) against the bundled engine: version negotiation, run --rm, logs -f, exec, cp, stop.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startTestEngine, BUSYBOX, type TestEngine } from './harness.js';
+
+let t: TestEngine;
+before(async () => { t = await startTestEngine(); });
+after(async () => { await t?.cleanup(); });
+
+test('docker version negotiates the API without warnings', async () => {
+  const r = await t.cli(['version', '--format', '{{.Server.APIVersion}}']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '1.43');
+  assert.equal(r.stderr, '');
+});
+
+test('docker run --rm prints the output and returns the exit code; the container is gone', async () => {
+  const r = await t.cli(['run', '--rm', '--name', 'tsc-eng-cli-rm', BUSYBOX, 'sh', '-c', 'echo hello; echo oops >&2; exit 3']);
+  assert.equal(r.code, 3);
+  assert.equal(r.stdout, 'hello\n');
+  assert.equal(r.stderr, 'oops\n');
+  const ps = await t.cli(['ps', '-a', '--filter', 'name=tsc-eng-cli-rm', '--format', '{{.Names}}']);
+  assert.equal(ps.stdout.trim(), '');
+});
+
+test('docker logs -f follows a running container until it stops; exec and cp work on it', async () => {
+  const run = await t.cli(['run', '-d', '--name', 'tsc-eng-cli-logs', '--label', 'tsc.cli=1', BUSYBOX, 'sh', '-c',
+    'trap "" TERM; i=0; while true; do echo line$i; i=$((i+1)); sleep 0.2; done']);
+  assert.equal(run.code, 0, run.stderr);
+  const follow = spawn('docker', ['-H', `unix://${t.socket}`, 'logs', '-f', 'tsc-eng-cli-logs'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let followed = '';
+  follow.stdout.on('data', (d) => { followed += d; });
+  const followExit = new Promise<number>((resolve) => follow.on('close', (code) => resolve(code ?? -1)));
+  try {
+    for (let i = 0; i < 200 && !followed.includes('line3\n'); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(followed, /^line0\nline1\nline2\nline3\n/);
+
+    const ex = await t.cli(['exec', 'tsc-eng-cli-logs', 'sh', '-c', 'echo in-exec; exit 4']);
+    assert.equal(ex.code, 4);
+    assert.equal(ex.stdout, 'in-exec\n');
+
+    const hostFile = path.join(t.root, 'to-container.txt');
+    writeFileSync(hostFile, 'copied in\n');
+    const cpIn = await t.cli(['cp', hostFile, 'tsc-eng-cli-logs:/tmp/']);
+    assert.equal(cpIn.code, 0, cpIn.stderr);
+    assert.equal((await t.cli(['exec', 'tsc-eng-cli-logs', 'cat', '/tmp/to-container.txt'])).stdout, 'copied in\n');
+    const cpOut = await t.cli(['cp', 'tsc-eng-cli-logs:/etc/passwd', path.join(t.root, 'passwd-out')]);
+    assert.equal(cpOut.code, 0, cpOut.stderr);
+    assert.match(readFileSync(path.join(t.root, 'passwd-out'), 'utf8'), /^root:x:0:0:/);
+
+    const ps = await t.cli(['ps', '--filter', 'label=tsc.cli=1', '--format', '{{.Names}} {{.State}}']);
+    assert.equal(ps.stdout.trim(), 'tsc-eng-cli-logs running');
+
+    // the process ignores SIGTERM: stop must SIGKILL it after the 1 s timeout
+    const stop = await t.cli(['stop', '-t', '1', 'tsc-eng-cli-logs']);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.equal(await followExit, 0, 'logs -f ends when the container stops');
+    const code = await t.cli(['inspect', '-f', '{{.State.ExitCode}} {{.State.Status}}', 'tsc-eng-cli-logs']);
+    assert.equal(code.stdout.trim(), '137 exited');
+  } finally {
+    follow.kill();
+    await t.cli(['rm', '-f', 'tsc-eng-cli-logs']);
+  }
+});
+
+test('unknown containers give Docker-style errors', async () => {
+  const r = await t.cli(['inspect', 'tsc-eng-nope']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /No such (container|object): tsc-eng-nope/);
+});
