@@ -107,7 +107,11 @@ function serviceEnvironment(doc: PlainMap, name: string, raw: PlainMap, projectE
       if (ref.required === false) return;
       throw problemAt(doc, ['services', name, 'env_file', i], `env file ${file} not found`);
     }
-    Object.assign(out, readEnvFile(file, (n) => projectEnv[n]));
+    try {
+      Object.assign(out, readEnvFile(file, (n) => projectEnv[n]));
+    } catch (err) {
+      throw problemAt(doc, ['services', name, 'env_file', i], (err as Error).message);
+    }
   });
   if (isMap(raw.environment)) {
     for (const [k, v] of Object.entries(raw.environment)) {

@@ -13,7 +13,8 @@ export function readEnvFile(file: string, lookup: (name: string) => string | und
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError(`cannot read env file ${file}: ${(err as Error).message}`);
+    const e = err as NodeJS.ErrnoException;
+    throw new UserError(e.code === 'EISDIR' ? `env file ${file} is a directory` : `cannot read env file ${file}: ${e.message}`);
   }
   const parsed = dotenv.parse(text);
   const out: Environment = {};

@@ -49,12 +49,24 @@ export function loadFile(src: FileSource, ctx: FileContext, includeStack: string
   return result;
 }
 
+/** A file that cannot be found is reported at the key that names it. */
+function withPosition<T>(doc: PlainMap, at: (string | number)[], fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof MissingFileError) throw problemAt(doc, at, err.message);
+    throw err;
+  }
+}
+
+class MissingFileError extends UserError {}
+
 function readText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT') throw new UserError(`stack file ${file} not found`);
+    if (e.code === 'ENOENT') throw new MissingFileError(`stack file ${file} not found`);
     throw new UserError(`cannot read stack file ${file}: ${e.message}`);
   }
 }
@@ -64,7 +76,6 @@ function readText(file: string): string {
 function resolveIncludes(doc: PlainMap, src: FileSource, ctx: FileContext, stack: string[]): PlainMap {
   const includes = doc.include;
   if (!Array.isArray(includes)) return doc;
-  delete doc.include;
   let out = doc;
   includes.forEach((entry, i) => {
     const spec = typeof entry === 'string' ? { path: entry } : (entry as PlainMap);
@@ -80,11 +91,12 @@ function resolveIncludes(doc: PlainMap, src: FileSource, ctx: FileContext, stack
     const subCtx: FileContext = { ...ctx, env, cache: new Map() };
     let included: PlainMap | undefined;
     for (const p of paths) {
-      const d = loadFile({ file: p, baseDir: projectDir }, subCtx, [...stack, src.file]);
+      const d = withPosition(doc, ['include', i], () => loadFile({ file: p, baseDir: projectDir }, subCtx, [...stack, src.file]));
       included = included ? mergeDocuments(included, d) : stripResets(cloneLocated(d));
     }
     if (included) out = addIncluded(out, included, doc, i);
   });
+  delete out.include;
   return out;
 }
 
@@ -125,7 +137,7 @@ function resolveExtends(doc: PlainMap, name: string, src: FileSource, ctx: FileC
   let base: PlainMap;
   if (typeof ext.file === 'string' && ext.file !== src.file) {
     const otherSrc: FileSource = { file: ext.file, baseDir: path.dirname(ext.file) };
-    const other = loadFile(otherSrc, ctx);
+    const other = withPosition(doc, ['services', name, 'extends', 'file'], () => loadFile(otherSrc, ctx));
     const otherServices = isMap(other.services) ? other.services : {};
     if (!isMap(otherServices[baseName])) {
       throw problemAt(doc, ['services', name, 'extends', 'service'], `service "${baseName}" not found in ${ext.file}`);

@@ -53,6 +53,12 @@ function describe(errors: ErrorObject[], doc: PlainMap, file: string): UserError
     const where = path.length === 0 ? 'at the top level' : '';
     return fail(`unknown key "${key}"${where ? ` ${where}` : ''}${hint}; custom keys must start with "x-"`, [...path, key], 'key');
   }
+  const unique = deepest.find((e) => e.keyword === 'uniqueItems');
+  if (unique) {
+    const { i, j } = unique.params as { i: number; j: number };
+    const [first, second] = [Math.min(i, j), Math.max(i, j)];
+    return fail(`duplicate entry: item ${second} repeats item ${first}`, [...path, second]);
+  }
   const required = deepest.find((e) => e.keyword === 'required');
   if (required) {
     return fail(`missing required key "${(required.params as { missingProperty: string }).missingProperty}"`);

@@ -17,6 +17,7 @@ export function readYaml(text: string, file: string): Plain {
     const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     throw new UserError(`${loc.file}:${loc.line}:${loc.column}: invalid YAML: ${what}`);
   }
+  if (doc.contents === null) return null;
   const reader = new NodeReader(doc, at);
   return reader.read(doc.contents as Node | null);
 }

@@ -32,6 +32,8 @@ export function parseVolumeEntry(entry: unknown, baseDir: string): LongVolume {
   if (typeof entry === 'string') return parseShortVolume(entry, baseDir);
   if (entry && typeof entry === 'object') {
     const v = { ...(entry as LongVolume) };
+    if ((v.type === 'bind' || v.type === 'npipe') && !v.source) throw new NormalizeError(`a ${v.type} mount needs a source`);
+    if (v.type !== 'tmpfs' && !v.target) throw new NormalizeError('a mount needs a target');
     if (v.type === 'bind' && v.source) v.source = resolveHostPath(v.source, baseDir);
     if (v.type === 'bind') v.bind = { create_host_path: true, ...(v.bind ?? {}) };
     return reorder(v);
