@@ -43,7 +43,7 @@ export interface TestStack {
   remove(): Promise<void>;
 }
 
-export function newStack(prefix: string, makeServices: (context: string) => Service[]): TestStack {
+export function newStack(prefix: string, makeServices: (context: string) => Service[], engine?: { docker: Docker; engineKey: string }): TestStack {
   const name = `${prefix}-${randomBytes(4).toString('hex')}`;
   const dir = busyboxContext(HTTPD_DOCKERFILE);
   mkdirSync(path.join(dir, 'www'));
@@ -54,8 +54,8 @@ export function newStack(prefix: string, makeServices: (context: string) => Serv
     networks: { default: { key: 'default', name: `${name}_default`, driverOpts: {}, external: false, internal: false, attachable: false, enableIpv6: false, labels: {} } },
     volumes: {}, secrets: {}, configs: {}, disabledServices: {}, extensions: {}, environment: {},
   };
-  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-  const engineKey = `docker:/var/run/docker.sock`;
+  const docker = engine?.docker ?? new Docker({ socketPath: '/var/run/docker.sock' });
+  const engineKey = engine?.engineKey ?? 'docker:/var/run/docker.sock';
   const ctx = { docker, engineKey, project, progress: silentProgress };
   const ips = new Map<string, { id: string; ip: string }>();
 
