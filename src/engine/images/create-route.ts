@@ -1,15 +1,13 @@
 // POST /images/create: `fromSrc` imports a rootfs tarball, `fromImage` pulls from a registry.
 import type { ImageRouteModule } from './service.js';
 import { badRequest } from '../api/http.js';
+import { pullRoute } from './pull/route.js';
 
 export const createRoutes: ImageRouteModule = {
   register(router, service) {
     router.add('POST', '/images/create', async (c) => {
       if (c.query.get('fromSrc')) return service.importRoute(c);
-      if (c.query.get('fromImage')) {
-        const { pullRoute } = await import('./pull/route.js');
-        return pullRoute(c, service);
-      }
+      if (c.query.get('fromImage')) return pullRoute(c, service);
       throw badRequest('fromImage or fromSrc is required');
     });
   },

@@ -4,6 +4,7 @@ import type { Router, RequestContext } from '../api/router.js';
 import { badRequest, conflict, EngineError, notFound, parseFilters, queryBool, sendJson, startJsonStream } from '../api/http.js';
 import type { EngineContext, ImageRecord, ImageService, OneShotRunner } from '../contracts.js';
 import { imageHistory, imageInspect, imageSize, imageSummary, matchesFilters } from './api-format.js';
+import { applyChanges } from './build/changes.js';
 import { importRootfs } from './import.js';
 import { loadArchive, loadedMessages } from './load.js';
 import { canonicalName, familiarName, parseReference } from './reference.js';
@@ -79,7 +80,6 @@ export class ImageServiceImpl implements BundledImageService {
     const body = src === '-' ? c.req : await fetchRootfs(src!);
     const repo = c.query.get('repo');
     const names = repo ? [canonicalName(parseReference(repo + (c.query.get('tag') ? `:${c.query.get('tag')}` : '')))] : [];
-    const { applyChanges } = await import('./build/changes.js');
     const config = applyChanges(c.query.getAll('changes'));
     const image = await importRootfs(this.store, body, { names, message: c.query.get('message') ?? undefined, config }).catch(rejectBadContent);
     this.publish('import', image.id, names[0] && familiarName(names[0]));
