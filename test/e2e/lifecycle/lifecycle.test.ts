@@ -304,6 +304,24 @@ services:
       }
     });
 
+    test('an image that cannot be pulled fails clearly and creates nothing', async (t) => {
+      if (skip()) return t.skip();
+      const unpullable = new Stack(target!, `
+services:
+  ghost:
+    image: 127.0.0.1:9/tsc-e2e/none:latest
+`);
+      try {
+        const r = await unpullable.cli(['up', '-d']);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /service "ghost": image 127\.0\.0\.1:9\/tsc-e2e\/none:latest cannot be pulled/);
+        assert.equal((await unpullable.containers()).length, 0);
+        assert.equal((await target!.docker.listNetworks({ filters: { label: [`${LABEL_PROJECT}=${unpullable.project}`] } })).length, 0);
+      } finally {
+        await unpullable.cleanup();
+      }
+    });
+
     test('a port already in use fails clearly and leaves nothing half-created', async (t) => {
       if (skip()) return t.skip();
       const busy = net.createServer().listen(0, '127.0.0.1');
