@@ -84,6 +84,15 @@ describe('image build', () => {
     assert.notEqual(changed.stdout.trim(), first?.id, 'a changed COPY source invalidates the cache');
   });
 
+  test('nocache re-runs every step; labels are added to the image', async () => {
+    const r = await dockerCli(srv.socket, ['build', '--no-cache', '--label', 'tsc.extra=1', '--build-arg', 'GREETING=hello', '-t', `${tag}:nocache`, ctx]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /Using cache/);
+    assert.equal(r.stdout.match(/Running in/g)?.length, 2);
+    const rec = (await srv.service.resolve(`${tag}:nocache`))!;
+    assert.deepEqual(rec.config.Labels, { 'tsc.stage': 'one', 'tsc.extra': '1' });
+  });
+
   test('the built image runs: the layers work as overlay lower dirs', async () => {
     const rec = (await srv.service.resolve(`${tag}:1`))!;
     const upper = path.join(srv.root, 'upper');

@@ -70,6 +70,16 @@ describe('registry pull', () => {
     assert.equal(fs.readFileSync(path.join(rec!.layerDirs[1]!, 'etc/two'), 'utf8'), 'two\n', 'zstd layer unpacked');
   });
 
+  test('layers already in the store are not downloaded again', async () => {
+    const shared = await tarball([{ name: 'shared', content: 'same bytes' }]);
+    await pushTestImage(reg, 'tsc/share-a', 'v1', { layerBytes: [shared] });
+    await pushTestImage(reg, 'tsc/share-b', 'v1', { layerBytes: [shared, await tarball([{ name: 'own', content: 'b' }])] });
+    await pull(srv, `${reg.host}/tsc/share-a:v1`);
+    const events = await pull(srv, `${reg.host}/tsc/share-b:v1`);
+    assert.equal(events.filter((e) => e.status === 'Already exists').length, 1);
+    assert.equal(events.filter((e) => e.status === 'Pull complete').length, 1);
+  });
+
   test('a tampered blob fails the pull and stores nothing', async () => {
     const pushed = await pushTestImage(reg, 'tsc/tampered', 'v1', { layerBytes: [await tarball([{ name: 'big', content: randomBytes(4096).toString('hex') }])] });
     const data = blobDataPath(reg, pushed.layers[0]!.digest);
