@@ -59,7 +59,11 @@ export class LayerStore {
   /** Moves a prepared directory (a build step's upper dir) into place as the layer `diffID`. */
   async adopt(dir: string, diffID: string): Promise<void> {
     if (await this.has(diffID)) { await fs.rm(dir, { recursive: true, force: true }); return; }
-    await fs.rename(dir, this.dir(diffID));
+    try { await fs.rename(dir, this.dir(diffID)); } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      await fs.rm(dir, { recursive: true, force: true }); // a concurrent unpack of the same layer won
+    }
   }
 
   async remove(diffID: string): Promise<void> { await fs.rm(this.dir(diffID), { recursive: true, force: true }); }
