@@ -19,8 +19,8 @@ const UPSTREAM_TIMEOUT_MS = 2000;
 const RCODE_SERVFAIL = 2;
 const RCODE_REFUSED = 5;
 
-// One server per address in this process: an engine restarted in-process (tests, embedding) replaces
-// the listener its predecessor left open instead of failing with EADDRINUSE.
+// One server per gateway address in this process: an engine restarted in-process (tests, embedding)
+// replaces the listener its predecessor left open instead of failing with EADDRINUSE.
 const listening = new Map<string, EmbeddedDnsServer>();
 
 export class EmbeddedDnsServer {
@@ -31,40 +31,45 @@ export class EmbeddedDnsServer {
 
   constructor(private readonly handler: DnsHandler, private readonly upstreamPort = 53) {}
 
-  async listen(address: string, port: number): Promise<void> {
-    const key = `${address}:${port}`;
-    await listening.get(key)?.close();
-    listening.set(key, this);
-    this.key = key;
-    const udp = dgram.createSocket('udp4');
-    udp.on('message', (msg, from) => {
-      void this.respond(msg, from.address).then((reply) => { if (reply) udp.send(reply, from.port, from.address); });
-    });
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind({ address, port, exclusive: true }, () => { udp.off('error', reject); resolve(); });
-    });
-    udp.on('error', () => undefined);
-    this.udp = udp;
-    const tcp = net.createServer((socket) => this.serveTcp(socket));
+  /** Listens on `address`:`port` over UDP and TCP; port 0 picks a free port. Resolves to the port. */
+  async listen(address: string, port: number): Promise<number> {
+    await listening.get(address)?.close();
+    listening.set(address, this);
+    this.key = address;
     try {
+      const udp = dgram.createSocket('udp4');
+      udp.on('message', (msg, from) => {
+        void this.respond(msg, from.address).then((reply) => { if (reply) udp.send(reply, from.port, from.address); });
+      });
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind({ address, port, exclusive: true }, () => { udp.off('error', reject); resolve(); });
+      });
+      udp.on('error', () => undefined);
+      this.udp = udp;
+      const actualPort = udp.address().port;
+      const tcp = net.createServer((socket) => this.serveTcp(socket));
       await new Promise<void>((resolve, reject) => {
         tcp.once('error', reject);
-        tcp.listen({ host: address, port, exclusive: true }, () => { tcp.off('error', reject); resolve(); });
+        tcp.listen({ host: address, port: actualPort, exclusive: true }, () => { tcp.off('error', reject); resolve(); });
       });
+      this.tcp = tcp;
+      return actualPort;
     } catch (err) {
-      udp.close();
+      await this.close();
       throw err;
     }
-    this.tcp = tcp;
   }
 
   async close(): Promise<void> {
     if (this.key && listening.get(this.key) === this) listening.delete(this.key);
     for (const s of this.tcpClients) s.destroy();
+    const { udp, tcp } = this;
+    this.udp = undefined;
+    this.tcp = undefined;
     await Promise.all([
-      new Promise<void>((done) => (this.udp ? this.udp.close(() => done()) : done())),
-      new Promise<void>((done) => (this.tcp ? this.tcp.close(() => done()) : done())),
+      new Promise<void>((done) => (udp ? udp.close(() => done()) : done())),
+      new Promise<void>((done) => (tcp ? tcp.close(() => done()) : done())),
     ]);
   }
 

@@ -14,6 +14,8 @@ export interface FirewallSpec {
   allBridges: string;
   /** outbound NAT (com.docker.network.bridge.enable_ip_masquerade) */
   masquerade: boolean;
+  /** DNS queries to gateway:from go to gateway:to, where the embedded DNS really listens */
+  dnsRedirect?: { from: number; to: number };
 }
 
 const iptables = (...args: string[]) => run('iptables', ['-w', ...args]);
@@ -25,11 +27,18 @@ function chainPlans(s: FirewallSpec): ChainPlan[] {
   const forward: ChainPlan = { table: 'filter', hook: 'FORWARD', chain: `${s.chainPrefix}-F-${id}`, rules: [] };
   const input: ChainPlan = { table: 'filter', hook: 'INPUT', chain: `${s.chainPrefix}-I-${id}`, rules: [] };
   const nat: ChainPlan = { table: 'nat', hook: 'POSTROUTING', chain: `${s.chainPrefix}-N-${id}`, rules: [] };
+  const dns: ChainPlan = { table: 'nat', hook: 'PREROUTING', chain: `${s.chainPrefix}-D-${id}`, rules: [] };
   const br = s.bridge;
+  if (s.dnsRedirect) {
+    for (const proto of ['udp', 'tcp']) {
+      dns.rules.push(['-i', br, '-d', s.gateway, '-p', proto, '--dport', String(s.dnsRedirect.from), '-j', 'DNAT', '--to-destination', `${s.gateway}:${s.dnsRedirect.to}`]);
+    }
+  }
+  const withDns = (plans: ChainPlan[]) => (s.dnsRedirect ? [...plans, dns] : plans);
   if (s.internal) {
     forward.rules.push(['-i', br, '-o', br, '-j', 'ACCEPT'], ['-i', br, '-j', 'DROP'], ['-o', br, '-j', 'DROP']);
     input.rules.push(['-i', br, '!', '-d', s.gateway, '-j', 'DROP']);
-    return [forward, input];
+    return withDns([forward, input]);
   }
   forward.rules.push(
     ['-i', br, '-o', br, '-j', 'ACCEPT'],
@@ -37,15 +46,16 @@ function chainPlans(s: FirewallSpec): ChainPlan[] {
     ['-i', br, '-j', 'ACCEPT'],
     ['-o', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
   );
-  if (!s.masquerade) return [forward];
+  if (!s.masquerade) return withDns([forward]);
   nat.rules.push(['-s', s.subnet, '!', '-o', br, '-j', 'MASQUERADE']);
-  return [forward, nat];
+  return withDns([forward, nat]);
 }
 
 /** Creates (or re-creates) the network's chains and hooks them in; safe to call again after a restart. */
 export async function applyFirewall(spec: FirewallSpec): Promise<void> {
+  await removeFirewall(spec);
   for (const plan of chainPlans(spec)) {
-    if (!(await tryRun('iptables', ['-w', '-t', plan.table, '-N', plan.chain]))) await iptables('-t', plan.table, '-F', plan.chain);
+    await iptables('-t', plan.table, '-N', plan.chain);
     for (const rule of plan.rules) await iptables('-t', plan.table, '-A', plan.chain, ...rule);
     if (!(await tryRun('iptables', ['-w', '-t', plan.table, '-C', plan.hook, '-j', plan.chain]))) {
       await iptables('-t', plan.table, '-I', plan.hook, '1', '-j', plan.chain);
@@ -59,6 +69,7 @@ export async function removeFirewall(spec: Pick<FirewallSpec, 'chainPrefix' | 'n
     ['filter', 'FORWARD', `${spec.chainPrefix}-F-${id}`],
     ['filter', 'INPUT', `${spec.chainPrefix}-I-${id}`],
     ['nat', 'POSTROUTING', `${spec.chainPrefix}-N-${id}`],
+    ['nat', 'PREROUTING', `${spec.chainPrefix}-D-${id}`],
   ];
   for (const [table, hook, chain] of chains) {
     while (await tryRun('iptables', ['-w', '-t', table, '-D', hook, '-j', chain]));

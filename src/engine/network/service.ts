@@ -161,20 +161,30 @@ export class BridgeNetworkService implements NetworkService {
     await ensureBridge(net.bridge!, `${net.gateway}/${prefix}`);
     try {
       if (!net.internal) await enableIpForwarding();
-      await applyFirewall(this.firewallSpec(net));
-      if (!net.builtin && !this.dnsServers.has(net.id)) {
-        const server = new EmbeddedDnsServer(networkDnsHandler(net.id, () => this.state, this.roundRobin, () => this.hostResolv?.nameservers ?? []), this.options.dnsUpstreamPort);
-        await server.listen(net.gateway!, this.options.dnsPort).catch((err: NodeJS.ErrnoException) => {
-          throw new EngineError(500, `the embedded DNS of network ${net.name} cannot listen on ${net.gateway}:${this.options.dnsPort}: ${err.code ?? err.message}` +
-            (err.code === 'EADDRINUSE' ? ' (a DNS server on the host listens on every address; bind it to specific addresses instead)' : ''));
-        });
-        this.dnsServers.set(net.id, server);
-      }
+      const dnsRedirect = net.builtin ? undefined : await this.startDns(net);
+      await applyFirewall({ ...this.firewallSpec(net), dnsRedirect });
     } catch (err) {
       await this.unrealize(net);
       throw err;
     }
     this.realized.add(net.id);
+  }
+
+  /** The embedded DNS on the gateway. When the DNS port is taken on every address (a DNS server on the
+   *  host bound to 0.0.0.0), it listens on a free port and queries to the DNS port are redirected there. */
+  private async startDns(net: NetworkRecord): Promise<{ from: number; to: number } | undefined> {
+    await this.dnsServers.get(net.id)?.close();
+    const server = new EmbeddedDnsServer(networkDnsHandler(net.id, () => this.state, this.roundRobin, () => this.hostResolv?.nameservers ?? []), this.options.dnsUpstreamPort);
+    this.dnsServers.set(net.id, server);
+    const fail = (err: NodeJS.ErrnoException) => new EngineError(500, `the embedded DNS of network ${net.name} cannot listen on ${net.gateway}: ${err.code ?? err.message}`);
+    try {
+      await server.listen(net.gateway!, this.options.dnsPort);
+      return undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw fail(err as NodeJS.ErrnoException);
+    }
+    const port = await server.listen(net.gateway!, 0).catch((err: NodeJS.ErrnoException) => { throw fail(err); });
+    return { from: this.options.dnsPort, to: port };
   }
 
   /** Another bridge (say, a second engine's) may have taken the subnet since it was picked. */
