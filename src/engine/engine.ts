@@ -8,7 +8,7 @@ import type { EngineContext, ImageService, NetworkService, OneShotRunner, Volume
 import { EventBus } from './events.js';
 import { enginePaths, type EnginePaths } from './paths.js';
 import { Router } from './api/router.js';
-import { createApiServer } from './api/server.js';
+import { createApiServer, shutdownServer } from './api/server.js';
 import { registerSystemRoutes } from './api/system-routes.js';
 import { registerContainerRoutes } from './api/container-routes.js';
 import { createImageService } from './images/index.js';
@@ -95,8 +95,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     async close() {
       launcher.dispose();
       containers.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await shutdownServer(server);
       await rm(opts.socketPath, { force: true });
     },
   };

@@ -37,7 +37,21 @@ export function createApiServer(router: Router): http.Server {
     res.on('finish', () => { if (!res.getHeader('x-hijacked')) socket.end(); });
     void dispatch(router, req, res, { socket, head });
   });
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
+  liveSockets.set(server, sockets);
   return server;
+}
+
+const liveSockets = new WeakMap<http.Server, Set<Socket>>();
+
+/** Stops listening and drops every connection, hijacked ones (attach, exec, logs -f) included. */
+export function shutdownServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    for (const s of liveSockets.get(server) ?? []) s.destroy();
+    server.closeAllConnections();
+  });
 }
 
 /** Docker's raw stream: a 101 upgrade when the client asked for one, else a streamed 200 response. */
