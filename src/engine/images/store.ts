@@ -62,16 +62,23 @@ export class ImageStore {
   find(ref: string): StoredImage | undefined {
     const byId = this.images.get(ref) ?? this.images.get(`sha256:${ref}`);
     if (byId) return byId;
+    const byName = this.findByName(ref);
+    if (byName) return byName;
+    // like Docker, a name wins over an id prefix that happens to look the same ("cafe")
     const hex = ref.replace(/^sha256:/, '');
     if (/^[a-f0-9]{4,64}$/.test(hex)) {
       const matches = this.all().filter((i) => digestHex(i.id).startsWith(hex));
       if (matches.length === 1) return matches[0];
     }
+    return undefined;
+  }
+
+  private findByName(ref: string): StoredImage | undefined {
     let parsed;
     try { parsed = parseReference(ref); } catch { return undefined; }
     if (parsed.digest) {
       const repoDigest = `${parsed.domain}/${parsed.path}@${parsed.digest}`;
-      return this.all().find((i) => i.repoDigests.includes(repoDigest) || (i.manifestDigest === parsed.digest && i.names.some((n) => n.startsWith(`${parsed.domain}/${parsed.path}:`))));
+      return this.all().find((i) => i.repoDigests.includes(repoDigest));
     }
     const name = canonicalName(parsed);
     return this.all().find((i) => i.names.includes(name));
