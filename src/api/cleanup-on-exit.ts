@@ -5,16 +5,17 @@ import { fileURLToPath } from 'node:url';
 import type { CleanupRequest } from './cleanup-worker.js';
 
 type Engine = CleanupRequest['engine'];
-interface Registered { engine: Engine; name: string; removeVolumes: boolean }
+interface Registered { engine: Engine; name: string; removeVolumes: boolean; images: string[] }
 
 const registered = new Map<string, Registered>();
 let hooksInstalled = false;
 
 const key = (engine: Engine, name: string) => `${JSON.stringify(engine)}|${name}`;
 
-export function registerForCleanup(engine: Engine, name: string, removeVolumes: boolean): void {
+/** `images`: images built for this run only, removed with it. */
+export function registerForCleanup(engine: Engine, name: string, removeVolumes: boolean, images: string[] = []): void {
   installHooks();
-  registered.set(key(engine, name), { engine, name, removeVolumes });
+  registered.set(key(engine, name), { engine, name, removeVolumes, images });
 }
 
 export function unregisterForCleanup(engine: Engine, name: string): void {
@@ -31,7 +32,7 @@ export function cleanupRegisteredSync(): void {
   for (const r of registered.values()) {
     const k = JSON.stringify(r.engine);
     if (!byEngine.has(k)) byEngine.set(k, { engine: r.engine, projects: [] });
-    byEngine.get(k)!.projects.push({ name: r.name, removeVolumes: r.removeVolumes });
+    byEngine.get(k)!.projects.push({ name: r.name, removeVolumes: r.removeVolumes, images: r.images });
   }
   registered.clear();
   for (const request of byEngine.values()) {

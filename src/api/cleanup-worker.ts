@@ -7,12 +7,12 @@ import { fileURLToPath } from 'node:url';
 
 export interface CleanupRequest {
   engine: { socketPath?: string; host?: string; port?: number | string; protocol?: 'http' | 'https' | 'ssh' };
-  projects: { name: string; removeVolumes: boolean }[];
+  projects: { name: string; removeVolumes: boolean; images?: string[] }[];
 }
 
 const PROJECT_LABEL = 'com.docker.compose.project';
 
-export async function removeProjectResources(docker: Docker, project: string, removeVolumes: boolean): Promise<void> {
+export async function removeProjectResources(docker: Docker, project: string, removeVolumes: boolean, images: string[] = []): Promise<void> {
   const filters = { label: [`${PROJECT_LABEL}=${project}`] };
   const containers = await docker.listContainers({ all: true, filters });
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
@@ -22,13 +22,14 @@ export async function removeProjectResources(docker: Docker, project: string, re
     const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
     await Promise.all(volumes.map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
   }
+  await Promise.all(images.map((ref) => docker.getImage(ref).remove().catch(() => undefined)));
 }
 
 async function main(raw: string): Promise<void> {
   const request = JSON.parse(raw) as CleanupRequest;
   const docker = new Docker(request.engine);
   for (const p of request.projects) {
-    await removeProjectResources(docker, p.name, p.removeVolumes).catch((err) => {
+    await removeProjectResources(docker, p.name, p.removeVolumes, p.images).catch((err) => {
       process.stderr.write(`tscompose: cleanup of project ${p.name} failed: ${(err as Error).message}\n`);
     });
   }

@@ -7,6 +7,7 @@ import { ServiceContainer } from './container.js';
 import { registerForCleanup, unregisterForCleanup } from './cleanup-on-exit.js';
 import { connect, loadComposeProject, removeProject, startProject, type EngineChoice } from './core.js';
 import { uniqueProjectName } from './project-name.js';
+import { serviceImage } from '../reconcile/names.js';
 import { Wait, waitUntilReady, type WaitStrategy } from './wait.js';
 
 export interface EnvironmentOptions {
@@ -192,7 +193,9 @@ export class ComposeEnvironment implements AsyncDisposable {
   }
 
   private registerCleanup(): void {
-    registerForCleanup(this.cleanupEngine(), this.name, this.uniqueName);
+    // a generated name makes the images built for services without `image:` this run's own
+    const ownImages = this.uniqueName ? Object.values(this.project.services).filter((s) => !s.image && s.build).map((s) => serviceImage(this.name, s)) : [];
+    registerForCleanup(this.cleanupEngine(), this.name, this.uniqueName, ownImages);
     this.registered = true;
   }
 }
