@@ -41,6 +41,10 @@ export function loadFile(src: FileSource, ctx: FileContext, includeStack: string
     });
   }
   validateDocument(doc, src.file);
+  if ('version' in doc) {
+    ctx.warn(`${src.file}: the attribute "version" is obsolete, it will be ignored`);
+    delete doc.version;
+  }
   canonicalizeFile(doc, src.baseDir);
   ctx.cache.set(cacheKey, doc);
   let result = resolveIncludes(doc, src, ctx, includeStack);
