@@ -47,7 +47,7 @@ for (const engine of engines) {
 
     test('hello: web is healthy on its published port, the client reaches it by name, visits land in the volume', async (t) => {
       // the client waits for a healthy web server (depends_on: service_healthy)
-      if (!healthchecks) t.todo(`the ${engine.kind} engine does not run healthchecks yet`);
+      if (!healthchecks) return t.skip(`the ${engine.kind} engine does not run healthchecks yet`);
       engine.select();
       execFileSync('sh', [path.join(samples, 'hello/prepare.sh')]);
       const port = await freePort();
@@ -69,7 +69,7 @@ for (const engine of engines) {
     });
 
     test('webapp (local images): web waits for a healthy db, reaches db and the cache alias on the backend network, the secret is mounted', async (t) => {
-      if (!healthchecks) t.todo(`the ${engine.kind} engine does not run healthchecks yet`);
+      if (!healthchecks) return t.skip(`the ${engine.kind} engine does not run healthchecks yet`);
       engine.select();
       execFileSync('sh', [path.join(samples, 'hello/prepare.sh')]);
       const port = await freePort();
