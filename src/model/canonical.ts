@@ -10,7 +10,7 @@ import { parseBytes } from './normalize/bytes.js';
 import { splitShellWords } from './normalize/command.js';
 import { parsePortEntry } from './normalize/ports.js';
 import { parseVolumeEntry, resolveHostPath } from './normalize/volumes.js';
-import { listOrMapToMap } from './normalize/mappings.js';
+import { isFalse, isTrue, listOrMapToMap } from './normalize/mappings.js';
 
 export interface CanonicalContext {
   root: PlainMap; // the whole file, for error positions
@@ -130,7 +130,7 @@ function canonicalEnvFiles(v: Plain, baseDir: string): Plain {
   return list.map((e) => {
     if (typeof e === 'string') return { path: resolveHostPath(e, baseDir), required: true };
     const m = e as PlainMap;
-    const out: PlainMap = { path: resolveHostPath(String(m.path), baseDir), required: m.required === undefined ? true : Boolean(m.required) };
+    const out: PlainMap = { path: resolveHostPath(String(m.path), baseDir), required: !isFalse(m.required) };
     if (m.format !== undefined) out.format = m.format;
     return out;
   });
@@ -183,8 +183,8 @@ function canonicalDependsOn(v: Plain): PlainMap {
   for (const [k, x] of Object.entries(v as PlainMap)) {
     const d = isMap(x) ? x : {};
     const o: PlainMap = { condition: (d.condition as string) ?? 'service_started' };
-    if (d.restart) o.restart = true;
-    o.required = d.required === undefined ? true : Boolean(d.required);
+    if (isTrue(d.restart)) o.restart = true;
+    o.required = !isFalse(d.required);
     out[k] = o;
   }
   return out;

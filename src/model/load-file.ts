@@ -47,7 +47,7 @@ export function loadFile(src: FileSource, ctx: FileContext, includeStack: string
   }
   canonicalizeFile(doc, src.baseDir);
   ctx.cache.set(cacheKey, doc);
-  let result = resolveIncludes(doc, src, ctx, includeStack);
+  const result = resolveIncludes(doc, src, ctx, includeStack);
   resolveAllExtends(result, src, ctx);
   ctx.cache.set(cacheKey, result);
   return result;

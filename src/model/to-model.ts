@@ -4,10 +4,11 @@ import type {
   Service, ServiceFileRef, ServiceNetwork, Volume, VolumeMount, WatchRule,
 } from './types.js';
 import { isMap, type Plain, type PlainMap } from './located.js';
+import { isFalse, isTrue } from './normalize/mappings.js';
 
 const str = (v: Plain | undefined): string | undefined => (v === undefined || v === null ? undefined : String(v));
 const num = (v: Plain | undefined): number | undefined => (v === undefined || v === null || v === '' ? undefined : Number(v));
-const bool = (v: Plain | undefined): boolean | undefined => (v === undefined || v === null ? undefined : v === true || v === 'true');
+const bool = (v: Plain | undefined): boolean | undefined => (v === undefined || v === null ? undefined : isTrue(v));
 const strList = (v: Plain | undefined): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === null ? [] : [String(v)]);
 const strMap = (v: Plain | undefined): Record<string, string> => {
   const out: Record<string, string> = {};
@@ -122,7 +123,7 @@ function toBuild(b: PlainMap, projectDir: string): BuildConfig {
 }
 
 function toEnvFile(e: PlainMap): EnvFileRef {
-  return { path: String(e.path), required: e.required !== false, ...(e.format ? { format: String(e.format) } : {}) };
+  return { path: String(e.path), required: !isFalse(e.required), ...(e.format ? { format: String(e.format) } : {}) };
 }
 
 function toPort(p: PlainMap): PortMapping {
@@ -138,10 +139,10 @@ function toPort(p: PlainMap): PortMapping {
 }
 
 function toVolumeMount(v: PlainMap): VolumeMount {
-  const m: VolumeMount = { type: String(v.type) as VolumeMount['type'], source: str(v.source), target: String(v.target), readOnly: v.read_only === true };
+  const m: VolumeMount = { type: String(v.type) as VolumeMount['type'], source: str(v.source), target: String(v.target), readOnly: isTrue(v.read_only) };
   if (v.consistency) m.consistency = String(v.consistency);
-  if (isMap(v.bind)) m.bind = { createHostPath: v.bind.create_host_path === true, propagation: str(v.bind.propagation), selinux: str(v.bind.selinux) };
-  if (isMap(v.volume)) m.volume = { nocopy: v.volume.nocopy === true, subpath: str(v.volume.subpath) };
+  if (isMap(v.bind)) m.bind = { createHostPath: isTrue(v.bind.create_host_path), propagation: str(v.bind.propagation), selinux: str(v.bind.selinux) };
+  if (isMap(v.volume)) m.volume = { nocopy: isTrue(v.volume.nocopy), subpath: str(v.volume.subpath) };
   if (isMap(v.tmpfs)) m.tmpfs = { size: num(v.tmpfs.size), mode: num(v.tmpfs.mode) };
   return m;
 }
@@ -159,15 +160,15 @@ function toServiceNetwork(n: PlainMap): ServiceNetwork {
 function toDependsOn(d: PlainMap): DependsOn {
   return {
     condition: (str(d.condition) ?? 'service_started') as DependsOn['condition'],
-    restart: d.restart === true,
-    required: d.required !== false,
+    restart: isTrue(d.restart),
+    required: !isFalse(d.required),
   };
 }
 
 function toHealthcheck(h: PlainMap): Healthcheck {
   const test = Array.isArray(h.test) ? h.test.map(String) : undefined;
   return {
-    disable: h.disable === true || test?.[0] === 'NONE',
+    disable: isTrue(h.disable) || test?.[0] === 'NONE',
     test,
     interval: str(h.interval),
     timeout: str(h.timeout),
@@ -208,7 +209,7 @@ function toDevelop(d: PlainMap): Develop {
         target: str(r.target),
         ignore: strList(r.ignore),
         include: strList(r.include),
-        initialSync: r.initial_sync === true,
+        initialSync: isTrue(r.initial_sync),
       };
       if (isMap(r.exec)) {
         const e = r.exec;
@@ -227,7 +228,7 @@ function toDevelop(d: PlainMap): Develop {
 
 export function toNetwork(key: string, def: PlainMap | null, project: string): Network {
   const d = def ?? {};
-  const external = d.external === true;
+  const external = isTrue(d.external);
   const ipam = isMap(d.ipam) ? d.ipam : undefined;
   return {
     key,
@@ -235,9 +236,9 @@ export function toNetwork(key: string, def: PlainMap | null, project: string): N
     driver: str(d.driver),
     driverOpts: strMap(d.driver_opts),
     external,
-    internal: d.internal === true,
-    attachable: d.attachable === true,
-    enableIpv6: d.enable_ipv6 === true,
+    internal: isTrue(d.internal),
+    attachable: isTrue(d.attachable),
+    enableIpv6: isTrue(d.enable_ipv6),
     ipam: ipam
       ? {
           driver: str(ipam.driver),
@@ -253,7 +254,7 @@ export function toNetwork(key: string, def: PlainMap | null, project: string): N
 
 export function toVolume(key: string, def: PlainMap | null, project: string): Volume {
   const d = def ?? {};
-  const external = d.external === true;
+  const external = isTrue(d.external);
   return {
     key,
     name: str(d.name) ?? (external ? key : `${project}_${key}`),
@@ -266,7 +267,7 @@ export function toVolume(key: string, def: PlainMap | null, project: string): Vo
 
 export function toSecretOrConfig(key: string, def: PlainMap | null, project: string): SecretOrConfig {
   const d = def ?? {};
-  const external = d.external === true;
+  const external = isTrue(d.external);
   return {
     key,
     name: str(d.name) ?? (external ? key : `${project}_${key}`),

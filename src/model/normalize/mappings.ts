@@ -19,3 +19,7 @@ export function listOrMapToMap(v: Plain, allowNull: boolean): PlainMap {
   }
   return out;
 }
+
+/** Booleans may arrive as strings after interpolation ("true", "False" …). */
+export const isTrue = (v: Plain | undefined): boolean => v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
+export const isFalse = (v: Plain | undefined): boolean => v === false || (typeof v === 'string' && v.toLowerCase() === 'false');

@@ -309,3 +309,27 @@ test('merging list and map forms: environment, depends_on, build, healthcheck te
     assert.deepEqual(w.healthcheck!.test, ['CMD-SHELL', 'curl x']);
     assert.equal(w.healthcheck!.retries, 3);
   }));
+
+test('interpolated numbers and booleans are converted to their types', () =>
+  withStack({
+    'compose.yaml': [
+      'services:',
+      '  a:',
+      '    image: x',
+      '    privileged: ${PRIV:-true}',
+      '    deploy: {replicas: "${N:-3}", resources: {limits: {cpus: "${CPUS:-1.5}", memory: 1g}}}',
+      '    depends_on: {b: {condition: service_started, required: "${REQ:-false}"}}',
+      '    ports: [{target: "${PORT:-80}", published: "${PUB:-8080}"}]',
+      '  b: {image: y, profiles: [off]}',
+      '',
+    ].join('\n'),
+  }, async (dir) => {
+    const p = await loadProject({ cwd: dir, environment: {} });
+    const a = p.services.a!;
+    assert.equal(a.privileged, true);
+    assert.equal(a.scale, 3);
+    assert.deepEqual(a.deploy!.resources!.limits, { cpus: 1.5, memory: 1024 ** 3, pids: undefined });
+    assert.deepEqual(a.dependsOn, {}, 'an optional dependency on a disabled service is dropped');
+    assert.match(p.warnings!.join('\n'), /service "a" depends on service "b", which is disabled/);
+    assert.deepEqual(a.ports.map((x) => [x.target, x.published]), [[80, '8080']]);
+  }));
