@@ -1,7 +1,7 @@
 // iptables rules of one network, in chains of its own so they can be replaced and removed as a unit:
 // forwarding for the bridge (the host's FORWARD policy may be DROP), isolation from the service's other
 // bridges, outbound NAT, and for internal networks no way out at all.
-import { run, tryRun } from './host.js';
+import { run, runWithInput } from './host.js';
 
 export interface FirewallSpec {
   chainPrefix: string;
@@ -10,15 +10,13 @@ export interface FirewallSpec {
   subnet: string;
   gateway: string;
   internal: boolean;
-  /** iptables interface pattern matching every bridge of this service, e.g. "tsc+" */
+  /** iptables interface pattern matching every bridge of this service, e.g. "tscb+" */
   allBridges: string;
   /** outbound NAT (com.docker.network.bridge.enable_ip_masquerade) */
   masquerade: boolean;
   /** DNS queries to gateway:from go to gateway:to, where the embedded DNS really listens */
   dnsRedirect?: { from: number; to: number };
 }
-
-const iptables = (...args: string[]) => run('iptables', ['-w', ...args]);
 
 interface ChainPlan { table: 'filter' | 'nat'; hook: string; chain: string; rules: string[][] }
 
@@ -54,26 +52,33 @@ function chainPlans(s: FirewallSpec): ChainPlan[] {
 /** Creates (or re-creates) the network's chains and hooks them in; safe to call again after a restart. */
 export async function applyFirewall(spec: FirewallSpec): Promise<void> {
   await removeFirewall(spec);
+  const byTable = new Map<string, string[]>();
   for (const plan of chainPlans(spec)) {
-    await iptables('-t', plan.table, '-N', plan.chain);
-    for (const rule of plan.rules) await iptables('-t', plan.table, '-A', plan.chain, ...rule);
-    if (!(await tryRun('iptables', ['-w', '-t', plan.table, '-C', plan.hook, '-j', plan.chain]))) {
-      await iptables('-t', plan.table, '-I', plan.hook, '1', '-j', plan.chain);
-    }
+    const lines = byTable.get(plan.table) ?? [];
+    lines.push(`:${plan.chain} - [0:0]`, ...plan.rules.map((r) => `-A ${plan.chain} ${r.join(' ')}`), `-I ${plan.hook} 1 -j ${plan.chain}`);
+    byTable.set(plan.table, lines);
   }
+  await restore(byTable);
 }
 
+/** Unhooks, flushes and deletes whatever chains of the network exist. */
 export async function removeFirewall(spec: Pick<FirewallSpec, 'chainPrefix' | 'networkId'>): Promise<void> {
   const id = spec.networkId.slice(0, 12);
-  const chains: [string, string, string][] = [
-    ['filter', 'FORWARD', `${spec.chainPrefix}-F-${id}`],
-    ['filter', 'INPUT', `${spec.chainPrefix}-I-${id}`],
-    ['nat', 'POSTROUTING', `${spec.chainPrefix}-N-${id}`],
-    ['nat', 'PREROUTING', `${spec.chainPrefix}-D-${id}`],
-  ];
-  for (const [table, hook, chain] of chains) {
-    while (await tryRun('iptables', ['-w', '-t', table, '-D', hook, '-j', chain]));
-    await tryRun('iptables', ['-w', '-t', table, '-F', chain]);
-    await tryRun('iptables', ['-w', '-t', table, '-X', chain]);
+  const ours = new Set(['F', 'I', 'N', 'D'].map((kind) => `${spec.chainPrefix}-${kind}-${id}`));
+  const byTable = new Map<string, string[]>();
+  for (const table of ['filter', 'nat']) {
+    const saved = (await run('iptables-save', ['-t', table])).split('\n');
+    const jumps = saved.filter((l) => ours.has(/^-A \S+ -j (\S+)$/.exec(l)?.[1] ?? ''));
+    const chains = saved.filter((l) => l.startsWith(':') && ours.has(l.slice(1).split(' ')[0]!)).map((l) => l.slice(1).split(' ')[0]!);
+    const lines = [...jumps.map((l) => `-D ${l.slice(3)}`), ...chains.map((c) => `-F ${c}`), ...chains.map((c) => `-X ${c}`)];
+    if (lines.length) byTable.set(table, lines);
   }
+  await restore(byTable);
+}
+
+/** One iptables-restore for all changes, so they apply together and cost one process. */
+async function restore(byTable: Map<string, string[]>): Promise<void> {
+  if (!byTable.size) return;
+  const input = [...byTable].map(([table, lines]) => [`*${table}`, ...lines, 'COMMIT'].join('\n')).join('\n') + '\n';
+  await runWithInput('iptables-restore', ['-w', '--noflush'], input);
 }

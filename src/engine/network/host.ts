@@ -22,25 +22,28 @@ export async function run(cmd: string, args: string[]): Promise<string> {
   }
 }
 
+export function runWithInput(cmd: string, args: string[], input: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, (err, stdout, stderr) => {
+      if (err) reject(new HostCommandError(`${cmd} ${args.join(' ')}`, stderr || err.message));
+      else resolve(stdout);
+    });
+    child.stdin!.end(input);
+  });
+}
+
 /** Runs and ignores failure: for idempotent clean-up of things that may already be gone. */
 export async function tryRun(cmd: string, args: string[]): Promise<boolean> {
   try { await run(cmd, args); return true; } catch { return false; }
 }
 
 export const ip = (...args: string[]) => run('ip', args);
+export const ipInNetns = (pid: number, ...args: string[]) => run('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', ...args]);
 
 /** Several `ip` commands in the namespace of `pid` with one process (`ip -batch`, stops at the first error). */
-export function ipBatchInNetns(pid: number, commands: string[][]): Promise<void> {
-  const args = [`--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'];
-  return new Promise((resolve, reject) => {
-    const child = execFile('nsenter', args, (err, _stdout, stderr) => {
-      if (err) reject(new HostCommandError(`nsenter ${args.join(' ')} (${commands.map((c) => c.join(' ')).join('; ')})`, stderr || err.message));
-      else resolve();
-    });
-    child.stdin!.end(commands.map((c) => c.join(' ')).join('\n') + '\n');
-  });
+export async function ipBatchInNetns(pid: number, commands: string[][]): Promise<void> {
+  await runWithInput('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'], commands.map((c) => c.join(' ')).join('\n') + '\n');
 }
-export const ipInNetns = (pid: number, ...args: string[]) => run('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', ...args]);
 
 export interface HostRoute { subnet: Subnet; dev: string }
 
