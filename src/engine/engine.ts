@@ -59,6 +59,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const launcher = new SupervisorLauncher(path.join(paths.root, 'supervisor.log'));
   const containers = new ContainerService({ ctx, images, networks, volumes, runtime, launcher });
   await containers.init();
+  images.setUsageProbe?.((imageId) => containers.store.all().filter((c) => c.Image === imageId).map((c) => c.Id));
   const execs = new ExecService(containers, runtime, paths.tmp);
 
   const router = new Router();
