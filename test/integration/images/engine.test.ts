@@ -38,4 +38,11 @@ test('docker build then docker run on the bundled engine', async () => {
   const ran = await dockerCli(socket(), ['run', '--name', `${tag}-c`, tag]);
   assert.equal(ran.status, 0, ran.stderr);
   assert.equal(ran.stdout, 'hello from the built image\n');
+  const refused = await dockerCli(socket(), ['rmi', tag]);
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /being used by container/);
+  assert.equal((await dockerCli(socket(), ['rm', `${tag}-c`])).status, 0);
+  const removed = await dockerCli(socket(), ['rmi', tag]);
+  assert.equal(removed.status, 0, removed.stderr);
+  assert.match(removed.stdout, /Deleted: sha256:/);
 });
