@@ -8,7 +8,7 @@ import { registerForCleanup, unregisterForCleanup } from './cleanup-on-exit.js';
 import { connect, loadComposeProject, removeProject, startProject, type EngineChoice } from './core.js';
 import { uniqueProjectName } from './project-name.js';
 import { serviceImage } from '../reconcile/names.js';
-import { Wait, waitUntilReady, type WaitStrategy } from './wait.js';
+import { runningOrHealthy, Wait, waitUntilReady, type WaitStrategy } from './wait.js';
 
 export interface EnvironmentOptions {
   /** compose files, merged in order (default: compose.yaml etc. discovered in `cwd`) */
@@ -159,15 +159,15 @@ export class ComposeEnvironment implements AsyncDisposable {
     }));
   }
 
-  /** Like `up --wait`: healthy when there is a healthcheck, exited 0 for one-shot jobs others wait
-   *  for (service_completed_successfully), running otherwise. */
+  /** Like `up --wait`: healthy when the service has a healthcheck, exited 0 for one-shot jobs others
+   *  wait for (service_completed_successfully), running (and healthy if the image has a healthcheck) otherwise. */
   private defaultStrategy(name: string): WaitStrategy {
     const service = this.project.services[name];
     const oneShot = Object.values(this.project.services).some((s) => s.dependsOn[name]?.condition === 'service_completed_successfully');
     if (oneShot) return Wait.forSuccessfulExit();
     const hc = service?.healthcheck;
     if (hc && !hc.disable && hc.test?.[0] !== 'NONE') return Wait.forHealthy();
-    return Wait.forRunning();
+    return runningOrHealthy();
   }
 
   private withDependencies(services: string[]): string[] {

@@ -68,10 +68,23 @@ class RunningStrategy extends WaitStrategy {
   }
 }
 
+/** What `up --wait` does for a service without a compose healthcheck: running, and healthy when
+ *  its image brings a healthcheck of its own. */
+class RunningOrHealthyStrategy extends WaitStrategy {
+  readonly description = 'the container to run (and be healthy if its image has a healthcheck)';
+  async probe(_c: ServiceContainer, state: ContainerState): Promise<ProbeResult> {
+    if (!state.running) return { ready: false, reason: `the container is ${state.status}` };
+    if (state.health === undefined || state.health === 'healthy') return { ready: true };
+    return { ready: false, reason: `health status is "${state.health}"` };
+  }
+}
+
+export const runningOrHealthy = (): WaitStrategy => new RunningOrHealthyStrategy();
+
 class HealthyStrategy extends WaitStrategy {
   readonly description = 'its healthcheck to pass';
   async probe(_c: ServiceContainer, state: ContainerState): Promise<ProbeResult> {
-    if (state.health === undefined) return { ready: false, reason: 'the service has no healthcheck', fatal: true };
+    if (state.health === undefined) return { ready: false, reason: 'the container has no health status (the service and its image define no healthcheck, or the engine does not run healthchecks)', fatal: true };
     if (state.health === 'healthy') return { ready: true };
     return { ready: false, reason: `health status is "${state.health}"` };
   }
