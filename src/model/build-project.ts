@@ -9,6 +9,12 @@ import { toNetwork, toSecretOrConfig, toService, toVolume } from './to-model.js'
 import { activeProfiles, isEnabled } from './profiles.js';
 import { readEnvFile, type Environment } from './env.js';
 import { existsSync } from 'node:fs';
+import { closest } from './did-you-mean.js';
+
+const didYouMean = (word: string, known: string[]): string => {
+  const guess = closest(word, known);
+  return guess ? ` (did you mean "${guess}"?)` : '';
+};
 
 export interface BuildInputs {
   name: string;
@@ -57,12 +63,12 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
   if (needsDefault) used.networks.add('default');
   for (const svc of Object.values(services)) {
     for (const key of Object.keys(svc.networks)) {
-      if (key !== 'default' && !(key in networkDefs)) throw problemAt(doc, ['services', svc.name, 'networks', key], `service "${svc.name}" refers to undefined network ${key}: declare it under the top-level networks:`, 'key');
+      if (key !== 'default' && !(key in networkDefs)) throw problemAt(doc, ['services', svc.name, 'networks', key], `service "${svc.name}" refers to undefined network ${key}${didYouMean(key, Object.keys(networkDefs))}: declare it under the top-level networks:`, 'key');
       used.networks.add(key);
     }
     svc.volumes.forEach((v, i) => {
       if (v.type !== 'volume' || !v.source) return;
-      if (!(v.source in volumeDefs)) throw problemAt(doc, ['services', svc.name, 'volumes', i], `service "${svc.name}" refers to undefined volume ${v.source}: declare it under the top-level volumes:`);
+      if (!(v.source in volumeDefs)) throw problemAt(doc, ['services', svc.name, 'volumes', i], `service "${svc.name}" refers to undefined volume ${v.source}${didYouMean(v.source, Object.keys(volumeDefs))}: declare it under the top-level volumes:`);
       used.volumes.add(v.source);
     });
     for (const [kind, defs] of [['secrets', secretDefs], ['configs', configDefs]] as const) {
@@ -135,7 +141,7 @@ function checkServiceReferences(doc: PlainMap, services: Record<string, Service>
       warnings.push(`service "${from}" ${what} undefined service "${to}"; ignoring it`);
       return false;
     }
-    throw problemAt(doc, path, `service "${from}" ${what} undefined service "${to}"`, 'key');
+    throw problemAt(doc, path, `service "${from}" ${what} undefined service "${to}"${didYouMean(to, Object.keys(services))}`, 'key');
   };
   for (const svc of Object.values(services)) {
     for (const [dep, d] of Object.entries(svc.dependsOn)) {

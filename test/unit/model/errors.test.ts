@@ -119,3 +119,8 @@ test('duplicates, files named by include/extends that are missing, empty files',
   assert.match(await errorFor({ 'compose.yaml': 'services:\n  a:\n    extends: {file: nope.yaml, service: b}\n' }), /^compose\.yaml:3:21: services\.a\.extends\.file: stack file .*nope\.yaml not found$/);
   assert.match(await errorFor({ 'compose.yaml': '\n' }), /compose\.yaml: the file is empty/);
 });
+
+test('undefined names suggest the closest declared one', async () => {
+  assert.match(await errorFor({ 'compose.yaml': 'services:\n  web: {image: x, depends_on: [dbb]}\n  db: {image: y}\n' }), /depends on undefined service "dbb" \(did you mean "db"\?\)/);
+  assert.match(await errorFor({ 'compose.yaml': 'services:\n  web: {image: x, volumes: ["dat:/d"]}\nvolumes: {data: {}}\n' }), /undefined volume dat \(did you mean "data"\?\)/);
+});

@@ -333,3 +333,41 @@ test('interpolated numbers and booleans are converted to their types', () =>
     assert.match(p.warnings!.join('\n'), /service "a" depends on service "b", which is disabled/);
     assert.deepEqual(a.ports.map((x) => [x.target, x.published]), [[80, '8080']]);
   }));
+
+test('include with project_directory and env_file, and include cycles', () =>
+  withStack({
+    'compose.yaml': 'include:\n  - path: modules/api.yaml\n    project_directory: modules/root\n    env_file: modules/api.env\nservices:\n  web: {image: web}\n',
+    'modules/api.yaml': 'services:\n  api:\n    image: "api:${API_TAG}"\n    volumes: ["./data:/data"]\n',
+    'modules/api.env': 'API_TAG=9\n',
+    'loop/a.yaml': 'include: [b.yaml]\nservices: {a: {image: a}}\n',
+    'loop/b.yaml': 'include: [a.yaml]\nservices: {b: {image: b}}\n',
+  }, async (dir) => {
+    const p = await loadProject({ cwd: dir, environment: {} });
+    assert.equal(p.services.api!.image, 'api:9');
+    assert.equal(p.services.api!.volumes[0]!.source, path.join(dir, 'modules/root/data'));
+    await assert.rejects(loadProject({ cwd: dir, files: ['loop/a.yaml'], environment: {} }), /include cycle: a\.yaml → b\.yaml → a\.yaml/);
+  }));
+
+test('COMPOSE_PROFILES may come from .env', () =>
+  withStack({ 'compose.yaml': 'services:\n  a: {image: x}\n  b: {image: y, profiles: [extra]}\n', '.env': 'COMPOSE_PROFILES=extra\n' }, async (dir) => {
+    assert.deepEqual(Object.keys((await loadProject({ cwd: dir, environment: {} })).services), ['a', 'b']);
+  }));
+
+test('extends with !reset and !override in the extending service', () =>
+  withStack({
+    'compose.yaml': [
+      'services:',
+      '  base: {image: x, ports: ["80:80"], environment: {A: "1", B: "2"}, dns: [1.1.1.1]}',
+      '  child:',
+      '    extends: base',
+      '    ports: !reset []',
+      '    environment: !override {C: "3"}',
+      '    dns: [8.8.8.8]',
+      '',
+    ].join('\n'),
+  }, async (dir) => {
+    const c = (await loadProject({ cwd: dir, environment: {} })).services.child!;
+    assert.deepEqual(c.ports, []);
+    assert.deepEqual(c.environment, { C: '3' });
+    assert.deepEqual(c.dns, ['1.1.1.1', '8.8.8.8']);
+  }));
