@@ -74,7 +74,7 @@ export function applyMetadata(config: ImageRuntimeConfig, instr: Instruction, va
       config.Shell = instr.json;
       break;
     case 'HEALTHCHECK':
-      config.Healthcheck = healthcheck(instr, config);
+      config.Healthcheck = healthcheck(instr);
       break;
     case 'MAINTAINER':
     case 'ONBUILD':
@@ -84,7 +84,7 @@ export function applyMetadata(config: ImageRuntimeConfig, instr: Instruction, va
   }
 }
 
-function healthcheck(instr: Instruction, config: ImageRuntimeConfig): ImageRuntimeConfig['Healthcheck'] {
+function healthcheck(instr: Instruction): ImageRuntimeConfig['Healthcheck'] {
   const words = instr.args.trim();
   if (/^none$/i.test(words)) return { Test: ['NONE'] };
   const m = /^cmd\s+([\s\S]*)$/i.exec(words);
@@ -95,7 +95,6 @@ function healthcheck(instr: Instruction, config: ImageRuntimeConfig): ImageRunti
     const parsed = JSON.parse(cmd) as unknown;
     test = Array.isArray(parsed) ? ['CMD', ...parsed.map(String)] : ['CMD-SHELL', cmd];
   } catch { test = ['CMD-SHELL', cmd]; }
-  void config;
   const f = instr.flags;
   return {
     Test: test,
