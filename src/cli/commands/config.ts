@@ -74,5 +74,8 @@ function render(project: Project, opts: ConfigOptions): string {
     return lines(Object.values(project.services).sort((a, b) => a.name.localeCompare(b.name)).map((s) => s.image ?? `${project.name}-${s.name}`));
   }
   const doc = serializeProject(project);
-  return opts.format === 'json' ? toJson(doc) : toYaml(doc);
+  const text = opts.format === 'json' ? toJson(doc) : toYaml(doc);
+  // like docker compose: after interpolation every remaining "$" is literal, so it is written as
+  // "$$" and the output can be used as a stack file again
+  return opts.interpolate ? text.replaceAll('$', '$$$$') : text;
 }

@@ -44,6 +44,14 @@ test('--no-interpolate keeps ${…} text; -f - reads stdin', () => {
   assert.match(runCli(['-f', '-', '-p', 'x', 'config', '--no-interpolate'], webapp, stack).stdout, /image: busybox:\$\{TAG:-1\.36\}/);
 });
 
+test('literal dollars are written as $$ so the output loads again', () => {
+  const stack = 'services:\n  a:\n    image: busybox\n    command: ["sh", "-c", "echo $$HOME"]\n';
+  const out = runCli(['-f', '-', '-p', 'x', 'config'], webapp, stack);
+  assert.match(out.stdout, /- echo \$\$HOME\n/);
+  const again = runCli(['-f', '-', '-p', 'x', 'config'], webapp, out.stdout);
+  assert.equal(again.stdout, out.stdout);
+});
+
 test('config with service arguments prints those services and their dependencies', () => {
   assert.equal(runCli(['config', '--services', 'db'], webapp).stdout, 'db\n');
   assert.equal(runCli(['config', '--services', 'web'], webapp).stdout, 'cache\ndb\nweb\n');
