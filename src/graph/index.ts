@@ -8,11 +8,20 @@ export type EdgeKind = 'depends_on' | 'links' | 'network_mode' | 'pid' | 'ipc' |
 
 export interface ServiceEdge { from: string; to: string; kind: EdgeKind }
 
+export type GraphNode = { kind: 'service' | 'network' | 'volume'; name: string };
+
+/** A service's use of a project network or named volume: the resource must exist before the service starts. */
+export interface ResourceEdge { from: string; to: GraphNode }
+
 export interface ServiceGraph {
   /** service names, sorted */
   readonly services: string[];
   /** service → service edges: `from` needs `to` started first */
   readonly edges: ServiceEdge[];
+  /** every service, project network and project volume */
+  readonly nodes: GraphNode[];
+  /** service → network / volume edges */
+  readonly resourceEdges: ResourceEdge[];
   /** services in parallel start order: every service comes after all its dependencies */
   levels(): string[][];
   /** levels reversed: the parallel stop order */
@@ -79,9 +88,21 @@ export function buildGraph(project: Project): ServiceGraph {
     if (!deps.has(s)) throw new UserError(`no such service: ${s}`);
   };
 
+  const nodes: GraphNode[] = [
+    ...names.map((name) => ({ kind: 'service' as const, name })),
+    ...Object.keys(project.networks).sort().map((name) => ({ kind: 'network' as const, name })),
+    ...Object.keys(project.volumes).sort().map((name) => ({ kind: 'volume' as const, name })),
+  ];
+  const resourceEdges: ResourceEdge[] = names.flatMap((s) => [
+    ...networksOf(s).map((name) => ({ from: s, to: { kind: 'network' as const, name } })),
+    ...volumesOf(s).map((name) => ({ from: s, to: { kind: 'volume' as const, name } })),
+  ]);
+
   return {
     services: names,
     edges,
+    nodes,
+    resourceEdges,
     levels: () => levelsOf(new Set(names)),
     stopLevels: () => levelsOf(new Set(names)).reverse(),
     dependenciesOf: (s) => (known(s), [...deps.get(s)!].sort()),

@@ -41,6 +41,9 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
     const raw = (rawServices[name] ?? {}) as PlainMap;
     if (!isMap(rawServices[name]) && rawServices[name] !== null) throw problemAt(doc, ['services', name], 'a service must be a mapping');
     const svc = toService(name, raw, serviceEnvironment(doc, name, raw, inp.environment), inp.workingDir);
+    if (raw.scale !== undefined && svc.deploy?.replicas !== undefined && Number(raw.scale) !== svc.deploy.replicas) {
+      throw problemAt(doc, ['services', name, 'scale'], `scale (${String(raw.scale)}) and deploy.replicas (${svc.deploy.replicas}) disagree: set only one of them`);
+    }
     if (!svc.image && !svc.build) throw problemAt(doc, ['services', name], `service "${name}" has neither an image nor a build context specified`, 'key');
     (isEnabled(svc.profiles, active) ? services : disabledServices)[name] = svc;
   }

@@ -63,6 +63,12 @@ test('edges record their origin; network and volume use is queryable', async () 
   assert.deepEqual(g.servicesUsingVolume('uploads'), ['web']);
 });
 
+test('nodes and resource edges cover services, networks and volumes', async () => {
+  const g = buildGraph(await load(stack));
+  assert.deepEqual(g.nodes.filter((n) => n.kind !== 'service').map((n) => `${n.kind}:${n.name}`), ['network:back', 'network:default', 'network:front', 'volume:pgdata', 'volume:uploads']);
+  assert.deepEqual(g.resourceEdges.filter((e) => e.from === 'web').map((e) => `${e.to.kind}:${e.to.name}`), ['network:back', 'network:front', 'volume:uploads']);
+});
+
 test('a cycle is a user error that prints it', async () => {
   const p = await load('services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [c]}\n  c: {image: x, depends_on: [a]}\n  d: {image: x}\n');
   assert.throws(() => buildGraph(p), { name: 'UserError', message: 'dependency cycle between services: a → b → c → a' });
