@@ -14,4 +14,4 @@ if ldd "$src" >/dev/null 2>&1; then
 fi
 cp "$src" "$here/image/busybox"
 chmod 755 "$here/image/busybox"
-echo "samples/hello is ready: tscompose -f $here/compose.yaml up -d --wait"
+echo "samples/hello is ready: tscompose -f $here/compose.yaml up -d"
