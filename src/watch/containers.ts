@@ -13,7 +13,8 @@ export async function findServiceContainers(docker: Docker, project: string, ser
     filters: { label: [`${LABEL_PROJECT}=${project}`, `${LABEL_SERVICE}=${service}`] },
   });
   return list
-    .filter((c) => c.Labels?.[LABEL_ONEOFF] !== 'True')
+    // checked here as well: an engine that applies only one of several label filters must not widen the match
+    .filter((c) => c.Labels?.[LABEL_PROJECT] === project && c.Labels?.[LABEL_SERVICE] === service && c.Labels?.[LABEL_ONEOFF] !== 'True')
     .map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''), running: c.State === 'running', imageId: c.ImageID }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -81,6 +81,7 @@ export function newStack(prefix: string, makeServices: (context: string) => Serv
         const res = await fetch(`http://${ip}/${file}`, { signal: AbortSignal.timeout(2000) });
         return { status: res.status, body: await res.text() };
       } catch {
+        ips.delete(service); // a restarted container may have a new address
         return { status: 0, body: '' };
       }
     },

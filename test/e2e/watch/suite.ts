@@ -1,23 +1,28 @@
-// develop.watch against the real Docker Engine: busybox httpd services whose served files follow the host.
+// The develop.watch suite, run against each engine (docker.test.ts, bundled.test.ts): busybox httpd
+// services whose served files follow the host.
 import { after, before, describe, test } from 'node:test';
+import type Docker from 'dockerode';
 import assert from 'node:assert/strict';
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync, appendFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
-import { ensureDockerd } from '../../helpers/dockerd.js';
 import { startWatch, type ActionEvent, type WatchHandle } from '../../../src/watch/index.js';
 import { execInContainer, findServiceContainers } from '../../../src/watch/containers.js';
 import { HTTPD_DOCKERFILE, httpdService, newStack, rule, waitFor, type TestStack } from './stack.js';
 
-const dockerAvailable = await ensureDockerd();
+export interface SuiteEngine { docker: Docker; engineKey: string; close(): Promise<void> }
 
-describe('tscompose watch on Docker Engine', { skip: !dockerAvailable && 'no Docker Engine', timeout: 170_000 }, () => {
+export function defineWatchSuite(engineName: string, engine: SuiteEngine | undefined): void {
+describe(`tscompose watch on ${engineName}`, { skip: !engine && `${engineName} is not available`, timeout: 170_000 }, () => {
   let stack: TestStack;
   let watch: WatchHandle | undefined;
   const events: ActionEvent[] = [];
   const lines: string[] = [];
   const www = () => path.join(stack.dir, 'www');
-  const served = (service: string, file: string, body: string) =>
-    waitFor(`${file} to read ${JSON.stringify(body)}`, async () => (await stack.get(service, file)).body === body);
+  const served = async (service: string, file: string, body: string) => {
+    let last = { status: 0, body: '' };
+    await waitFor(`${file} to read ${JSON.stringify(body)}`, async () => (last = await stack.get(service, file)).body === body)
+      .catch((err: Error) => { throw new Error(`${err.message} (last answer from ${service}: ${last.status} ${JSON.stringify(last.body)})`); });
+  };
   const gone = (service: string, file: string) =>
     waitFor(`${file} to be gone`, async () => (await stack.get(service, file)).status === 404);
   const containerOf = async (service: string) => (await findServiceContainers(stack.docker, stack.project.name, service)).find((c) => c.running)!;
@@ -41,7 +46,7 @@ describe('tscompose watch on Docker Engine', { skip: !dockerAvailable && 'no Doc
           rule({ action: 'restart', path: path.join(context, 'restart-trigger') }),
         ]),
       ];
-    });
+    }, engine);
     await stack.up();
     watch = await startWatch({
       project: stack.project, docker: stack.docker, engineKey: stack.engineKey, prune: true,
@@ -54,6 +59,7 @@ describe('tscompose watch on Docker Engine', { skip: !dockerAvailable && 'no Doc
   after(async () => {
     await watch?.close();
     await stack?.remove();
+    await engine?.close();
   });
 
   test('initial_sync copies the rule\'s files when watch starts', async () => {
@@ -222,3 +228,4 @@ describe('tscompose watch on Docker Engine', { skip: !dockerAvailable && 'no Doc
     assert.equal((await stack.get('web', 'version.txt')).body, 'v2\n');
   });
 });
+}
