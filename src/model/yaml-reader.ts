@@ -56,6 +56,8 @@ class NodeReader {
     if (isScalar(node)) {
       const v = node.value;
       if (v === null || v === undefined) return null;
+      // like Go's yaml.v3 (and so docker compose), a leading 0 makes an integer octal: mode: 0400
+      if (typeof v === 'number' && node.type === 'PLAIN' && /^[-+]?0[0-7]+$/.test(node.source ?? '')) return parseInt(node.source!, 8);
       if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
       if (typeof v === 'bigint') return Number(v);
       return String(v);

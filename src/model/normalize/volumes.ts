@@ -3,6 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { NormalizeError } from './error.js';
+import { parseBytes } from './bytes.js';
 
 export interface LongVolume {
   type: string;
@@ -36,6 +37,7 @@ export function parseVolumeEntry(entry: unknown, baseDir: string): LongVolume {
     if (v.type !== 'tmpfs' && !v.target) throw new NormalizeError('a mount needs a target');
     if (v.type === 'bind' && v.source) v.source = resolveHostPath(v.source, baseDir);
     if (v.type === 'bind') v.bind = { create_host_path: true, ...(v.bind ?? {}) };
+    if (v.tmpfs?.size !== undefined) v.tmpfs = { ...v.tmpfs, size: parseBytes(v.tmpfs.size) };
     return reorder(v);
   }
   throw new NormalizeError(`invalid volume ${JSON.stringify(entry)}`);

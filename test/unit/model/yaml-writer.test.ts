@@ -7,7 +7,7 @@ const tricky = [
   '', ' ', 'yes', 'No', 'on', 'OFF', 'true', 'null', '~', 'y', '3000', '1.5', '0x1F', '1e3', '1:2', '010', '-1', '.5',
   '- item', '-x', 'a: b', 'a #b', 'key:', '#comment', '&anchor', '*alias', '!tag', '|', '>', '%x', '@x', '`x', '"q"', "'q'",
   '[a]', '{a}', 'a,b', 'trailing ', ' leading', 'multi\nline', 'tab\there', 'ünïcode', '**/*.test.js', 'http://x:80/a?b=c#d',
-  'CMD-SHELL', 'pg_isready -U app', '$HOME', '${VAR}', 'a=b', 'C:\\path', '.env', './src', '/abs/path', '?', ':', '-', '=', '<<',
+  '1.', '1_000', '+1', '1e-3', '10:30', '0o17', '0b101', '.inf', '-.nan', '1.1.1.1', '::1', 'CMD-SHELL', 'pg_isready -U app', '$HOME', '${VAR}', 'a=b', 'C:\\path', '.env', './src', '/abs/path', '?', ':', '-', '=', '<<',
 ];
 
 test('every string reads back as the same string (YAML 1.2 and 1.1 readers)', () => {
@@ -38,5 +38,5 @@ test('layout: nested maps, lists of maps, empty collections, nulls, numbers and 
 });
 
 test('plain strings stay plain', () => {
-  for (const s of ['nginx:latest', 'service_healthy', '1m30s', 'redis-server', '--appendonly', 'a b c']) assert.equal(needsQuotes(s), false, s);
+  for (const s of ['nginx:latest', 'service_healthy', '1m30s', 'redis-server', '--appendonly', 'a b c', '1.1.1.1', '172.30.0.10', '10.0.0.0/24', 'linux/amd64']) assert.equal(needsQuotes(s), false, s);
 });
