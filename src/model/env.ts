@@ -17,10 +17,12 @@ export function readEnvFile(file: string, lookup: (name: string) => string | und
     throw new UserError(e.code === 'EISDIR' ? `env file ${file} is a directory` : `cannot read env file ${file}: ${e.message}`);
   }
   const parsed = dotenv.parse(text);
+  // single-quoted values are literal, as in a shell
+  const literal = new Set([...text.matchAll(/^\s*(?:export\s+)?([\w.-]+)\s*=\s*'/gm)].map((m) => m[1]!));
   const out: Environment = {};
   for (const [k, v] of Object.entries(parsed)) {
     try {
-      out[k] = interpolate(v, (name) => out[name] ?? lookup(name));
+      out[k] = literal.has(k) ? v : interpolate(v, (name) => out[name] ?? lookup(name));
     } catch (err) {
       if (err instanceof InterpolationError) throw new UserError(`${file}: ${k}: ${err.message}`);
       throw err;
