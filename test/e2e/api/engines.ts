@@ -45,7 +45,8 @@ export async function bundledEngine(): Promise<TestEngine | undefined> {
   const log = openSync(path.join(root, 'daemon.log'), 'a');
   const daemon: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/main.ts'), 'engine', '--root', path.join(root, 'state'), '--socket', socket], { stdio: ['ignore', log, log], cwd: repo });
   const docker = new Docker({ socketPath: socket });
-  const end = Date.now() + 30_000;
+  // a loaded two-core machine can take a while to start a TypeScript daemon
+  const end = Date.now() + 60_000;
   let up = false;
   while (Date.now() < end && daemon.exitCode === null) {
     try { await docker.ping(); up = true; break; } catch { await sleep(200); }
@@ -63,7 +64,7 @@ export async function bundledEngine(): Promise<TestEngine | undefined> {
     rmSync(root, { recursive: true, force: true, maxRetries: 3 });
   };
   if (!up) {
-    process.stderr.write(`api tests: the bundled engine did not start (see its log: ${path.join(root, 'daemon.log')}); running on Docker only\n`);
+    process.stderr.write(`api tests: the bundled engine did not start; running on Docker only. Its log:\n${readFileSync(path.join(root, 'daemon.log'), 'utf8').slice(-2000)}\n`);
     await stop();
     return undefined;
   }
