@@ -66,6 +66,7 @@ export async function bundledEngine(): Promise<TestEngine | undefined> {
   if (!up) {
     process.stderr.write(`api tests: the bundled engine did not start; running on Docker only. Its log:\n${readFileSync(path.join(root, 'daemon.log'), 'utf8').slice(-2000)}\n`);
     await stop();
+    if (process.env.TSCOMPOSE_TEST_BUNDLED === '1') throw new Error('TSCOMPOSE_TEST_BUNDLED=1 but the bundled engine did not start');
     return undefined;
   }
   return {
