@@ -76,6 +76,8 @@ for (const engineName of ['docker', 'bundled'] as const) {
       return r.stdout.trim();
     };
     const skip = () => !target;
+    let stackUp = false; // tests on the shared stack skip when the first up failed, instead of cascading
+    const skipStack = () => !target || !stackUp;
 
     before(async () => {
       target = targets.find((t) => t.name === engineName);
@@ -89,7 +91,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
 
     test('up -d --wait builds, orders and starts the stack', async (t) => {
       if (skip()) return t.skip(`${engineName} engine not available`);
-      const r = await stack.cli(['up', '-d', '--wait']);
+      const r = await stack.cli(['up', '-d', '--wait', '--wait-timeout', '60']);
       assert.equal(r.code, 0, r.stderr);
       const containers = await stack.containers();
       const byService = Object.fromEntries(containers.map((c) => [c.Labels['com.docker.compose.service'], c]));
@@ -104,10 +106,11 @@ for (const engineName of ['docker', 'bundled'] as const) {
       assert.equal(web.Config.Labels['com.docker.compose.oneoff'], 'False');
       assert.match(web.Config.Labels['com.docker.compose.config-hash'], /^[0-9a-f]{64}$/);
       assert.equal(web.Config.Image, `${stack.project}-web`);
+      stackUp = true;
     });
 
     test('a published port answers from the host', async (t) => {
-      if (skip()) return t.skip();
+      if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const address = await webAddress();
       assert.match(address, /^127\.0\.0\.1:\d+$/);
       const res = await httpGet(`http://${address}/migrated`);
@@ -116,7 +119,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
     });
 
     test('the client reaches the web server by service name', async (t) => {
-      if (skip()) return t.skip();
+      if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const line = await eventually(async () => {
         const r = await stack.cli(['logs', '--no-color', 'client']);
         return r.stdout.split('\n').find((l) => /client-1\s+\| got migrated hello/.test(l));
@@ -125,7 +128,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
     });
 
     test('up again leaves every container as it was', async (t) => {
-      if (skip()) return t.skip();
+      if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const before = await stack.idsByName();
       const r = await stack.cli(['up', '-d']);
       assert.equal(r.code, 0, r.stderr);
@@ -133,7 +136,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
     });
 
     test('--dry-run prints the plan and changes nothing', async (t) => {
-      if (skip()) return t.skip();
+      if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const before = await stack.idsByName();
       const r = await stack.cli(['--dry-run', 'up', '-d'], { GREETING: 'changed' });
       assert.equal(r.code, 0, r.stderr);
@@ -143,7 +146,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
     });
 
     test('changing one service\'s environment recreates only that service', async (t) => {
-      if (skip()) return t.skip();
+      if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const before = await stack.idsByName();
       const r = await stack.cli(['up', '-d', '--wait'], { GREETING: 'changed' });
       assert.equal(r.code, 0, r.stderr);
@@ -156,7 +159,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
     });
 
     test('--scale web=3 then web=1', async (t) => {
-      if (skip()) return t.skip();
+      if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const env = { GREETING: 'changed' };
       const webs = async () => (await stack.containers()).filter((c) => c.Labels['com.docker.compose.service'] === 'web').map((c) => c.Names[0].slice(1)).sort();
       let r = await stack.cli(['up', '-d', '--wait', '--scale', 'web=3'], env);
@@ -170,7 +173,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
     });
 
     test('ps lists the services; exec and run pass exit codes through', async (t) => {
-      if (skip()) return t.skip();
+      if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const ps = await stack.cli(['ps', '--format', 'json']);
       assert.equal(ps.code, 0, ps.stderr);
       const rows = ps.stdout.trim().split('\n').map((l) => JSON.parse(l) as { Service: string; State: string });
@@ -188,7 +191,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
     });
 
     test('the volume keeps its data across down and up', async (t) => {
-      if (skip()) return t.skip();
+      if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       let r = await stack.cli(['down']);
       assert.equal(r.code, 0, r.stderr);
       assert.equal((await stack.containers()).length, 0);
@@ -203,7 +206,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
     });
 
     test('down --volumes removes everything it created and nothing else', async (t) => {
-      if (skip()) return t.skip();
+      if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const docker = target!.docker;
       const sentinel = `${stack.project}-sentinel`;
       await docker.createVolume({ Name: sentinel });

@@ -20,7 +20,7 @@ export class Stack {
     writeFileSync(path.join(this.dir, 'compose.yaml'), compose);
   }
 
-  cli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliResult> {
+  cli(args: string[], env: Record<string, string> = {}, timeoutMs = 90_000): Promise<CliResult> {
     return new Promise((resolve) => {
       execFile(process.execPath, [CLI, ...this.engine.flags, '-p', this.project, ...args], {
         cwd: this.dir, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024,
