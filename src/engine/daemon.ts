@@ -20,6 +20,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await engine.close();
+  await engine.close({ stopSupervisor: true }); // the supervisor stays while containers run
   console.log('tscompose engine stopped; containers keep running');
 }

@@ -18,7 +18,6 @@ import { OciRuntime, detectRuntimeBinary } from './runtime/oci-runtime.js';
 import { createOneShotRunner } from './runtime/oneshot.js';
 import { ContainerService } from './containers/service.js';
 import { ExecService } from './containers/exec.js';
-import { SupervisorLauncher } from './containers/supervisor-client.js';
 
 export interface EngineOptions {
   root: string;
@@ -35,8 +34,9 @@ export interface Engine {
   events: EventBus;
   containers: ContainerService;
   server: http.Server;
-  /** Stops serving; containers keep running under their supervisors and are adopted by the next engine. */
-  close(): Promise<void>;
+  /** Stops serving; containers keep running under the supervisor and are adopted by the next engine.
+   *  `stopSupervisor` also ends the supervisor when no container runs (tests). */
+  close(opts?: { stopSupervisor?: boolean }): Promise<void>;
 }
 
 function packageVersion(): string {
@@ -56,8 +56,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const images = (opts.images ?? createImageService)(ctx, runner);
   const networks = (opts.networks ?? createNetworkService)(ctx);
   const volumes = (opts.volumes ?? createVolumeService)(ctx);
-  const launcher = new SupervisorLauncher(path.join(paths.root, 'supervisor.log'));
-  const containers = new ContainerService({ ctx, images, networks, volumes, runtime, launcher });
+  const containers = new ContainerService({ ctx, images, networks, volumes, runtime });
   await containers.init();
   images.setUsageProbe?.((imageId) => containers.store.all().filter((c) => c.Image === imageId).map((c) => c.Id));
   const execs = new ExecService(containers, runtime, paths.tmp);
@@ -88,14 +87,12 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     server.listen(opts.socketPath, () => { server.off('error', reject); resolve(); });
   });
   await chmod(opts.socketPath, opts.socketMode ?? 0o660);
-  launcher.warmUp();
   events.publish({ Type: 'daemon', Action: 'start', Actor: { ID: paths.root, Attributes: {} } });
 
   return {
     paths, events, containers, server,
-    async close() {
-      launcher.dispose();
-      containers.close();
+    async close(closeOpts = {}) {
+      containers.close(closeOpts.stopSupervisor);
       await shutdownServer(server);
       await rm(opts.socketPath, { force: true });
     },

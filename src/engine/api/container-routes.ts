@@ -120,8 +120,8 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     let closed = false;
     const gone = new Promise<void>((r) => stdio.out.once('close', () => { closed = true; r(); }));
     if (queryBool(q, 'stdin') && stdio.input && rec.Config.OpenStdin) {
-      stdio.input.on('data', (d: Buffer) => containers.link(rec.Id)?.sendStdin(d));
-      stdio.input.on('end', () => { if (rec.Config.StdinOnce) containers.link(rec.Id)?.endStdin(); });
+      stdio.input.on('data', (d: Buffer) => containers.sendStdin(rec.Id, d));
+      stdio.input.on('end', () => { if (rec.Config.StdinOnce) containers.endStdin(rec.Id); });
     }
     await streamEntries({
       file, offset, tty, stdout: queryBool(q, 'stdout'), stderr: queryBool(q, 'stderr'),

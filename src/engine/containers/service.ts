@@ -3,7 +3,9 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { constants as osc } from 'node:os';
 import { promisify } from 'node:util';
 import type { EngineContext, ImageService, NetworkService, VolumeService } from '../contracts.js';
@@ -15,7 +17,7 @@ import { containerLayout } from './layout.js';
 import { ContainerStore, initialState, type ContainerRecord } from './record.js';
 import { startContainer } from './start.js';
 import type { ExitRecord } from './supervisor.js';
-import { followSupervisor, readExitRecord, type SupervisorLauncher, type SupervisorLink } from './supervisor-client.js';
+import { readExitRecord, SupervisorClient } from './supervisor-client.js';
 import { restartDelayMs, shouldRestart } from './restart-policy.js';
 
 const execFileAsync = promisify(execFile);
@@ -26,14 +28,15 @@ export interface ContainerServiceDeps {
   networks: NetworkService;
   volumes: VolumeService;
   runtime: OciRuntime;
-  launcher: SupervisorLauncher;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 export class ContainerService {
   readonly store: ContainerStore;
-  private readonly links = new Map<string, SupervisorLink>();
+  private readonly supervisor: SupervisorClient;
+  /** exit handlers of containers being started right now */
+  private readonly starting = new Map<string, (r: ExitRecord) => void>();
   private readonly signals = new EventEmitter();
   private readonly busy = new Map<string, Promise<unknown>>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
@@ -41,6 +44,16 @@ export class ContainerService {
   constructor(private readonly deps: ContainerServiceDeps) {
     this.store = new ContainerStore(deps.ctx.paths.containers);
     this.signals.setMaxListeners(0);
+    this.supervisor = new SupervisorClient(deps.ctx.paths.root, path.join(deps.ctx.paths.root, 'supervisor.log'),
+      (id, r) => { const h = this.starting.get(id); if (h) h(r); else void this.onExit(id, r); },
+      () => void this.supervisorLost());
+  }
+
+  /** The supervisor died: so did the containers' runtimes; record what exit.json says. */
+  private async supervisorLost(): Promise<void> {
+    for (const rec of this.store.all()) {
+      if (rec.State.Running) await this.onExit(rec.Id, await readExitRecord(this.layout(rec.Id).dir));
+    }
   }
 
   layout(id: string) { return containerLayout(this.store.containerDir(id)); }
@@ -62,11 +75,11 @@ export class ContainerService {
   async init(): Promise<void> {
     await this.store.load();
     const running: { containerId: string; pid: number }[] = [];
+    const alive = await this.supervisor.running();
     for (const rec of this.store.all()) {
       if (rec.State.Status === 'removing') { await this.finishRemove(rec, false); continue; }
       if (!rec.State.Running && rec.State.Status !== 'restarting') continue;
-      const link = rec.SupervisorPid ? await followSupervisor(this.layout(rec.Id).dir, rec.SupervisorPid, (r) => void this.onExit(rec.Id, r)) : undefined;
-      if (link) { this.links.set(rec.Id, link); running.push({ containerId: rec.Id, pid: rec.State.Pid }); continue; }
+      if (alive.has(rec.Id)) { running.push({ containerId: rec.Id, pid: rec.State.Pid }); continue; }
       await this.onExit(rec.Id, await readExitRecord(this.layout(rec.Id).dir));
     }
     if (running.length) await this.deps.networks.restore(running);
@@ -127,30 +140,29 @@ export class ContainerService {
       if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.Id); }
       rec.ManualStop = false;
       // A short-lived container can exit before start() has recorded it as running: hold that exit until then.
-      let recorded = false;
-      let heldExit: { r: ExitRecord | undefined } | undefined;
-      const exitListener = (r: ExitRecord | undefined) => { if (recorded) void this.onExit(rec.Id, r); else heldExit = { r }; };
+      let heldExit: { r: ExitRecord } | undefined;
+      let exitedEarly!: () => void;
+      const early = new Promise<void>((resolve) => { exitedEarly = resolve; });
+      this.starting.set(rec.Id, (r) => { heldExit = { r }; exitedEarly(); });
       try {
         const started = await startContainer(rec, layout, {
-          runtime: this.deps.runtime, launcher: this.deps.launcher, networks: this.deps.networks, volumes: this.deps.volumes,
+          runtime: this.deps.runtime, supervisor: this.supervisor, networks: this.deps.networks, volumes: this.deps.volumes,
           containerPid: (r) => { const c = this.store.find(r); return c?.State.Running ? c.State.Pid : undefined; },
-        }, exitListener);
-        if (started.link) this.links.set(rec.Id, started.link);
+        }, early);
         Object.assign(rec.State, {
           Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: started.pid,
           ExitCode: 0, Error: '', StartedAt: new Date().toISOString(),
         });
-        rec.SupervisorPid = started.supervisorPid;
+        rec.SupervisorPid = started.runtimePid;
         rec.NetworkSettings = { Networks: started.attachment.networks, Ports: started.attachment.ports, SandboxKey: `/proc/${started.pid}/ns/net` };
         rec.Mounts = started.mounts;
         await this.store.save(rec);
         this.publish(rec, 'start');
-        recorded = true;
+        this.starting.delete(rec.Id);
         if (heldExit) void this.onExit(rec.Id, heldExit.r);
         return 'started';
       } catch (err) {
-        recorded = true;
-        this.links.delete(rec.Id);
+        this.starting.delete(rec.Id);
         rec.State.Error = (err as Error).message;
         if (heldExit?.r) Object.assign(rec.State, { ExitCode: heldExit.r.exitCode, FinishedAt: heldExit.r.finishedAt });
         if (/executable file not found|no such file/.test(rec.State.Error)) rec.State.ExitCode = 127;
@@ -164,8 +176,6 @@ export class ContainerService {
   private async onExit(id: string, r: ExitRecord | undefined): Promise<void> {
     const rec = this.store.byId.get(id);
     if (!rec) return;
-    this.links.get(id)?.close();
-    this.links.delete(id);
     const wasRunning = rec.State.Running;
     const exitCode = r?.exitCode ?? 255;
     const ranMs = Date.now() - Date.parse(rec.State.StartedAt);
@@ -315,7 +325,8 @@ export class ContainerService {
 
   private async finishRemove(rec: ContainerRecord, removeVolumes: boolean): Promise<void> {
     const layout = this.layout(rec.Id);
-    await this.deps.runtime.delete(rec.Id, true).catch(() => {});
+    // `runc run` deletes its container on exit; only a crashed supervisor leaves runtime state behind
+    if (existsSync(path.join(this.deps.runtime.stateRoot, rec.Id))) await this.deps.runtime.delete(rec.Id, true).catch(() => {});
     await this.deps.networks.detach(rec.Id).catch(() => {});
     await this.deps.volumes.release(rec.Id, removeVolumes).catch(() => {});
     await unmount(layout.rootfs);
@@ -351,12 +362,12 @@ export class ContainerService {
     return { Titles: titles, Processes: processes };
   }
 
-  link(id: string): SupervisorLink | undefined { return this.links.get(id); }
+  sendStdin(id: string, data: Buffer): void { this.supervisor.stdin(id, data); }
+  endStdin(id: string): void { this.supervisor.stdinEnd(id); }
 
-  /** Stops following supervisors (containers keep running) and cancels pending restarts. */
-  close(): void {
-    for (const l of this.links.values()) l.close();
-    this.links.clear();
+  /** Disconnects from the supervisor (containers keep running; it exits with `stopSupervisor` when none runs) and cancels pending restarts. */
+  close(stopSupervisor = false): void {
+    this.supervisor.close(stopSupervisor);
     for (const t of this.restartTimers.values()) clearTimeout(t);
   }
 }

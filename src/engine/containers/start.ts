@@ -13,8 +13,7 @@ import { conflict, EngineError } from '../api/http.js';
 import type { ContainerLayout } from './layout.js';
 import type { ContainerRecord } from './record.js';
 import { inspectMount, mountRequests, toOciMount } from './mounts.js';
-import { followSupervisor, type SupervisorLauncher, type SupervisorLink } from './supervisor-client.js';
-import type { ExitRecord } from './supervisor.js';
+import type { SupervisorClient } from './supervisor-client.js';
 import { readFile } from 'node:fs/promises';
 
 const INIT_BINARY = ['/usr/bin/tini-static', '/usr/bin/docker-init'].find((p) => existsSync(p));
@@ -25,14 +24,14 @@ const HOOK_SCRIPT = 'exec 3<>"$1"; { cat; echo; } > "$0"; read -r x <&3; [ "$x" 
 
 export interface StartDeps {
   runtime: OciRuntime;
-  launcher: SupervisorLauncher;
+  supervisor: SupervisorClient;
   networks: NetworkService;
   volumes: VolumeService;
   /** the pid of another container, for network_mode container:<name> */
   containerPid: (ref: string) => number | undefined;
 }
 
-export interface Started { pid: number; supervisorPid: number; attachment: NetworkAttachment; mounts: ContainerRecord['Mounts']; link?: SupervisorLink }
+export interface Started { pid: number; runtimePid: number; attachment: NetworkAttachment; mounts: ContainerRecord['Mounts'] }
 
 function networkMode(rec: ContainerRecord): NetworkService['attach'] extends (o: infer O) => unknown ? O extends { mode: infer M } ? M : never : never {
   const mode = String(rec.HostConfig.NetworkMode ?? 'default');
@@ -78,7 +77,7 @@ async function releaseHook(fifo: string, answer: 'go' | 'abort' = 'go'): Promise
   try { await fh.write(`${answer}\n`); } finally { await fh.close(); }
 }
 
-export async function startContainer(rec: ContainerRecord, layout: ContainerLayout, deps: StartDeps, onExit: (r: ExitRecord | undefined) => void): Promise<Started> {
+export async function startContainer(rec: ContainerRecord, layout: ContainerLayout, deps: StartDeps, exitedEarly: Promise<void>): Promise<Started> {
   const hc = rec.HostConfig;
   const cfg = rec.Config;
   const rootfs = layout.rootfs;
@@ -124,22 +123,14 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
   await mkdir(layout.bundle, { recursive: true });
   await writeFile(path.join(layout.bundle, 'config.json'), JSON.stringify(spec));
 
-  let exitedEarly!: (e: Error) => void;
-  const aborted = new Promise<Error>((resolve) => { exitedEarly = resolve; });
+  const aborted = exitedEarly.then(async () => new EngineError(400, (await runtimeError(layout.dir)) ?? 'the container exited before it started'));
   const statePromise = readHookState(layout.readyFifo, aborted);
   statePromise.catch(() => {});
-  const supervisorPid = await deps.launcher.launch({
+  const runtimePid = await deps.supervisor.run({
     runtime: deps.runtime.binary, runtimeRoot: deps.runtime.stateRoot, id: rec.Id, bundle: layout.bundle, dir: layout.dir,
     logPath: layout.log, openStdin: Boolean(cfg.OpenStdin), tty: Boolean(cfg.Tty),
   });
-  let hookSeen = false;
-  const link = await followSupervisor(layout.dir, supervisorPid, (record) => {
-    if (!hookSeen) void runtimeError(layout.dir).then((msg) => exitedEarly(new EngineError(400, msg ?? `the container exited before it started (exit code ${record?.exitCode})`)));
-    onExit(record);
-  });
-  if (!link) exitedEarly(new EngineError(500, 'the container supervisor is gone'));
   const { pid } = await statePromise;
-  hookSeen = true;
   let attachment: NetworkAttachment;
   try {
     attachment = await deps.networks.attach({
@@ -157,7 +148,7 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
   await releaseHook(layout.goFifo);
   await processExeced(pid);
   await runtimeStateWritten(path.join(deps.runtime.stateRoot, rec.Id, 'state.json'));
-  return { pid, supervisorPid, attachment, mounts: requests.map((r, i) => inspectMount(r, resolved[i]!)), link };
+  return { pid, runtimePid, attachment, mounts: requests.map((r, i) => inspectMount(r, resolved[i]!)) };
 }
 
 // ExtraHosts ("name:ip") belong to the network service; entries it did not write are added here.

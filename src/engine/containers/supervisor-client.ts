@@ -1,11 +1,11 @@
-// Engine side of the supervisor: launches supervisors (keeping one spare warmed up, because starting node
-// takes longer than starting a container) and follows them over their control socket.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Engine side of the supervisor: connects to the state root's supervisor (starting it detached when it
+// is not running), hands it containers to run, and routes its exit notices to the engine.
+import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { exitFile, supervisorSocket, type ExitRecord, type SupervisorJob } from './supervisor.js';
+import { exitFile, supervisorAddress, type ExitRecord, type SupervisorJob, type SupervisorMessage } from './supervisor.js';
 
 const ownExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const SCRIPT = fileURLToPath(new URL(`./supervisor${ownExt}`, import.meta.url));
@@ -22,92 +22,123 @@ function loaderArgs(): string[] {
   return out;
 }
 
-export class SupervisorLauncher {
-  private spare?: ChildProcess;
-  private disposed = false;
-
-  /** @param logFile where supervisors' own errors go (not the containers' output) */
-  constructor(private readonly logFile: string, private readonly keepSpare = true) {}
-
-  private spawnOne(): ChildProcess {
-    const log = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, [...loaderArgs(), SCRIPT, '--supervise'], { detached: true, stdio: ['pipe', 'pipe', log] });
-    closeSync(log);
-    child.on('error', () => {});
-    child.stdin!.on('error', () => {});
-    child.unref();
-    return child;
-  }
-
-  warmUp(): void {
-    if (this.keepSpare && !this.spare && !this.disposed) this.spare = this.spawnOne();
-  }
-
-  /** Hands the job to a supervisor; resolves with its pid once its control socket listens. */
-  async launch(job: SupervisorJob): Promise<number> {
-    const child = this.spare ?? this.spawnOne();
-    this.spare = undefined;
-    child.stdin!.end(JSON.stringify(job) + '\n');
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('listening')) resolve(); });
-      child.stdout!.on('end', () => {
-        if (out.includes('listening')) return;
-        child.once('exit', (code, signal) => reject(new Error(`the container supervisor exited before it was ready (${signal ?? `exit code ${code}`})`)));
-        if (child.exitCode !== null || child.signalCode !== null) reject(new Error(`the container supervisor exited before it was ready (${child.signalCode ?? `exit code ${child.exitCode}`})`));
-      });
-      child.on('error', reject);
-    });
-    child.stdout!.destroy();
-    setImmediate(() => this.warmUp());
-    return child.pid!;
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    this.spare?.kill();
-    this.spare = undefined;
-  }
-}
-
-export interface SupervisorLink {
-  sendStdin(data: Buffer): void;
-  endStdin(): void;
-  close(): void;
-}
-
 export async function readExitRecord(dir: string): Promise<ExitRecord | undefined> {
   try { return JSON.parse(await readFile(exitFile(dir), 'utf8')) as ExitRecord; } catch { return undefined; }
 }
 
-/** Follows a supervisor: onExit gets its exit record, or undefined when the supervisor vanished without one. */
-export function followSupervisor(dir: string, supervisorPid: number, onExit: (r: ExitRecord | undefined) => void): Promise<SupervisorLink | undefined> {
-  return new Promise((resolve) => {
-    const sock = net.connect(supervisorSocket(dir, supervisorPid));
-    let connected = false;
-    let reported = false;
-    let buf = '';
-    const report = (r: ExitRecord | undefined) => { if (!reported) { reported = true; onExit(r); } };
-    sock.on('connect', () => {
-      connected = true;
-      resolve({
-        sendStdin: (data) => { sock.write(JSON.stringify({ type: 'stdin', data: data.toString('base64') }) + '\n'); },
-        endStdin: () => { sock.write(JSON.stringify({ type: 'stdin-end' }) + '\n'); },
-        close: () => { reported = true; sock.destroy(); },
-      });
+export class SupervisorClient {
+  private sock?: net.Socket;
+  private connecting?: Promise<net.Socket>;
+  private readonly started = new Map<string, { resolve: (pid: number) => void; reject: (e: Error) => void }>();
+  private listWaiters: ((ids: string[]) => void)[] = [];
+  private closed = false;
+  private readonly address: string;
+  private readonly root: string;
+
+  /**
+   * @param onExit a container's process ended (record from the supervisor)
+   * @param onLost the supervisor went away: every container it ran is gone with it
+   */
+  constructor(root: string, private readonly logFile: string, private readonly onExit: (id: string, r: ExitRecord) => void,
+    private readonly onLost: () => void) {
+    this.root = root;
+    this.address = supervisorAddress(root);
+  }
+
+  private tryConnect(): Promise<net.Socket | undefined> {
+    return new Promise((resolve) => {
+      const sock = net.connect(this.address);
+      sock.once('connect', () => resolve(sock));
+      sock.once('error', () => resolve(undefined));
     });
+  }
+
+  private spawnHost(): void {
+    const log = openSync(this.logFile, 'a');
+    const child = spawn(process.execPath, [...loaderArgs(), SCRIPT, '--host', this.root], { detached: true, stdio: ['ignore', 'ignore', log] });
+    closeSync(log);
+    child.on('error', () => {});
+    child.unref();
+  }
+
+  /** The connection, starting the supervisor when none answers. */
+  connect(): Promise<net.Socket> {
+    if (this.sock && !this.sock.destroyed) return Promise.resolve(this.sock);
+    this.connecting ??= (async () => {
+      let sock = await this.tryConnect();
+      if (!sock) {
+        this.spawnHost();
+        for (let i = 0; i < 1500 && !sock; i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          sock = await this.tryConnect();
+        }
+      }
+      if (!sock) throw new Error(`the container supervisor did not start; see ${this.logFile}`);
+      this.attach(sock);
+      return sock;
+    })().finally(() => { this.connecting = undefined; });
+    return this.connecting;
+  }
+
+  private attach(sock: net.Socket): void {
+    this.sock = sock;
+    let buf = '';
     sock.on('data', (d) => {
       buf += d.toString('utf8');
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) {
-        const msg = JSON.parse(buf.slice(0, nl)) as { type: string } & ExitRecord;
-        if (msg.type === 'exit') report({ exitCode: msg.exitCode, finishedAt: msg.finishedAt });
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const msg = JSON.parse(buf.slice(0, nl)) as SupervisorMessage;
+        buf = buf.slice(nl + 1);
+        this.handle(msg);
       }
     });
     sock.on('error', () => {});
     sock.on('close', () => {
-      if (!connected) { resolve(undefined); return; }
-      if (!reported) void readExitRecord(dir).then(report);
+      if (this.sock === sock) this.sock = undefined;
+      for (const w of this.started.values()) w.reject(new Error('the container supervisor went away'));
+      this.started.clear();
+      if (!this.closed) this.onLost();
     });
-  });
+  }
+
+  private handle(msg: SupervisorMessage): void {
+    if (msg.op === 'started' || msg.op === 'failed') {
+      const w = this.started.get(msg.id);
+      this.started.delete(msg.id);
+      if (msg.op === 'started') w?.resolve(msg.pid); else w?.reject(new Error(msg.error));
+    } else if (msg.op === 'exit') {
+      this.onExit(msg.id, msg.record);
+    } else if (msg.op === 'running') {
+      const waiters = this.listWaiters;
+      this.listWaiters = [];
+      for (const w of waiters) w(msg.ids);
+    }
+  }
+
+  private send(msg: SupervisorMessage): void { this.sock?.write(JSON.stringify(msg) + '\n'); }
+
+  /** Starts `runc run` for the job under the supervisor; resolves with that runc's pid. */
+  async run(job: SupervisorJob): Promise<number> {
+    await this.connect();
+    return new Promise((resolve, reject) => {
+      this.started.set(job.id, { resolve, reject });
+      this.send({ op: 'run', job });
+    });
+  }
+
+  /** Ids of the containers the supervisor is running right now. */
+  async running(): Promise<Set<string>> {
+    await this.connect();
+    return new Set(await new Promise<string[]>((resolve) => { this.listWaiters.push(resolve); this.send({ op: 'list' }); }));
+  }
+
+  stdin(id: string, data: Buffer): void { this.send({ op: 'stdin', id, data: data.toString('base64') }); }
+  stdinEnd(id: string): void { this.send({ op: 'stdin-end', id }); }
+
+  /** Disconnects; the supervisor and its containers keep running, unless `stop` and no container runs. */
+  close(stop = false): void {
+    this.closed = true;
+    if (stop && this.sock) this.sock.end(JSON.stringify({ op: 'shutdown' }) + '\n');
+    else this.sock?.destroy();
+  }
 }

@@ -1,9 +1,11 @@
-// The per-container supervisor (like conmon): a small detached process that owns the container's stdio,
-// appends its output to the log file with timestamps, records the exit status in exit.json and tells
-// connected engines about it. It runs `runc run` in the foreground, so runc reaps the container and
-// reports its exit code; the engine can stop and start again meanwhile without losing anything.
-// Only node built-ins here: it starts once per container and must start fast.
-import { spawn } from 'node:child_process';
+// The container supervisor (like conmon/containerd-shim, one per engine state root): a small detached
+// process that owns every container's stdio, appends output to each container's log file with
+// timestamps, records exit statuses in exit.json and tells connected engines. It runs `runc run` in the
+// foreground per container, so runc reaps the container and reports its exit code. The engine can stop
+// and start again meanwhile: containers keep running and nothing they print is lost.
+// Only node built-ins here, and one process for all containers, so starting a container spawns no node.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import { constants } from 'node:os';
@@ -21,81 +23,42 @@ export interface SupervisorJob {
   tty: boolean;
 }
 
-// An abstract unix socket per supervisor process: container directories are too deep for the 107-byte
-// socket path limit, and an abstract name vanishes with its process, so no stale files.
-export const supervisorSocket = (dir: string, pid: number) => `\0tscompose-supervisor-${path.basename(dir)}-${pid}`;
+export interface ExitRecord { exitCode: number; finishedAt: string }
+
+/** Engine → supervisor and supervisor → engine messages, one JSON object per line. */
+export type SupervisorMessage =
+  | { op: 'run'; job: SupervisorJob }
+  | { op: 'started'; id: string; pid: number }
+  | { op: 'failed'; id: string; error: string }
+  | { op: 'exit'; id: string; record: ExitRecord }
+  | { op: 'list' }
+  | { op: 'running'; ids: string[] }
+  | { op: 'stdin'; id: string; data: string }
+  | { op: 'stdin-end'; id: string }
+  | { op: 'shutdown' }; // exit now if no container runs
+
+/** An abstract unix socket (no file, no path-length trouble), one per state root. */
+export const supervisorAddress = (root: string) => `\0tscompose-supervisor-${createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 24)}`;
 export const exitFile = (dir: string) => path.join(dir, 'exit.json');
 
-export interface ExitRecord { exitCode: number; finishedAt: string; error?: string }
+const IDLE_EXIT_MS = 30_000;
 
-function runJob(job: SupervisorJob): void {
-  const log = openSync(job.logPath, 'a');
-  const clients = new Set<net.Socket>();
-  const sockPath = supervisorSocket(job.dir, process.pid);
-  try { unlinkSync(exitFile(job.dir)); } catch { /* first start */ }
-  const runcLog = path.join(job.dir, 'runc.log');
-  try { unlinkSync(runcLog); } catch { /* first start */ }
-
-  const runArgs = ['--root', job.runtimeRoot, '--log', runcLog, '--log-format', 'json', 'run', '--bundle', job.bundle, job.id];
-  const cmd = job.tty ? underPty(job.runtime, runArgs) : { command: job.runtime, args: runArgs };
-  const child = spawn(cmd.command, cmd.args, { stdio: [job.openStdin || job.tty ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-  const logWriter = (stream: 'stdout' | 'stderr') => {
-    let partial = '';
-    const put = (lines: string[]) => {
-      const time = new Date().toISOString();
-      let out = '';
-      for (const line of lines) out += JSON.stringify({ log: line, stream, time }) + '\n';
-      if (out) writeSync(log, out);
-    };
-    return {
-      write(chunk: Buffer) {
-        const lines = (partial + chunk.toString('utf8')).split(/(?<=\n)/);
-        partial = lines[lines.length - 1]!.endsWith('\n') ? '' : lines.pop()!;
-        put(lines);
-      },
-      flush() { if (partial) put([partial]); partial = ''; },
-    };
+function logWriter(fd: number, stream: 'stdout' | 'stderr') {
+  let partial = '';
+  const put = (lines: string[]) => {
+    const time = new Date().toISOString();
+    let out = '';
+    for (const line of lines) out += JSON.stringify({ log: line, stream, time }) + '\n';
+    if (out) writeSync(fd, out);
   };
-  for (const stream of ['stdout', 'stderr'] as const) {
-    const w = logWriter(stream);
-    child[stream]!.on('data', (c: Buffer) => w.write(c));
-    child[stream]!.on('end', () => w.flush());
-  }
-
-  const server = net.createServer((sock) => {
-    clients.add(sock);
-    sock.on('close', () => clients.delete(sock));
-    sock.on('error', () => {});
-    let buf = '';
-    sock.on('data', (d) => {
-      buf += d.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const msg = JSON.parse(buf.slice(0, nl)) as { type: string; data?: string };
-        buf = buf.slice(nl + 1);
-        if (msg.type === 'stdin' && msg.data) child.stdin?.write(Buffer.from(msg.data, 'base64'));
-        if (msg.type === 'stdin-end') child.stdin?.end();
-      }
-    });
-  });
-  server.on('error', (err) => { process.stderr.write(`supervisor ${process.pid} for ${job.id}: ${err.message}\n`); });
-  server.listen(sockPath, () => {
-    process.stdout.write('listening\n');
-    process.stdout.destroy();
-  });
-  child.stdin?.on('error', () => {});
-
-  child.on('close', (code, signal) => {
-    const exitCode = code !== null ? mapRuntimeFailure(code, runcLog) : 128 + (constants.signals[signal!] ?? 0);
-    const record: ExitRecord = { exitCode, finishedAt: new Date().toISOString() };
-    closeSync(log);
-    writeFileSync(exitFile(job.dir) + '.tmp', JSON.stringify(record));
-    renameSync(exitFile(job.dir) + '.tmp', exitFile(job.dir));
-    const msg = JSON.stringify({ type: 'exit', ...record }) + '\n';
-    server.close();
-    for (const c of clients) c.end(msg);
-    setTimeout(() => process.exit(0), 200).unref();
-  });
+  return {
+    write(chunk: Buffer) {
+      const lines = (partial + chunk.toString('utf8')).split(/(?<=\n)/);
+      partial = lines[lines.length - 1]!.endsWith('\n') ? '' : lines.pop()!;
+      put(lines);
+    },
+    flush() { if (partial) put([partial]); partial = ''; },
+  };
 }
 
 // runc exits 1 with its own message when the container process cannot be started; Docker reports 127/126.
@@ -103,24 +66,87 @@ function mapRuntimeFailure(code: number, runcLog: string): number {
   if (code !== 1 && code !== 255) return code;
   let text = '';
   try { text = readFileSync(runcLog, 'utf8'); } catch { return code; }
-  if (/executable file not found|no such file or directory/.test(text) && /level":"error/.test(text)) return 127;
-  if (/permission denied/.test(text) && /level":"error/.test(text)) return 126;
+  if (!/"level":"error"/.test(text)) return code;
+  if (/executable file not found|no such file or directory/.test(text)) return 127;
+  if (/permission denied/.test(text)) return 126;
   return code;
 }
 
-// Entry point: one job as a JSON line on stdin (spawned ahead of time as a spare, so the job can arrive later).
-if (process.argv[2] === '--supervise') {
-  process.title = 'tscompose-supervisor';
-  let input = '';
-  const onData = (d: Buffer) => {
-    input += d.toString('utf8');
-    const nl = input.indexOf('\n');
-    if (nl < 0) return;
-    process.stdin.off('data', onData);
-    process.stdin.pause();
-    process.stdin.destroy();
-    runJob(JSON.parse(input.slice(0, nl)) as SupervisorJob);
+function runHost(address: string): void {
+  const clients = new Set<net.Socket>();
+  const running = new Map<string, ChildProcess>();
+  let idleTimer: NodeJS.Timeout | undefined;
+  const broadcast = (msg: SupervisorMessage) => { const line = JSON.stringify(msg) + '\n'; for (const c of clients) c.write(line); };
+  const checkIdle = () => {
+    clearTimeout(idleTimer);
+    if (running.size === 0 && clients.size === 0) idleTimer = setTimeout(() => process.exit(0), IDLE_EXIT_MS);
   };
-  process.stdin.on('data', onData);
-  process.stdin.on('end', () => { if (!input.includes('\n')) process.exit(0); });
+
+  const run = (job: SupervisorJob, reply: (m: SupervisorMessage) => void) => {
+    if (running.has(job.id)) { reply({ op: 'failed', id: job.id, error: 'the container is already running' }); return; }
+    const runcLog = path.join(job.dir, 'runc.log');
+    for (const f of [exitFile(job.dir), runcLog]) { try { unlinkSync(f); } catch { /* first start */ } }
+    let log: number;
+    try { log = openSync(job.logPath, 'a'); } catch (err) { reply({ op: 'failed', id: job.id, error: (err as Error).message }); return; }
+    const runArgs = ['--root', job.runtimeRoot, '--log', runcLog, '--log-format', 'json', 'run', '--bundle', job.bundle, job.id];
+    const cmd = job.tty ? underPty(job.runtime, runArgs) : { command: job.runtime, args: runArgs };
+    const child = spawn(cmd.command, cmd.args, { stdio: [job.openStdin || job.tty ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    running.set(job.id, child);
+    clearTimeout(idleTimer);
+    child.stdin?.on('error', () => {});
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const w = logWriter(log, stream);
+      child[stream]!.on('data', (c: Buffer) => w.write(c));
+      child[stream]!.on('end', () => w.flush());
+    }
+    let spawnError: Error | undefined;
+    child.on('error', (err) => { spawnError = err; });
+    child.on('close', (code, signal) => {
+      const exitCode = spawnError ? 255 : code !== null ? mapRuntimeFailure(code, runcLog) : 128 + (constants.signals[signal!] ?? 0);
+      const record: ExitRecord = { exitCode, finishedAt: new Date().toISOString() };
+      closeSync(log);
+      writeFileSync(exitFile(job.dir) + '.tmp', JSON.stringify(record));
+      renameSync(exitFile(job.dir) + '.tmp', exitFile(job.dir));
+      running.delete(job.id);
+      broadcast({ op: 'exit', id: job.id, record });
+      checkIdle();
+    });
+    reply({ op: 'started', id: job.id, pid: child.pid ?? 0 });
+  };
+
+  const server = net.createServer((sock) => {
+    clients.add(sock);
+    clearTimeout(idleTimer);
+    sock.on('close', () => { clients.delete(sock); checkIdle(); });
+    sock.on('error', () => {});
+    const reply = (m: SupervisorMessage) => { sock.write(JSON.stringify(m) + '\n'); };
+    let buf = '';
+    sock.on('data', (d) => {
+      buf += d.toString('utf8');
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const msg = JSON.parse(buf.slice(0, nl)) as SupervisorMessage;
+        buf = buf.slice(nl + 1);
+        if (msg.op === 'run') run(msg.job, reply);
+        else if (msg.op === 'list') reply({ op: 'running', ids: [...running.keys()] });
+        else if (msg.op === 'stdin') running.get(msg.id)?.stdin?.write(Buffer.from(msg.data, 'base64'));
+        else if (msg.op === 'stdin-end') running.get(msg.id)?.stdin?.end();
+        else if (msg.op === 'shutdown' && running.size === 0) process.exit(0);
+      }
+    });
+  });
+  server.on('error', (err) => {
+    // another supervisor already serves this state root: it keeps the job
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') process.exit(0);
+    process.stderr.write(`tscompose supervisor: ${err.message}\n`);
+    process.exit(1);
+  });
+  server.listen(address, () => checkIdle());
+}
+
+// `supervisor.js --host <state root>`
+if (process.argv[2] === '--host' && process.argv[3]) {
+  process.title = 'tscompose-supervisor';
+  process.on('SIGHUP', () => {});
+  runHost(supervisorAddress(process.argv[3]));
 }

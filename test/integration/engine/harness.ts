@@ -40,8 +40,10 @@ export async function startTestEngine(): Promise<TestEngine> {
   const socket = path.join(root, 'engine.sock');
   const rootfs = busyboxRootfs(path.join(root, 'busybox-rootfs'));
   const open = () => startEngine({ root: path.join(root, 'state'), socketPath: socket, images: (ctx, runner) => withTestImage(createImageService(ctx, runner), rootfs) });
+  let first: Engine;
+  try { first = await open(); } catch (err) { rmSync(root, { recursive: true, force: true }); throw err; }
   const t: TestEngine = {
-    root, socket, engine: await open(), docker: new Docker({ socketPath: socket }),
+    root, socket, engine: first, docker: new Docker({ socketPath: socket }),
     cli(args, input) {
       return new Promise((resolve) => {
         const child = spawn('docker', ['-H', `unix://${socket}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, DOCKER_CONFIG: path.join(root, 'docker-config') } });
@@ -59,7 +61,7 @@ export async function startTestEngine(): Promise<TestEngine> {
     async cleanup() {
       try {
         for (const c of t.engine.containers.store.all()) await t.engine.containers.remove(c.Id, { force: true, volumes: true }).catch(() => {});
-        await t.engine.close();
+        await t.engine.close({ stopSupervisor: true });
       } finally {
         // anything still mounted under the root (a failed test) must go before the directory does
         const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(root));

@@ -1,0 +1,96 @@
+// `npm run bench:engine`: `run --rm IMAGE true` latency through the bundled engine (docker CLI and
+// dockerode, default network and --network none) next to the OCI runtime alone (`runc run` of a
+// prepared bundle: the floor) and `docker run --rm` on dockerd when it runs. Median of 20, ratios to the floor.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+import { ensureDockerd } from '../test/helpers/dockerd.js';
+import { busyboxContext } from '../test/helpers/busybox-image.js';
+import { markdownTable, time, type BenchRow } from './lib.js';
+
+const RUNS = 20;
+const IMAGE = 'tsc-bench/busybox:latest';
+const repo = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+function mustRun(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}: ${r.stderr?.slice(0, 400)}`);
+}
+
+/** The floor: runc alone running `true` from a prepared bundle (busybox rootfs, `runc spec` config). */
+async function runcFloor(dir: string): Promise<{ medianMs: number; spreadMs: number }> {
+  const bundle = path.join(dir, 'bundle');
+  mkdirSync(path.join(bundle, 'rootfs', 'bin'), { recursive: true });
+  copyFileSync('/bin/busybox', path.join(bundle, 'rootfs', 'bin', 'busybox'));
+  mustRun('runc', ['spec', '--bundle', bundle]);
+  const spec = JSON.parse(readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+  spec.process.terminal = false;
+  spec.process.args = ['/bin/busybox', 'true'];
+  writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
+  const root = path.join(dir, 'runc-root');
+  return time(() => mustRun('runc', ['--root', root, 'run', '--bundle', bundle, 'tsc-bench-floor']), RUNS);
+}
+
+async function startDaemon(dir: string): Promise<{ child: ChildProcess; socket: string }> {
+  const socket = path.join(dir, 'engine.sock');
+  const dist = path.join(repo, 'dist', 'cli', 'main.js');
+  const args = existsSync(dist) ? [dist] : ['--import', 'tsx', path.join(repo, 'src', 'cli', 'main.ts')];
+  const child = spawn(process.execPath, [...args, 'engine', '--root', path.join(dir, 'state'), '--socket', socket], { stdio: 'ignore' });
+  const docker = new Docker({ socketPath: socket });
+  for (let i = 0; i < 300; i++) {
+    try { await docker.ping(); return { child, socket }; } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  child.kill();
+  throw new Error('the bundled engine did not start');
+}
+
+export async function runEngineBench(): Promise<BenchRow[]> {
+  const dir = mkdtempSync('/tmp/tsc-bench-engine-');
+  const ctx = busyboxContext();
+  let daemon: ChildProcess | undefined;
+  try {
+    const floor = await runcFloor(dir);
+    const { child, socket } = await startDaemon(dir);
+    daemon = child;
+    const host = ['-H', `unix://${socket}`];
+    mustRun('docker', [...host, 'build', '-q', '-t', IMAGE, ctx], { ...process.env, DOCKER_BUILDKIT: '0' });
+    const withFloor = (c: string, tool: string, t: { medianMs: number; spreadMs: number }): BenchRow =>
+      ({ case: c, tool, medianMs: t.medianMs, spreadMs: t.spreadMs, peer: 'runc run (bare OCI runtime)', peerMedianMs: floor.medianMs });
+    const rows: BenchRow[] = [];
+    rows.push(withFloor('run --rm true', 'tscompose engine via docker CLI', await time(() => mustRun('docker', [...host, 'run', '--rm', IMAGE, 'true']), RUNS)));
+    rows.push(withFloor('run --rm --network none true', 'tscompose engine via docker CLI', await time(() => mustRun('docker', [...host, 'run', '--rm', '--network', 'none', IMAGE, 'true']), RUNS)));
+    const docker = new Docker({ socketPath: socket });
+    const viaApi = (networkMode: string) => time(async () => {
+      const c = await docker.createContainer({ Image: IMAGE, Cmd: ['true'], HostConfig: { AutoRemove: true, NetworkMode: networkMode } });
+      const removed = c.wait({ condition: 'removed' });
+      await c.start();
+      const { StatusCode } = await removed;
+      if (StatusCode !== 0) throw new Error(`exit code ${StatusCode}`);
+    }, RUNS);
+    rows.push(withFloor('run --rm true', 'tscompose engine via dockerode', await viaApi('default')));
+    rows.push(withFloor('run --rm --network none true', 'tscompose engine via dockerode', await viaApi('none')));
+    rows.push({ case: 'runc run true', tool: 'runc (floor)', medianMs: floor.medianMs, spreadMs: floor.spreadMs });
+    if (await ensureDockerd()) {
+      mustRun('docker', ['build', '-q', '-t', IMAGE, ctx], { ...process.env, DOCKER_BUILDKIT: '0' });
+      rows.push(withFloor('run --rm true', 'dockerd 20.10 via docker CLI', await time(() => mustRun('docker', ['run', '--rm', IMAGE, 'true']), RUNS)));
+      spawnSync('docker', ['rmi', '-f', IMAGE], { stdio: 'ignore' });
+    }
+    return rows;
+  } finally {
+    if (daemon) {
+      daemon.kill('SIGTERM');
+      await new Promise((r) => daemon!.once('exit', r));
+    }
+    spawnSync('umount', ['-R', path.join(dir, 'state')], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(ctx, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url) && !process.env.TSCOMPOSE_BENCH_AGGREGATE) {
+  const rows = await runEngineBench();
+  process.stdout.write(markdownTable(rows));
+  process.exit(0);
+}
