@@ -88,7 +88,9 @@ export async function applyServices(ctx: ReconcileContext, plan: Plan, opts: UpO
     }
     if (a.kind === 'start') {
       progress.update('Container', a.container.name, 'Starting');
-      await startContainer(svcName, docker.getContainer(a.container.id), a.container.name);
+      const existing = docker.getContainer(a.container.id);
+      if (a.container.state === 'paused') await existing.unpause();
+      else await startContainer(svcName, existing, a.container.name);
       containerIds.set(svcName, a.container.id);
       progress.update('Container', a.container.name, `Started ${secs(t)}`, true);
       return;
@@ -129,6 +131,8 @@ export async function applyServices(ctx: ReconcileContext, plan: Plan, opts: UpO
             if (cond.required) throw new UserError(`service "${svcName}" depends on undefined service "${dep}"`);
             return;
           }
+          // started by this very run (or kept running): nothing to wait for
+          if (cond.condition === 'service_started' && plan.services[dep]?.some((x) => x.kind !== 'remove')) return;
           if (cond.condition !== 'service_started') progress.update('Container', `${dep} (for ${svcName})`, `Waiting (${cond.condition.replace('service_', '')})`);
           try {
             await waitForDependency(docker, project.name, svcName, dep, cond, deadline);
