@@ -19,13 +19,20 @@ export const STDIN_FILE_LABEL = '<stdin>';
 /** The merged canonical document before it becomes a Project (for `config --no-interpolate` and tests). */
 export interface LoadedDocument { doc: PlainMap; files: string[]; projectDir: string; env: Record<string, string>; warnings: string[] }
 
-export function loadDocument(opts: LoadOptions = {}): LoadedDocument {
+/** The stack files (absolute, or "-" for stdin) and the project directory, before anything is read. */
+export function projectFiles(opts: LoadOptions = {}): { files: string[]; projectDir: string; cwd: string } {
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const shell = opts.environment ?? process.env;
   const givenProjectDir = opts.projectDirectory ? path.resolve(cwd, opts.projectDirectory) : undefined;
   // without -f, the stack file is looked for in --project-directory when it is given
   const files = opts.files?.length || shell.COMPOSE_FILE ? resolveFiles(opts.files, shell.COMPOSE_FILE, cwd) : resolveFiles(undefined, undefined, givenProjectDir ?? cwd);
   const projectDir = givenProjectDir ?? (files[0] === STDIN ? cwd : path.dirname(files[0]!));
+  return { files, projectDir, cwd };
+}
+
+export function loadDocument(opts: LoadOptions = {}): LoadedDocument {
+  const shell = opts.environment ?? process.env;
+  const { files, projectDir, cwd } = projectFiles(opts);
   const env = buildEnvironment(shell, opts.envFiles, projectDir, cwd);
   const warnings: string[] = [];
   const ctx: FileContext = { env, interpolate: opts.interpolate !== false, warn: (m) => warnings.push(m), cache: new Map() };

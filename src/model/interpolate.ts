@@ -104,3 +104,25 @@ function evaluate(parts: Part[], lookup: Lookup, hooks: InterpolateHooks): strin
   }
   return out;
 }
+
+export interface TemplateVariable { name: string; required: boolean; defaultValue?: string; alternateValue?: string }
+
+/** The variables a template refers to (nested ones included), for `config --variables`. */
+export function templateVariables(template: string): TemplateVariable[] {
+  if (!template.includes('$')) return [];
+  const [parts] = parse(template, 0, false);
+  const out: TemplateVariable[] = [];
+  const walk = (ps: Part[]) => {
+    for (const p of ps) {
+      if (typeof p === 'string') continue;
+      const text = p.arg.map((a) => (typeof a === 'string' ? a : `\${${a.name}${a.op ?? ''}}`)).join('');
+      const v: TemplateVariable = { name: p.name, required: p.op === ':?' || p.op === '?' };
+      if (p.op === ':-' || p.op === '-') v.defaultValue = text;
+      if (p.op === ':+' || p.op === '+') v.alternateValue = text;
+      out.push(v);
+      walk(p.arg);
+    }
+  };
+  walk(parts);
+  return out;
+}

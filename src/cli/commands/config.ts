@@ -7,6 +7,8 @@ import { toLoadOptions } from '../global-options.js';
 import { loadProject } from '../../model/index.js';
 import { serializeProject, toJson, toYaml } from '../../model/serialize.js';
 import { allProfiles } from '../../model/profiles.js';
+import { projectVariables } from '../../model/variables.js';
+import type { TemplateVariable } from '../../model/interpolate.js';
 import { buildGraph } from '../../graph/index.js';
 import type { Project } from '../../model/types.js';
 
@@ -17,6 +19,7 @@ interface ConfigOptions {
   networks?: boolean;
   profiles?: boolean;
   images?: boolean;
+  variables?: boolean;
   quiet?: boolean;
   interpolate: boolean;
   output?: string;
@@ -33,11 +36,16 @@ export function register(program: Command): void {
     .option('--networks', 'Print the network names, one per line')
     .option('--profiles', 'Print the profile names, one per line')
     .option('--images', 'Print the image names, one per line')
+    .option('--variables', 'Print the interpolation variables the stack files use, with their defaults')
     .option('-q, --quiet', 'Only validate the configuration, print nothing')
     .option('--no-interpolate', 'Do not interpolate environment variables')
     .option('-o, --output <path>', 'Save to this file instead of printing to stdout')
     .action(async (services: string[], opts: ConfigOptions, command: Command) => {
       if (!['yaml', 'json'].includes(opts.format)) throw new UserError(`unsupported --format "${opts.format}": use yaml or json`);
+      if (opts.variables) {
+        process.stdout.write(variablesTable(projectVariables(toLoadOptions(globalOptions(command))), opts.format));
+        return;
+      }
       const project = await loadProject({ ...toLoadOptions(globalOptions(command)), interpolate: opts.interpolate, services });
       for (const w of project.warnings ?? []) process.stderr.write(`WARN: ${w}\n`);
       buildGraph(project); // dependency cycles are errors here too
@@ -78,4 +86,11 @@ function render(project: Project, opts: ConfigOptions): string {
   // like docker compose: after interpolation every remaining "$" is literal, so it is written as
   // "$$" and the output can be used as a stack file again
   return opts.interpolate ? text.replaceAll('$', '$$$$') : text;
+}
+
+function variablesTable(vars: TemplateVariable[], format: string): string {
+  if (format === 'json') return toJson(Object.fromEntries(vars.map((v) => [v.name, v])));
+  const rows = [['NAME', 'REQUIRED', 'DEFAULT VALUE', 'ALTERNATE VALUE'], ...vars.map((v) => [v.name, v.required ? 'true' : 'false', v.defaultValue ?? '', v.alternateValue ?? ''])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('   ').trimEnd()).join('\n') + '\n';
 }

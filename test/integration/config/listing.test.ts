@@ -52,6 +52,17 @@ test('literal dollars are written as $$ so the output loads again', () => {
   assert.equal(again.stdout, out.stdout);
 });
 
+test('--variables lists the variables with their defaults', () => {
+  assert.equal(runCli(['config', '--variables'], webapp).stdout, [
+    'NAME           REQUIRED   DEFAULT VALUE   ALTERNATE VALUE',
+    'NODE_VERSION   false      20',
+    'POSTGRES_DB    false      app',
+    'WEB_PORT       false      8080',
+    'WEB_TAG        false      latest',
+    '',
+  ].join('\n'));
+});
+
 test('config with service arguments prints those services and their dependencies', () => {
   assert.equal(runCli(['config', '--services', 'db'], webapp).stdout, 'db\n');
   assert.equal(runCli(['config', '--services', 'web'], webapp).stdout, 'cache\ndb\nweb\n');

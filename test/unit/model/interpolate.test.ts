@@ -59,3 +59,15 @@ test('malformed templates are errors', () => {
   assert.throws(() => run('${}'), InterpolationError);
   assert.throws(() => run('${A!x}'), InterpolationError);
 });
+
+test('templateVariables lists names with required, default and alternate values', async () => {
+  const { templateVariables } = await import('../../../src/model/interpolate.js');
+  assert.deepEqual(templateVariables('$A ${B:-x} ${C?no} ${D:+alt} ${E:-${F}} $$G'), [
+    { name: 'A', required: false },
+    { name: 'B', required: false, defaultValue: 'x' },
+    { name: 'C', required: true },
+    { name: 'D', required: false, alternateValue: 'alt' },
+    { name: 'E', required: false, defaultValue: '${F}' },
+    { name: 'F', required: false },
+  ]);
+});

@@ -1,0 +1,35 @@
+// The interpolation variables a project's stack files use, for `config --variables`.
+import { readFileSync } from 'node:fs';
+import type { LoadOptions } from './types.js';
+import { projectFiles, STDIN_FILE_LABEL } from './index.js';
+import { STDIN } from './discovery.js';
+import { readYaml } from './yaml-reader.js';
+import { isMap, type Plain } from './located.js';
+import { templateVariables, type TemplateVariable } from './interpolate.js';
+
+export function collectVariables(value: Plain, into: Map<string, TemplateVariable>): void {
+  if (typeof value === 'string') {
+    for (const v of templateVariables(value)) {
+      const prev = into.get(v.name);
+      into.set(v.name, {
+        name: v.name,
+        required: (prev?.required ?? false) || v.required,
+        defaultValue: prev?.defaultValue ?? v.defaultValue,
+        alternateValue: prev?.alternateValue ?? v.alternateValue,
+      });
+    }
+  } else if (Array.isArray(value)) {
+    for (const x of value) collectVariables(x, into);
+  } else if (isMap(value)) {
+    for (const x of Object.values(value)) collectVariables(x, into);
+  }
+}
+
+export function projectVariables(opts: LoadOptions): TemplateVariable[] {
+  const found = new Map<string, TemplateVariable>();
+  for (const file of projectFiles(opts).files) {
+    const text = file === STDIN ? opts.stdin ?? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+    collectVariables(readYaml(text, file === STDIN ? STDIN_FILE_LABEL : file), found);
+  }
+  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
