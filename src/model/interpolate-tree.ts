@@ -5,25 +5,31 @@ import { interpolate, InterpolationError, type Lookup } from './interpolate.js';
 import { problemAt, type KeyPath } from './problems.js';
 
 export function interpolateTree(root: Plain, lookup: Lookup, onUnset: (name: string) => void): void {
-  const walk = (node: Plain, path: KeyPath) => {
-    if (Array.isArray(node)) {
-      node.forEach((v, i) => { node[i] = visit(v, [...path, i]); });
-    } else if (isMap(node)) {
-      for (const k of Object.keys(node)) node[k] = visit(node[k]!, [...path, k]);
-    }
-  };
-  const visit = (v: Plain, path: KeyPath): Plain => {
+  const path: KeyPath = []; // one shared stack, copied only when an error is reported
+  const visit = (v: Plain): Plain => {
     if (typeof v === 'string') {
+      if (!v.includes('$')) return v;
       try {
         return interpolate(v, lookup, { onUnset });
       } catch (err) {
-        if (err instanceof InterpolationError) throw problemAt(root, path, err.message);
+        if (err instanceof InterpolationError) throw problemAt(root, [...path], err.message);
         throw err;
       }
     }
-    walk(v, path);
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        v[i] = visit(v[i]!);
+        path.pop();
+      }
+    } else if (isMap(v)) {
+      for (const k of Object.keys(v)) {
+        path.push(k);
+        v[k] = visit(v[k]!);
+        path.pop();
+      }
+    }
     return v;
   };
-  walk(root, []);
+  visit(root);
 }
-
