@@ -124,3 +124,14 @@ test('undefined names suggest the closest declared one', async () => {
   assert.match(await errorFor({ 'compose.yaml': 'services:\n  web: {image: x, depends_on: [dbb]}\n  db: {image: y}\n' }), /depends on undefined service "dbb" \(did you mean "db"\?\)/);
   assert.match(await errorFor({ 'compose.yaml': 'services:\n  web: {image: x, volumes: ["dat:/d"]}\nvolumes: {data: {}}\n' }), /undefined volume dat \(did you mean "data"\?\)/);
 });
+
+test('after merging and extends, errors still point into the file the value came from', async () => {
+  assert.equal(
+    await errorFor({ 'compose.yaml': 'services:\n  app:\n    extends: {file: common.yaml, service: base}\n', 'common.yaml': 'services:\n  base:\n    image: x\n    volumes: ["data:/data"]\n' }),
+    'common.yaml:4:15: services.app.volumes[0]: service "app" refers to undefined volume data: declare it under the top-level volumes:',
+  );
+  assert.equal(
+    await errorFor({ 'compose.yaml': 'services:\n  app:\n    image: x\n', 'compose.override.yaml': 'services:\n  app:\n    volumes: ["data:/data"]\n' }),
+    'compose.override.yaml:3:15: services.app.volumes[0]: service "app" refers to undefined volume data: declare it under the top-level volumes:',
+  );
+});
