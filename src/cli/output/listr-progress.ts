@@ -1,7 +1,13 @@
 // The terminal renderer: listr2 task lists, one task per resource whose title follows its state.
 // Resources appear while the reconciler works, so they are collected into batches: a batch is one
-// Listr run; resources that show up while it runs form the next batch.
-import { Listr, type ListrTaskWrapper } from 'listr2';
+// Listr run; resources that show up while it runs form the next batch. Drawn on stderr, like
+// docker compose, so stdout stays for logs and data.
+import { DefaultRenderer, Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper } from 'listr2';
+
+// listr2 picks its renderer by stdout being a terminal; ours draws on stderr, which is what we checked.
+class StderrRenderer extends DefaultRenderer {
+  static override nonTTY = true;
+}
 import type { ProgressReporter, ResourceKind } from '../../reconcile/progress.js';
 
 interface Entry {
@@ -27,7 +33,7 @@ export function listrProgress(): ProgressReporter {
         e.settle = (err) => (err ? reject(err) : resolve());
         if (e.outcome) e.settle(e.outcome.err);
       }),
-    })), { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } as never, registerSignalListeners: false } as never);
+    })), { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, logger: new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(process.stderr, process.stderr) }) } as never, registerSignalListeners: false, renderer: StderrRenderer } as never);
     await list.run().catch(() => {});
     for (const n of notes.splice(0)) process.stderr.write(`${n}\n`);
   };
