@@ -38,7 +38,11 @@ export function compare(outcomes: ModuleOutcome[]): Comparison[] {
       for (const p of primaries) {
         const base = { module, case: name, tool: p.tool, medianMs: p.medianMs, spreadMs: p.spreadMs };
         const peers: { peer: string; peerMedianMs: number; peerSpreadMs?: number }[] = [];
-        if (p.peer !== undefined && p.peerMedianMs !== undefined) peers.push({ peer: p.peer, peerMedianMs: p.peerMedianMs, peerSpreadMs: p.peerSpreadMs });
+        if (p.peer !== undefined && p.peerMedianMs !== undefined) {
+          // the peer's own row in the same case, when the module reports one, carries its spread
+          const own = others.find((o) => o.tool === p.peer && o.medianMs === p.peerMedianMs);
+          peers.push({ peer: p.peer, peerMedianMs: p.peerMedianMs, peerSpreadMs: p.peerSpreadMs ?? own?.spreadMs });
+        }
         for (const o of others) if (!isOurs(o.tool) && !peers.some((x) => x.peer === o.tool)) peers.push({ peer: o.tool, peerMedianMs: o.medianMs, peerSpreadMs: o.spreadMs });
         if (!peers.length) out.push(base);
         for (const peer of peers) out.push({ ...base, ...peer, ratio: peer.peerMedianMs > 0 ? p.medianMs / peer.peerMedianMs : undefined });
