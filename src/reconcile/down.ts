@@ -7,6 +7,7 @@ import { removeContainer, stopContainer, stopTimeout } from './containers.js';
 import { serviceLevels } from './levels.js';
 import { serviceImage } from './names.js';
 import { lockProject } from './lock.js';
+import { elapsed } from './progress.js';
 import { engineMessage, isNotFound } from './engine-errors.js';
 
 export interface DownOptions {
@@ -16,8 +17,6 @@ export interface DownOptions {
   timeout?: number;
   dryRun?: boolean;
 }
-
-const secs = (start: number) => `${((Date.now() - start) / 1000).toFixed(1)}s`;
 
 /** Containers grouped so dependents stop before their dependencies; unknown services go first. */
 export function stopOrder(ctx: ReconcileContext, containers: ObservedContainer[]): ObservedContainer[][] {
@@ -51,7 +50,7 @@ export async function downProject(ctx: ReconcileContext, opts: DownOptions = {})
         await stopContainer(container, stopTimeout(project.services[c.service], opts.timeout));
         progress.update('Container', c.name, 'Removing');
         await removeContainer(container, opts.volumes);
-        progress.update('Container', c.name, `Removed ${secs(t)}`, true);
+        progress.update('Container', c.name, `Removed ${elapsed(t)}`, true);
       }));
     }
     const remaining = all.length - targets.length;

@@ -17,3 +17,6 @@ export interface ProgressReporter {
 export const silentProgress: ProgressReporter = {
   update() {}, fail() {}, note() {}, detail() {}, async close() {},
 };
+
+/** "1.2s" since `start` (ms), for final states like "Started 1.2s". */
+export const elapsed = (start: number): string => `${((Date.now() - start) / 1000).toFixed(1)}s`;

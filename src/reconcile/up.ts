@@ -2,7 +2,7 @@
 import type Docker from 'dockerode';
 import type { ReconcileContext } from './context.js';
 import { ensureImages, type ImageOptions } from './images.js';
-import { LABEL } from './labels.js';
+import { COMPOSE_VERSION_LABEL, LABEL } from './labels.js';
 import { observe, type ObservedContainer } from './observed.js';
 import { describePlan, planUp, type ContainerAction, type Plan, type PlanOptions } from './plan.js';
 import { createContainer, removeContainer, startContainer, stopContainer, stopTimeout } from './containers.js';
@@ -10,6 +10,7 @@ import { waitForDependency, waitRunningOrHealthy } from './dependencies.js';
 import { selectServices } from './levels.js';
 import { serviceImage } from './names.js';
 import { lockProject } from './lock.js';
+import { elapsed } from './progress.js';
 import { UserError } from '../errors.js';
 import { engineMessage } from './engine-errors.js';
 
@@ -21,8 +22,6 @@ export interface UpOptions extends PlanOptions, ImageOptions {
 }
 
 export interface UpResult { plan: Plan; dryRun: string[] }
-
-const secs = (start: number) => `${((Date.now() - start) / 1000).toFixed(1)}s`;
 
 export async function ensureNetworksAndVolumes(ctx: ReconcileContext, plan: Plan): Promise<void> {
   const { docker, project, progress } = ctx;
@@ -40,13 +39,13 @@ export async function ensureNetworksAndVolumes(ctx: ReconcileContext, plan: Plan
         Name: n.name, CheckDuplicate: true, Driver: def?.driver ?? 'bridge', Options: def?.driverOpts ?? {},
         Internal: def?.internal ?? false, Attachable: def?.attachable ?? false, EnableIPv6: def?.enableIpv6 ?? false,
         ...(def?.ipam ? { IPAM: { Driver: def.ipam.driver ?? 'default', Config: def.ipam.config.map((c) => ({ Subnet: c.subnet, Gateway: c.gateway, IPRange: c.ipRange, AuxiliaryAddresses: c.auxAddresses })) } } : {}),
-        Labels: { ...(def?.labels ?? {}), [LABEL.project]: project.name, [LABEL.network]: n.key, [LABEL.version]: '2.20.0' },
+        Labels: { ...(def?.labels ?? {}), [LABEL.project]: project.name, [LABEL.network]: n.key, [LABEL.version]: COMPOSE_VERSION_LABEL },
       } as Docker.NetworkCreateOptions);
     } catch (err) {
       progress.fail('Network', n.name, engineMessage(err));
       throw new UserError(`network ${n.name} could not be created: ${engineMessage(err)}`);
     }
-    progress.update('Network', n.name, `Created ${secs(t)}`, true);
+    progress.update('Network', n.name, `Created ${elapsed(t)}`, true);
   }));
   await Promise.all(plan.volumes.map(async (v) => {
     if (v.action === 'keep') return;
@@ -58,7 +57,7 @@ export async function ensureNetworksAndVolumes(ctx: ReconcileContext, plan: Plan
     progress.update('Volume', v.name, 'Creating');
     await docker.createVolume({
       Name: v.name, Driver: def.driver ?? 'local', DriverOpts: def.driverOpts,
-      Labels: { ...def.labels, [LABEL.project]: project.name, [LABEL.volume]: v.key, [LABEL.version]: '2.20.0' },
+      Labels: { ...def.labels, [LABEL.project]: project.name, [LABEL.volume]: v.key, [LABEL.version]: COMPOSE_VERSION_LABEL },
     });
     progress.update('Volume', v.name, 'Created', true);
   }));
@@ -83,7 +82,7 @@ export async function applyServices(ctx: ReconcileContext, plan: Plan, opts: UpO
       const c = docker.getContainer(a.container.id);
       await stopContainer(c, stopTimeout(service, opts.timeout));
       await removeContainer(c);
-      progress.update('Container', a.container.name, `Removed ${secs(t)}`, true);
+      progress.update('Container', a.container.name, `Removed ${elapsed(t)}`, true);
       return;
     }
     if (a.kind === 'start') {
@@ -92,7 +91,7 @@ export async function applyServices(ctx: ReconcileContext, plan: Plan, opts: UpO
       if (a.container.state === 'paused') await existing.unpause();
       else await startContainer(svcName, existing, a.container.name);
       containerIds.set(svcName, a.container.id);
-      progress.update('Container', a.container.name, `Started ${secs(t)}`, true);
+      progress.update('Container', a.container.name, `Started ${elapsed(t)}`, true);
       return;
     }
     if (a.kind === 'recreate') {
@@ -106,7 +105,7 @@ export async function applyServices(ctx: ReconcileContext, plan: Plan, opts: UpO
     const created = await createContainer(ctx, { service, number: a.number, name: a.name, containerOf });
     containerIds.set(svcName, created.id);
     const done = a.kind === 'recreate' ? 'Recreated' : 'Created';
-    if (!plan.start) { progress.update('Container', a.name, `${done} ${secs(t)}`, true); return; }
+    if (!plan.start) { progress.update('Container', a.name, `${done} ${elapsed(t)}`, true); return; }
     progress.update('Container', a.name, `${done}, starting`);
     try {
       await startContainer(svcName, created, a.name);
@@ -116,7 +115,7 @@ export async function applyServices(ctx: ReconcileContext, plan: Plan, opts: UpO
       progress.fail('Container', a.name, (err as Error).message);
       throw err;
     }
-    progress.update('Container', a.name, `Started ${secs(t)}`, true);
+    progress.update('Container', a.name, `Started ${elapsed(t)}`, true);
   };
 
   const deadline = opts.waitTimeoutSeconds ? Date.now() + opts.waitTimeoutSeconds * 1000 : Infinity;
