@@ -33,35 +33,40 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     sendJson(res, 200, inspectView(rec, containers.layout(rec.Id), execs.idsFor(rec.Id)));
   });
 
-  router.add('POST', '/containers/:id/start', async ({ res, params }) => {
+  router.add('POST', '/containers/:id/start', async ({ req, res, params }) => {
+    req.resume(); // no body expected: drain whatever the client sent
     const r = await containers.start(params.id!);
     sendNoContent(res, r === 'already' ? 304 : 204);
   });
 
-  router.add('POST', '/containers/:id/stop', async ({ res, params, query }) => {
+  router.add('POST', '/containers/:id/stop', async ({ req, res, params, query }) => {
+    req.resume(); // no body expected: drain whatever the client sent
     const stopped = await containers.stop(params.id!, optionalInt(query.get('t') ?? query.get('timeout')), query.get('signal') ?? undefined);
     sendNoContent(res, stopped ? 204 : 304);
   });
 
-  router.add('POST', '/containers/:id/restart', async ({ res, params, query }) => {
+  router.add('POST', '/containers/:id/restart', async ({ req, res, params, query }) => {
+    req.resume(); // no body expected: drain whatever the client sent
     await containers.restart(params.id!, optionalInt(query.get('t') ?? query.get('timeout')), query.get('signal') ?? undefined);
     sendNoContent(res);
   });
 
-  router.add('POST', '/containers/:id/kill', async ({ res, params, query }) => {
+  router.add('POST', '/containers/:id/kill', async ({ req, res, params, query }) => {
+    req.resume(); // no body expected: drain whatever the client sent
     await containers.kill(params.id!, query.get('signal') || 'SIGKILL');
     sendNoContent(res);
   });
 
-  router.add('POST', '/containers/:id/pause', async ({ res, params }) => { await containers.pause(params.id!); sendNoContent(res); });
-  router.add('POST', '/containers/:id/unpause', async ({ res, params }) => { await containers.unpause(params.id!); sendNoContent(res); });
+  router.add('POST', '/containers/:id/pause', async ({ req, res, params }) => { req.resume(); await containers.pause(params.id!); sendNoContent(res); });
+  router.add('POST', '/containers/:id/unpause', async ({ req, res, params }) => { req.resume(); await containers.unpause(params.id!); sendNoContent(res); });
 
   router.add('DELETE', '/containers/:id', async ({ res, params, query }) => {
     await containers.remove(params.id!, { force: queryBool(query, 'force'), volumes: queryBool(query, 'v') });
     sendNoContent(res);
   });
 
-  router.add('POST', '/containers/:id/rename', async ({ res, params, query }) => {
+  router.add('POST', '/containers/:id/rename', async ({ req, res, params, query }) => {
+    req.resume(); // no body expected: drain whatever the client sent
     const name = query.get('name');
     if (!name) throw badRequest('name is required');
     await containers.rename(params.id!, name);
@@ -75,6 +80,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
   });
 
   router.add('POST', '/containers/:id/wait', async ({ req, res, params, query }) => {
+    req.resume();
     const condition = (query.get('condition') || 'not-running') as WaitCondition;
     if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw badRequest(`invalid condition: "${condition}"`);
     const rec = containers.get(params.id!);

@@ -13,6 +13,7 @@ import { exitCodeOf } from '../runtime/exit-code.js';
 import { mergeEnv } from './create-config.js';
 import { frame } from './logs.js';
 import type { ContainerService } from './service.js';
+import type { ContainerRecord } from './record.js';
 
 export interface ExecInstance {
   ID: string;
@@ -73,15 +74,10 @@ export class ExecService {
     const rec = this.containers.get(ex.ContainerID);
     if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
     const tty = io.tty ?? ex.ProcessConfig.tty;
-    const rootfs = this.containers.layout(rec.Id).rootfs;
-    const user = resolveUser(rootfs, ex.ProcessConfig.user || rec.Config.User);
-    const caps = effectiveCapabilities(rec.HostConfig.CapAdd ?? [], rec.HostConfig.CapDrop ?? [], rec.HostConfig.Privileged || ex.ProcessConfig.privileged);
-    const processSpec = {
-      terminal: tty, user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
-      args: [ex.ProcessConfig.entrypoint, ...ex.ProcessConfig.arguments], env: mergeEnv(rec.Config.Env, ex.env),
-      cwd: ex.workingDir || rec.Config.WorkingDir || '/', capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: caps },
-      rlimits: buildRlimits(rec.HostConfig.Ulimits ?? undefined), noNewPrivileges: !rec.HostConfig.Privileged,
-    };
+    const processSpec = execProcessSpec(rec, this.containers.layout(rec.Id).rootfs, {
+      args: [ex.ProcessConfig.entrypoint, ...ex.ProcessConfig.arguments], env: ex.env, user: ex.ProcessConfig.user,
+      workingDir: ex.workingDir, tty, privileged: ex.ProcessConfig.privileged,
+    });
     const file = path.join(this.tmpDir, `exec-${id}.json`);
     await writeFile(file, JSON.stringify(processSpec));
     ex.Running = true;
@@ -111,4 +107,16 @@ export class ExecService {
     await rm(file, { force: true });
     return code;
   }
+}
+
+/** The OCI process for `runc exec --process`: the container's user, env, capabilities and rlimits, overridable. */
+export function execProcessSpec(rec: ContainerRecord, rootfs: string, o: { args: string[]; env?: string[]; user?: string; workingDir?: string; tty?: boolean; privileged?: boolean }): Record<string, unknown> {
+  const user = resolveUser(rootfs, o.user || rec.Config.User);
+  const caps = effectiveCapabilities(rec.HostConfig.CapAdd ?? [], rec.HostConfig.CapDrop ?? [], rec.HostConfig.Privileged || o.privileged);
+  return {
+    terminal: Boolean(o.tty), user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
+    args: o.args, env: mergeEnv(rec.Config.Env, o.env ?? []),
+    cwd: o.workingDir || rec.Config.WorkingDir || '/', capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: caps },
+    rlimits: buildRlimits(rec.HostConfig.Ulimits ?? undefined), noNewPrivileges: !rec.HostConfig.Privileged,
+  };
 }

@@ -19,6 +19,7 @@ import { startContainer } from './start.js';
 import type { ExitRecord } from './supervisor.js';
 import { readExitRecord, SupervisorClient } from './supervisor-client.js';
 import { restartDelayMs, shouldRestart } from './restart-policy.js';
+import { HealthMonitor } from './health.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -35,6 +36,7 @@ export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 export class ContainerService {
   readonly store: ContainerStore;
   private readonly supervisor: SupervisorClient;
+  private readonly health: HealthMonitor;
   /** exit handlers of containers being started right now */
   private readonly starting = new Map<string, (r: ExitRecord) => void>();
   private readonly signals = new EventEmitter();
@@ -47,6 +49,10 @@ export class ContainerService {
     this.supervisor = new SupervisorClient(deps.ctx.paths.root, path.join(deps.ctx.paths.root, 'supervisor.log'),
       (id, r) => { const h = this.starting.get(id); if (h) h(r); else void this.onExit(id, r); },
       () => void this.supervisorLost());
+    this.health = new HealthMonitor({
+      runtime: deps.runtime, tmpDir: deps.ctx.paths.tmp, rootfs: (id) => this.layout(id).rootfs,
+      save: (rec) => this.store.save(rec), publish: (rec, action) => this.publish(rec, action),
+    });
   }
 
   /** The supervisor died: so did the containers' runtimes; record what exit.json says. */
@@ -79,7 +85,7 @@ export class ContainerService {
     for (const rec of this.store.all()) {
       if (rec.State.Status === 'removing') { await this.finishRemove(rec, false); continue; }
       if (!rec.State.Running && rec.State.Status !== 'restarting') continue;
-      if (alive.has(rec.Id)) { running.push({ containerId: rec.Id, pid: rec.State.Pid }); continue; }
+      if (alive.has(rec.Id)) { running.push({ containerId: rec.Id, pid: rec.State.Pid }); this.health.watch(rec, true); continue; }
       await this.onExit(rec.Id, await readExitRecord(this.layout(rec.Id).dir));
     }
     if (running.length) await this.deps.networks.restore(running);
@@ -156,6 +162,7 @@ export class ContainerService {
         rec.SupervisorPid = started.runtimePid;
         rec.NetworkSettings = { Networks: started.attachment.networks, Ports: started.attachment.ports, SandboxKey: `/proc/${started.pid}/ns/net` };
         rec.Mounts = started.mounts;
+        this.health.watch(rec);
         await this.store.save(rec);
         this.publish(rec, 'start');
         this.starting.delete(rec.Id);
@@ -177,6 +184,7 @@ export class ContainerService {
     const rec = this.store.byId.get(id);
     if (!rec) return;
     const wasRunning = rec.State.Running;
+    this.health.unwatch(id);
     const exitCode = r?.exitCode ?? 255;
     const ranMs = Date.now() - Date.parse(rec.State.StartedAt);
     Object.assign(rec.State, {
@@ -368,6 +376,7 @@ export class ContainerService {
   /** Disconnects from the supervisor (containers keep running; it exits with `stopSupervisor` when none runs) and cancels pending restarts. */
   close(stopSupervisor = false): void {
     this.supervisor.close(stopSupervisor);
+    this.health.close();
     for (const t of this.restartTimers.values()) clearTimeout(t);
   }
 }

@@ -177,3 +177,35 @@ async function fetchUnix(p: string, method = 'GET'): Promise<{ status: number; b
     }).on('error', reject).end();
   });
 }
+
+test('healthcheck: starting, healthy once the probe passes, unhealthy after the retries; events report it', async () => {
+  const events = await t.docker.getEvents({ filters: { type: ['container'], event: ['health_status'] } });
+  const seen: string[] = [];
+  events.on('data', (d: Buffer) => { for (const line of d.toString().split('\n').filter(Boolean)) seen.push(JSON.parse(line).Action); });
+  try {
+    const c = await t.docker.createContainer({
+      Image: BUSYBOX, Cmd: ['sleep', '300'],
+      Healthcheck: { Test: ['CMD-SHELL', 'test -f /tmp/ok'], Interval: 200e6, Timeout: 2e9, Retries: 2 },
+    });
+    await c.start();
+    assert.equal((await c.inspect()).State.Health?.Status, 'starting');
+    await (await c.exec({ Cmd: ['touch', '/tmp/ok'] })).start({ Detach: true });
+    const status = async (want: string) => {
+      for (let i = 0; i < 150; i++) {
+        const h = (await c.inspect()).State.Health;
+        if (h?.Status === want) return h;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`health never became ${want}`);
+    };
+    await status('healthy');
+    await (await c.exec({ Cmd: ['rm', '/tmp/ok'] })).start({ Detach: true });
+    const h = await status('unhealthy');
+    assert.ok(h.FailingStreak >= 2);
+    assert.ok(h.Log.length > 0 && h.Log.at(-1)!.ExitCode !== 0);
+    assert.deepEqual(seen.slice(0, 2), ['health_status: healthy', 'health_status: unhealthy']);
+    await c.remove({ force: true });
+  } finally {
+    (events as unknown as { destroy(): void }).destroy();
+  }
+});
