@@ -55,6 +55,10 @@ function mergeMap(base: PlainMap, over: PlainMap, path: KeyPath): PlainMap {
 }
 
 function mergeValue(base: Plain, over: Plain, path: KeyPath): Plain {
+  // a different logging driver brings its own options: nothing of the base's is kept
+  if (path[0] === 'services' && path[2] === 'logging' && path.length === 3 && isMap(base) && isMap(over) && over.driver !== undefined && over.driver !== base.driver) {
+    return over;
+  }
   if (isMap(base) && isMap(over)) return mergeMap(base, over, path);
   if (Array.isArray(base) && Array.isArray(over)) return mergeArray(base, over, arrayRule(path));
   return stripResets(over);

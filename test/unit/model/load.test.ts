@@ -371,3 +371,13 @@ test('extends with !reset and !override in the extending service', () =>
     assert.deepEqual(c.environment, { C: '3' });
     assert.deepEqual(c.dns, ['1.1.1.1', '8.8.8.8']);
   }));
+
+test('logging: same driver merges options, another driver replaces them', () =>
+  withStack({
+    'a.yaml': 'services:\n  s: {image: x, logging: {driver: json-file, options: {max-size: 1m}}}\n  t: {image: x, logging: {driver: json-file, options: {max-size: 1m}}}\n',
+    'b.yaml': 'services:\n  s: {logging: {options: {max-file: "3"}}}\n  t: {logging: {driver: syslog, options: {tag: t}}}\n',
+  }, async (dir) => {
+    const p = await loadProject({ cwd: dir, files: ['a.yaml', 'b.yaml'], environment: {} });
+    assert.deepEqual(p.services.s!.logging, { driver: 'json-file', options: { 'max-size': '1m', 'max-file': '3' } });
+    assert.deepEqual(p.services.t!.logging, { driver: 'syslog', options: { tag: 't' } });
+  }));
