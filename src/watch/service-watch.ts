@@ -12,7 +12,7 @@ import { Batcher } from './batcher.js';
 import { ChangeCache } from './change-cache.js';
 import { execInContainer, findServiceContainers, putArchive, removeInContainer, type ServiceContainer } from './containers.js';
 import { dockerignoreToGitignore, RuleMatcher, type DockerignoreScope } from './matcher.js';
-import { containerPathFor, outermostPaths, relativeToRule } from './path-mapping.js';
+import { containerPathFor, coveredByBindMount, outermostPaths, relativeToRule } from './path-mapping.js';
 import { describePaths, syncLine } from './report.js';
 import type { ActionEvent, ServiceRebuilder } from './types.js';
 import { walkAccepted } from './walk.js';
@@ -70,7 +70,12 @@ export class ServiceWatch {
 
   constructor(private readonly ctx: ServiceWatchContext) {
     const dockerignore = readDockerignore(ctx.service);
-    this.rules = (ctx.service.develop?.watch ?? []).map((rule) => ({ rule, matcher: new RuleMatcher(rule, dockerignore) }));
+    const rules = (ctx.service.develop?.watch ?? []).filter((rule) => {
+      if (!SYNC_ACTIONS.has(rule.action) || !coveredByBindMount(rule, ctx.service.volumes)) return true;
+      ctx.log(`${ctx.service.name}: ${rule.path} is already bind mounted at ${rule.target}; its ${rule.action} rule is not watched`);
+      return false;
+    });
+    this.rules = rules.map((rule) => ({ rule, matcher: new RuleMatcher(rule, dockerignore) }));
     this.batcher = new Batcher<Change>(
       { debounceMs: ctx.debounceMs, maxWaitMs: ctx.maxWaitMs },
       (c) => `${c.rule}\0${c.hostPath}`,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { containerPathFor, outermostPaths, relativeToRule } from '../../../src/watch/path-mapping.js';
+import { containerPathFor, coveredByBindMount, outermostPaths, relativeToRule } from '../../../src/watch/path-mapping.js';
 
 test('a file under a watched directory maps under the target', () => {
   const rule = { path: '/src/app', target: '/app' };
@@ -29,4 +29,13 @@ test('a target with a trailing slash or dots is normalized', () => {
 test('outermostPaths keeps only paths no other listed path contains', () => {
   assert.deepEqual(outermostPaths(['/a/b/c', '/a', '/a-b/c', '/a/b', '/z', '/a-b/c']), ['/a', '/a-b/c', '/z']);
   assert.deepEqual(outermostPaths([]), []);
+});
+
+test('a sync rule whose path a bind mount already maps to its target is recognised', () => {
+  const binds = [{ type: 'bind', source: '/src', target: '/app' }, { type: 'volume', source: 'data', target: '/data' }];
+  assert.equal(coveredByBindMount({ path: '/src', target: '/app' }, binds), true);
+  assert.equal(coveredByBindMount({ path: '/src/web', target: '/app/web/' }, binds), true);
+  assert.equal(coveredByBindMount({ path: '/src/web', target: '/srv' }, binds), false);
+  assert.equal(coveredByBindMount({ path: '/other', target: '/app' }, binds), false);
+  assert.equal(coveredByBindMount({ path: '/data', target: '/data' }, binds), false);
 });
