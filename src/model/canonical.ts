@@ -203,7 +203,7 @@ function canonicalHealthcheck(h: PlainMap): PlainMap {
 function canonicalUlimits(u: PlainMap): PlainMap {
   const out: PlainMap = {};
   for (const [k, x] of Object.entries(u)) {
-    out[k] = isMap(x) ? { soft: Number(x.soft), hard: Number(x.hard) } : { soft: Number(x), hard: Number(x) };
+    out[k] = isMap(x) ? { soft: Number(x.soft), hard: Number(x.hard) } : { soft: Number(x), hard: Number(x), single: true };
   }
   return out;
 }

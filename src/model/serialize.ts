@@ -92,7 +92,7 @@ export function serializeService(s: Service): Doc {
     ['sysctls', sortedMap(s.sysctls)],
     ['tmpfs', s.tmpfs],
     ['tty', trueOnly(s.tty)],
-    ['ulimits', sortedMap(s.ulimits, (u) => ({ soft: u.soft, hard: u.hard }))],
+    ['ulimits', sortedMap(s.ulimits, (u) => (u.single && u.soft === u.hard ? u.soft : { soft: u.soft, hard: u.hard }))],
     ['user', s.user],
     ['volumes', s.volumes.map(serializeMount)],
     ['volumes_from', s.volumesFrom],

@@ -89,7 +89,10 @@ export function toService(name: string, s: PlainMap, environment: Record<string,
     for (const [k, d] of Object.entries(s.depends_on)) svc.dependsOn[k] = toDependsOn(d as PlainMap);
   }
   if (isMap(s.ulimits)) {
-    for (const [k, u] of Object.entries(s.ulimits)) svc.ulimits[k] = { soft: Number((u as PlainMap).soft), hard: Number((u as PlainMap).hard) };
+    for (const [k, u] of Object.entries(s.ulimits)) {
+      const m = u as PlainMap;
+      svc.ulimits[k] = { soft: Number(m.soft), hard: Number(m.hard), ...(m.single === true ? { single: true } : {}) };
+    }
   }
   return svc;
 }

@@ -55,7 +55,7 @@ export interface Service {
   privileged?: boolean;
   readOnly?: boolean;
   shmSize?: Bytes;
-  ulimits: Record<string, { soft: number; hard: number }>;
+  ulimits: Record<string, { soft: number; hard: number; single?: boolean }>; // single: written as one number
   sysctls: Record<string, string>;
   extraHosts: string[]; // "host:ip" / "host=ip" normalized to "host=ip"
   dns: string[];
