@@ -43,7 +43,7 @@ export function register(program: Command): void {
     .action(async (services: string[], opts: ConfigOptions, command: Command) => {
       if (!['yaml', 'json'].includes(opts.format)) throw new UserError(`unsupported --format "${opts.format}": use yaml or json`);
       if (opts.variables) {
-        process.stdout.write(variablesTable(projectVariables(toLoadOptions(globalOptions(command))), opts.format));
+        writeStdout(variablesTable(projectVariables(toLoadOptions(globalOptions(command))), opts.format));
         return;
       }
       const project = await loadProject({ ...toLoadOptions(globalOptions(command)), interpolate: opts.interpolate, services });
@@ -53,7 +53,7 @@ export function register(program: Command): void {
       if (opts.quiet) return;
       const text = render(project, opts);
       if (opts.output) writeFileSync(opts.output, text);
-      else process.stdout.write(text);
+      else writeStdout(text);
     });
 }
 
@@ -93,4 +93,13 @@ function variablesTable(vars: TemplateVariable[], format: string): string {
   const rows = [['NAME', 'REQUIRED', 'DEFAULT VALUE', 'ALTERNATE VALUE'], ...vars.map((v) => [v.name, v.required ? 'true' : 'false', v.defaultValue ?? '', v.alternateValue ?? ''])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('   ').trimEnd()).join('\n') + '\n';
+}
+
+/** `tscompose config | head` closes the pipe early: that is not an error. */
+function writeStdout(text: string): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  process.stdout.write(text);
 }
