@@ -30,7 +30,9 @@ export function stopOrder(ctx: ReconcileContext, containers: ObservedContainer[]
 export async function downProject(ctx: ReconcileContext, opts: DownOptions = {}): Promise<string[]> {
   const { docker, project, progress } = ctx;
   const all = await observeContainers(docker, project.name);
-  const targets = all.filter((c) => c.oneoff || project.services[c.service] || opts.removeOrphans);
+  // a project known only by name (-p without a stack file) has no service list: take everything
+  const byNameOnly = Object.keys(project.services).length === 0;
+  const targets = all.filter((c) => byNameOnly || c.oneoff || project.services[c.service] || opts.removeOrphans);
   const networks = await docker.listNetworks({ filters: projectFilter(project.name) });
   const volumes = opts.volumes ? (await docker.listVolumes({ filters: projectFilter(project.name) })).Volumes ?? [] : [];
   if (opts.dryRun) {

@@ -56,7 +56,10 @@ export function planUp(project: Project, observed: ObservedState, opts: PlanOpti
       const kept = existing.slice(0, scale);
       for (const c of existing.slice(scale)) actions.push({ kind: 'remove', service: name, container: c });
 
-      const depRestart = Object.entries(service.dependsOn).find(([dep, d]) => d.restart && recreated.has(dep));
+      const netOwner = service.networkMode?.startsWith('service:') ? service.networkMode.slice('service:'.length) : undefined;
+      // a recreated network_mode owner takes its network namespace with it
+      const depRestart = Object.entries(service.dependsOn).find(([dep, d]) => d.restart && recreated.has(dep))
+        ?? (netOwner && recreated.has(netOwner) ? [netOwner] : undefined);
       for (const c of kept) {
         const reason = opts.noRecreate ? undefined
           : opts.forceRecreate ? 'forced'

@@ -90,3 +90,12 @@ test('external networks and volumes are checked, not created', () => {
   assert.deepEqual(plan.networks, [{ key: 'front', name: 'shared', action: 'external' }]);
   assert.deepEqual(plan.volumes, [{ key: 'data', name: 'demo_data', action: 'create' }]);
 });
+
+test('recreating a network_mode owner recreates the services that share its namespace', () => {
+  const owner = service('vpn');
+  const rider = service('app', { networkMode: 'service:vpn' });
+  const pr = project([owner, rider]);
+  const plan = planUp(pr, observed([current(owner, 1, { configHash: 'old' }), current(rider)]));
+  assert.equal(plan.services.vpn[0].kind, 'recreate');
+  assert.equal(plan.services.app[0].kind, 'recreate');
+});
