@@ -77,6 +77,7 @@ export function register(program: Command): void {
       const opts = upOptions(flags, services, dryRun);
       const detach = flags.detach || flags.wait || flags.start === false;
       if (detach && (flags.abortOnContainerExit || flags.exitCodeFrom)) throw new UserError('--abort-on-container-exit and --exit-code-from cannot be combined with --detach or --wait');
+      if (detach && flags.watch) throw new UserError('--watch cannot be combined with --detach, --wait or --no-start: watching needs the attached session');
       if (flags.exitCodeFrom && !ctx.project.services[flags.exitCodeFrom]) throw new UserError(`--exit-code-from: no such service "${flags.exitCodeFrom}"`);
       const startedAt = Math.floor(Date.now() / 1000);
       try {
