@@ -143,7 +143,7 @@ export class ServiceWatch {
   private async applyBatch(changes: Change[]): Promise<void> {
     const started = performance.now();
     try {
-      const containers = await this.runningContainers();
+      const containers = await this.runningContainers(); // first: a recreated container invalidates the change cache
       const plan = await this.planBatch(changes);
       if (plan.rebuildBecause.length) return await this.rebuild(plan.rebuildBecause, started);
       if (plan.copies.length || plan.removals.length) {
