@@ -42,3 +42,18 @@ export function buildEnvironment(shell: Record<string, string | undefined>, envF
   }
   return { ...fromFiles, ...fromShell };
 }
+
+/** One variable from the env files alone (before the project directory is known), e.g. COMPOSE_FILE. */
+export function envFileVariable(name: string, envFiles: string[] | undefined, dir: string, cwd: string): string | undefined {
+  const files = envFiles?.length ? envFiles.map((f) => path.resolve(cwd, f)) : [path.join(dir, '.env')];
+  let value: string | undefined;
+  for (const f of files) {
+    if (!existsSync(f)) continue;
+    try {
+      value = dotenv.parse(readFileSync(f, 'utf8'))[name] ?? value;
+    } catch {
+      // unreadable here: buildEnvironment reports it
+    }
+  }
+  return value;
+}

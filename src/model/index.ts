@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { LoadOptions, Project } from './types.js';
 import { resolveFiles, STDIN } from './discovery.js';
-import { buildEnvironment } from './env.js';
+import { buildEnvironment, envFileVariable } from './env.js';
 import { loadFile, type FileContext } from './load-file.js';
 import { cloneLocated, type PlainMap } from './located.js';
 import { mergeDocuments, stripResets } from './merge.js';
@@ -24,8 +24,12 @@ export function projectFiles(opts: LoadOptions = {}): { files: string[]; project
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const shell = opts.environment ?? process.env;
   const givenProjectDir = opts.projectDirectory ? path.resolve(cwd, opts.projectDirectory) : undefined;
+  // COMPOSE_FILE may also come from the .env (or --env-file) next to where we start
+  const composeFile = opts.files?.length ? undefined : shell.COMPOSE_FILE ?? envFileVariable('COMPOSE_FILE', opts.envFiles, givenProjectDir ?? cwd, cwd);
   // without -f, the stack file is looked for in --project-directory when it is given
-  const files = opts.files?.length || shell.COMPOSE_FILE ? resolveFiles(opts.files, shell.COMPOSE_FILE, cwd) : resolveFiles(undefined, undefined, givenProjectDir ?? cwd);
+  const files = opts.files?.length
+    ? resolveFiles(opts.files, undefined, cwd)
+    : resolveFiles(undefined, composeFile, givenProjectDir ?? cwd);
   const projectDir = givenProjectDir ?? (files[0] === STDIN ? cwd : path.dirname(files[0]!));
   return { files, projectDir, cwd };
 }

@@ -381,3 +381,10 @@ test('logging: same driver merges options, another driver replaces them', () =>
     assert.deepEqual(p.services.s!.logging, { driver: 'json-file', options: { 'max-size': '1m', 'max-file': '3' } });
     assert.deepEqual(p.services.t!.logging, { driver: 'syslog', options: { tag: 't' } });
   }));
+
+test('COMPOSE_FILE may come from .env', () =>
+  withStack({ '.env': 'COMPOSE_FILE=stack/main.yaml\n', 'stack/main.yaml': 'services:\n  m:\n    image: x\n' }, async (dir) => {
+    const p = await loadProject({ cwd: dir, environment: {} });
+    assert.deepEqual(Object.keys(p.services), ['m']);
+    assert.deepEqual(p.configFiles, [path.join(dir, 'stack/main.yaml')]);
+  }));
