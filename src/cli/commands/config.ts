@@ -10,6 +10,7 @@ import { allProfiles } from '../../model/profiles.js';
 import { projectVariables } from '../../model/variables.js';
 import type { TemplateVariable } from '../../model/interpolate.js';
 import { buildGraph } from '../../graph/index.js';
+import { serviceConfigHash } from '../../reconcile/config-hash.js';
 import type { Project } from '../../model/types.js';
 
 interface ConfigOptions {
@@ -20,6 +21,7 @@ interface ConfigOptions {
   profiles?: boolean;
   images?: boolean;
   variables?: boolean;
+  hash?: string;
   quiet?: boolean;
   interpolate: boolean;
   output?: string;
@@ -37,6 +39,7 @@ export function register(program: Command): void {
     .option('--profiles', 'Print the profile names, one per line')
     .option('--images', 'Print the image names, one per line')
     .option('--variables', 'Print the interpolation variables the stack files use, with their defaults')
+    .option('--hash <services>', 'Print the config hash of these services ("*" for all, or a comma-separated list)')
     .option('-q, --quiet', 'Only validate the configuration, print nothing')
     .option('--no-interpolate', 'Do not interpolate environment variables')
     .option('-o, --output <path>', 'Save to this file instead of printing to stdout')
@@ -77,6 +80,11 @@ function render(project: Project, opts: ConfigOptions): string {
   if (opts.profiles) {
     const all = { ...project.disabledServices, ...project.services };
     return lines(allProfiles(Object.fromEntries(Object.entries(all).map(([n, s]) => [n, s.profiles]))));
+  }
+  if (opts.hash !== undefined) {
+    const wanted = opts.hash === '*' ? Object.keys(project.services) : opts.hash.split(',').map((x) => x.trim()).filter(Boolean);
+    for (const name of wanted) if (!project.services[name]) throw new UserError(`no such service: ${name}`);
+    return lines(wanted.sort().map((name) => `${name} ${serviceConfigHash(project.services[name]!)}`));
   }
   if (opts.images) {
     return lines(Object.values(project.services).sort((a, b) => a.name.localeCompare(b.name)).map((s) => s.image ?? `${project.name}-${s.name}`));

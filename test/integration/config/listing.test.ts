@@ -63,6 +63,14 @@ test('--variables lists the variables with their defaults', () => {
   ].join('\n'));
 });
 
+test('--hash prints the config hash the reconciler labels containers with', () => {
+  const all = runCli(['config', '--hash', '*'], webapp).stdout.trim().split('\n');
+  assert.deepEqual(all.map((l) => l.split(' ')[0]), ['cache', 'db', 'web']);
+  for (const l of all) assert.match(l, /^\w+ [0-9a-f]{64}$/);
+  assert.equal(runCli(['config', '--hash', 'db'], webapp).stdout, `${all[1]}\n`);
+  assert.match(runCli(['config', '--hash', 'nope'], webapp).stderr, /no such service: nope/);
+});
+
 test('config with service arguments prints those services and their dependencies', () => {
   assert.equal(runCli(['config', '--services', 'db'], webapp).stdout, 'db\n');
   assert.equal(runCli(['config', '--services', 'web'], webapp).stdout, 'cache\ndb\nweb\n');
