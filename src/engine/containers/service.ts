@@ -37,6 +37,7 @@ export class ContainerService {
   readonly store: ContainerStore;
   private readonly supervisor: SupervisorClient;
   private readonly health: HealthMonitor;
+  private readonly pendingStdin = new Map<string, { chunks: Buffer[]; ended: boolean }>();
   /** exit handlers of containers being started right now */
   private readonly starting = new Map<string, (r: ExitRecord) => void>();
   private readonly signals = new EventEmitter();
@@ -166,6 +167,7 @@ export class ContainerService {
         await this.store.save(rec);
         this.publish(rec, 'start');
         this.starting.delete(rec.Id);
+        this.flushStdin(rec.Id);
         if (heldExit) void this.onExit(rec.Id, heldExit.r);
         return 'started';
       } catch (err) {
@@ -370,8 +372,32 @@ export class ContainerService {
     return { Titles: titles, Processes: processes };
   }
 
-  sendStdin(id: string, data: Buffer): void { this.supervisor.stdin(id, data); }
-  endStdin(id: string): void { this.supervisor.stdinEnd(id); }
+  /** Attach stdin: held until the container runs (clients attach and write before they start it). */
+  sendStdin(id: string, data: Buffer): void {
+    const pending = this.pendingStdin.get(id);
+    if (pending || !this.store.byId.get(id)?.State.Running) this.pendingStdinFor(id).chunks.push(data);
+    else this.supervisor.stdin(id, data);
+  }
+
+  endStdin(id: string): void {
+    const pending = this.pendingStdin.get(id);
+    if (pending || !this.store.byId.get(id)?.State.Running) this.pendingStdinFor(id).ended = true;
+    else this.supervisor.stdinEnd(id);
+  }
+
+  private pendingStdinFor(id: string): { chunks: Buffer[]; ended: boolean } {
+    let p = this.pendingStdin.get(id);
+    if (!p) { p = { chunks: [], ended: false }; this.pendingStdin.set(id, p); }
+    return p;
+  }
+
+  private flushStdin(id: string): void {
+    const p = this.pendingStdin.get(id);
+    if (!p) return;
+    this.pendingStdin.delete(id);
+    for (const c of p.chunks) this.supervisor.stdin(id, c);
+    if (p.ended) this.supervisor.stdinEnd(id);
+  }
 
   /** Disconnects from the supervisor (containers keep running; it exits with `stopSupervisor` when none runs) and cancels pending restarts. */
   close(stopSupervisor = false): void {

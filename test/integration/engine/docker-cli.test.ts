@@ -71,3 +71,36 @@ test('unknown containers give Docker-style errors', async () => {
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /No such (container|object): tsc-eng-nope/);
 });
+
+test('docker run -i feeds stdin; host config flags: read-only rootfs, tmpfs, bind mount, cap-drop, ulimit, env, user, workdir', async () => {
+  const piped = await t.cli(['run', '--rm', '-i', BUSYBOX, 'sh', '-c', 'tr a-z A-Z'], 'shout\n');
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(piped.stdout, 'SHOUT\n');
+  const hostDir = path.join(t.root, 'bind');
+  (await import('node:fs')).mkdirSync(hostDir, { mode: 0o777 });
+  (await import('node:fs')).chmodSync(hostDir, 0o777); // writable for the container's uid 1000
+  writeFileSync(path.join(hostDir, 'in.txt'), 'from host\n');
+  const script = [
+    'cat /data/in.txt', 'echo written > /data/out.txt', 'touch /ro-test 2>/dev/null || echo rootfs-ro',
+    'echo ok > /scratch/f && cat /scratch/f', 'ulimit -n', 'grep CapEff /proc/self/status', 'echo $FOO $(id -u) $(pwd)',
+  ].join('; ');
+  const r = await t.cli(['run', '--rm', '--read-only', '--tmpfs', '/scratch', '-v', `${hostDir}:/data`, '--cap-drop', 'ALL',
+    '--ulimit', 'nofile=512:1024', '-e', 'FOO=bar', '-u', '1000', '-w', '/tmp', BUSYBOX, 'sh', '-c', script]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'from host\nrootfs-ro\nok\n512\nCapEff:\t0000000000000000\nbar 1000 /tmp\n');
+  assert.equal(readFileSync(path.join(hostDir, 'out.txt'), 'utf8'), 'written\n');
+});
+
+test('an image built through the engine (Dockerfile RUN on the OneShotRunner) runs with docker run', async () => {
+  const { busyboxContext } = await import('../../helpers/busybox-image.js');
+  const ctx = busyboxContext(['CMD ["echo", "built and run"]']);
+  try {
+    const build = await t.cli(['build', '-q', '-t', 'tsc-eng-built:1', ctx]);
+    assert.equal(build.code, 0, build.stderr);
+    const r = await t.cli(['run', '--rm', 'tsc-eng-built:1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'built and run\n');
+  } finally {
+    (await import('node:fs')).rmSync(ctx, { recursive: true, force: true });
+  }
+});

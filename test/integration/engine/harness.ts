@@ -46,7 +46,7 @@ export async function startTestEngine(): Promise<TestEngine> {
     root, socket, engine: first, docker: new Docker({ socketPath: socket }),
     cli(args, input) {
       return new Promise((resolve) => {
-        const child = spawn('docker', ['-H', `unix://${socket}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, DOCKER_CONFIG: path.join(root, 'docker-config') } });
+        const child = spawn('docker', ['-H', `unix://${socket}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, DOCKER_CONFIG: path.join(root, 'docker-config'), DOCKER_BUILDKIT: '0' } });
         let stdout = ''; let stderr = '';
         child.stdout.on('data', (d) => { stdout += d; });
         child.stderr.on('data', (d) => { stderr += d; });
