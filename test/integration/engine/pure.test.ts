@@ -1,0 +1,115 @@
+// The engine's pure parts: OCI spec rules, Docker's create semantics, user lookup, log streaming, restart back-off.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildOciSpec, buildRlimits, effectiveCapabilities, DOCKER_DEFAULT_CAPS } from '../../../src/engine/runtime/spec.js';
+import { hostRlimits } from '../../../src/engine/runtime/rlimits.js';
+import { resolveUser } from '../../../src/engine/runtime/users.js';
+import { effectiveConfig, mergeEnv, containerName } from '../../../src/engine/containers/create-config.js';
+import { parseBind } from '../../../src/engine/containers/mounts.js';
+import { frame, streamEntries, parseTimeParam } from '../../../src/engine/containers/logs.js';
+import { restartDelayMs, shouldRestart } from '../../../src/engine/containers/restart-policy.js';
+import { probeArgs } from '../../../src/engine/containers/health.js';
+import type { ContainerRecord } from '../../../src/engine/containers/record.js';
+
+test('capabilities: Docker defaults, add, drop, ALL, privileged', () => {
+  assert.deepEqual(effectiveCapabilities(), DOCKER_DEFAULT_CAPS);
+  const caps = effectiveCapabilities(['NET_ADMIN'], ['chown']);
+  assert.ok(caps.includes('CAP_NET_ADMIN') && !caps.includes('CAP_CHOWN'));
+  assert.deepEqual(effectiveCapabilities(['KILL'], ['ALL']), ['CAP_KILL']);
+  assert.ok(effectiveCapabilities([], [], true).includes('CAP_SYS_ADMIN'));
+});
+
+test('rlimits never exceed the host hard limits', () => {
+  const hard = hostRlimits().RLIMIT_NOFILE!.hard;
+  const nofile = buildRlimits([{ Name: 'nofile', Soft: 10 ** 9, Hard: 10 ** 9 }]).find((r) => r.type === 'RLIMIT_NOFILE')!;
+  assert.equal(nofile.hard, Math.min(hard, 10 ** 9));
+  assert.ok(nofile.soft <= nofile.hard);
+});
+
+test('OCI spec: namespaces, masked paths, resources, network modes', () => {
+  const spec = buildOciSpec({ rootfs: '/r', args: ['true'], env: [], uid: 0, gid: 0, network: { kind: 'new' },
+    resources: { memory: 64 << 20, nanoCpus: 5e8, pidsLimit: 20 } }) as any;
+  assert.deepEqual(spec.linux.namespaces.map((n: { type: string }) => n.type).sort(), ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts']);
+  assert.ok(spec.linux.maskedPaths.includes('/proc/kcore'));
+  assert.deepEqual(spec.linux.resources.memory, { limit: 64 << 20, swap: 128 << 20 });
+  assert.deepEqual(spec.linux.resources.cpu, { period: 100000, quota: 50000 });
+  assert.deepEqual(spec.linux.resources.pids, { limit: 20 });
+  assert.equal(spec.process.noNewPrivileges, true);
+  assert.ok(spec.mounts.some((m: { destination: string; options: string[] }) => m.destination === '/sys' && m.options.includes('ro')));
+  const host = buildOciSpec({ rootfs: '/r', args: ['true'], env: [], uid: 0, gid: 0, network: { kind: 'host' } }) as any;
+  assert.ok(!host.linux.namespaces.some((n: { type: string }) => n.type === 'network'));
+});
+
+test('create semantics: entrypoint/cmd combination, env merge, defaults', () => {
+  const image = { Entrypoint: ['/entry'], Cmd: ['default'], Env: ['PATH=/bin', 'A=image'], User: 'app', WorkingDir: '/w' };
+  assert.deepEqual(pick(effectiveConfig({ Image: 'x' }, image, 'id')), ['/entry', ['default']]);
+  assert.deepEqual(pick(effectiveConfig({ Image: 'x', Cmd: ['mine'] }, image, 'id')), ['/entry', ['mine']]);
+  assert.deepEqual(pick(effectiveConfig({ Image: 'x', Entrypoint: ['/other'] }, image, 'id')), ['/other', []], 'a new entrypoint drops the image CMD');
+  assert.deepEqual(pick(effectiveConfig({ Image: 'x', Entrypoint: [''], Cmd: ['ls'] }, image, 'id')), ['ls', []]);
+  const c = effectiveConfig({ Image: 'x', Env: ['A=mine', 'B=2'] }, image, 'abcdef0123456789').config;
+  assert.deepEqual(c.Env, ['PATH=/bin', 'A=mine', 'B=2']);
+  assert.equal(c.User, 'app');
+  assert.equal(c.WorkingDir, '/w');
+  assert.equal(c.Hostname, 'abcdef012345');
+  assert.throws(() => effectiveConfig({ Image: 'x' }, {}, 'id'), /No command specified/);
+  assert.deepEqual(mergeEnv(['X=1'], ['X=2', 'Y']), ['X=2', 'Y']);
+  assert.throws(() => containerName('bad name'), /Invalid container name/);
+  assert.deepEqual(parseBind('/h:/c:ro'), { Type: 'bind', Source: '/h', Target: '/c', ReadOnly: true, BindOptions: { CreateMountpoint: true } });
+  assert.equal(parseBind('vol:/c').Type, 'volume');
+});
+
+const pick = (r: { path: string; args: string[] }) => [r.path, r.args];
+
+test('users resolve by name and id through the image passwd and group files', () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'tsc-eng-users-'));
+  try {
+    mkdirSync(path.join(root, 'etc'));
+    writeFileSync(path.join(root, 'etc', 'passwd'), 'root:x:0:0::/root:/bin/sh\nweb:x:33:33::/var/www:/bin/sh\n');
+    writeFileSync(path.join(root, 'etc', 'group'), 'root:x:0:\nweb:x:33:\nlogs:x:4:web\n');
+    assert.deepEqual(resolveUser(root, 'web'), { uid: 33, gid: 33, additionalGids: [4], home: '/var/www' });
+    assert.equal(resolveUser(root, 'web:logs').gid, 4);
+    assert.deepEqual(resolveUser(root, '1234'), { uid: 1234, gid: 0, additionalGids: [], home: '/' });
+    assert.throws(() => resolveUser(root, 'nobody-here'), /unable to find user/);
+  } finally { rmSync(root, { recursive: true, force: true }); }
+});
+
+test('log streaming: multiplexed frames, tail, since, timestamps', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tsc-eng-logs-'));
+  try {
+    const file = path.join(dir, 'log');
+    writeFileSync(file, [
+      { log: 'one\n', stream: 'stdout', time: '2026-01-01T00:00:01.000Z' },
+      { log: 'two\n', stream: 'stderr', time: '2026-01-01T00:00:02.000Z' },
+      { log: 'three\n', stream: 'stdout', time: '2026-01-01T00:00:03.000Z' },
+    ].map((e) => JSON.stringify(e)).join('\n') + '\n{"log":"torn');
+    const collect = async (o: Partial<Parameters<typeof streamEntries>[0]>) => {
+      const chunks: Buffer[] = [];
+      await streamEntries({ file, offset: 0, tty: true, stdout: true, stderr: true, write: (c) => { chunks.push(c); }, isClosed: () => false, ...o });
+      return Buffer.concat(chunks).toString();
+    };
+    assert.equal(await collect({}), 'one\ntwo\nthree\n');
+    assert.equal(await collect({ tail: 1 }), 'three\n');
+    assert.equal(await collect({ stderr: false }), 'one\nthree\n');
+    assert.equal(await collect({ sinceMs: parseTimeParam('1767225602') }), 'two\nthree\n');
+    assert.match(await collect({ tail: 1, timestamps: true }), /^2026-01-01T00:00:03\.000000000Z three\n$/);
+    assert.deepEqual([...frame('stderr', Buffer.from('hi'))], [2, 0, 0, 0, 0, 0, 0, 2, 104, 105]);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('restart policies and back-off; healthcheck probe commands', () => {
+  const rec = (name: string, max = 0, count = 0, manual = false) => ({ HostConfig: { RestartPolicy: { Name: name, MaximumRetryCount: max } }, RestartCount: count, ManualStop: manual }) as unknown as ContainerRecord;
+  assert.equal(shouldRestart(rec('always'), 0), true);
+  assert.equal(shouldRestart(rec('always', 0, 0, true), 0), false);
+  assert.equal(shouldRestart(rec('on-failure'), 0), false);
+  assert.equal(shouldRestart(rec('on-failure', 2, 1), 1), true);
+  assert.equal(shouldRestart(rec('on-failure', 2, 2), 1), false);
+  assert.equal(shouldRestart(rec('no'), 1), false);
+  assert.ok(restartDelayMs(3, 100) > restartDelayMs(0, 100));
+  assert.equal(restartDelayMs(5, 20_000), 100);
+  assert.deepEqual(probeArgs(['CMD-SHELL', 'curl -f x']), ['/bin/sh', '-c', 'curl -f x']);
+  assert.deepEqual(probeArgs(['CMD', 'true']), ['true']);
+  assert.equal(probeArgs(['NONE']), undefined);
+});
