@@ -145,6 +145,8 @@ export class ContainerService {
       }
       const timer = this.restartTimers.get(rec.Id);
       if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.Id); }
+      // runtime state left by a run whose supervisor died (host reboot, crash) would block `runc run`
+      if (existsSync(path.join(this.deps.runtime.stateRoot, rec.Id))) await this.deps.runtime.delete(rec.Id, true).catch(() => {});
       rec.ManualStop = false;
       // A short-lived container can exit before start() has recorded it as running: hold that exit until then.
       let heldExit: { r: ExitRecord } | undefined;
