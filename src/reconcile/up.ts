@@ -112,7 +112,6 @@ export async function applyServices(ctx: ReconcileContext, plan: Plan, opts: UpO
     } catch (err) {
       // a container that never ran is removed so a rerun starts from a clean slate
       await removeContainer(created);
-      progress.fail('Container', a.name, (err as Error).message);
       throw err;
     }
     progress.update('Container', a.name, `Started ${elapsed(t)}`, true);
@@ -144,7 +143,10 @@ export async function applyServices(ctx: ReconcileContext, plan: Plan, opts: UpO
           if (cond.condition !== 'service_started') progress.update('Container', `${dep} (for ${svcName})`, cond.condition === 'service_healthy' ? 'Healthy' : 'Exited', true);
         }));
       }
-      await Promise.all(actions.map((a) => applyOne(svcName, a)));
+      await Promise.all(actions.map((a) => applyOne(svcName, a).catch((err) => {
+        progress.fail('Container', 'name' in a ? a.name : a.container.name, (err as Error).message);
+        throw err;
+      })));
     }));
   }
 }

@@ -81,8 +81,13 @@ export function listrProgress(): ProgressReporter {
     note(text) { notes.push(text); },
     detail() {},
     async close() {
-      // settle whatever is still open (an aborted run) so the renderer stops
-      for (const e of entries.values()) if (!e.outcome) { e.outcome = {}; e.settle?.(); }
+      // whatever is still open was cut short by an error elsewhere: show it as interrupted
+      for (const e of entries.values()) {
+        if (e.outcome) continue;
+        setTitle(e, `${e.title}  (interrupted)`);
+        e.outcome = { err: new Error('interrupted') };
+        e.settle?.(e.outcome.err);
+      }
       await chain;
       for (const n of notes.splice(0)) process.stderr.write(`${n}\n`);
     },
