@@ -147,7 +147,7 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
   }
   await releaseHook(layout.goFifo);
   await processExeced(pid);
-  await runtimeStateWritten(path.join(deps.runtime.stateRoot, rec.Id, 'state.json'));
+  await runtimeStateWritten(path.join(deps.runtime.stateRoot, rec.Id, 'state.json'), pid);
   return { pid, runtimePid, attachment, mounts: requests.map((r, i) => inspectMount(r, resolved[i]!)) };
 }
 
@@ -173,9 +173,13 @@ export async function runtimeError(dir: string): Promise<string | undefined> {
 }
 
 // The runtime records the container after the hooks ran; until then `runc kill/pause/exec` cannot find it.
-async function runtimeStateWritten(file: string): Promise<void> {
+// A container that already ended (runc removed its state again) needs no waiting.
+async function runtimeStateWritten(file: string, pid: number): Promise<void> {
   for (let i = 0; i < 500; i++) {
-    try { await stat(file); return; } catch { await new Promise((r) => setTimeout(r, 2)); }
+    try { await stat(file); return; } catch {
+      if (!existsSync(`/proc/${pid}`)) return;
+      await new Promise((r) => setTimeout(r, 2));
+    }
   }
 }
 
