@@ -35,7 +35,7 @@ export interface Engine {
   containers: ContainerService;
   server: http.Server;
   /** Stops serving; containers keep running under the supervisor and are adopted by the next engine.
-   *  `stopSupervisor` also ends the supervisor when no container runs (tests). */
+   *  The supervisor itself ends when no container runs (unless `stopSupervisor: false`). */
   close(opts?: { stopSupervisor?: boolean }): Promise<void>;
 }
 
@@ -92,7 +92,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   return {
     paths, events, containers, server,
     async close(closeOpts = {}) {
-      containers.close(closeOpts.stopSupervisor);
+      containers.close(closeOpts.stopSupervisor ?? true);
       await shutdownServer(server);
       await rm(opts.socketPath, { force: true });
     },
