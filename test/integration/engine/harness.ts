@@ -1,16 +1,16 @@
-// Starts a bundled engine for one test file: temp state root, temp socket, a busybox image, and cleanup
-// that removes every container it made. Until the image store can build images, the busybox image is
-// a prepared rootfs directory served next to the real image service.
+// Starts a bundled engine for one test file: temp state root, temp socket, a busybox image built through
+// the engine itself (test/helpers/busybox-image.ts), and cleanup that removes every container it made.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { startEngine, type Engine } from '../../../src/engine/engine.js';
-import type { ImageRecord, ImageService } from '../../../src/engine/contracts.js';
-import { createImageService } from '../../../src/engine/images/index.js';
-import { busyboxRootfs } from './rootfs.js';
+import { busyboxContext } from '../../helpers/busybox-image.js';
 
 export const BUSYBOX = 'tsc-test/busybox:latest';
+
+const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\napp:x:1000:1000:app:/home/app:/bin/sh\n';
+const GROUP = 'root:x:0:\nnogroup:x:65534:\napp:x:1000:\nextra:x:2000:app\n';
 
 export interface TestEngine {
   root: string;
@@ -23,28 +23,15 @@ export interface TestEngine {
   cleanup(): Promise<void>;
 }
 
-function withTestImage(real: ImageService, rootfs: string): ImageService {
-  const image: ImageRecord = {
-    id: 'sha256:' + 'b'.repeat(64), repoTags: [BUSYBOX], repoDigests: [], created: new Date().toISOString(), size: 0,
-    architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'], Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] }, layerDirs: [rootfs],
-  };
-  return {
-    async resolve(ref) { return ref === BUSYBOX || ref === 'tsc-test/busybox' || ref === image.id ? image : real.resolve(ref); },
-    async list() { return [image, ...(await real.list())]; },
-    registerRoutes(router) { real.registerRoutes(router); },
-  };
-}
-
 export async function startTestEngine(): Promise<TestEngine> {
   const root = mkdtempSync('/tmp/tsc-eng-');
   const socket = path.join(root, 'engine.sock');
-  const rootfs = busyboxRootfs(path.join(root, 'busybox-rootfs'));
-  const open = () => startEngine({ root: path.join(root, 'state'), socketPath: socket, images: (ctx, runner) => withTestImage(createImageService(ctx, runner), rootfs) });
+  const open = () => startEngine({ root: path.join(root, 'state'), socketPath: socket });
   let first: Engine;
   try { first = await open(); } catch (err) { rmSync(root, { recursive: true, force: true }); throw err; }
   const t: TestEngine = {
     root, socket, engine: first, docker: new Docker({ socketPath: socket }),
-    cli(args, input) {
+    cli(args, input): Promise<{ code: number; stdout: string; stderr: string }> {
       return new Promise((resolve) => {
         const child = spawn('docker', ['-H', `unix://${socket}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, DOCKER_CONFIG: path.join(root, 'docker-config'), DOCKER_BUILDKIT: '0' } });
         let stdout = ''; let stderr = '';
@@ -70,5 +57,15 @@ export async function startTestEngine(): Promise<TestEngine> {
       }
     },
   };
+  const ctx = busyboxContext(['COPY passwd /etc/passwd', 'COPY group /etc/group', 'RUN mkdir -p /tmp /root && chmod 1777 /tmp', 'CMD ["sh"]'], { passwd: PASSWD, group: GROUP });
+  try {
+    const built = await t.cli(['build', '-q', '-t', BUSYBOX, ctx]);
+    if (built.code !== 0) throw new Error(`building the busybox test image failed: ${built.stderr}`);
+  } catch (err) {
+    await t.cleanup();
+    throw err;
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
   return t;
 }
