@@ -69,7 +69,7 @@ test('exit codes, stderr separation, stop escalates to SIGKILL (137) for a proce
   assert.equal((await graceful.wait()).StatusCode, 143);
 });
 
-test('exec with exit code, with and without TTY; top; pause and unpause', async () => {
+test('exec with exit code, with and without TTY; a TTY container; top; pause and unpause', async () => {
   const c = await t.docker.createContainer({ Image: BUSYBOX, Cmd: ['sleep', '300'] });
   await c.start();
   const ex = await c.exec({ Cmd: ['sh', '-c', 'echo in-exec; echo e >&2; exit 7'], AttachStdout: true, AttachStderr: true });
@@ -82,6 +82,10 @@ test('exec with exit code, with and without TTY; top; pause and unpause', async 
   assert.match(ttyOut, /is-a-tty/);
   const top = await c.top();
   assert.ok(top.Processes.some((p: string[]) => p.join(' ').includes('sleep 300')));
+  const ttyContainer = await t.docker.createContainer({ Image: BUSYBOX, Cmd: ['sh', '-c', 'tty; exit 5'], Tty: true });
+  await ttyContainer.start();
+  assert.equal((await ttyContainer.wait()).StatusCode, 5);
+  assert.match((await ttyContainer.logs({ stdout: true }) as unknown as Buffer).toString(), /^\/dev\/pts\/\d+\r?\n/, 'raw stream, no frames');
   await c.pause();
   assert.equal((await c.inspect()).State.Status, 'paused');
   await c.unpause();
