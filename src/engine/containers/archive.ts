@@ -1,5 +1,5 @@
 // GET/PUT/HEAD /containers/{id}/archive: tar archives of paths inside the container's filesystem (docker cp).
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, lstatSync, readlinkSync } from 'node:fs';
 import { lstat, mkdir, readdir, readlink, symlink, rm, chmod, link, utimes, lchown } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -7,10 +7,27 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { badRequest, notFound } from '../api/http.js';
 
-/** A path inside the rootfs; ".." cannot climb above the root. */
+/** A path inside the rootfs, resolved like a chroot would: "..", and symlinks in the parent directories
+ *  (absolute ones included), can never lead outside the rootfs. The last component is not followed. */
 export function containerPath(rootfs: string, p: string): string {
-  const normalized = path.posix.normalize('/' + p);
-  return path.join(rootfs, normalized);
+  const parts = path.posix.normalize('/' + p).split('/').filter(Boolean);
+  const last = parts.pop();
+  let resolved: string[] = [];
+  let hops = 0;
+  const queue = [...parts];
+  while (queue.length) {
+    const part = queue.shift()!;
+    if (part === '.' || part === '') continue;
+    if (part === '..') { resolved.pop(); continue; }
+    const candidate = path.join(rootfs, ...resolved, part);
+    let target: string | undefined;
+    try { if (lstatSync(candidate).isSymbolicLink()) target = readlinkSync(candidate); } catch { /* missing: keep the name */ }
+    if (target === undefined) { resolved.push(part); continue; }
+    if (++hops > 40) throw badRequest(`too many levels of symbolic links: ${p}`);
+    if (target.startsWith('/')) resolved = [];
+    queue.unshift(...target.split('/').filter(Boolean));
+  }
+  return path.join(rootfs, ...resolved, ...(last ? [last] : []));
 }
 
 export interface PathStat { name: string; size: number; mode: number; mtime: string; linkTarget: string }
@@ -64,7 +81,7 @@ export async function extractInto(rootfs: string, p: string, input: Readable): P
   input.pipe(extract);
   for await (const entry of extract) {
     const h = entry.header;
-    const target = path.join(dest, path.posix.normalize('/' + h.name));
+    const target = containerPath(rootfs, path.posix.join(p, h.name)); // never through a symlink out of the rootfs
     await mkdir(path.dirname(target), { recursive: true });
     if (h.type === 'directory') {
       await mkdir(target, { recursive: true });
@@ -76,7 +93,7 @@ export async function extractInto(rootfs: string, p: string, input: Readable): P
       entry.resume();
     } else if (h.type === 'link') {
       await rm(target, { force: true });
-      await link(path.join(dest, path.posix.normalize('/' + (h.linkname ?? ''))), target);
+      await link(containerPath(rootfs, path.posix.join(p, h.linkname ?? '')), target);
       entry.resume();
     } else if (h.type === 'file' || h.type === 'contiguous-file') {
       await rm(target, { force: true, recursive: true });

@@ -113,3 +113,18 @@ test('restart policies and back-off; healthcheck probe commands', () => {
   assert.deepEqual(probeArgs(['CMD', 'true']), ['true']);
   assert.equal(probeArgs(['NONE']), undefined);
 });
+
+test('archive paths stay inside the container rootfs, through absolute symlinks and ..', async () => {
+  const { containerPath } = await import('../../../src/engine/containers/archive.js');
+  const { symlinkSync } = await import('node:fs');
+  const root = mkdtempSync(path.join(os.tmpdir(), 'tsc-eng-chroot-'));
+  try {
+    mkdirSync(path.join(root, 'etc'));
+    symlinkSync('/etc', path.join(root, 'data'));
+    symlinkSync('../../..', path.join(root, 'etc', 'up'));
+    assert.equal(containerPath(root, '/data/passwd'), path.join(root, 'etc', 'passwd'));
+    assert.equal(containerPath(root, '/../../etc/shadow'), path.join(root, 'etc', 'shadow'));
+    assert.equal(containerPath(root, '/etc/up/etc/hosts'), path.join(root, 'etc', 'hosts'));
+    assert.equal(containerPath(root, '/data'), path.join(root, 'data'), 'the last component is the link itself');
+  } finally { rmSync(root, { recursive: true, force: true }); }
+});
