@@ -14,6 +14,7 @@ import type { ContainerLayout } from './layout.js';
 import type { ContainerRecord } from './record.js';
 import { inspectMount, mountRequests, toOciMount } from './mounts.js';
 import type { SupervisorClient } from './supervisor-client.js';
+import { containerPath } from './archive.js';
 import { readFile } from 'node:fs/promises';
 
 const INIT_BINARY = ['/usr/bin/tini-static', '/usr/bin/docker-init'].find((p) => existsSync(p));
@@ -83,7 +84,7 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
   const rootfs = layout.rootfs;
   let user;
   try { user = resolveUser(rootfs, cfg.User); } catch (err) { throw new EngineError(400, (err as Error).message); }
-  if (cfg.WorkingDir) await mkdir(path.join(rootfs, cfg.WorkingDir), { recursive: true });
+  if (cfg.WorkingDir) await mkdir(containerPath(rootfs, cfg.WorkingDir), { recursive: true });
 
   const requests = mountRequests(rec);
   const resolved: ResolvedMount[] = [];
