@@ -85,7 +85,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw badRequest(`invalid condition: "${condition}"`);
     const rec = containers.get(params.id!);
     // The answer comes when the container exits; headers go out now so clients know the wait is in place.
-    const result = containers.wait(rec.Id, condition, new Promise((r) => req.socket.once('close', () => r())));
+    const result = containers.wait(rec.Id, condition, new Promise((r) => res.once('close', () => r())));
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.flushHeaders();
     const body = await result;
@@ -104,9 +104,9 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
     res.flushHeaders();
     let closed = false;
-    req.socket.once('close', () => { closed = true; });
+    res.once('close', () => { closed = true; });
     const running = rec.State.Running || rec.State.Status === 'restarting';
-    const until = follow && running ? Promise.race([containers.nextExit(rec.Id).then(() => {}), new Promise<void>((r) => req.socket.once('close', () => r()))]) : undefined;
+    const until = follow && running ? Promise.race([containers.nextExit(rec.Id).then(() => {}), new Promise<void>((r) => res.once('close', () => r()))]) : undefined;
     await streamEntries({
       file: containers.layout(rec.Id).log, offset: 0, tty, stdout, stderr, timestamps: queryBool(query, 'timestamps'),
       tail: Number.isNaN(tail) ? undefined : tail, sinceMs: parseTimeParam(query.get('since')), untilMs: parseTimeParam(query.get('until')),
