@@ -62,6 +62,20 @@ const MASKED_PATHS = [
 ];
 const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
+// A deny-list in the spirit of Docker's default seccomp profile: kernel keyring, module loading, kexec,
+// reboot, swap, raw I/O ports, bpf, perf and userfaultfd stay out of reach of unprivileged containers.
+const DENIED_SYSCALLS = [
+  'add_key', 'keyctl', 'request_key', 'init_module', 'finit_module', 'delete_module', 'kexec_load', 'kexec_file_load',
+  'reboot', 'swapon', 'swapoff', 'iopl', 'ioperm', 'bpf', 'perf_event_open', 'userfaultfd', 'open_by_handle_at',
+  'lookup_dcookie', 'acct', 'nfsservctl', 'vm86', 'vm86old', 'uselib', 'quotactl', 'settimeofday', 'clock_settime', 'stime',
+];
+
+export const defaultSeccomp = () => ({
+  defaultAction: 'SCMP_ACT_ALLOW',
+  architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32', 'SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'],
+  syscalls: [{ names: DENIED_SYSCALLS, action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+});
+
 const capName = (c: string) => {
   const upper = c.toUpperCase();
   return upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
@@ -170,7 +184,7 @@ export function buildOciSpec(o: ContainerSpecOptions): Record<string, unknown> {
       resources: linuxResources(o.resources),
       ...(o.cgroupsPath ? { cgroupsPath: o.cgroupsPath } : {}),
       ...(o.sysctls && Object.keys(o.sysctls).length ? { sysctl: o.sysctls } : {}),
-      ...(o.privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
+      ...(o.privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS, seccomp: defaultSeccomp() }),
     },
   };
   if (o.network.kind === 'host') (spec as { hostname: string }).hostname = '';

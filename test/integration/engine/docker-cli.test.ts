@@ -82,12 +82,12 @@ test('docker run -i feeds stdin; host config flags: read-only rootfs, tmpfs, bin
   writeFileSync(path.join(hostDir, 'in.txt'), 'from host\n');
   const script = [
     'cat /data/in.txt', 'echo written > /data/out.txt', 'touch /ro-test 2>/dev/null || echo rootfs-ro',
-    'echo ok > /scratch/f && cat /scratch/f', 'ulimit -n', 'grep CapEff /proc/self/status', 'echo $FOO $(id -u) $(pwd)',
+    'echo ok > /scratch/f && cat /scratch/f', 'ulimit -n', 'grep CapEff /proc/self/status', 'grep "^Seccomp:" /proc/self/status', 'echo $FOO $(id -u) $(pwd)',
   ].join('; ');
   const r = await t.cli(['run', '--rm', '--read-only', '--tmpfs', '/scratch', '-v', `${hostDir}:/data`, '--cap-drop', 'ALL',
     '--ulimit', 'nofile=512:1024', '-e', 'FOO=bar', '-u', '1000', '-w', '/tmp', BUSYBOX, 'sh', '-c', script]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, 'from host\nrootfs-ro\nok\n512\nCapEff:\t0000000000000000\nbar 1000 /tmp\n');
+  assert.equal(r.stdout, 'from host\nrootfs-ro\nok\n512\nCapEff:\t0000000000000000\nSeccomp:\t2\nbar 1000 /tmp\n');
   assert.equal(readFileSync(path.join(hostDir, 'out.txt'), 'utf8'), 'written\n');
 });
 
