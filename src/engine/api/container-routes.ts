@@ -7,6 +7,7 @@ import type { ExecService } from '../containers/exec.js';
 import { inspectView, matchesFilters, summaryView } from '../containers/inspect.js';
 import { logSize, parseTimeParam, streamEntries } from '../containers/logs.js';
 import { extractInto, packPath, statPath } from '../containers/archive.js';
+import { containerStats } from '../containers/stats.js';
 
 const optionalInt = (v: string | null): number | undefined => (v === null || v === '' ? undefined : Number.parseInt(v, 10));
 
@@ -74,6 +75,29 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
   });
 
   router.add('POST', '/containers/:id/resize', ({ res, params }) => { containers.get(params.id!); sendNoContent(res, 200); });
+
+  router.add('GET', '/containers/:id/stats', async ({ res, params, query }) => {
+    const rec = containers.get(params.id!);
+    const stream = query.get('stream') === null ? true : queryBool(query, 'stream');
+    const oneShot = queryBool(query, 'one-shot');
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    let first = await containerStats(rec);
+    if (!stream) {
+      if (!oneShot && rec.State.Running) { await new Promise((r) => setTimeout(r, 1000)); first = await containerStats(rec, first.sample); }
+      res.end(JSON.stringify(first.doc) + '\n');
+      return;
+    }
+    let closed = false;
+    res.once('close', () => { closed = true; });
+    let prev = first;
+    res.write(JSON.stringify(prev.doc) + '\n');
+    while (!closed && rec.State.Running) {
+      await new Promise((r) => setTimeout(r, 1000));
+      prev = await containerStats(rec, prev.sample);
+      if (!closed) res.write(JSON.stringify(prev.doc) + '\n');
+    }
+    res.end();
+  });
 
   router.add('GET', '/containers/:id/top', async ({ res, params, query }) => {
     sendJson(res, 200, await containers.top(params.id!, query.get('ps_args') || undefined));

@@ -80,6 +80,8 @@ test('exec with exit code, with and without TTY; a TTY container; top; pause and
   const ttyExec = await c.exec({ Cmd: ['sh', '-c', 'tty >/dev/null && echo is-a-tty'], AttachStdout: true, Tty: true });
   const ttyOut = (await collect(await ttyExec.start({ hijack: true, stdin: false, Tty: true }))).toString();
   assert.match(ttyOut, /is-a-tty/);
+  const stats = await c.stats({ stream: false }) as unknown as { memory_stats: { usage: number }; pids_stats: { current: number }; cpu_stats: { cpu_usage: { total_usage: number } } };
+  assert.ok(stats.memory_stats.usage > 0 && stats.pids_stats.current >= 1 && stats.cpu_stats.cpu_usage.total_usage > 0, JSON.stringify(stats));
   const top = await c.top();
   assert.ok(top.Processes.some((p: string[]) => p.join(' ').includes('sleep 300')));
   const ttyContainer = await t.docker.createContainer({ Image: BUSYBOX, Cmd: ['sh', '-c', 'tty; exit 5'], Tty: true });

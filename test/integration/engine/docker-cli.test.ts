@@ -26,7 +26,7 @@ test('docker run --rm prints the output and returns the exit code; the container
   assert.equal(ps.stdout.trim(), '');
 });
 
-test('docker logs -f follows a running container until it stops; exec and cp work on it', async () => {
+test('docker logs -f follows a running container until it stops; exec, cp and stats work on it', async () => {
   const run = await t.cli(['run', '-d', '--name', 'tsc-eng-cli-logs', '--label', 'tsc.cli=1', BUSYBOX, 'sh', '-c',
     'trap "" TERM; i=0; while true; do echo line$i; i=$((i+1)); sleep 0.2; done']);
   assert.equal(run.code, 0, run.stderr);
@@ -53,6 +53,10 @@ test('docker logs -f follows a running container until it stops; exec and cp wor
 
     const ps = await t.cli(['ps', '--filter', 'label=tsc.cli=1', '--format', '{{.Names}} {{.State}}']);
     assert.equal(ps.stdout.trim(), 'tsc-eng-cli-logs running');
+
+    const stats = await t.cli(['stats', '--no-stream', '--format', '{{.Name}} {{.PIDs}}', 'tsc-eng-cli-logs']);
+    assert.equal(stats.code, 0, stats.stderr);
+    assert.match(stats.stdout, /^tsc-eng-cli-logs [1-9]\d*\n$/);
 
     // the process ignores SIGTERM: stop must SIGKILL it after the 1 s timeout
     const stop = await t.cli(['stop', '-t', '1', 'tsc-eng-cli-logs']);
