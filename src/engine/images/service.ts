@@ -40,7 +40,9 @@ export class ImageServiceImpl implements BundledImageService {
   async resolve(ref: string): Promise<ImageRecord | undefined> {
     await this.ready;
     const image = this.store.find(ref);
-    return image && this.store.toRecord(image);
+    // a record whose layer directories are gone would only fail later as an overlay mount error
+    if (!image || !(await this.store.ensureLayers(image))) return undefined;
+    return this.store.toRecord(image);
   }
 
   async list(): Promise<ImageRecord[]> {

@@ -24,6 +24,8 @@ export class ImageStore {
   readonly blobs: BlobStore;
   readonly layers: LayerStore;
   private images = new Map<string, StoredImage>();
+  /** digests (blobs and diffIDs) that running builds use before any stored image refers to them */
+  private pins = new Set<Set<string>>();
   private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly layoutRoot: string, layersRoot: string, tmpDir: string) {
@@ -128,14 +130,21 @@ export class ImageStore {
     return image;
   }
 
-  /** Forgets the image and deletes blobs and unpacked layers no other image uses. */
+  /** Keeps every digest in `digests` (a live set: add to it later) from deletion until the returned release is called. */
+  pin(digests: Set<string>): () => void {
+    this.pins.add(digests);
+    return () => { this.pins.delete(digests); };
+  }
+
+  /** Forgets the image and deletes blobs and unpacked layers no other image (or pinned build) uses. */
   async delete(id: string): Promise<void> {
     const image = this.images.get(id);
     if (!image) return;
     this.images.delete(id);
     await this.save();
-    const keptBlobs = new Set<string>();
-    const keptDiffs = new Set<string>();
+    const pinned = [...this.pins].flatMap((p) => [...p]);
+    const keptBlobs = new Set<string>(pinned);
+    const keptDiffs = new Set<string>(pinned);
     for (const other of this.images.values()) {
       keptBlobs.add(other.manifestDigest).add(other.manifest.config.digest);
       for (const l of other.manifest.layers) keptBlobs.add(l.digest);
@@ -145,6 +154,21 @@ export class ImageStore {
       if (!keptBlobs.has(digest)) await this.blobs.remove(digest);
     }
     for (const diffID of image.config.rootfs.diff_ids) if (!keptDiffs.has(diffID)) await this.layers.remove(diffID);
+  }
+
+  /**
+   * True when every layer of the image is unpacked, re-unpacking any missing directory from its blob;
+   * false when a layer is gone for good (its blob too) or its blob no longer matches the diffID.
+   */
+  async ensureLayers(image: StoredImage): Promise<boolean> {
+    const diffIDs = image.config.rootfs.diff_ids;
+    for (const [i, diffID] of diffIDs.entries()) {
+      if (await this.layers.has(diffID)) continue;
+      const blob = image.manifest.layers[i]?.digest;
+      if (!blob || !(await this.blobs.has(blob))) return false;
+      try { await this.layers.unpack(diffID, () => this.blobs.stream(blob)); } catch { return false; }
+    }
+    return true;
   }
 
   toRecord(image: StoredImage): ImageRecord {

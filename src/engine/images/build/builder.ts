@@ -62,12 +62,24 @@ export class Builder {
   private step = 0;
   private totalSteps = 0;
   private usedArgs = new Set<string>();
+  /** blobs and diffIDs this build uses: an image removal meanwhile must not delete them */
+  private held = new Set<string>();
 
   constructor(private readonly deps: BuildDeps, private readonly opts: BuildOptions) {
     this.cache = new BuildCache(deps.cacheDir, deps.store);
   }
 
   async build(): Promise<StoredImage> {
+    const release = this.deps.store.pin(this.held);
+    try { return await this.buildPinned(); } finally { release(); }
+  }
+
+  private hold(layers: { digest: string }[], diffIDs: string[]): void {
+    for (const l of layers) this.held.add(l.digest);
+    for (const d of diffIDs) this.held.add(d);
+  }
+
+  private async buildPinned(): Promise<StoredImage> {
     const instrs = parseDockerfile(this.opts.dockerfileText);
     const globalArgs: Record<string, string> = {};
     let i = 0;
@@ -120,7 +132,11 @@ export class Builder {
       this.emit(` ---> ${short(prior.chain)}\n`);
       return { ...structuredClone(prior), name, args: {}, cmdSetHere: false };
     }
-    const image = this.deps.store.find(base) ?? await this.pullBase(base);
+    const found = this.deps.store.find(base);
+    if (found) this.hold(found.manifest.layers, found.config.rootfs.diff_ids);
+    // a stored base whose layers are gone for good counts as missing, as its containers could not start
+    const image = found && await this.deps.store.ensureLayers(found) ? found : await this.pullBase(base);
+    this.hold(image.manifest.layers, image.config.rootfs.diff_ids);
     this.emit(` ---> ${short(image.id)}\n`);
     return {
       name,
@@ -183,6 +199,7 @@ export class Builder {
   }
 
   private addLayer(stage: Stage, layer: { descriptor: Descriptor; diffID: string; created: string }, createdBy: string): void {
+    this.hold([layer.descriptor], [layer.diffID]);
     stage.layers.push(layer.descriptor);
     stage.diffIDs.push(layer.diffID);
     stage.history.push({ created: layer.created, created_by: createdBy });
@@ -194,8 +211,9 @@ export class Builder {
     const env = [...(stage.config.Env ?? []), ...Object.entries(stage.args).filter(([k]) => !(k in envMap)).map(([k, v]) => `${k}=${v}`)];
     const key = chainKey(stage.chain, 'RUN', JSON.stringify({ args, env, user: stage.config.User, dir: stage.config.WorkingDir }));
     const createdBy = instr.json ? `RUN ${JSON.stringify(instr.json)}` : `/bin/sh -c ${instr.args}`;
-    const cached = this.opts.noCache ? undefined : await this.cache.getLayer(key);
-    if (cached) {
+    let layer = this.opts.noCache ? undefined : await this.cache.getLayer(key);
+    if (layer) {
+      this.hold([layer.descriptor], [layer.diffID]);
       this.emit(' ---> Using cache\n');
     } else {
       const upper = this.deps.store.layers.stagingDir();
@@ -209,15 +227,15 @@ export class Builder {
           onOutput: (chunk) => this.emit(chunk.toString('utf8')),
         });
         if (exitCode !== 0) throw new DockerfileError(`The command '${args.join(' ')}' returned a non-zero code: ${exitCode}`);
-        const layer = await packLayer(upper, this.deps.store.blobs);
+        layer = { ...await packLayer(upper, this.deps.store.blobs), created: new Date().toISOString() };
+        this.hold([layer.descriptor], [layer.diffID]);
         await this.deps.store.layers.adopt(upper, layer.diffID);
-        await this.cache.putLayer(key, { ...layer, created: new Date().toISOString() });
+        await this.cache.putLayer(key, layer);
       } finally {
         await fs.rm(upper, { recursive: true, force: true });
       }
       this.emit(`Removing intermediate container ${containerId.slice(0, 12)}\n`);
     }
-    const layer = (await this.cache.getLayer(key))!;
     this.addLayer(stage, layer, createdBy);
     stage.chain = key;
   }
@@ -260,14 +278,17 @@ export class Builder {
       await copyIntoLayer({ sources: copySources, dest, srcRoot, ignored, workingDir: stage.config.WorkingDir ?? '/', owner, chmod, lowerDirs, stagingDir: staging, extractArchives: instr.keyword === 'ADD' && !urls.length });
       const contentHash = await hashTree(staging);
       const key = chainKey(stage.chain, instr.keyword, dest, JSON.stringify(instr.flags), contentHash);
-      const cached = this.opts.noCache ? undefined : await this.cache.getLayer(key);
-      if (cached) this.emit(' ---> Using cache\n');
-      else {
-        const layer = await packLayer(staging, this.deps.store.blobs);
+      let layer = this.opts.noCache ? undefined : await this.cache.getLayer(key);
+      if (layer) {
+        this.hold([layer.descriptor], [layer.diffID]);
+        this.emit(' ---> Using cache\n');
+      } else {
+        layer = { ...await packLayer(staging, this.deps.store.blobs), created: new Date().toISOString() };
+        this.hold([layer.descriptor], [layer.diffID]);
         await this.deps.store.layers.adopt(staging, layer.diffID);
-        await this.cache.putLayer(key, { ...layer, created: new Date().toISOString() });
+        await this.cache.putLayer(key, layer);
       }
-      this.addLayer(stage, (await this.cache.getLayer(key))!, `/bin/sh -c #(nop) ${instr.keyword} ${from ? `--from=${from} ` : ''}dir:${contentHash} in ${dest} `);
+      this.addLayer(stage, layer, `/bin/sh -c #(nop) ${instr.keyword} ${from ? `--from=${from} ` : ''}dir:${contentHash} in ${dest} `);
       stage.chain = key;
     } finally {
       for (const c of cleanups) await c().catch(() => {});
@@ -279,7 +300,7 @@ export class Builder {
     const config: ImageRuntimeConfig = { ...stage.config };
     if (Object.keys(this.opts.labels).length) config.Labels = { ...(config.Labels ?? {}), ...this.opts.labels };
     const key = chainKey(stage.chain, 'IMAGE', JSON.stringify(config));
-    let bytes = this.opts.noCache ? undefined : await this.cache.getConfig(key);
+    let bytes = this.opts.noCache ? undefined : await this.cache.getConfig(key, stage.diffIDs);
     if (!bytes) {
       const image: ImageConfig = {
         created: new Date().toISOString(),

@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Descriptor } from '../oci.js';
+import { isDigest } from '../blobs.js';
+import type { Descriptor, ImageConfig } from '../oci.js';
 import type { ImageStore } from '../store.js';
 
 export interface CachedLayer { descriptor: Descriptor; diffID: string; created: string }
@@ -14,19 +15,32 @@ export class BuildCache {
 
   private file(key: string): string { return path.join(this.dir, `${key}.json`); }
 
-  /** A cached layer whose blob and unpacked directory still exist. */
+  /**
+   * A cached layer whose blob still exists, its directory unpacked again if an image removal took it;
+   * anything missing or damaged is a miss, so the step runs again.
+   */
   async getLayer(key: string): Promise<CachedLayer | undefined> {
     let entry: CachedLayer;
     try { entry = JSON.parse(await fs.readFile(this.file(key), 'utf8')) as CachedLayer; } catch { return undefined; }
-    if (!(await this.store.blobs.has(entry.descriptor.digest)) || !(await this.store.layers.has(entry.diffID))) return undefined;
+    const blob = entry?.descriptor?.digest;
+    if (!isDigest(blob) || !isDigest(entry.diffID) || !(await this.store.blobs.has(blob))) return undefined;
+    try { await this.store.layers.unpack(entry.diffID, () => this.store.blobs.stream(blob)); } catch { return undefined; }
     return entry;
   }
 
   async putLayer(key: string, entry: CachedLayer): Promise<void> { await this.write(key, entry); }
 
-  /** The exact config bytes of a previous identical build, so a cached rebuild yields the same image id. */
-  async getConfig(key: string): Promise<Buffer | undefined> {
-    try { return Buffer.from((JSON.parse(await fs.readFile(this.file(`config-${key}`), 'utf8')) as { config: string }).config, 'base64'); } catch { return undefined; }
+  /**
+   * The exact config bytes of a previous identical build, so a cached rebuild yields the same image id —
+   * only when they name exactly the layers this build has (a step that ran again may have made new ones).
+   */
+  async getConfig(key: string, diffIDs: string[]): Promise<Buffer | undefined> {
+    let bytes: Buffer;
+    try { bytes = Buffer.from((JSON.parse(await fs.readFile(this.file(`config-${key}`), 'utf8')) as { config: string }).config, 'base64'); } catch { return undefined; }
+    let cached: unknown;
+    try { cached = (JSON.parse(bytes.toString('utf8')) as ImageConfig).rootfs?.diff_ids; } catch { return undefined; }
+    if (!Array.isArray(cached) || cached.length !== diffIDs.length || cached.some((d, i) => d !== diffIDs[i])) return undefined;
+    return bytes;
   }
 
   async putConfig(key: string, config: Buffer): Promise<void> { await this.write(`config-${key}`, { config: config.toString('base64') }); }
