@@ -10,6 +10,8 @@ import { bundledTarget, CLI, dockerTarget, type EngineTarget } from './engines.j
 import { eventually, httpGet, Stack } from './stack.js';
 
 const LABEL_PROJECT = 'com.docker.compose.project';
+/** no single test may hang the suite */
+const LIMIT = { timeout: 180_000 };
 
 function stackFile(context: string): string {
   return `
@@ -89,7 +91,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
 
     after(async () => { if (stack) await stack.cleanup(); });
 
-    test('up -d --wait builds, orders and starts the stack', async (t) => {
+    test('up -d --wait builds, orders and starts the stack', LIMIT, async (t) => {
       if (skip()) return t.skip(`${engineName} engine not available`);
       const r = await stack.cli(['up', '-d', '--wait', '--wait-timeout', '60']);
       assert.equal(r.code, 0, r.stderr);
@@ -109,7 +111,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
       stackUp = true;
     });
 
-    test('a published port answers from the host', async (t) => {
+    test('a published port answers from the host', LIMIT, async (t) => {
       if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const address = await webAddress();
       assert.match(address, /^127\.0\.0\.1:\d+$/);
@@ -118,7 +120,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
       assert.equal(res.body.trim(), 'migrated');
     });
 
-    test('the client reaches the web server by service name', async (t) => {
+    test('the client reaches the web server by service name', LIMIT, async (t) => {
       if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const line = await eventually(async () => {
         const r = await stack.cli(['logs', '--no-color', 'client']);
@@ -127,7 +129,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
       assert.ok(line);
     });
 
-    test('up again leaves every container as it was', async (t) => {
+    test('up again leaves every container as it was', LIMIT, async (t) => {
       if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const before = await stack.idsByName();
       const r = await stack.cli(['up', '-d']);
@@ -135,7 +137,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
       assert.deepEqual(await stack.idsByName(), before);
     });
 
-    test('--dry-run prints the plan and changes nothing', async (t) => {
+    test('--dry-run prints the plan and changes nothing', LIMIT, async (t) => {
       if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const before = await stack.idsByName();
       const r = await stack.cli(['--dry-run', 'up', '-d'], { GREETING: 'changed' });
@@ -145,7 +147,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
       assert.deepEqual(await stack.idsByName(), before);
     });
 
-    test('changing one service\'s environment recreates only that service', async (t) => {
+    test('changing one service\'s environment recreates only that service', LIMIT, async (t) => {
       if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const before = await stack.idsByName();
       const r = await stack.cli(['up', '-d', '--wait'], { GREETING: 'changed' });
@@ -158,7 +160,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
       assert.ok(env.includes('GREETING=changed'));
     });
 
-    test('--scale web=3 then web=1', async (t) => {
+    test('--scale web=3 then web=1', LIMIT, async (t) => {
       if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const env = { GREETING: 'changed' };
       const webs = async () => (await stack.containers()).filter((c) => c.Labels['com.docker.compose.service'] === 'web').map((c) => c.Names[0].slice(1)).sort();
@@ -172,7 +174,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
       assert.deepEqual(await webs(), [`${stack.project}-web-1`]);
     });
 
-    test('ps lists the services; exec and run pass exit codes through', async (t) => {
+    test('ps lists the services; exec and run pass exit codes through', LIMIT, async (t) => {
       if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const ps = await stack.cli(['ps', '--format', 'json']);
       assert.equal(ps.code, 0, ps.stderr);
@@ -190,7 +192,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
       assert.equal(oneoffs.length, 0);
     });
 
-    test('the volume keeps its data across down and up', async (t) => {
+    test('the volume keeps its data across down and up', LIMIT, async (t) => {
       if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       let r = await stack.cli(['down']);
       assert.equal(r.code, 0, r.stderr);
@@ -205,7 +207,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
       assert.ok(boots.length >= 2, `boots: ${boots.join(',')}`);
     });
 
-    test('down --volumes removes everything it created and nothing else', async (t) => {
+    test('down --volumes removes everything it created and nothing else', LIMIT, async (t) => {
       if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const docker = target!.docker;
       const sentinel = `${stack.project}-sentinel`;
@@ -223,7 +225,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
       }
     });
 
-    test('attached up prefixes every service\'s logs and --exit-code-from returns that code', async (t) => {
+    test('attached up prefixes every service\'s logs and --exit-code-from returns that code', LIMIT, async (t) => {
       if (skip()) return t.skip();
       const context = contexts[contexts.length - 1];
       const attached = new Stack(target!, `
@@ -250,7 +252,7 @@ services:
       }
     });
 
-    test('concurrent ups and an up killed with SIGKILL converge', async (t) => {
+    test('concurrent ups and an up killed with SIGKILL converge', LIMIT, async (t) => {
       if (skip()) return t.skip();
       const context = contexts[contexts.length - 1];
       const racing = new Stack(target!, `
@@ -269,9 +271,10 @@ ${['a', 'b', 'c'].map((n) => `  ${n}:
         await racing.cli(['down', '-t', '0']);
         const victim = spawn(process.execPath, [CLI, ...target!.flags, '-p', racing.project, 'up', '-d', '--force-recreate'],
           { cwd: racing.dir, env: { ...process.env, ...target!.env, CI: '1' }, stdio: 'ignore' });
+        const exited = new Promise((r) => victim.once('exit', r)); // it may finish before the kill
         await new Promise((r) => setTimeout(r, 1200));
         victim.kill('SIGKILL');
-        await new Promise((r) => victim.once('exit', r));
+        await exited;
         const r = await racing.cli(['up', '-d']);
         assert.equal(r.code, 0, r.stderr);
         const after = await racing.containers();
@@ -282,7 +285,7 @@ ${['a', 'b', 'c'].map((n) => `  ${n}:
       }
     });
 
-    test('an unhealthy dependency fails up with a message naming it', async (t) => {
+    test('an unhealthy dependency fails up with a message naming it', LIMIT, async (t) => {
       if (skip()) return t.skip();
       const context = contexts[contexts.length - 1];
       const sick = new Stack(target!, `
@@ -307,7 +310,7 @@ services:
       }
     });
 
-    test('an image that cannot be pulled fails clearly and creates nothing', async (t) => {
+    test('an image that cannot be pulled fails clearly and creates nothing', LIMIT, async (t) => {
       if (skip()) return t.skip();
       const unpullable = new Stack(target!, `
 services:
@@ -325,7 +328,7 @@ services:
       }
     });
 
-    test('a port already in use fails clearly and leaves nothing half-created', async (t) => {
+    test('a port already in use fails clearly and leaves nothing half-created', LIMIT, async (t) => {
       if (skip()) return t.skip();
       const busy = net.createServer().listen(0, '127.0.0.1');
       await new Promise((r) => busy.once('listening', r));
