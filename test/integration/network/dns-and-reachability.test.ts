@@ -11,6 +11,8 @@ import { createHarness, inNamespace, inNamespaceWithResolvConf, type Harness } f
 import type { BridgeNetworkService } from '../../../src/engine/network/service.js';
 
 const hostHasLink = (name: string) => spawnSync('ip', ['link', 'show', 'dev', name], { stdio: 'ignore' }).status === 0;
+/** iptables chains of the network with id `networkId` (named <prefix>-<kind>-<first 12 id characters>) */
+const chainsOf = (networkId: string) => spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(':') && l.includes(`-${networkId.slice(0, 12)} `));
 const attachDefaults = { portBindings: {}, publishAll: false, exposedPorts: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [] };
 
 describe('user network: name resolution and reachability', () => {
@@ -99,8 +101,10 @@ describe('user network: name resolution and reachability', () => {
     assert.ok(h.events.since(0).some((e) => e.Type === 'network' && e.Action === 'connect' && e.Actor.ID === extra.id));
     await service.disconnect(second, 'b'.repeat(12));
     assert.equal((await inNamespace(clientPid, ['ip', 'link', 'show', 'dev', 'eth1'])).code === 0, false);
-    assert.ok(!hostHasLink(extra.bridge!));
+    assert.ok(hostHasLink(extra.bridge!), 'the bridge stays while the network exists');
     await service.removeNetwork(second);
+    assert.ok(!hostHasLink(extra.bridge!));
+    assert.deepEqual(chainsOf(extra.id), []);
   });
 
   it('reports endpoints in network inspect and refuses to remove a network in use', async () => {
@@ -115,14 +119,17 @@ describe('user network: name resolution and reachability', () => {
     assert.doesNotMatch(r.stdout, /Address: 10\.200\./);
   });
 
-  it('takes the bridge down with the last endpoint and leaves the network defined', async () => {
-    const net = (await service.findNetwork(netName))!;
-    const bridge = net.bridge!;
-    assert.ok(hostHasLink(bridge));
+  it('keeps bridge, chains and DNS after the last endpoint leaves, and removes them with the network', async () => {
+    const network = (await service.findNetwork(netName))!;
+    const bridge = network.bridge!;
     await service.detach('a'.repeat(64));
     await service.detach('b'.repeat(64));
-    assert.ok(!hostHasLink(bridge));
+    assert.ok(hostHasLink(bridge));
+    assert.ok(chainsOf(network.id).length > 0);
+    await new Promise<void>((resolve, reject) => { const s = net.connect(53, gateway, () => { s.destroy(); resolve(); }).on('error', reject); });
     await service.removeNetwork(netName);
     assert.equal(await service.findNetwork(netName), undefined);
+    assert.ok(!hostHasLink(bridge));
+    assert.deepEqual(chainsOf(network.id), []);
   });
 });
