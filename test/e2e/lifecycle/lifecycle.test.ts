@@ -63,8 +63,8 @@ before(async () => {
 });
 
 after(async () => {
-  for (const t of targets) await t.stop();
   for (const c of contexts) rmSync(c, { recursive: true, force: true });
+  for (const t of targets) await t.stop();
 });
 
 for (const engineName of ['docker', 'bundled'] as const) {
