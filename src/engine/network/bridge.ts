@@ -1,10 +1,15 @@
 // One Linux bridge per network, carrying the gateway address.
-import { ip, linkExists, tryRun } from './host.js';
+import { HostCommandError, ipBatch, tryRun } from './host.js';
 
+/** One `ip -batch`: create, address, up; when the bridge already exists (engine restart), address and up. */
 export async function ensureBridge(name: string, gatewayCidr: string): Promise<void> {
-  if (!(await linkExists(name))) await ip('link', 'add', 'name', name, 'type', 'bridge');
-  await ip('addr', 'replace', gatewayCidr, 'dev', name);
-  await ip('link', 'set', 'dev', name, 'up');
+  const configure = [['addr', 'replace', gatewayCidr, 'dev', name], ['link', 'set', 'dev', name, 'up']];
+  try {
+    await ipBatch([['link', 'add', 'name', name, 'type', 'bridge'], ...configure]);
+  } catch (err) {
+    if (!(err instanceof HostCommandError) || !/File exists/i.test(err.stderr)) throw err;
+    await ipBatch(configure);
+  }
 }
 
 export async function removeBridge(name: string): Promise<void> {

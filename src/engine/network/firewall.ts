@@ -49,10 +49,10 @@ function chainPlans(s: FirewallSpec): ChainPlan[] {
   return withDns([forward, nat]);
 }
 
-/** Creates (or re-creates) the network's chains and hooks them in; safe to call again after a restart. */
+/** Creates (or re-creates) the network's chains and hooks them in; safe to call again after a restart.
+ *  One iptables-save and one iptables-restore: leftovers are removed in the same transaction. */
 export async function applyFirewall(spec: FirewallSpec): Promise<void> {
-  await removeFirewall(spec);
-  const byTable = new Map<string, string[]>();
+  const byTable = await removalLines(spec);
   for (const plan of chainPlans(spec)) {
     const lines = byTable.get(plan.table) ?? [];
     lines.push(`:${plan.chain} - [0:0]`, ...plan.rules.map((r) => `-A ${plan.chain} ${r.join(' ')}`), `-I ${plan.hook} 1 -j ${plan.chain}`);
@@ -63,17 +63,24 @@ export async function applyFirewall(spec: FirewallSpec): Promise<void> {
 
 /** Unhooks, flushes and deletes whatever chains of the network exist. */
 export async function removeFirewall(spec: Pick<FirewallSpec, 'chainPrefix' | 'networkId'>): Promise<void> {
+  await restore(await removalLines(spec));
+}
+
+/** The iptables-restore lines, by table, that unhook, flush and delete the network's existing chains. */
+async function removalLines(spec: Pick<FirewallSpec, 'chainPrefix' | 'networkId'>): Promise<Map<string, string[]>> {
   const id = spec.networkId.slice(0, 12);
   const ours = new Set(['F', 'I', 'N', 'D'].map((kind) => `${spec.chainPrefix}-${kind}-${id}`));
   const byTable = new Map<string, string[]>();
-  for (const table of ['filter', 'nat']) {
-    const saved = (await run('iptables-save', ['-t', table])).split('\n');
-    const jumps = saved.filter((l) => ours.has(/^-A \S+ -j (\S+)$/.exec(l)?.[1] ?? ''));
-    const chains = saved.filter((l) => l.startsWith(':') && ours.has(l.slice(1).split(' ')[0]!)).map((l) => l.slice(1).split(' ')[0]!);
+  const saved = await run('iptables-save', []);
+  for (const block of saved.split(/^\*/m).slice(1)) {
+    const [table, ...rest] = block.split('\n');
+    if (table !== 'filter' && table !== 'nat') continue;
+    const jumps = rest.filter((l) => ours.has(/^-A \S+ -j (\S+)$/.exec(l)?.[1] ?? ''));
+    const chains = rest.filter((l) => l.startsWith(':') && ours.has(l.slice(1).split(' ')[0]!)).map((l) => l.slice(1).split(' ')[0]!);
     const lines = [...jumps.map((l) => `-D ${l.slice(3)}`), ...chains.map((c) => `-F ${c}`), ...chains.map((c) => `-X ${c}`)];
     if (lines.length) byTable.set(table, lines);
   }
-  await restore(byTable);
+  return byTable;
 }
 
 /** One iptables-restore for all changes, so they apply together and cost one process. */

@@ -40,6 +40,11 @@ export async function tryRun(cmd: string, args: string[]): Promise<boolean> {
 export const ip = (...args: string[]) => run('ip', args);
 export const ipInNetns = (pid: number, ...args: string[]) => run('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', ...args]);
 
+/** Several `ip` commands on the host with one process (`ip -batch`, stops at the first error). */
+export async function ipBatch(commands: string[][]): Promise<void> {
+  await runWithInput('ip', ['-batch', '-'], commands.map((c) => c.join(' ')).join('\n') + '\n');
+}
+
 /** Several `ip` commands in the namespace of `pid` with one process (`ip -batch`, stops at the first error). */
 export async function ipBatchInNetns(pid: number, commands: string[][]): Promise<void> {
   await runWithInput('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'], commands.map((c) => c.join(' ')).join('\n') + '\n');

@@ -12,7 +12,7 @@ import { networkDnsHandler } from './dns-handler.js';
 import { RoundRobin } from './dns-names.js';
 import { EmbeddedDnsServer } from './dns-server.js';
 import { applyFirewall, removeFirewall, type FirewallSpec } from './firewall.js';
-import { enableIpForwarding, hostRoutes, readHostResolvConf, type HostResolvConf } from './host.js';
+import { enableIpForwarding, hostRoutes, linkExists, readHostResolvConf, type HostResolvConf } from './host.js';
 import { allocateSubnet, firstHost } from './ipam.js';
 import { bridgeName, type NetworkOptions } from './options.js';
 import { planPortRequests, reportPorts, type PortRequest } from './port-bindings.js';
@@ -152,16 +152,18 @@ export class BridgeNetworkService implements NetworkService {
     };
   }
 
-  // A network's bridge, chains and DNS exist while it has endpoints (as with podman's netavark): nothing
-  // is left on the host once its containers are gone, even if the engine is never started again.
+  // A network's bridge, chains and DNS come up with its first endpoint and stay until the network is
+  // removed (as with Docker), so a container joining or leaving only adds or deletes its veth pair.
+  // close() stops the DNS servers and leaves the rest; restore() brings back the networks whose bridge
+  // is still there. Call with the mutex held.
   private async realize(net: NetworkRecord): Promise<void> {
     if (net.driver !== 'bridge' || this.realized.has(net.id)) return;
     await this.checkSubnetIsFree(net);
     const prefix = parseCidr(net.subnet!)!.prefix;
-    await ensureBridge(net.bridge!, `${net.gateway}/${prefix}`);
     try {
-      if (!net.internal) await enableIpForwarding();
-      const dnsRedirect = net.builtin ? undefined : await this.startDns(net);
+      // the chains name the bridge but do not need it; the DNS server needs the gateway address on it
+      const bridgeAndDns = ensureBridge(net.bridge!, `${net.gateway}/${prefix}`).then(() => (net.builtin ? undefined : this.startDns(net)));
+      const [dnsRedirect] = await Promise.all([bridgeAndDns, net.internal ? undefined : enableIpForwarding()]);
       await applyFirewall({ ...this.firewallSpec(net), dnsRedirect });
     } catch (err) {
       await this.unrealize(net);
@@ -206,17 +208,8 @@ export class BridgeNetworkService implements NetworkService {
     await this.dnsServers.get(net.id)?.close();
     this.dnsServers.delete(net.id);
     if (net.driver !== 'bridge') return;
-    await removeFirewall(this.firewallSpec(net));
-    await removeBridge(net.bridge!);
+    await Promise.all([removeFirewall(this.firewallSpec(net)), removeBridge(net.bridge!)]);
     this.realized.delete(net.id);
-  }
-
-  /** Takes down the networks among `networkIds` that have no endpoint left. Call with the mutex held. */
-  private async unrealizeUnused(networkIds: string[]): Promise<void> {
-    for (const id of new Set(networkIds)) {
-      const net = this.state.networks.find((n) => n.id === id);
-      if (net && !this.endpointsOf(id).length) await this.unrealize(net);
-    }
   }
 
   // ---- networks ------------------------------------------------------------------------------------
@@ -317,7 +310,6 @@ export class BridgeNetworkService implements NetworkService {
         }
       } catch (err) {
         this.state.endpoints = this.state.endpoints.filter((e) => !endpoints.some((r) => r.ep.id === e.id));
-        await this.unrealizeUnused([...endpoints.map((r) => r.net.id), ...requested.map((r) => this.state.networks.find((n) => n.name === r.network || n.id === r.network)?.id ?? '')]);
         throw err;
       }
       return endpoints;
@@ -344,7 +336,6 @@ export class BridgeNetworkService implements NetworkService {
       for (const ep of created) await removeEndpointLink(ep.hostInterface);
       await this.mutex.run(async () => {
         this.state.endpoints = this.state.endpoints.filter((e) => !reserved.some((r) => r.ep.id === e.id));
-        await this.unrealizeUnused(reserved.map((r) => r.net.id));
       });
       throw err;
     }
@@ -387,7 +378,6 @@ export class BridgeNetworkService implements NetworkService {
       this.state.endpoints = this.state.endpoints.filter((e) => e.containerId !== containerId);
       this.state.containers = this.state.containers.filter((c) => c.id !== containerId);
       await this.save();
-      await this.unrealizeUnused(endpoints.map((e) => e.networkId));
       return endpoints;
     });
     await Promise.all((this.proxies.get(containerId) ?? []).map((p) => p.close()));
@@ -421,7 +411,6 @@ export class BridgeNetworkService implements NetworkService {
     } catch (err) {
       await this.mutex.run(async () => {
         this.state.endpoints = this.state.endpoints.filter((e) => e.id !== ep.id);
-        await this.unrealizeUnused([net.id]);
       });
       throw err;
     }
@@ -437,7 +426,6 @@ export class BridgeNetworkService implements NetworkService {
       if (!ep) throw notFound(`container ${containerRef} is not connected to network ${net.name}`);
       this.state.endpoints = this.state.endpoints.filter((e) => e.id !== ep.id);
       await this.save();
-      await this.unrealizeUnused([net.id]);
       return ep;
     });
     await removeEndpointLink(ep.hostInterface);
@@ -459,8 +447,8 @@ export class BridgeNetworkService implements NetworkService {
       for (const net of this.state.networks) {
         if (net.driver !== 'bridge') continue;
         try {
-          // what a crashed engine left behind for networks nobody uses any more goes away
-          if (this.endpointsOf(net.id).length) await this.realize(net); else await this.unrealize(net);
+          // networks that were up stay up (their DNS comes back); the others come up with their first endpoint
+          if (this.endpointsOf(net.id).length || (net.bridge && (await linkExists(net.bridge)))) await this.realize(net);
         } catch (err) { console.warn(`restoring network ${net.name}: ${(err as Error).message}`); }
       }
       for (const record of this.state.containers) {

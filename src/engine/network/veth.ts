@@ -13,13 +13,14 @@ export interface EndpointLink {
   mtu?: number;
 }
 
+/** Two processes: one `ip link add` creates the pair already on the bridge, up, with the container side
+ *  named, addressed (MAC) and moved into the namespace; one `ip -batch` in the namespace configures the rest. */
 export async function createEndpointLink(link: EndpointLink): Promise<void> {
   const mtu = link.mtu ? ['mtu', String(link.mtu)] : [];
-  await ip('link', 'add', link.hostInterface, ...mtu, 'type', 'veth', 'peer', 'name', link.containerInterface, ...mtu, 'netns', String(link.pid));
+  await ip('link', 'add', link.hostInterface, ...mtu, 'master', link.bridge, 'up',
+    'type', 'veth', 'peer', 'name', link.containerInterface, 'address', link.mac, ...mtu, 'netns', String(link.pid));
   try {
-    await ip('link', 'set', 'dev', link.hostInterface, 'master', link.bridge, 'up');
     await ipBatchInNetns(link.pid, [
-      ['link', 'set', 'dev', link.containerInterface, 'address', link.mac],
       ['addr', 'add', link.addressCidr, 'dev', link.containerInterface],
       ['link', 'set', 'dev', link.containerInterface, 'up'],
       ['link', 'set', 'dev', 'lo', 'up'],
