@@ -4,6 +4,7 @@ import { commandContext, type CommandContext } from '../context.js';
 import { upServices, runLifecycle, observeContainers, type UpOptions, type ObservedContainer } from '../../reconcile/index.js';
 import { printLogs, colourEnabled } from '../output/attach.js';
 import { displayName } from '../output/log-prefix.js';
+import { createProgress } from '../output/progress.js';
 import { UserError } from '../../errors.js';
 
 export interface UpFlags {
@@ -116,7 +117,11 @@ async function attach(ctx: CommandContext, services: string[], flags: UpFlags, s
   let exitCode = 0;
   let stopping: Promise<unknown> | undefined;
   let interrupts = 0;
-  const stopAll = (kill: boolean) => runLifecycle({ ...ctx, progress: ctx.progress }, kill ? 'kill' : 'stop', [], { timeout: seconds(flags.timeout, '--timeout') }).catch(() => {});
+  const stopAll = async (kill: boolean) => {
+    const progress = createProgress(ctx.global);
+    await runLifecycle({ ...ctx, progress }, kill ? 'kill' : 'stop', [], { timeout: seconds(flags.timeout, '--timeout') }).catch(() => {});
+    await progress.close();
+  };
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
