@@ -3,6 +3,7 @@
 // network that already has an endpoint. Uses a private state dir, "tscnb…" host names and 10.201.0.0/16.
 // Run alone: `node --import tsx bench/network.ts [iterations]` (root; prints JSON and a table).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,15 +41,18 @@ function attachOptions(containerId: string, pid: number, network: string): Attac
   };
 }
 
-async function cycle(service: BridgeNetworkService, opts: AttachOptions, runs: number): Promise<Sample> {
+/** Each run is a new container in a new namespace, as with `docker run --rm` (namespaces made untimed). */
+async function cycle(service: BridgeNetworkService, make: (id: string, pid: number) => AttachOptions, runs: number, children: ChildProcess[]): Promise<Sample> {
   const out: Sample = { attachMs: [], detachMs: [] };
   for (let i = 0; i < runs; i++) {
+    const opts = make(randomBytes(32).toString('hex'), await namespace(children));
     let t = process.hrtime.bigint();
     await service.attach(opts);
     out.attachMs.push(Number(process.hrtime.bigint() - t) / 1e6);
     t = process.hrtime.bigint();
     await service.detach(opts.containerId);
     out.detachMs.push(Number(process.hrtime.bigint() - t) / 1e6);
+    children.pop()!.kill('SIGKILL');
   }
   return out;
 }
@@ -64,17 +68,14 @@ export async function runNetworkBench(runs = 20): Promise<BenchRow[]> {
     interfacePrefix: prefix, chainPrefix: prefix, hostResolvConf: resolvConf, pools: [{ base: '10.201.0.0/16', size: 24 }],
   });
   try {
-    const [pid, residentPid] = await Promise.all([namespace(children), namespace(children)]);
     const user = `${prefix}-net`;
     await service.createNetwork({ Name: user });
+    const on = (net: string) => (id: string, pid: number) => attachOptions(id, pid, net);
     // one untimed round so every network has been used once (the engine's steady state)
-    for (const net of ['bridge', user]) await cycle(service, attachOptions('f'.repeat(64), pid, net), 1);
-    const alone = {
-      bridge: await cycle(service, attachOptions('a'.repeat(64), pid, 'bridge'), runs),
-      user: await cycle(service, attachOptions('b'.repeat(64), pid, user), runs),
-    };
-    await service.attach(attachOptions('c'.repeat(64), residentPid, user));
-    const shared = await cycle(service, attachOptions('d'.repeat(64), pid, user), runs);
+    for (const net of ['bridge', user]) await cycle(service, on(net), 1, children);
+    const alone = { bridge: await cycle(service, on('bridge'), runs, children), user: await cycle(service, on(user), runs, children) };
+    await service.attach(attachOptions('c'.repeat(64), await namespace(children), user));
+    const shared = await cycle(service, on(user), runs, children);
     const row = (name: string, xs: number[]): BenchRow => ({ case: name, tool: 'tscompose engine', medianMs: median(xs), spreadMs: spread(xs) });
     return [
       row('network: attach, default bridge, only endpoint', alone.bridge.attachMs),

@@ -45,6 +45,9 @@ export class BridgeNetworkService implements NetworkService {
   private readonly dnsServers = new Map<string, EmbeddedDnsServer>();
   private readonly proxies = new Map<string, OpenProxy[]>();
   private readonly realized = new Set<string>();
+  /** Endpoints detached whose veth pair the kernel is still deleting (~20 ms each), by endpoint id. Their
+   *  addresses stay taken until then; whatever needs the pair gone waits for it (see `drained`). */
+  private readonly draining = new Map<string, { ep: EndpointRecord; done: Promise<void> }>();
   private readonly roundRobin = new RoundRobin();
   private hostResolv?: HostResolvConf;
 
@@ -120,6 +123,22 @@ export class BridgeNetworkService implements NetworkService {
 
   endpointsOf(networkId: string): EndpointRecord[] {
     return this.state.endpoints.filter((e) => e.networkId === networkId);
+  }
+
+  /** The endpoints whose addresses are taken on a network: attached ones and those still being deleted. */
+  private addressHolders(networkId: string): EndpointRecord[] {
+    return [...this.endpointsOf(networkId), ...[...this.draining.values()].map((d) => d.ep).filter((e) => e.networkId === networkId)];
+  }
+
+  /** Deletes the endpoint's veth pair in the background. */
+  private drain(ep: EndpointRecord): void {
+    const done = removeEndpointLink(ep.hostInterface).finally(() => this.draining.delete(ep.id));
+    this.draining.set(ep.id, { ep, done });
+  }
+
+  /** Waits until the veth pairs of the detached endpoints matching `which` are gone. */
+  private async drained(which: (ep: EndpointRecord) => boolean = () => true): Promise<void> {
+    await Promise.all([...this.draining.values()].filter((d) => which(d.ep)).map((d) => d.done));
   }
 
   containerName(containerId: string): string {
@@ -245,6 +264,7 @@ export class BridgeNetworkService implements NetworkService {
     await this.mutex.run(async () => {
       if (net.builtin) throw new EngineError(403, `${net.name} is a pre-defined network and cannot be removed`);
       if (this.endpointsOf(net.id).length) throw new EngineError(403, `error while removing network: network ${net.name} id ${net.id} has active endpoints`);
+      await this.drained((e) => e.networkId === net.id);
       await this.unrealize(net);
       this.state.networks = this.state.networks.filter((n) => n.id !== net.id);
       await this.save();
@@ -268,6 +288,8 @@ export class BridgeNetworkService implements NetworkService {
     await this.load();
     const host = await this.hostResolvConf();
     if (this.state.containers.some((c) => c.id === opts.containerId)) await this.detach(opts.containerId);
+    // its old interfaces (eth0 …) must be gone from the namespace before new ones take their names
+    await this.drained((e) => e.containerId === opts.containerId);
     const base = { id: opts.containerId, name: opts.containerName.replace(/^\//, ''), hostname: opts.hostname, pid: opts.pid, dns: opts.dns, ports: {} };
     if (opts.mode === 'host') {
       const hosts = await readFile(this.options.hostHosts, 'utf8').catch(() => buildHosts({ hostname: opts.hostname, addresses: [], extraHosts: [] }));
@@ -296,6 +318,7 @@ export class BridgeNetworkService implements NetworkService {
   private async attachBridge(opts: AttachOptions, base: Omit<ContainerRecord, 'mode' | 'resolvConf' | 'hosts'>, host: HostResolvConf): Promise<NetworkAttachment> {
     const requested = opts.endpoints.length ? opts.endpoints : [{ network: DEFAULT_NETWORK, aliases: [] }];
     const portRequests = planPortRequests(opts.portBindings, opts.publishAll, opts.exposedPorts);
+    await this.drained((e) => requested.some((r) => r.ipv4Address === e.ip));
     const reserved = await this.mutex.run(async () => {
       const endpoints: { net: NetworkRecord; ep: EndpointRecord }[] = [];
       try {
@@ -304,7 +327,7 @@ export class BridgeNetworkService implements NetworkService {
           if (net.driver !== 'bridge') throw badRequest(`container cannot be connected to network "${net.name}" of driver ${net.driver}: use network mode ${net.name}`);
           if (endpoints.some((e) => e.net.id === net.id)) throw badRequest(`container ${base.name} cannot be connected twice to network ${net.name}`);
           await this.realize(net);
-          const ep = allocateEndpoint(net, this.endpointsOf(net.id), base, req, i, this.options);
+          const ep = allocateEndpoint(net, this.addressHolders(net.id), base, req, i, this.options);
           this.state.endpoints.push(ep);
           endpoints.push({ net, ep });
         }
@@ -377,13 +400,13 @@ export class BridgeNetworkService implements NetworkService {
       if (!had && !endpoints.length) return [];
       this.state.endpoints = this.state.endpoints.filter((e) => e.containerId !== containerId);
       this.state.containers = this.state.containers.filter((c) => c.id !== containerId);
+      for (const ep of endpoints) this.drain(ep);
       await this.save();
       return endpoints;
     });
     await Promise.all((this.proxies.get(containerId) ?? []).map((p) => p.close()));
     this.proxies.delete(containerId);
     for (const ep of removed) {
-      await removeEndpointLink(ep.hostInterface);
       const net = this.state.networks.find((n) => n.id === ep.networkId);
       if (net) this.publishEndpointEvent('disconnect', net, containerId);
     }
@@ -392,6 +415,7 @@ export class BridgeNetworkService implements NetworkService {
   /** POST /networks/{id}/connect for a running, attached container: one more interface. */
   async connect(networkRef: string, containerRef: string, req: Omit<EndpointRequest, 'network'>): Promise<void> {
     const net = await this.mustFindNetwork(networkRef);
+    await this.drained((e) => e.ip === req.ipv4Address || e.containerId === this.findContainer(containerRef)?.id);
     const { record, ep } = await this.mutex.run(async () => {
       const record = this.findContainer(containerRef);
       if (!record) throw notFound(`No such container: ${containerRef} (only running containers can be connected)`);
@@ -402,7 +426,7 @@ export class BridgeNetworkService implements NetworkService {
       const used = new Set(mine.map((e) => e.containerInterface));
       let index = 0;
       while (used.has(`eth${index}`)) index++;
-      const ep = allocateEndpoint(net, this.endpointsOf(net.id), record, { network: net.id, ...req }, index, this.options);
+      const ep = allocateEndpoint(net, this.addressHolders(net.id), record, { network: net.id, ...req }, index, this.options);
       this.state.endpoints.push(ep);
       return { record, ep };
     });
@@ -441,7 +465,7 @@ export class BridgeNetworkService implements NetworkService {
     const gone = this.state.containers.filter((c) => alive.get(c.id) !== c.pid).map((c) => c.id);
     const orphans = this.state.endpoints.filter((e) => !this.state.containers.some((c) => c.id === e.containerId));
     for (const id of gone) await this.detach(id);
-    for (const ep of orphans) await removeEndpointLink(ep.hostInterface);
+    await Promise.all([this.drained(), ...orphans.map((ep) => removeEndpointLink(ep.hostInterface))]);
     await this.mutex.run(async () => {
       this.state.endpoints = this.state.endpoints.filter((e) => !orphans.includes(e));
       for (const net of this.state.networks) {
@@ -459,8 +483,10 @@ export class BridgeNetworkService implements NetworkService {
     });
   }
 
-  /** Stops the listeners of this process (DNS, port proxies), leaving host state for `restore`. */
+  /** Stops the listeners of this process (DNS, port proxies) once detached endpoints are deleted, leaving
+   *  bridges, chains and running containers' endpoints for `restore`. */
   async close(): Promise<void> {
+    await this.drained();
     for (const proxies of this.proxies.values()) await Promise.all(proxies.map((p) => p.close()));
     this.proxies.clear();
     for (const server of this.dnsServers.values()) await server.close();
