@@ -213,7 +213,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
       const sentinel = `${stack.project}-sentinel`;
       await docker.createVolume({ Name: sentinel });
       try {
-        const r = await stack.cli(['down', '--volumes', '-t', '1']);
+        const r = await stack.cli(['down', '-v', '-t', '1']);
         assert.equal(r.code, 0, r.stderr);
         const filters = { label: [`${LABEL_PROJECT}=${stack.project}`] };
         assert.equal((await docker.listContainers({ all: true, filters })).length, 0);
