@@ -2,8 +2,8 @@
 import { buildProgram, CommanderError } from './program.js';
 import { reportError } from './report-error.js';
 
-const program = buildProgram().exitOverride();
 try {
+  const program = (await buildProgram()).exitOverride();
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) process.exit(err.exitCode);

@@ -3,14 +3,15 @@ import { addGlobalOptions, mergeGlobalOptions, shareGlobalOptions, type GlobalOp
 import { registerCommands } from './commands/index.js';
 import { packageVersion } from './commands/version.js';
 
-export function buildProgram(): Command {
+/** The program with the invoked command registered (every command when `args` names none). */
+export async function buildProgram(args: string[] = process.argv.slice(2)): Promise<Command> {
   const program = new Command('tscompose')
     .description('Define and run multi-container applications, with or without Docker')
     .version(packageVersion(), '-v, --version')
     .showHelpAfterError()
     .enablePositionalOptions(); // so `down -v`, `run -p`, `exec svc sh -c` mean what they mean in docker compose
   addGlobalOptions(program);
-  registerCommands(program);
+  await registerCommands(program, args);
   shareGlobalOptions(program); // global flags still work after the command name
   return program;
 }

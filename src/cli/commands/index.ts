@@ -1,63 +1,58 @@
 // Every CLI command, one module each. A module exports `register(program)`.
+// Only the invoked command's module is imported: the others pull in dockerode, the engine and the
+// watcher, which would cost every command half a second of start-up.
 import type { Command } from 'commander';
-import * as version from './version.js';
-import * as configCommand from './config.js';
-import * as engine from './engine.js';
-import * as upCommand from './up.js';
-import * as downCommand from './down.js';
-import * as psCommand from './ps.js';
-import * as logsCommand from './logs.js';
-import * as startCommand from './start.js';
-import * as stopCommand from './stop.js';
-import * as restartCommand from './restart.js';
-import * as rmCommand from './rm.js';
-import * as killCommand from './kill.js';
-import * as pauseCommand from './pause.js';
-import * as unpauseCommand from './unpause.js';
-import * as createCommand from './create.js';
-import * as pullCommand from './pull.js';
-import * as buildCommand from './build.js';
-import * as execCommand from './exec.js';
-import * as runCommand from './run.js';
-import * as imagesCommand from './images.js';
-import * as portCommand from './port.js';
-import * as topCommand from './top.js';
-import * as waitCommand from './wait.js';
-import * as lsCommand from './ls.js';
-import * as eventsCommand from './events.js';
-import * as cpCommand from './cp.js';
-import * as watchCommand from './watch.js';
 
-const commands: { register(program: Command): void }[] = [
-  version,
-  configCommand,
-  engine,
-  upCommand,
-  downCommand,
-  psCommand,
-  logsCommand,
-  startCommand,
-  stopCommand,
-  restartCommand,
-  rmCommand,
-  killCommand,
-  pauseCommand,
-  unpauseCommand,
-  createCommand,
-  pullCommand,
-  buildCommand,
-  execCommand,
-  runCommand,
-  imagesCommand,
-  portCommand,
-  topCommand,
-  waitCommand,
-  lsCommand,
-  eventsCommand,
-  cpCommand,
-  watchCommand,
-];
+type CommandModule = { register(program: Command): void };
 
-export function registerCommands(program: Command): void {
-  for (const c of commands) c.register(program);
+const commands: Record<string, () => Promise<CommandModule>> = {
+  version: () => import('./version.js'),
+  config: () => import('./config.js'),
+  engine: () => import('./engine.js'),
+  up: () => import('./up.js'),
+  down: () => import('./down.js'),
+  ps: () => import('./ps.js'),
+  logs: () => import('./logs.js'),
+  start: () => import('./start.js'),
+  stop: () => import('./stop.js'),
+  restart: () => import('./restart.js'),
+  rm: () => import('./rm.js'),
+  kill: () => import('./kill.js'),
+  pause: () => import('./pause.js'),
+  unpause: () => import('./unpause.js'),
+  create: () => import('./create.js'),
+  pull: () => import('./pull.js'),
+  build: () => import('./build.js'),
+  exec: () => import('./exec.js'),
+  run: () => import('./run.js'),
+  images: () => import('./images.js'),
+  port: () => import('./port.js'),
+  top: () => import('./top.js'),
+  wait: () => import('./wait.js'),
+  ls: () => import('./ls.js'),
+  events: () => import('./events.js'),
+  cp: () => import('./cp.js'),
+  watch: () => import('./watch.js'),
+};
+
+/** Global flags that take a value, so the word after them is not the command name. */
+const GLOBAL_FLAGS_WITH_VALUE = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--profile', '--env-file', '--engine', '--ansi', '--progress']);
+
+/** The command word in argv (without node and script), or undefined when there is none. */
+export function invokedCommand(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return undefined;
+    if (!arg.startsWith('-')) return arg;
+    if (GLOBAL_FLAGS_WITH_VALUE.has(arg)) i++;
+  }
+  return undefined;
+}
+
+/** Registers the invoked command, or every command when help or an unknown word is asked for. */
+export async function registerCommands(program: Command, args: string[] = process.argv.slice(2)): Promise<void> {
+  const name = invokedCommand(args);
+  const names = name !== undefined && name in commands ? [name] : Object.keys(commands);
+  const modules = await Promise.all(names.map((n) => commands[n]!()));
+  for (const m of modules) m.register(program);
 }

@@ -7,7 +7,7 @@ import { buildProgram, globalOptions } from '../../../src/cli/program.js';
 import { plainProgress } from '../../../src/cli/output/plain-progress.js';
 
 async function parse(argv: string[]) {
-  const program = buildProgram().exitOverride();
+  const program = (await buildProgram([])).exitOverride();
   let seen: { args: unknown[]; opts: Record<string, unknown>; global: ReturnType<typeof globalOptions> } | undefined;
   for (const c of program.commands) {
     c.action((...a: unknown[]) => {
@@ -59,4 +59,14 @@ test('the plain renderer prints one line per state change', () => {
   p.update('Container', 'demo-web-1', 'Started 0.4s', true);
   p.fail('Network', 'demo_default', 'boom');
   assert.deepEqual(lines, [' Container demo-web-1  Creating', ' Container demo-web-1  Started 0.4s', ' Network demo_default  Error boom']);
+});
+
+test('only the invoked command is registered; help and unknown words get every command', async () => {
+  const { invokedCommand } = await import('../../../src/cli/commands/index.js');
+  assert.equal(invokedCommand(['-f', 'a.yaml', '-p', 'x', 'up', '-d']), 'up');
+  assert.equal(invokedCommand(['--project-directory', 'dir', '--dry-run', 'down', '-v']), 'down');
+  assert.equal(invokedCommand(['--help']), undefined);
+  assert.deepEqual((await buildProgram(['-p', 'x', 'ps'])).commands.map((c) => c.name()), ['ps']);
+  assert.ok((await buildProgram(['--help'])).commands.length > 20);
+  assert.ok((await buildProgram(['no-such-command'])).commands.length > 20);
 });
