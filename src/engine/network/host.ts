@@ -12,9 +12,20 @@ export class HostCommandError extends Error {
   }
 }
 
+/** TSCOMPOSE_NETWORK_TRACE=1 prints each host command with its duration to stderr (profiling). */
+const trace = process.env.TSCOMPOSE_NETWORK_TRACE === '1';
+
+async function traced<T>(cmd: string, args: string[], job: Promise<T>): Promise<T> {
+  if (!trace) return job;
+  const start = process.hrtime.bigint();
+  try { return await job; } finally {
+    process.stderr.write(`[network] ${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(1)} ms  ${cmd} ${args.join(' ')}\n`);
+  }
+}
+
 export async function run(cmd: string, args: string[]): Promise<string> {
   try {
-    const { stdout } = await execFileAsync(cmd, args, { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await traced(cmd, args, execFileAsync(cmd, args, { maxBuffer: 16 * 1024 * 1024 }));
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
@@ -23,13 +34,13 @@ export async function run(cmd: string, args: string[]): Promise<string> {
 }
 
 export function runWithInput(cmd: string, args: string[], input: string): Promise<string> {
-  return new Promise((resolve, reject) => {
+  return traced(cmd, args, new Promise((resolve, reject) => {
     const child = execFile(cmd, args, (err, stdout, stderr) => {
       if (err) reject(new HostCommandError(`${cmd} ${args.join(' ')}`, stderr || err.message));
       else resolve(stdout);
     });
     child.stdin!.end(input);
-  });
+  }));
 }
 
 /** Runs and ignores failure: for idempotent clean-up of things that may already be gone. */
