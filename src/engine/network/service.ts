@@ -12,7 +12,7 @@ import { networkDnsHandler } from './dns-handler.js';
 import { RoundRobin } from './dns-names.js';
 import { EmbeddedDnsServer } from './dns-server.js';
 import { applyFirewall, removeFirewall, type FirewallSpec } from './firewall.js';
-import { enableIpForwarding, hostRoutes, linkExists, readHostResolvConf, type HostResolvConf } from './host.js';
+import { enableIpForwarding, hostRoutes, readHostResolvConf, type HostResolvConf } from './host.js';
 import { allocateSubnet, firstHost } from './ipam.js';
 import { bridgeName, type NetworkOptions } from './options.js';
 import { planPortRequests, reportPorts, type PortRequest } from './port-bindings.js';
@@ -171,10 +171,10 @@ export class BridgeNetworkService implements NetworkService {
     };
   }
 
-  // A network's bridge, chains and DNS come up with its first endpoint and stay until the network is
-  // removed (as with Docker), so a container joining or leaving only adds or deletes its veth pair.
-  // close() stops the DNS servers and leaves the rest; restore() brings back the networks whose bridge
-  // is still there. Call with the mutex held.
+  // A network's bridge, chains and DNS come up with its first endpoint and stay while the engine runs,
+  // until the network is removed, so a container joining or leaving only adds or deletes its veth pair.
+  // close() takes down those of networks without endpoints (an engine that stops leaves nothing behind
+  // for them) and restore() brings back those with endpoints. Call with the mutex held.
   private async realize(net: NetworkRecord): Promise<void> {
     if (net.driver !== 'bridge' || this.realized.has(net.id)) return;
     await this.checkSubnetIsFree(net);
@@ -471,8 +471,8 @@ export class BridgeNetworkService implements NetworkService {
       for (const net of this.state.networks) {
         if (net.driver !== 'bridge') continue;
         try {
-          // networks that were up stay up (their DNS comes back); the others come up with their first endpoint
-          if (this.endpointsOf(net.id).length || (net.bridge && (await linkExists(net.bridge)))) await this.realize(net);
+          // what a crashed engine left behind for networks nobody uses goes away; they come back with an endpoint
+          if (this.endpointsOf(net.id).length) await this.realize(net); else await this.unrealize(net);
         } catch (err) { console.warn(`restoring network ${net.name}: ${(err as Error).message}`); }
       }
       for (const record of this.state.containers) {
@@ -483,12 +483,16 @@ export class BridgeNetworkService implements NetworkService {
     });
   }
 
-  /** Stops the listeners of this process (DNS, port proxies) once detached endpoints are deleted, leaving
-   *  bridges, chains and running containers' endpoints for `restore`. */
+  /** Engine shutdown: stops the listeners of this process (DNS, port proxies) and takes down the networks
+   *  it brought up that have no endpoints; running containers' endpoints and networks stay for `restore`. */
   async close(): Promise<void> {
     await this.drained();
     for (const proxies of this.proxies.values()) await Promise.all(proxies.map((p) => p.close()));
     this.proxies.clear();
+    await this.mutex.run(async () => {
+      const idle = this.state.networks.filter((n) => this.realized.has(n.id) && !this.endpointsOf(n.id).length);
+      await Promise.all(idle.map((n) => this.unrealize(n).catch((err: Error) => console.warn(`taking down network ${n.name}: ${err.message}`))));
+    });
     for (const server of this.dnsServers.values()) await server.close();
     this.dnsServers.clear();
     this.realized.clear();

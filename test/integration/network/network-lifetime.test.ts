@@ -1,5 +1,6 @@
 // A network's bridge, chains and DNS stay up after its last endpoint leaves (so `run --rm` does not pay for
-// them each time), survive an engine restart, and go away with `network rm`, prune and teardown.
+// them each time) while the engine runs; engine shutdown takes down idle networks and keeps those in use;
+// `network rm`, prune and teardown leave nothing behind.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
@@ -58,13 +59,26 @@ describe('network lifetime', () => {
     assert.ok(chainsOf(bridge.id).length > 0);
   });
 
-  it('brings the DNS of a network without endpoints back after an engine restart', async () => {
+  it('takes down idle networks on engine shutdown, keeps those in use, and restore brings their DNS back', async () => {
     const network = (await first.findNetwork(name))!;
+    const pid = await h.namespace();
+    await first.attach({ ...attachDefaults, containerId: A, containerName: 'life-a', hostname: 'a', pid, mode: 'bridge', endpoints: [{ network: name, aliases: [] }] });
+    const idle = await first.createNetwork({ Name: `${h.prefix}-idle`, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
+    await first.attach({ ...attachDefaults, containerId: B, containerName: 'life-b', hostname: 'b', pid: await h.namespace(), mode: 'bridge', endpoints: [{ network: idle.name, aliases: [] }] });
+    await first.detach(B);
+    assert.ok(hostHasLink(idle.bridge!));
     await first.close();
+    assert.ok(!hostHasLink(idle.bridge!));
+    assert.deepEqual(chainsOf(idle.id), []);
+    assert.ok(hostHasLink(network.bridge!));
+    assert.ok(chainsOf(network.id).length > 0);
     assert.equal(await dnsListening(network.gateway!), false);
     const second = h.service();
-    await second.restore([]);
+    await second.restore([{ containerId: A, pid }]);
     assert.ok(await dnsListening(network.gateway!));
+    assert.ok(!hostHasLink(idle.bridge!), 'an idle network comes back with its first endpoint only');
+    await second.detach(A);
+    await second.removeNetwork(idle.name);
     first = second;
   });
 
