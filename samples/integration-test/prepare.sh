@@ -1,17 +1,6 @@
 #!/bin/sh
-# Puts a static busybox into the build context: a binary can't live in the repository, and
-# busybox-static (Debian/Ubuntu: apt-get install busybox-static) is everything the images need.
+# Puts a static busybox into this sample's build context (see samples/hello/prepare.sh).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-src=${BUSYBOX:-/bin/busybox}
-if ! "$src" --help 2>&1 | head -1 | grep -q BusyBox; then
-  echo "prepare.sh: $src is not busybox; install busybox-static or set BUSYBOX=/path/to/static/busybox" >&2
-  exit 1
-fi
-if ldd "$src" >/dev/null 2>&1; then
-  echo "prepare.sh: $src is dynamically linked; a FROM scratch image needs a static busybox (busybox-static)" >&2
-  exit 1
-fi
-cp "$src" "$here/image/busybox"
-chmod 755 "$here/image/busybox"
+sh "$here/../hello/prepare.sh" "$here/image"
 echo "samples/integration-test is ready: node --import tsx --test $here/kv.test.ts"
