@@ -5,7 +5,7 @@ import type http from 'node:http';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { EngineContext, ImageService, NetworkService, OneShotRunner, VolumeService } from './contracts.js';
-import { EventBus } from './events.js';
+import { EventBus, type EngineEvent } from './events.js';
 import { enginePaths, type EnginePaths } from './paths.js';
 import { Router } from './api/router.js';
 import { createApiServer, shutdownServer } from './api/server.js';
@@ -60,6 +60,13 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   await containers.init();
   images.setUsageProbe?.((imageId) => containers.store.all().filter((c) => c.Image === imageId).map((c) => c.Id));
   const execs = new ExecService(containers, runtime, paths.tmp);
+  const onNetworkEvent = (e: EngineEvent) => {
+    const id = e.Actor.Attributes.container;
+    if (e.Type === 'network' && (e.Action === 'connect' || e.Action === 'disconnect') && id) {
+      void containers.refreshNetworkSettings(id).catch(() => {});
+    }
+  };
+  events.on('event', onNetworkEvent);
 
   const router = new Router();
   registerSystemRoutes(router, events, {
@@ -92,8 +99,10 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   return {
     paths, events, containers, server,
     async close(closeOpts = {}) {
+      events.off('event', onNetworkEvent);
       containers.close(closeOpts.stopSupervisor ?? true);
       await shutdownServer(server);
+      await networks.close?.();
       await rm(opts.socketPath, { force: true });
     },
   };

@@ -162,20 +162,20 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
   });
 
   router.add('HEAD', '/containers/:id/archive', async ({ res, params, query }) => {
-    const rec = containers.get(params.id!);
-    const stat = await statPath(containers.layout(rec.Id).rootfs, query.get('path') ?? '/');
+    const stat = await containers.withRootfs(params.id!, (rootfs) => statPath(rootfs, query.get('path') ?? '/'));
     res.writeHead(200, { 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(stat)).toString('base64') });
     res.end();
   });
 
   router.add('GET', '/containers/:id/archive', async ({ res, params, query }) => {
-    const rec = containers.get(params.id!);
+    containers.get(params.id!);
     const p = query.get('path');
     if (!p) throw badRequest('path is required');
-    const rootfs = containers.layout(rec.Id).rootfs;
-    const stat = await statPath(rootfs, p);
-    res.writeHead(200, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(stat)).toString('base64') });
-    await packPath(rootfs, p, res);
+    await containers.withRootfs(params.id!, async (rootfs) => {
+      const stat = await statPath(rootfs, p);
+      res.writeHead(200, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(stat)).toString('base64') });
+      await packPath(rootfs, p, res);
+    });
   });
 
   router.add('PUT', '/containers/:id/archive', async ({ req, res, params, query }) => {
@@ -183,7 +183,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     const p = query.get('path');
     if (!p) throw badRequest('path is required');
     if (rec.HostConfig.ReadonlyRootfs) throw conflict('container rootfs is marked read-only');
-    await extractInto(containers.layout(rec.Id).rootfs, p, req);
+    await containers.withRootfs(rec.Id, (rootfs) => extractInto(rootfs, p, req));
     sendNoContent(res, 200);
   });
 

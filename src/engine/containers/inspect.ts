@@ -60,16 +60,21 @@ export function summaryView(rec: ContainerRecord): Record<string, unknown> {
   };
 }
 
+function hasLabel(rec: ContainerRecord, filter: string): boolean {
+  const labels = rec.Config.Labels ?? {};
+  const eq = filter.indexOf('=');
+  return eq < 0 ? filter in labels : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
+}
+
+/** Docker's list filters: every label filter must match (and no label! one); the values of any other key
+ *  are alternatives, and the keys must all match. */
 export function matchesFilters(rec: ContainerRecord, filters: Record<string, string[]>): boolean {
   for (const [key, values] of Object.entries(filters)) {
     if (!values.length) continue;
+    if (key === 'label') { if (!values.every((v) => hasLabel(rec, v))) return false; continue; }
+    if (key === 'label!') { if (values.some((v) => hasLabel(rec, v))) return false; continue; }
     const ok = values.some((v) => {
       switch (key) {
-        case 'label': {
-          const labels = rec.Config.Labels ?? {};
-          const eq = v.indexOf('=');
-          return eq < 0 ? v in labels : labels[v.slice(0, eq)] === v.slice(eq + 1);
-        }
         case 'name': {
           try { return new RegExp(v).test(rec.Name.slice(1)) || rec.Name === v; } catch { return rec.Name.includes(v); }
         }

@@ -44,6 +44,9 @@ export const initialState = (): ContainerState => ({
 
 export class ContainerStore {
   readonly byId = new Map<string, ContainerRecord>();
+  private readonly saving = new Map<string, Promise<void>>();
+  private tmpCounter = 0;
+  private readonly removed = new Set<string>();
 
   constructor(readonly dir: string) {}
 
@@ -59,15 +62,36 @@ export class ContainerStore {
     }
   }
 
-  async save(rec: ContainerRecord): Promise<void> {
+  /** Atomic (write a uniquely named tmp file, rename it over) and one at a time per container, so the last
+   *  save wins and concurrent saves never share or lose a tmp file. */
+  save(rec: ContainerRecord): Promise<void> {
+    if (this.removed.has(rec.Id)) return Promise.resolve(); // a late save must not bring a removed container back
     this.byId.set(rec.Id, rec);
+    const prev = this.saving.get(rec.Id) ?? Promise.resolve();
+    const run = prev.catch(() => {}).then(() => this.write(rec));
+    this.saving.set(rec.Id, run);
+    const forget = () => { if (this.saving.get(rec.Id) === run) this.saving.delete(rec.Id); };
+    run.then(forget, forget);
+    return run;
+  }
+
+  private async write(rec: ContainerRecord): Promise<void> {
+    if (!this.byId.has(rec.Id)) return; // removed while this save waited its turn
     const file = path.join(this.containerDir(rec.Id), 'container.json');
-    await writeFile(file + '.tmp', JSON.stringify(rec));
-    await rename(file + '.tmp', file);
+    const tmp = `${file}.${process.pid}.${++this.tmpCounter}.tmp`;
+    try {
+      await writeFile(tmp, JSON.stringify(rec));
+      await rename(tmp, file);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
   }
 
   async remove(id: string): Promise<void> {
     this.byId.delete(id);
+    this.removed.add(id);
+    await this.saving.get(id)?.catch(() => {});
     await rm(this.containerDir(id), { recursive: true, force: true });
   }
 

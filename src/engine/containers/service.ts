@@ -89,7 +89,18 @@ export class ContainerService {
       if (alive.has(rec.Id)) { running.push({ containerId: rec.Id, pid: rec.State.Pid }); this.health.watch(rec, true); continue; }
       await this.onExit(rec.Id, await readExitRecord(this.layout(rec.Id).dir));
     }
-    if (running.length) await this.deps.networks.restore(running);
+    // also with nothing running: restore cleans up what a crashed engine left behind
+    await this.deps.networks.restore(running);
+  }
+
+  /** After POST /networks/{id}/connect or disconnect: inspect shows the container's current networks. */
+  async refreshNetworkSettings(id: string): Promise<void> {
+    const rec = this.store.byId.get(id);
+    if (!rec || !this.deps.networks.attachmentOf) return;
+    const attachment = await this.deps.networks.attachmentOf(id);
+    if (!attachment || !this.store.byId.has(id)) return;
+    rec.NetworkSettings = { ...rec.NetworkSettings, Networks: attachment.networks, Ports: attachment.ports };
+    await this.store.save(rec);
   }
 
   async create(body: Record<string, any>, requestedName: string | null): Promise<{ Id: string; Warnings: string[] }> {
@@ -134,15 +145,32 @@ export class ContainerService {
     try { return await run; } finally { if (this.busy.get(id) === run) this.busy.delete(id); }
   }
 
+  /** The container's layout with its overlay mounted (a host reboot or a lost mount namespace leaves the
+   *  rootfs directory empty: anything written there would be hidden once the overlay is mounted again). */
+  private async mountedLayout(rec: ContainerRecord) {
+    const layout = this.layout(rec.Id);
+    if (!(await isMounted(layout.rootfs))) {
+      await mountOverlay({ lowerDirs: rec.LayerDirs, upperDir: layout.upper, workDir: layout.work, mergedDir: layout.rootfs, emptyLower: layout.emptyLower });
+    }
+    return layout;
+  }
+
+  /** Runs `fn` on the container's filesystem (docker cp), mounted and one operation at a time with start,
+   *  whatever state the container is in. */
+  async withRootfs<T>(ref: string, fn: (rootfs: string) => Promise<T>): Promise<T> {
+    const rec = this.get(ref);
+    return this.exclusive(rec.Id, async () => {
+      if (rec.State.Status === 'removing' || !this.store.byId.has(rec.Id)) throw conflict(`container ${rec.Id} is marked for removal`);
+      return fn((await this.mountedLayout(rec)).rootfs);
+    });
+  }
+
   async start(ref: string): Promise<'started' | 'already'> {
     const rec = this.get(ref);
     return this.exclusive(rec.Id, async () => {
       if (rec.State.Running) return 'already';
       if (rec.State.Status === 'removing') throw conflict(`container ${rec.Id} is marked for removal and cannot be started`);
-      const layout = this.layout(rec.Id);
-      if (!(await isMounted(layout.rootfs))) {
-        await mountOverlay({ lowerDirs: rec.LayerDirs, upperDir: layout.upper, workDir: layout.work, mergedDir: layout.rootfs, emptyLower: layout.emptyLower });
-      }
+      const layout = await this.mountedLayout(rec);
       const timer = this.restartTimers.get(rec.Id);
       if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.Id); }
       // runtime state left by a run whose supervisor died (host reboot, crash) would block `runc run`

@@ -1,0 +1,130 @@
+// Regressions reported by engineers using the bundled engine: list filters, concurrent saves of a
+// container's state, attached run then rm, docker cp into a container whose overlay is not mounted,
+// network lifecycle wiring (restore, close, connect/disconnect shown by inspect).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { NetworkService } from '../../../src/engine/contracts.js';
+import { startEngine } from '../../../src/engine/engine.js';
+import { createNetworkService } from '../../../src/engine/network/index.js';
+import { startTestEngine, BUSYBOX, type TestEngine } from './harness.js';
+
+let t: TestEngine;
+before(async () => { t = await startTestEngine(); });
+after(async () => { await t?.cleanup(); });
+
+const unique = (what: string) => `tsc-eng-${what}-${randomBytes(4).toString('hex')}`;
+
+test('container list: every label filter must match; values of another key are alternatives', async () => {
+  const run = unique('flt');
+  const make = (name: string, labels: Record<string, string>) => t.docker.createContainer({ Image: BUSYBOX, name: `${run}-${name}`, Labels: { run, ...labels }, Cmd: ['true'] });
+  await make('ab', { a: '1', b: '2' });
+  await make('a', { a: '1' });
+  await make('b', { b: '2' });
+  const names = async (filters: Record<string, string[]>) =>
+    (await t.docker.listContainers({ all: true, filters: JSON.stringify(filters) })).map((c) => c.Names[0]!.slice(run.length + 2)).sort();
+
+  assert.deepEqual(await names({ label: [`run=${run}`, 'a=1', 'b=2'] }), ['ab']);
+  assert.deepEqual(await names({ label: [`run=${run}`, 'a'] }), ['a', 'ab']);
+  assert.deepEqual(await names({ label: [`run=${run}`], 'label!': ['a'] }), ['b']);
+  assert.deepEqual(await names({ label: [`run=${run}`], name: [`${run}-a$`, `${run}-b$`] }), ['a', 'b']);
+  assert.deepEqual(await names({ label: [`run=${run}`, 'b=2'], name: [`${run}-a$`, `${run}-ab$`] }), ['ab']);
+  const cli = await t.cli(['ps', '-a', '--format', '{{.Names}}', '--filter', `label=run=${run}`, '--filter', 'label=a=1', '--filter', 'label=b=2']);
+  assert.equal(cli.stdout.trim(), `${run}-ab`);
+});
+
+test('concurrent state changes of one container all succeed and the last one is what is stored', async () => {
+  const c = await t.docker.createContainer({ Image: BUSYBOX, name: unique('save'), Cmd: ['true'] });
+  const base = unique('renamed');
+  for (let round = 0; round < 3; round++) {
+    const names = Array.from({ length: 8 }, (_, i) => `${base}-${round}-${i}`);
+    await Promise.all(names.map((name) => c.rename({ name })));
+    const stored = JSON.parse(readFileSync(path.join(t.engine.paths.containers, c.id, 'container.json'), 'utf8')) as { Name: string };
+    assert.equal(stored.Name, (await c.inspect()).Name);
+  }
+});
+
+test('an attached docker run returns once the container is recorded as exited: an immediate docker rm works', async () => {
+  for (let i = 0; i < 4; i++) {
+    const name = unique('attached');
+    const ran = await t.cli(['run', '--name', name, '--network', 'none', BUSYBOX, 'sh', '-c', 'echo hi']);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.equal(ran.stdout, 'hi\n');
+    const rm = await t.cli(['rm', name]);
+    assert.equal(rm.code, 0, rm.stderr);
+  }
+});
+
+test('docker cp into a container whose overlay is not mounted lands in its filesystem', async () => {
+  const name = unique('cp');
+  const created = await t.cli(['create', '--name', name, '--network', 'none', BUSYBOX, 'cat', '/copied/file.txt']);
+  assert.equal(created.code, 0, created.stderr);
+  const id = created.stdout.trim();
+  const rootfs = t.engine.containers.layout(id).rootfs;
+  // what a host reboot leaves: the container's rootfs directory without its overlay
+  assert.equal(spawnSync('umount', [rootfs]).status, 0);
+  const src = path.join(t.root, 'copied');
+  spawnSync('mkdir', ['-p', src]);
+  spawnSync('sh', ['-c', `echo from-host > ${src}/file.txt`]);
+  const cp = await t.cli(['cp', src, `${name}:/`]);
+  assert.equal(cp.code, 0, cp.stderr);
+  const back = await t.cli(['cp', `${name}:/copied/file.txt`, '-']);
+  assert.equal(back.code, 0, back.stderr);
+  assert.match(back.stdout, /from-host/);
+  const started = await t.cli(['start', '-a', name]);
+  assert.equal(started.code, 0, started.stderr);
+  assert.equal(started.stdout, 'from-host\n');
+  await t.cli(['rm', name]);
+});
+
+test('network connect and disconnect of a running container show in its inspect', async () => {
+  const net = unique('net');
+  const name = unique('conn');
+  assert.equal((await t.cli(['network', 'create', net])).code, 0);
+  try {
+    const ran = await t.cli(['run', '-d', '--name', name, BUSYBOX, 'sleep', '60']);
+    assert.equal(ran.code, 0, ran.stderr);
+    const networks = async () => Object.keys((await t.docker.getContainer(name).inspect()).NetworkSettings.Networks).sort();
+    const until = async (want: string[]) => {
+      for (let i = 0; i < 100 && JSON.stringify(await networks()) !== JSON.stringify(want); i++) await new Promise((r) => setTimeout(r, 20));
+      return networks();
+    };
+    assert.deepEqual(await networks(), ['bridge']);
+    const connected = await t.cli(['network', 'connect', net, name]);
+    assert.equal(connected.code, 0, connected.stderr);
+    assert.deepEqual(await until(['bridge', net].sort()), ['bridge', net].sort());
+    const listed = await t.docker.listContainers({ filters: JSON.stringify({ network: [net] }) });
+    assert.deepEqual(listed.map((c) => c.Names[0]), [`/${name}`]);
+    const disconnected = await t.cli(['network', 'disconnect', net, name]);
+    assert.equal(disconnected.code, 0, disconnected.stderr);
+    assert.deepEqual(await until(['bridge']), ['bridge']);
+  } finally {
+    await t.cli(['rm', '-f', name]);
+    await t.cli(['network', 'rm', net]);
+  }
+});
+
+test('the engine restores networks on startup with nothing running and closes them on shutdown', async () => {
+  const calls: string[] = [];
+  const root = mkdtempSync('/tmp/tsc-eng-netlife-');
+  try {
+    const engine = await startEngine({
+      root: path.join(root, 'state'), socketPath: path.join(root, 'engine.sock'),
+      networks: (ctx) => {
+        const real = createNetworkService(ctx);
+        return Object.assign(Object.create(real) as NetworkService, {
+          restore: async (running: { containerId: string; pid: number }[]) => { calls.push(`restore:${running.length}`); await real.restore(running); },
+          close: async () => { calls.push('close'); await real.close?.(); },
+        });
+      },
+    });
+    assert.deepEqual(calls, ['restore:0']);
+    await engine.close({ stopSupervisor: true });
+    assert.deepEqual(calls, ['restore:0', 'close']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
