@@ -102,6 +102,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       events.off('event', onNetworkEvent);
       containers.close(closeOpts.stopSupervisor ?? true);
       await shutdownServer(server);
+      await containers.drained();
       await networks.close?.();
       await rm(opts.socketPath, { force: true });
     },

@@ -88,9 +88,14 @@ export class ContainerStore {
     }
   }
 
-  async remove(id: string): Promise<void> {
+  /** Drops the container from the API's view; remove() deletes its directory. */
+  forget(id: string): void {
     this.byId.delete(id);
     this.removed.add(id);
+  }
+
+  async remove(id: string): Promise<void> {
+    this.forget(id);
     await this.saving.get(id)?.catch(() => {});
     await rm(this.containerDir(id), { recursive: true, force: true });
   }

@@ -43,6 +43,7 @@ export class ContainerService {
   private readonly signals = new EventEmitter();
   private readonly busy = new Map<string, Promise<unknown>>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private readonly cleanups = new Set<Promise<void>>();
 
   constructor(private readonly deps: ContainerServiceDeps) {
     this.store = new ContainerStore(deps.ctx.paths.containers);
@@ -369,10 +370,19 @@ export class ContainerService {
     if (existsSync(path.join(this.deps.runtime.stateRoot, rec.Id))) await this.deps.runtime.delete(rec.Id, true).catch(() => {});
     await this.deps.networks.detach(rec.Id).catch(() => {});
     await this.deps.volumes.release(rec.Id, removeVolumes).catch(() => {});
-    await unmount(layout.rootfs);
-    await this.store.remove(rec.Id);
+    // Gone for the API from here on. The filesystem goes in the background (umount is a process spawn);
+    // after a crash container.json still says "removing" and init() finishes the job.
+    this.store.forget(rec.Id);
     this.publish(rec, 'destroy');
     this.signals.emit(`removed:${rec.Id}`, rec.State.ExitCode);
+    const cleanup = unmount(layout.rootfs).then(() => this.store.remove(rec.Id)).catch(() => {});
+    this.cleanups.add(cleanup);
+    void cleanup.then(() => this.cleanups.delete(cleanup));
+  }
+
+  /** Resolves once the filesystems of removed containers are gone (engine shutdown waits for it). */
+  async drained(): Promise<void> {
+    while (this.cleanups.size) await Promise.all([...this.cleanups]);
   }
 
   async rename(ref: string, newName: string): Promise<void> {

@@ -139,9 +139,11 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
       portBindings: hc.PortBindings ?? {}, publishAll: Boolean(hc.PublishAllPorts), exposedPorts: Object.keys(cfg.ExposedPorts ?? {}),
       extraHosts: hc.ExtraHosts ?? [], dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
     });
-    await writeFile(layout.hosts, withExtraHosts(attachment.hosts, hc.ExtraHosts ?? []));
-    await writeFile(layout.resolvConf, attachment.resolvConf);
-    await writeFile(layout.hostname, `${cfg.Hostname}\n`);
+    await Promise.all([
+      writeFile(layout.hosts, withExtraHosts(attachment.hosts, hc.ExtraHosts ?? [])),
+      writeFile(layout.resolvConf, attachment.resolvConf),
+      writeFile(layout.hostname, `${cfg.Hostname}\n`),
+    ]);
   } catch (err) {
     await releaseHook(layout.goFifo, 'abort').catch(() => {});
     throw err;
