@@ -56,6 +56,15 @@ test('an attached docker run returns once the container is recorded as exited: a
     const rm = await t.cli(['rm', name]);
     assert.equal(rm.code, 0, rm.stderr);
   }
+  // a client that takes the end of the attach stream as the exit
+  for (let i = 0; i < 3; i++) {
+    const c = await t.docker.createContainer({ Image: BUSYBOX, Cmd: ['true'], AttachStdout: true, AttachStderr: true, HostConfig: { NetworkMode: 'none' } });
+    const stream = await c.attach({ stream: true, stdout: true, stderr: true });
+    const ended = new Promise((r) => { stream.on('end', r); stream.on('close', r); stream.resume(); });
+    await c.start();
+    await ended;
+    await c.remove();
+  }
 });
 
 test('docker cp into a container whose overlay is not mounted lands in its filesystem', async () => {
