@@ -143,18 +143,18 @@ test('list filters, rename, restart policy on-failure with a maximum', async () 
   assert.equal((await t.docker.listContainers({ filters: { label: ['tsc.test=yes'] } })).length, 0, 'not running: hidden without all');
   await labelled.rename({ name: 'tsc-eng-renamed' });
   assert.equal((await labelled.inspect()).Name, '/tsc-eng-renamed');
-  const flaky = await t.docker.createContainer({ Image: BUSYBOX, Cmd: ['sh', '-c', 'echo run; exit 1'], HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 } } });
+  const flaky = await t.docker.createContainer({ Image: BUSYBOX, Cmd: ['sh', '-c', 'echo run; exit 1'], HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 } } });
   await flaky.start();
   const deadline = Date.now() + 30000;
   let info = await flaky.inspect();
-  while (Date.now() < deadline && (info.RestartCount < 2 || info.State.Status !== 'exited')) {
+  while (Date.now() < deadline && (info.RestartCount < 3 || info.State.Status !== 'exited')) {
     await new Promise((r) => setTimeout(r, 100));
     info = await flaky.inspect();
   }
-  assert.equal(info.RestartCount, 2);
+  assert.equal(info.RestartCount, 3, 'on-failure:3 restarts exactly three times');
   assert.equal(info.State.Status, 'exited');
   const runs = demux(await flaky.logs({ stdout: true }) as unknown as Buffer).stdout;
-  assert.equal(runs, 'run\nrun\nrun\n');
+  assert.equal(runs, 'run\nrun\nrun\nrun\n', 'the first run and three restarts');
 });
 
 async function waitForLog(c: Docker.Container, text: string): Promise<void> {
