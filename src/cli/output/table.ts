@@ -1,3 +1,5 @@
+import { humanDuration } from '../../human-duration.js';
+
 // Column-aligned tables like docker's CLI prints (three spaces between columns).
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -6,11 +8,7 @@ export function formatTable(header: string[], rows: string[][]): string {
 }
 
 export function ago(unixSeconds: number, now = Date.now()): string {
-  const s = Math.max(0, Math.floor(now / 1000 - unixSeconds));
-  if (s < 60) return `${s} seconds ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} minutes ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} hours ago`;
-  return `${Math.floor(s / 86400)} days ago`;
+  return `${humanDuration(now - unixSeconds * 1000)} ago`;
 }
 
 export function humanSize(bytes: number): string {

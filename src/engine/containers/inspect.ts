@@ -2,6 +2,7 @@
 // and the list filters (label, name, status, id, ancestor, exited).
 import type { ContainerRecord } from './record.js';
 import type { ContainerLayout } from './layout.js';
+import { humanDuration } from '../../human-duration.js';
 
 export function inspectView(rec: ContainerRecord, layout: ContainerLayout, execIds: string[]): Record<string, unknown> {
   const networks = rec.NetworkSettings.Networks ?? {};
@@ -15,7 +16,7 @@ export function inspectView(rec: ContainerRecord, layout: ContainerLayout, execI
     Mounts: rec.Mounts, Config: rec.Config,
     NetworkSettings: {
       Bridge: '', SandboxID: rec.State.Running ? rec.Id : '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
-      Ports: rec.NetworkSettings.Ports ?? {}, SandboxKey: rec.State.Running ? (rec.NetworkSettings.SandboxKey ?? '') : '',
+      Ports: hasSandbox(rec) ? (rec.NetworkSettings.Ports ?? {}) : {}, SandboxKey: rec.State.Running ? (rec.NetworkSettings.SandboxKey ?? '') : '',
       SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: primary?.EndpointID ?? '', Gateway: primary?.Gateway ?? '',
       GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: primary?.IPAddress ?? '', IPPrefixLen: primary?.IPPrefixLen ?? 0,
       IPv6Gateway: '', MacAddress: primary?.MacAddress ?? '', Networks: networks,
@@ -23,16 +24,10 @@ export function inspectView(rec: ContainerRecord, layout: ContainerLayout, execI
   };
 }
 
-function ago(iso: string): string {
-  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-  if (s < 1) return 'Less than a second';
-  if (s < 60) return `${s} second${s === 1 ? '' : 's'}`;
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} minute${m === 1 ? '' : 's'}`;
-  const h = Math.round(m / 60);
-  if (h < 48) return `${h} hour${h === 1 ? '' : 's'}`;
-  return `${Math.round(h / 24)} days`;
-}
+const ago = (iso: string): string => humanDuration(Date.now() - Date.parse(iso));
+
+/** Ports are published only while the container's network namespace exists, as Docker reports them. */
+const hasSandbox = (rec: ContainerRecord): boolean => rec.State.Running || rec.State.Status === 'paused';
 
 export function statusText(rec: ContainerRecord): string {
   const st = rec.State;
@@ -46,7 +41,7 @@ export function statusText(rec: ContainerRecord): string {
 
 export function summaryView(rec: ContainerRecord): Record<string, unknown> {
   const ports: Record<string, unknown>[] = [];
-  for (const [key, bindings] of Object.entries(rec.NetworkSettings.Ports ?? {})) {
+  for (const [key, bindings] of Object.entries(hasSandbox(rec) ? (rec.NetworkSettings.Ports ?? {}) : {})) {
     const [port, proto] = key.split('/');
     if (!bindings || !(bindings as unknown[]).length) { ports.push({ PrivatePort: Number(port), Type: proto }); continue; }
     for (const b of bindings as { HostIp: string; HostPort: string }[]) ports.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: proto });

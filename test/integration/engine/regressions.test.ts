@@ -137,3 +137,20 @@ test('the engine restores networks on startup with nothing running and closes th
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('published ports are reported while the container runs, not after it stopped (as docker ps shows them)', async () => {
+  const c = await t.docker.createContainer({
+    Image: BUSYBOX, name: unique('ports'), Cmd: ['sleep', '30'], StopSignal: 'SIGKILL',
+    ExposedPorts: { '8080/tcp': {} }, HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
+  });
+  await c.start();
+  const listed = async () => (await t.docker.listContainers({ all: true, filters: JSON.stringify({ id: [c.id] }) }))[0]!;
+  const running = await listed();
+  assert.equal(running.Ports.length, 1);
+  assert.ok(running.Ports[0]!.PublicPort > 0);
+  assert.ok((await c.inspect()).NetworkSettings.Ports['8080/tcp']?.length);
+  await c.stop({ t: 0 });
+  assert.deepEqual((await listed()).Ports, []);
+  assert.deepEqual((await c.inspect()).NetworkSettings.Ports, {});
+  assert.match((await listed()).Status, /^Exited \(137\) (Less than a second|\d+ seconds?) ago$/);
+});
