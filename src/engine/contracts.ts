@@ -108,6 +108,12 @@ export interface NetworkService {
   attachmentOf?(containerId: string): Promise<NetworkAttachment | undefined>;
   /** stop this process's DNS servers and port proxies (engine shutdown); host state stays for restore */
   close?(): Promise<void>;
+  /** A network by full id, name or unique id prefix. */
+  findNetwork?(ref: string): Promise<{ id: string; name: string } | undefined>;
+  /** Adds an interface on `network` to a running, attached container. */
+  connect?(network: string, containerId: string, req: Omit<EndpointRequest, 'network'>): Promise<void>;
+  /** Removes a running container's interface on `network`. */
+  disconnect?(network: string, containerId: string): Promise<void>;
 }
 
 /** A mount as the runtime needs it, after volumes/ resolved it. */

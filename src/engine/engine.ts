@@ -11,6 +11,7 @@ import { Router } from './api/router.js';
 import { createApiServer, shutdownServer } from './api/server.js';
 import { registerSystemRoutes } from './api/system-routes.js';
 import { registerContainerRoutes } from './api/container-routes.js';
+import { registerNetworkMembershipRoutes } from './api/network-membership-routes.js';
 import { createImageService } from './images/index.js';
 import { createNetworkService } from './network/index.js';
 import { createVolumeService } from './volumes/index.js';
@@ -83,6 +84,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   });
   registerContainerRoutes(router, containers, execs);
   images.registerRoutes(router);
+  registerNetworkMembershipRoutes(router, containers, networks); // before the network routes: the first match serves
   networks.registerRoutes(router);
   volumes.registerRoutes(router);
 

@@ -154,3 +154,35 @@ test('published ports are reported while the container runs, not after it stoppe
   assert.deepEqual((await c.inspect()).NetworkSettings.Ports, {});
   assert.match((await listed()).Status, /^Exited \(137\) (Less than a second|\d+ seconds?) ago$/);
 });
+
+test('a created container connected to a second network gets both at start; a stopped one can be disconnected', async () => {
+  const front = unique('front');
+  const back = unique('back');
+  const name = unique('two');
+  for (const n of [front, back]) assert.equal((await t.cli(['network', 'create', n])).code, 0);
+  try {
+    const created = await t.cli(['create', '--name', name, '--network', front, BUSYBOX, 'sh', '-c', 'ip -o -4 addr show | grep -c "inet 10\\." ; sleep 60']);
+    assert.equal(created.code, 0, created.stderr);
+    const connected = await t.cli(['network', 'connect', '--alias', 'db', back, name]);
+    assert.equal(connected.code, 0, connected.stderr);
+    const again = await t.cli(['network', 'connect', back, name]);
+    assert.notEqual(again.code, 0, 'connecting twice is refused');
+    assert.match(again.stderr, /already exists in network/);
+    assert.equal((await t.cli(['start', name])).code, 0);
+    const networks = async () => Object.keys((await t.docker.getContainer(name).inspect()).NetworkSettings.Networks).sort();
+    assert.deepEqual(await networks(), [back, front].sort());
+    const info = await t.docker.getContainer(name).inspect();
+    assert.ok(info.NetworkSettings.Networks[back]!.Aliases?.includes('db'));
+    for (let i = 0; i < 100 && !(await t.cli(['logs', name])).stdout.trim(); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await t.cli(['logs', name])).stdout.trim(), '2', 'an interface on each network');
+
+    assert.equal((await t.cli(['stop', '-t', '0', name])).code, 0);
+    const disconnected = await t.cli(['network', 'disconnect', back, name]);
+    assert.equal(disconnected.code, 0, disconnected.stderr);
+    assert.equal((await t.cli(['start', name])).code, 0);
+    assert.deepEqual(await networks(), [front]);
+  } finally {
+    await t.cli(['rm', '-f', name]);
+    for (const n of [front, back]) await t.cli(['network', 'rm', n]);
+  }
+});
