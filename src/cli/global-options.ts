@@ -14,7 +14,8 @@ export interface GlobalOptions {
   progress?: 'auto' | 'tty' | 'plain' | 'quiet';
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+/** Commander's accumulator for repeatable flags (`-f a -f b`). */
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function addGlobalOptions(program: Command): Command {
   return program

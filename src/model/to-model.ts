@@ -229,16 +229,19 @@ function toDevelop(d: PlainMap): Develop {
   };
 }
 
+/** A top-level resource's key, engine name (`<project>_<key>` unless named or external) and external flag. */
+function resourceIdentity(key: string, d: PlainMap, project: string): { key: string; name: string; external: boolean } {
+  const external = isTrue(d.external);
+  return { key, name: str(d.name) ?? (external ? key : `${project}_${key}`), external };
+}
+
 export function toNetwork(key: string, def: PlainMap | null, project: string): Network {
   const d = def ?? {};
-  const external = isTrue(d.external);
   const ipam = isMap(d.ipam) ? d.ipam : undefined;
   return {
-    key,
-    name: str(d.name) ?? (external ? key : `${project}_${key}`),
+    ...resourceIdentity(key, d, project),
     driver: str(d.driver),
     driverOpts: strMap(d.driver_opts),
-    external,
     internal: isTrue(d.internal),
     attachable: isTrue(d.attachable),
     enableIpv6: isTrue(d.enable_ipv6),
@@ -257,27 +260,21 @@ export function toNetwork(key: string, def: PlainMap | null, project: string): N
 
 export function toVolume(key: string, def: PlainMap | null, project: string): Volume {
   const d = def ?? {};
-  const external = isTrue(d.external);
   return {
-    key,
-    name: str(d.name) ?? (external ? key : `${project}_${key}`),
+    ...resourceIdentity(key, d, project),
     driver: str(d.driver),
     driverOpts: strMap(d.driver_opts),
-    external,
     labels: strMap(d.labels),
   };
 }
 
 export function toSecretOrConfig(key: string, def: PlainMap | null, project: string): SecretOrConfig {
   const d = def ?? {};
-  const external = isTrue(d.external);
   return {
-    key,
-    name: str(d.name) ?? (external ? key : `${project}_${key}`),
+    ...resourceIdentity(key, d, project),
     file: str(d.file),
     environment: str(d.environment),
     content: str(d.content),
-    external,
     labels: strMap(d.labels),
   };
 }

@@ -1,5 +1,6 @@
 // `ps`: the project's containers, as a table, JSON lines, names only (-q) or service names.
 import type { Command } from 'commander';
+import { collect } from '../global-options.js';
 import type Docker from 'dockerode';
 import { commandContext } from '../context.js';
 import { observeContainers, LABEL } from '../../reconcile/index.js';
@@ -8,7 +9,6 @@ import { UserError } from '../../errors.js';
 
 interface PsFlags { all?: boolean; quiet?: boolean; services?: boolean; status?: string[]; format?: string; filter?: string; orphans?: boolean }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 const STATUSES = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'];
 
 export function formatPorts(ports: Docker.Port[]): string {

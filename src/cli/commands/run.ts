@@ -1,5 +1,6 @@
 // `run`: a one-off container of a service with its dependencies up; its exit code becomes ours.
 import type { Command } from 'commander';
+import { collect } from '../global-options.js';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -19,7 +20,6 @@ interface RunFlags {
   removeOrphans?: boolean; interactive?: boolean;
 }
 
-const collect = (v: string, p: string[] = []) => [...p, v];
 
 function parsePublish(spec: string): PortMapping {
   const m = /^(?:(?:([\d.]+):)?(\d*):)?(\d+)(?:\/(tcp|udp|sctp))?$/.exec(spec);

@@ -1,5 +1,6 @@
 // `up`: build/pull, create and start the stack; attached by default, streaming every service's logs.
 import type { Command } from 'commander';
+import { collect } from '../global-options.js';
 import { commandContext, type CommandContext } from '../context.js';
 import { upServices, runLifecycle, observeContainers, type UpOptions, type ObservedContainer } from '../../reconcile/index.js';
 import { printLogs, colourEnabled } from '../output/attach.js';
@@ -14,7 +15,6 @@ export interface UpFlags {
   logPrefix?: boolean; color?: boolean; watch?: boolean; quietPull?: boolean; attachDependencies?: boolean;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function parseScale(entries: string[] = []): Record<string, number> {
   const scale: Record<string, number> = {};
