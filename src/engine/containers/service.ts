@@ -1,5 +1,6 @@
 // The container supervisor on the engine side: create, start, stop, kill, restart, pause, remove, wait,
 // list, inspect, rename, top — state persisted per container and re-adopted after an engine restart.
+import { phaseTimer } from './trace.js';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -127,13 +128,17 @@ export class ContainerService {
       NetworkSettings: { Networks: {}, Ports: {} }, Mounts: [], LayerDirs: image.layerDirs,
     };
     const layout = this.layout(id);
+    const t = phaseTimer('create', id);
     await mkdir(layout.dir, { recursive: true });
     await Promise.all([
       mountOverlay({ lowerDirs: image.layerDirs, upperDir: layout.upper, workDir: layout.work, mergedDir: layout.rootfs, emptyLower: layout.emptyLower }),
       execFileAsync('mkfifo', [layout.readyFifo, layout.goFifo]),
       writeFile(layout.log, ''),
     ]);
+    t.lap('fs');
     await this.store.save(rec);
+    t.lap('save');
+    t.done();
     this.publish(rec, 'create');
     return { Id: id, Warnings: [] };
   }
@@ -171,7 +176,9 @@ export class ContainerService {
     return this.exclusive(rec.Id, async () => {
       if (rec.State.Running) return 'already';
       if (rec.State.Status === 'removing') throw conflict(`container ${rec.Id} is marked for removal and cannot be started`);
+      const t = phaseTimer('start-svc', rec.Id);
       const layout = await this.mountedLayout(rec);
+      t.lap('mounted');
       const timer = this.restartTimers.get(rec.Id);
       if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.Id); }
       // runtime state left by a run whose supervisor died (host reboot, crash) would block `runc run`
@@ -187,6 +194,7 @@ export class ContainerService {
           runtime: this.deps.runtime, supervisor: this.supervisor, networks: this.deps.networks, volumes: this.deps.volumes,
           containerPid: (r) => { const c = this.store.find(r); return c?.State.Running ? c.State.Pid : undefined; },
         }, early);
+        t.lap('startContainer');
         Object.assign(rec.State, {
           Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: started.pid,
           ExitCode: 0, Error: '', StartedAt: new Date().toISOString(),
@@ -196,6 +204,8 @@ export class ContainerService {
         rec.Mounts = started.mounts;
         this.health.watch(rec);
         await this.store.save(rec);
+        t.lap('save');
+        t.done();
         this.publish(rec, 'start');
         this.starting.delete(rec.Id);
         this.flushStdin(rec.Id);
@@ -219,6 +229,7 @@ export class ContainerService {
     const wasRunning = rec.State.Running;
     this.health.unwatch(id);
     const exitCode = r?.exitCode ?? 255;
+    const t = phaseTimer('exit', id);
     const ranMs = Date.now() - Date.parse(rec.State.StartedAt);
     Object.assign(rec.State, {
       Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exitCode,
@@ -228,10 +239,12 @@ export class ContainerService {
     if (!r && !rec.State.Error) rec.State.Error = 'the container supervisor exited unexpectedly';
     rec.KilledByEngine = false;
     await this.deps.networks.detach(id).catch(() => {});
+    t.lap('detach');
     await this.store.save(rec).catch(() => {});
+    t.lap('save');
     if (wasRunning) this.publish(rec, 'die', { exitCode: String(exitCode) });
     this.signals.emit(`exit:${id}`, exitCode);
-    if (rec.HostConfig.AutoRemove) { await this.remove(id, { force: true, volumes: true }).catch(() => {}); return; }
+    if (rec.HostConfig.AutoRemove) { await this.remove(id, { force: true, volumes: true }).catch(() => {}); t.lap('remove'); t.done(); return; }
     if (shouldRestart(rec, exitCode)) {
       rec.State.Status = 'restarting';
       rec.State.Restarting = true;

@@ -16,12 +16,14 @@ import { inspectMount, mountRequests, toOciMount } from './mounts.js';
 import type { SupervisorClient } from './supervisor-client.js';
 import { containerPath } from './archive.js';
 import { readFile } from 'node:fs/promises';
+import { phaseTimer } from './trace.js';
 
 const INIT_BINARY = ['/usr/bin/tini-static', '/usr/bin/docker-init'].find((p) => existsSync(p));
 
 // Opens the hook's go fifo first (so the engine's later write never blocks), hands over the state, waits.
 // Exits non-zero (so the runtime aborts the container) unless the engine answers "go".
-const HOOK_SCRIPT = 'exec 3<>"$1"; { cat; echo; } > "$0"; read -r x <&3; [ "$x" = go ]';
+// The state arrives on stdin without a newline: `read` (a shell builtin, no `cat` process) still gets it.
+const HOOK_SCRIPT = 'exec 3<>"$1"; IFS= read -r s; printf \'%s\\n\' "$s" > "$0"; read -r x <&3; [ "$x" = go ]';
 
 export interface StartDeps {
   runtime: OciRuntime;
@@ -81,6 +83,7 @@ async function releaseHook(fifo: string, answer: 'go' | 'abort' = 'go'): Promise
 export async function startContainer(rec: ContainerRecord, layout: ContainerLayout, deps: StartDeps, exitedEarly: Promise<void>): Promise<Started> {
   const hc = rec.HostConfig;
   const cfg = rec.Config;
+  const t = phaseTimer('start', rec.Id);
   const rootfs = layout.rootfs;
   let user;
   try { user = resolveUser(rootfs, cfg.User); } catch (err) { throw new EngineError(400, (err as Error).message); }
@@ -123,6 +126,7 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
   if (!cfg.Env.some((e: string) => e.startsWith('HOME='))) (spec.process as { env: string[] }).env.push(`HOME=${user.home}`);
   await mkdir(layout.bundle, { recursive: true });
   await writeFile(path.join(layout.bundle, 'config.json'), JSON.stringify(spec));
+  t.lap('bundle');
 
   const aborted = exitedEarly.then(async () => new EngineError(400, (await runtimeError(layout.dir)) ?? 'the container exited before it started'));
   const statePromise = readHookState(layout.readyFifo, aborted);
@@ -131,7 +135,9 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
     runtime: deps.runtime.binary, runtimeRoot: deps.runtime.stateRoot, id: rec.Id, bundle: layout.bundle, dir: layout.dir,
     logPath: layout.log, openStdin: Boolean(cfg.OpenStdin), tty: Boolean(cfg.Tty),
   });
+  t.lap('supervisor');
   const { pid } = await statePromise;
+  t.lap('hook');
   let attachment: NetworkAttachment;
   try {
     attachment = await deps.networks.attach({
@@ -139,6 +145,7 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
       portBindings: hc.PortBindings ?? {}, publishAll: Boolean(hc.PublishAllPorts), exposedPorts: Object.keys(cfg.ExposedPorts ?? {}),
       extraHosts: hc.ExtraHosts ?? [], dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
     });
+    t.lap('attach');
     await Promise.all([
       writeFile(layout.hosts, withExtraHosts(attachment.hosts, hc.ExtraHosts ?? [])),
       writeFile(layout.resolvConf, attachment.resolvConf),
@@ -148,9 +155,14 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
     await releaseHook(layout.goFifo, 'abort').catch(() => {});
     throw err;
   }
+  t.lap('files');
   await releaseHook(layout.goFifo);
+  t.lap('release');
   await processExeced(pid);
+  t.lap('execed');
   await runtimeStateWritten(path.join(deps.runtime.stateRoot, rec.Id, 'state.json'), pid);
+  t.lap('state');
+  t.done();
   return { pid, runtimePid, attachment, mounts: requests.map((r, i) => inspectMount(r, resolved[i]!)) };
 }
 

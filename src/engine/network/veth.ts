@@ -1,5 +1,6 @@
 // A container's endpoint: a veth pair, host side on the network's bridge, container side in the
 // container's network namespace (/proc/<pid>/ns/net) with its address and, optionally, the default route.
+import { readFile } from 'node:fs/promises';
 import { ip, ipBatchInNetns, ipInNetns, tryRun } from './host.js';
 
 export interface EndpointLink {
@@ -37,7 +38,10 @@ export async function removeEndpointLink(hostInterface: string): Promise<void> {
   await tryRun('ip', ['link', 'del', 'dev', hostInterface]);
 }
 
+// Usually the OCI runtime has brought lo up already (its 127.0.0.1 route exists only then): no process needed.
 export async function bringUpLoopback(pid: number): Promise<void> {
+  const routes = await readFile(`/proc/${pid}/net/fib_trie`, 'utf8').catch(() => '');
+  if (routes.includes('127.0.0.1')) return;
   await ipInNetns(pid, 'link', 'set', 'dev', 'lo', 'up');
 }
 

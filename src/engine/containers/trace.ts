@@ -1,0 +1,17 @@
+// TSCOMPOSE_ENGINE_TRACE=<file>: appends per-phase durations of container lifecycle steps to that file
+// (latency work; off by default and then free).
+import { appendFileSync } from 'node:fs';
+
+const file = process.env.TSCOMPOSE_ENGINE_TRACE;
+
+/** A stopwatch for one operation: each `lap(name)` records the time since the previous lap. */
+export function phaseTimer(op: string, id: string): { lap(name: string): void; done(): void } {
+  if (!file) return { lap() {}, done() {} };
+  const t0 = performance.now();
+  let last = t0;
+  const laps: string[] = [];
+  return {
+    lap(name) { const now = performance.now(); laps.push(`${name}=${(now - last).toFixed(1)}`); last = now; },
+    done() { appendFileSync(file, `${op} ${id.slice(0, 12)} total=${(performance.now() - t0).toFixed(1)} ${laps.join(' ')}\n`); },
+  };
+}
