@@ -381,8 +381,10 @@ export class ContainerService {
     const layout = this.layout(rec.Id);
     // `runc run` deletes its container on exit; only a crashed supervisor leaves runtime state behind
     if (existsSync(path.join(this.deps.runtime.stateRoot, rec.Id))) await this.deps.runtime.delete(rec.Id, true).catch(() => {});
-    await this.deps.networks.detach(rec.Id).catch(() => {});
-    await this.deps.volumes.release(rec.Id, removeVolumes).catch(() => {});
+    await Promise.all([
+      this.deps.networks.detach(rec.Id).catch(() => {}),
+      this.deps.volumes.release(rec.Id, removeVolumes).catch(() => {}),
+    ]);
     // Gone for the API from here on. The filesystem goes in the background (umount is a process spawn);
     // after a crash container.json still says "removing" and init() finishes the job.
     this.store.forget(rec.Id);
