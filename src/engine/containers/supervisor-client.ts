@@ -5,6 +5,7 @@ import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { onJsonLines } from './json-lines.js';
 import { exitFile, supervisorAddress, type ExitRecord, type SupervisorJob, type SupervisorMessage } from './supervisor.js';
 
 const ownExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -82,16 +83,7 @@ export class SupervisorClient {
 
   private attach(sock: net.Socket): void {
     this.sock = sock;
-    let buf = '';
-    sock.on('data', (d) => {
-      buf += d.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const msg = JSON.parse(buf.slice(0, nl)) as SupervisorMessage;
-        buf = buf.slice(nl + 1);
-        this.handle(msg);
-      }
-    });
+    onJsonLines<SupervisorMessage>(sock, (msg) => this.handle(msg));
     sock.on('error', () => {});
     sock.on('close', () => {
       if (this.sock === sock) this.sock = undefined;

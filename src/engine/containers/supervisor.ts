@@ -11,6 +11,7 @@ import net from 'node:net';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { underPty } from '../runtime/tty.js';
+import { onJsonLines } from './json-lines.js';
 
 export interface SupervisorJob {
   runtime: string;
@@ -120,19 +121,12 @@ function runHost(address: string): void {
     sock.on('close', () => { clients.delete(sock); checkIdle(); });
     sock.on('error', () => {});
     const reply = (m: SupervisorMessage) => { sock.write(JSON.stringify(m) + '\n'); };
-    let buf = '';
-    sock.on('data', (d) => {
-      buf += d.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const msg = JSON.parse(buf.slice(0, nl)) as SupervisorMessage;
-        buf = buf.slice(nl + 1);
-        if (msg.op === 'run') run(msg.job, reply);
-        else if (msg.op === 'list') reply({ op: 'running', ids: [...running.keys()] });
-        else if (msg.op === 'stdin') running.get(msg.id)?.stdin?.write(Buffer.from(msg.data, 'base64'));
-        else if (msg.op === 'stdin-end') running.get(msg.id)?.stdin?.end();
-        else if (msg.op === 'shutdown' && running.size === 0) process.exit(0);
-      }
+    onJsonLines<SupervisorMessage>(sock, (msg) => {
+      if (msg.op === 'run') run(msg.job, reply);
+      else if (msg.op === 'list') reply({ op: 'running', ids: [...running.keys()] });
+      else if (msg.op === 'stdin') running.get(msg.id)?.stdin?.write(Buffer.from(msg.data, 'base64'));
+      else if (msg.op === 'stdin-end') running.get(msg.id)?.stdin?.end();
+      else if (msg.op === 'shutdown' && running.size === 0) process.exit(0);
     });
   });
   server.on('error', (err) => {

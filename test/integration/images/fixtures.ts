@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import tar from 'tar-stream';
 import { busyboxContext } from '../../helpers/busybox-image.js';
 
 export const uniqueName = (area = 'img') => `tsc-${area}-${randomBytes(4).toString('hex')}`;
@@ -33,13 +32,6 @@ export function ociArchiveFrom(dockerArchive: string, file: string, name: string
   if (r.status !== 0) throw new Error(`skopeo failed: ${r.stderr}`);
 }
 
-export async function tarball(entries: (Partial<tar.Header> & { name: string } & { content?: string | Buffer })[]): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const { content, ...header } of entries) pack.entry(header, content ?? '');
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
+export { tarball } from '../../helpers/tarball.js';
 
 export const tempDir = (prefix = 'tsc-img-') => fs.mkdtempSync(path.join(os.tmpdir(), prefix));

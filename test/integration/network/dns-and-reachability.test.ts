@@ -7,13 +7,12 @@ import * as dnsPacket from 'dns-packet';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createHarness, inNamespace, inNamespaceWithResolvConf, type Harness } from './harness.js';
+import { createHarness, inNamespace, inNamespaceWithResolvConf, type Harness, attachDefaults } from './harness.js';
 import type { BridgeNetworkService } from '../../../src/engine/network/service.js';
 
 const hostHasLink = (name: string) => spawnSync('ip', ['link', 'show', 'dev', name], { stdio: 'ignore' }).status === 0;
 /** iptables chains of the network with id `networkId` (named <prefix>-<kind>-<first 12 id characters>) */
 const chainsOf = (networkId: string) => spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(':') && l.includes(`-${networkId.slice(0, 12)} `));
-const attachDefaults = { portBindings: {}, publishAll: false, exposedPorts: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [] };
 
 describe('user network: name resolution and reachability', () => {
   let h: Harness;

@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createHarness, inNamespace, type Harness } from './harness.js';
+import { createHarness, inNamespace, type Harness, attachDefaults } from './harness.js';
 
-const attachDefaults = { portBindings: {}, publishAll: false, exposedPorts: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [] };
 
 describe('embedded DNS when the DNS port is taken on every address', () => {
   let h: Harness;

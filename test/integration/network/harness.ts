@@ -13,6 +13,9 @@ import type { NetworkOptions } from '../../../src/engine/network/options.js';
 
 const exec = promisify(execFile);
 
+/** The attach options a test does not care about: no ports, no extra hosts, no DNS settings. */
+export const attachDefaults = { portBindings: {}, publishAll: false, exposedPorts: [] as string[], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [] };
+
 export interface Harness {
   prefix: string;
   root: string;

@@ -6,10 +6,9 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createHarness, inNamespace, type Harness } from './harness.js';
+import { createHarness, inNamespace, type Harness, attachDefaults } from './harness.js';
 import type { BridgeNetworkService } from '../../../src/engine/network/service.js';
 
-const attachDefaults = { portBindings: {}, publishAll: false, exposedPorts: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [] };
 
 describe('internal networks', () => {
   let h: Harness;

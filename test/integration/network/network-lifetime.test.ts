@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createHarness, inNamespace, type Harness } from './harness.js';
+import { createHarness, inNamespace, type Harness, attachDefaults } from './harness.js';
 import type { BridgeNetworkService } from '../../../src/engine/network/service.js';
 
-const attachDefaults = { portBindings: {}, publishAll: false, exposedPorts: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [] };
 const hostHasLink = (name: string) => spawnSync('ip', ['link', 'show', 'dev', name], { stdio: 'ignore' }).status === 0;
 const chainsOf = (networkId: string) => spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(':') && l.includes(`-${networkId.slice(0, 12)} `));
 const A = 'a1'.repeat(32);

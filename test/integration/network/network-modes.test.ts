@@ -2,10 +2,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { createHarness, inNamespace, type Harness } from './harness.js';
+import { createHarness, inNamespace, type Harness, attachDefaults } from './harness.js';
 import type { BridgeNetworkService } from '../../../src/engine/network/service.js';
 
-const attachDefaults = { portBindings: {}, publishAll: false, exposedPorts: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [] };
 
 describe('default bridge and network modes', () => {
   let h: Harness;

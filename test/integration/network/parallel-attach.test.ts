@@ -1,10 +1,9 @@
 // Replicas starting together (compose up --scale) get distinct addresses and all answer the service name.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createHarness, inNamespace, type Harness } from './harness.js';
+import { createHarness, inNamespace, type Harness, attachDefaults } from './harness.js';
 import type { BridgeNetworkService } from '../../../src/engine/network/service.js';
 
-const attachDefaults = { portBindings: {}, publishAll: false, exposedPorts: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [] };
 const REPLICAS = 6;
 
 describe('parallel attach', () => {

@@ -8,15 +8,8 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import tar from 'tar-stream';
 import { extractLayer, UnsafeLayerError } from '../../../src/engine/images/extract.js';
+import { tarball } from '../../helpers/tarball.js';
 
-async function tarball(entries: (Partial<tar.Header> & { name: string } & { content?: string })[]): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const { content, ...header } of entries) pack.entry(header, content ?? '');
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /** Every path under `dir`, relative, skipping `skip`. */
 function listTree(dir: string, skip: string): string[] {
