@@ -1,22 +1,9 @@
 // `restart`: Restart service containers
 import type { Command } from 'commander';
-import { commandContext } from '../context.js';
-import { runLifecycle } from '../../reconcile/index.js';
+import { lifecycleCommand, timeoutSeconds } from '../lifecycle-command.js';
 
 export function register(program: Command): void {
-  program
-    .command('restart')
-    .description('Restart service containers')
-    .argument('[services...]', 'Services (all when none are given)')
+  lifecycleCommand(program, 'restart', 'Restart service containers', (flags) => ({ timeout: timeoutSeconds(flags) }))
     .option('-t, --timeout <seconds>', 'Specify a shutdown timeout in seconds')
-    .option('--no-deps', "Don't restart dependent services")
-    .action(async (services: string[], flags: Record<string, string | boolean | undefined>, command: Command) => {
-      const ctx = await commandContext(command, { projectOptional: true });
-      if (ctx.global.dryRun) { console.log('DRY-RUN MODE - restart ' + (services.join(', ') || 'all services')); return; }
-      try {
-        await runLifecycle(ctx, 'restart', services, { timeout: flags.timeout === undefined ? undefined : Number(flags.timeout) });
-      } finally {
-        await ctx.progress.close();
-      }
-    });
+    .option('--no-deps', "Don't restart dependent services");
 }

@@ -192,6 +192,31 @@ for (const engineName of ['docker', 'bundled'] as const) {
       assert.equal(oneoffs.length, 0);
     });
 
+    test('pause, unpause, stop, start, restart and kill act on the named service only', LIMIT, async (t) => {
+      if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
+      const state = async (service: string) => (await stack.containers()).find((c) => c.Labels['com.docker.compose.service'] === service)!.State;
+      const step = async (args: string[], want: string) => {
+        const r = await stack.cli(args);
+        assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+        assert.equal(await state('boots'), want, args.join(' '));
+        assert.equal(await state('web'), 'running', `${args.join(' ')} leaves web alone`);
+      };
+      const dry = await stack.cli(['--dry-run', 'stop', 'boots']);
+      assert.match(dry.stdout, /DRY-RUN MODE - stop boots/);
+      assert.equal(await state('boots'), 'running');
+      await step(['pause', 'boots'], 'paused');
+      await step(['unpause', 'boots'], 'running');
+      await step(['stop', '-t', '1', 'boots'], 'exited');
+      await step(['start', 'boots'], 'running');
+      const startedAt = async () => (await target!.docker.getContainer(`${stack.project}-boots-1`).inspect()).State.StartedAt;
+      const before = await startedAt();
+      await step(['restart', '-t', '1', 'boots'], 'running');
+      assert.notEqual(await startedAt(), before, 'restart starts the container again');
+      await step(['kill', '-s', 'SIGKILL', 'boots'], 'exited');
+      assert.equal((await target!.docker.getContainer(`${stack.project}-boots-1`).inspect()).State.ExitCode, 137);
+      await step(['start', 'boots'], 'running');
+    });
+
     test('the volume keeps its data across down and up', LIMIT, async (t) => {
       if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       let r = await stack.cli(['down']);
