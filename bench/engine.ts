@@ -1,6 +1,7 @@
 // `npm run bench:engine`: `run --rm IMAGE true` latency through the bundled engine (docker CLI and
 // dockerode, default network and --network none) next to the OCI runtime alone (`runc run` of a
-// prepared bundle: the floor) and `docker run --rm` on dockerd when it runs. Median of 20, ratios to the floor.
+// prepared bundle: the floor) and `docker run --rm` on dockerd when it runs. All cases run in turn,
+// 20 rounds; medians, ratios to the floor.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -9,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { ensureDockerd } from '../test/helpers/dockerd.js';
 import { busyboxContext } from '../test/helpers/busybox-image.js';
-import { markdownTable, time, type BenchRow } from './lib.js';
+import { markdownTable, timeInterleaved, type BenchRow } from './lib.js';
 
 const RUNS = 20;
 const IMAGE = 'tsc-bench/busybox:latest';
@@ -21,7 +22,7 @@ function mustRun(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 /** The floor: runc alone running `true` from a prepared bundle (busybox rootfs, `runc spec` config). */
-async function runcFloor(dir: string): Promise<{ medianMs: number; spreadMs: number }> {
+function prepareRuncFloor(dir: string): () => void {
   const bundle = path.join(dir, 'bundle');
   mkdirSync(path.join(bundle, 'rootfs', 'bin'), { recursive: true });
   copyFileSync('/bin/busybox', path.join(bundle, 'rootfs', 'bin', 'busybox'));
@@ -31,7 +32,7 @@ async function runcFloor(dir: string): Promise<{ medianMs: number; spreadMs: num
   spec.process.args = ['/bin/busybox', 'true'];
   writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
   const root = path.join(dir, 'runc-root');
-  return time(() => mustRun('runc', ['--root', root, 'run', '--bundle', bundle, 'tsc-bench-floor']), RUNS);
+  return () => mustRun('runc', ['--root', root, 'run', '--bundle', bundle, 'tsc-bench-floor']);
 }
 
 function ping(socketPath: string): Promise<boolean> {
@@ -59,30 +60,41 @@ export async function runEngineBench(): Promise<BenchRow[]> {
   const ctx = busyboxContext();
   let daemon: ChildProcess | undefined;
   try {
-    const floor = await runcFloor(dir);
+    const floorRun = prepareRuncFloor(dir);
     const { child, socket } = await startDaemon(dir);
     daemon = child;
     const host = ['-H', `unix://${socket}`];
     mustRun('docker', [...host, 'build', '-q', '-t', IMAGE, ctx], { ...process.env, DOCKER_BUILDKIT: '0' });
-    const withFloor = (c: string, tool: string, t: { medianMs: number; spreadMs: number }): BenchRow =>
-      ({ case: c, tool, medianMs: t.medianMs, spreadMs: t.spreadMs, peer: 'runc run (bare OCI runtime)', peerMedianMs: floor.medianMs });
-    const rows: BenchRow[] = [];
-    rows.push(withFloor('run --rm true', 'tscompose engine via docker CLI', await time(() => mustRun('docker', [...host, 'run', '--rm', IMAGE, 'true']), RUNS)));
-    rows.push(withFloor('run --rm --network none true', 'tscompose engine via docker CLI', await time(() => mustRun('docker', [...host, 'run', '--rm', '--network', 'none', IMAGE, 'true']), RUNS)));
     const docker = new Docker({ socketPath: socket });
-    const viaApi = (networkMode: string) => time(async () => {
+    const viaApi = (networkMode: string) => async () => {
       const c = await docker.createContainer({ Image: IMAGE, Cmd: ['true'], HostConfig: { AutoRemove: true, NetworkMode: networkMode } });
       const removed = c.wait({ condition: 'removed' });
       await c.start();
       const { StatusCode } = await removed;
       if (StatusCode !== 0) throw new Error(`exit code ${StatusCode}`);
+    };
+    const dockerd = await ensureDockerd();
+    if (dockerd) mustRun('docker', ['build', '-q', '-t', IMAGE, ctx], { ...process.env, DOCKER_BUILDKIT: '0' });
+    // one run of each case per round: the floor is measured under the same load as the engine
+    const t = await timeInterleaved({
+      floor: floorRun,
+      cliDefault: () => mustRun('docker', [...host, 'run', '--rm', IMAGE, 'true']),
+      cliNone: () => mustRun('docker', [...host, 'run', '--rm', '--network', 'none', IMAGE, 'true']),
+      apiDefault: viaApi('default'),
+      apiNone: viaApi('none'),
+      dockerd: dockerd ? () => mustRun('docker', ['run', '--rm', IMAGE, 'true']) : () => {},
     }, RUNS);
-    rows.push(withFloor('run --rm true', 'tscompose engine via dockerode', await viaApi('default')));
-    rows.push(withFloor('run --rm --network none true', 'tscompose engine via dockerode', await viaApi('none')));
-    rows.push({ case: 'runc run true', tool: 'runc (floor)', medianMs: floor.medianMs, spreadMs: floor.spreadMs });
-    if (await ensureDockerd()) {
-      mustRun('docker', ['build', '-q', '-t', IMAGE, ctx], { ...process.env, DOCKER_BUILDKIT: '0' });
-      rows.push(withFloor('run --rm true', 'dockerd 20.10 via docker CLI', await time(() => mustRun('docker', ['run', '--rm', IMAGE, 'true']), RUNS)));
+    const withFloor = (c: string, tool: string, x: { medianMs: number; spreadMs: number }): BenchRow =>
+      ({ case: c, tool, medianMs: x.medianMs, spreadMs: x.spreadMs, peer: 'runc run (bare OCI runtime)', peerMedianMs: t.floor.medianMs });
+    const rows: BenchRow[] = [
+      withFloor('run --rm true', 'tscompose engine via docker CLI', t.cliDefault),
+      withFloor('run --rm --network none true', 'tscompose engine via docker CLI', t.cliNone),
+      withFloor('run --rm true', 'tscompose engine via dockerode', t.apiDefault),
+      withFloor('run --rm --network none true', 'tscompose engine via dockerode', t.apiNone),
+      { case: 'runc run true', tool: 'runc (floor)', medianMs: t.floor.medianMs, spreadMs: t.floor.spreadMs },
+    ];
+    if (dockerd) {
+      rows.push(withFloor('run --rm true', 'dockerd 20.10 via docker CLI', t.dockerd));
       spawnSync('docker', ['rmi', '-f', IMAGE], { stdio: 'ignore' });
     }
     return rows;

@@ -14,6 +14,24 @@ export async function time(fn: () => unknown | Promise<unknown>, runs = 7): Prom
     await fn();
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
+  return summarize(samples);
+}
+
+/** Times several cases in rounds (one run of each per round, in turn), so that a machine getting busier
+ *  or quieter during the measurement weighs on every case alike; median and spread per case. */
+export async function timeInterleaved<K extends string>(cases: Record<K, () => unknown | Promise<unknown>>, runs = 20): Promise<Record<K, Timing>> {
+  const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let i = 0; i < runs; i++) {
+    for (const [k, fn] of Object.entries(cases) as [K, () => unknown][]) {
+      const start = process.hrtime.bigint();
+      await fn();
+      samples[k].push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+  }
+  return Object.fromEntries((Object.entries(samples) as [K, number[]][]).map(([k, v]) => [k, summarize(v)])) as Record<K, Timing>;
+}
+
+function summarize(samples: number[]): Timing {
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;

@@ -81,15 +81,19 @@ export interface NetworkAttachment {
   ports: Record<string, PortBinding[] | null>; // "80/tcp" -> bindings actually in use
   resolvConf: string; // contents for /etc/resolv.conf
   hosts: string; // contents for /etc/hosts
+  /** bridge mode without `pid`: the network namespace made for the container, which the runtime joins */
+  netnsPath?: string;
 }
 
-/** Implemented by network/. Called by containers/ between `runtime create` and `runtime start`. */
+/** Implemented by network/. Called by containers/ before the runtime starts the container. */
 export interface NetworkService {
   attach(opts: {
     containerId: string;
     containerName: string; // without leading slash
     hostname: string;
-    pid: number; // the container's init pid: its net namespace is /proc/<pid>/ns/net
+    /** a process already in the container's network namespace; without it, bridge mode makes a
+     *  namespace (`netnsPath` of the result) and none/host/container modes need none */
+    pid?: number;
     mode: 'bridge' | 'none' | 'host' | { container: string };
     endpoints: EndpointRequest[]; // empty with mode bridge = the default "bridge" network
     portBindings: Record<string, PortBinding[]>; // HostConfig.PortBindings

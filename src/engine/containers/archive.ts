@@ -27,6 +27,8 @@ export function containerPath(rootfs: string, p: string): string {
     if (target.startsWith('/')) resolved = [];
     queue.unshift(...target.split('/').filter(Boolean));
   }
+  // the root itself with a trailing slash: a running container's root is the magic link /proc/<pid>/root
+  if (!resolved.length && !last) return `${path.join(rootfs)}/`;
   return path.join(rootfs, ...resolved, ...(last ? [last] : []));
 }
 

@@ -8,7 +8,7 @@ import type { Duplex, Writable } from 'node:stream';
 import { badRequest, conflict, notFound } from '../api/http.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { buildRlimits, effectiveCapabilities } from '../runtime/spec.js';
-import { resolveUser } from '../runtime/users.js';
+import { resolveUser, userTablesAt } from '../runtime/users.js';
 import { exitCodeOf } from '../runtime/exit-code.js';
 import { mergeEnv } from './create-config.js';
 import { frame } from './logs.js';
@@ -74,7 +74,7 @@ export class ExecService {
     const rec = this.containers.get(ex.ContainerID);
     if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
     const tty = io.tty ?? ex.ProcessConfig.tty;
-    const processSpec = execProcessSpec(rec, this.containers.layout(rec.Id).rootfs, {
+    const processSpec = execProcessSpec(rec, {
       args: [ex.ProcessConfig.entrypoint, ...ex.ProcessConfig.arguments], env: ex.env, user: ex.ProcessConfig.user,
       workingDir: ex.workingDir, tty, privileged: ex.ProcessConfig.privileged,
     });
@@ -109,9 +109,10 @@ export class ExecService {
   }
 }
 
-/** The OCI process for `runc exec --process`: the container's user, env, capabilities and rlimits, overridable. */
-export function execProcessSpec(rec: ContainerRecord, rootfs: string, o: { args: string[]; env?: string[]; user?: string; workingDir?: string; tty?: boolean; privileged?: boolean }): Record<string, unknown> {
-  const user = resolveUser(rootfs, o.user || rec.Config.User);
+/** The OCI process for `runc exec --process` in a running container: the container's user (looked up in
+ *  its filesystem as it sees it), env, capabilities and rlimits, overridable. */
+export function execProcessSpec(rec: ContainerRecord, o: { args: string[]; env?: string[]; user?: string; workingDir?: string; tty?: boolean; privileged?: boolean }): Record<string, unknown> {
+  const user = resolveUser(userTablesAt(`/proc/${rec.State.Pid}/root`), o.user || rec.Config.User);
   const caps = effectiveCapabilities(rec.HostConfig.CapAdd ?? [], rec.HostConfig.CapDrop ?? [], rec.HostConfig.Privileged || o.privileged);
   return {
     terminal: Boolean(o.tty), user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },

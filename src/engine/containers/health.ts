@@ -23,7 +23,6 @@ export function probeArgs(test: string[] | undefined): string[] | undefined {
 export interface HealthHost {
   runtime: OciRuntime;
   tmpDir: string;
-  rootfs(id: string): string;
   save(rec: ContainerRecord): Promise<void>;
   publish(rec: ContainerRecord, action: string): void;
 }
@@ -75,7 +74,7 @@ export class HealthMonitor {
   private async probe(rec: ContainerRecord, args: string[], timeoutMs: number): Promise<{ Start: string; End: string; ExitCode: number; Output: string }> {
     const start = new Date().toISOString();
     const file = path.join(this.host.tmpDir, `health-${randomBytes(6).toString('hex')}.json`);
-    await writeFile(file, JSON.stringify(execProcessSpec(rec, this.host.rootfs(rec.Id), { args })));
+    await writeFile(file, JSON.stringify(execProcessSpec(rec, { args })));
     try {
       const child = this.host.runtime.spawn(['exec', '--process', file, rec.Id], { stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';

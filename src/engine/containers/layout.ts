@@ -12,7 +12,5 @@ export const containerLayout = (dir: string) => ({
   hosts: path.join(dir, 'hosts'),
   resolvConf: path.join(dir, 'resolv.conf'),
   hostname: path.join(dir, 'hostname'),
-  readyFifo: path.join(dir, 'ready.fifo'),
-  goFifo: path.join(dir, 'go.fifo'),
 });
 export type ContainerLayout = ReturnType<typeof containerLayout>;

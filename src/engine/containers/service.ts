@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { EngineContext, ImageService, NetworkService, VolumeService } from '../contracts.js';
 import { badRequest, conflict, EngineError, notFound } from '../api/http.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
-import { isMounted, mountOverlay, unmount } from '../runtime/overlay.js';
+import { makeOverlayDirs, mountsUnder, unmount, withOverlayMounted } from '../runtime/overlay.js';
 import { containerName, defaultHostConfig, effectiveConfig } from './create-config.js';
 import { containerLayout } from './layout.js';
 import { ContainerStore, initialState, type ContainerRecord } from './record.js';
@@ -23,6 +23,8 @@ import { restartDelayMs, shouldRestart } from './restart-policy.js';
 import { HealthMonitor } from './health.js';
 
 const execFileAsync = promisify(execFile);
+/** After the current answers are written. */
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface ContainerServiceDeps {
   ctx: EngineContext;
@@ -53,7 +55,7 @@ export class ContainerService {
       (id, r) => { const h = this.starting.get(id); if (h) h(r); else void this.onExit(id, r); },
       () => void this.supervisorLost());
     this.health = new HealthMonitor({
-      runtime: deps.runtime, tmpDir: deps.ctx.paths.tmp, rootfs: (id) => this.layout(id).rootfs,
+      runtime: deps.runtime, tmpDir: deps.ctx.paths.tmp,
       save: (rec) => this.store.save(rec), publish: (rec, action) => this.publish(rec, action),
     });
   }
@@ -83,6 +85,8 @@ export class ContainerService {
   /** Loads every container and re-adopts the running ones whose supervisor is still alive. */
   async init(): Promise<void> {
     await this.store.load();
+    // a filesystem left mounted on the host by an engine that died during `docker cp` (see withRootfs)
+    for (const m of await mountsUnder(this.deps.ctx.paths.containers)) await unmount(m);
     const running: { containerId: string; pid: number }[] = [];
     const alive = await this.supervisor.running();
     for (const rec of this.store.all()) {
@@ -130,14 +134,8 @@ export class ContainerService {
     const layout = this.layout(id);
     const t = phaseTimer('create', id);
     await mkdir(layout.dir, { recursive: true });
-    await Promise.all([
-      mountOverlay({ lowerDirs: image.layerDirs, upperDir: layout.upper, workDir: layout.work, mergedDir: layout.rootfs, emptyLower: layout.emptyLower }),
-      execFileAsync('mkfifo', [layout.readyFifo, layout.goFifo]),
-      writeFile(layout.log, ''),
-    ]);
-    t.lap('fs');
-    await this.store.save(rec);
-    t.lap('save');
+    await Promise.all([makeOverlayDirs(this.overlay(rec)), writeFile(layout.log, ''), this.store.save(rec)]);
+    t.lap('fs+save');
     t.done();
     this.publish(rec, 'create');
     return { Id: id, Warnings: [] };
@@ -151,23 +149,22 @@ export class ContainerService {
     try { return await run; } finally { if (this.busy.get(id) === run) this.busy.delete(id); }
   }
 
-  /** The container's layout with its overlay mounted (a host reboot or a lost mount namespace leaves the
-   *  rootfs directory empty: anything written there would be hidden once the overlay is mounted again). */
-  private async mountedLayout(rec: ContainerRecord) {
+  /** The container's overlay: its image's layers below, its own upper dir on top. */
+  private overlay(rec: ContainerRecord) {
     const layout = this.layout(rec.Id);
-    if (!(await isMounted(layout.rootfs))) {
-      await mountOverlay({ lowerDirs: rec.LayerDirs, upperDir: layout.upper, workDir: layout.work, mergedDir: layout.rootfs, emptyLower: layout.emptyLower });
-    }
-    return layout;
+    return { lowerDirs: rec.LayerDirs, upperDir: layout.upper, workDir: layout.work, mergedDir: layout.rootfs, emptyLower: layout.emptyLower };
   }
 
-  /** Runs `fn` on the container's filesystem (docker cp), mounted and one operation at a time with start,
-   *  whatever state the container is in. */
+  /** Runs `fn` on the container's filesystem (docker cp) one operation at a time with start, whatever state
+   *  the container is in: a running container's as it sees it (/proc/<pid>/root, its volumes included), a
+   *  stopped one's mounted on the host for the duration (the runtime mounts it in the container's own
+   *  mount namespace when it starts; the two must never be mounted at once). */
   async withRootfs<T>(ref: string, fn: (rootfs: string) => Promise<T>): Promise<T> {
     const rec = this.get(ref);
     return this.exclusive(rec.Id, async () => {
       if (rec.State.Status === 'removing' || !this.store.byId.has(rec.Id)) throw conflict(`container ${rec.Id} is marked for removal`);
-      return fn((await this.mountedLayout(rec)).rootfs);
+      if (rec.State.Running) return fn(`/proc/${rec.State.Pid}/root`);
+      return withOverlayMounted(this.overlay(rec), () => fn(this.layout(rec.Id).rootfs));
     });
   }
 
@@ -177,8 +174,7 @@ export class ContainerService {
       if (rec.State.Running) return 'already';
       if (rec.State.Status === 'removing') throw conflict(`container ${rec.Id} is marked for removal and cannot be started`);
       const t = phaseTimer('start-svc', rec.Id);
-      const layout = await this.mountedLayout(rec);
-      t.lap('mounted');
+      const layout = this.layout(rec.Id);
       const timer = this.restartTimers.get(rec.Id);
       if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.Id); }
       // runtime state left by a run whose supervisor died (host reboot, crash) would block `runc run`
@@ -186,21 +182,19 @@ export class ContainerService {
       rec.ManualStop = false;
       // A short-lived container can exit before start() has recorded it as running: hold that exit until then.
       let heldExit: { r: ExitRecord } | undefined;
-      let exitedEarly!: () => void;
-      const early = new Promise<void>((resolve) => { exitedEarly = resolve; });
-      this.starting.set(rec.Id, (r) => { heldExit = { r }; exitedEarly(); });
+      this.starting.set(rec.Id, (r) => { heldExit = { r }; });
       try {
         const started = await startContainer(rec, layout, {
           runtime: this.deps.runtime, supervisor: this.supervisor, networks: this.deps.networks, volumes: this.deps.volumes,
           containerPid: (r) => { const c = this.store.find(r); return c?.State.Running ? c.State.Pid : undefined; },
-        }, early);
+        });
         t.lap('startContainer');
         Object.assign(rec.State, {
           Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: started.pid,
           ExitCode: 0, Error: '', StartedAt: new Date().toISOString(),
         });
         rec.SupervisorPid = started.runtimePid;
-        rec.NetworkSettings = { Networks: started.attachment.networks, Ports: started.attachment.ports, SandboxKey: `/proc/${started.pid}/ns/net` };
+        rec.NetworkSettings = { Networks: started.attachment.networks, Ports: started.attachment.ports, SandboxKey: started.attachment.netnsPath ?? `/proc/${started.pid}/ns/net` };
         rec.Mounts = started.mounts;
         this.health.watch(rec);
         await this.store.save(rec);
@@ -390,7 +384,7 @@ export class ContainerService {
     this.store.forget(rec.Id);
     this.publish(rec, 'destroy');
     this.signals.emit(`removed:${rec.Id}`, rec.State.ExitCode);
-    const cleanup = unmount(layout.rootfs).then(() => this.store.remove(rec.Id)).catch(() => {});
+    const cleanup = nextTick().then(() => this.store.remove(rec.Id)).catch(() => {});
     this.cleanups.add(cleanup);
     void cleanup.then(() => this.cleanups.delete(cleanup));
   }

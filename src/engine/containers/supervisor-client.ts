@@ -23,6 +23,14 @@ function loaderArgs(): string[] {
   return out;
 }
 
+/** A container whose process runs: runc's pid (it supervises the container) and the container's own. */
+export interface RunStarted { runtimePid: number; pid: number }
+
+/** The container ended before its process started (runc could not set it up or exec its command). */
+export class ExitedBeforeStart extends Error {
+  constructor(readonly record: ExitRecord) { super('the container exited before it started'); }
+}
+
 export async function readExitRecord(dir: string): Promise<ExitRecord | undefined> {
   try { return JSON.parse(await readFile(exitFile(dir), 'utf8')) as ExitRecord; } catch { return undefined; }
 }
@@ -30,7 +38,7 @@ export async function readExitRecord(dir: string): Promise<ExitRecord | undefine
 export class SupervisorClient {
   private sock?: net.Socket;
   private connecting?: Promise<net.Socket>;
-  private readonly started = new Map<string, { resolve: (pid: number) => void; reject: (e: Error) => void }>();
+  private readonly started = new Map<string, { resolve: (s: RunStarted) => void; reject: (e: Error) => void }>();
   private listWaiters: ((ids: string[]) => void)[] = [];
   private closed = false;
   private readonly address: string;
@@ -97,9 +105,12 @@ export class SupervisorClient {
     if (msg.op === 'started' || msg.op === 'failed') {
       const w = this.started.get(msg.id);
       this.started.delete(msg.id);
-      if (msg.op === 'started') w?.resolve(msg.pid); else w?.reject(new Error(msg.error));
+      if (msg.op === 'started') w?.resolve({ runtimePid: msg.runtimePid, pid: msg.pid }); else w?.reject(new Error(msg.error));
     } else if (msg.op === 'exit') {
       this.onExit(msg.id, msg.record);
+      const w = this.started.get(msg.id);
+      this.started.delete(msg.id);
+      w?.reject(new ExitedBeforeStart(msg.record));
     } else if (msg.op === 'running') {
       const waiters = this.listWaiters;
       this.listWaiters = [];
@@ -109,8 +120,8 @@ export class SupervisorClient {
 
   private send(msg: SupervisorMessage): void { this.sock?.write(JSON.stringify(msg) + '\n'); }
 
-  /** Starts `runc run` for the job under the supervisor; resolves with that runc's pid. */
-  async run(job: SupervisorJob): Promise<number> {
+  /** Starts `runc run` for the job under the supervisor; resolves once the container's process runs. */
+  async run(job: SupervisorJob): Promise<RunStarted> {
     await this.connect();
     return new Promise((resolve, reject) => {
       this.started.set(job.id, { resolve, reject });

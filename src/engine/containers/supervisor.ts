@@ -3,10 +3,12 @@
 // timestamps, records exit statuses in exit.json and tells connected engines. It runs `runc run` in the
 // foreground per container, so runc reaps the container and reports its exit code. The engine can stop
 // and start again meanwhile: containers keep running and nothing they print is lost.
+// A container counts as started when runc writes its pid file: runc does that once the container's
+// process has exec'd, so a command that cannot be run never counts as started.
 // Only node built-ins here, and one process for all containers, so starting a container spawns no node.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
 import net from 'node:net';
 import { constants } from 'node:os';
 import path from 'node:path';
@@ -29,7 +31,7 @@ export interface ExitRecord { exitCode: number; finishedAt: string }
 /** Engine → supervisor and supervisor → engine messages, one JSON object per line. */
 export type SupervisorMessage =
   | { op: 'run'; job: SupervisorJob }
-  | { op: 'started'; id: string; pid: number }
+  | { op: 'started'; id: string; runtimePid: number; pid: number } // pid: the container's process
   | { op: 'failed'; id: string; error: string }
   | { op: 'exit'; id: string; record: ExitRecord }
   | { op: 'list' }
@@ -41,6 +43,12 @@ export type SupervisorMessage =
 /** An abstract unix socket (no file, no path-length trouble), one per state root. */
 export const supervisorAddress = (root: string) => `\0tscompose-supervisor-${createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 24)}`;
 export const exitFile = (dir: string) => path.join(dir, 'exit.json');
+export const pidFile = (dir: string) => path.join(dir, 'pid');
+
+/** The pid runc wrote, once it has. */
+function readPid(dir: string): number | undefined {
+  try { return Number(readFileSync(pidFile(dir), 'utf8').trim()) || undefined; } catch { return undefined; }
+}
 
 const IDLE_EXIT_MS = 30_000;
 
@@ -86,10 +94,22 @@ function runHost(address: string): void {
   const run = (job: SupervisorJob, reply: (m: SupervisorMessage) => void) => {
     if (running.has(job.id)) { reply({ op: 'failed', id: job.id, error: 'the container is already running' }); return; }
     const runcLog = path.join(job.dir, 'runc.log');
-    for (const f of [exitFile(job.dir), runcLog]) { try { unlinkSync(f); } catch { /* first start */ } }
+    for (const f of [exitFile(job.dir), runcLog, pidFile(job.dir)]) { try { unlinkSync(f); } catch { /* first start */ } }
     let log: number;
     try { log = openSync(job.logPath, 'a'); } catch (err) { reply({ op: 'failed', id: job.id, error: (err as Error).message }); return; }
-    const runArgs = ['--root', job.runtimeRoot, '--log', runcLog, '--log-format', 'json', 'run', '--bundle', job.bundle, job.id];
+    // runc writes the pid file as a temporary file renamed into place: one inotify event, no polling
+    let started = false;
+    let watcher: FSWatcher | undefined;
+    const reportStarted = () => {
+      if (started) return;
+      const pid = readPid(job.dir);
+      if (!pid) return;
+      started = true;
+      watcher?.close();
+      reply({ op: 'started', id: job.id, runtimePid: child.pid ?? 0, pid });
+    };
+    try { watcher = watch(job.dir, (_event, name) => { if (name === 'pid') reportStarted(); }); } catch { /* inotify limits: the exit still reports */ }
+    const runArgs = ['--root', job.runtimeRoot, '--log', runcLog, '--log-format', 'json', 'run', '--pid-file', pidFile(job.dir), '--bundle', job.bundle, job.id];
     const cmd = job.tty ? underPty(job.runtime, runArgs) : { command: job.runtime, args: runArgs };
     const child = spawn(cmd.command, cmd.args, { stdio: [job.openStdin || job.tty ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     running.set(job.id, child);
@@ -103,6 +123,8 @@ function runHost(address: string): void {
     let spawnError: Error | undefined;
     child.on('error', (err) => { spawnError = err; });
     child.on('close', (code, signal) => {
+      reportStarted();
+      watcher?.close();
       const exitCode = spawnError ? 255 : code !== null ? mapRuntimeFailure(code, runcLog) : 128 + (constants.signals[signal!] ?? 0);
       const record: ExitRecord = { exitCode, finishedAt: new Date().toISOString() };
       closeSync(log);
@@ -112,7 +134,6 @@ function runHost(address: string): void {
       broadcast({ op: 'exit', id: job.id, record });
       checkIdle();
     });
-    reply({ op: 'started', id: job.id, pid: child.pid ?? 0 });
   };
 
   const server = net.createServer((sock) => {

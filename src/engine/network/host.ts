@@ -49,16 +49,28 @@ export async function tryRun(cmd: string, args: string[]): Promise<boolean> {
 }
 
 export const ip = (...args: string[]) => run('ip', args);
-export const ipInNetns = (pid: number, ...args: string[]) => run('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', ...args]);
 
 /** Several `ip` commands on the host with one process (`ip -batch`, stops at the first error). */
 export async function ipBatch(commands: string[][]): Promise<void> {
   await runWithInput('ip', ['-batch', '-'], commands.map((c) => c.join(' ')).join('\n') + '\n');
 }
 
-/** Several `ip` commands in the namespace of `pid` with one process (`ip -batch`, stops at the first error). */
-export async function ipBatchInNetns(pid: number, commands: string[][]): Promise<void> {
-  await runWithInput('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'], commands.map((c) => c.join(' ')).join('\n') + '\n');
+/** A network namespace: the one a process is in, or a named one (/run/netns/<name>, `ip netns add`). */
+export type Netns = { pid: number } | { name: string };
+
+/** How `ip link … netns <ref>` names it. */
+export const netnsRef = (ns: Netns): string => ('pid' in ns ? String(ns.pid) : ns.name);
+
+/** Several `ip` commands in a namespace with one process (`ip -batch`, stops at the first error). */
+export async function ipBatchInNetns(ns: Netns, commands: string[][]): Promise<void> {
+  const input = commands.map((c) => c.join(' ')).join('\n') + '\n';
+  if ('pid' in ns) await runWithInput('nsenter', [`--net=/proc/${ns.pid}/ns/net`, 'ip', '-batch', '-'], input);
+  else await runWithInput('ip', ['-n', ns.name, '-batch', '-'], input);
+}
+
+/** Several `ip` commands on the host that each may fail (clean-up of what may already be gone). */
+export async function ipBatchForce(commands: string[][]): Promise<void> {
+  await runWithInput('ip', ['-force', '-batch', '-'], commands.map((c) => c.join(' ')).join('\n') + '\n').catch(() => undefined);
 }
 
 export interface HostRoute { subnet: Subnet; dev: string }

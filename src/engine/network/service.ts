@@ -18,7 +18,8 @@ import { bridgeName, type NetworkOptions } from './options.js';
 import { planPortRequests, reportPorts, type PortRequest } from './port-bindings.js';
 import { PortAllocatedError, openProxyInRange, reopenProxy, type OpenProxy } from './port-proxy.js';
 import { Mutex, StateFile, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkState } from './state.js';
-import { bringUpLoopback, createEndpointLink, removeEndpointLink } from './veth.js';
+import { bringUpLoopback, createEndpointLink, removeEndpointLink, removeNetns } from './veth.js';
+import type { Netns } from './host.js';
 import { registerNetworkRoutes } from './routes.js';
 
 export type AttachOptions = Parameters<NetworkService['attach']>[0];
@@ -48,6 +49,8 @@ export class BridgeNetworkService implements NetworkService {
   /** Endpoints detached whose veth pair the kernel is still deleting (~20 ms each), by endpoint id. Their
    *  addresses stay taken until then; whatever needs the pair gone waits for it (see `drained`). */
   private readonly draining = new Map<string, { ep: EndpointRecord; done: Promise<void> }>();
+  /** namespaces without endpoints being deleted */
+  private readonly netnsDeletes = new Set<Promise<void>>();
   private readonly roundRobin = new RoundRobin();
   private hostResolv?: HostResolvConf;
 
@@ -130,15 +133,36 @@ export class BridgeNetworkService implements NetworkService {
     return [...this.endpointsOf(networkId), ...[...this.draining.values()].map((d) => d.ep).filter((e) => e.networkId === networkId)];
   }
 
-  /** Deletes the endpoint's veth pair in the background. */
-  private drain(ep: EndpointRecord): void {
-    const done = removeEndpointLink(ep.hostInterface).finally(() => this.draining.delete(ep.id));
-    this.draining.set(ep.id, { ep, done });
+  /** Deletes a container's veth pairs (and the namespace the service made for it) in the background. */
+  private drain(endpoints: EndpointRecord[], netns?: string): void {
+    // after the current answers are written: a process spawn blocks the event loop for a millisecond or two
+    const job = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      if (netns) await removeNetns(netns, endpoints.map((e) => e.hostInterface));
+      else await Promise.all(endpoints.map((e) => removeEndpointLink(e.hostInterface)));
+    });
+    if (netns && !endpoints.length) {
+      const done = job.then(() => { this.netnsDeletes.delete(done); });
+      this.netnsDeletes.add(done);
+    }
+    for (const ep of endpoints) {
+      const done = job.then(() => { this.draining.delete(ep.id); });
+      this.draining.set(ep.id, { ep, done });
+    }
   }
 
   /** Waits until the veth pairs of the detached endpoints matching `which` are gone. */
   private async drained(which: (ep: EndpointRecord) => boolean = () => true): Promise<void> {
     await Promise.all([...this.draining.values()].filter((d) => which(d.ep)).map((d) => d.done));
+  }
+
+  /** The namespace a container's endpoints live in. */
+  private static netnsOf(record: Pick<ContainerRecord, 'pid' | 'netns'>): Netns {
+    return record.netns ? { name: record.netns } : { pid: record.pid! };
+  }
+
+  /** A name for the namespace of one run of a container (a new one each run: the last may still be going). */
+  private netnsName(containerId: string): string {
+    return `${this.options.interfacePrefix}-${containerId.slice(0, 12)}-${randomId().slice(0, 6)}`;
   }
 
   containerName(containerId: string): string {
@@ -290,7 +314,10 @@ export class BridgeNetworkService implements NetworkService {
     if (this.state.containers.some((c) => c.id === opts.containerId)) await this.detach(opts.containerId);
     // its old interfaces (eth0 …) must be gone from the namespace before new ones take their names
     await this.drained((e) => e.containerId === opts.containerId);
-    const base = { id: opts.containerId, name: opts.containerName.replace(/^\//, ''), hostname: opts.hostname, pid: opts.pid, dns: opts.dns, ports: {} };
+    const base = {
+      id: opts.containerId, name: opts.containerName.replace(/^\//, ''), hostname: opts.hostname, pid: opts.pid, dns: opts.dns, ports: {},
+      netns: opts.mode === 'bridge' && !opts.pid ? this.netnsName(opts.containerId) : undefined,
+    };
     if (opts.mode === 'host') {
       const hosts = await readFile(this.options.hostHosts, 'utf8').catch(() => buildHosts({ hostname: opts.hostname, addresses: [], extraHosts: [] }));
       const extra = parseExtraHosts(opts.extraHosts, undefined).map((h) => `${h.ip}\t${h.name}\n`).join('');
@@ -298,7 +325,7 @@ export class BridgeNetworkService implements NetworkService {
       return this.commitSimple({ ...base, mode: 'host', resolvConf, hosts: hosts + extra });
     }
     if (opts.mode === 'none') {
-      await bringUpLoopback(opts.pid);
+      if (opts.pid) await bringUpLoopback(opts.pid);
       const hosts = buildHosts({ hostname: opts.hostname, addresses: [], extraHosts: parseExtraHosts(opts.extraHosts, undefined) });
       return this.commitSimple({ ...base, mode: 'none', resolvConf: resolvConfWithoutEmbeddedDns(host, opts.dns, opts.dnsSearch, opts.dnsOptions), hosts });
     }
@@ -341,14 +368,17 @@ export class BridgeNetworkService implements NetworkService {
     const created: EndpointRecord[] = [];
     const opened: { key: string; proxy: OpenProxy }[] = [];
     let hosts: string;
+    const netns = BridgeNetworkService.netnsOf(base);
+    let netnsMade = false;
     try {
       hosts = buildHosts({ hostname: opts.hostname, addresses: reserved.map((r) => r.ep.ip), extraHosts: parseExtraHosts(opts.extraHosts, gatewayEndpoint?.net.gateway) });
       for (const { net, ep } of reserved) {
         await createEndpointLink({
-          pid: opts.pid, hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac,
+          netns, hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac,
           addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, defaultGateway: ep === gatewayEndpoint?.ep ? net.gateway : undefined,
           mtu: networkMtu(net),
-        });
+        }, 'name' in netns && !netnsMade);
+        netnsMade = true;
         created.push(ep);
       }
       if (gatewayEndpoint) {
@@ -356,7 +386,8 @@ export class BridgeNetworkService implements NetworkService {
       }
     } catch (err) {
       await Promise.all(opened.map((o) => o.proxy.close()));
-      for (const ep of created) await removeEndpointLink(ep.hostInterface);
+      if ('name' in netns && netnsMade) await removeNetns(netns.name, created.map((ep) => ep.hostInterface));
+      else for (const ep of created) await removeEndpointLink(ep.hostInterface);
       await this.mutex.run(async () => {
         this.state.endpoints = this.state.endpoints.filter((e) => !reserved.some((r) => r.ep.id === e.id));
       });
@@ -374,7 +405,7 @@ export class BridgeNetworkService implements NetworkService {
     await this.mutex.run(async () => { this.state.containers.push(record); await this.save(); });
     this.proxies.set(record.id, opened.map((o) => o.proxy));
     for (const { net } of reserved) this.publishEndpointEvent('connect', net, record.id);
-    return this.attachment(record);
+    return { ...this.attachment(record), netnsPath: record.netns && `/run/netns/${record.netns}` };
   }
 
   private async publish(req: PortRequest, target: EndpointRecord, containerName: string): Promise<OpenProxy> {
@@ -396,11 +427,11 @@ export class BridgeNetworkService implements NetworkService {
     await this.load();
     const removed = await this.mutex.run(async () => {
       const endpoints = this.state.endpoints.filter((e) => e.containerId === containerId);
-      const had = this.state.containers.some((c) => c.id === containerId);
-      if (!had && !endpoints.length) return [];
+      const record = this.state.containers.find((c) => c.id === containerId);
+      if (!record && !endpoints.length) return [];
       this.state.endpoints = this.state.endpoints.filter((e) => e.containerId !== containerId);
       this.state.containers = this.state.containers.filter((c) => c.id !== containerId);
-      for (const ep of endpoints) this.drain(ep);
+      this.drain(endpoints, record?.netns);
       await this.save();
       return endpoints;
     });
@@ -431,7 +462,7 @@ export class BridgeNetworkService implements NetworkService {
       return { record, ep };
     });
     try {
-      await createEndpointLink({ pid: record.pid, hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac, addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, mtu: networkMtu(net) });
+      await createEndpointLink({ netns: BridgeNetworkService.netnsOf(record), hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac, addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, mtu: networkMtu(net) });
     } catch (err) {
       await this.mutex.run(async () => {
         this.state.endpoints = this.state.endpoints.filter((e) => e.id !== ep.id);
@@ -462,10 +493,10 @@ export class BridgeNetworkService implements NetworkService {
     await this.load();
     await this.hostResolvConf();
     const alive = new Map(running.map((r) => [r.containerId, r.pid]));
-    const gone = this.state.containers.filter((c) => alive.get(c.id) !== c.pid).map((c) => c.id);
+    const gone = this.state.containers.filter((c) => !alive.has(c.id) || (c.pid !== undefined && alive.get(c.id) !== c.pid)).map((c) => c.id);
     const orphans = this.state.endpoints.filter((e) => !this.state.containers.some((c) => c.id === e.containerId));
     for (const id of gone) await this.detach(id);
-    await Promise.all([this.drained(), ...orphans.map((ep) => removeEndpointLink(ep.hostInterface))]);
+    await Promise.all([this.drained(), ...this.netnsDeletes, ...orphans.map((ep) => removeEndpointLink(ep.hostInterface))]);
     await this.mutex.run(async () => {
       this.state.endpoints = this.state.endpoints.filter((e) => !orphans.includes(e));
       for (const net of this.state.networks) {
@@ -486,7 +517,7 @@ export class BridgeNetworkService implements NetworkService {
   /** Engine shutdown: stops the listeners of this process (DNS, port proxies) and takes down the networks
    *  it brought up that have no endpoints; running containers' endpoints and networks stay for `restore`. */
   async close(): Promise<void> {
-    await this.drained();
+    await Promise.all([this.drained(), ...this.netnsDeletes]);
     for (const proxies of this.proxies.values()) await Promise.all(proxies.map((p) => p.close()));
     this.proxies.clear();
     await this.mutex.run(async () => {

@@ -44,7 +44,10 @@ export interface ContainerRecord {
   id: string;
   name: string;
   hostname: string;
-  pid: number;
+  /** the container lives in the network namespace of this process … */
+  pid?: number;
+  /** … or in this named namespace (/run/netns/<name>) the service made for it */
+  netns?: string;
   mode: AttachMode;
   ports: Record<string, PortBinding[] | null>;
   dns: string[];

@@ -1,10 +1,10 @@
 // A container's endpoint: a veth pair, host side on the network's bridge, container side in the
-// container's network namespace (/proc/<pid>/ns/net) with its address and, optionally, the default route.
+// container's network namespace with its address and, optionally, the default route.
 import { readFile } from 'node:fs/promises';
-import { ip, ipBatchInNetns, ipInNetns, tryRun } from './host.js';
+import { ipBatch, ipBatchForce, ipBatchInNetns, netnsRef, tryRun, type Netns } from './host.js';
 
 export interface EndpointLink {
-  pid: number;
+  netns: Netns;
   hostInterface: string;
   containerInterface: string; // eth0, eth1 …
   bridge: string;
@@ -14,14 +14,22 @@ export interface EndpointLink {
   mtu?: number;
 }
 
-/** Two processes: one `ip link add` creates the pair already on the bridge, up, with the container side
- *  named, addressed (MAC) and moved into the namespace; one `ip -batch` in the namespace configures the rest. */
-export async function createEndpointLink(link: EndpointLink): Promise<void> {
+/** Two processes: one `ip -batch` creates the pair already on the bridge, up, with the container side
+ *  named, addressed (MAC) and moved into the namespace (which it first creates when `createNetns`);
+ *  one `ip -batch` in the namespace configures the rest. */
+export async function createEndpointLink(link: EndpointLink, createNetns = false): Promise<void> {
   const mtu = link.mtu ? ['mtu', String(link.mtu)] : [];
-  await ip('link', 'add', link.hostInterface, ...mtu, 'master', link.bridge, 'up',
-    'type', 'veth', 'peer', 'name', link.containerInterface, 'address', link.mac, ...mtu, 'netns', String(link.pid));
+  const ns = link.netns;
+  await ipBatch([
+    ...(createNetns && 'name' in ns ? [['netns', 'add', ns.name]] : []),
+    ['link', 'add', link.hostInterface, ...mtu, 'master', link.bridge, 'up',
+      'type', 'veth', 'peer', 'name', link.containerInterface, 'address', link.mac, ...mtu, 'netns', netnsRef(ns)],
+  ]).catch(async (err) => {
+    if (createNetns && 'name' in ns) await removeNetns(ns.name, []);
+    throw err;
+  });
   try {
-    await ipBatchInNetns(link.pid, [
+    await ipBatchInNetns(ns, [
       ['addr', 'add', link.addressCidr, 'dev', link.containerInterface],
       ['link', 'set', 'dev', link.containerInterface, 'up'],
       ['link', 'set', 'dev', 'lo', 'up'],
@@ -29,6 +37,7 @@ export async function createEndpointLink(link: EndpointLink): Promise<void> {
     ]);
   } catch (err) {
     await removeEndpointLink(link.hostInterface);
+    if (createNetns && 'name' in ns) await removeNetns(ns.name, []);
     throw err;
   }
 }
@@ -38,11 +47,16 @@ export async function removeEndpointLink(hostInterface: string): Promise<void> {
   await tryRun('ip', ['link', 'del', 'dev', hostInterface]);
 }
 
+/** A named namespace and the host sides of its veth pairs, with one process. */
+export async function removeNetns(name: string, hostInterfaces: string[]): Promise<void> {
+  await ipBatchForce([...hostInterfaces.map((i) => ['link', 'del', 'dev', i]), ['netns', 'del', name]]);
+}
+
 // Usually the OCI runtime has brought lo up already (its 127.0.0.1 route exists only then): no process needed.
 export async function bringUpLoopback(pid: number): Promise<void> {
   const routes = await readFile(`/proc/${pid}/net/fib_trie`, 'utf8').catch(() => '');
   if (routes.includes('127.0.0.1')) return;
-  await ipInNetns(pid, 'link', 'set', 'dev', 'lo', 'up');
+  await ipBatchInNetns({ pid }, [['link', 'set', 'dev', 'lo', 'up']]);
 }
 
 /** Docker's scheme: 02:42 followed by the IPv4 address. */

@@ -8,7 +8,7 @@ import type { EnginePaths } from '../paths.js';
 import { OciRuntime, detectRuntimeBinary } from './oci-runtime.js';
 import { mountOverlay, unmount } from './overlay.js';
 import { buildOciSpec, type OciMount } from './spec.js';
-import { resolveUser } from './users.js';
+import { resolveUser, userTablesAt } from './users.js';
 import { exitCodeOf } from './exit-code.js';
 
 const HOST_NETWORK_FILES: OciMount[] = ['/etc/resolv.conf', '/etc/hosts'].map((f) => ({
@@ -30,7 +30,7 @@ export function createOneShotRunner(paths: EnginePaths, runtime?: OciRuntime): O
       try {
         await mountOverlay({ lowerDirs: opts.lowerDirs, upperDir: opts.upperDir, workDir, mergedDir: merged, emptyLower: path.join(bundle, 'empty') });
         mounted = true;
-        const user = resolveUser(merged, opts.user);
+        const user = resolveUser(userTablesAt(merged), opts.user);
         const env = opts.env.some((e) => e.startsWith('PATH=')) ? opts.env : ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...opts.env];
         if (opts.workingDir) await mkdir(path.join(merged, opts.workingDir), { recursive: true });
         const spec = buildOciSpec({

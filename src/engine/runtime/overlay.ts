@@ -1,17 +1,27 @@
 // overlayfs mounts for container root filesystems: image layers below, one writable upper dir on top.
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
 export interface OverlayDirs { lowerDirs: string[]; upperDir: string; workDir: string; mergedDir: string; emptyLower: string }
 
-/** lowerDirs bottom first (overlayfs wants the top layer first); an empty lower stands in for FROM scratch. */
-export async function mountOverlay(d: OverlayDirs): Promise<void> {
+/** The directories an overlay mount of `d` needs. */
+export async function makeOverlayDirs(d: OverlayDirs): Promise<void> {
   await Promise.all([d.upperDir, d.workDir, d.mergedDir, d.emptyLower].map((p) => mkdir(p, { recursive: true })));
+}
+
+/** lowerDirs bottom first (overlayfs wants the top layer first); an empty lower stands in for FROM scratch. */
+export function overlayOptions(d: OverlayDirs): string {
   const lowers = d.lowerDirs.length ? [...d.lowerDirs].reverse() : [d.emptyLower];
-  const options = `lowerdir=${lowers.join(':')},upperdir=${d.upperDir},workdir=${d.workDir}`;
+  return `lowerdir=${lowers.join(':')},upperdir=${d.upperDir},workdir=${d.workDir}`;
+}
+
+/** Mounts the overlay on the host at `d.mergedDir`. */
+export async function mountOverlay(d: OverlayDirs): Promise<void> {
+  await makeOverlayDirs(d);
+  const options = overlayOptions(d);
   try {
     await execFileAsync('mount', ['-t', 'overlay', 'overlay', '-o', options, d.mergedDir]);
   } catch (err) {
@@ -25,8 +35,14 @@ export async function unmount(dir: string): Promise<void> {
   }
 }
 
-export async function isMounted(dir: string): Promise<boolean> {
-  const { readFile } = await import('node:fs/promises');
+/** Mounts the overlay on the host while `fn` runs. */
+export async function withOverlayMounted<T>(d: OverlayDirs, fn: () => Promise<T>): Promise<T> {
+  await mountOverlay(d);
+  try { return await fn(); } finally { await unmount(d.mergedDir); }
+}
+
+/** Mount points at or below `dir`, deepest first. */
+export async function mountsUnder(dir: string): Promise<string[]> {
   const mounts = await readFile('/proc/self/mountinfo', 'utf8');
-  return mounts.split('\n').some((l) => l.split(' ')[4] === dir);
+  return mounts.split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m === dir || m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
 }

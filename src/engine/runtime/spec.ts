@@ -5,8 +5,6 @@ import { hostRlimits } from './rlimits.js';
 
 export interface OciMount { destination: string; type: string; source: string; options?: string[] }
 
-export interface OciHook { path: string; args?: string[]; env?: string[]; timeout?: number }
-
 export interface ResourceLimits {
   memory?: number; // bytes
   memorySwap?: number; // bytes, -1 = unlimited
@@ -29,6 +27,9 @@ export interface ContainerSpecOptions {
   terminal?: boolean;
   hostname?: string;
   network: NetworkNamespace;
+  /** overlayfs options (lowerdir, upperdir, workdir): the runtime mounts the root filesystem in the
+   *  container's own mount namespace over the empty `rootfs` directory; nothing is mounted on the host */
+  rootOverlay?: string;
   mounts?: OciMount[];
   capAdd?: string[];
   capDrop?: string[];
@@ -38,7 +39,6 @@ export interface ContainerSpecOptions {
   sysctls?: Record<string, string>;
   ulimits?: { Name: string; Soft: number; Hard: number }[];
   shmSize?: number;
-  createRuntimeHooks?: OciHook[];
   noNewPrivileges?: boolean;
 }
 
@@ -155,6 +155,7 @@ export function buildOciSpec(o: ContainerSpecOptions): Record<string, unknown> {
   if (o.network.kind === 'join') namespaces.push({ type: 'network', path: o.network.path });
   const shmSize = o.shmSize && o.shmSize > 0 ? o.shmSize : 64 * 1024 * 1024;
   const mounts: OciMount[] = [
+    ...(o.rootOverlay ? [{ destination: '/', type: 'overlay', source: 'overlay', options: o.rootOverlay.split(',') }] : []),
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
@@ -188,6 +189,5 @@ export function buildOciSpec(o: ContainerSpecOptions): Record<string, unknown> {
     },
   };
   if (o.network.kind === 'host') (spec as { hostname: string }).hostname = '';
-  if (o.createRuntimeHooks?.length) spec.hooks = { createRuntime: o.createRuntimeHooks };
   return spec;
 }

@@ -1,22 +1,34 @@
 // Resolves a Docker `User` ("name", "uid", "name:group", "uid:gid") against the container's /etc/passwd and /etc/group.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readFromLayers } from '../images/layer-files.js';
 
 export interface ResolvedUser { uid: number; gid: number; additionalGids: number[]; home: string }
 
-function readTable(rootfs: string, file: string): string[][] {
-  try {
-    return readFileSync(path.join(rootfs, 'etc', file), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
-  } catch { return []; }
+/** The texts of a container's /etc/passwd and /etc/group ('' when missing). */
+export interface UserTables { passwd: string; group: string }
+
+/** From a root directory, e.g. a running container's /proc/<pid>/root. */
+export function userTablesAt(root: string): UserTables {
+  const read = (file: string) => { try { return readFileSync(path.join(root, 'etc', file), 'utf8'); } catch { return ''; } };
+  return { passwd: read('passwd'), group: read('group') };
 }
+
+/** From a layer stack (bottom first), without mounting it. */
+export async function userTablesInLayers(layerDirs: string[]): Promise<UserTables> {
+  const [passwd, group] = await Promise.all([readFromLayers(layerDirs, 'etc/passwd'), readFromLayers(layerDirs, 'etc/group')]);
+  return { passwd: passwd ?? '', group: group ?? '' };
+}
+
+const table = (text: string): string[][] => text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
 
 const isNumeric = (s: string) => /^\d+$/.test(s);
 
-export function resolveUser(rootfs: string, user: string | undefined): ResolvedUser {
+export function resolveUser(tables: UserTables, user: string | undefined): ResolvedUser {
   const spec = (user ?? '').trim();
   const [userPart = '', groupPart] = spec.split(':');
-  const passwd = readTable(rootfs, 'passwd');
-  const groups = readTable(rootfs, 'group');
+  const passwd = table(tables.passwd);
+  const groups = table(tables.group);
   let uid = 0; let gid = 0; let home = '/'; let name: string | undefined = 'root';
   if (userPart !== '') {
     const entry = passwd.find((p) => (isNumeric(userPart) ? p[2] === userPart : p[0] === userPart));

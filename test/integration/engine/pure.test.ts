@@ -1,12 +1,13 @@
 // The engine's pure parts: OCI spec rules, Docker's create semantics, user lookup, log streaming, restart back-off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { buildOciSpec, buildRlimits, effectiveCapabilities, DOCKER_DEFAULT_CAPS } from '../../../src/engine/runtime/spec.js';
 import { hostRlimits } from '../../../src/engine/runtime/rlimits.js';
-import { resolveUser } from '../../../src/engine/runtime/users.js';
+import { resolveUser, userTablesAt, userTablesInLayers } from '../../../src/engine/runtime/users.js';
 import { effectiveConfig, mergeEnv, containerName } from '../../../src/engine/containers/create-config.js';
 import { parseBind } from '../../../src/engine/containers/mounts.js';
 import { frame, streamEntries, parseTimeParam } from '../../../src/engine/containers/logs.js';
@@ -70,10 +71,31 @@ test('users resolve by name and id through the image passwd and group files', ()
     mkdirSync(path.join(root, 'etc'));
     writeFileSync(path.join(root, 'etc', 'passwd'), 'root:x:0:0::/root:/bin/sh\nweb:x:33:33::/var/www:/bin/sh\n');
     writeFileSync(path.join(root, 'etc', 'group'), 'root:x:0:\nweb:x:33:\nlogs:x:4:web\n');
-    assert.deepEqual(resolveUser(root, 'web'), { uid: 33, gid: 33, additionalGids: [4], home: '/var/www' });
-    assert.equal(resolveUser(root, 'web:logs').gid, 4);
-    assert.deepEqual(resolveUser(root, '1234'), { uid: 1234, gid: 0, additionalGids: [], home: '/' });
-    assert.throws(() => resolveUser(root, 'nobody-here'), /unable to find user/);
+    const tables = userTablesAt(root);
+    assert.deepEqual(resolveUser(tables, 'web'), { uid: 33, gid: 33, additionalGids: [4], home: '/var/www' });
+    assert.equal(resolveUser(tables, 'web:logs').gid, 4);
+    assert.deepEqual(resolveUser(tables, '1234'), { uid: 1234, gid: 0, additionalGids: [], home: '/' });
+    assert.throws(() => resolveUser(tables, 'nobody-here'), /unable to find user/);
+  } finally { rmSync(root, { recursive: true, force: true }); }
+});
+
+test('users resolve through a layer stack without mounting it: upper layers win, whiteouts hide, symlinks are followed inside', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'tsc-eng-layers-'));
+  try {
+    const [base, mid, upper] = ['base', 'mid', 'upper'].map((d) => path.join(root, d));
+    for (const d of [base, mid, upper]) mkdirSync(path.join(d, 'etc'), { recursive: true });
+    writeFileSync(path.join(base, 'etc', 'passwd'), 'root:x:0:0::/root:/bin/sh\nold:x:5:5::/old:/bin/sh\n');
+    writeFileSync(path.join(base, 'etc', 'group'), 'root:x:0:\nstaff:x:50:app\n');
+    mkdirSync(path.join(mid, 'usr', 'lib'), { recursive: true });
+    writeFileSync(path.join(mid, 'usr', 'lib', 'passwd'), 'root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n');
+    symlinkSync('../usr/lib/passwd', path.join(mid, 'etc', 'passwd'));
+    // the container deleted /etc/group: an overlayfs whiteout in its upper dir
+    assert.equal(spawnSync('mknod', [path.join(upper, 'etc', 'group'), 'c', '0', '0']).status, 0);
+    const tables = await userTablesInLayers([base, mid, upper]);
+    assert.equal(tables.group, '');
+    assert.deepEqual(resolveUser(tables, 'app'), { uid: 1000, gid: 1000, additionalGids: [], home: '/home/app' });
+    assert.throws(() => resolveUser(tables, 'old'), /unable to find user/);
+    assert.equal(resolveUser(await userTablesInLayers([base]), 'old:staff').gid, 50, 'a lower layer alone still has the group');
   } finally { rmSync(root, { recursive: true, force: true }); }
 });
 

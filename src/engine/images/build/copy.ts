@@ -6,7 +6,7 @@ import path from 'node:path';
 import { decompress } from '../decompress.js';
 import { extractLayer, resolveInRoot, safeComponents, UnsafeLayerError } from '../extract.js';
 import { Readable } from 'node:stream';
-import { lookupInLayers } from './layer-view.js';
+import { lookupInLayers } from '../layer-files.js';
 import { DockerfileError } from './dockerfile.js';
 
 export interface CopyRequest {

@@ -1,33 +1,11 @@
-// Reading an image's filesystem without running it: path lookups across the layer stack (whiteouts
-// respected), and a read-only overlay mount when whole trees are needed (COPY --from).
+// Reading an image's filesystem without running it: owners from its passwd and group files, and a
+// read-only overlay mount when whole trees are needed (COPY --from).
 import { execFile } from 'node:child_process';
-import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { promisify } from 'node:util';
+import { readFromLayers } from '../layer-files.js';
 
 const run = promisify(execFile);
-
-/** lstat of `rel` in the top-most layer that has it; undefined when absent or whited out. */
-export async function lookupInLayers(layerDirs: string[], rel: string): Promise<{ layerDir: string; stat: Stats } | undefined> {
-  const parts = rel.split('/').filter(Boolean);
-  for (const dir of [...layerDirs].reverse()) {
-    // a whiteout of the path or of any parent hides everything below in this and lower layers
-    for (let i = 1; i <= parts.length; i++) {
-      const st = await fs.lstat(path.join(dir, ...parts.slice(0, i))).catch(() => undefined);
-      if (st?.isCharacterDevice() && st.rdev === 0) return undefined;
-    }
-    const stat = await fs.lstat(path.join(dir, ...parts)).catch(() => undefined);
-    if (stat) return { layerDir: dir, stat };
-  }
-  return undefined;
-}
-
-export async function readFromLayers(layerDirs: string[], rel: string): Promise<string | undefined> {
-  const hit = await lookupInLayers(layerDirs, rel);
-  if (!hit || !hit.stat.isFile()) return undefined;
-  return fs.readFile(path.join(hit.layerDir, rel), 'utf8');
-}
 
 /** Resolves "user[:group]" (names or ids) against the image's /etc/passwd and /etc/group. */
 export async function resolveOwner(layerDirs: string[], spec: string): Promise<{ uid: number; gid: number }> {
