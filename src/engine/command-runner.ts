@@ -26,7 +26,9 @@ export class CommandRunner {
   private buffered = '';
 
   private start(): ChildProcess {
-    this.dir = mkdtempSync(path.join(os.tmpdir(), 'tsc-commands-'));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tsc-commands-'));
+    this.dir = dir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const shell = spawn('/bin/sh', [], { stdio: ['pipe', 'pipe', 'ignore'] });
     shell.stdout!.setEncoding('utf8');
     shell.stdout!.on('data', (chunk: string) => {

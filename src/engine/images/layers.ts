@@ -1,6 +1,7 @@
 // Unpacked layers: one directory per diffID under paths.layers, unpacked once and shared by every
 // image (and every container, as an overlayfs lower dir) that has the layer.
 import { createHash, randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -27,8 +28,9 @@ export class LayerStore {
     return path.join(this.root, digestHex(diffID));
   }
 
+  // synchronous: one stat per layer on every container create, faster than a thread-pool trip
   async has(diffID: string): Promise<boolean> {
-    try { return (await fs.stat(this.dir(diffID))).isDirectory(); } catch { return false; }
+    return statSync(this.dir(diffID), { throwIfNoEntry: false })?.isDirectory() ?? false;
   }
 
   stagingDir(): string { return path.join(this.root, `.tmp-${randomBytes(8).toString('hex')}`); }

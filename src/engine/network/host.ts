@@ -1,10 +1,7 @@
 // The host commands networking runs (iproute2, iptables, nsenter), and what it reads from the host.
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { parseCidr, type Subnet } from './cidr.js';
-
-const execFileAsync = promisify(execFile);
+import { hostCommands } from '../command-runner.js';
 
 export class HostCommandError extends Error {
   constructor(readonly command: string, readonly stderr: string) {
@@ -24,23 +21,14 @@ async function traced<T>(cmd: string, args: string[], job: Promise<T>): Promise<
 }
 
 export async function run(cmd: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await traced(cmd, args, execFileAsync(cmd, args, { maxBuffer: 16 * 1024 * 1024 }));
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new HostCommandError(`${cmd} ${args.join(' ')}`, e.stderr || e.message);
-  }
+  return runWithInput(cmd, args, undefined);
 }
 
-export function runWithInput(cmd: string, args: string[], input: string): Promise<string> {
-  return traced(cmd, args, new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, (err, stdout, stderr) => {
-      if (err) reject(new HostCommandError(`${cmd} ${args.join(' ')}`, stderr || err.message));
-      else resolve(stdout);
-    });
-    child.stdin!.end(input);
-  }));
+/** Through the engine's command runner: a spawn from the engine would block its event loop. */
+export async function runWithInput(cmd: string, args: string[], input: string | undefined): Promise<string> {
+  const r = await traced(cmd, args, hostCommands.run(cmd, args, input));
+  if (r.code !== 0) throw new HostCommandError(`${cmd} ${args.join(' ')}`, r.stderr || `exited with ${r.code}`);
+  return r.stdout;
 }
 
 /** Runs and ignores failure: for idempotent clean-up of things that may already be gone. */

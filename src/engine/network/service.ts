@@ -17,7 +17,7 @@ import { allocateSubnet, firstHost } from './ipam.js';
 import { bridgeName, type NetworkOptions } from './options.js';
 import { planPortRequests, reportPorts, type PortRequest } from './port-bindings.js';
 import { PortAllocatedError, openProxyInRange, reopenProxy, type OpenProxy } from './port-proxy.js';
-import { Mutex, StateFile, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkState } from './state.js';
+import { Mutex, StateFile, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkState, type SpareRecord } from './state.js';
 import { bringUpLoopback, createEndpointLink, removeEndpointLink, removeNetns } from './veth.js';
 import type { Netns } from './host.js';
 import { registerNetworkRoutes } from './routes.js';
@@ -51,6 +51,9 @@ export class BridgeNetworkService implements NetworkService {
   private readonly draining = new Map<string, { ep: EndpointRecord; done: Promise<void> }>();
   /** namespaces without endpoints being deleted */
   private readonly netnsDeletes = new Set<Promise<void>>();
+  /** spares being made, by network id */
+  private readonly spareBuilds = new Map<string, Promise<void>>();
+  private closing = false;
   private readonly roundRobin = new RoundRobin();
   private hostResolv?: HostResolvConf;
 
@@ -130,7 +133,64 @@ export class BridgeNetworkService implements NetworkService {
 
   /** The endpoints whose addresses are taken on a network: attached ones and those still being deleted. */
   private addressHolders(networkId: string): EndpointRecord[] {
-    return [...this.endpointsOf(networkId), ...[...this.draining.values()].map((d) => d.ep).filter((e) => e.networkId === networkId)];
+    const held = [...[...this.draining.values()].map((d) => d.ep), ...(this.state.spares ?? []).map((s) => s.endpoint)];
+    return [...this.endpointsOf(networkId), ...held.filter((e) => e.networkId === networkId)];
+  }
+
+  // ---- spare namespaces ----------------------------------------------------------------------------
+  // For each bridge network a container joined, one warm network namespace: its veth pair on the bridge,
+  // address and default route configured. The next container that joins that network alone, without a
+  // fixed address or MAC, takes it and starts without running any host command; a new spare is made in
+  // the background. Spares are not endpoints: no inspect, no DNS name; their addresses are held.
+
+  private spareOf(networkId: string): SpareRecord | undefined {
+    return this.state.spares?.find((s) => s.endpoint.networkId === networkId);
+  }
+
+  /** A ready spare of the network, no longer a spare. Call with the mutex held. */
+  private takeSpare(networkId: string): SpareRecord | undefined {
+    const spare = this.spareOf(networkId);
+    if (!spare || this.spareBuilds.has(networkId)) return undefined;
+    this.state.spares = this.state.spares!.filter((s) => s !== spare);
+    return spare;
+  }
+
+  private refillSpare(net: NetworkRecord): void {
+    if (this.closing || this.spareBuilds.has(net.id) || this.spareOf(net.id)) return;
+    const build = (async () => {
+      const spare = await this.mutex.run(async () => {
+        if (this.closing || !this.realized.has(net.id) || !this.state.networks.includes(net) || this.spareOf(net.id)) return undefined;
+        const endpoint = allocateEndpoint(net, this.addressHolders(net.id), { id: '', name: '', hostname: '' }, { network: net.id, aliases: [] }, 0, this.options);
+        const made: SpareRecord = { netns: this.netnsName('spare'), endpoint };
+        (this.state.spares ??= []).push(made);
+        await this.save();
+        return made;
+      });
+      if (!spare) return;
+      const ep = spare.endpoint;
+      try {
+        await createEndpointLink({
+          netns: { name: spare.netns }, hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac,
+          addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, defaultGateway: net.internal ? undefined : net.gateway, mtu: networkMtu(net),
+        }, true);
+      } catch {
+        await this.mutex.run(async () => { this.state.spares = (this.state.spares ?? []).filter((s) => s !== spare); await this.save(); });
+      }
+    })().catch(() => undefined).finally(() => this.spareBuilds.delete(net.id));
+    this.spareBuilds.set(net.id, build);
+  }
+
+  /** Deletes the spares `which` selects (after those being made are done). Call without the mutex. */
+  private async discardSpares(which: (s: SpareRecord) => boolean): Promise<void> {
+    await Promise.all([...this.spareBuilds.values()]);
+    const gone = await this.mutex.run(async () => {
+      const selected = (this.state.spares ?? []).filter(which);
+      if (!selected.length) return selected;
+      this.state.spares = (this.state.spares ?? []).filter((s) => !selected.includes(s));
+      await this.save();
+      return selected;
+    });
+    await Promise.all(gone.map((s) => removeNetns(s.netns, [s.endpoint.hostInterface])));
   }
 
   /** Deletes a container's veth pairs (and the namespace the service made for it) in the background. */
@@ -285,6 +345,7 @@ export class BridgeNetworkService implements NetworkService {
 
   async removeNetwork(ref: string): Promise<void> {
     const net = await this.mustFindNetwork(ref);
+    if (!net.builtin) await this.discardSpares((s) => s.endpoint.networkId === net.id);
     await this.mutex.run(async () => {
       if (net.builtin) throw new EngineError(403, `${net.name} is a pre-defined network and cannot be removed`);
       if (this.endpointsOf(net.id).length) throw new EngineError(403, `error while removing network: network ${net.name} id ${net.id} has active endpoints`);
@@ -345,7 +406,11 @@ export class BridgeNetworkService implements NetworkService {
   private async attachBridge(opts: AttachOptions, base: Omit<ContainerRecord, 'mode' | 'resolvConf' | 'hosts'>, host: HostResolvConf): Promise<NetworkAttachment> {
     const requested = opts.endpoints.length ? opts.endpoints : [{ network: DEFAULT_NETWORK, aliases: [] }];
     const portRequests = planPortRequests(opts.portBindings, opts.publishAll, opts.exposedPorts);
+    const fixed = requested.map((r) => r.ipv4Address).filter(Boolean);
+    if (fixed.length) await this.discardSpares((s) => fixed.includes(s.endpoint.ip));
     await this.drained((e) => requested.some((r) => r.ipv4Address === e.ip));
+    const spareFits = requested.length === 1 && !requested[0]!.ipv4Address && !requested[0]!.macAddress && !opts.pid;
+    let spare: SpareRecord | undefined;
     const reserved = await this.mutex.run(async () => {
       const endpoints: { net: NetworkRecord; ep: EndpointRecord }[] = [];
       try {
@@ -354,16 +419,21 @@ export class BridgeNetworkService implements NetworkService {
           if (net.driver !== 'bridge') throw badRequest(`container cannot be connected to network "${net.name}" of driver ${net.driver}: use network mode ${net.name}`);
           if (endpoints.some((e) => e.net.id === net.id)) throw badRequest(`container ${base.name} cannot be connected twice to network ${net.name}`);
           await this.realize(net);
-          const ep = allocateEndpoint(net, this.addressHolders(net.id), base, req, i, this.options);
+          spare = spareFits ? this.takeSpare(net.id) : undefined;
+          const ep = spare
+            ? { ...allocateEndpoint(net, this.addressHolders(net.id), base, { ...req, ipv4Address: spare.endpoint.ip }, i, this.options), mac: spare.endpoint.mac, hostInterface: spare.endpoint.hostInterface }
+            : allocateEndpoint(net, this.addressHolders(net.id), base, req, i, this.options);
           this.state.endpoints.push(ep);
           endpoints.push({ net, ep });
         }
       } catch (err) {
         this.state.endpoints = this.state.endpoints.filter((e) => !endpoints.some((r) => r.ep.id === e.id));
+        if (spare) this.state.spares!.push(spare);
         throw err;
       }
       return endpoints;
     });
+    if (spare) base.netns = spare.netns;
     const gatewayEndpoint = reserved.find((r) => !r.net.internal);
     const created: EndpointRecord[] = [];
     const opened: { key: string; proxy: OpenProxy }[] = [];
@@ -373,6 +443,7 @@ export class BridgeNetworkService implements NetworkService {
     try {
       hosts = buildHosts({ hostname: opts.hostname, addresses: reserved.map((r) => r.ep.ip), extraHosts: parseExtraHosts(opts.extraHosts, gatewayEndpoint?.net.gateway) });
       for (const { net, ep } of reserved) {
+        if (spare) { netnsMade = true; created.push(ep); continue; }
         await createEndpointLink({
           netns, hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac,
           addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, defaultGateway: ep === gatewayEndpoint?.ep ? net.gateway : undefined,
@@ -405,6 +476,7 @@ export class BridgeNetworkService implements NetworkService {
     await this.mutex.run(async () => { this.state.containers.push(record); await this.save(); });
     this.proxies.set(record.id, opened.map((o) => o.proxy));
     for (const { net } of reserved) this.publishEndpointEvent('connect', net, record.id);
+    if (spareFits && record.netns) this.refillSpare(reserved[0]!.net);
     return { ...this.attachment(record), netnsPath: record.netns && `/run/netns/${record.netns}` };
   }
 
@@ -446,6 +518,7 @@ export class BridgeNetworkService implements NetworkService {
   /** POST /networks/{id}/connect for a running, attached container: one more interface. */
   async connect(networkRef: string, containerRef: string, req: Omit<EndpointRequest, 'network'>): Promise<void> {
     const net = await this.mustFindNetwork(networkRef);
+    if (req.ipv4Address) await this.discardSpares((s) => s.endpoint.ip === req.ipv4Address);
     await this.drained((e) => e.ip === req.ipv4Address || e.containerId === this.findContainer(containerRef)?.id);
     const { record, ep } = await this.mutex.run(async () => {
       const record = this.findContainer(containerRef);
@@ -492,6 +565,11 @@ export class BridgeNetworkService implements NetworkService {
   async restore(running: { containerId: string; pid: number }[]): Promise<void> {
     await this.load();
     await this.hostResolvConf();
+    this.closing = false;
+    // spares of an engine that stopped without discarding them (it died)
+    const stale = this.state.spares ?? [];
+    this.state.spares = [];
+    await Promise.all(stale.map((s) => removeNetns(s.netns, [s.endpoint.hostInterface])));
     const alive = new Map(running.map((r) => [r.containerId, r.pid]));
     const gone = this.state.containers.filter((c) => !alive.has(c.id) || (c.pid !== undefined && alive.get(c.id) !== c.pid)).map((c) => c.id);
     const orphans = this.state.endpoints.filter((e) => !this.state.containers.some((c) => c.id === e.containerId));
@@ -517,6 +595,8 @@ export class BridgeNetworkService implements NetworkService {
   /** Engine shutdown: stops the listeners of this process (DNS, port proxies) and takes down the networks
    *  it brought up that have no endpoints; running containers' endpoints and networks stay for `restore`. */
   async close(): Promise<void> {
+    this.closing = true;
+    await this.discardSpares(() => true);
     await Promise.all([this.drained(), ...this.netnsDeletes]);
     for (const proxies of this.proxies.values()) await Promise.all(proxies.map((p) => p.close()));
     this.proxies.clear();

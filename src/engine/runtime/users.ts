@@ -15,9 +15,8 @@ export function userTablesAt(root: string): UserTables {
 }
 
 /** From a layer stack (bottom first), without mounting it. */
-export async function userTablesInLayers(layerDirs: string[]): Promise<UserTables> {
-  const [passwd, group] = await Promise.all([readFromLayers(layerDirs, 'etc/passwd'), readFromLayers(layerDirs, 'etc/group')]);
-  return { passwd: passwd ?? '', group: group ?? '' };
+export function userTablesInLayers(layerDirs: string[]): UserTables {
+  return { passwd: readFromLayers(layerDirs, 'etc/passwd') ?? '', group: readFromLayers(layerDirs, 'etc/group') ?? '' };
 }
 
 const table = (text: string): string[][] => text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));

@@ -91,11 +91,11 @@ test('users resolve through a layer stack without mounting it: upper layers win,
     symlinkSync('../usr/lib/passwd', path.join(mid, 'etc', 'passwd'));
     // the container deleted /etc/group: an overlayfs whiteout in its upper dir
     assert.equal(spawnSync('mknod', [path.join(upper, 'etc', 'group'), 'c', '0', '0']).status, 0);
-    const tables = await userTablesInLayers([base, mid, upper]);
+    const tables = userTablesInLayers([base, mid, upper]);
     assert.equal(tables.group, '');
     assert.deepEqual(resolveUser(tables, 'app'), { uid: 1000, gid: 1000, additionalGids: [], home: '/home/app' });
     assert.throws(() => resolveUser(tables, 'old'), /unable to find user/);
-    assert.equal(resolveUser(await userTablesInLayers([base]), 'old:staff').gid, 50, 'a lower layer alone still has the group');
+    assert.equal(resolveUser(userTablesInLayers([base]), 'old:staff').gid, 50, 'a lower layer alone still has the group');
   } finally { rmSync(root, { recursive: true, force: true }); }
 });
 

@@ -107,6 +107,44 @@ describe('bundled engine: networks and volumes through the docker CLI', () => {
     assert.ok(inspect.NetworkSettings.Networks[net].IPAddress.startsWith('10.200.'));
   });
 
+  it('hands a warm network namespace to the next container; a fixed address wins over it; nothing is left after network rm', async () => {
+    const net2 = `${h.prefix}-warm`;
+    const subnet = h.subnet24();
+    assert.equal((await docker('network', 'create', '--subnet', `${subnet}.0/24`, net2)).code, 0);
+    const namespaces = () => spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${h.prefix}-`));
+    const spareAddress = async (taken: string[] = []) => {
+      for (let i = 0; i < 100; i++) {
+        for (const ns of namespaces().filter((n) => n.includes('-spare-') && !taken.includes(n))) {
+          const addr = /inet (\S+)\//.exec(spawnSync('ip', ['-n', ns, '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' }).stdout)?.[1];
+          if (addr?.startsWith(`${subnet}.`)) return { ns, addr };
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no spare namespace on ${net2}: ${namespaces().join(' ')}`);
+    };
+    const first = await docker('run', '-d', '--name', `${h.prefix}-w1`, '--network', net2, IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www');
+    assert.equal(first.code, 0, first.stderr);
+    const spare = await spareAddress();
+    const second = await docker('run', '-d', '--name', `${h.prefix}-w2`, '--network', net2, IMAGE, 'sleep', '60');
+    assert.equal(second.code, 0, second.stderr);
+    const inspect = JSON.parse((await docker('inspect', `${h.prefix}-w2`)).stdout)[0];
+    assert.equal(inspect.NetworkSettings.SandboxKey, `/run/netns/${spare.ns}`, 'the second container took the warm namespace');
+    assert.equal(inspect.NetworkSettings.Networks[net2].IPAddress, spare.addr);
+    const fetched = await docker('exec', `${h.prefix}-w2`, 'sh', '-c', `for i in 1 2 3 4 5; do timeout 5 wget -q -O - http://${h.prefix}-w1/index.html && exit 0; sleep 0.3; done; exit 1`);
+    assert.equal(fetched.stdout, 'hello from web\n', fetched.stderr);
+    // the next spare holds the next address; asking for exactly that address still works
+    const next = await spareAddress([spare.ns]);
+    assert.notEqual(next.addr, spare.addr);
+    const fixed = await docker('run', '-d', '--name', `${h.prefix}-w3`, '--network', net2, '--ip', next.addr, IMAGE, 'sleep', '60');
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.equal(JSON.parse((await docker('inspect', `${h.prefix}-w3`)).stdout)[0].NetworkSettings.Networks[net2].IPAddress, next.addr);
+    assert.equal((await docker('rm', '-f', `${h.prefix}-w1`, `${h.prefix}-w2`, `${h.prefix}-w3`)).code, 0);
+    const removed = await docker('network', 'rm', net2);
+    assert.equal(removed.code, 0, removed.stderr);
+    const left = namespaces().filter((ns) => spawnSync('ip', ['-n', ns, '-4', '-o', 'addr'], { encoding: 'utf8' }).stdout.includes(`${subnet}.`));
+    assert.deepEqual(left, [], 'no namespace of the removed network is left');
+  });
+
   it('seeds a named volume from the image and keeps it after the container is removed', async () => {
     const vol = `${h.prefix}-data`;
     const first = await docker('run', '--name', `${h.prefix}-v1`, '-v', `${vol}:/data`, IMAGE, 'sh', '-c', 'cat /data/seed.txt; echo kept > /data/new.txt');

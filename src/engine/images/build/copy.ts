@@ -67,7 +67,7 @@ export async function copyIntoLayer(req: CopyRequest): Promise<void> {
   const sources = await expandSources(req);
   const destAbs = path.posix.resolve(req.workingDir || '/', req.dest);
   const destRel = destAbs.slice(1);
-  const existing = await lookupInLayers(req.lowerDirs, destRel);
+  const existing = lookupInLayers(req.lowerDirs, destRel);
   // WORKDIR makes its directory, so "COPY x ." always means "into the working directory"
   const destIsDir = req.dest.endsWith('/') || /(^|\/)\.$/.test(req.dest) || sources.length > 1 || !!existing?.stat.isDirectory()
     || destAbs === path.posix.resolve(req.workingDir || '/');
@@ -80,7 +80,7 @@ export async function copyIntoLayer(req: CopyRequest): Promise<void> {
       if (await fs.lstat(p).then(() => true, () => false)) continue;
       await fs.mkdir(p);
       // keep the metadata an existing directory of the image has
-      const below = await lookupInLayers(req.lowerDirs, parts.slice(0, i).join('/'));
+      const below = lookupInLayers(req.lowerDirs, parts.slice(0, i).join('/'));
       const meta = below?.stat.isDirectory() ? below.stat : undefined;
       await fs.chown(p, meta?.uid ?? 0, meta?.gid ?? 0);
       await fs.chmod(p, meta ? meta.mode & 0o7777 : 0o755);

@@ -10,8 +10,8 @@ const run = promisify(execFile);
 /** Resolves "user[:group]" (names or ids) against the image's /etc/passwd and /etc/group. */
 export async function resolveOwner(layerDirs: string[], spec: string): Promise<{ uid: number; gid: number }> {
   const [user = '', group] = spec.split(':');
-  const passwd = (await readFromLayers(layerDirs, 'etc/passwd')) ?? '';
-  const groups = (await readFromLayers(layerDirs, 'etc/group')) ?? '';
+  const passwd = readFromLayers(layerDirs, 'etc/passwd') ?? '';
+  const groups = readFromLayers(layerDirs, 'etc/group') ?? '';
   const find = (table: string, name: string) => table.split('\n').map((l) => l.split(':')).find((f) => f[0] === name);
   let uid: number; let gid: number;
   if (/^\d+$/.test(user)) { uid = Number(user); gid = uid; } else { // a bare uid means the same gid (Docker's COPY --chown rule)
