@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { ensureDockerd } from '../test/helpers/dockerd.js';
 import { busyboxContext } from '../test/helpers/busybox-image.js';
-import { markdownTable, timeInterleaved, type BenchRow } from './lib.js';
+import { markdownTable, ShellTimer, timeInterleaved, type BenchRow } from './lib.js';
 
 const RUNS = 20;
 const IMAGE = 'tsc-bench/busybox:latest';
@@ -22,7 +22,7 @@ function mustRun(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 /** The floor: runc alone running `true` from a prepared bundle (busybox rootfs, `runc spec` config). */
-function prepareRuncFloor(dir: string): () => void {
+function prepareRuncFloor(dir: string, shell: ShellTimer): () => Promise<number> {
   const bundle = path.join(dir, 'bundle');
   mkdirSync(path.join(bundle, 'rootfs', 'bin'), { recursive: true });
   copyFileSync('/bin/busybox', path.join(bundle, 'rootfs', 'bin', 'busybox'));
@@ -32,7 +32,7 @@ function prepareRuncFloor(dir: string): () => void {
   spec.process.args = ['/bin/busybox', 'true'];
   writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
   const root = path.join(dir, 'runc-root');
-  return () => mustRun('runc', ['--root', root, 'run', '--bundle', bundle, 'tsc-bench-floor']);
+  return () => shell.time('runc', ['--root', root, 'run', '--bundle', bundle, 'tsc-bench-floor']);
 }
 
 function ping(socketPath: string): Promise<boolean> {
@@ -59,8 +59,9 @@ export async function runEngineBench(): Promise<BenchRow[]> {
   const dir = mkdtempSync('/tmp/tsc-bench-engine-');
   const ctx = busyboxContext();
   let daemon: ChildProcess | undefined;
+  const shell = new ShellTimer();
   try {
-    const floorRun = prepareRuncFloor(dir);
+    const floorRun = prepareRuncFloor(dir, shell);
     const { child, socket } = await startDaemon(dir);
     daemon = child;
     const host = ['-H', `unix://${socket}`];
@@ -78,11 +79,13 @@ export async function runEngineBench(): Promise<BenchRow[]> {
     // one run of each case per round: the floor is measured under the same load as the engine
     const t = await timeInterleaved({
       floor: floorRun,
-      cliDefault: () => mustRun('docker', [...host, 'run', '--rm', IMAGE, 'true']),
-      cliNone: () => mustRun('docker', [...host, 'run', '--rm', '--network', 'none', IMAGE, 'true']),
+      cliDefault: () => shell.time('docker', [...host, 'run', '--rm', IMAGE, 'true']),
+      cliNone: () => shell.time('docker', [...host, 'run', '--rm', '--network', 'none', IMAGE, 'true']),
       apiDefault: viaApi('default'),
       apiNone: viaApi('none'),
-      dockerd: dockerd ? () => mustRun('docker', ['run', '--rm', IMAGE, 'true']) : () => {},
+      // what the docker CLI costs by itself: its start-up and one request
+      cliAlone: () => shell.time('docker', [...host, 'version']),
+      dockerd: dockerd ? () => shell.time('docker', ['run', '--rm', IMAGE, 'true']) : () => {},
     }, RUNS);
     const withFloor = (c: string, tool: string, x: { medianMs: number; spreadMs: number }): BenchRow =>
       ({ case: c, tool, medianMs: x.medianMs, spreadMs: x.spreadMs, peer: 'runc run (bare OCI runtime)', peerMedianMs: t.floor.medianMs });
@@ -92,6 +95,7 @@ export async function runEngineBench(): Promise<BenchRow[]> {
       withFloor('run --rm true', 'tscompose engine via dockerode', t.apiDefault),
       withFloor('run --rm --network none true', 'tscompose engine via dockerode', t.apiNone),
       { case: 'runc run true', tool: 'runc (floor)', medianMs: t.floor.medianMs, spreadMs: t.floor.spreadMs },
+      { case: 'docker version (the CLI alone)', tool: 'docker CLI → tscompose engine', medianMs: t.cliAlone.medianMs, spreadMs: t.cliAlone.spreadMs },
     ];
     if (dockerd) {
       rows.push(withFloor('run --rm true', 'dockerd 20.10 via docker CLI', t.dockerd));
@@ -99,6 +103,7 @@ export async function runEngineBench(): Promise<BenchRow[]> {
     }
     return rows;
   } finally {
+    shell.close();
     if (daemon) {
       daemon.kill('SIGTERM');
       await new Promise((r) => daemon!.once('exit', r));

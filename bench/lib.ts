@@ -1,6 +1,7 @@
 // Shared benchmark helpers: the row every bench module returns, timing of repeated runs
 // (median and spread), and a small markdown table.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface BenchRow { case: string; tool: string; medianMs: number; spreadMs: number; peer?: string; peerMedianMs?: number }
 
@@ -18,14 +19,15 @@ export async function time(fn: () => unknown | Promise<unknown>, runs = 7): Prom
 }
 
 /** Times several cases in rounds (one run of each per round, in turn), so that a machine getting busier
- *  or quieter during the measurement weighs on every case alike; median and spread per case. */
+ *  or quieter during the measurement weighs on every case alike; median and spread per case. A case that
+ *  returns a number reports its own duration in ms (see ShellTimer). */
 export async function timeInterleaved<K extends string>(cases: Record<K, () => unknown | Promise<unknown>>, runs = 20): Promise<Record<K, Timing>> {
   const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (let i = 0; i < runs; i++) {
     for (const [k, fn] of Object.entries(cases) as [K, () => unknown][]) {
       const start = process.hrtime.bigint();
-      await fn();
-      samples[k].push(Number(process.hrtime.bigint() - start) / 1e6);
+      const own = await fn();
+      samples[k].push(typeof own === 'number' ? own : Number(process.hrtime.bigint() - start) / 1e6);
     }
   }
   return Object.fromEntries((Object.entries(samples) as [K, number[]][]).map(([k, v]) => [k, summarize(v)])) as Record<K, Timing>;
@@ -36,6 +38,41 @@ function summarize(samples: number[]): Timing {
   const mid = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   return { medianMs: round(median), spreadMs: round(sorted.at(-1)! - sorted[0]!), samplesMs: samples.map(round) };
+}
+
+/** Times commands run by one long-lived bash, from just before to just after each ($EPOCHREALTIME, no
+ *  fork): a spawn from this node process would add the cost of forking it (2–3 ms at 100 MB) to every
+ *  command, which neither a shell user nor the engine pays. */
+export class ShellTimer {
+  private readonly shell = spawn('bash', [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  private readonly lines: ((line: string) => void)[] = [];
+  private buffered = '';
+
+  constructor() {
+    this.shell.stdout!.setEncoding('utf8');
+    this.shell.stdout!.on('data', (chunk: string) => {
+      this.buffered += chunk;
+      let nl: number;
+      while ((nl = this.buffered.indexOf('\n')) >= 0) {
+        const line = this.buffered.slice(0, nl);
+        this.buffered = this.buffered.slice(nl + 1);
+        this.lines.shift()?.(line);
+      }
+    });
+  }
+
+  /** The command's duration in ms; a non-zero exit is an error. */
+  async time(cmd: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+    const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+    const assignments = Object.entries(env).map(([k, v]) => `${k}=${q(v)}`).join(' ');
+    const line = new Promise<string>((resolve) => this.lines.push(resolve));
+    this.shell.stdin!.write(`s=$EPOCHREALTIME; ${assignments} ${[cmd, ...args].map(q).join(' ')} >/dev/null 2>/tmp/tsc-bench-stderr </dev/null; c=$?; e=$EPOCHREALTIME; echo "$c $s $e"\n`);
+    const [code, start, end] = (await line).split(' ');
+    if (code !== '0') throw new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${readFileSync('/tmp/tsc-bench-stderr', 'utf8').slice(0, 400)}`);
+    return (Number(end) - Number(start)) * 1000;
+  }
+
+  close(): void { this.shell.stdin!.end(); }
 }
 
 /** Times a whole process (start-up included); a non-zero exit is an error. */

@@ -65,6 +65,9 @@ export class CommandRunner {
     if (hold) out?.ref(); else out?.unref();
   }
 
+  /** The shell's pid while it runs (tests look for its zombies). */
+  get shellPid(): number | undefined { return this.shell?.pid; }
+
   /** Runs `cmd args…` (with `input` on its stdin); resolves with its exit code and output. */
   async run(cmd: string, args: string[], input?: string): Promise<CommandResult> {
     this.shell ??= this.start();

@@ -1,5 +1,6 @@
-// TSCOMPOSE_ENGINE_TRACE=<file>: appends per-phase durations of container lifecycle steps to that file
-// (latency work; off by default and then free).
+// TSCOMPOSE_ENGINE_TRACE=<file>: appends per-phase durations of container lifecycle steps to that file,
+// and the supervisor's moments (job received, runtime launched, container started, runtime exited) as
+// wall-clock milliseconds (latency work; off by default and then free).
 import { appendFileSync } from 'node:fs';
 
 const file = process.env.TSCOMPOSE_ENGINE_TRACE;
@@ -14,4 +15,9 @@ export function phaseTimer(op: string, id: string): { lap(name: string): void; d
     lap(name) { const now = performance.now(); laps.push(`${name}=${(now - last).toFixed(1)}`); last = now; },
     done() { appendFileSync(file, `${op} ${id.slice(0, 12)} total=${(performance.now() - t0).toFixed(1)} ${laps.join(' ')}\n`); },
   };
+}
+
+/** One moment of `where` (another process, e.g. the supervisor, which inherits the variable). */
+export function traceMark(where: string, id: string, event: string): void {
+  if (file) appendFileSync(file, `${where} ${id.slice(0, 12)} ${event} at=${(performance.timeOrigin + performance.now()).toFixed(2)}\n`);
 }

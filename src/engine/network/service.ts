@@ -410,6 +410,8 @@ export class BridgeNetworkService implements NetworkService {
     if (fixed.length) await this.discardSpares((s) => fixed.includes(s.endpoint.ip));
     await this.drained((e) => requested.some((r) => r.ipv4Address === e.ip));
     const spareFits = requested.length === 1 && !requested[0]!.ipv4Address && !requested[0]!.macAddress && !opts.pid;
+    // a spare being made is nearly there: waiting for it is quicker than making another namespace
+    if (spareFits) await this.spareBuilds.get((await this.findNetwork(requested[0]!.network))?.id ?? '');
     let spare: SpareRecord | undefined;
     const reserved = await this.mutex.run(async () => {
       const endpoints: { net: NetworkRecord; ep: EndpointRecord }[] = [];

@@ -178,8 +178,9 @@ export class LocalVolumeService implements VolumeService {
 
   async release(containerId: string, removeAnonymous: boolean): Promise<void> {
     const usage = await this.store.containerMounts(containerId);
+    if (!usage) return; // most containers: no volumes, nothing recorded
     await this.store.removeContainerMounts(containerId);
-    if (!usage || !removeAnonymous) return;
+    if (!removeAnonymous) return;
     const stillUsed = await this.usage();
     for (const m of usage.mounts) {
       if (m.type !== 'volume' || stillUsed.has(m.source)) continue;

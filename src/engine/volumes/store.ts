@@ -1,6 +1,7 @@
 // Named volumes on disk: <volumes>/<name>/_data holds the content, <volumes>/<name>/volume.json the
 // metadata. Which containers use which volumes is kept in <volumes>/_containers/<id>.json.
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 export interface VolumeRecord {
@@ -64,7 +65,9 @@ export class VolumeStore {
   }
 
   async containerMounts(containerId: string): Promise<ContainerMounts | undefined> {
-    return readJsonFile<ContainerMounts>(path.join(this.root, USAGE_DIR, `${containerId}.json`));
+    const file = path.join(this.root, USAGE_DIR, `${containerId}.json`);
+    if (!existsSync(file)) return undefined; // the common case, answered without a thread-pool trip
+    return readJsonFile<ContainerMounts>(file);
   }
 
   async saveContainerMounts(usage: ContainerMounts): Promise<void> {
