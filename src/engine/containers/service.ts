@@ -13,7 +13,7 @@ import { badRequest, conflict, notFound } from '../api/http.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { mountsUnder, unmount, withOverlayMounted } from '../runtime/overlay.js';
 import { containerName, defaultHostConfig, effectiveConfig } from './create-config.js';
-import { containerLayout } from './layout.js';
+import { containerLayout, containerOverlay } from './layout.js';
 import { ContainerStore, initialState, type ContainerRecord } from './record.js';
 import { startContainer } from './start.js';
 import type { ExitRecord } from './supervisor.js';
@@ -151,12 +151,6 @@ export class ContainerService {
     try { return await run; } finally { if (this.busy.get(id) === run) this.busy.delete(id); }
   }
 
-  /** The container's overlay: its image's layers below, its own upper dir on top. */
-  private overlay(rec: ContainerRecord) {
-    const layout = this.layout(rec.Id);
-    return { lowerDirs: rec.LayerDirs, upperDir: layout.upper, workDir: layout.work, mergedDir: layout.rootfs, emptyLower: layout.emptyLower };
-  }
-
   /** Runs `fn` on the container's filesystem (docker cp) one operation at a time with start, whatever state
    *  the container is in: a running container's as it sees it (/proc/<pid>/root, its volumes included), a
    *  stopped one's mounted on the host for the duration (the runtime mounts it in the container's own
@@ -166,7 +160,7 @@ export class ContainerService {
     return this.exclusive(rec.Id, async () => {
       if (rec.State.Status === 'removing' || !this.store.byId.has(rec.Id)) throw conflict(`container ${rec.Id} is marked for removal`);
       if (rec.State.Running) return fn(`/proc/${rec.State.Pid}/root`);
-      return withOverlayMounted(this.overlay(rec), () => fn(this.layout(rec.Id).rootfs));
+      return withOverlayMounted(containerOverlay(this.layout(rec.Id), rec.LayerDirs), () => fn(this.layout(rec.Id).rootfs));
     });
   }
 

@@ -10,7 +10,7 @@ import { resolveUser, userTablesInLayers } from '../runtime/users.js';
 import { overlayOptions, withOverlayMounted } from '../runtime/overlay.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { conflict, EngineError } from '../api/http.js';
-import type { ContainerLayout } from './layout.js';
+import { containerOverlay, type ContainerLayout } from './layout.js';
 import type { ContainerRecord } from './record.js';
 import { inspectMount, mountRequests, toOciMount } from './mounts.js';
 import { ExitedBeforeStart, type SupervisorClient } from './supervisor-client.js';
@@ -52,7 +52,7 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
   const hc = rec.HostConfig;
   const cfg = rec.Config;
   const t = phaseTimer('start', rec.Id);
-  const overlay = { lowerDirs: rec.LayerDirs, upperDir: layout.upper, workDir: layout.work, mergedDir: layout.rootfs, emptyLower: layout.emptyLower };
+  const overlay = containerOverlay(layout, rec.LayerDirs);
   let user;
   try { user = resolveUser(userTablesInLayers([...rec.LayerDirs, layout.upper]), cfg.User); } catch (err) { throw new EngineError(400, (err as Error).message); }
 

@@ -38,9 +38,12 @@ export async function tryRun(cmd: string, args: string[]): Promise<boolean> {
 
 export const ip = (...args: string[]) => run('ip', args);
 
+/** `ip -batch` input: one command a line. */
+const batchInput = (commands: string[][]): string => commands.map((c) => c.join(' ')).join('\n') + '\n';
+
 /** Several `ip` commands on the host with one process (`ip -batch`, stops at the first error). */
 export async function ipBatch(commands: string[][]): Promise<void> {
-  await runWithInput('ip', ['-batch', '-'], commands.map((c) => c.join(' ')).join('\n') + '\n');
+  await runWithInput('ip', ['-batch', '-'], batchInput(commands));
 }
 
 /** A network namespace: the one a process is in, or a named one (/run/netns/<name>, `ip netns add`). */
@@ -51,14 +54,14 @@ export const netnsRef = (ns: Netns): string => ('pid' in ns ? String(ns.pid) : n
 
 /** Several `ip` commands in a namespace with one process (`ip -batch`, stops at the first error). */
 export async function ipBatchInNetns(ns: Netns, commands: string[][]): Promise<void> {
-  const input = commands.map((c) => c.join(' ')).join('\n') + '\n';
+  const input = batchInput(commands);
   if ('pid' in ns) await runWithInput('nsenter', [`--net=/proc/${ns.pid}/ns/net`, 'ip', '-batch', '-'], input);
   else await runWithInput('ip', ['-n', ns.name, '-batch', '-'], input);
 }
 
 /** Several `ip` commands on the host that each may fail (clean-up of what may already be gone). */
 export async function ipBatchForce(commands: string[][]): Promise<void> {
-  await runWithInput('ip', ['-force', '-batch', '-'], commands.map((c) => c.join(' ')).join('\n') + '\n').catch(() => undefined);
+  await runWithInput('ip', ['-force', '-batch', '-'], batchInput(commands)).catch(() => undefined);
 }
 
 export interface HostRoute { subnet: Subnet; dev: string }
