@@ -95,6 +95,8 @@ export interface NetworkService {
      *  namespace (`netnsPath` of the result) and none/host/container modes need none */
     pid?: number;
     mode: 'bridge' | 'none' | 'host' | { container: string };
+    /** the container may change its network namespace (privileged, NET_ADMIN, net.* sysctls) */
+    configuresNetwork?: boolean;
     endpoints: EndpointRequest[]; // empty with mode bridge = the default "bridge" network
     portBindings: Record<string, PortBinding[]>; // HostConfig.PortBindings
     publishAll: boolean;

@@ -80,6 +80,8 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
   t.lap('prepare');
   const attachment = await deps.networks.attach({
     containerId: rec.Id, containerName: rec.Name.slice(1), hostname: cfg.Hostname, mode, endpoints: endpoints(rec),
+    configuresNetwork: Boolean(hc.Privileged) || (hc.CapAdd ?? []).some((c: string) => /^(CAP_)?(NET_ADMIN|ALL)$/i.test(c))
+      || Object.keys(hc.Sysctls ?? {}).some((k) => k.startsWith('net.')),
     portBindings: hc.PortBindings ?? {}, publishAll: Boolean(hc.PublishAllPorts), exposedPorts: Object.keys(cfg.ExposedPorts ?? {}),
     extraHosts: hc.ExtraHosts ?? [], dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
   });

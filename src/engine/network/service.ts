@@ -18,7 +18,7 @@ import { bridgeName, type NetworkOptions } from './options.js';
 import { planPortRequests, reportPorts, type PortRequest } from './port-bindings.js';
 import { PortAllocatedError, openProxyInRange, reopenProxy, type OpenProxy } from './port-proxy.js';
 import { Mutex, StateFile, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkState, type SpareRecord } from './state.js';
-import { bringUpLoopback, createEndpointLink, removeEndpointLink, removeNetns } from './veth.js';
+import { bringUpLoopback, createEndpointLink, netnsIsQuiet, removeEndpointLink, removeNetns } from './veth.js';
 import type { Netns } from './host.js';
 import { registerNetworkRoutes } from './routes.js';
 
@@ -178,6 +178,32 @@ export class BridgeNetworkService implements NetworkService {
       }
     })().catch(() => undefined).finally(() => this.spareBuilds.delete(net.id));
     this.spareBuilds.set(net.id, build);
+  }
+
+  /** A container's namespace becomes its network's spare, instead of being deleted while a new one is
+   *  made, when nothing can have changed in it: one interface (eth0), no capability to reconfigure it, no
+   *  other container sharing it; a check for processes and lingering TCP sockets runs before it is handed
+   *  out. Call with the mutex held. */
+  private recycle(record: ContainerRecord | undefined, endpoints: EndpointRecord[]): boolean {
+    const ep = endpoints[0];
+    if (!record?.netns || !record.netnsReusable || endpoints.length !== 1 || ep!.containerInterface !== 'eth0' || this.closing) return false;
+    const net = this.state.networks.find((n) => n.id === ep!.networkId);
+    if (!net || !this.realized.has(net.id) || this.spareOf(net.id) || this.spareBuilds.has(net.id)) return false;
+    if (this.state.containers.some((c) => typeof c.mode === 'object' && c.mode.container === record.id)) return false;
+    const spare: SpareRecord = { netns: record.netns, endpoint: { ...ep!, containerId: '', aliases: [], dnsNames: [] } };
+    (this.state.spares ??= []).push(spare);
+    let quiet = false;
+    const check = netnsIsQuiet(spare.netns).then(async (q) => {
+      quiet = q;
+      if (quiet) return;
+      await this.mutex.run(async () => { this.state.spares = (this.state.spares ?? []).filter((s) => s !== spare); await this.save(); });
+      await removeNetns(spare.netns, [spare.endpoint.hostInterface]);
+    }).catch(() => undefined).finally(() => {
+      this.spareBuilds.delete(net.id);
+      if (!quiet) this.refillSpare(net);
+    });
+    this.spareBuilds.set(net.id, check);
+    return true;
   }
 
   /** Deletes the spares `which` selects (after those being made are done). Call without the mutex. */
@@ -378,6 +404,7 @@ export class BridgeNetworkService implements NetworkService {
     const base = {
       id: opts.containerId, name: opts.containerName.replace(/^\//, ''), hostname: opts.hostname, pid: opts.pid, dns: opts.dns, ports: {},
       netns: opts.mode === 'bridge' && !opts.pid ? this.netnsName(opts.containerId) : undefined,
+      netnsReusable: opts.mode === 'bridge' && !opts.pid && !opts.configuresNetwork,
     };
     if (opts.mode === 'host') {
       const hosts = await readFile(this.options.hostHosts, 'utf8').catch(() => buildHosts({ hostname: opts.hostname, addresses: [], extraHosts: [] }));
@@ -478,7 +505,8 @@ export class BridgeNetworkService implements NetworkService {
     await this.mutex.run(async () => { this.state.containers.push(record); await this.save(); });
     this.proxies.set(record.id, opened.map((o) => o.proxy));
     for (const { net } of reserved) this.publishEndpointEvent('connect', net, record.id);
-    if (spareFits && record.netns) this.refillSpare(reserved[0]!.net);
+    // a container that took a spare and cannot change it hands it back when it ends (see `recycle`)
+    if (spareFits && record.netns && !(spare && record.netnsReusable)) this.refillSpare(reserved[0]!.net);
     return { ...this.attachment(record), netnsPath: record.netns && `/run/netns/${record.netns}` };
   }
 
@@ -505,7 +533,7 @@ export class BridgeNetworkService implements NetworkService {
       if (!record && !endpoints.length) return [];
       this.state.endpoints = this.state.endpoints.filter((e) => e.containerId !== containerId);
       this.state.containers = this.state.containers.filter((c) => c.id !== containerId);
-      this.drain(endpoints, record?.netns);
+      if (!this.recycle(record, endpoints)) this.drain(endpoints, record?.netns);
       await this.save();
       return endpoints;
     });

@@ -49,6 +49,8 @@ export interface ContainerRecord {
   pid?: number;
   /** … or in this named namespace (/run/netns/<name>) the service made for it */
   netns?: string;
+  /** nothing the container could do can have changed that namespace (see `recycle` in service.ts) */
+  netnsReusable?: boolean;
   mode: AttachMode;
   ports: Record<string, PortBinding[] | null>;
   dns: string[];

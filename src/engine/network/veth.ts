@@ -1,7 +1,7 @@
 // A container's endpoint: a veth pair, host side on the network's bridge, container side in the
 // container's network namespace with its address and, optionally, the default route.
 import { readFile } from 'node:fs/promises';
-import { ipBatch, ipBatchForce, ipBatchInNetns, netnsRef, tryRun, type Netns } from './host.js';
+import { ipBatch, ipBatchForce, ipBatchInNetns, netnsRef, run, tryRun, type Netns } from './host.js';
 
 export interface EndpointLink {
   netns: Netns;
@@ -50,6 +50,14 @@ export async function removeEndpointLink(hostInterface: string): Promise<void> {
 /** A named namespace and the host sides of its veth pairs, with one process. */
 export async function removeNetns(name: string, hostInterfaces: string[]): Promise<void> {
   await ipBatchForce([...hostInterfaces.map((i) => ['link', 'del', 'dev', i]), ['netns', 'del', name]]);
+}
+
+/** No process in the named namespace and no TCP socket left in it (connections of a container that
+ *  ended linger in TIME_WAIT and would keep a new one from binding their ports). */
+export async function netnsIsQuiet(name: string): Promise<boolean> {
+  try {
+    return (await run('sh', ['-c', 'ss -N "$1" -tanH && ip netns pids "$1"', 'sh', name])).trim() === '';
+  } catch { return false; }
 }
 
 // Usually the OCI runtime has brought lo up already (its 127.0.0.1 route exists only then): no process needed.

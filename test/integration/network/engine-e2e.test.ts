@@ -124,25 +124,56 @@ describe('bundled engine: networks and volumes through the docker CLI', () => {
     };
     const first = await docker('run', '-d', '--name', `${h.prefix}-w1`, '--network', net2, IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www');
     assert.equal(first.code, 0, first.stderr);
-    const spare = await spareAddress();
+    // asking for exactly the spare's address still works: the spare goes
+    const held = await spareAddress();
+    const fixed = await docker('run', '-d', '--name', `${h.prefix}-w3`, '--network', net2, '--ip', held.addr, IMAGE, 'sleep', '60');
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.equal(JSON.parse((await docker('inspect', `${h.prefix}-w3`)).stdout)[0].NetworkSettings.Networks[net2].IPAddress, held.addr);
+    // without a spare, the next container gets a namespace made for it and a new spare is made
+    assert.equal((await docker('run', '-d', '--name', `${h.prefix}-w4`, '--network', net2, IMAGE, 'sleep', '60')).code, 0);
+    const spare = await spareAddress([held.ns]);
     const second = await docker('run', '-d', '--name', `${h.prefix}-w2`, '--network', net2, IMAGE, 'sleep', '60');
     assert.equal(second.code, 0, second.stderr);
     const inspect = JSON.parse((await docker('inspect', `${h.prefix}-w2`)).stdout)[0];
-    assert.equal(inspect.NetworkSettings.SandboxKey, `/run/netns/${spare.ns}`, 'the second container took the warm namespace');
+    assert.equal(inspect.NetworkSettings.SandboxKey, `/run/netns/${spare.ns}`, 'the container took the warm namespace');
     assert.equal(inspect.NetworkSettings.Networks[net2].IPAddress, spare.addr);
     const fetched = await docker('exec', `${h.prefix}-w2`, 'sh', '-c', `for i in 1 2 3 4 5; do timeout 5 wget -q -O - http://${h.prefix}-w1/index.html && exit 0; sleep 0.3; done; exit 1`);
     assert.equal(fetched.stdout, 'hello from web\n', fetched.stderr);
-    // the next spare holds the next address; asking for exactly that address still works
-    const next = await spareAddress([spare.ns]);
-    assert.notEqual(next.addr, spare.addr);
-    const fixed = await docker('run', '-d', '--name', `${h.prefix}-w3`, '--network', net2, '--ip', next.addr, IMAGE, 'sleep', '60');
-    assert.equal(fixed.code, 0, fixed.stderr);
-    assert.equal(JSON.parse((await docker('inspect', `${h.prefix}-w3`)).stdout)[0].NetworkSettings.Networks[net2].IPAddress, next.addr);
-    assert.equal((await docker('rm', '-f', `${h.prefix}-w1`, `${h.prefix}-w2`, `${h.prefix}-w3`)).code, 0);
+    assert.equal((await docker('rm', '-f', `${h.prefix}-w1`, `${h.prefix}-w2`, `${h.prefix}-w3`, `${h.prefix}-w4`)).code, 0);
     const removed = await docker('network', 'rm', net2);
     assert.equal(removed.code, 0, removed.stderr);
     const left = namespaces().filter((ns) => spawnSync('ip', ['-n', ns, '-4', '-o', 'addr'], { encoding: 'utf8' }).stdout.includes(`${subnet}.`));
     assert.deepEqual(left, [], 'no namespace of the removed network is left');
+  });
+
+  it('reuses an ended container\'s namespace for the next one only when nothing can have changed in it', async () => {
+    const net3 = `${h.prefix}-reuse`;
+    assert.equal((await docker('network', 'create', '--subnet', `${h.subnet24()}.0/24`, net3)).code, 0);
+    const run = async (name: string, ...args: string[]) => {
+      const r = await docker('run', '-d', '--name', `${h.prefix}-${name}`, '--network', net3, ...args, IMAGE, 'sleep', '60');
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse((await docker('inspect', `${h.prefix}-${name}`)).stdout)[0].NetworkSettings.SandboxKey as string;
+    };
+    const rm = async (name: string) => assert.equal((await docker('rm', '-f', `${h.prefix}-${name}`)).code, 0);
+    const slow = await run('r0'); // the network's first container: a namespace of its own, and a spare is made
+    const quiet = await run('r1');
+    assert.notEqual(quiet, slow, 'the second container took the spare');
+    await rm('r1');
+    assert.equal(await run('r2'), quiet, 'a namespace left as it was is handed to the next container');
+    // a TCP connection over loopback leaves a socket in TIME_WAIT inside the namespace
+    const tcp = await docker('exec', `${h.prefix}-r2`, 'sh', '-c', 'httpd -p 127.0.0.1:8080 -h /www && for i in 1 2 3 4 5; do timeout 5 wget -q -O - http://127.0.0.1:8080/index.html && exit 0; sleep 0.2; done; exit 1');
+    assert.equal(tcp.stdout, 'hello from web\n', tcp.stderr);
+    await rm('r2');
+    const afterTcp = await run('r3', '--cap-add', 'NET_ADMIN');
+    assert.notEqual(afterTcp, quiet, 'a namespace with sockets left is not reused');
+    await rm('r3');
+    assert.notEqual(await run('r4'), afterTcp, 'nor one a container could reconfigure (NET_ADMIN)');
+    await rm('r4');
+    await rm('r0');
+    const fetched = await docker('run', '--rm', '--network', net3, IMAGE, 'sh', '-c', 'ip -o -4 addr show dev eth0 && ip route');
+    assert.match(fetched.stdout, /eth0\s+inet /, fetched.stderr);
+    assert.match(fetched.stdout, /default via /);
+    assert.equal((await docker('network', 'rm', net3)).code, 0);
   });
 
   it('seeds a named volume from the image and keeps it after the container is removed', async () => {
