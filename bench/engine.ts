@@ -97,8 +97,15 @@ export async function runEngineBench(): Promise<BenchRow[]> {
       { case: 'runc run true', tool: 'runc (floor)', medianMs: t.floor.medianMs, spreadMs: t.floor.spreadMs },
       { case: 'docker version (the CLI alone)', tool: 'docker CLI → tscompose engine', medianMs: t.cliAlone.medianMs, spreadMs: t.cliAlone.spreadMs },
     ];
+    // the ratio of each round's run to the floor's run of the same round, median over the rounds: what the
+    // machine's load did to both cancels out round by round
+    const paired = (k: keyof typeof t) => {
+      const r = t[k].samplesMs.map((ms, i) => ms / t.floor.samplesMs[i]!).sort((a, b) => a - b);
+      return r[Math.floor(r.length / 2)]!;
+    };
+    for (const [row, k] of [[rows[0]!, 'cliDefault'], [rows[1]!, 'cliNone'], [rows[2]!, 'apiDefault'], [rows[3]!, 'apiNone']] as const) row.pairedRatio = paired(k);
     if (dockerd) {
-      rows.push(withFloor('run --rm true', 'dockerd 20.10 via docker CLI', t.dockerd));
+      rows.push({ ...withFloor('run --rm true', 'dockerd 20.10 via docker CLI', t.dockerd), pairedRatio: paired('dockerd') });
       spawnSync('docker', ['rmi', '-f', IMAGE], { stdio: 'ignore' });
     }
     return rows;

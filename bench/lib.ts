@@ -3,7 +3,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-export interface BenchRow { case: string; tool: string; medianMs: number; spreadMs: number; peer?: string; peerMedianMs?: number }
+export interface BenchRow {
+  case: string; tool: string; medianMs: number; spreadMs: number; peer?: string; peerMedianMs?: number;
+  /** median over rounds of (this run ÷ the peer's run in the same round), where the two were interleaved */
+  pairedRatio?: number;
+}
 
 export interface Timing { medianMs: number; spreadMs: number; samplesMs: number[] }
 
@@ -90,10 +94,12 @@ export function which(name: string): string | undefined {
 }
 
 export function markdownTable(rows: BenchRow[]): string {
-  const lines = ['| case | tool | median ms | spread ms | peer | peer median ms | ratio |', '|---|---|---:|---:|---|---:|---:|'];
+  const paired = rows.some((r) => r.pairedRatio !== undefined);
+  const lines = [`| case | tool | median ms | spread ms | peer | peer median ms | ratio |${paired ? ' paired ratio |' : ''}`, `|---|---|---:|---:|---|---:|---:|${paired ? '---:|' : ''}`];
   for (const r of rows) {
     const ratio = r.peerMedianMs ? (r.medianMs / r.peerMedianMs).toFixed(2) : '';
-    lines.push(`| ${r.case} | ${r.tool} | ${r.medianMs} | ${r.spreadMs} | ${r.peer ?? ''} | ${r.peerMedianMs ?? ''} | ${ratio} |`);
+    const pairedCell = paired ? ` ${r.pairedRatio?.toFixed(2) ?? ''} |` : '';
+    lines.push(`| ${r.case} | ${r.tool} | ${r.medianMs} | ${r.spreadMs} | ${r.peer ?? ''} | ${r.peerMedianMs ?? ''} | ${ratio} |${pairedCell}`);
   }
   return `${lines.join('\n')}\n`;
 }

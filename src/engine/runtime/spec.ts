@@ -70,9 +70,15 @@ const DENIED_SYSCALLS = [
   'lookup_dcookie', 'acct', 'nfsservctl', 'vm86', 'vm86old', 'uselib', 'quotactl', 'settimeofday', 'clock_settime', 'stime',
 ];
 
+// The host's native architecture and the ones its kernel also runs natively, as in Docker's profile.
+const SECCOMP_ARCHITECTURES: Record<string, string[]> = {
+  x64: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+  arm64: ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'],
+};
+
 export const defaultSeccomp = () => ({
   defaultAction: 'SCMP_ACT_ALLOW',
-  architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32', 'SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'],
+  architectures: SECCOMP_ARCHITECTURES[process.arch] ?? [...SECCOMP_ARCHITECTURES.x64!, ...SECCOMP_ARCHITECTURES.arm64!],
   syscalls: [{ names: DENIED_SYSCALLS, action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
 });
 
