@@ -51,6 +51,9 @@ export class BridgeNetworkService implements NetworkService {
   private readonly draining = new Map<string, { ep: EndpointRecord; done: Promise<void> }>();
   /** namespaces without endpoints being deleted */
   private readonly netnsDeletes = new Set<Promise<void>>();
+  /** the address a container last had on a network ("<container id>/<network id>"), which it gets again
+   *  when it restarts and the address is still free (bounded: oldest entries go first) */
+  private readonly previousAddress = new Map<string, string>();
   /** spares being made, by network id */
   private readonly spareBuilds = new Map<string, Promise<void>>();
   private closing = false;
@@ -137,6 +140,12 @@ export class BridgeNetworkService implements NetworkService {
     return [...this.endpointsOf(networkId), ...held.filter((e) => e.networkId === networkId)];
   }
 
+  private rememberAddress(key: string, ip: string): void {
+    this.previousAddress.delete(key);
+    this.previousAddress.set(key, ip);
+    if (this.previousAddress.size > 4096) this.previousAddress.delete(this.previousAddress.keys().next().value!);
+  }
+
   // ---- spare namespaces ----------------------------------------------------------------------------
   // For each bridge network a container joined, one warm network namespace: its veth pair on the bridge,
   // address and default route configured. The next container that joins that network alone, without a
@@ -192,16 +201,13 @@ export class BridgeNetworkService implements NetworkService {
     if (this.state.containers.some((c) => typeof c.mode === 'object' && c.mode.container === record.id)) return false;
     const spare: SpareRecord = { netns: record.netns, endpoint: { ...ep!, containerId: '', aliases: [], dnsNames: [] } };
     (this.state.spares ??= []).push(spare);
-    let quiet = false;
-    const check = netnsIsQuiet(spare.netns).then(async (q) => {
-      quiet = q;
+    // not reusable after all: deleted before anyone waiting for it goes on, so that its address is free again
+    // for them (a restarted container keeps its address); the next start without a spare makes a new one
+    const check = netnsIsQuiet(spare.netns).then(async (quiet) => {
       if (quiet) return;
       await this.mutex.run(async () => { this.state.spares = (this.state.spares ?? []).filter((s) => s !== spare); await this.save(); });
       await removeNetns(spare.netns, [spare.endpoint.hostInterface]);
-    }).catch(() => undefined).finally(() => {
-      this.spareBuilds.delete(net.id);
-      if (!quiet) this.refillSpare(net);
-    });
+    }).catch(() => undefined).finally(() => this.spareBuilds.delete(net.id));
     this.spareBuilds.set(net.id, check);
     return true;
   }
@@ -448,10 +454,13 @@ export class BridgeNetworkService implements NetworkService {
           if (net.driver !== 'bridge') throw badRequest(`container cannot be connected to network "${net.name}" of driver ${net.driver}: use network mode ${net.name}`);
           if (endpoints.some((e) => e.net.id === net.id)) throw badRequest(`container ${base.name} cannot be connected twice to network ${net.name}`);
           await this.realize(net);
-          spare = spareFits ? this.takeSpare(net.id) : undefined;
+          // a restarting container keeps its address when it can, even if a spare has another one
+          const previous = req.ipv4Address ? undefined : this.previousAddress.get(`${base.id}/${net.id}`);
+          const previousFree = previous !== undefined && !this.addressHolders(net.id).some((e) => e.ip === previous);
+          spare = spareFits && !previousFree ? this.takeSpare(net.id) : undefined;
           const ep = spare
             ? { ...allocateEndpoint(net, this.addressHolders(net.id), base, { ...req, ipv4Address: spare.endpoint.ip }, i, this.options), mac: spare.endpoint.mac, hostInterface: spare.endpoint.hostInterface }
-            : allocateEndpoint(net, this.addressHolders(net.id), base, req, i, this.options);
+            : allocateEndpoint(net, this.addressHolders(net.id), base, previousFree ? { ...req, ipv4Address: previous } : req, i, this.options);
           this.state.endpoints.push(ep);
           endpoints.push({ net, ep });
         }
@@ -533,6 +542,7 @@ export class BridgeNetworkService implements NetworkService {
       if (!record && !endpoints.length) return [];
       this.state.endpoints = this.state.endpoints.filter((e) => e.containerId !== containerId);
       this.state.containers = this.state.containers.filter((c) => c.id !== containerId);
+      for (const ep of endpoints) this.rememberAddress(`${containerId}/${ep.networkId}`, ep.ip);
       if (!this.recycle(record, endpoints)) this.drain(endpoints, record?.netns);
       await this.save();
       return endpoints;

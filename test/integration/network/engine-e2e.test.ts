@@ -176,6 +176,28 @@ describe('bundled engine: networks and volumes through the docker CLI', () => {
     assert.equal((await docker('network', 'rm', net3)).code, 0);
   });
 
+  it('a restarted container keeps its address although a spare namespace with another one is ready', async () => {
+    const net4 = `${h.prefix}-keep`;
+    const subnet = h.subnet24();
+    assert.equal((await docker('network', 'create', '--subnet', `${subnet}.0/24`, net4)).code, 0);
+    const name = `${h.prefix}-k1`;
+    assert.equal((await docker('run', '-d', '--name', name, '--network', net4, IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www')).code, 0);
+    const address = async () => JSON.parse((await docker('inspect', name)).stdout)[0].NetworkSettings.Networks[net4].IPAddress as string;
+    const before = await address();
+    const spareReady = () => spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!)
+      .filter((n) => n.startsWith(`${h.prefix}-spare-`))
+      .some((ns) => spawnSync('ip', ['-n', ns, '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' }).stdout.includes(`${subnet}.`));
+    for (let i = 0; i < 100 && !spareReady(); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(spareReady(), 'the network has a spare namespace');
+    // served once: a connection in TIME_WAIT keeps its namespace from being reused, so the address is all that stays
+    assert.equal(await fetchText(`http://${before}/index.html`), 'hello from web\n');
+    assert.equal((await docker('restart', '-t', '1', name)).code, 0);
+    assert.equal(await address(), before);
+    assert.equal(await fetchText(`http://${before}/index.html`), 'hello from web\n');
+    assert.equal((await docker('rm', '-f', name)).code, 0);
+    assert.equal((await docker('network', 'rm', net4)).code, 0);
+  });
+
   it('seeds a named volume from the image and keeps it after the container is removed', async () => {
     const vol = `${h.prefix}-data`;
     const first = await docker('run', '--name', `${h.prefix}-v1`, '-v', `${vol}:/data`, IMAGE, 'sh', '-c', 'cat /data/seed.txt; echo kept > /data/new.txt');
