@@ -22,8 +22,6 @@ import { restartDelayMs, shouldRestart } from './restart-policy.js';
 import { HealthMonitor } from './health.js';
 
 const execFileAsync = promisify(execFile);
-/** After the current answers are written. */
-const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface ContainerServiceDeps {
   ctx: EngineContext;
@@ -374,12 +372,15 @@ export class ContainerService {
       this.deps.networks.detach(rec.Id).catch(() => {}),
       this.deps.volumes.release(rec.Id, removeVolumes).catch(() => {}),
     ]);
-    // Gone for the API from here on. The filesystem goes in the background (umount is a process spawn);
-    // after a crash container.json still says "removing" and init() finishes the job.
+    // Gone for the API from here on. The directory goes in the background, after unmounting what a
+    // `docker cp` may still have mounted in it; after a crash container.json still says "removing" and
+    // init() finishes the job.
     this.store.forget(rec.Id);
     this.publish(rec, 'destroy');
     this.signals.emit(`removed:${rec.Id}`, rec.State.ExitCode);
-    const cleanup = nextTick().then(() => this.store.remove(rec.Id)).catch(() => {});
+    const dir = this.layout(rec.Id).dir;
+    const cleanup = mountsUnder(dir).then((mounts) => Promise.all(mounts.map(unmount)))
+      .then(() => this.store.remove(rec.Id)).catch(() => {});
     this.cleanups.add(cleanup);
     void cleanup.then(() => this.cleanups.delete(cleanup));
   }

@@ -149,8 +149,10 @@ export class BridgeNetworkService implements NetworkService {
   // ---- spare namespaces ----------------------------------------------------------------------------
   // For each bridge network a container joined, one warm network namespace: its veth pair on the bridge,
   // address and default route configured. The next container that joins that network alone, without a
-  // fixed address or MAC, takes it and starts without running any host command; a new spare is made in
-  // the background. Spares are not endpoints: no inspect, no DNS name; their addresses are held.
+  // fixed address or MAC, takes it and starts without running any host command. When that container ends,
+  // its namespace becomes the spare again if nothing can have changed in it (recycle); otherwise a new
+  // spare is made in the background. Spares are not endpoints: no inspect, no DNS name; their addresses
+  // are held.
 
   private spareOf(networkId: string): SpareRecord | undefined {
     return this.state.spares?.find((s) => s.endpoint.networkId === networkId);
@@ -191,8 +193,8 @@ export class BridgeNetworkService implements NetworkService {
 
   /** A container's namespace becomes its network's spare, instead of being deleted while a new one is
    *  made, when nothing can have changed in it: one interface (eth0), no capability to reconfigure it, no
-   *  other container sharing it; a check for processes and lingering TCP sockets runs before it is handed
-   *  out. Call with the mutex held. */
+   *  other container sharing it; before it is handed out, a check that no socket is left open or in
+   *  TIME_WAIT. Call with the mutex held. */
   private recycle(record: ContainerRecord | undefined, endpoints: EndpointRecord[]): boolean {
     const ep = endpoints[0];
     if (!record?.netns || !record.netnsReusable || endpoints.length !== 1 || ep!.containerInterface !== 'eth0' || this.closing) return false;
@@ -227,11 +229,9 @@ export class BridgeNetworkService implements NetworkService {
 
   /** Deletes a container's veth pairs (and the namespace the service made for it) in the background. */
   private drain(endpoints: EndpointRecord[], netns?: string): void {
-    // after the current answers are written: a process spawn blocks the event loop for a millisecond or two
-    const job = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-      if (netns) await removeNetns(netns, endpoints.map((e) => e.hostInterface));
-      else await Promise.all(endpoints.map((e) => removeEndpointLink(e.hostInterface)));
-    });
+    const job = netns
+      ? removeNetns(netns, endpoints.map((e) => e.hostInterface))
+      : Promise.all(endpoints.map((e) => removeEndpointLink(e.hostInterface))).then(() => undefined);
     if (netns && !endpoints.length) {
       const done = job.then(() => { this.netnsDeletes.delete(done); });
       this.netnsDeletes.add(done);
