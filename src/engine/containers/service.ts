@@ -228,7 +228,8 @@ export class ContainerService {
     rec.KilledByEngine = false;
     await this.deps.networks.detach(id).catch(() => {});
     t.lap('detach');
-    await this.store.save(rec).catch(() => {});
+    // an auto-removed container is saved once more, as "removing", by remove() below
+    if (!rec.HostConfig.AutoRemove) await this.store.save(rec).catch(() => {});
     t.lap('save');
     if (wasRunning) this.publish(rec, 'die', { exitCode: String(exitCode) });
     this.signals.emit(`exit:${id}`, exitCode);
