@@ -132,7 +132,8 @@ export class ContainerService {
     };
     const layout = this.layout(id);
     // synchronous: a few directories and an empty file, faster than trips through the thread pool
-    for (const dir of [layout.dir, layout.upper, layout.work, layout.rootfs, layout.emptyLower]) mkdirSync(dir, { recursive: true });
+    mkdirSync(layout.dir, { recursive: true });
+    for (const dir of [layout.upper, layout.work, layout.rootfs, layout.emptyLower]) mkdirSync(dir);
     writeFileSync(layout.log, '');
     await this.store.save(rec);
     t.lap('fs+save');

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NetworkAttachment, NetworkService, ResolvedMount, VolumeService } from '../contracts.js';
 import { buildOciSpec, type NetworkNamespace, type OciMount } from '../runtime/spec.js';
-import { resolveUser, userTablesInLayers } from '../runtime/users.js';
+import { containerUserTables, resolveUser } from '../runtime/users.js';
 import { overlayOptions, withOverlayMounted } from '../runtime/overlay.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { conflict, EngineError } from '../api/http.js';
@@ -54,7 +54,7 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
   const t = phaseTimer('start', rec.Id);
   const overlay = containerOverlay(layout, rec.LayerDirs);
   let user;
-  try { user = resolveUser(userTablesInLayers([...rec.LayerDirs, layout.upper]), cfg.User); } catch (err) { throw new EngineError(400, (err as Error).message); }
+  try { user = resolveUser(containerUserTables(rec.LayerDirs, layout.upper), cfg.User); } catch (err) { throw new EngineError(400, (err as Error).message); }
 
   const requests = mountRequests(rec);
   const resolved: ResolvedMount[] = [];

@@ -431,8 +431,10 @@ export class BridgeNetworkService implements NetworkService {
     return this.attachBridge(opts, base, host);
   }
 
+  // none, host and container:<x> modes hold nothing of the host's (no address, no interface): their records
+  // are not worth a state file write on every start and stop (they are saved along with the next change)
   private async commitSimple(record: ContainerRecord): Promise<NetworkAttachment> {
-    await this.mutex.run(async () => { this.state.containers.push(record); await this.save(); });
+    await this.mutex.run(async () => { this.state.containers.push(record); });
     return { networks: {}, ports: record.ports, resolvConf: record.resolvConf, hosts: record.hosts };
   }
 
@@ -544,7 +546,7 @@ export class BridgeNetworkService implements NetworkService {
       this.state.containers = this.state.containers.filter((c) => c.id !== containerId);
       for (const ep of endpoints) this.rememberAddress(`${containerId}/${ep.networkId}`, ep.ip);
       if (!this.recycle(record, endpoints)) this.drain(endpoints, record?.netns);
-      await this.save();
+      if (endpoints.length || record?.mode === 'bridge') await this.save();
       return endpoints;
     });
     await Promise.all((this.proxies.get(containerId) ?? []).map((p) => p.close()));

@@ -1,5 +1,5 @@
 // Resolves a Docker `User` ("name", "uid", "name:group", "uid:gid") against the container's /etc/passwd and /etc/group.
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readFromLayers } from '../images/layer-files.js';
 
@@ -17,6 +17,22 @@ export function userTablesAt(root: string): UserTables {
 /** From a layer stack (bottom first), without mounting it. */
 export function userTablesInLayers(layerDirs: string[]): UserTables {
   return { passwd: readFromLayers(layerDirs, 'etc/passwd') ?? '', group: readFromLayers(layerDirs, 'etc/group') ?? '' };
+}
+
+// Image layers never change once unpacked: their tables are read once per layer stack.
+const imageTables = new Map<string, UserTables>();
+
+/** A container's tables: its image's, unless its own upper dir has anything under /etc. */
+export function containerUserTables(imageLayers: string[], upperDir: string): UserTables {
+  if (lstatSync(path.join(upperDir, 'etc'), { throwIfNoEntry: false })) return userTablesInLayers([...imageLayers, upperDir]);
+  const key = imageLayers.join(':');
+  let tables = imageTables.get(key);
+  if (!tables) {
+    tables = userTablesInLayers(imageLayers);
+    if (imageTables.size >= 256) imageTables.delete(imageTables.keys().next().value!);
+    imageTables.set(key, tables);
+  }
+  return tables;
 }
 
 const table = (text: string): string[][] => text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildOciSpec, buildRlimits, effectiveCapabilities, DOCKER_DEFAULT_CAPS } from '../../../src/engine/runtime/spec.js';
 import { hostRlimits } from '../../../src/engine/runtime/rlimits.js';
-import { resolveUser, userTablesAt, userTablesInLayers } from '../../../src/engine/runtime/users.js';
+import { containerUserTables, resolveUser, userTablesAt, userTablesInLayers } from '../../../src/engine/runtime/users.js';
 import { effectiveConfig, mergeEnv, containerName } from '../../../src/engine/containers/create-config.js';
 import { parseBind } from '../../../src/engine/containers/mounts.js';
 import { frame, streamEntries, parseTimeParam } from '../../../src/engine/containers/logs.js';
@@ -96,6 +96,11 @@ test('users resolve through a layer stack without mounting it: upper layers win,
     assert.deepEqual(resolveUser(tables, 'app'), { uid: 1000, gid: 1000, additionalGids: [], home: '/home/app' });
     assert.throws(() => resolveUser(tables, 'old'), /unable to find user/);
     assert.equal(resolveUser(userTablesInLayers([base]), 'old:staff').gid, 50, 'a lower layer alone still has the group');
+    // a container whose upper dir has nothing under /etc uses its image's tables; one that changed /etc, its own
+    const fresh = path.join(root, 'fresh-upper');
+    mkdirSync(fresh);
+    assert.equal(resolveUser(containerUserTables([base, mid], fresh), 'app').uid, 1000);
+    assert.equal(containerUserTables([base, mid, upper].slice(0, 2), upper).group, '', 'the upper dir\'s whiteout of /etc/group counts');
   } finally { rmSync(root, { recursive: true, force: true }); }
 });
 
