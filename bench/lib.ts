@@ -2,6 +2,7 @@
 // (median and spread), and a small markdown table.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { shellQuote } from '../src/shell-quote.js';
 
 export interface BenchRow {
   case: string; tool: string; medianMs: number; spreadMs: number; peer?: string; peerMedianMs?: number;
@@ -67,10 +68,9 @@ export class ShellTimer {
 
   /** The command's duration in ms; a non-zero exit is an error. */
   async time(cmd: string, args: string[], env: Record<string, string> = {}): Promise<number> {
-    const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
-    const assignments = Object.entries(env).map(([k, v]) => `${k}=${q(v)}`).join(' ');
+    const assignments = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
     const line = new Promise<string>((resolve) => this.lines.push(resolve));
-    this.shell.stdin!.write(`s=$EPOCHREALTIME; ${assignments} ${[cmd, ...args].map(q).join(' ')} >/dev/null 2>/tmp/tsc-bench-stderr </dev/null; c=$?; e=$EPOCHREALTIME; echo "$c $s $e"\n`);
+    this.shell.stdin!.write(`s=$EPOCHREALTIME; ${assignments} ${[cmd, ...args].map(shellQuote).join(' ')} >/dev/null 2>/tmp/tsc-bench-stderr </dev/null; c=$?; e=$EPOCHREALTIME; echo "$c $s $e"\n`);
     const [code, start, end] = (await line).split(' ');
     if (code !== '0') throw new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${readFileSync('/tmp/tsc-bench-stderr', 'utf8').slice(0, 400)}`);
     return (Number(end) - Number(start)) * 1000;

@@ -6,10 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { shellQuote } from '../shell-quote.js';
 
 export interface CommandResult { code: number; stdout: string; stderr: string }
-
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** A heredoc delimiter that does not occur in `input`. */
 function delimiter(input: string): string {
@@ -74,9 +73,9 @@ export class CommandRunner {
     const id = this.next++;
     const out = path.join(this.dir!, `${id}.out`);
     const err = path.join(this.dir!, `${id}.err`);
-    const command = [cmd, ...args].map(quote).join(' ');
+    const command = [cmd, ...args].map(shellQuote).join(' ');
     const stdin = input === undefined ? '</dev/null' : `<<'${delimiter(input)}'\n${input}${input.endsWith('\n') ? '' : '\n'}${delimiter(input)}`;
-    const job = `{ ${command} >${quote(out)} 2>${quote(err)} ${stdin}\necho "${id} $?"; } &\n`;
+    const job = `{ ${command} >${shellQuote(out)} 2>${shellQuote(err)} ${stdin}\necho "${id} $?"; } &\n`;
     const result = new Promise<{ code: number }>((resolve) => this.pending.set(id, resolve));
     if (this.pending.size === 1) this.holdOpen(true);
     this.shell.stdin!.write(job);

@@ -12,7 +12,8 @@ import { closeSync, openSync, readFileSync, renameSync, unlinkSync, watch, write
 import net from 'node:net';
 import { constants } from 'node:os';
 import path from 'node:path';
-import { shellQuote, underPty } from '../runtime/tty.js';
+import { underPty } from '../runtime/tty.js';
+import { shellQuote } from '../../shell-quote.js';
 import { onJsonLines } from './json-lines.js';
 import { traceMark } from './trace.js';
 
