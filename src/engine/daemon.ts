@@ -7,6 +7,11 @@ export interface DaemonOptions { root: string; socket: string }
 
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
   if (process.getuid && process.getuid() !== 0) throw new UserError('the bundled engine needs root (it mounts filesystems and runs containers with runc): run it as root or use --engine docker');
+  // A promise nobody awaited failed: a bug to fix (the log says where), but not one that may take every
+  // container's published ports and clients down with the engine, as node's default (exit) would.
+  process.on('unhandledRejection', (reason) => {
+    console.error(`tscompose engine: unhandled rejection (a bug, please report it): ${(reason as Error)?.stack ?? String(reason)}`);
+  });
   let engine;
   try {
     engine = await startEngine({ root: opts.root, socketPath: opts.socket });

@@ -1,9 +1,10 @@
 // Wires the bundled engine: state paths, event bus, OCI runtime, the image/network/volume subsystems,
 // containers and exec, and the Docker Engine API server on a unix socket.
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import type http from 'node:http';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
+import { UserError } from '../errors.js';
 import type { EngineContext, ImageService, NetworkService, OneShotRunner, VolumeService } from './contracts.js';
 import { EventBus, type EngineEvent } from './events.js';
 import { enginePaths, type EnginePaths } from './paths.js';
@@ -23,7 +24,10 @@ import { ExecService } from './containers/exec.js';
 export interface EngineOptions {
   root: string;
   socketPath: string;
+  /** the API socket's mode: 0660 by default; one that gives others any access is refused */
   socketMode?: number;
+  /** the group that owns the API socket (a name or gid; TSCOMPOSE_ENGINE_GROUP), like Docker's `docker` group */
+  socketGroup?: string;
   /** Subsystem factories; default to the real ones (tests may wrap them). */
   images?: (ctx: EngineContext, runner: OneShotRunner) => ImageService;
   networks?: (ctx: EngineContext) => NetworkService;
@@ -46,9 +50,25 @@ function packageVersion(): string {
   } catch { return '0.0.0'; }
 }
 
+/** A group name (from /etc/group) or a numeric gid; undefined keeps root's group. */
+function resolveGroup(group: string | undefined): number | undefined {
+  if (!group) return undefined;
+  if (/^\d+$/.test(group)) return Number(group);
+  let table = '';
+  try { table = readFileSync('/etc/group', 'utf8'); } catch { /* no table: unknown below */ }
+  const line = table.split('\n').find((l) => l.split(':')[0] === group);
+  if (!line) throw new UserError(`TSCOMPOSE_ENGINE_GROUP: no group named ${group}`);
+  return Number(line.split(':')[2]);
+}
+
 export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const paths = enginePaths(opts.root);
+  const socketMode = opts.socketMode ?? 0o660;
+  if (socketMode & 0o007) throw new UserError(`refusing to serve the engine API on a socket others can use (mode ${socketMode.toString(8)}): anyone who can reach it is root`);
+  const socketGid = resolveGroup(opts.socketGroup ?? process.env.TSCOMPOSE_ENGINE_GROUP);
   await Promise.all(Object.values(paths).filter((p) => !path.extname(p)).map((p) => mkdir(p, { recursive: true })));
+  // like /var/lib/docker: container filesystems, volumes and logs are nobody else's business
+  await chmod(paths.root, 0o710);
   await mkdir(path.join(paths.root, 'runc'), { recursive: true });
   const events = new EventBus();
   const ctx: EngineContext = { paths, events };
@@ -93,9 +113,12 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   await rm(opts.socketPath, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.socketPath, () => { server.off('error', reject); resolve(); });
+    // bind() creates the socket file with the umask's mode: no moment where others may connect
+    const umask = process.umask(0o177);
+    try { server.listen(opts.socketPath, () => { server.off('error', reject); resolve(); }); } finally { process.umask(umask); }
   });
-  await chmod(opts.socketPath, opts.socketMode ?? 0o660);
+  if (socketGid !== undefined) await chown(opts.socketPath, 0, socketGid);
+  await chmod(opts.socketPath, socketMode);
   events.publish({ Type: 'daemon', Action: 'start', Actor: { ID: paths.root, Attributes: {} } });
 
   return {

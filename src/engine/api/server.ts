@@ -32,6 +32,9 @@ async function dispatch(router: Router, req: IncomingMessage, res: ServerRespons
 export function createApiServer(router: Router): http.Server {
   const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => { void dispatch(router, req, res); });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // node's http server stops listening for errors on a socket it hands over for an upgrade: a client that
+    // vanishes (ECONNRESET, EPIPE) would otherwise raise an unhandled 'error' and end the engine
+    socket.on('error', () => socket.destroy());
     const res = new ServerResponse(req);
     res.assignSocket(socket);
     res.on('finish', () => { if (!res.getHeader('x-hijacked')) socket.end(); });

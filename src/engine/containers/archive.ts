@@ -4,6 +4,7 @@ import { lstat, mkdir, readdir, readlink, symlink, rm, chmod, link, utimes, lcho
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { streamToClient } from '../stream-to-client.js';
 import tar from 'tar-stream';
 import { badRequest, notFound } from '../api/http.js';
 
@@ -53,7 +54,6 @@ export async function packPath(rootfs: string, p: string, out: Writable): Promis
   const full = containerPath(rootfs, p);
   const base = path.posix.basename(path.posix.normalize('/' + p)) || '.';
   const pack = tar.pack();
-  const done = pipeline(pack, out);
   const add = async (abs: string, name: string): Promise<void> => {
     const st = await lstat(abs);
     const header = { name, mode: st.mode & 0o7777, mtime: st.mtime, uid: st.uid, gid: st.gid };
@@ -69,9 +69,10 @@ export async function packPath(rootfs: string, p: string, out: Writable): Promis
       });
     }
   };
-  await add(full, base);
-  pack.finalize();
-  await done;
+  await streamToClient(pack, out, async () => {
+    await add(full, base);
+    pack.finalize();
+  });
 }
 
 export async function extractInto(rootfs: string, p: string, input: Readable): Promise<void> {

@@ -48,7 +48,7 @@ export class ContainerService {
   constructor(private readonly deps: ContainerServiceDeps) {
     this.store = new ContainerStore(deps.ctx.paths.containers);
     this.signals.setMaxListeners(0);
-    this.supervisor = new SupervisorClient(deps.ctx.paths.root, path.join(deps.ctx.paths.root, 'supervisor.log'),
+    this.supervisor = new SupervisorClient(deps.ctx.paths.root, deps.runtime.binary, path.join(deps.ctx.paths.root, 'supervisor.log'),
       (id, r) => { const h = this.starting.get(id); if (h) h(r); else void this.onExit(id, r); },
       () => void this.supervisorLost());
     this.health = new HealthMonitor({

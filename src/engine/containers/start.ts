@@ -109,10 +109,7 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
     writeFileSync(path.join(layout.bundle, 'config.json'), JSON.stringify(spec));
     for (const [file, dest] of files) writeFileSync(file, taken.has(dest) ? '' : contents.get(file)!);
     t.lap('bundle');
-    const { runtimePid, pid } = await deps.supervisor.run({
-      runtime: deps.runtime.binary, runtimeRoot: deps.runtime.stateRoot, id: rec.Id, bundle: layout.bundle, dir: layout.dir,
-      logPath: layout.log, openStdin: Boolean(cfg.OpenStdin), tty: Boolean(cfg.Tty),
-    });
+    const { runtimePid, pid } = await deps.supervisor.run({ id: rec.Id, openStdin: Boolean(cfg.OpenStdin), tty: Boolean(cfg.Tty) });
     t.lap('runtime');
     t.done();
     return { pid, runtimePid, attachment, mounts: requests.map((r, i) => inspectMount(r, resolved[i]!)) };

@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { onJsonLines } from './json-lines.js';
-import { exitFile, supervisorAddress, type ExitRecord, type SupervisorJob, type SupervisorMessage } from './supervisor.js';
+import { exitFile, type ExitRecord, type SupervisorJob, type SupervisorMessage } from './supervisor.js';
+import { supervisorSocketPath } from './supervisor-channel.js';
 
 const ownExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const SCRIPT = fileURLToPath(new URL(`./supervisor${ownExt}`, import.meta.url));
@@ -40,6 +41,7 @@ export class SupervisorClient {
   private connecting?: Promise<net.Socket>;
   private readonly started = new Map<string, { resolve: (s: RunStarted) => void; reject: (e: Error) => void }>();
   private listWaiters: ((ids: string[]) => void)[] = [];
+  private helloWaiters: ((runtime: string) => void)[] = [];
   private closed = false;
   private readonly address: string;
   private readonly root: string;
@@ -48,10 +50,11 @@ export class SupervisorClient {
    * @param onExit a container's process ended (record from the supervisor)
    * @param onLost the supervisor went away: every container it ran is gone with it
    */
-  constructor(root: string, private readonly logFile: string, private readonly onExit: (id: string, r: ExitRecord) => void,
-    private readonly onLost: () => void) {
+  /** @param runtime the OCI runtime binary a supervisor this client starts runs every container with */
+  constructor(root: string, private readonly runtime: string, private readonly logFile: string,
+    private readonly onExit: (id: string, r: ExitRecord) => void, private readonly onLost: () => void) {
     this.root = root;
-    this.address = supervisorAddress(root);
+    this.address = supervisorSocketPath(root);
   }
 
   private tryConnect(): Promise<net.Socket | undefined> {
@@ -64,7 +67,8 @@ export class SupervisorClient {
 
   private spawnHost(): void {
     const log = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, [...loaderArgs(), SCRIPT, '--host', this.root], { detached: true, stdio: ['ignore', 'ignore', log] });
+    const child = spawn(process.execPath, [...loaderArgs(), SCRIPT, '--host', this.root, '--runtime', this.runtime],
+      { detached: true, stdio: ['ignore', 'ignore', log] });
     closeSync(log);
     child.on('error', () => {});
     child.unref();
@@ -84,6 +88,12 @@ export class SupervisorClient {
       }
       if (!sock) throw new Error(`the container supervisor did not start; see ${this.logFile}`);
       this.attach(sock);
+      // a supervisor left by an engine that used another runtime would run containers this engine cannot manage
+      const theirs = await new Promise<string>((resolve) => { this.helloWaiters.push(resolve); this.send({ op: 'hello' }); });
+      if (theirs !== this.runtime) {
+        throw new Error(`the container supervisor of ${this.root} runs containers with ${theirs}, not ${this.runtime}: `
+          + `stop its containers or start the engine with TSCOMPOSE_OCI_RUNTIME=${theirs}`);
+      }
       return sock;
     })().finally(() => { this.connecting = undefined; });
     return this.connecting;
@@ -95,6 +105,8 @@ export class SupervisorClient {
     sock.on('error', () => {});
     sock.on('close', () => {
       if (this.sock === sock) this.sock = undefined;
+      for (const w of this.helloWaiters) w('(gone)');
+      this.helloWaiters = [];
       for (const w of this.started.values()) w.reject(new Error('the container supervisor went away'));
       this.started.clear();
       if (!this.closed) this.onLost();
@@ -111,6 +123,10 @@ export class SupervisorClient {
       const w = this.started.get(msg.id);
       this.started.delete(msg.id);
       w?.reject(new ExitedBeforeStart(msg.record));
+    } else if (msg.op === 'hello') {
+      const waiters = this.helloWaiters;
+      this.helloWaiters = [];
+      for (const w of waiters) w(msg.runtime ?? '');
     } else if (msg.op === 'running') {
       const waiters = this.listWaiters;
       this.listWaiters = [];

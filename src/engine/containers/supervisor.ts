@@ -6,9 +6,10 @@
 // A container counts as started when runc writes its pid file: runc does that once the container's
 // process has exec'd, so a command that cannot be run never counts as started.
 // Only node built-ins here, and one process for all containers, so starting a container spawns no node.
+// It runs as root, so its channel is guarded (supervisor-channel.ts), and a request names only a container
+// id: the runtime binary is fixed when the supervisor starts and every path derives from its state root.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
 import net from 'node:net';
 import { constants } from 'node:os';
 import path from 'node:path';
@@ -16,14 +17,12 @@ import { underPty } from '../runtime/tty.js';
 import { shellQuote } from '../../shell-quote.js';
 import { onJsonLines } from './json-lines.js';
 import { traceMark } from './trace.js';
+import { containerLayout } from './layout.js';
+import { ensurePrivateDir, supervisorSocketPath, untrustedPeer } from './supervisor-channel.js';
 
+/** What the engine asks the supervisor to run: a container of its state root, by id. */
 export interface SupervisorJob {
-  runtime: string;
-  runtimeRoot: string;
   id: string;
-  bundle: string;
-  dir: string; // the container directory: exit.json and runc.log live here
-  logPath: string;
   openStdin: boolean;
   tty: boolean;
 }
@@ -40,10 +39,17 @@ export type SupervisorMessage =
   | { op: 'running'; ids: string[] }
   | { op: 'stdin'; id: string; data: string }
   | { op: 'stdin-end'; id: string }
-  | { op: 'shutdown' }; // exit now if no container runs
+  | { op: 'shutdown' } // exit now if no container runs
+  | { op: 'hello'; runtime?: string }; // engine → supervisor: which runtime do you run? and the answer
 
-/** An abstract unix socket (no file, no path-length trouble), one per state root. */
-export const supervisorAddress = (root: string) => `\0tscompose-supervisor-${createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 24)}`;
+/** Container ids are 64 hex digits: nothing else may name a directory under the state root. */
+const CONTAINER_ID = /^[0-9a-f]{64}$/;
+
+/** The files of one job: all under the state root the supervisor serves. */
+export const jobPaths = (root: string, id: string) => {
+  const layout = containerLayout(path.join(root, 'containers', id));
+  return { dir: layout.dir, bundle: layout.bundle, logPath: layout.log, runtimeRoot: path.join(root, 'runc') };
+};
 export const exitFile = (dir: string) => path.join(dir, 'exit.json');
 export const pidFile = (dir: string) => path.join(dir, 'pid');
 
@@ -92,7 +98,8 @@ function warmLauncher(): ChildProcess {
   return child;
 }
 
-function runHost(address: string): void {
+function runHost(root: string, runtime: string): void {
+  const address = supervisorSocketPath(root);
   let launcher: ChildProcess | undefined;
   const refillLauncher = () => {
     if (launcher) return;
@@ -109,7 +116,9 @@ function runHost(address: string): void {
     if (running.size === 0 && clients.size === 0) idleTimer = setTimeout(() => process.exit(0), IDLE_EXIT_MS);
   };
 
-  const run = (job: SupervisorJob, reply: (m: SupervisorMessage) => void) => {
+  const run = (request: SupervisorJob, reply: (m: SupervisorMessage) => void) => {
+    if (typeof request.id !== 'string' || !CONTAINER_ID.test(request.id)) { reply({ op: 'failed', id: String(request.id), error: 'not a container id' }); return; }
+    const job = { ...request, ...jobPaths(root, request.id) };
     traceMark('supervisor', job.id, 'job');
     if (running.has(job.id)) { reply({ op: 'failed', id: job.id, error: 'the container is already running' }); return; }
     const runcLog = path.join(job.dir, 'runc.log');
@@ -130,7 +139,7 @@ function runHost(address: string): void {
     };
     try { watcher = watch(job.dir, (_event, name) => { if (name === 'pid') reportStarted(); }); } catch { /* inotify limits: the exit still reports */ }
     const runArgs = ['--root', job.runtimeRoot, '--log', runcLog, '--log-format', 'json', 'run', '--pid-file', pidFile(job.dir), '--bundle', job.bundle, job.id];
-    const cmd = job.tty ? underPty(job.runtime, runArgs) : { command: job.runtime, args: runArgs };
+    const cmd = job.tty ? underPty(runtime, runArgs) : { command: runtime, args: runArgs };
     const child = launcher ?? warmLauncher();
     launcher = undefined;
     child.stdin!.write(`${[cmd.command, ...cmd.args].map(shellQuote).join(' ')}\n`);
@@ -161,32 +170,61 @@ function runHost(address: string): void {
     });
   };
 
-  const server = net.createServer((sock) => {
-    clients.add(sock);
-    clearTimeout(idleTimer);
-    sock.on('close', () => { clients.delete(sock); checkIdle(); });
-    sock.on('error', () => {});
+  const serve = (sock: net.Socket) => {
     const reply = (m: SupervisorMessage) => { sock.write(JSON.stringify(m) + '\n'); };
     onJsonLines<SupervisorMessage>(sock, (msg) => {
-      if (msg.op === 'run') run(msg.job, reply);
+      if (typeof msg !== 'object' || msg === null) { sock.destroy(); return; }
+      if (msg.op === 'run') { if (typeof msg.job === 'object' && msg.job !== null) run(msg.job, reply); else sock.destroy(); }
+      else if (msg.op === 'hello') reply({ op: 'hello', runtime });
       else if (msg.op === 'list') reply({ op: 'running', ids: [...running.keys()] });
       else if (msg.op === 'stdin') running.get(msg.id)?.stdin?.write(Buffer.from(msg.data, 'base64'));
       else if (msg.op === 'stdin-end') running.get(msg.id)?.stdin?.end();
       else if (msg.op === 'shutdown' && running.size === 0) process.exit(0);
+    }, () => sock.destroy());
+  };
+  const server = net.createServer({ pauseOnConnect: true }, (sock) => {
+    clients.add(sock);
+    clearTimeout(idleTimer);
+    sock.on('close', () => { clients.delete(sock); checkIdle(); });
+    sock.on('error', () => {});
+    // nothing is read from a connection before its peer is known to be root in this mount namespace
+    void untrustedPeer(sock).then((why) => {
+      if (why) {
+        process.stderr.write(`tscompose supervisor: refused a connection: ${why}\n`);
+        sock.destroy();
+        return;
+      }
+      serve(sock);
+      sock.resume();
     });
   });
-  server.on('error', (err) => {
-    // another supervisor already serves this state root: it keeps the job
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') process.exit(0);
-    process.stderr.write(`tscompose supervisor: ${err.message}\n`);
-    process.exit(1);
+  let ownSocket: { dev: number; ino: number } | undefined;
+  process.on('exit', () => {
+    // remove the socket file only if it is still this supervisor's
+    try { const st = statSync(address); if (ownSocket && st.ino === ownSocket.ino && st.dev === ownSocket.dev) unlinkSync(address); } catch { /* gone */ }
   });
-  server.listen(address, () => checkIdle());
+  const listen = (retry: boolean) => server.listen(address, () => {
+    const st = statSync(address);
+    ownSocket = { dev: st.dev, ino: st.ino };
+    checkIdle();
+  }).once('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE' || !retry) {
+      process.stderr.write(`tscompose supervisor: ${err.message}\n`);
+      process.exit(1);
+    }
+    // a live supervisor already serves this state root (it keeps the job), or a dead one left its socket
+    const probe = net.connect(address);
+    probe.once('connect', () => { probe.destroy(); process.exit(0); });
+    probe.once('error', () => { try { unlinkSync(address); } catch { /* raced */ } listen(false); });
+  });
+  ensurePrivateDir(path.dirname(address));
+  listen(true);
 }
 
-// `supervisor.js --host <state root>`
-if (process.argv[2] === '--host' && process.argv[3]) {
+// `supervisor.js --host <state root> --runtime <runtime binary>`
+if (process.argv[2] === '--host' && process.argv[3] && process.argv[4] === '--runtime' && process.argv[5]) {
   process.title = 'tscompose-supervisor';
+  process.umask(0o022);
   process.on('SIGHUP', () => {});
-  runHost(supervisorAddress(process.argv[3]));
+  runHost(process.argv[3], process.argv[5]);
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
+import { streamToClient } from '../stream-to-client.js';
 import { digestHex } from './blobs.js';
 import { decompress } from './decompress.js';
 import { familiarName } from './reference.js';
@@ -11,7 +12,10 @@ import type { ImageStore, StoredImage } from './store.js';
 
 export async function saveImages(store: ImageStore, images: StoredImage[], out: Writable): Promise<void> {
   const pack = tar.pack();
-  const writing = pipeline(pack, out);
+  await streamToClient(pack, out, () => packImages(store, images, pack));
+}
+
+async function packImages(store: ImageStore, images: StoredImage[], pack: tar.Pack): Promise<void> {
   const manifest = [];
   const written = new Set<string>();
   for (const image of images) {
@@ -32,7 +36,6 @@ export async function saveImages(store: ImageStore, images: StoredImage[], out: 
   }
   pack.entry({ name: 'manifest.json' }, JSON.stringify(manifest));
   pack.finalize();
-  await writing;
 }
 
 /** tar needs the size up front, so a compressed layer is decompressed to a temp file first. */
