@@ -1,13 +1,29 @@
 // One reconciliation at a time per engine + project: an exclusive lock file holding the owner's pid.
 // A lock left by a dead process (kill -9) is taken over.
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 
+/** Root's locks live in /run (only root writes there); anyone else's in their runtime dir, or in a
+ *  directory of their own under /tmp: in a shared /tmp directory, another user could plant lock files
+ *  that block every `up` (or remove the ones in use). */
 export function lockDirectory(): string {
-  return path.join(process.env.XDG_RUNTIME_DIR ?? os.tmpdir(), 'tscompose-locks');
+  const uid = process.getuid?.() ?? 0;
+  if (uid === 0) return '/run/tscompose/locks';
+  return process.env.XDG_RUNTIME_DIR ? path.join(process.env.XDG_RUNTIME_DIR, 'tscompose-locks') : path.join(os.tmpdir(), `tscompose-locks-${uid}`);
+}
+
+/** Makes the lock directory, and refuses one that is a symlink or that someone else owns. */
+function ownLockDirectory(): string {
+  const dir = lockDirectory();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(dir);
+  const uid = process.getuid?.() ?? 0;
+  if (!st.isDirectory() || st.uid !== uid) throw new UserError(`${dir} is not a directory of this user's: remove it (someone else may have made it to interfere with tscompose)`);
+  if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  return dir;
 }
 
 function alive(pid: number): boolean {
@@ -17,8 +33,7 @@ function alive(pid: number): boolean {
 export interface ProjectLock { release(): void }
 
 export async function lockProject(engineKey: string, project: string, timeoutMs = 60_000): Promise<ProjectLock> {
-  const dir = lockDirectory();
-  mkdirSync(dir, { recursive: true });
+  const dir = ownLockDirectory();
   const file = path.join(dir, `${createHash('sha256').update(`${engineKey}\0${project}`).digest('hex').slice(0, 24)}.lock`);
   const end = Date.now() + timeoutMs;
   for (;;) {
