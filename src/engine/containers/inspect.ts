@@ -3,9 +3,10 @@
 import type { ContainerRecord } from './record.js';
 import type { ContainerLayout } from './layout.js';
 import { humanDuration } from '../../human-duration.js';
+import { networksView } from './network-view.js';
 
 export function inspectView(rec: ContainerRecord, layout: ContainerLayout, execIds: string[]): Record<string, unknown> {
-  const networks = rec.NetworkSettings.Networks ?? {};
+  const networks = networksView(rec, hasSandbox(rec));
   const primary = Object.values(networks)[0] as Record<string, any> | undefined;
   return {
     Id: rec.Id, Created: rec.Created, Path: rec.Path, Args: rec.Args, State: rec.State, Image: rec.Image,
@@ -50,7 +51,7 @@ export function summaryView(rec: ContainerRecord): Record<string, unknown> {
     Id: rec.Id, Names: [rec.Name], Image: rec.Config.Image, ImageID: rec.Image,
     Command: [rec.Path, ...rec.Args].join(' '), Created: Math.floor(Date.parse(rec.Created) / 1000), Ports: ports,
     Labels: rec.Config.Labels ?? {}, State: rec.State.Status, Status: statusText(rec),
-    HostConfig: { NetworkMode: rec.HostConfig.NetworkMode ?? 'default' }, NetworkSettings: { Networks: rec.NetworkSettings.Networks ?? {} },
+    HostConfig: { NetworkMode: rec.HostConfig.NetworkMode ?? 'default' }, NetworkSettings: { Networks: networksView(rec, hasSandbox(rec)) },
     Mounts: rec.Mounts,
   };
 }
@@ -77,7 +78,7 @@ export function matchesFilters(rec: ContainerRecord, filters: Record<string, str
         case 'status': return rec.State.Status === v;
         case 'exited': return rec.State.Status === 'exited' && String(rec.State.ExitCode) === v;
         case 'ancestor': return rec.Config.Image === v || rec.Image === v || rec.Image.startsWith(`sha256:${v}`);
-        case 'network': return Object.keys(rec.NetworkSettings.Networks ?? {}).includes(v) || rec.HostConfig.NetworkMode === v;
+        case 'network': return Object.keys(networksView(rec, hasSandbox(rec))).includes(v) || rec.HostConfig.NetworkMode === v;
         case 'health': return (rec.State.Health?.Status ?? 'none') === v;
         default: return true;
       }

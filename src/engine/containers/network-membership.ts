@@ -4,6 +4,7 @@
 import { EngineError, notFound } from '../api/http.js';
 import type { NetworkService } from '../contracts.js';
 import type { ContainerService } from './service.js';
+import { modeNetworkOf } from './record.js';
 
 export interface EndpointConfigBody {
   Aliases?: string[] | null;
@@ -24,9 +25,10 @@ export async function connectContainer(containers: ContainerService, networks: N
   if (rec.State.Running) {
     if (!networks.connect) throw new EngineError(501, 'this engine cannot connect running containers');
     await networks.connect(net.id, rec.Id, { aliases: config.Aliases ?? [], ipv4Address: config.IPAMConfig?.IPv4Address || undefined, macAddress: config.MacAddress || undefined });
-  } else if (endpoints[net.name] || endpoints[net.id] || rec.HostConfig.NetworkMode === net.name) {
+  } else if (endpoints[net.name] || endpoints[net.id] || modeNetworkOf(rec) === net.name) {
     throw new EngineError(403, `endpoint with name ${rec.Name.slice(1)} already exists in network ${net.name}`);
   }
+  if (rec.HostConfig.NetworkMode === net.name || rec.HostConfig.NetworkMode === net.id) rec.LeftModeNetwork = undefined;
   rec.NetworkingConfig = { ...rec.NetworkingConfig, EndpointsConfig: { ...endpoints, [net.name]: { ...config, NetworkID: net.id } } };
   await containers.store.save(rec);
 }
@@ -35,7 +37,8 @@ export async function disconnectContainer(containers: ContainerService, networks
   const rec = containers.get(containerRef);
   const net = await mustFindNetwork(networks, networkRef);
   const endpoints = { ...(rec.NetworkingConfig.EndpointsConfig ?? {}) };
-  const recorded = net.name in endpoints || net.id in endpoints;
+  const viaMode = modeNetworkOf(rec) !== undefined && (rec.HostConfig.NetworkMode === net.name || rec.HostConfig.NetworkMode === net.id);
+  const recorded = net.name in endpoints || net.id in endpoints || viaMode;
   if (rec.State.Running) {
     if (!networks.disconnect) throw new EngineError(501, 'this engine cannot disconnect running containers');
     await networks.disconnect(net.id, rec.Id);
@@ -44,6 +47,7 @@ export async function disconnectContainer(containers: ContainerService, networks
   }
   delete endpoints[net.name];
   delete endpoints[net.id];
+  if (viaMode && !rec.State.Running) rec.LeftModeNetwork = true;
   rec.NetworkingConfig = { ...rec.NetworkingConfig, EndpointsConfig: endpoints };
   await containers.store.save(rec);
 }

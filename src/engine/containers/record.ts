@@ -36,6 +36,15 @@ export interface ContainerRecord {
   SupervisorPid?: number;
   ManualStop?: boolean; // stopped through the API: unless-stopped and always policies respect it
   KilledByEngine?: boolean; // SIGKILL sent by the engine, so a 137 is not an OOM kill
+  /** disconnected (while not running) from the user network its NetworkMode names: not joined at the next start */
+  LeftModeNetwork?: boolean;
+}
+
+/** The user network a container's NetworkMode names and that it still belongs to, if any. */
+export function modeNetworkOf(rec: ContainerRecord): string | undefined {
+  const mode = String(rec.HostConfig.NetworkMode ?? 'default');
+  if (['default', 'bridge', 'host', 'none'].includes(mode) || mode.startsWith('container:') || rec.LeftModeNetwork) return undefined;
+  return mode;
 }
 
 export const initialState = (): ContainerState => ({

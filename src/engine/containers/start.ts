@@ -11,7 +11,7 @@ import { overlayOptions, withOverlayMounted } from '../runtime/overlay.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { conflict, EngineError } from '../api/http.js';
 import { containerOverlay, type ContainerLayout } from './layout.js';
-import type { ContainerRecord } from './record.js';
+import { modeNetworkOf, type ContainerRecord } from './record.js';
 import { inspectMount, mountRequests, toOciMount } from './mounts.js';
 import { ExitedBeforeStart, type SupervisorClient } from './supervisor-client.js';
 import { phaseTimer } from './trace.js';
@@ -37,12 +37,12 @@ function networkMode(rec: ContainerRecord): NetworkService['attach'] extends (o:
 }
 
 function endpoints(rec: ContainerRecord) {
-  const mode = String(rec.HostConfig.NetworkMode ?? 'default');
+  const mode = modeNetworkOf(rec);
   const configs = rec.NetworkingConfig.EndpointsConfig ?? {};
   const list = Object.entries(configs).filter(([network]) => network !== 'default').map(([network, c]) => ({
     network, aliases: (c?.Aliases as string[] | null) ?? [], ipv4Address: c?.IPAMConfig?.IPv4Address || undefined, macAddress: c?.MacAddress || undefined,
   }));
-  if (!['default', 'bridge', 'host', 'none'].includes(mode) && !mode.startsWith('container:') && !configs[mode]) {
+  if (mode && !configs[mode]) {
     list.unshift({ network: mode, aliases: [], ipv4Address: undefined, macAddress: undefined });
   }
   return list;
