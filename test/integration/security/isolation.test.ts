@@ -5,8 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import Docker from 'dockerode';
+import { loadEnvironment } from '../../../src/api/index.js';
 import { startTestEngine, type TestEngine } from '../engine/harness.js';
 import { busyboxContext } from '../../helpers/busybox-image.js';
 import { ensureDockerd } from '../../helpers/dockerd.js';
@@ -161,5 +163,53 @@ test('create refuses what Docker refuses: relative bind sources, unknown capabil
     await refused({ SecurityOpt: ['no-new-privileges=maybe'] }, /invalid --security-opt 2/, name === 'docker' ? [400, 500] : [400]);
     const accepted = await docker.createContainer({ Image: IMAGE, Cmd: ['true'], HostConfig: { SecurityOpt: ['label=disable', 'apparmor=unconfined', 'label:user:x'] } });
     await accepted.remove();
+  }
+});
+
+test('compose: security_opt (a seccomp profile file relative to the project, no-new-privileges, systempaths), cap_add and cap_drop reach the engine', async () => {
+  const dir = mkdtempSync('/tmp/tsc-sec-compose-');
+  mkdirSync(path.join(dir, 'profiles'));
+  writeFileSync(path.join(dir, 'profiles', 'no-mkdir.json'), JSON.stringify({
+    defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }, null, 2));
+  writeFileSync(path.join(dir, 'compose.yaml'), `
+x-base: &base
+  image: ${IMAGE}
+  pull_policy: never
+  stop_signal: SIGKILL
+  command: ["sleep", "3600"]
+services:
+  confined:
+    <<: *base
+    security_opt: ["seccomp=profiles/no-mkdir.json", "no-new-privileges:true"]
+    cap_drop: [ALL]
+    cap_add: [kill]
+  open:
+    <<: *base
+    security_opt: [seccomp=unconfined, systempaths=unconfined]
+    cap_add: [SYS_ADMIN]
+`);
+  const saved = { ...process.env };
+  try {
+    for (const kind of ['bundled', ...(dockerOk ? ['docker'] : [])] as const) {
+      if (kind === 'bundled') Object.assign(process.env, { TSCOMPOSE_ENGINE: 'bundled', TSCOMPOSE_ENGINE_SOCKET: t.socket, TSCOMPOSE_STATE_ROOT: path.join(t.root, 'state') });
+      else Object.assign(process.env, { TSCOMPOSE_ENGINE: 'docker' });
+      delete process.env.DOCKER_HOST;
+      await using env = await loadEnvironment({ cwd: dir, engine: kind });
+      await env.up();
+      const confined = env.container('confined');
+      const mk = await confined.exec(['mkdir', '/nope']);
+      assert.notEqual(mk.exitCode, 0, `${kind}: the profile from the file applies`);
+      const st = await confined.exec(['grep', '-E', '^(CapEff|NoNewPrivs):', '/proc/self/status']);
+      assert.match(st.stdout, /CapEff:\s+0000000000000020/, `${kind}: only CAP_KILL: ${st.stdout}`);
+      assert.match(st.stdout, /NoNewPrivs:\s+1/, `${kind}: no-new-privileges`);
+      const open = env.container('open');
+      const ns = await open.exec(['sh', '-c', 'unshare -Urm true && echo ok; wc -c < /proc/timer_list']);
+      const [ok, size] = ns.stdout.trim().split('\n');
+      assert.equal(ok, 'ok', `${kind}: ${ns.stderr}`);
+      assert.ok(Number(size) > 0, `${kind}: /proc/timer_list not masked with systempaths=unconfined`);
+    }
+  } finally {
+    process.env = saved;
+    rmSync(dir, { recursive: true, force: true });
   }
 });
