@@ -71,6 +71,17 @@ test('the default confinement: user, network and mount namespaces, mounts and br
     const bridge = await run(cli, [], `ip link add ${BRIDGE} type bridge`);
     assert.notEqual(bridge.code, 0, `${name}: a bridge needs NET_ADMIN`);
     assert.match(bridge.stderr, /Operation not permitted/);
+    // a process exec'd into a running container is confined the same way
+    const started = await cli(['run', '-d', '--rm', IMAGE, 'sleep', '120']);
+    assert.equal(started.code, 0, started.stderr);
+    const id = started.stdout.trim();
+    try {
+      const exec = await cli(['exec', id, 'unshare', '-Ur', 'id']);
+      assert.notEqual(exec.code, 0, `${name}: exec: unshare -Ur must fail: ${exec.stdout}`);
+      assert.match(exec.stderr, /Operation not permitted/);
+    } finally {
+      await cli(['rm', '-f', id]);
+    }
     const status = await run(cli, [], 'grep -E "^(Cap(Inh|Eff)|NoNewPrivs|Seccomp):" /proc/self/status');
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /CapInh:\s+0000000000000000/, `${name}: no inheritable capabilities`);
