@@ -68,6 +68,7 @@ test('the default confinement: user, network and mount namespaces, mounts and br
     }
     const mount = await run(cli, [], `mkdir -p /m && mount -t tmpfs ${MOUNT_SOURCE} /m`);
     assert.notEqual(mount.code, 0, `${name}: mount of a tmpfs must fail`);
+    assert.match(mount.stderr, /permission denied|not permitted/i, name);
     const bridge = await run(cli, [], `ip link add ${BRIDGE} type bridge`);
     assert.notEqual(bridge.code, 0, `${name}: a bridge needs NET_ADMIN`);
     assert.match(bridge.stderr, /Operation not permitted/);
@@ -113,13 +114,23 @@ test('seccomp=unconfined and capabilities open the same doors as on Docker, insi
   assert.ok(!hostMounts().includes(MOUNT_SOURCE), 'the tmpfs lived in the container\'s mount namespace');
 });
 
-test('a custom profile sent as JSON content applies; cap_drop removes a default capability', async () => {
-  const profile = JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] });
-  for (const [name, cli] of engines()) {
-    const r = await run(cli, ['--security-opt', `seccomp=${profile}`], 'mkdir /nope');
-    assert.notEqual(r.code, 0, `${name}: mkdir denied by the custom profile`);
-    const chown = await run(cli, ['--cap-drop', 'chown'], 'touch /f && chown 1000 /f');
-    assert.notEqual(chown.code, 0, `${name}: chown without CAP_CHOWN`);
+test('a custom profile (the docker CLI sends the file\'s JSON content) applies; cap_drop removes a default capability', async () => {
+  const dir = mkdtempSync('/tmp/tsc-sec-profile-');
+  const file = path.join(dir, 'no-mkdir.json');
+  writeFileSync(file, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }, null, 2));
+  try {
+    for (const [name, cli] of engines()) {
+      const r = await run(cli, ['--security-opt', `seccomp=${file}`], 'touch /yes && mkdir /nope');
+      assert.notEqual(r.code, 0, `${name}: mkdir denied by the custom profile`);
+      assert.match(r.stderr, /can't create directory '\/nope': Operation not permitted/, name);
+      const control = await run(cli, [], 'mkdir /yes && echo ok');
+      assert.equal(control.stdout.trim(), 'ok', `${name}: ${control.stderr}`);
+      const chown = await run(cli, ['--cap-drop', 'chown'], 'touch /f && chown 1000 /f');
+      assert.notEqual(chown.code, 0, `${name}: chown without CAP_CHOWN`);
+      assert.match(chown.stderr, /Operation not permitted/, name);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -132,6 +143,7 @@ test('setuid binaries elevate by default and not with no-new-privileges', async 
       const nnp = await run(cli, ['-u', '1000', '--security-opt', opt], 'su -c "id -u" root');
       assert.notEqual(nnp.code, 0, `${name}: su must not elevate with ${opt}`);
       assert.notEqual(nnp.stdout.trim(), '0');
+      assert.match(nnp.stderr, /must be suid/, `${name}: ${nnp.stderr}`);
     }
     const status = await run(cli, ['--security-opt', 'no-new-privileges=true'], 'grep NoNewPrivs /proc/self/status');
     assert.match(status.stdout, /NoNewPrivs:\s+1/);
