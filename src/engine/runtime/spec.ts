@@ -129,11 +129,9 @@ export function seccompFor(choice: ContainerSpecOptions['seccomp'], caps: readon
 }
 
 // Docker's HostDevices for privileged containers: every character and block device under /dev, except
-// the console and what lives in pts, shm, fd, mqueue; read once.
-let hostDevs: Record<string, unknown>[] | undefined;
+// the console and what lives in pts, shm, fd, mqueue; read at each privileged start (devices come and go).
 const SKIPPED_DEV_DIRS = new Set(['pts', 'shm', 'fd', 'mqueue', '.lxc', '.lxd-mounts', '.udev']);
 function hostDevices(): Record<string, unknown>[] {
-  if (hostDevs) return hostDevs;
   const out: Record<string, unknown>[] = [];
   const walk = (dir: string) => {
     let entries;
@@ -151,7 +149,6 @@ function hostDevices(): Record<string, unknown>[] {
     }
   };
   walk('/dev');
-  hostDevs = out;
   return out;
 }
 
