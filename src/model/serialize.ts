@@ -85,6 +85,7 @@ export function serializeService(s: Service): Doc {
     ['restart', s.restart],
     ['scale', s.scale !== undefined && s.scale !== 1 && s.deploy?.replicas === undefined ? s.scale : undefined],
     ['secrets', s.secrets.map(fileRef)],
+    ['security_opt', s.securityOpt],
     ['shm_size', bytes(s.shmSize)],
     ['stdin_open', trueOnly(s.stdinOpen)],
     ['stop_grace_period', s.stopGracePeriod],

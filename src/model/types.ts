@@ -52,6 +52,7 @@ export interface Service {
   stopGracePeriod?: Duration;
   capAdd: string[];
   capDrop: string[];
+  securityOpt: string[]; // as written; seccomp=<file> is read relative to the project when a container is created
   privileged?: boolean;
   readOnly?: boolean;
   shmSize?: Bytes;

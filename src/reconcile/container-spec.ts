@@ -1,6 +1,7 @@
 // Maps a canonical Service onto the Docker Engine API's container create body. Pure: everything
 // that needs the engine (ids of other containers, image ids) is passed in.
 import type Docker from 'dockerode';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Project, Service, VolumeMount } from '../model/types.js';
 import { COMPOSE_VERSION_LABEL, LABEL } from './labels.js';
@@ -113,6 +114,35 @@ function secretMounts(project: Project, service: Service): MountEntry[] {
   return mounts.map((m) => (m.Target.startsWith('/') ? m : { ...m, Target: `/${m.Target}` }));
 }
 
+/** security_opt as docker compose v2 sends it: `seccomp=<file>` (relative to the project directory)
+ *  becomes `seccomp=<the file's JSON, compacted>`, `systempaths=unconfined` empties MaskedPaths and
+ *  ReadonlyPaths, the rest goes to the engine as written (the engine checks it). */
+export function securityOptions(project: Project, opts: string[]): { SecurityOpt?: string[]; MaskedPaths?: string[]; ReadonlyPaths?: string[] } {
+  if (!opts.length) return {};
+  const out: string[] = [];
+  let unconfinedPaths = false;
+  for (const opt of opts) {
+    if (opt === 'systempaths=unconfined') { unconfinedPaths = true; continue; }
+    let sep = opt.indexOf('=');
+    if (sep < 0 && opt !== 'no-new-privileges') {
+      sep = opt.indexOf(':');
+      if (sep < 0) throw new Error(`Invalid security-opt: ${JSON.stringify(opt)}`);
+    }
+    const key = sep < 0 ? opt : opt.slice(0, sep);
+    const value = opt.slice(sep + 1);
+    if (key === 'seccomp' && value !== 'unconfined') {
+      let text: string;
+      try { text = readFileSync(path.resolve(project.workingDir, value), 'utf8'); } catch (err) {
+        throw new Error(`opening seccomp profile (${value}) failed: ${(err as Error).message}`);
+      }
+      try { out.push(`seccomp=${JSON.stringify(JSON.parse(text))}`); } catch (err) {
+        throw new Error(`compacting json for seccomp profile (${value}) failed: ${(err as Error).message}`);
+      }
+    } else out.push(opt);
+  }
+  return { ...(out.length ? { SecurityOpt: out } : {}), ...(unconfinedPaths ? { MaskedPaths: [], ReadonlyPaths: [] } : {}) };
+}
+
 export function restartPolicy(service: Service): Docker.HostRestartPolicy | undefined {
   const text = service.restart ?? deployRestart(service.deploy?.restartPolicy);
   if (!text) return undefined;
@@ -191,6 +221,7 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
     CapAdd: service.capAdd.length ? service.capAdd : undefined,
     CapDrop: service.capDrop.length ? service.capDrop : undefined,
     Privileged: service.privileged,
+    ...securityOptions(project, service.securityOpt),
     ReadonlyRootfs: service.readOnly,
     Init: service.init,
     ShmSize: service.shmSize,

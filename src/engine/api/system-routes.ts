@@ -54,7 +54,7 @@ export function registerSystemRoutes(router: Router, events: EventBus, src: Syst
       GenericResources: null, HttpProxy: '', HttpsProxy: '', NoProxy: '', Name: os.hostname(), Labels: [], ExperimentalBuild: false,
       ServerVersion: `24.0.0+tscompose.${src.packageVersion}`, Runtimes: { runc: { path: src.runtimeBinary } }, DefaultRuntime: 'runc',
       Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
-      LiveRestoreEnabled: true, Isolation: '', InitBinary: 'docker-init', SecurityOptions: ['name=seccomp,profile=unconfined'], Warnings: [],
+      LiveRestoreEnabled: true, Isolation: '', InitBinary: 'docker-init', SecurityOptions: ['name=seccomp,profile=default'], Warnings: [],
     });
   });
 

@@ -8,6 +8,7 @@ import type { Duplex, Writable } from 'node:stream';
 import { badRequest, conflict, notFound } from '../api/http.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { buildRlimits, effectiveCapabilities } from '../runtime/spec.js';
+import { parseSecurityOpt } from './security.js';
 import { resolveUser, userTablesAt } from '../runtime/users.js';
 import { exitCodeOf } from '../runtime/exit-code.js';
 import { mergeEnv } from './create-config.js';
@@ -117,7 +118,7 @@ export function execProcessSpec(rec: ContainerRecord, o: { args: string[]; env?:
   return {
     terminal: Boolean(o.tty), user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
     args: o.args, env: mergeEnv(rec.Config.Env, o.env ?? []),
-    cwd: o.workingDir || rec.Config.WorkingDir || '/', capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: caps },
-    rlimits: buildRlimits(rec.HostConfig.Ulimits ?? undefined), noNewPrivileges: !rec.HostConfig.Privileged,
+    cwd: o.workingDir || rec.Config.WorkingDir || '/', capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
+    rlimits: buildRlimits(rec.HostConfig.Ulimits ?? undefined), noNewPrivileges: parseSecurityOpt(rec.HostConfig.SecurityOpt).noNewPrivileges,
   };
 }

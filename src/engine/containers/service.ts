@@ -16,6 +16,8 @@ import { containerName, defaultHostConfig, effectiveConfig } from './create-conf
 import { containerLayout, containerOverlay } from './layout.js';
 import { ContainerStore, initialState, type ContainerRecord } from './record.js';
 import { startContainer } from './start.js';
+import { checkSecurityAtCreate } from './security.js';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../runtime/spec.js';
 import type { ExitRecord } from './supervisor.js';
 import { readExitRecord, SupervisorClient } from './supervisor-client.js';
 import { restartDelayMs, shouldRestart } from './restart-policy.js';
@@ -124,6 +126,12 @@ export class ContainerService {
     }
     if (hostConfig.AutoRemove && ['always', 'on-failure', 'unless-stopped'].includes(hostConfig.RestartPolicy?.Name)) {
       throw badRequest('can\'t create \'AutoRemove\' container with restart policy');
+    }
+    checkSecurityAtCreate(hostConfig);
+    // Docker records the default masked and read-only paths on the container (inspect shows them)
+    if (!hostConfig.Privileged) {
+      hostConfig.MaskedPaths ??= [...DEFAULT_MASKED_PATHS];
+      hostConfig.ReadonlyPaths ??= [...DEFAULT_READONLY_PATHS];
     }
     const rec: ContainerRecord = {
       Id: id, Name: name, Created: new Date().toISOString(), Path: path, Args: args, Image: image.id, Config: config,

@@ -15,6 +15,7 @@ import { modeNetworkOf, type ContainerRecord } from './record.js';
 import { inspectMount, mountRequests, toOciMount } from './mounts.js';
 import { ExitedBeforeStart, type SupervisorClient } from './supervisor-client.js';
 import { phaseTimer } from './trace.js';
+import { parseSecurityOpt } from './security.js';
 
 const INIT_BINARY = ['/usr/bin/tini-static', '/usr/bin/docker-init'].find((p) => existsSync(p));
 
@@ -52,6 +53,7 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
   const hc = rec.HostConfig;
   const cfg = rec.Config;
   const t = phaseTimer('start', rec.Id);
+  const security = parseSecurityOpt(hc.SecurityOpt);
   const overlay = containerOverlay(layout, rec.LayerDirs);
   let user;
   try { user = resolveUser(containerUserTables(rec.LayerDirs, layout.upper), cfg.User); } catch (err) { throw new EngineError(400, (err as Error).message); }
@@ -100,6 +102,7 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
       capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], privileged: hc.Privileged,
       resources: { memory: hc.Memory, memorySwap: hc.MemorySwap, nanoCpus: hc.NanoCpus, cpuShares: hc.CpuShares, pidsLimit: hc.PidsLimit ?? undefined },
       cgroupsPath: `/tscompose/${rec.Id}`, sysctls: hc.Sysctls ?? undefined, ulimits: hc.Ulimits ?? undefined, shmSize: hc.ShmSize,
+      seccomp: security.seccomp, noNewPrivileges: security.noNewPrivileges, maskedPaths: hc.MaskedPaths, readonlyPaths: hc.ReadonlyPaths,
     });
     if (!cfg.Env.some((e: string) => e.startsWith('HOME='))) (spec.process as { env: string[] }).env.push(`HOME=${user.home}`);
     // synchronous: small files, faster than trips through the thread pool

@@ -1,7 +1,12 @@
 // Builds an OCI runtime spec (config.json) the way Docker does for a Linux container:
-// namespaces, Docker's default capabilities, masked/read-only /proc paths, /dev, /sys read-only,
-// rlimits clamped to the host's hard limits, cgroup resources and no_new_privileges.
+// namespaces, Docker's default capabilities, Docker's default seccomp profile (profiles/seccomp),
+// masked/read-only /proc and /sys paths, /dev, /sys read-only, rlimits clamped to the host's hard
+// limits, cgroup resources; privileged containers get all capabilities and host devices, no seccomp
+// and no masked paths.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { hostRlimits } from './rlimits.js';
+import { customSeccomp, defaultSeccomp, type OciSeccomp } from './seccomp.js';
 
 export interface OciMount { destination: string; type: string; source: string; options?: string[] }
 
@@ -39,7 +44,13 @@ export interface ContainerSpecOptions {
   sysctls?: Record<string, string>;
   ulimits?: { Name: string; Soft: number; Hard: number }[];
   shmSize?: number;
+  /** Docker's default is off: setuid binaries in images work; capabilities and seccomp are the fence */
   noNewPrivileges?: boolean;
+  /** the default profile unless "unconfined" or a custom profile's JSON (ignored when privileged) */
+  seccomp?: { kind: 'default' } | { kind: 'unconfined' } | { kind: 'custom'; profile: string };
+  /** HostConfig.MaskedPaths / ReadonlyPaths when set (an empty list turns them off: systempaths=unconfined) */
+  maskedPaths?: string[] | null;
+  readonlyPaths?: string[] | null;
 }
 
 export const DOCKER_DEFAULT_CAPS = [
@@ -53,49 +64,92 @@ const ALL_CAPS = [
   'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT',
   'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD',
   'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG',
-  'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ',
-];
+  'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+]; // indexed by capability number
 
-const MASKED_PATHS = [
+export const DEFAULT_MASKED_PATHS = [
   '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
-  '/proc/sched_debug', '/proc/scsi', '/sys/firmware',
+  '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
 ];
-const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+export const DEFAULT_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
-// A deny-list in the spirit of Docker's default seccomp profile: kernel keyring, module loading, kexec,
-// reboot, swap, raw I/O ports, bpf, perf and userfaultfd stay out of reach of unprivileged containers.
-const DENIED_SYSCALLS = [
-  'add_key', 'keyctl', 'request_key', 'init_module', 'finit_module', 'delete_module', 'kexec_load', 'kexec_file_load',
-  'reboot', 'swapon', 'swapoff', 'iopl', 'ioperm', 'bpf', 'perf_event_open', 'userfaultfd', 'open_by_handle_at',
-  'lookup_dcookie', 'acct', 'nfsservctl', 'vm86', 'vm86old', 'uselib', 'quotactl', 'settimeofday', 'clock_settime', 'stime',
-];
+let known: string[] | undefined;
+let held: string[] | undefined;
 
-// The host's native architecture and the ones its kernel also runs natively, as in Docker's profile.
-const SECCOMP_ARCHITECTURES: Record<string, string[]> = {
-  x64: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
-  arm64: ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'],
-};
+/** The capabilities this kernel knows (Docker's GetAllCapabilities: up to cap_last_cap). */
+export function knownCapabilities(): string[] {
+  if (!known) {
+    let last = ALL_CAPS.length - 1;
+    try { last = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()); } catch { /* not Linux: all names */ }
+    known = ALL_CAPS.slice(0, last + 1);
+  }
+  return known;
+}
 
-export const defaultSeccomp = () => ({
-  defaultAction: 'SCMP_ACT_ALLOW',
-  architectures: SECCOMP_ARCHITECTURES[process.arch] ?? [...SECCOMP_ARCHITECTURES.x64!, ...SECCOMP_ARCHITECTURES.arm64!],
-  syscalls: [{ names: DENIED_SYSCALLS, action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
-});
+/** Of those, the ones the engine's own bounding set holds: a container cannot be given more (on a host
+ *  whose init dropped one, Docker's privileged containers fail with "unable to apply caps"). */
+function heldCapabilities(): string[] {
+  if (!held) {
+    let mask = -1n;
+    try {
+      const line = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+      if (line) mask = BigInt(`0x${line[1]}`);
+    } catch { /* keep all */ }
+    held = knownCapabilities().filter((_, i) => (mask >> BigInt(i)) & 1n);
+  }
+  return held;
+}
 
 const capName = (c: string) => {
   const upper = c.toUpperCase();
-  return upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
+  return upper === 'ALL' || upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
 };
 
-/** Docker's rule: start from the default set (or all with "ALL"), add CapAdd, remove CapDrop. */
+/** Docker's TweakCapabilities: privileged or CapAdd "ALL" → every capability (minus CapDrop for the
+ *  latter); CapDrop "ALL" → exactly CapAdd; otherwise the default set minus CapDrop, plus CapAdd (so a
+ *  capability both added and dropped is kept). Names are case-insensitive, CAP_ optional. Capabilities
+ *  the engine itself does not hold are left out. */
 export function effectiveCapabilities(capAdd: string[] = [], capDrop: string[] = [], privileged = false): string[] {
-  if (privileged) return [...ALL_CAPS];
+  const all = heldCapabilities();
+  if (privileged) return [...all];
   const add = capAdd.map(capName);
   const drop = capDrop.map(capName);
-  let caps = add.includes('CAP_ALL') ? [...ALL_CAPS] : [...DOCKER_DEFAULT_CAPS, ...add];
-  if (drop.includes('CAP_ALL')) caps = add.filter((c) => c !== 'CAP_ALL');
-  else caps = caps.filter((c) => !drop.includes(c));
-  return [...new Set(caps)].filter((c) => ALL_CAPS.includes(c));
+  let caps: string[];
+  if (add.includes('ALL')) caps = knownCapabilities().filter((c) => !drop.includes(c));
+  else if (drop.includes('ALL')) caps = add;
+  else caps = [...DOCKER_DEFAULT_CAPS.filter((c) => !drop.includes(c)), ...add];
+  return [...new Set(caps)].filter((c) => all.includes(c));
+}
+
+/** The OCI seccomp section for a container with these (bounding) capabilities. */
+export function seccompFor(choice: ContainerSpecOptions['seccomp'], caps: readonly string[], privileged = false): OciSeccomp | undefined {
+  if (privileged || choice?.kind === 'unconfined') return undefined;
+  if (choice?.kind === 'custom') return customSeccomp(choice.profile, caps);
+  return defaultSeccomp(caps);
+}
+
+// Docker's HostDevices for privileged containers: every character and block device under /dev, except
+// the console and what lives in pts, shm, fd, mqueue; read at each privileged start (devices come and go).
+const SKIPPED_DEV_DIRS = new Set(['pts', 'shm', 'fd', 'mqueue', '.lxc', '.lxd-mounts', '.udev']);
+function hostDevices(): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const walk = (dir: string) => {
+    let entries;
+    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) { if (!SKIPPED_DEV_DIRS.has(e.name)) walk(p); continue; }
+      if (p === '/dev/console' || !(e.isCharacterDevice() || e.isBlockDevice())) continue;
+      let st;
+      try { st = statSync(p, { bigint: true }); } catch { continue; }
+      const dev = st.rdev;
+      const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & 0xfffff000n));
+      const minor = Number((dev & 0xffn) | ((dev >> 12n) & 0xffffff00n));
+      out.push({ path: p, type: e.isCharacterDevice() ? 'c' : 'b', major, minor, fileMode: Number(st.mode & 0o777n), uid: Number(st.uid), gid: Number(st.gid) });
+    }
+  };
+  walk('/dev');
+  return out;
 }
 
 const RLIMIT_NAMES: Record<string, string> = {
@@ -124,9 +178,9 @@ export function buildRlimits(ulimits: { Name: string; Soft: number; Hard: number
 
 const CPU_PERIOD = 100000;
 
-function linuxResources(r: ResourceLimits = {}): Record<string, unknown> {
+function linuxResources(r: ResourceLimits = {}, privileged = false): Record<string, unknown> {
   const resources: Record<string, unknown> = {
-    devices: [{ allow: false, access: 'rwm' }, ...DEFAULT_DEVICE_RULES],
+    devices: privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }, ...DEFAULT_DEVICE_RULES],
   };
   if (r.memory && r.memory > 0) {
     const mem: Record<string, number> = { limit: r.memory };
@@ -179,21 +233,26 @@ export function buildOciSpec(o: ContainerSpecOptions): Record<string, unknown> {
       args: o.args,
       env: o.env,
       cwd: o.cwd || '/',
-      capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: caps },
+      // no inheritable capabilities (Docker ≥ 20.10.14, CVE-2022-24769)
+      capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
       rlimits: buildRlimits(o.ulimits),
-      noNewPrivileges: o.noNewPrivileges ?? !o.privileged,
+      noNewPrivileges: o.noNewPrivileges ?? false,
     },
     root: { path: o.rootfs, readonly: o.readonlyRootfs ?? false },
     hostname: o.hostname ?? '',
     mounts,
     linux: {
       namespaces,
-      resources: linuxResources(o.resources),
+      resources: linuxResources(o.resources, o.privileged),
       ...(o.cgroupsPath ? { cgroupsPath: o.cgroupsPath } : {}),
       ...(o.sysctls && Object.keys(o.sysctls).length ? { sysctl: o.sysctls } : {}),
-      ...(o.privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS, seccomp: defaultSeccomp() }),
+      ...(o.privileged ? { devices: hostDevices() } : {
+        maskedPaths: o.maskedPaths ?? DEFAULT_MASKED_PATHS, readonlyPaths: o.readonlyPaths ?? DEFAULT_READONLY_PATHS,
+      }),
     },
   };
+  const seccomp = seccompFor(o.seccomp, caps, o.privileged);
+  if (seccomp) (spec.linux as Record<string, unknown>).seccomp = seccomp;
   if (o.network.kind === 'host') (spec as { hostname: string }).hostname = '';
   return spec;
 }

@@ -38,8 +38,9 @@ test('OCI spec: namespaces, masked paths, resources, network modes', () => {
   assert.deepEqual(spec.linux.resources.memory, { limit: 64 << 20, swap: 128 << 20 });
   assert.deepEqual(spec.linux.resources.cpu, { period: 100000, quota: 50000 });
   assert.deepEqual(spec.linux.resources.pids, { limit: 20 });
-  assert.equal(spec.process.noNewPrivileges, true);
-  assert.ok(spec.linux.seccomp.syscalls[0].names.includes('keyctl'));
+  assert.equal(spec.process.noNewPrivileges, false, 'Docker default: setuid binaries work');
+  assert.equal(spec.linux.seccomp.defaultAction, 'SCMP_ACT_ERRNO', 'an allow-list');
+  assert.ok(!spec.linux.seccomp.syscalls.some((r: { names: string[] }) => r.names.includes('keyctl')));
   assert.ok(spec.mounts.some((m: { destination: string; options: string[] }) => m.destination === '/sys' && m.options.includes('ro')));
   const host = buildOciSpec({ rootfs: '/r', args: ['true'], env: [], uid: 0, gid: 0, network: { kind: 'host' } }) as any;
   assert.ok(!host.linux.namespaces.some((n: { type: string }) => n.type === 'network'));

@@ -107,3 +107,21 @@ test('restart policy from deploy.restart_policy when restart is unset', () => {
   assert.deepEqual(restartPolicy(service('a', { restart: 'no' })), { Name: '' });
   assert.equal(restartPolicy(service('a')), undefined);
 });
+
+test('security_opt: passed through; seccomp=<file> read relative to the project and sent as compact JSON; systempaths=unconfined', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const dir = mkdtempSync('/tmp/tsc-secopt-');
+  try {
+    mkdirSync(`${dir}/profiles`);
+    writeFileSync(`${dir}/profiles/app.json`, '{\n  "defaultAction": "SCMP_ACT_ALLOW",\n  "syscalls": []\n}\n');
+    const s = service('web', { securityOpt: ['no-new-privileges:true', 'seccomp=profiles/app.json', 'label=disable', 'systempaths=unconfined'], capAdd: ['NET_ADMIN'], capDrop: ['ALL'], privileged: true });
+    const hc = spec(s, project([s], { workingDir: dir })).create.HostConfig as Record<string, unknown>;
+    assert.deepEqual(hc.SecurityOpt, ['no-new-privileges:true', 'seccomp={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[]}', 'label=disable']);
+    assert.deepEqual([hc.MaskedPaths, hc.ReadonlyPaths], [[], []]);
+    assert.deepEqual([hc.CapAdd, hc.CapDrop, hc.Privileged], [['NET_ADMIN'], ['ALL'], true]);
+    assert.deepEqual(spec(service('u', { securityOpt: ['seccomp=unconfined'] })).create.HostConfig!.SecurityOpt, ['seccomp=unconfined']);
+    assert.equal(spec(service('n')).create.HostConfig!.SecurityOpt, undefined);
+    assert.throws(() => spec(service('m', { securityOpt: ['seccomp=missing.json'] })), /opening seccomp profile \(missing.json\) failed/);
+    assert.throws(() => spec(service('b', { securityOpt: ['bogus'] })), /Invalid security-opt: "bogus"/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});

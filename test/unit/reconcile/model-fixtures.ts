@@ -5,7 +5,7 @@ import type { ObservedContainer, ObservedState } from '../../../src/reconcile/ob
 export function service(name: string, extra: Partial<Service> = {}): Service {
   return {
     name, image: 'busybox', environment: {}, envFiles: [], ports: [], expose: [], volumes: [], tmpfs: [], networks: {},
-    dependsOn: {}, links: [], volumesFrom: [], labels: {}, annotations: {}, capAdd: [], capDrop: [], ulimits: {}, sysctls: {},
+    dependsOn: {}, links: [], volumesFrom: [], labels: {}, annotations: {}, capAdd: [], capDrop: [], securityOpt: [], ulimits: {}, sysctls: {},
     extraHosts: [], dns: [], dnsSearch: [], dnsOpt: [], secrets: [], configs: [], profiles: [], extensions: {},
     ...extra,
   };
