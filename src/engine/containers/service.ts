@@ -301,9 +301,13 @@ export class ContainerService {
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
     const rec = this.get(ref);
     if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
+    const isKill = ['SIGKILL', 'KILL', '9'].includes(signal.toUpperCase());
+    const exited = isKill ? this.exited(rec.Id) : undefined;
     await this.signal(rec, signal);
-    if (rec.State.Paused && (signal === 'SIGKILL' || signal === 'KILL' || signal === '9')) await this.deps.runtime.resume(rec.Id).catch(() => {});
+    if (rec.State.Paused && isKill) await this.deps.runtime.resume(rec.Id).catch(() => {});
     this.publish(rec, 'kill', { signal });
+    // as Docker: a SIGKILL returns once the container is recorded as exited (137), other signals at once
+    if (exited) await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
   }
 
   /** Docker's stop: the stop signal, then SIGKILL after the timeout. Returns false when it was not running. */

@@ -190,3 +190,35 @@ test('a created container connected to a second network gets both at start; a st
     for (const n of [front, back]) await t.cli(['network', 'rm', n]);
   }
 });
+
+test('docker kill returns once the container has exited with 137, as Docker\'s SIGKILL does', async () => {
+  const c = await t.docker.createContainer({ Image: BUSYBOX, name: unique('kill'), Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'none' } });
+  await c.start();
+  await c.kill();
+  const state = (await c.inspect()).State;
+  assert.equal(state.Running, false);
+  assert.equal(state.Status, 'exited');
+  assert.equal(state.ExitCode, 137);
+  await c.remove();
+});
+
+test('NetworkSettings.Networks shows a created container\'s networks with their endpoint config, before it starts', async () => {
+  const net = unique('netview');
+  await t.docker.createNetwork({ Name: net });
+  const c = await t.docker.createContainer({
+    Image: BUSYBOX, name: unique('netview'), Cmd: ['true'],
+    HostConfig: { NetworkMode: net }, NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: ['svc'], IPAMConfig: { IPv4Address: '' } } } },
+  });
+  const networks = (await c.inspect()).NetworkSettings.Networks as Record<string, Record<string, unknown>>;
+  assert.deepEqual(Object.keys(networks), [net]);
+  assert.deepEqual(networks[net]!.Aliases, ['svc']);
+  assert.equal(networks[net]!.IPAddress, '');
+  assert.ok('IPAMConfig' in networks[net]! && 'Links' in networks[net]! && 'DriverOpts' in networks[net]! && 'MacAddress' in networks[net]!);
+  // disconnect then connect, as docker-compose v1 does before a container's first start
+  await t.docker.getNetwork(net).disconnect({ Container: c.id });
+  assert.deepEqual(Object.keys((await c.inspect()).NetworkSettings.Networks), []);
+  await t.docker.getNetwork(net).connect({ Container: c.id, EndpointConfig: { Aliases: ['svc2'] } });
+  assert.deepEqual((await c.inspect()).NetworkSettings.Networks[net]!.Aliases, ['svc2']);
+  await c.remove();
+  await t.docker.getNetwork(net).remove();
+});
