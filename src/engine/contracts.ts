@@ -133,6 +133,8 @@ export interface VolumeService {
   release(containerId: string, removeAnonymous: boolean): Promise<void>;
   /** what resolve() gave a container (volume names, bind sources), for VolumesFrom: resolve them again */
   mountsOf?(containerId: string): Promise<{ type: 'volume' | 'bind' | 'tmpfs'; source: string; target: string; readOnly: boolean }[]>;
+  /** every volume as GET /volumes shows it, with its size and how many containers use it (GET /system/df) */
+  usageReport?(): Promise<Record<string, unknown>[]>;
   registerRoutes(router: Router): void;
 }
 

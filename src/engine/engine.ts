@@ -12,6 +12,8 @@ import { Router } from './api/router.js';
 import { createApiServer, shutdownServer } from './api/server.js';
 import { registerSystemRoutes } from './api/system-routes.js';
 import { registerContainerRoutes } from './api/container-routes.js';
+import { registerSystemDfRoute } from './api/system-df-route.js';
+import { registerUnavailableRoutes } from './api/unavailable-routes.js';
 import { registerNetworkMembershipRoutes } from './api/network-membership-routes.js';
 import { createImageService } from './images/index.js';
 import { createNetworkService } from './network/index.js';
@@ -103,6 +105,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     containerName: (id) => containers.store.byId.get(id)?.Name.slice(1),
   });
   registerContainerRoutes(router, containers, execs);
+  registerSystemDfRoute(router, { images: () => images.list(), containers: () => containers.store.all(), volumes });
+  registerUnavailableRoutes(router);
   images.registerRoutes(router);
   registerNetworkMembershipRoutes(router, containers, networks); // before the network routes: the first match serves
   networks.registerRoutes(router);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { EngineError, badRequest, conflict, notFound } from '../api/http.js';
 import type { Router } from '../api/router.js';
 import type { EngineContext, ResolvedMount, VolumeService } from '../contracts.js';
-import { registerVolumeRoutes } from './routes.js';
+import { inspectVolume, registerVolumeRoutes } from './routes.js';
 import { diskUsage, imageDirAt, isEmptyDir, seedVolume } from './seed.js';
 import { VOLUME_NAME, VolumeStore, type ContainerMounts, type VolumeRecord } from './store.js';
 
@@ -64,6 +64,13 @@ export class LocalVolumeService implements VolumeService {
 
   async get(name: string): Promise<VolumeRecord | undefined> { return this.store.get(name); }
   async list(): Promise<VolumeRecord[]> { return this.store.list(); }
+
+  async usageReport(): Promise<Record<string, unknown>[]> {
+    const used = await this.usage();
+    return Promise.all((await this.list()).map(async (v) => ({
+      ...inspectVolume(this, v), UsageData: { Size: await diskUsage(this.store.dir(v.name)), RefCount: used.get(v.name)?.length ?? 0 },
+    })));
+  }
 
   /** Container ids using each volume (any container that was given it and not yet released). */
   async usage(): Promise<Map<string, string[]>> {
