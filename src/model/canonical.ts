@@ -122,6 +122,8 @@ function canonicalBuild(v: Plain, baseDir: string): PlainMap {
   if (b.extra_hosts !== undefined) b.extra_hosts = canonicalExtraHosts(b.extra_hosts);
   if (b.shm_size !== undefined && b.shm_size !== null) b.shm_size = parseBytes(b.shm_size as string);
   if (typeof b.ssh === 'string') b.ssh = [b.ssh];
+  else if (isMap(b.ssh)) b.ssh = Object.entries(b.ssh).map(([k, x]) => (x === null || x === undefined || x === '' ? k : `${k}=${String(x)}`));
+  if (Array.isArray(b.secrets)) b.secrets = canonicalFileRefs(b.secrets as Plain[]);
   return b;
 }
 

@@ -117,6 +117,8 @@ function serializeBuild(b: BuildConfig): Doc {
     ['extra_hosts', b.extraHosts],
     ['tags', b.tags],
     ['platforms', b.platforms],
+    ['secrets', b.secrets?.map(fileRef)],
+    ['ssh', b.ssh],
   ]);
 }
 

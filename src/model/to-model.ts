@@ -122,6 +122,8 @@ function toBuild(b: PlainMap, projectDir: string): BuildConfig {
     platforms: strList(b.platforms),
     noCache: bool(b.no_cache),
     pull: bool(b.pull),
+    ...(Array.isArray(b.secrets) && b.secrets.length ? { secrets: b.secrets.map((r) => toFileRef(r as PlainMap)) } : {}),
+    ...(Array.isArray(b.ssh) && b.ssh.length ? { ssh: b.ssh.map(String) } : {}),
   };
 }
 

@@ -97,6 +97,10 @@ export interface BuildConfig {
   platforms: string[];
   noCache?: boolean;
   pull?: boolean;
+  /** build.secrets: top-level secrets a RUN --mount=type=secret can read (id = target, else source) */
+  secrets?: ServiceFileRef[];
+  /** build.ssh: "default", "id" or "id=/path/to/agent.sock" */
+  ssh?: string[];
 }
 
 export interface PortMapping {

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import type { Project, Service } from '../model/types.js';
 import { UserError } from '../errors.js';
 import { contextTar } from './build-context.js';
+import { buildSessionPayload, openBuildSession } from './build-secrets.js';
 import { serviceImage } from './names.js';
 import type { ProgressReporter } from './progress.js';
 
@@ -38,6 +39,8 @@ export async function buildService(docker: Docker, project: Project, service: Se
   progress.update('Image', tag, 'Building');
   const args = Object.fromEntries(Object.entries(build.args).filter(([, v]) => v !== null)) as Record<string, string>;
   try {
+    const payload = buildSessionPayload(project, service, build);
+    const session = payload && await openBuildSession(docker, service, payload);
     const stream = await docker.buildImage(contextTar(build.context, dockerfile, build.dockerfileInline) as unknown as NodeJS.ReadableStream, {
       t: [tag, ...build.tags],
       dockerfile,
@@ -51,6 +54,7 @@ export async function buildService(docker: Docker, project: Project, service: Se
       ...(build.extraHosts.length ? { extrahosts: build.extraHosts.map((h) => h.replace('=', ':')).join(',') } : {}),
       rm: true,
       forcerm: true,
+      ...(session ? { tscsession: session } : {}),
     } as unknown as Docker.ImageBuildOptions);
     const show = (text: string) => (progress.detail ? progress.detail(text) : progress.note(text));
     await followStream(docker, stream, (line) => show(`${service.name}  ${line}`));

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import { createOneShotRunner } from '../../../src/engine/runtime/oneshot.js';
@@ -11,6 +13,20 @@ import { contextTar } from '../../../src/reconcile/build-context.js';
 import { busyboxContext } from '../../helpers/busybox-image.js';
 import { uniqueName } from './fixtures.js';
 import { dockerCli, type ImageTestServer, startImageServer } from './server.js';
+
+const REPO = path.resolve(import.meta.dirname, '../../..');
+
+/** The tscompose CLI from source (tsx), against the test server's socket as the bundled engine. */
+async function tscompose(socket: string, cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; out: string }> {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(REPO, 'src/cli/main.ts'), ...args], {
+    cwd, env: { ...process.env, TSCOMPOSE_ENGINE: 'bundled', TSCOMPOSE_ENGINE_SOCKET: socket, CI: '1', ...env },
+  });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const [status] = await once(child, 'close');
+  return { status: status as number | null, out };
+}
 
 const SECRET = `s3cr3t-${Math.random().toString(36).slice(2)}-value`;
 
@@ -210,6 +226,48 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
       assert.match(r.error ?? '', /last output:\n/);
       assert.match(r.error ?? '', /\n {4}first line(\n|$)/);
       assert.match(r.error ?? '', /\n {4}boom: missing thing(\n|$)/);
+    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  test('tscompose build sends compose build.secrets (file and environment) to the bundled engine', async () => {
+    const dir = busyboxContext([
+      'RUN --mount=type=secret,id=api_token,required=true --mount=type=secret,id=fromenv,env=FROM_ENV cp /run/secrets/api_token /copied && echo "$FROM_ENV" > /env.txt',
+    ]);
+    try {
+      fs.writeFileSync(path.join(dir, 'token.txt'), `${SECRET}\n`);
+      fs.writeFileSync(path.join(dir, '.dockerignore'), 'token.txt\n');
+      const project = `bk${Math.random().toString(36).slice(2, 8)}`;
+      fs.writeFileSync(path.join(dir, 'compose.yaml'), [
+        'services:',
+        '  app:',
+        `    image: ${project}-app:latest`,
+        '    build:',
+        '      context: .',
+        '      secrets:',
+        '        - api_token',
+        '        - source: env_secret',
+        '          target: fromenv',
+        'secrets:',
+        '  api_token:',
+        '    file: ./token.txt',
+        '  env_secret:',
+        '    environment: BK_ENV_SECRET',
+        '',
+      ].join('\n'));
+      const r = await tscompose(srv.socket, dir, ['-p', project, 'build'], { BK_ENV_SECRET: 'from-the-environment' });
+      assert.equal(r.status, 0, r.out);
+      assert.ok(!r.out.includes(SECRET), 'the secret is not printed');
+      const rec = (await srv.service.resolve(`${project}-app:latest`))!;
+      assert.equal(read(rec.layerDirs, 'copied'), `${SECRET}\n`, 'the step read the secret (copied on purpose to check it)');
+      assert.equal(read(rec.layerDirs, 'env.txt'), 'from-the-environment\n');
+      // what the image holds was copied by the step itself; the secret mount and the context are clean
+      for (const d of rec.layerDirs) {
+        assert.ok(!fs.existsSync(path.join(d, 'run/secrets')), 'no secret mount point in a layer');
+        assert.ok(!fs.existsSync(path.join(d, 'token.txt')), 'the secret file was not sent in the context');
+      }
+      const missing = await tscompose(srv.socket, dir, ['-p', project, 'build'], {});
+      assert.notEqual(missing.status, 0);
+      assert.match(missing.out, /environment variable BK_ENV_SECRET is not set/);
     } finally { fs.rmSync(dir, { recursive: true, force: true }); }
   });
 });
