@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import net from 'node:net';
+import os from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -269,5 +271,62 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
       assert.notEqual(missing.status, 0);
       assert.match(missing.out, /environment variable BK_ENV_SECRET is not set/);
     } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+});
+
+describe('up --build with build.secrets on a bundled engine daemon', () => {
+  let root: string;
+  let socket: string;
+  let engine: ReturnType<typeof spawn> | undefined;
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-bk-engine-'));
+    socket = path.join(root, 'engine.sock');
+    const log = fs.openSync(path.join(root, 'engine.log'), 'a');
+    engine = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(REPO, 'src/cli/main.ts'), 'engine', '--root', path.join(root, 'state'), '--socket', socket], { stdio: ['ignore', log, log] });
+    const deadline = Date.now() + 20000;
+    while (Date.now() < deadline && !fs.existsSync(socket)) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(fs.existsSync(socket), 'the engine did not start');
+  });
+  after(async () => {
+    if (engine && engine.exitCode === null) {
+      engine.kill('SIGTERM');
+      await Promise.race([once(engine, 'exit'), new Promise((r) => setTimeout(r, 8000))]);
+      if (engine.exitCode === null) engine.kill('SIGKILL');
+    }
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('the service runs an image whose build read the secret and the forwarded ssh agent socket', { timeout: 180_000 }, async () => {
+    const dir = busyboxContext([
+      'RUN --mount=type=secret,id=tok,required=true --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo "len=$(wc -c < /run/secrets/tok) ssh=$SSH_AUTH_SOCK" > /built.txt',
+      'CMD ["cat", "/built.txt"]',
+    ]);
+    const agent = net.createServer().listen(path.join(dir, 'agent.sock'));
+    await once(agent, 'listening');
+    const project = `bkup${Math.random().toString(36).slice(2, 8)}`;
+    try {
+      fs.writeFileSync(path.join(dir, 'compose.yaml'), [
+        'services:',
+        '  app:',
+        '    build:',
+        '      context: .',
+        '      secrets: [tok]',
+        '      ssh: [default]',
+        'secrets:',
+        '  tok:',
+        '    environment: BK_TOKEN',
+        '',
+      ].join('\n'));
+      const env = { TSCOMPOSE_STATE_ROOT: path.join(root, 'state'), BK_TOKEN: 'twelve chars', SSH_AUTH_SOCK: path.join(dir, 'agent.sock') };
+      const up = await tscompose(socket, dir, ['-p', project, 'up', '--build', '--abort-on-container-exit'], env);
+      assert.equal(up.status, 0, up.out);
+      assert.match(up.out, /len=12 ssh=\/run\/buildkit\/ssh_agent\.0/);
+      const down = await tscompose(socket, dir, ['-p', project, 'down', '--rmi', 'local'], env);
+      assert.equal(down.status, 0, down.out);
+    } finally {
+      agent.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
