@@ -119,6 +119,7 @@ function serializeBuild(b: BuildConfig): Doc {
     ['platforms', b.platforms],
     ['secrets', b.secrets?.map(fileRef)],
     ['ssh', b.ssh],
+    ['additional_contexts', b.additionalContexts && sortedMap(b.additionalContexts)],
   ]);
 }
 

@@ -101,6 +101,8 @@ export interface BuildConfig {
   secrets?: ServiceFileRef[];
   /** build.ssh: "default", "id" or "id=/path/to/agent.sock" */
   ssh?: string[];
+  /** build.additional_contexts: name → absolute directory, "docker-image://ref" or "service:name" */
+  additionalContexts?: Record<string, string>;
 }
 
 export interface PortMapping {

@@ -1,17 +1,24 @@
-// build.secrets and build.ssh for an engine's build. The bundled engine takes them in a single-use session
+// build.secrets, build.ssh and build.additional_contexts for an engine's build. The bundled engine takes them in a single-use session
 // (POST /tscompose/build-secrets, then /build?tscsession=…): they never travel in the build context. Docker
 // Engine's classic /build API has no way to receive them (docker compose uses a BuildKit session), so a
 // build that needs them fails there with a clear error instead of building without them.
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type Docker from 'dockerode';
 import type { BuildConfig, Project, Service } from '../model/types.js';
 import { UserError } from '../errors.js';
+import { serviceImage } from './names.js';
 
-export interface BuildSessionPayload { secrets: Record<string, string>; ssh: Record<string, string> }
+export interface BuildSessionPayload {
+  secrets: Record<string, string>;
+  ssh: Record<string, string>;
+  /** named contexts: an absolute directory, or docker-image://ref */
+  contexts?: Record<string, string>;
+}
 
 /** The secrets (base64, by id) and agent sockets (by id) a service's build asks for. */
 export function buildSessionPayload(project: Project, service: Service, build: BuildConfig, env: NodeJS.ProcessEnv = process.env): BuildSessionPayload | undefined {
-  if (!build.secrets?.length && !build.ssh?.length) return undefined;
+  if (!build.secrets?.length && !build.ssh?.length && !Object.keys(build.additionalContexts ?? {}).length) return undefined;
   const secrets: Record<string, string> = {};
   for (const ref of build.secrets ?? []) {
     const def = project.secrets[ref.source];
@@ -39,7 +46,21 @@ export function buildSessionPayload(project: Project, service: Service, build: B
     if (!isSocket) throw new UserError(`build.ssh ${id}: ${sock} is not an SSH agent socket (key files are not supported; use ssh-agent)`);
     ssh[id] = sock;
   }
-  return { secrets, ssh };
+  const contexts: Record<string, string> = {};
+  for (const [name, value] of Object.entries(build.additionalContexts ?? {})) {
+    if (value.startsWith('docker-image://')) contexts[name] = value;
+    else if (value.startsWith('service:')) {
+      const other = project.services[value.slice('service:'.length)];
+      if (!other) throw new UserError(`build.additional_contexts ${name}: no service ${value.slice('service:'.length)} in this project`);
+      contexts[name] = `docker-image://${serviceImage(project.name, other)}`;
+    } else if (path.isAbsolute(value)) {
+      let isDir = false;
+      try { isDir = statSync(value).isDirectory(); } catch { /* missing */ }
+      if (!isDir) throw new UserError(`build.additional_contexts ${name}: ${value} is not a directory`);
+      contexts[name] = value;
+    } else throw new UserError(`build.additional_contexts ${name}: ${value} is not supported (a directory, docker-image://… or service:… is)`);
+  }
+  return { secrets, ssh, ...(Object.keys(contexts).length ? { contexts } : {}) };
 }
 
 /** Hands the payload to the engine; the token names it in the build request. */
@@ -56,7 +77,7 @@ export async function openBuildSession(docker: Docker, service: Service, payload
   } catch (err) {
     const status = (err as { statusCode?: number }).statusCode;
     if (status === 404) {
-      throw new UserError(`it uses build.secrets or build.ssh, which Docker Engine's classic build API cannot receive: `
+      throw new UserError(`it uses build.secrets, build.ssh or build.additional_contexts, which Docker Engine's classic build API cannot receive: `
         + 'build it on the bundled engine (drop --engine docker / DOCKER_HOST), or with docker compose (BuildKit)');
     }
     throw new UserError(`handing the build secrets to the engine failed: ${(err as Error).message}`);

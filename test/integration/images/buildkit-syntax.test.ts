@@ -231,6 +231,39 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
     } finally { fs.rmSync(dir, { recursive: true, force: true }); }
   });
 
+  test('named contexts: a directory (with its own .dockerignore) and docker-image:// for COPY --from, RUN --mount from= and FROM', async () => {
+    const extra = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-bk-named-'));
+    const dir = busyboxContext();
+    try {
+      fs.writeFileSync(path.join(extra, 'lib.txt'), 'from the named context\n');
+      fs.writeFileSync(path.join(extra, 'private.txt'), 'ignored\n');
+      fs.writeFileSync(path.join(extra, '.dockerignore'), 'private.txt\n');
+      fs.writeFileSync(path.join(dir, 'Dockerfile'), [
+        'FROM base AS stage',
+        'COPY --from=extra / /extra/',
+        'RUN --mount=type=bind,from=extra,target=/mnt cat /mnt/lib.txt > /mounted.txt',
+        'COPY --from=base /hd1 /from-image-hd1',
+        '',
+      ].join('\n'));
+      const body = { contexts: { extra, base: `docker-image://${tag}:1` } };
+      const session = await new Promise<string>((resolve, reject) => {
+        srv.docker.modem.dial({ path: '/tscompose/build-secrets', method: 'POST', options: body, statusCodes: { 201: true, 400: 'bad request' } },
+          (err: Error | null, data: unknown) => (err ? reject(err) : resolve((data as { Session: string }).Session)));
+      });
+      const r = await build(srv.docker, dir, { t: `${tag}-named`, tscsession: session });
+      assert.equal(r.error, undefined, r.output);
+      const rec = (await srv.service.resolve(`${tag}-named`))!;
+      assert.equal(read(rec.layerDirs, 'extra/lib.txt'), 'from the named context\n');
+      assert.equal(read(rec.layerDirs, 'extra/private.txt'), undefined, 'the named context\'s .dockerignore applies');
+      assert.equal(read(rec.layerDirs, 'mounted.txt'), 'from the named context\n');
+      assert.equal(read(rec.layerDirs, 'from-image-hd1'), 'i am\n0\n');
+      assert.equal(read(rec.layerDirs, 'hd1'), 'i am\n0\n', 'FROM base is the docker-image:// context');
+    } finally {
+      fs.rmSync(extra, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('tscompose build sends compose build.secrets (file and environment) to the bundled engine', async () => {
     const dir = busyboxContext([
       'RUN --mount=type=secret,id=api_token,required=true --mount=type=secret,id=fromenv,env=FROM_ENV cp /run/secrets/api_token /copied && echo "$FROM_ENV" > /env.txt',

@@ -60,3 +60,31 @@ test('an engine without the build-secrets endpoint (Docker Engine) gives a clear
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('build.additional_contexts: directories resolved like the context, images and services kept, sent as named contexts', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-bctx-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'libs'));
+    fs.writeFileSync(path.join(dir, 'compose.yaml'), [
+      'services:',
+      '  base:',
+      '    image: my/base:1',
+      '  app:',
+      '    build:',
+      '      context: .',
+      '      additional_contexts:',
+      '        libs: ./libs',
+      '        alpine: docker-image://alpine:3.19',
+      '        parent: service:base',
+      '',
+    ].join('\n'));
+    const project = await loadProject({ cwd: dir, environment: {} });
+    const build = project.services.app!.build!;
+    assert.deepEqual(build.additionalContexts, { libs: path.join(dir, 'libs'), alpine: 'docker-image://alpine:3.19', parent: 'service:base' });
+    const payload = buildSessionPayload(project, project.services.app!, build, {})!;
+    assert.deepEqual(payload.contexts, { libs: path.join(dir, 'libs'), alpine: 'docker-image://alpine:3.19', parent: 'docker-image://my/base:1' });
+    assert.throws(() => buildSessionPayload(project, project.services.app!, { ...build, additionalContexts: { x: 'https://example.com/repo.git' } }, {}), /not supported/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

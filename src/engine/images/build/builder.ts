@@ -14,6 +14,7 @@ import { type Credentials, fromDockerConfig } from '../pull/credentials.js';
 import { pullImage } from '../pull/puller.js';
 import type { ImageStore, StoredImage } from '../store.js';
 import { BuildCache, chainKey } from './cache.js';
+import ignore from 'ignore';
 import { copyIntoLayer, hashTree } from './copy.js';
 import { DockerfileError, expand, type Instruction, parseDockerfile, parsePairs, splitWords } from './dockerfile.js';
 import { heredocRun, pipeFileMount, splitHeredocSources, writeInlineFiles } from './heredoc.js';
@@ -39,6 +40,8 @@ export interface BuildOptions {
   secrets?: ReadonlyMap<string, Buffer>;
   /** SSH agent sockets by id for RUN --mount=type=ssh */
   ssh?: ReadonlyMap<string, string>;
+  /** named contexts (compose build.additional_contexts) for FROM, COPY --from and RUN --mount from= */
+  namedContexts?: ReadonlyMap<string, string>;
 }
 
 export interface BuildDeps {
@@ -129,12 +132,14 @@ export class Builder {
   private async from(instr: Instruction, globalArgs: Record<string, string>): Promise<Stage> {
     this.announce(instr);
     const words = splitWords(expand(instr.args, globalArgs));
-    const base = words[0];
+    const named = words[0] ? namedContextOf(this.opts.namedContexts, words[0]) : undefined;
+    if (named?.dir) throw new DockerfileError(`FROM ${words[0]}: a directory named context cannot be a base image in the bundled engine (use COPY --from=${words[0]})`);
+    const base = named?.image ?? words[0];
     if (!base) throw new DockerfileError('FROM requires the name of a base image (or scratch)');
     const name = stageName(instr, globalArgs);
     const empty: Stage = { name, layers: [], diffIDs: [], history: [], config: {}, platform: hostPlatform(), chain: 'scratch', args: {}, cmdSetHere: false };
     if (base === 'scratch') { this.emit(' ---> \n'); return empty; }
-    const prior = this.stages.find((s) => s.name && s.name.toLowerCase() === base.toLowerCase());
+    const prior = named ? undefined : this.stages.find((s) => s.name && s.name.toLowerCase() === base.toLowerCase());
     if (prior) {
       this.emit(` ---> ${short(prior.chain)}\n`);
       return { ...structuredClone(prior), name, args: {}, cmdSetHere: false };
@@ -234,8 +239,11 @@ export class Builder {
     return {
       contextDir: this.opts.contextDir, ignored: this.opts.ignored, workingDir: stage.config.WorkingDir ?? '/', tmpDir: this.deps.tmpDir,
       cacheMountsDir: path.join(this.deps.cacheDir, 'mounts'), secrets: this.opts.secrets ?? new Map(), ssh: this.opts.ssh ?? new Map(),
-      resolveFrom: (from) => {
-        const source = this.stages.find((s) => s.name?.toLowerCase() === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined);
+      resolveFrom: async (from) => {
+        const named = namedContextOf(this.opts.namedContexts, from);
+        if (named?.dir) return { layerDirs: [named.dir], key: `dir:${await hashTree(named.dir)}` };
+        if (named?.image) from = named.image;
+        const source = named ? undefined : (this.stages.find((s) => s.name?.toLowerCase() === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined));
         if (source) return { layerDirs: source.diffIDs.map((d) => this.deps.store.layers.dir(d)), key: source.chain };
         const image = this.deps.store.find(from);
         if (!image) return undefined;
@@ -304,9 +312,14 @@ export class Builder {
         ignored = undefined;
       }
       const from = instr.flags.from && expand(instr.flags.from, this.vars(stage));
-      if (from) {
-        const source = this.stages.find((s) => s.name?.toLowerCase() === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined);
-        const dirs = source ? source.diffIDs : this.deps.store.find(from)?.config.rootfs.diff_ids;
+      // a named context (build.additional_contexts) wins over a stage of the same name, as in BuildKit
+      const named = from ? namedContextOf(this.opts.namedContexts, from) : undefined;
+      if (named?.dir) {
+        srcRoot = named.dir;
+        ignored = await dockerignoreOf(named.dir);
+      } else if (from) {
+        const source = named?.image ? undefined : this.stages.find((s) => s.name?.toLowerCase() === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined);
+        const dirs = source ? source.diffIDs : this.deps.store.find(named?.image ?? from)?.config.rootfs.diff_ids;
         if (!dirs) throw new DockerfileError(`COPY --from=${from}: no such build stage or image`);
         const mnt = path.join(this.deps.tmpDir, `copy-from-${randomBytes(6).toString('hex')}`);
         const unmount = await mountReadOnly(dirs.map((d) => this.deps.store.layers.dir(d)), path.join(mnt, 'root'), path.join(mnt, 'empty'));
@@ -368,6 +381,20 @@ export class Builder {
     for (const t of this.opts.tags) this.emit(`Successfully tagged ${familiarName(t)}\n`);
     return stored;
   }
+}
+
+/** A named context: `docker-image://ref` → the image, an absolute path → the directory. */
+function namedContextOf(contexts: ReadonlyMap<string, string> | undefined, name: string): { dir?: string; image?: string } | undefined {
+  const value = contexts?.get(name) ?? [...(contexts ?? [])].find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  if (!value) return undefined;
+  return value.startsWith('docker-image://') ? { image: value.slice('docker-image://'.length) } : { dir: value };
+}
+
+/** A directory context's own .dockerignore, as a filter. */
+async function dockerignoreOf(dir: string): Promise<(rel: string) => boolean> {
+  const rules = await fs.readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '');
+  const ig = ignore().add(rules.split('\n').map((l) => l.trim().replace(/^\/+/, '')));
+  return (rel) => rel !== '' && ig.ignores(rel);
 }
 
 /** COPY/ADD --chmod: octal (BuildKit also takes symbolic modes such as u+x, which the bundled engine does not). */

@@ -39,7 +39,7 @@ async function buildRoute(c: RequestContext, service: ImageServiceImpl): Promise
       contextDir: context.dir, dockerfileText: context.dockerfileText, ignored: context.ignored, tags, buildArgs, labels,
       target: c.query.get('target') || undefined,
       registryCredentials: (domain) => fromRegistryConfigHeader(c.req.headers['x-registry-config'] as string | undefined, domain), noCache: queryBool(c.query, 'nocache'), network: networkmode === 'none' ? 'none' : 'host',
-      ...(session ? { secrets: session.secrets, ssh: session.ssh } : {}),
+      ...(session ? { secrets: session.secrets, ssh: session.ssh, namedContexts: session.contexts } : {}),
     });
     const image = await builder.build();
     if (quiet) send({ stream: `${image.id}\n` });

@@ -125,7 +125,7 @@ export interface MountContext {
   /** ssh agent sockets by id (the client's SSH_AUTH_SOCK for "default") */
   ssh: ReadonlyMap<string, string>;
   /** a stage or image for `from=`: its layer dirs (bottom first) and a key that identifies its content */
-  resolveFrom(from: string): { layerDirs: string[]; key: string } | undefined;
+  resolveFrom(from: string): Promise<{ layerDirs: string[]; key: string } | undefined>;
   warn(text: string): void;
 }
 
@@ -204,7 +204,7 @@ export async function prepareMounts(specs: RunMountSpec[], ctx: MountContext): P
           try { parts = safeComponents(source); } catch { throw new DockerfileError(`--mount=type=bind: source ${source} is outside the ${spec.from ? 'stage' : 'build context'}`); }
           let hostPath: string;
           if (spec.from) {
-            const from = ctx.resolveFrom(spec.from);
+            const from = await ctx.resolveFrom(spec.from);
             if (!from) throw new DockerfileError(`--mount=type=bind,from=${spec.from}: no such build stage or image`);
             const mnt = await scratch('bind-from');
             const unmount = await mountReadOnly(from.layerDirs, path.join(mnt, 'root'), path.join(mnt, 'empty'));

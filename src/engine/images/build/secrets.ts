@@ -11,7 +11,12 @@
 import { randomBytes } from 'node:crypto';
 import { badRequest } from '../../api/http.js';
 
-export interface BuildSession { secrets: Map<string, Buffer>; ssh: Map<string, string> }
+export interface BuildSession {
+  secrets: Map<string, Buffer>;
+  ssh: Map<string, string>;
+  /** named build contexts (build.additional_contexts): an absolute host directory or docker-image://ref */
+  contexts: Map<string, string>;
+}
 
 const TTL_MS = 10 * 60_000;
 const MAX_SECRET_BYTES = 500 * 1024; // BuildKit's limit for one secret
@@ -20,8 +25,8 @@ const sessions = new Map<string, { session: BuildSession; timer: NodeJS.Timeout 
 const ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
 export function createSession(body: unknown): string {
-  const b = (body ?? {}) as { secrets?: Record<string, unknown>; ssh?: Record<string, unknown> };
-  const session: BuildSession = { secrets: new Map(), ssh: new Map() };
+  const b = (body ?? {}) as { secrets?: Record<string, unknown>; ssh?: Record<string, unknown>; contexts?: Record<string, unknown> };
+  const session: BuildSession = { secrets: new Map(), ssh: new Map(), contexts: new Map() };
   for (const [id, value] of Object.entries(b.secrets ?? {})) {
     if (!ID.test(id) || typeof value !== 'string') throw badRequest(`invalid build secret ${JSON.stringify(id)}: ids are letters, digits, "_", "." or "-", values base64 strings`);
     const bytes = Buffer.from(value, 'base64');
@@ -31,6 +36,13 @@ export function createSession(body: unknown): string {
   for (const [id, value] of Object.entries(b.ssh ?? {})) {
     if (!ID.test(id) || typeof value !== 'string' || !value.startsWith('/')) throw badRequest(`invalid ssh entry ${JSON.stringify(id)}: an absolute path to an agent socket is expected`);
     session.ssh.set(id, value);
+  }
+  // the API socket is root's only, as containers' bind mounts of host paths are: a named directory context is read in place
+  for (const [name, value] of Object.entries(b.contexts ?? {})) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/.test(name) || typeof value !== 'string' || !(value.startsWith('/') || value.startsWith('docker-image://'))) {
+      throw badRequest(`invalid named context ${JSON.stringify(name)}: an absolute directory or docker-image://ref is expected`);
+    }
+    session.contexts.set(name, value);
   }
   const token = randomBytes(24).toString('hex');
   const timer = setTimeout(() => sessions.delete(token), TTL_MS);
