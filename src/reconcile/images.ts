@@ -103,12 +103,24 @@ export async function ensureImages(docker: Docker, project: Project, services: s
     const key = s.build ? JSON.stringify(s.build) : ref;
     groups.set(key, [...(groups.get(key) ?? []), [ref, s]]);
   }
+  // build.additional_contexts "service:x" needs x's image first: such a build waits for x's group
+  const groupOf = new Map<string, Promise<void>>();
+  const finish = new Map<[string, Service][], () => void>();
+  for (const group of groups.values()) {
+    const p = new Promise<void>((resolve) => finish.set(group, resolve));
+    for (const [, s] of group) groupOf.set(s.name, p);
+  }
   await Promise.all([...groups.values()].map(async (group) => {
+    try { await buildGroup(group); } finally { finish.get(group)!(); }
+  }));
+  async function buildGroup(group: [string, Service][]): Promise<void> {
     for (const [ref, s] of group) {
+      const needs = Object.values(s.build?.additionalContexts ?? {}).filter((v) => v.startsWith('service:')).map((v) => v.slice('service:'.length));
+      await Promise.all(needs.filter((n) => groupOf.get(n) && !group.some(([, g]) => g.name === n)).map((n) => groupOf.get(n)));
       const action = imageAction(s, await imageExists(docker, ref), opts);
       if (action === 'build') await buildService(docker, project, s, progress);
       else if (action === 'pull') await pullImage(docker, s.name, ref, progress);
       else if (action === 'missing') throw new UserError(`service "${s.name}": image ${ref} is not present and pull_policy forbids pulling it${s.build ? ' (and building was disabled with --no-build)' : ''}`);
     }
-  }));
+  }
 }

@@ -88,3 +88,43 @@ test('build.additional_contexts: directories resolved like the context, images a
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a build with additional_contexts service:x waits for x\'s build', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-bord-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'compose.yaml'), [
+      'services:',
+      '  app:',
+      '    build: { context: ., additional_contexts: { base: "service:base" } }',
+      '  base:',
+      '    build: { context: ., args: { SLOW: "1" } }',
+      '',
+    ].join('\n'));
+    const project = await loadProject({ cwd: dir, environment: {} });
+    const { ensureImages } = await import('../../../src/reconcile/images.js');
+    const { silentProgress } = await import('../../../src/reconcile/progress.js');
+    const events: string[] = [];
+    const sessions: unknown[] = [];
+    const fake = {
+      getImage: () => ({ inspect: async () => { throw new Error('no such image'); } }),
+      buildImage: async (tar: NodeJS.ReadableStream, opts: { t: string[]; buildargs: Record<string, string> }) => {
+        (tar as unknown as { destroy(): void }).destroy();
+        events.push(`start ${opts.t[0]}`);
+        if (opts.buildargs.SLOW) await new Promise((r) => setTimeout(r, 150));
+        events.push(`end ${opts.t[0]}`);
+        return opts.t[0];
+      },
+      modem: {
+        followProgress: (_s: unknown, done: (err: null, out: unknown[]) => void) => done(null, []),
+        dial: (o: { options: unknown }, cb: (err: null, data: unknown) => void) => { sessions.push(o.options); cb(null, { Session: 'tok' }); },
+      },
+    } as unknown as Docker;
+    await ensureImages(fake, project, ['app', 'base'], {}, silentProgress);
+    const base = events.indexOf(`end ${project.name}-base`);
+    const app = events.indexOf(`start ${project.name}-app`);
+    assert.ok(base >= 0 && app > base, events.join(', '));
+    assert.deepEqual(sessions, [{ secrets: {}, ssh: {}, contexts: { base: `docker-image://${project.name}-base` } }]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
