@@ -74,6 +74,7 @@ const DOCKERFILE = [
   'EOF2',
   'COPY --chmod=0640 --link hello.txt /chmod.txt',
   'ADD --chmod=0600 hello.txt /added.txt',
+  'COPY --exclude=*.md --exclude=sub/skip.txt docs/ /docs/',
   "RUN --mount=type=cache,target=/cache,id=bk-test echo run >> /cache/log && wc -l < /cache/log > /cache-count",
   'RUN --mount=type=bind,source=ctxdir,target=/ctx cp /ctx/a.txt /bound.txt && (touch /ctx/new 2>/dev/null && echo writable || echo readonly) > /bind-ro.txt',
   'RUN --mount=type=bind,source=ctxdir,target=/ctx,rw touch /ctx/new && ls /ctx > /bind-rw.txt',
@@ -134,6 +135,8 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
     fs.mkdirSync(path.join(ctx, 'ctxdir'));
     fs.writeFileSync(path.join(ctx, 'ctxdir/a.txt'), 'from the context\n');
     fs.writeFileSync(path.join(ctx, 'ctxdir/skip.txt'), 'ignored\n');
+    fs.mkdirSync(path.join(ctx, 'docs/sub'), { recursive: true });
+    for (const f of ['readme.md', 'keep.txt', 'sub/skip.txt', 'sub/kept.txt']) fs.writeFileSync(path.join(ctx, 'docs', f), f);
     fs.writeFileSync(path.join(ctx, 'Dockerfile'), DOCKERFILE);
   });
   after(async () => {
@@ -171,6 +174,7 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
     assert.equal(stat(L, 'c1')!.mode & 0o7777, 0o644);
     assert.equal(stat(L, 'chmod.txt')!.mode & 0o7777, 0o640);
     assert.equal(stat(L, 'added.txt')!.mode & 0o7777, 0o600);
+    assert.deepEqual(['readme.md', 'keep.txt', 'sub/skip.txt', 'sub/kept.txt'].map((f) => read(L, `docs/${f}`) !== undefined), [false, true, false, true], 'COPY --exclude');
     assert.equal(read(L, 'cache-count')!.trim(), '1');
     assert.equal(read(L, 'bound.txt'), 'from the context\n');
     assert.equal(read(L, 'bind-ro.txt'), 'readonly\n');

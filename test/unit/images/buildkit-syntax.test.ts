@@ -4,6 +4,7 @@ import { expand, parseDockerfile, parseHeredocMarker, rawWords } from '../../../
 import { heredocRun, splitHeredocSources } from '../../../src/engine/images/build/heredoc.js';
 import { parseMountFlag, parseRunOptions } from '../../../src/engine/images/build/run-mounts.js';
 import { platformArgs } from '../../../src/engine/images/build/platform-args.js';
+import { checkCopyFlags, excludeFilter } from '../../../src/engine/images/build/copy-flags.js';
 
 test('parser directives: syntax, escape and check are accepted once, at the top only', () => {
   const df = parseDockerfile('\uFEFF# syntax=docker/dockerfile:1.7\n# check=skip=JSONArgsRecommended;error=true\n# escape=`\nFROM scratch\nRUN a `\n b\n');
@@ -95,4 +96,20 @@ test('platform args', () => {
     BUILDPLATFORM: 'linux/arm64', BUILDOS: 'linux', BUILDARCH: 'arm64', BUILDVARIANT: '',
   });
   assert.equal(platformArgs({ os: 'linux', architecture: 'arm', variant: 'v7' }).TARGETPLATFORM, 'linux/arm/v7');
+});
+
+test('COPY --exclude patterns and flag checks', () => {
+  const ex = excludeFilter(['*.md', 'sub/skip.txt', '**/*.log'], ['docs/'])!;
+  assert.equal(ex('readme.md'), true);
+  assert.equal(ex('docs/readme.md'), true, 'relative to a named source directory');
+  assert.equal(ex('docs/sub/deep.md'), false, '* does not cross a slash');
+  assert.equal(ex('docs/sub/skip.txt'), true);
+  assert.equal(ex('docs/sub/skip.txt/inner'), true, 'below an excluded directory');
+  assert.equal(ex('docs/a/b/c.log'), true);
+  assert.equal(ex('docs/keep.txt'), false);
+  assert.equal(excludeFilter([], ['.']), undefined);
+  const [copy] = parseDockerfile('COPY --link --chmod=755 --exclude=x a b\n');
+  assert.doesNotThrow(() => checkCopyFlags(copy!));
+  assert.throws(() => checkCopyFlags(parseDockerfile('COPY --parents a b\n')[0]!), /--parents is not supported/);
+  assert.throws(() => checkCopyFlags(parseDockerfile('COPY --checksum=sha256:00 a b\n')[0]!), /unknown flag: --checksum/);
 });

@@ -16,6 +16,7 @@ import type { ImageStore, StoredImage } from '../store.js';
 import { BuildCache, chainKey } from './cache.js';
 import ignore from 'ignore';
 import { copyIntoLayer, hashTree } from './copy.js';
+import { checkCopyFlags, excludeFilter, verifyChecksum } from './copy-flags.js';
 import { DockerfileError, expand, type Instruction, parseDockerfile, parsePairs, splitWords } from './dockerfile.js';
 import { heredocRun, pipeFileMount, splitHeredocSources, writeInlineFiles } from './heredoc.js';
 import { platformArgs } from './platform-args.js';
@@ -297,6 +298,9 @@ export class Builder {
     const dest = inline.length && sources.length + inline.length > 1 && !words[words.length - 1]!.endsWith('/') ? `${words[words.length - 1]}/` : words[words.length - 1]!;
     const urls = instr.keyword === 'ADD' ? sources.filter((s) => /^https?:\/\//.test(s)) : [];
     if (urls.length && urls.length !== sources.length) throw new DockerfileError('ADD cannot mix URLs and local sources in one instruction');
+    checkCopyFlags(instr);
+    if (instr.flags.checksum && (urls.length !== 1 || sources.length !== 1)) throw new DockerfileError('ADD --checksum needs exactly one http(s) source');
+    const exclude = excludeFilter(instr.flagList.filter(([k]) => k === 'exclude').map(([, v]) => expand(v, this.vars(stage))), sources);
     const lowerDirs = stage.diffIDs.map((d) => this.deps.store.layers.dir(d));
     const staging = this.deps.store.layers.stagingDir();
     const cleanups: (() => Promise<void>)[] = [];
@@ -308,6 +312,7 @@ export class Builder {
         const dir = path.join(this.deps.tmpDir, `add-url-${randomBytes(6).toString('hex')}`);
         cleanups.push(() => fs.rm(dir, { recursive: true, force: true }));
         copySources = await downloadAll(urls, dir);
+        if (instr.flags.checksum) await verifyChecksum(path.join(dir, copySources[0]!), expand(instr.flags.checksum, this.vars(stage)));
         srcRoot = dir;
         ignored = undefined;
       }
@@ -330,6 +335,7 @@ export class Builder {
       const owner = instr.flags.chown ? await resolveOwner(lowerDirs, expand(instr.flags.chown, this.vars(stage))) : undefined;
       const chmod = instr.flags.chmod ? parseChmod(instr.flags.chmod) : undefined;
       await fs.mkdir(staging, { recursive: true });
+      if (exclude) { const base = ignored; ignored = (rel) => exclude(rel) || !!base?.(rel); }
       if (copySources.length) await copyIntoLayer({ sources: copySources, dest, srcRoot, ignored, workingDir: stage.config.WorkingDir ?? '/', owner, chmod, lowerDirs, stagingDir: staging, extractArchives: instr.keyword === 'ADD' && !urls.length });
       if (inline.length) {
         const dir = path.join(this.deps.tmpDir, `heredoc-${randomBytes(6).toString('hex')}`);
