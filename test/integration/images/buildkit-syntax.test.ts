@@ -247,6 +247,7 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
         'COPY --from=extra / /extra/',
         'RUN --mount=type=bind,from=extra,target=/mnt cat /mnt/lib.txt > /mounted.txt',
         'COPY --from=base /hd1 /from-image-hd1',
+        'RUN --mount=type=cache,target=/seeded,id=seed-test,from=extra cat /seeded/lib.txt > /seeded.txt',
         '',
       ].join('\n'));
       const body = { contexts: { extra, base: `docker-image://${tag}:1` } };
@@ -261,6 +262,7 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
       assert.equal(read(rec.layerDirs, 'extra/private.txt'), undefined, 'the named context\'s .dockerignore applies');
       assert.equal(read(rec.layerDirs, 'mounted.txt'), 'from the named context\n');
       assert.equal(read(rec.layerDirs, 'from-image-hd1'), 'i am\n0\n');
+      assert.equal(read(rec.layerDirs, 'seeded.txt'), 'from the named context\n', 'a new cache seeded from=');
       assert.equal(read(rec.layerDirs, 'hd1'), 'i am\n0\n', 'FROM base is the docker-image:// context');
     } finally {
       fs.rmSync(extra, { recursive: true, force: true });

@@ -88,6 +88,8 @@ test('RUN --mount and --network flags', () => {
   assert.throws(() => parseMountFlag('type=cache'), /needs a target/);
   assert.throws(() => parseMountFlag('type=cache,target=/x,bogus=1'), /unexpected key/);
   assert.throws(() => parseRunOptions(parseDockerfile('FROM scratch\nRUN --network=bridge x\n')[1]!, {}), /none, host or default/);
+  assert.throws(() => parseRunOptions(parseDockerfile('FROM scratch\nRUN --security=insecure x\n')[1]!, {}), /security.insecure entitlement/);
+  assert.throws(() => parseRunOptions(parseDockerfile('FROM scratch\nRUN --frobnicate x\n')[1]!, {}), /unknown flag: --frobnicate/);
 });
 
 test('platform args', () => {

@@ -106,6 +106,8 @@ export function parseRunOptions(instr: Instruction, vars: Record<string, string>
       opts.network = value;
     } else if (name === 'security') {
       if (value !== 'sandbox' && value !== 'insecure') throw new DockerfileError(`RUN --security=${value}: expected sandbox or insecure`);
+      // BuildKit refuses insecure without the security.insecure entitlement, which the bundled engine never grants
+      if (value === 'insecure') throw new DockerfileError('RUN --security=insecure is not allowed: the bundled engine does not grant the security.insecure entitlement');
       opts.security = value;
     } else throw new DockerfileError(`Dockerfile parse error line ${instr.line}: unknown flag: --${name}`);
   }
@@ -182,18 +184,21 @@ export async function prepareMounts(specs: RunMountSpec[], ctx: MountContext): P
         }
         case 'cache': {
           const id = spec.id || target!;
-          if (spec.from) ctx.warn(`[Warning] RUN --mount=type=cache,from=${spec.from}: seeding a cache from a stage is not supported by the bundled engine; the cache starts empty\n`);
-          const dir = path.join(ctx.cacheMountsDir, sha(id));
+          // private: a cache another step holds is not shared, this step gets a fresh one of its own
+          const fresh = spec.sharing === 'private' && cacheLocks.has(id);
+          const dir = fresh ? path.join(await scratch('cache-private'), 'cache') : path.join(ctx.cacheMountsDir, sha(id));
           await fs.mkdir(ctx.cacheMountsDir, { recursive: true, mode: 0o700 });
           if (!existsSync(dir)) {
             const tmp = `${dir}.${randomBytes(4).toString('hex')}.tmp`;
             await fs.mkdir(tmp);
+            // from=: a new cache starts as a copy of a stage's or image's directory (source=, default /)
+            if (spec.from) await seedCache(tmp, spec, ctx, scratch);
             await fs.chown(tmp, spec.uid ?? 0, spec.gid ?? 0);
             await fs.chmod(tmp, spec.mode ?? 0o755);
             await fs.rename(tmp, dir).catch(() => fs.rm(tmp, { recursive: true, force: true }));
           }
-          // locked and private both wait for the step that holds the cache (private would get a fresh one in BuildKit)
-          if (spec.sharing !== 'shared') { const unlock = await lockCache(id); cleanups.push(async () => unlock()); }
+          // locked: wait for the step that holds the cache
+          if (spec.sharing !== 'shared' && !fresh) { const unlock = await lockCache(id); cleanups.push(async () => unlock()); }
           mounts.push({ destination: target!, type: 'bind', source: dir, options: ['rbind', spec.readonly ? 'ro' : 'rw'] });
           keyParts.push(`cache:${target}:${sha(id)}:${spec.readonly ? 'ro' : 'rw'}`);
           break;
@@ -281,6 +286,22 @@ export async function prepareMounts(specs: RunMountSpec[], ctx: MountContext): P
   }
   for (const m of mounts) destinations.push(m.destination);
   return { mounts, env, key: keyParts.join('\n'), destinations, release };
+}
+
+async function seedCache(into: string, spec: RunMountSpec, ctx: MountContext, scratch: (prefix: string) => Promise<string>): Promise<void> {
+  const from = await ctx.resolveFrom(spec.from!);
+  if (!from) throw new DockerfileError(`--mount=type=cache,from=${spec.from}: no such build stage or image`);
+  const mnt = await scratch('cache-from');
+  const unmount = await mountReadOnly(from.layerDirs, path.join(mnt, 'root'), path.join(mnt, 'empty'));
+  try {
+    let parts: string[];
+    try { parts = safeComponents(spec.source ?? '/'); } catch { throw new DockerfileError(`--mount=type=cache,from=${spec.from}: source ${spec.source} is outside the stage`); }
+    const src = await resolveInRoot(path.join(mnt, 'root'), parts).catch(() => undefined);
+    if (!src || !existsSync(src)) throw new DockerfileError(`--mount=type=cache,from=${spec.from},source=${spec.source ?? '/'}: not found`);
+    await fs.cp(src, into, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+  } finally {
+    await unmount();
+  }
 }
 
 /**
