@@ -36,7 +36,7 @@ const DOCKERFILE = [
   '# syntax=docker/dockerfile:1.7',
   '# check=error=true',
   'ARG NOTE=global-$TARGETARCH',
-  'FROM scratch',
+  'FROM --platform=$BUILDPLATFORM scratch',
   'COPY busybox /bin/busybox',
   'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
   'ARG TARGETARCH',
@@ -157,6 +157,7 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
     const session = await secretsSession(srv.docker, { token: SECRET });
     const r = await build(srv.docker, ctx, { t: `${tag}:1`, tscsession: session });
     assert.equal(r.error, undefined, r.output);
+    assert.doesNotMatch(r.output, /Warning/, 'FROM --platform=$BUILDPLATFORM is the host platform');
     const rec = (await srv.service.resolve(`${tag}:1`))!;
     const L = rec.layerDirs;
     const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;

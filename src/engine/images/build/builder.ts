@@ -133,6 +133,9 @@ export class Builder {
   private async from(instr: Instruction, globalArgs: Record<string, string>): Promise<Stage> {
     this.announce(instr);
     const words = splitWords(expand(instr.args, globalArgs));
+    const platform = instr.flags.platform && expand(instr.flags.platform, globalArgs);
+    const host = platformArgs().TARGETPLATFORM;
+    if (platform && platform.replace(/\/v8$/, '') !== host) this.emit(`[Warning] FROM --platform=${platform}: the bundled engine builds for its own platform (${host}) only\n`);
     const named = words[0] ? namedContextOf(this.opts.namedContexts, words[0]) : undefined;
     if (named?.dir) throw new DockerfileError(`FROM ${words[0]}: a directory named context cannot be a base image in the bundled engine (use COPY --from=${words[0]})`);
     const base = named?.image ?? words[0];
