@@ -115,3 +115,9 @@ test('COPY --exclude patterns and flag checks', () => {
   assert.throws(() => checkCopyFlags(parseDockerfile('COPY --parents a b\n')[0]!), /--parents is not supported/);
   assert.throws(() => checkCopyFlags(parseDockerfile('COPY --checksum=sha256:00 a b\n')[0]!), /unknown flag: --checksum/);
 });
+
+test('ONBUILD with a heredoc keeps its lines out of the instructions', () => {
+  const df = parseDockerfile('FROM scratch\nONBUILD RUN <<EOF\necho hi\nEOF\nENV A=1\n');
+  assert.deepEqual(df.map((i) => i.keyword), ['FROM', 'ONBUILD', 'ENV']);
+  assert.equal(df[1]!.heredocs![0]!.content, 'echo hi\n');
+});

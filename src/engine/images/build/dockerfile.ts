@@ -111,7 +111,8 @@ export function parseDockerfile(text: string): Instruction[] {
         if (Array.isArray(parsed) && parsed.every((s) => typeof s === 'string')) instr.json = parsed as string[];
       } catch { /* shell form that happens to start with "[" */ }
     }
-    if (HEREDOC_KEYWORDS.has(keyword) && !instr.json) {
+    // ONBUILD RUN <<EOF …: the heredoc belongs to the trigger, its lines are not instructions
+    if ((HEREDOC_KEYWORDS.has(keyword) || (keyword === 'ONBUILD' && /^(RUN|COPY|ADD)\s/i.test(rest))) && !instr.json) {
       const markers = rawWords(rest).map(parseHeredocMarker).filter((h) => h !== undefined);
       for (const marker of markers) {
         let content = '';
