@@ -121,3 +121,10 @@ test('ONBUILD with a heredoc keeps its lines out of the instructions', () => {
   assert.deepEqual(df.map((i) => i.keyword), ['FROM', 'ONBUILD', 'ENV']);
   assert.equal(df[1]!.heredocs![0]!.content, 'echo hi\n');
 });
+
+test('variable expansion: ${V-w}, ${V+w} and ${V:?m} as in BuildKit', () => {
+  const vars = { SET: 'x', EMPTY: '' };
+  assert.equal(expand('${EMPTY-d}|${EMPTY:-d}|${NONE-d}|${EMPTY+a}|${EMPTY:+a}|${SET?m}', vars), '|d|d|a||x');
+  assert.throws(() => expand('${NONE:?needs a value}', vars), /NONE: needs a value/);
+  assert.throws(() => expand('${EMPTY:?}', vars), /EMPTY: is not allowed to be unset/);
+});

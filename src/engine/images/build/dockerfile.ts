@@ -158,12 +158,18 @@ export function expand(text: string, vars: Record<string, string | undefined>, r
       const end = text.indexOf('}', i + 2);
       if (end < 0) { out += text.slice(i); break; }
       const body = text.slice(i + 2, end);
-      const m = /^(\w+)(?::([-+])([\s\S]*))?$/.exec(body);
+      // ${V}, ${V:-w} ${V-w} (default), ${V:+w} ${V+w} (alternative), ${V:?m} ${V?m} (required); with the
+      // colon an empty value counts as unset
+      const m = /^(\w+)(?:(:?)([-+?])([\s\S]*))?$/.exec(body);
       if (!m) throw new DockerfileError(`bad substitution: \${${body}}`);
       const value = vars[m[1]!];
-      if (m[2] === '-') out += value ? value : expand(m[3]!, vars, raw);
-      else if (m[2] === '+') out += value ? expand(m[3]!, vars, raw) : '';
-      else out += value ?? '';
+      const set = m[2] === ':' ? !!value : value !== undefined;
+      if (m[3] === '-') out += set ? value : expand(m[4]!, vars, raw);
+      else if (m[3] === '+') out += set ? expand(m[4]!, vars, raw) : '';
+      else if (m[3] === '?') {
+        if (!set) throw new DockerfileError(`${m[1]}: ${m[4] ? expand(m[4], vars, raw) : 'is not allowed to be unset'}`);
+        out += value;
+      } else out += value ?? '';
       i = end;
       continue;
     }
