@@ -195,7 +195,7 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
     const saved: Buffer[] = [];
     for await (const chunk of await srv.docker.getImage(`${tag}:1`).get()) saved.push(chunk as Buffer);
     const tar = Buffer.concat(saved);
-    assert.ok(tar.length > 0);
+    assert.ok(tar.includes('from the context\n'), 'the saved layer tars are searchable (uncompressed)');
     assert.ok(!tar.includes(SECRET), 'docker save output holds the secret');
   });
 
