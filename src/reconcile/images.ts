@@ -104,6 +104,16 @@ export async function ensureImages(docker: Docker, project: Project, services: s
     groups.set(key, [...(groups.get(key) ?? []), [ref, s]]);
   }
   // build.additional_contexts "service:x" needs x's image first: such a build waits for x's group
+  const contextServices = (s: Service) => Object.values(s.build?.additionalContexts ?? {}).filter((v) => v.startsWith('service:')).map((v) => v.slice('service:'.length));
+  const visiting = new Set<string>();
+  const visit = (name: string, trail: string[]): void => {
+    if (trail.includes(name)) throw new UserError(`build.additional_contexts form a cycle: ${[...trail.slice(trail.indexOf(name)), name].join(' -> ')}`);
+    if (visiting.has(name)) return;
+    visiting.add(name);
+    const s = project.services[name];
+    if (s) for (const n of contextServices(s)) visit(n, [...trail, name]);
+  };
+  for (const [, s] of byRef) visit(s.name, []);
   const groupOf = new Map<string, Promise<void>>();
   const finish = new Map<[string, Service][], () => void>();
   for (const group of groups.values()) {
@@ -115,7 +125,7 @@ export async function ensureImages(docker: Docker, project: Project, services: s
   }));
   async function buildGroup(group: [string, Service][]): Promise<void> {
     for (const [ref, s] of group) {
-      const needs = Object.values(s.build?.additionalContexts ?? {}).filter((v) => v.startsWith('service:')).map((v) => v.slice('service:'.length));
+      const needs = contextServices(s);
       await Promise.all(needs.filter((n) => groupOf.get(n) && !group.some(([, g]) => g.name === n)).map((n) => groupOf.get(n)));
       const action = imageAction(s, await imageExists(docker, ref), opts);
       if (action === 'build') await buildService(docker, project, s, progress);

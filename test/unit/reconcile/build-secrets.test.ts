@@ -128,3 +128,23 @@ test('a build with additional_contexts service:x waits for x\'s build', async ()
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('additional_contexts service: cycles are an error, not a hang', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-bcyc-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'compose.yaml'), [
+      'services:',
+      '  a:',
+      '    build: { context: ., additional_contexts: { b: "service:b" } }',
+      '  b:',
+      '    build: { context: ., additional_contexts: { a: "service:a" }, args: { X: "1" } }',
+      '',
+    ].join('\n'));
+    const project = await loadProject({ cwd: dir, environment: {} });
+    const { ensureImages } = await import('../../../src/reconcile/images.js');
+    const { silentProgress } = await import('../../../src/reconcile/progress.js');
+    await assert.rejects(ensureImages({} as Docker, project, ['a', 'b'], {}, silentProgress), /form a cycle: a -> b -> a/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
