@@ -51,6 +51,8 @@ export interface OneShotRunner {
     workingDir?: string;
     user?: string; // "uid[:gid]" or name resolved against the rootfs
     network?: 'none' | 'host';
+    /** extra mounts (RUN --mount, heredoc scripts), after the default ones */
+    mounts?: { destination: string; type: string; source: string; options?: string[] }[];
     onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   }): Promise<{ exitCode: number }>;
 }

@@ -74,6 +74,10 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
       if (!(v.source in volumeDefs)) throw problemAt(doc, ['services', svc.name, 'volumes', i], `service "${svc.name}" refers to undefined volume ${v.source}${didYouMean(v.source, Object.keys(volumeDefs))}: declare it under the top-level volumes:`);
       used.volumes.add(v.source);
     });
+    (svc.build?.secrets ?? []).forEach((ref, i) => {
+      if (!(ref.source in secretDefs)) throw problemAt(doc, ['services', svc.name, 'build', 'secrets', i], `service "${svc.name}" refers to undefined secret ${ref.source} in build.secrets`);
+      used.secrets.add(ref.source);
+    });
     for (const [kind, defs] of [['secrets', secretDefs], ['configs', configDefs]] as const) {
       svc[kind].forEach((ref, i) => {
         if (!(ref.source in defs)) throw problemAt(doc, ['services', svc.name, kind, i], `service "${svc.name}" refers to undefined ${kind.slice(0, -1)} ${ref.source}`);

@@ -122,6 +122,17 @@ function canonicalBuild(v: Plain, baseDir: string): PlainMap {
   if (b.extra_hosts !== undefined) b.extra_hosts = canonicalExtraHosts(b.extra_hosts);
   if (b.shm_size !== undefined && b.shm_size !== null) b.shm_size = parseBytes(b.shm_size as string);
   if (typeof b.ssh === 'string') b.ssh = [b.ssh];
+  else if (isMap(b.ssh)) b.ssh = Object.entries(b.ssh).map(([k, x]) => (x === null || x === undefined || x === '' ? k : `${k}=${String(x)}`));
+  if (Array.isArray(b.secrets)) b.secrets = canonicalFileRefs(b.secrets as Plain[]);
+  if (b.additional_contexts !== undefined) {
+    // a directory is resolved like the context itself; docker-image://…, service:… and URLs stay as written
+    const named = listOrMapToMap(b.additional_contexts, false) as PlainMap;
+    for (const [k, x] of Object.entries(named)) {
+      const text = String(x);
+      named[k] = text.includes('://') || text.startsWith('service:') || isUrlContext(text) ? text : resolveHostPath(text, baseDir);
+    }
+    b.additional_contexts = named;
+  }
   return b;
 }
 

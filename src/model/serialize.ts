@@ -118,6 +118,9 @@ function serializeBuild(b: BuildConfig): Doc {
     ['extra_hosts', b.extraHosts],
     ['tags', b.tags],
     ['platforms', b.platforms],
+    ['secrets', b.secrets?.map(fileRef)],
+    ['ssh', b.ssh],
+    ['additional_contexts', b.additionalContexts && sortedMap(b.additionalContexts)],
   ]);
 }
 

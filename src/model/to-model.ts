@@ -123,6 +123,9 @@ function toBuild(b: PlainMap, projectDir: string): BuildConfig {
     platforms: strList(b.platforms),
     noCache: bool(b.no_cache),
     pull: bool(b.pull),
+    ...(Array.isArray(b.secrets) && b.secrets.length ? { secrets: b.secrets.map((r) => toFileRef(r as PlainMap)) } : {}),
+    ...(Array.isArray(b.ssh) && b.ssh.length ? { ssh: b.ssh.map(String) } : {}),
+    ...(isMap(b.additional_contexts) && Object.keys(b.additional_contexts).length ? { additionalContexts: strMap(b.additional_contexts) } : {}),
   };
 }
 

@@ -98,6 +98,12 @@ export interface BuildConfig {
   platforms: string[];
   noCache?: boolean;
   pull?: boolean;
+  /** build.secrets: top-level secrets a RUN --mount=type=secret can read (id = target, else source) */
+  secrets?: ServiceFileRef[];
+  /** build.ssh: "default", "id" or "id=/path/to/agent.sock" */
+  ssh?: string[];
+  /** build.additional_contexts: name → absolute directory, "docker-image://ref" or "service:name" */
+  additionalContexts?: Record<string, string>;
 }
 
 export interface PortMapping {

@@ -30,6 +30,8 @@ async function addEntry(tar: Pack, context: string, rel: string): Promise<void> 
   const header = { name: rel, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
   if (st.isDirectory()) { tar.entry({ ...header, type: 'directory' }); return; }
   if (st.isSymbolicLink()) { tar.entry({ ...header, type: 'symlink', linkname: readlinkSync(full) }); return; }
+  // sockets, fifos and devices are left out, as the docker CLI does (reading a socket fails, a fifo blocks)
+  if (!st.isFile()) return;
   await new Promise<void>((resolve, reject) => {
     const entry = tar.entry({ ...header, size: st.size }, (err) => (err ? reject(err) : resolve()));
     createReadStream(full).on('error', reject).pipe(entry);

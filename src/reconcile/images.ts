@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import type { Project, Service } from '../model/types.js';
 import { UserError } from '../errors.js';
 import { contextTar } from './build-context.js';
+import { buildSessionPayload, openBuildSession } from './build-secrets.js';
 import { serviceImage } from './names.js';
 import type { ProgressReporter } from './progress.js';
 
@@ -38,6 +39,8 @@ export async function buildService(docker: Docker, project: Project, service: Se
   progress.update('Image', tag, 'Building');
   const args = Object.fromEntries(Object.entries(build.args).filter(([, v]) => v !== null)) as Record<string, string>;
   try {
+    const payload = buildSessionPayload(project, service, build);
+    const session = payload && await openBuildSession(docker, service, payload);
     const stream = await docker.buildImage(contextTar(build.context, dockerfile, build.dockerfileInline) as unknown as NodeJS.ReadableStream, {
       t: [tag, ...build.tags],
       dockerfile,
@@ -51,6 +54,7 @@ export async function buildService(docker: Docker, project: Project, service: Se
       ...(build.extraHosts.length ? { extrahosts: build.extraHosts.map((h) => h.replace('=', ':')).join(',') } : {}),
       rm: true,
       forcerm: true,
+      ...(session ? { tscsession: session } : {}),
     } as unknown as Docker.ImageBuildOptions);
     const show = (text: string) => (progress.detail ? progress.detail(text) : progress.note(text));
     await followStream(docker, stream, (line) => show(`${service.name}  ${line}`));
@@ -99,12 +103,34 @@ export async function ensureImages(docker: Docker, project: Project, services: s
     const key = s.build ? JSON.stringify(s.build) : ref;
     groups.set(key, [...(groups.get(key) ?? []), [ref, s]]);
   }
+  // build.additional_contexts "service:x" needs x's image first: such a build waits for x's group
+  const contextServices = (s: Service) => Object.values(s.build?.additionalContexts ?? {}).filter((v) => v.startsWith('service:')).map((v) => v.slice('service:'.length));
+  const visiting = new Set<string>();
+  const visit = (name: string, trail: string[]): void => {
+    if (trail.includes(name)) throw new UserError(`build.additional_contexts form a cycle: ${[...trail.slice(trail.indexOf(name)), name].join(' -> ')}`);
+    if (visiting.has(name)) return;
+    visiting.add(name);
+    const s = project.services[name];
+    if (s) for (const n of contextServices(s)) visit(n, [...trail, name]);
+  };
+  for (const [, s] of byRef) visit(s.name, []);
+  const groupOf = new Map<string, Promise<void>>();
+  const finish = new Map<[string, Service][], () => void>();
+  for (const group of groups.values()) {
+    const p = new Promise<void>((resolve) => finish.set(group, resolve));
+    for (const [, s] of group) groupOf.set(s.name, p);
+  }
   await Promise.all([...groups.values()].map(async (group) => {
+    try { await buildGroup(group); } finally { finish.get(group)!(); }
+  }));
+  async function buildGroup(group: [string, Service][]): Promise<void> {
     for (const [ref, s] of group) {
+      const needs = contextServices(s);
+      await Promise.all(needs.filter((n) => groupOf.get(n) && !group.some(([, g]) => g.name === n)).map((n) => groupOf.get(n)));
       const action = imageAction(s, await imageExists(docker, ref), opts);
       if (action === 'build') await buildService(docker, project, s, progress);
       else if (action === 'pull') await pullImage(docker, s.name, ref, progress);
       else if (action === 'missing') throw new UserError(`service "${s.name}": image ${ref} is not present and pull_policy forbids pulling it${s.build ? ' (and building was disabled with --no-build)' : ''}`);
     }
-  }));
+  }
 }

@@ -18,12 +18,17 @@ export function register(program: Command): void {
       const names = selectServices(ctx.project, services, !flags.withDependencies).filter((n) => ctx.project.services[n].build);
       if (ctx.global.dryRun) { for (const n of names) console.log(`DRY-RUN MODE - Image ${serviceImage(ctx.project.name, ctx.project.services[n])}  Build`); return; }
       const extraArgs = Object.fromEntries((flags.buildArg ?? []).map((a) => { const i = a.indexOf('='); return i < 0 ? [a, process.env[a] ?? null] : [a.slice(0, i), a.slice(i + 1)]; }));
+      const build = (n: string) => {
+        const s = ctx.project.services[n];
+        const service = { ...s, build: { ...s.build!, args: { ...s.build!.args, ...extraArgs }, noCache: flags.cache === false || s.build!.noCache, pull: flags.pull || s.build!.pull } };
+        return buildService(ctx.docker, ctx.project, service, ctx.progress);
+      };
+      // images other builds use as a named context (additional_contexts: service:x) are built first
+      const used = new Set(names.flatMap((n) => Object.values(ctx.project.services[n].build?.additionalContexts ?? {}))
+        .filter((v) => v.startsWith('service:')).map((v) => v.slice('service:'.length)));
       try {
-        await Promise.all(names.map((n) => {
-          const s = ctx.project.services[n];
-          const service = { ...s, build: { ...s.build!, args: { ...s.build!.args, ...extraArgs }, noCache: flags.cache === false || s.build!.noCache, pull: flags.pull || s.build!.pull } };
-          return buildService(ctx.docker, ctx.project, service, ctx.progress);
-        }));
+        await Promise.all(names.filter((n) => used.has(n)).map(build));
+        await Promise.all(names.filter((n) => !used.has(n)).map(build));
       } finally {
         await ctx.progress.close();
       }

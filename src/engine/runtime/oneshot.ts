@@ -36,7 +36,7 @@ export function createOneShotRunner(paths: EnginePaths, runtime?: OciRuntime): O
         const spec = buildOciSpec({
           rootfs: merged, args: opts.args, env, cwd: opts.workingDir || '/', uid: user.uid, gid: user.gid,
           additionalGids: user.additionalGids, network: opts.network === 'host' ? { kind: 'host' } : { kind: 'new' },
-          mounts: opts.network === 'host' ? HOST_NETWORK_FILES : [], hostname: opts.network === 'host' ? undefined : 'buildkitsandbox',
+          mounts: [...(opts.network === 'host' ? HOST_NETWORK_FILES : []), ...(opts.mounts ?? [])], hostname: opts.network === 'host' ? undefined : 'buildkitsandbox',
           cgroupsPath: `/tscompose/${id}`,
         });
         await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));

@@ -14,8 +14,13 @@ import { type Credentials, fromDockerConfig } from '../pull/credentials.js';
 import { pullImage } from '../pull/puller.js';
 import type { ImageStore, StoredImage } from '../store.js';
 import { BuildCache, chainKey } from './cache.js';
+import ignore from 'ignore';
 import { copyIntoLayer, hashTree } from './copy.js';
+import { checkCopyFlags, excludeFilter, verifyChecksum } from './copy-flags.js';
 import { DockerfileError, expand, type Instruction, parseDockerfile, parsePairs, splitWords } from './dockerfile.js';
+import { heredocRun, pipeFileMount, splitHeredocSources, writeInlineFiles } from './heredoc.js';
+import { platformArgs } from './platform-args.js';
+import { type MountContext, type PreparedMounts, parseRunOptions, prepareMounts, removeMountpoints } from './run-mounts.js';
 import { packLayer } from './layer-pack.js';
 import { mountReadOnly, resolveOwner } from './layer-view.js';
 import { applyMetadata, commandOf, envToMap, METADATA_KEYWORDS } from './metadata.js';
@@ -32,6 +37,12 @@ export interface BuildOptions {
   network: 'host' | 'none';
   /** credentials for pulling a missing base image (X-Registry-Config), else config.json is used */
   registryCredentials?: (domain: string) => Credentials | undefined;
+  /** build secrets by id for RUN --mount=type=secret (never part of the context, a layer or a cache key) */
+  secrets?: ReadonlyMap<string, Buffer>;
+  /** SSH agent sockets by id for RUN --mount=type=ssh */
+  ssh?: ReadonlyMap<string, string>;
+  /** named contexts (compose build.additional_contexts) for FROM, COPY --from and RUN --mount from= */
+  namedContexts?: ReadonlyMap<string, string>;
 }
 
 export interface BuildDeps {
@@ -81,7 +92,7 @@ export class Builder {
 
   private async buildPinned(): Promise<StoredImage> {
     const instrs = parseDockerfile(this.opts.dockerfileText);
-    const globalArgs: Record<string, string> = {};
+    const globalArgs: Record<string, string> = platformArgs();
     let i = 0;
     for (; i < instrs.length && instrs[i]!.keyword !== 'FROM'; i++) {
       const instr = instrs[i]!;
@@ -122,12 +133,17 @@ export class Builder {
   private async from(instr: Instruction, globalArgs: Record<string, string>): Promise<Stage> {
     this.announce(instr);
     const words = splitWords(expand(instr.args, globalArgs));
-    const base = words[0];
+    const platform = instr.flags.platform && expand(instr.flags.platform, globalArgs);
+    const host = platformArgs().TARGETPLATFORM;
+    if (platform && platform.replace(/\/v8$/, '') !== host) this.emit(`[Warning] FROM --platform=${platform}: the bundled engine builds for its own platform (${host}) only\n`);
+    const named = words[0] ? namedContextOf(this.opts.namedContexts, words[0]) : undefined;
+    if (named?.dir) throw new DockerfileError(`FROM ${words[0]}: a directory named context cannot be a base image in the bundled engine (use COPY --from=${words[0]})`);
+    const base = named?.image ?? words[0];
     if (!base) throw new DockerfileError('FROM requires the name of a base image (or scratch)');
     const name = stageName(instr, globalArgs);
     const empty: Stage = { name, layers: [], diffIDs: [], history: [], config: {}, platform: hostPlatform(), chain: 'scratch', args: {}, cmdSetHere: false };
     if (base === 'scratch') { this.emit(' ---> \n'); return empty; }
-    const prior = this.stages.find((s) => s.name && s.name.toLowerCase() === base.toLowerCase());
+    const prior = named ? undefined : this.stages.find((s) => s.name && s.name.toLowerCase() === base.toLowerCase());
     if (prior) {
       this.emit(` ---> ${short(prior.chain)}\n`);
       return { ...structuredClone(prior), name, args: {}, cmdSetHere: false };
@@ -206,11 +222,45 @@ export class Builder {
   }
 
   private async run(stage: Stage, instr: Instruction): Promise<void> {
-    const args = commandOf(instr, stage.config);
+    const heredoc = heredocRun(instr);
+    const args = commandOf(heredoc ? { ...instr, args: heredoc.script } : instr, stage.config);
     const envMap = envToMap(stage.config.Env);
     const env = [...(stage.config.Env ?? []), ...Object.entries(stage.args).filter(([k]) => !(k in envMap)).map(([k, v]) => `${k}=${v}`)];
-    const key = chainKey(stage.chain, 'RUN', JSON.stringify({ args, env, user: stage.config.User, dir: stage.config.WorkingDir }));
-    const createdBy = instr.json ? `RUN ${JSON.stringify(instr.json)}` : `/bin/sh -c ${instr.args}`;
+    const runOpts = parseRunOptions(instr, this.vars(stage));
+    const prepared = await prepareMounts(runOpts.mounts, this.mountContext(stage));
+    try {
+      const pipe = heredoc?.pipeFile && await pipeFileMount(heredoc.pipeFile, this.deps.tmpDir);
+      if (pipe) { prepared.mounts.push(pipe.mount); const release = prepared.release; prepared.release = async () => { await release(); await pipe.cleanup(); }; }
+      const extra = { ...(prepared.key ? { mounts: prepared.key } : {}), ...(heredoc?.pipeFile ? { pipe: heredoc.pipeFile } : {}), ...(runOpts.network ? { network: runOpts.network } : {}) };
+      const key = chainKey(stage.chain, 'RUN', JSON.stringify({ args, env, user: stage.config.User, dir: stage.config.WorkingDir, ...extra }));
+      await this.execRun(stage, instr, { args, env: [...env, ...prepared.env], key, mounts: prepared.mounts, destinations: prepared.destinations, network: runOpts.network });
+    } finally {
+      await prepared.release();
+    }
+  }
+
+  private mountContext(stage: Stage): MountContext {
+    return {
+      contextDir: this.opts.contextDir, ignored: this.opts.ignored, workingDir: stage.config.WorkingDir ?? '/', tmpDir: this.deps.tmpDir,
+      cacheMountsDir: path.join(this.deps.cacheDir, 'mounts'), secrets: this.opts.secrets ?? new Map(), ssh: this.opts.ssh ?? new Map(),
+      resolveFrom: async (from) => {
+        const named = namedContextOf(this.opts.namedContexts, from);
+        if (named?.dir) return { layerDirs: [named.dir], key: `dir:${await hashTree(named.dir)}` };
+        if (named?.image) from = named.image;
+        const source = named ? undefined : (this.stages.find((s) => s.name?.toLowerCase() === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined));
+        if (source) return { layerDirs: source.diffIDs.map((d) => this.deps.store.layers.dir(d)), key: source.chain };
+        const image = this.deps.store.find(from);
+        if (!image) return undefined;
+        this.hold(image.manifest.layers, image.config.rootfs.diff_ids);
+        return { layerDirs: image.config.rootfs.diff_ids.map((d) => this.deps.store.layers.dir(d)), key: image.id };
+      },
+      warn: (text) => this.emit(text),
+    };
+  }
+
+  private async execRun(stage: Stage, instr: Instruction, step: { args: string[]; env: string[]; key: string; mounts: PreparedMounts['mounts']; destinations: string[]; network?: string }): Promise<void> {
+    const { args, env, key } = step;
+    const createdBy = instr.json ? `RUN ${JSON.stringify(instr.json)}` : `/bin/sh -c ${instr.heredocs?.length ? args[args.length - 1] : instr.args}`;
     let layer = this.opts.noCache ? undefined : await this.cache.getLayer(key);
     if (layer) {
       this.hold([layer.descriptor], [layer.diffID]);
@@ -221,12 +271,15 @@ export class Builder {
       this.emit(` ---> Running in ${containerId.slice(0, 12)}\n`);
       try {
         const lowerDirs = stage.diffIDs.map((d) => this.deps.store.layers.dir(d));
+        let tail = '';
         const { exitCode } = await this.deps.runner.runOneShot({
           lowerDirs, upperDir: upper, args, env,
-          workingDir: stage.config.WorkingDir, user: stage.config.User || undefined, network: this.opts.network,
-          onOutput: (chunk) => this.emit(chunk.toString('utf8')),
+          workingDir: stage.config.WorkingDir, user: stage.config.User || undefined, network: step.network === 'none' ? 'none' : this.opts.network,
+          ...(step.mounts.length ? { mounts: step.mounts } : {}),
+          onOutput: (chunk) => { const text = chunk.toString('utf8'); tail = (tail + text).slice(-4096); this.emit(text); },
         });
-        if (exitCode !== 0) throw new DockerfileError(`The command '${args.join(' ')}' returned a non-zero code: ${exitCode}`);
+        if (exitCode !== 0) throw new DockerfileError(failureMessage(this.step, this.totalSteps, instr, args, exitCode, tail));
+        if (step.destinations.length) await removeMountpoints(upper, lowerDirs, step.destinations);
         layer = { ...await packLayer(upper, this.deps.store.blobs), created: new Date().toISOString() };
         this.hold([layer.descriptor], [layer.diffID]);
         await this.deps.store.layers.adopt(upper, layer.diffID);
@@ -243,10 +296,14 @@ export class Builder {
   private async copy(stage: Stage, instr: Instruction): Promise<void> {
     const words = instr.json ?? splitWords(expand(instr.args, this.vars(stage)));
     if (words.length < 2) throw new DockerfileError(`${instr.keyword} requires at least two arguments: ${instr.original}`);
-    const dest = words[words.length - 1]!;
-    const sources = words.slice(0, -1);
+    const { paths: sources, inline } = splitHeredocSources(instr, words.slice(0, -1));
+    // several sources (inline files included) always go into a directory
+    const dest = inline.length && sources.length + inline.length > 1 && !words[words.length - 1]!.endsWith('/') ? `${words[words.length - 1]}/` : words[words.length - 1]!;
     const urls = instr.keyword === 'ADD' ? sources.filter((s) => /^https?:\/\//.test(s)) : [];
     if (urls.length && urls.length !== sources.length) throw new DockerfileError('ADD cannot mix URLs and local sources in one instruction');
+    checkCopyFlags(instr);
+    if (instr.flags.checksum && (urls.length !== 1 || sources.length !== 1)) throw new DockerfileError('ADD --checksum needs exactly one http(s) source');
+    const exclude = excludeFilter(instr.flagList.filter(([k]) => k === 'exclude').map(([, v]) => expand(v, this.vars(stage))), sources);
     const lowerDirs = stage.diffIDs.map((d) => this.deps.store.layers.dir(d));
     const staging = this.deps.store.layers.stagingDir();
     const cleanups: (() => Promise<void>)[] = [];
@@ -258,13 +315,19 @@ export class Builder {
         const dir = path.join(this.deps.tmpDir, `add-url-${randomBytes(6).toString('hex')}`);
         cleanups.push(() => fs.rm(dir, { recursive: true, force: true }));
         copySources = await downloadAll(urls, dir);
+        if (instr.flags.checksum) await verifyChecksum(path.join(dir, copySources[0]!), expand(instr.flags.checksum, this.vars(stage)));
         srcRoot = dir;
         ignored = undefined;
       }
       const from = instr.flags.from && expand(instr.flags.from, this.vars(stage));
-      if (from) {
-        const source = this.stages.find((s) => s.name?.toLowerCase() === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined);
-        const dirs = source ? source.diffIDs : this.deps.store.find(from)?.config.rootfs.diff_ids;
+      // a named context (build.additional_contexts) wins over a stage of the same name, as in BuildKit
+      const named = from ? namedContextOf(this.opts.namedContexts, from) : undefined;
+      if (named?.dir) {
+        srcRoot = named.dir;
+        ignored = await dockerignoreOf(named.dir);
+      } else if (from) {
+        const source = named?.image ? undefined : this.stages.find((s) => s.name?.toLowerCase() === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined);
+        const dirs = source ? source.diffIDs : this.deps.store.find(named?.image ?? from)?.config.rootfs.diff_ids;
         if (!dirs) throw new DockerfileError(`COPY --from=${from}: no such build stage or image`);
         const mnt = path.join(this.deps.tmpDir, `copy-from-${randomBytes(6).toString('hex')}`);
         const unmount = await mountReadOnly(dirs.map((d) => this.deps.store.layers.dir(d)), path.join(mnt, 'root'), path.join(mnt, 'empty'));
@@ -273,9 +336,16 @@ export class Builder {
         ignored = undefined;
       }
       const owner = instr.flags.chown ? await resolveOwner(lowerDirs, expand(instr.flags.chown, this.vars(stage))) : undefined;
-      const chmod = instr.flags.chmod ? parseInt(instr.flags.chmod, 8) : undefined;
+      const chmod = instr.flags.chmod ? parseChmod(instr.flags.chmod) : undefined;
       await fs.mkdir(staging, { recursive: true });
-      await copyIntoLayer({ sources: copySources, dest, srcRoot, ignored, workingDir: stage.config.WorkingDir ?? '/', owner, chmod, lowerDirs, stagingDir: staging, extractArchives: instr.keyword === 'ADD' && !urls.length });
+      if (exclude) { const base = ignored; ignored = (rel) => exclude(rel) || !!base?.(rel); }
+      if (copySources.length) await copyIntoLayer({ sources: copySources, dest, srcRoot, ignored, workingDir: stage.config.WorkingDir ?? '/', owner, chmod, lowerDirs, stagingDir: staging, extractArchives: instr.keyword === 'ADD' && !urls.length });
+      if (inline.length) {
+        const dir = path.join(this.deps.tmpDir, `heredoc-${randomBytes(6).toString('hex')}`);
+        cleanups.push(() => fs.rm(dir, { recursive: true, force: true }));
+        const names = await writeInlineFiles(inline, dir, this.vars(stage));
+        await copyIntoLayer({ sources: names, dest, srcRoot: dir, workingDir: stage.config.WorkingDir ?? '/', owner, chmod, lowerDirs, stagingDir: staging, extractArchives: false });
+      }
       const contentHash = await hashTree(staging);
       const key = chainKey(stage.chain, instr.keyword, dest, JSON.stringify(instr.flags), contentHash);
       let layer = this.opts.noCache ? undefined : await this.cache.getLayer(key);
@@ -320,6 +390,36 @@ export class Builder {
     for (const t of this.opts.tags) this.emit(`Successfully tagged ${familiarName(t)}\n`);
     return stored;
   }
+}
+
+/** A named context: `docker-image://ref` → the image, an absolute path → the directory. */
+function namedContextOf(contexts: ReadonlyMap<string, string> | undefined, name: string): { dir?: string; image?: string } | undefined {
+  const value = contexts?.get(name) ?? [...(contexts ?? [])].find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  if (!value) return undefined;
+  return value.startsWith('docker-image://') ? { image: value.slice('docker-image://'.length) } : { dir: value };
+}
+
+/** A directory context's own .dockerignore, as a filter. */
+async function dockerignoreOf(dir: string): Promise<(rel: string) => boolean> {
+  const rules = await fs.readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '');
+  const ig = ignore().add(rules.split('\n').map((l) => l.trim().replace(/^\/+/, '')));
+  return (rel) => rel !== '' && ig.ignores(rel);
+}
+
+/** COPY/ADD --chmod: octal (BuildKit also takes symbolic modes such as u+x, which the bundled engine does not). */
+function parseChmod(text: string): number {
+  const mode = /^[0-7]{1,4}$/.test(text) ? parseInt(text, 8) : NaN;
+  if (Number.isNaN(mode)) throw new DockerfileError(`invalid --chmod=${text}: expected an octal mode such as 0755`);
+  return mode;
+}
+
+/** A failed RUN: the step, its Dockerfile line, the command and the last lines it printed. */
+function failureMessage(step: number, total: number, instr: Instruction, args: string[], exitCode: number, tail: string): string {
+  const lines = tail.replace(/\r/g, '').split('\n').filter((l) => l.trim() !== '').slice(-10);
+  const command = args.join(' ');
+  return `The command '${command.length > 400 ? `${command.slice(0, 400)}…` : command}' returned a non-zero code: ${exitCode}\n`
+    + `  at step ${step}/${total} (Dockerfile line ${instr.line}): ${instr.original.split('\n')[0]}`
+    + (lines.length ? `\n  last output:\n${lines.map((l) => `    ${l}`).join('\n')}` : '');
 }
 
 function stageName(from: Instruction, globalArgs: Record<string, string>): string | undefined {

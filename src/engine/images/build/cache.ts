@@ -47,7 +47,8 @@ export class BuildCache {
 
   async prune(): Promise<number> {
     const names = await fs.readdir(this.dir).catch(() => [] as string[]);
-    await Promise.all(names.map((n) => fs.rm(path.join(this.dir, n), { force: true })));
+    // mounts/ holds the RUN --mount=type=cache directories: pruning empties them too, as docker builder prune does
+    await Promise.all(names.map((n) => fs.rm(path.join(this.dir, n), { force: true, recursive: true })));
     return names.length;
   }
 

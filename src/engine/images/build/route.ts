@@ -1,12 +1,13 @@
 // POST /build (classic builder protocol) and POST /build/prune.
 import type { RequestContext } from '../../api/router.js';
-import { badRequest, queryBool, sendJson, startJsonStream } from '../../api/http.js';
+import { badRequest, queryBool, readJson, sendJson, startJsonStream } from '../../api/http.js';
 import { canonicalName, parseReference } from '../reference.js';
 import type { ImageRouteModule, ImageServiceImpl } from '../service.js';
 import { streamError } from '../service.js';
 import { Builder } from './builder.js';
 import { BuildCache } from './cache.js';
 import { receiveContext } from './context.js';
+import { createSession, takeSession } from './secrets.js';
 import { fromRegistryConfigHeader } from '../pull/credentials.js';
 import { familiarName } from '../reference.js';
 
@@ -24,11 +25,13 @@ async function buildRoute(c: RequestContext, service: ImageServiceImpl): Promise
   const labels = jsonParam<Record<string, string>>(c, 'labels', {});
   const quiet = queryBool(c.query, 'q');
   const networkmode = c.query.get('networkmode');
+  const takeBuildSession = takeSession(c.query.get('tscsession'));
   const send = startJsonStream(c.res);
   const paths = service.ctx.paths;
   let context;
   try {
     context = await receiveContext(c.req, paths.tmp, c.query.get('dockerfile') || 'Dockerfile');
+    const session = takeBuildSession();
     const builder = new Builder({
       store: service.store, runner: service.runner, cacheDir: paths.buildCache, tmpDir: paths.tmp,
       emit: (msg) => { if (!quiet || msg.aux || msg.error) send(msg); },
@@ -36,6 +39,7 @@ async function buildRoute(c: RequestContext, service: ImageServiceImpl): Promise
       contextDir: context.dir, dockerfileText: context.dockerfileText, ignored: context.ignored, tags, buildArgs, labels,
       target: c.query.get('target') || undefined,
       registryCredentials: (domain) => fromRegistryConfigHeader(c.req.headers['x-registry-config'] as string | undefined, domain), noCache: queryBool(c.query, 'nocache'), network: networkmode === 'none' ? 'none' : 'host',
+      ...(session ? { secrets: session.secrets, ssh: session.ssh, namedContexts: session.contexts } : {}),
     });
     const image = await builder.build();
     if (quiet) send({ stream: `${image.id}\n` });
@@ -51,6 +55,9 @@ async function buildRoute(c: RequestContext, service: ImageServiceImpl): Promise
 export const buildRoutes: ImageRouteModule = {
   register(router, service) {
     router.add('POST', '/build', (c) => buildRoute(c, service));
+    router.add('POST', '/tscompose/build-secrets', async (c) => {
+      sendJson(c.res, 201, { Session: createSession(await readJson(c.req)) });
+    });
     router.add('POST', '/build/prune', async (c) => {
       const n = await new BuildCache(service.ctx.paths.buildCache, service.store).prune();
       sendJson(c.res, 200, { CachesDeleted: [], SpaceReclaimed: 0, EntriesDeleted: n });
