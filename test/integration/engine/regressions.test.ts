@@ -222,3 +222,14 @@ test('NetworkSettings.Networks shows a created container\'s networks with their 
   await c.remove();
   await t.docker.getNetwork(net).remove();
 });
+
+test('docker system df works, and swarm endpoints answer 503 as a Docker Engine outside a swarm does', async () => {
+  const df = await t.cli(['system', 'df', '--format', '{{.Type}}']);
+  assert.equal(df.code, 0, df.stderr);
+  assert.deepEqual(df.stdout.trim().split('\n'), ['Images', 'Containers', 'Local Volumes', 'Build Cache']);
+  const leave = await t.cli(['swarm', 'leave']);
+  assert.notEqual(leave.code, 0);
+  assert.match(leave.stderr, /This node is not part of a swarm/);
+  const services = await t.cli(['service', 'ls']);
+  assert.match(services.stderr, /This node is not a swarm manager/);
+});
