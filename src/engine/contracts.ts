@@ -39,6 +39,19 @@ export interface ImageService {
   registerRoutes(router: Router): void;
   /** containers/ tells which containers use an image id, so DELETE /images refuses images in use unless forced */
   setUsageProbe?(probe: (imageId: string) => string[] | Promise<string[]>): void;
+  /** `docker commit`: a new image made of `parent` (an image id) and one more layer packed from `layerDir` */
+  commitLayer?(o: CommitRequest): Promise<ImageRecord>;
+}
+
+export interface CommitRequest {
+  parent: string;
+  layerDir: string; // an overlay upper dir: whiteouts become .wh. entries
+  skip: Set<string>; // relative paths left out of the layer (the runtime's mount points)
+  config: ImageRuntimeConfig;
+  name?: string; // repo[:tag]
+  comment?: string;
+  author?: string;
+  createdBy: string;
 }
 
 /** Runs one process to completion in a throwaway container (Dockerfile RUN, volume seeding helpers). */

@@ -13,6 +13,7 @@ import { createApiServer, shutdownServer } from './api/server.js';
 import { registerSystemRoutes } from './api/system-routes.js';
 import { registerContainerRoutes } from './api/container-routes.js';
 import { registerSystemDfRoute } from './api/system-df-route.js';
+import { registerContainerImageRoutes } from './api/container-image-routes.js';
 import { registerUnavailableRoutes } from './api/unavailable-routes.js';
 import { registerNetworkMembershipRoutes } from './api/network-membership-routes.js';
 import { createImageService } from './images/index.js';
@@ -105,6 +106,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     containerName: (id) => containers.store.byId.get(id)?.Name.slice(1),
   });
   registerContainerRoutes(router, containers, execs);
+  registerContainerImageRoutes(router, containers, images);
   registerSystemDfRoute(router, { images: () => images.list(), containers: () => containers.store.all(), volumes });
   registerUnavailableRoutes(router);
   images.registerRoutes(router);

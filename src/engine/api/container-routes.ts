@@ -66,6 +66,10 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     sendNoContent(res);
   });
 
+  router.add('POST', '/containers/:id/update', async ({ req, res, params }) => {
+    sendJson(res, 200, { Warnings: await containers.update(params.id!, await readJson(req)) });
+  });
+
   router.add('POST', '/containers/:id/rename', async ({ req, res, params, query }) => {
     req.resume(); // no body expected: drain whatever the client sent
     const name = query.get('name');

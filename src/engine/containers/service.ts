@@ -9,15 +9,15 @@ import path from 'node:path';
 import { constants as osc } from 'node:os';
 import { promisify } from 'node:util';
 import type { EngineContext, ImageService, NetworkService, VolumeService } from '../contracts.js';
-import { badRequest, conflict, notFound } from '../api/http.js';
+import { badRequest, conflict, EngineError, notFound } from '../api/http.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
-import { mountsUnder, unmount, withOverlayMounted } from '../runtime/overlay.js';
+import { mountsUnder, unmount, withOverlayMounted, withReadOnlyOverlay } from '../runtime/overlay.js';
 import { containerName, defaultHostConfig, effectiveConfig } from './create-config.js';
 import { containerLayout, containerOverlay } from './layout.js';
 import { ContainerStore, initialState, type ContainerRecord } from './record.js';
 import { startContainer } from './start.js';
 import { checkSecurityAtCreate } from './security.js';
-import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../runtime/spec.js';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, linuxResources } from '../runtime/spec.js';
 import type { ExitRecord } from './supervisor.js';
 import { readExitRecord, SupervisorClient } from './supervisor-client.js';
 import { restartDelayMs, shouldRestart } from './restart-policy.js';
@@ -338,6 +338,47 @@ export class ContainerService {
     await this.stop(ref, timeoutSec, signal);
     await this.start(ref);
     this.publish(this.get(ref), 'restart');
+  }
+
+  /** The container's filesystem as its image layers and its own changes make it, without its mounts, read-only
+   *  (docker export). Works whether it runs or not; the container keeps running meanwhile. */
+  async withFilesystemView<T>(ref: string, fn: (dir: string) => Promise<T>): Promise<T> {
+    const rec = this.get(ref);
+    return this.exclusive(rec.Id, async () => {
+      if (rec.State.Status === 'removing' || !this.store.byId.has(rec.Id)) throw conflict(`container ${rec.Id} is marked for removal`);
+      const layout = this.layout(rec.Id);
+      const lowers = [layout.upper, ...(rec.LayerDirs.length ? [...rec.LayerDirs].reverse() : [layout.emptyLower])];
+      return withReadOnlyOverlay(lowers, path.join(layout.dir, 'view'), () => fn(path.join(layout.dir, 'view')));
+    });
+  }
+
+  /** POST /containers/{id}/update: new limits and restart policy, applied at once to a running container. */
+  async update(ref: string, body: Record<string, any>): Promise<string[]> {
+    const rec = this.get(ref);
+    return this.exclusive(rec.Id, async () => {
+      const hc = rec.HostConfig;
+      if (body.Memory !== undefined && body.Memory > 0 && body.Memory < 6 * 1024 * 1024) throw badRequest('Minimum memory limit allowed is 6MB');
+      const restart = body.RestartPolicy as { Name?: string; MaximumRetryCount?: number } | undefined;
+      if (restart?.Name && !['', 'no', 'always', 'on-failure', 'unless-stopped'].includes(restart.Name)) throw badRequest(`invalid restart policy: ${restart.Name}`);
+      if (restart?.Name && restart.Name !== 'no' && hc.AutoRemove) throw badRequest('Restart policy cannot be updated because AutoRemove is enabled for the container');
+      const limits = ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight', 'KernelMemory'];
+      const next = { ...hc };
+      for (const k of limits) if (body[k] !== undefined && body[k] !== null && body[k] !== '') next[k] = body[k];
+      if (restart?.Name !== undefined) next.RestartPolicy = { Name: restart.Name, MaximumRetryCount: restart.MaximumRetryCount ?? 0 };
+      if ((next.Memory ?? 0) > 0 && next.MemorySwap > 0 && next.MemorySwap < next.Memory) throw badRequest('Minimum memoryswap limit should be larger than memory limit, see usage');
+      if (rec.State.Running) {
+        const resources = linuxResources({ memory: next.Memory, memorySwap: next.MemorySwap, nanoCpus: next.NanoCpus, cpuShares: next.CpuShares, pidsLimit: next.PidsLimit ?? undefined });
+        delete resources.devices;
+        if (next.CpuQuota && !next.NanoCpus) resources.cpu = { ...(resources.cpu as object), quota: next.CpuQuota, period: next.CpuPeriod || 100000 };
+        if (next.CpusetCpus) resources.cpu = { ...(resources.cpu as object), cpus: next.CpusetCpus };
+        if (next.CpusetMems) resources.cpu = { ...(resources.cpu as object), mems: next.CpusetMems };
+        try { await this.deps.runtime.update(rec.Id, resources); } catch (err) { throw new EngineError(500, `Cannot update container ${rec.Id}: ${(err as Error).message}`); }
+      }
+      rec.HostConfig = next;
+      await this.store.save(rec);
+      this.publish(rec, 'update');
+      return [];
+    });
   }
 
   async pause(ref: string): Promise<void> {

@@ -2,7 +2,9 @@
 import { Readable } from 'node:stream';
 import type { Router, RequestContext } from '../api/router.js';
 import { badRequest, conflict, EngineError, notFound, parseFilters, queryBool, sendJson, startJsonStream } from '../api/http.js';
-import type { EngineContext, ImageRecord, ImageService, OneShotRunner } from '../contracts.js';
+import type { CommitRequest, EngineContext, ImageRecord, ImageService, OneShotRunner } from '../contracts.js';
+import type { ImageConfig } from './oci.js';
+import { packLayer } from './build/layer-pack.js';
 import { imageHistory, imageInspect, imageSize, imageSummary, matchesFilters } from './api-format.js';
 import { applyChanges } from './build/changes.js';
 import { importRootfs } from './import.js';
@@ -55,6 +57,23 @@ export class ImageServiceImpl implements BundledImageService {
     const image = this.store.find(ref);
     if (!image) throw notFound(`No such image: ${ref}`);
     return image;
+  }
+
+  async commitLayer(o: CommitRequest): Promise<ImageRecord> {
+    const parent = await this.mustFind(o.parent);
+    const layer = await packLayer(o.layerDir, this.store.blobs, o.skip);
+    const created = new Date().toISOString();
+    const config: ImageConfig = {
+      ...parent.config, created, config: o.config,
+      rootfs: { type: 'layers', diff_ids: [...parent.config.rootfs.diff_ids, layer.diffID] },
+      history: [...(parent.config.history ?? []), { created, created_by: o.createdBy, ...(o.comment ? { comment: o.comment } : {}), ...(o.author ? { author: o.author } : {}) }],
+      ...(o.author ? { author: o.author } : {}), ...(o.comment !== undefined ? { comment: o.comment } : {}),
+    };
+    const names = o.name ? [canonicalName(parseReference(o.name))] : [];
+    const image = await this.store.commit(config, [...parent.manifest.layers, layer.descriptor], names);
+    if (!(await this.store.ensureLayers(image))) throw new EngineError(500, 'the committed layer could not be unpacked');
+    this.publish('commit', image.id, names[0] && familiarName(names[0]));
+    return this.store.toRecord(image);
   }
 
   publish(action: string, id: string, name?: string): void {

@@ -54,6 +54,18 @@ export class OciRuntime {
   }
 
   async pause(id: string): Promise<void> { await this.exec('pause', id); }
+
+  /** `runc update`: new cgroup limits (OCI LinuxResources) for a running container. */
+  update(id: string, resources: Record<string, unknown>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = this.spawn(['update', '--resources', '-', id], { stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(stderr.trim() || `${this.binary} update exited ${code}`))));
+      child.stdin!.end(JSON.stringify(resources));
+    });
+  }
   async resume(id: string): Promise<void> { await this.exec('resume', id); }
 
   /** Host pids of the container's processes. */

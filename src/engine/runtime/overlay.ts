@@ -46,3 +46,14 @@ export async function mountsUnder(dir: string): Promise<string[]> {
   const mounts = await readFile('/proc/self/mountinfo', 'utf8');
   return mounts.split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m === dir || m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
 }
+
+/** Mounts `layers` (top first) read-only at `dir` while `fn` runs: a view that cannot change what it shows. */
+export async function withReadOnlyOverlay<T>(layers: string[], dir: string, fn: () => Promise<T>): Promise<T> {
+  await mkdir(dir, { recursive: true });
+  try {
+    await execFileAsync('mount', ['-t', 'overlay', 'overlay', '-o', `ro,lowerdir=${layers.join(':')}`, dir]);
+  } catch (err) {
+    throw new Error(`mounting a view of the container filesystem failed: ${((err as { stderr?: string }).stderr || (err as Error).message).trim()}`);
+  }
+  try { return await fn(); } finally { await unmount(dir); }
+}

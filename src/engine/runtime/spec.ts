@@ -178,7 +178,7 @@ export function buildRlimits(ulimits: { Name: string; Soft: number; Hard: number
 
 const CPU_PERIOD = 100000;
 
-function linuxResources(r: ResourceLimits = {}, privileged = false): Record<string, unknown> {
+export function linuxResources(r: ResourceLimits = {}, privileged = false): Record<string, unknown> {
   const resources: Record<string, unknown> = {
     devices: privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }, ...DEFAULT_DEVICE_RULES],
   };

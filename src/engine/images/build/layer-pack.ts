@@ -4,7 +4,8 @@ import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { streamToClient } from '../../stream-to-client.js';
 import { promisify } from 'node:util';
 import tar from 'tar-stream';
 import type { BlobStore } from '../blobs.js';
@@ -32,7 +33,7 @@ async function opaqueDirs(root: string): Promise<Set<string>> {
   return found;
 }
 
-async function packDir(root: string, pack: tar.Pack): Promise<void> {
+async function packDir(root: string, pack: tar.Pack, skip?: Set<string>): Promise<void> {
   const opaque = await opaqueDirs(root);
   const seenInodes = new Map<string, string>();
   const add = (header: Partial<tar.Header> & { name: string }, body?: Readable): Promise<void> => new Promise((resolve, reject) => {
@@ -44,6 +45,7 @@ async function packDir(root: string, pack: tar.Pack): Promise<void> {
     const names = (await fs.readdir(path.join(root, rel))).sort();
     for (const name of names) {
       const relPath = rel ? `${rel}/${name}` : name;
+      if (skip?.has(relPath)) continue;
       const abs = path.join(root, relPath);
       const st = await fs.lstat(abs);
       const common = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
@@ -67,10 +69,16 @@ async function packDir(root: string, pack: tar.Pack): Promise<void> {
   await walk('');
 }
 
-/** Packs `dir` as an uncompressed layer blob; its digest is the diffID. */
-export async function packLayer(dir: string, blobs: BlobStore): Promise<{ descriptor: Descriptor; diffID: string }> {
+/** Streams `dir` as a tar to a client (docker export of a container's filesystem view). */
+export async function packTree(dir: string, out: Writable): Promise<void> {
   const pack = tar.pack();
-  const packing = packDir(dir, pack).then(() => pack.finalize(), (err: Error) => pack.destroy(err));
+  await streamToClient(pack, out, async () => { await packDir(dir, pack); pack.finalize(); });
+}
+
+/** Packs `dir` (less the relative paths in `skip`) as an uncompressed layer blob; its digest is the diffID. */
+export async function packLayer(dir: string, blobs: BlobStore, skip?: Set<string>): Promise<{ descriptor: Descriptor; diffID: string }> {
+  const pack = tar.pack();
+  const packing = packDir(dir, pack, skip).then(() => pack.finalize(), (err: Error) => pack.destroy(err));
   const [blob] = await Promise.all([blobs.ingest(pack as unknown as Readable), packing]);
   return { descriptor: { mediaType: MediaType.ociLayer, digest: blob.digest, size: blob.size }, diffID: blob.digest };
 }

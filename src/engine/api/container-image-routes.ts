@@ -1,0 +1,61 @@
+// What a container's filesystem makes: `docker diff` (GET /containers/{id}/changes), `docker export`
+// (GET /containers/{id}/export) and `docker commit` (POST /commit).
+import type { ImageRuntimeConfig, ImageService } from '../contracts.js';
+import type { ContainerService } from '../containers/service.js';
+import { containerChanges, mountPoints, runtimeOnlyEntries } from '../containers/rw-layer.js';
+import { applyChanges } from '../images/build/changes.js';
+import { packTree } from '../images/build/layer-pack.js';
+import { badRequest, EngineError, queryBool, readBody, sendJson } from './http.js';
+import type { Router } from './router.js';
+
+// The image config keys a container's config carries over into a committed image, as Docker's commit does.
+const IMAGE_KEYS = ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'Healthcheck', 'Shell', 'OnBuild'] as const;
+
+export function registerContainerImageRoutes(router: Router, containers: ContainerService, images: ImageService): void {
+  router.add('GET', '/containers/:id/changes', ({ res, params }) => {
+    const rec = containers.get(params.id!);
+    const layout = containers.layout(rec.Id);
+    const skipped = runtimeOnlyEntries(layout.upper, mountPoints(layout.bundle));
+    sendJson(res, 200, containerChanges(layout.upper, rec.LayerDirs, skipped));
+  });
+
+  router.add('GET', '/containers/:id/export', async ({ res, params }) => {
+    await containers.withFilesystemView(params.id!, async (dir) => {
+      res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+      await packTree(dir, res);
+    });
+  });
+
+  router.add('POST', '/commit', async ({ req, res, query }) => {
+    const ref = query.get('container');
+    if (!ref) throw badRequest('container is required');
+    const rec = containers.get(ref);
+    if (!images.commitLayer) throw new EngineError(501, 'this engine cannot commit containers');
+    const body = await readBody(req);
+    let overrides: Record<string, unknown> = {};
+    if (body.length) { try { overrides = JSON.parse(body.toString('utf8')) ?? {}; } catch { throw badRequest('invalid JSON in the request body'); } }
+    const repo = query.get('repo');
+    const tag = query.get('tag');
+    if (!repo && tag) throw badRequest('tag requires a repository name');
+    const base: ImageRuntimeConfig = {};
+    for (const k of IMAGE_KEYS) {
+      const v = (overrides[k] ?? rec.Config[k]) as never;
+      if (v !== undefined && v !== null) (base as Record<string, unknown>)[k] = v;
+    }
+    const config = applyChanges(query.getAll('changes').filter(Boolean), base);
+    const layout = containers.layout(rec.Id);
+    // Docker pauses a running container while it commits it, unless pause=0
+    const pause = rec.State.Running && !rec.State.Paused && (!query.has('pause') || queryBool(query, 'pause'));
+    if (pause) await containers.pause(rec.Id);
+    try {
+      const image = await images.commitLayer({
+        parent: rec.Image, layerDir: layout.upper, skip: runtimeOnlyEntries(layout.upper, mountPoints(layout.bundle)), config,
+        name: repo ? `${repo}${tag ? `:${tag}` : ''}` : undefined, comment: query.get('comment') ?? undefined,
+        author: query.get('author') ?? undefined, createdBy: [rec.Path, ...rec.Args].join(' '),
+      });
+      sendJson(res, 201, { Id: image.id });
+    } finally {
+      if (pause) await containers.unpause(rec.Id).catch(() => {});
+    }
+  });
+}
