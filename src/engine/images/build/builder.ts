@@ -29,7 +29,10 @@ export interface BuildOptions {
   labels: Record<string, string>;
   target?: string;
   noCache: boolean;
-  network: 'host' | 'none';
+  /** RUN steps' network: "default" (a namespace of their own on the default bridge), "none", "host" or a network name */
+  network: string;
+  /** "name:ip" entries for RUN steps' /etc/hosts */
+  extraHosts?: string[];
   /** credentials for pulling a missing base image (X-Registry-Config), else config.json is used */
   registryCredentials?: (domain: string) => Credentials | undefined;
 }
@@ -223,7 +226,7 @@ export class Builder {
         const lowerDirs = stage.diffIDs.map((d) => this.deps.store.layers.dir(d));
         const { exitCode } = await this.deps.runner.runOneShot({
           lowerDirs, upperDir: upper, args, env,
-          workingDir: stage.config.WorkingDir, user: stage.config.User || undefined, network: this.opts.network,
+          workingDir: stage.config.WorkingDir, user: stage.config.User || undefined, network: this.opts.network, extraHosts: this.opts.extraHosts, id: containerId,
           onOutput: (chunk) => this.emit(chunk.toString('utf8')),
         });
         if (exitCode !== 0) throw new DockerfileError(`The command '${args.join(' ')}' returned a non-zero code: ${exitCode}`);
