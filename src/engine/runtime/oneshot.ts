@@ -38,11 +38,11 @@ export function createOneShotRunner(paths: EnginePaths, runtime?: OciRuntime): O
         const env = opts.env.some((e) => e.startsWith('PATH=')) ? opts.env : ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...opts.env];
         if (opts.workingDir) await mkdir(path.join(merged, opts.workingDir), { recursive: true });
         const { network, mounts, hostname } = await networkSetup(opts.sandbox, opts.network === 'host', bundle, opts.id);
-        mountPoints = await statMountPoints(merged, mounts);
         const spec = buildOciSpec({
           rootfs: merged, args: opts.args, env, cwd: opts.workingDir || '/', uid: user.uid, gid: user.gid,
           additionalGids: user.additionalGids, network, mounts, hostname, cgroupsPath: `/tscompose/${id}`,
         });
+        mountPoints = await statMountPoints(merged, spec.mounts as OciMount[]);
         await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
         const child = rt.spawn(['run', '--bundle', bundle, id], { stdio: ['ignore', 'pipe', 'pipe'] });
         child.stdout!.on('data', (c: Buffer) => opts.onOutput?.(c, 'stdout'));
@@ -81,9 +81,10 @@ async function networkSetup(sandbox: OneShotSandbox | undefined, host: boolean, 
   return { network, mounts, hostname: sandbox.host ? undefined : sandbox.hostname };
 }
 
-// The runtime creates the targets of file mounts (/etc/hosts …) and their parent directories when the
-// image lacks them: they would land in the step's layer, which Docker's layers never show (its mount
-// points live in an init layer below). What the runtime made is taken out of the upper dir again.
+// The runtime creates the mount points it needs (/proc, /dev, /sys, /etc/hosts …) and their parent
+// directories when the image lacks them: they would land in the step's layer, which Docker's layers never
+// show (its mount points live in an init layer below). What the runtime made is taken out of the upper
+// dir again: files it made empty, directories it made that stayed empty.
 type MountPointsBefore = { rel: string; before?: Stats }[];
 
 async function statMountPoints(merged: string, mounts: OciMount[]): Promise<MountPointsBefore> {
