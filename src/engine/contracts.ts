@@ -66,9 +66,9 @@ export interface OneShotRunner {
   checkNetwork?(network: string): Promise<void>;
 }
 
-/** A one-shot process's network: the namespace it joins (none: the host's for "host", else a new one with
- *  loopback only) and the contents of its /etc/hosts and /etc/resolv.conf. */
+/** A one-shot process's network and the contents of its /etc/hosts and /etc/resolv.conf. */
 export interface OneShotSandbox {
+  /** the namespace it joins; without it, the host's when `host`, else a new one with loopback only */
   netnsPath?: string;
   host: boolean;
   hostname: string;
