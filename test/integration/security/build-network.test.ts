@@ -102,7 +102,6 @@ after(async () => {
   await listeners?.close();
   await t?.cleanup();
   if (ctxDir) rmSync(ctxDir, { recursive: true, force: true });
-  if (process.env.TSC_BN_DEBUG) setTimeout(() => console.error('still alive:', process.getActiveResourcesInfo()), 5000).unref();
 });
 
 /** A build context FROM the test busybox image with the connector, whose RUN runs the probe. */
