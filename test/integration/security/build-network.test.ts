@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
@@ -16,6 +16,7 @@ import path from 'node:path';
 import { startTestEngine, BUSYBOX, type TestEngine } from '../engine/harness.js';
 import { ensureDockerd } from '../../helpers/dockerd.js';
 import { busyboxContext } from '../../helpers/busybox-image.js';
+import { createHarness } from '../network/harness.js';
 
 const REPO = path.resolve(import.meta.dirname, '../../..');
 
@@ -207,6 +208,38 @@ test('--network <user network>: the step joins it; an unknown network is refused
     assert.match(r.stderr, /network no-such-network-here not found/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a default build reaches the outside through NAT (like a package mirror); a --network none build does not', async () => {
+  const h = createHarness();
+  try {
+    const outside = await h.outside();
+    const www = path.join(h.root, 'www');
+    mkdirSync(www, { recursive: true });
+    writeFileSync(path.join(www, 'pkg.txt'), 'package from outside\n');
+    h.serveHttp(outside.pid, www);
+    const fetchStep = (tag: string) => [`FROM ${BUSYBOX}`, `RUN echo ${tag} && echo "fetched=[$(timeout 5 wget -q -O- http://${outside.address}/pkg.txt 2>&1)]"`, ''].join('\n');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tsc-bn-nat-'));
+    try {
+      // the outside namespace has no route back to the bridge subnet: only masqueraded requests get answers
+      writeFileSync(path.join(dir, 'Dockerfile'), fetchStep('default'));
+      let out = '';
+      for (let i = 0; i < 5 && !out.includes('package from outside'); i++) {
+        const r = await t.cli(['build', '--no-cache', '-t', 'tsc-bn/nat', dir]);
+        assert.equal(r.code, 0, r.stderr);
+        out = r.stdout;
+      }
+      assert.equal(field(out, 'fetched'), 'package from outside');
+      writeFileSync(path.join(dir, 'Dockerfile'), fetchStep('none'));
+      const none = await t.cli(['build', '--no-cache', '--network', 'none', '-t', 'tsc-bn/nat', dir]);
+      assert.equal(none.code, 0, none.stderr);
+      assert.doesNotMatch(field(none.stdout, 'fetched'), /package from outside/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    await h.cleanup();
   }
 });
 
