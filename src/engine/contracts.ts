@@ -63,11 +63,32 @@ export interface OneShotRunner {
     env: string[];
     workingDir?: string;
     user?: string; // "uid[:gid]" or name resolved against the rootfs
-    network?: 'none' | 'host';
+    /** "host" (only when the user asks), "none" (loopback only), or a bridge network the process joins
+     *  with a namespace of its own: "default"/"bridge" (the default) or a network's name or id */
+    network?: string;
+    /** "name:ip" entries added to the process's /etc/hosts */
+    extraHosts?: string[];
+    /** names the throwaway container (its hostname is the first 12 characters, as with Docker's builder) */
+    id?: string;
+    /** what the step network layer (runtime/step-network.ts) made for this run; without it the runner
+     *  itself can only give a namespace with loopback only, or the host's */
+    sandbox?: OneShotSandbox;
     /** extra mounts (RUN --mount, heredoc scripts), after the default ones */
     mounts?: { destination: string; type: string; source: string; options?: string[] }[];
     onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   }): Promise<{ exitCode: number }>;
+  /** Rejects (EngineError 400/404) a network the runner cannot put a process on, before any work. */
+  checkNetwork?(network: string): Promise<void>;
+}
+
+/** A one-shot process's network and the contents of its /etc/hosts and /etc/resolv.conf. */
+export interface OneShotSandbox {
+  /** the namespace it joins; without it, the host's when `host`, else a new one with loopback only */
+  netnsPath?: string;
+  host: boolean;
+  hostname: string;
+  hosts: string;
+  resolvConf: string;
 }
 
 /** What the container subsystem asks of networks/ when a container starts and stops. */

@@ -21,6 +21,7 @@ import { createNetworkService } from './network/index.js';
 import { createVolumeService } from './volumes/index.js';
 import { OciRuntime, detectRuntimeBinary } from './runtime/oci-runtime.js';
 import { createOneShotRunner } from './runtime/oneshot.js';
+import { withStepNetworks } from './runtime/step-network.js';
 import { ContainerService } from './containers/service.js';
 import { ExecService } from './containers/exec.js';
 
@@ -76,9 +77,10 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const events = new EventBus();
   const ctx: EngineContext = { paths, events };
   const runtime = new OciRuntime(detectRuntimeBinary(), path.join(paths.root, 'runc'));
-  const runner = createOneShotRunner(paths, runtime);
-  const images = (opts.images ?? createImageService)(ctx, runner);
   const networks = (opts.networks ?? createNetworkService)(ctx);
+  // build steps get a network namespace of their own on the default bridge (or what the build asks for)
+  const runner = withStepNetworks(createOneShotRunner(paths, runtime), networks);
+  const images = (opts.images ?? createImageService)(ctx, runner);
   const volumes = (opts.volumes ?? createVolumeService)(ctx);
   const containers = new ContainerService({ ctx, images, networks, volumes, runtime });
   await containers.init();

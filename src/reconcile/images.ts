@@ -51,7 +51,8 @@ export async function buildService(docker: Docker, project: Project, service: Se
       ...(build.pull ? { pull: 'true' } : {}),
       ...(build.network ? { networkmode: build.network } : {}),
       ...(build.shmSize ? { shmsize: build.shmSize } : {}),
-      ...(build.extraHosts.length ? { extrahosts: build.extraHosts.map((h) => h.replace('=', ':')).join(',') } : {}),
+      // one `extrahosts` parameter per entry, as the docker CLI sends them (Docker takes each as one "name:ip")
+      ...(build.extraHosts.length ? { extrahosts: build.extraHosts.map((h) => h.replace('=', ':')) } : {}),
       rm: true,
       forcerm: true,
       ...(session ? { tscsession: session } : {}),

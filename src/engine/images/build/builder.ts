@@ -34,7 +34,10 @@ export interface BuildOptions {
   labels: Record<string, string>;
   target?: string;
   noCache: boolean;
-  network: 'host' | 'none';
+  /** RUN steps' network: "default" (a namespace of their own on the default bridge), "none", "host" or a network name */
+  network: string;
+  /** "name:ip" entries for RUN steps' /etc/hosts */
+  extraHosts?: string[];
   /** credentials for pulling a missing base image (X-Registry-Config), else config.json is used */
   registryCredentials?: (domain: string) => Credentials | undefined;
   /** build secrets by id for RUN --mount=type=secret (never part of the context, a layer or a cache key) */
@@ -274,7 +277,8 @@ export class Builder {
         let tail = '';
         const { exitCode } = await this.deps.runner.runOneShot({
           lowerDirs, upperDir: upper, args, env,
-          workingDir: stage.config.WorkingDir, user: stage.config.User || undefined, network: step.network === 'none' ? 'none' : this.opts.network,
+          workingDir: stage.config.WorkingDir, user: stage.config.User || undefined,
+          network: step.network === 'none' ? 'none' : this.opts.network, extraHosts: this.opts.extraHosts, id: containerId,
           ...(step.mounts.length ? { mounts: step.mounts } : {}),
           onOutput: (chunk) => { const text = chunk.toString('utf8'); tail = (tail + text).slice(-4096); this.emit(text); },
         });

@@ -1,5 +1,5 @@
 // The build cache: (parent chain + instruction [+ content hash]) → the layer that step produced.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isDigest } from '../blobs.js';
@@ -54,7 +54,8 @@ export class BuildCache {
 
   private async write(key: string, value: unknown): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true });
-    const tmp = `${this.file(key)}.${process.pid}.tmp`;
+    // builds running side by side may write the same entry: each its own temporary file
+    const tmp = `${this.file(key)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     await fs.writeFile(tmp, JSON.stringify(value));
     await fs.rename(tmp, this.file(key));
   }

@@ -17,6 +17,14 @@ function jsonParam<T>(c: RequestContext, key: string, fallback: T): T {
   try { return JSON.parse(raw) as T; } catch { throw badRequest(`invalid ${key}: ${raw}`); }
 }
 
+/** `extrahosts`: "name:ip" entries, one per parameter as the docker CLI sends them; a comma-separated
+ *  list in one parameter is taken too. */
+function buildExtraHosts(c: RequestContext): string[] {
+  const entries = c.query.getAll('extrahosts').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  for (const e of entries) if (e.search(/[:=]/) <= 0) throw badRequest(`invalid extra host "${e}": expected "name:ip"`);
+  return entries;
+}
+
 async function buildRoute(c: RequestContext, service: ImageServiceImpl): Promise<void> {
   await service.whenReady();
   if (c.query.get('remote')) throw badRequest('building from a remote context is not supported by the bundled engine');
@@ -24,8 +32,11 @@ async function buildRoute(c: RequestContext, service: ImageServiceImpl): Promise
   const buildArgs = Object.fromEntries(Object.entries(jsonParam<Record<string, string | null>>(c, 'buildargs', {})).filter(([, v]) => v !== null)) as Record<string, string>;
   const labels = jsonParam<Record<string, string>>(c, 'labels', {});
   const quiet = queryBool(c.query, 'q');
-  const networkmode = c.query.get('networkmode');
   const takeBuildSession = takeSession(c.query.get('tscsession'));
+  // RUN steps: a namespace of their own on the default bridge unless the build asks for another network
+  const network = c.query.get('networkmode') || 'default';
+  const extraHosts = buildExtraHosts(c);
+  await service.runner.checkNetwork?.(network);
   const send = startJsonStream(c.res);
   const paths = service.ctx.paths;
   let context;
@@ -38,7 +49,7 @@ async function buildRoute(c: RequestContext, service: ImageServiceImpl): Promise
     }, {
       contextDir: context.dir, dockerfileText: context.dockerfileText, ignored: context.ignored, tags, buildArgs, labels,
       target: c.query.get('target') || undefined,
-      registryCredentials: (domain) => fromRegistryConfigHeader(c.req.headers['x-registry-config'] as string | undefined, domain), noCache: queryBool(c.query, 'nocache'), network: networkmode === 'none' ? 'none' : 'host',
+      registryCredentials: (domain) => fromRegistryConfigHeader(c.req.headers['x-registry-config'] as string | undefined, domain), noCache: queryBool(c.query, 'nocache'), network, extraHosts,
       ...(session ? { secrets: session.secrets, ssh: session.ssh, namedContexts: session.contexts } : {}),
     });
     const image = await builder.build();
