@@ -1,0 +1,65 @@
+// Resolving paths inside a root as if chrooted: symlinks (absolute, relative, chains, loops) never lead out.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  chrootComponents, createFileAt, mkdirAt, openDirInRoot, resolveInRoot, safeComponents, symlinkAt, UnsafePathError,
+} from '../../../src/engine/fs/in-root.js';
+
+describe('in-root path resolution', () => {
+  let top: string; let root: string; let victim: string;
+  before(() => {
+    top = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-inroot-'));
+    root = path.join(top, 'root');
+    victim = path.join(top, 'victim');
+    fs.mkdirSync(path.join(root, 'etc', 'real'), { recursive: true });
+    fs.mkdirSync(victim, { mode: 0o700 });
+    fs.symlinkSync(victim, path.join(root, 'abs'));              // absolute, names a host path
+    fs.symlinkSync('../../..', path.join(root, 'etc', 'up'));     // relative, climbs above the root
+    fs.symlinkSync('/etc', path.join(root, 'etclink'));
+    fs.symlinkSync('loop', path.join(root, 'loop'));
+    fs.writeFileSync(path.join(root, 'file'), 'f');
+  });
+  after(() => fs.rmSync(top, { recursive: true, force: true }));
+
+  test('components', () => {
+    assert.deepEqual(safeComponents('a/./b//c/../d'), ['a', 'b', 'd']);
+    assert.throws(() => safeComponents('a/../../x'), UnsafePathError);
+    assert.deepEqual(chrootComponents('/../../a/../b/'), ['b']);
+  });
+
+  test('string resolution stays inside the root', async () => {
+    await assert.rejects(resolveInRoot(root, ['abs', 'x']), { code: 'ENOENT' }); // the container's /tmp/… does not exist
+    assert.equal(await resolveInRoot(root, ['etc', 'up', 'x']), path.join(root, 'x'));
+    assert.equal(await resolveInRoot(root, ['etclink', 'real']), path.join(root, 'etc', 'real'));
+    assert.equal(await resolveInRoot(root, ['etclink'], { followLast: false }), path.join(root, 'etclink'));
+    await assert.rejects(resolveInRoot(root, ['loop', 'x']), /too many levels/);
+    await assert.rejects(resolveInRoot(root, ['file', 'x']), /not a directory/);
+    const made = await resolveInRoot(root, ['abs', 'new', 'dir'], { createDirs: true });
+    assert.equal(made, path.join(root, victim, 'new', 'dir'));
+    assert.ok(fs.statSync(made).isDirectory());
+    assert.equal(await resolveInRoot(root, ['abs']), path.join(root, victim));
+    assert.deepEqual(fs.readdirSync(victim), []);
+  });
+
+  test('descriptor resolution stays inside the root, and writes never follow a final symlink', async () => {
+    const { dir, parts } = await openDirInRoot(root, ['etc', 'up', 'abs'], { createDirs: true });
+    try {
+      assert.deepEqual(parts, victim.split('/').filter(Boolean));
+      await (await createFileAt(dir, 'f', 0o644)).close();
+      await symlinkAt(dir, 'l', victim);
+      await (await mkdirAt(dir, 'l')).close(); // replaces the symlink, does not follow it
+      assert.ok(fs.lstatSync(path.join(root, victim, 'l')).isDirectory());
+    } finally { await dir.close(); }
+    // a symlink where a file is created is replaced, not written through
+    fs.symlinkSync(path.join(victim, 'target'), path.join(root, 'wl'));
+    const r = await openDirInRoot(root, []);
+    try { await (await createFileAt(r.dir, 'wl')).close(); } finally { await r.dir.close(); }
+    assert.ok(fs.lstatSync(path.join(root, 'wl')).isFile());
+    assert.deepEqual(fs.readdirSync(victim), []);
+    await assert.rejects(openDirInRoot(root, ['loop']), /too many levels/);
+    await assert.rejects(openDirInRoot(root, ['file']), /not a directory/);
+  });
+});
