@@ -172,13 +172,26 @@ export async function lstatAt(dir: FileHandle, name: string) {
   return fs.lstat(at(dir, name)).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return undefined; throw err; });
 }
 
-/** Removes `name` in `dir` (recursively when a directory), never following a symlink. */
+/** Removes `name` in `dir` (recursively when a directory), never following a symlink: each directory is
+ *  opened with O_NOFOLLOW and emptied through its descriptor, so one swapped for a symlink meanwhile is not entered. */
 export async function removeAt(dir: FileHandle, name: string): Promise<void> {
   const st = await lstatAt(dir, name);
   if (!st) return;
-  if (st.isDirectory()) await fs.rm(at(dir, name), { recursive: true, force: true });
-  else await fs.unlink(at(dir, name));
+  if (!st.isDirectory()) { await fs.unlink(at(dir, name)).catch(ignoreEnoent); return; }
+  let sub: FileHandle;
+  try { sub = await fs.open(at(dir, name), O_DIR); } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'ENOTDIR') { await fs.unlink(at(dir, name)).catch(ignoreEnoent); return; } // swapped meanwhile
+    if (code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    for (const child of await fs.readdir(at(sub))) await removeAt(sub, child);
+  } finally { await sub.close(); }
+  await fs.rmdir(at(dir, name)).catch(ignoreEnoent);
 }
+
+function ignoreEnoent(err: NodeJS.ErrnoException): void { if (err.code !== 'ENOENT') throw err; }
 
 /** Creates (or keeps, when already a directory) the directory `name` in `dir` and opens it without following a symlink. */
 export async function mkdirAt(dir: FileHandle, name: string, mode = 0o755): Promise<FileHandle> {
