@@ -1,9 +1,12 @@
 // Resolving paths inside a root as if chrooted: symlinks (absolute, relative, chains, loops) never lead out.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { tarball } from '../../helpers/tarball.js';
 import {
   chrootComponents, createFileAt, mkdirAt, openDirInRoot, resolveInRoot, safeComponents, symlinkAt, UnsafePathError,
 } from '../../../src/engine/fs/in-root.js';
@@ -61,5 +64,45 @@ describe('in-root path resolution', () => {
     assert.deepEqual(fs.readdirSync(victim), []);
     await assert.rejects(openDirInRoot(root, ['loop']), /too many levels/);
     await assert.rejects(openDirInRoot(root, ['file']), /not a directory/);
+  });
+});
+
+describe('a container changing its filesystem during docker cp', () => {
+  test('a directory swapped for a symlink to a host directory, again and again, never lets a write or chmod out', async () => {
+    const { extractInto, packPath } = await import('../../../src/engine/containers/archive.js');
+    const top = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-inroot-race-'));
+    const root = path.join(top, 'root'); const victim = path.join(top, 'victim');
+    fs.mkdirSync(root); fs.mkdirSync(victim, { mode: 0o700 });
+    fs.writeFileSync(path.join(victim, 'orig'), 'original\n');
+    const old = new Date('2001-01-01T00:00:00Z');
+    fs.utimesSync(path.join(victim, 'orig'), old, old); fs.utimesSync(victim, old, old);
+    const snap = () => JSON.stringify([fs.lstatSync(victim).mode, fs.lstatSync(victim).mtimeMs, fs.readdirSync(victim), fs.readFileSync(path.join(victim, 'orig'), 'utf8')]);
+    const before = snap();
+    // what a process in the container could do: flip /d between a directory and a symlink to the host path
+    const swapper = spawn('sh', ['-c', `cd ${root} && while :; do rm -rf d; mkdir d d/sub 2>/dev/null; rm -rf d; ln -s ${victim} d; done`], { stdio: 'ignore' });
+    const archive = await tarball([
+      { name: 'd', type: 'directory', mode: 0o777 },
+      { name: 'd/sub', type: 'directory', mode: 0o777 },
+      { name: 'd/orig', content: 'overwritten\n', mode: 0o666 },
+      { name: 'd/sub/pwned', content: 'pwned\n' },
+      { name: 'd/l', type: 'symlink', linkname: victim },
+    ]);
+    const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
+    let ok = 0;
+    try {
+      const end = Date.now() + 3000;
+      while (Date.now() < end) {
+        await extractInto(root, '/', Readable.from(archive)).then(() => ok++, () => {});
+        await extractInto(root, '/d/', Readable.from(archive)).catch(() => {});
+        await packPath(root, '/d/', sink()).catch(() => {});
+      }
+    } finally {
+      swapper.kill('SIGKILL');
+      await new Promise((r) => swapper.once('exit', r));
+    }
+    try {
+      assert.equal(snap(), before, 'the host directory is untouched');
+      assert.ok(ok > 0, 'some copies went through');
+    } finally { fs.rmSync(top, { recursive: true, force: true }); }
   });
 });
