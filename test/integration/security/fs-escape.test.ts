@@ -55,6 +55,16 @@ const tarNames = async (buf: Buffer): Promise<string[]> => {
   return names;
 };
 
+// COPY destinations through symlinks of the image: /link -> /data, a dangling /vl -> <victim path>, a relative
+// /rl climbing out; Docker 20.10 writes /data/f, <victim path>/f (created in the image) and /data/g
+const destLinksDockerfile = (from: string, victimDir: string) => [
+  `FROM ${from}`,
+  `RUN mkdir /data && ln -s /data /link && ln -s ${victimDir} /vl && ln -s ${'../'.repeat(12)}data /rl`,
+  'COPY f /link/', 'COPY f /vl/', 'COPY f /rl/g', '',
+].join('\n');
+const DEST_LINKS_CHECK = (victimDir: string) => `readlink /link; readlink /vl; cat /data/f ${victimDir}/f /data/g`;
+const DEST_LINKS_EXPECTED_FOR = (victimDir: string) => `/data\n${victimDir}\nhi\nhi\nhi\n`;
+
 let t: TestEngine;
 let scratch: string;
 const victims: Victim[] = [];
@@ -121,6 +131,19 @@ describe('build COPY/ADD', () => {
     assert.equal(built.code, 0, built.stderr);
     const ls = await t.cli(['run', '--rm', '--network', 'none', 'tsc-test/fsesc-workdir', 'sh', '-c', `cat /pwd; test -d ${v.dir}/new/deeper && echo inside`]);
     assert.match(ls.stdout, /new\/deeper\ninside\n$/, ls.stderr); // the step ran there (pwd prints the physical path)
+  });
+
+  test('COPY to a destination under symlinks of the image follows them inside the image, as Docker does', async () => {
+    const v = victim();
+    const ctx = path.join(scratch, 'ctx-dest');
+    fs.mkdirSync(ctx, { recursive: true });
+    fs.writeFileSync(path.join(ctx, 'f'), 'hi\n');
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), destLinksDockerfile(BUSYBOX, v.dir));
+    const built = await t.cli(['build', '-q', '-t', 'tsc-test/fsesc-dest', ctx]);
+    v.assertUntouched('COPY to a destination through symlinks');
+    assert.equal(built.code, 0, built.stderr);
+    const ls = await t.cli(['run', '--rm', '--network', 'none', 'tsc-test/fsesc-dest', 'sh', '-c', DEST_LINKS_CHECK(v.dir)]);
+    assert.equal(ls.stdout, DEST_LINKS_EXPECTED_FOR(v.dir), ls.stderr);
   });
 
   test('ADD of a local tar whose entries go through a symlink to a host directory lands inside the image', async () => {
@@ -360,6 +383,18 @@ describe('Docker Engine agrees', () => {
           assert.equal(fs.readlinkSync(out2), '/etc');
         } finally { docker(['rm', '-f', name]); }
       }
+      // the same COPY-through-image-symlinks build gives the same files
+      const ctx = path.join(scratch, 'docker-ctx-dest');
+      fs.mkdirSync(ctx, { recursive: true });
+      fs.writeFileSync(path.join(ctx, 'f'), 'hi\n');
+      const vdir = '/tmp/tsc-victim-docker-side';
+      fs.writeFileSync(path.join(ctx, 'Dockerfile'), destLinksDockerfile('tsc-test/fsesc-busybox', vdir));
+      const destBuilt = docker(['build', '-q', '-t', 'tsc-test/fsesc-dest', ctx]);
+      assert.equal(destBuilt.status, 0, destBuilt.stderr);
+      try {
+        const ran = docker(['run', '--rm', '--network', 'none', 'tsc-test/fsesc-dest', 'sh', '-c', DEST_LINKS_CHECK(vdir)]);
+        assert.equal(ran.stdout, DEST_LINKS_EXPECTED_FOR(vdir), ran.stderr);
+      } finally { docker(['rmi', 'tsc-test/fsesc-dest']); }
     } finally { fs.rmSync(bb, { recursive: true, force: true }); docker(['rmi', 'tsc-test/fsesc-busybox']); }
   });
 });

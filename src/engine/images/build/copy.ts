@@ -6,7 +6,7 @@ import path from 'node:path';
 import { decompress } from '../decompress.js';
 import { extractLayer, resolveInRoot, safeComponents, UnsafeLayerError } from '../extract.js';
 import { Readable } from 'node:stream';
-import { lookupInLayers } from '../layer-files.js';
+import { lookupInLayers, resolveInLayers } from '../layer-files.js';
 import { DockerfileError } from './dockerfile.js';
 
 export interface CopyRequest {
@@ -66,7 +66,9 @@ async function isTarArchive(file: string): Promise<boolean> {
 export async function copyIntoLayer(req: CopyRequest): Promise<void> {
   const sources = await expandSources(req);
   const destAbs = path.posix.resolve(req.workingDir || '/', req.dest);
-  const destRel = destAbs.slice(1);
+  // symlinks of the image on the destination's path are followed inside the image, as Docker does
+  // (`COPY f /link/` with /link -> /data writes /data/f); the layer then writes only below its own root
+  const destRel = resolveInLayers(req.lowerDirs, destAbs.slice(1)) ?? destAbs.slice(1);
   const existing = lookupInLayers(req.lowerDirs, destRel);
   // WORKDIR makes its directory, so "COPY x ." always means "into the working directory"
   const destIsDir = req.dest.endsWith('/') || /(^|\/)\.$/.test(req.dest) || sources.length > 1 || !!existing?.stat.isDirectory()
