@@ -10,7 +10,7 @@
 //   previous one (through /proc/self/fd/N), so a directory swapped for a symlink mid-walk is seen as a symlink
 //   and resolved in the root again, never followed by the kernel; final components are created or opened with
 //   O_NOFOLLOW (O_EXCL for files) and their metadata set through the descriptor.
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -97,6 +97,36 @@ export async function resolvePartsInRoot(root: string, components: string[], opt
 export async function resolveInRoot(root: string, components: string[], opts: ResolveOptions | boolean = {}): Promise<string> {
   const o = typeof opts === 'boolean' ? { createDirs: opts } : opts;
   return path.join(root, ...await resolvePartsInRoot(root, components, o));
+}
+
+/** Reads a small text file at `components` inside `root` (symlinks followed inside the root), synchronously;
+ *  undefined when it is missing or not a regular file. For /etc/passwd and the like, read by path at start/exec. */
+export function readFileInRootSync(root: string, components: string[]): string | undefined {
+  const stack: string[] = [];
+  const pending = [...components];
+  let hops = 0;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === '' || part === '.') continue;
+    if (part === '..') { stack.pop(); continue; }
+    const st = lstatSync(path.join(root, ...stack, part), { throwIfNoEntry: false });
+    if (!st) return undefined;
+    if (st.isSymbolicLink()) {
+      if (++hops > MAX_SYMLINK_HOPS) return undefined;
+      const target = readlinkSync(path.join(root, ...stack, part));
+      if (target.startsWith('/')) stack.length = 0;
+      pending.unshift(...target.split('/'));
+      continue;
+    }
+    const isLast = !pending.some((p) => p !== '' && p !== '.');
+    if (isLast ? !st.isFile() : !st.isDirectory()) return undefined;
+    stack.push(part);
+  }
+  let fd: number | undefined;
+  try {
+    fd = openSync(path.join(root, ...stack), constants.O_RDONLY | constants.O_NOFOLLOW);
+    return fstatSync(fd).isFile() ? readFileSync(fd, 'utf8') : undefined;
+  } catch { return undefined; } finally { if (fd !== undefined) closeSync(fd); }
 }
 
 // ---- descriptor-based, for roots that change under us -------------------------------------------------

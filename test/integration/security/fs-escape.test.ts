@@ -347,6 +347,22 @@ function headArchive(name: string, p: string): Promise<Record<string, string | s
   });
 }
 
+describe('reads by path', () => {
+  test('docker exec -u resolves the user from the container\'s /etc/passwd, not a host file it symlinks to', async () => {
+    const hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-hostpasswd-'));
+    victims.push({ dir: hostDir, assertUntouched: () => {} });
+    fs.writeFileSync(path.join(hostDir, 'passwd'), 'hostonly:x:4242:4242::/:/bin/sh\n');
+    const name = 'fsesc-passwd';
+    const run = await t.cli(['run', '-d', '--name', name, '--network', 'none', BUSYBOX, 'sh', '-c', `mkdir -p ${hostDir} && echo hostonly:x:1234:1234::/:/bin/sh > ${hostDir}/passwd && ln -sf ${hostDir}/passwd /etc/passwd && touch /ready && exec sleep 300`]);
+    assert.equal(run.code, 0, run.stderr);
+    for (let i = 0; i < 100 && (await t.cli(['exec', name, 'test', '-e', '/ready'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const ex = await t.cli(['exec', '-u', 'hostonly', name, 'id', '-u']);
+    // the same path exists in the container with another uid: that one counts
+    assert.equal(ex.stdout.trim(), '1234', `the container's own file, not the host's (4242): ${ex.stderr}`);
+    await t.cli(['rm', '-f', name]);
+  });
+});
+
 describe('volume seeding', () => {
   test('the image directory a volume is seeded from is resolved inside the image rootfs', async () => {
     const v = victim();

@@ -8,7 +8,7 @@ import { Readable, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { tarball } from '../../helpers/tarball.js';
 import {
-  chrootComponents, createFileAt, mkdirAt, openDirInRoot, resolveInRoot, safeComponents, symlinkAt, UnsafePathError,
+  chrootComponents, createFileAt, mkdirAt, openDirInRoot, readFileInRootSync, resolveInRoot, safeComponents, symlinkAt, UnsafePathError,
 } from '../../../src/engine/fs/in-root.js';
 
 describe('in-root path resolution', () => {
@@ -45,6 +45,17 @@ describe('in-root path resolution', () => {
     assert.ok(fs.statSync(made).isDirectory());
     assert.equal(await resolveInRoot(root, ['abs']), path.join(root, victim));
     assert.deepEqual(fs.readdirSync(victim), []);
+  });
+
+  test('small files are read inside the root (a /etc/passwd -> /etc/shadow reads the root\'s, not the host\'s)', () => {
+    fs.mkdirSync(path.join(root, 'e2'));
+    fs.writeFileSync(path.join(root, 'etc', 'shadow'), 'in-root\n');
+    fs.symlinkSync('/etc/shadow', path.join(root, 'e2', 'passwd'));
+    fs.symlinkSync('../../../../../etc/shadow', path.join(root, 'e2', 'group'));
+    assert.equal(readFileInRootSync(root, ['e2', 'passwd']), 'in-root\n');
+    assert.equal(readFileInRootSync(root, ['e2', 'group']), 'in-root\n');
+    assert.equal(readFileInRootSync(root, ['abs', 'orig']), undefined);
+    assert.equal(readFileInRootSync(root, ['etc']), undefined);
   });
 
   test('descriptor resolution stays inside the root, and writes never follow a final symlink', async () => {
