@@ -187,7 +187,8 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     const p = query.get('path');
     if (!p) throw badRequest('path is required');
     if (rec.HostConfig.ReadonlyRootfs) throw conflict('container rootfs is marked read-only');
-    await containers.withRootfs(rec.Id, (rootfs) => extractInto(rootfs, p, req));
+    const noOverwriteDirNonDir = ['1', 'true'].includes(query.get('noOverwriteDirNonDir') ?? '');
+    await containers.withRootfs(rec.Id, (rootfs) => extractInto(rootfs, p, req, { noOverwriteDirNonDir }));
     sendNoContent(res, 200);
   });
 

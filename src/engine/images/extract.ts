@@ -10,71 +10,22 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import tar from 'tar-stream';
+import { resolveInRoot, safeComponents, UnsafePathError } from '../fs/in-root.js';
+
+export { resolveInRoot, safeComponents, UnsafePathError as UnsafeLayerError };
+const UnsafeLayerError = UnsafePathError;
 
 const run = promisify(execFile);
-const MAX_SYMLINK_HOPS = 40;
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
 /** xattrs a layer may carry; trusted.* (overlay metadata) and others could forge filesystem semantics. */
 const ALLOWED_XATTR = /^(user\.|security\.capability$)/;
-
-export class UnsafeLayerError extends Error {}
 
 export interface ExtractResult { entries: number; skipped: string[] }
 
 export interface ExtractOptions {
   /** apply uid/gid from the archive (default: when running as root) */
   applyOwnership?: boolean;
-}
-
-/** Splits an archive path into clean components; throws when `..` would climb above the root. */
-export function safeComponents(name: string): string[] {
-  if (name.includes('\0')) throw new UnsafeLayerError(`layer entry "${name}" contains a NUL byte`);
-  const out: string[] = [];
-  for (const part of name.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (out.length === 0) throw new UnsafeLayerError(`layer entry "${name}" points outside the layer root`);
-      out.pop();
-    } else out.push(part);
-  }
-  return out;
-}
-
-/**
- * Resolves `components` inside `root`, following symlinks but never out of the root.
- * With `createDirs`, missing components are created as directories (0755).
- * Returns the resolved host path (always `root` or below it).
- */
-export async function resolveInRoot(root: string, components: string[], createDirs = false): Promise<string> {
-  const stack: string[] = [];
-  const pending = [...components];
-  let hops = 0;
-  while (pending.length > 0) {
-    const part = pending.shift()!;
-    if (part === '' || part === '.') continue;
-    if (part === '..') { stack.pop(); continue; }
-    const candidate = path.join(root, ...stack, part);
-    let st;
-    try { st = await fs.lstat(candidate); } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !createDirs) throw err;
-      await fs.mkdir(candidate, { mode: 0o755 });
-      stack.push(part);
-      continue;
-    }
-    if (st.isSymbolicLink()) {
-      if (++hops > MAX_SYMLINK_HOPS) throw new UnsafeLayerError(`too many levels of symbolic links below ${path.join(...stack, part)}`);
-      const target = await fs.readlink(candidate);
-      if (target.startsWith('/')) stack.length = 0;
-      pending.unshift(...target.split('/'));
-      continue;
-    }
-    if (!st.isDirectory() && pending.some((p) => p !== '' && p !== '.')) {
-      throw new UnsafeLayerError(`"${path.join(...stack, part)}" is not a directory`);
-    }
-    stack.push(part);
-  }
-  return path.join(root, ...stack);
 }
 
 async function removeExisting(target: string, keepDir: boolean): Promise<void> {
@@ -174,8 +125,11 @@ export async function extractLayer(source: Readable, root: string, opts: Extract
     await applyMetadata(target, h, applyOwnership);
   }
   await feeding;
-  // directory mtimes last: creating children changes them
-  for (const { dir, mtime } of dirTimes.reverse()) await fs.utimes(dir, mtime, mtime).catch(() => {});
+  // directory mtimes last: creating children changes them. A later entry may have replaced the directory
+  // with a symlink: lutimes never follows it (and a symlink keeps the times its own entry gave it).
+  for (const { dir, mtime } of dirTimes.reverse()) {
+    if ((await fs.lstat(dir).catch(() => undefined))?.isDirectory()) await fs.lutimes(dir, mtime, mtime).catch(() => {});
+  }
   return result;
 }
 

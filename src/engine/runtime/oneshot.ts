@@ -7,6 +7,7 @@ import { lstat, mkdir, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { OneShotRunner, OneShotSandbox } from '../contracts.js';
+import { chrootComponents, resolveInRoot } from '../fs/in-root.js';
 import type { EnginePaths } from '../paths.js';
 import { OciRuntime, detectRuntimeBinary } from './oci-runtime.js';
 import { mountOverlay, unmount } from './overlay.js';
@@ -36,7 +37,8 @@ export function createOneShotRunner(paths: EnginePaths, runtime?: OciRuntime): O
         mounted = true;
         const user = resolveUser(userTablesAt(merged), opts.user);
         const env = opts.env.some((e) => e.startsWith('PATH=')) ? opts.env : ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...opts.env];
-        if (opts.workingDir) await mkdir(path.join(merged, opts.workingDir), { recursive: true });
+        // inside the image: a symlink an earlier step made (`/w -> /tmp/x`) is followed in the rootfs, not on the host
+        if (opts.workingDir) await resolveInRoot(merged, chrootComponents(opts.workingDir), { createDirs: true });
         const { network, mounts, hostname } = await networkSetup(opts.sandbox, opts.network === 'host', bundle, opts.id);
         const spec = buildOciSpec({
           rootfs: merged, args: opts.args, env, cwd: opts.workingDir || '/', uid: user.uid, gid: user.gid,

@@ -1,7 +1,8 @@
 // Resolves a Docker `User` ("name", "uid", "name:group", "uid:gid") against the container's /etc/passwd and /etc/group.
-import { lstatSync, readFileSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { readFromLayers } from '../images/layer-files.js';
+import { readFileInRootSync } from '../fs/in-root.js';
 
 export interface ResolvedUser { uid: number; gid: number; additionalGids: number[]; home: string }
 
@@ -10,7 +11,8 @@ export interface UserTables { passwd: string; group: string }
 
 /** From a root directory, e.g. a running container's /proc/<pid>/root. */
 export function userTablesAt(root: string): UserTables {
-  const read = (file: string) => { try { return readFileSync(path.join(root, 'etc', file), 'utf8'); } catch { return ''; } };
+  // inside the root: a container's /etc/passwd -> /etc/shadow must not read the host's (exec goes through /proc/<pid>/root)
+  const read = (file: string) => readFileInRootSync(root, ['etc', file]) ?? '';
   return { passwd: read('passwd'), group: read('group') };
 }
 

@@ -1,8 +1,8 @@
 // First use of an empty volume copies what the image has at the mount point, as Docker does.
 import { execFile } from 'node:child_process';
 import { lstat, readdir } from 'node:fs/promises';
-import path from 'node:path';
 import { promisify } from 'node:util';
+import { chrootComponents, resolveInRoot } from '../fs/in-root.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -10,17 +10,19 @@ export async function isEmptyDir(dir: string): Promise<boolean> {
   try { return (await readdir(dir)).length === 0; } catch { return false; }
 }
 
-/** Where `target` is inside the image rootfs, unless it is missing, not a directory, or a symlink. */
+/** Where `target` is inside the image rootfs, its symlinks followed inside that rootfs (as Docker does), unless
+ *  it is missing or not a directory. Never a host path: `/data -> /etc` means the image's /etc. */
 export async function imageDirAt(imageRootfs: string, target: string): Promise<string | undefined> {
   if (!imageRootfs) return undefined;
-  const dir = path.join(imageRootfs, path.resolve('/', target));
   try {
+    const dir = await resolveInRoot(imageRootfs, chrootComponents(target));
     const st = await lstat(dir);
     return st.isDirectory() ? dir : undefined;
   } catch { return undefined; }
 }
 
-/** Copies the content of `from` (owners, modes, times, links) into the empty directory `to`. */
+/** Copies the content of `from` (owners, modes, times, links) into the empty directory `to`: `cp -a` copies
+ *  symlinks as symlinks and writes only below `to`, which is fresh (nothing in it to follow). */
 export async function seedVolume(from: string, to: string): Promise<void> {
   await execFileAsync('cp', ['-a', '--', `${from}/.`, `${to}/`]);
 }

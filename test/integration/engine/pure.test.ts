@@ -151,9 +151,10 @@ test('archive paths stay inside the container rootfs, through absolute symlinks 
     mkdirSync(path.join(root, 'etc'));
     symlinkSync('/etc', path.join(root, 'data'));
     symlinkSync('../../..', path.join(root, 'etc', 'up'));
-    assert.equal(containerPath(root, '/data/passwd'), path.join(root, 'etc', 'passwd'));
-    assert.equal(containerPath(root, '/../../etc/shadow'), path.join(root, 'etc', 'shadow'));
-    assert.equal(containerPath(root, '/etc/up/etc/hosts'), path.join(root, 'etc', 'hosts'));
-    assert.equal(containerPath(root, '/data'), path.join(root, 'data'), 'the last component is the link itself');
+    assert.equal(await containerPath(root, '/data/passwd'), path.join(root, 'etc', 'passwd'));
+    assert.equal(await containerPath(root, '/../../etc/shadow'), path.join(root, 'etc', 'shadow'));
+    assert.equal(await containerPath(root, '/etc/up/etc/hosts'), path.join(root, 'etc', 'hosts'));
+    assert.equal(await containerPath(root, '/data'), path.join(root, 'data'), 'the last component is the link itself');
+    assert.equal(await containerPath(root, '/data/'), path.join(root, 'etc'), 'a trailing slash follows it, inside the root');
   } finally { rmSync(root, { recursive: true, force: true }); }
 });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { decompress } from '../decompress.js';
 import { extractLayer, resolveInRoot, safeComponents, UnsafeLayerError } from '../extract.js';
 import { Readable } from 'node:stream';
-import { lookupInLayers } from '../layer-files.js';
+import { lookupInLayers, resolveInLayers } from '../layer-files.js';
 import { DockerfileError } from './dockerfile.js';
 
 export interface CopyRequest {
@@ -66,39 +66,42 @@ async function isTarArchive(file: string): Promise<boolean> {
 export async function copyIntoLayer(req: CopyRequest): Promise<void> {
   const sources = await expandSources(req);
   const destAbs = path.posix.resolve(req.workingDir || '/', req.dest);
-  const destRel = destAbs.slice(1);
+  // symlinks of the image on the destination's path are followed inside the image, as Docker does
+  // (`COPY f /link/` with /link -> /data writes /data/f); the layer then writes only below its own root
+  const destRel = resolveInLayers(req.lowerDirs, destAbs.slice(1)) ?? destAbs.slice(1);
   const existing = lookupInLayers(req.lowerDirs, destRel);
   // WORKDIR makes its directory, so "COPY x ." always means "into the working directory"
   const destIsDir = req.dest.endsWith('/') || /(^|\/)\.$/.test(req.dest) || sources.length > 1 || !!existing?.stat.isDirectory()
     || destAbs === path.posix.resolve(req.workingDir || '/');
   const owner = req.owner ?? { uid: 0, gid: 0 };
 
-  const ensureParents = async (rel: string): Promise<string> => {
-    const parts = rel.split('/').filter(Boolean);
-    for (let i = 1; i <= parts.length; i++) {
-      const p = path.join(req.stagingDir, ...parts.slice(0, i));
-      if (await fs.lstat(p).then(() => true, () => false)) continue;
-      await fs.mkdir(p);
-      // keep the metadata an existing directory of the image has
-      const below = lookupInLayers(req.lowerDirs, parts.slice(0, i).join('/'));
+  // the destination's directories, created in the staging root (never through a symlink out of it) with the
+  // metadata an existing directory of the image has
+  const ensureParents = (rel: string): Promise<string> => resolveInRoot(req.stagingDir, rel.split('/').filter(Boolean), {
+    createDirs: true,
+    onCreate: async (p, parts) => {
+      const below = lookupInLayers(req.lowerDirs, parts.join('/'));
       const meta = below?.stat.isDirectory() ? below.stat : undefined;
-      await fs.chown(p, meta?.uid ?? 0, meta?.gid ?? 0);
+      await fs.lchown(p, meta?.uid ?? 0, meta?.gid ?? 0);
       await fs.chmod(p, meta ? meta.mode & 0o7777 : 0o755);
-    }
-    return path.join(req.stagingDir, ...parts);
-  };
+    },
+  });
 
   const copyEntry = async (srcAbs: string, srcRel: string, dst: string): Promise<void> => {
     const st = await fs.lstat(srcAbs);
     if (st.isDirectory()) {
-      await fs.mkdir(dst).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+      // a directory merges into a directory; anything else there (a symlink an earlier source copied, e.g.
+      // `s -> /tmp/victim` or `s -> ../../..`) is replaced, as Docker's builder does, never written through
+      const existing = await fs.lstat(dst).catch(() => undefined);
+      if (existing && !existing.isDirectory()) await fs.rm(dst, { force: true });
+      if (!existing?.isDirectory()) await fs.mkdir(dst);
       for (const name of (await fs.readdir(srcAbs)).sort()) {
         const childRel = srcRel ? `${srcRel}/${name}` : name;
         if (req.ignored?.(childRel)) continue;
         await copyEntry(path.join(srcAbs, name), childRel, path.join(dst, name));
       }
     } else if (st.isSymbolicLink()) {
-      await fs.rm(dst, { force: true });
+      await fs.rm(dst, { force: true, recursive: true }); // a directory an earlier source copied: replaced, as Docker does
       await fs.symlink(await fs.readlink(srcAbs), dst);
     } else if (st.isFile()) {
       await fs.rm(dst, { force: true, recursive: true });
