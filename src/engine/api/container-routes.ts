@@ -2,6 +2,7 @@
 import { badRequest, conflict, parseFilters, queryBool, readJson, sendJson, sendNoContent } from './http.js';
 import type { Router } from './router.js';
 import { openRawStream } from './server.js';
+import { frame } from '../containers/logs.js';
 import type { ContainerService, WaitCondition } from '../containers/service.js';
 import type { ExecService } from '../containers/exec.js';
 import { inspectView, matchesFilters, summaryView } from '../containers/inspect.js';
@@ -218,8 +219,15 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     }
     const tty = body.Tty ?? ex.ProcessConfig.tty;
     const stdio = openRawStream(ctx, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
-    await execs.start(ex.ID, { out: stdio.out, input: stdio.input, tty });
-    stdio.end();
+    try {
+      await execs.start(ex.ID, { out: stdio.out, input: stdio.input, tty });
+    } catch (err) {
+      // the connection is a raw stream now: as Docker, the error goes down it (as stdout) and the stream ends
+      const text = Buffer.from(`${(err as Error).message}\r\n`);
+      stdio.out.write(tty ? text : frame('stdout', text));
+    } finally {
+      stdio.end();
+    }
   });
 
   router.add('POST', '/exec/:id/resize', ({ res, params }) => { execs.get(params.id!); sendNoContent(res, 200); });

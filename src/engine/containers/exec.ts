@@ -75,10 +75,16 @@ export class ExecService {
     const rec = this.containers.get(ex.ContainerID);
     if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
     const tty = io.tty ?? ex.ProcessConfig.tty;
-    const processSpec = execProcessSpec(rec, {
-      args: [ex.ProcessConfig.entrypoint, ...ex.ProcessConfig.arguments], env: ex.env, user: ex.ProcessConfig.user,
-      workingDir: ex.workingDir, tty, privileged: ex.ProcessConfig.privileged,
-    });
+    let processSpec: Record<string, unknown>;
+    try {
+      processSpec = execProcessSpec(rec, {
+        args: [ex.ProcessConfig.entrypoint, ...ex.ProcessConfig.arguments], env: ex.env, user: ex.ProcessConfig.user,
+        workingDir: ex.workingDir, tty, privileged: ex.ProcessConfig.privileged,
+      });
+    } catch (err) {
+      ex.ExitCode = 126; // what Docker records for an exec its runtime could not start
+      throw err;
+    }
     const file = path.join(this.tmpDir, `exec-${id}.json`);
     await writeFile(file, JSON.stringify(processSpec));
     ex.Running = true;

@@ -233,3 +233,13 @@ test('docker system df works, and swarm endpoints answer 503 as a Docker Engine 
   const services = await t.cli(['service', 'ls']);
   assert.match(services.stderr, /This node is not a swarm manager/);
 });
+
+test('docker exec as an unknown user fails with the reason instead of hanging', async () => {
+  const c = await t.docker.createContainer({ Image: BUSYBOX, name: unique('execuser'), Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'none' } });
+  await c.start();
+  try {
+    const r = await t.cli(['exec', '-u', 'nosuchuser', c.id, 'true']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stdout + r.stderr, /unable to find user nosuchuser/);
+  } finally { await c.remove({ force: true }); }
+});
