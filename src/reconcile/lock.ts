@@ -16,7 +16,7 @@ export function lockDirectory(): string {
 }
 
 /** Makes the lock directory, and refuses one that is a symlink or that someone else owns. */
-function ownLockDirectory(): string {
+export function ownLockDirectory(): string {
   const dir = lockDirectory();
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st = lstatSync(dir);
