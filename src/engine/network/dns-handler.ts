@@ -12,6 +12,7 @@ export function networkDnsHandler(networkId: string, state: () => NetworkState, 
     return state().networks.filter((n) => ids.includes(n.id) && !n.builtin);
   };
   return {
+    serves: (clientIp) => clientEndpoint(clientIp) !== undefined,
     answer(name, type, clientIp): LocalAnswer | undefined {
       const nets = clientNetworks(clientIp);
       const endpoints = state().endpoints.filter((e) => nets.some((n) => n.id === e.networkId));

@@ -9,6 +9,9 @@ export type LocalAnswer =
   | { kind: 'pointer'; name: string };
 
 export interface DnsHandler {
+  /** whether this client may ask at all: the server listens on the network's gateway address, which processes
+   *  of the host and containers of other networks can reach too, and it must not tell them this network's names */
+  serves?(clientIp: string): boolean;
   answer(name: string, type: string, clientIp: string): LocalAnswer | undefined;
   /** servers to forward to for this client; none = refuse */
   upstreams(clientIp: string): string[];
@@ -103,6 +106,7 @@ export class EmbeddedDnsServer {
     try { query = dnsPacket.decode(message); } catch { return undefined; }
     const question = query.questions?.[0];
     if (query.type !== 'query' || !question) return undefined;
+    if (this.handler.serves && !this.handler.serves(clientIp)) return encodeError(query, RCODE_REFUSED);
     const local = this.handler.answer(question.name, question.type, clientIp);
     if (local) return encodeLocal(query, question, local);
     const upstreams = this.handler.upstreams(clientIp);
