@@ -10,6 +10,10 @@ export interface ResourceLimits {
   memorySwap?: number; // bytes, -1 = unlimited
   nanoCpus?: number;
   cpuShares?: number;
+  cpuQuota?: number; // microseconds per cpuPeriod (Docker's CpuQuota/CpuPeriod; NanoCpus wins when both are set)
+  cpuPeriod?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
   pidsLimit?: number;
 }
 
@@ -134,10 +138,17 @@ function linuxResources(r: ResourceLimits = {}): Record<string, unknown> {
     else mem.swap = r.memory * 2; // Docker: swap defaults to twice the memory limit
     resources.memory = mem;
   }
-  const cpu: Record<string, number> = {};
+  const cpu: Record<string, number | string> = {};
   if (r.nanoCpus && r.nanoCpus > 0) { cpu.period = CPU_PERIOD; cpu.quota = Math.round((r.nanoCpus / 1e9) * CPU_PERIOD); }
+  else {
+    if (r.cpuPeriod && r.cpuPeriod > 0) cpu.period = r.cpuPeriod;
+    if (r.cpuQuota && r.cpuQuota > 0) cpu.quota = r.cpuQuota;
+  }
   if (r.cpuShares && r.cpuShares > 0) cpu.shares = r.cpuShares;
-  if (Object.keys(cpu).length) resources.cpu = cpu;
+  const cpuset: Record<string, string> = {};
+  if (r.cpusetCpus) cpuset.cpus = r.cpusetCpus;
+  if (r.cpusetMems) cpuset.mems = r.cpusetMems;
+  if (Object.keys(cpu).length || Object.keys(cpuset).length) resources.cpu = { ...cpu, ...cpuset };
   if (r.pidsLimit && r.pidsLimit > 0) resources.pids = { limit: r.pidsLimit };
   return resources;
 }

@@ -107,3 +107,10 @@ test('restart policy from deploy.restart_policy when restart is unset', () => {
   assert.deepEqual(restartPolicy(service('a', { restart: 'no' })), { Name: '' });
   assert.equal(restartPolicy(service('a')), undefined);
 });
+
+test('cgroup limits from the service: memswap_limit, cpu_shares, cpu_quota, cpu_period, cpuset', () => {
+  const h = spec(service('w', { memLimit: 64 << 20, memswapLimit: 96 << 20, cpuShares: 512, cpuQuota: 20000, cpuPeriod: 50000, cpuset: '0-1' })).create.HostConfig!;
+  assert.deepEqual([h.Memory, h.MemorySwap, h.CpuShares, h.CpuQuota, h.CpuPeriod, h.CpusetCpus], [64 << 20, 96 << 20, 512, 20000, 50000, '0-1']);
+  const none = spec(service('w', {})).create.HostConfig!;
+  assert.deepEqual([none.MemorySwap, none.CpuShares, none.CpuQuota, none.CpuPeriod, none.CpusetCpus], [undefined, undefined, undefined, undefined, undefined]);
+});
