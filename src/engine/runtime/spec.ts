@@ -145,10 +145,9 @@ function linuxResources(r: ResourceLimits = {}): Record<string, unknown> {
     if (r.cpuQuota && r.cpuQuota > 0) cpu.quota = r.cpuQuota;
   }
   if (r.cpuShares && r.cpuShares > 0) cpu.shares = r.cpuShares;
-  const cpuset: Record<string, string> = {};
-  if (r.cpusetCpus) cpuset.cpus = r.cpusetCpus;
-  if (r.cpusetMems) cpuset.mems = r.cpusetMems;
-  if (Object.keys(cpu).length || Object.keys(cpuset).length) resources.cpu = { ...cpu, ...cpuset };
+  if (r.cpusetCpus) cpu.cpus = r.cpusetCpus;
+  if (r.cpusetMems) cpu.mems = r.cpusetMems;
+  if (Object.keys(cpu).length) resources.cpu = cpu;
   if (r.pidsLimit && r.pidsLimit > 0) resources.pids = { limit: r.pidsLimit };
   return resources;
 }
