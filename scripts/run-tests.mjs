@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Runs the test suites with node's test runner: `node scripts/run-tests.mjs [unit|integration|e2e ...]`.
+// Runs the test suites with node's test runner: `node scripts/run-tests.mjs [unit|integration|e2e|vm ...]`.
+// vm boots a QEMU guest with pure cgroup v2 once (test/vm/cgroup2.test.ts, a few minutes) and skips where none can run.
 // Unit tests run in parallel; suites that drive the engine or Docker run one file at a time.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'e2e'];
+const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'e2e', 'vm'];
 const files = [];
 function collect(dir) {
   let entries = [];

@@ -76,7 +76,13 @@ export interface Service {
   containerName?: string;
   attach?: boolean;
   memLimit?: Bytes;
+  /** memory + swap, bytes; -1: unlimited swap */
+  memswapLimit?: Bytes;
   cpus?: number;
+  cpuShares?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  cpuset?: string;
   pidsLimit?: number;
   extensions: Record<string, unknown>; // x-* keys of the service
 }

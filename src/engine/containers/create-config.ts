@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ImageRuntimeConfig } from '../contracts.js';
 import { badRequest } from '../api/http.js';
+import { DEFAULT_PATH, hasPath } from '../runtime/default-path.js';
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -21,8 +22,6 @@ export function mergeEnv(base: string[] = [], override: string[] = []): string[]
   return [...out.values()];
 }
 
-const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
 /** The effective container Config: what inspect shows as Config and what the process runs. */
 export function effectiveConfig(body: Record<string, any>, image: ImageRuntimeConfig, id: string): { config: Record<string, any>; path: string; args: string[] } {
   const entrypointGiven = body.Entrypoint !== undefined && body.Entrypoint !== null;
@@ -35,7 +34,7 @@ export function effectiveConfig(body: Record<string, any>, image: ImageRuntimeCo
   const argv = [...entrypoint, ...cmd];
   if (argv.length === 0) throw badRequest('No command specified');
   const imageEnv = image.Env ?? [];
-  const env = mergeEnv(imageEnv.some((e) => e.startsWith('PATH=')) ? imageEnv : [DEFAULT_PATH, ...imageEnv], body.Env ?? []);
+  const env = mergeEnv(hasPath(imageEnv) ? imageEnv : [`PATH=${DEFAULT_PATH}`, ...imageEnv], body.Env ?? []);
   const config = {
     Hostname: body.Hostname || id.slice(0, 12),
     Domainname: body.Domainname ?? '',

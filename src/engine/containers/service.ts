@@ -12,6 +12,7 @@ import type { EngineContext, ImageService, NetworkService, VolumeService } from 
 import { badRequest, conflict, EngineError, notFound } from '../api/http.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { mountsUnder, unmount, withOverlayMounted, withReadOnlyOverlay } from '../runtime/overlay.js';
+import { containerOomKills, removeContainerCgroup } from '../runtime/cgroups.js';
 import { containerName, defaultHostConfig, effectiveConfig } from './create-config.js';
 import { containerLayout, containerOverlay } from './layout.js';
 import { ContainerStore, initialState, type ContainerRecord } from './record.js';
@@ -84,10 +85,12 @@ export class ContainerService {
   /** Loads every container and re-adopts the running ones whose supervisor is still alive. */
   async init(): Promise<void> {
     await this.store.load();
-    // a filesystem left mounted on the host by an engine that died during `docker cp` (see withRootfs)
-    for (const m of await mountsUnder(this.deps.ctx.paths.containers)) await unmount(m);
     const running: { containerId: string; pid: number }[] = [];
     const alive = await this.supervisor.running();
+    // a filesystem left mounted on the host by an engine that died during `docker cp` (see withRootfs), or the root
+    // filesystem of a container that exited meanwhile (runtimes other than runc, see startContainer)
+    const inUse = new Set([...alive].map((id) => this.layout(id).rootfs));
+    for (const m of await mountsUnder(this.deps.ctx.paths.containers)) if (!inUse.has(m)) await unmount(m);
     for (const rec of this.store.all()) {
       if (rec.State.Status === 'removing') { await this.finishRemove(rec, false); continue; }
       if (!rec.State.Running && rec.State.Status !== 'restarting') continue;
@@ -228,14 +231,21 @@ export class ContainerService {
     const exitCode = r?.exitCode ?? 255;
     const t = phaseTimer('exit', id);
     const ranMs = Date.now() - Date.parse(rec.State.StartedAt);
+    // cgroup v2: the kernel's count of OOM kills in the container's cgroup; v1: the runtime removed that count
+    // with the cgroup, so a SIGKILL the engine did not send to a memory-limited container counts as one
+    const oomKills = await containerOomKills(id);
     Object.assign(rec.State, {
       Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exitCode,
       FinishedAt: r?.finishedAt ?? new Date().toISOString(),
-      OOMKilled: exitCode === 137 && Number(rec.HostConfig.Memory) > 0 && !rec.KilledByEngine,
+      OOMKilled: oomKills !== undefined ? oomKills > 0 : exitCode === 137 && Number(rec.HostConfig.Memory) > 0 && !rec.KilledByEngine,
     });
     if (!r && !rec.State.Error) rec.State.Error = 'the container supervisor exited unexpectedly';
     rec.KilledByEngine = false;
-    await this.deps.networks.detach(id).catch(() => {});
+    await Promise.all([
+      this.deps.networks.detach(id).catch(() => {}),
+      removeContainerCgroup(id),
+      this.deps.runtime.mountsRootOverlay ? undefined : unmount(this.layout(id).rootfs),
+    ]);
     t.lap('detach');
     // an auto-removed container is saved once more, as "removing", by remove() below
     if (!rec.HostConfig.AutoRemove) await this.store.save(rec).catch(() => {});
@@ -367,11 +377,11 @@ export class ContainerService {
       if (restart?.Name !== undefined) next.RestartPolicy = { Name: restart.Name, MaximumRetryCount: restart.MaximumRetryCount ?? 0 };
       if ((next.Memory ?? 0) > 0 && next.MemorySwap > 0 && next.MemorySwap < next.Memory) throw badRequest('Minimum memoryswap limit should be larger than memory limit, see usage');
       if (rec.State.Running) {
-        const resources = linuxResources({ memory: next.Memory, memorySwap: next.MemorySwap, nanoCpus: next.NanoCpus, cpuShares: next.CpuShares, pidsLimit: next.PidsLimit ?? undefined });
+        const resources = linuxResources({
+          memory: next.Memory, memorySwap: next.MemorySwap, nanoCpus: next.NanoCpus, cpuShares: next.CpuShares, cpuQuota: next.CpuQuota,
+          cpuPeriod: next.CpuPeriod, cpusetCpus: next.CpusetCpus || undefined, cpusetMems: next.CpusetMems || undefined, pidsLimit: next.PidsLimit ?? undefined,
+        });
         delete resources.devices;
-        if (next.CpuQuota && !next.NanoCpus) resources.cpu = { ...(resources.cpu as object), quota: next.CpuQuota, period: next.CpuPeriod || 100000 };
-        if (next.CpusetCpus) resources.cpu = { ...(resources.cpu as object), cpus: next.CpusetCpus };
-        if (next.CpusetMems) resources.cpu = { ...(resources.cpu as object), mems: next.CpusetMems };
         try { await this.deps.runtime.update(rec.Id, resources); } catch (err) { throw new EngineError(500, `Cannot update container ${rec.Id}: ${(err as Error).message}`); }
       }
       rec.HostConfig = next;
@@ -426,6 +436,7 @@ export class ContainerService {
     await Promise.all([
       this.deps.networks.detach(rec.Id).catch(() => {}),
       this.deps.volumes.release(rec.Id, removeVolumes).catch(() => {}),
+      removeContainerCgroup(rec.Id),
     ]);
     // Gone for the API from here on. The directory goes in the background, after unmounting what a
     // `docker cp` may still have mounted in it; after a crash container.json still says "removing" and

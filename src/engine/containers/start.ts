@@ -6,8 +6,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NetworkAttachment, NetworkService, ResolvedMount, VolumeService } from '../contracts.js';
 import { buildOciSpec, type NetworkNamespace, type OciMount } from '../runtime/spec.js';
-import { containerUserTables, resolveUser } from '../runtime/users.js';
-import { overlayOptions, withOverlayMounted } from '../runtime/overlay.js';
+import { containerUserTables, resolveUser, type ResolvedUser } from '../runtime/users.js';
+import { mountOverlay, overlayOptions, unmount, withOverlayMounted } from '../runtime/overlay.js';
+import { containerCgroupsPath } from '../runtime/cgroups.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { conflict, EngineError } from '../api/http.js';
 import { containerOverlay, type ContainerLayout } from './layout.js';
@@ -50,19 +51,33 @@ function endpoints(rec: ContainerRecord) {
 }
 
 export async function startContainer(rec: ContainerRecord, layout: ContainerLayout, deps: StartDeps): Promise<Started> {
+  const t = phaseTimer('start', rec.Id);
+  let user: ResolvedUser;
+  try { user = resolveUser(containerUserTables(rec.LayerDirs, layout.upper), rec.Config.User); } catch (err) { throw new EngineError(400, (err as Error).message); }
+  // runc mounts the overlay itself, in the container's mount namespace; other runtimes get it mounted here, on the
+  // host, until the container exits (ContainerService.onExit unmounts it, init() after a crash, removal in any case)
+  const premount = !deps.runtime.mountsRootOverlay;
+  if (premount) await mountOverlay(containerOverlay(layout, rec.LayerDirs));
+  try {
+    return await startOnRootfs(rec, layout, deps, user, premount, t);
+  } catch (err) {
+    if (premount) await unmount(layout.rootfs);
+    throw err;
+  }
+}
+
+async function startOnRootfs(rec: ContainerRecord, layout: ContainerLayout, deps: StartDeps, user: ResolvedUser, premounted: boolean,
+  t: ReturnType<typeof phaseTimer>): Promise<Started> {
   const hc = rec.HostConfig;
   const cfg = rec.Config;
-  const t = phaseTimer('start', rec.Id);
   const security = parseSecurityOpt(hc.SecurityOpt);
   const overlay = containerOverlay(layout, rec.LayerDirs);
-  let user;
-  try { user = resolveUser(containerUserTables(rec.LayerDirs, layout.upper), cfg.User); } catch (err) { throw new EngineError(400, (err as Error).message); }
-
   const requests = mountRequests(rec);
   const resolved: ResolvedMount[] = [];
   const resolveAll = async (imageRootfs: string) => { for (const r of requests) resolved.push(await deps.volumes.resolve(rec.Id, r, imageRootfs)); };
   // a volume used for the first time gets the image's content at its target: only then is a host view needed
-  if (requests.some((r) => r.Type === 'volume')) await withOverlayMounted(overlay, () => resolveAll(layout.rootfs));
+  if (premounted) await resolveAll(layout.rootfs);
+  else if (requests.some((r) => r.Type === 'volume')) await withOverlayMounted(overlay, () => resolveAll(layout.rootfs));
   else await resolveAll('');
   const mounts: OciMount[] = resolved.map(toOciMount);
   const taken = new Set(resolved.map((m) => m.destination));
@@ -96,12 +111,15 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
       args = ['/sbin/docker-init', '--', ...args];
     }
     const spec = buildOciSpec({
-      rootfs: layout.rootfs, rootOverlay: overlayOptions(overlay), readonlyRootfs: hc.ReadonlyRootfs, args, env: cfg.Env, cwd: cfg.WorkingDir || '/',
+      rootfs: layout.rootfs, rootOverlay: premounted ? undefined : overlayOptions(overlay), readonlyRootfs: hc.ReadonlyRootfs, args, env: cfg.Env, cwd: cfg.WorkingDir || '/',
       uid: user.uid, gid: user.gid, additionalGids: user.additionalGids, terminal: cfg.Tty,
       hostname: netns.kind === 'host' ? undefined : cfg.Hostname, network: netns, mounts,
       capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], privileged: hc.Privileged,
-      resources: { memory: hc.Memory, memorySwap: hc.MemorySwap, nanoCpus: hc.NanoCpus, cpuShares: hc.CpuShares, pidsLimit: hc.PidsLimit ?? undefined },
-      cgroupsPath: `/tscompose/${rec.Id}`, sysctls: hc.Sysctls ?? undefined, ulimits: hc.Ulimits ?? undefined, shmSize: hc.ShmSize,
+      resources: {
+        memory: hc.Memory, memorySwap: hc.MemorySwap, nanoCpus: hc.NanoCpus, cpuShares: hc.CpuShares, cpuQuota: hc.CpuQuota, cpuPeriod: hc.CpuPeriod,
+        cpusetCpus: hc.CpusetCpus || undefined, cpusetMems: hc.CpusetMems || undefined, pidsLimit: hc.PidsLimit ?? undefined,
+      },
+      cgroupsPath: containerCgroupsPath(rec.Id), sysctls: hc.Sysctls ?? undefined, ulimits: hc.Ulimits ?? undefined, shmSize: hc.ShmSize,
       seccomp: security.seccomp, noNewPrivileges: security.noNewPrivileges, maskedPaths: hc.MaskedPaths, readonlyPaths: hc.ReadonlyPaths,
     });
     if (!cfg.Env.some((e: string) => e.startsWith('HOME='))) (spec.process as { env: string[] }).env.push(`HOME=${user.home}`);

@@ -1,12 +1,11 @@
 // GET /containers/{id}/stats: memory, CPU and pids from the container's cgroup (v1 controllers or v2 unified),
 // in Docker's stats document shape, as `docker stats` reads it.
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
+import { cgroupV2, containerCgroupDir } from '../runtime/cgroups.js';
 import type { ContainerRecord } from './record.js';
 
-const CG = '/sys/fs/cgroup';
-const unified = existsSync(`${CG}/cgroup.controllers`);
+const unified = cgroupV2();
 
 async function readNumber(file: string): Promise<number | undefined> {
   try {
@@ -24,23 +23,24 @@ async function systemCpuNs(): Promise<number> {
 export interface StatsSample { cpuNs: number; systemNs: number }
 
 export async function containerStats(rec: ContainerRecord, previous?: StatsSample): Promise<{ doc: Record<string, unknown>; sample: StatsSample }> {
-  const cg = `tscompose/${rec.Id}`;
+  const dir = (controller: string) => containerCgroupDir(rec.Id, controller);
   let memUsage: number | undefined; let memLimit: number | undefined; let cpuNs = 0; let pids: number | undefined; let pidsLimit: number | undefined;
   if (unified) {
-    memUsage = await readNumber(`${CG}/${cg}/memory.current`);
-    memLimit = await readNumber(`${CG}/${cg}/memory.max`);
+    const cg = dir('');
+    memUsage = await readNumber(`${cg}/memory.current`);
+    memLimit = await readNumber(`${cg}/memory.max`);
     try {
-      const usec = /usage_usec (\d+)/.exec(await readFile(`${CG}/${cg}/cpu.stat`, 'utf8'))?.[1];
+      const usec = /usage_usec (\d+)/.exec(await readFile(`${cg}/cpu.stat`, 'utf8'))?.[1];
       cpuNs = Number(usec ?? 0) * 1000;
     } catch { /* stopped */ }
-    pids = await readNumber(`${CG}/${cg}/pids.current`);
-    pidsLimit = await readNumber(`${CG}/${cg}/pids.max`);
+    pids = await readNumber(`${cg}/pids.current`);
+    pidsLimit = await readNumber(`${cg}/pids.max`);
   } else {
-    memUsage = await readNumber(`${CG}/memory/${cg}/memory.usage_in_bytes`);
-    memLimit = await readNumber(`${CG}/memory/${cg}/memory.limit_in_bytes`);
-    cpuNs = (await readNumber(`${CG}/cpuacct/${cg}/cpuacct.usage`)) ?? 0;
-    pids = await readNumber(`${CG}/pids/${cg}/pids.current`);
-    pidsLimit = await readNumber(`${CG}/pids/${cg}/pids.max`);
+    memUsage = await readNumber(`${dir('memory')}/memory.usage_in_bytes`);
+    memLimit = await readNumber(`${dir('memory')}/memory.limit_in_bytes`);
+    cpuNs = (await readNumber(`${dir('cpuacct')}/cpuacct.usage`)) ?? 0;
+    pids = await readNumber(`${dir('pids')}/pids.current`);
+    pidsLimit = await readNumber(`${dir('pids')}/pids.max`);
   }
   const systemNs = await systemCpuNs();
   const hostMem = os.totalmem();

@@ -1,6 +1,7 @@
 // Drives an OCI runtime binary (runc, or crun where cgroup v2 is pure) with a private state root.
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../../errors.js';
 
@@ -24,6 +25,11 @@ export function detectRuntimeBinary(env: NodeJS.ProcessEnv = process.env): strin
 
 export class OciRuntime {
   constructor(public readonly binary: string, public readonly stateRoot: string) {}
+
+  /** runc mounts an overlay given as the OCI mount on `/` over the bundle's empty rootfs, in the container's own
+   *  mount namespace (nothing to mount or clean up on the host); crun (1.8: "mount `overlay` to ``") and other
+   *  runtimes get the root filesystem mounted on the host at root.path before they start. */
+  get mountsRootOverlay(): boolean { return /^runc/.test(path.basename(this.binary)); }
 
   args(...rest: string[]): string[] { return ['--root', this.stateRoot, ...rest]; }
 

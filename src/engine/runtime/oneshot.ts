@@ -14,6 +14,7 @@ import { mountOverlay, unmount } from './overlay.js';
 import { buildOciSpec, type NetworkNamespace, type OciMount } from './spec.js';
 import { resolveUser, userTablesAt } from './users.js';
 import { exitCodeOf } from './exit-code.js';
+import { DEFAULT_PATH, hasPath } from './default-path.js';
 
 const HOST_NETWORK_FILES: OciMount[] = ['/etc/resolv.conf', '/etc/hosts'].map((f) => ({
   destination: f, type: 'bind', source: f, options: ['rbind', 'ro'],
@@ -36,7 +37,7 @@ export function createOneShotRunner(paths: EnginePaths, runtime?: OciRuntime): O
         await mountOverlay({ lowerDirs: opts.lowerDirs, upperDir: opts.upperDir, workDir, mergedDir: merged, emptyLower: path.join(bundle, 'empty') });
         mounted = true;
         const user = resolveUser(userTablesAt(merged), opts.user);
-        const env = opts.env.some((e) => e.startsWith('PATH=')) ? opts.env : ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...opts.env];
+        const env = hasPath(opts.env) ? opts.env : [`PATH=${DEFAULT_PATH}`, ...opts.env];
         // inside the image: a symlink an earlier step made (`/w -> /tmp/x`) is followed in the rootfs, not on the host
         if (opts.workingDir) await resolveInRoot(merged, chrootComponents(opts.workingDir), { createDirs: true });
         const { network, mounts, hostname } = await networkSetup(opts.sandbox, opts.network === 'host', bundle, opts.id);

@@ -15,6 +15,10 @@ export interface ResourceLimits {
   memorySwap?: number; // bytes, -1 = unlimited
   nanoCpus?: number;
   cpuShares?: number;
+  cpuQuota?: number; // microseconds per cpuPeriod (Docker's CpuQuota/CpuPeriod; NanoCpus wins when both are set)
+  cpuPeriod?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
   pidsLimit?: number;
 }
 
@@ -188,9 +192,15 @@ export function linuxResources(r: ResourceLimits = {}, privileged = false): Reco
     else mem.swap = r.memory * 2; // Docker: swap defaults to twice the memory limit
     resources.memory = mem;
   }
-  const cpu: Record<string, number> = {};
+  const cpu: Record<string, number | string> = {};
   if (r.nanoCpus && r.nanoCpus > 0) { cpu.period = CPU_PERIOD; cpu.quota = Math.round((r.nanoCpus / 1e9) * CPU_PERIOD); }
+  else {
+    if (r.cpuPeriod && r.cpuPeriod > 0) cpu.period = r.cpuPeriod;
+    if (r.cpuQuota && r.cpuQuota > 0) cpu.quota = r.cpuQuota;
+  }
   if (r.cpuShares && r.cpuShares > 0) cpu.shares = r.cpuShares;
+  if (r.cpusetCpus) cpu.cpus = r.cpusetCpus;
+  if (r.cpusetMems) cpu.mems = r.cpusetMems;
   if (Object.keys(cpu).length) resources.cpu = cpu;
   if (r.pidsLimit && r.pidsLimit > 0) resources.pids = { limit: r.pidsLimit };
   return resources;

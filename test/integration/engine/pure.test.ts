@@ -158,3 +158,14 @@ test('archive paths stay inside the container rootfs, through absolute symlinks 
     assert.equal(await containerPath(root, '/data/'), path.join(root, 'etc'), 'a trailing slash follows it, inside the root');
   } finally { rmSync(root, { recursive: true, force: true }); }
 });
+
+test('OCI spec: cpu quota and period, cpuset; --cpus wins over a quota; the root overlay only when the runtime mounts it', () => {
+  const base = { rootfs: '/r', args: ['true'], env: [], uid: 0, gid: 0, network: { kind: 'new' } } as const;
+  const spec = buildOciSpec({ ...base, resources: { cpuQuota: 20000, cpuPeriod: 50000, cpuShares: 512, cpusetCpus: '0-1', cpusetMems: '0' } }) as any;
+  assert.deepEqual(spec.linux.resources.cpu, { period: 50000, quota: 20000, shares: 512, cpus: '0-1', mems: '0' });
+  const both = buildOciSpec({ ...base, resources: { nanoCpus: 5e8, cpuQuota: 20000, cpuPeriod: 50000 } }) as any;
+  assert.deepEqual(both.linux.resources.cpu, { period: 100000, quota: 50000 });
+  const overlay = buildOciSpec({ ...base, rootOverlay: 'lowerdir=/l,upperdir=/u,workdir=/w' }) as any;
+  assert.deepEqual(overlay.mounts[0], { destination: '/', type: 'overlay', source: 'overlay', options: ['lowerdir=/l', 'upperdir=/u', 'workdir=/w'] });
+  assert.ok(!(buildOciSpec(base) as any).mounts.some((m: { destination: string }) => m.destination === '/'));
+});

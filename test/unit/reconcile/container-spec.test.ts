@@ -125,3 +125,10 @@ test('security_opt: passed through; seccomp=<file> read relative to the project 
     assert.throws(() => spec(service('b', { securityOpt: ['bogus'] })), /Invalid security-opt: "bogus"/);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('cgroup limits from the service: memswap_limit, cpu_shares, cpu_quota, cpu_period, cpuset', () => {
+  const h = spec(service('w', { memLimit: 64 << 20, memswapLimit: 96 << 20, cpuShares: 512, cpuQuota: 20000, cpuPeriod: 50000, cpuset: '0-1' })).create.HostConfig!;
+  assert.deepEqual([h.Memory, h.MemorySwap, h.CpuShares, h.CpuQuota, h.CpuPeriod, h.CpusetCpus], [64 << 20, 96 << 20, 512, 20000, 50000, '0-1']);
+  const none = spec(service('w', {})).create.HostConfig!;
+  assert.deepEqual([none.MemorySwap, none.CpuShares, none.CpuQuota, none.CpuPeriod, none.CpusetCpus], [undefined, undefined, undefined, undefined, undefined]);
+});

@@ -24,6 +24,7 @@ import { type MountContext, type PreparedMounts, parseRunOptions, prepareMounts,
 import { packLayer } from './layer-pack.js';
 import { mountReadOnly, resolveOwner } from './layer-view.js';
 import { applyMetadata, commandOf, envToMap, METADATA_KEYWORDS } from './metadata.js';
+import { withDefaultPath as defaultPathEnv, hasPath } from '../../runtime/default-path.js';
 
 export interface BuildOptions {
   contextDir: string;
@@ -67,6 +68,10 @@ interface Stage {
   args: Record<string, string>;
   cmdSetHere: boolean;
 }
+
+/** Docker adds its default PATH to a stage's config at FROM when the base image sets none (FROM scratch, an imported
+ *  rootfs), so `ENV PATH=/x:$PATH` expands as expected and the built image's config has a PATH. */
+const withDefaultPath = (stage: Stage): Stage => (hasPath(stage.config.Env) ? stage : { ...stage, config: { ...stage.config, Env: defaultPathEnv(stage.config.Env) } });
 
 const short = (hex: string) => hex.replace(/^sha256:/, '').slice(0, 12);
 
@@ -145,7 +150,7 @@ export class Builder {
     if (!base) throw new DockerfileError('FROM requires the name of a base image (or scratch)');
     const name = stageName(instr, globalArgs);
     const empty: Stage = { name, layers: [], diffIDs: [], history: [], config: {}, platform: hostPlatform(), chain: 'scratch', args: {}, cmdSetHere: false };
-    if (base === 'scratch') { this.emit(' ---> \n'); return empty; }
+    if (base === 'scratch') { this.emit(' ---> \n'); return withDefaultPath(empty); }
     const prior = named ? undefined : this.stages.find((s) => s.name && s.name.toLowerCase() === base.toLowerCase());
     if (prior) {
       this.emit(` ---> ${short(prior.chain)}\n`);
@@ -157,7 +162,7 @@ export class Builder {
     const image = found && await this.deps.store.ensureLayers(found) ? found : await this.pullBase(base);
     this.hold(image.manifest.layers, image.config.rootfs.diff_ids);
     this.emit(` ---> ${short(image.id)}\n`);
-    return {
+    return withDefaultPath({
       name,
       layers: structuredClone(image.manifest.layers),
       diffIDs: [...image.config.rootfs.diff_ids],
@@ -167,7 +172,7 @@ export class Builder {
       chain: image.id,
       args: {},
       cmdSetHere: false,
-    };
+    });
   }
 
   /** Like Docker, a base image missing from the store is pulled (credentials from config.json). */
