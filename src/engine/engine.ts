@@ -112,7 +112,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   registerSystemDfRoute(router, { images: () => images.list(), containers: () => containers.store.all(), volumes });
   registerUnavailableRoutes(router);
   images.registerRoutes(router);
-  registerNetworkMembershipRoutes(router, containers, networks); // before the network routes: the first match serves
+  registerNetworkMembershipRoutes(router, containers, networks);
   networks.registerRoutes(router);
   volumes.registerRoutes(router);
 

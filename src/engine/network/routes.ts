@@ -34,21 +34,7 @@ export function registerNetworkRoutes(router: Router, service: BridgeNetworkServ
     await service.removeNetwork(params.id!);
     sendNoContent(res);
   });
-
-  router.add('POST', '/networks/:id/connect', async ({ req, res, params }) => {
-    const body = await readJson<{ Container?: string; EndpointConfig?: { Aliases?: string[] | null; IPAMConfig?: { IPv4Address?: string } | null; MacAddress?: string } }>(req);
-    if (!body.Container) throw badRequest('connect: Container is required');
-    const cfg = body.EndpointConfig ?? {};
-    await service.connect(params.id!, body.Container, { aliases: cfg.Aliases ?? [], ipv4Address: cfg.IPAMConfig?.IPv4Address || undefined, macAddress: cfg.MacAddress || undefined });
-    sendJson(res, 200, {});
-  });
-
-  router.add('POST', '/networks/:id/disconnect', async ({ req, res, params }) => {
-    const body = await readJson<{ Container?: string; Force?: boolean }>(req);
-    if (!body.Container) throw badRequest('disconnect: Container is required');
-    await service.disconnect(params.id!, body.Container);
-    sendJson(res, 200, {});
-  });
+  // POST /networks/{id}/connect and /disconnect act on containers: api/network-membership-routes.ts serves them
 }
 
 export function inspectNetwork(service: BridgeNetworkService, net: NetworkRecord): Record<string, unknown> {
