@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# System packages the bundled engine and the test suites use, all from Debian.
+# What the bundled engine needs at run time, all from Debian: an OCI runtime (runc; crun is preferred on pure cgroup v2
+# hosts), iptables and iproute2 for networks, attr (getfattr/setfattr for overlay whiteouts), and a static busybox for
+# the samples' images. `bash scripts/install-system-deps.sh --tests` adds what the test suites use.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-# qemu-system-x86, cpio, kmod: the pure cgroup v2 guest of test/vm (its kernel comes from apt-get download)
-pkgs=(runc crun busybox-static iptables iproute2 docker.io docker-registry attr skopeo apache2-utils zstd docker-compose gcc libc6-dev qemu-system-x86 cpio kmod)
+pkgs=(runc crun busybox-static iptables iproute2 attr)
+if [ "${1:-}" = "--tests" ]; then
+  # Docker Engine and a registry (the peers the suites compare with), skopeo and htpasswd for registry tests, zstd
+  # layers, docker-compose v1 and its python3-docker (clients nobody here wrote), gcc for a static test helper, and
+  # qemu-system-x86, cpio, kmod for the pure cgroup v2 guest of test/vm (its kernel comes from apt-get download)
+  pkgs+=(docker.io docker-registry skopeo apache2-utils zstd docker-compose python3-docker gcc libc6-dev qemu-system-x86 cpio kmod)
+fi
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
