@@ -1,4 +1,5 @@
 // `up`: get images, observe, plan, then apply the plan level by level, in parallel within a level.
+import { anonymousVolumes, inheritVolumes, type InheritedVolume } from './inherit-volumes.js';
 import type Docker from 'dockerode';
 import type { ReconcileContext } from './context.js';
 import { ensureImages, type ImageOptions } from './images.js';
@@ -94,15 +95,18 @@ export async function applyServices(ctx: ReconcileContext, plan: Plan, opts: UpO
       progress.update('Container', a.container.name, `Started ${elapsed(t)}`, true);
       return;
     }
+    let inherited: InheritedVolume[] = [];
     if (a.kind === 'recreate') {
       progress.update('Container', a.container.name, 'Recreate');
       const old = docker.getContainer(a.container.id);
+      inherited = anonymousVolumes(await old.inspect().catch(() => undefined));
       await stopContainer(old, stopTimeout(service, opts.timeout));
-      await removeContainer(old);
+      await removeContainer(old); // without its volumes: the anonymous ones go to the new container
     } else {
       progress.update('Container', a.name, 'Creating');
     }
-    const created = await createContainer(ctx, { service, number: a.number, name: a.name, containerOf });
+    const created = await createContainer(ctx, { service, number: a.number, name: a.name, containerOf },
+      inherited.length ? (spec) => inheritVolumes(spec, inherited) : undefined);
     containerIds.set(svcName, created.id);
     const done = a.kind === 'recreate' ? 'Recreated' : 'Created';
     if (!plan.start) { progress.update('Container', a.name, `${done} ${elapsed(t)}`, true); return; }
