@@ -18,7 +18,8 @@ function modeNetwork(rec: ContainerRecord): string | undefined {
 export function networksView(rec: ContainerRecord, live: boolean): Record<string, Record<string, unknown>> {
   const current = live ? (rec.NetworkSettings.Networks ?? {}) : {};
   const configs = (rec.NetworkingConfig?.EndpointsConfig ?? {}) as Record<string, Record<string, any> | null>;
-  const names = [modeNetwork(rec), ...Object.keys(configs), ...Object.keys(current)].filter((n): n is string => !!n);
+  // 'default' in EndpointsConfig means the NetworkMode's network, never a network of that name
+  const names = [modeNetwork(rec), ...Object.keys(configs), ...Object.keys(current)].filter((n): n is string => !!n && n !== 'default');
   const out: Record<string, Record<string, unknown>> = {};
   for (const name of names) {
     if (out[name]) continue;
