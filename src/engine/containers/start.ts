@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NetworkAttachment, NetworkService, ResolvedMount, VolumeService } from '../contracts.js';
 import { buildOciSpec, type NetworkNamespace, type OciMount } from '../runtime/spec.js';
-import { containerUserTables, resolveUser } from '../runtime/users.js';
+import { containerUserTables, resolveGroups, resolveUser } from '../runtime/users.js';
 import { overlayOptions, withOverlayMounted } from '../runtime/overlay.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { conflict, EngineError } from '../api/http.js';
@@ -46,6 +46,14 @@ function endpoints(rec: ContainerRecord) {
   if (mode && !configs[mode]) {
     list.unshift({ network: mode, aliases: [], ipv4Address: undefined, macAddress: undefined });
   }
+  // the legacy Config.MacAddress is the primary endpoint's (the network of NetworkMode), as Docker
+  if (rec.Config.MacAddress) {
+    const netMode = String(rec.HostConfig.NetworkMode ?? 'default');
+    const primaryName = mode ?? (netMode === 'default' || netMode === 'bridge' ? 'bridge' : undefined);
+    let primary = list.find((e) => e.network === primaryName);
+    if (!primary && primaryName === 'bridge' && !list.length) list.push(primary = { network: 'bridge', aliases: [], ipv4Address: undefined, macAddress: undefined });
+    if (primary && !primary.macAddress) primary.macAddress = rec.Config.MacAddress;
+  }
   return list;
 }
 
@@ -56,7 +64,14 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
   const security = parseSecurityOpt(hc.SecurityOpt);
   const overlay = containerOverlay(layout, rec.LayerDirs);
   let user;
-  try { user = resolveUser(containerUserTables(rec.LayerDirs, layout.upper), cfg.User); } catch (err) { throw new EngineError(400, (err as Error).message); }
+  try {
+    const tables = containerUserTables(rec.LayerDirs, layout.upper);
+    user = resolveUser(tables, cfg.User);
+    if (hc.GroupAdd?.length) {
+      const extra = resolveGroups(tables, hc.GroupAdd as string[]).filter((g) => g !== user!.gid && !user!.additionalGids.includes(g));
+      user = { ...user, additionalGids: [...user.additionalGids, ...extra] };
+    }
+  } catch (err) { throw new EngineError(400, (err as Error).message); }
 
   const requests = mountRequests(rec);
   const resolved: ResolvedMount[] = [];
