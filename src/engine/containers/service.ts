@@ -12,6 +12,7 @@ import type { EngineContext, ImageService, NetworkService, VolumeService } from 
 import { badRequest, conflict, notFound } from '../api/http.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { mountsUnder, unmount, withOverlayMounted } from '../runtime/overlay.js';
+import { normalizeLinks } from './links.js';
 import { checkRuntimeAndLogDriver, containerName, defaultHostConfig, effectiveConfig } from './create-config.js';
 import { containerLayout, containerOverlay } from './layout.js';
 import { ContainerStore, initialState, type ContainerRecord } from './record.js';
@@ -129,6 +130,7 @@ export class ContainerService {
     }
     checkSecurityAtCreate(hostConfig);
     checkRuntimeAndLogDriver(hostConfig);
+    hostConfig.Links = normalizeLinks(hostConfig.Links, name, (r) => this.store.find(r));
     // Docker records the default masked and read-only paths on the container (inspect shows them)
     if (!hostConfig.Privileged) {
       hostConfig.MaskedPaths ??= [...DEFAULT_MASKED_PATHS];
@@ -191,6 +193,7 @@ export class ContainerService {
         const started = await startContainer(rec, layout, {
           runtime: this.deps.runtime, supervisor: this.supervisor, networks: this.deps.networks, volumes: this.deps.volumes,
           containerPid: (r) => { const c = this.store.find(r); return c?.State.Running ? c.State.Pid : undefined; },
+          container: (r) => this.store.find(r),
         });
         t.lap('startContainer');
         Object.assign(rec.State, {

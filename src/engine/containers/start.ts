@@ -12,6 +12,8 @@ import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { conflict, EngineError } from '../api/http.js';
 import { containerOverlay, type ContainerLayout } from './layout.js';
 import { modeNetworkOf, type ContainerRecord } from './record.js';
+import { linkSetup } from './links.js';
+import { mergeEnv } from './create-config.js';
 import { inspectMount, mountRequests, toOciMount } from './mounts.js';
 import { ExitedBeforeStart, type SupervisorClient } from './supervisor-client.js';
 import { phaseTimer } from './trace.js';
@@ -26,6 +28,8 @@ export interface StartDeps {
   volumes: VolumeService;
   /** the pid of another container, for network_mode container:<name> */
   containerPid: (ref: string) => number | undefined;
+  /** another container's record, for legacy links */
+  container?: (ref: string) => ContainerRecord | undefined;
 }
 
 export interface Started { pid: number; runtimePid: number; attachment: NetworkAttachment; mounts: ContainerRecord['Mounts'] }
@@ -87,6 +91,8 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
   }
 
   const mode = networkMode(rec);
+  // legacy links work on the default bridge only (on user networks Docker makes them DNS aliases)
+  const links = mode === 'bridge' && !modeNetworkOf(rec) && deps.container ? linkSetup(rec, deps.container) : { env: [], hosts: [] };
   let netns: NetworkNamespace = { kind: 'new' };
   if (mode === 'host') netns = { kind: 'host' };
   if (typeof mode === 'object') {
@@ -100,7 +106,7 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
     configuresNetwork: Boolean(hc.Privileged) || (hc.CapAdd ?? []).some((c: string) => /^(CAP_)?(NET_ADMIN|ALL)$/i.test(c))
       || Object.keys(hc.Sysctls ?? {}).some((k) => k.startsWith('net.')),
     portBindings: hc.PortBindings ?? {}, publishAll: Boolean(hc.PublishAllPorts), exposedPorts: Object.keys(cfg.ExposedPorts ?? {}),
-    extraHosts: hc.ExtraHosts ?? [], dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
+    extraHosts: [...links.hosts, ...(hc.ExtraHosts ?? [])], dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
   });
   t.lap('attach');
   try {
@@ -111,7 +117,7 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
       args = ['/sbin/docker-init', '--', ...args];
     }
     const spec = buildOciSpec({
-      rootfs: layout.rootfs, rootOverlay: overlayOptions(overlay), readonlyRootfs: hc.ReadonlyRootfs, args, env: cfg.Env, cwd: cfg.WorkingDir || '/',
+      rootfs: layout.rootfs, rootOverlay: overlayOptions(overlay), readonlyRootfs: hc.ReadonlyRootfs, args, env: links.env.length ? mergeEnv(links.env, cfg.Env) : cfg.Env, cwd: cfg.WorkingDir || '/',
       uid: user.uid, gid: user.gid, additionalGids: user.additionalGids, terminal: cfg.Tty,
       hostname: netns.kind === 'host' ? undefined : cfg.Hostname, network: netns, mounts,
       capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], privileged: hc.Privileged,

@@ -198,3 +198,27 @@ test('image load of garbage answers 200 with the error in the JSON stream', asyn
   const cli = await t.cli(['load'], 'not a tar archive'.repeat(64));
   assert.notEqual(cli.code, 0);
 });
+
+test('legacy links on the default bridge: Docker\'s variables and an /etc/hosts line', async () => {
+  const childName = unique('child');
+  const child = await t.docker.createContainer({ Image: BUSYBOX, name: childName, Cmd: ['sleep', '600'], Env: ['SECRET=v'], ExposedPorts: { '6379/tcp': {}, '80/tcp': {} } });
+  await child.start();
+  const ip = (await child.inspect()).NetworkSettings.Networks.bridge!.IPAddress;
+  const parentName = unique('parent');
+  const parent = await t.docker.createContainer({ Image: BUSYBOX, name: parentName, Cmd: ['sh', '-c', 'env; cat /etc/hosts'], HostConfig: { Links: [`${childName}:my-db`] } });
+  assert.deepEqual((await parent.inspect()).HostConfig.Links, [`/${childName}:/${parentName}/my-db`]);
+  await parent.start();
+  await parent.wait();
+  const out = (await parent.logs({ stdout: true })).toString();
+  for (const line of [
+    `MY_DB_PORT=tcp://${ip}:80`, `MY_DB_PORT_80_TCP=tcp://${ip}:80`, `MY_DB_PORT_80_TCP_ADDR=${ip}`, `MY_DB_PORT_80_TCP_PORT=80`,
+    `MY_DB_PORT_80_TCP_PROTO=tcp`, `MY_DB_PORT_6379_TCP=tcp://${ip}:6379`, `MY_DB_NAME=/${parentName}/my-db`, 'MY_DB_ENV_SECRET=v',
+    `${ip}\tmy-db ${(await child.inspect()).Config.Hostname} ${childName}`,
+  ]) assert.ok(out.includes(line), `${line} in\n${out}`);
+  assert.doesNotMatch(out, /MY_DB_ENV_PATH=/);
+  await assert.rejects(t.docker.createContainer({ Image: BUSYBOX, Cmd: ['true'], HostConfig: { Links: ['no-such-container:x'] } }), /Could not get container for no-such-container/);
+  await child.stop({ t: 0 });
+  await assert.rejects(parent.start(), /Cannot link to a non running container/);
+  await parent.remove();
+  await child.remove();
+});
