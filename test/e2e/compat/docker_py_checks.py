@@ -230,6 +230,14 @@ def _network():
     eq((cfg['Subnet'], cfg['IPRange'], cfg['Gateway']), ('172.28.0.0/16', '172.28.5.0/24', '172.28.5.254'), 'IPAM.Config')
 
 
+@check('network: a name with spaces')
+def _network_spaces():
+    net = client.networks.create(f'{PREFIX} net with spaces')
+    cleanup.append(net)
+    eq(client.networks.get(net.id).name, f'{PREFIX} net with spaces', 'Name')
+    eq(api.inspect_network(f'{PREFIX} net with spaces')['Id'], net.id, 'Id by name')
+
+
 @check('network: connect with aliases and ipv4 address')
 def _connect():
     net = client.networks.create(f'{PREFIX}net2', ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet='172.29.0.0/16')]))

@@ -222,3 +222,21 @@ test('legacy links on the default bridge: Docker\'s variables and an /etc/hosts 
   await parent.remove();
   await child.remove();
 });
+
+test('networks: any name Docker takes (spaces included) works; IPAM options and auxiliary addresses in inspect; IPv6 refused', async () => {
+  const name = `${unique('net')} with spaces`;
+  const net = await t.docker.createNetwork({ Name: name, IPAM: { Driver: 'default', Options: { foo: 'bar' }, Config: [{ Subnet: '172.31.77.0/24', AuxiliaryAddresses: { router: '172.31.77.5' } }] } });
+  const info = await t.docker.getNetwork(encodeURIComponent(name)).inspect(); // dockerode does not escape paths
+  assert.equal(info.Id, net.id);
+  assert.equal(info.Name, name);
+  assert.equal(info.EnableIPv6, false);
+  assert.deepEqual(info.IPAM.Options, { foo: 'bar' });
+  assert.deepEqual(info.IPAM.Config[0].AuxiliaryAddresses, { router: '172.31.77.5' });
+  const c = await t.docker.createContainer({ Image: BUSYBOX, name: unique('netuser'), Cmd: ['sleep', '600'], HostConfig: { NetworkMode: name } });
+  await c.start();
+  assert.ok((await c.inspect()).NetworkSettings.Networks[name]?.IPAddress.startsWith('172.31.77.'));
+  await c.remove({ force: true });
+  await t.docker.getNetwork(encodeURIComponent(name)).remove();
+  await assert.rejects(t.docker.createNetwork({ Name: 'a/b' }), /invalid network name/);
+  await assert.rejects(t.docker.createNetwork({ Name: unique('v6'), EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fd00:dead::/64' }] } }), /IPv6 networks are not supported/);
+});
