@@ -48,13 +48,15 @@ export class ExecService {
     if (rec.State.Paused) throw conflict(`Container ${rec.Id} is paused, unpause the container before exec`);
     const cmd = (body.Cmd as string[] | undefined) ?? [];
     if (!cmd.length) throw badRequest('No exec command specified');
-    if (body.DetachKeys) {
-      try { parseDetachKeys(body.DetachKeys); } catch { throw badRequest(`Invalid escape keys (${body.DetachKeys}) provided`); }
+    // docker-py sends `detachKeys`: Docker's JSON decoding ignores the case of field names
+    const detachKeys = (body.DetachKeys ?? body.detachKeys ?? '') as string;
+    if (detachKeys) {
+      try { parseDetachKeys(detachKeys); } catch { throw badRequest(`Invalid escape keys (${detachKeys}) provided`); }
     }
     const id = randomBytes(32).toString('hex');
     this.execs.set(id, {
       ID: id, ContainerID: rec.Id, Running: false, ExitCode: null, Pid: 0, OpenStdin: Boolean(body.AttachStdin),
-      OpenStdout: Boolean(body.AttachStdout), OpenStderr: Boolean(body.AttachStderr), CanRemove: false, DetachKeys: body.DetachKeys ?? '',
+      OpenStdout: Boolean(body.AttachStdout), OpenStderr: Boolean(body.AttachStderr), CanRemove: false, DetachKeys: detachKeys,
       ProcessConfig: { tty: Boolean(body.Tty), entrypoint: cmd[0]!, arguments: cmd.slice(1), privileged: Boolean(body.Privileged), user: body.User ?? '' },
       env: body.Env ?? [], workingDir: body.WorkingDir ?? '',
     });

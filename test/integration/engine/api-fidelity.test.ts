@@ -114,7 +114,7 @@ test('detach keys close a TTY attach or exec stream and leave the container runn
   assert.equal(bad.status, 400);
   assert.match(bad.body, /Invalid detach keys \(ctrl-\) provided/);
 
-  const ex = await c.exec({ Cmd: ['cat'], AttachStdin: true, AttachStdout: true, Tty: true, DetachKeys: 'ctrl-a,b' });
+  const ex = await c.exec({ Cmd: ['cat'], AttachStdin: true, AttachStdout: true, Tty: true, detachKeys: 'ctrl-a,b' } as never); // docker-py's spelling
   const e = await hijack('POST', `/exec/${ex.id}/start`, { Tty: true });
   e.socket.write('\x01b');
   await e.rest();
