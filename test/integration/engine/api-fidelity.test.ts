@@ -3,7 +3,11 @@
 // ID and load errors, each as Docker Engine answers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import http from 'node:http';
 import net from 'node:net';
 import { Readable } from 'node:stream';
@@ -239,4 +243,32 @@ test('networks: any name Docker takes (spaces included) works; IPAM options and 
   await t.docker.getNetwork(encodeURIComponent(name)).remove();
   await assert.rejects(t.docker.createNetwork({ Name: 'a/b' }), /invalid network name/);
   await assert.rejects(t.docker.createNetwork({ Name: unique('v6'), EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fd00:dead::/64' }] } }), /IPv6 networks are not supported/);
+});
+
+test('the docker CLI under a terminal detaches with ctrl-p ctrl-q, or its config file\'s detachKeys, as from Docker Engine', async () => {
+  const c = await running('clidetach', { Cmd: ['sh'], Tty: true, OpenStdin: true });
+  const config = mkdtempSync(path.join(os.tmpdir(), 'tsc-fid-dockercfg-'));
+  writeFileSync(path.join(config, 'config.json'), JSON.stringify({ detachKeys: 'ctrl-x,y' }));
+  const underPty = (args: string, keys: string, env: NodeJS.ProcessEnv = {}) => new Promise<{ code: number | null; out: string }>((resolve) => {
+    const child = spawn('script', ['-qfec', `docker -H unix://${t.socket} ${args}`, '/dev/null'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    setTimeout(() => child.stdin.write('echo hi\r'), 800);
+    setTimeout(() => child.stdin.write(keys), 1600);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, out }); });
+  });
+  try {
+    const a = await underPty(`attach ${c.id}`, '\x10\x11');
+    assert.match(a.out, /read escape sequence/);
+    const b = await underPty(`attach ${c.id}`, '\x18y', { DOCKER_CONFIG: config });
+    assert.match(b.out, /read escape sequence/);
+    const e = await underPty(`exec -it ${c.id} sh`, '\x10\x11');
+    assert.match(e.out, /read escape sequence/);
+    assert.equal((await c.inspect()).State.Running, true);
+  } finally {
+    rmSync(config, { recursive: true, force: true });
+    await c.remove({ force: true });
+  }
 });
