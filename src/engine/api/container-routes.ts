@@ -1,5 +1,5 @@
 // /containers/*: the Docker Engine API's container endpoints over ContainerService.
-import { badRequest, conflict, parseFilters, queryBool, readJson, sendJson, sendNoContent } from './http.js';
+import { EngineError, badRequest, conflict, parseFilters, queryBool, readJson, sendJson, sendNoContent } from './http.js';
 import type { Router } from './router.js';
 import { openRawStream } from './server.js';
 import { frame } from '../containers/logs.js';
@@ -9,6 +9,7 @@ import { inspectView, matchesFilters, summaryView } from '../containers/inspect.
 import { logSize, parseTimeParam, streamEntries } from '../containers/logs.js';
 import { extractInto, packPath, statPath } from '../containers/archive.js';
 import { containerStats } from '../containers/stats.js';
+import { DEFAULT_DETACH_KEYS, DetachFilter, parseDetachKeys } from '../containers/detach-keys.js';
 
 const optionalInt = (v: string | null): number | undefined => (v === null || v === '' ? undefined : Number.parseInt(v, 10));
 
@@ -123,6 +124,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
 
   router.add('GET', '/containers/:id/logs', async ({ req, res, params, query }) => {
     const rec = containers.get(params.id!);
+    if (rec.HostConfig.LogConfig?.Type === 'none') throw new EngineError(501, 'configured logging driver does not support reading');
     const stdout = queryBool(query, 'stdout');
     const stderr = queryBool(query, 'stderr');
     if (!stdout && !stderr) throw badRequest('Bad parameters: you must choose at least one stream');
@@ -151,16 +153,29 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     const file = containers.layout(rec.Id).log;
     const offset = queryBool(q, 'logs') ? 0 : await logSize(file);
     const stream = queryBool(q, 'stream');
+    let keys: number[];
+    try { keys = parseDetachKeys(q.get('detachKeys') || DEFAULT_DETACH_KEYS); } catch { throw badRequest(`Invalid detach keys (${q.get('detachKeys')}) provided`); }
     const stdio = openRawStream(ctx, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
     let closed = false;
+    let detach!: () => void;
+    const detached = new Promise<void>((r) => { detach = r; });
     const gone = new Promise<void>((r) => stdio.out.once('close', () => { closed = true; r(); }));
     if (queryBool(q, 'stdin') && stdio.input && rec.Config.OpenStdin) {
-      stdio.input.on('data', (d: Buffer) => containers.sendStdin(rec.Id, d));
-      stdio.input.on('end', () => { if (rec.Config.StdinOnce) containers.endStdin(rec.Id); });
+      // as Docker: the detach sequence is looked for on a TTY only; it closes the stream, the container runs on
+      const filter = tty ? new DetachFilter(keys) : undefined;
+      const input = stdio.input;
+      const onData = (d: Buffer) => {
+        const r = filter ? filter.push(d) : { data: d, detached: false };
+        if (r.data.length) containers.sendStdin(rec.Id, r.data);
+        if (r.detached) { input.off('data', onData); closed = true; detach(); }
+      };
+      input.on('data', onData);
+      input.on('end', () => { if (rec.Config.StdinOnce && !closed) containers.endStdin(rec.Id); });
+      input.resume(); // paused by the server if the request had a body
     }
     await streamEntries({
       file, offset, tty, stdout: queryBool(q, 'stdout'), stderr: queryBool(q, 'stderr'),
-      until: stream ? Promise.race([containers.nextExit(rec.Id).then(() => {}), gone]) : undefined,
+      until: stream ? Promise.race([containers.nextExit(rec.Id).then(() => {}), gone, detached]) : undefined,
       write: (c) => stdio.out.write(c), isClosed: () => closed,
     });
     stdio.end();
@@ -213,18 +228,19 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     const ex = execs.get(ctx.params.id!);
     if (ex.Running || ex.ExitCode !== null) throw conflict(`Error: Exec command ${ex.ID} has already run`);
     if (body.Detach) {
-      void execs.start(ex.ID, { tty: body.Tty }).catch(() => {});
+      void execs.start(ex.ID, {}).catch(() => {});
       sendNoContent(ctx.res, 200);
       return;
     }
-    const tty = body.Tty ?? ex.ProcessConfig.tty;
-    const stdio = openRawStream(ctx, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
+    // Docker frames the output unless the start request asks for Tty (the process's terminal follows the create)
+    const raw = Boolean(body.Tty);
+    const stdio = openRawStream(ctx, raw ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
     try {
-      await execs.start(ex.ID, { out: stdio.out, input: stdio.input, tty });
+      await execs.start(ex.ID, { out: stdio.out, input: stdio.input, rawOutput: raw, onDetach: () => stdio.end() });
     } catch (err) {
       // the connection is a raw stream now: as Docker, the error goes down it (as stdout) and the stream ends
       const text = Buffer.from(`${(err as Error).message}\r\n`);
-      stdio.out.write(tty ? text : frame('stdout', text));
+      stdio.out.write(raw ? text : frame('stdout', text));
     } finally {
       stdio.end();
     }

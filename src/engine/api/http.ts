@@ -25,7 +25,12 @@ export function sendNoContent(res: ServerResponse, status = 204): void {
   res.end();
 }
 
+/** The body of an upgrade request (exec start, attach), which node leaves on the socket: taken off by the server. */
+export const upgradeBodies = new WeakMap<IncomingMessage, Buffer>();
+
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const upgraded = upgradeBodies.get(req);
+  if (upgraded) { req.resume(); return upgraded; }
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);

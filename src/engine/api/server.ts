@@ -3,7 +3,7 @@
 import http, { type IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { EngineError, sendError } from './http.js';
+import { EngineError, sendError, upgradeBodies } from './http.js';
 import type { Router } from './router.js';
 
 export const API_VERSION = '1.43';
@@ -38,12 +38,31 @@ export function createApiServer(router: Router): http.Server {
     const res = new ServerResponse(req);
     res.assignSocket(socket);
     res.on('finish', () => { if (!res.getHeader('x-hijacked')) socket.end(); });
-    void dispatch(router, req, res, { socket, head });
+    void takeUpgradeBody(req, socket, head).then((rest) => dispatch(router, req, res, { socket, head: rest }));
   });
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
   liveSockets.set(server, sockets);
   return server;
+}
+
+/** node hands over an upgrade request's body (exec start's {"Tty":…}) with the socket: read its Content-Length
+ *  bytes off for readBody, so they do not reach the process's stdin. Resolves with the bytes after it. */
+function takeUpgradeBody(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<Buffer> {
+  const len = Number.parseInt(String(req.headers['content-length'] ?? '0'), 10) || 0;
+  if (len <= 0) return Promise.resolve(head);
+  return new Promise((resolve) => {
+    let buf = head;
+    const done = () => {
+      socket.off('data', onData); socket.off('end', done); socket.off('close', done);
+      socket.pause();
+      upgradeBodies.set(req, buf.subarray(0, len));
+      resolve(buf.subarray(len));
+    };
+    const onData = (d: Buffer) => { buf = Buffer.concat([buf, d]); if (buf.length >= len) done(); };
+    if (buf.length >= len) { done(); return; }
+    socket.on('data', onData); socket.once('end', done); socket.once('close', done);
+  });
 }
 
 const liveSockets = new WeakMap<http.Server, Set<Socket>>();

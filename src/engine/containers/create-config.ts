@@ -56,6 +56,7 @@ export function effectiveConfig(body: Record<string, any>, image: ImageRuntimeCo
     OnBuild: null,
     Labels: { ...(image.Labels ?? {}), ...(body.Labels ?? {}) },
     StopSignal: body.StopSignal || image.StopSignal || 'SIGTERM',
+    ...(body.MacAddress ? { MacAddress: body.MacAddress } : {}),
     ...(body.StopTimeout !== undefined ? { StopTimeout: body.StopTimeout } : {}),
   };
   return { config, path: argv[0]!, args: argv.slice(1) };
@@ -66,7 +67,22 @@ export function defaultHostConfig(hc: Record<string, any> = {}): Record<string, 
     Binds: null, NetworkMode: 'default', PortBindings: {}, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false,
     VolumeDriver: '', VolumesFrom: null, CapAdd: null, CapDrop: null, Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: null,
     Privileged: false, PublishAllPorts: false, ReadonlyRootfs: false, ShmSize: 67108864, Memory: 0, MemorySwap: 0, NanoCpus: 0,
-    CpuShares: 0, PidsLimit: null, Ulimits: null, Sysctls: null, Tmpfs: null, Init: null, Mounts: [], LogConfig: { Type: 'json-file', Config: {} },
+    CpuShares: 0, PidsLimit: null, Ulimits: null, Sysctls: null, Tmpfs: null, Init: null, Mounts: [],
     ...hc,
+    Runtime: hc.Runtime || 'runc',
+    LogConfig: { Type: hc.LogConfig?.Type || 'json-file', Config: hc.LogConfig?.Config ?? {} },
   };
+}
+
+/** The log drivers the engine has: its log file is json-file's; `local` keeps the same file, `none` refuses reads. */
+const LOG_DRIVERS = ['json-file', 'local', 'none'];
+const DOCKER_ONLY_LOG_DRIVERS = ['syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
+
+/** Create-time checks of HostConfig.Runtime and LogConfig, with Docker's 400 messages. */
+export function checkRuntimeAndLogDriver(hc: Record<string, any>): void {
+  if (hc.Runtime !== 'runc') throw badRequest(`Unknown runtime specified ${hc.Runtime}`);
+  const driver = String(hc.LogConfig.Type);
+  if (LOG_DRIVERS.includes(driver)) return;
+  if (DOCKER_ONLY_LOG_DRIVERS.includes(driver)) throw badRequest(`logging driver "${driver}" is not supported by the tscompose engine (json-file, local and none are)`);
+  throw badRequest(`error looking up logging plugin ${driver}: plugin "${driver}" not found`);
 }

@@ -2,17 +2,18 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { underPty } from '../runtime/tty.js';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Duplex, Writable } from 'node:stream';
 import { badRequest, conflict, notFound } from '../api/http.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { buildRlimits, effectiveCapabilities } from '../runtime/spec.js';
 import { parseSecurityOpt } from './security.js';
-import { resolveUser, userTablesAt } from '../runtime/users.js';
+import { resolveGroups, resolveUser, userTablesAt } from '../runtime/users.js';
 import { exitCodeOf } from '../runtime/exit-code.js';
 import { mergeEnv } from './create-config.js';
 import { frame } from './logs.js';
+import { DEFAULT_DETACH_KEYS, DetachFilter, parseDetachKeys } from './detach-keys.js';
 import type { ContainerService } from './service.js';
 import type { ContainerRecord } from './record.js';
 
@@ -47,10 +48,15 @@ export class ExecService {
     if (rec.State.Paused) throw conflict(`Container ${rec.Id} is paused, unpause the container before exec`);
     const cmd = (body.Cmd as string[] | undefined) ?? [];
     if (!cmd.length) throw badRequest('No exec command specified');
+    // docker-py sends `detachKeys`: Docker's JSON decoding ignores the case of field names
+    const detachKeys = (body.DetachKeys ?? body.detachKeys ?? '') as string;
+    if (detachKeys) {
+      try { parseDetachKeys(detachKeys); } catch { throw badRequest(`Invalid escape keys (${detachKeys}) provided`); }
+    }
     const id = randomBytes(32).toString('hex');
     this.execs.set(id, {
       ID: id, ContainerID: rec.Id, Running: false, ExitCode: null, Pid: 0, OpenStdin: Boolean(body.AttachStdin),
-      OpenStdout: Boolean(body.AttachStdout), OpenStderr: Boolean(body.AttachStderr), CanRemove: false, DetachKeys: body.DetachKeys ?? '',
+      OpenStdout: Boolean(body.AttachStdout), OpenStderr: Boolean(body.AttachStderr), CanRemove: false, DetachKeys: detachKeys,
       ProcessConfig: { tty: Boolean(body.Tty), entrypoint: cmd[0]!, arguments: cmd.slice(1), privileged: Boolean(body.Privileged), user: body.User ?? '' },
       env: body.Env ?? [], workingDir: body.WorkingDir ?? '',
     });
@@ -68,13 +74,17 @@ export class ExecService {
     return view;
   }
 
-  /** Runs the exec; output goes to `out` (framed unless TTY), `input` feeds its stdin. Resolves on exit. */
-  async start(id: string, io: { out?: Writable | Duplex; input?: Duplex | NodeJS.ReadableStream; tty?: boolean }): Promise<number> {
+  /** Runs the exec; output goes to `out`, `input` feeds its stdin. Resolves on exit. As Docker: the process
+   *  gets a terminal when the exec was created with Tty; the output is framed unless the start request asked
+   *  for Tty (`rawOutput`). A process that cannot start (missing binary, not executable) exits 126 with the
+   *  runtime's error on the output, Docker's `OCI runtime exec failed: …: unknown`. */
+  async start(id: string, io: { out?: Writable | Duplex; input?: Duplex | NodeJS.ReadableStream; rawOutput?: boolean; onDetach?: () => void }): Promise<number> {
     const ex = this.get(id);
     if (ex.Running || ex.ExitCode !== null) throw conflict(`Error: Exec command ${id} has already run`);
     const rec = this.containers.get(ex.ContainerID);
     if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
-    const tty = io.tty ?? ex.ProcessConfig.tty;
+    const tty = ex.ProcessConfig.tty;
+    const raw = io.rawOutput ?? tty;
     let processSpec: Record<string, unknown>;
     try {
       processSpec = execProcessSpec(rec, {
@@ -86,40 +96,76 @@ export class ExecService {
       throw err;
     }
     const file = path.join(this.tmpDir, `exec-${id}.json`);
+    const logFile = path.join(this.tmpDir, `exec-${id}.log`);
     await writeFile(file, JSON.stringify(processSpec));
     ex.Running = true;
-    const runcArgs = this.runtime.args('exec', '--process', file, rec.Id);
+    const runcArgs = this.runtime.args('--log', logFile, '--log-format', 'json', 'exec', '--process', file, rec.Id);
     const cmd = tty ? underPty(this.runtime.binary, runcArgs) : { command: this.runtime.binary, args: runcArgs };
     const child = spawn(cmd.command, cmd.args, { stdio: [ex.OpenStdin || tty ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     ex.Pid = child.pid ?? 0;
+    let detached = false;
     const write = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
-      if (!io.out || io.out.destroyed) return;
-      io.out.write(tty ? chunk : frame(stream, chunk));
+      if (!io.out || io.out.destroyed || io.out.writableEnded || detached) return;
+      io.out.write(raw ? chunk : frame(stream, chunk));
     };
     child.stdout!.on('data', ex.OpenStdout || !io.out ? write('stdout') : () => {});
     child.stderr!.on('data', ex.OpenStderr || !io.out ? write('stderr') : () => {});
     if (child.stdin && io.input && ex.OpenStdin) {
       child.stdin.on('error', () => {});
-      io.input.on('data', (d: Buffer) => child.stdin!.write(d));
-      io.input.on('end', () => child.stdin!.end());
-    }
+      // as Docker: with a TTY the detach sequence closes the stream and leaves the process running
+      const filter = tty ? new DetachFilter(parseDetachKeys(ex.DetachKeys || DEFAULT_DETACH_KEYS)) : undefined;
+      const input = io.input;
+      const onData = (d: Buffer) => {
+        const r = filter ? filter.push(d) : { data: d, detached: false };
+        if (r.data.length) child.stdin!.write(r.data);
+        if (r.detached) { detached = true; input.removeListener('data', onData); io.onDetach?.(); }
+      };
+      input.on('data', onData);
+      input.on('end', () => { if (!detached) child.stdin!.end(); });
+      input.resume(); // the server paused the socket while it read the request body off it
+    } else io.input?.resume(); // stdin not attached: drained, as before
     if (!io.input) child.stdin?.on('error', () => {});
-    const code = await new Promise<number>((resolve) => {
+    let code = await new Promise<number>((resolve) => {
       child.on('error', () => resolve(126));
       child.on('close', (c, s) => resolve(exitCodeOf(c, s)));
     });
     child.stdin?.destroy();
+    const startError = await execStartError(logFile);
+    if (startError) {
+      code = 126;
+      const text = Buffer.from(`OCI runtime exec failed: ${startError}: unknown\r\n`);
+      if (io.out && !io.out.destroyed && !io.out.writableEnded) io.out.write(raw ? text : frame('stdout', text));
+    }
     ex.Running = false;
     ex.ExitCode = code;
     await rm(file, { force: true });
+    await rm(logFile, { force: true });
     return code;
   }
+}
+
+/** The runtime's own failure to start the process ("exec failed: …" in its JSON log), if any. */
+async function execStartError(logFile: string): Promise<string | undefined> {
+  let text: string;
+  try { text = await readFile(logFile, 'utf8'); } catch { return undefined; }
+  for (const line of text.split('\n')) {
+    try {
+      const entry = JSON.parse(line) as { level?: string; msg?: string };
+      if (entry.level === 'error' && entry.msg?.startsWith('exec failed')) return entry.msg;
+    } catch { /* not JSON */ }
+  }
+  return undefined;
 }
 
 /** The OCI process for `runc exec --process` in a running container: the container's user (looked up in
  *  its filesystem as it sees it), env, capabilities and rlimits, overridable. */
 export function execProcessSpec(rec: ContainerRecord, o: { args: string[]; env?: string[]; user?: string; workingDir?: string; tty?: boolean; privileged?: boolean }): Record<string, unknown> {
-  const user = resolveUser(userTablesAt(`/proc/${rec.State.Pid}/root`), o.user || rec.Config.User);
+  const tables = userTablesAt(`/proc/${rec.State.Pid}/root`);
+  let user = resolveUser(tables, o.user || rec.Config.User);
+  if (rec.HostConfig.GroupAdd?.length) {
+    const extra = resolveGroups(tables, rec.HostConfig.GroupAdd).filter((g) => g !== user.gid && !user.additionalGids.includes(g));
+    user = { ...user, additionalGids: [...user.additionalGids, ...extra] };
+  }
   const caps = effectiveCapabilities(rec.HostConfig.CapAdd ?? [], rec.HostConfig.CapDrop ?? [], rec.HostConfig.Privileged || o.privileged);
   return {
     terminal: Boolean(o.tty), user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },

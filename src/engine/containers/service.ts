@@ -13,7 +13,8 @@ import { badRequest, conflict, EngineError, notFound } from '../api/http.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { mountsUnder, unmount, withOverlayMounted, withReadOnlyOverlay } from '../runtime/overlay.js';
 import { containerOomKills, removeContainerCgroup } from '../runtime/cgroups.js';
-import { containerName, defaultHostConfig, effectiveConfig } from './create-config.js';
+import { normalizeLinks } from './links.js';
+import { checkRuntimeAndLogDriver, containerName, defaultHostConfig, effectiveConfig } from './create-config.js';
 import { containerLayout, containerOverlay } from './layout.js';
 import { ContainerStore, initialState, type ContainerRecord } from './record.js';
 import { startContainer } from './start.js';
@@ -131,6 +132,8 @@ export class ContainerService {
       throw badRequest('can\'t create \'AutoRemove\' container with restart policy');
     }
     checkSecurityAtCreate(hostConfig);
+    checkRuntimeAndLogDriver(hostConfig);
+    hostConfig.Links = normalizeLinks(hostConfig.Links, name, (r) => this.store.find(r));
     // Docker records the default masked and read-only paths on the container (inspect shows them)
     if (!hostConfig.Privileged) {
       hostConfig.MaskedPaths ??= [...DEFAULT_MASKED_PATHS];
@@ -193,6 +196,7 @@ export class ContainerService {
         const started = await startContainer(rec, layout, {
           runtime: this.deps.runtime, supervisor: this.supervisor, networks: this.deps.networks, volumes: this.deps.volumes,
           containerPid: (r) => { const c = this.store.find(r); return c?.State.Running ? c.State.Pid : undefined; },
+          container: (r) => this.store.find(r),
         });
         t.lap('startContainer');
         Object.assign(rec.State, {
@@ -412,8 +416,10 @@ export class ContainerService {
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
     const rec = this.get(ref);
-    if (rec.State.Running && !opts.force) {
-      throw conflict(`You cannot remove a ${rec.State.Paused ? 'paused' : 'running'} container ${rec.Id}. Stop the container before attempting removal or force remove`);
+    if ((rec.State.Running || rec.State.Status === 'restarting') && !opts.force) {
+      const state = rec.State.Status === 'restarting' ? 'restarting' : rec.State.Paused ? 'paused' : 'running';
+      const procedure = state === 'paused' ? 'Unpause and then stop the container before attempting removal or force remove' : 'Stop the container before attempting removal or force remove';
+      throw conflict(`You cannot remove a ${state} container ${rec.Id}. ${procedure}`);
     }
     if (rec.State.Status === 'removing') return;
     rec.ManualStop = true;

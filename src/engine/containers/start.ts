@@ -6,13 +6,15 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { NetworkAttachment, NetworkService, ResolvedMount, VolumeService } from '../contracts.js';
 import { buildOciSpec, type NetworkNamespace, type OciMount } from '../runtime/spec.js';
-import { containerUserTables, resolveUser, type ResolvedUser } from '../runtime/users.js';
+import { containerUserTables, resolveGroups, resolveUser, type ResolvedUser } from '../runtime/users.js';
 import { mountOverlay, overlayOptions, unmount, withOverlayMounted } from '../runtime/overlay.js';
 import { containerCgroupsPath } from '../runtime/cgroups.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { conflict, EngineError } from '../api/http.js';
 import { containerOverlay, type ContainerLayout } from './layout.js';
 import { modeNetworkOf, type ContainerRecord } from './record.js';
+import { linkSetup } from './links.js';
+import { mergeEnv } from './create-config.js';
 import { inspectMount, mountRequests, toOciMount } from './mounts.js';
 import { ExitedBeforeStart, type SupervisorClient } from './supervisor-client.js';
 import { phaseTimer } from './trace.js';
@@ -27,6 +29,8 @@ export interface StartDeps {
   volumes: VolumeService;
   /** the pid of another container, for network_mode container:<name> */
   containerPid: (ref: string) => number | undefined;
+  /** another container's record, for legacy links */
+  container?: (ref: string) => ContainerRecord | undefined;
 }
 
 export interface Started { pid: number; runtimePid: number; attachment: NetworkAttachment; mounts: ContainerRecord['Mounts'] }
@@ -47,13 +51,30 @@ function endpoints(rec: ContainerRecord) {
   if (mode && !configs[mode]) {
     list.unshift({ network: mode, aliases: [], ipv4Address: undefined, macAddress: undefined });
   }
+  // the legacy Config.MacAddress is the primary endpoint's (the network of NetworkMode), as Docker
+  if (rec.Config.MacAddress) {
+    const netMode = String(rec.HostConfig.NetworkMode ?? 'default');
+    const primaryName = mode ?? (netMode === 'default' || netMode === 'bridge' ? 'bridge' : undefined);
+    let primary = list.find((e) => e.network === primaryName);
+    if (!primary && primaryName === 'bridge' && !list.length) list.push(primary = { network: 'bridge', aliases: [], ipv4Address: undefined, macAddress: undefined });
+    if (primary && !primary.macAddress) primary.macAddress = rec.Config.MacAddress;
+  }
   return list;
 }
 
 export async function startContainer(rec: ContainerRecord, layout: ContainerLayout, deps: StartDeps): Promise<Started> {
   const t = phaseTimer('start', rec.Id);
   let user: ResolvedUser;
-  try { user = resolveUser(containerUserTables(rec.LayerDirs, layout.upper), rec.Config.User); } catch (err) { throw new EngineError(400, (err as Error).message); }
+  try {
+    const tables = containerUserTables(rec.LayerDirs, layout.upper);
+    user = resolveUser(tables, rec.Config.User);
+    const groupAdd = rec.HostConfig.GroupAdd as string[] | null | undefined;
+    if (groupAdd?.length) {
+      const base = user;
+      const extra = resolveGroups(tables, groupAdd).filter((g) => g !== base.gid && !base.additionalGids.includes(g));
+      user = { ...base, additionalGids: [...base.additionalGids, ...extra] };
+    }
+  } catch (err) { throw new EngineError(400, (err as Error).message); }
   // runc mounts the overlay itself, in the container's mount namespace; other runtimes get it mounted here, on the
   // host, until the container exits (ContainerService.onExit unmounts it, init() after a crash, removal in any case)
   const premount = !deps.runtime.mountsRootOverlay;
@@ -87,6 +108,8 @@ async function startOnRootfs(rec: ContainerRecord, layout: ContainerLayout, deps
   }
 
   const mode = networkMode(rec);
+  // legacy links work on the default bridge only (on user networks Docker makes them DNS aliases)
+  const links = mode === 'bridge' && !modeNetworkOf(rec) && deps.container ? linkSetup(rec, deps.container) : { env: [], hosts: [] };
   let netns: NetworkNamespace = { kind: 'new' };
   if (mode === 'host') netns = { kind: 'host' };
   if (typeof mode === 'object') {
@@ -100,7 +123,7 @@ async function startOnRootfs(rec: ContainerRecord, layout: ContainerLayout, deps
     configuresNetwork: Boolean(hc.Privileged) || (hc.CapAdd ?? []).some((c: string) => /^(CAP_)?(NET_ADMIN|ALL)$/i.test(c))
       || Object.keys(hc.Sysctls ?? {}).some((k) => k.startsWith('net.')),
     portBindings: hc.PortBindings ?? {}, publishAll: Boolean(hc.PublishAllPorts), exposedPorts: Object.keys(cfg.ExposedPorts ?? {}),
-    extraHosts: hc.ExtraHosts ?? [], dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
+    extraHosts: [...links.hosts, ...(hc.ExtraHosts ?? [])], dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
   });
   t.lap('attach');
   try {
@@ -111,7 +134,7 @@ async function startOnRootfs(rec: ContainerRecord, layout: ContainerLayout, deps
       args = ['/sbin/docker-init', '--', ...args];
     }
     const spec = buildOciSpec({
-      rootfs: layout.rootfs, rootOverlay: premounted ? undefined : overlayOptions(overlay), readonlyRootfs: hc.ReadonlyRootfs, args, env: cfg.Env, cwd: cfg.WorkingDir || '/',
+      rootfs: layout.rootfs, rootOverlay: premounted ? undefined : overlayOptions(overlay), readonlyRootfs: hc.ReadonlyRootfs, args, env: links.env.length ? mergeEnv(links.env, cfg.Env) : cfg.Env, cwd: cfg.WorkingDir || '/',
       uid: user.uid, gid: user.gid, additionalGids: user.additionalGids, terminal: cfg.Tty,
       hostname: netns.kind === 'host' ? undefined : cfg.Hostname, network: netns, mounts,
       capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], privileged: hc.Privileged,

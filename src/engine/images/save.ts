@@ -7,18 +7,40 @@ import tar from 'tar-stream';
 import { streamToClient } from '../stream-to-client.js';
 import { digestHex } from './blobs.js';
 import { decompress } from './decompress.js';
-import { familiarName } from './reference.js';
+import { canonicalName, familiarName, parseReference } from './reference.js';
 import type { ImageStore, StoredImage } from './store.js';
 
-export async function saveImages(store: ImageStore, images: StoredImage[], out: Writable): Promise<void> {
+/** An image to save and the canonical names its manifest entry carries (none when it was asked for by ID). */
+export interface SaveRequest { image: StoredImage; names: string[] }
+
+export async function saveImages(store: ImageStore, images: SaveRequest[], out: Writable): Promise<void> {
   const pack = tar.pack();
   await streamToClient(pack, out, () => packImages(store, images, pack));
 }
 
-async function packImages(store: ImageStore, images: StoredImage[], pack: tar.Pack): Promise<void> {
+/** The names saving `ref` writes, as Docker's: by ID none, `repo:tag` that tag, a bare repository its tags. */
+export function savedNames(ref: string, image: StoredImage): string[] {
+  let canonical: string | undefined;
+  try { canonical = canonicalName(parseReference(ref)); } catch { canonical = undefined; }
+  if (canonical && image.names.includes(canonical) && /:[^/]+$/.test(ref)) return [canonical];
+  const hex = ref.startsWith('sha256:') ? ref : `sha256:${ref}`;
+  if (/^sha256:[0-9a-f]+$/.test(hex) && image.id.startsWith(hex)) return [];
+  if (!canonical) return [];
+  const repo = canonical.slice(0, canonical.lastIndexOf(':'));
+  return image.names.filter((n) => n.slice(0, n.lastIndexOf(':')) === repo);
+}
+
+async function packImages(store: ImageStore, requests: SaveRequest[], pack: tar.Pack): Promise<void> {
   const manifest = [];
   const written = new Set<string>();
-  for (const image of images) {
+  // one manifest entry per image, with the names every request of it asked for
+  const byImage = new Map<string, SaveRequest>();
+  for (const r of requests) {
+    const seen = byImage.get(r.image.id);
+    if (seen) seen.names = [...new Set([...seen.names, ...r.names])];
+    else byImage.set(r.image.id, { image: r.image, names: [...r.names] });
+  }
+  for (const { image, names } of byImage.values()) {
     const configName = `${digestHex(image.id)}.json`;
     if (!written.has(configName)) {
       pack.entry({ name: configName }, await store.blobs.read(image.id));
@@ -32,7 +54,7 @@ async function packImages(store: ImageStore, images: StoredImage[], pack: tar.Pa
       written.add(name);
       await addUncompressedLayer(store, layer.digest, name, pack);
     }
-    manifest.push({ Config: configName, RepoTags: image.names.map(familiarName), Layers: layers });
+    manifest.push({ Config: configName, RepoTags: names.length ? names.map(familiarName) : null, Layers: layers });
   }
   pack.entry({ name: 'manifest.json' }, JSON.stringify(manifest));
   pack.finalize();

@@ -10,7 +10,7 @@ import { applyChanges } from './build/changes.js';
 import { importRootfs } from './import.js';
 import { loadArchive, loadedMessages } from './load.js';
 import { canonicalName, familiarName, parseReference } from './reference.js';
-import { saveImages } from './save.js';
+import { saveImages, savedNames } from './save.js';
 import { ImageStore, type StoredImage } from './store.js';
 import { DigestMismatchError } from './blobs.js';
 import { UnsafeLayerError } from './extract.js';
@@ -119,7 +119,17 @@ export class ImageServiceImpl implements BundledImageService {
 
   private async loadRoute(c: RequestContext): Promise<void> {
     await this.ready;
-    const loaded = await loadArchive(this.store, c.req, this.ctx.paths.tmp).catch(rejectBadContent);
+    let loaded: Awaited<ReturnType<typeof loadArchive>>;
+    try {
+      loaded = await loadArchive(this.store, c.req, this.ctx.paths.tmp);
+    } catch (err) {
+      // Docker answers 200 and reports a bad archive in the JSON stream
+      const message = (() => { try { rejectBadContent(err); } catch (e) { return (e as Error).message; } return String(err); })();
+      c.req.resume();
+      startJsonStream(c.res)({ errorDetail: { message }, error: message });
+      c.res.end();
+      return;
+    }
     for (const { image, names } of loaded) this.publish('load', image.id, names[0] && familiarName(names[0]));
     const send = startJsonStream(c.res);
     for (const line of loadedMessages(loaded)) send({ stream: line });
@@ -128,7 +138,7 @@ export class ImageServiceImpl implements BundledImageService {
 
   private async saveRoute(c: RequestContext, refs: string[]): Promise<void> {
     if (refs.length === 0) throw badRequest('no image names given');
-    const images = await Promise.all(refs.map((r) => this.mustFind(r)));
+    const images = await Promise.all(refs.map(async (r) => { const image = await this.mustFind(r); return { image, names: savedNames(r, image) }; }));
     c.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
     await saveImages(this.store, images, c.res);
   }

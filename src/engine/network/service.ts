@@ -36,7 +36,9 @@ export interface CreateNetworkRequest {
 }
 
 const DEFAULT_NETWORK = 'bridge';
-const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+// Docker Engine takes any network name (spaces included: docker-py's tests make such networks); one with a
+// slash could not be named in an API path, and control characters have no place in one
+const NAME_PATTERN = /^[^/\x00-\x1f\x7f]+$/;
 
 export class BridgeNetworkService implements NetworkService {
   private state: NetworkState = { networks: [], endpoints: [], containers: [] };
@@ -353,7 +355,11 @@ export class BridgeNetworkService implements NetworkService {
     await this.load();
     await this.hostResolvConf();
     const name = req.Name ?? '';
-    if (!NAME_PATTERN.test(name)) throw badRequest(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    if (!NAME_PATTERN.test(name)) throw badRequest(`invalid network name ${JSON.stringify(name)}: a name must not be empty nor hold a slash or control characters`);
+    // an IPv6 subnet would otherwise be dropped silently and inspect would claim an IPv4-only network
+    if (req.EnableIPv6 || (req.IPAM?.Config ?? []).some((c) => c.Subnet?.includes(':'))) {
+      throw badRequest('IPv6 networks are not supported by the tscompose engine (EnableIPv6 and IPv6 subnets)');
+    }
     const driver = req.Driver || 'bridge';
     if (driver !== 'bridge') throw badRequest(`network driver "${driver}" is not supported by the bundled engine: only "bridge"`);
     const net = await this.mutex.run(async () => {

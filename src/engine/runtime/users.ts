@@ -68,3 +68,14 @@ export function resolveUser(tables: UserTables, user: string | undefined): Resol
     .filter((g) => g !== gid);
   return { uid, gid, additionalGids, home };
 }
+
+/** HostConfig.GroupAdd: names looked up in the container's /etc/group, numbers as they are (Docker's message otherwise). */
+export function resolveGroups(tables: UserTables, groupAdd: string[]): number[] {
+  const groups = table(tables.group);
+  return groupAdd.map((g) => {
+    const entry = groups.find((e) => e[0] === g);
+    if (entry) return Number(entry[2]);
+    if (isNumeric(g)) return Number(g);
+    throw new Error(`Unable to find group ${g}: no matching entries in group file`);
+  });
+}
