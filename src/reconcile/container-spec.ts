@@ -117,8 +117,8 @@ function secretMounts(project: Project, service: Service): MountEntry[] {
 /** security_opt as docker compose v2 sends it: `seccomp=<file>` (relative to the project directory)
  *  becomes `seccomp=<the file's JSON, compacted>`, `systempaths=unconfined` empties MaskedPaths and
  *  ReadonlyPaths, the rest goes to the engine as written (the engine checks it). */
-export function securityOptions(project: Project, opts: string[]): { SecurityOpt?: string[]; MaskedPaths?: string[]; ReadonlyPaths?: string[] } {
-  if (!opts.length) return {};
+export function securityOptions(project: Project, opts: string[] | undefined): { SecurityOpt?: string[]; MaskedPaths?: string[]; ReadonlyPaths?: string[] } {
+  if (!opts?.length) return {};
   const out: string[] = [];
   let unconfinedPaths = false;
   for (const opt of opts) {
