@@ -18,9 +18,9 @@ describe(`tscompose watch on ${engineName}`, { skip: !engine && `${engineName} i
   const events: ActionEvent[] = [];
   const lines: string[] = [];
   const www = () => path.join(stack.dir, 'www');
-  const served = async (service: string, file: string, body: string) => {
+  const served = async (service: string, file: string, body: string, timeoutMs?: number) => {
     let last = { status: 0, body: '' };
-    await waitFor(`${file} to read ${JSON.stringify(body)}`, async () => (last = await stack.get(service, file)).body === body)
+    await waitFor(`${file} to read ${JSON.stringify(body)}`, async () => (last = await stack.get(service, file)).body === body, timeoutMs)
       .catch((err: Error) => { throw new Error(`${err.message} (last answer from ${service}: ${last.status} ${JSON.stringify(last.body)})`); });
   };
   const gone = (service: string, file: string) =>
@@ -206,7 +206,7 @@ describe(`tscompose watch on ${engineName}`, { skip: !engine && `${engineName} i
       'FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
       ...HTTPD_DOCKERFILE.slice(0, 2), 'RUN echo v2 > /www/version.txt', ...HTTPD_DOCKERFILE.slice(2), '',
     ].join('\n'));
-    await served('web', 'version.txt', 'v2\n');
+    await served('web', 'version.txt', 'v2\n', 60_000); // a rebuild, then a recreate: slow on a loaded machine
     const after = await containerOf('web');
     assert.notEqual(after.id, before.id);
     assert.notEqual(after.imageId, before.imageId);
