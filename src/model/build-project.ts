@@ -10,6 +10,7 @@ import { activeProfiles, isEnabled } from './profiles.js';
 import { readEnvFile, type Environment } from './env.js';
 import { existsSync } from 'node:fs';
 import { closest } from './did-you-mean.js';
+import { checkProjectConsistency, checkServiceConsistency } from './consistency.js';
 
 const didYouMean = (word: string, known: string[]): string => {
   const guess = closest(word, known);
@@ -45,10 +46,13 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
       throw problemAt(doc, ['services', name, 'scale'], `scale (${String(raw.scale)}) and deploy.replicas (${svc.deploy.replicas}) disagree: set only one of them`);
     }
     if (!svc.image && !svc.build) throw problemAt(doc, ['services', name], `service "${name}" has neither an image nor a build context specified`, 'key');
-    (isEnabled(svc.profiles, active) ? services : disabledServices)[name] = svc;
+    const enabled = isEnabled(svc.profiles, active);
+    if (enabled) checkServiceConsistency(doc, svc, Object.keys(rawServices));
+    (enabled ? services : disabledServices)[name] = svc;
   }
 
   checkServiceReferences(doc, services, disabledServices, inp.warnings);
+  checkProjectConsistency(doc, services);
 
   const networkDefs = isMap(doc.networks) ? doc.networks : {};
   const volumeDefs = isMap(doc.volumes) ? doc.volumes : {};
@@ -103,7 +107,14 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
   const netKeys = new Set([...Object.keys(networkDefs), ...(needsDefault ? ['default'] : [])]);
   for (const key of [...netKeys].sort()) if (used.networks.has(key)) project.networks[key] = toNetwork(key, (networkDefs[key] ?? null) as PlainMap | null, inp.name);
   for (const key of Object.keys(volumeDefs).sort()) if (used.volumes.has(key)) project.volumes[key] = toVolume(key, volumeDefs[key] as PlainMap | null, inp.name);
-  for (const key of Object.keys(secretDefs).sort()) if (used.secrets.has(key)) project.secrets[key] = toSecretOrConfig(key, secretDefs[key] as PlainMap | null, inp.name);
+  for (const key of Object.keys(secretDefs).sort()) {
+    if (!used.secrets.has(key)) continue;
+    const secret = toSecretOrConfig(key, secretDefs[key] as PlainMap | null, inp.name);
+    if (!secret.external && secret.file === undefined && secret.environment === undefined) {
+      throw problemAt(doc, ['secrets', key], `secret "${key}" must declare either \`file\` or \`environment\``, 'key');
+    }
+    project.secrets[key] = secret;
+  }
   for (const key of Object.keys(configDefs).sort()) if (used.configs.has(key)) project.configs[key] = toSecretOrConfig(key, configDefs[key] as PlainMap | null, inp.name);
   for (const [k, v] of Object.entries(doc)) if (k.startsWith('x-')) project.extensions[k] = v;
   return project;
