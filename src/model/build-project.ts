@@ -42,6 +42,7 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
     const raw = (rawServices[name] ?? {}) as PlainMap;
     if (!isMap(rawServices[name]) && rawServices[name] !== null) throw problemAt(doc, ['services', name], 'a service must be a mapping');
     const svc = toService(name, raw, serviceEnvironment(doc, name, raw, inp.environment), inp.workingDir);
+    svc.labels = { ...labelFiles(doc, name, raw, inp.environment), ...svc.labels };
     if (raw.scale !== undefined && svc.deploy?.replicas !== undefined && Number(raw.scale) !== svc.deploy.replicas) {
       throw problemAt(doc, ['services', name, 'scale'], `scale (${String(raw.scale)}) and deploy.replicas (${svc.deploy.replicas}) disagree: set only one of them`);
     }
@@ -142,6 +143,22 @@ function serviceEnvironment(doc: PlainMap, name: string, raw: PlainMap, projectE
       out[k] = v === null ? (projectEnv[k] ?? null) : String(v);
     }
   }
+  return out;
+}
+
+/** label_file contents (in order) under the service's own labels, as compose-go reads them. */
+function labelFiles(doc: PlainMap, name: string, raw: PlainMap, projectEnv: Environment): Record<string, string> {
+  const out: Record<string, string> = {};
+  const files = Array.isArray(raw.label_file) ? raw.label_file : [];
+  files.forEach((f, i) => {
+    const file = String(f);
+    if (!existsSync(file)) throw problemAt(doc, ['services', name, 'label_file', i], `label file ${file} not found`);
+    try {
+      for (const [k, v] of Object.entries(readEnvFile(file, (n) => projectEnv[n]))) out[k] = v ?? '';
+    } catch (err) {
+      throw problemAt(doc, ['services', name, 'label_file', i], (err as Error).message);
+    }
+  });
   return out;
 }
 

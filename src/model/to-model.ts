@@ -1,5 +1,6 @@
 // The merged canonical document (snake_case, long forms) as the typed model of types.ts.
 import type {
+  BlkioConfig, DeviceMapping, Hook,
   BuildConfig, Deploy, DependsOn, Develop, EnvFileRef, Healthcheck, Network, PortMapping, SecretOrConfig,
   Service, ServiceFileRef, ServiceNetwork, Volume, VolumeMount, WatchRule,
 } from './types.js';
@@ -81,6 +82,36 @@ export function toService(name: string, s: PlainMap, environment: Record<string,
     memLimit: num(s.mem_limit),
     cpus: num(s.cpus),
     pidsLimit: num(s.pids_limit),
+    devices: Array.isArray(s.devices) ? s.devices.map((d) => { const m = d as PlainMap; return { source: String(m.source), target: String(m.target), permissions: String(m.permissions) } satisfies DeviceMapping; }) : [],
+    deviceCgroupRules: strList(s.device_cgroup_rules),
+    runtime: str(s.runtime),
+    macAddress: str(s.mac_address),
+    groupAdd: strList(s.group_add),
+    cgroup: str(s.cgroup),
+    cgroupParent: str(s.cgroup_parent),
+    cpuShares: num(s.cpu_shares),
+    cpuQuota: num(s.cpu_quota),
+    cpuPeriod: num(s.cpu_period),
+    cpuRtRuntime: num(s.cpu_rt_runtime),
+    cpuRtPeriod: num(s.cpu_rt_period),
+    cpuCount: num(s.cpu_count),
+    cpuPercent: num(s.cpu_percent),
+    cpuset: str(s.cpuset),
+    memReservation: num(s.mem_reservation),
+    memswapLimit: num(s.memswap_limit),
+    memSwappiness: num(s.mem_swappiness),
+    oomScoreAdj: num(s.oom_score_adj),
+    oomKillDisable: bool(s.oom_kill_disable),
+    usernsMode: str(s.userns_mode),
+    uts: str(s.uts),
+    isolation: str(s.isolation),
+    storageOpt: strMap(s.storage_opt),
+    blkioConfig: isMap(s.blkio_config) ? toBlkio(s.blkio_config) : undefined,
+    externalLinks: strList(s.external_links),
+    gpus: s.gpus === 'all' ? 'all' : Array.isArray(s.gpus) ? (s.gpus as Record<string, unknown>[]) : undefined,
+    credentialSpec: isMap(s.credential_spec) ? (s.credential_spec as Record<string, unknown>) : undefined,
+    postStart: Array.isArray(s.post_start) ? s.post_start.map((h) => toHook(h as PlainMap)) : [],
+    preStop: Array.isArray(s.pre_stop) ? s.pre_stop.map((h) => toHook(h as PlainMap)) : [],
     extensions: extensionsOf(s),
   };
   if (isMap(s.networks)) {
@@ -96,6 +127,28 @@ export function toService(name: string, s: PlainMap, environment: Record<string,
     }
   }
   return svc;
+}
+
+function toBlkio(b: PlainMap): BlkioConfig {
+  const rates = (v: Plain | undefined) => (Array.isArray(v) ? v.map((r) => ({ path: String((r as PlainMap).path), rate: Number((r as PlainMap).rate) })) : []);
+  return {
+    weight: num(b.weight),
+    weightDevice: Array.isArray(b.weight_device) ? b.weight_device.map((w) => ({ path: String((w as PlainMap).path), weight: Number((w as PlainMap).weight) })) : [],
+    deviceReadBps: rates(b.device_read_bps),
+    deviceReadIops: rates(b.device_read_iops),
+    deviceWriteBps: rates(b.device_write_bps),
+    deviceWriteIops: rates(b.device_write_iops),
+  };
+}
+
+function toHook(h: PlainMap): Hook {
+  return {
+    command: Array.isArray(h.command) ? h.command.map(String) : strList(h.command),
+    user: str(h.user),
+    privileged: bool(h.privileged),
+    workingDir: str(h.working_dir),
+    environment: strMap(h.environment),
+  };
 }
 
 function extraHostsList(v: Plain | undefined): string[] {
@@ -126,6 +179,10 @@ function toBuild(b: PlainMap, projectDir: string): BuildConfig {
     ...(Array.isArray(b.secrets) && b.secrets.length ? { secrets: b.secrets.map((r) => toFileRef(r as PlainMap)) } : {}),
     ...(Array.isArray(b.ssh) && b.ssh.length ? { ssh: b.ssh.map(String) } : {}),
     ...(isMap(b.additional_contexts) && Object.keys(b.additional_contexts).length ? { additionalContexts: strMap(b.additional_contexts) } : {}),
+    cacheTo: strList(b.cache_to),
+    privileged: bool(b.privileged),
+    isolation: str(b.isolation),
+    ...(isMap(b.ulimits) ? { ulimits: b.ulimits as Record<string, unknown> } : {}),
   };
 }
 
@@ -148,8 +205,12 @@ function toPort(p: PlainMap): PortMapping {
 function toVolumeMount(v: PlainMap): VolumeMount {
   const m: VolumeMount = { type: String(v.type) as VolumeMount['type'], source: str(v.source), target: String(v.target), readOnly: isTrue(v.read_only) };
   if (v.consistency) m.consistency = String(v.consistency);
-  if (isMap(v.bind)) m.bind = { createHostPath: isTrue(v.bind.create_host_path), propagation: str(v.bind.propagation), selinux: str(v.bind.selinux) };
+  if (isMap(v.bind)) {
+    m.bind = { createHostPath: isTrue(v.bind.create_host_path), propagation: str(v.bind.propagation), selinux: str(v.bind.selinux) };
+    if (v.bind.recursive !== undefined && v.bind.recursive !== null) m.bind.recursive = String(v.bind.recursive) as NonNullable<VolumeMount['bind']>['recursive'];
+  }
   if (isMap(v.volume)) m.volume = { nocopy: isTrue(v.volume.nocopy), subpath: str(v.volume.subpath) };
+  if (isMap(v.image)) m.image = { subpath: str(v.image.subpath) };
   if (isMap(v.tmpfs)) m.tmpfs = { size: num(v.tmpfs.size), mode: num(v.tmpfs.mode) };
   return m;
 }
@@ -160,7 +221,10 @@ function toServiceNetwork(n: PlainMap): ServiceNetwork {
     ipv4Address: str(n.ipv4_address),
     ipv6Address: str(n.ipv6_address),
     priority: num(n.priority),
+    gwPriority: num(n.gw_priority),
     macAddress: str(n.mac_address),
+    linkLocalIps: strList(n.link_local_ips),
+    driverOpts: strMap(n.driver_opts),
   };
 }
 
@@ -193,9 +257,20 @@ function toDeploy(d: PlainMap): Deploy {
     const res = isMap(r.reservations) ? r.reservations : undefined;
     out.resources = {
       limits: lim ? { cpus: num(lim.cpus), memory: num(lim.memory), pids: num(lim.pids) } : undefined,
-      reservations: res ? { cpus: num(res.cpus), memory: num(res.memory) } : undefined,
+      reservations: res
+        ? {
+            cpus: num(res.cpus),
+            memory: num(res.memory),
+            ...(Array.isArray(res.devices) ? { devices: res.devices as Record<string, unknown>[] } : {}),
+            ...(Array.isArray(res.generic_resources) ? { genericResources: res.generic_resources as Record<string, unknown>[] } : {}),
+          }
+        : undefined,
     };
   }
+  if (d.endpoint_mode !== undefined && d.endpoint_mode !== null) out.endpointMode = String(d.endpoint_mode);
+  if (isMap(d.placement)) out.placement = d.placement as Record<string, unknown>;
+  if (isMap(d.update_config)) out.updateConfig = d.update_config as Record<string, unknown>;
+  if (isMap(d.rollback_config)) out.rollbackConfig = d.rollback_config as Record<string, unknown>;
   const rp = d.restart_policy;
   if (isMap(rp)) out.restartPolicy = { condition: str(rp.condition), delay: str(rp.delay), maxAttempts: num(rp.max_attempts), window: str(rp.window) };
   return out;
@@ -248,6 +323,7 @@ export function toNetwork(key: string, def: PlainMap | null, project: string): N
     driverOpts: strMap(d.driver_opts),
     internal: isTrue(d.internal),
     attachable: isTrue(d.attachable),
+    ...(d.enable_ipv4 !== undefined && d.enable_ipv4 !== null ? { enableIpv4: isTrue(d.enable_ipv4) } : {}),
     enableIpv6: isTrue(d.enable_ipv6),
     ipam: ipam
       ? {
@@ -280,5 +356,8 @@ export function toSecretOrConfig(key: string, def: PlainMap | null, project: str
     environment: str(d.environment),
     content: str(d.content),
     labels: strMap(d.labels),
+    driver: str(d.driver),
+    ...(isMap(d.driver_opts) ? { driverOpts: strMap(d.driver_opts) } : {}),
+    templateDriver: str(d.template_driver),
   };
 }
