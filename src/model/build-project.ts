@@ -5,7 +5,7 @@ import { UserError } from '../errors.js';
 import type { Project, Service } from './types.js';
 import { isMap, type PlainMap } from './located.js';
 import { problemAt } from './problems.js';
-import { toNetwork, toSecretOrConfig, toService, toVolume } from './to-model.js';
+import { toModel, toNetwork, toSecretOrConfig, toService, toVolume } from './to-model.js';
 import { activeProfiles, isEnabled } from './profiles.js';
 import { readEnvFile, type Environment } from './env.js';
 import { existsSync } from 'node:fs';
@@ -46,7 +46,7 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
     if (raw.scale !== undefined && svc.deploy?.replicas !== undefined && Number(raw.scale) !== svc.deploy.replicas) {
       throw problemAt(doc, ['services', name, 'scale'], `scale (${String(raw.scale)}) and deploy.replicas (${svc.deploy.replicas}) disagree: set only one of them`);
     }
-    if (!svc.image && !svc.build) throw problemAt(doc, ['services', name], `service "${name}" has neither an image nor a build context specified`, 'key');
+    if (!svc.image && !svc.build && !svc.provider) throw problemAt(doc, ['services', name], `service "${name}" has neither an image nor a build context specified`, 'key');
     const enabled = isEnabled(svc.profiles, active);
     if (enabled) checkServiceConsistency(doc, svc, Object.keys(rawServices));
     (enabled ? services : disabledServices)[name] = svc;
@@ -59,6 +59,14 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
   const volumeDefs = isMap(doc.volumes) ? doc.volumes : {};
   const secretDefs = isMap(doc.secrets) ? doc.secrets : {};
   const configDefs = isMap(doc.configs) ? doc.configs : {};
+  const modelDefs = isMap(doc.models) ? doc.models : {};
+  const usedModels = new Set<string>();
+  for (const svc of Object.values(services)) {
+    for (const key of Object.keys(svc.models ?? {})) {
+      if (!(key in modelDefs)) throw problemAt(doc, ['services', svc.name, 'models', key], `service "${svc.name}" refers to undefined model ${key}${didYouMean(key, Object.keys(modelDefs))}: declare it under the top-level models:`, 'key');
+      usedModels.add(key);
+    }
+  }
 
   let needsDefault = false;
   for (const svc of Object.values(services)) {
@@ -117,6 +125,9 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
     project.secrets[key] = secret;
   }
   for (const key of Object.keys(configDefs).sort()) if (used.configs.has(key)) project.configs[key] = toSecretOrConfig(key, configDefs[key] as PlainMap | null, inp.name);
+  for (const key of Object.keys(modelDefs).sort()) {
+    if (usedModels.has(key)) (project.models ??= {})[key] = toModel(key, modelDefs[key] as PlainMap);
+  }
   for (const [k, v] of Object.entries(doc)) if (k.startsWith('x-')) project.extensions[k] = v;
   return project;
 }

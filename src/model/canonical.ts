@@ -113,6 +113,13 @@ export function canonicalizeService(svc: PlainMap, ctx: CanonicalContext, at: Ke
   set('cpu_rt_period', (v) => microseconds(v));
   set('post_start', (v) => (v as Plain[]).map((h) => canonicalHook(h as PlainMap)));
   set('pre_stop', (v) => (v as Plain[]).map((h) => canonicalHook(h as PlainMap)));
+  set('pre_start', (v) => (v as Plain[]).map((h) => canonicalHook(h as PlainMap)));
+  set('models', (v) => {
+    if (!Array.isArray(v)) return v;
+    const out: PlainMap = {};
+    for (const m of v) out[String(m)] = null;
+    return out;
+  });
   set('extends', (v) => {
     const e: PlainMap = typeof v === 'string' ? { service: v } : { ...(v as PlainMap) };
     if (typeof e.file === 'string') e.file = resolveHostPath(e.file, ctx.baseDir);

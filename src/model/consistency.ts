@@ -84,7 +84,7 @@ export function checkProjectConsistency(doc: PlainMap, services: Record<string, 
       if (state.get(dep) === 'visiting') {
         const path = [...trail, name];
         const cycle = [...path.slice(path.indexOf(dep)), dep];
-        throw problemAt(doc, ['services', name, 'depends_on', dep], `dependency cycle detected: ${cycle.join(' -> ')}`, 'key');
+        throw problemAt(doc, ['services', name, 'depends_on', dep], `dependency cycle between services: ${cycle.join(' → ')}`, 'key');
       }
       visit(dep, [...trail, name]);
     }

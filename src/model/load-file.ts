@@ -105,7 +105,7 @@ function resolveIncludes(doc: PlainMap, src: FileSource, ctx: FileContext, stack
 }
 
 function addIncluded(doc: PlainMap, included: PlainMap, root: PlainMap, index: number): PlainMap {
-  for (const kind of ['services', 'networks', 'volumes', 'secrets', 'configs']) {
+  for (const kind of ['services', 'networks', 'volumes', 'secrets', 'configs', 'models']) {
     const inc = included[kind];
     if (!isMap(inc)) continue;
     const own = isMap(doc[kind]) ? (doc[kind] as PlainMap) : (doc[kind] = {});

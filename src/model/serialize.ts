@@ -33,6 +33,7 @@ export function serializeProject(project: Project): Doc {
     ['volumes', sortedMap(project.volumes, serializeVolume)],
     ['secrets', sortedMap(project.secrets, serializeSecretOrConfig)],
     ['configs', sortedMap(project.configs, serializeSecretOrConfig)],
+    ['models', project.models && sortedMap(project.models, (m) => compact([['name', m.name], ['model', m.model], ['context_size', m.contextSize], ['runtime_flags', m.runtimeFlags]]))],
     ...Object.entries(project.extensions),
   ], ['services']);
 }
@@ -89,6 +90,7 @@ export function serializeService(s: Service): Doc {
     ['logging', s.logging && compact([['driver', s.logging.driver], ['options', s.logging.options]])],
     ['mac_address', s.macAddress],
     ['mem_limit', bytes(s.memLimit)],
+    ['models', s.models && sortedMap(s.models, (m) => (m && (m.endpointVar || m.modelVar) ? compact([['endpoint_var', m.endpointVar], ['model_var', m.modelVar]]) : null))],
     ['mem_reservation', bytes(s.memReservation)],
     ['mem_swappiness', s.memSwappiness],
     ['memswap_limit', bytes(s.memswapLimit)],
@@ -104,9 +106,12 @@ export function serializeService(s: Service): Doc {
       ['protocol', p.protocol], ['app_protocol', p.appProtocol],
     ]))],
     ['post_start', (s.postStart ?? []).map(serializeHook)],
+    ['pre_start', (s.preStart ?? []).map(serializeHook)],
     ['pre_stop', (s.preStop ?? []).map(serializeHook)],
     ['privileged', trueOnly(s.privileged)],
+    ['provider', s.provider && compact([['type', s.provider.type], ['options', s.provider.options]])],
     ['pull_policy', s.pullPolicy],
+    ['pull_refresh_after', s.pullRefreshAfter],
     ['read_only', trueOnly(s.readOnly)],
     ['restart', s.restart],
     ['runtime', s.runtime],
@@ -122,6 +127,7 @@ export function serializeService(s: Service): Doc {
     ['tmpfs', s.tmpfs],
     ['tty', trueOnly(s.tty)],
     ['ulimits', sortedMap(s.ulimits, (u) => (u.single && u.soft === u.hard ? u.soft : { soft: u.soft, hard: u.hard }))],
+    ['use_api_socket', s.useApiSocket],
     ['user', s.user],
     ['userns_mode', s.usernsMode],
     ['uts', s.uts],
@@ -151,6 +157,9 @@ function serializeBuild(b: BuildConfig): Doc {
     ['privileged', trueOnly(b.privileged)],
     ['tags', b.tags],
     ['ulimits', b.ulimits],
+    ['entitlements', b.entitlements],
+    ['provenance', b.provenance],
+    ['sbom', b.sbom],
     ['platforms', b.platforms],
     ['secrets', b.secrets?.map(fileRef)],
     ['ssh', b.ssh],
@@ -159,7 +168,7 @@ function serializeBuild(b: BuildConfig): Doc {
 }
 
 function serializeHook(h: Hook): Doc {
-  return compact([['command', h.command], ['user', h.user], ['privileged', h.privileged], ['working_dir', h.workingDir], ['environment', sortedMap(h.environment)]]);
+  return compact([['image', h.image], ['per_replica', h.perReplica], ['command', h.command], ['user', h.user], ['privileged', h.privileged], ['working_dir', h.workingDir], ['environment', sortedMap(h.environment)]]);
 }
 
 function serializeBlkio(b: BlkioConfig): Doc {
@@ -225,7 +234,7 @@ function serializeDeploy(d: Deploy): Doc {
 function serializeServiceNetwork(n: ServiceNetwork): Doc | null {
   const doc = compact([
     ['priority', n.priority], ['gw_priority', n.gwPriority], ['aliases', n.aliases], ['ipv4_address', n.ipv4Address], ['ipv6_address', n.ipv6Address],
-    ['link_local_ips', n.linkLocalIps], ['mac_address', n.macAddress], ['driver_opts', sortedMap(n.driverOpts ?? {})],
+    ['link_local_ips', n.linkLocalIps], ['interface_name', n.interfaceName], ['mac_address', n.macAddress], ['driver_opts', sortedMap(n.driverOpts ?? {})],
   ]);
   return Object.keys(doc).length ? doc : null;
 }
@@ -238,7 +247,7 @@ function serializeMount(v: VolumeMount): Doc {
     ['read_only', trueOnly(v.readOnly)],
     ['consistency', v.consistency],
     ['bind', v.bind && compact([['propagation', v.bind.propagation], ['create_host_path', trueOnly(v.bind.createHostPath)], ['recursive', v.bind.recursive], ['selinux', v.bind.selinux]])],
-    ['volume', v.volume && compact([['nocopy', trueOnly(v.volume.nocopy)], ['subpath', v.volume.subpath]])],
+    ['volume', v.volume && compact([['labels', v.volume.labels && sortedMap(v.volume.labels)], ['nocopy', trueOnly(v.volume.nocopy)], ['subpath', v.volume.subpath]])],
     ['tmpfs', v.tmpfs && compact([['size', bytes(v.tmpfs.size)], ['mode', v.tmpfs.mode]])],
     ['image', v.image && compact([['subpath', v.image.subpath]])],
   ], ['volume']);

@@ -1,11 +1,11 @@
 // The merged canonical document (snake_case, long forms) as the typed model of types.ts.
 import type {
-  BlkioConfig, DeviceMapping, Hook,
+  BlkioConfig, DeviceMapping, Hook, Model,
   BuildConfig, Deploy, DependsOn, Develop, EnvFileRef, Healthcheck, Network, PortMapping, SecretOrConfig,
   Service, ServiceFileRef, ServiceNetwork, Volume, VolumeMount, WatchRule,
 } from './types.js';
 import { isMap, type Plain, type PlainMap } from './located.js';
-import { isFalse, isTrue } from './normalize/mappings.js';
+import { isFalse, isTrue, listOrMapToMap } from './normalize/mappings.js';
 
 const str = (v: Plain | undefined): string | undefined => (v === undefined || v === null ? undefined : String(v));
 const num = (v: Plain | undefined): number | undefined => (v === undefined || v === null || v === '' ? undefined : Number(v));
@@ -112,6 +112,11 @@ export function toService(name: string, s: PlainMap, environment: Record<string,
     credentialSpec: isMap(s.credential_spec) ? (s.credential_spec as Record<string, unknown>) : undefined,
     postStart: Array.isArray(s.post_start) ? s.post_start.map((h) => toHook(h as PlainMap)) : [],
     preStop: Array.isArray(s.pre_stop) ? s.pre_stop.map((h) => toHook(h as PlainMap)) : [],
+    preStart: Array.isArray(s.pre_start) ? s.pre_start.map((h) => toHook(h as PlainMap)) : [],
+    ...(isMap(s.models) ? { models: Object.fromEntries(Object.entries(s.models).map(([k, m]) => [k, isMap(m) ? { endpointVar: str(m.endpoint_var), modelVar: str(m.model_var) } : null])) } : {}),
+    ...(isMap(s.provider) ? { provider: { type: String(s.provider.type), options: isMap(s.provider.options) ? (s.provider.options as Record<string, unknown>) : {} } } : {}),
+    useApiSocket: bool(s.use_api_socket),
+    pullRefreshAfter: str(s.pull_refresh_after),
     extensions: extensionsOf(s),
   };
   if (isMap(s.networks)) {
@@ -148,6 +153,8 @@ function toHook(h: PlainMap): Hook {
     privileged: bool(h.privileged),
     workingDir: str(h.working_dir),
     environment: strMap(h.environment),
+    ...(h.image !== undefined ? { image: str(h.image) } : {}),
+    ...(h.per_replica !== undefined ? { perReplica: bool(h.per_replica) } : {}),
   };
 }
 
@@ -183,6 +190,9 @@ function toBuild(b: PlainMap, projectDir: string): BuildConfig {
     privileged: bool(b.privileged),
     isolation: str(b.isolation),
     ...(isMap(b.ulimits) ? { ulimits: b.ulimits as Record<string, unknown> } : {}),
+    ...(Array.isArray(b.entitlements) ? { entitlements: b.entitlements.map(String) } : {}),
+    ...(b.provenance !== undefined && b.provenance !== null ? { provenance: b.provenance as string | boolean } : {}),
+    ...(b.sbom !== undefined && b.sbom !== null ? { sbom: b.sbom as string | boolean } : {}),
   };
 }
 
@@ -209,7 +219,10 @@ function toVolumeMount(v: PlainMap): VolumeMount {
     m.bind = { createHostPath: isTrue(v.bind.create_host_path), propagation: str(v.bind.propagation), selinux: str(v.bind.selinux) };
     if (v.bind.recursive !== undefined && v.bind.recursive !== null) m.bind.recursive = String(v.bind.recursive) as NonNullable<VolumeMount['bind']>['recursive'];
   }
-  if (isMap(v.volume)) m.volume = { nocopy: isTrue(v.volume.nocopy), subpath: str(v.volume.subpath) };
+  if (isMap(v.volume)) {
+    m.volume = { nocopy: isTrue(v.volume.nocopy), subpath: str(v.volume.subpath) };
+    if (v.volume.labels !== undefined && v.volume.labels !== null) m.volume.labels = strMap(listOrMapToMap(v.volume.labels, false));
+  }
   if (isMap(v.image)) m.image = { subpath: str(v.image.subpath) };
   if (isMap(v.tmpfs)) m.tmpfs = { size: num(v.tmpfs.size), mode: num(v.tmpfs.mode) };
   return m;
@@ -224,6 +237,7 @@ function toServiceNetwork(n: PlainMap): ServiceNetwork {
     gwPriority: num(n.gw_priority),
     macAddress: str(n.mac_address),
     linkLocalIps: strList(n.link_local_ips),
+    interfaceName: str(n.interface_name),
     driverOpts: strMap(n.driver_opts),
   };
 }
@@ -312,6 +326,10 @@ function toDevelop(d: PlainMap): Develop {
 function resourceIdentity(key: string, d: PlainMap, project: string): { key: string; name: string; external: boolean } {
   const external = isTrue(d.external);
   return { key, name: str(d.name) ?? (external ? key : `${project}_${key}`), external };
+}
+
+export function toModel(key: string, d: PlainMap): Model {
+  return { key, name: str(d.name), model: String(d.model), contextSize: num(d.context_size), runtimeFlags: strList(d.runtime_flags) };
 }
 
 export function toNetwork(key: string, def: PlainMap | null, project: string): Network {

@@ -13,6 +13,7 @@ export interface Project {
   volumes: Record<string, Volume>;
   secrets: Record<string, SecretOrConfig>;
   configs: Record<string, SecretOrConfig>;
+  models?: Record<string, Model>;
   /** services disabled by profiles, kept so `--profile`/dependency errors can name them */
   disabledServices: Record<string, Service>;
   extensions: Record<string, unknown>; // top-level x-* keys
@@ -110,6 +111,11 @@ export interface Service {
   credentialSpec?: Record<string, unknown>;
   postStart?: Hook[];
   preStop?: Hook[];
+  preStart?: Hook[];
+  models?: Record<string, { endpointVar?: string; modelVar?: string } | null>;
+  provider?: { type: string; options: Record<string, unknown> };
+  useApiSocket?: boolean;
+  pullRefreshAfter?: string;
   extensions: Record<string, unknown>; // x-* keys of the service
 }
 
@@ -124,7 +130,10 @@ export interface BlkioConfig {
   deviceWriteIops: { path: string; rate: number }[];
 }
 
-export interface Hook { command: string[]; user?: string; privileged?: boolean; workingDir?: string; environment: Record<string, string> }
+export interface Hook { command: string[]; user?: string; privileged?: boolean; workingDir?: string; environment: Record<string, string>; image?: string; perReplica?: boolean }
+
+/** A top-level model (Docker Model Runner): printed by `config`, refused at `up`. */
+export interface Model { key: string; name?: string; model: string; contextSize?: number; runtimeFlags: string[] }
 
 export interface EnvFileRef { path: string; required: boolean; format?: string }
 
@@ -153,6 +162,9 @@ export interface BuildConfig {
   privileged?: boolean;
   isolation?: string;
   ulimits?: Record<string, unknown>;
+  entitlements?: string[];
+  provenance?: string | boolean;
+  sbom?: string | boolean;
 }
 
 export interface PortMapping {
@@ -172,7 +184,7 @@ export interface VolumeMount {
   readOnly: boolean;
   consistency?: string;
   bind?: { createHostPath: boolean; propagation?: string; selinux?: string; recursive?: 'enabled' | 'disabled' | 'writable' | 'readonly' };
-  volume?: { nocopy: boolean; subpath?: string };
+  volume?: { nocopy: boolean; subpath?: string; labels?: Record<string, string> };
   image?: { subpath?: string };
   tmpfs?: { size?: Bytes; mode?: number };
 }
@@ -185,6 +197,7 @@ export interface ServiceNetwork {
   gwPriority?: number;
   macAddress?: string;
   linkLocalIps?: string[];
+  interfaceName?: string;
   driverOpts?: Record<string, string>;
 }
 

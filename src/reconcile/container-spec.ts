@@ -72,7 +72,7 @@ export interface MountEntry {
   Source?: string;
   Target: string;
   ReadOnly?: boolean;
-  VolumeOptions?: { NoCopy?: boolean };
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> };
   BindOptions?: { Propagation?: string; NonRecursive?: boolean; ReadOnlyNonRecursive?: boolean; ReadOnlyForceRecursive?: boolean };
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }
@@ -83,7 +83,7 @@ function mount(project: Project, m: VolumeMount): MountEntry | undefined {
       return {
         Type: 'volume', Target: m.target, ReadOnly: m.readOnly,
         ...(m.source ? { Source: volumeName(project, m.source) } : {}),
-        ...(m.volume?.nocopy ? { VolumeOptions: { NoCopy: true } } : {}),
+        ...(m.volume?.nocopy || m.volume?.labels ? { VolumeOptions: { ...(m.volume.nocopy ? { NoCopy: true } : {}), ...(m.volume.labels ? { Labels: m.volume.labels } : {}) } } : {}),
       };
     case 'bind':
       return {
@@ -121,6 +121,14 @@ export function unsupportedAtUp(service: Service): string | undefined {
   if (service.postStart?.length) found.push('post_start');
   if (service.preStop?.length) found.push('pre_stop');
   if (service.credentialSpec) found.push('credential_spec');
+  if (service.preStart?.length) found.push('pre_start');
+  if (service.models && Object.keys(service.models).length) found.push('models');
+  if (service.provider) found.push('provider');
+  if (service.useApiSocket) found.push('use_api_socket');
+  if (service.pullRefreshAfter) found.push('pull_refresh_after');
+  if (service.build?.entitlements?.length) found.push('build.entitlements');
+  if (service.build?.provenance !== undefined) found.push('build.provenance');
+  if (service.build?.sbom !== undefined) found.push('build.sbom');
   if (!found.length) return undefined;
   return `service "${service.name}" uses ${found.join(', ')}: tscompose does not support ${found.length > 1 ? 'these keys' : 'this key'} yet when creating containers (docker compose config shows ${found.length > 1 ? 'them' : 'it'})`;
 }
@@ -219,7 +227,8 @@ function endpoint(input: ContainerSpecInput, key: string, primary = false): Dock
   if (Object.keys(ipam).length) ep.IPAMConfig = ipam as Docker.EndpointSettings['IPAMConfig'];
   const mac = sn?.macAddress ?? (primary ? input.service.macAddress : undefined);
   if (mac) ep.MacAddress = mac;
-  if (sn?.driverOpts && Object.keys(sn.driverOpts).length) ep.DriverOpts = sn.driverOpts;
+  const driverOpts = { ...(sn?.driverOpts ?? {}), ...(sn?.interfaceName ? { 'com.docker.network.endpoint.ifname': sn.interfaceName } : {}) };
+  if (Object.keys(driverOpts).length) ep.DriverOpts = driverOpts;
   if (sn?.gwPriority !== undefined) (ep as Record<string, unknown>).GwPriority = sn.gwPriority;
   return ep;
 }

@@ -119,13 +119,13 @@ const cases: { name: string; bad: string; good: string; error: RegExp; files?: R
     name: 'a depends_on cycle',
     bad: 'services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [a]\n',
     good: 'services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n',
-    error: /^compose\.yaml:7:5: services\.b\.depends_on\.a: dependency cycle detected: a -> b -> a/,
+    error: /^compose\.yaml:7:5: services\.b\.depends_on\.a: dependency cycle between services: a → b → a/,
   },
   {
     name: 'a service depending on itself',
     bad: 'services:\n  a:\n    image: x\n    depends_on: [a]\n',
     good: 'services:\n  a:\n    image: x\n',
-    error: /^compose\.yaml:4:5: services\.a\.depends_on\.a: dependency cycle detected: a -> a/,
+    error: /^compose\.yaml:4:5: services\.a\.depends_on\.a: dependency cycle between services: a → a/,
   },
   {
     name: 'undefined network',

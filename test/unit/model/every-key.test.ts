@@ -76,6 +76,7 @@ const SERVICE: Record<string, Sample> = {
   mem_limit: serviceSample('mem_limit', '1g'),
   mem_reservation: serviceSample('mem_reservation', '512m'),
   mem_swappiness: serviceSample('mem_swappiness', 10),
+  models: serviceSample('models', ['m'], ['services', 's', 'models', 'm'], { models: { m: { model: 'ai/smollm2' } } }),
   memswap_limit: serviceSample('memswap_limit', '2g'),
   network_mode: serviceSample('network_mode', 'host'),
   networks: serviceSample('networks', ['n'], undefined, { networks: { n: {} } }),
@@ -87,6 +88,10 @@ const SERVICE: Record<string, Sample> = {
   ports: serviceSample('ports', ['80:80']),
   post_start: serviceSample('post_start', [{ command: 'echo hi' }]),
   pre_stop: serviceSample('pre_stop', [{ command: ['echo', 'bye'] }]),
+  pre_start: serviceSample('pre_start', [{ image: 'alpine', command: 'echo init' }]),
+  provider: serviceSample('provider', { type: 'example', options: { a: 1 } }),
+  pull_refresh_after: serviceSample('pull_refresh_after', '1h'),
+  use_api_socket: serviceSample('use_api_socket', true),
   privileged: serviceSample('privileged', true),
   profiles: serviceSample('profiles', ['p']),
   pull_policy: serviceSample('pull_policy', 'always'),
@@ -123,6 +128,9 @@ const BUILD: Record<string, Sample> = {
   context: buildSample('context', 'sub'),
   dockerfile: buildSample('dockerfile', 'Other.Dockerfile'),
   dockerfile_inline: buildSample('dockerfile_inline', 'FROM x'),
+  entitlements: buildSample('entitlements', ['security.insecure']),
+  provenance: buildSample('provenance', 'mode=max'),
+  sbom: buildSample('sbom', true),
   extra_hosts: buildSample('extra_hosts', ['h=1.2.3.4']),
   isolation: buildSample('isolation', 'default'),
   labels: buildSample('labels', { a: 'b' }),
@@ -164,6 +172,7 @@ const SERVICE_NETWORK: Record<string, Sample> = {
   aliases: netSample('aliases', ['a']),
   driver_opts: netSample('driver_opts', { 'com.example.opt': 'x' }),
   gw_priority: netSample('gw_priority', 10),
+  interface_name: netSample('interface_name', 'eth7'),
   ipv4_address: netSample('ipv4_address', '10.0.0.5'),
   ipv6_address: netSample('ipv6_address', 'fd00::5'),
   link_local_ips: netSample('link_local_ips', ['169.254.1.2']),
@@ -205,6 +214,19 @@ const VOLUME: Record<string, Sample> = {
   driver: topSample('volumes', 'driver', 'local'), driver_opts: topSample('volumes', 'driver_opts', { a: 'b' }),
   external: topSample('volumes', 'external', true), labels: topSample('volumes', 'labels', { a: 'b' }), name: topSample('volumes', 'name', 'vv'),
 };
+const volumeOptSample = (key: string, value: Json) => nested(key, value, ['services', 's', 'volumes', 0, 'volume', key], (v) => svc({ volumes: [{ type: 'volume', target: '/v', volume: v }] }));
+const VOLUME_OPTIONS: Record<string, Sample> = {
+  labels: volumeOptSample('labels', { a: 'b' }), nocopy: volumeOptSample('nocopy', true), subpath: volumeOptSample('subpath', 'sub'),
+};
+const MODEL: Record<string, Sample> = Object.fromEntries(([['name', 'n'], ['model', 'ai/smollm2'], ['context_size', 4096], ['runtime_flags', ['--verbose']]] as [string, Json][])
+  .map(([k, v]) => [k, { stack: { services: { s: { image: 'x', models: ['m'] } }, models: { m: { model: 'ai/x', [k]: v } } }, out: ['models', 'm', k] }]));
+const TOP: Record<string, Sample> = {
+  configs: topSample('configs', 'content', 'c'), include: { stack: { include: ['other.yaml'], services: {} }, out: ['services', 'o'] },
+  models: MODEL.model!, name: { stack: { name: 'myproj', services: { s: { image: 'x' } } }, out: ['name'] },
+  networks: topSample('networks', 'driver', 'bridge'), secrets: topSample('secrets', 'file', './f'),
+  services: serviceSample('image', 'x'), version: { stack: { version: '3', services: { s: { image: 'x' } } }, out: ['services', 's'] },
+  volumes: topSample('volumes', 'driver', 'local'),
+};
 const FILE = { file: './f' };
 const SECRET: Record<string, Sample> = {
   driver: topSample('secrets', 'driver', 'd', FILE), driver_opts: topSample('secrets', 'driver_opts', { a: 'b' }, FILE),
@@ -226,6 +248,9 @@ const SECTIONS: [string, SchemaNode, Record<string, Sample>][] = [
   ['service network', Object.values(objectBranch(defs.serviceNetworks!).patternProperties!)[0]!, SERVICE_NETWORK],
   ['service volume', defs.serviceVolume!, VOLUME_MOUNT],
   ['service volume bind', objectBranch(defs.serviceVolume!).properties!.bind!, BIND_OPTIONS],
+  ['service volume volume', objectBranch(defs.serviceVolume!).properties!.volume!, VOLUME_OPTIONS],
+  ['model', defs.model!, MODEL],
+  ['top level', schema, TOP],
   ['network', defs.network!, NETWORK],
   ['volume', defs.volume!, VOLUME],
   ['secret', defs.secret!, SECRET],
@@ -242,7 +267,7 @@ for (const [section, , samples] of SECTIONS) {
   test(`${section} keys reach the config output or are refused as not supported`, async () => {
     const missing: string[] = [];
     for (const [key, sample] of Object.entries(samples)) {
-      await withStack({ 'compose.yaml': JSON.stringify(sample.stack), 'labels.txt': 'FROM_FILE=1\n', f: 'x', k: 'y', 'spec.json': '{}' }, async (dir) => {
+      await withStack({ 'compose.yaml': JSON.stringify(sample.stack), 'labels.txt': 'FROM_FILE=1\n', 'other.yaml': 'services:\n  o:\n    image: x\n', f: 'x', k: 'y', 'spec.json': '{}' }, async (dir) => {
         try {
           const doc = serializeProject(await loadProject({ cwd: dir, environment: { E: 'e', COMPOSE_PROFILES: 'p' } }));
           if (get(doc, sample.out) === undefined) missing.push(`${key}: not at ${sample.out.join('.')} in ${JSON.stringify(doc.services)}`);
