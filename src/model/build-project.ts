@@ -7,7 +7,7 @@ import { isMap, type PlainMap } from './located.js';
 import { problemAt } from './problems.js';
 import { toModel, toNetwork, toSecretOrConfig, toService, toVolume } from './to-model.js';
 import { activeProfiles, isEnabled } from './profiles.js';
-import { readEnvFile, type Environment } from './env.js';
+import { readEnvFile, readRawEnvFile, type Environment } from './env.js';
 import { existsSync } from 'node:fs';
 import { closest } from './did-you-mean.js';
 import { checkProjectConsistency, checkServiceConsistency } from './consistency.js';
@@ -43,6 +43,9 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
     if (!isMap(rawServices[name]) && rawServices[name] !== null) throw problemAt(doc, ['services', name], 'a service must be a mapping');
     const svc = toService(name, raw, serviceEnvironment(doc, name, raw, inp.environment), inp.workingDir);
     svc.labels = { ...labelFiles(doc, name, raw, inp.environment), ...svc.labels };
+    // a build arg written without a value takes the project environment's value, when there is one
+    for (const [k, v] of Object.entries(svc.build?.args ?? {})) if (v === null && inp.environment[k] !== undefined) svc.build!.args[k] = inp.environment[k]!;
+    addImplicitDependencies(svc);
     if (raw.scale !== undefined && svc.deploy?.replicas !== undefined && Number(raw.scale) !== svc.deploy.replicas) {
       throw problemAt(doc, ['services', name, 'scale'], `scale (${String(raw.scale)}) and deploy.replicas (${svc.deploy.replicas}) disagree: set only one of them`);
     }
@@ -144,7 +147,7 @@ function serviceEnvironment(doc: PlainMap, name: string, raw: PlainMap, projectE
       throw problemAt(doc, ['services', name, 'env_file', i], `env file ${file} not found`);
     }
     try {
-      Object.assign(out, readEnvFile(file, (n) => projectEnv[n]));
+      Object.assign(out, ref.format === 'raw' ? readRawEnvFile(file) : readEnvFile(file, (n) => projectEnv[n]));
     } catch (err) {
       throw problemAt(doc, ['services', name, 'env_file', i], (err as Error).message);
     }
@@ -155,6 +158,16 @@ function serviceEnvironment(doc: PlainMap, name: string, raw: PlainMap, projectE
     }
   }
   return out;
+}
+
+/** links, network_mode/ipc/pid service:x and volumes_from x make the service depend on x, as in compose-go's normalize. */
+function addImplicitDependencies(svc: Service): void {
+  const add = (name: string, restart: boolean) => {
+    if (!(name in svc.dependsOn)) svc.dependsOn[name] = { condition: 'service_started', restart, required: true };
+  };
+  for (const l of svc.links) add(l.split(':')[0]!, true);
+  for (const mode of [svc.networkMode, svc.ipc, svc.pid]) if (mode?.startsWith('service:')) add(mode.slice('service:'.length), true);
+  for (const v of svc.volumesFrom) if (!v.startsWith('container:')) add(v.split(':')[0]!, false);
 }
 
 /** label_file contents (in order) under the service's own labels, as compose-go reads them. */

@@ -98,7 +98,13 @@ function resolveIncludes(doc: PlainMap, src: FileSource, ctx: FileContext, stack
       const d = withPosition(doc, ['include', i], () => loadFile({ file: p, baseDir: projectDir }, subCtx, [...stack, src.file]));
       included = included ? mergeDocuments(included, d) : stripResets(cloneLocated(d));
     }
-    if (included) out = addIncluded(out, included, doc, i);
+    if (included) {
+      // an included service builds relative to the included project's directory
+      for (const svc of Object.values(isMap(included.services) ? included.services : {})) {
+        if (isMap(svc) && isMap(svc.build) && svc.build.context === undefined) svc.build.context = projectDir;
+      }
+      out = addIncluded(out, included, doc, i);
+    }
   });
   delete out.include;
   return out;

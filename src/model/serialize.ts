@@ -12,6 +12,7 @@ function compact(entries: [string, unknown][], keep: string[] = []): Doc {
   for (const [k, v] of entries) {
     if (v === undefined) continue;
     if (!keep.includes(k)) {
+      if (v === '') continue;
       if (Array.isArray(v) && v.length === 0) continue;
       if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
     }
@@ -135,7 +136,7 @@ export function serializeService(s: Service): Doc {
     ['volumes_from', s.volumesFrom],
     ['working_dir', s.workingDir],
     ...Object.entries(s.extensions),
-  ]);
+  ], ['healthcheck']);
 }
 
 function serializeBuild(b: BuildConfig): Doc {
@@ -254,7 +255,8 @@ function serializeMount(v: VolumeMount): Doc {
 }
 
 function fileRef(r: { source: string; target?: string; uid?: string; gid?: string; mode?: number }): Doc {
-  return compact([['source', r.source], ['target', r.target], ['uid', r.uid], ['gid', r.gid], ['mode', r.mode]]);
+  // compose-go prints a file mode as an octal string ("0440")
+  return compact([['source', r.source], ['target', r.target], ['uid', r.uid], ['gid', r.gid], ['mode', r.mode === undefined ? undefined : `0${r.mode.toString(8)}`]]);
 }
 
 function serializeNetwork(n: Network): Doc {

@@ -74,7 +74,7 @@ export function toService(name: string, s: PlainMap, environment: Record<string,
     profiles: strList(s.profiles),
     develop: isMap(s.develop) ? toDevelop(s.develop) : undefined,
     platform: str(s.platform),
-    pullPolicy: str(s.pull_policy),
+    pullPolicy: s.pull_policy === 'if_not_present' ? 'missing' : str(s.pull_policy),
     tty: bool(s.tty),
     stdinOpen: bool(s.stdin_open),
     containerName: str(s.container_name),
@@ -291,7 +291,9 @@ function toDeploy(d: PlainMap): Deploy {
 }
 
 function toFileRef(r: PlainMap): ServiceFileRef {
-  return { source: String(r.source), target: str(r.target), uid: str(r.uid), gid: str(r.gid), mode: num(r.mode) };
+  // a mode written as a string is octal ("0440"), as compose-go reads it
+  const mode = typeof r.mode === 'string' ? parseInt(r.mode, 8) : num(r.mode);
+  return { source: String(r.source), target: str(r.target), uid: str(r.uid), gid: str(r.gid), mode };
 }
 
 function toDevelop(d: PlainMap): Develop {
