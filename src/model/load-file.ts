@@ -8,6 +8,7 @@ import { readYaml } from './yaml-reader.js';
 import { cloneLocated, isMap, type PlainMap } from './located.js';
 import { interpolateTree } from './interpolate-tree.js';
 import { validateDocument } from './validate.js';
+import { enforceUnicity } from './unicity.js';
 import { canonicalizeFile } from './canonical.js';
 import { mergeDocuments, mergeServices, stripResets } from './merge.js';
 import { problemAt } from './problems.js';
@@ -40,6 +41,7 @@ export function loadFile(src: FileSource, ctx: FileContext, includeStack: string
       ctx.warn(`The "${name}" variable is not set. Defaulting to a blank string.`);
     });
   }
+  enforceUnicity(doc);
   validateDocument(doc, src.file);
   if ('version' in doc) {
     ctx.warn(`${src.file}: the attribute "version" is obsolete, it will be ignored`);

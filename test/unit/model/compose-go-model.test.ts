@@ -62,3 +62,33 @@ test('config output: if_not_present is missing, modes are octal strings, empty s
     { type: 'bind', source: '/srv', target: '/s', bind: { create_host_path: true } },
   ]);
 });
+
+test('duplicates in one file are merged as compose-go does, not refused', async () => {
+  const { project } = await load({
+    'compose.yaml': [
+      'services:', '  a:', '    image: x',
+      '    cap_add: [NET_ADMIN, SYS_TIME, NET_ADMIN]',
+      '    profiles: [p, p]',
+      '    dns: [1.1.1.1, 1.1.1.1]',
+      '    expose: ["80", "80"]',
+      '    ports: ["8080:80", "8080:80"]',
+      '    volumes: ["/one:/data", "/two:/data:ro"]',
+      '    secrets: [k, {source: k, mode: 0400}]',
+      'secrets:', '  k: {file: ./k}', '',
+    ].join('\n'),
+  }, { COMPOSE_PROFILES: 'p' });
+  const s = project.services.a!;
+  assert.deepEqual(s.capAdd, ['NET_ADMIN', 'SYS_TIME']);
+  assert.deepEqual(s.profiles, ['p']);
+  assert.deepEqual(s.dns, ['1.1.1.1']);
+  assert.deepEqual(s.expose, ['80']);
+  assert.equal(s.ports.length, 1);
+  assert.deepEqual(s.volumes.map((v) => [v.source, v.target, v.readOnly]), [['/two', '/data', true]]);
+  assert.deepEqual(s.secrets, [{ source: 'k', target: undefined, uid: undefined, gid: undefined, mode: 0o400 }]);
+});
+
+test('after merging, a later duplicate keeps the position of errors in the file', async () => {
+  await withStack({ 'compose.yaml': 'services:\n  a:\n    image: x\n    cap_add: [A, A]\n    volumes: [v:/d, w:/d]\n' }, async (dir) => {
+    await assert.rejects(loadProject({ cwd: dir, environment: {} }), /compose\.yaml:5:\d+: services\.a\.volumes\[0\]: service "a" refers to undefined volume w/);
+  });
+});
