@@ -122,6 +122,7 @@ export function unsupportedAtUp(service: Service): string | undefined {
   if (service.preStop?.length) found.push('pre_stop');
   if (service.credentialSpec) found.push('credential_spec');
   if (service.preStart?.length) found.push('pre_start');
+  for (const t of ['image', 'npipe', 'cluster'] as const) if (service.volumes.some((v) => v.type === t)) found.push(`volumes of type ${t}`);
   if (service.models && Object.keys(service.models).length) found.push('models');
   if (service.provider) found.push('provider');
   if (service.useApiSocket) found.push('use_api_socket');

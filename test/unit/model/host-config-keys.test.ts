@@ -116,6 +116,7 @@ test('interface_name and volume labels reach the create body; newer spec keys ar
     ['    image: x\n    use_api_socket: true\n    pull_refresh_after: 1h\n', /uses use_api_socket, pull_refresh_after: tscompose does not support these keys yet/],
     ['    build: { context: ., entitlements: [security.insecure], provenance: true, sbom: true }\n', /uses build\.entitlements, build\.provenance, build\.sbom: tscompose does not support/],
     ['    image: x\n    pre_start: [{ image: alpine, command: echo }]\n', /uses pre_start: tscompose does not support/],
+    ['    image: x\n    volumes: [{ type: image, source: alpine, target: /img }]\n', /uses volumes of type image: tscompose does not support/],
   ];
   for (const [extra, error] of cases) await assert.rejects(specFor(`services:\n  s:\n${extra}`), error);
 });
