@@ -16,6 +16,11 @@ const strMap = (v: Plain | undefined): Record<string, string> => {
   if (isMap(v)) for (const [k, x] of Object.entries(v)) out[k] = x === null ? '' : String(x);
   return out;
 };
+// new optional model fields stay undefined when empty, so services that do not use them keep their config hash
+const listOrNothing = (v: Plain | undefined): string[] | undefined => {
+  const l = strList(v);
+  return l.length ? l : undefined;
+};
 const extensionsOf = (m: PlainMap): Record<string, unknown> => {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(m)) if (k.startsWith('x-')) out[k] = v;
@@ -82,11 +87,11 @@ export function toService(name: string, s: PlainMap, environment: Record<string,
     memLimit: num(s.mem_limit),
     cpus: num(s.cpus),
     pidsLimit: num(s.pids_limit),
-    devices: Array.isArray(s.devices) ? s.devices.map((d) => { const m = d as PlainMap; return { source: String(m.source), target: String(m.target), permissions: String(m.permissions) } satisfies DeviceMapping; }) : [],
-    deviceCgroupRules: strList(s.device_cgroup_rules),
+    devices: Array.isArray(s.devices) && s.devices.length ? s.devices.map((d) => { const m = d as PlainMap; return { source: String(m.source), target: String(m.target), permissions: String(m.permissions) } satisfies DeviceMapping; }) : undefined,
+    deviceCgroupRules: listOrNothing(s.device_cgroup_rules),
     runtime: str(s.runtime),
     macAddress: str(s.mac_address),
-    groupAdd: strList(s.group_add),
+    groupAdd: listOrNothing(s.group_add),
     cgroup: str(s.cgroup),
     cgroupParent: str(s.cgroup_parent),
     cpuShares: num(s.cpu_shares),
@@ -105,14 +110,14 @@ export function toService(name: string, s: PlainMap, environment: Record<string,
     usernsMode: str(s.userns_mode),
     uts: str(s.uts),
     isolation: str(s.isolation),
-    storageOpt: strMap(s.storage_opt),
+    storageOpt: isMap(s.storage_opt) && Object.keys(s.storage_opt).length ? strMap(s.storage_opt) : undefined,
     blkioConfig: isMap(s.blkio_config) ? toBlkio(s.blkio_config) : undefined,
-    externalLinks: strList(s.external_links),
+    externalLinks: listOrNothing(s.external_links),
     gpus: s.gpus === 'all' ? 'all' : Array.isArray(s.gpus) ? (s.gpus as Record<string, unknown>[]) : undefined,
     credentialSpec: isMap(s.credential_spec) ? (s.credential_spec as Record<string, unknown>) : undefined,
-    postStart: Array.isArray(s.post_start) ? s.post_start.map((h) => toHook(h as PlainMap)) : [],
-    preStop: Array.isArray(s.pre_stop) ? s.pre_stop.map((h) => toHook(h as PlainMap)) : [],
-    preStart: Array.isArray(s.pre_start) ? s.pre_start.map((h) => toHook(h as PlainMap)) : [],
+    postStart: Array.isArray(s.post_start) && s.post_start.length ? s.post_start.map((h) => toHook(h as PlainMap)) : undefined,
+    preStop: Array.isArray(s.pre_stop) && s.pre_stop.length ? s.pre_stop.map((h) => toHook(h as PlainMap)) : undefined,
+    preStart: Array.isArray(s.pre_start) && s.pre_start.length ? s.pre_start.map((h) => toHook(h as PlainMap)) : undefined,
     ...(isMap(s.models) ? { models: Object.fromEntries(Object.entries(s.models).map(([k, m]) => [k, isMap(m) ? { endpointVar: str(m.endpoint_var), modelVar: str(m.model_var) } : null])) } : {}),
     ...(isMap(s.provider) ? { provider: { type: String(s.provider.type), options: isMap(s.provider.options) ? (s.provider.options as Record<string, unknown>) : {} } } : {}),
     useApiSocket: bool(s.use_api_socket),
@@ -236,9 +241,9 @@ function toServiceNetwork(n: PlainMap): ServiceNetwork {
     priority: num(n.priority),
     gwPriority: num(n.gw_priority),
     macAddress: str(n.mac_address),
-    linkLocalIps: strList(n.link_local_ips),
+    linkLocalIps: listOrNothing(n.link_local_ips),
     interfaceName: str(n.interface_name),
-    driverOpts: strMap(n.driver_opts),
+    driverOpts: isMap(n.driver_opts) && Object.keys(n.driver_opts).length ? strMap(n.driver_opts) : undefined,
   };
 }
 

@@ -92,3 +92,11 @@ test('after merging, a later duplicate keeps the position of errors in the file'
     await assert.rejects(loadProject({ cwd: dir, environment: {} }), /compose\.yaml:5:\d+: services\.a\.volumes\[0\]: service "a" refers to undefined volume w/);
   });
 });
+
+test('new model fields stay undefined when unused, so existing containers keep their config hash', async () => {
+  const { project } = await load({ 'compose.yaml': 'services:\n  a:\n    image: x\n    networks: {n: {aliases: [b]}}\nnetworks:\n  n: {}\n' });
+  const s = project.services.a! as unknown as Record<string, unknown>;
+  for (const k of ['devices', 'deviceCgroupRules', 'groupAdd', 'storageOpt', 'externalLinks', 'postStart', 'preStop', 'preStart', 'models', 'provider', 'gpus']) assert.equal(s[k], undefined, k);
+  const n = project.services.a!.networks.n! as unknown as Record<string, unknown>;
+  for (const k of ['linkLocalIps', 'driverOpts', 'gwPriority', 'interfaceName']) assert.equal(n[k], undefined, k);
+});
