@@ -5,11 +5,12 @@ import { UserError } from '../errors.js';
 import type { Project, Service } from './types.js';
 import { isMap, type PlainMap } from './located.js';
 import { problemAt } from './problems.js';
-import { toNetwork, toSecretOrConfig, toService, toVolume } from './to-model.js';
+import { toModel, toNetwork, toSecretOrConfig, toService, toVolume } from './to-model.js';
 import { activeProfiles, isEnabled } from './profiles.js';
-import { readEnvFile, type Environment } from './env.js';
+import { readEnvFile, readRawEnvFile, type Environment } from './env.js';
 import { existsSync } from 'node:fs';
 import { closest } from './did-you-mean.js';
+import { checkProjectConsistency, checkServiceConsistency } from './consistency.js';
 
 const didYouMean = (word: string, known: string[]): string => {
   const guess = closest(word, known);
@@ -41,19 +42,34 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
     const raw = (rawServices[name] ?? {}) as PlainMap;
     if (!isMap(rawServices[name]) && rawServices[name] !== null) throw problemAt(doc, ['services', name], 'a service must be a mapping');
     const svc = toService(name, raw, serviceEnvironment(doc, name, raw, inp.environment), inp.workingDir);
+    svc.labels = { ...labelFiles(doc, name, raw, inp.environment), ...svc.labels };
+    // a build arg written without a value takes the project environment's value, when there is one
+    for (const [k, v] of Object.entries(svc.build?.args ?? {})) if (v === null && inp.environment[k] !== undefined) svc.build!.args[k] = inp.environment[k]!;
+    addImplicitDependencies(svc);
     if (raw.scale !== undefined && svc.deploy?.replicas !== undefined && Number(raw.scale) !== svc.deploy.replicas) {
       throw problemAt(doc, ['services', name, 'scale'], `scale (${String(raw.scale)}) and deploy.replicas (${svc.deploy.replicas}) disagree: set only one of them`);
     }
-    if (!svc.image && !svc.build) throw problemAt(doc, ['services', name], `service "${name}" has neither an image nor a build context specified`, 'key');
-    (isEnabled(svc.profiles, active) ? services : disabledServices)[name] = svc;
+    if (!svc.image && !svc.build && !svc.provider) throw problemAt(doc, ['services', name], `service "${name}" has neither an image nor a build context specified`, 'key');
+    const enabled = isEnabled(svc.profiles, active);
+    if (enabled) checkServiceConsistency(doc, svc, Object.keys(rawServices));
+    (enabled ? services : disabledServices)[name] = svc;
   }
 
   checkServiceReferences(doc, services, disabledServices, inp.warnings);
+  checkProjectConsistency(doc, services);
 
   const networkDefs = isMap(doc.networks) ? doc.networks : {};
   const volumeDefs = isMap(doc.volumes) ? doc.volumes : {};
   const secretDefs = isMap(doc.secrets) ? doc.secrets : {};
   const configDefs = isMap(doc.configs) ? doc.configs : {};
+  const modelDefs = isMap(doc.models) ? doc.models : {};
+  const usedModels = new Set<string>();
+  for (const svc of Object.values(services)) {
+    for (const key of Object.keys(svc.models ?? {})) {
+      if (!(key in modelDefs)) throw problemAt(doc, ['services', svc.name, 'models', key], `service "${svc.name}" refers to undefined model ${key}${didYouMean(key, Object.keys(modelDefs))}: declare it under the top-level models:`, 'key');
+      usedModels.add(key);
+    }
+  }
 
   let needsDefault = false;
   for (const svc of Object.values(services)) {
@@ -103,8 +119,18 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
   const netKeys = new Set([...Object.keys(networkDefs), ...(needsDefault ? ['default'] : [])]);
   for (const key of [...netKeys].sort()) if (used.networks.has(key)) project.networks[key] = toNetwork(key, (networkDefs[key] ?? null) as PlainMap | null, inp.name);
   for (const key of Object.keys(volumeDefs).sort()) if (used.volumes.has(key)) project.volumes[key] = toVolume(key, volumeDefs[key] as PlainMap | null, inp.name);
-  for (const key of Object.keys(secretDefs).sort()) if (used.secrets.has(key)) project.secrets[key] = toSecretOrConfig(key, secretDefs[key] as PlainMap | null, inp.name);
+  for (const key of Object.keys(secretDefs).sort()) {
+    if (!used.secrets.has(key)) continue;
+    const secret = toSecretOrConfig(key, secretDefs[key] as PlainMap | null, inp.name);
+    if (!secret.external && secret.file === undefined && secret.environment === undefined) {
+      throw problemAt(doc, ['secrets', key], `secret "${key}" must declare either \`file\` or \`environment\``, 'key');
+    }
+    project.secrets[key] = secret;
+  }
   for (const key of Object.keys(configDefs).sort()) if (used.configs.has(key)) project.configs[key] = toSecretOrConfig(key, configDefs[key] as PlainMap | null, inp.name);
+  for (const key of Object.keys(modelDefs).sort()) {
+    if (usedModels.has(key)) (project.models ??= {})[key] = toModel(key, modelDefs[key] as PlainMap);
+  }
   for (const [k, v] of Object.entries(doc)) if (k.startsWith('x-')) project.extensions[k] = v;
   return project;
 }
@@ -121,7 +147,7 @@ function serviceEnvironment(doc: PlainMap, name: string, raw: PlainMap, projectE
       throw problemAt(doc, ['services', name, 'env_file', i], `env file ${file} not found`);
     }
     try {
-      Object.assign(out, readEnvFile(file, (n) => projectEnv[n]));
+      Object.assign(out, ref.format === 'raw' ? readRawEnvFile(file) : readEnvFile(file, (n) => projectEnv[n]));
     } catch (err) {
       throw problemAt(doc, ['services', name, 'env_file', i], (err as Error).message);
     }
@@ -131,6 +157,32 @@ function serviceEnvironment(doc: PlainMap, name: string, raw: PlainMap, projectE
       out[k] = v === null ? (projectEnv[k] ?? null) : String(v);
     }
   }
+  return out;
+}
+
+/** links, network_mode/ipc/pid service:x and volumes_from x make the service depend on x, as in compose-go's normalize. */
+function addImplicitDependencies(svc: Service): void {
+  const add = (name: string, restart: boolean) => {
+    if (!(name in svc.dependsOn)) svc.dependsOn[name] = { condition: 'service_started', restart, required: true };
+  };
+  for (const l of svc.links) add(l.split(':')[0]!, true);
+  for (const mode of [svc.networkMode, svc.ipc, svc.pid]) if (mode?.startsWith('service:')) add(mode.slice('service:'.length), true);
+  for (const v of svc.volumesFrom) if (!v.startsWith('container:')) add(v.split(':')[0]!, false);
+}
+
+/** label_file contents (in order) under the service's own labels, as compose-go reads them. */
+function labelFiles(doc: PlainMap, name: string, raw: PlainMap, projectEnv: Environment): Record<string, string> {
+  const out: Record<string, string> = {};
+  const files = Array.isArray(raw.label_file) ? raw.label_file : [];
+  files.forEach((f, i) => {
+    const file = String(f);
+    if (!existsSync(file)) throw problemAt(doc, ['services', name, 'label_file', i], `label file ${file} not found`);
+    try {
+      for (const [k, v] of Object.entries(readEnvFile(file, (n) => projectEnv[n]))) out[k] = v ?? '';
+    } catch (err) {
+      throw problemAt(doc, ['services', name, 'label_file', i], (err as Error).message);
+    }
+  });
   return out;
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { infoOf, isMap, setInfo, type Plain, type PlainMap } from './located.js';
 import { problemAt, type KeyPath } from './problems.js';
 import { NormalizeError } from './normalize/error.js';
-import { normalizeDuration } from './normalize/duration.js';
+import { normalizeDuration, parseDuration } from './normalize/duration.js';
 import { parseBytes } from './normalize/bytes.js';
 import { splitShellWords } from './normalize/command.js';
 import { parsePortEntry } from './normalize/ports.js';
@@ -105,11 +105,64 @@ export function canonicalizeService(svc: PlainMap, ctx: CanonicalContext, at: Ke
     return l.options ? { ...l, options: listOrMapToMap(l.options, false) } : l;
   });
   set('develop', (v) => canonicalDevelop(v as PlainMap, ctx.baseDir));
+  set('devices', (v) => (v as Plain[]).map((d, i) => field([...at, 'devices', i], () => canonicalDevice(d))));
+  set('blkio_config', (v) => canonicalBlkio(v as PlainMap));
+  set('group_add', (v) => (v as Plain[]).map(String));
+  set('storage_opt', (v) => listOrMapToMap(v, false));
+  set('cpu_rt_runtime', (v) => microseconds(v));
+  set('cpu_rt_period', (v) => microseconds(v));
+  set('post_start', (v) => (v as Plain[]).map((h) => canonicalHook(h as PlainMap)));
+  set('pre_stop', (v) => (v as Plain[]).map((h) => canonicalHook(h as PlainMap)));
+  set('pre_start', (v) => (v as Plain[]).map((h) => canonicalHook(h as PlainMap)));
+  set('models', (v) => {
+    if (!Array.isArray(v)) return v;
+    const out: PlainMap = {};
+    for (const m of v) out[String(m)] = null;
+    return out;
+  });
   set('extends', (v) => {
     const e: PlainMap = typeof v === 'string' ? { service: v } : { ...(v as PlainMap) };
     if (typeof e.file === 'string') e.file = resolveHostPath(e.file, ctx.baseDir);
     return e;
   });
+}
+
+/** "/dev/x", "/dev/x:/dev/y" or "/dev/x:/dev/y:rwm" (or the long form) as { source, target, permissions }. */
+function canonicalDevice(d: Plain): PlainMap {
+  if (isMap(d)) return { source: String(d.source), target: String(d.target ?? d.source), permissions: String(d.permissions ?? 'rwm') };
+  const parts = String(d).split(':');
+  if (parts.length > 3 || !parts[0]) throw new NormalizeError(`invalid device "${String(d)}": expected "host-path[:container-path[:permissions]]"`);
+  const [source, target = source, permissions = 'rwm'] = parts as [string, string?, string?];
+  if (parts.length === 2 && /^[rwm]+$/.test(target)) return { source, target: source, permissions: target };
+  return { source, target, permissions };
+}
+
+function canonicalBlkio(b: PlainMap): PlainMap {
+  const out: PlainMap = { ...b };
+  if (out.weight !== undefined && out.weight !== null) out.weight = Number(out.weight);
+  if (Array.isArray(out.weight_device)) out.weight_device = out.weight_device.map((w) => ({ path: String((w as PlainMap).path), weight: Number((w as PlainMap).weight) }));
+  for (const k of ['device_read_bps', 'device_write_bps', 'device_read_iops', 'device_write_iops']) {
+    const list = out[k];
+    if (!Array.isArray(list)) continue;
+    out[k] = list.map((r) => {
+      const m = r as PlainMap;
+      return { path: String(m.path), rate: k.endsWith('bps') ? parseBytes(m.rate as string) : Number(m.rate) };
+    });
+  }
+  return out;
+}
+
+/** cpu_rt_runtime / cpu_rt_period: a number of microseconds, or a duration such as "400ms". */
+function microseconds(v: Plain): number {
+  if (typeof v === 'number' || /^\d+$/.test(String(v))) return Number(v);
+  return Math.round(parseDuration(String(v)) / 1e3);
+}
+
+function canonicalHook(h: PlainMap): PlainMap {
+  const out: PlainMap = { ...h };
+  if (typeof out.command === 'string') out.command = splitShellWords(out.command);
+  if (out.environment !== undefined) out.environment = listOrMapToMap(out.environment, false);
+  return out;
 }
 
 function canonicalBuild(v: Plain, baseDir: string): PlainMap {

@@ -31,6 +31,24 @@ export function readEnvFile(file: string, lookup: (name: string) => string | und
   return out;
 }
 
+/** env_file with `format: raw`: KEY=VALUE lines taken as written (no quotes, no interpolation); blank lines and # comments skipped. */
+export function readRawEnvFile(file: string): Environment {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`cannot read env file ${file}: ${(err as Error).message}`);
+  }
+  const out: Environment = {};
+  for (const line of text.split(/\r?\n/)) {
+    if (!line.trim() || line.trimStart().startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq < 0) out[line.trim()] = '';
+    else out[line.slice(0, eq).trim()] = line.slice(eq + 1);
+  }
+  return out;
+}
+
 export function buildEnvironment(shell: Record<string, string | undefined>, envFiles: string[] | undefined, projectDir: string, cwd: string): Environment {
   const fromShell: Environment = {};
   for (const [k, v] of Object.entries(shell)) if (v !== undefined) fromShell[k] = v;

@@ -8,6 +8,7 @@ import { readYaml } from './yaml-reader.js';
 import { cloneLocated, isMap, type PlainMap } from './located.js';
 import { interpolateTree } from './interpolate-tree.js';
 import { validateDocument } from './validate.js';
+import { enforceUnicity } from './unicity.js';
 import { canonicalizeFile } from './canonical.js';
 import { mergeDocuments, mergeServices, stripResets } from './merge.js';
 import { problemAt } from './problems.js';
@@ -40,6 +41,7 @@ export function loadFile(src: FileSource, ctx: FileContext, includeStack: string
       ctx.warn(`The "${name}" variable is not set. Defaulting to a blank string.`);
     });
   }
+  enforceUnicity(doc);
   validateDocument(doc, src.file);
   if ('version' in doc) {
     ctx.warn(`${src.file}: the attribute "version" is obsolete, it will be ignored`);
@@ -98,14 +100,20 @@ function resolveIncludes(doc: PlainMap, src: FileSource, ctx: FileContext, stack
       const d = withPosition(doc, ['include', i], () => loadFile({ file: p, baseDir: projectDir }, subCtx, [...stack, src.file]));
       included = included ? mergeDocuments(included, d) : stripResets(cloneLocated(d));
     }
-    if (included) out = addIncluded(out, included, doc, i);
+    if (included) {
+      // an included service builds relative to the included project's directory
+      for (const svc of Object.values(isMap(included.services) ? included.services : {})) {
+        if (isMap(svc) && isMap(svc.build) && svc.build.context === undefined) svc.build.context = projectDir;
+      }
+      out = addIncluded(out, included, doc, i);
+    }
   });
   delete out.include;
   return out;
 }
 
 function addIncluded(doc: PlainMap, included: PlainMap, root: PlainMap, index: number): PlainMap {
-  for (const kind of ['services', 'networks', 'volumes', 'secrets', 'configs']) {
+  for (const kind of ['services', 'networks', 'volumes', 'secrets', 'configs', 'models']) {
     const inc = included[kind];
     if (!isMap(inc)) continue;
     const own = isMap(doc[kind]) ? (doc[kind] as PlainMap) : (doc[kind] = {});

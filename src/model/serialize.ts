@@ -2,7 +2,7 @@
 // compose-go's field order, `name:` first, services sorted, long-form ports with the published port
 // as a string, durations like "1m30s", byte sizes as strings, environment as a map.
 import { writeYaml } from './yaml-writer.js';
-import type { BuildConfig, Deploy, Develop, Healthcheck, Network, Project, SecretOrConfig, Service, ServiceNetwork, Volume, VolumeMount } from './types.js';
+import type { BlkioConfig, BuildConfig, Deploy, Hook, Develop, Healthcheck, Network, Project, SecretOrConfig, Service, ServiceNetwork, Volume, VolumeMount } from './types.js';
 
 type Doc = Record<string, unknown>;
 
@@ -12,6 +12,7 @@ function compact(entries: [string, unknown][], keep: string[] = []): Doc {
   for (const [k, v] of entries) {
     if (v === undefined) continue;
     if (!keep.includes(k)) {
+      if (v === '') continue;
       if (Array.isArray(v) && v.length === 0) continue;
       if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0) continue;
     }
@@ -33,6 +34,7 @@ export function serializeProject(project: Project): Doc {
     ['volumes', sortedMap(project.volumes, serializeVolume)],
     ['secrets', sortedMap(project.secrets, serializeSecretOrConfig)],
     ['configs', sortedMap(project.configs, serializeSecretOrConfig)],
+    ['models', project.models && sortedMap(project.models, (m) => compact([['name', m.name], ['model', m.model], ['context_size', m.contextSize], ['runtime_flags', m.runtimeFlags]]))],
     ...Object.entries(project.extensions),
   ], ['services']);
 }
@@ -42,20 +44,30 @@ export function serializeService(s: Service): Doc {
     ['profiles', s.profiles],
     ['annotations', sortedMap(s.annotations)],
     ['attach', s.attach],
+    ['blkio_config', s.blkioConfig && serializeBlkio(s.blkioConfig)],
     ['build', s.build && serializeBuild(s.build)],
     ['develop', s.develop && serializeDevelop(s.develop)],
     ['cap_add', s.capAdd],
     ['cap_drop', s.capDrop],
+    ['cgroup', s.cgroup],
+    ['cgroup_parent', s.cgroupParent],
+    ['cpu_count', s.cpuCount],
+    ['cpu_percent', s.cpuPercent],
     ['cpu_period', s.cpuPeriod],
     ['cpu_quota', s.cpuQuota],
+    ['cpu_rt_period', s.cpuRtPeriod],
+    ['cpu_rt_runtime', s.cpuRtRuntime],
     ['cpu_shares', s.cpuShares],
     ['cpus', s.cpus],
     ['cpuset', s.cpuset],
     ['command', s.command ?? undefined],
     ['configs', s.configs.map(fileRef)],
     ['container_name', s.containerName],
+    ['credential_spec', s.credentialSpec],
     ['depends_on', sortedMap(s.dependsOn, (d) => compact([['condition', d.condition], ['restart', trueOnly(d.restart)], ['required', d.required]]))],
     ['deploy', s.deploy && serializeDeploy(s.deploy)],
+    ['devices', (s.devices ?? []).map((d) => ({ source: d.source, target: d.target, permissions: d.permissions }))],
+    ['device_cgroup_rules', s.deviceCgroupRules],
     ['dns', s.dns],
     ['dns_opt', s.dnsOpt],
     ['dns_search', s.dnsSearch],
@@ -64,19 +76,29 @@ export function serializeService(s: Service): Doc {
     ['environment', sortedMap(s.environment)],
     // env_file contents are already in environment; docker compose config leaves the key out too
     ['expose', s.expose],
+    ['external_links', s.externalLinks],
     ['extra_hosts', s.extraHosts],
+    ['gpus', s.gpus],
+    ['group_add', s.groupAdd],
     ['hostname', s.hostname],
     ['healthcheck', s.healthcheck && serializeHealthcheck(s.healthcheck)],
     ['image', s.image],
     ['init', s.init],
     ['ipc', s.ipc],
+    ['isolation', s.isolation],
     ['labels', sortedMap(s.labels)],
     ['links', s.links],
     ['logging', s.logging && compact([['driver', s.logging.driver], ['options', s.logging.options]])],
+    ['mac_address', s.macAddress],
     ['mem_limit', bytes(s.memLimit)],
+    ['models', s.models && sortedMap(s.models, (m) => (m && (m.endpointVar || m.modelVar) ? compact([['endpoint_var', m.endpointVar], ['model_var', m.modelVar]]) : null))],
+    ['mem_reservation', bytes(s.memReservation)],
+    ['mem_swappiness', s.memSwappiness],
     ['memswap_limit', bytes(s.memswapLimit)],
     ['network_mode', s.networkMode],
     ['networks', sortedMap(s.networks, (n) => (n ? serializeServiceNetwork(n) : null))],
+    ['oom_kill_disable', s.oomKillDisable],
+    ['oom_score_adj', s.oomScoreAdj],
     ['pid', s.pid],
     ['pids_limit', s.pidsLimit],
     ['platform', s.platform],
@@ -84,10 +106,16 @@ export function serializeService(s: Service): Doc {
       ['name', p.name], ['mode', p.mode], ['host_ip', p.hostIp], ['target', p.target], ['published', p.published],
       ['protocol', p.protocol], ['app_protocol', p.appProtocol],
     ]))],
+    ['post_start', (s.postStart ?? []).map(serializeHook)],
+    ['pre_start', (s.preStart ?? []).map(serializeHook)],
+    ['pre_stop', (s.preStop ?? []).map(serializeHook)],
     ['privileged', trueOnly(s.privileged)],
+    ['provider', s.provider && compact([['type', s.provider.type], ['options', s.provider.options]])],
     ['pull_policy', s.pullPolicy],
+    ['pull_refresh_after', s.pullRefreshAfter],
     ['read_only', trueOnly(s.readOnly)],
     ['restart', s.restart],
+    ['runtime', s.runtime],
     ['scale', s.scale !== undefined && s.scale !== 1 && s.deploy?.replicas === undefined ? s.scale : undefined],
     ['secrets', s.secrets.map(fileRef)],
     ['security_opt', s.securityOpt],
@@ -95,16 +123,20 @@ export function serializeService(s: Service): Doc {
     ['stdin_open', trueOnly(s.stdinOpen)],
     ['stop_grace_period', s.stopGracePeriod],
     ['stop_signal', s.stopSignal],
+    ['storage_opt', sortedMap(s.storageOpt ?? {})],
     ['sysctls', sortedMap(s.sysctls)],
     ['tmpfs', s.tmpfs],
     ['tty', trueOnly(s.tty)],
     ['ulimits', sortedMap(s.ulimits, (u) => (u.single && u.soft === u.hard ? u.soft : { soft: u.soft, hard: u.hard }))],
+    ['use_api_socket', s.useApiSocket],
     ['user', s.user],
+    ['userns_mode', s.usernsMode],
+    ['uts', s.uts],
     ['volumes', s.volumes.map(serializeMount)],
     ['volumes_from', s.volumesFrom],
     ['working_dir', s.workingDir],
     ...Object.entries(s.extensions),
-  ]);
+  ], ['healthcheck']);
 }
 
 function serializeBuild(b: BuildConfig): Doc {
@@ -115,17 +147,40 @@ function serializeBuild(b: BuildConfig): Doc {
     ['args', sortedMap(b.args)],
     ['labels', sortedMap(b.labels)],
     ['cache_from', b.cacheFrom],
+    ['cache_to', b.cacheTo],
     ['no_cache', trueOnly(b.noCache)],
     ['network', b.network],
     ['pull', trueOnly(b.pull)],
     ['target', b.target],
     ['shm_size', bytes(b.shmSize)],
     ['extra_hosts', b.extraHosts],
+    ['isolation', b.isolation],
+    ['privileged', trueOnly(b.privileged)],
     ['tags', b.tags],
+    ['ulimits', b.ulimits],
+    ['entitlements', b.entitlements],
+    ['provenance', b.provenance],
+    ['sbom', b.sbom],
     ['platforms', b.platforms],
     ['secrets', b.secrets?.map(fileRef)],
     ['ssh', b.ssh],
     ['additional_contexts', b.additionalContexts && sortedMap(b.additionalContexts)],
+  ]);
+}
+
+function serializeHook(h: Hook): Doc {
+  return compact([['image', h.image], ['per_replica', h.perReplica], ['command', h.command], ['user', h.user], ['privileged', h.privileged], ['working_dir', h.workingDir], ['environment', sortedMap(h.environment)]]);
+}
+
+function serializeBlkio(b: BlkioConfig): Doc {
+  const rates = (list: { path: string; rate: number }[], asBytes: boolean) => list.map((r) => ({ path: r.path, rate: asBytes ? String(r.rate) : r.rate }));
+  return compact([
+    ['device_read_bps', rates(b.deviceReadBps, true)],
+    ['device_read_iops', rates(b.deviceReadIops, false)],
+    ['device_write_bps', rates(b.deviceWriteBps, true)],
+    ['device_write_iops', rates(b.deviceWriteIops, false)],
+    ['weight', b.weight],
+    ['weight_device', b.weightDevice.map((w) => ({ path: w.path, weight: w.weight }))],
   ]);
 }
 
@@ -161,18 +216,27 @@ function serializeDeploy(d: Deploy): Doc {
     ['mode', d.mode],
     ['replicas', d.replicas],
     ['labels', sortedMap(d.labels)],
+    ['update_config', d.updateConfig],
+    ['rollback_config', d.rollbackConfig],
     ['resources', r && compact([
       ['limits', r.limits && compact([['cpus', r.limits.cpus], ['memory', bytes(r.limits.memory)], ['pids', r.limits.pids]])],
-      ['reservations', r.reservations && compact([['cpus', r.reservations.cpus], ['memory', bytes(r.reservations.memory)]])],
+      ['reservations', r.reservations && compact([
+        ['cpus', r.reservations.cpus], ['memory', bytes(r.reservations.memory)], ['generic_resources', r.reservations.genericResources], ['devices', r.reservations.devices],
+      ])],
     ])],
     ['restart_policy', d.restartPolicy && compact([
       ['condition', d.restartPolicy.condition], ['delay', d.restartPolicy.delay], ['max_attempts', d.restartPolicy.maxAttempts], ['window', d.restartPolicy.window],
     ])],
+    ['placement', d.placement],
+    ['endpoint_mode', d.endpointMode],
   ], ['resources']);
 }
 
 function serializeServiceNetwork(n: ServiceNetwork): Doc | null {
-  const doc = compact([['priority', n.priority], ['aliases', n.aliases], ['ipv4_address', n.ipv4Address], ['ipv6_address', n.ipv6Address], ['mac_address', n.macAddress]]);
+  const doc = compact([
+    ['priority', n.priority], ['gw_priority', n.gwPriority], ['aliases', n.aliases], ['ipv4_address', n.ipv4Address], ['ipv6_address', n.ipv6Address],
+    ['link_local_ips', n.linkLocalIps], ['interface_name', n.interfaceName], ['mac_address', n.macAddress], ['driver_opts', sortedMap(n.driverOpts ?? {})],
+  ]);
   return Object.keys(doc).length ? doc : null;
 }
 
@@ -183,14 +247,16 @@ function serializeMount(v: VolumeMount): Doc {
     ['target', v.target],
     ['read_only', trueOnly(v.readOnly)],
     ['consistency', v.consistency],
-    ['bind', v.bind && compact([['propagation', v.bind.propagation], ['create_host_path', trueOnly(v.bind.createHostPath)], ['selinux', v.bind.selinux]])],
-    ['volume', v.volume && compact([['nocopy', trueOnly(v.volume.nocopy)], ['subpath', v.volume.subpath]])],
+    ['bind', v.bind && compact([['propagation', v.bind.propagation], ['create_host_path', trueOnly(v.bind.createHostPath)], ['recursive', v.bind.recursive], ['selinux', v.bind.selinux]])],
+    ['volume', v.volume && compact([['labels', v.volume.labels && sortedMap(v.volume.labels)], ['nocopy', trueOnly(v.volume.nocopy)], ['subpath', v.volume.subpath]])],
     ['tmpfs', v.tmpfs && compact([['size', bytes(v.tmpfs.size)], ['mode', v.tmpfs.mode]])],
+    ['image', v.image && compact([['subpath', v.image.subpath]])],
   ], ['volume']);
 }
 
 function fileRef(r: { source: string; target?: string; uid?: string; gid?: string; mode?: number }): Doc {
-  return compact([['source', r.source], ['target', r.target], ['uid', r.uid], ['gid', r.gid], ['mode', r.mode]]);
+  // compose-go prints a file mode as an octal string ("0440")
+  return compact([['source', r.source], ['target', r.target], ['uid', r.uid], ['gid', r.gid], ['mode', r.mode === undefined ? undefined : `0${r.mode.toString(8)}`]]);
 }
 
 function serializeNetwork(n: Network): Doc {
@@ -203,6 +269,7 @@ function serializeNetwork(n: Network): Doc {
     ['internal', trueOnly(n.internal)],
     ['attachable', trueOnly(n.attachable)],
     ['labels', sortedMap(n.labels)],
+    ['enable_ipv4', n.enableIpv4],
     ['enable_ipv6', trueOnly(n.enableIpv6)],
   ]);
 }
@@ -212,7 +279,10 @@ function serializeVolume(v: Volume): Doc {
 }
 
 function serializeSecretOrConfig(s: SecretOrConfig): Doc {
-  return compact([['name', s.name], ['file', s.file], ['environment', s.environment], ['content', s.content], ['external', trueOnly(s.external)], ['labels', sortedMap(s.labels)]]);
+  return compact([
+    ['name', s.name], ['file', s.file], ['environment', s.environment], ['content', s.content], ['external', trueOnly(s.external)], ['labels', sortedMap(s.labels)],
+    ['driver', s.driver], ['driver_opts', s.driverOpts && sortedMap(s.driverOpts)], ['template_driver', s.templateDriver],
+  ]);
 }
 
 export function toYaml(doc: Doc): string {

@@ -1,10 +1,11 @@
 // The merged canonical document (snake_case, long forms) as the typed model of types.ts.
 import type {
+  BlkioConfig, DeviceMapping, Hook, Model,
   BuildConfig, Deploy, DependsOn, Develop, EnvFileRef, Healthcheck, Network, PortMapping, SecretOrConfig,
   Service, ServiceFileRef, ServiceNetwork, Volume, VolumeMount, WatchRule,
 } from './types.js';
 import { isMap, type Plain, type PlainMap } from './located.js';
-import { isFalse, isTrue } from './normalize/mappings.js';
+import { isFalse, isTrue, listOrMapToMap } from './normalize/mappings.js';
 
 const str = (v: Plain | undefined): string | undefined => (v === undefined || v === null ? undefined : String(v));
 const num = (v: Plain | undefined): number | undefined => (v === undefined || v === null || v === '' ? undefined : Number(v));
@@ -14,6 +15,11 @@ const strMap = (v: Plain | undefined): Record<string, string> => {
   const out: Record<string, string> = {};
   if (isMap(v)) for (const [k, x] of Object.entries(v)) out[k] = x === null ? '' : String(x);
   return out;
+};
+// new optional model fields stay undefined when empty, so services that do not use them keep their config hash
+const listOrNothing = (v: Plain | undefined): string[] | undefined => {
+  const l = strList(v);
+  return l.length ? l : undefined;
 };
 const extensionsOf = (m: PlainMap): Record<string, unknown> => {
   const out: Record<string, unknown> = {};
@@ -73,19 +79,49 @@ export function toService(name: string, s: PlainMap, environment: Record<string,
     profiles: strList(s.profiles),
     develop: isMap(s.develop) ? toDevelop(s.develop) : undefined,
     platform: str(s.platform),
-    pullPolicy: str(s.pull_policy),
+    pullPolicy: s.pull_policy === 'if_not_present' ? 'missing' : str(s.pull_policy),
     tty: bool(s.tty),
     stdinOpen: bool(s.stdin_open),
     containerName: str(s.container_name),
     attach: bool(s.attach),
     memLimit: num(s.mem_limit),
-    memswapLimit: num(s.memswap_limit),
     cpus: num(s.cpus),
+    pidsLimit: num(s.pids_limit),
+    devices: Array.isArray(s.devices) && s.devices.length ? s.devices.map((d) => { const m = d as PlainMap; return { source: String(m.source), target: String(m.target), permissions: String(m.permissions) } satisfies DeviceMapping; }) : undefined,
+    deviceCgroupRules: listOrNothing(s.device_cgroup_rules),
+    runtime: str(s.runtime),
+    macAddress: str(s.mac_address),
+    groupAdd: listOrNothing(s.group_add),
+    cgroup: str(s.cgroup),
+    cgroupParent: str(s.cgroup_parent),
     cpuShares: num(s.cpu_shares),
     cpuQuota: num(s.cpu_quota),
     cpuPeriod: num(s.cpu_period),
+    cpuRtRuntime: num(s.cpu_rt_runtime),
+    cpuRtPeriod: num(s.cpu_rt_period),
+    cpuCount: num(s.cpu_count),
+    cpuPercent: num(s.cpu_percent),
     cpuset: str(s.cpuset),
-    pidsLimit: num(s.pids_limit),
+    memReservation: num(s.mem_reservation),
+    memswapLimit: num(s.memswap_limit),
+    memSwappiness: num(s.mem_swappiness),
+    oomScoreAdj: num(s.oom_score_adj),
+    oomKillDisable: bool(s.oom_kill_disable),
+    usernsMode: str(s.userns_mode),
+    uts: str(s.uts),
+    isolation: str(s.isolation),
+    storageOpt: isMap(s.storage_opt) && Object.keys(s.storage_opt).length ? strMap(s.storage_opt) : undefined,
+    blkioConfig: isMap(s.blkio_config) ? toBlkio(s.blkio_config) : undefined,
+    externalLinks: listOrNothing(s.external_links),
+    gpus: s.gpus === 'all' ? 'all' : Array.isArray(s.gpus) ? (s.gpus as Record<string, unknown>[]) : undefined,
+    credentialSpec: isMap(s.credential_spec) ? (s.credential_spec as Record<string, unknown>) : undefined,
+    postStart: Array.isArray(s.post_start) && s.post_start.length ? s.post_start.map((h) => toHook(h as PlainMap)) : undefined,
+    preStop: Array.isArray(s.pre_stop) && s.pre_stop.length ? s.pre_stop.map((h) => toHook(h as PlainMap)) : undefined,
+    preStart: Array.isArray(s.pre_start) && s.pre_start.length ? s.pre_start.map((h) => toHook(h as PlainMap)) : undefined,
+    ...(isMap(s.models) ? { models: Object.fromEntries(Object.entries(s.models).map(([k, m]) => [k, isMap(m) ? { endpointVar: str(m.endpoint_var), modelVar: str(m.model_var) } : null])) } : {}),
+    ...(isMap(s.provider) ? { provider: { type: String(s.provider.type), options: isMap(s.provider.options) ? (s.provider.options as Record<string, unknown>) : {} } } : {}),
+    useApiSocket: bool(s.use_api_socket),
+    pullRefreshAfter: str(s.pull_refresh_after),
     extensions: extensionsOf(s),
   };
   if (isMap(s.networks)) {
@@ -101,6 +137,30 @@ export function toService(name: string, s: PlainMap, environment: Record<string,
     }
   }
   return svc;
+}
+
+function toBlkio(b: PlainMap): BlkioConfig {
+  const rates = (v: Plain | undefined) => (Array.isArray(v) ? v.map((r) => ({ path: String((r as PlainMap).path), rate: Number((r as PlainMap).rate) })) : []);
+  return {
+    weight: num(b.weight),
+    weightDevice: Array.isArray(b.weight_device) ? b.weight_device.map((w) => ({ path: String((w as PlainMap).path), weight: Number((w as PlainMap).weight) })) : [],
+    deviceReadBps: rates(b.device_read_bps),
+    deviceReadIops: rates(b.device_read_iops),
+    deviceWriteBps: rates(b.device_write_bps),
+    deviceWriteIops: rates(b.device_write_iops),
+  };
+}
+
+function toHook(h: PlainMap): Hook {
+  return {
+    command: Array.isArray(h.command) ? h.command.map(String) : strList(h.command),
+    user: str(h.user),
+    privileged: bool(h.privileged),
+    workingDir: str(h.working_dir),
+    environment: strMap(h.environment),
+    ...(h.image !== undefined ? { image: str(h.image) } : {}),
+    ...(h.per_replica !== undefined ? { perReplica: bool(h.per_replica) } : {}),
+  };
 }
 
 function extraHostsList(v: Plain | undefined): string[] {
@@ -131,6 +191,13 @@ function toBuild(b: PlainMap, projectDir: string): BuildConfig {
     ...(Array.isArray(b.secrets) && b.secrets.length ? { secrets: b.secrets.map((r) => toFileRef(r as PlainMap)) } : {}),
     ...(Array.isArray(b.ssh) && b.ssh.length ? { ssh: b.ssh.map(String) } : {}),
     ...(isMap(b.additional_contexts) && Object.keys(b.additional_contexts).length ? { additionalContexts: strMap(b.additional_contexts) } : {}),
+    cacheTo: strList(b.cache_to),
+    privileged: bool(b.privileged),
+    isolation: str(b.isolation),
+    ...(isMap(b.ulimits) ? { ulimits: b.ulimits as Record<string, unknown> } : {}),
+    ...(Array.isArray(b.entitlements) ? { entitlements: b.entitlements.map(String) } : {}),
+    ...(b.provenance !== undefined && b.provenance !== null ? { provenance: b.provenance as string | boolean } : {}),
+    ...(b.sbom !== undefined && b.sbom !== null ? { sbom: b.sbom as string | boolean } : {}),
   };
 }
 
@@ -153,8 +220,15 @@ function toPort(p: PlainMap): PortMapping {
 function toVolumeMount(v: PlainMap): VolumeMount {
   const m: VolumeMount = { type: String(v.type) as VolumeMount['type'], source: str(v.source), target: String(v.target), readOnly: isTrue(v.read_only) };
   if (v.consistency) m.consistency = String(v.consistency);
-  if (isMap(v.bind)) m.bind = { createHostPath: isTrue(v.bind.create_host_path), propagation: str(v.bind.propagation), selinux: str(v.bind.selinux) };
-  if (isMap(v.volume)) m.volume = { nocopy: isTrue(v.volume.nocopy), subpath: str(v.volume.subpath) };
+  if (isMap(v.bind)) {
+    m.bind = { createHostPath: isTrue(v.bind.create_host_path), propagation: str(v.bind.propagation), selinux: str(v.bind.selinux) };
+    if (v.bind.recursive !== undefined && v.bind.recursive !== null) m.bind.recursive = String(v.bind.recursive) as NonNullable<VolumeMount['bind']>['recursive'];
+  }
+  if (isMap(v.volume)) {
+    m.volume = { nocopy: isTrue(v.volume.nocopy), subpath: str(v.volume.subpath) };
+    if (v.volume.labels !== undefined && v.volume.labels !== null) m.volume.labels = strMap(listOrMapToMap(v.volume.labels, false));
+  }
+  if (isMap(v.image)) m.image = { subpath: str(v.image.subpath) };
   if (isMap(v.tmpfs)) m.tmpfs = { size: num(v.tmpfs.size), mode: num(v.tmpfs.mode) };
   return m;
 }
@@ -165,7 +239,11 @@ function toServiceNetwork(n: PlainMap): ServiceNetwork {
     ipv4Address: str(n.ipv4_address),
     ipv6Address: str(n.ipv6_address),
     priority: num(n.priority),
+    gwPriority: num(n.gw_priority),
     macAddress: str(n.mac_address),
+    linkLocalIps: listOrNothing(n.link_local_ips),
+    interfaceName: str(n.interface_name),
+    driverOpts: isMap(n.driver_opts) && Object.keys(n.driver_opts).length ? strMap(n.driver_opts) : undefined,
   };
 }
 
@@ -198,16 +276,29 @@ function toDeploy(d: PlainMap): Deploy {
     const res = isMap(r.reservations) ? r.reservations : undefined;
     out.resources = {
       limits: lim ? { cpus: num(lim.cpus), memory: num(lim.memory), pids: num(lim.pids) } : undefined,
-      reservations: res ? { cpus: num(res.cpus), memory: num(res.memory) } : undefined,
+      reservations: res
+        ? {
+            cpus: num(res.cpus),
+            memory: num(res.memory),
+            ...(Array.isArray(res.devices) ? { devices: res.devices as Record<string, unknown>[] } : {}),
+            ...(Array.isArray(res.generic_resources) ? { genericResources: res.generic_resources as Record<string, unknown>[] } : {}),
+          }
+        : undefined,
     };
   }
+  if (d.endpoint_mode !== undefined && d.endpoint_mode !== null) out.endpointMode = String(d.endpoint_mode);
+  if (isMap(d.placement)) out.placement = d.placement as Record<string, unknown>;
+  if (isMap(d.update_config)) out.updateConfig = d.update_config as Record<string, unknown>;
+  if (isMap(d.rollback_config)) out.rollbackConfig = d.rollback_config as Record<string, unknown>;
   const rp = d.restart_policy;
   if (isMap(rp)) out.restartPolicy = { condition: str(rp.condition), delay: str(rp.delay), maxAttempts: num(rp.max_attempts), window: str(rp.window) };
   return out;
 }
 
 function toFileRef(r: PlainMap): ServiceFileRef {
-  return { source: String(r.source), target: str(r.target), uid: str(r.uid), gid: str(r.gid), mode: num(r.mode) };
+  // a mode written as a string is octal ("0440"), as compose-go reads it
+  const mode = typeof r.mode === 'string' ? parseInt(r.mode, 8) : num(r.mode);
+  return { source: String(r.source), target: str(r.target), uid: str(r.uid), gid: str(r.gid), mode };
 }
 
 function toDevelop(d: PlainMap): Develop {
@@ -244,6 +335,10 @@ function resourceIdentity(key: string, d: PlainMap, project: string): { key: str
   return { key, name: str(d.name) ?? (external ? key : `${project}_${key}`), external };
 }
 
+export function toModel(key: string, d: PlainMap): Model {
+  return { key, name: str(d.name), model: String(d.model), contextSize: num(d.context_size), runtimeFlags: strList(d.runtime_flags) };
+}
+
 export function toNetwork(key: string, def: PlainMap | null, project: string): Network {
   const d = def ?? {};
   const ipam = isMap(d.ipam) ? d.ipam : undefined;
@@ -253,6 +348,7 @@ export function toNetwork(key: string, def: PlainMap | null, project: string): N
     driverOpts: strMap(d.driver_opts),
     internal: isTrue(d.internal),
     attachable: isTrue(d.attachable),
+    ...(d.enable_ipv4 !== undefined && d.enable_ipv4 !== null ? { enableIpv4: isTrue(d.enable_ipv4) } : {}),
     enableIpv6: isTrue(d.enable_ipv6),
     ipam: ipam
       ? {
@@ -285,5 +381,8 @@ export function toSecretOrConfig(key: string, def: PlainMap | null, project: str
     environment: str(d.environment),
     content: str(d.content),
     labels: strMap(d.labels),
+    driver: str(d.driver),
+    ...(isMap(d.driver_opts) ? { driverOpts: strMap(d.driver_opts) } : {}),
+    templateDriver: str(d.template_driver),
   };
 }

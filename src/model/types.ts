@@ -13,6 +13,7 @@ export interface Project {
   volumes: Record<string, Volume>;
   secrets: Record<string, SecretOrConfig>;
   configs: Record<string, SecretOrConfig>;
+  models?: Record<string, Model>;
   /** services disabled by profiles, kept so `--profile`/dependency errors can name them */
   disabledServices: Record<string, Service>;
   extensions: Record<string, unknown>; // top-level x-* keys
@@ -76,16 +77,63 @@ export interface Service {
   containerName?: string;
   attach?: boolean;
   memLimit?: Bytes;
-  /** memory + swap, bytes; -1: unlimited swap */
-  memswapLimit?: Bytes;
   cpus?: number;
+  pidsLimit?: number;
+  // passed to the container create body as written (HostConfig unless noted)
+  devices?: DeviceMapping[];
+  deviceCgroupRules?: string[];
+  runtime?: string;
+  macAddress?: string; // the primary network endpoint's MacAddress
+  groupAdd?: string[];
+  cgroup?: string; // host | private
+  cgroupParent?: string;
   cpuShares?: number;
   cpuQuota?: number;
   cpuPeriod?: number;
+  cpuRtRuntime?: number;
+  cpuRtPeriod?: number;
+  cpuCount?: number;
+  cpuPercent?: number;
   cpuset?: string;
-  pidsLimit?: number;
+  memReservation?: Bytes;
+  memswapLimit?: Bytes;
+  memSwappiness?: number;
+  oomScoreAdj?: number;
+  oomKillDisable?: boolean;
+  usernsMode?: string;
+  uts?: string;
+  isolation?: string;
+  storageOpt?: Record<string, string>;
+  blkioConfig?: BlkioConfig;
+  externalLinks?: string[];
+  // modelled and printed by `config`, refused at `up` until tscompose supports them
+  gpus?: 'all' | Record<string, unknown>[];
+  credentialSpec?: Record<string, unknown>;
+  postStart?: Hook[];
+  preStop?: Hook[];
+  preStart?: Hook[];
+  models?: Record<string, { endpointVar?: string; modelVar?: string } | null>;
+  provider?: { type: string; options: Record<string, unknown> };
+  useApiSocket?: boolean;
+  pullRefreshAfter?: string;
   extensions: Record<string, unknown>; // x-* keys of the service
 }
+
+export interface DeviceMapping { source: string; target: string; permissions: string }
+
+export interface BlkioConfig {
+  weight?: number;
+  weightDevice: { path: string; weight: number }[];
+  deviceReadBps: { path: string; rate: Bytes }[];
+  deviceReadIops: { path: string; rate: number }[];
+  deviceWriteBps: { path: string; rate: Bytes }[];
+  deviceWriteIops: { path: string; rate: number }[];
+}
+
+export interface Hook { command: string[]; user?: string; privileged?: boolean; workingDir?: string; environment: Record<string, string>; image?: string; perReplica?: boolean }
+
+/** A top-level model (Docker Model Runner): printed by `config`, refused at `up`. */
+export interface Model { key: string; name?: string; model: string; contextSize?: number; runtimeFlags: string[] }
 
 export interface EnvFileRef { path: string; required: boolean; format?: string }
 
@@ -110,6 +158,13 @@ export interface BuildConfig {
   ssh?: string[];
   /** build.additional_contexts: name → absolute directory, "docker-image://ref" or "service:name" */
   additionalContexts?: Record<string, string>;
+  cacheTo?: string[];
+  privileged?: boolean;
+  isolation?: string;
+  ulimits?: Record<string, unknown>;
+  entitlements?: string[];
+  provenance?: string | boolean;
+  sbom?: string | boolean;
 }
 
 export interface PortMapping {
@@ -128,8 +183,9 @@ export interface VolumeMount {
   target: string;
   readOnly: boolean;
   consistency?: string;
-  bind?: { createHostPath: boolean; propagation?: string; selinux?: string };
-  volume?: { nocopy: boolean; subpath?: string };
+  bind?: { createHostPath: boolean; propagation?: string; selinux?: string; recursive?: 'enabled' | 'disabled' | 'writable' | 'readonly' };
+  volume?: { nocopy: boolean; subpath?: string; labels?: Record<string, string> };
+  image?: { subpath?: string };
   tmpfs?: { size?: Bytes; mode?: number };
 }
 
@@ -138,7 +194,11 @@ export interface ServiceNetwork {
   ipv4Address?: string;
   ipv6Address?: string;
   priority?: number;
+  gwPriority?: number;
   macAddress?: string;
+  linkLocalIps?: string[];
+  interfaceName?: string;
+  driverOpts?: Record<string, string>;
 }
 
 export interface DependsOn {
@@ -163,9 +223,14 @@ export interface Deploy {
   labels: Record<string, string>;
   resources?: {
     limits?: { cpus?: number; memory?: Bytes; pids?: number };
-    reservations?: { cpus?: number; memory?: Bytes };
+    reservations?: { cpus?: number; memory?: Bytes; devices?: Record<string, unknown>[]; genericResources?: Record<string, unknown>[] };
   };
   restartPolicy?: { condition?: string; delay?: Duration; maxAttempts?: number; window?: Duration };
+  // swarm-only settings: printed by `config`, ignored by `up` as docker compose does
+  endpointMode?: string;
+  placement?: Record<string, unknown>;
+  updateConfig?: Record<string, unknown>;
+  rollbackConfig?: Record<string, unknown>;
 }
 
 export interface Develop { watch: WatchRule[] }
@@ -190,6 +255,7 @@ export interface Network {
   external: boolean;
   internal: boolean;
   attachable: boolean;
+  enableIpv4?: boolean;
   enableIpv6: boolean;
   ipam?: { driver?: string; config: { subnet?: string; gateway?: string; ipRange?: string; auxAddresses?: Record<string, string> }[] };
   labels: Record<string, string>;
@@ -212,6 +278,9 @@ export interface SecretOrConfig {
   content?: string;
   external: boolean;
   labels: Record<string, string>;
+  driver?: string;
+  driverOpts?: Record<string, string>;
+  templateDriver?: string;
 }
 
 /** Options that select and shape a project, shared by the CLI and the API. */

@@ -45,7 +45,7 @@ function describe(errors: ErrorObject[], doc: PlainMap, file: string): UserError
     const parent = extra.parentSchema as SchemaNode;
     const known = Object.keys(parent.properties ?? {});
     const section = path.length === 1 ? String(path[0]) : undefined;
-    if (section && ['services', 'networks', 'volumes', 'secrets', 'configs'].includes(section)) {
+    if (section && ['services', 'networks', 'volumes', 'secrets', 'configs', 'models'].includes(section)) {
       return fail(`invalid name "${key}": names may contain only letters, digits, ".", "_" and "-"`, [...path, key], 'key');
     }
     const guess = closest(key, known);

@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Project, Service, VolumeMount } from '../model/types.js';
+import { UserError } from '../errors.js';
 import { COMPOSE_VERSION_LABEL, LABEL } from './labels.js';
 import { durationNs, durationSeconds } from './duration.js';
 import { networkName, serviceImage, serviceNetworkKeys, volumeName } from './names.js';
@@ -71,8 +72,8 @@ export interface MountEntry {
   Source?: string;
   Target: string;
   ReadOnly?: boolean;
-  VolumeOptions?: { NoCopy?: boolean };
-  BindOptions?: { Propagation?: string };
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> };
+  BindOptions?: { Propagation?: string; NonRecursive?: boolean; ReadOnlyNonRecursive?: boolean; ReadOnlyForceRecursive?: boolean };
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }
 
@@ -82,12 +83,14 @@ function mount(project: Project, m: VolumeMount): MountEntry | undefined {
       return {
         Type: 'volume', Target: m.target, ReadOnly: m.readOnly,
         ...(m.source ? { Source: volumeName(project, m.source) } : {}),
-        ...(m.volume?.nocopy ? { VolumeOptions: { NoCopy: true } } : {}),
+        ...(m.volume?.nocopy || m.volume?.labels ? { VolumeOptions: { ...(m.volume.nocopy ? { NoCopy: true } : {}), ...(m.volume.labels ? { Labels: m.volume.labels } : {}) } } : {}),
       };
     case 'bind':
       return {
         Type: 'bind', Source: path.resolve(project.workingDir, m.source ?? ''), Target: m.target, ReadOnly: m.readOnly,
-        ...(m.bind?.propagation ? { BindOptions: { Propagation: m.bind.propagation } } : {}),
+        ...(m.bind?.propagation || (m.bind?.recursive && m.bind.recursive !== 'enabled')
+          ? { BindOptions: { ...(m.bind.propagation ? { Propagation: m.bind.propagation } : {}), ...recursiveOption(m.bind.recursive) } }
+          : {}),
       };
     case 'tmpfs':
       return {
@@ -97,6 +100,38 @@ function mount(project: Project, m: VolumeMount): MountEntry | undefined {
     default:
       return undefined;
   }
+}
+
+/** bind.recursive as docker compose v2 sends it (enabled is the engine's default). */
+function recursiveOption(r: NonNullable<VolumeMount['bind']>['recursive']) {
+  switch (r) {
+    case 'disabled': return { NonRecursive: true };
+    case 'writable': return { ReadOnlyNonRecursive: true };
+    case 'readonly': return { ReadOnlyForceRecursive: true };
+    default: return {};
+  }
+}
+
+/** Keys the model and `config` carry but `up` cannot honour yet: refused before anything is created. */
+export function unsupportedAtUp(service: Service): string | undefined {
+  const found: string[] = [];
+  if (service.gpus) found.push('gpus');
+  if (service.deploy?.resources?.reservations?.devices?.length) found.push('deploy.resources.reservations.devices');
+  if (service.deploy?.resources?.reservations?.genericResources?.length) found.push('deploy.resources.reservations.generic_resources');
+  if (service.postStart?.length) found.push('post_start');
+  if (service.preStop?.length) found.push('pre_stop');
+  if (service.credentialSpec) found.push('credential_spec');
+  if (service.preStart?.length) found.push('pre_start');
+  for (const t of ['image', 'npipe', 'cluster'] as const) if (service.volumes.some((v) => v.type === t)) found.push(`volumes of type ${t}`);
+  if (service.models && Object.keys(service.models).length) found.push('models');
+  if (service.provider) found.push('provider');
+  if (service.useApiSocket) found.push('use_api_socket');
+  if (service.pullRefreshAfter) found.push('pull_refresh_after');
+  if (service.build?.entitlements?.length) found.push('build.entitlements');
+  if (service.build?.provenance !== undefined) found.push('build.provenance');
+  if (service.build?.sbom !== undefined) found.push('build.sbom');
+  if (!found.length) return undefined;
+  return `service "${service.name}" uses ${found.join(', ')}: tscompose does not support ${found.length > 1 ? 'these keys' : 'this key'} yet when creating containers (docker compose config shows ${found.length > 1 ? 'them' : 'it'})`;
 }
 
 function secretMounts(project: Project, service: Service): MountEntry[] {
@@ -183,11 +218,19 @@ function networkMode(input: ContainerSpecInput): string | undefined {
   return mode;
 }
 
-function endpoint(input: ContainerSpecInput, key: string): Docker.EndpointSettings {
+function endpoint(input: ContainerSpecInput, key: string, primary = false): Docker.EndpointSettings {
   const sn = input.service.networks[key];
   const ep: Docker.EndpointSettings = { Aliases: [input.service.name, ...(sn?.aliases ?? [])] };
-  if (sn?.ipv4Address || sn?.ipv6Address) ep.IPAMConfig = { IPv4Address: sn.ipv4Address, IPv6Address: sn.ipv6Address };
-  if (sn?.macAddress) ep.MacAddress = sn.macAddress;
+  const ipam: Record<string, unknown> = {};
+  if (sn?.ipv4Address) ipam.IPv4Address = sn.ipv4Address;
+  if (sn?.ipv6Address) ipam.IPv6Address = sn.ipv6Address;
+  if (sn?.linkLocalIps?.length) ipam.LinkLocalIPs = sn.linkLocalIps;
+  if (Object.keys(ipam).length) ep.IPAMConfig = ipam as Docker.EndpointSettings['IPAMConfig'];
+  const mac = sn?.macAddress ?? (primary ? input.service.macAddress : undefined);
+  if (mac) ep.MacAddress = mac;
+  const driverOpts = { ...(sn?.driverOpts ?? {}), ...(sn?.interfaceName ? { 'com.docker.network.endpoint.ifname': sn.interfaceName } : {}) };
+  if (Object.keys(driverOpts).length) ep.DriverOpts = driverOpts;
+  if (sn?.gwPriority !== undefined) (ep as Record<string, unknown>).GwPriority = sn.gwPriority;
   return ep;
 }
 
@@ -195,6 +238,8 @@ const definedEntries = <T extends object>(o: T) => Object.fromEntries(Object.ent
 
 export function containerSpec(input: ContainerSpecInput): ContainerSpec {
   const { project, service } = input;
+  const refused = unsupportedAtUp(service);
+  if (refused) throw new UserError(refused);
   const limits = service.deploy?.resources?.limits;
   const reservations = service.deploy?.resources?.reservations;
   const cpus = service.cpus ?? limits?.cpus;
@@ -209,13 +254,32 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
     NetworkMode: networkMode(input),
     RestartPolicy: restartPolicy(service),
     Memory: service.memLimit ?? limits?.memory,
-    MemoryReservation: reservations?.memory,
+    MemoryReservation: service.memReservation ?? reservations?.memory,
     MemorySwap: service.memswapLimit,
-    NanoCpus: cpus ? Math.round(cpus * 1e9) : undefined,
+    MemorySwappiness: service.memSwappiness,
+    OomKillDisable: service.oomKillDisable,
+    OomScoreAdj: service.oomScoreAdj,
     CpuShares: service.cpuShares,
     CpuQuota: service.cpuQuota,
     CpuPeriod: service.cpuPeriod,
+    CpuRealtimeRuntime: service.cpuRtRuntime,
+    CpuRealtimePeriod: service.cpuRtPeriod,
+    CpuCount: service.cpuCount,
+    CpuPercent: service.cpuPercent,
     CpusetCpus: service.cpuset,
+    Devices: service.devices?.length ? service.devices.map((d) => ({ PathOnHost: d.source, PathInContainer: d.target, CgroupPermissions: d.permissions })) : undefined,
+    DeviceCgroupRules: service.deviceCgroupRules?.length ? service.deviceCgroupRules : undefined,
+    GroupAdd: service.groupAdd?.length ? service.groupAdd : undefined,
+    CgroupParent: service.cgroupParent,
+    CgroupnsMode: service.cgroup,
+    Runtime: service.runtime,
+    UsernsMode: service.usernsMode,
+    UTSMode: service.uts,
+    Isolation: service.isolation,
+    StorageOpt: service.storageOpt && Object.keys(service.storageOpt).length ? service.storageOpt : undefined,
+    ...blkio(service),
+    Links: service.externalLinks?.length ? service.externalLinks.map((l) => { const [name, alias = name] = l.split(':'); return `${name}:${alias}`; }) : undefined,
+    NanoCpus: cpus ? Math.round(cpus * 1e9) : undefined,
     PidsLimit: service.pidsLimit ?? limits?.pids,
     Ulimits: Object.keys(service.ulimits).length ? Object.entries(service.ulimits).map(([Name, l]) => ({ Name, Soft: l.soft, Hard: l.hard })) : undefined,
     Sysctls: Object.keys(service.sysctls).length ? service.sysctls : undefined,
@@ -258,11 +322,27 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
     AttachStdout: true,
     AttachStderr: true,
     HostConfig: hostConfig,
-    NetworkingConfig: ordered.length ? { EndpointsConfig: { [networkName(project, ordered[0])]: endpoint(input, ordered[0]) } } : undefined,
+    NetworkingConfig: ordered.length ? { EndpointsConfig: { [networkName(project, ordered[0])]: endpoint(input, ordered[0], true) } } : undefined,
+    // without a network to carry it (network_mode), the service's mac_address goes on the container
+    MacAddress: !ordered.length && service.networkMode !== 'none' ? service.macAddress : undefined,
   }) as Docker.ContainerCreateOptions;
 
   const extraNetworks = ordered.slice(1).map((key) => ({ name: networkName(project, key), endpoint: endpoint(input, key) }));
   return { create, extraNetworks };
+}
+
+function blkio(service: Service): Partial<Docker.HostConfig> {
+  const b = service.blkioConfig;
+  if (!b) return {};
+  const rates = (list: { path: string; rate: number }[]) => (list.length ? list.map((r) => ({ Path: r.path, Rate: r.rate })) : undefined);
+  return definedEntries({
+    BlkioWeight: b.weight,
+    BlkioWeightDevice: b.weightDevice.length ? b.weightDevice.map((w) => ({ Path: w.path, Weight: w.weight })) : undefined,
+    BlkioDeviceReadBps: rates(b.deviceReadBps),
+    BlkioDeviceReadIOps: rates(b.deviceReadIops),
+    BlkioDeviceWriteBps: rates(b.deviceWriteBps),
+    BlkioDeviceWriteIOps: rates(b.deviceWriteIops),
+  }) as Partial<Docker.HostConfig>;
 }
 
 function volumesFrom(input: ContainerSpecInput, entry: string): string {

@@ -7,6 +7,7 @@ import { COMPOSE_VERSION_LABEL, LABEL } from './labels.js';
 import { observe, type ObservedContainer } from './observed.js';
 import { describePlan, planUp, type ContainerAction, type Plan, type PlanOptions } from './plan.js';
 import { createContainer, removeContainer, startContainer, stopContainer, stopTimeout } from './containers.js';
+import { unsupportedAtUp } from './container-spec.js';
 import { waitForDependency, waitRunningOrHealthy } from './dependencies.js';
 import { selectServices } from './levels.js';
 import { serviceImage } from './names.js';
@@ -169,6 +170,11 @@ export async function removeOrphans(ctx: ReconcileContext, orphans: ObservedCont
 export async function upServices(ctx: ReconcileContext, services: string[] | undefined, opts: UpOptions = {}): Promise<UpResult> {
   const { docker, project, progress } = ctx;
   const selected = selectServices(project, services, opts.noDeps);
+  // keys the model carries but containers cannot honour yet: refused before anything is pulled, built or created
+  for (const name of selected) {
+    const refused = unsupportedAtUp(project.services[name]!);
+    if (refused) throw new UserError(refused);
+  }
   const imageRefs = selected.map((s) => serviceImage(project.name, project.services[s]));
   if (opts.dryRun) {
     const plan = planUp(project, await observe(docker, project.name, imageRefs), { ...opts, services });

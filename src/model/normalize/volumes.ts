@@ -36,7 +36,6 @@ export function parseVolumeEntry(entry: unknown, baseDir: string): LongVolume {
     if ((v.type === 'bind' || v.type === 'npipe') && !v.source) throw new NormalizeError(`a ${v.type} mount needs a source`);
     if (v.type !== 'tmpfs' && !v.target) throw new NormalizeError('a mount needs a target');
     if (v.type === 'bind' && v.source) v.source = resolveHostPath(v.source, baseDir);
-    if (v.type === 'bind') v.bind = { create_host_path: true, ...(v.bind ?? {}) };
     if (v.tmpfs?.size !== undefined) v.tmpfs = { ...v.tmpfs, size: parseBytes(v.tmpfs.size) };
     return reorder(v);
   }

@@ -56,7 +56,8 @@ test('direct and transitive dependencies and dependents', async () => {
 test('edges record their origin; network and volume use is queryable', async () => {
   const g = buildGraph(await load(stack));
   const kinds = g.edges.filter((e) => e.from === 'proxy' || e.from === 'sidecar' || e.from === 'worker').map((e) => `${e.from}>${e.to}:${e.kind}`).sort();
-  assert.deepEqual(kinds, ['proxy>web:depends_on', 'proxy>web:links', 'sidecar>web:network_mode', 'worker>db:depends_on', 'worker>web:volumes_from']);
+  // network_mode service: and volumes_from also add an implicit depends_on in the model, as in compose-go
+  assert.deepEqual(kinds, ['proxy>web:depends_on', 'proxy>web:links', 'sidecar>web:depends_on', 'sidecar>web:network_mode', 'worker>db:depends_on', 'worker>web:depends_on', 'worker>web:volumes_from']);
   assert.deepEqual(g.networksOf('web'), ['back', 'front']);
   assert.deepEqual(g.servicesUsingNetwork('back'), ['cache', 'db', 'web']);
   assert.deepEqual(g.volumesOf('db'), ['pgdata']);
@@ -69,13 +70,16 @@ test('nodes and resource edges cover services, networks and volumes', async () =
   assert.deepEqual(g.resourceEdges.filter((e) => e.from === 'web').map((e) => `${e.to.kind}:${e.to.name}`), ['network:back', 'network:front', 'volume:uploads']);
 });
 
+// the loader refuses a cyclic file (as compose-go does), so the cycle is added to a loaded project
 test('a cycle is a user error that prints it', async () => {
-  const p = await load('services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [c]}\n  c: {image: x, depends_on: [a]}\n  d: {image: x}\n');
+  const p = await load('services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [c]}\n  c: {image: x}\n  d: {image: x}\n');
+  p.services.c!.dependsOn.a = { condition: 'service_started', restart: false, required: true };
   assert.throws(() => buildGraph(p), { name: 'UserError', message: 'dependency cycle between services: a → b → c → a' });
 });
 
 test('a cycle through links and network_mode is found too', async () => {
-  const p = await load('services:\n  a: {image: x, links: [b]}\n  b: {image: x, network_mode: "service:a"}\n');
+  const p = await load('services:\n  a: {image: x, links: [b]}\n  b: {image: x}\n');
+  p.services.b!.networkMode = 'service:a';
   assert.throws(() => buildGraph(p), /a → b → a/);
 });
 

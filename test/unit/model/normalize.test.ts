@@ -58,7 +58,7 @@ test('volumes: bind, named, anonymous and modes', () => {
   assert.deepEqual(parseVolumeEntry('/cache', '/proj'), { type: 'volume', target: '/cache', volume: {} });
   assert.deepEqual(parseVolumeEntry('/etc/x:/x:rw,z', '/proj'), { type: 'bind', source: '/etc/x', target: '/x', bind: { selinux: 'z', create_host_path: true } });
   assert.deepEqual(parseVolumeEntry('data:/d:nocopy', '/proj'), { type: 'volume', source: 'data', target: '/d', volume: { nocopy: true } });
-  assert.deepEqual(parseVolumeEntry({ type: 'bind', source: '../shared', target: '/s' }, '/proj/app'), { type: 'bind', source: '/proj/shared', target: '/s', bind: { create_host_path: true } });
+  assert.deepEqual(parseVolumeEntry({ type: 'bind', source: '../shared', target: '/s' }, '/proj/app'), { type: 'bind', source: '/proj/shared', target: '/s' });
   assert.throws(() => parseVolumeEntry('a:/b:bogus', '/p'), /unknown mode "bogus"/);
 });
 
