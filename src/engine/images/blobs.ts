@@ -81,6 +81,42 @@ export class BlobStore {
     }
   }
 
+  /** Stores the blob read from `source` while `consume` reads the same bytes (one pass: a layer is unpacked
+   *  as it is stored). Nothing is stored when `consume` or the write fails. */
+  async ingestWhile<T>(source: Readable, consume: (copy: Readable) => Promise<T>): Promise<{ blob: BlobInfo; result: T }> {
+    const tmp = this.tempPath();
+    const hasher = new HashingStream({ highWaterMark: 1 << 20 });
+    const out = createWriteStream(tmp, { highWaterMark: 1 << 20 });
+    const tee = new Transform({
+      highWaterMark: 1 << 20,
+      transform(chunk: Buffer, _enc, cb) {
+        if (out.write(chunk)) cb(null, chunk);
+        else out.once('drain', () => cb(null, chunk));
+      },
+      flush(cb) { out.end((err?: Error | null) => cb(err ?? null)); },
+    });
+    out.on('error', (err) => tee.destroy(err));
+    const feeding = pipeline(source, hasher, tee);
+    feeding.catch(() => {});
+    try {
+      const result = await consume(tee);
+      tee.resume(); // whatever `consume` left unread (it found the layer unpacked already) still goes to the blob
+      await feeding;
+      const digest = hasher.digest();
+      if (await this.has(digest)) await fs.rm(tmp, { force: true });
+      else await fs.rename(tmp, this.path(digest));
+      return { blob: { digest, size: hasher.size }, result };
+    } catch (err) {
+      source.destroy();
+      tee.destroy();
+      out.destroy();
+      await feeding.catch(() => {});
+      throw err;
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+  }
+
   /** Moves an already-verified file (e.g. a finished download) into the store. */
   async adopt(file: string, digest: string): Promise<void> {
     await fs.rename(file, this.path(digest));
