@@ -121,7 +121,7 @@ export async function runBigImageBench(): Promise<BenchRow[]> {
 
     const after = async <T>(fn: () => Promise<T>, cleanup: () => void): Promise<T> => { try { return await fn(); } finally { cleanup(); } };
     log(`${RUNS} interleaved rounds (import, load, pull, up; tscompose then docker) …`);
-    const t = await timeInterleaved({
+    const all: Record<string, () => Promise<number>> = {
       importOurs: () => after(() => shell.time('docker', [...ours, 'import', rootfs, IMPORTED], oursEnv), () => rmiOurs(IMPORTED)),
       importDocker: () => after(() => shell.time('docker', ['import', rootfs, IMPORTED]), () => rmiDocker(IMPORTED)),
       loadOurs: () => after(() => shell.time('docker', [...ours, 'load', '-q', '-i', SAVE_TAR], oursEnv), () => rmiOurs(IMPORTED)),
@@ -130,18 +130,22 @@ export async function runBigImageBench(): Promise<BenchRow[]> {
       pullDocker: () => after(() => shell.time('docker', ['pull', '-q', remote]), () => rmiDocker(remote)),
       upOurs: () => after(upOurs, downOurs),
       upDocker: () => after(upPeer, downPeer),
-    }, RUNS);
+    };
+    // BENCH_BIG_CASES=import,pull: a subset (each case runs for tscompose and for docker)
+    const only = process.env.BENCH_BIG_CASES?.split(',').map((c) => c.trim()).filter(Boolean);
+    const picked = Object.fromEntries(Object.entries(all).filter(([k]) => !only || only.some((c) => k.startsWith(c))));
+    const t = await timeInterleaved(picked, RUNS) as Record<string, Timing>;
     const peerName = (what: string) => `${what} (dockerd 20.10)`;
     const row = (c: string, tool: string, ourT: Timing, peer: string, peerT: Timing): BenchRow => ({
       case: c, tool, medianMs: ourT.medianMs, spreadMs: ourT.spreadMs, peer, peerMedianMs: peerT.medianMs,
       pairedRatio: median(ourT.samplesMs.map((s, i) => s / peerT.samplesMs[i]!)),
     });
-    return [
-      row(`docker import of a ${label} rootfs tar`, 'tscompose engine', t.importOurs, peerName('docker import'), t.importDocker),
-      row(`docker load of it (docker save archive)`, 'tscompose engine', t.loadOurs, peerName('docker load'), t.loadDocker),
-      row(`pull of it, 1 gzip layer (local registry)`, 'tscompose engine', t.pullOurs, peerName('docker pull'), t.pullDocker),
-      row(`first up -d, 1 service on it (pull, create, start)`, 'tscompose (bundled engine)', t.upOurs, v1 ? 'docker-compose v1 (dockerd)' : 'tscompose --engine docker', t.upDocker),
-    ];
+    const rows: BenchRow[] = [];
+    if (t.importOurs) rows.push(row(`docker import of a ${label} rootfs tar`, 'tscompose engine', t.importOurs, peerName('docker import'), t.importDocker!));
+    if (t.loadOurs) rows.push(row(`docker load of it (docker save archive)`, 'tscompose engine', t.loadOurs, peerName('docker load'), t.loadDocker!));
+    if (t.pullOurs) rows.push(row(`pull of it, 1 gzip layer (local registry)`, 'tscompose engine', t.pullOurs, peerName('docker pull'), t.pullDocker!));
+    if (t.upOurs) rows.push(row(`first up -d, 1 service on it (pull, create, start)`, 'tscompose (bundled engine)', t.upOurs, v1 ? 'docker-compose v1 (dockerd)' : 'tscompose --engine docker', t.upDocker!));
+    return rows;
   } finally {
     shell.close();
     if (engine) { engine.child.kill('SIGTERM'); await new Promise((r) => engine!.child.once('exit', r)); }

@@ -28,8 +28,15 @@ export class HashingStream extends Transform {
     this.push(chunk);
     cb();
   }
-  digest(): string { return 'sha256:' + this.hash.digest('hex'); }
+  private result?: string;
+  /** The digest of everything that flowed through (call it after the end; repeatable). */
+  digest(): string { return (this.result ??= 'sha256:' + this.hash.digest('hex')); }
 }
+
+/** Streams whose bytes are hashed upstream already (ingestWhile's copy): an uncompressed layer's diffID is that
+ *  same digest, so the unpacker need not hash the bytes a second time. */
+const hashedUpstream = new WeakMap<Readable, HashingStream>();
+export function upstreamHasher(stream: Readable): HashingStream | undefined { return hashedUpstream.get(stream); }
 
 export interface BlobInfo { digest: string; size: number }
 
@@ -96,6 +103,7 @@ export class BlobStore {
       flush(cb) { out.end((err?: Error | null) => cb(err ?? null)); },
     });
     out.on('error', (err) => tee.destroy(err));
+    hashedUpstream.set(tee, hasher);
     const feeding = pipeline(source, hasher, tee);
     feeding.catch(() => {});
     try {
@@ -124,7 +132,7 @@ export class BlobStore {
 
   read(digest: string): Promise<Buffer> { return fs.readFile(this.path(digest)); }
   async readJson<T>(digest: string): Promise<T> { return JSON.parse((await this.read(digest)).toString('utf8')) as T; }
-  stream(digest: string): Readable { return createReadStream(this.path(digest)); }
+  stream(digest: string): Readable { return createReadStream(this.path(digest), { highWaterMark: 1 << 20 }); }
   async remove(digest: string): Promise<void> { await fs.rm(this.path(digest), { force: true }); }
 
   tempPath(): string { return path.join(this.tmpDir, `blob-${randomBytes(8).toString('hex')}`); }

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DigestMismatchError, digestHex, HashingStream, isDigest } from './blobs.js';
+import { DigestMismatchError, digestHex, HashingStream, isDigest, upstreamHasher } from './blobs.js';
 import { decompressor, peek, sniffCompression } from './decompress.js';
 import { extractLayer, UnsafeLayerError } from './extract.js';
 
@@ -86,6 +86,11 @@ export class LayerStore {
   private async extractHashing(source: Readable, staging: string): Promise<string> {
     // streams all the way (no async generator per chunk): read -> decompress (1 MB chunks) -> hash -> untar
     const unzip = decompressor(sniffCompression(await peek(source, 4)));
+    const upstream = upstreamHasher(source);
+    if (!unzip && upstream) { // a plain tar whose bytes are being hashed already: its diffID is that digest
+      await extractLayer(source, staging);
+      return upstream.digest();
+    }
     const hasher = new HashingStream({ readableHighWaterMark: 1 << 20 });
     const feeding = (unzip ? pipeline(source, unzip, hasher) : pipeline(source, hasher)).catch((err: Error) => { hasher.destroy(err); });
     try { await extractLayer(hasher, staging); } catch (err) { source.destroy(); throw err; }

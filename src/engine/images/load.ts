@@ -35,7 +35,7 @@ async function loadDockerSave(store: ImageStore, files: ArchiveFiles): Promise<L
     if (diffIDs.length !== entry.Layers.length) throw badRequest(`image ${entry.Config}: ${entry.Layers.length} layers but ${diffIDs.length} diff_ids`);
     const layers: Descriptor[] = [];
     for (const [i, layer] of entry.Layers.entries()) {
-      layers.push((await ingestLayer(store, createReadStream(files.path(layer)), diffIDs[i])).descriptor);
+      layers.push((await ingestLayer(store, createReadStream(files.path(layer), { highWaterMark: 1 << 20 }), diffIDs[i])).descriptor);
     }
     const names = (entry.RepoTags ?? []).map((t) => canonicalName(parseReference(t)));
     loaded.push({ image: await store.commit(configBytes, layers, names), names });
