@@ -125,6 +125,36 @@ export class BlobStore {
     }
   }
 
+  /** ingestWhile for a file this engine wrote itself (a layer of a loaded archive, in its temp dir): read
+   *  once, and stored by a hard link to it (a copy across filesystems) instead of a second write. */
+  async ingestFileWhile<T>(file: string, consume: (copy: Readable) => Promise<T>): Promise<{ blob: BlobInfo; result: T }> {
+    const src = createReadStream(file, { highWaterMark: 1 << 20 });
+    const hasher = new HashingStream({ highWaterMark: 1 << 20 });
+    hashedUpstream.set(hasher, hasher);
+    const feeding = pipeline(src, hasher);
+    feeding.catch(() => {});
+    let result: T;
+    try {
+      result = await consume(hasher);
+      hasher.resume();
+      await feeding;
+    } catch (err) {
+      src.destroy();
+      hasher.destroy();
+      await feeding.catch(() => {});
+      throw err;
+    }
+    const digest = hasher.digest();
+    if (!(await this.has(digest))) {
+      const tmp = this.tempPath();
+      try {
+        try { await fs.link(file, tmp); } catch { await fs.copyFile(file, tmp); }
+        await fs.rename(tmp, this.path(digest));
+      } finally { await fs.rm(tmp, { force: true }); }
+    }
+    return { blob: { digest, size: hasher.size }, result };
+  }
+
   /** Moves an already-verified file (e.g. a finished download) into the store. */
   async adopt(file: string, digest: string): Promise<void> {
     await fs.rename(file, this.path(digest));

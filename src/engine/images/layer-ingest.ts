@@ -1,4 +1,5 @@
 // Adding one layer blob to the store: stored as-is (compressed or not), unpacked once, diffID verified.
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Descriptor } from './oci.js';
@@ -24,4 +25,11 @@ export async function ingestLayer(store: ImageStore, source: Readable, diffID?: 
     diffID ? (await store.layers.unpack(diffID, () => copy), diffID) : store.layers.unpackUnknown(copy));
   const descriptor = { mediaType: await layerMediaType(store, blob.digest), digest: blob.digest, size: blob.size };
   return { descriptor, diffID: result };
+}
+
+/** ingestLayer for a layer file the engine wrote itself (a loaded archive's temp dir): read once, stored by a link. */
+export async function ingestLayerFile(store: ImageStore, file: string, diffID: string): Promise<{ descriptor: Descriptor; diffID: string }> {
+  if (await store.layers.has(diffID)) return ingestLayer(store, createReadStream(file, { highWaterMark: 1 << 20 }), diffID);
+  const { blob } = await store.blobs.ingestFileWhile(file, (copy) => store.layers.unpack(diffID, () => copy));
+  return { descriptor: { mediaType: await layerMediaType(store, blob.digest), digest: blob.digest, size: blob.size }, diffID };
 }
