@@ -10,7 +10,7 @@
 //   previous one (through /proc/self/fd/N), so a directory swapped for a symlink mid-walk is seen as a symlink
 //   and resolved in the root again, never followed by the kernel; final components are created or opened with
 //   O_NOFOLLOW (O_EXCL for files) and their metadata set through the descriptor.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -88,6 +88,40 @@ export async function resolvePartsInRoot(root: string, components: string[], opt
     stack.push(part);
   }
   return stack;
+}
+
+/** resolvePartsInRoot, synchronously (for tight loops such as layer extraction, where a thread-pool trip per
+ *  lstat costs more than the lstat). `linked` says whether a symlink was followed on the way. */
+export function resolvePartsInRootSync(root: string, components: string[], opts: { createDirs?: boolean; followLast?: boolean } = {}): { parts: string[]; linked: boolean } {
+  const followLast = opts.followLast ?? true;
+  const stack: string[] = [];
+  const pending = [...components];
+  let hops = 0;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === '' || part === '.') continue;
+    if (part === '..') { stack.pop(); continue; }
+    const isLast = !pending.some((p) => p !== '' && p !== '.');
+    const candidate = path.join(root, ...stack, part);
+    const st = lstatSync(candidate, { throwIfNoEntry: false });
+    if (!st) {
+      if (isLast && !opts.createDirs) { stack.push(part); return { parts: stack, linked: hops > 0 }; }
+      if (!opts.createDirs) throw Object.assign(new Error(`ENOENT: no such file or directory, lstat '${candidate}'`), { code: 'ENOENT' });
+      try { mkdirSync(candidate, { mode: 0o755 }); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+      stack.push(part);
+      continue;
+    }
+    if (st.isSymbolicLink() && (followLast || !isLast)) {
+      if (++hops > MAX_SYMLINK_HOPS) throw new UnsafePathError(`too many levels of symbolic links below /${[...stack, part].join('/')}`, 'ELOOP');
+      const target = readlinkSync(candidate);
+      if (target.startsWith('/')) stack.length = 0;
+      pending.unshift(...target.split('/'));
+      continue;
+    }
+    if (!st.isDirectory() && !isLast) throw new UnsafePathError(`"/${[...stack, part].join('/')}" is not a directory`, 'ENOTDIR');
+    stack.push(part);
+  }
+  return { parts: stack, linked: hops > 0 };
 }
 
 /**

@@ -28,8 +28,15 @@ export class HashingStream extends Transform {
     this.push(chunk);
     cb();
   }
-  digest(): string { return 'sha256:' + this.hash.digest('hex'); }
+  private result?: string;
+  /** The digest of everything that flowed through (call it after the end; repeatable). */
+  digest(): string { return (this.result ??= 'sha256:' + this.hash.digest('hex')); }
 }
+
+/** Streams whose bytes are hashed upstream already (ingestWhile's copy): an uncompressed layer's diffID is that
+ *  same digest, so the unpacker need not hash the bytes a second time. */
+const hashedUpstream = new WeakMap<Readable, HashingStream>();
+export function upstreamHasher(stream: Readable): HashingStream | undefined { return hashedUpstream.get(stream); }
 
 export interface BlobInfo { digest: string; size: number }
 
@@ -81,6 +88,73 @@ export class BlobStore {
     }
   }
 
+  /** Stores the blob read from `source` while `consume` reads the same bytes (one pass: a layer is unpacked
+   *  as it is stored). Nothing is stored when `consume` or the write fails. */
+  async ingestWhile<T>(source: Readable, consume: (copy: Readable) => Promise<T>): Promise<{ blob: BlobInfo; result: T }> {
+    const tmp = this.tempPath();
+    const hasher = new HashingStream({ highWaterMark: 1 << 20 });
+    const out = createWriteStream(tmp, { highWaterMark: 1 << 20 });
+    const tee = new Transform({
+      highWaterMark: 1 << 20,
+      transform(chunk: Buffer, _enc, cb) {
+        if (out.write(chunk)) cb(null, chunk);
+        else out.once('drain', () => cb(null, chunk));
+      },
+      flush(cb) { out.end((err?: Error | null) => cb(err ?? null)); },
+    });
+    out.on('error', (err) => tee.destroy(err));
+    hashedUpstream.set(tee, hasher);
+    const feeding = pipeline(source, hasher, tee);
+    feeding.catch(() => {});
+    try {
+      const result = await consume(tee);
+      tee.resume(); // whatever `consume` left unread (it found the layer unpacked already) still goes to the blob
+      await feeding;
+      const digest = hasher.digest();
+      if (await this.has(digest)) await fs.rm(tmp, { force: true });
+      else await fs.rename(tmp, this.path(digest));
+      return { blob: { digest, size: hasher.size }, result };
+    } catch (err) {
+      source.destroy();
+      tee.destroy();
+      out.destroy();
+      await feeding.catch(() => {});
+      throw err;
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+  }
+
+  /** ingestWhile for a file this engine wrote itself (a layer of a loaded archive, in its temp dir): read
+   *  once, and stored by a hard link to it (a copy across filesystems) instead of a second write. */
+  async ingestFileWhile<T>(file: string, consume: (copy: Readable) => Promise<T>): Promise<{ blob: BlobInfo; result: T }> {
+    const src = createReadStream(file, { highWaterMark: 1 << 20 });
+    const hasher = new HashingStream({ highWaterMark: 1 << 20 });
+    hashedUpstream.set(hasher, hasher);
+    const feeding = pipeline(src, hasher);
+    feeding.catch(() => {});
+    let result: T;
+    try {
+      result = await consume(hasher);
+      hasher.resume();
+      await feeding;
+    } catch (err) {
+      src.destroy();
+      hasher.destroy();
+      await feeding.catch(() => {});
+      throw err;
+    }
+    const digest = hasher.digest();
+    if (!(await this.has(digest))) {
+      const tmp = this.tempPath();
+      try {
+        try { await fs.link(file, tmp); } catch { await fs.copyFile(file, tmp); }
+        await fs.rename(tmp, this.path(digest));
+      } finally { await fs.rm(tmp, { force: true }); }
+    }
+    return { blob: { digest, size: hasher.size }, result };
+  }
+
   /** Moves an already-verified file (e.g. a finished download) into the store. */
   async adopt(file: string, digest: string): Promise<void> {
     await fs.rename(file, this.path(digest));
@@ -88,7 +162,7 @@ export class BlobStore {
 
   read(digest: string): Promise<Buffer> { return fs.readFile(this.path(digest)); }
   async readJson<T>(digest: string): Promise<T> { return JSON.parse((await this.read(digest)).toString('utf8')) as T; }
-  stream(digest: string): Readable { return createReadStream(this.path(digest)); }
+  stream(digest: string): Readable { return createReadStream(this.path(digest), { highWaterMark: 1 << 20 }); }
   async remove(digest: string): Promise<void> { await fs.rm(this.path(digest), { force: true }); }
 
   tempPath(): string { return path.join(this.tmpDir, `blob-${randomBytes(8).toString('hex')}`); }

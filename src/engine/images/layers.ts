@@ -1,12 +1,13 @@
 // Unpacked layers: one directory per diffID under paths.layers, unpacked once and shared by every
 // image (and every container, as an overlayfs lower dir) that has the layer.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { DigestMismatchError, digestHex, isDigest } from './blobs.js';
-import { decompress } from './decompress.js';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DigestMismatchError, digestHex, HashingStream, isDigest, upstreamHasher } from './blobs.js';
+import { decompressor, peek, sniffCompression } from './decompress.js';
 import { extractLayer, UnsafeLayerError } from './extract.js';
 
 export class LayerStore {
@@ -83,11 +84,17 @@ export class LayerStore {
   }
 
   private async extractHashing(source: Readable, staging: string): Promise<string> {
-    const hash = createHash('sha256');
-    async function* hashed(): AsyncGenerator<Buffer> {
-      for await (const chunk of decompress(source)) { hash.update(chunk); yield chunk; }
+    // streams all the way (no async generator per chunk): read -> decompress (1 MB chunks) -> hash -> untar
+    const unzip = decompressor(sniffCompression(await peek(source, 4)));
+    const upstream = upstreamHasher(source);
+    if (!unzip && upstream) { // a plain tar whose bytes are being hashed already: its diffID is that digest
+      await extractLayer(source, staging);
+      return upstream.digest();
     }
-    await extractLayer(Readable.from(hashed()), staging);
-    return 'sha256:' + hash.digest('hex');
+    const hasher = new HashingStream({ readableHighWaterMark: 1 << 20 });
+    const feeding = (unzip ? pipeline(source, unzip, hasher) : pipeline(source, hasher)).catch((err: Error) => { hasher.destroy(err); });
+    try { await extractLayer(hasher, staging); } catch (err) { source.destroy(); throw err; }
+    await feeding;
+    return hasher.digest();
   }
 }

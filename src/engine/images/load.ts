@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { badRequest } from '../api/http.js';
 import { type ArchiveFiles, readArchive } from './archive.js';
 import { digestHex } from './blobs.js';
-import { ingestLayer } from './layer-ingest.js';
+import { ingestLayerFile } from './layer-ingest.js';
 import { CONTAINERD_NAME_ANNOTATION, type Descriptor, type ImageConfig, type ImageIndex, type Manifest, isIndexMediaType, pickPlatform, REF_NAME_ANNOTATION } from './oci.js';
 import { canonicalName, familiarName, parseReference } from './reference.js';
 import type { ImageStore, StoredImage } from './store.js';
@@ -35,7 +35,7 @@ async function loadDockerSave(store: ImageStore, files: ArchiveFiles): Promise<L
     if (diffIDs.length !== entry.Layers.length) throw badRequest(`image ${entry.Config}: ${entry.Layers.length} layers but ${diffIDs.length} diff_ids`);
     const layers: Descriptor[] = [];
     for (const [i, layer] of entry.Layers.entries()) {
-      layers.push((await ingestLayer(store, createReadStream(files.path(layer)), diffIDs[i])).descriptor);
+      layers.push((await ingestLayerFile(store, files.path(layer), diffIDs[i]!)).descriptor);
     }
     const names = (entry.RepoTags ?? []).map((t) => canonicalName(parseReference(t)));
     loaded.push({ image: await store.commit(configBytes, layers, names), names });

@@ -150,6 +150,39 @@ describe('hostile layer extraction', () => {
     assert.doesNotMatch(dump, /trusted/);
   });
 
+  test('times, opaque markers, whiteouts and xattrs applied at the end never go through a directory later replaced by a symlink', { skip: !isRoot && 'needs root' }, async () => {
+    const outside = path.join(sentinel, 'a', 'b', 'outside');
+    fs.mkdirSync(path.join(outside, 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(outside, 'f'), 'host');
+    const old = new Date('2001-01-01T00:00:00Z');
+    fs.utimesSync(path.join(outside, 'sub'), old, old);
+    const mtime = new Date('2020-01-02T03:04:05Z');
+    await extract([
+      { name: 'd/', type: 'directory', mtime },
+      { name: 'd/sub/', type: 'directory', mtime },
+      { name: 'd/f', content: 'x', pax: { 'SCHILY.xattr.user.evil': 'v' } },
+      { name: 'd/sub/.wh..wh..opq', content: '' },
+      { name: 'd/.wh.gone', content: '' },
+      { name: 'd', type: 'symlink', linkname: outside },
+    ]);
+    assert.equal(fs.readlinkSync(path.join(root, 'd')), outside);
+    assert.equal(fs.statSync(path.join(outside, 'sub')).mtime.getTime(), old.getTime(), 'no times set outside');
+    assert.equal(fs.existsSync(path.join(outside, 'gone')), false, 'no whiteout outside');
+    const dump = execFileSync('getfattr', ['-d', '-m', '-', path.join(outside, 'f'), path.join(outside, 'sub')], { encoding: 'utf8' });
+    assert.doesNotMatch(dump, /evil|opaque/);
+    fs.rmSync(path.join(sentinel, 'a', 'b', 'outside'), { recursive: true });
+  });
+
+  test('a directory known from an earlier entry and then replaced by a symlink is resolved again', async () => {
+    await extract([
+      { name: 'd/', type: 'directory' },
+      { name: 'd/x', content: '1' },
+      { name: 'd', type: 'symlink', linkname: '../../../' },
+      { name: 'd/y', content: '2' },
+    ]);
+    assert.equal(fs.readFileSync(path.join(root, 'y'), 'utf8'), '2');
+  });
+
   test('very long names fail cleanly', async () => {
     await assert.rejects(extract([{ name: 'a'.repeat(300), content: 'x' }]), /ENAMETOOLONG/);
     await assert.rejects(extract([{ name: 'x/' + '../'.repeat(2000) + 'y', content: 'x' }]), UnsafeLayerError);

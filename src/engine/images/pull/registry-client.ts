@@ -117,10 +117,10 @@ export class RegistryClient {
           hash = createHash('sha256');
           await fs.writeFile(file, '');
         }
-        const out = createWriteStream(file, { flags: 'a' });
+        const out = createWriteStream(file, { flags: 'a', highWaterMark: 1 << 20 });
         try {
           for await (const chunk of res.body) {
-            const buf = Buffer.from(chunk);
+            const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength); // a view, not a copy
             hash.update(buf);
             received += buf.length;
             if (size > 0 && received > size) throw new RegistryError(502, `blob ${digest} is larger than the ${size} bytes its descriptor declares`);
