@@ -50,7 +50,11 @@ export function aptMirror(): string {
 /** The rootfs tar (made once: debootstrap, then tar), its size and file count. */
 export function ensureRootfsTar(): { file: string; bytes: number } {
   if (!existsSync(ROOTFS_TAR)) {
-    if (!which('debootstrap')) throw new Error('debootstrap is not installed (apt-get install -y debootstrap)');
+    if (!which('debootstrap')) {
+      // the benchmark installs what it needs, so a fresh machine prints full rows
+      spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'debootstrap'], { stdio: 'inherit' });
+      if (!which('debootstrap')) throw new Error('debootstrap is not installed and could not be (apt-get install -y debootstrap)');
+    }
     mkdirSync(CACHE, { recursive: true });
     const dir = path.join(CACHE, 'rootfs.tmp');
     rmSync(dir, { recursive: true, force: true });
