@@ -72,19 +72,40 @@ describe('user network: name resolution and reachability', () => {
     }
   });
 
+  // a query over TCP from a process in the client's network namespace (node, since busybox nslookup has no TCP mode)
+  const TCP_QUERY = `
+    const net = require('node:net');
+    const [host, name] = process.argv.slice(1);
+    const q = Buffer.alloc(12 + name.length + 2 + 4);
+    q.writeUInt16BE(7, 0); q.writeUInt16BE(0x0100, 2); q.writeUInt16BE(1, 4);
+    let o = 12; for (const label of name.split('.')) { q[o++] = label.length; o += q.write(label, o, 'ascii'); } q[o++] = 0;
+    q.writeUInt16BE(1, o); q.writeUInt16BE(1, o + 2);
+    const len = Buffer.alloc(2); len.writeUInt16BE(q.length);
+    const s = net.connect(53, host, () => s.write(Buffer.concat([len, q])));
+    let buf = Buffer.alloc(0);
+    s.on('data', (d) => { buf = Buffer.concat([buf, d]); if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) { console.log(buf.subarray(2).toString('base64')); s.destroy(); } });
+    s.on('error', (e) => { console.error(e.message); process.exit(1); });
+  `;
+  const tcpAnswers = (reply: Buffer) => ({ rcode: reply.readUInt16BE(2) & 0xf, answers: dnsPacket.decode(reply).answers!.map((a) => (a as { data: string }).data) });
+
   it('answers DNS over TCP too', async () => {
     const web = (await service.attachmentOf('a'.repeat(64)))!.networks[netName]!;
-    const socket = net.connect(53, gateway);
-    try {
-      socket.write(dnsPacket.streamEncode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name: 'frontend', class: 'IN' }] }));
-      const reply = await new Promise<Buffer>((resolve, reject) => {
-        let buf = Buffer.alloc(0);
-        socket.on('data', (d) => { buf = Buffer.concat([buf, d]); if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) resolve(buf); });
-        socket.on('error', reject);
-      });
-      const answers = dnsPacket.streamDecode(reply).answers!.map((a) => (a as { data: string }).data);
-      assert.deepEqual(answers, [web.IPAddress]);
-    } finally { socket.destroy(); }
+    const r = await inNamespace(clientPid, [process.execPath, '-e', TCP_QUERY, gateway, 'frontend']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(tcpAnswers(Buffer.from(r.stdout.trim(), 'base64')).answers, [web.IPAddress]);
+  });
+
+  it('refuses queries from anything that is not on the network (the host, other networks)', async () => {
+    const fromHost = await new Promise<Buffer>((resolve, reject) => {
+      const socket = net.connect(53, gateway);
+      socket.write(dnsPacket.streamEncode({ type: 'query', id: 8, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name: 'frontend', class: 'IN' }] }));
+      let buf = Buffer.alloc(0);
+      socket.on('data', (d) => { buf = Buffer.concat([buf, d]); if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) { socket.destroy(); resolve(buf.subarray(2)); } });
+      socket.on('error', reject);
+    });
+    const { rcode, answers } = tcpAnswers(fromHost);
+    assert.equal(rcode, 5, 'REFUSED');
+    assert.deepEqual(answers, [], 'no name of the network is told to the host');
   });
 
   it('connects a running container to a second network and disconnects it', async () => {
