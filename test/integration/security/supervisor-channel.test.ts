@@ -96,10 +96,10 @@ test('root in another mount namespace (a container\'s root) is refused before an
 });
 
 test('a --network host container sees no supervisor socket', async () => {
-  const r = await t.cli(['run', '--rm', '--network', 'host', BUSYBOX, 'sh', '-c', `grep -c tscompose /proc/net/unix; ls ${socketPath} 2>&1; true`]);
+  const r = await t.cli(['run', '--rm', '--network', 'host', BUSYBOX, 'sh', '-c', `grep -c @tscompose /proc/net/unix; ls ${socketPath} 2>&1; true`]);
   assert.equal(r.code, 0, r.stderr);
   const [count, ls] = r.stdout.split('\n');
-  assert.equal(count, '0', 'no tscompose socket in the host network namespace, as seen from the container');
+  assert.equal(count, '0', 'no abstract tscompose socket in the host network namespace, as seen from the container');
   assert.match(ls ?? '', /No such file/);
 });
 
