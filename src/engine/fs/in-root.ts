@@ -136,29 +136,11 @@ export async function resolveInRoot(root: string, components: string[], opts: Re
 /** Reads a small text file at `components` inside `root` (symlinks followed inside the root), synchronously;
  *  undefined when it is missing or not a regular file. For /etc/passwd and the like, read by path at start/exec. */
 export function readFileInRootSync(root: string, components: string[]): string | undefined {
-  const stack: string[] = [];
-  const pending = [...components];
-  let hops = 0;
-  while (pending.length > 0) {
-    const part = pending.shift()!;
-    if (part === '' || part === '.') continue;
-    if (part === '..') { stack.pop(); continue; }
-    const st = lstatSync(path.join(root, ...stack, part), { throwIfNoEntry: false });
-    if (!st) return undefined;
-    if (st.isSymbolicLink()) {
-      if (++hops > MAX_SYMLINK_HOPS) return undefined;
-      const target = readlinkSync(path.join(root, ...stack, part));
-      if (target.startsWith('/')) stack.length = 0;
-      pending.unshift(...target.split('/'));
-      continue;
-    }
-    const isLast = !pending.some((p) => p !== '' && p !== '.');
-    if (isLast ? !st.isFile() : !st.isDirectory()) return undefined;
-    stack.push(part);
-  }
+  let parts: string[];
+  try { parts = resolvePartsInRootSync(root, components).parts; } catch { return undefined; } // missing, looping or through a non-directory
   let fd: number | undefined;
   try {
-    fd = openSync(path.join(root, ...stack), constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(path.join(root, ...parts), constants.O_RDONLY | constants.O_NOFOLLOW);
     return fstatSync(fd).isFile() ? readFileSync(fd, 'utf8') : undefined;
   } catch { return undefined; } finally { if (fd !== undefined) closeSync(fd); }
 }
