@@ -37,6 +37,9 @@ export interface ContainerServiceDeps {
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
+/** The restart policy names Docker accepts, at create and at update. */
+const RESTART_POLICIES = ['', 'no', 'always', 'on-failure', 'unless-stopped'];
+
 export class ContainerService {
   readonly store: ContainerStore;
   private readonly supervisor: SupervisorClient;
@@ -125,7 +128,7 @@ export class ContainerService {
     const id = randomBytes(32).toString('hex');
     const { config, path, args } = effectiveConfig(body, image.config, id);
     const hostConfig = defaultHostConfig(body.HostConfig);
-    if (hostConfig.RestartPolicy?.Name && !['', 'no', 'always', 'on-failure', 'unless-stopped'].includes(hostConfig.RestartPolicy.Name)) {
+    if (hostConfig.RestartPolicy?.Name && !RESTART_POLICIES.includes(hostConfig.RestartPolicy.Name)) {
       throw badRequest(`invalid restart policy: ${hostConfig.RestartPolicy.Name}`);
     }
     if (hostConfig.AutoRemove && ['always', 'on-failure', 'unless-stopped'].includes(hostConfig.RestartPolicy?.Name)) {
@@ -373,7 +376,7 @@ export class ContainerService {
       const hc = rec.HostConfig;
       if (body.Memory !== undefined && body.Memory > 0 && body.Memory < 6 * 1024 * 1024) throw badRequest('Minimum memory limit allowed is 6MB');
       const restart = body.RestartPolicy as { Name?: string; MaximumRetryCount?: number } | undefined;
-      if (restart?.Name && !['', 'no', 'always', 'on-failure', 'unless-stopped'].includes(restart.Name)) throw badRequest(`invalid restart policy: ${restart.Name}`);
+      if (restart?.Name && !RESTART_POLICIES.includes(restart.Name)) throw badRequest(`invalid restart policy: ${restart.Name}`);
       if (restart?.Name && restart.Name !== 'no' && hc.AutoRemove) throw badRequest('Restart policy cannot be updated because AutoRemove is enabled for the container');
       const limits = ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight', 'KernelMemory'];
       const next = { ...hc };
