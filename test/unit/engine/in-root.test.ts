@@ -90,7 +90,7 @@ describe('a container changing its filesystem during docker cp', () => {
     const snap = () => JSON.stringify([fs.lstatSync(victim).mode, fs.lstatSync(victim).mtimeMs, fs.readdirSync(victim), fs.readFileSync(path.join(victim, 'orig'), 'utf8')]);
     const before = snap();
     // what a process in the container could do: flip /d between a directory and a symlink to the host path
-    const swapper = spawn('sh', ['-c', `cd ${root} && while :; do rm -rf d; mkdir d d/sub 2>/dev/null; rm -rf d; ln -s ${victim} d; done`], { stdio: 'ignore' });
+    const swapper = spawn('sh', ['-c', `cd ${root} && while :; do rm -rf d; mkdir d d/sub 2>/dev/null; rm -rf d; ln -s ${victim} d; done`], { stdio: 'ignore', detached: true });
     const archive = await tarball([
       { name: 'd', type: 'directory', mode: 0o777 },
       { name: 'd/sub', type: 'directory', mode: 0o777 },
@@ -108,8 +108,10 @@ describe('a container changing its filesystem during docker cp', () => {
         await packPath(root, '/d/', sink()).catch(() => {});
       }
     } finally {
-      swapper.kill('SIGKILL');
-      await new Promise((r) => swapper.once('exit', r));
+      // the whole process group: an `rm`/`mkdir` the shell started must not outlive it into the cleanup below
+      const exited = new Promise((r) => swapper.once('exit', r));
+      process.kill(-swapper.pid!, 'SIGKILL');
+      await exited;
     }
     try {
       assert.equal(snap(), before, 'the host directory is untouched');
