@@ -224,7 +224,16 @@ export class ContainerService {
         if (heldExit?.r) Object.assign(rec.State, { ExitCode: heldExit.r.exitCode, FinishedAt: heldExit.r.finishedAt });
         if (/executable file not found|no such file/.test(rec.State.Error)) rec.State.ExitCode = 127;
         else if (/permission denied/.test(rec.State.Error)) rec.State.ExitCode = 126;
+        // what a failed start leaves: the cgroup a runtime that died half-way did not remove (runc init killed by
+        // a low pids limit), the rootfs the engine mounted for a runtime that does not mount it itself
+        await Promise.all([
+          removeContainerCgroup(rec.Id),
+          this.deps.runtime.mountsRootOverlay ? undefined : unmount(layout.rootfs),
+        ]);
         await this.store.save(rec).catch(() => {});
+        // as Docker does: a container started with --rm is removed when its start fails, so that a client
+        // waiting for its removal (docker run --rm) returns instead of waiting forever
+        if (rec.HostConfig.AutoRemove) await this.remove(rec.Id, { force: true, volumes: true }).catch(() => {});
         throw err;
       }
     });
