@@ -77,7 +77,7 @@ export interface OneShotRunner {
     mounts?: { destination: string; type: string; source: string; options?: string[] }[];
     onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   }): Promise<{ exitCode: number }>;
-  /** Rejects (EngineError 400/404) a network the runner cannot put a process on, before any work. */
+  /** Rejects (an invalid or not-found EngineError) a network the runner cannot put a process on, before any work. */
   checkNetwork?(network: string): Promise<void>;
 }
 

@@ -5,7 +5,8 @@ import type { ContainerService } from '../containers/service.js';
 import { containerChanges, mountPoints, runtimeOnlyEntries } from '../containers/rw-layer.js';
 import { applyChanges } from '../images/build/changes.js';
 import { packTree } from '../images/build/layer-pack.js';
-import { badRequest, EngineError, queryBool, readBody, sendJson } from './http.js';
+import { queryBool, readBody, sendJson } from './http.js';
+import { invalid, notImplemented } from '../errors.js';
 import type { Router } from './router.js';
 
 // The image config keys a container's config carries over into a committed image, as Docker's commit does.
@@ -28,15 +29,15 @@ export function registerContainerImageRoutes(router: Router, containers: Contain
 
   router.add('POST', '/commit', async ({ req, res, query }) => {
     const ref = query.get('container');
-    if (!ref) throw badRequest('container is required');
+    if (!ref) throw invalid('container is required');
     const rec = containers.get(ref);
-    if (!images.commitLayer) throw new EngineError(501, 'this engine cannot commit containers');
+    if (!images.commitLayer) throw notImplemented('this engine cannot commit containers');
     const body = await readBody(req);
     let overrides: Record<string, unknown> = {};
-    if (body.length) { try { overrides = JSON.parse(body.toString('utf8')) ?? {}; } catch { throw badRequest('invalid JSON in the request body'); } }
+    if (body.length) { try { overrides = JSON.parse(body.toString('utf8')) ?? {}; } catch { throw invalid('invalid JSON in the request body'); } }
     const repo = query.get('repo');
     const tag = query.get('tag');
-    if (!repo && tag) throw badRequest('tag requires a repository name');
+    if (!repo && tag) throw invalid('tag requires a repository name');
     const base: ImageRuntimeConfig = {};
     for (const k of IMAGE_KEYS) {
       const v = (overrides[k] ?? rec.Config[k]) as never;

@@ -1,5 +1,6 @@
 // /containers/*: the Docker Engine API's container endpoints over ContainerService.
-import { EngineError, badRequest, conflict, parseFilters, queryBool, readJson, sendJson, sendNoContent } from './http.js';
+import { parseFilters, queryBool, readJson, sendJson, sendNoContent } from './http.js';
+import { conflict, invalid, notImplemented } from '../errors.js';
 import type { Router } from './router.js';
 import { openRawStream } from './server.js';
 import { frame } from '../containers/logs.js';
@@ -75,7 +76,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
   router.add('POST', '/containers/:id/rename', async ({ req, res, params, query }) => {
     req.resume(); // no body expected: drain whatever the client sent
     const name = query.get('name');
-    if (!name) throw badRequest('name is required');
+    if (!name) throw invalid('name is required');
     await containers.rename(params.id!, name);
     sendNoContent(res);
   });
@@ -112,7 +113,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
   router.add('POST', '/containers/:id/wait', async ({ req, res, params, query }) => {
     req.resume();
     const condition = (query.get('condition') || 'not-running') as WaitCondition;
-    if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw badRequest(`invalid condition: "${condition}"`);
+    if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw invalid(`invalid condition: "${condition}"`);
     const rec = containers.get(params.id!);
     // The answer comes when the container exits; headers go out now so clients know the wait is in place.
     const result = containers.wait(rec.Id, condition, new Promise((r) => res.once('close', () => r())));
@@ -124,10 +125,10 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
 
   router.add('GET', '/containers/:id/logs', async ({ req, res, params, query }) => {
     const rec = containers.get(params.id!);
-    if (rec.HostConfig.LogConfig?.Type === 'none') throw new EngineError(501, 'configured logging driver does not support reading');
+    if (rec.HostConfig.LogConfig?.Type === 'none') throw notImplemented('configured logging driver does not support reading');
     const stdout = queryBool(query, 'stdout');
     const stderr = queryBool(query, 'stderr');
-    if (!stdout && !stderr) throw badRequest('Bad parameters: you must choose at least one stream');
+    if (!stdout && !stderr) throw invalid('Bad parameters: you must choose at least one stream');
     const follow = queryBool(query, 'follow');
     const tailRaw = query.get('tail');
     const tail = !tailRaw || tailRaw === 'all' ? undefined : Number.parseInt(tailRaw, 10);
@@ -154,7 +155,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     const offset = queryBool(q, 'logs') ? 0 : await logSize(file);
     const stream = queryBool(q, 'stream');
     let keys: number[];
-    try { keys = parseDetachKeys(q.get('detachKeys') || DEFAULT_DETACH_KEYS); } catch { throw badRequest(`Invalid detach keys (${q.get('detachKeys')}) provided`); }
+    try { keys = parseDetachKeys(q.get('detachKeys') || DEFAULT_DETACH_KEYS); } catch { throw invalid(`Invalid detach keys (${q.get('detachKeys')}) provided`); }
     const stdio = openRawStream(ctx, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
     let closed = false;
     let detach!: () => void;
@@ -190,7 +191,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
   router.add('GET', '/containers/:id/archive', async ({ res, params, query }) => {
     containers.get(params.id!);
     const p = query.get('path');
-    if (!p) throw badRequest('path is required');
+    if (!p) throw invalid('path is required');
     await containers.withRootfs(params.id!, async (rootfs) => {
       const stat = await statPath(rootfs, p);
       res.writeHead(200, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(stat)).toString('base64') });
@@ -201,7 +202,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
   router.add('PUT', '/containers/:id/archive', async ({ req, res, params, query }) => {
     const rec = containers.get(params.id!);
     const p = query.get('path');
-    if (!p) throw badRequest('path is required');
+    if (!p) throw invalid('path is required');
     if (rec.HostConfig.ReadonlyRootfs) throw conflict('container rootfs is marked read-only');
     const noOverwriteDirNonDir = ['1', 'true'].includes(query.get('noOverwriteDirNonDir') ?? '');
     await containers.withRootfs(rec.Id, (rootfs) => extractInto(rootfs, p, req, { noOverwriteDirNonDir }));

@@ -1,13 +1,13 @@
 // Response helpers shared by every route module: Docker-style JSON bodies and errors.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EngineError, invalid, type ErrorKind } from '../errors.js';
 
-/** An error that maps to a Docker Engine API error response: {"message": "..."} with a status. */
-export class EngineError extends Error {
-  constructor(public readonly status: number, message: string) { super(message); }
-}
-export const notFound = (message: string) => new EngineError(404, message);
-export const conflict = (message: string) => new EngineError(409, message);
-export const badRequest = (message: string) => new EngineError(400, message);
+/** The Docker Engine API status of each kind of engine failure: the one place kinds meet HTTP. */
+const STATUS_OF: Record<ErrorKind, number> = {
+  invalid: 400, unauthorized: 401, forbidden: 403, 'not-found': 404, conflict: 409, internal: 500, 'not-implemented': 501, upstream: 502, unavailable: 503,
+};
+/** A thrown value's status: an engine error's kind, 500 for anything else (a bug, or a failure nobody classified). */
+export const statusOf = (err: unknown): number => (err instanceof EngineError ? STATUS_OF[err.kind] : 500);
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const data = JSON.stringify(body);
@@ -39,7 +39,7 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function readJson<T = any>(req: IncomingMessage): Promise<T> {
   const body = await readBody(req);
   if (body.length === 0) return {} as T;
-  try { return JSON.parse(body.toString('utf8')) as T; } catch { throw badRequest('invalid JSON body'); }
+  try { return JSON.parse(body.toString('utf8')) as T; } catch { throw invalid('invalid JSON body'); }
 }
 
 /** Docker's `filters` query parameter: {"label":["a=b"]} or the legacy {"label":{"a=b":true}} form. */
@@ -47,7 +47,7 @@ export function parseFilters(query: URLSearchParams): Record<string, string[]> {
   const raw = query.get('filters');
   if (!raw) return {};
   let parsed: unknown;
-  try { parsed = JSON.parse(raw); } catch { throw badRequest(`invalid filters: ${raw}`); }
+  try { parsed = JSON.parse(raw); } catch { throw invalid(`invalid filters: ${raw}`); }
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
     out[k] = Array.isArray(v) ? v.map(String) : Object.keys(v as object);

@@ -3,7 +3,8 @@
 import http, { type IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { EngineError, sendError, upgradeBodies } from './http.js';
+import { sendError, statusOf, upgradeBodies } from './http.js';
+
 import type { Router } from './router.js';
 
 export const API_VERSION = '1.43';
@@ -24,8 +25,7 @@ async function dispatch(router: Router, req: IncomingMessage, res: ServerRespons
   try {
     await match.handler({ req, res, params: match.params, query: url.searchParams, path: match.path, upgrade });
   } catch (err) {
-    const status = err instanceof EngineError ? err.status : 500;
-    sendError(res, status, (err as Error).message);
+    sendError(res, statusOf(err), (err as Error).message);
   }
 }
 

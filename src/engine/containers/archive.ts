@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { streamToClient } from '../stream-to-client.js';
 import tar from 'tar-stream';
-import { badRequest, notFound } from '../api/http.js';
+import { invalid, notFound } from '../errors.js';
 import {
   at, chrootComponents, createFileAt, followsFinalLink, lstatAt, mkdirAt, openDirInRoot, removeAt, resolvePartsInRoot,
   safeComponents, symlinkAt, UnsafePathError,
@@ -32,7 +32,7 @@ function displayName(p: string): string {
 function fsError(err: unknown, p: string): Error {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'ENOTDIR') return notFound(`Could not find the file ${p} in container`);
-  if (err instanceof UnsafePathError) return badRequest(`${err.message}: ${p}`);
+  if (err instanceof UnsafePathError) return invalid(`${err.message}: ${p}`);
   return err as Error;
 }
 
@@ -133,7 +133,7 @@ export interface ExtractOptions {
 export async function extractInto(rootfs: string, p: string, input: Readable, opts: ExtractOptions = {}): Promise<void> {
   let dest: { dir: FileHandle; parts: string[] };
   try { dest = await openDirInRoot(rootfs, chrootComponents(p)); } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw badRequest(`extraction point is not a directory: ${p}`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw invalid(`extraction point is not a directory: ${p}`);
     throw fsError(err, p);
   }
   await dest.dir.close();
@@ -143,7 +143,7 @@ export async function extractInto(rootfs: string, p: string, input: Readable, op
     for await (const entry of extract) {
       try { await extractEntry(rootfs, dest.parts, entry, opts); } catch (err) {
         entry.resume();
-        if (err instanceof UnsafePathError) throw badRequest(`invalid tar entry "${entry.header.name}": ${err.message}`);
+        if (err instanceof UnsafePathError) throw invalid(`invalid tar entry "${entry.header.name}": ${err.message}`);
         throw err;
       }
     }
@@ -164,8 +164,8 @@ async function extractEntry(rootfs: string, destParts: string[], entry: AsyncIte
     const existing = await lstatAt(dir, base);
     if (opts.noOverwriteDirNonDir && existing) {
       const shown = '/' + [...destParts, ...parts].join('/');
-      if (existing.isDirectory() && h.type !== 'directory') throw badRequest(`cannot overwrite directory "${shown}" with non-directory "${h.name}"`);
-      if (!existing.isDirectory() && h.type === 'directory') throw badRequest(`cannot overwrite non-directory "${shown}" with directory "${h.name}"`);
+      if (existing.isDirectory() && h.type !== 'directory') throw invalid(`cannot overwrite directory "${shown}" with non-directory "${h.name}"`);
+      if (!existing.isDirectory() && h.type === 'directory') throw invalid(`cannot overwrite non-directory "${shown}" with directory "${h.name}"`);
     }
     const mode = (h.mode ?? 0o644) & 0o7777;
     const mtime = h.mtime ?? new Date();

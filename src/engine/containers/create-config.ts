@@ -2,14 +2,14 @@
 // Env merged by key, Labels merged, WorkingDir/User/StopSignal/Healthcheck defaults), and name validation.
 import { randomBytes } from 'node:crypto';
 import type { ImageRuntimeConfig } from '../contracts.js';
-import { badRequest } from '../api/http.js';
+import { invalid } from '../errors.js';
 import { DEFAULT_PATH, hasPath } from '../runtime/default-path.js';
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 export function containerName(requested: string | null): string {
   if (!requested) return `/tsc_${randomBytes(6).toString('hex')}`;
-  if (!NAME_RE.test(requested)) throw badRequest(`Invalid container name (${requested}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (!NAME_RE.test(requested)) throw invalid(`Invalid container name (${requested}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   return requested.startsWith('/') ? requested : `/${requested}`;
 }
 
@@ -32,7 +32,7 @@ export function effectiveConfig(body: Record<string, any>, image: ImageRuntimeCo
   const cmdGiven = body.Cmd !== undefined && body.Cmd !== null && !(Array.isArray(body.Cmd) && body.Cmd.length === 0 && !entrypointGiven);
   const cmd: string[] = cmdGiven ? (typeof body.Cmd === 'string' ? [body.Cmd] : body.Cmd) : (entrypointGiven ? [] : (image.Cmd ?? []));
   const argv = [...entrypoint, ...cmd];
-  if (argv.length === 0) throw badRequest('No command specified');
+  if (argv.length === 0) throw invalid('No command specified');
   const imageEnv = image.Env ?? [];
   const env = mergeEnv(hasPath(imageEnv) ? imageEnv : [`PATH=${DEFAULT_PATH}`, ...imageEnv], body.Env ?? []);
   const config = {
@@ -80,9 +80,9 @@ const DOCKER_ONLY_LOG_DRIVERS = ['syslog', 'journald', 'gelf', 'fluentd', 'awslo
 
 /** Create-time checks of HostConfig.Runtime and LogConfig, with Docker's 400 messages. */
 export function checkRuntimeAndLogDriver(hc: Record<string, any>): void {
-  if (hc.Runtime !== 'runc') throw badRequest(`Unknown runtime specified ${hc.Runtime}`);
+  if (hc.Runtime !== 'runc') throw invalid(`Unknown runtime specified ${hc.Runtime}`);
   const driver = String(hc.LogConfig.Type);
   if (LOG_DRIVERS.includes(driver)) return;
-  if (DOCKER_ONLY_LOG_DRIVERS.includes(driver)) throw badRequest(`logging driver "${driver}" is not supported by the tscompose engine (json-file, local and none are)`);
-  throw badRequest(`error looking up logging plugin ${driver}: plugin "${driver}" not found`);
+  if (DOCKER_ONLY_LOG_DRIVERS.includes(driver)) throw invalid(`logging driver "${driver}" is not supported by the tscompose engine (json-file, local and none are)`);
+  throw invalid(`error looking up logging plugin ${driver}: plugin "${driver}" not found`);
 }

@@ -5,7 +5,7 @@ import { underPty } from '../runtime/tty.js';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Duplex, Writable } from 'node:stream';
-import { badRequest, conflict, notFound } from '../api/http.js';
+import { conflict, invalid, notFound } from '../errors.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { buildRlimits, effectiveCapabilities } from '../runtime/spec.js';
 import { parseSecurityOpt } from './security.js';
@@ -47,11 +47,11 @@ export class ExecService {
     if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
     if (rec.State.Paused) throw conflict(`Container ${rec.Id} is paused, unpause the container before exec`);
     const cmd = (body.Cmd as string[] | undefined) ?? [];
-    if (!cmd.length) throw badRequest('No exec command specified');
+    if (!cmd.length) throw invalid('No exec command specified');
     // docker-py sends `detachKeys`: Docker's JSON decoding ignores the case of field names
     const detachKeys = (body.DetachKeys ?? body.detachKeys ?? '') as string;
     if (detachKeys) {
-      try { parseDetachKeys(detachKeys); } catch { throw badRequest(`Invalid escape keys (${detachKeys}) provided`); }
+      try { parseDetachKeys(detachKeys); } catch { throw invalid(`Invalid escape keys (${detachKeys}) provided`); }
     }
     const id = randomBytes(32).toString('hex');
     this.execs.set(id, {

@@ -1,6 +1,6 @@
 // Legacy container links (HostConfig.Links, default bridge only) as Docker's: `<ALIAS>_PORT…`, `<ALIAS>_NAME` and
 // `<ALIAS>_ENV_…` variables in the process environment, and an /etc/hosts line for the alias, hostname and name.
-import { conflict, notFound } from '../api/http.js';
+import { conflict, notFound } from '../errors.js';
 import type { ContainerRecord } from './record.js';
 
 export interface Link { child: string; alias: string }

@@ -1,15 +1,15 @@
 // Turns HostConfig.Binds / Mounts / Tmpfs and the image's VOLUMEs into runtime mounts through VolumeService.
 import type { ResolvedMount, VolumeService } from '../contracts.js';
-import { badRequest } from '../api/http.js';
+import { invalid } from '../errors.js';
 import type { ContainerRecord } from './record.js';
 
 type MountRequest = Parameters<VolumeService['resolve']>[1];
 
 export function parseBind(bind: string): MountRequest {
   const parts = bind.split(':');
-  if (parts.length < 2 || parts.length > 3) throw badRequest(`invalid volume specification: '${bind}'`);
+  if (parts.length < 2 || parts.length > 3) throw invalid(`invalid volume specification: '${bind}'`);
   const [source, target, mode = ''] = parts as [string, string, string?];
-  if (!target.startsWith('/')) throw badRequest(`invalid mount config: mount path must be absolute: '${target}'`);
+  if (!target.startsWith('/')) throw invalid(`invalid mount config: mount path must be absolute: '${target}'`);
   const opts = mode.split(',');
   const isBind = source.startsWith('/');
   return { Type: isBind ? 'bind' : 'volume', Source: source, Target: target, ReadOnly: opts.includes('ro'), ...(isBind ? { BindOptions: { CreateMountpoint: true } } : {}) };
@@ -20,7 +20,7 @@ export function mountRequests(rec: ContainerRecord): MountRequest[] {
   const requests: MountRequest[] = [];
   for (const b of (hc.Binds as string[] | null) ?? []) requests.push(parseBind(b));
   for (const m of (hc.Mounts as MountRequest[] | null) ?? []) {
-    if (!m.Target || !m.Target.startsWith('/')) throw badRequest('invalid mount config: mount path must be absolute');
+    if (!m.Target || !m.Target.startsWith('/')) throw invalid('invalid mount config: mount path must be absolute');
     requests.push(m);
   }
   for (const [target, opts] of Object.entries((hc.Tmpfs as Record<string, string> | null) ?? {})) {

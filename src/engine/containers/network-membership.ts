@@ -1,7 +1,7 @@
 // POST /networks/{id}/connect and /disconnect as Docker does them: a running container gets or loses an
 // interface at once; a created or stopped one records the change in its EndpointsConfig, applied at its
 // next start. Either way the record keeps the membership, so a restart keeps its networks.
-import { EngineError, notFound } from '../api/http.js';
+import { forbidden, notFound, notImplemented } from '../errors.js';
 import type { NetworkService } from '../contracts.js';
 import type { ContainerService } from './service.js';
 import { modeNetworkOf } from './record.js';
@@ -23,10 +23,10 @@ export async function connectContainer(containers: ContainerService, networks: N
   const net = await mustFindNetwork(networks, networkRef);
   const endpoints = rec.NetworkingConfig.EndpointsConfig ?? {};
   if (rec.State.Running) {
-    if (!networks.connect) throw new EngineError(501, 'this engine cannot connect running containers');
+    if (!networks.connect) throw notImplemented('this engine cannot connect running containers');
     await networks.connect(net.id, rec.Id, { aliases: config.Aliases ?? [], ipv4Address: config.IPAMConfig?.IPv4Address || undefined, macAddress: config.MacAddress || undefined });
   } else if (endpoints[net.name] || endpoints[net.id] || modeNetworkOf(rec) === net.name) {
-    throw new EngineError(403, `endpoint with name ${rec.Name.slice(1)} already exists in network ${net.name}`);
+    throw forbidden(`endpoint with name ${rec.Name.slice(1)} already exists in network ${net.name}`);
   }
   if (rec.HostConfig.NetworkMode === net.name || rec.HostConfig.NetworkMode === net.id) rec.LeftModeNetwork = undefined;
   rec.NetworkingConfig = { ...rec.NetworkingConfig, EndpointsConfig: { ...endpoints, [net.name]: { ...config, NetworkID: net.id } } };
@@ -40,7 +40,7 @@ export async function disconnectContainer(containers: ContainerService, networks
   const viaMode = modeNetworkOf(rec) !== undefined && (rec.HostConfig.NetworkMode === net.name || rec.HostConfig.NetworkMode === net.id);
   const recorded = net.name in endpoints || net.id in endpoints || viaMode;
   if (rec.State.Running) {
-    if (!networks.disconnect) throw new EngineError(501, 'this engine cannot disconnect running containers');
+    if (!networks.disconnect) throw notImplemented('this engine cannot disconnect running containers');
     await networks.disconnect(net.id, rec.Id);
   } else if (!recorded) {
     throw notFound(`container ${containerRef} is not connected to network ${net.name}`);

@@ -1,7 +1,7 @@
 // HostConfig's security settings, checked at create time as Docker does (400 on anything invalid) and
 // turned into what the OCI spec needs at start: SecurityOpt (seccomp, no-new-privileges, label,
 // apparmor), CapAdd/CapDrop names, and mount sources that must be absolute host paths.
-import { badRequest } from '../api/http.js';
+import { invalid } from '../errors.js';
 import { knownCapabilities } from '../runtime/spec.js';
 import { parseSeccompProfile } from '../runtime/seccomp.js';
 import { parseBind } from './mounts.js';
@@ -29,7 +29,7 @@ export function parseSecurityOpt(opts: readonly string[] | null | undefined): Se
     const eq = opt.indexOf('=');
     const colon = opt.indexOf(':');
     const at = eq >= 0 ? eq : colon;
-    if (at < 0) throw badRequest(`invalid --security-opt 1: ${JSON.stringify(opt)}`);
+    if (at < 0) throw invalid(`invalid --security-opt 1: ${JSON.stringify(opt)}`);
     const key = opt.slice(0, at);
     const value = opt.slice(at + 1);
     switch (key) {
@@ -38,17 +38,17 @@ export function parseSecurityOpt(opts: readonly string[] | null | undefined): Se
       case 'seccomp':
         if (value === 'unconfined') out.seccomp = { kind: 'unconfined' };
         else {
-          try { parseSeccompProfile(value); } catch (err) { throw badRequest((err as Error).message); }
+          try { parseSeccompProfile(value); } catch (err) { throw invalid((err as Error).message); }
           out.seccomp = { kind: 'custom', profile: value };
         }
         break;
       case 'no-new-privileges': {
         const b = parseGoBool(value);
-        if (b === undefined) throw badRequest(`invalid --security-opt 2: ${JSON.stringify(opt)}`);
+        if (b === undefined) throw invalid(`invalid --security-opt 2: ${JSON.stringify(opt)}`);
         out.noNewPrivileges = b;
         break;
       }
-      default: throw badRequest(`invalid --security-opt 2: ${JSON.stringify(opt)}`);
+      default: throw invalid(`invalid --security-opt 2: ${JSON.stringify(opt)}`);
     }
   }
   return out;
@@ -68,7 +68,7 @@ export function checkCapabilities(field: 'CapAdd' | 'CapDrop', caps: readonly st
     let name = c.toUpperCase();
     if (name === 'ALL') continue;
     if (!name.startsWith('CAP_')) name = `CAP_${name}`;
-    if (!known.includes(name)) throw badRequest(`invalid ${field}: unknown capability: ${JSON.stringify(name)}`);
+    if (!known.includes(name)) throw invalid(`invalid ${field}: unknown capability: ${JSON.stringify(name)}`);
   }
 }
 
@@ -77,12 +77,12 @@ export function checkMountSources(hc: Record<string, any>): void {
   for (const b of (hc.Binds as string[] | null) ?? []) {
     const m = parseBind(b);
     if (m.Type === 'volume' && m.Source && !VOLUME_NAME.test(m.Source)) {
-      throw badRequest(`create ${m.Source}: "${m.Source}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+      throw invalid(`create ${m.Source}: "${m.Source}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
     }
   }
   for (const m of (hc.Mounts as { Type?: string; Source?: string }[] | null) ?? []) {
     if (m.Type === 'bind' && !(m.Source ?? '').startsWith('/')) {
-      throw badRequest(`invalid mount config for type "bind": invalid mount path: '${m.Source ?? ''}' mount path must be absolute`);
+      throw invalid(`invalid mount config for type "bind": invalid mount path: '${m.Source ?? ''}' mount path must be absolute`);
     }
   }
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { constants as osc } from 'node:os';
 import { promisify } from 'node:util';
 import type { EngineContext, ImageService, NetworkService, VolumeService } from '../contracts.js';
-import { badRequest, conflict, EngineError, notFound } from '../api/http.js';
+import { conflict, internal, invalid, notFound } from '../errors.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { mountsUnder, unmount, withOverlayMounted, withReadOnlyOverlay } from '../runtime/overlay.js';
 import { containerOomKills, removeContainerCgroup } from '../runtime/cgroups.js';
@@ -116,7 +116,7 @@ export class ContainerService {
   }
 
   async create(body: Record<string, any>, requestedName: string | null): Promise<{ Id: string; Warnings: string[] }> {
-    if (!body.Image) throw badRequest('Config.Image is required');
+    if (!body.Image) throw invalid('Config.Image is required');
     const t = phaseTimer('create', '');
     const name = containerName(requestedName);
     if (this.store.find(name) && this.store.find(name)!.Name === name) {
@@ -129,10 +129,10 @@ export class ContainerService {
     const { config, path, args } = effectiveConfig(body, image.config, id);
     const hostConfig = defaultHostConfig(body.HostConfig);
     if (hostConfig.RestartPolicy?.Name && !RESTART_POLICIES.includes(hostConfig.RestartPolicy.Name)) {
-      throw badRequest(`invalid restart policy: ${hostConfig.RestartPolicy.Name}`);
+      throw invalid(`invalid restart policy: ${hostConfig.RestartPolicy.Name}`);
     }
     if (hostConfig.AutoRemove && ['always', 'on-failure', 'unless-stopped'].includes(hostConfig.RestartPolicy?.Name)) {
-      throw badRequest('can\'t create \'AutoRemove\' container with restart policy');
+      throw invalid('can\'t create \'AutoRemove\' container with restart policy');
     }
     checkSecurityAtCreate(hostConfig);
     checkRuntimeAndLogDriver(hostConfig);
@@ -316,7 +316,7 @@ export class ContainerService {
 
   private async signal(rec: ContainerRecord, signal: string): Promise<void> {
     const sig = /^\d+$/.test(signal) ? signal : signal.toUpperCase().replace(/^SIG/, '');
-    if (!/^\d+$/.test(sig) && !(`SIG${sig}` in osc.signals)) throw badRequest(`Invalid signal: ${signal}`);
+    if (!/^\d+$/.test(sig) && !(`SIG${sig}` in osc.signals)) throw invalid(`Invalid signal: ${signal}`);
     if (sig === 'KILL' || sig === '9') rec.KilledByEngine = true;
     if (rec.State.Pid > 0) {
       try { process.kill(rec.State.Pid, /^\d+$/.test(sig) ? Number(sig) : (`SIG${sig}` as NodeJS.Signals)); return; } catch { /* fall back to the runtime */ }
@@ -383,22 +383,22 @@ export class ContainerService {
     const rec = this.get(ref);
     return this.exclusive(rec.Id, async () => {
       const hc = rec.HostConfig;
-      if (body.Memory !== undefined && body.Memory > 0 && body.Memory < 6 * 1024 * 1024) throw badRequest('Minimum memory limit allowed is 6MB');
+      if (body.Memory !== undefined && body.Memory > 0 && body.Memory < 6 * 1024 * 1024) throw invalid('Minimum memory limit allowed is 6MB');
       const restart = body.RestartPolicy as { Name?: string; MaximumRetryCount?: number } | undefined;
-      if (restart?.Name && !RESTART_POLICIES.includes(restart.Name)) throw badRequest(`invalid restart policy: ${restart.Name}`);
-      if (restart?.Name && restart.Name !== 'no' && hc.AutoRemove) throw badRequest('Restart policy cannot be updated because AutoRemove is enabled for the container');
+      if (restart?.Name && !RESTART_POLICIES.includes(restart.Name)) throw invalid(`invalid restart policy: ${restart.Name}`);
+      if (restart?.Name && restart.Name !== 'no' && hc.AutoRemove) throw invalid('Restart policy cannot be updated because AutoRemove is enabled for the container');
       const limits = ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight', 'KernelMemory'];
       const next = { ...hc };
       for (const k of limits) if (body[k] !== undefined && body[k] !== null && body[k] !== '') next[k] = body[k];
       if (restart?.Name !== undefined) next.RestartPolicy = { Name: restart.Name, MaximumRetryCount: restart.MaximumRetryCount ?? 0 };
-      if ((next.Memory ?? 0) > 0 && next.MemorySwap > 0 && next.MemorySwap < next.Memory) throw badRequest('Minimum memoryswap limit should be larger than memory limit, see usage');
+      if ((next.Memory ?? 0) > 0 && next.MemorySwap > 0 && next.MemorySwap < next.Memory) throw invalid('Minimum memoryswap limit should be larger than memory limit, see usage');
       if (rec.State.Running) {
         const resources = linuxResources({
           memory: next.Memory, memorySwap: next.MemorySwap, nanoCpus: next.NanoCpus, cpuShares: next.CpuShares, cpuQuota: next.CpuQuota,
           cpuPeriod: next.CpuPeriod, cpusetCpus: next.CpusetCpus || undefined, cpusetMems: next.CpusetMems || undefined, pidsLimit: next.PidsLimit ?? undefined,
         });
         delete resources.devices;
-        try { await this.deps.runtime.update(rec.Id, resources); } catch (err) { throw new EngineError(500, `Cannot update container ${rec.Id}: ${(err as Error).message}`); }
+        try { await this.deps.runtime.update(rec.Id, resources); } catch (err) { throw internal(`Cannot update container ${rec.Id}: ${(err as Error).message}`); }
       }
       rec.HostConfig = next;
       await this.store.save(rec);
@@ -493,7 +493,7 @@ export class ContainerService {
     const lines = stdout.trimEnd().split('\n');
     const titles = lines[0]!.trim().split(/\s+/);
     const pidCol = titles.indexOf('PID');
-    if (pidCol < 0) throw badRequest(`Couldn't find PID field in ps output`);
+    if (pidCol < 0) throw invalid(`Couldn't find PID field in ps output`);
     const processes = lines.slice(1).map((l) => {
       const fields = l.trim().split(/\s+/);
       return [...fields.slice(0, titles.length - 1), fields.slice(titles.length - 1).join(' ')];

@@ -10,7 +10,7 @@ import { containerUserTables, resolveGroups, resolveUser, type ResolvedUser } fr
 import { mountOverlay, overlayOptions, unmount, withOverlayMounted } from '../runtime/overlay.js';
 import { containerCgroupsPath } from '../runtime/cgroups.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
-import { conflict, EngineError } from '../api/http.js';
+import { conflict, invalid } from '../errors.js';
 import { containerOverlay, type ContainerLayout } from './layout.js';
 import { modeNetworkOf, type ContainerRecord } from './record.js';
 import { linkSetup } from './links.js';
@@ -74,7 +74,7 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
       const extra = resolveGroups(tables, groupAdd).filter((g) => g !== base.gid && !base.additionalGids.includes(g));
       user = { ...base, additionalGids: [...base.additionalGids, ...extra] };
     }
-  } catch (err) { throw new EngineError(400, (err as Error).message); }
+  } catch (err) { throw invalid((err as Error).message); }
   // runc mounts the overlay itself, in the container's mount namespace; other runtimes get it mounted here, on the
   // host, until the container exits (ContainerService.onExit unmounts it, init() after a crash, removal in any case)
   const premount = !deps.runtime.mountsRootOverlay;
@@ -159,7 +159,7 @@ async function startOnRootfs(rec: ContainerRecord, layout: ContainerLayout, deps
     return { pid, runtimePid, attachment, mounts: requests.map((r, i) => inspectMount(r, resolved[i]!)) };
   } catch (err) {
     await deps.networks.detach(rec.Id).catch(() => {});
-    if (err instanceof ExitedBeforeStart) throw new EngineError(400, (await runtimeError(layout.dir)) ?? err.message);
+    if (err instanceof ExitedBeforeStart) throw invalid((await runtimeError(layout.dir)) ?? err.message);
     throw err;
   }
 }

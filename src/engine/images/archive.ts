@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { badRequest } from '../api/http.js';
+import { invalid } from '../errors.js';
 import { decompress } from './decompress.js';
 import { safeComponents } from './extract.js';
 
@@ -15,13 +15,13 @@ export class ArchiveFiles {
   has(name: string): boolean { return this.files.has(normalize(name)); }
   path(name: string): string {
     const p = this.files.get(normalize(name));
-    if (!p) throw badRequest(`archive is missing "${name}"`);
+    if (!p) throw invalid(`archive is missing "${name}"`);
     return p;
   }
   async read(name: string): Promise<Buffer> { return fs.readFile(this.path(name)); }
   async json<T>(name: string): Promise<T> {
     try { return JSON.parse((await this.read(name)).toString('utf8')) as T; } catch (err) {
-      if (err instanceof SyntaxError) throw badRequest(`archive file "${name}" is not valid JSON`);
+      if (err instanceof SyntaxError) throw invalid(`archive file "${name}" is not valid JSON`);
       throw err;
     }
   }
@@ -58,7 +58,7 @@ export async function readArchive(source: Readable, tmpDir: string): Promise<Arc
     await feeding;
   } catch (err) {
     await fs.rm(dir, { recursive: true, force: true });
-    throw badRequest(`cannot read the image archive: ${(err as Error).message}`);
+    throw invalid(`cannot read the image archive: ${(err as Error).message}`);
   }
   for (const [name, target] of links) {
     let t = target;

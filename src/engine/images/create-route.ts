@@ -1,6 +1,6 @@
 // POST /images/create: `fromSrc` imports a rootfs tarball, `fromImage` pulls from a registry.
 import type { ImageRouteModule } from './service.js';
-import { badRequest } from '../api/http.js';
+import { invalid } from '../errors.js';
 import { pullRoute } from './pull/route.js';
 
 export const createRoutes: ImageRouteModule = {
@@ -8,7 +8,7 @@ export const createRoutes: ImageRouteModule = {
     router.add('POST', '/images/create', async (c) => {
       if (c.query.get('fromSrc')) return service.importRoute(c);
       if (c.query.get('fromImage')) return pullRoute(c, service);
-      throw badRequest('fromImage or fromSrc is required');
+      throw invalid('fromImage or fromSrc is required');
     });
   },
 };

@@ -1,7 +1,7 @@
 // `POST /images/load`: a `docker save` archive (manifest.json) or an OCI image layout archive (index.json).
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { badRequest } from '../api/http.js';
+import { invalid } from '../errors.js';
 import { type ArchiveFiles, readArchive } from './archive.js';
 import { digestHex } from './blobs.js';
 import { ingestLayerFile } from './layer-ingest.js';
@@ -18,7 +18,7 @@ export async function loadArchive(store: ImageStore, source: Readable, tmpDir: s
   try {
     if (files.has('manifest.json')) return await loadDockerSave(store, files);
     if (files.has('index.json')) return await loadOciLayout(store, files);
-    throw badRequest('not an image archive: neither manifest.json (docker save) nor index.json (OCI layout) found');
+    throw invalid('not an image archive: neither manifest.json (docker save) nor index.json (OCI layout) found');
   } finally {
     await files.dispose();
   }
@@ -26,13 +26,13 @@ export async function loadArchive(store: ImageStore, source: Readable, tmpDir: s
 
 async function loadDockerSave(store: ImageStore, files: ArchiveFiles): Promise<LoadedImage[]> {
   const entries = await files.json<DockerSaveEntry[]>('manifest.json');
-  if (!Array.isArray(entries)) throw badRequest('manifest.json is not a list of images');
+  if (!Array.isArray(entries)) throw invalid('manifest.json is not a list of images');
   const loaded: LoadedImage[] = [];
   for (const entry of entries) {
     const configBytes = await files.read(entry.Config);
     const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
     const diffIDs = config.rootfs?.diff_ids ?? [];
-    if (diffIDs.length !== entry.Layers.length) throw badRequest(`image ${entry.Config}: ${entry.Layers.length} layers but ${diffIDs.length} diff_ids`);
+    if (diffIDs.length !== entry.Layers.length) throw invalid(`image ${entry.Config}: ${entry.Layers.length} layers but ${diffIDs.length} diff_ids`);
     const layers: Descriptor[] = [];
     for (const [i, layer] of entry.Layers.entries()) {
       layers.push((await ingestLayerFile(store, files.path(layer), diffIDs[i]!)).descriptor);
@@ -47,7 +47,7 @@ async function loadOciLayout(store: ImageStore, files: ArchiveFiles): Promise<Lo
   const index = await files.json<ImageIndex>('index.json');
   const blobFile = (digest: string) => `blobs/sha256/${digestHex(digest)}`;
   const copyBlob = async (d: Descriptor) => {
-    if (!/^sha256:[a-f0-9]{64}$/.test(d.digest ?? '')) throw badRequest(`invalid digest in OCI layout: ${String(d.digest)}`);
+    if (!/^sha256:[a-f0-9]{64}$/.test(d.digest ?? '')) throw invalid(`invalid digest in OCI layout: ${String(d.digest)}`);
     if (!(await store.blobs.has(d.digest))) await store.blobs.ingest(createReadStream(files.path(blobFile(d.digest))), d.digest);
   };
   const loaded: LoadedImage[] = [];
@@ -56,7 +56,7 @@ async function loadOciLayout(store: ImageStore, files: ArchiveFiles): Promise<Lo
     for (let depth = 0; isIndexMediaType(desc.mediaType) && depth < 4; depth++) {
       const nested = await files.json<ImageIndex>(blobFile(desc.digest));
       const picked = pickPlatform(nested);
-      if (!picked) throw badRequest('the OCI index has no manifest for this platform');
+      if (!picked) throw invalid('the OCI index has no manifest for this platform');
       desc = picked;
     }
     await copyBlob(desc);

@@ -1,5 +1,5 @@
 // Docker image references: "redis" → docker.io/library/redis:latest, "localhost:5000/a/b@sha256:…".
-import { badRequest } from '../api/http.js';
+import { invalid } from '../errors.js';
 
 export const DEFAULT_DOMAIN = 'docker.io';
 
@@ -16,27 +16,27 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** Parses and normalizes a reference; a missing tag and digest means ":latest". */
 export function parseReference(raw: string): ImageReference {
-  const invalid = () => badRequest(`invalid reference format: "${raw}" is not a valid image name (expected [registry/]name[:tag][@digest], lowercase)`);
+  const badReference = () => invalid(`invalid reference format: "${raw}" is not a valid image name (expected [registry/]name[:tag][@digest], lowercase)`);
   let rest = raw.trim();
   let digest: string | undefined;
   const at = rest.indexOf('@');
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) throw invalid();
+    if (!DIGEST.test(digest)) throw badReference();
   }
   let tag: string | undefined;
   const colon = rest.lastIndexOf(':');
   if (colon > rest.lastIndexOf('/')) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) throw invalid();
+    if (!TAG.test(tag)) throw badReference();
   }
   const parts = rest.split('/');
   let domain = DEFAULT_DOMAIN;
   if (parts.length > 1 && /[.:]|^localhost$/.test(parts[0]!) ) domain = parts.shift()!;
   if (domain === 'index.docker.io') domain = DEFAULT_DOMAIN;
-  if (parts.length === 0 || !parts.every((p) => COMPONENT.test(p))) throw invalid();
+  if (parts.length === 0 || !parts.every((p) => COMPONENT.test(p))) throw badReference();
   if (domain === DEFAULT_DOMAIN && parts.length === 1) parts.unshift('library');
   if (!tag && !digest) tag = 'latest';
   return { domain, path: parts.join('/'), tag, digest };

@@ -1,7 +1,8 @@
 // The image service: the store plus the /images routes the daemon registers.
 import { Readable } from 'node:stream';
 import type { Router, RequestContext } from '../api/router.js';
-import { badRequest, conflict, EngineError, notFound, parseFilters, queryBool, sendJson, startJsonStream } from '../api/http.js';
+import { parseFilters, queryBool, sendJson, startJsonStream } from '../api/http.js';
+import { EngineError, conflict, internal, invalid, notFound } from '../errors.js';
 import type { CommitRequest, EngineContext, ImageRecord, ImageService, OneShotRunner } from '../contracts.js';
 import type { ImageConfig } from './oci.js';
 import { packLayer } from './build/layer-pack.js';
@@ -71,7 +72,7 @@ export class ImageServiceImpl implements BundledImageService {
     };
     const names = o.name ? [canonicalName(parseReference(o.name))] : [];
     const image = await this.store.commit(config, [...parent.manifest.layers, layer.descriptor], names);
-    if (!(await this.store.ensureLayers(image))) throw new EngineError(500, 'the committed layer could not be unpacked');
+    if (!(await this.store.ensureLayers(image))) throw internal('the committed layer could not be unpacked');
     this.publish('commit', image.id, names[0] && familiarName(names[0]));
     return this.store.toRecord(image);
   }
@@ -97,7 +98,7 @@ export class ImageServiceImpl implements BundledImageService {
   async importRoute(c: RequestContext): Promise<void> {
     await this.ready;
     const src = c.query.get('fromSrc');
-    if (src !== '-' && !/^https?:\/\//.test(src ?? '')) throw badRequest('fromSrc must be "-" (the request body) or an http(s) URL');
+    if (src !== '-' && !/^https?:\/\//.test(src ?? '')) throw invalid('fromSrc must be "-" (the request body) or an http(s) URL');
     const body = src === '-' ? c.req : await fetchRootfs(src!);
     const repo = c.query.get('repo');
     const names = repo ? [canonicalName(parseReference(repo + (c.query.get('tag') ? `:${c.query.get('tag')}` : '')))] : [];
@@ -137,7 +138,7 @@ export class ImageServiceImpl implements BundledImageService {
   }
 
   private async saveRoute(c: RequestContext, refs: string[]): Promise<void> {
-    if (refs.length === 0) throw badRequest('no image names given');
+    if (refs.length === 0) throw invalid('no image names given');
     const images = await Promise.all(refs.map(async (r) => { const image = await this.mustFind(r); return { image, names: savedNames(r, image) }; }));
     c.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
     await saveImages(this.store, images, c.res);
@@ -166,7 +167,7 @@ export class ImageServiceImpl implements BundledImageService {
   private async tagRoute(c: RequestContext): Promise<void> {
     const image = await this.mustFind(c.params.name!);
     const repo = c.query.get('repo');
-    if (!repo) throw badRequest('repo is required');
+    if (!repo) throw invalid('repo is required');
     const name = canonicalName(parseReference(repo + (c.query.get('tag') ? `:${c.query.get('tag')}` : '')));
     await this.store.tag(image.id, name);
     this.publish('tag', image.id, familiarName(name));
@@ -208,15 +209,15 @@ export class ImageServiceImpl implements BundledImageService {
 }
 
 async function fetchRootfs(url: string): Promise<Readable> {
-  const res = await fetch(url).catch((err: Error) => { throw badRequest(`cannot download ${url}: ${err.message}`); });
-  if (!res.ok || !res.body) throw badRequest(`cannot download ${url}: the server answered ${res.status}`);
+  const res = await fetch(url).catch((err: Error) => { throw invalid(`cannot download ${url}: ${err.message}`); });
+  if (!res.ok || !res.body) throw invalid(`cannot download ${url}: the server answered ${res.status}`);
   return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
 }
 
 /** Hostile or corrupt uploaded content is the client's fault: 400, not 500. */
 function rejectBadContent(err: unknown): never {
-  if (err instanceof UnsafeLayerError || err instanceof DigestMismatchError) throw badRequest(`invalid image content: ${err.message}`);
-  if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') throw badRequest(`invalid image content: a path in the archive is too long`);
+  if (err instanceof UnsafeLayerError || err instanceof DigestMismatchError) throw invalid(`invalid image content: ${err.message}`);
+  if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') throw invalid(`invalid image content: a path in the archive is too long`);
   throw err;
 }
 

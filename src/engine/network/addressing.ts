@@ -1,6 +1,6 @@
 // Addresses of a new network (subnet, gateway, range) and of a new endpoint on it, with Docker's errors.
 import { randomBytes } from 'node:crypto';
-import { EngineError, badRequest, conflict } from '../api/http.js';
+import { conflict, forbidden, internal, invalid } from '../errors.js';
 import type { EndpointRequest } from '../contracts.js';
 import { contains, formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4, type Subnet } from './cidr.js';
 import { allocateAddress, allocateSubnet, firstHost, isReserved, type AddressPool } from './ipam.js';
@@ -17,24 +17,24 @@ export function planAddressing(name: string, config: IpamConfig | undefined, net
   let subnet: Subnet | undefined;
   if (config?.Subnet) {
     subnet = parseCidr(config.Subnet);
-    if (!subnet) throw badRequest(`invalid subnet "${config.Subnet}" for network ${name}`);
+    if (!subnet) throw invalid(`invalid subnet "${config.Subnet}" for network ${name}`);
     const clash = networks.find((n) => n.subnet && overlaps(parseCidr(n.subnet)!, subnet!));
-    if (clash) throw new EngineError(403, `Pool overlaps with other one on this address space: ${config.Subnet} overlaps network ${clash.name} (${clash.subnet})`);
+    if (clash) throw forbidden(`Pool overlaps with other one on this address space: ${config.Subnet} overlaps network ${clash.name} (${clash.subnet})`);
   } else {
-    if (config?.Gateway || config?.IPRange) throw badRequest(`network ${name}: a gateway or ip range needs a subnet`);
+    if (config?.Gateway || config?.IPRange) throw invalid(`network ${name}: a gateway or ip range needs a subnet`);
     subnet = allocateSubnet(pools, taken);
-    if (!subnet) throw new EngineError(500, 'could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+    if (!subnet) throw internal('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
   }
   let gateway = firstHost(subnet);
   if (config?.Gateway) {
     const gw = parseIPv4(config.Gateway);
-    if (gw === undefined || !contains(subnet, gw) || isReserved(subnet, gw)) throw badRequest(`invalid gateway ${config.Gateway}: it must be a host address in ${formatCidr(subnet)}`);
+    if (gw === undefined || !contains(subnet, gw) || isReserved(subnet, gw)) throw invalid(`invalid gateway ${config.Gateway}: it must be a host address in ${formatCidr(subnet)}`);
     gateway = gw;
   }
   let ipRange: string | undefined;
   if (config?.IPRange) {
     const range = parseCidr(config.IPRange);
-    if (!range || !contains(subnet, range.base)) throw badRequest(`invalid ip range ${config.IPRange}: it must lie inside ${formatCidr(subnet)}`);
+    if (!range || !contains(subnet, range.base)) throw invalid(`invalid ip range ${config.IPRange}: it must lie inside ${formatCidr(subnet)}`);
     ipRange = formatCidr(range);
   }
   return { subnet: formatCidr(subnet), autoSubnet: !config?.Subnet, gateway: formatIPv4(gateway), ipRange, auxAddresses: config?.AuxiliaryAddresses ?? {} };
@@ -53,12 +53,12 @@ export function allocateEndpoint(
   if (req.ipv4Address) {
     address = parseIPv4(req.ipv4Address);
     if (address === undefined || !contains(subnet, address) || isReserved(subnet, address)) {
-      throw badRequest(`invalid IPv4 address ${req.ipv4Address} for network ${net.name}: it must be a host address in ${net.subnet}`);
+      throw invalid(`invalid IPv4 address ${req.ipv4Address} for network ${net.name}: it must be a host address in ${net.subnet}`);
     }
     if (used.has(address)) throw conflict(`Address already in use: ${req.ipv4Address} on network ${net.name}`);
   } else {
     address = allocateAddress(subnet, used, net.ipRange ? parseCidr(net.ipRange) : undefined);
-    if (address === undefined) throw new EngineError(500, `no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
+    if (address === undefined) throw internal(`no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
   }
   const ip = formatIPv4(address);
   const id = randomId();

@@ -1,5 +1,5 @@
 // The /etc/resolv.conf and /etc/hosts a container gets.
-import { badRequest } from '../api/http.js';
+import { invalid } from '../errors.js';
 import type { HostResolvConf } from './host.js';
 
 export interface ExtraHost { name: string; ip: string }
@@ -10,9 +10,9 @@ export function parseExtraHosts(entries: string[], hostGateway: string | undefin
     const sep = entry.search(/[:=]/);
     const name = entry.slice(0, sep);
     let ip = entry.slice(sep + 1).replace(/^\[(.*)\]$/, '$1');
-    if (sep <= 0 || !ip) throw badRequest(`invalid extra host "${entry}": expected "name:ip"`);
+    if (sep <= 0 || !ip) throw invalid(`invalid extra host "${entry}": expected "name:ip"`);
     if (ip === 'host-gateway') {
-      if (!hostGateway) throw badRequest(`extra host "${entry}": host-gateway needs the container on a bridge network`);
+      if (!hostGateway) throw invalid(`extra host "${entry}": host-gateway needs the container on a bridge network`);
       ip = hostGateway;
     }
     return { name, ip };

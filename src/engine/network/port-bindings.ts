@@ -1,5 +1,5 @@
 // Turns HostConfig.PortBindings / PublishAllPorts / ExposedPorts into the list of host ports to open.
-import { badRequest } from '../api/http.js';
+import { invalid } from '../errors.js';
 import type { PortBinding } from '../contracts.js';
 
 export type PortProtocol = 'tcp' | 'udp';
@@ -17,8 +17,8 @@ export interface PortRequest {
 export function parsePortKey(key: string): { port: number; protocol: PortProtocol } {
   const [portText = '', protocol = 'tcp'] = key.split('/');
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw badRequest(`invalid container port "${key}"`);
-  if (protocol !== 'tcp' && protocol !== 'udp') throw badRequest(`unsupported protocol "${protocol}" in port "${key}": tcp and udp are supported`);
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw invalid(`invalid container port "${key}"`);
+  if (protocol !== 'tcp' && protocol !== 'udp') throw invalid(`unsupported protocol "${protocol}" in port "${key}": tcp and udp are supported`);
   return { port, protocol };
 }
 
@@ -32,7 +32,7 @@ function parseHostPortRange(text: string, key: string): [number, number] {
   const m = /^(\d+)(?:-(\d+))?$/.exec(text);
   const from = Number(m?.[1]);
   const to = Number(m?.[2] ?? m?.[1]);
-  if (!m || from < 1 || to > 65535 || to < from) throw badRequest(`invalid host port "${text}" for container port ${key}`);
+  if (!m || from < 1 || to > 65535 || to < from) throw invalid(`invalid host port "${text}" for container port ${key}`);
   return [from, to];
 }
 

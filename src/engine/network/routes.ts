@@ -1,5 +1,6 @@
 // The /networks routes of the Docker Engine API.
-import { badRequest, parseFilters, readJson, sendJson, sendNoContent } from '../api/http.js';
+import { parseFilters, readJson, sendJson, sendNoContent } from '../api/http.js';
+import { invalid } from '../errors.js';
 import type { Router } from '../api/router.js';
 import { parseCidr } from './cidr.js';
 import type { BridgeNetworkService, CreateNetworkRequest } from './service.js';
@@ -75,7 +76,7 @@ function matchesFilters(service: BridgeNetworkService, net: NetworkRecord, filte
   };
   for (const [key, values] of Object.entries(filters)) {
     const check = checks[key];
-    if (!check) throw badRequest(`invalid filter '${key}'`);
+    if (!check) throw invalid(`invalid filter '${key}'`);
     if (!values.length) continue;
     // labels must all match; other filters match when any value does
     const ok = key.startsWith('label') ? values.every(check) : values.some(check);
@@ -89,6 +90,6 @@ function untilMillis(v: string): number {
   const duration = /^(\d+)(s|m|h)$/.exec(v);
   if (duration) return Date.now() - Number(duration[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[duration[2] as 's' | 'm' | 'h'];
   const t = Date.parse(v);
-  if (Number.isNaN(t)) throw badRequest(`invalid until filter "${v}"`);
+  if (Number.isNaN(t)) throw invalid(`invalid until filter "${v}"`);
   return t;
 }

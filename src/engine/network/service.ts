@@ -1,7 +1,7 @@
 // The bridge network service: networks with their bridges, firewall chains and embedded DNS; container
 // endpoints (veth pairs); published ports. State lives in one file so an engine restart can restore it.
 import { readFile } from 'node:fs/promises';
-import { EngineError, badRequest, conflict, notFound } from '../api/http.js';
+import { conflict, forbidden, internal, invalid, notFound } from '../errors.js';
 import type { EndpointRequest, EndpointSettings, EngineContext, NetworkAttachment, NetworkService } from '../contracts.js';
 import type { Router } from '../api/router.js';
 import { ensureBridge, removeBridge } from './bridge.js';
@@ -78,7 +78,7 @@ export class BridgeNetworkService implements NetworkService {
         const record = this.newRecord(name, driver, true);
         if (driver === 'bridge') {
           const subnet = allocateSubnet(this.options.pools, await this.takenSubnets());
-          if (!subnet) throw new EngineError(500, 'no free subnet in the address pools for the default bridge network');
+          if (!subnet) throw internal('no free subnet in the address pools for the default bridge network');
           Object.assign(record, { subnet: formatCidr(subnet), autoSubnet: true, gateway: formatIPv4(firstHost(subnet)), bridge: bridgeName(this.options, record.id) });
         }
         this.state.networks.push(record);
@@ -315,7 +315,7 @@ export class BridgeNetworkService implements NetworkService {
     await this.dnsServers.get(net.id)?.close();
     const server = new EmbeddedDnsServer(networkDnsHandler(net.id, () => this.state, this.roundRobin, () => this.hostResolv?.nameservers ?? []), this.options.dnsUpstreamPort);
     this.dnsServers.set(net.id, server);
-    const fail = (err: NodeJS.ErrnoException) => new EngineError(500, `the embedded DNS of network ${net.name} cannot listen on ${net.gateway}: ${err.code ?? err.message}`);
+    const fail = (err: NodeJS.ErrnoException) => internal(`the embedded DNS of network ${net.name} cannot listen on ${net.gateway}: ${err.code ?? err.message}`);
     try {
       await server.listen(net.gateway!, this.options.dnsPort);
       return undefined;
@@ -332,11 +332,11 @@ export class BridgeNetworkService implements NetworkService {
     const clash = (await hostRoutes()).find((r) => r.dev !== net.bridge && overlaps(r.subnet, subnet));
     if (!clash) return;
     if (!net.autoSubnet || this.endpointsOf(net.id).length) {
-      throw new EngineError(500, `network ${net.name}: its subnet ${net.subnet} overlaps the host route ${formatCidr(clash.subnet)} on ${clash.dev}`);
+      throw internal(`network ${net.name}: its subnet ${net.subnet} overlaps the host route ${formatCidr(clash.subnet)} on ${clash.dev}`);
     }
     const others = this.state.networks.filter((n) => n.id !== net.id && n.subnet).map((n) => parseCidr(n.subnet!)!);
     const fresh = allocateSubnet(this.options.pools, [...(await hostRoutes()).map((r) => r.subnet), ...others]);
-    if (!fresh) throw new EngineError(500, `network ${net.name}: no free subnet left in the address pools`);
+    if (!fresh) throw internal(`network ${net.name}: no free subnet left in the address pools`);
     net.subnet = formatCidr(fresh);
     net.gateway = formatIPv4(firstHost(fresh));
   }
@@ -355,13 +355,13 @@ export class BridgeNetworkService implements NetworkService {
     await this.load();
     await this.hostResolvConf();
     const name = req.Name ?? '';
-    if (!NAME_PATTERN.test(name)) throw badRequest(`invalid network name ${JSON.stringify(name)}: a name must not be empty nor hold a slash or control characters`);
+    if (!NAME_PATTERN.test(name)) throw invalid(`invalid network name ${JSON.stringify(name)}: a name must not be empty nor hold a slash or control characters`);
     // an IPv6 subnet would otherwise be dropped silently and inspect would claim an IPv4-only network
     if (req.EnableIPv6 || (req.IPAM?.Config ?? []).some((c) => c.Subnet?.includes(':'))) {
-      throw badRequest('IPv6 networks are not supported by the tscompose engine (EnableIPv6 and IPv6 subnets)');
+      throw invalid('IPv6 networks are not supported by the tscompose engine (EnableIPv6 and IPv6 subnets)');
     }
     const driver = req.Driver || 'bridge';
-    if (driver !== 'bridge') throw badRequest(`network driver "${driver}" is not supported by the bundled engine: only "bridge"`);
+    if (driver !== 'bridge') throw invalid(`network driver "${driver}" is not supported by the bundled engine: only "bridge"`);
     const net = await this.mutex.run(async () => {
       if (this.state.networks.some((n) => n.name === name)) throw conflict(`network with name ${name} already exists`);
       const record = this.newRecord(name, 'bridge', false);
@@ -385,8 +385,8 @@ export class BridgeNetworkService implements NetworkService {
     const net = await this.mustFindNetwork(ref);
     if (!net.builtin) await this.discardSpares((s) => s.endpoint.networkId === net.id);
     await this.mutex.run(async () => {
-      if (net.builtin) throw new EngineError(403, `${net.name} is a pre-defined network and cannot be removed`);
-      if (this.endpointsOf(net.id).length) throw new EngineError(403, `error while removing network: network ${net.name} id ${net.id} has active endpoints`);
+      if (net.builtin) throw forbidden(`${net.name} is a pre-defined network and cannot be removed`);
+      if (this.endpointsOf(net.id).length) throw forbidden(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
       await this.drained((e) => e.networkId === net.id);
       await this.unrealize(net);
       this.state.networks = this.state.networks.filter((n) => n.id !== net.id);
@@ -459,8 +459,8 @@ export class BridgeNetworkService implements NetworkService {
       try {
         for (const [i, req] of requested.entries()) {
           const net = await this.mustFindNetwork(req.network);
-          if (net.driver !== 'bridge') throw badRequest(`container cannot be connected to network "${net.name}" of driver ${net.driver}: use network mode ${net.name}`);
-          if (endpoints.some((e) => e.net.id === net.id)) throw badRequest(`container ${base.name} cannot be connected twice to network ${net.name}`);
+          if (net.driver !== 'bridge') throw invalid(`container cannot be connected to network "${net.name}" of driver ${net.driver}: use network mode ${net.name}`);
+          if (endpoints.some((e) => e.net.id === net.id)) throw invalid(`container ${base.name} cannot be connected twice to network ${net.name}`);
           await this.realize(net);
           // a restarting container keeps its address when it can, even if a spare has another one
           const previous = req.ipv4Address ? undefined : this.previousAddress.get(`${base.id}/${net.id}`);
@@ -532,9 +532,9 @@ export class BridgeNetworkService implements NetworkService {
       return await openProxyInRange({ protocol: req.protocol, hostIp: req.hostIp, containerIp: target.ip, containerPort: req.containerPort }, req.hostPortFrom, req.hostPortTo);
     } catch (err) {
       if (err instanceof PortAllocatedError) {
-        throw new EngineError(500, `driver failed programming external connectivity on endpoint ${containerName} (${target.id}): ${err.message}`);
+        throw internal(`driver failed programming external connectivity on endpoint ${containerName} (${target.id}): ${err.message}`);
       }
-      throw new EngineError(500, `publishing port ${req.key} of ${containerName} failed: ${(err as Error).message}`);
+      throw internal(`publishing port ${req.key} of ${containerName} failed: ${(err as Error).message}`);
     }
   }
 
@@ -571,9 +571,9 @@ export class BridgeNetworkService implements NetworkService {
     const { record, ep } = await this.mutex.run(async () => {
       const record = this.findContainer(containerRef);
       if (!record) throw notFound(`No such container: ${containerRef} (only running containers can be connected)`);
-      if (record.mode !== 'bridge' || net.driver !== 'bridge') throw badRequest(`container ${record.name} uses network mode ${JSON.stringify(record.mode)} and cannot be connected to ${net.name}`);
+      if (record.mode !== 'bridge' || net.driver !== 'bridge') throw invalid(`container ${record.name} uses network mode ${JSON.stringify(record.mode)} and cannot be connected to ${net.name}`);
       const mine = this.state.endpoints.filter((e) => e.containerId === record.id);
-      if (mine.some((e) => e.networkId === net.id)) throw new EngineError(403, `endpoint with name ${record.name} already exists in network ${net.name}`);
+      if (mine.some((e) => e.networkId === net.id)) throw forbidden(`endpoint with name ${record.name} already exists in network ${net.name}`);
       await this.realize(net);
       const used = new Set(mine.map((e) => e.containerInterface));
       let index = 0;

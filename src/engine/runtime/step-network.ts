@@ -4,7 +4,7 @@
 // resolvers in /etc/resolv.conf, not any embedded DNS), or on a named network; "none" gives loopback
 // only; the host's namespace only when the user asks for "host". The attachment is released after the run.
 import { randomBytes } from 'node:crypto';
-import { badRequest, notFound } from '../api/http.js';
+import { invalid, notFound } from '../errors.js';
 import type { NetworkService, OneShotRunner } from '../contracts.js';
 
 type AttachMode = Parameters<NetworkService['attach']>[0]['mode'];
@@ -14,7 +14,7 @@ export function stepNetworkMode(network: string | undefined): { mode: AttachMode
   const n = network ?? '';
   if (n === '' || n === 'default' || n === 'bridge') return { mode: 'bridge' };
   if (n === 'host' || n === 'none') return { mode: n };
-  if (n.startsWith('container:')) throw badRequest(`network mode ${n} is not supported for builds`);
+  if (n.startsWith('container:')) throw invalid(`network mode ${n} is not supported for builds`);
   return { mode: 'bridge', network: n };
 }
 
@@ -26,7 +26,7 @@ export function withStepNetworks(runner: OneShotRunner, networks: NetworkService
       if (name === undefined || !networks.findNetwork) return;
       const found = await networks.findNetwork(name);
       if (!found) throw notFound(`network ${name} not found`);
-      if (found.name === 'host' || found.name === 'none') throw badRequest(`network ${name} cannot be used as a build network: use network mode ${found.name}`);
+      if (found.name === 'host' || found.name === 'none') throw invalid(`network ${name} cannot be used as a build network: use network mode ${found.name}`);
     },
     async runOneShot(opts) {
       if (opts.sandbox) return runner.runOneShot(opts);

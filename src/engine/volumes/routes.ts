@@ -1,5 +1,6 @@
 // The /volumes routes of the Docker Engine API.
-import { badRequest, parseFilters, queryBool, readJson, sendJson, sendNoContent } from '../api/http.js';
+import { parseFilters, queryBool, readJson, sendJson, sendNoContent } from '../api/http.js';
+import { invalid } from '../errors.js';
 import type { Router } from '../api/router.js';
 import type { CreateVolumeRequest, LocalVolumeService } from './service.js';
 import type { VolumeRecord } from './store.js';
@@ -65,7 +66,7 @@ function matches(v: VolumeRecord, inUse: boolean, filters: Record<string, string
       case 'dangling': if (!values.some((d) => (d === 'true' || d === '1') === !inUse)) return false; break;
       case 'label': if (!values.every((l) => labelMatches(v.labels, l))) return false; break;
       case 'label!': if (values.some((l) => labelMatches(v.labels, l))) return false; break;
-      default: throw badRequest(`invalid filter '${key}'`);
+      default: throw invalid(`invalid filter '${key}'`);
     }
   }
   return true;

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { EngineError, badRequest, conflict, notFound } from '../api/http.js';
+import { conflict, invalid, notFound } from '../errors.js';
 import type { Router } from '../api/router.js';
 import type { EngineContext, ResolvedMount, VolumeService } from '../contracts.js';
 import { inspectVolume, registerVolumeRoutes } from './routes.js';
@@ -42,10 +42,10 @@ export class LocalVolumeService implements VolumeService {
   async create(req: CreateVolumeRequest, anonymous = false): Promise<VolumeRecord> {
     const name = req.Name || randomBytes(32).toString('hex');
     if (!VOLUME_NAME.test(name)) {
-      throw badRequest(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+      throw invalid(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
     }
     const driver = req.Driver || 'local';
-    if (driver !== 'local') throw badRequest(`create ${name}: volume driver "${driver}" is not supported by the bundled engine: only "local"`);
+    if (driver !== 'local') throw invalid(`create ${name}: volume driver "${driver}" is not supported by the bundled engine: only "local"`);
     const options = req.DriverOpts ?? {};
     validateLocalOptions(name, options);
     const { record, created } = await this.mutex.run(async () => {
@@ -120,16 +120,16 @@ export class LocalVolumeService implements VolumeService {
   // ---- mounts for containers -----------------------------------------------------------------------
 
   async resolve(containerId: string, mount: MountRequest, imageRootfs: string): Promise<ResolvedMount> {
-    if (!mount.Target || !path.isAbsolute(mount.Target)) throw badRequest(`invalid mount config: mount target "${mount.Target ?? ''}" must be an absolute path`);
+    if (!mount.Target || !path.isAbsolute(mount.Target)) throw invalid(`invalid mount config: mount target "${mount.Target ?? ''}" must be an absolute path`);
     const access = mount.ReadOnly ? 'ro' : 'rw';
     let resolved: ResolvedMount;
     let source = mount.Source ?? '';
     switch (mount.Type) {
       case 'bind': {
-        if (!path.isAbsolute(source)) throw badRequest(`invalid mount config for type "bind": invalid mount path: '${source}' mount path must be absolute`);
+        if (!path.isAbsolute(source)) throw invalid(`invalid mount config for type "bind": invalid mount path: '${source}' mount path must be absolute`);
         const exists = await stat(source).then(() => true, () => false);
         if (!exists) {
-          if (!mount.BindOptions?.CreateMountpoint) throw badRequest(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
+          if (!mount.BindOptions?.CreateMountpoint) throw invalid(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
           await mkdir(source, { recursive: true });
         }
         resolved = { type: 'bind', source, destination: mount.Target, options: ['rbind', mount.BindOptions?.Propagation || 'rprivate', access] };
@@ -150,7 +150,7 @@ export class LocalVolumeService implements VolumeService {
         break;
       }
       default:
-        throw badRequest(`invalid mount config: mount type "${(mount as { Type: string }).Type}" is not supported`);
+        throw invalid(`invalid mount config: mount type "${(mount as { Type: string }).Type}" is not supported`);
     }
     await this.recordUse(containerId, { type: mount.Type, source, target: mount.Target, readOnly: Boolean(mount.ReadOnly) });
     return resolved;
@@ -211,10 +211,10 @@ function tmpfsOptions(o: MountRequest['TmpfsOptions'], access: string): string[]
 function validateLocalOptions(name: string, options: Record<string, string>): void {
   const type = options.type;
   if (!type) {
-    if (Object.keys(options).length) throw badRequest(`create ${name}: local volume options need "type" (none with o=bind and device, or tmpfs)`);
+    if (Object.keys(options).length) throw invalid(`create ${name}: local volume options need "type" (none with o=bind and device, or tmpfs)`);
     return;
   }
   if (type === 'tmpfs') return;
   if (type === 'none' && (options.o ?? '').split(',').includes('bind') && options.device && path.isAbsolute(options.device)) return;
-  throw new EngineError(400, `create ${name}: unsupported local volume options ${JSON.stringify(options)}: the bundled engine supports type=none,o=bind,device=<absolute path> and type=tmpfs`);
+  throw invalid(`create ${name}: unsupported local volume options ${JSON.stringify(options)}: the bundled engine supports type=none,o=bind,device=<absolute path> and type=tmpfs`);
 }

@@ -6,7 +6,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { EngineError, sendError, sendJson } from '../../../src/engine/api/http.js';
+import { sendError, sendJson, statusOf } from '../../../src/engine/api/http.js';
 import { Router } from '../../../src/engine/api/router.js';
 import type { OneShotRunner } from '../../../src/engine/contracts.js';
 import { EventBus } from '../../../src/engine/events.js';
@@ -38,7 +38,7 @@ export async function startImageServer(makeRunner: (paths: EnginePaths) => OneSh
     const m = router.match(req.method ?? 'GET', url.pathname);
     if (!m) { sendError(res, 404, `page not found: ${req.method} ${url.pathname}`); return; }
     try { await m.handler({ req, res, params: m.params, query: url.searchParams, path: m.path }); } catch (err) {
-      sendError(res, err instanceof EngineError ? err.status : 500, (err as Error).message);
+      sendError(res, statusOf(err), (err as Error).message);
     }
   });
   server.listen(socket);

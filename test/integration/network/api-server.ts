@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { EngineError, sendError, sendJson } from '../../../src/engine/api/http.js';
+import { sendError, sendJson, statusOf } from '../../../src/engine/api/http.js';
 import { Router } from '../../../src/engine/api/router.js';
 
 const exec = promisify(execFile);
@@ -22,7 +22,7 @@ export async function startApiServer(dir: string, register: (router: Router) => 
     const match = router.match(req.method ?? 'GET', url.pathname);
     if (!match) return sendError(res, 404, `page not found: ${req.method} ${url.pathname}`);
     Promise.resolve(match.handler({ req, res, params: match.params, query: url.searchParams, path: match.path })).catch((err: unknown) => {
-      sendError(res, err instanceof EngineError ? err.status : 500, (err as Error).message);
+      sendError(res, statusOf(err), (err as Error).message);
     });
   });
   const socket = path.join(dir, 'api.sock');

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { defaultSeccomp, defaultSeccompProfile, parseSeccompProfile, toOciSeccomp, type OciSeccomp } from '../../../src/engine/runtime/seccomp.js';
 import { buildOciSpec, DOCKER_DEFAULT_CAPS, DEFAULT_MASKED_PATHS, effectiveCapabilities } from '../../../src/engine/runtime/spec.js';
 import { checkSecurityAtCreate, parseSecurityOpt } from '../../../src/engine/containers/security.js';
+import { statusOf } from '../../../src/engine/api/http.js';
 
 const X86 = { arch: 'amd64', kernel: '6.1.0-18-amd64' };
 const allowed = (s: OciSeccomp, name: string) => s.syscalls!.filter((r) => r.names.includes(name));
@@ -70,7 +71,7 @@ test('security_opt: Docker\'s parsing and errors', () => {
   assert.deepEqual(parseSecurityOpt(['seccomp=unconfined']).seccomp, { kind: 'unconfined' });
   assert.deepEqual(parseSecurityOpt(['seccomp={"defaultAction":"SCMP_ACT_ALLOW"}']).seccomp, { kind: 'custom', profile: '{"defaultAction":"SCMP_ACT_ALLOW"}' });
   assert.deepEqual(parseSecurityOpt(['label=disable', 'label:user:x', 'disable', 'apparmor=unconfined']).labels, ['disable', 'user:x', 'disable']);
-  const status = (f: () => unknown) => { try { f(); return 0; } catch (err) { return [(err as { status: number }).status, (err as Error).message]; } };
+  const status = (f: () => unknown) => { try { f(); return 0; } catch (err) { return [statusOf(err), (err as Error).message]; } };
   assert.deepEqual(status(() => parseSecurityOpt(['foo'])), [400, 'invalid --security-opt 1: "foo"']);
   assert.deepEqual(status(() => parseSecurityOpt(['foo=bar'])), [400, 'invalid --security-opt 2: "foo=bar"']);
   assert.deepEqual(status(() => parseSecurityOpt(['no-new-privileges:maybe'])), [400, 'invalid --security-opt 2: "no-new-privileges:maybe"']);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NetworkService, OneShotRunner } from '../../../src/engine/contracts.js';
 import { stepNetworkMode, withStepNetworks } from '../../../src/engine/runtime/step-network.js';
-import { EngineError } from '../../../src/engine/api/http.js';
+import { isEngineError } from '../../../src/engine/errors.js';
 
 type AttachOpts = Parameters<NetworkService['attach']>[0];
 
@@ -31,7 +31,7 @@ test('network modes: default/bridge/empty = the default bridge, host, none, a na
   assert.deepEqual(stepNetworkMode('host'), { mode: 'host' });
   assert.deepEqual(stepNetworkMode('none'), { mode: 'none' });
   assert.deepEqual(stepNetworkMode('mynet'), { mode: 'bridge', network: 'mynet' });
-  assert.throws(() => stepNetworkMode('container:abc'), (e: EngineError) => e.status === 400);
+  assert.throws(() => stepNetworkMode('container:abc'), (e) => isEngineError(e, 'invalid'));
 });
 
 test('a default run is attached to the default bridge, gets its namespace and files, and is detached', async () => {
@@ -63,5 +63,5 @@ test('host and named networks; a failing run is detached too', async () => {
 test('checkNetwork: unknown networks are 404, host/none/default pass', async () => {
   const runner = withStepNetworks({ async runOneShot() { return { exitCode: 0 }; } }, fakeNetworks(['mynet']).service);
   for (const ok of ['default', 'bridge', 'host', 'none', 'mynet']) await runner.checkNetwork!(ok);
-  await assert.rejects(runner.checkNetwork!('nosuch'), (e: EngineError) => e.status === 404 && /network nosuch not found/.test(e.message));
+  await assert.rejects(runner.checkNetwork!('nosuch'), (e: Error) => isEngineError(e, 'not-found') && /network nosuch not found/.test(e.message));
 });

@@ -5,6 +5,7 @@ import { parseResolvConf } from '../../../src/engine/network/host.js';
 import { RoundRobin, reverseLookupAddress } from '../../../src/engine/network/dns-names.js';
 import { planPortRequests, reportPorts } from '../../../src/engine/network/port-bindings.js';
 import { macForAddress } from '../../../src/engine/network/veth.js';
+import { isEngineError } from '../../../src/engine/errors.js';
 
 describe('container files', () => {
   it('writes localhost, extra hosts and the container address into /etc/hosts', () => {
@@ -57,7 +58,7 @@ describe('port bindings', () => {
   });
 
   it('rejects bad ports and protocols with a 400', () => {
-    assert.throws(() => planPortRequests({ '80/sctp': [] }, false, []), (e: Error & { status?: number }) => e.status === 400 && /sctp/.test(e.message));
+    assert.throws(() => planPortRequests({ '80/sctp': [] }, false, []), (e: Error) => isEngineError(e, 'invalid') && /sctp/.test(e.message));
     assert.throws(() => planPortRequests({ '80/tcp': [{ HostIp: '', HostPort: '90-80' }] }, false, []), /invalid host port "90-80"/);
     assert.throws(() => planPortRequests({ '0/tcp': [] }, false, []), /invalid container port/);
   });

@@ -1,6 +1,7 @@
 // POST /build (classic builder protocol) and POST /build/prune.
 import type { RequestContext } from '../../api/router.js';
-import { badRequest, queryBool, readJson, sendJson, startJsonStream } from '../../api/http.js';
+import { queryBool, readJson, sendJson, startJsonStream } from '../../api/http.js';
+import { invalid } from '../../errors.js';
 import { canonicalName, parseReference } from '../reference.js';
 import type { ImageRouteModule, ImageServiceImpl } from '../service.js';
 import { streamError } from '../service.js';
@@ -14,20 +15,20 @@ import { familiarName } from '../reference.js';
 function jsonParam<T>(c: RequestContext, key: string, fallback: T): T {
   const raw = c.query.get(key);
   if (!raw) return fallback;
-  try { return JSON.parse(raw) as T; } catch { throw badRequest(`invalid ${key}: ${raw}`); }
+  try { return JSON.parse(raw) as T; } catch { throw invalid(`invalid ${key}: ${raw}`); }
 }
 
 /** `extrahosts`: "name:ip" entries, one per parameter as the docker CLI sends them; a comma-separated
  *  list in one parameter is taken too. */
 function buildExtraHosts(c: RequestContext): string[] {
   const entries = c.query.getAll('extrahosts').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
-  for (const e of entries) if (e.search(/[:=]/) <= 0) throw badRequest(`invalid extra host "${e}": expected "name:ip"`);
+  for (const e of entries) if (e.search(/[:=]/) <= 0) throw invalid(`invalid extra host "${e}": expected "name:ip"`);
   return entries;
 }
 
 async function buildRoute(c: RequestContext, service: ImageServiceImpl): Promise<void> {
   await service.whenReady();
-  if (c.query.get('remote')) throw badRequest('building from a remote context is not supported by the bundled engine');
+  if (c.query.get('remote')) throw invalid('building from a remote context is not supported by the bundled engine');
   const tags = c.query.getAll('t').map((t) => canonicalName(parseReference(t)));
   const buildArgs = Object.fromEntries(Object.entries(jsonParam<Record<string, string | null>>(c, 'buildargs', {})).filter(([, v]) => v !== null)) as Record<string, string>;
   const labels = jsonParam<Record<string, string>>(c, 'labels', {});

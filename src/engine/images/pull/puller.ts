@@ -45,11 +45,11 @@ export async function pullImage(store: ImageStore, ref: ImageReference, creds: C
   let manifestDoc = top;
   if (isIndexMediaType(top.mediaType)) {
     const picked = pickPlatform(JSON.parse(top.body.toString('utf8')) as ImageIndex);
-    if (!picked) throw new RegistryError(404, `no matching manifest for linux/${process.arch} in the manifest list entries`);
+    if (!picked) throw new RegistryError('not-found', `no matching manifest for linux/${process.arch} in the manifest list entries`);
     manifestDoc = await client.manifest(picked.digest);
   }
   const manifest = JSON.parse(manifestDoc.body.toString('utf8')) as Manifest;
-  if (!manifest.config || !Array.isArray(manifest.layers)) throw new RegistryError(400, `unsupported manifest type ${manifestDoc.mediaType} (schema 1 manifests are not supported)`);
+  if (!manifest.config || !Array.isArray(manifest.layers)) throw new RegistryError('invalid', `unsupported manifest type ${manifestDoc.mediaType} (schema 1 manifests are not supported)`);
 
   const repoDigest = `${repositoryName(ref)}@${top.digest}`;
   const existing = store.get(manifest.config.digest);
@@ -70,11 +70,11 @@ export async function pullImage(store: ImageStore, ref: ImageReference, creds: C
       await store.blobs.adopt(tmp, d.digest);
       added.push(d.digest);
     };
-    if (manifest.config.size > MAX_CONFIG_BYTES) throw new RegistryError(502, `image config of ${familiarName(name)} is too large (${manifest.config.size} bytes)`);
+    if (manifest.config.size > MAX_CONFIG_BYTES) throw new RegistryError('upstream', `image config of ${familiarName(name)} is too large (${manifest.config.size} bytes)`);
     await fetchBlob(manifest.config, () => {});
     const config = await store.blobs.readJson<ImageConfig>(manifest.config.digest);
     const diffIDs = config.rootfs?.diff_ids ?? [];
-    if (diffIDs.length !== manifest.layers.length) throw new RegistryError(400, `image config has ${diffIDs.length} diff_ids for ${manifest.layers.length} layers`);
+    if (diffIDs.length !== manifest.layers.length) throw new RegistryError('invalid', `image config has ${diffIDs.length} diff_ids for ${manifest.layers.length} layers`);
 
     const pending: { layer: Descriptor; diffID: string }[] = [];
     for (const [i, layer] of manifest.layers.entries()) {
@@ -106,7 +106,7 @@ export async function pullImage(store: ImageStore, ref: ImageReference, creds: C
   } catch (err) {
     for (const d of added) await store.blobs.remove(d);
     for (const l of unpacked) await store.layers.remove(l);
-    if (err instanceof DigestMismatchError) throw new RegistryError(502, `pull of ${familiarName(name)} failed: ${err.message} (the download was discarded)`);
+    if (err instanceof DigestMismatchError) throw new RegistryError('upstream', `pull of ${familiarName(name)} failed: ${err.message} (the download was discarded)`);
     throw err;
   } finally {
     for (const t of temps) await fs.rm(t, { force: true });

@@ -3,7 +3,7 @@
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { EngineError } from '../../api/http.js';
+import { EngineError } from '../../errors.js';
 import { DigestMismatchError, sha256 } from '../blobs.js';
 import { MediaType } from '../oci.js';
 import type { Credentials } from './credentials.js';
@@ -49,36 +49,36 @@ export class RegistryClient {
     const send = () => fetch(url, { headers: { ...headers, ...(this.authorization ? { Authorization: this.authorization } : {}) }, redirect: 'follow' });
     let res: Response;
     try { res = await send(); } catch (err) {
-      throw new RegistryError(502, `cannot reach registry ${this.domain}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+      throw new RegistryError('upstream', `cannot reach registry ${this.domain}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
     }
     if (res.status !== 401) return res;
     await res.body?.cancel();
     const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
     if (challenge.scheme === 'bearer') this.authorization = `Bearer ${await this.token(challenge.params)}`;
     else if (challenge.scheme === 'basic' && this.basic()) this.authorization = this.basic();
-    else throw new RegistryError(401, `pull access denied for ${this.domain}/${this.repository}: authentication required`);
+    else throw new RegistryError('unauthorized', `pull access denied for ${this.domain}/${this.repository}: authentication required`);
     res = await send();
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel();
-      throw new RegistryError(401, `pull access denied for ${this.domain}/${this.repository}: unauthorized (check your credentials)`);
+      throw new RegistryError('unauthorized', `pull access denied for ${this.domain}/${this.repository}: unauthorized (check your credentials)`);
     }
     return res;
   }
 
   private async token(params: Record<string, string>): Promise<string> {
     if (this.creds?.registryToken) return this.creds.registryToken;
-    if (!params.realm) throw new RegistryError(401, `registry ${this.domain} sent a bearer challenge without a realm`);
+    if (!params.realm) throw new RegistryError('unauthorized', `registry ${this.domain} sent a bearer challenge without a realm`);
     const url = new URL(params.realm);
     if (params.service) url.searchParams.set('service', params.service);
     url.searchParams.set('scope', params.scope ?? `repository:${this.repository}:pull`);
     const headers: Record<string, string> = {};
     const basic = this.basic();
     if (basic) headers.Authorization = basic;
-    const res = await fetch(url, { headers }).catch((err: Error) => { throw new RegistryError(502, `token request to ${url.origin} failed: ${err.message}`); });
-    if (!res.ok) throw new RegistryError(401, `pull access denied for ${this.domain}/${this.repository}: token server answered ${res.status}`);
+    const res = await fetch(url, { headers }).catch((err: Error) => { throw new RegistryError('upstream', `token request to ${url.origin} failed: ${err.message}`); });
+    if (!res.ok) throw new RegistryError('unauthorized', `pull access denied for ${this.domain}/${this.repository}: token server answered ${res.status}`);
     const body = await res.json() as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
-    if (!token) throw new RegistryError(401, `token server for ${this.domain} returned no token`);
+    if (!token) throw new RegistryError('unauthorized', `token server for ${this.domain} returned no token`);
     return token;
   }
 
@@ -86,13 +86,13 @@ export class RegistryClient {
     const res = await this.request(`${this.repository}/manifests/${reference}`, { Accept: MANIFEST_ACCEPT });
     if (res.status === 404) {
       await res.body?.cancel();
-      throw new RegistryError(404, `manifest for ${this.domain}/${this.repository}:${reference} not found: manifest unknown`);
+      throw new RegistryError('not-found', `manifest for ${this.domain}/${this.repository}:${reference} not found: manifest unknown`);
     }
-    if (!res.ok) throw new RegistryError(502, `registry ${this.domain} answered ${res.status} for manifest ${reference}`);
+    if (!res.ok) throw new RegistryError('upstream', `registry ${this.domain} answered ${res.status} for manifest ${reference}`);
     const declared = Number(res.headers.get('content-length') ?? 0);
-    if (declared > MAX_MANIFEST_BYTES) throw new RegistryError(502, `manifest ${reference} is too large (${declared} bytes)`);
+    if (declared > MAX_MANIFEST_BYTES) throw new RegistryError('upstream', `manifest ${reference} is too large (${declared} bytes)`);
     const body = Buffer.from(await res.arrayBuffer());
-    if (body.length > MAX_MANIFEST_BYTES) throw new RegistryError(502, `manifest ${reference} is too large (${body.length} bytes)`);
+    if (body.length > MAX_MANIFEST_BYTES) throw new RegistryError('upstream', `manifest ${reference} is too large (${body.length} bytes)`);
     const digest = sha256(body);
     if (reference.startsWith('sha256:') && reference !== digest) throw new DigestMismatchError(reference, digest);
     const mediaType = (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType ?? res.headers.get('content-type')?.split(';')[0] ?? MediaType.ociManifest;
@@ -110,7 +110,7 @@ export class RegistryClient {
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await this.request(`${this.repository}/blobs/${digest}`, received > 0 ? { Range: `bytes=${received}-` } : {});
-        if (res.status === 404) { await res.body?.cancel(); throw new RegistryError(404, `blob ${digest} not found in ${this.domain}/${this.repository}`); }
+        if (res.status === 404) { await res.body?.cancel(); throw new RegistryError('not-found', `blob ${digest} not found in ${this.domain}/${this.repository}`); }
         if (!res.ok || !res.body) throw new Error(`registry answered ${res.status} for blob ${digest}`);
         if (received > 0 && res.status !== 206) { // no resume support: start over
           received = 0;
@@ -123,7 +123,7 @@ export class RegistryClient {
             const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength); // a view, not a copy
             hash.update(buf);
             received += buf.length;
-            if (size > 0 && received > size) throw new RegistryError(502, `blob ${digest} is larger than the ${size} bytes its descriptor declares`);
+            if (size > 0 && received > size) throw new RegistryError('upstream', `blob ${digest} is larger than the ${size} bytes its descriptor declares`);
             if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
             onProgress(received);
           }

@@ -1,6 +1,7 @@
 // POST /images/create?fromImage=…&tag=…: registry pulls with Docker's JSON progress stream.
 import type { RequestContext } from '../../api/router.js';
-import { badRequest, startJsonStream } from '../../api/http.js';
+import { startJsonStream } from '../../api/http.js';
+import { invalid } from '../../errors.js';
 import { familiarName, parseReference } from '../reference.js';
 import type { ImageServiceImpl } from '../service.js';
 import { streamError } from '../service.js';
@@ -14,7 +15,7 @@ export async function pullRoute(c: RequestContext, service: ImageServiceImpl): P
   // `tag` may carry a digest (docker CLI: fromImage=x&tag=sha256:…) or a tag
   const raw = tag ? (tag.startsWith('sha256:') ? `${fromImage}@${tag}` : `${fromImage}:${tag}`) : fromImage;
   let ref;
-  try { ref = parseReference(raw); } catch { throw badRequest(`invalid reference format: ${raw}`); }
+  try { ref = parseReference(raw); } catch { throw invalid(`invalid reference format: ${raw}`); }
   const creds = fromRegistryAuthHeader(c.req.headers['x-registry-auth'] as string | undefined) ?? fromDockerConfig(ref.domain);
   // the stream starts with the first progress message: errors before it (no such manifest, auth) get a real HTTP status
   let send: ((msg: Record<string, unknown>) => void) | undefined;
