@@ -60,7 +60,7 @@ export async function ensureEngine(opts: { root: string; socket: string; timeout
   if (takeLock(paths.lock)) {
     try {
       if (await pingEngine(opts.socket)) return;
-      const log = openSync(paths.log, 'a');
+      const log = openSync(paths.output, 'a');
       const child = spawn(process.execPath, [...loaderArgs(), CLI_MAIN, 'engine', '--root', opts.root, '--socket', opts.socket], {
         detached: true, stdio: ['ignore', log, log],
       });
@@ -79,6 +79,6 @@ export async function ensureEngine(opts: { root: string; socket: string; timeout
     }
   }
   let tail = '';
-  try { tail = readFileSync(paths.log, 'utf8').trim().split('\n').slice(-3).join(' '); } catch { /* no log */ }
-  throw new UserError(`the bundled engine did not start (${exitedWith ?? 'timed out'}); see ${path.resolve(paths.log)}${tail ? `: ${tail}` : ''}`);
+  try { tail = readFileSync(paths.output, 'utf8').trim().split('\n').slice(-3).join(' '); } catch { /* no output */ }
+  throw new UserError(`the bundled engine did not start (${exitedWith ?? 'timed out'}); see ${path.resolve(paths.output)} and ${path.resolve(paths.log)}${tail ? `: ${tail}` : ''}`);
 }

@@ -3,6 +3,7 @@
 import type { Router } from './api/router.js';
 import type { EventBus } from './events.js';
 import type { EnginePaths } from './paths.js';
+import type { Logger } from './log.js';
 
 /** The OCI image config's runtime part ("config" in the image config JSON), Docker field names. */
 export interface ImageRuntimeConfig {
@@ -177,4 +178,6 @@ export interface VolumeService {
 export interface EngineContext {
   paths: EnginePaths;
   events: EventBus;
+  /** the engine's log (stderr and <state>/engine.log); parts take a child with their component */
+  log: Logger;
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import type { EngineContext, ImageService, NetworkService, OneShotRunner, VolumeService } from './contracts.js';
 import { EventBus, type EngineEvent } from './events.js';
+import { createLogger, logFailure, type Logger } from './log.js';
 import { enginePaths, type EnginePaths } from './paths.js';
 import { Router } from './api/router.js';
 import { createApiServer, shutdownServer } from './api/server.js';
@@ -36,6 +37,8 @@ export interface EngineOptions {
   images?: (ctx: EngineContext, runner: OneShotRunner) => ImageService;
   networks?: (ctx: EngineContext) => NetworkService;
   volumes?: (ctx: EngineContext) => VolumeService;
+  /** default: stderr and <root>/engine.log, at TSCOMPOSE_LOG_LEVEL (info) */
+  log?: Logger;
 }
 
 export interface Engine {
@@ -75,7 +78,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   await chmod(paths.root, 0o710);
   await mkdir(path.join(paths.root, 'runc'), { recursive: true });
   const events = new EventBus();
-  const ctx: EngineContext = { paths, events };
+  const log = opts.log ?? createLogger({ file: paths.log });
+  const ctx: EngineContext = { paths, events, log };
   const runtime = new OciRuntime(detectRuntimeBinary(), path.join(paths.root, 'runc'));
   const networks = (opts.networks ?? createNetworkService)(ctx);
   // build steps get a network namespace of their own on the default bridge (or what the build asks for)
@@ -89,7 +93,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const onNetworkEvent = (e: EngineEvent) => {
     const id = e.Actor.Attributes.container;
     if (e.Type === 'network' && (e.Action === 'connect' || e.Action === 'disconnect') && id) {
-      void containers.refreshNetworkSettings(id).catch(() => {});
+      void containers.refreshNetworkSettings(id).catch(logFailure(log, 'refreshing network settings', { container: id }));
     }
   };
   events.on('event', onNetworkEvent);

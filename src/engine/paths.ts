@@ -13,7 +13,8 @@ export interface EnginePaths {
   networks: string; // network state
   buildCache: string;
   tmp: string;
-  log: string; // daemon log when started in the background
+  log: string; // the engine's own log (rotated)
+  output: string; // stdout and stderr of an engine started in the background: its start-up and a crash's trace
   lock: string;
 }
 
@@ -28,6 +29,7 @@ export function enginePaths(root = DEFAULT_STATE_ROOT): EnginePaths {
     buildCache: path.join(root, 'build-cache'),
     tmp: path.join(root, 'tmp'),
     log: path.join(root, 'engine.log'),
+    output: path.join(root, 'engine.out'),
     lock: path.join(root, 'engine.lock'),
   };
 }

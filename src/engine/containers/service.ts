@@ -23,6 +23,7 @@ import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, linuxResources } from '..
 import type { ExitRecord } from './supervisor.js';
 import { readExitRecord, SupervisorClient } from './supervisor-client.js';
 import { restartDelayMs, shouldRestart } from './restart-policy.js';
+import { logFailure, type Logger } from '../log.js';
 import { HealthMonitor } from './health.js';
 
 const execFileAsync = promisify(execFile);
@@ -51,8 +52,10 @@ export class ContainerService {
   private readonly busy = new Map<string, Promise<unknown>>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private readonly cleanups = new Set<Promise<void>>();
+  private readonly log: Logger;
 
   constructor(private readonly deps: ContainerServiceDeps) {
+    this.log = deps.ctx.log.child({ component: 'containers' });
     this.store = new ContainerStore(deps.ctx.paths.containers);
     this.signals.setMaxListeners(0);
     this.supervisor = new SupervisorClient(deps.ctx.paths.root, deps.runtime.binary, path.join(deps.ctx.paths.root, 'supervisor.log'),
@@ -190,7 +193,7 @@ export class ContainerService {
       const timer = this.restartTimers.get(rec.Id);
       if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.Id); }
       // runtime state left by a run whose supervisor died (host reboot, crash) would block `runc run`
-      if (existsSync(path.join(this.deps.runtime.stateRoot, rec.Id))) await this.deps.runtime.delete(rec.Id, true).catch(() => {});
+      if (existsSync(path.join(this.deps.runtime.stateRoot, rec.Id))) await this.deps.runtime.delete(rec.Id, true).catch(logFailure(this.log, 'deleting the runtime state a crashed run left', { container: rec.Id }));
       rec.ManualStop = false;
       // A short-lived container can exit before start() has recorded it as running: hold that exit until then.
       let heldExit: { r: ExitRecord } | undefined;
@@ -227,13 +230,13 @@ export class ContainerService {
         // what a failed start leaves: the cgroup a runtime that died half-way did not remove (runc init killed by
         // a low pids limit), the rootfs the engine mounted for a runtime that does not mount it itself
         await Promise.all([
-          removeContainerCgroup(rec.Id),
+          removeContainerCgroup(rec.Id).catch(logFailure(this.log, 'removing the cgroup of the failed start', { container: rec.Id })),
           this.deps.runtime.mountsRootOverlay ? undefined : unmount(layout.rootfs),
         ]);
-        await this.store.save(rec).catch(() => {});
+        await this.store.save(rec).catch(logFailure(this.log, 'saving the failed start', { container: rec.Id }));
         // as Docker does: a container started with --rm is removed when its start fails, so that a client
         // waiting for its removal (docker run --rm) returns instead of waiting forever
-        if (rec.HostConfig.AutoRemove) await this.remove(rec.Id, { force: true, volumes: true }).catch(() => {});
+        if (rec.HostConfig.AutoRemove) await this.remove(rec.Id, { force: true, volumes: true }).catch(logFailure(this.log, 'removing the auto-remove container whose start failed', { container: rec.Id }));
         throw err;
       }
     });
@@ -258,21 +261,21 @@ export class ContainerService {
     if (!r && !rec.State.Error) rec.State.Error = 'the container supervisor exited unexpectedly';
     rec.KilledByEngine = false;
     await Promise.all([
-      this.deps.networks.detach(id).catch(() => {}),
-      removeContainerCgroup(id),
+      this.deps.networks.detach(id).catch(logFailure(this.log, 'detaching the exited container from its networks', { container: id })),
+      removeContainerCgroup(id).catch(logFailure(this.log, 'removing the cgroup of the exited container', { container: id })),
       this.deps.runtime.mountsRootOverlay ? undefined : unmount(this.layout(id).rootfs),
     ]);
     t.lap('detach');
     // an auto-removed container is saved once more, as "removing", by remove() below
-    if (!rec.HostConfig.AutoRemove) await this.store.save(rec).catch(() => {});
+    if (!rec.HostConfig.AutoRemove) await this.store.save(rec).catch(logFailure(this.log, 'saving the exit', { container: id }));
     t.lap('save');
     if (wasRunning) this.publish(rec, 'die', { exitCode: String(exitCode) });
     this.signals.emit(`exit:${id}`, exitCode);
-    if (rec.HostConfig.AutoRemove) { await this.remove(id, { force: true, volumes: true }).catch(() => {}); t.lap('remove'); t.done(); return; }
+    if (rec.HostConfig.AutoRemove) { await this.remove(id, { force: true, volumes: true }).catch(logFailure(this.log, 'removing the exited auto-remove container', { container: id })); t.lap('remove'); t.done(); return; }
     if (shouldRestart(rec, exitCode)) {
       rec.State.Status = 'restarting';
       rec.State.Restarting = true;
-      await this.store.save(rec).catch(() => {});
+      await this.store.save(rec).catch(logFailure(this.log, 'saving the restarting state', { container: id }));
       const delay = restartDelayMs(rec.RestartCount, ranMs);
       this.restartTimers.set(id, setTimeout(() => {
         this.restartTimers.delete(id);
@@ -282,7 +285,7 @@ export class ContainerService {
           rec.State.Restarting = false;
           rec.State.Status = 'exited';
           rec.State.Error = (err as Error).message;
-          void this.store.save(rec).catch(() => {});
+          void this.store.save(rec).catch(logFailure(this.log, 'saving the failed restart', { container: id }));
         });
       }, delay));
     }
@@ -330,7 +333,7 @@ export class ContainerService {
     const isKill = ['SIGKILL', 'KILL', '9'].includes(signal.toUpperCase());
     const exited = isKill ? this.exited(rec.Id) : undefined;
     await this.signal(rec, signal);
-    if (rec.State.Paused && isKill) await this.deps.runtime.resume(rec.Id).catch(() => {});
+    if (rec.State.Paused && isKill) await this.deps.runtime.resume(rec.Id).catch(logFailure(this.log, 'resuming the paused container to deliver the kill', { container: rec.Id }));
     this.publish(rec, 'kill', { signal });
     // as Docker: a SIGKILL returns once the container is recorded as exited (137), other signals at once
     if (exited) await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
@@ -350,10 +353,10 @@ export class ContainerService {
     const exited = this.exited(rec.Id);
     const timeout = timeoutSec ?? (rec.Config.StopTimeout as number | undefined) ?? 10;
     try { await this.signal(rec, signal || rec.Config.StopSignal || 'SIGTERM'); } catch { /* already gone */ }
-    if (rec.State.Paused) await this.deps.runtime.resume(rec.Id).catch(() => {});
+    if (rec.State.Paused) await this.deps.runtime.resume(rec.Id).catch(logFailure(this.log, 'resuming the paused container to stop it', { container: rec.Id }));
     const result = timeout < 0 ? await exited : await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeout * 1000))]);
     if (result === 'timeout') {
-      await this.signal(rec, 'KILL').catch(() => {});
+      await this.signal(rec, 'KILL').catch(logFailure(this.log, 'killing the container after its stop timeout', { container: rec.Id }));
       await exited;
     }
     this.publish(rec, 'stop');
@@ -439,22 +442,22 @@ export class ContainerService {
     if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.Id); }
     if (rec.State.Running) {
       const exited = this.exited(rec.Id);
-      await this.signal(rec, 'KILL').catch(() => {});
-      if (rec.State.Paused) await this.deps.runtime.resume(rec.Id).catch(() => {});
+      await this.signal(rec, 'KILL').catch(logFailure(this.log, 'killing the container to remove it', { container: rec.Id }));
+      if (rec.State.Paused) await this.deps.runtime.resume(rec.Id).catch(logFailure(this.log, 'resuming the paused container to remove it', { container: rec.Id }));
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
     }
     rec.State.Status = 'removing';
-    await this.store.save(rec).catch(() => {});
+    await this.store.save(rec).catch(logFailure(this.log, 'saving the removing state', { container: rec.Id }));
     await this.finishRemove(rec, Boolean(opts.volumes));
   }
 
   private async finishRemove(rec: ContainerRecord, removeVolumes: boolean): Promise<void> {
     // `runc run` deletes its container on exit; only a crashed supervisor leaves runtime state behind
-    if (existsSync(path.join(this.deps.runtime.stateRoot, rec.Id))) await this.deps.runtime.delete(rec.Id, true).catch(() => {});
+    if (existsSync(path.join(this.deps.runtime.stateRoot, rec.Id))) await this.deps.runtime.delete(rec.Id, true).catch(logFailure(this.log, 'deleting the runtime state', { container: rec.Id }));
     await Promise.all([
-      this.deps.networks.detach(rec.Id).catch(() => {}),
-      this.deps.volumes.release(rec.Id, removeVolumes).catch(() => {}),
-      removeContainerCgroup(rec.Id),
+      this.deps.networks.detach(rec.Id).catch(logFailure(this.log, 'detaching the removed container from its networks', { container: rec.Id })),
+      this.deps.volumes.release(rec.Id, removeVolumes).catch(logFailure(this.log, 'releasing the volumes of the removed container', { container: rec.Id })),
+      removeContainerCgroup(rec.Id).catch(logFailure(this.log, 'removing the cgroup of the removed container', { container: rec.Id })),
     ]);
     // Gone for the API from here on. The directory goes in the background, after unmounting what a
     // `docker cp` may still have mounted in it; after a crash container.json still says "removing" and
@@ -464,7 +467,7 @@ export class ContainerService {
     this.signals.emit(`removed:${rec.Id}`, rec.State.ExitCode);
     const dir = this.layout(rec.Id).dir;
     const cleanup = mountsUnder(dir).then((mounts) => Promise.all(mounts.map(unmount)))
-      .then(() => this.store.remove(rec.Id)).catch(() => {});
+      .then(() => this.store.remove(rec.Id)).catch(logFailure(this.log, 'removing the container directory', { container: rec.Id }));
     this.cleanups.add(cleanup);
     void cleanup.then(() => this.cleanups.delete(cleanup));
   }

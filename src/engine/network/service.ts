@@ -2,6 +2,7 @@
 // endpoints (veth pairs); published ports. State lives in one file so an engine restart can restore it.
 import { readFile } from 'node:fs/promises';
 import { conflict, forbidden, internal, invalid, notFound } from '../errors.js';
+import { logFailure, type Logger } from '../log.js';
 import type { EndpointRequest, EndpointSettings, EngineContext, NetworkAttachment, NetworkService } from '../contracts.js';
 import type { Router } from '../api/router.js';
 import { ensureBridge, removeBridge } from './bridge.js';
@@ -62,7 +63,10 @@ export class BridgeNetworkService implements NetworkService {
   private readonly roundRobin = new RoundRobin();
   private hostResolv?: HostResolvConf;
 
+  private readonly log: Logger;
+
   constructor(private readonly ctx: EngineContext, readonly options: NetworkOptions) {
+    this.log = ctx.log.child({ component: 'network' });
     this.stateFile = new StateFile(ctx.paths.networks);
   }
 
@@ -186,10 +190,11 @@ export class BridgeNetworkService implements NetworkService {
           netns: { name: spare.netns }, hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac,
           addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, defaultGateway: net.internal ? undefined : net.gateway, mtu: networkMtu(net),
         }, true);
-      } catch {
+      } catch (err) {
+        this.log.debug(`a spare network namespace could not be prepared: ${(err as Error).message}`, { network: net.id });
         await this.mutex.run(async () => { this.state.spares = (this.state.spares ?? []).filter((s) => s !== spare); await this.save(); });
       }
-    })().catch(() => undefined).finally(() => this.spareBuilds.delete(net.id));
+    })().catch(logFailure(this.log, 'dropping a spare network namespace', { network: net.id })).finally(() => this.spareBuilds.delete(net.id));
     this.spareBuilds.set(net.id, build);
   }
 
@@ -211,7 +216,7 @@ export class BridgeNetworkService implements NetworkService {
       if (quiet) return;
       await this.mutex.run(async () => { this.state.spares = (this.state.spares ?? []).filter((s) => s !== spare); await this.save(); });
       await removeNetns(spare.netns, [spare.endpoint.hostInterface]);
-    }).catch(() => undefined).finally(() => this.spareBuilds.delete(net.id));
+    }).catch(logFailure(this.log, 'checking a namespace for reuse', { network: net.id })).finally(() => this.spareBuilds.delete(net.id));
     this.spareBuilds.set(net.id, check);
     return true;
   }
@@ -630,11 +635,11 @@ export class BridgeNetworkService implements NetworkService {
         try {
           // what a crashed engine left behind for networks nobody uses goes away; they come back with an endpoint
           if (this.endpointsOf(net.id).length) await this.realize(net); else await this.unrealize(net);
-        } catch (err) { console.warn(`restoring network ${net.name}: ${(err as Error).message}`); }
+        } catch (err) { this.log.warn(`restoring the network after an engine restart: ${(err as Error).message}`, { network: net.name }); }
       }
       for (const record of this.state.containers) {
         if (this.proxies.has(record.id) || !record.portTargetIp) continue;
-        this.proxies.set(record.id, await reopenProxies(record));
+        this.proxies.set(record.id, await reopenProxies(record, this.log));
       }
       await this.save();
     });
@@ -650,7 +655,7 @@ export class BridgeNetworkService implements NetworkService {
     this.proxies.clear();
     await this.mutex.run(async () => {
       const idle = this.state.networks.filter((n) => this.realized.has(n.id) && !this.endpointsOf(n.id).length);
-      await Promise.all(idle.map((n) => this.unrealize(n).catch((err: Error) => console.warn(`taking down network ${n.name}: ${err.message}`))));
+      await Promise.all(idle.map((n) => this.unrealize(n).catch(logFailure(this.log, 'taking down an idle network', { network: n.name }))));
     });
     for (const server of this.dnsServers.values()) await server.close();
     this.dnsServers.clear();
@@ -670,7 +675,7 @@ export class BridgeNetworkService implements NetworkService {
   }
 }
 
-async function reopenProxies(record: ContainerRecord): Promise<OpenProxy[]> {
+async function reopenProxies(record: ContainerRecord, log: Logger): Promise<OpenProxy[]> {
   const opened: OpenProxy[] = [];
   for (const [key, bindings] of Object.entries(record.ports)) {
     const [port, protocol] = key.split('/');
@@ -678,7 +683,7 @@ async function reopenProxies(record: ContainerRecord): Promise<OpenProxy[]> {
       try {
         opened.push(await reopenProxy({ protocol: protocol as 'tcp' | 'udp', hostIp: b.HostIp, hostPort: Number(b.HostPort), containerIp: record.portTargetIp!, containerPort: Number(port) }));
       } catch (err) {
-        console.warn(`restoring published port ${b.HostIp}:${b.HostPort} of ${record.name}: ${(err as Error).message}`);
+        log.warn(`restoring published port ${b.HostIp}:${b.HostPort}: ${(err as Error).message}`, { container: record.id });
       }
     }
   }

@@ -12,6 +12,7 @@ import type { OneShotRunner } from '../../../src/engine/contracts.js';
 import { EventBus } from '../../../src/engine/events.js';
 import { enginePaths, type EnginePaths } from '../../../src/engine/paths.js';
 import { createImageService, type BundledImageService } from '../../../src/engine/images/index.js';
+import { silentLogger } from '../../../src/engine/log.js';
 
 export interface ImageTestServer {
   socket: string;
@@ -27,7 +28,7 @@ export async function startImageServer(makeRunner: (paths: EnginePaths) => OneSh
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-img-'));
   const socket = path.join(root, 'engine.sock');
   const paths = enginePaths(path.join(root, 'state'));
-  const service = createImageService({ paths, events: new EventBus() }, makeRunner(paths));
+  const service = createImageService({ paths, events: new EventBus(), log: silentLogger }, makeRunner(paths));
   const router = new Router();
   router.add('GET', '/_ping', ({ res }) => { res.writeHead(200, { 'Content-Type': 'text/plain', 'Api-Version': '1.41' }); res.end('OK'); });
   router.add('HEAD', '/_ping', ({ res }) => { res.writeHead(200, { 'Api-Version': '1.41' }); res.end(); });

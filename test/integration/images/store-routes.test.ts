@@ -12,6 +12,7 @@ import { enginePaths } from '../../../src/engine/paths.js';
 import { ensureDockerd } from '../../helpers/dockerd.js';
 import { dockerSaveBusybox, ociArchiveFrom, tarball, tempDir, uniqueName } from './fixtures.js';
 import { dockerCli, type ImageTestServer, startImageServer } from './server.js';
+import { silentLogger } from '../../../src/engine/log.js';
 
 describe('image store routes', () => {
   let srv: ImageTestServer;
@@ -54,7 +55,7 @@ describe('image store routes', () => {
   });
 
   test('the store survives a restart (a new service on the same state root)', async () => {
-    const again = createImageService({ paths: enginePaths(path.join(srv.root, 'state')), events: new EventBus() }, { async runOneShot() { return { exitCode: 1 }; } });
+    const again = createImageService({ paths: enginePaths(path.join(srv.root, 'state')), events: new EventBus(), log: silentLogger }, { async runOneShot() { return { exitCode: 1 }; } });
     const rec = await again.resolve(`${tag}:v1`);
     assert.equal(rec?.id, (await srv.service.resolve(`${tag}:v1`))?.id);
     assert.deepEqual(rec?.repoTags, [`docker.io/library/${tag}:v1`]);

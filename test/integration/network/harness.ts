@@ -10,6 +10,7 @@ import { enginePaths } from '../../../src/engine/paths.js';
 import { createNetworkService } from '../../../src/engine/network/index.js';
 import type { BridgeNetworkService } from '../../../src/engine/network/service.js';
 import type { NetworkOptions } from '../../../src/engine/network/options.js';
+import { silentLogger } from '../../../src/engine/log.js';
 
 const exec = promisify(execFile);
 
@@ -48,7 +49,7 @@ export function createHarness(): Harness {
       const resolvConf = path.join(root, 'host-resolv.conf');
       // upstream DNS on loopback only: tests never send queries off this machine
       writeFileSync(resolvConf, 'nameserver 127.0.0.1\n');
-      const s = createNetworkService({ paths: enginePaths(root), events }, {
+      const s = createNetworkService({ paths: enginePaths(root), events, log: silentLogger }, {
         hostResolvConf: resolvConf, interfacePrefix: prefix, chainPrefix: prefix, pools: [{ base: `10.200.${block + 8}.0/21`, size: 24 }], ...overrides,
       });
       services.push(s);

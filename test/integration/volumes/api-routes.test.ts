@@ -9,6 +9,7 @@ import { EventBus } from '../../../src/engine/events.js';
 import { enginePaths } from '../../../src/engine/paths.js';
 import { createVolumeService, type LocalVolumeService } from '../../../src/engine/volumes/index.js';
 import { startApiServer, type ApiServer } from '../network/api-server.js';
+import { silentLogger } from '../../../src/engine/log.js';
 
 describe('/volumes through the docker CLI', () => {
   let dir: string;
@@ -17,7 +18,7 @@ describe('/volumes through the docker CLI', () => {
 
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'tscn-volapi-'));
-    service = createVolumeService({ paths: enginePaths(path.join(dir, 'engine')), events: new EventBus() });
+    service = createVolumeService({ paths: enginePaths(path.join(dir, 'engine')), events: new EventBus(), log: silentLogger });
     api = await startApiServer(dir, (router) => service.registerRoutes(router));
   });
 

@@ -9,6 +9,7 @@ import { EventBus } from '../../../src/engine/events.js';
 import { enginePaths } from '../../../src/engine/paths.js';
 import { createVolumeService, type LocalVolumeService } from '../../../src/engine/volumes/index.js';
 import { busyboxRootfs, runInContainer } from './runc-container.js';
+import { silentLogger } from '../../../src/engine/log.js';
 
 describe('volumes with runc containers', () => {
   const tag = Math.random().toString(36).slice(2, 7);
@@ -23,7 +24,7 @@ describe('volumes with runc containers', () => {
     work = mkdtempSync(path.join(os.tmpdir(), 'tscn-vol-'));
     rootfs = await busyboxRootfs(path.join(work, 'rootfs'), { 'data/seed.txt': 'from image\n', 'cache/keep.txt': 'cached\n' });
     events = new EventBus();
-    service = createVolumeService({ paths: enginePaths(path.join(work, 'engine')), events });
+    service = createVolumeService({ paths: enginePaths(path.join(work, 'engine')), events, log: silentLogger });
   });
 
   after(() => { rmSync(work, { recursive: true, force: true }); });
