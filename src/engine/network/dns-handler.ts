@@ -2,9 +2,9 @@
 // names on every network its container is attached to; other names go to its upstream resolvers.
 import { RoundRobin, reverseLookupAddress, type NameEntry } from './dns-names.js';
 import type { DnsHandler, LocalAnswer } from './dns-server.js';
-import type { NetworkRecord, NetworkState } from './state.js';
+import type { NetworkRecord, NetworkStateView } from './state.js';
 
-export function networkDnsHandler(networkId: string, state: () => NetworkState, roundRobin: RoundRobin, hostNameservers: () => string[]): DnsHandler {
+export function networkDnsHandler(networkId: string, state: () => NetworkStateView, roundRobin: RoundRobin, hostNameservers: () => string[]): DnsHandler {
   const clientEndpoint = (clientIp: string) => state().endpoints.find((e) => e.networkId === networkId && e.ip === clientIp);
   const clientNetworks = (clientIp: string): NetworkRecord[] => {
     const client = clientEndpoint(clientIp);

@@ -18,7 +18,7 @@ import { allocateSubnet, firstHost } from './ipam.js';
 import { bridgeName, type NetworkOptions } from './options.js';
 import { planPortRequests, reportPorts, type PortRequest } from './port-bindings.js';
 import { PortAllocatedError, openProxyInRange, reopenProxy, type OpenProxy } from './port-proxy.js';
-import { Mutex, StateFile, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkState, type SpareRecord } from './state.js';
+import { NetworkStore, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkStateView, type NetworkTx, type SpareRecord } from './state.js';
 import { bringUpLoopback, createEndpointLink, netnsIsQuiet, removeEndpointLink, removeNetns } from './veth.js';
 import type { Netns } from './host.js';
 import { registerNetworkRoutes } from './routes.js';
@@ -42,10 +42,9 @@ const DEFAULT_NETWORK = 'bridge';
 const NAME_PATTERN = /^[^/\x00-\x1f\x7f]+$/;
 
 export class BridgeNetworkService implements NetworkService {
-  private state: NetworkState = { networks: [], endpoints: [], containers: [] };
+  /** networks, endpoints, containers and spares; changed only under its lock (`withLock`) */
+  private readonly store: NetworkStore;
   private loading?: Promise<void>;
-  private readonly mutex = new Mutex();
-  private readonly stateFile: StateFile;
   private readonly dnsServers = new Map<string, EmbeddedDnsServer>();
   private readonly proxies = new Map<string, OpenProxy[]>();
   private readonly realized = new Set<string>();
@@ -67,33 +66,34 @@ export class BridgeNetworkService implements NetworkService {
 
   constructor(private readonly ctx: EngineContext, readonly options: NetworkOptions) {
     this.log = ctx.log.child({ component: 'network' });
-    this.stateFile = new StateFile(ctx.paths.networks);
+    this.store = new NetworkStore(ctx.paths.networks);
   }
 
   // ---- state ---------------------------------------------------------------------------------------
 
   private load(): Promise<void> {
-    this.loading ??= this.mutex.run(async () => {
-      this.state = await this.stateFile.load();
+    this.loading ??= this.store.withLock(async (tx) => {
+      await tx.reload();
       const builtins: [string, NetworkRecord['driver']][] = [[DEFAULT_NETWORK, 'bridge'], ['host', 'host'], ['none', 'null']];
       let changed = false;
       for (const [name, driver] of builtins) {
-        if (this.state.networks.some((n) => n.name === name && n.builtin)) continue;
+        if (tx.state.networks.some((n) => n.name === name && n.builtin)) continue;
         const record = this.newRecord(name, driver, true);
         if (driver === 'bridge') {
           const subnet = allocateSubnet(this.options.pools, await this.takenSubnets());
           if (!subnet) throw internal('no free subnet in the address pools for the default bridge network');
           Object.assign(record, { subnet: formatCidr(subnet), autoSubnet: true, gateway: formatIPv4(firstHost(subnet)), bridge: bridgeName(this.options, record.id) });
         }
-        this.state.networks.push(record);
+        tx.state.networks.push(record);
         changed = true;
       }
-      if (changed) await this.stateFile.save(this.state);
+      if (changed) await tx.save();
     });
     return this.loading;
   }
 
-  private save(): Promise<void> { return this.stateFile.save(this.state); }
+  /** The state as it is now, to read: every change goes through `store.withLock`. */
+  private get state(): NetworkStateView { return this.store.view; }
 
   private newRecord(name: string, driver: NetworkRecord['driver'], builtin: boolean): NetworkRecord {
     return { id: randomId(), name, created: new Date().toISOString(), driver, builtin, internal: false, attachable: false, labels: {}, options: {}, ipamOptions: {} };
@@ -164,23 +164,23 @@ export class BridgeNetworkService implements NetworkService {
     return this.state.spares?.find((s) => s.endpoint.networkId === networkId);
   }
 
-  /** A ready spare of the network, no longer a spare. Call with the mutex held. */
-  private takeSpare(networkId: string): SpareRecord | undefined {
+  /** A ready spare of the network, no longer a spare. */
+  private takeSpare(tx: NetworkTx, networkId: string): SpareRecord | undefined {
     const spare = this.spareOf(networkId);
     if (!spare || this.spareBuilds.has(networkId)) return undefined;
-    this.state.spares = this.state.spares!.filter((s) => s !== spare);
+    tx.state.spares = tx.state.spares!.filter((s) => s !== spare);
     return spare;
   }
 
   private refillSpare(net: NetworkRecord): void {
     if (this.closing || this.spareBuilds.has(net.id) || this.spareOf(net.id)) return;
     const build = (async () => {
-      const spare = await this.mutex.run(async () => {
-        if (this.closing || !this.realized.has(net.id) || !this.state.networks.includes(net) || this.spareOf(net.id)) return undefined;
+      const spare = await this.store.withLock(async (tx) => {
+        if (this.closing || !this.realized.has(net.id) || !tx.state.networks.includes(net) || this.spareOf(net.id)) return undefined;
         const endpoint = allocateEndpoint(net, this.addressHolders(net.id), { id: '', name: '', hostname: '' }, { network: net.id, aliases: [] }, 0, this.options);
         const made: SpareRecord = { netns: this.netnsName('spare'), endpoint };
-        (this.state.spares ??= []).push(made);
-        await this.save();
+        (tx.state.spares ??= []).push(made);
+        await tx.save();
         return made;
       });
       if (!spare) return;
@@ -192,7 +192,7 @@ export class BridgeNetworkService implements NetworkService {
         }, true);
       } catch (err) {
         this.log.debug(`a spare network namespace could not be prepared: ${(err as Error).message}`, { network: net.id });
-        await this.mutex.run(async () => { this.state.spares = (this.state.spares ?? []).filter((s) => s !== spare); await this.save(); });
+        await this.store.withLock(async (tx) => { tx.state.spares = (tx.state.spares ?? []).filter((s) => s !== spare); await tx.save(); });
       }
     })().catch(logFailure(this.log, 'dropping a spare network namespace', { network: net.id })).finally(() => this.spareBuilds.delete(net.id));
     this.spareBuilds.set(net.id, build);
@@ -201,20 +201,20 @@ export class BridgeNetworkService implements NetworkService {
   /** A container's namespace becomes its network's spare, instead of being deleted while a new one is
    *  made, when nothing can have changed in it: one interface (eth0), no capability to reconfigure it, no
    *  other container sharing it; before it is handed out, a check that no socket is left open or in
-   *  TIME_WAIT. Call with the mutex held. */
-  private recycle(record: ContainerRecord | undefined, endpoints: EndpointRecord[]): boolean {
+   *  TIME_WAIT. */
+  private recycle(tx: NetworkTx, record: ContainerRecord | undefined, endpoints: EndpointRecord[]): boolean {
     const ep = endpoints[0];
     if (!record?.netns || !record.netnsReusable || endpoints.length !== 1 || ep!.containerInterface !== 'eth0' || this.closing) return false;
     const net = this.state.networks.find((n) => n.id === ep!.networkId);
     if (!net || !this.realized.has(net.id) || this.spareOf(net.id) || this.spareBuilds.has(net.id)) return false;
     if (this.state.containers.some((c) => typeof c.mode === 'object' && c.mode.container === record.id)) return false;
     const spare: SpareRecord = { netns: record.netns, endpoint: { ...ep!, containerId: '', aliases: [], dnsNames: [] } };
-    (this.state.spares ??= []).push(spare);
+    (tx.state.spares ??= []).push(spare);
     // not reusable after all: deleted before anyone waiting for it goes on, so that its address is free again
     // for them (a restarted container keeps its address); the next start without a spare makes a new one
     const check = netnsIsQuiet(spare.netns).then(async (quiet) => {
       if (quiet) return;
-      await this.mutex.run(async () => { this.state.spares = (this.state.spares ?? []).filter((s) => s !== spare); await this.save(); });
+      await this.store.withLock(async (tx) => { tx.state.spares = (tx.state.spares ?? []).filter((s) => s !== spare); await tx.save(); });
       await removeNetns(spare.netns, [spare.endpoint.hostInterface]);
     }).catch(logFailure(this.log, 'checking a namespace for reuse', { network: net.id })).finally(() => this.spareBuilds.delete(net.id));
     this.spareBuilds.set(net.id, check);
@@ -224,11 +224,11 @@ export class BridgeNetworkService implements NetworkService {
   /** Deletes the spares `which` selects (after those being made are done). Call without the mutex. */
   private async discardSpares(which: (s: SpareRecord) => boolean): Promise<void> {
     await Promise.all([...this.spareBuilds.values()]);
-    const gone = await this.mutex.run(async () => {
-      const selected = (this.state.spares ?? []).filter(which);
+    const gone = await this.store.withLock(async (tx) => {
+      const selected = (tx.state.spares ?? []).filter(which);
       if (!selected.length) return selected;
-      this.state.spares = (this.state.spares ?? []).filter((s) => !selected.includes(s));
-      await this.save();
+      tx.state.spares = (tx.state.spares ?? []).filter((s) => !selected.includes(s));
+      await tx.save();
       return selected;
     });
     await Promise.all(gone.map((s) => removeNetns(s.netns, [s.endpoint.hostInterface])));
@@ -297,7 +297,8 @@ export class BridgeNetworkService implements NetworkService {
   // A network's bridge, chains and DNS come up with its first endpoint and stay while the engine runs,
   // until the network is removed, so a container joining or leaving only adds or deletes its veth pair.
   // close() takes down those of networks without endpoints (an engine that stops leaves nothing behind
-  // for them) and restore() brings back those with endpoints. Call with the mutex held.
+  // for them) and restore() brings back those with endpoints. Callers hold the store's lock: the set of realized
+  // networks changes with the endpoints.
   private async realize(net: NetworkRecord): Promise<void> {
     if (net.driver !== 'bridge' || this.realized.has(net.id)) return;
     await this.checkSubnetIsFree(net);
@@ -367,8 +368,8 @@ export class BridgeNetworkService implements NetworkService {
     }
     const driver = req.Driver || 'bridge';
     if (driver !== 'bridge') throw invalid(`network driver "${driver}" is not supported by the bundled engine: only "bridge"`);
-    const net = await this.mutex.run(async () => {
-      if (this.state.networks.some((n) => n.name === name)) throw conflict(`network with name ${name} already exists`);
+    const net = await this.store.withLock(async (tx) => {
+      if (tx.state.networks.some((n) => n.name === name)) throw conflict(`network with name ${name} already exists`);
       const record = this.newRecord(name, 'bridge', false);
       record.internal = Boolean(req.Internal);
       record.attachable = Boolean(req.Attachable);
@@ -377,9 +378,9 @@ export class BridgeNetworkService implements NetworkService {
       record.ipamOptions = req.IPAM?.Options ?? {};
       record.bridge = record.options['com.docker.network.bridge.name'] || bridgeName(this.options, record.id);
       const config = (req.IPAM?.Config ?? []).filter((c) => !c.Subnet?.includes(':'))[0];
-      Object.assign(record, planAddressing(name, config, this.state.networks, config?.Subnet ? [] : await this.takenSubnets(), this.options.pools));
-      this.state.networks.push(record);
-      await this.save();
+      Object.assign(record, planAddressing(name, config, tx.state.networks, config?.Subnet ? [] : await this.takenSubnets(), this.options.pools));
+      tx.state.networks.push(record);
+      await tx.save();
       return record;
     });
     this.ctx.events.publish({ Type: 'network', Action: 'create', Actor: { ID: net.id, Attributes: { name: net.name, type: net.driver } } });
@@ -389,13 +390,13 @@ export class BridgeNetworkService implements NetworkService {
   async removeNetwork(ref: string): Promise<void> {
     const net = await this.mustFindNetwork(ref);
     if (!net.builtin) await this.discardSpares((s) => s.endpoint.networkId === net.id);
-    await this.mutex.run(async () => {
+    await this.store.withLock(async (tx) => {
       if (net.builtin) throw forbidden(`${net.name} is a pre-defined network and cannot be removed`);
       if (this.endpointsOf(net.id).length) throw forbidden(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
       await this.drained((e) => e.networkId === net.id);
       await this.unrealize(net);
-      this.state.networks = this.state.networks.filter((n) => n.id !== net.id);
-      await this.save();
+      tx.state.networks = tx.state.networks.filter((n) => n.id !== net.id);
+      await tx.save();
     });
     this.ctx.events.publish({ Type: 'network', Action: 'destroy', Actor: { ID: net.id, Attributes: { name: net.name, type: net.driver } } });
   }
@@ -445,7 +446,7 @@ export class BridgeNetworkService implements NetworkService {
   // none, host and container:<x> modes hold nothing of the host's (no address, no interface): their records
   // are not worth a state file write on every start and stop (they are saved along with the next change)
   private async commitSimple(record: ContainerRecord): Promise<NetworkAttachment> {
-    await this.mutex.run(async () => { this.state.containers.push(record); });
+    await this.store.withLock(async (tx) => { tx.state.containers.push(record); });
     return { networks: {}, ports: record.ports, resolvConf: record.resolvConf, hosts: record.hosts };
   }
 
@@ -459,7 +460,7 @@ export class BridgeNetworkService implements NetworkService {
     // a spare being made is nearly there: waiting for it is quicker than making another namespace
     if (spareFits) await this.spareBuilds.get((await this.findNetwork(requested[0]!.network))?.id ?? '');
     let spare: SpareRecord | undefined;
-    const reserved = await this.mutex.run(async () => {
+    const reserved = await this.store.withLock(async (tx) => {
       const endpoints: { net: NetworkRecord; ep: EndpointRecord }[] = [];
       try {
         for (const [i, req] of requested.entries()) {
@@ -470,16 +471,16 @@ export class BridgeNetworkService implements NetworkService {
           // a restarting container keeps its address when it can, even if a spare has another one
           const previous = req.ipv4Address ? undefined : this.previousAddress.get(`${base.id}/${net.id}`);
           const previousFree = previous !== undefined && !this.addressHolders(net.id).some((e) => e.ip === previous);
-          spare = spareFits && !previousFree ? this.takeSpare(net.id) : undefined;
+          spare = spareFits && !previousFree ? this.takeSpare(tx, net.id) : undefined;
           const ep = spare
             ? { ...allocateEndpoint(net, this.addressHolders(net.id), base, { ...req, ipv4Address: spare.endpoint.ip }, i, this.options), mac: spare.endpoint.mac, hostInterface: spare.endpoint.hostInterface }
             : allocateEndpoint(net, this.addressHolders(net.id), base, previousFree ? { ...req, ipv4Address: previous } : req, i, this.options);
-          this.state.endpoints.push(ep);
+          tx.state.endpoints.push(ep);
           endpoints.push({ net, ep });
         }
       } catch (err) {
-        this.state.endpoints = this.state.endpoints.filter((e) => !endpoints.some((r) => r.ep.id === e.id));
-        if (spare) this.state.spares!.push(spare);
+        tx.state.endpoints = tx.state.endpoints.filter((e) => !endpoints.some((r) => r.ep.id === e.id));
+        if (spare) tx.state.spares!.push(spare);
         throw err;
       }
       return endpoints;
@@ -510,8 +511,8 @@ export class BridgeNetworkService implements NetworkService {
       await Promise.all(opened.map((o) => o.proxy.close()));
       if ('name' in netns && netnsMade) await removeNetns(netns.name, created.map((ep) => ep.hostInterface));
       else for (const ep of created) await removeEndpointLink(ep.hostInterface);
-      await this.mutex.run(async () => {
-        this.state.endpoints = this.state.endpoints.filter((e) => !reserved.some((r) => r.ep.id === e.id));
+      await this.store.withLock(async (tx) => {
+        tx.state.endpoints = tx.state.endpoints.filter((e) => !reserved.some((r) => r.ep.id === e.id));
       });
       throw err;
     }
@@ -524,7 +525,7 @@ export class BridgeNetworkService implements NetworkService {
         : resolvConfWithoutEmbeddedDns(host, opts.dns, opts.dnsSearch, opts.dnsOptions),
       portTargetIp: gatewayEndpoint?.ep.ip,
     };
-    await this.mutex.run(async () => { this.state.containers.push(record); await this.save(); });
+    await this.store.withLock(async (tx) => { tx.state.containers.push(record); await tx.save(); });
     this.proxies.set(record.id, opened.map((o) => o.proxy));
     for (const { net } of reserved) this.publishEndpointEvent('connect', net, record.id);
     // a container that took a spare and cannot change it hands it back when it ends (see `recycle`)
@@ -549,15 +550,15 @@ export class BridgeNetworkService implements NetworkService {
 
   async detach(containerId: string): Promise<void> {
     await this.load();
-    const removed = await this.mutex.run(async () => {
-      const endpoints = this.state.endpoints.filter((e) => e.containerId === containerId);
-      const record = this.state.containers.find((c) => c.id === containerId);
+    const removed = await this.store.withLock(async (tx) => {
+      const endpoints = tx.state.endpoints.filter((e) => e.containerId === containerId);
+      const record = tx.state.containers.find((c) => c.id === containerId);
       if (!record && !endpoints.length) return [];
-      this.state.endpoints = this.state.endpoints.filter((e) => e.containerId !== containerId);
-      this.state.containers = this.state.containers.filter((c) => c.id !== containerId);
+      tx.state.endpoints = tx.state.endpoints.filter((e) => e.containerId !== containerId);
+      tx.state.containers = tx.state.containers.filter((c) => c.id !== containerId);
       for (const ep of endpoints) this.rememberAddress(`${containerId}/${ep.networkId}`, ep.ip);
-      if (!this.recycle(record, endpoints)) this.drain(endpoints, record?.netns);
-      if (endpoints.length || record?.mode === 'bridge') await this.save();
+      if (!this.recycle(tx, record, endpoints)) this.drain(endpoints, record?.netns);
+      if (endpoints.length || record?.mode === 'bridge') await tx.save();
       return endpoints;
     });
     await Promise.all((this.proxies.get(containerId) ?? []).map((p) => p.close()));
@@ -573,40 +574,40 @@ export class BridgeNetworkService implements NetworkService {
     const net = await this.mustFindNetwork(networkRef);
     if (req.ipv4Address) await this.discardSpares((s) => s.endpoint.ip === req.ipv4Address);
     await this.drained((e) => e.ip === req.ipv4Address || e.containerId === this.findContainer(containerRef)?.id);
-    const { record, ep } = await this.mutex.run(async () => {
+    const { record, ep } = await this.store.withLock(async (tx) => {
       const record = this.findContainer(containerRef);
       if (!record) throw notFound(`No such container: ${containerRef} (only running containers can be connected)`);
       if (record.mode !== 'bridge' || net.driver !== 'bridge') throw invalid(`container ${record.name} uses network mode ${JSON.stringify(record.mode)} and cannot be connected to ${net.name}`);
-      const mine = this.state.endpoints.filter((e) => e.containerId === record.id);
+      const mine = tx.state.endpoints.filter((e) => e.containerId === record.id);
       if (mine.some((e) => e.networkId === net.id)) throw forbidden(`endpoint with name ${record.name} already exists in network ${net.name}`);
       await this.realize(net);
       const used = new Set(mine.map((e) => e.containerInterface));
       let index = 0;
       while (used.has(`eth${index}`)) index++;
       const ep = allocateEndpoint(net, this.addressHolders(net.id), record, { network: net.id, ...req }, index, this.options);
-      this.state.endpoints.push(ep);
+      tx.state.endpoints.push(ep);
       return { record, ep };
     });
     try {
       await createEndpointLink({ netns: BridgeNetworkService.netnsOf(record), hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac, addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, mtu: networkMtu(net) });
     } catch (err) {
-      await this.mutex.run(async () => {
-        this.state.endpoints = this.state.endpoints.filter((e) => e.id !== ep.id);
+      await this.store.withLock(async (tx) => {
+        tx.state.endpoints = tx.state.endpoints.filter((e) => e.id !== ep.id);
       });
       throw err;
     }
-    await this.mutex.run(() => this.save());
+    await this.store.withLock((tx) => tx.save());
     this.publishEndpointEvent('connect', net, record.id);
   }
 
   async disconnect(networkRef: string, containerRef: string): Promise<void> {
     const net = await this.mustFindNetwork(networkRef);
-    const ep = await this.mutex.run(async () => {
+    const ep = await this.store.withLock(async (tx) => {
       const record = this.findContainer(containerRef);
-      const ep = record && this.state.endpoints.find((e) => e.containerId === record.id && e.networkId === net.id);
+      const ep = record && tx.state.endpoints.find((e) => e.containerId === record.id && e.networkId === net.id);
       if (!ep) throw notFound(`container ${containerRef} is not connected to network ${net.name}`);
-      this.state.endpoints = this.state.endpoints.filter((e) => e.id !== ep.id);
-      await this.save();
+      tx.state.endpoints = tx.state.endpoints.filter((e) => e.id !== ep.id);
+      await tx.save();
       return ep;
     });
     await removeEndpointLink(ep.hostInterface);
@@ -620,28 +621,31 @@ export class BridgeNetworkService implements NetworkService {
     await this.hostResolvConf();
     this.closing = false;
     // spares of an engine that stopped without discarding them (it died)
-    const stale = this.state.spares ?? [];
-    this.state.spares = [];
+    const stale = await this.store.withLock(async (tx) => {
+      const left = tx.state.spares ?? [];
+      tx.state.spares = [];
+      return left;
+    });
     await Promise.all(stale.map((s) => removeNetns(s.netns, [s.endpoint.hostInterface])));
     const alive = new Map(running.map((r) => [r.containerId, r.pid]));
     const gone = this.state.containers.filter((c) => !alive.has(c.id) || (c.pid !== undefined && alive.get(c.id) !== c.pid)).map((c) => c.id);
     const orphans = this.state.endpoints.filter((e) => !this.state.containers.some((c) => c.id === e.containerId));
     for (const id of gone) await this.detach(id);
     await Promise.all([this.drained(), ...this.netnsDeletes, ...orphans.map((ep) => removeEndpointLink(ep.hostInterface))]);
-    await this.mutex.run(async () => {
-      this.state.endpoints = this.state.endpoints.filter((e) => !orphans.includes(e));
-      for (const net of this.state.networks) {
+    await this.store.withLock(async (tx) => {
+      tx.state.endpoints = tx.state.endpoints.filter((e) => !orphans.includes(e));
+      for (const net of tx.state.networks) {
         if (net.driver !== 'bridge') continue;
         try {
           // what a crashed engine left behind for networks nobody uses goes away; they come back with an endpoint
           if (this.endpointsOf(net.id).length) await this.realize(net); else await this.unrealize(net);
         } catch (err) { this.log.warn(`restoring the network after an engine restart: ${(err as Error).message}`, { network: net.name }); }
       }
-      for (const record of this.state.containers) {
+      for (const record of tx.state.containers) {
         if (this.proxies.has(record.id) || !record.portTargetIp) continue;
         this.proxies.set(record.id, await reopenProxies(record, this.log));
       }
-      await this.save();
+      await tx.save();
     });
   }
 
@@ -653,8 +657,8 @@ export class BridgeNetworkService implements NetworkService {
     await Promise.all([this.drained(), ...this.netnsDeletes]);
     for (const proxies of this.proxies.values()) await Promise.all(proxies.map((p) => p.close()));
     this.proxies.clear();
-    await this.mutex.run(async () => {
-      const idle = this.state.networks.filter((n) => this.realized.has(n.id) && !this.endpointsOf(n.id).length);
+    await this.store.withLock(async (tx) => {
+      const idle = tx.state.networks.filter((n) => this.realized.has(n.id) && !this.endpointsOf(n.id).length);
       await Promise.all(idle.map((n) => this.unrealize(n).catch(logFailure(this.log, 'taking down an idle network', { network: n.name }))));
     });
     for (const server of this.dnsServers.values()) await server.close();

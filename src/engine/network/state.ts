@@ -71,34 +71,62 @@ export interface NetworkState {
   spares?: SpareRecord[];
 }
 
-export class StateFile {
+/** The state as readers see it: which networks, endpoints, containers and spares exist cannot be changed
+ *  through it (the records' own fields can, by the code that owns them). */
+export interface NetworkStateView {
+  readonly networks: readonly NetworkRecord[];
+  readonly endpoints: readonly EndpointRecord[];
+  readonly containers: readonly ContainerRecord[];
+  readonly spares?: readonly SpareRecord[];
+}
+
+/** What a critical section gets: the state to change, and a way to persist it before the lock is released. */
+export interface NetworkTx {
+  state: NetworkState;
+  save(): Promise<void>;
+  /** Reads the state file again (the first load) */
+  reload(): Promise<void>;
+}
+
+const EMPTY = (): NetworkState => ({ networks: [], endpoints: [], containers: [] });
+
+/** The network state and the only way to change it: `withLock(tx => …)` runs critical sections one after
+ *  another; outside them the state is a read-only view. Saved as <networks>/state.json, written atomically. */
+export class NetworkStore {
   private readonly file: string;
+  private state: NetworkState = EMPTY();
+  private tail: Promise<unknown> = Promise.resolve();
+
   constructor(dir: string) { this.file = path.join(dir, 'state.json'); }
 
-  async load(): Promise<NetworkState> {
+  get view(): NetworkStateView { return this.state; }
+
+  withLock<T>(fn: (tx: NetworkTx) => Promise<T>): Promise<T> {
+    const tx: NetworkTx = {
+      state: this.state,
+      save: () => this.write(),
+      reload: async () => { this.state = await this.read(); tx.state = this.state; },
+    };
+    const run = () => fn(tx);
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async read(): Promise<NetworkState> {
     try {
       return JSON.parse(await readFile(this.file, 'utf8')) as NetworkState;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { networks: [], endpoints: [], containers: [] };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY();
       throw err;
     }
   }
 
-  async save(state: NetworkState): Promise<void> {
+  private async write(): Promise<void> {
     await mkdir(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     // synchronous: a few kilobytes, written faster than two trips through the thread pool
-    writeFileSync(tmp, JSON.stringify(state));
+    writeFileSync(tmp, JSON.stringify(this.state));
     renameSync(tmp, this.file);
-  }
-}
-
-/** Runs critical sections one after another. */
-export class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn, fn);
-    this.tail = result.catch(() => undefined);
-    return result;
   }
 }

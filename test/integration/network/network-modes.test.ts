@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { createHarness, inNamespace, type Harness, attachDefaults } from './harness.js';
 import type { BridgeNetworkService } from '../../../src/engine/network/service.js';
+import { statusOf } from '../../../src/engine/api/http.js';
 
 
 describe('default bridge and network modes', () => {
@@ -52,7 +53,7 @@ describe('default bridge and network modes', () => {
     assert.equal(a.hosts, target.hosts);
     await assert.rejects(
       service.attach({ ...attachDefaults, containerId: 't'.repeat(64), containerName: 'orphan', hostname: 'o', pid: 1, mode: { container: 'nope' }, endpoints: [] }),
-      (err: Error & { status?: number }) => err.status === 404,
+      (err: Error) => statusOf(err) === 404,
     );
   });
 
@@ -62,11 +63,11 @@ describe('default bridge and network modes', () => {
     const before = service.endpointsOf(bridgeId).length;
     await assert.rejects(
       service.attach({ ...attachDefaults, containerId: 'u'.repeat(64), containerName: 'u', hostname: 'u', pid, mode: 'bridge', endpoints: [{ network: 'bridge', aliases: [] }, { network: 'no-such-net', aliases: [] }] }),
-      (err: Error & { status?: number }) => err.status === 404 && /network no-such-net not found/.test(err.message),
+      (err: Error) => statusOf(err) === 404 && /network no-such-net not found/.test(err.message),
     );
     await assert.rejects(
       service.attach({ ...attachDefaults, containerId: 'v'.repeat(64), containerName: 'v', hostname: 'v', pid, mode: 'bridge', endpoints: [{ network: 'bridge', aliases: [], ipv4Address: '192.0.2.7' }] }),
-      (err: Error & { status?: number }) => err.status === 400 && /invalid IPv4 address 192\.0\.2\.7/.test(err.message),
+      (err: Error) => statusOf(err) === 400 && /invalid IPv4 address 192\.0\.2\.7/.test(err.message),
     );
     const links = await inNamespace(pid, ['ip', '-o', 'link']);
     assert.doesNotMatch(links.stdout, /eth0/);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createHarness, inNamespace, type Harness } from './harness.js';
 import type { BridgeNetworkService } from '../../../src/engine/network/service.js';
+import { statusOf } from '../../../src/engine/api/http.js';
 
 const attachDefaults = { extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [], publishAll: false, exposedPorts: [] as string[] };
 
@@ -111,9 +112,9 @@ describe('published ports', () => {
           endpoints: [{ network: netName, aliases: [] }],
           portBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }], '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(taken) }] },
         }),
-        (err: Error & { status?: number }) => {
+        (err: Error) => {
           assert.match(err.message, new RegExp(`Bind for 127\\.0\\.0\\.1:${taken} failed: port is already allocated`));
-          assert.equal(err.status, 500);
+          assert.equal(statusOf(err), 500);
           return true;
         },
       );
@@ -130,7 +131,7 @@ describe('published ports', () => {
     const pid = await h.namespace();
     await assert.rejects(
       service.attach({ ...attachDefaults, containerId: '4'.repeat(64), containerName: 'bad', hostname: 'bad', pid, mode: 'bridge', endpoints: [{ network: netName, aliases: [] }], portBindings: { '80/tcp': [{ HostIp: '', HostPort: 'eighty' }] } }),
-      (err: Error & { status?: number }) => err.status === 400 && /invalid host port "eighty"/.test(err.message),
+      (err: Error) => statusOf(err) === 400 && /invalid host port "eighty"/.test(err.message),
     );
   });
 });
