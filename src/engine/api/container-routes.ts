@@ -123,7 +123,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     if (!res.destroyed) res.end(JSON.stringify(body) + '\n');
   });
 
-  router.add('GET', '/containers/:id/logs', async ({ req, res, params, query }) => {
+  router.add('GET', '/containers/:id/logs', async ({ res, params, query }) => {
     const rec = containers.get(params.id!);
     if (rec.HostConfig.LogConfig?.Type === 'none') throw notImplemented('configured logging driver does not support reading');
     const stdout = queryBool(query, 'stdout');

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
 import assert from 'node:assert/strict';
-import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync, appendFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { startWatch, type ActionEvent, type WatchHandle } from '../../../src/watch/index.js';
 import { execInContainer, findServiceContainers } from '../../../src/watch/containers.js';
