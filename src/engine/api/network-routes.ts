@@ -1,12 +1,14 @@
-// The /networks routes of the Docker Engine API.
-import { parseFilters, readJson, sendJson, sendNoContent } from '../api/http.js';
+// The /networks routes of the Docker Engine API, over the network subsystem's NetworkManagement.
+// POST /networks/{id}/connect and /disconnect act on containers: api/network-membership-routes.ts serves them.
+import type { NetworkManagement } from '../contracts.js';
 import { invalid } from '../errors.js';
-import type { Router } from '../api/router.js';
-import { parseCidr } from './cidr.js';
-import type { BridgeNetworkService, CreateNetworkRequest } from './service.js';
-import type { NetworkRecord } from './state.js';
+import { parseCidr } from '../network/cidr.js';
+import type { CreateNetworkRequest } from '../network/service.js';
+import type { NetworkRecord } from '../network/state.js';
+import { parseFilters, readJson, sendJson, sendNoContent } from './http.js';
+import type { Router } from './router.js';
 
-export function registerNetworkRoutes(router: Router, service: BridgeNetworkService): void {
+export function registerNetworkRoutes(router: Router, service: NetworkManagement): void {
   router.add('GET', '/networks', async ({ res, query }) => {
     const filters = parseFilters(query);
     const list = (await service.networks()).filter((n) => matchesFilters(service, n, filters));
@@ -35,10 +37,9 @@ export function registerNetworkRoutes(router: Router, service: BridgeNetworkServ
     await service.removeNetwork(params.id!);
     sendNoContent(res);
   });
-  // POST /networks/{id}/connect and /disconnect act on containers: api/network-membership-routes.ts serves them
 }
 
-export function inspectNetwork(service: BridgeNetworkService, net: NetworkRecord): Record<string, unknown> {
+export function inspectNetwork(service: NetworkManagement, net: NetworkRecord): Record<string, unknown> {
   const containers: Record<string, unknown> = {};
   for (const ep of service.endpointsOf(net.id)) {
     containers[ep.containerId] = {
@@ -62,7 +63,7 @@ function matchesLabel(labels: Record<string, string>, filter: string): boolean {
   return eq < 0 ? filter in labels : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
 }
 
-function matchesFilters(service: BridgeNetworkService, net: NetworkRecord, filters: Record<string, string[]>): boolean {
+function matchesFilters(service: NetworkManagement, net: NetworkRecord, filters: Record<string, string[]>): boolean {
   const checks: Record<string, (value: string) => boolean> = {
     name: (v) => net.name.includes(v),
     id: (v) => net.id.startsWith(v),
