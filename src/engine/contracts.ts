@@ -1,9 +1,21 @@
 // The seams between the engine's subsystems. The daemon (engine.ts) wires one implementation of each;
-// every subsystem depends only on these interfaces, never on another subsystem's internals.
-import type { Router } from './api/router.js';
+// every subsystem depends only on these interfaces, never on another subsystem's internals. The routes in
+// api/ are written against the *Management/*Building interfaces below: operations in domain terms that
+// take and return a subsystem's own records (type-only imports here); Docker's JSON shapes are made in
+// api/ or in a subsystem's format module (images/api-format.ts), never by a service.
+import type { Readable, Writable } from 'node:stream';
 import type { EventBus } from './events.js';
+import type { BuildSession } from './images/build/secrets.js';
+import type { LoadedImage } from './images/load.js';
+import type { Credentials } from './images/pull/credentials.js';
+import type { Progress } from './images/pull/puller.js';
+import type { ImageReference } from './images/reference.js';
+import type { StoredImage } from './images/store.js';
+import type { CreateNetworkRequest } from './network/service.js';
+import type { EndpointRecord, NetworkRecord } from './network/state.js';
 import type { EnginePaths } from './paths.js';
 import type { Logger } from './log.js';
+import type { VolumeRecord } from './volumes/store.js';
 
 /** The OCI image config's runtime part ("config" in the image config JSON), Docker field names. */
 export interface ImageRuntimeConfig {
@@ -33,11 +45,10 @@ export interface ImageRecord {
   layerDirs: string[];
 }
 
-/** Implemented by images/: the store, load/import/build/pull, and its HTTP routes. */
+/** Implemented by images/: what containers/ and the daemon ask of the image store. */
 export interface ImageService {
   resolve(ref: string): Promise<ImageRecord | undefined>; // name[:tag], name@digest, id or id prefix
   list(): Promise<ImageRecord[]>;
-  registerRoutes(router: Router): void;
   /** containers/ tells which containers use an image id, so DELETE /images refuses images in use unless forced */
   setUsageProbe?(probe: (imageId: string) => string[] | Promise<string[]>): void;
   /** `docker commit`: a new image made of `parent` (an image id) and one more layer packed from `layerDir` */
@@ -144,7 +155,6 @@ export interface NetworkService {
     dnsOptions: string[];
   }): Promise<NetworkAttachment>;
   detach(containerId: string): Promise<void>;
-  registerRoutes(router: Router): void;
   /** re-establish bridges, DNS and port forwards for running containers after an engine restart */
   restore(running: { containerId: string; pid: number }[]): Promise<void>;
   /** the container's current attachment (changes with POST /networks/{id}/connect and disconnect) */
@@ -170,9 +180,6 @@ export interface VolumeService {
   release(containerId: string, removeAnonymous: boolean): Promise<void>;
   /** what resolve() gave a container (volume names, bind sources), for VolumesFrom: resolve them again */
   mountsOf?(containerId: string): Promise<{ type: 'volume' | 'bind' | 'tmpfs'; source: string; target: string; readOnly: boolean }[]>;
-  /** every volume as GET /volumes shows it, with its size and how many containers use it (GET /system/df) */
-  usageReport?(): Promise<Record<string, unknown>[]>;
-  registerRoutes(router: Router): void;
 }
 
 export interface EngineContext {
@@ -181,3 +188,117 @@ export interface EngineContext {
   /** the engine's log (stderr and <state>/engine.log); parts take a child with their component */
   log: Logger;
 }
+
+// ---- what the API routes ask of the subsystems (api/*-routes.ts) -----------------------------------
+
+/** Implemented by images/: list, inspect, load, save, import, pull, tag and remove images (api/image-routes.ts,
+ *  api/image-create-route.ts). Every operation that changes the store publishes its image event. */
+export interface ImageManagement {
+  images(): Promise<StoredImage[]>;
+  /** by name[:tag], name@digest, id or id prefix; rejects with a not-found EngineError */
+  find(ref: string): Promise<StoredImage>;
+  /** the unpacked directory of a layer (by diff id) */
+  layerDir(diffId: string): string;
+  /** a `docker save` archive read from `archive`; bad content rejects with an invalid EngineError */
+  load(archive: Readable): Promise<LoadedImage[]>;
+  /** checks every ref first (not-found), then gives the function that writes the `docker save` tar */
+  exportImages(refs: string[]): Promise<(out: Writable) => Promise<void>>;
+  /** a rootfs tarball from a stream or an http(s) URL, made an image with one layer */
+  importImage(req: ImageImportRequest): Promise<StoredImage>;
+  /** pulls from a registry, reporting Docker's JSON progress messages; without credentials, those of
+   *  ~/.docker/config.json for the reference's registry */
+  pull(ref: ImageReference, credentials: Credentials | undefined, progress: Progress): Promise<ImagePullResult>;
+  /** `name` is "repo[:tag]" as the user wrote it */
+  tag(ref: string, name: string): Promise<void>;
+  /** untags `ref` or, when it is the image's last name (or an id), deletes the image; refuses (conflict)
+   *  an image in use or referenced by several repositories unless forced */
+  removeImage(ref: string, force: boolean): Promise<ImageRemoval[]>;
+  /** untagged images no container uses (`all`: every unused image), of those with all `labels` */
+  pruneImages(opts: { all: boolean; labels: string[] }): Promise<{ removed: ImageRemoval[]; reclaimed: number }>;
+}
+
+/** One step of an image removal, in order: a name taken off (familiar form) or an image id deleted. */
+export type ImageRemoval = { untagged: string } | { deleted: string };
+
+export interface ImageImportRequest {
+  /** the request body, or an http(s) URL to download it from */
+  source: Readable | string;
+  /** "repo[:tag]" as the user wrote it */
+  name?: string;
+  message?: string;
+  /** Dockerfile instructions applied to the config (CMD, ENV …) */
+  changes: string[];
+}
+
+export interface ImagePullResult { imageId: string; name: string; digest: string; upToDate: boolean }
+
+/** Implemented by images/: the classic builder and its cache (api/build-routes.ts). */
+export interface ImageBuilding {
+  /** keeps secrets, ssh sockets and named contexts for one build; gives the token the build names */
+  createBuildSession(body: unknown): string;
+  /** consumes a session token now; the function rejects an unknown one once called (after the context arrived) */
+  claimBuildSession(token: string | null): () => BuildSession | undefined;
+  /** rejects a network a build step cannot join, before any work */
+  checkBuildNetwork(network: string): Promise<void>;
+  /** builds from a context tarball; tags are canonical names; reports Docker's JSON build messages */
+  build(req: BuildRequest, emit: (msg: Record<string, unknown>) => void): Promise<{ imageId: string }>;
+  /** empties the build cache; gives the number of entries removed */
+  pruneBuildCache(): Promise<number>;
+}
+
+export interface BuildRequest {
+  context: Readable;
+  dockerfile: string;
+  tags: string[];
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  target?: string;
+  noCache: boolean;
+  network: string;
+  extraHosts: string[];
+  registryCredentials: (domain: string) => Credentials | undefined;
+  session: () => BuildSession | undefined;
+}
+
+/** Implemented by network/: the networks themselves (api/network-routes.ts). */
+export interface NetworkManagement {
+  networks(): Promise<NetworkRecord[]>;
+  /** Docker's order: full id, then name, then unique id prefix */
+  findNetwork(ref: string): Promise<NetworkRecord | undefined>;
+  /** Docker's POST /networks/create body, which network/ validates */
+  createNetwork(req: CreateNetworkRequest): Promise<NetworkRecord>;
+  removeNetwork(ref: string): Promise<void>;
+  /** removes the user networks no container uses, except those `keep` picks; gives their names */
+  prune(keep: (net: NetworkRecord) => boolean): Promise<string[]>;
+  endpointsOf(networkId: string): EndpointRecord[];
+  containerName(containerId: string): string;
+}
+
+/** Implemented by volumes/: named volumes (api/volume-routes.ts, api/system-df-route.ts). */
+export interface VolumeManagement {
+  list(): Promise<VolumeRecord[]>;
+  get(name: string): Promise<VolumeRecord | undefined>;
+  /** an existing volume of that name is returned as it is */
+  create(req: VolumeCreateRequest): Promise<VolumeRecord>;
+  /** `force`: a missing volume is no error */
+  remove(name: string, force: boolean): Promise<void>;
+  /** removes the unused volumes `select` picks; gives their names and the bytes freed */
+  prune(select: (v: VolumeRecord) => boolean): Promise<{ names: string[]; bytes: number }>;
+  /** the ids of the containers using each volume in use */
+  usage(): Promise<Map<string, string[]>>;
+  /** every volume with the bytes it holds and how many containers use it */
+  usageReport(): Promise<VolumeUsage[]>;
+  /** where the volume's content is on the host */
+  mountpoint(v: VolumeRecord): string;
+}
+
+export interface VolumeCreateRequest {
+  /** a random one when empty */
+  name?: string;
+  driver?: string;
+  /** local driver options: type/o/device */
+  options?: Record<string, string>;
+  labels?: Record<string, string>;
+}
+
+export interface VolumeUsage { volume: VolumeRecord; size: number; refCount: number }

@@ -5,7 +5,9 @@ import type http from 'node:http';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
-import type { EngineContext, ImageService, NetworkService, OneShotRunner, VolumeService } from './contracts.js';
+import type {
+  EngineContext, ImageBuilding, ImageManagement, ImageService, NetworkManagement, NetworkService, OneShotRunner, VolumeManagement, VolumeService,
+} from './contracts.js';
 import { EventBus, type EngineEvent } from './events.js';
 import { createLogger, logFailure, type Logger } from './log.js';
 import { enginePaths, type EnginePaths } from './paths.js';
@@ -17,6 +19,11 @@ import { registerSystemDfRoute } from './api/system-df-route.js';
 import { registerContainerImageRoutes } from './api/container-image-routes.js';
 import { registerUnavailableRoutes } from './api/unavailable-routes.js';
 import { registerNetworkMembershipRoutes } from './api/network-membership-routes.js';
+import { registerImageRoutes } from './api/image-routes.js';
+import { registerImageCreateRoute } from './api/image-create-route.js';
+import { registerBuildRoutes } from './api/build-routes.js';
+import { registerNetworkRoutes } from './api/network-routes.js';
+import { registerVolumeRoutes } from './api/volume-routes.js';
 import { createImageService } from './images/index.js';
 import { createNetworkService } from './network/index.js';
 import { createVolumeService } from './volumes/index.js';
@@ -26,6 +33,11 @@ import { withStepNetworks } from './runtime/step-network.js';
 import { ContainerService } from './containers/service.js';
 import { ExecService } from './containers/exec.js';
 
+/** Each subsystem as the daemon wires it: the seams other subsystems use plus what its API routes use. */
+export type EngineImages = ImageService & ImageManagement & ImageBuilding;
+export type EngineNetworks = NetworkService & NetworkManagement;
+export type EngineVolumes = VolumeService & VolumeManagement;
+
 export interface EngineOptions {
   root: string;
   socketPath: string;
@@ -34,9 +46,9 @@ export interface EngineOptions {
   /** the group that owns the API socket (a name or gid; TSCOMPOSE_ENGINE_GROUP), like Docker's `docker` group */
   socketGroup?: string;
   /** Subsystem factories; default to the real ones (tests may wrap them). */
-  images?: (ctx: EngineContext, runner: OneShotRunner) => ImageService;
-  networks?: (ctx: EngineContext) => NetworkService;
-  volumes?: (ctx: EngineContext) => VolumeService;
+  images?: (ctx: EngineContext, runner: OneShotRunner) => EngineImages;
+  networks?: (ctx: EngineContext) => EngineNetworks;
+  volumes?: (ctx: EngineContext) => EngineVolumes;
   /** default: stderr and <root>/engine.log, at TSCOMPOSE_LOG_LEVEL (info) */
   log?: Logger;
 }
@@ -115,10 +127,12 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   registerContainerImageRoutes(router, containers, images);
   registerSystemDfRoute(router, { images: () => images.list(), containers: () => containers.store.all(), volumes });
   registerUnavailableRoutes(router);
-  images.registerRoutes(router);
+  registerImageRoutes(router, images);
+  registerImageCreateRoute(router, images);
+  registerBuildRoutes(router, images);
   registerNetworkMembershipRoutes(router, containers, networks);
-  networks.registerRoutes(router);
-  volumes.registerRoutes(router);
+  registerNetworkRoutes(router, networks);
+  registerVolumeRoutes(router, volumes);
 
   const server = createApiServer(router);
   await mkdir(path.dirname(opts.socketPath), { recursive: true });

@@ -61,6 +61,12 @@ export function startJsonStream(res: ServerResponse): (msg: Record<string, unkno
   return (msg) => { res.write(JSON.stringify(msg) + '\r\n'); };
 }
 
+/** Writes an error into an already started JSON progress stream, as Docker does. */
+export function streamError(send: (msg: Record<string, unknown>) => void, err: unknown): void {
+  const message = err instanceof EngineError || err instanceof Error ? err.message : String(err);
+  send({ errorDetail: { message }, error: message });
+}
+
 export const queryBool = (q: URLSearchParams, key: string): boolean => {
   const v = q.get(key);
   return v === '1' || v === 'true' || v === 'True';

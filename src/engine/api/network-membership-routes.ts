@@ -1,5 +1,5 @@
 // Connect and disconnect need both the container and the network subsystem, so the engine serves them
-// here, ahead of the network subsystem's own routes.
+// here, registered before api/network-routes.ts.
 import type { NetworkService } from '../contracts.js';
 import type { ContainerService } from '../containers/service.js';
 import { connectContainer, disconnectContainer, type EndpointConfigBody } from '../containers/network-membership.js';

@@ -1,5 +1,5 @@
 // A small Docker-Engine-API router: "/v1.43/containers/{id}/json" and "/containers/{id}/json" both match
-// the pattern "/containers/:id/json". Subsystems register their routes with `router.add`.
+// the pattern "/containers/:id/json". The route modules in api/ register theirs with `router.add`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 

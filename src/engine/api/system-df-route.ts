@@ -1,14 +1,15 @@
 // GET /system/df (`docker system df`): what images, containers, volumes and the build cache take on disk.
-import type { ImageRecord, VolumeService } from '../contracts.js';
+import type { ImageRecord, VolumeManagement } from '../contracts.js';
 import type { ContainerRecord } from '../containers/record.js';
 import { summaryView } from '../containers/inspect.js';
 import { sendJson } from './http.js';
 import type { Router } from './router.js';
+import { volumeView } from './volume-routes.js';
 
 export interface DiskUsageSources {
   images(): Promise<ImageRecord[]>;
   containers(): ContainerRecord[];
-  volumes: VolumeService;
+  volumes: VolumeManagement;
 }
 
 export function registerSystemDfRoute(router: Router, src: DiskUsageSources): void {
@@ -23,7 +24,9 @@ export function registerSystemDfRoute(router: Router, src: DiskUsageSources): vo
         Size: i.size, SharedSize: -1, VirtualSize: i.size, Labels: i.config.Labels ?? null, Containers: users(i.id),
       })),
       Containers: containers.map((c) => ({ ...summaryView(c), SizeRw: 0, SizeRootFs: 0 })),
-      Volumes: (await src.volumes.usageReport?.()) ?? [],
+      Volumes: (await src.volumes.usageReport()).map(({ volume, size, refCount }) => ({
+        ...volumeView(volume, src.volumes.mountpoint(volume)), UsageData: { Size: size, RefCount: refCount },
+      })),
       BuildCache: [],
     });
   });

@@ -1,7 +1,6 @@
 // Docker Engine API JSON shapes for images (list, inspect, history).
 import { familiarName } from './reference.js';
 import type { StoredImage } from './store.js';
-import type { ImageStore } from './store.js';
 
 const unixSeconds = (iso: string | undefined): number => Math.floor(Date.parse(iso ?? '1970-01-01T00:00:00Z') / 1000) || 0;
 export const imageSize = (image: StoredImage): number => image.manifest.layers.reduce((s, l) => s + l.size, 0);
@@ -23,10 +22,11 @@ export function imageSummary(image: StoredImage) {
   };
 }
 
-export function imageInspect(store: ImageStore, image: StoredImage) {
+/** `layerDir`: where a layer (by diff id) is unpacked, shown as the overlay lower dirs. */
+export function imageInspect(image: StoredImage, layerDir: (diffId: string) => string) {
   const c = image.config.config ?? {};
   const size = imageSize(image);
-  const dirs = image.config.rootfs.diff_ids.map((d) => store.layers.dir(d)).reverse();
+  const dirs = image.config.rootfs.diff_ids.map(layerDir).reverse();
   return {
     Id: image.id,
     RepoTags: image.names.map(familiarName),

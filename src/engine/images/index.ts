@@ -1,11 +1,9 @@
-// images/: the OCI content store, load/import/build/pull and the /images, /build routes.
+// images/: the OCI content store, load/import/build/pull; api/image-routes.ts and friends serve it.
 import type { EngineContext, OneShotRunner } from '../contracts.js';
 import { type BundledImageService, ImageServiceImpl } from './service.js';
-import { buildRoutes } from './build/route.js';
-import { createRoutes } from './create-route.js';
 
 export type { BundledImageService, ImageUsageProbe } from './service.js';
 
 export function createImageService(ctx: EngineContext, runner: OneShotRunner): BundledImageService {
-  return new ImageServiceImpl(ctx, runner, [createRoutes, buildRoutes]);
+  return new ImageServiceImpl(ctx, runner);
 }

@@ -6,7 +6,7 @@ import { type ArchiveFiles, readArchive } from './archive.js';
 import { digestHex } from './blobs.js';
 import { ingestLayerFile } from './layer-ingest.js';
 import { CONTAINERD_NAME_ANNOTATION, type Descriptor, type ImageConfig, type ImageIndex, type Manifest, isIndexMediaType, pickPlatform, REF_NAME_ANNOTATION } from './oci.js';
-import { canonicalName, familiarName, parseReference } from './reference.js';
+import { canonicalName, parseReference } from './reference.js';
 import type { ImageStore, StoredImage } from './store.js';
 
 interface DockerSaveEntry { Config: string; RepoTags?: string[] | null; Layers: string[] }
@@ -78,9 +78,4 @@ function ociNames(d: Descriptor): string[] {
   const full = d.annotations?.[CONTAINERD_NAME_ANNOTATION] ?? d.annotations?.[REF_NAME_ANNOTATION];
   if (!full || !/[:/]/.test(full)) return [];
   try { return [canonicalName(parseReference(full))]; } catch { return []; }
-}
-
-export function loadedMessages(loaded: LoadedImage[]): string[] {
-  return loaded.flatMap(({ image, names }) =>
-    names.length ? names.map((n) => `Loaded image: ${familiarName(n)}\n`) : [`Loaded image ID: ${image.id}\n`]);
 }

@@ -1,16 +1,23 @@
-// The image service: the store plus the /images routes the daemon registers.
-import { Readable } from 'node:stream';
-import type { Router, RequestContext } from '../api/router.js';
-import { parseFilters, queryBool, sendJson, startJsonStream } from '../api/http.js';
-import { EngineError, conflict, internal, invalid, notFound } from '../errors.js';
-import type { CommitRequest, EngineContext, ImageRecord, ImageService, OneShotRunner } from '../contracts.js';
+// The image service: the store and what is done with it (load, save, import, pull, build, tag, remove,
+// prune, commit). The routes in api/ call it through ImageManagement and ImageBuilding.
+import { Readable, type Writable } from 'node:stream';
+import { conflict, internal, invalid, notFound } from '../errors.js';
+import type {
+  BuildRequest, CommitRequest, EngineContext, ImageBuilding, ImageImportRequest, ImageManagement, ImagePullResult,
+  ImageRecord, ImageRemoval, ImageService, OneShotRunner,
+} from '../contracts.js';
 import type { ImageConfig } from './oci.js';
 import { packLayer } from './build/layer-pack.js';
-import { imageHistory, imageInspect, imageSize, imageSummary, matchesFilters } from './api-format.js';
+import { imageSize, matchesFilters } from './api-format.js';
 import { applyChanges } from './build/changes.js';
+import { BuildCache } from './build/cache.js';
+import { runBuild } from './build/run.js';
+import { createSession, takeSession, type BuildSession } from './build/secrets.js';
 import { importRootfs } from './import.js';
-import { loadArchive, loadedMessages } from './load.js';
-import { canonicalName, familiarName, parseReference } from './reference.js';
+import { loadArchive, type LoadedImage } from './load.js';
+import { fromDockerConfig, type Credentials } from './pull/credentials.js';
+import { pullImage, type Progress } from './pull/puller.js';
+import { canonicalName, familiarName, parseReference, type ImageReference } from './reference.js';
 import { saveImages, savedNames } from './save.js';
 import { ImageStore, type StoredImage } from './store.js';
 import { DigestMismatchError } from './blobs.js';
@@ -19,25 +26,21 @@ import { UnsafeLayerError } from './extract.js';
 /** Tells which containers use an image (by image id); the container subsystem provides it. */
 export type ImageUsageProbe = (imageId: string) => string[] | Promise<string[]>;
 
-export interface BundledImageService extends ImageService {
+export interface BundledImageService extends ImageService, ImageManagement, ImageBuilding {
   readonly store: ImageStore;
   setUsageProbe(probe: ImageUsageProbe): void;
 }
-
-/** Extra route groups (build, pull) plug in here so each lives in its own module. */
-export interface ImageRouteModule { register(router: Router, service: ImageServiceImpl): void }
 
 export class ImageServiceImpl implements BundledImageService {
   readonly store: ImageStore;
   private ready: Promise<void>;
   private usage: ImageUsageProbe = () => [];
 
-  constructor(readonly ctx: EngineContext, readonly runner: OneShotRunner, private readonly modules: ImageRouteModule[] = []) {
+  constructor(private readonly ctx: EngineContext, private readonly runner: OneShotRunner) {
     this.store = new ImageStore(ctx.paths.images, ctx.paths.layers, ctx.paths.tmp);
     this.ready = this.store.init();
   }
 
-  whenReady(): Promise<void> { return this.ready; }
   setUsageProbe(probe: ImageUsageProbe): void { this.usage = probe; }
 
   async resolve(ref: string): Promise<ImageRecord | undefined> {
@@ -53,7 +56,12 @@ export class ImageServiceImpl implements BundledImageService {
     return this.store.all().map((i) => this.store.toRecord(i));
   }
 
-  async mustFind(ref: string): Promise<StoredImage> {
+  async images(): Promise<StoredImage[]> {
+    await this.ready;
+    return this.store.all();
+  }
+
+  async find(ref: string): Promise<StoredImage> {
     await this.ready;
     const image = this.store.find(ref);
     if (!image) throw notFound(`No such image: ${ref}`);
@@ -61,7 +69,7 @@ export class ImageServiceImpl implements BundledImageService {
   }
 
   async commitLayer(o: CommitRequest): Promise<ImageRecord> {
-    const parent = await this.mustFind(o.parent);
+    const parent = await this.find(o.parent);
     const layer = await packLayer(o.layerDir, this.store.blobs, o.skip);
     const created = new Date().toISOString();
     const config: ImageConfig = {
@@ -77,115 +85,58 @@ export class ImageServiceImpl implements BundledImageService {
     return this.store.toRecord(image);
   }
 
-  publish(action: string, id: string, name?: string): void {
+  private publish(action: string, id: string, name?: string): void {
     this.ctx.events.publish({ Type: 'image', Action: action, Actor: { ID: name ?? id, Attributes: { name: name ?? id } } });
   }
 
-  registerRoutes(router: Router): void {
-    router.add('GET', '/images/json', (c) => this.listRoute(c));
-    router.add('POST', '/images/load', (c) => this.loadRoute(c));
-    router.add('GET', '/images/get', (c) => this.saveRoute(c, c.query.getAll('names')));
-    router.add('GET', '/images/*name/get', (c) => this.saveRoute(c, [c.params.name!]));
-    router.add('GET', '/images/*name/json', async (c) => sendJson(c.res, 200, imageInspect(this.store, await this.mustFind(c.params.name!))));
-    router.add('GET', '/images/*name/history', async (c) => sendJson(c.res, 200, imageHistory(await this.mustFind(c.params.name!))));
-    router.add('POST', '/images/prune', (c) => this.pruneRoute(c));
-    router.add('POST', '/images/*name/tag', (c) => this.tagRoute(c));
-    router.add('DELETE', '/images/*name', (c) => this.removeRoute(c));
-    for (const m of this.modules) m.register(router, this);
-  }
+  layerDir(diffId: string): string { return this.store.layers.dir(diffId); }
 
-  /** POST /images/create?fromSrc=-; modules (pull) register their own /images/create handling first. */
-  async importRoute(c: RequestContext): Promise<void> {
+  async load(archive: Readable): Promise<LoadedImage[]> {
     await this.ready;
-    const src = c.query.get('fromSrc');
-    if (src !== '-' && !/^https?:\/\//.test(src ?? '')) throw invalid('fromSrc must be "-" (the request body) or an http(s) URL');
-    const body = src === '-' ? c.req : await fetchRootfs(src!);
-    const repo = c.query.get('repo');
-    const names = repo ? [canonicalName(parseReference(repo + (c.query.get('tag') ? `:${c.query.get('tag')}` : '')))] : [];
-    const config = applyChanges(c.query.getAll('changes'));
-    const image = await importRootfs(this.store, body, { names, message: c.query.get('message') ?? undefined, config }).catch(rejectBadContent);
-    this.publish('import', image.id, names[0] && familiarName(names[0]));
-    const send = startJsonStream(c.res);
-    send({ status: image.id });
-    c.res.end();
-  }
-
-  private async listRoute(c: RequestContext): Promise<void> {
-    await this.ready;
-    const filters = parseFilters(c.query);
-    const images = this.store.all().filter((i) => matchesFilters(i, filters));
-    images.sort((a, b) => (b.config.created ?? '').localeCompare(a.config.created ?? ''));
-    sendJson(c.res, 200, images.map(imageSummary));
-  }
-
-  private async loadRoute(c: RequestContext): Promise<void> {
-    await this.ready;
-    let loaded: Awaited<ReturnType<typeof loadArchive>>;
-    try {
-      loaded = await loadArchive(this.store, c.req, this.ctx.paths.tmp);
-    } catch (err) {
-      // Docker answers 200 and reports a bad archive in the JSON stream
-      const message = (() => { try { rejectBadContent(err); } catch (e) { return (e as Error).message; } return String(err); })();
-      c.req.resume();
-      startJsonStream(c.res)({ errorDetail: { message }, error: message });
-      c.res.end();
-      return;
-    }
+    const loaded = await loadArchive(this.store, archive, this.ctx.paths.tmp).catch(rejectBadContent);
     for (const { image, names } of loaded) this.publish('load', image.id, names[0] && familiarName(names[0]));
-    const send = startJsonStream(c.res);
-    for (const line of loadedMessages(loaded)) send({ stream: line });
-    c.res.end();
+    return loaded;
   }
 
-  private async saveRoute(c: RequestContext, refs: string[]): Promise<void> {
-    if (refs.length === 0) throw invalid('no image names given');
-    const images = await Promise.all(refs.map(async (r) => { const image = await this.mustFind(r); return { image, names: savedNames(r, image) }; }));
-    c.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
-    await saveImages(this.store, images, c.res);
+  async exportImages(refs: string[]): Promise<(out: Writable) => Promise<void>> {
+    const images = await Promise.all(refs.map(async (r) => { const image = await this.find(r); return { image, names: savedNames(r, image) }; }));
+    return (out) => saveImages(this.store, images, out);
   }
 
-  /** Removes unused images: untagged ones, or with filters dangling=false every image no container uses. */
-  private async pruneRoute(c: RequestContext): Promise<void> {
+  async importImage(req: ImageImportRequest): Promise<StoredImage> {
     await this.ready;
-    const filters = parseFilters(c.query);
-    const all = filters.dangling?.[0] === 'false' || filters.dangling?.[0] === '0';
-    const deleted: Record<string, string>[] = [];
-    let reclaimed = 0;
-    for (const image of this.store.all()) {
-      if (!all && image.names.length) continue;
-      if (!matchesFilters(image, { label: filters.label ?? [] })) continue;
-      if ((await this.usage(image.id)).length) continue;
-      for (const name of [...image.names]) { await this.store.untag(name); deleted.push({ Untagged: familiarName(name) }); }
-      reclaimed += imageSize(image);
-      await this.store.delete(image.id);
-      deleted.push({ Deleted: image.id });
-      this.publish('delete', image.id);
-    }
-    sendJson(c.res, 200, { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed });
+    const body = typeof req.source === 'string' ? await fetchRootfs(req.source) : req.source;
+    const names = req.name ? [canonicalName(parseReference(req.name))] : [];
+    const config = applyChanges(req.changes);
+    const image = await importRootfs(this.store, body, { names, message: req.message, config }).catch(rejectBadContent);
+    this.publish('import', image.id, names[0] && familiarName(names[0]));
+    return image;
   }
 
-  private async tagRoute(c: RequestContext): Promise<void> {
-    const image = await this.mustFind(c.params.name!);
-    const repo = c.query.get('repo');
-    if (!repo) throw invalid('repo is required');
-    const name = canonicalName(parseReference(repo + (c.query.get('tag') ? `:${c.query.get('tag')}` : '')));
-    await this.store.tag(image.id, name);
-    this.publish('tag', image.id, familiarName(name));
-    c.res.writeHead(201);
-    c.res.end();
+  async pull(ref: ImageReference, credentials: Credentials | undefined, progress: Progress): Promise<ImagePullResult> {
+    await this.ready;
+    const result = await pullImage(this.store, ref, credentials ?? fromDockerConfig(ref.domain), progress);
+    const name = familiarName(result.name);
+    this.publish('pull', result.image.id, name);
+    return { imageId: result.image.id, name, digest: result.digest, upToDate: result.upToDate };
   }
 
-  private async removeRoute(c: RequestContext): Promise<void> {
-    const ref = c.params.name!;
-    const image = await this.mustFind(ref);
-    const force = queryBool(c.query, 'force');
+  async tag(ref: string, name: string): Promise<void> {
+    const image = await this.find(ref);
+    const canonical = canonicalName(parseReference(name));
+    await this.store.tag(image.id, canonical);
+    this.publish('tag', image.id, familiarName(canonical));
+  }
+
+  async removeImage(ref: string, force: boolean): Promise<ImageRemoval[]> {
+    const image = await this.find(ref);
     let byName: string | undefined;
     try { const n = canonicalName(parseReference(ref)); if (image.names.includes(n)) byName = n; } catch { /* an id */ }
     const users = await this.usage(image.id);
-    const report: Record<string, string>[] = [];
+    const removed: ImageRemoval[] = [];
     const untag = async (name: string) => {
       await this.store.untag(name);
-      report.push({ Untagged: familiarName(name) });
+      removed.push({ untagged: familiarName(name) });
       this.publish('untag', image.id, familiarName(name));
     };
     if (byName && image.names.length > 1) {
@@ -200,11 +151,45 @@ export class ImageServiceImpl implements BundledImageService {
       for (const name of [...image.names]) await untag(name);
       if (!users.length) {
         await this.store.delete(image.id);
-        report.push({ Deleted: image.id });
+        removed.push({ deleted: image.id });
         this.publish('delete', image.id);
       }
     }
-    sendJson(c.res, 200, report);
+    return removed;
+  }
+
+  async pruneImages(opts: { all: boolean; labels: string[] }): Promise<{ removed: ImageRemoval[]; reclaimed: number }> {
+    await this.ready;
+    const removed: ImageRemoval[] = [];
+    let reclaimed = 0;
+    for (const image of this.store.all()) {
+      if (!opts.all && image.names.length) continue;
+      if (!matchesFilters(image, { label: opts.labels })) continue;
+      if ((await this.usage(image.id)).length) continue;
+      for (const name of [...image.names]) { await this.store.untag(name); removed.push({ untagged: familiarName(name) }); }
+      reclaimed += imageSize(image);
+      await this.store.delete(image.id);
+      removed.push({ deleted: image.id });
+      this.publish('delete', image.id);
+    }
+    return { removed, reclaimed };
+  }
+
+  // ---- building ------------------------------------------------------------------------------------
+
+  createBuildSession(body: unknown): string { return createSession(body); }
+  claimBuildSession(token: string | null): () => BuildSession | undefined { return takeSession(token); }
+  async checkBuildNetwork(network: string): Promise<void> { await this.runner.checkNetwork?.(network); }
+
+  async build(req: BuildRequest, emit: (msg: Record<string, unknown>) => void): Promise<{ imageId: string }> {
+    await this.ready;
+    const image = await runBuild({ store: this.store, runner: this.runner, paths: this.ctx.paths }, req, emit);
+    for (const t of req.tags) this.publish('tag', image.id, familiarName(t));
+    return { imageId: image.id };
+  }
+
+  pruneBuildCache(): Promise<number> {
+    return new BuildCache(this.ctx.paths.buildCache, this.store).prune();
   }
 }
 
@@ -219,10 +204,4 @@ function rejectBadContent(err: unknown): never {
   if (err instanceof UnsafeLayerError || err instanceof DigestMismatchError) throw invalid(`invalid image content: ${err.message}`);
   if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') throw invalid(`invalid image content: a path in the archive is too long`);
   throw err;
-}
-
-/** Writes an error into an already started JSON progress stream, as Docker does. */
-export function streamError(send: (msg: Record<string, unknown>) => void, err: unknown): void {
-  const message = err instanceof EngineError || err instanceof Error ? err.message : String(err);
-  send({ errorDetail: { message }, error: message });
 }

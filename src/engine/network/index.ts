@@ -1,4 +1,4 @@
-// network/: bridges, veth endpoints, IPAM, embedded DNS, published ports and the /networks routes.
+// network/: bridges, veth endpoints, IPAM, embedded DNS and published ports.
 import type { EngineContext } from '../contracts.js';
 import { networkOptions, type NetworkOptions } from './options.js';
 import { BridgeNetworkService } from './service.js';

@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import { conflict, forbidden, internal, invalid, notFound } from '../errors.js';
 import { logFailure, type Logger } from '../log.js';
 import type { EndpointRequest, EndpointSettings, EngineContext, NetworkAttachment, NetworkService } from '../contracts.js';
-import type { Router } from '../api/router.js';
 import { ensureBridge, removeBridge } from './bridge.js';
 import { formatCidr, formatIPv4, overlaps, parseCidr, type Subnet } from './cidr.js';
 import { allocateEndpoint, planAddressing, randomId } from './addressing.js';
@@ -21,7 +20,6 @@ import { PortAllocatedError, openProxyInRange, reopenProxy, type OpenProxy } fro
 import { NetworkStore, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkStateView, type NetworkTx, type SpareRecord } from './state.js';
 import { bringUpLoopback, createEndpointLink, netnsIsQuiet, removeEndpointLink, removeNetns } from './veth.js';
 import type { Netns } from './host.js';
-import { registerNetworkRoutes } from './routes.js';
 
 export type AttachOptions = Parameters<NetworkService['attach']>[0];
 
@@ -672,10 +670,6 @@ export class BridgeNetworkService implements NetworkService {
     for (const c of [...this.state.containers]) await this.detach(c.id);
     await this.close();
     for (const net of this.state.networks) if (net.driver === 'bridge') await this.unrealize(net);
-  }
-
-  registerRoutes(router: Router): void {
-    registerNetworkRoutes(router, this);
   }
 }
 

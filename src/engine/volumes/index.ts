@@ -1,4 +1,4 @@
-// volumes/: named volumes, bind and tmpfs mounts, and the /volumes routes.
+// volumes/: named volumes, bind and tmpfs mounts, and which containers use them.
 import type { EngineContext } from '../contracts.js';
 import { LocalVolumeService } from './service.js';
 

@@ -1,22 +1,13 @@
-// The volume service: named and anonymous volumes, bind and tmpfs mounts, usage tracking and /volumes.
+// The volume service: named and anonymous volumes, bind and tmpfs mounts, usage tracking.
 import { randomBytes } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { conflict, invalid, notFound } from '../errors.js';
-import type { Router } from '../api/router.js';
-import type { EngineContext, ResolvedMount, VolumeService } from '../contracts.js';
-import { inspectVolume, registerVolumeRoutes } from './routes.js';
+import type { EngineContext, ResolvedMount, VolumeCreateRequest, VolumeManagement, VolumeService, VolumeUsage } from '../contracts.js';
 import { diskUsage, imageDirAt, isEmptyDir, seedVolume } from './seed.js';
 import { VOLUME_NAME, VolumeStore, type ContainerMounts, type VolumeRecord } from './store.js';
 
 export type MountRequest = Parameters<VolumeService['resolve']>[1];
-
-export interface CreateVolumeRequest {
-  Name?: string;
-  Driver?: string;
-  DriverOpts?: Record<string, string> | null;
-  Labels?: Record<string, string> | null;
-}
 
 export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
 
@@ -29,7 +20,7 @@ class Mutex {
   }
 }
 
-export class LocalVolumeService implements VolumeService {
+export class LocalVolumeService implements VolumeService, VolumeManagement {
   readonly store: VolumeStore;
   private readonly mutex = new Mutex();
 
@@ -39,21 +30,21 @@ export class LocalVolumeService implements VolumeService {
 
   // ---- volumes -------------------------------------------------------------------------------------
 
-  async create(req: CreateVolumeRequest, anonymous = false): Promise<VolumeRecord> {
-    const name = req.Name || randomBytes(32).toString('hex');
+  async create(req: VolumeCreateRequest, anonymous = false): Promise<VolumeRecord> {
+    const name = req.name || randomBytes(32).toString('hex');
     if (!VOLUME_NAME.test(name)) {
       throw invalid(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
     }
-    const driver = req.Driver || 'local';
+    const driver = req.driver || 'local';
     if (driver !== 'local') throw invalid(`create ${name}: volume driver "${driver}" is not supported by the bundled engine: only "local"`);
-    const options = req.DriverOpts ?? {};
+    const options = req.options ?? {};
     validateLocalOptions(name, options);
     const { record, created } = await this.mutex.run(async () => {
       const existing = await this.store.get(name);
       if (existing) return { record: existing, created: false };
       const record: VolumeRecord = {
         name, driver: 'local', createdAt: new Date().toISOString(), options, anonymous,
-        labels: { ...(req.Labels ?? {}), ...(anonymous ? { [ANONYMOUS_LABEL]: '' } : {}) },
+        labels: { ...(req.labels ?? {}), ...(anonymous ? { [ANONYMOUS_LABEL]: '' } : {}) },
       };
       await this.store.create(record);
       return { record, created: true };
@@ -65,10 +56,10 @@ export class LocalVolumeService implements VolumeService {
   async get(name: string): Promise<VolumeRecord | undefined> { return this.store.get(name); }
   async list(): Promise<VolumeRecord[]> { return this.store.list(); }
 
-  async usageReport(): Promise<Record<string, unknown>[]> {
+  async usageReport(): Promise<VolumeUsage[]> {
     const used = await this.usage();
-    return Promise.all((await this.list()).map(async (v) => ({
-      ...inspectVolume(this, v), UsageData: { Size: await diskUsage(this.store.dir(v.name)), RefCount: used.get(v.name)?.length ?? 0 },
+    return Promise.all((await this.list()).map(async (volume) => ({
+      volume, size: await diskUsage(this.store.dir(volume.name)), refCount: used.get(volume.name)?.length ?? 0,
     })));
   }
 
@@ -142,8 +133,8 @@ export class LocalVolumeService implements VolumeService {
         // an anonymous volume stays the container's own across restarts
         const previous = source ? undefined : (await this.mountsOf(containerId)).find((m) => m.type === 'volume' && m.target === mount.Target);
         const volume = source || previous
-          ? await this.create({ Name: source || previous!.source, Labels: mount.VolumeOptions?.Labels }, !source)
-          : await this.create({ Labels: mount.VolumeOptions?.Labels }, true);
+          ? await this.create({ name: source || previous!.source, labels: mount.VolumeOptions?.Labels }, !source)
+          : await this.create({ labels: mount.VolumeOptions?.Labels }, true);
         source = volume.name;
         resolved = await this.volumeMount(volume, mount, imageRootfs, access);
         this.ctx.events.publish({ Type: 'volume', Action: 'mount', Actor: { ID: volume.name, Attributes: { container: containerId, destination: mount.Target, driver: 'local', 'read/write': String(!mount.ReadOnly) } } });
@@ -194,10 +185,6 @@ export class LocalVolumeService implements VolumeService {
       const v = await this.store.get(m.source);
       if (v?.anonymous) await this.remove(v.name, true).catch(() => undefined);
     }
-  }
-
-  registerRoutes(router: Router): void {
-    registerVolumeRoutes(router, this);
   }
 }
 

@@ -7,8 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { NetworkService } from '../../../src/engine/contracts.js';
-import { startEngine } from '../../../src/engine/engine.js';
+import { startEngine, type EngineNetworks } from '../../../src/engine/engine.js';
 import { createNetworkService } from '../../../src/engine/network/index.js';
 import { startTestEngine, BUSYBOX, type TestEngine } from './harness.js';
 
@@ -128,7 +127,7 @@ test('the engine restores networks on startup with nothing running and closes th
       root: path.join(root, 'state'), socketPath: path.join(root, 'engine.sock'),
       networks: (ctx) => {
         const real = createNetworkService(ctx);
-        return Object.assign(Object.create(real) as NetworkService, {
+        return Object.assign(Object.create(real) as EngineNetworks, {
           restore: async (running: { containerId: string; pid: number }[]) => { calls.push(`restore:${running.length}`); await real.restore(running); },
           close: async () => { calls.push('close'); await real.close?.(); },
         });

@@ -7,6 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { sendError, sendJson, statusOf } from '../../../src/engine/api/http.js';
+import { registerBuildRoutes } from '../../../src/engine/api/build-routes.js';
+import { registerImageCreateRoute } from '../../../src/engine/api/image-create-route.js';
+import { registerImageRoutes } from '../../../src/engine/api/image-routes.js';
 import { Router } from '../../../src/engine/api/router.js';
 import type { OneShotRunner } from '../../../src/engine/contracts.js';
 import { EventBus } from '../../../src/engine/events.js';
@@ -33,7 +36,9 @@ export async function startImageServer(makeRunner: (paths: EnginePaths) => OneSh
   router.add('GET', '/_ping', ({ res }) => { res.writeHead(200, { 'Content-Type': 'text/plain', 'Api-Version': '1.41' }); res.end('OK'); });
   router.add('HEAD', '/_ping', ({ res }) => { res.writeHead(200, { 'Api-Version': '1.41' }); res.end(); });
   router.add('GET', '/version', ({ res }) => sendJson(res, 200, { Version: '20.10.24', ApiVersion: '1.41', MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64' }));
-  service.registerRoutes(router);
+  registerImageRoutes(router, service);
+  registerImageCreateRoute(router, service);
+  registerBuildRoutes(router, service);
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://engine');
     const m = router.match(req.method ?? 'GET', url.pathname);

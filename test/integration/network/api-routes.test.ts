@@ -1,6 +1,7 @@
 // The /networks routes driven by the real docker CLI.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { registerNetworkRoutes } from '../../../src/engine/api/network-routes.js';
 import { startApiServer, type ApiServer } from './api-server.js';
 import { createHarness, type Harness } from './harness.js';
 
@@ -13,7 +14,7 @@ describe('/networks through the docker CLI', () => {
   before(async () => {
     h = createHarness();
     const service = h.service();
-    api = await startApiServer(h.root, (router) => service.registerRoutes(router));
+    api = await startApiServer(h.root, (router) => registerNetworkRoutes(router, service));
     name = `${h.prefix}-cli`;
     subnet = `${h.subnet24()}.0/24`;
   });

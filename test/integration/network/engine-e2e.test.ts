@@ -6,8 +6,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ImageRecord, ImageService } from '../../../src/engine/contracts.js';
-import { startEngine, type Engine } from '../../../src/engine/engine.js';
+import type { ImageRecord } from '../../../src/engine/contracts.js';
+import { startEngine, type Engine, type EngineImages } from '../../../src/engine/engine.js';
 import { createImageService } from '../../../src/engine/images/index.js';
 import { createNetworkService, type BridgeNetworkService } from '../../../src/engine/network/index.js';
 import { busyboxRootfs } from '../volumes/runc-container.js';
@@ -15,17 +15,17 @@ import { createHarness, type Harness } from './harness.js';
 
 const IMAGE = 'tscn-test/busybox:latest';
 
-function withTestImage(real: ImageService, rootfs: string): ImageService {
+function withTestImage(real: EngineImages, rootfs: string): EngineImages {
   const image: ImageRecord = {
     id: `sha256:${'c'.repeat(64)}`, repoTags: [IMAGE], repoDigests: [], created: new Date().toISOString(), size: 0,
     architecture: 'amd64', os: 'linux', layerDirs: [rootfs],
     config: { Cmd: ['sh'], Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], ExposedPorts: { '80/tcp': {} } },
   };
-  return {
-    async resolve(ref) { return ref === IMAGE || ref === image.id ? image : real.resolve(ref); },
+  // everything else (the /images routes among it) is the real service's
+  return Object.assign(Object.create(real) as EngineImages, {
+    async resolve(ref: string) { return ref === IMAGE || ref === image.id ? image : real.resolve(ref); },
     async list() { return [image, ...(await real.list())]; },
-    registerRoutes(router) { real.registerRoutes(router); },
-  };
+  });
 }
 
 async function fetchText(url: string): Promise<string> {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EventBus } from '../../../src/engine/events.js';
 import { enginePaths } from '../../../src/engine/paths.js';
+import { registerVolumeRoutes } from '../../../src/engine/api/volume-routes.js';
 import { createVolumeService, type LocalVolumeService } from '../../../src/engine/volumes/index.js';
 import { startApiServer, type ApiServer } from '../network/api-server.js';
 import { silentLogger } from '../../../src/engine/log.js';
@@ -19,7 +20,7 @@ describe('/volumes through the docker CLI', () => {
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'tscn-volapi-'));
     service = createVolumeService({ paths: enginePaths(path.join(dir, 'engine')), events: new EventBus(), log: silentLogger });
-    api = await startApiServer(dir, (router) => service.registerRoutes(router));
+    api = await startApiServer(dir, (router) => registerVolumeRoutes(router, service));
   });
 
   after(async () => {

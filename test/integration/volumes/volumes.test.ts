@@ -97,7 +97,7 @@ describe('volumes with runc containers', () => {
   it('uses a local bind-type volume device as the volume content', async () => {
     const device = path.join(work, 'device');
     mkdirSync(device);
-    await service.create({ Name: 'bound', DriverOpts: { type: 'none', o: 'bind', device } });
+    await service.create({ name: 'bound', options: { type: 'none', o: 'bind', device } });
     const m = await service.resolve('c8', { Type: 'volume', Source: 'bound', Target: '/data' }, rootfs);
     const r = await run('c8', [m], 'echo hi > /data/out.txt');
     assert.equal(r.code, 0, r.stderr);

@@ -17,7 +17,6 @@ function fakeNetworks(known: string[] = []) {
       return { networks: {}, ports: {}, hosts: `hosts of ${o.hostname}\n`, resolvConf: 'nameserver 192.0.2.53\n', netnsPath: o.mode === 'bridge' ? `/run/netns/x-${o.containerId.slice(0, 4)}` : undefined };
     },
     async detach(id) { detached.push(id); },
-    registerRoutes() {},
     async restore() {},
     async findNetwork(ref) { return known.includes(ref) ? { id: `id-${ref}`, name: ref } : undefined; },
   };

@@ -1,48 +1,49 @@
-// The /networks routes of the Docker Engine API.
-import { parseFilters, readJson, sendJson, sendNoContent } from '../api/http.js';
+// The /networks routes of the Docker Engine API, over the network subsystem's NetworkManagement.
+// POST /networks/{id}/connect and /disconnect act on containers: api/network-membership-routes.ts serves them.
+import type { NetworkManagement } from '../contracts.js';
 import { invalid } from '../errors.js';
-import type { Router } from '../api/router.js';
-import { parseCidr } from './cidr.js';
-import type { BridgeNetworkService, CreateNetworkRequest } from './service.js';
-import type { NetworkRecord } from './state.js';
+import { parseCidr } from '../network/cidr.js';
+import type { CreateNetworkRequest } from '../network/service.js';
+import type { NetworkRecord } from '../network/state.js';
+import { parseFilters, readJson, sendJson, sendNoContent } from './http.js';
+import type { Router } from './router.js';
 
-export function registerNetworkRoutes(router: Router, service: BridgeNetworkService): void {
+export function registerNetworkRoutes(router: Router, networks: NetworkManagement): void {
   router.add('GET', '/networks', async ({ res, query }) => {
     const filters = parseFilters(query);
-    const list = (await service.networks()).filter((n) => matchesFilters(service, n, filters));
-    sendJson(res, 200, list.map((n) => inspectNetwork(service, n)));
+    const list = (await networks.networks()).filter((n) => matchesFilters(networks, n, filters));
+    sendJson(res, 200, list.map((n) => inspectNetwork(networks, n)));
   });
 
   router.add('POST', '/networks/create', async ({ req, res }) => {
     const body = await readJson<CreateNetworkRequest>(req);
-    const net = await service.createNetwork(body);
+    const net = await networks.createNetwork(body);
     sendJson(res, 201, { Id: net.id, Warning: '' });
   });
 
   router.add('POST', '/networks/prune', async ({ res, query }) => {
     const filters = parseFilters(query);
-    const removed = await service.prune((n) => !matchesFilters(service, n, { label: filters.label ?? [], 'label!': filters['label!'] ?? [], until: filters.until ?? [] }));
+    const removed = await networks.prune((n) => !matchesFilters(networks, n, { label: filters.label ?? [], 'label!': filters['label!'] ?? [], until: filters.until ?? [] }));
     sendJson(res, 200, { NetworksDeleted: removed });
   });
 
   router.add('GET', '/networks/:id', async ({ res, params }) => {
-    const net = await service.findNetwork(params.id!);
+    const net = await networks.findNetwork(params.id!);
     if (!net) return sendJson(res, 404, { message: `network ${params.id} not found` });
-    sendJson(res, 200, inspectNetwork(service, net));
+    sendJson(res, 200, inspectNetwork(networks, net));
   });
 
   router.add('DELETE', '/networks/:id', async ({ res, params }) => {
-    await service.removeNetwork(params.id!);
+    await networks.removeNetwork(params.id!);
     sendNoContent(res);
   });
-  // POST /networks/{id}/connect and /disconnect act on containers: api/network-membership-routes.ts serves them
 }
 
-export function inspectNetwork(service: BridgeNetworkService, net: NetworkRecord): Record<string, unknown> {
+export function inspectNetwork(networks: NetworkManagement, net: NetworkRecord): Record<string, unknown> {
   const containers: Record<string, unknown> = {};
-  for (const ep of service.endpointsOf(net.id)) {
+  for (const ep of networks.endpointsOf(net.id)) {
     containers[ep.containerId] = {
-      Name: service.containerName(ep.containerId), EndpointID: ep.id, MacAddress: ep.mac,
+      Name: networks.containerName(ep.containerId), EndpointID: ep.id, MacAddress: ep.mac,
       IPv4Address: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, IPv6Address: '',
     };
   }
@@ -62,14 +63,14 @@ function matchesLabel(labels: Record<string, string>, filter: string): boolean {
   return eq < 0 ? filter in labels : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
 }
 
-function matchesFilters(service: BridgeNetworkService, net: NetworkRecord, filters: Record<string, string[]>): boolean {
+function matchesFilters(networks: NetworkManagement, net: NetworkRecord, filters: Record<string, string[]>): boolean {
   const checks: Record<string, (value: string) => boolean> = {
     name: (v) => net.name.includes(v),
     id: (v) => net.id.startsWith(v),
     driver: (v) => net.driver === v,
     scope: (v) => v === 'local',
     type: (v) => (v === 'builtin' ? net.builtin : v === 'custom' ? !net.builtin : false),
-    dangling: (v) => (v === 'true' || v === '1') === (!net.builtin && service.endpointsOf(net.id).length === 0),
+    dangling: (v) => (v === 'true' || v === '1') === (!net.builtin && networks.endpointsOf(net.id).length === 0),
     label: (v) => matchesLabel(net.labels, v),
     'label!': (v) => !matchesLabel(net.labels, v),
     until: (v) => Date.parse(net.created) <= untilMillis(v),

@@ -1,21 +1,30 @@
-// The /volumes routes of the Docker Engine API.
-import { parseFilters, queryBool, readJson, sendJson, sendNoContent } from '../api/http.js';
+// The /volumes routes of the Docker Engine API, over the volume subsystem's VolumeManagement.
+import type { VolumeManagement } from '../contracts.js';
 import { invalid } from '../errors.js';
-import type { Router } from '../api/router.js';
-import type { CreateVolumeRequest, LocalVolumeService } from './service.js';
-import type { VolumeRecord } from './store.js';
+import type { VolumeRecord } from '../volumes/store.js';
+import { parseFilters, queryBool, readJson, sendJson, sendNoContent } from './http.js';
+import type { Router } from './router.js';
 
-export function registerVolumeRoutes(router: Router, service: LocalVolumeService): void {
+/** Docker's POST /volumes/create body. */
+interface VolumeCreateBody {
+  Name?: string;
+  Driver?: string;
+  DriverOpts?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+}
+
+export function registerVolumeRoutes(router: Router, volumes: VolumeManagement): void {
   router.add('GET', '/volumes', async ({ res, query }) => {
     const filters = parseFilters(query);
-    const used = await service.usage();
-    const list = (await service.list()).filter((v) => matches(v, used.has(v.name), filters));
-    sendJson(res, 200, { Volumes: list.map((v) => inspectVolume(service, v)), Warnings: [] });
+    const used = await volumes.usage();
+    const list = (await volumes.list()).filter((v) => matches(v, used.has(v.name), filters));
+    sendJson(res, 200, { Volumes: list.map((v) => volumeView(v, volumes.mountpoint(v))), Warnings: [] });
   });
 
   router.add('POST', '/volumes/create', async ({ req, res }) => {
-    const volume = await service.create(await readJson<CreateVolumeRequest>(req));
-    sendJson(res, 201, inspectVolume(service, volume));
+    const body = await readJson<VolumeCreateBody>(req);
+    const volume = await volumes.create({ name: body.Name, driver: body.Driver, options: body.DriverOpts ?? undefined, labels: body.Labels ?? undefined });
+    sendJson(res, 201, volumeView(volume, volumes.mountpoint(volume)));
   });
 
   router.add('POST', '/volumes/prune', async ({ req, res, query }) => {
@@ -23,25 +32,26 @@ export function registerVolumeRoutes(router: Router, service: LocalVolumeService
     // API 1.42 made prune keep named volumes unless all=true; older clients expect every unused volume gone
     const all = (filters.all ?? []).some((v) => v === 'true' || v === '1') || apiVersionBefore(req.url ?? '', 1, 42);
     const rest = { label: filters.label ?? [], 'label!': filters['label!'] ?? [] };
-    const { names, bytes } = await service.prune((v) => (all || v.anonymous) && matches(v, false, rest));
+    const { names, bytes } = await volumes.prune((v) => (all || v.anonymous) && matches(v, false, rest));
     sendJson(res, 200, { VolumesDeleted: names, SpaceReclaimed: bytes });
   });
 
   router.add('GET', '/volumes/:name', async ({ res, params }) => {
-    const volume = await service.get(params.name!);
+    const volume = await volumes.get(params.name!);
     if (!volume) return sendJson(res, 404, { message: `get ${params.name}: no such volume` });
-    sendJson(res, 200, inspectVolume(service, volume));
+    sendJson(res, 200, volumeView(volume, volumes.mountpoint(volume)));
   });
 
   router.add('DELETE', '/volumes/:name', async ({ res, params, query }) => {
-    await service.remove(params.name!, queryBool(query, 'force'));
+    await volumes.remove(params.name!, queryBool(query, 'force'));
     sendNoContent(res);
   });
 }
 
-export function inspectVolume(service: LocalVolumeService, v: VolumeRecord): Record<string, unknown> {
+/** A volume as GET /volumes/{name} shows it. */
+export function volumeView(v: VolumeRecord, mountpoint: string): Record<string, unknown> {
   return {
-    CreatedAt: v.createdAt, Driver: v.driver, Labels: v.labels, Mountpoint: service.mountpoint(v),
+    CreatedAt: v.createdAt, Driver: v.driver, Labels: v.labels, Mountpoint: mountpoint,
     Name: v.name, Options: Object.keys(v.options).length ? v.options : null, Scope: 'local',
   };
 }
