@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import Docker from 'dockerode';
 import { loadProject } from '../../../src/model/index.js';
 import { buildSessionPayload, openBuildSession } from '../../../src/reconcile/build-secrets.js';
+import { dockerEngineClient } from '../../../src/client/docker-engine-client.js';
 
 test('build.secrets and build.ssh: loaded, marked used, turned into the session payload', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-bsec-'));
@@ -54,7 +55,7 @@ test('an engine without the build-secrets endpoint (Docker Engine) gives a clear
   await once(server, 'listening');
   try {
     const service = { name: 'app' } as Parameters<typeof openBuildSession>[1];
-    await assert.rejects(openBuildSession(new Docker({ socketPath: sock }), service, { secrets: { a: 'eA==' }, ssh: {} }), /Docker Engine's classic build API cannot receive/);
+    await assert.rejects(openBuildSession(dockerEngineClient(new Docker({ socketPath: sock })), service, { secrets: { a: 'eA==' }, ssh: {} }), /Docker Engine's classic build API cannot receive/);
   } finally {
     server.close();
     fs.rmSync(dir, { recursive: true, force: true });
