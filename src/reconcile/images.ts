@@ -2,6 +2,7 @@
 import type { EngineClient } from '../client/engine-client.js';
 import type { Project, Service } from '../model/types.js';
 import { UserError } from '../errors.js';
+import { engineMessage } from './engine-errors.js';
 import { contextTar } from './build-context.js';
 import { buildSessionPayload, openBuildSession } from './build-secrets.js';
 import { serviceImage } from './names.js';
@@ -54,7 +55,7 @@ export async function pullImage(engine: EngineClient, serviceName: string, ref: 
     await engine.pullImage(ref, () => {});
   } catch (err) {
     progress.fail('Image', ref, (err as Error).message);
-    throw new UserError(`service "${serviceName}": image ${ref} cannot be pulled: ${(err as Error).message.replace(/^\(HTTP code \d+\) [a-z ]+- /, '').trim()}`);
+    throw new UserError(`service "${serviceName}": image ${ref} cannot be pulled: ${engineMessage(err)}`);
   }
   progress.update('Image', ref, 'Pulled', true);
 }
