@@ -95,9 +95,8 @@ export class FakeEngineClient implements EngineClient {
   }
 
   async inspectContainer(id: string): Promise<ContainerDetails> {
-    this.maybeFail('inspectContainer', id);
     const c = this.container(id);
-    this.maybeFail('inspectContainer', c.name);
+    this.maybeFail('inspectContainer', id, c.name);
     // only the fields the client side reads; the rest of Docker's answer is not modelled
     return {
       Id: c.id, Name: `/${c.name}`, Image: c.imageId,
