@@ -59,12 +59,12 @@ export function newStack(prefix: string, makeServices: (context: string) => Serv
   };
   const docker = engine?.docker ?? new Docker({ socketPath: '/var/run/docker.sock' });
   const engineKey = engine?.engineKey ?? 'docker:/var/run/docker.sock';
-  const engine = dockerEngineClient(docker);
-  const ctx = { engine, engineKey, project, progress: silentProgress };
+  const client = dockerEngineClient(docker);
+  const ctx = { engine: client, engineKey, project, progress: silentProgress };
   const ips = new Map<string, { id: string; ip: string }>();
 
   const containerIp = async (service: string) => {
-    const running = (await findServiceContainers(engine, name, service)).filter((c) => c.running);
+    const running = (await findServiceContainers(client, name, service)).filter((c) => c.running);
     const first = running[0];
     if (!first) return undefined;
     const cached = ips.get(service);
@@ -76,7 +76,7 @@ export function newStack(prefix: string, makeServices: (context: string) => Serv
   };
 
   return {
-    dir, project, docker, engine, engineKey, containerIp,
+    dir, project, docker, engine: client, engineKey, containerIp,
     async up(only) { await upServices(ctx, only, {}); },
     async get(service, file) {
       const ip = await containerIp(service);
