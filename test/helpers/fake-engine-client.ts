@@ -287,9 +287,10 @@ export class FakeEngineClient implements EngineClient {
   }
 
   async createVolume(body: VolumeCreateBody): Promise<void> {
-    this.maybeFail('createVolume', body.Name);
-    this.volumes.set(body.Name, { Name: body.Name, Labels: { ...(body.Labels ?? {}) } });
-    this.record('create-volume', body.Name);
+    const name = body.Name ?? `vol${this.nextId++}`; // Docker names an unnamed volume itself
+    this.maybeFail('createVolume', name);
+    this.volumes.set(name, { Name: name, Labels: { ...(body.Labels ?? {}) } });
+    this.record('create-volume', name);
   }
 
   async removeVolume(name: string): Promise<void> {

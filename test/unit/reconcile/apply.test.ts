@@ -137,7 +137,7 @@ test('a dependency that fails stops its dependents from being created', async ()
 });
 
 test('service_healthy: an unhealthy dependency fails the run before the dependent is created', async () => {
-  const healthyDb = service('db', { healthcheck: { test: ['CMD', 'true'] } });
+  const healthyDb = service('db', { healthcheck: { test: ['CMD', 'true'], disable: false } });
   const dependent = service('web', { dependsOn: { db: { condition: 'service_healthy', restart: false, required: true } } });
   const { engine, ctx } = setup(project([healthyDb, dependent]));
   const realStart = engine.startContainer.bind(engine);
