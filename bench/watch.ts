@@ -62,7 +62,7 @@ async function benchOn(engineName: string, engine: { docker: Docker; engineKey: 
   const handle = { current: undefined as Awaited<ReturnType<typeof startWatch>> | undefined };
   try {
     await stack.up();
-    handle.current = await startWatch({ project: stack.project, docker: stack.docker, engineKey: stack.engineKey, log: () => {} });
+    handle.current = await startWatch({ project: stack.project, engine: stack.engine, engineKey: stack.engineKey, log: () => {} });
     await handle.current.ready;
 
     const measure = async (service: string, dir: string, edits: number): Promise<number[]> => {

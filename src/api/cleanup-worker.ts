@@ -2,6 +2,9 @@
 // (cleanup-on-exit.ts) because a dying process can only do synchronous work.
 // argv[2] = JSON CleanupRequest.
 import Docker from 'dockerode';
+import type { EngineClient } from '../client/engine-client.js';
+import { dockerEngineClient } from '../client/docker-engine-client.js';
+import { projectFilter } from '../labels.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,26 +13,24 @@ export interface CleanupRequest {
   projects: { name: string; removeVolumes: boolean; images?: string[] }[];
 }
 
-const PROJECT_LABEL = 'com.docker.compose.project';
-
-export async function removeProjectResources(docker: Docker, project: string, removeVolumes: boolean, images: string[] = []): Promise<void> {
-  const filters = { label: [`${PROJECT_LABEL}=${project}`] };
-  const containers = await docker.listContainers({ all: true, filters });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
-  const networks = await docker.listNetworks({ filters });
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+export async function removeProjectResources(engine: EngineClient, project: string, removeVolumes: boolean, images: string[] = []): Promise<void> {
+  const filters = projectFilter(project);
+  const containers = await engine.listContainers({ all: true, filters });
+  await Promise.all(containers.map((c) => engine.removeContainer(c.Id, { force: true, volumes: true }).catch(() => undefined)));
+  const networks = await engine.listNetworks(filters);
+  await Promise.all(networks.map((n) => engine.removeNetwork(n.Id).catch(() => undefined)));
   if (removeVolumes) {
-    const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
-    await Promise.all(volumes.map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+    const volumes = await engine.listVolumes(filters);
+    await Promise.all(volumes.map((v) => engine.removeVolume(v.Name).catch(() => undefined)));
   }
-  await Promise.all(images.map((ref) => docker.getImage(ref).remove().catch(() => undefined)));
+  await Promise.all(images.map((ref) => engine.removeImage(ref).catch(() => undefined)));
 }
 
 async function main(raw: string): Promise<void> {
   const request = JSON.parse(raw) as CleanupRequest;
-  const docker = new Docker(request.engine);
+  const engine = dockerEngineClient(new Docker(request.engine));
   for (const p of request.projects) {
-    await removeProjectResources(docker, p.name, p.removeVolumes, p.images).catch((err) => {
+    await removeProjectResources(engine, p.name, p.removeVolumes, p.images).catch((err) => {
       process.stderr.write(`tscompose: cleanup of project ${p.name} failed: ${(err as Error).message}\n`);
     });
   }

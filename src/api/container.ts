@@ -1,5 +1,5 @@
 // A handle on one running replica of a service: addresses, exec and logs through the engine API.
-import type Docker from 'dockerode';
+import type { ContainerDetails, EngineClient } from '../client/engine-client.js';
 import { UserError } from '../errors.js';
 import { collectStream, decodeAll, decodeStream, type LogLine } from './log-stream.js';
 
@@ -39,15 +39,15 @@ export class ServiceContainer implements ContainerIdentity {
   readonly service: string;
   readonly index: number;
 
-  constructor(private readonly docker: Docker, identity: ContainerIdentity, private readonly networkName: NetworkNameResolver = () => undefined) {
+  constructor(private readonly engine: EngineClient, identity: ContainerIdentity, private readonly networkName: NetworkNameResolver = () => undefined) {
     this.id = identity.id;
     this.name = identity.name;
     this.service = identity.service;
     this.index = identity.index;
   }
 
-  inspect(): Promise<Docker.ContainerInspectInfo> {
-    return this.docker.getContainer(this.id).inspect();
+  inspect(): Promise<ContainerDetails> {
+    return this.engine.inspectContainer(this.id);
   }
 
   /** The host port a container port is published on (loopback reaches it). */
@@ -83,7 +83,7 @@ export class ServiceContainer implements ContainerIdentity {
   /** Runs a command inside the container; a string runs with `sh -c`. */
   async exec(command: string | string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const cmd = typeof command === 'string' ? ['sh', '-c', command] : command;
-    const exec = await this.docker.getContainer(this.id).exec({
+    const exec = await this.engine.createExec(this.id, {
       Cmd: cmd,
       AttachStdout: true,
       AttachStderr: true,
@@ -91,7 +91,7 @@ export class ServiceContainer implements ContainerIdentity {
       User: opts.user,
       WorkingDir: opts.workingDir,
     });
-    const stream = await exec.start({ hijack: true, stdin: false });
+    const stream = await exec.start({ stdin: false, tty: false });
     const out = await collectStream(stream, false);
     let exitCode: number | null = null;
     // the exit code can lag the end of the stream by a moment
@@ -110,15 +110,13 @@ export class ServiceContainer implements ContainerIdentity {
 
   /** Like logs(), with the stream each line came from. */
   async *logLines(opts: LogOptions = {}): AsyncGenerator<LogLine> {
-    const container = this.docker.getContainer(this.id);
     const tty = Boolean((await this.inspect()).Config?.Tty);
     const base = { stdout: opts.stdout ?? true, stderr: opts.stderr ?? true, tail: opts.tail };
     if (!opts.follow) {
-      const buf: Buffer = await container.logs({ ...base, follow: false });
-      yield* decodeAll(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)), tty);
+      yield* decodeAll(await this.engine.containerLogs(this.id, base), tty);
       return;
     }
-    const stream: NodeJS.ReadableStream = await container.logs({ ...base, follow: true });
+    const stream = await this.engine.followContainerLogs(this.id, base);
     try {
       yield* decodeStream(stream, tty);
     } finally {

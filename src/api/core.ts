@@ -2,13 +2,14 @@
 // the reconciler's up/down. Everything else in src/api works on what these return.
 import type Docker from 'dockerode';
 import { connectEngine } from '../client/connect.js';
+import type { EngineClient } from '../client/engine-client.js';
 import { UserError } from '../errors.js';
 import type { LoadOptions, Project } from '../model/types.js';
 import { downProject, silentProgress, upServices } from '../reconcile/index.js';
 
 export type EngineChoice = 'bundled' | 'docker';
 
-export interface CoreContext { docker: Docker; engineKey: string; project: Project }
+export interface CoreContext { engine: EngineClient; engineKey: string; project: Project }
 
 type LoadProject = (opts: LoadOptions) => Project | Promise<Project>;
 
@@ -27,9 +28,9 @@ export async function loadComposeProject(opts: LoadOptions): Promise<Project> {
   return await mod.loadProject(opts);
 }
 
-export async function connect(engine?: EngineChoice): Promise<{ docker: Docker; key: string }> {
+export async function connect(engine?: EngineChoice): Promise<{ engine: EngineClient; docker: Docker; key: string }> {
   const conn = await connectEngine({ engine });
-  return { docker: conn.docker, key: `${conn.kind}:${conn.socketPath ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock'}` };
+  return { engine: conn.engine, docker: conn.docker, key: `${conn.kind}:${conn.socketPath ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock'}` };
 }
 
 export interface StartOptions {

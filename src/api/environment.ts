@@ -1,5 +1,8 @@
 // A compose project brought up for a test run: load → up() → container handles → down().
 import type Docker from 'dockerode';
+import type { EngineClient } from '../client/engine-client.js';
+import { dockerEngineClient } from '../client/docker-engine-client.js';
+import { isOneoff, LABEL, projectFilter } from '../labels.js';
 import './polyfill.js';
 import { UserError } from '../errors.js';
 import type { Project } from '../model/types.js';
@@ -56,10 +59,6 @@ export interface DownOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
-const PROJECT_LABEL = 'com.docker.compose.project';
-const SERVICE_LABEL = 'com.docker.compose.service';
-const NUMBER_LABEL = 'com.docker.compose.container-number';
-const ONEOFF_LABEL = 'com.docker.compose.oneoff';
 
 /** Loads a compose project for a test run. Nothing runs until up(). */
 export async function loadEnvironment(opts: EnvironmentOptions = {}): Promise<ComposeEnvironment> {
@@ -69,7 +68,7 @@ export async function loadEnvironment(opts: EnvironmentOptions = {}): Promise<Co
   let project = await loadComposeProject({ ...loadOpts, projectName: opts.projectName });
   if (unique) project = await loadComposeProject({ ...loadOpts, projectName: uniqueProjectName(project.name) });
   const engine = await connect(opts.engine);
-  return new ComposeEnvironment(project, engine.docker, engine.key, unique);
+  return new ComposeEnvironment(project, engine.docker, engine.key, unique, engine.engine);
 }
 
 export class ComposeEnvironment implements AsyncDisposable {
@@ -84,6 +83,8 @@ export class ComposeEnvironment implements AsyncDisposable {
     private readonly engineKey: string,
     /** whether the project name was generated for this run */
     readonly uniqueName: boolean,
+    /** what the API itself talks to the engine through */
+    private readonly engine: EngineClient = dockerEngineClient(docker),
   ) {}
 
   get name(): string { return this.project.name; }
@@ -92,7 +93,7 @@ export class ComposeEnvironment implements AsyncDisposable {
   async up(opts: UpOptions = {}): Promise<this> {
     for (const s of [...(opts.services ?? []), ...Object.keys(typeof opts.wait === 'object' ? opts.wait : {}), ...Object.keys(opts.scale ?? {})]) this.assertService(s);
     this.registerCleanup();
-    await startProject({ docker: this.docker, engineKey: this.engineKey, project: this.project }, { ...opts, timeout: opts.timeout ?? DEFAULT_TIMEOUT_MS });
+    await startProject({ engine: this.engine, engineKey: this.engineKey, project: this.project }, { ...opts, timeout: opts.timeout ?? DEFAULT_TIMEOUT_MS });
     await this.refresh();
     if (opts.wait !== false) await this.waitForReadiness(opts);
     return this;
@@ -100,7 +101,7 @@ export class ComposeEnvironment implements AsyncDisposable {
 
   /** Stops and removes the project's containers and networks (and volumes when asked). */
   async down(opts: DownOptions = {}): Promise<void> {
-    await removeProject({ docker: this.docker, engineKey: this.engineKey, project: this.project }, {
+    await removeProject({ engine: this.engine, engineKey: this.engineKey, project: this.project }, {
       volumes: opts.volumes ?? this.uniqueName,
       images: opts.images === false ? undefined : opts.images ?? (this.uniqueName ? 'local' : undefined),
       timeout: opts.timeout,
@@ -135,14 +136,14 @@ export class ComposeEnvironment implements AsyncDisposable {
 
   /** Re-reads the project's containers from the engine (after scaling or restarts done behind the API's back). */
   async refresh(): Promise<void> {
-    const list = await this.docker.listContainers({ all: true, filters: { label: [`${PROJECT_LABEL}=${this.name}`] } });
+    const list = await this.engine.listContainers({ all: true, filters: projectFilter(this.name) });
     const byService = new Map<string, ServiceContainer[]>();
     for (const c of list) {
       const labels = c.Labels ?? {};
-      if ((labels[ONEOFF_LABEL] ?? '').toLowerCase() === 'true') continue;
-      const service = labels[SERVICE_LABEL] ?? '';
-      const handle = new ServiceContainer(this.docker, {
-        id: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''), service, index: Number(labels[NUMBER_LABEL] ?? 1),
+      if (isOneoff(labels)) continue;
+      const service = labels[LABEL.service] ?? '';
+      const handle = new ServiceContainer(this.engine, {
+        id: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''), service, index: Number(labels[LABEL.number] ?? 1),
       }, (key) => this.project.networks[key]?.name ?? `${this.name}_${key}`);
       byService.set(service, [...(byService.get(service) ?? []), handle]);
     }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { removeProjectResources, type CleanupRequest } from './cleanup-worker.js';
+import { dockerEngineClient } from '../client/docker-engine-client.js';
 
 export type ReaperMessage =
   | { op: 'register'; engine: CleanupRequest['engine']; name: string; removeVolumes: boolean; images: string[] }
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((resolve) => { process.stdin.once('end', resolve); process.stdin.once('error', () => resolve()); });
   for (const p of projects.values()) {
-    await removeProjectResources(new Docker(p.engine), p.name, p.removeVolumes, p.images).catch((err: Error) => {
+    await removeProjectResources(dockerEngineClient(new Docker(p.engine)), p.name, p.removeVolumes, p.images).catch((err: Error) => {
       process.stderr.write(`tscompose reaper: removing project ${p.name} failed: ${err.message}\n`);
     });
   }

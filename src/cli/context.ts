@@ -41,7 +41,7 @@ export async function commandContext(command: Command, opts: { projectOptional?:
   }
   const conn = await connectEngine({ engine: global.engine });
   return {
-    global, project, docker: conn.docker, engineKind: conn.kind,
+    global, project, engine: conn.engine, engineKind: conn.kind,
     engineKey: engineKey(conn.kind, conn.socketPath),
     progress: createProgress(global),
   };
@@ -51,5 +51,5 @@ export async function commandContext(command: Command, opts: { projectOptional?:
 export async function engineOnlyContext(command: Command) {
   const global = globalOptions(command);
   const conn = await connectEngine({ engine: global.engine });
-  return { global, docker: conn.docker, engineKind: conn.kind, engineKey: engineKey(conn.kind, conn.socketPath) };
+  return { global, engine: conn.engine, engineKind: conn.kind, engineKey: engineKey(conn.kind, conn.socketPath) };
 }

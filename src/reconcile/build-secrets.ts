@@ -4,17 +4,13 @@
 // build that needs them fails there with a clear error instead of building without them.
 import { lstatSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type Docker from 'dockerode';
+import type { BuildSessionPayload, EngineClient } from '../client/engine-client.js';
+import { isNotFound } from '../client/errors.js';
 import type { BuildConfig, Project, Service } from '../model/types.js';
 import { UserError } from '../errors.js';
 import { serviceImage } from './names.js';
 
-export interface BuildSessionPayload {
-  secrets: Record<string, string>;
-  ssh: Record<string, string>;
-  /** named contexts: an absolute directory, or docker-image://ref */
-  contexts?: Record<string, string>;
-}
+export type { BuildSessionPayload };
 
 /** The secrets (base64, by id) and agent sockets (by id) a service's build asks for. */
 export function buildSessionPayload(project: Project, service: Service, build: BuildConfig, env: NodeJS.ProcessEnv = process.env): BuildSessionPayload | undefined {
@@ -64,19 +60,11 @@ export function buildSessionPayload(project: Project, service: Service, build: B
 }
 
 /** Hands the payload to the engine; the token names it in the build request. */
-export async function openBuildSession(docker: Docker, service: Service, payload: BuildSessionPayload): Promise<string> {
+export async function openBuildSession(engine: EngineClient, service: Service, payload: BuildSessionPayload): Promise<string> {
   try {
-    const res = await new Promise<{ Session?: string }>((resolve, reject) => {
-      docker.modem.dial({
-        path: '/tscompose/build-secrets', method: 'POST', options: payload,
-        statusCodes: { 200: true, 201: true, 400: 'bad request', 404: 'not found', 500: 'server error' },
-      }, (err: Error | null, data: unknown) => (err ? reject(err) : resolve(data as { Session?: string })));
-    });
-    if (!res.Session) throw new Error('the engine gave no session');
-    return res.Session;
+    return await engine.openBuildSession(payload);
   } catch (err) {
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status === 404) {
+    if (isNotFound(err)) {
       throw new UserError(`it uses build.secrets, build.ssh or build.additional_contexts, which Docker Engine's classic build API cannot receive: `
         + 'build it on the bundled engine (drop --engine docker / DOCKER_HOST), or with docker compose (BuildKit)');
     }

@@ -1,11 +1,12 @@
 // Maps a canonical Service onto the Docker Engine API's container create body. Pure: everything
 // that needs the engine (ids of other containers, image ids) is passed in.
 import type Docker from 'dockerode';
+import type { ContainerCreateBody, EndpointSettings } from '../client/engine-client.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Project, Service, VolumeMount } from '../model/types.js';
 import { UserError } from '../errors.js';
-import { COMPOSE_VERSION_LABEL, LABEL } from './labels.js';
+import { COMPOSE_VERSION_LABEL, LABEL } from '../labels.js';
 import { durationNs, durationSeconds } from './duration.js';
 import { networkName, serviceImage, serviceNetworkKeys, volumeName } from './names.js';
 
@@ -24,9 +25,9 @@ export interface ContainerSpecInput {
 }
 
 export interface ContainerSpec {
-  create: Docker.ContainerCreateOptions;
+  create: ContainerCreateBody;
   /** networks beyond the first one, connected between create and start */
-  extraNetworks: { name: string; endpoint: Docker.EndpointSettings }[];
+  extraNetworks: { name: string; endpoint: EndpointSettings }[];
 }
 
 export function composeLabels(input: ContainerSpecInput): Record<string, string> {

@@ -1,11 +1,11 @@
 // Single-container operations the plan is made of.
 import { existsSync, mkdirSync } from 'node:fs';
-import type Docker from 'dockerode';
+import type { ContainerCreateBody, EngineClient } from '../client/engine-client.js';
 import type { Service } from '../model/types.js';
 import { serviceConfigHash } from './config-hash.js';
 import { containerSpec } from './container-spec.js';
 import type { ReconcileContext } from './context.js';
-import { isNotFound, isNotModified, serviceError } from './engine-errors.js';
+import { isConflict, isNotFound, isNotModified, serviceError } from './engine-errors.js';
 import { serviceEnvironment } from './environment.js';
 import { serviceImage } from './names.js';
 import { durationSeconds } from './duration.js';
@@ -20,48 +20,51 @@ function prepareBindSources(service: Service, workingDir: string) {
   }
 }
 
-export async function createContainer(ctx: ReconcileContext, req: CreateRequest, override?: (spec: Docker.ContainerCreateOptions) => void): Promise<Docker.Container> {
-  const { docker, project } = ctx;
+/** Creates the container and connects it to its other networks; resolves with its id. */
+export async function createContainer(ctx: ReconcileContext, req: CreateRequest, override?: (spec: ContainerCreateBody) => void): Promise<string> {
+  const { engine, project } = ctx;
   const { service } = req;
   let imageId: string | undefined;
-  try { imageId = (await docker.getImage(serviceImage(project.name, service)).inspect()).Id; } catch { /* reported by create */ }
+  try { imageId = (await engine.inspectImage(serviceImage(project.name, service))).Id; } catch { /* reported by create */ }
   const spec = containerSpec({
     project, service, number: req.number, name: req.name, oneoff: req.oneoff,
     configHash: serviceConfigHash(service), imageId, env: serviceEnvironment(project, service), containerOf: req.containerOf,
   });
   override?.(spec.create);
   prepareBindSources(service, project.workingDir);
-  let container: Docker.Container;
+  let id: string;
   try {
-    container = await docker.createContainer(spec.create);
+    ({ id } = await engine.createContainer(spec.create));
   } catch (err) {
     throw serviceError(service.name, `creating container ${req.name}`, err);
   }
   try {
-    for (const n of spec.extraNetworks) await docker.getNetwork(n.name).connect({ Container: container.id, EndpointConfig: n.endpoint });
+    for (const n of spec.extraNetworks) await engine.connectNetwork(n.name, id, n.endpoint);
   } catch (err) {
-    await container.remove({ force: true }).catch(() => {});
+    await engine.removeContainer(id, { force: true }).catch(() => {});
     throw serviceError(service.name, `connecting container ${req.name} to its networks`, err);
   }
-  return container;
+  return id;
 }
 
-export async function startContainer(service: string, container: Docker.Container, name: string): Promise<void> {
-  try { await container.start(); } catch (err) {
+export async function startContainer(engine: EngineClient, service: string, id: string, name: string): Promise<void> {
+  try { await engine.startContainer(id); } catch (err) {
     if (isNotModified(err)) return;
     throw serviceError(service, `starting container ${name}`, err);
   }
 }
 
-export async function stopContainer(container: Docker.Container, timeoutSeconds?: number): Promise<void> {
-  try { await container.stop(timeoutSeconds === undefined ? {} : { t: timeoutSeconds }); } catch (err) {
+/** Stops it; one already stopped or gone is fine. */
+export async function stopContainer(engine: EngineClient, id: string, timeoutSeconds?: number): Promise<void> {
+  try { await engine.stopContainer(id, timeoutSeconds); } catch (err) {
     if (!isNotModified(err) && !isNotFound(err)) throw err;
   }
 }
 
-export async function removeContainer(container: Docker.Container, removeVolumes = false): Promise<void> {
-  try { await container.remove({ force: true, v: removeVolumes }); } catch (err) {
-    if (!isNotFound(err) && !/already in progress/.test(String((err as Error).message))) throw err;
+/** Removes it by force; one gone, or being removed by someone else (a conflict), is fine. */
+export async function removeContainer(engine: EngineClient, id: string, removeVolumes = false): Promise<void> {
+  try { await engine.removeContainer(id, { force: true, volumes: removeVolumes }); } catch (err) {
+    if (!isNotFound(err) && !isConflict(err)) throw err;
   }
 }
 

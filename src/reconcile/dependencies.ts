@@ -1,19 +1,19 @@
 // depends_on conditions: wait until a dependency is started, healthy or completed successfully.
-import type Docker from 'dockerode';
+import type { ContainerDetails, EngineClient } from '../client/engine-client.js';
 import type { DependsOn } from '../model/types.js';
 import { UserError } from '../errors.js';
 import { observeContainers } from './observed.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function waitForDependency(docker: Docker, project: string, service: string, dependency: string, dep: DependsOn, deadline = Infinity): Promise<void> {
+export async function waitForDependency(engine: EngineClient, project: string, service: string, dependency: string, dep: DependsOn, deadline = Infinity): Promise<void> {
   for (;;) {
-    const containers = (await observeContainers(docker, project, { oneoff: false })).filter((c) => c.service === dependency);
+    const containers = (await observeContainers(engine, project, { oneoff: false })).filter((c) => c.service === dependency);
     if (containers.length === 0) {
       if (!dep.required) return;
       throw new UserError(`service "${service}" depends on "${dependency}", which has no container`);
     }
-    const states = await Promise.all(containers.map((c) => docker.getContainer(c.id).inspect()));
+    const states = await Promise.all(containers.map((c) => engine.inspectContainer(c.id)));
     const ready = states.every((s) => {
       if (dep.condition === 'service_started') return s.State.Running || s.State.Status === 'exited';
       if (dep.condition === 'service_healthy') {
@@ -35,17 +35,17 @@ export async function waitForDependency(docker: Docker, project: string, service
   }
 }
 
-function lastProbe(s: Docker.ContainerInspectInfo): string {
+function lastProbe(s: ContainerDetails): string {
   const log = s.State.Health?.Log;
   const out = log?.[log.length - 1]?.Output?.trim();
   return out ? `; last check: ${out.split('\n')[0]}` : '';
 }
 
 /** --wait: every container running and healthy (when it has a healthcheck); one-shot jobs may exit 0. */
-export async function waitRunningOrHealthy(docker: Docker, project: string, services: string[], deadline = Infinity): Promise<void> {
+export async function waitRunningOrHealthy(engine: EngineClient, project: string, services: string[], deadline = Infinity): Promise<void> {
   for (;;) {
-    const containers = (await observeContainers(docker, project, { oneoff: false })).filter((c) => services.includes(c.service));
-    const states = await Promise.all(containers.map((c) => docker.getContainer(c.id).inspect()));
+    const containers = (await observeContainers(engine, project, { oneoff: false })).filter((c) => services.includes(c.service));
+    const states = await Promise.all(containers.map((c) => engine.inspectContainer(c.id)));
     let ready = true;
     for (const s of states) {
       const name = s.Name.slice(1);

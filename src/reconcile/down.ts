@@ -1,7 +1,7 @@
 // `down`: stop and remove the project's containers (reverse graph order), then its networks,
 // and with -v its named and anonymous volumes, with --rmi its images.
 import type { ReconcileContext } from './context.js';
-import { projectFilter } from './labels.js';
+import { projectFilter } from '../labels.js';
 import { observeContainers, type ObservedContainer } from './observed.js';
 import { removeContainer, stopContainer, stopTimeout } from './containers.js';
 import { serviceLevels } from './levels.js';
@@ -28,13 +28,13 @@ export function stopOrder(ctx: ReconcileContext, containers: ObservedContainer[]
 }
 
 export async function downProject(ctx: ReconcileContext, opts: DownOptions = {}): Promise<string[]> {
-  const { docker, project, progress } = ctx;
-  const all = await observeContainers(docker, project.name);
+  const { engine, project, progress } = ctx;
+  const all = await observeContainers(engine, project.name);
   // a project known only by name (-p without a stack file) has no service list: take everything
   const byNameOnly = Object.keys(project.services).length === 0;
   const targets = all.filter((c) => byNameOnly || c.oneoff || project.services[c.service] || opts.removeOrphans);
-  const networks = await docker.listNetworks({ filters: projectFilter(project.name) });
-  const volumes = opts.volumes ? (await docker.listVolumes({ filters: projectFilter(project.name) })).Volumes ?? [] : [];
+  const networks = await engine.listNetworks(projectFilter(project.name));
+  const volumes = opts.volumes ? await engine.listVolumes(projectFilter(project.name)) : [];
   if (opts.dryRun) {
     return [
       ...targets.map((c) => `Container ${c.name}  Stop and remove`),
@@ -47,11 +47,10 @@ export async function downProject(ctx: ReconcileContext, opts: DownOptions = {})
     for (const group of stopOrder(ctx, targets)) {
       await Promise.all(group.map(async (c) => {
         const t = Date.now();
-        const container = docker.getContainer(c.id);
         progress.update('Container', c.name, 'Stopping');
-        await stopContainer(container, stopTimeout(project.services[c.service], opts.timeout));
+        await stopContainer(engine, c.id, stopTimeout(project.services[c.service], opts.timeout));
         progress.update('Container', c.name, 'Removing');
-        await removeContainer(container, opts.volumes);
+        await removeContainer(engine, c.id, opts.volumes);
         progress.update('Container', c.name, `Removed ${elapsed(t)}`, true);
       }));
     }
@@ -59,14 +58,14 @@ export async function downProject(ctx: ReconcileContext, opts: DownOptions = {})
     if (remaining > 0) progress.note(`Found orphan containers for this project; use --remove-orphans to remove them.`);
     await Promise.all(networks.map(async (n) => {
       progress.update('Network', n.Name, 'Removing');
-      try { await docker.getNetwork(n.Id).remove(); } catch (err) {
+      try { await engine.removeNetwork(n.Id); } catch (err) {
         if (!isNotFound(err)) { progress.fail('Network', n.Name, engineMessage(err)); return; }
       }
       progress.update('Network', n.Name, 'Removed', true);
     }));
     await Promise.all(volumes.map(async (v) => {
       progress.update('Volume', v.Name, 'Removing');
-      try { await docker.getVolume(v.Name).remove(); } catch (err) {
+      try { await engine.removeVolume(v.Name); } catch (err) {
         if (!isNotFound(err)) { progress.fail('Volume', v.Name, engineMessage(err)); return; }
       }
       progress.update('Volume', v.Name, 'Removed', true);
@@ -86,7 +85,7 @@ async function removeImages(ctx: ReconcileContext, mode: 'all' | 'local'): Promi
   }
   await Promise.all([...refs].map(async (ref) => {
     try {
-      await ctx.docker.getImage(ref).remove();
+      await ctx.engine.removeImage(ref);
       ctx.progress.update('Image', ref, 'Removed', true);
     } catch (err) {
       if (!isNotFound(err)) ctx.progress.fail('Image', ref, engineMessage(err));

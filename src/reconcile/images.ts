@@ -1,7 +1,8 @@
 // Getting the images a stack needs: pull (per pull_policy) and build (`build:`), before any container.
-import type Docker from 'dockerode';
+import type { EngineClient } from '../client/engine-client.js';
 import type { Project, Service } from '../model/types.js';
 import { UserError } from '../errors.js';
+import { engineMessage } from './engine-errors.js';
 import { contextTar } from './build-context.js';
 import { buildSessionPayload, openBuildSession } from './build-secrets.js';
 import { serviceImage } from './names.js';
@@ -14,25 +15,11 @@ export interface ImageOptions {
   quiet?: boolean;
 }
 
-async function imageExists(docker: Docker, ref: string): Promise<boolean> {
-  try { await docker.getImage(ref).inspect(); return true; } catch { return false; }
+async function imageExists(engine: EngineClient, ref: string): Promise<boolean> {
+  try { await engine.inspectImage(ref); return true; } catch { return false; }
 }
 
-function followStream(docker: Docker, stream: NodeJS.ReadableStream, onLine: (text: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    docker.modem.followProgress(stream, (err: Error | null, output: { error?: string; errorDetail?: { message?: string } }[]) => {
-      if (err) return reject(err);
-      const failed = output.find((o) => o.error || o.errorDetail);
-      if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
-      resolve();
-    }, (event: { stream?: string; status?: string; id?: string }) => {
-      const text = (event.stream ?? (event.status ? `${event.id ? `${event.id}: ` : ''}${event.status}` : '')).trimEnd();
-      if (text) onLine(text);
-    });
-  });
-}
-
-export async function buildService(docker: Docker, project: Project, service: Service, progress: ProgressReporter): Promise<void> {
+export async function buildService(engine: EngineClient, project: Project, service: Service, progress: ProgressReporter): Promise<void> {
   const build = service.build!;
   const tag = serviceImage(project.name, service);
   const dockerfile = build.dockerfileInline !== undefined ? '.tscompose.Dockerfile' : build.dockerfile;
@@ -40,25 +27,21 @@ export async function buildService(docker: Docker, project: Project, service: Se
   const args = Object.fromEntries(Object.entries(build.args).filter(([, v]) => v !== null)) as Record<string, string>;
   try {
     const payload = buildSessionPayload(project, service, build);
-    const session = payload && await openBuildSession(docker, service, payload);
-    const stream = await docker.buildImage(contextTar(build.context, dockerfile, build.dockerfileInline) as unknown as NodeJS.ReadableStream, {
-      t: [tag, ...build.tags],
-      dockerfile,
-      buildargs: args,
-      ...(build.target ? { target: build.target } : {}),
-      labels: build.labels,
-      ...(build.noCache ? { nocache: true } : {}),
-      ...(build.pull ? { pull: 'true' } : {}),
-      ...(build.network ? { networkmode: build.network } : {}),
-      ...(build.shmSize ? { shmsize: build.shmSize } : {}),
-      // one `extrahosts` parameter per entry, as the docker CLI sends them (Docker takes each as one "name:ip")
-      ...(build.extraHosts.length ? { extrahosts: build.extraHosts.map((h) => h.replace('=', ':')) } : {}),
-      rm: true,
-      forcerm: true,
-      ...(session ? { tscsession: session } : {}),
-    } as unknown as Docker.ImageBuildOptions);
+    const session = payload && await openBuildSession(engine, service, payload);
     const show = (text: string) => (progress.detail ? progress.detail(text) : progress.note(text));
-    await followStream(docker, stream, (line) => show(`${service.name}  ${line}`));
+    await engine.buildImage(contextTar(build.context, dockerfile, build.dockerfileInline) as unknown as NodeJS.ReadableStream, {
+      tags: [tag, ...build.tags],
+      dockerfile,
+      buildArgs: args,
+      target: build.target,
+      labels: build.labels,
+      noCache: build.noCache,
+      pull: build.pull,
+      networkMode: build.network,
+      shmSize: build.shmSize,
+      extraHosts: build.extraHosts.map((h) => h.replace('=', ':')),
+      session,
+    }, (line) => show(`${service.name}  ${line}`));
   } catch (err) {
     progress.fail('Image', tag, (err as Error).message);
     throw new UserError(`service "${service.name}" failed to build: ${(err as Error).message.trim()}`);
@@ -66,14 +49,13 @@ export async function buildService(docker: Docker, project: Project, service: Se
   progress.update('Image', tag, 'Built', true);
 }
 
-export async function pullImage(docker: Docker, serviceName: string, ref: string, progress: ProgressReporter): Promise<void> {
+export async function pullImage(engine: EngineClient, serviceName: string, ref: string, progress: ProgressReporter): Promise<void> {
   progress.update('Image', ref, 'Pulling');
   try {
-    const stream = await docker.pull(ref);
-    await followStream(docker, stream, () => {});
+    await engine.pullImage(ref, () => {});
   } catch (err) {
     progress.fail('Image', ref, (err as Error).message);
-    throw new UserError(`service "${serviceName}": image ${ref} cannot be pulled: ${(err as Error).message.replace(/^\(HTTP code \d+\) [a-z ]+- /, '').trim()}`);
+    throw new UserError(`service "${serviceName}": image ${ref} cannot be pulled: ${engineMessage(err)}`);
   }
   progress.update('Image', ref, 'Pulled', true);
 }
@@ -90,7 +72,7 @@ export function imageAction(service: Service, exists: boolean, opts: ImageOption
   return 'pull';
 }
 
-export async function ensureImages(docker: Docker, project: Project, services: string[], opts: ImageOptions, progress: ProgressReporter): Promise<void> {
+export async function ensureImages(engine: EngineClient, project: Project, services: string[], opts: ImageOptions, progress: ProgressReporter): Promise<void> {
   const byRef = new Map<string, Service>();
   for (const name of services) {
     const s = project.services[name];
@@ -128,9 +110,9 @@ export async function ensureImages(docker: Docker, project: Project, services: s
     for (const [ref, s] of group) {
       const needs = contextServices(s);
       await Promise.all(needs.filter((n) => groupOf.get(n) && !group.some(([, g]) => g.name === n)).map((n) => groupOf.get(n)));
-      const action = imageAction(s, await imageExists(docker, ref), opts);
-      if (action === 'build') await buildService(docker, project, s, progress);
-      else if (action === 'pull') await pullImage(docker, s.name, ref, progress);
+      const action = imageAction(s, await imageExists(engine, ref), opts);
+      if (action === 'build') await buildService(engine, project, s, progress);
+      else if (action === 'pull') await pullImage(engine, s.name, ref, progress);
       else if (action === 'missing') throw new UserError(`service "${s.name}": image ${ref} is not present and pull_policy forbids pulling it${s.build ? ' (and building was disabled with --no-build)' : ''}`);
     }
   }

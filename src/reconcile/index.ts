@@ -15,4 +15,4 @@ export { containerSpec } from './container-spec.js';
 export { containerName, serviceImage, networkName, volumeName } from './names.js';
 export { selectServices, serviceLevels } from './levels.js';
 export { lockProject } from './lock.js';
-export { LABEL } from './labels.js';
+export { LABEL } from '../labels.js';

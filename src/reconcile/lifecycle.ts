@@ -18,7 +18,7 @@ const DONE: Record<LifecycleVerb, [string, string]> = {
 /** The project's (non one-off) containers of the named services, all when none are named. */
 export async function projectContainers(ctx: ReconcileContext, services: string[] = [], all = true): Promise<ObservedContainer[]> {
   for (const s of services) if (!ctx.project.services[s]) throw new UserError(`no such service: "${s}"`);
-  const list = await observeContainers(ctx.docker, ctx.project.name, { all, oneoff: false });
+  const list = await observeContainers(ctx.engine, ctx.project.name, { all, oneoff: false });
   return services.length ? list.filter((c) => services.includes(c.service)) : list;
 }
 
@@ -32,7 +32,7 @@ function ordered(ctx: ReconcileContext, containers: ObservedContainer[], reverse
 }
 
 export async function runLifecycle(ctx: ReconcileContext, verb: LifecycleVerb, services: string[] = [], opts: LifecycleOptions = {}): Promise<ObservedContainer[]> {
-  const { docker, project, progress } = ctx;
+  const { engine, project, progress } = ctx;
   let targets = await projectContainers(ctx, services);
   if (verb === 'rm') targets = targets.filter((c) => c.state !== 'running' || opts.stopFirst);
   if (verb === 'kill' || verb === 'pause' || verb === 'stop') targets = targets.filter((c) => c.state === 'running' || (verb === 'stop' && c.state === 'paused'));
@@ -40,21 +40,20 @@ export async function runLifecycle(ctx: ReconcileContext, verb: LifecycleVerb, s
   const reverse = verb !== 'start' && verb !== 'unpause' && verb !== 'restart';
   for (const group of ordered(ctx, targets, reverse)) {
     await Promise.all(group.map(async (c) => {
-      const container = docker.getContainer(c.id);
       const service = project.services[c.service];
       const [doing, done] = DONE[verb];
       progress.update('Container', c.name, doing);
       try {
         switch (verb) {
-          case 'start': await startContainer(c.service, container, c.name); break;
-          case 'stop': await stopContainer(container, stopTimeout(service, opts.timeout)); break;
-          case 'restart': await container.restart(opts.timeout === undefined ? {} : { t: opts.timeout }); break;
-          case 'kill': await container.kill({ signal: opts.signal ?? 'SIGKILL' }); break;
-          case 'pause': await container.pause(); break;
-          case 'unpause': await container.unpause(); break;
+          case 'start': await startContainer(engine, c.service, c.id, c.name); break;
+          case 'stop': await stopContainer(engine, c.id, stopTimeout(service, opts.timeout)); break;
+          case 'restart': await engine.restartContainer(c.id, opts.timeout); break;
+          case 'kill': await engine.killContainer(c.id, opts.signal ?? 'SIGKILL'); break;
+          case 'pause': await engine.pauseContainer(c.id); break;
+          case 'unpause': await engine.unpauseContainer(c.id); break;
           case 'rm':
-            if (opts.stopFirst) await stopContainer(container, stopTimeout(service, opts.timeout));
-            await removeContainer(container, opts.removeVolumes);
+            if (opts.stopFirst) await stopContainer(engine, c.id, stopTimeout(service, opts.timeout));
+            await removeContainer(engine, c.id, opts.removeVolumes);
             break;
         }
       } catch (err) {

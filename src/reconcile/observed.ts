@@ -1,6 +1,6 @@
 // Observed state: what the engine holds for a project, read from its labelled objects.
-import type Docker from 'dockerode';
-import { LABEL, projectFilter } from './labels.js';
+import type { ContainerSummary, EngineClient } from '../client/engine-client.js';
+import { isOneoff, LABEL, projectFilter } from '../labels.js';
 
 export interface ObservedContainer {
   id: string;
@@ -26,14 +26,14 @@ export interface ObservedState {
   images: Record<string, string>;
 }
 
-export function toObservedContainer(c: Docker.ContainerInfo): ObservedContainer {
+export function toObservedContainer(c: ContainerSummary): ObservedContainer {
   const labels = c.Labels ?? {};
   return {
     id: c.Id,
     name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''),
     service: labels[LABEL.service] ?? '',
     number: Number(labels[LABEL.number] ?? 0),
-    oneoff: (labels[LABEL.oneoff] ?? '').toLowerCase() === 'true',
+    oneoff: isOneoff(labels),
     configHash: labels[LABEL.configHash],
     imageId: c.ImageID,
     state: c.State,
@@ -42,32 +42,32 @@ export function toObservedContainer(c: Docker.ContainerInfo): ObservedContainer 
   };
 }
 
-export async function observeContainers(docker: Docker, project: string, opts: { all?: boolean; oneoff?: boolean } = {}): Promise<ObservedContainer[]> {
-  const list = await docker.listContainers({ all: opts.all ?? true, filters: projectFilter(project) });
+export async function observeContainers(engine: EngineClient, project: string, opts: { all?: boolean; oneoff?: boolean } = {}): Promise<ObservedContainer[]> {
+  const list = await engine.listContainers({ all: opts.all ?? true, filters: projectFilter(project) });
   return list.map(toObservedContainer)
     .filter((c) => opts.oneoff === undefined || c.oneoff === opts.oneoff)
     .sort((a, b) => a.service.localeCompare(b.service) || a.number - b.number);
 }
 
-export async function observeImages(docker: Docker, refs: string[]): Promise<Record<string, string>> {
+export async function observeImages(engine: EngineClient, refs: string[]): Promise<Record<string, string>> {
   const images: Record<string, string> = {};
   await Promise.all(refs.map(async (ref) => {
-    try { images[ref] = (await docker.getImage(ref).inspect()).Id; } catch { /* absent */ }
+    try { images[ref] = (await engine.inspectImage(ref)).Id; } catch { /* absent */ }
   }));
   return images;
 }
 
-export async function observe(docker: Docker, project: string, imageRefs: string[] = []): Promise<ObservedState> {
+export async function observe(engine: EngineClient, project: string, imageRefs: string[] = []): Promise<ObservedState> {
   const [containers, networks, volumes, images] = await Promise.all([
-    observeContainers(docker, project, { oneoff: false }),
-    docker.listNetworks({ filters: projectFilter(project) }),
-    docker.listVolumes({ filters: projectFilter(project) }),
-    observeImages(docker, refs(imageRefs)),
+    observeContainers(engine, project, { oneoff: false }),
+    engine.listNetworks(projectFilter(project)),
+    engine.listVolumes(projectFilter(project)),
+    observeImages(engine, refs(imageRefs)),
   ]);
   return {
     containers,
     networks: networks.map((n) => ({ id: n.Id, name: n.Name, key: n.Labels?.[LABEL.network] })),
-    volumes: (volumes.Volumes ?? []).map((v) => ({ name: v.Name, key: (v.Labels ?? {})[LABEL.volume] })),
+    volumes: volumes.map((v) => ({ name: v.Name, key: (v.Labels ?? {})[LABEL.volume] })),
     images,
   };
 }

@@ -1,9 +1,9 @@
 // `up`: get images, observe, plan, then apply the plan level by level, in parallel within a level.
 import { anonymousVolumes, inheritVolumes, type InheritedVolume } from './inherit-volumes.js';
-import type Docker from 'dockerode';
+import type { NetworkCreateBody } from '../client/engine-client.js';
 import type { ReconcileContext } from './context.js';
 import { ensureImages, type ImageOptions } from './images.js';
-import { COMPOSE_VERSION_LABEL, LABEL } from './labels.js';
+import { COMPOSE_VERSION_LABEL, LABEL } from '../labels.js';
 import { observe, type ObservedContainer } from './observed.js';
 import { describePlan, planUp, type ContainerAction, type Plan, type PlanOptions } from './plan.js';
 import { createContainer, removeContainer, startContainer, stopContainer, stopTimeout } from './containers.js';
@@ -14,7 +14,7 @@ import { serviceImage } from './names.js';
 import { lockProject } from './lock.js';
 import { elapsed } from './progress.js';
 import { UserError } from '../errors.js';
-import { engineMessage } from './engine-errors.js';
+import { engineMessage, isNotFound } from './engine-errors.js';
 
 export interface UpOptions extends PlanOptions, ImageOptions {
   dryRun?: boolean;
@@ -26,23 +26,26 @@ export interface UpOptions extends PlanOptions, ImageOptions {
 export interface UpResult { plan: Plan; dryRun: string[] }
 
 export async function ensureNetworksAndVolumes(ctx: ReconcileContext, plan: Plan): Promise<void> {
-  const { docker, project, progress } = ctx;
+  const { engine, project, progress } = ctx;
   await Promise.all(plan.networks.map(async (n) => {
     if (n.action === 'keep') return;
     if (n.action === 'external') {
-      try { await docker.getNetwork(n.name).inspect(); } catch { throw new UserError(`network ${n.name} is declared external but does not exist; create it with "docker network create ${n.name}"`); }
+      try { await engine.inspectNetwork(n.name); } catch (err) {
+        if (!isNotFound(err)) throw err;
+        throw new UserError(`network ${n.name} is declared external but does not exist; create it with "docker network create ${n.name}"`);
+      }
       return;
     }
     const def = project.networks[n.key];
     const t = Date.now();
     progress.update('Network', n.name, 'Creating');
     try {
-      await docker.createNetwork({
+      await engine.createNetwork({
         Name: n.name, CheckDuplicate: true, Driver: def?.driver ?? 'bridge', Options: def?.driverOpts ?? {},
         Internal: def?.internal ?? false, Attachable: def?.attachable ?? false, EnableIPv6: def?.enableIpv6 ?? false,
         ...(def?.ipam ? { IPAM: { Driver: def.ipam.driver ?? 'default', Config: def.ipam.config.map((c) => ({ Subnet: c.subnet, Gateway: c.gateway, IPRange: c.ipRange, AuxiliaryAddresses: c.auxAddresses })) } } : {}),
         Labels: { ...(def?.labels ?? {}), [LABEL.project]: project.name, [LABEL.network]: n.key, [LABEL.version]: COMPOSE_VERSION_LABEL },
-      } as Docker.NetworkCreateOptions);
+      } as NetworkCreateBody);
     } catch (err) {
       progress.fail('Network', n.name, engineMessage(err));
       throw new UserError(`network ${n.name} could not be created: ${engineMessage(err)}`);
@@ -52,12 +55,15 @@ export async function ensureNetworksAndVolumes(ctx: ReconcileContext, plan: Plan
   await Promise.all(plan.volumes.map(async (v) => {
     if (v.action === 'keep') return;
     if (v.action === 'external') {
-      try { await docker.getVolume(v.name).inspect(); } catch { throw new UserError(`volume ${v.name} is declared external but does not exist; create it with "docker volume create ${v.name}"`); }
+      try { await engine.inspectVolume(v.name); } catch (err) {
+        if (!isNotFound(err)) throw err;
+        throw new UserError(`volume ${v.name} is declared external but does not exist; create it with "docker volume create ${v.name}"`);
+      }
       return;
     }
     const def = project.volumes[v.key];
     progress.update('Volume', v.name, 'Creating');
-    await docker.createVolume({
+    await engine.createVolume({
       Name: v.name, Driver: def.driver ?? 'local', DriverOpts: def.driverOpts,
       Labels: { ...def.labels, [LABEL.project]: project.name, [LABEL.volume]: v.key, [LABEL.version]: COMPOSE_VERSION_LABEL },
     });
@@ -67,7 +73,7 @@ export async function ensureNetworksAndVolumes(ctx: ReconcileContext, plan: Plan
 
 /** Applies the container actions of the given plan, in graph order. */
 export async function applyServices(ctx: ReconcileContext, plan: Plan, opts: UpOptions): Promise<void> {
-  const { docker, project, progress } = ctx;
+  const { engine, project, progress } = ctx;
   const containerIds = new Map<string, string>();
   const observedByService = new Map<string, ObservedContainer[]>();
   for (const [svc, actions] of Object.entries(plan.services)) {
@@ -81,17 +87,15 @@ export async function applyServices(ctx: ReconcileContext, plan: Plan, opts: UpO
     if (a.kind === 'keep') { progress.update('Container', a.container.name, 'Running', true); return; }
     if (a.kind === 'remove') {
       progress.update('Container', a.container.name, 'Stopping');
-      const c = docker.getContainer(a.container.id);
-      await stopContainer(c, stopTimeout(service, opts.timeout));
-      await removeContainer(c);
+      await stopContainer(engine, a.container.id, stopTimeout(service, opts.timeout));
+      await removeContainer(engine, a.container.id);
       progress.update('Container', a.container.name, `Removed ${elapsed(t)}`, true);
       return;
     }
     if (a.kind === 'start') {
       progress.update('Container', a.container.name, 'Starting');
-      const existing = docker.getContainer(a.container.id);
-      if (a.container.state === 'paused') await existing.unpause();
-      else await startContainer(svcName, existing, a.container.name);
+      if (a.container.state === 'paused') await engine.unpauseContainer(a.container.id);
+      else await startContainer(engine, svcName, a.container.id, a.container.name);
       containerIds.set(svcName, a.container.id);
       progress.update('Container', a.container.name, `Started ${elapsed(t)}`, true);
       return;
@@ -99,24 +103,23 @@ export async function applyServices(ctx: ReconcileContext, plan: Plan, opts: UpO
     let inherited: InheritedVolume[] = [];
     if (a.kind === 'recreate') {
       progress.update('Container', a.container.name, 'Recreate');
-      const old = docker.getContainer(a.container.id);
-      inherited = anonymousVolumes(await old.inspect().catch(() => undefined));
-      await stopContainer(old, stopTimeout(service, opts.timeout));
-      await removeContainer(old); // without its volumes: the anonymous ones go to the new container
+      inherited = anonymousVolumes(await engine.inspectContainer(a.container.id).catch(() => undefined));
+      await stopContainer(engine, a.container.id, stopTimeout(service, opts.timeout));
+      await removeContainer(engine, a.container.id); // without its volumes: the anonymous ones go to the new container
     } else {
       progress.update('Container', a.name, 'Creating');
     }
     const created = await createContainer(ctx, { service, number: a.number, name: a.name, containerOf },
       inherited.length ? (spec) => inheritVolumes(spec, inherited) : undefined);
-    containerIds.set(svcName, created.id);
+    containerIds.set(svcName, created);
     const done = a.kind === 'recreate' ? 'Recreated' : 'Created';
     if (!plan.start) { progress.update('Container', a.name, `${done} ${elapsed(t)}`, true); return; }
     progress.update('Container', a.name, `${done}, starting`);
     try {
-      await startContainer(svcName, created, a.name);
+      await startContainer(engine, svcName, created, a.name);
     } catch (err) {
       // a container that never ran is removed so a rerun starts from a clean slate
-      await removeContainer(created);
+      await removeContainer(engine, created);
       throw err;
     }
     progress.update('Container', a.name, `Started ${elapsed(t)}`, true);
@@ -138,7 +141,7 @@ export async function applyServices(ctx: ReconcileContext, plan: Plan, opts: UpO
           if (cond.condition === 'service_started' && plan.services[dep]?.some((x) => x.kind !== 'remove')) return;
           if (cond.condition !== 'service_started') progress.update('Container', `${dep} (for ${svcName})`, `Waiting (${cond.condition.replace('service_', '')})`);
           try {
-            await waitForDependency(docker, project.name, svcName, dep, cond, deadline);
+            await waitForDependency(engine, project.name, svcName, dep, cond, deadline);
           } catch (err) {
             if (cond.condition !== 'service_started') progress.fail('Container', `${dep} (for ${svcName})`, (err as Error).message);
             if (cond.required) throw err;
@@ -159,16 +162,15 @@ export async function applyServices(ctx: ReconcileContext, plan: Plan, opts: UpO
 export async function removeOrphans(ctx: ReconcileContext, orphans: ObservedContainer[], timeout?: number): Promise<void> {
   await Promise.all(orphans.map(async (o) => {
     ctx.progress.update('Container', o.name, 'Removing');
-    const c = ctx.docker.getContainer(o.id);
-    await stopContainer(c, timeout);
-    await removeContainer(c);
+    await stopContainer(ctx.engine, o.id, timeout);
+    await removeContainer(ctx.engine, o.id);
     ctx.progress.update('Container', o.name, 'Removed', true);
   }));
 }
 
 /** The whole `up` (and `create` with noStart): lock, images, observe, plan, apply. */
 export async function upServices(ctx: ReconcileContext, services: string[] | undefined, opts: UpOptions = {}): Promise<UpResult> {
-  const { docker, project, progress } = ctx;
+  const { engine, project, progress } = ctx;
   const selected = selectServices(project, services, opts.noDeps);
   // keys the model carries but containers cannot honour yet: refused before anything is pulled, built or created
   for (const name of selected) {
@@ -177,19 +179,19 @@ export async function upServices(ctx: ReconcileContext, services: string[] | und
   }
   const imageRefs = selected.map((s) => serviceImage(project.name, project.services[s]));
   if (opts.dryRun) {
-    const plan = planUp(project, await observe(docker, project.name, imageRefs), { ...opts, services });
+    const plan = planUp(project, await observe(engine, project.name, imageRefs), { ...opts, services });
     return { plan, dryRun: describePlan(plan) };
   }
   const lock = await lockProject(ctx.engineKey, project.name);
   try {
-    await ensureImages(docker, project, selected, opts, progress);
-    const observed = await observe(docker, project.name, imageRefs);
+    await ensureImages(engine, project, selected, opts, progress);
+    const observed = await observe(engine, project.name, imageRefs);
     const plan = planUp(project, observed, { ...opts, services });
     await ensureNetworksAndVolumes(ctx, plan);
     if (plan.orphans.length && plan.removeOrphans) await removeOrphans(ctx, plan.orphans, opts.timeout);
     else if (plan.orphans.length) progress.note(`Found orphan containers (${plan.orphans.map((o) => o.name).join(', ')}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`);
     await applyServices(ctx, plan, opts);
-    if (opts.wait) await waitRunningOrHealthy(docker, project.name, selected, opts.waitTimeoutSeconds ? Date.now() + opts.waitTimeoutSeconds * 1000 : Infinity);
+    if (opts.wait) await waitRunningOrHealthy(engine, project.name, selected, opts.waitTimeoutSeconds ? Date.now() + opts.waitTimeoutSeconds * 1000 : Infinity);
     return { plan, dryRun: [] };
   } finally {
     lock.release();

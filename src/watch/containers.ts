@@ -1,20 +1,14 @@
 // The containers of a compose service, found by docker compose's labels, and the few things watch does to them.
-import type Docker from 'dockerode';
-
-export const LABEL_PROJECT = 'com.docker.compose.project';
-export const LABEL_SERVICE = 'com.docker.compose.service';
-export const LABEL_ONEOFF = 'com.docker.compose.oneoff';
+import type { EngineClient } from '../client/engine-client.js';
+import { isOneoff, LABEL, serviceFilter } from '../labels.js';
 
 export interface ServiceContainer { id: string; name: string; running: boolean; imageId: string }
 
-export async function findServiceContainers(docker: Docker, project: string, service: string): Promise<ServiceContainer[]> {
-  const list = await docker.listContainers({
-    all: true,
-    filters: { label: [`${LABEL_PROJECT}=${project}`, `${LABEL_SERVICE}=${service}`] },
-  });
+export async function findServiceContainers(engine: EngineClient, project: string, service: string): Promise<ServiceContainer[]> {
+  const list = await engine.listContainers({ all: true, filters: serviceFilter(project, service) });
   return list
     // checked here as well: an engine that applies only one of several label filters must not widen the match
-    .filter((c) => c.Labels?.[LABEL_PROJECT] === project && c.Labels?.[LABEL_SERVICE] === service && c.Labels?.[LABEL_ONEOFF] !== 'True')
+    .filter((c) => c.Labels?.[LABEL.project] === project && c.Labels?.[LABEL.service] === service && !isOneoff(c.Labels))
     .map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''), running: c.State === 'running', imageId: c.ImageID }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -22,8 +16,8 @@ export async function findServiceContainers(docker: Docker, project: string, ser
 export interface ExecOptions { command: string[]; user?: string; privileged?: boolean; workingDir?: string; env?: string[] }
 
 /** Runs a command in a running container to completion; resolves with its exit code and combined output. */
-export async function execInContainer(docker: Docker, id: string, opts: ExecOptions): Promise<{ exitCode: number; output: string }> {
-  const exec = await docker.getContainer(id).exec({
+export async function execInContainer(engine: EngineClient, id: string, opts: ExecOptions): Promise<{ exitCode: number; output: string }> {
+  const exec = await engine.createExec(id, {
     Cmd: opts.command,
     User: opts.user,
     Privileged: opts.privileged,
@@ -32,10 +26,10 @@ export async function execInContainer(docker: Docker, id: string, opts: ExecOpti
     AttachStdout: true,
     AttachStderr: true,
   });
-  const stream = await exec.start({ hijack: true, stdin: false });
+  const stream = await exec.start({ stdin: false, tty: false });
   const chunks: Buffer[] = [];
   const collector = { write: (c: Buffer) => { chunks.push(c); return true; } } as unknown as NodeJS.WritableStream;
-  docker.modem.demuxStream(stream, collector, collector);
+  engine.demuxStream(stream, collector, collector);
   await new Promise<void>((resolve, reject) => { stream.on('end', resolve); stream.on('close', resolve); stream.on('error', reject); });
   // the output can end a moment before the engine records the exit code
   for (let i = 0; i < 100; i++) {
@@ -49,14 +43,14 @@ export async function execInContainer(docker: Docker, id: string, opts: ExecOpti
 const RM_BATCH = 500;
 
 /** Deletes paths inside the container (files or whole trees) with `rm -rf --`. */
-export async function removeInContainer(docker: Docker, id: string, paths: string[]): Promise<void> {
+export async function removeInContainer(engine: EngineClient, id: string, paths: string[]): Promise<void> {
   for (let i = 0; i < paths.length; i += RM_BATCH) {
-    const { exitCode, output } = await execInContainer(docker, id, { command: ['rm', '-rf', '--', ...paths.slice(i, i + RM_BATCH)] });
+    const { exitCode, output } = await execInContainer(engine, id, { command: ['rm', '-rf', '--', ...paths.slice(i, i + RM_BATCH)] });
     if (exitCode !== 0) throw new Error(`rm -rf in the container failed (exit ${exitCode}): ${output.trim()}`);
   }
 }
 
 /** Extracts a tar stream at "/" in the container (PUT /containers/{id}/archive). */
-export async function putArchive(docker: Docker, id: string, tar: NodeJS.ReadableStream): Promise<void> {
-  await docker.getContainer(id).putArchive(tar, { path: '/' });
+export async function putArchive(engine: EngineClient, id: string, tar: NodeJS.ReadableStream): Promise<void> {
+  await engine.putArchive(id, tar, '/');
 }

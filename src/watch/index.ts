@@ -50,11 +50,11 @@ async function watch(opts: StartWatchOptions): Promise<WatchHandle> {
   checkRules(opts.project, services);
   const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const emitter = new EventEmitter();
-  const rebuilder = opts.rebuilder ?? reconcileRebuilder(opts.docker, opts.engineKey ?? `docker:${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}`);
+  const rebuilder = opts.rebuilder ?? reconcileRebuilder(opts.engine, opts.engineKey ?? `docker:${process.env.DOCKER_HOST ?? '/var/run/docker.sock'}`);
   const watches = services.map((name) => new ServiceWatch({
     project: opts.project,
     service: opts.project.services[name]!,
-    docker: opts.docker,
+    engine: opts.engine,
     rebuilder,
     log,
     emit: (event: ActionEvent) => emitter.emit('action', event),

@@ -1,7 +1,7 @@
 // Watches one service's develop.watch rules and applies each batch of changes to its containers:
 // sync (copy + delete), restart, exec, or rebuild.
 import chokidar, { type FSWatcher } from 'chokidar';
-import type Docker from 'dockerode';
+import type { EngineClient } from '../client/engine-client.js';
 import type { Stats } from 'node:fs';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
@@ -20,7 +20,7 @@ import { walkAccepted } from './walk.js';
 export interface ServiceWatchContext {
   project: Project;
   service: Service;
-  docker: Docker;
+  engine: EngineClient;
   rebuilder: ServiceRebuilder;
   log: (line: string) => void;
   emit: (event: ActionEvent) => void;
@@ -217,7 +217,7 @@ export class ServiceWatch {
   }
 
   private async runningContainers(): Promise<ServiceContainer[]> {
-    const running = (await findServiceContainers(this.ctx.docker, this.ctx.project.name, this.name)).filter((c) => c.running);
+    const running = (await findServiceContainers(this.ctx.engine, this.ctx.project.name, this.name)).filter((c) => c.running);
     const ids = running.map((c) => c.id).join(',');
     // a recreated container starts from its image, so what we copied before is gone
     if (ids !== this.knownContainerIds) { this.cache.clear(); this.knownContainerIds = ids; }
@@ -237,10 +237,10 @@ export class ServiceWatch {
       if (containers.length === 0) { lastError = new Error(`no running container for service ${this.name}`); continue; }
       try {
         for (const container of containers) {
-          if (removals.length) await removeInContainer(this.ctx.docker, container.id, removals);
+          if (removals.length) await removeInContainer(this.ctx.engine, container.id, removals);
           if (copies.length) {
             const archive = buildSyncArchive(copies);
-            const [, hashes] = await Promise.all([putArchive(this.ctx.docker, container.id, archive.stream), archive.written]);
+            const [, hashes] = await Promise.all([putArchive(this.ctx.engine, container.id, archive.stream), archive.written]);
             for (const c of copies) {
               if (c.stat.isFile()) this.cache.record(c.hostPath, c.stat, hashes.get(c.hostPath));
               else if (c.stat.isDirectory()) this.cache.recordDirectory(c.hostPath);
@@ -260,7 +260,7 @@ export class ServiceWatch {
     const started = performance.now();
     const containers = await this.runningContainers();
     const grace = this.ctx.service.stopGracePeriod ? parseDurationSeconds(this.ctx.service.stopGracePeriod) : 10;
-    await Promise.all(containers.map((c) => this.ctx.docker.getContainer(c.id).restart({ t: grace })));
+    await Promise.all(containers.map((c) => this.ctx.engine.restartContainer(c.id, grace)));
     await this.runningContainers();
     this.ctx.log(`${this.name}: restarted ${containers.map((c) => c.name).join(', ')} in ${Math.round(performance.now() - started)} ms`);
     this.report('restart', because, started);
@@ -271,7 +271,7 @@ export class ServiceWatch {
     const started = performance.now();
     const env = Object.entries(rule.exec.environment).map(([k, v]) => `${k}=${v}`);
     for (const container of await this.runningContainers()) {
-      const { exitCode, output } = await execInContainer(this.ctx.docker, container.id, {
+      const { exitCode, output } = await execInContainer(this.ctx.engine, container.id, {
         command: rule.exec.command, user: rule.exec.user, privileged: rule.exec.privileged, workingDir: rule.exec.workingDir, env,
       });
       const tail = output.trim() ? `: ${output.trim().split('\n').slice(-5).join(' | ')}` : '';
@@ -282,7 +282,7 @@ export class ServiceWatch {
   }
 
   private async rebuild(because: string[], started: number): Promise<void> {
-    const before = await findServiceContainers(this.ctx.docker, this.ctx.project.name, this.name);
+    const before = await findServiceContainers(this.ctx.engine, this.ctx.project.name, this.name);
     this.ctx.log(`${this.name}: rebuilding (${describePaths(because, this.ctx.project.workingDir)} changed)`);
     try {
       await this.ctx.rebuilder.rebuild(this.ctx.project, this.name);
@@ -298,12 +298,12 @@ export class ServiceWatch {
 
   /** Removes the images the service used before a rebuild when nothing refers to them any more. */
   private async pruneImages(imageIds: string[]): Promise<void> {
-    const inUse = new Set((await this.ctx.docker.listContainers({ all: true })).map((c) => c.ImageID));
+    const inUse = new Set((await this.ctx.engine.listContainers({ all: true })).map((c) => c.ImageID));
     for (const id of new Set(imageIds)) {
       if (inUse.has(id)) continue;
-      const info = await this.ctx.docker.getImage(id).inspect().catch(() => undefined);
+      const info = await this.ctx.engine.inspectImage(id).catch(() => undefined);
       if (!info || (info.RepoTags ?? []).some((t) => t !== '<none>:<none>')) continue;
-      await this.ctx.docker.getImage(id).remove().then(
+      await this.ctx.engine.removeImage(id).then(
         () => this.ctx.log(`${this.name}: pruned image ${id.replace(/^sha256:/, '').slice(0, 12)}`),
         () => undefined,
       );

@@ -1,5 +1,5 @@
 // The public shapes of develop.watch: what `startWatch` takes and returns, and the seam to the reconciler.
-import type Docker from 'dockerode';
+import type { EngineClient } from '../client/engine-client.js';
 import type { Project } from '../model/types.js';
 
 /** Builds a service's image and recreates its containers. Throws on failure, leaving the old containers running. */
@@ -9,7 +9,7 @@ export interface ServiceRebuilder {
 
 export interface StartWatchOptions {
   project: Project;
-  docker: Docker;
+  engine: EngineClient;
   /** services to watch; default: every service with develop.watch rules */
   services?: string[];
   /** used by `rebuild` rules; default: a built-in one that builds with the engine and recreates from the old container */

@@ -21,7 +21,7 @@ export function register(program: Command): void {
       const build = (n: string) => {
         const s = ctx.project.services[n];
         const service = { ...s, build: { ...s.build!, args: { ...s.build!.args, ...extraArgs }, noCache: flags.cache === false || s.build!.noCache, pull: flags.pull || s.build!.pull } };
-        return buildService(ctx.docker, ctx.project, service, ctx.progress);
+        return buildService(ctx.engine, ctx.project, service, ctx.progress);
       };
       // images other builds use as a named context (additional_contexts: service:x) are built first
       const used = new Set(names.flatMap((n) => Object.values(ctx.project.services[n].build?.additionalContexts ?? {}))

@@ -43,7 +43,7 @@ export function register(program: Command): void {
 
 async function copyOut(ctx: CommandContext, service: string, srcPath: string, dest: string, index?: number) {
   const c = await serviceContainer(ctx, service, index, false);
-  const archive = await ctx.docker.getContainer(c.id).getArchive({ path: srcPath });
+  const archive = await ctx.engine.getArchive(c.id, srcPath);
   const intoDir = existsSync(dest) && statSync(dest).isDirectory();
   const base = path.posix.basename(srcPath.replace(/\/+$/, '')) || '.';
   const ex = extract();
@@ -56,24 +56,16 @@ async function copyOut(ctx: CommandContext, service: string, srcPath: string, de
     if (header.type === 'symlink') { try { symlinkSync(header.linkname!, target); } catch { /* exists */ } stream.resume(); next(); return; }
     stream.pipe(createWriteStream(target, { mode: header.mode })).on('finish', next).on('error', next);
   });
-  await pipeline(archive as unknown as NodeJS.ReadableStream, ex);
+  await pipeline(archive, ex);
 }
 
 async function copyIn(ctx: CommandContext, src: string, service: string, destPath: string, index?: number) {
   if (!existsSync(src)) throw new UserError(`cp: ${src} does not exist`);
   const c = await serviceContainer(ctx, service, index, false);
-  const container = ctx.docker.getContainer(c.id);
-  const destIsDir = destPath.endsWith('/') || await container.infoArchive({ path: destPath })
-    .then((info: unknown) => isDirMode(info)).catch(() => false);
+  const destIsDir = destPath.endsWith('/') || await ctx.engine.statPath(c.id, destPath)
+    .then((stat) => (stat.mode & 0x80000000) !== 0 /* Go's os.ModeDir */).catch(() => false);
   const name = destIsDir ? path.basename(path.resolve(src)) : path.posix.basename(destPath);
   const dir = destIsDir ? destPath : path.posix.dirname(destPath);
   const tar = pathTar(path.resolve(src), name);
-  await container.putArchive(tar as unknown as NodeJS.ReadableStream, { path: dir });
-}
-
-function isDirMode(info: unknown): boolean {
-  const header = (info as { headers?: Record<string, string> })?.headers?.['x-docker-container-path-stat'];
-  if (!header) return false;
-  const stat = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { mode: number };
-  return (stat.mode & 0x80000000) !== 0; // Go's os.ModeDir
+  await ctx.engine.putArchive(c.id, tar as unknown as NodeJS.ReadableStream, dir);
 }

@@ -1,7 +1,7 @@
 // `events`: the project's container events as they happen.
 import type { Command } from 'commander';
 import { commandContext } from '../context.js';
-import { LABEL } from '../../reconcile/index.js';
+import { LABEL, projectFilter } from '../../labels.js';
 
 interface EngineEvent { Type: string; Action: string; Actor: { ID: string; Attributes: Record<string, string> }; time: number; timeNano?: number }
 
@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .option('--json', 'Output events as a stream of json objects')
     .action(async (services: string[], flags: { json?: boolean }, command: Command) => {
       const ctx = await commandContext(command, { projectOptional: true });
-      const stream = await ctx.docker.getEvents({ filters: { type: ['container'], label: [`${LABEL.project}=${ctx.project.name}`] } });
+      const stream = await ctx.engine.events({ type: ['container'], ...projectFilter(ctx.project.name) });
       let buffer = '';
       stream.on('data', (chunk: Buffer) => {
         buffer += chunk.toString('utf8');

@@ -1,6 +1,5 @@
 // `exec`: run a command in a running service container; its exit code becomes ours.
 import type { Command } from 'commander';
-import type { Duplex } from 'node:stream';
 import { commandContext } from '../context.js';
 import { serviceContainer, envEntries } from '../output/target-container.js';
 import { pumpStdio } from '../output/stdio.js';
@@ -26,14 +25,13 @@ export function register(program: Command): void {
       const target = await serviceContainer(ctx, service, flags.index ? Number(flags.index) : undefined);
       if (ctx.global.dryRun) { console.log(`DRY-RUN MODE - exec in ${target.name}: ${args.join(' ')}`); return; }
       const tty = flags.TTY !== false && !!process.stdin.isTTY && !flags.detach;
-      const container = ctx.docker.getContainer(target.id);
-      const exec = await container.exec({
+      const exec = await ctx.engine.createExec(target.id, {
         Cmd: args, AttachStdin: tty, AttachStdout: !flags.detach, AttachStderr: !flags.detach, Tty: tty,
         Env: envEntries(flags.env), User: flags.user, WorkingDir: flags.workdir, Privileged: !!flags.privileged,
       });
-      if (flags.detach) { await exec.start({ Detach: true }); return; }
-      const stream = await exec.start({ hijack: true, stdin: tty, Tty: tty }) as unknown as Duplex;
-      await pumpStdio(ctx.docker, stream, { tty, stdin: tty });
+      if (flags.detach) { await exec.startDetached(); return; }
+      const stream = await exec.start({ stdin: tty, tty });
+      await pumpStdio(ctx.engine, stream, { tty, stdin: tty });
       const info = await exec.inspect();
       process.exitCode = info.ExitCode ?? 0;
     });

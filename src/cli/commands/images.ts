@@ -15,7 +15,7 @@ export function register(program: Command): void {
       const ctx = await commandContext(command, { projectOptional: true });
       const containers = await projectContainers(ctx, services);
       const rows = await Promise.all(containers.map(async (c) => {
-        const img = await ctx.docker.getImage(c.imageId).inspect().catch(() => undefined);
+        const img = await ctx.engine.inspectImage(c.imageId).catch(() => undefined);
         const [repo, tag] = splitRef(img?.RepoTags?.[0] ?? '<none>:<none>');
         return { container: c.name, repo, tag, id: c.imageId, size: img?.Size ?? 0 };
       }));

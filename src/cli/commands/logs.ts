@@ -23,7 +23,7 @@ export function register(program: Command): void {
       const ctx = await commandContext(command, { projectOptional: true });
       let containers = await projectContainers(ctx, services);
       if (flags.index) containers = containers.filter((c) => c.number === Number(flags.index));
-      await Promise.all(printLogs(ctx.docker, ctx.project.name, containers, {
+      await Promise.all(printLogs(ctx.engine, ctx.project.name, containers, {
         follow: flags.follow, tail: flags.tail, since: flags.since, until: flags.until, timestamps: flags.timestamps,
         prefix: flags.logPrefix !== false, colour: colourEnabled(ctx.global.ansi, flags.color === false),
       }));

@@ -1,7 +1,7 @@
 // `ls`: every project the engine has containers for.
 import type { Command } from 'commander';
 import { engineOnlyContext } from '../context.js';
-import { LABEL } from '../../reconcile/index.js';
+import { LABEL } from '../../labels.js';
 import { formatTable } from '../output/table.js';
 
 export interface ProjectSummary { Name: string; Status: string; ConfigFiles: string }
@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .option('--format <format>', 'Format the output: table or json', 'table')
     .action(async (flags: { all?: boolean; quiet?: boolean; filter?: string; format?: string }, command: Command) => {
       const ctx = await engineOnlyContext(command);
-      const list = await ctx.docker.listContainers({ all: true, filters: { label: [LABEL.project] } });
+      const list = await ctx.engine.listContainers({ all: true, filters: { label: [LABEL.project] } });
       let projects = summarizeProjects(list);
       if (!flags.all) projects = projects.filter((p) => /running/.test(p.Status));
       const nameFilter = /^name=(.+)$/.exec(flags.filter ?? '')?.[1];

@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .action(async (service: string, privatePort: string, flags: { protocol: string; index?: string }, command: Command) => {
       const ctx = await commandContext(command, { projectOptional: true });
       const c = await serviceContainer(ctx, service, flags.index ? Number(flags.index) : undefined);
-      const info = await ctx.docker.getContainer(c.id).inspect();
+      const info = await ctx.engine.inspectContainer(c.id);
       const bindings = info.NetworkSettings.Ports?.[`${privatePort}/${flags.protocol}`];
       if (!bindings?.length) throw new UserError(`no port ${privatePort}/${flags.protocol} published for service "${service}"`);
       console.log(`${bindings[0].HostIp || '0.0.0.0'}:${bindings[0].HostPort}`);

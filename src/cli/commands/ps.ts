@@ -1,9 +1,10 @@
 // `ps`: the project's containers, as a table, JSON lines, names only (-q) or service names.
 import type { Command } from 'commander';
 import { collect } from '../global-options.js';
-import type Docker from 'dockerode';
+import type { ContainerSummary } from '../../client/engine-client.js';
 import { commandContext } from '../context.js';
-import { observeContainers, LABEL } from '../../reconcile/index.js';
+import { observeContainers } from '../../reconcile/index.js';
+import { projectFilter } from '../../labels.js';
 import { formatTable, ago } from '../output/table.js';
 import { UserError } from '../../errors.js';
 
@@ -11,7 +12,7 @@ interface PsFlags { all?: boolean; quiet?: boolean; services?: boolean; status?:
 
 const STATUSES = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'];
 
-export function formatPorts(ports: Docker.Port[]): string {
+export function formatPorts(ports: ContainerSummary['Ports']): string {
   const seen = new Set<string>();
   return ports.map((p) => (p.PublicPort ? `${p.IP === '::' ? '[::]' : p.IP ?? '0.0.0.0'}:${p.PublicPort}->${p.PrivatePort}/${p.Type}` : `${p.PrivatePort}/${p.Type}`))
     .filter((s) => (seen.has(s) ? false : (seen.add(s), true))).join(', ');
@@ -37,8 +38,8 @@ export function register(program: Command): void {
         statuses.push(m[1]);
       }
       for (const s of statuses) if (!STATUSES.includes(s)) throw new UserError(`invalid status "${s}": use one of ${STATUSES.join(', ')}`);
-      const list = await ctx.docker.listContainers({ all: true, filters: { label: [`${LABEL.project}=${ctx.project.name}`] } });
-      const observed = await observeContainers(ctx.docker, ctx.project.name, { all: true });
+      const list = await ctx.engine.listContainers({ all: true, filters: projectFilter(ctx.project.name) });
+      const observed = await observeContainers(ctx.engine, ctx.project.name, { all: true });
       const byId = new Map(list.map((c) => [c.Id, c]));
       const rows = observed.filter((c) => (!services.length || services.includes(c.service))
         && (flags.all || statuses.length || c.state === 'running' || c.state === 'paused' || c.state === 'restarting')

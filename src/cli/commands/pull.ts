@@ -25,7 +25,7 @@ export function register(program: Command): void {
       const errors: string[] = [];
       try {
         await Promise.all([...targets].map(async ([ref, svc]) => {
-          try { await pullImage(ctx.docker, svc, ref, ctx.progress); } catch (err) {
+          try { await pullImage(ctx.engine, svc, ref, ctx.progress); } catch (err) {
             const s = ctx.project.services[svc];
             if (flags.ignorePullFailures || s.build) { errors.push((err as Error).message); return; }
             throw err;

@@ -1,7 +1,6 @@
 // `run`: a one-off container of a service with its dependencies up; its exit code becomes ours.
 import type { Command } from 'commander';
 import { collect } from '../global-options.js';
-import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { commandContext } from '../context.js';
@@ -60,7 +59,7 @@ export function register(program: Command): void {
     .passThroughOptions()
     .action(async (serviceName: string, args: string[], flags: RunFlags, command: Command) => {
       const ctx = await commandContext(command);
-      const { docker, project } = ctx;
+      const { engine, project } = ctx;
       const base = project.services[serviceName];
       if (!base) throw new UserError(`no such service: "${serviceName}"`);
       if (ctx.global.dryRun) { console.log(`DRY-RUN MODE - one-off container of ${serviceName}: ${args.join(' ') || '(service command)'}`); return; }
@@ -68,8 +67,8 @@ export function register(program: Command): void {
       try {
         const deps = selectServices(project, [serviceName]).filter((s) => s !== serviceName);
         if (flags.deps !== false && deps.length) await upServices(ctx, deps, { removeOrphans: flags.removeOrphans });
-        await ensureImages(docker, project, [serviceName], { build: flags.build }, ctx.progress);
-        await ensureNetworksAndVolumes(ctx, planUp(project, await observe(docker, project.name), { services: [serviceName], noDeps: true }));
+        await ensureImages(engine, project, [serviceName], { build: flags.build }, ctx.progress);
+        await ensureNetworksAndVolumes(ctx, planUp(project, await observe(engine, project.name), { services: [serviceName], noDeps: true }));
       } finally {
         await ctx.progress.close();
       }
@@ -84,11 +83,11 @@ export function register(program: Command): void {
         containerName: undefined, tty, stdinOpen: tty,
         ...(flags.user ? { user: flags.user } : {}), ...(flags.workdir ? { workingDir: flags.workdir } : {}),
       };
-      const oneoffs = await observeContainers(docker, project.name, { oneoff: true });
+      const oneoffs = await observeContainers(engine, project.name, { oneoff: true });
       const number = Math.max(0, ...oneoffs.filter((c) => c.service === serviceName).map((c) => c.number)) + 1;
       const name = flags.name ?? `${project.name}-${serviceName}-run-${randomBytes(6).toString('hex')}`;
-      const running = await observeContainers(docker, project.name, { oneoff: false });
-      const container = await createContainer(ctx, {
+      const running = await observeContainers(engine, project.name, { oneoff: false });
+      const containerId = await createContainer(ctx, {
         service, number, name, oneoff: true,
         containerOf: (s) => running.find((c) => c.service === s)?.id,
       }, (spec) => {
@@ -97,21 +96,21 @@ export function register(program: Command): void {
         spec.Image = serviceImage(project.name, base);
       });
       if (flags.detach) {
-        await container.start();
+        await engine.startContainer(containerId);
         console.log(name);
         return;
       }
-      const stream = await container.attach({ stream: true, stdout: true, stderr: true, stdin: tty, hijack: true }) as unknown as Duplex;
-      const pumped = pumpStdio(docker, stream, { tty, stdin: tty });
+      const stream = await engine.attachContainer(containerId, { stdin: tty });
+      const pumped = pumpStdio(engine, stream, { tty, stdin: tty });
       try {
-        await container.start();
+        await engine.startContainer(containerId);
       } catch (err) {
-        await removeContainer(container);
+        await removeContainer(engine, containerId);
         throw new UserError(`service "${serviceName}": cannot start the one-off container: ${(err as Error).message}`);
       }
-      const result = await container.wait() as { StatusCode: number };
+      const result = await engine.waitContainer(containerId);
       await pumped;
-      if (flags.rm) await removeContainer(container, true);
+      if (flags.rm) await removeContainer(engine, containerId, true);
       process.exitCode = result.StatusCode;
     });
 }

@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .action(async (services: string[], _flags: unknown, command: Command) => {
       const ctx = await commandContext(command, { projectOptional: true });
       const containers = (await projectContainers(ctx, services)).filter((c) => c.state === 'running');
-      const tops = await Promise.all(containers.map((c) => ctx.docker.getContainer(c.id).top() as Promise<{ Titles: string[]; Processes: string[][] }>));
+      const tops = await Promise.all(containers.map((c) => ctx.engine.topContainer(c.id)));
       containers.forEach((c, i) => {
         console.log(c.name);
         console.log(formatTable(tops[i].Titles, tops[i].Processes));

@@ -106,8 +106,8 @@ async function startWatchHook(ctx: CommandContext, services: string[]): Promise<
 
 /** Attached mode: stream logs until the containers exit or Ctrl-C; returns the process exit code. */
 async function attach(ctx: CommandContext, services: string[], flags: UpFlags, since: number): Promise<number> {
-  const { docker, project } = ctx;
-  const all = await observeContainers(docker, project.name, { oneoff: false });
+  const { engine, project } = ctx;
+  const all = await observeContainers(engine, project.name, { oneoff: false });
   const attachTo = flags.attach?.length ? flags.attach
     : (services.length ? services : Object.keys(project.services)).filter((s) => project.services[s]?.attach !== false);
   const containers = all.filter((c) => attachTo.includes(c.service) && !(flags.noAttach ?? []).includes(c.service));
@@ -136,7 +136,7 @@ async function attach(ctx: CommandContext, services: string[], flags: UpFlags, s
   process.on('SIGTERM', onSigint);
 
   const onEnd = async (c: ObservedContainer) => {
-    const state = await docker.getContainer(c.id).inspect().then((i) => i.State).catch(() => undefined);
+    const state = await engine.inspectContainer(c.id).then((i) => i.State).catch(() => undefined);
     const code = state?.ExitCode ?? 0;
     process.stdout.write(`${displayName(project.name, c.name)} exited with code ${code}\n`);
     if (flags.exitCodeFrom === c.service) exitCode = code;
@@ -147,7 +147,7 @@ async function attach(ctx: CommandContext, services: string[], flags: UpFlags, s
     }
   };
   const opts = { follow: true, since: String(since), prefix: flags.logPrefix !== false, colour: colourEnabled(ctx.global.ansi, flags.color === false) };
-  const done = printLogs(docker, project.name, containers, opts, onEnd);
+  const done = printLogs(engine, project.name, containers, opts, onEnd);
   await Promise.all(done);
   await stopping;
   process.off('SIGINT', onSigint);

@@ -13,7 +13,7 @@ export function register(program: Command): void {
       const ctx = await commandContext(command, { projectOptional: true });
       const containers = await projectContainers(ctx, services);
       const first = await Promise.race(containers.map(async (c) => {
-        const r = await ctx.docker.getContainer(c.id).wait() as { StatusCode: number };
+        const r = await ctx.engine.waitContainer(c.id);
         return { c, code: r.StatusCode };
       }));
       console.log(`${first.c.name} exited with code ${first.code}`);

@@ -29,7 +29,7 @@ export function register(program: Command): void {
         }
       } else {
         for (const s of services) {
-          const running = (await findServiceContainers(ctx.docker, ctx.project.name, s)).some((c) => c.running);
+          const running = (await findServiceContainers(ctx.engine, ctx.project.name, s)).some((c) => c.running);
           if (!running) throw new UserError(`service "${s}" has no running container; start the stack with "tscompose up -d" or run watch without --no-up`);
         }
       }
@@ -39,7 +39,7 @@ export function register(program: Command): void {
       process.once('SIGTERM', onSignal);
       const stamp = () => chalk.dim(new Date().toISOString().slice(11, 23));
       const handle = await startWatch({
-        project: ctx.project, docker: ctx.docker, engineKey: ctx.engineKey, services, prune: flags.prune,
+        project: ctx.project, engine: ctx.engine, engineKey: ctx.engineKey, services, prune: flags.prune,
         signal: stop.signal, log: (line) => process.stdout.write(`${stamp()} ${line}\n`),
       });
       await handle.ready;

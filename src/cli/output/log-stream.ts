@@ -1,5 +1,5 @@
 // Reading a container's log stream line by line; non-TTY streams carry 8-byte frame headers.
-import type Docker from 'dockerode';
+import type { EngineClient } from '../../client/engine-client.js';
 
 export type LogLine = { stream: 'stdout' | 'stderr'; text: string };
 
@@ -43,9 +43,8 @@ const toUnix = (v: string | undefined): number | undefined => {
 };
 
 /** Resolves when the log stream ends (container stopped when following). */
-export async function streamLogs(docker: Docker, id: string, q: LogQuery, onLine: (l: LogLine) => void): Promise<void> {
-  const container = docker.getContainer(id);
-  const info = await container.inspect();
+export async function streamLogs(engine: EngineClient, id: string, q: LogQuery, onLine: (l: LogLine) => void): Promise<void> {
+  const info = await engine.inspectContainer(id);
   const decoder = new LogDecoder(!info.Config.Tty, onLine);
   const opts = {
     stdout: true, stderr: true, timestamps: !!q.timestamps,
@@ -53,12 +52,11 @@ export async function streamLogs(docker: Docker, id: string, q: LogQuery, onLine
     since: toUnix(q.since), until: toUnix(q.until),
   };
   if (!q.follow) {
-    const buf = await container.logs({ ...opts, follow: false }) as unknown as Buffer;
-    decoder.push(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
+    decoder.push(await engine.containerLogs(id, opts));
     decoder.end();
     return;
   }
-  const stream = await container.logs({ ...opts, follow: true }) as unknown as NodeJS.ReadableStream;
+  const stream = await engine.followContainerLogs(id, opts);
   await new Promise<void>((resolve) => {
     stream.on('data', (c: Buffer) => decoder.push(c));
     stream.on('end', () => { decoder.end(); resolve(); });

@@ -7,6 +7,8 @@ import path from 'node:path';
 import type { Project, Service, WatchRule } from '../../../src/model/types.js';
 import { downProject, silentProgress, upServices } from '../../../src/reconcile/index.js';
 import { findServiceContainers } from '../../../src/watch/containers.js';
+import type { EngineClient } from '../../../src/client/engine-client.js';
+import { dockerEngineClient } from '../../../src/client/docker-engine-client.js';
 import { busyboxContext } from '../../helpers/busybox-image.js';
 
 export const HTTPD_DOCKERFILE = [
@@ -35,6 +37,7 @@ export interface TestStack {
   dir: string;
   project: Project;
   docker: Docker;
+  engine: EngineClient;
   engineKey: string;
   up(services?: string[]): Promise<void>;
   /** GET http://<container ip>/<file> of the service's first running container: status and body */
@@ -56,11 +59,12 @@ export function newStack(prefix: string, makeServices: (context: string) => Serv
   };
   const docker = engine?.docker ?? new Docker({ socketPath: '/var/run/docker.sock' });
   const engineKey = engine?.engineKey ?? 'docker:/var/run/docker.sock';
-  const ctx = { docker, engineKey, project, progress: silentProgress };
+  const client = dockerEngineClient(docker);
+  const ctx = { engine: client, engineKey, project, progress: silentProgress };
   const ips = new Map<string, { id: string; ip: string }>();
 
   const containerIp = async (service: string) => {
-    const running = (await findServiceContainers(docker, name, service)).filter((c) => c.running);
+    const running = (await findServiceContainers(client, name, service)).filter((c) => c.running);
     const first = running[0];
     if (!first) return undefined;
     const cached = ips.get(service);
@@ -72,7 +76,7 @@ export function newStack(prefix: string, makeServices: (context: string) => Serv
   };
 
   return {
-    dir, project, docker, engineKey, containerIp,
+    dir, project, docker, engine: client, engineKey, containerIp,
     async up(only) { await upServices(ctx, only, {}); },
     async get(service, file) {
       const ip = await containerIp(service);

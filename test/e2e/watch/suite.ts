@@ -25,7 +25,7 @@ describe(`tscompose watch on ${engineName}`, { skip: !engine && `${engineName} i
   };
   const gone = (service: string, file: string) =>
     waitFor(`${file} to be gone`, async () => (await stack.get(service, file)).status === 404);
-  const containerOf = async (service: string) => (await findServiceContainers(stack.docker, stack.project.name, service)).find((c) => c.running)!;
+  const containerOf = async (service: string) => (await findServiceContainers(stack.engine, stack.project.name, service)).find((c) => c.running)!;
 
   before(async () => {
     stack = newStack('tsc-watch', (context) => {
@@ -49,7 +49,7 @@ describe(`tscompose watch on ${engineName}`, { skip: !engine && `${engineName} i
     }, engine);
     await stack.up();
     watch = await startWatch({
-      project: stack.project, docker: stack.docker, engineKey: stack.engineKey, prune: true,
+      project: stack.project, engine: stack.engine, engineKey: stack.engineKey, prune: true,
       log: (line) => lines.push(line),
     });
     watch.events.on((e) => events.push(e));
@@ -97,7 +97,7 @@ describe(`tscompose watch on ${engineName}`, { skip: !engine && `${engineName} i
     writeFileSync(path.join(www(), 'target.txt'), 'through the link\n');
     symlinkSync('target.txt', path.join(www(), 'link.txt'));
     await served('web', 'link.txt', 'through the link\n');
-    const { output } = await execInContainer(stack.docker, (await containerOf('web')).id, { command: ['readlink', '/www/link.txt'] });
+    const { output } = await execInContainer(stack.engine, (await containerOf('web')).id, { command: ['readlink', '/www/link.txt'] });
     assert.equal(output.trim(), 'target.txt');
   });
 
@@ -137,7 +137,7 @@ describe(`tscompose watch on ${engineName}`, { skip: !engine && `${engineName} i
     for (let i = 0; i < 1000; i++) writeFileSync(path.join(www(), 'burst', `f${i}.txt`), `${i}\n`);
     await served('web', 'burst/f999.txt', '999\n');
     await waitFor('all 1000 burst files', async () => {
-      const { output } = await execInContainer(stack.docker, (await containerOf('web')).id, { command: ['sh', '-c', 'ls /www/burst | wc -l'] });
+      const { output } = await execInContainer(stack.engine, (await containerOf('web')).id, { command: ['sh', '-c', 'ls /www/burst | wc -l'] });
       return output.trim() === '1000';
     });
     const syncs = events.slice(before).filter((e) => e.kind === 'sync').length;
@@ -150,7 +150,7 @@ describe(`tscompose watch on ${engineName}`, { skip: !engine && `${engineName} i
     for (let i = 0; i < 64; i++) writeSync(fd, chunk);
     closeSync(fd);
     await waitFor('huge.bin at full size', async () => {
-      const { output } = await execInContainer(stack.docker, (await containerOf('web')).id, { command: ['sh', '-c', 'wc -c < /www/huge.bin 2>/dev/null || echo 0'] });
+      const { output } = await execInContainer(stack.engine, (await containerOf('web')).id, { command: ['sh', '-c', 'wc -c < /www/huge.bin 2>/dev/null || echo 0'] });
       return output.trim() === String(64 * 1024 * 1024);
     }, 30000, 200);
     rmSync(path.join(www(), 'huge.bin'));
@@ -187,7 +187,7 @@ describe(`tscompose watch on ${engineName}`, { skip: !engine && `${engineName} i
     writeFileSync(path.join(stack.dir, 'conf/app.conf'), 'x=1\n');
     await waitFor('app to restart', async () => (await stack.docker.getContainer(id).inspect()).State.StartedAt !== startedBefore);
     await waitFor('app running', async () => !!(await containerOf('app')));
-    const { output } = await execInContainer(stack.docker, id, { command: ['cat', '/conf/app.conf'] });
+    const { output } = await execInContainer(stack.engine, id, { command: ['cat', '/conf/app.conf'] });
     assert.equal(output, 'x=1\n');
   });
 

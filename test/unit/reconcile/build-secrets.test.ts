@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import Docker from 'dockerode';
 import { loadProject } from '../../../src/model/index.js';
 import { buildSessionPayload, openBuildSession } from '../../../src/reconcile/build-secrets.js';
+import { dockerEngineClient } from '../../../src/client/docker-engine-client.js';
+import { FakeEngineClient } from '../../helpers/fake-engine-client.js';
 
 test('build.secrets and build.ssh: loaded, marked used, turned into the session payload', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-bsec-'));
@@ -54,7 +56,7 @@ test('an engine without the build-secrets endpoint (Docker Engine) gives a clear
   await once(server, 'listening');
   try {
     const service = { name: 'app' } as Parameters<typeof openBuildSession>[1];
-    await assert.rejects(openBuildSession(new Docker({ socketPath: sock }), service, { secrets: { a: 'eA==' }, ssh: {} }), /Docker Engine's classic build API cannot receive/);
+    await assert.rejects(openBuildSession(dockerEngineClient(new Docker({ socketPath: sock })), service, { secrets: { a: 'eA==' }, ssh: {} }), /Docker Engine's classic build API cannot receive/);
   } finally {
     server.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -103,27 +105,15 @@ test('a build with additional_contexts service:x waits for x\'s build', async ()
     const project = await loadProject({ cwd: dir, environment: {} });
     const { ensureImages } = await import('../../../src/reconcile/images.js');
     const { silentProgress } = await import('../../../src/reconcile/progress.js');
-    const events: string[] = [];
-    const sessions: unknown[] = [];
-    const fake = {
-      getImage: () => ({ inspect: async () => { throw new Error('no such image'); } }),
-      buildImage: async (tar: NodeJS.ReadableStream, opts: { t: string[]; buildargs: Record<string, string> }) => {
-        (tar as unknown as { destroy(): void }).destroy();
-        events.push(`start ${opts.t[0]}`);
-        if (opts.buildargs.SLOW) await new Promise((r) => setTimeout(r, 150));
-        events.push(`end ${opts.t[0]}`);
-        return opts.t[0];
-      },
-      modem: {
-        followProgress: (_s: unknown, done: (err: null, out: unknown[]) => void) => done(null, []),
-        dial: (o: { options: unknown }, cb: (err: null, data: unknown) => void) => { sessions.push(o.options); cb(null, { Session: 'tok' }); },
-      },
-    } as unknown as Docker;
-    await ensureImages(fake, project, ['app', 'base'], {}, silentProgress);
+    const engine = new FakeEngineClient();
+    // base's build is slow: app, which names it as a context, must still wait for it
+    engine.onBuild = async (request) => { if (request.buildArgs.SLOW) await new Promise((r) => setTimeout(r, 150)); };
+    await ensureImages(engine, project, ['app', 'base'], {}, silentProgress);
+    const events = engine.calls.map((c) => c.replace(/^build-(start|end)/, '$1'));
     const base = events.indexOf(`end ${project.name}-base`);
     const app = events.indexOf(`start ${project.name}-app`);
     assert.ok(base >= 0 && app > base, events.join(', '));
-    assert.deepEqual(sessions, [{ secrets: {}, ssh: {}, contexts: { base: `docker-image://${project.name}-base` } }]);
+    assert.deepEqual(engine.buildSessions, [{ secrets: {}, ssh: {}, contexts: { base: `docker-image://${project.name}-base` } }]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -143,7 +133,7 @@ test('additional_contexts service: cycles are an error, not a hang', async () =>
     const project = await loadProject({ cwd: dir, environment: {} });
     const { ensureImages } = await import('../../../src/reconcile/images.js');
     const { silentProgress } = await import('../../../src/reconcile/progress.js');
-    await assert.rejects(ensureImages({} as Docker, project, ['a', 'b'], {}, silentProgress), /form a cycle: a -> b -> a/);
+    await assert.rejects(ensureImages(new FakeEngineClient(), project, ['a', 'b'], {}, silentProgress), /form a cycle: a -> b -> a/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Docker from 'dockerode';
+import { dockerEngineClient } from '../../../src/client/docker-engine-client.js';
 import { UserError } from '../../../src/errors.js';
 import type { Project, Service, WatchRule } from '../../../src/model/types.js';
 import { startWatch, watchedServices } from '../../../src/watch/index.js';
@@ -26,13 +27,13 @@ test('unknown services, services without rules and stacks without any rules are 
 });
 
 test('rules that cannot work are rejected before anything is watched', async () => {
-  const docker = new Docker({ socketPath: '/nonexistent.sock' });
+  const engine = dockerEngineClient(new Docker({ socketPath: '/nonexistent.sock' }));
   const cases: [Service, RegExp][] = [
     [service('web', [rule({ action: 'rebuild' })]), /"rebuild" but no "build"/],
     [service('web', [rule({ action: 'sync' })]), /"sync" for \/tmp\/x but no "target"/],
     [service('web', [rule({ action: 'sync+exec', target: '/app' })]), /no "exec.command"/],
   ];
   for (const [s, message] of cases) {
-    await assert.rejects(startWatch({ project: project(s), docker }), (e: Error) => e instanceof UserError && message.test(e.message));
+    await assert.rejects(startWatch({ project: project(s), engine }), (e: Error) => e instanceof UserError && message.test(e.message));
   }
 });
