@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'e2e', 'vm'];
+const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'contract', 'e2e', 'vm'];
 function collect(dir, files = []) {
   let entries = [];
   try { entries = readdirSync(dir); } catch { return files; }

@@ -1,6 +1,6 @@
 // /containers/*: the Docker Engine API's container endpoints over ContainerService.
 import { parseFilters, queryBool, readJson, sendJson, sendNoContent } from './http.js';
-import { conflict, invalid, notImplemented } from '../errors.js';
+import { conflict, invalid, notFound, notImplemented } from '../errors.js';
 import type { Router } from './router.js';
 import { openRawStream } from './server.js';
 import { frame } from '../containers/logs.js';
@@ -8,7 +8,7 @@ import type { ContainerService, WaitCondition } from '../containers/service.js';
 import type { ExecService } from '../containers/exec.js';
 import { inspectView, matchesFilters, summaryView } from '../containers/inspect.js';
 import { logSize, parseTimeParam, streamEntries } from '../containers/logs.js';
-import { extractInto, packPath, statPath } from '../containers/archive.js';
+import { MissingPathError, extractInto, packPath, statPath } from '../containers/archive.js';
 import { containerStats } from '../containers/stats.js';
 import { DEFAULT_DETACH_KEYS, DetachFilter, parseDetachKeys } from '../containers/detach-keys.js';
 
@@ -183,7 +183,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
   });
 
   router.add('HEAD', '/containers/:id/archive', async ({ res, params, query }) => {
-    const stat = await containers.withRootfs(params.id!, (rootfs) => statPath(rootfs, query.get('path') ?? '/'));
+    const stat = await containers.withRootfs(params.id!, (rootfs) => statPath(rootfs, query.get('path') ?? '/')).catch(namingContainer(params.id!));
     res.writeHead(200, { 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(stat)).toString('base64') });
     res.end();
   });
@@ -196,7 +196,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
       const stat = await statPath(rootfs, p);
       res.writeHead(200, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(stat)).toString('base64') });
       await packPath(rootfs, p, res);
-    });
+    }).catch(namingContainer(params.id!));
   });
 
   router.add('PUT', '/containers/:id/archive', async ({ req, res, params, query }) => {
@@ -205,7 +205,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     if (!p) throw invalid('path is required');
     if (rec.HostConfig.ReadonlyRootfs) throw conflict('container rootfs is marked read-only');
     const noOverwriteDirNonDir = ['1', 'true'].includes(query.get('noOverwriteDirNonDir') ?? '');
-    await containers.withRootfs(rec.Id, (rootfs) => extractInto(rootfs, p, req, { noOverwriteDirNonDir }));
+    await containers.withRootfs(rec.Id, (rootfs) => extractInto(rootfs, p, req, { noOverwriteDirNonDir })).catch(namingContainer(params.id!));
     sendNoContent(res, 200);
   });
 
@@ -249,4 +249,12 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
 
   router.add('POST', '/exec/:id/resize', ({ res, params }) => { execs.get(params.id!); sendNoContent(res, 200); });
   router.add('GET', '/exec/:id/json', ({ res, params }) => { sendJson(res, 200, execs.inspect(params.id!)); });
+}
+
+/** Docker names the container as the request did in "Could not find the file … in container <ref>". */
+function namingContainer(ref: string): (err: unknown) => never {
+  return (err) => {
+    if (err instanceof MissingPathError) throw notFound(`${err.message} ${ref}`);
+    throw err;
+  };
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { streamToClient } from '../stream-to-client.js';
 import tar from 'tar-stream';
-import { invalid, notFound } from '../errors.js';
+import { EngineError, invalid } from '../errors.js';
 import {
   at, chrootComponents, createFileAt, followsFinalLink, lstatAt, mkdirAt, openDirInRoot, removeAt, resolvePartsInRoot,
   safeComponents, symlinkAt, UnsafePathError,
@@ -29,9 +29,14 @@ function displayName(p: string): string {
   return path.posix.basename(path.posix.normalize('/' + p)) || '/';
 }
 
+/** A path that is not in the container; the API names the container (Docker's "Could not find the file … in container <id>"). */
+export class MissingPathError extends EngineError {
+  constructor(readonly path: string) { super('not-found', `Could not find the file ${path} in container`); }
+}
+
 function fsError(err: unknown, p: string): Error {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return notFound(`Could not find the file ${p} in container`);
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new MissingPathError(p);
   if (err instanceof UnsafePathError) return invalid(`${err.message}: ${p}`);
   return err as Error;
 }
@@ -51,7 +56,7 @@ async function locate(rootfs: string, p: string): Promise<Located> {
 
 async function lstatLocated(l: Located, p: string) {
   const st = l.base === undefined ? await l.dir.stat() : await lstatAt(l.dir, l.base);
-  if (!st) throw notFound(`Could not find the file ${p} in container`);
+  if (!st) throw new MissingPathError(p);
   return st;
 }
 

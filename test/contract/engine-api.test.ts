@@ -1,0 +1,199 @@
+// The engine contract: one set of cases written once against the Docker Engine API (through dockerode, as the client
+// side talks to any engine), run against Docker Engine and against the bundled engine. A difference between the two
+// engines shows as a failing case, or as a case skipped with its reason on one engine (`differs`), never as two
+// suites that drifted apart (containerd runs its snapshotter testsuite the same way against every implementation).
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { PassThrough, Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import tar from 'tar-stream';
+import { bundledTarget, dockerTarget, type EngineTarget } from '../e2e/lifecycle/engines.js';
+import { busyboxContext } from '../helpers/busybox-image.js';
+
+const IMAGE = 'tsc-contract/busybox:latest';
+
+/** Cases that an engine is known to answer differently, with the reason (shown as the skip message). */
+const differs: Record<EngineTarget['name'], Record<string, string>> = { docker: {}, bundled: {} };
+
+type Case = (d: Docker, name: (what: string) => string) => Promise<void>;
+const cases: [string, Case][] = [];
+const contract = (title: string, fn: Case) => cases.push([title, fn]);
+
+interface ApiError { statusCode?: number; message: string }
+const status = (code: number, pattern?: RegExp) => (e: ApiError) => e.statusCode === code && (!pattern || pattern.test(e.message));
+
+async function run(d: Docker, name: string, cmd: string[], extra: Docker.ContainerCreateOptions = {}): Promise<Docker.Container> {
+  const c = await d.createContainer({ Image: IMAGE, name, Cmd: cmd, ...extra });
+  await c.start();
+  return c;
+}
+
+/** stdout and stderr of a container that has exited, demultiplexed (no TTY). */
+async function output(d: Docker, c: Docker.Container): Promise<{ stdout: string; stderr: string }> {
+  const raw = await c.logs({ stdout: true, stderr: true, follow: false });
+  const out = new PassThrough(), err = new PassThrough();
+  let stdout = '', stderr = '';
+  out.on('data', (b: Buffer) => { stdout += b; });
+  err.on('data', (b: Buffer) => { stderr += b; });
+  d.modem.demuxStream(Readable.from([raw]), out, err);
+  await new Promise((r) => setImmediate(r));
+  return { stdout, stderr };
+}
+
+contract('a container runs, exits with its code, and its logs keep stdout and stderr apart', async (d, name) => {
+  const c = await run(d, name('exit'), ['sh', '-c', 'echo to-out; echo to-err >&2; exit 3']);
+  assert.equal((await c.wait()).StatusCode, 3);
+  const info = await c.inspect();
+  assert.equal(info.State.Status, 'exited');
+  assert.equal(info.State.ExitCode, 3);
+  assert.deepEqual(await output(d, c), { stdout: 'to-out\n', stderr: 'to-err\n' });
+  await c.remove();
+});
+
+contract('inspect of a missing container is a 404 naming it', async (d) => {
+  await assert.rejects(d.getContainer('tsc-contract-nope').inspect(), status(404, /No such container: tsc-contract-nope/));
+});
+
+contract('a name in use is a 409; a running container is removed only with force', async (d, name) => {
+  const n = name('busy');
+  const c = await run(d, n, ['sleep', '60']);
+  await assert.rejects(d.createContainer({ Image: IMAGE, name: n, Cmd: ['true'] }), status(409, /already in use/));
+  await assert.rejects(c.remove(), status(409, /(stop|kill) the container before|You cannot remove a running container/i));
+  await c.remove({ force: true });
+  await assert.rejects(c.inspect(), status(404));
+});
+
+contract('kill gives 137; stop of a process that ignores SIGTERM kills it after the timeout', async (d, name) => {
+  const killed = await run(d, name('kill'), ['sleep', '60']);
+  await killed.kill();
+  assert.equal((await killed.wait()).StatusCode, 137);
+  const stubborn = await run(d, name('stop'), ['sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done']);
+  await stubborn.stop({ t: 1 });
+  assert.equal((await stubborn.inspect()).State.ExitCode, 137);
+  await Promise.all([killed.remove(), stubborn.remove()]);
+});
+
+contract('exec runs in the container and reports its exit code', async (d, name) => {
+  const c = await run(d, name('exec'), ['sleep', '60']);
+  const ex = await c.exec({ Cmd: ['sh', '-c', 'test -d /proc/1 && exit 7'], AttachStdout: true, AttachStderr: true });
+  const stream = await ex.start({ hijack: true, stdin: false });
+  stream.resume();
+  await new Promise((r) => stream.on('end', r));
+  assert.equal((await ex.inspect()).ExitCode, 7);
+  await c.remove({ force: true });
+});
+
+contract('a container with --rm whose command cannot start is removed, so a client waiting for that returns', async (d, name) => {
+  const c = await d.createContainer({ Image: IMAGE, name: name('rm'), Cmd: ['no-such-command'], HostConfig: { AutoRemove: true } });
+  const removed = c.wait({ condition: 'removed' });
+  await assert.rejects(c.start(), (e: ApiError) => (e.statusCode === 400 || e.statusCode === 500) && /no-such-command/.test(e.message));
+  await Promise.race([removed, new Promise((_, fail) => setTimeout(() => fail(new Error('never removed')), 20_000).unref())]);
+  await assert.rejects(c.inspect(), status(404));
+});
+
+contract('containers on a user network find each other by name and alias; the network cannot go while in use', async (d, name) => {
+  const net = await d.createNetwork({ Name: name('net') });
+  const server = await run(d, name('server'), ['sleep', '60'], { NetworkingConfig: { EndpointsConfig: { [name('net')]: { Aliases: ['db'] } } } });
+  const client = await run(d, name('client'), ['sh', '-c', `nslookup ${name('server')} && nslookup db`], { HostConfig: { NetworkMode: name('net') } });
+  assert.equal((await client.wait()).StatusCode, 0, (await output(d, client)).stdout);
+  await assert.rejects(net.remove(), status(403, /active endpoints/));
+  await Promise.all([client.remove(), server.remove({ force: true })]);
+  await net.remove();
+});
+
+contract('a named volume keeps data across containers and cannot be removed while in use', async (d, name) => {
+  const vol = name('vol');
+  await d.createVolume({ Name: vol, Labels: { purpose: 'contract' } });
+  const info = await d.getVolume(vol).inspect();
+  assert.equal(info.Driver, 'local');
+  assert.deepEqual(info.Labels, { purpose: 'contract' });
+  const writer = await run(d, name('writer'), ['sh', '-c', 'echo kept > /data/f'], { HostConfig: { Binds: [`${vol}:/data`] } });
+  await writer.wait();
+  const reader = await run(d, name('reader'), ['cat', '/data/f'], { HostConfig: { Binds: [`${vol}:/data`] } });
+  await reader.wait();
+  assert.equal((await output(d, reader)).stdout, 'kept\n');
+  await assert.rejects(d.getVolume(vol).remove(), status(409, /in use/));
+  await Promise.all([writer.remove(), reader.remove()]);
+  await d.getVolume(vol).remove();
+});
+
+contract('archives go into and come out of a container (docker cp)', async (d, name) => {
+  const c = await run(d, name('cp'), ['sleep', '60']);
+  const pack = tar.pack();
+  pack.entry({ name: 'hello.txt', mode: 0o640 }, 'from the host\n');
+  pack.finalize();
+  await c.putArchive(pack, { path: '/' });
+  const got = await c.getArchive({ path: '/hello.txt' });
+  const extract = tar.extract();
+  let content = '', mode = 0;
+  extract.on('entry', (h, s, next) => { mode = h.mode ?? 0; s.on('data', (b: Buffer) => { content += b; }); s.on('end', next); });
+  await new Promise<void>((ok, fail) => { extract.on('finish', ok); extract.on('error', fail); got.pipe(extract); });
+  assert.equal(content, 'from the host\n');
+  assert.equal(mode & 0o777, 0o640);
+  await assert.rejects(c.getArchive({ path: '/no/such/file' }), status(404, new RegExp(`Could not find the file /no/such/file in container ${c.id}`)));
+  await c.remove({ force: true });
+});
+
+contract('an image gets another tag; removing that tag untags without deleting the image', async (d, name) => {
+  const repo = `tsc-contract/${name('tag')}`;
+  await d.getImage(IMAGE).tag({ repo, tag: 'v1' });
+  assert.equal((await d.getImage(`${repo}:v1`).inspect()).Id, (await d.getImage(IMAGE).inspect()).Id);
+  const removed = await d.getImage(`${repo}:v1`).remove() as { Untagged?: string; Deleted?: string }[];
+  assert.deepEqual(removed.map((r) => Object.keys(r)[0]), ['Untagged']);
+  await assert.rejects(d.getImage(`${repo}:v1`).inspect(), status(404));
+});
+
+contract('events report a container\'s die with its exit code', async (d, name) => {
+  const since = Math.floor(Date.now() / 1000) - 1;
+  const c = await run(d, name('events'), ['sh', '-c', 'exit 5']);
+  await c.wait();
+  const stream = await d.getEvents({ since, until: Math.floor(Date.now() / 1000) + 1, filters: { container: [c.id], event: ['die'] } });
+  let text = '';
+  for await (const chunk of stream) text += chunk;
+  const dies = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { Action: string; Actor: { Attributes: Record<string, string> } });
+  assert.equal(dies.length, 1);
+  assert.equal(dies[0]!.Actor.Attributes.exitCode, '5');
+  await c.remove();
+});
+
+for (const make of [dockerTarget, bundledTarget]) {
+  const engineName = make === dockerTarget ? 'docker' : 'bundled';
+  describe(`the engine contract on ${engineName === 'docker' ? 'Docker Engine' : 'the bundled engine'}`, () => {
+    let target: EngineTarget | undefined;
+    const suffix = randomBytes(3).toString('hex');
+    const name = (what: string) => `tsc-contract-${what}-${suffix}`;
+    before(async () => {
+      if (engineName === 'bundled') process.env.TSCOMPOSE_TEST_BUNDLED = '1';
+      target = await make();
+      if (!target) return;
+      const ctx = busyboxContext();
+      try {
+        const host = engineName === 'bundled' ? `unix://${target.env.TSCOMPOSE_ENGINE_SOCKET}` : 'unix:///var/run/docker.sock';
+        const r = spawnSync('docker', ['-H', host, 'build', '-q', '-t', IMAGE, ctx], { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+        assert.equal(r.status, 0, r.stderr);
+      } finally { rmSync(ctx, { recursive: true, force: true }); }
+    });
+    after(async () => {
+      if (!target) return;
+      // whatever a failed case left behind
+      for (const c of await target.docker.listContainers({ all: true, filters: { name: [`tsc-contract-`] } })) {
+        await target.docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+      }
+      for (const n of await target.docker.listNetworks({ filters: { name: ['tsc-contract-'] } })) await target.docker.getNetwork(n.Id).remove().catch(() => {});
+      for (const v of (await target.docker.listVolumes({ filters: { name: ['tsc-contract-'] } })).Volumes ?? []) await target.docker.getVolume(v.Name).remove().catch(() => {});
+      await target.docker.getImage(IMAGE).remove({ force: true }).catch(() => {});
+      await target.stop();
+    });
+    for (const [title, fn] of cases) {
+      test(title, async (t) => {
+        if (!target) { t.skip(`${engineName} engine not available here`); return; }
+        const reason = differs[engineName][title];
+        if (reason) { t.skip(`differs on this engine: ${reason}`); return; }
+        await fn(target.docker, name);
+      });
+    }
+  });
+}
