@@ -1,23 +1,30 @@
 // Picks the engine a command talks to and returns a dockerode client for it.
 // --engine docker (or DOCKER_HOST without --engine) = an existing Docker Engine;
+// --engine swarm = the Docker Engine at DOCKER_HOST, which must manage an active swarm (src/swarm/);
 // otherwise the bundled engine, started in the background when its socket does not answer.
 import Docker from 'dockerode';
 import { UserError } from '../errors.js';
 import { DEFAULT_SOCKET, DEFAULT_STATE_ROOT } from '../engine/paths.js';
 import { ensureEngine } from './start-engine.js';
 
-export type EngineKind = 'bundled' | 'docker';
+export type EngineKind = 'bundled' | 'docker' | 'swarm';
 
 export interface EngineConnection { docker: Docker; kind: EngineKind; socketPath?: string }
 
 export function chooseEngine(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): EngineKind {
   const choice = flag ?? env.TSCOMPOSE_ENGINE ?? (env.DOCKER_HOST ? 'docker' : 'bundled');
-  if (choice !== 'bundled' && choice !== 'docker') throw new UserError(`unknown engine "${choice}": use "bundled" or "docker"`);
+  if (choice !== 'bundled' && choice !== 'docker' && choice !== 'swarm') throw new UserError(`unknown engine "${choice}": use "bundled", "docker" or "swarm"`);
   return choice;
 }
 
 export async function connectEngine(opts: { engine?: string } = {}): Promise<EngineConnection> {
   const kind = chooseEngine(opts.engine);
+  if (kind === 'swarm') {
+    const docker = new Docker(); // honours DOCKER_HOST
+    const { assertSwarmManager } = await import('../swarm/manager.js');
+    await assertSwarmManager(docker, process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock');
+    return { docker, kind };
+  }
   if (kind === 'docker') {
     const docker = new Docker(); // honours DOCKER_HOST, defaults to /var/run/docker.sock
     try { await docker.ping(); } catch (err) {

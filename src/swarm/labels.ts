@@ -1,9 +1,11 @@
 // The labels a stack carries. The first two are docker stack's, so `docker stack ls/ps/services/rm`
-// see a stack tscompose deployed; the last is ours: the hash of the spec we last wrote.
+// see a stack tscompose deployed; the hashes are ours: of the spec we last wrote and of its task template.
 export const SWARM_LABEL = {
   namespace: 'com.docker.stack.namespace',
   image: 'com.docker.stack.image',
   specHash: 'com.tscompose.swarm.spec-hash',
+  /** on the container spec: tells the tasks of the current task template from older ones */
+  taskHash: 'com.tscompose.swarm.task-hash',
 } as const;
 
 /** Swarm's name for a stack object: `<project>_<name>`, as docker stack names them. */

@@ -24,7 +24,7 @@ export interface StackInputs {
 }
 
 export interface StackSpec {
-  services: SwarmServiceSpec[]; // each labelled with its spec hash
+  services: SwarmServiceSpec[]; // each labelled with its spec hash, its container spec with its task hash
   networks: SwarmNetworkSpec[]; // to create when missing
   externalNetworks: string[]; // must exist, swarm-scoped
   secrets: SwarmObjectSpec[];
@@ -81,6 +81,8 @@ export function stackSpec(project: Project, inputs: StackInputs): StackSpec {
       environment, image: inputs.images?.[service.name] ?? service.image ?? '',
       secretNames: secrets.names, configNames: configs.names, replicas: inputs.scale?.[service.name],
     });
+    const container = spec.TaskTemplate.ContainerSpec;
+    container.Labels = { ...container.Labels, [SWARM_LABEL.taskHash]: specHash(spec.TaskTemplate) };
     spec.Labels[SWARM_LABEL.specHash] = specHash(spec);
     return spec;
   });

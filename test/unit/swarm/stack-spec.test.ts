@@ -267,3 +267,13 @@ test('the manager check names what is wrong', () => {
   assert.match(notAManagerReason({ LocalNodeState: 'error', Error: 'rpc error' })!, /state "error", rpc error/);
   assert.equal(notAManagerReason({ LocalNodeState: 'active', ControlAvailable: true }), undefined);
 });
+
+test('a deploy.labels change is a new spec but the same task template (no task restarted)', async () => {
+  const a = stackSpec(await load('services:\n  web: {image: web, deploy: {labels: {v: "1"}}}\n'), noData).services[0]!;
+  const b = stackSpec(await load('services:\n  web: {image: web, deploy: {labels: {v: "2"}}}\n'), noData).services[0]!;
+  const c = stackSpec(await load('services:\n  web: {image: web, deploy: {labels: {v: "2"}}, environment: {X: "1"}}\n'), noData).services[0]!;
+  const task = (s: typeof a) => s.TaskTemplate.ContainerSpec.Labels!['com.tscompose.swarm.task-hash'];
+  assert.notEqual(a.Labels['com.tscompose.swarm.spec-hash'], b.Labels['com.tscompose.swarm.spec-hash']);
+  assert.equal(task(a), task(b));
+  assert.notEqual(task(b), task(c));
+});
