@@ -1,6 +1,7 @@
 // When is a deployed service there? When every task of its current task template (told apart by the
-// task-hash label) is running — healthy, with --wait, which on Swarm is the same state: a task with a
-// healthcheck stays "starting" until it passes — and no rolling update is still in progress.
+// task-hash label) is running — which on Swarm also means healthy: a task with a healthcheck stays
+// "starting" until it passes — and no rolling update is still in progress. ("starting" also lasts
+// seconds for a task without one, so it never counts: a task crashing at start would look up.)
 // A service whose tasks keep failing is reported with the task, its node and its error.
 import { SWARM_LABEL } from './labels.js';
 import type { StackService, SwarmTask } from './api.js';
@@ -8,8 +9,6 @@ import type { StackService, SwarmTask } from './api.js';
 export type Convergence = { status: 'done' } | { status: 'pending' | 'failed'; detail: string; task?: SwarmTask };
 
 export interface ConvergeOptions {
-  /** running and healthy (--wait) rather than started */
-  healthy: boolean;
   /** failed tasks of the current template after which a service is reported as failing */
   maxFailures: number;
 }
@@ -45,11 +44,11 @@ export function serviceConvergence(service: StackService, tasks: SwarmTask[], op
     ?? mode.Replicated?.Replicas ?? mode.ReplicatedJob?.TotalCompletions ?? current.filter((t) => t.DesiredState !== 'shutdown').length;
   const ready = isJob
     ? current.filter((t) => t.Status.State === 'complete')
-    : current.filter((t) => t.DesiredState === 'running' && (t.Status.State === 'running' || (!opts.healthy && t.Status.State === 'starting')));
+    : current.filter((t) => t.DesiredState === 'running' && t.Status.State === 'running');
   if (ready.length >= want && update !== 'updating') return { status: 'done' };
 
   const behind = current.filter((t) => !ready.includes(t) && t.DesiredState !== 'shutdown').at(-1) ?? lastFailure;
-  const word = isJob ? 'complete' : opts.healthy ? 'running and healthy' : 'running';
+  const word = isJob ? 'complete' : 'running';
   return {
     status: 'pending',
     detail: `${ready.length}/${want} tasks ${word}${update === 'updating' ? ', update in progress' : ''}${behind ? `; ${taskName(spec.Name, behind)}: ${taskStatus(behind)}` : ''}`,

@@ -16,21 +16,26 @@ export interface DeployOptions {
   services: string[];
   scale?: Record<string, number>;
   removeOrphans?: boolean;
-  /** wait for running and healthy rather than started */
+  /** wait for every selected service, not only those this deploy changed */
   wait?: boolean;
   waitTimeoutSeconds?: number;
   forceUpdate?: boolean;
   dryRun?: boolean;
   /** progress and warnings, one line each */
   report: (line: string) => void;
-  /** polling interval while waiting (tests shorten it) */
+  /** polling interval while waiting */
   pollMs?: number;
+  /** how long every task must stay up before the deploy counts as converged */
+  stableMs?: number;
 }
 
 export interface DeployResult { plan: ServicePlan; stack: StackSpec; apiCalls: number }
 
 const DEFAULT_TIMEOUT_S = 300;
 const MAX_FAILED_TASKS = 3;
+/** A task that crashes right after starting is "running" for a moment: like `docker service create`,
+ *  converged means still running a few seconds later. */
+const STABLE_MS = 3000;
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
 export async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
@@ -120,16 +125,20 @@ async function checkExternal(api: SwarmApi, stack: StackSpec): Promise<void> {
 /** Polls until every awaited service converged; fails naming the service, its task, node, error and last log lines. */
 async function waitForServices(api: SwarmApi, project: string, names: Set<string>, opts: DeployOptions): Promise<void> {
   const deadline = Date.now() + (opts.waitTimeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000;
-  const convergeOpts = { healthy: !!opts.wait, maxFailures: MAX_FAILED_TASKS };
+  const convergeOpts = { maxFailures: MAX_FAILED_TASKS };
   let last = new Map<string, Convergence>();
   let services: StackService[] = [];
+  let convergedSince: number | undefined;
   for (;;) {
     services = (await api.services(project)).filter((s) => names.has(s.Spec?.Name ?? ''));
     const tasks = await api.tasks({ service: services.map((s) => s.ID) });
     last = new Map(services.map((s) => [s.Spec!.Name, serviceConvergence(s, tasks, convergeOpts)]));
     const failed = [...last].find(([, c]) => c.status === 'failed');
     if (failed) throw await convergenceError(api, failed[0], failed[1], 'failed');
-    if ([...last.values()].every((c) => c.status === 'done') && services.length === names.size) return;
+    if ([...last.values()].every((c) => c.status === 'done') && services.length === names.size) {
+      convergedSince ??= Date.now();
+      if (Date.now() - convergedSince >= (opts.stableMs ?? STABLE_MS)) return;
+    } else convergedSince = undefined;
     if (Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
   }

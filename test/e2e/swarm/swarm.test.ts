@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -130,6 +130,32 @@ describe('--engine swarm on a 3-node lab', { skip }, () => {
     for (const p of await Promise.all((await nodeAddresses()).map(page))) assert.match(p, /config=v2 /);
     const configs = await l.docker.listConfigs({ filters: { label: [`${NAMESPACE}=${project}`] } } as never) as unknown as { Spec: { Name: string } }[];
     assert.equal(configs.length, 1, `configs left: ${configs.map((c) => c.Spec.Name).join(', ')}`);
+  });
+
+  test('a service whose tasks keep failing fails up, naming the task, its node, its error and its last log lines', LIMIT, async () => {
+    const failing = path.join(dir, 'failing');
+    mkdirSync(failing);
+    const image = /image: (\S+)/.exec(readFileSync(path.join(dir, 'compose.yaml'), 'utf8'))![1];
+    writeFileSync(path.join(failing, 'compose.yaml'), `services:\n  crash:\n    image: ${image}\n    command: ["sh", "-c", "echo cannot start: missing DB_URL; exit 3"]\n    deploy: {endpoint_mode: dnsrr, restart_policy: {delay: 0s}}\n`);
+    const env = { ...process.env, DOCKER_HOST: l.env.DOCKER_HOST };
+    const args = [CLI, '--engine', 'swarm', '-p', `${project}f`, '-f', path.join(failing, 'compose.yaml')];
+    try {
+      const result = await run(process.execPath, [...args, 'up', '-d'], { env, timeout: 150_000 }).then(() => undefined, (err: { code?: number; stderr?: string }) => err);
+      assert.ok(result, 'up succeeded with a crashing service');
+      assert.equal(result.code, 1);
+      assert.match(result.stderr ?? '', new RegExp(`service ${project}f_crash failed \\(task ${project}f_crash\\.1 on node .+\\): \\d+ tasks failed, the last one ${project}f_crash\\.1: failed: task: non-zero exit \\(3\\)`));
+      assert.match(result.stderr ?? '', /last log lines:\n {2}cannot start: missing DB_URL/);
+    } finally {
+      await run(process.execPath, [...args, 'down'], { env });
+    }
+  });
+
+  test('a worker node is refused as the swarm engine, with the reason', LIMIT, async () => {
+    // the harness's node sockets: n1 is the manager, n2 a worker
+    const worker = l.env.DOCKER_HOST.replace(/n1\.sock$/, 'n2.sock');
+    const result = await run(process.execPath, [CLI, '--engine', 'swarm', '-p', project, 'ps'], { cwd: dir, env: { ...process.env, DOCKER_HOST: worker } })
+      .then(() => undefined, (err: { stderr?: string }) => err);
+    assert.match(result?.stderr ?? 'succeeded', /--engine swarm: unix:\/\/.*n2\.sock: the engine is a swarm worker, not a manager/);
   });
 
   test('down removes services, tasks, networks, secrets and configs', LIMIT, async () => {

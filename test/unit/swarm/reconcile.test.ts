@@ -31,7 +31,7 @@ test('plan: only services whose spec hash changed are updated; unknown ones are 
 test('converge: done when every replica of the current template runs; old-template tasks do not count', () => {
   const svc = observed(spec('s_web', 'new'));
   const old = observed(spec('s_web', 'old'));
-  const opts = { healthy: false, maxFailures: 3 };
+  const opts = { maxFailures: 3 };
   assert.equal(serviceConvergence(svc, [task(svc, 1, 'running'), task(svc, 2, 'running')], opts).status, 'done');
   const oldTask = { ...task(old, 2, 'running'), ServiceID: svc.ID };
   const pending = serviceConvergence(svc, [task(svc, 1, 'running'), oldTask, task(svc, 2, 'preparing')], opts);
@@ -39,28 +39,28 @@ test('converge: done when every replica of the current template runs; old-templa
   assert.equal(serviceConvergence({ ...svc, UpdateStatus: { State: 'updating' } }, [task(svc, 1, 'running'), task(svc, 2, 'running')], opts).status, 'pending');
 });
 
-test('converge: --wait needs running (healthy); without it a starting task counts', () => {
+test('converge: a starting task (not yet healthy, or not yet started) does not count', () => {
   const svc = observed(spec('s_db', 'h', { Replicated: { Replicas: 1 } }));
-  assert.equal(serviceConvergence(svc, [task(svc, 1, 'starting')], { healthy: false, maxFailures: 3 }).status, 'done');
-  assert.equal(serviceConvergence(svc, [task(svc, 1, 'starting')], { healthy: true, maxFailures: 3 }).status, 'pending');
+  assert.equal(serviceConvergence(svc, [task(svc, 1, 'starting')], { maxFailures: 3 }).status, 'pending');
+  assert.equal(serviceConvergence(svc, [task(svc, 1, 'running')], { maxFailures: 3 }).status, 'done');
 });
 
 test('converge: repeated task failures and a rolled back update fail, naming the task and its error', () => {
   const svc = observed(spec('s_api', 'h'));
   const failed = (n: number) => task(svc, 1, 'failed', { ID: `f${n}`, DesiredState: 'shutdown', UpdatedAt: `2026-01-0${n}`, Status: { State: 'failed', Err: `task: non-zero exit (${n})` } });
-  const c = serviceConvergence(svc, [failed(1), failed(2), failed(3)], { healthy: false, maxFailures: 3 });
+  const c = serviceConvergence(svc, [failed(1), failed(2), failed(3)], { maxFailures: 3 });
   assert.deepEqual([c.status, c.status !== 'done' && c.detail], ['failed', '3 tasks failed, the last one s_api.1: failed: task: non-zero exit (3)']);
-  assert.equal(serviceConvergence(svc, [failed(1)], { healthy: false, maxFailures: 3 }).status, 'pending');
-  const rolled = serviceConvergence({ ...svc, UpdateStatus: { State: 'rollback_completed', Message: 'rollback completed' } }, [], { healthy: false, maxFailures: 3 });
+  assert.equal(serviceConvergence(svc, [failed(1)], { maxFailures: 3 }).status, 'pending');
+  const rolled = serviceConvergence({ ...svc, UpdateStatus: { State: 'rollback_completed', Message: 'rollback completed' } }, [], { maxFailures: 3 });
   assert.deepEqual([rolled.status, rolled.status !== 'done' && rolled.detail], ['failed', 'update rollback completed: rollback completed']);
 });
 
 test('converge: global services follow the manager\'s desired count; jobs converge when complete', () => {
   const agent = observed(spec('s_agent', 'g', { Global: {} }), { ServiceStatus: { RunningTasks: 2, DesiredTasks: 3 } });
-  assert.equal(serviceConvergence(agent, [task(agent, 0, 'running'), task(agent, 0, 'running')], { healthy: false, maxFailures: 3 }).status, 'pending');
+  assert.equal(serviceConvergence(agent, [task(agent, 0, 'running'), task(agent, 0, 'running')], { maxFailures: 3 }).status, 'pending');
   const job = observed(spec('s_migrate', 'j', { ReplicatedJob: { MaxConcurrent: 1, TotalCompletions: 1 } }));
-  assert.equal(serviceConvergence(job, [task(job, 1, 'running')], { healthy: false, maxFailures: 3 }).status, 'pending');
-  assert.equal(serviceConvergence(job, [task(job, 1, 'complete', { DesiredState: 'complete' })], { healthy: false, maxFailures: 3 }).status, 'done');
+  assert.equal(serviceConvergence(job, [task(job, 1, 'running')], { maxFailures: 3 }).status, 'pending');
+  assert.equal(serviceConvergence(job, [task(job, 1, 'complete', { DesiredState: 'complete' })], { maxFailures: 3 }).status, 'done');
 });
 
 test('ps rows: task name, node, states, error, ports once; shut down history only with --all', () => {
