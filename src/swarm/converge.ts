@@ -34,8 +34,12 @@ export function serviceConvergence(service: StackService, tasks: SwarmTask[], op
 
   const failures = current.filter((t) => FAILED.has(t.Status.State));
   const lastFailure = failures.at(-1);
-  if (lastFailure && failures.length >= opts.maxFailures) {
-    return { status: 'failed', detail: `${failures.length} tasks failed, the last one ${taskName(spec.Name, lastFailure)}: ${taskStatus(lastFailure)}`, task: lastFailure };
+  // no replacement is coming when the restart policy says so: the first failures are final
+  const policy = spec.TaskTemplate?.RestartPolicy;
+  const finalAfter = policy?.Condition === 'none' ? 1 : policy?.MaxAttempts ? Math.min(opts.maxFailures, policy.MaxAttempts + 1) : opts.maxFailures;
+  if (lastFailure && failures.length >= finalAfter) {
+    const count = failures.length === 1 ? '' : `${failures.length} tasks failed, the last one ${taskName(spec.Name, lastFailure)}: `;
+    return { status: 'failed', detail: `${count}${taskStatus(lastFailure)}`, task: lastFailure };
   }
 
   const mode = spec.Mode ?? {};

@@ -51,6 +51,12 @@ test('converge: repeated task failures and a rolled back update fail, naming the
   const c = serviceConvergence(svc, [failed(1), failed(2), failed(3)], { maxFailures: 3 });
   assert.deepEqual([c.status, c.status !== 'done' && c.detail], ['failed', '3 tasks failed, the last one s_api.1: failed: task: non-zero exit (3)']);
   assert.equal(serviceConvergence(svc, [failed(1)], { maxFailures: 3 }).status, 'pending');
+  const once = observed({ ...spec('s_once', 'h'), TaskTemplate: { ...spec('s_once', 'h').TaskTemplate, RestartPolicy: { Condition: 'none' } } });
+  const final = serviceConvergence(once, [{ ...failed(1), ServiceID: once.ID }], { maxFailures: 3 });
+  assert.deepEqual([final.status, final.status !== 'done' && final.detail], ['failed', 'failed: task: non-zero exit (1)']);
+  const twice = observed({ ...spec('s_twice', 'h'), TaskTemplate: { ...spec('s_twice', 'h').TaskTemplate, RestartPolicy: { MaxAttempts: 1 } } });
+  assert.equal(serviceConvergence(twice, [{ ...failed(1), ServiceID: twice.ID }], { maxFailures: 3 }).status, 'pending');
+  assert.equal(serviceConvergence(twice, [{ ...failed(1), ServiceID: twice.ID }, { ...failed(2), ServiceID: twice.ID }], { maxFailures: 3 }).status, 'failed');
   const rolled = serviceConvergence({ ...svc, UpdateStatus: { State: 'rollback_completed', Message: 'rollback completed' } }, [], { maxFailures: 3 });
   assert.deepEqual([rolled.status, rolled.status !== 'done' && rolled.detail], ['failed', 'update rollback completed: rollback completed']);
 });
