@@ -132,7 +132,7 @@ describe('--engine swarm on a 3-node lab', { skip }, () => {
     assert.equal(configs.length, 1, `configs left: ${configs.map((c) => c.Spec.Name).join(', ')}`);
   });
 
-  test('a service whose tasks keep failing fails up, naming the task, its node, its error and its last log lines', LIMIT, async () => {
+  test('a service whose task fails (no restart) fails up, naming the task, its node, its error and its last log lines', LIMIT, async () => {
     const failing = path.join(dir, 'failing');
     mkdirSync(failing);
     const image = /image: (\S+)/.exec(readFileSync(path.join(dir, 'compose.yaml'), 'utf8'))![1];
