@@ -8,7 +8,7 @@ export interface GlobalOptions {
   projectDirectory?: string;
   profile?: string[];
   envFile?: string[];
-  engine?: string; // "bundled" | "docker"; default: docker when DOCKER_HOST is set, bundled otherwise
+  engine?: string; // "bundled" | "docker" | "swarm"; default: docker when DOCKER_HOST is set, bundled otherwise
   dryRun?: boolean;
   ansi?: 'auto' | 'always' | 'never';
   progress?: 'auto' | 'tty' | 'plain' | 'quiet';
@@ -24,7 +24,7 @@ export function addGlobalOptions(program: Command): Command {
     .option('--project-directory <dir>', 'Alternate working directory (default: the first file\'s directory)')
     .option('--profile <name>', 'Profile to enable (repeatable)', collect)
     .option('--env-file <path>', 'Alternate environment file (repeatable)', collect)
-    .option('--engine <engine>', 'Engine to use: "bundled" (default) or "docker" (default when DOCKER_HOST is set)')
+    .option('--engine <engine>', 'Engine to use: "bundled" (default), "docker" (default when DOCKER_HOST is set) or "swarm" (the swarm manager at DOCKER_HOST)')
     .option('--dry-run', 'Print what would be done without doing it')
     .option('--ansi <when>', 'Control characters: never, always, auto', 'auto')
     .option('--progress <type>', 'Progress output: auto, tty, plain, quiet', 'auto');

@@ -51,6 +51,10 @@ export function register(program: Command): void {
       }
       const project = await loadProject({ ...toLoadOptions(globalOptions(command)), interpolate: opts.interpolate, services });
       for (const w of project.warnings ?? []) process.stderr.write(`WARN: ${w}\n`);
+      if ((globalOptions(command).engine ?? process.env.TSCOMPOSE_ENGINE) === 'swarm') {
+        const { unsupportedWarnings } = await import('../../swarm/unsupported.js');
+        for (const s of Object.values(project.services)) for (const w of unsupportedWarnings(s)) process.stderr.write(`WARN: ${w}\n`);
+      }
       buildGraph(project); // dependency cycles are errors here too
       if (services.length) restrictTo(project, services);
       if (opts.quiet) return;

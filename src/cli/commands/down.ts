@@ -15,6 +15,7 @@ export function register(program: Command): void {
     .action(async (flags: { volumes?: boolean; rmi?: string; removeOrphans?: boolean; timeout?: string }, command: Command) => {
       if (flags.rmi && flags.rmi !== 'all' && flags.rmi !== 'local') throw new UserError(`invalid --rmi "${flags.rmi}": use "local" or "all"`);
       const ctx = await commandContext(command, { projectOptional: true });
+      if (ctx.engineKind === 'swarm') return (await import('../../swarm/cli.js')).swarmDown(ctx, flags);
       try {
         const lines = await downProject(ctx, {
           volumes: flags.volumes, rmi: flags.rmi as 'all' | 'local' | undefined, removeOrphans: flags.removeOrphans,

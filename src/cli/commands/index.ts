@@ -2,6 +2,7 @@
 // Only the invoked command's module is imported: the others pull in dockerode, the engine and the
 // watcher, which would cost every command half a second of start-up.
 import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
 
 type CommandModule = { register(program: Command): void };
 
@@ -55,4 +56,17 @@ export async function registerCommands(program: Command, args: string[] = proces
   const names = name !== undefined && name in commands ? [name] : Object.keys(commands);
   const modules = await Promise.all(names.map((n) => commands[n]!()));
   for (const m of modules) m.register(program);
+  program.hook('preAction', (_root, action) => refuseOffSwarm(action));
+}
+
+/** What --engine swarm implements (src/swarm/cli.ts); the other commands act on one machine's containers. */
+const SWARM_COMMANDS = new Set(['version', 'config', 'up', 'down', 'ps', 'logs', 'ls']);
+
+function refuseOffSwarm(action: Command): void {
+  let root = action;
+  while (root.parent) root = root.parent;
+  const engine = action.opts().engine ?? root.opts().engine ?? process.env.TSCOMPOSE_ENGINE;
+  if (engine === 'swarm' && !SWARM_COMMANDS.has(action.name())) {
+    throw new UserError(`"${action.name()}" is not available with --engine swarm (available: ${[...SWARM_COMMANDS].join(', ')})`);
+  }
 }

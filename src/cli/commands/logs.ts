@@ -21,6 +21,7 @@ export function register(program: Command): void {
     .option('--index <n>', 'Index of the container if the service has multiple replicas')
     .action(async (services: string[], flags: LogsFlags, command: Command) => {
       const ctx = await commandContext(command, { projectOptional: true });
+      if (ctx.engineKind === 'swarm') return (await import('../../swarm/cli.js')).swarmLogs(ctx, services, flags);
       let containers = await projectContainers(ctx, services);
       if (flags.index) containers = containers.filter((c) => c.number === Number(flags.index));
       await Promise.all(printLogs(ctx.engine, ctx.project.name, containers, {

@@ -31,6 +31,7 @@ export function register(program: Command): void {
     .option('--format <format>', 'Format the output: table or json', 'table')
     .action(async (flags: { all?: boolean; quiet?: boolean; filter?: string; format?: string }, command: Command) => {
       const ctx = await engineOnlyContext(command);
+      if (ctx.engineKind === 'swarm') return (await import('../../swarm/cli.js')).swarmLs(flags);
       const list = await ctx.engine.listContainers({ all: true, filters: { label: [LABEL.project] } });
       let projects = summarizeProjects(list);
       if (!flags.all) projects = projects.filter((p) => /running/.test(p.Status));

@@ -31,6 +31,7 @@ export function register(program: Command): void {
     .option('--format <format>', 'Format the output: table or json', 'table')
     .action(async (services: string[], flags: PsFlags, command: Command) => {
       const ctx = await commandContext(command, { projectOptional: true });
+      if (ctx.engineKind === 'swarm') return (await import('../../swarm/cli.js')).swarmPs(ctx, services, flags);
       const statuses = [...(flags.status ?? [])];
       if (flags.filter) {
         const m = /^status=(.+)$/.exec(flags.filter);

@@ -74,6 +74,7 @@ export function register(program: Command): void {
     .option('--watch', 'Watch source code and rebuild/refresh containers when files are updated')
     .action(async (services: string[], flags: UpFlags, command: Command) => {
       const ctx = await commandContext(command);
+      if (ctx.engineKind === 'swarm') return (await import('../../swarm/cli.js')).swarmUp(ctx, flags, upOptions(flags, services, ctx.global.dryRun));
       const dryRun = ctx.global.dryRun;
       const opts = upOptions(flags, services, dryRun);
       const detach = flags.detach || flags.wait || flags.start === false;
