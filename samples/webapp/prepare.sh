@@ -5,19 +5,23 @@
 # import as tscompose-samples/webapp-debian:bookworm. Needs root (debootstrap).
 # Usage: prepare.sh [--engine bundled|docker]   (default: the engine tscompose picks: docker when
 #        DOCKER_HOST or TSCOMPOSE_ENGINE=docker is set, otherwise the bundled engine, started if need be)
+#        prepare.sh --rootfs-only   (only the tar, e.g. started early in the background)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 image=${WEBAPP_BASE_IMAGE:-tscompose-samples/webapp-debian:bookworm}
 packages=postgresql,redis-server,nodejs,wget
 cache=${WEBAPP_CACHE:-/var/cache/tscompose-samples}
-rootfs=$cache/webapp-bookworm-$(printf '%s' "$packages" | cksum | cut -d' ' -f1).tar
+rootfs=$cache/webapp-bookworm-$(printf '%s slim' "$packages" | cksum | cut -d' ' -f1).tar
 
 engine=${TSCOMPOSE_ENGINE:-}
-[ "${1:-}" = --engine ] && engine=${2:?--engine needs bundled or docker}
+case ${1:-} in
+  --engine) engine=${2:?--engine needs bundled or docker} ;;
+  --rootfs-only) exec sh "$repo/scripts/debian-rootfs.sh" --slim "$rootfs" "$packages" ;;
+esac
 [ -n "$engine" ] || { [ -n "${DOCKER_HOST:-}" ] && engine=docker || engine=bundled; }
 
-sh "$repo/scripts/debian-rootfs.sh" "$rootfs" "$packages"
+sh "$repo/scripts/debian-rootfs.sh" --slim "$rootfs" "$packages"
 case $engine in
   docker)
     socket=${DOCKER_HOST:-unix:///var/run/docker.sock}
