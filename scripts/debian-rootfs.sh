@@ -29,6 +29,7 @@ exec 9>"$out.lock"
 flock 9
 [ -s "$out" ] && exit 0
 dir=$(mktemp -d "$out.rootfs.XXXXXX")
+chmod 755 "$dir" # it becomes the image's / (mktemp makes it 700)
 trap 'rm -rf "$dir" "$out.tmp"' EXIT
 trap 'exit 1' INT TERM
 echo "debian-rootfs: debootstrap --variant=minbase $suite (+$packages) from $mirror" >&2
