@@ -6,10 +6,10 @@
 //   bundled engine vs docker-compose v1 on dockerd (tscompose --engine docker when v1 is absent).
 // Each timed run starts with the image absent from both engines (removed, untimed, after every run).
 // The image is made once and cached under /var/cache/tscompose-bench (TSCOMPOSE_BENCH_CACHE): debootstrap
-// from the apt mirror in /etc/apt/sources.list*, ~2 min on a fresh machine; needs root, debootstrap,
+// (scripts/debian-rootfs.sh) from the apt mirror in /etc/apt/sources.list*, ~2 min on a fresh machine; needs root, debootstrap,
 // dockerd and docker-registry. Not part of `npm test`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,35 +34,11 @@ function must(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; inhe
 }
 const quiet = (cmd: string, args: string[], env?: NodeJS.ProcessEnv) => spawnSync(cmd, args, { stdio: 'ignore', env: env ?? process.env });
 
-/** The Debian mirror apt uses (one-line or deb822 sources), security archives left out. */
-export function aptMirror(): string {
-  const files = ['/etc/apt/sources.list', ...(existsSync('/etc/apt/sources.list.d') ? readdirSync('/etc/apt/sources.list.d').map((f) => `/etc/apt/sources.list.d/${f}`) : [])];
-  for (const f of files) {
-    let text = '';
-    try { text = readFileSync(f, 'utf8'); } catch { continue; }
-    const uris = [...text.matchAll(/^\s*(?:deb\s+(?:\[[^\]]*\]\s+)?(\S+)|URIs:\s*(\S+))/gm)].map((m) => m[1] ?? m[2]!);
-    const main = uris.find((u) => /^https?:/.test(u) && !/security/.test(u));
-    if (main) return main;
-  }
-  return 'http://deb.debian.org/debian';
-}
-
-/** The rootfs tar (made once: debootstrap, then tar), its size and file count. */
+/** The rootfs tar (made once by scripts/debian-rootfs.sh: debootstrap, then tar), its size. */
 export function ensureRootfsTar(): { file: string; bytes: number } {
   if (!existsSync(ROOTFS_TAR)) {
-    if (!which('debootstrap')) {
-      // the benchmark installs what it needs, so a fresh machine prints full rows
-      spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'debootstrap'], { stdio: 'inherit' });
-      if (!which('debootstrap')) throw new Error('debootstrap is not installed and could not be (apt-get install -y debootstrap)');
-    }
-    mkdirSync(CACHE, { recursive: true });
-    const dir = path.join(CACHE, 'rootfs.tmp');
-    rmSync(dir, { recursive: true, force: true });
-    log(`debootstrap bookworm (+${PACKAGES}) from ${aptMirror()} into ${dir} (once, ~2 min) …`);
-    must('debootstrap', ['--variant=minbase', `--include=${PACKAGES}`, 'bookworm', dir, aptMirror()], { inherit: false });
-    must('tar', ['-C', dir, '--numeric-owner', '--xattrs', '-cf', `${ROOTFS_TAR}.tmp`, '.']);
-    renameSync(`${ROOTFS_TAR}.tmp`, ROOTFS_TAR);
-    rmSync(dir, { recursive: true, force: true });
+    log(`debootstrap bookworm (+${PACKAGES}) into ${ROOTFS_TAR} (once, ~2 min) …`);
+    must('sh', [path.join(repo, 'scripts', 'debian-rootfs.sh'), ROOTFS_TAR, PACKAGES]);
   }
   return { file: ROOTFS_TAR, bytes: statSync(ROOTFS_TAR).size };
 }

@@ -8,8 +8,9 @@ pkgs=(runc crun busybox-static iptables iproute2 attr)
 if [ "${1:-}" = "--tests" ]; then
   # Docker Engine and a registry (the peers the suites compare with), skopeo and htpasswd for registry tests, zstd
   # layers, docker-compose v1 and its python3-docker (clients nobody here wrote), gcc for a static test helper, and
-  # qemu-system-x86, cpio, kmod for the pure cgroup v2 guest of test/vm (its kernel comes from apt-get download)
-  pkgs+=(docker.io docker-registry skopeo apache2-utils zstd docker-compose python3-docker gcc libc6-dev qemu-system-x86 cpio kmod)
+  # qemu-system-x86, cpio, kmod for the pure cgroup v2 guest of test/vm (its kernel comes from apt-get download), and
+  # debootstrap for the Debian image of samples/webapp's end-to-end test
+  pkgs+=(docker.io docker-registry skopeo apache2-utils zstd docker-compose python3-docker gcc libc6-dev qemu-system-x86 cpio kmod debootstrap)
 fi
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

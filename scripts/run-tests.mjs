@@ -5,7 +5,8 @@
 // the host suites mostly wait on containers): it runs alongside the other suites, its report printed after
 // theirs, and a last line adds both up.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { openSync, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'contract', 'e2e', 'vm'];
@@ -36,6 +37,21 @@ function run(files, concurrency, live) {
     child.on('close', (code) => resolve({ code: code ?? 1, report }));
   });
 }
+
+/**
+ * The Debian root filesystem of samples/webapp's end-to-end test takes minutes of debootstrap on a fresh machine,
+ * most of it waiting on the mirror and the disk: started now in the background it is ready by the time e2e/samples runs (the test's
+ * own prepare.sh waits for it on the tar's lock). Only as root, the only user debootstrap works for.
+ */
+function prefetchWebappRootfs() {
+  const test = 'test/e2e/samples/webapp-debian.test.ts';
+  if (!hostFiles.some((f) => f === path.normalize(test)) || process.getuid?.() !== 0) return;
+  const log = openSync(path.join(os.tmpdir(), 'tscompose-webapp-rootfs.log'), 'w');
+  const child = spawn('sh', ['samples/webapp/prepare.sh', '--rootfs-only'], { stdio: ['ignore', log, log], detached: true });
+  child.on('error', () => undefined);
+  child.unref(); // a cache: if the test does not wait for it, it finishes on its own
+}
+prefetchWebappRootfs();
 
 const count = (report, word) => Number(new RegExp(`^ℹ ${word} (\\d+)$`, "m").exec(report)?.[1] ?? 0);
 const [host, vm] = await Promise.all([
