@@ -6,6 +6,7 @@ import { contextTar } from './build-context.js';
 import { buildSessionPayload, openBuildSession } from './build-secrets.js';
 import { serviceImage } from './names.js';
 import type { ProgressReporter } from './progress.js';
+import { refuseUnsupportedBuildKeys } from './unsupported-build.js';
 
 export interface ImageOptions {
   build?: boolean; // --build: build even when the image exists
@@ -33,6 +34,7 @@ function followStream(docker: Docker, stream: NodeJS.ReadableStream, onLine: (te
 }
 
 export async function buildService(docker: Docker, project: Project, service: Service, progress: ProgressReporter): Promise<void> {
+  refuseUnsupportedBuildKeys(service);
   const build = service.build!;
   const tag = serviceImage(project.name, service);
   const dockerfile = build.dockerfileInline !== undefined ? '.tscompose.Dockerfile' : build.dockerfile;
