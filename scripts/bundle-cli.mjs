@@ -6,12 +6,13 @@
 // What stays outside the bundle, loaded from dist/ or node_modules at run time:
 // - the engine daemon (`tscompose engine`): it finds its helper scripts and profiles next to its own
 //   modules, so it runs from dist/engine/ as tsc built it;
-// - native or optional packages (ssh2, cpu-features) and the two dockerode parts no command uses on the
-//   way to the engine's socket: docker-modem's ssh transport (ssh2) and dockerode's BuildKit session
-//   (gRPC, protobuf). They are replaced by stubs that load the real module the first time one is called,
-//   which spares every engine command ~60% of dockerode's load time.
+// - native or optional packages (ssh2, cpu-features) and the dockerode parts no command uses on the way
+//   to the engine's socket: docker-modem's ssh transport (ssh2), dockerode's BuildKit session (gRPC,
+//   protobuf) and BuildKit progress decoder. The first two are required when dockerode loads, so they are
+//   replaced by stubs that load the real module the first time one is called: that spares every engine
+//   command ~60% of dockerode's load time.
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,6 +45,15 @@ const lazyParts = {
   },
 };
 
+/** dockerode requires its BuildKit progress decoder (protobufjs) inside the one function that uses it:
+ *  left outside the bundle, it is read from node_modules on that call instead of parsed with every command. */
+const buildkitOutside = {
+  name: 'buildkit-outside',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/buildkit$/ }, (args) => (packageOf(args.importer) === 'dockerode' ? { path: 'dockerode/lib/buildkit.js', external: true } : undefined));
+  },
+};
+
 /** The daemon stays in dist/engine/: its import is rewritten to point there from dist/cli/. */
 const engineOutside = {
   name: 'engine-outside',
@@ -55,7 +65,8 @@ const engineOutside = {
 // chunks of an earlier build would pile up: their names carry a content hash
 for (const f of readdirSync(outdir)) if (f.startsWith(CHUNK_PREFIX)) rmSync(path.join(outdir, f));
 
-await build({
+const result = await build({
+  absWorkingDir: repo, // paths in the metafile are relative to the repository
   entryPoints: { main: path.join(repo, 'src/cli/main.ts') },
   outdir,
   bundle: true,
@@ -68,6 +79,8 @@ await build({
   // bundled CommonJS packages call require() for Node's built-ins and for what stays external
   banner: { js: "import { createRequire as __tscCreateRequire } from 'node:module';\nconst require = __tscCreateRequire(import.meta.url);" },
   external: ['ssh2', 'cpu-features', 'docker-modem/lib/ssh.js', 'dockerode/lib/session.js'],
-  plugins: [lazyParts, engineOutside],
+  plugins: [lazyParts, buildkitOutside, engineOutside],
+  metafile: true, // what each chunk holds and imports: test/unit/cli/bundle.test.ts checks what a command loads
   logLevel: 'warning',
 });
+writeFileSync(path.join(outdir, `${CHUNK_PREFIX}meta.json`), JSON.stringify(result.metafile));
