@@ -1,11 +1,12 @@
 // `npm run bench:config`: a generated 500-service stack, timed through the built CLI
 // (`config -q` and full `config`, 7 runs each, process start included), next to
-// `docker-compose config` (Debian's v1) on the same file when it is installed.
+// `docker-compose config` (Debian's v1, installed when missing) and `docker compose config` (v2, when the
+// docker CLI has it) on the same file.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { markdownTable, timeCommand, which, type BenchRow } from './lib.js';
+import { composePeers, markdownTable, timeCommand, type BenchRow } from './lib.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'dist/cli/main.js');
@@ -50,17 +51,17 @@ export async function runConfigBench(): Promise<BenchRow[]> {
     const file = path.join(dir, 'compose.yaml');
     writeFileSync(file, generateStack(500));
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.homedir() };
-    const peerBin = which('docker-compose');
+    const peers = composePeers();
     const rows: BenchRow[] = [];
     for (const [name, extra] of [['config -q (500 services)', ['-q']], ['config (500 services)', []]] as const) {
       const ours = await timeCommand(process.execPath, [cli, '-f', file, '-p', 'bench', 'config', ...extra], { cwd: dir, env });
       const row: BenchRow = { case: name, tool: 'tscompose', medianMs: ours.medianMs, spreadMs: ours.spreadMs };
-      if (peerBin) {
-        const peer = await timeCommand(peerBin, ['-f', file, '-p', 'bench', 'config', ...extra], { cwd: dir, env });
-        row.peer = 'docker-compose v1';
-        row.peerMedianMs = peer.medianMs;
-      }
       rows.push(row);
+      for (const peer of peers) {
+        const t = await timeCommand(peer.argv[0]!, [...peer.argv.slice(1), '-f', file, '-p', 'bench', 'config', ...extra], { cwd: dir, env });
+        if (!row.peer) { row.peer = peer.name; row.peerMedianMs = t.medianMs; }
+        rows.push({ case: name, tool: peer.name, medianMs: t.medianMs, spreadMs: t.spreadMs });
+      }
     }
     return rows;
   } finally {
@@ -71,5 +72,4 @@ export async function runConfigBench(): Promise<BenchRow[]> {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url) && !process.env.TSCOMPOSE_BENCH_AGGREGATE) {
   const rows = await runConfigBench();
   process.stdout.write(markdownTable(rows));
-  if (!which('docker-compose')) process.stdout.write('\n(docker-compose v1 is not installed: no peer figures)\n');
 }

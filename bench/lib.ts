@@ -105,3 +105,28 @@ export function markdownTable(rows: BenchRow[]): string {
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
+
+/** Installs Debian packages that are missing (as root, with apt-get), so a fresh machine measures its
+ *  peers too; returns false when that is not possible here. */
+export function ensureDebianPackages(packages: string[]): boolean {
+  const missing = packages.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
+  if (!missing.length) return true;
+  if (process.getuid?.() !== 0 || !which('apt-get')) return false;
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0;
+  if (install()) return true;
+  spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  return install();
+}
+
+/** The Compose implementations this machine has beside tscompose, each as the argv that runs it:
+ *  Debian's docker-compose v1 (installed when missing) and the docker CLI's `compose` plugin (v2) when present. */
+export function composePeers(): { name: string; argv: string[] }[] {
+  ensureDebianPackages(['docker-compose']);
+  const peers: { name: string; argv: string[] }[] = [];
+  const v1 = which('docker-compose');
+  if (v1) peers.push({ name: 'docker-compose v1', argv: [v1] });
+  const docker = which('docker');
+  if (docker && spawnSync(docker, ['compose', 'version'], { stdio: 'ignore' }).status === 0) peers.push({ name: 'docker compose v2', argv: [docker, 'compose'] });
+  return peers;
+}

@@ -45,7 +45,9 @@ export function loadDocument(opts: LoadOptions = {}): LoadedDocument {
     const doc = f === STDIN
       ? loadFile({ file: STDIN_FILE_LABEL, text: opts.stdin ?? readStdin(), baseDir: projectDir }, ctx)
       : loadFile({ file: f, baseDir: projectDir }, ctx);
-    merged = merged ? mergeDocuments(merged, doc) : stripResets(cloneLocated(doc));
+    // later files merge into the first one in place: it is copied first, unless no other file can
+    // still reach it through the cache (by `extends: {file: …}`)
+    merged = merged ? mergeDocuments(merged, doc) : stripResets(files.length === 1 ? doc : cloneLocated(doc));
   }
   return { doc: merged ?? {}, files: files.map((f) => (f === STDIN ? path.join(projectDir, STDIN) : f)), projectDir, env, warnings };
 }

@@ -6,8 +6,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type Options, type ValidateFunction } from 'ajv';
-import standaloneModule from 'ajv/dist/standalone/index.js';
+import type { Ajv as AjvClass, Options, ValidateFunction } from 'ajv';
+
+// ajv itself (~50 modules) is loaded only to compile: normally the standalone module is current
+const requireHere = createRequire(import.meta.url);
+const loadAjv = () => (requireHere('ajv') as { Ajv: typeof AjvClass }).Ajv;
 
 export const SCHEMA_URL = new URL('../../schemas/compose.schema.json', import.meta.url);
 export const STANDALONE_URL = new URL('../../schemas/compose.validate.cjs', import.meta.url);
@@ -19,21 +22,24 @@ export function schemaHash(schemaText: string): string {
 }
 
 export function compileAtRunTime(schemaText: string): ValidateFunction {
+  const Ajv = loadAjv();
   return new Ajv(AJV_OPTIONS).compile(JSON.parse(schemaText) as object);
 }
 
 /** The CommonJS source of a standalone validator for `schemaText`, stamped with its hash. */
 export function standaloneSource(schemaText: string): string {
+  const Ajv = loadAjv();
   const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
   const validate = ajv.compile(JSON.parse(schemaText) as object);
-  const toCode = ((standaloneModule as unknown as { default?: typeof standaloneModule }).default ?? standaloneModule) as unknown as (a: Ajv, v: ValidateFunction) => string;
+  const standalone = requireHere('ajv/dist/standalone') as { default: (a: AjvClass, v: ValidateFunction) => string };
+  const toCode = standalone.default;
   return `// Generated from compose.schema.json by src/model/schema-compiler.ts: do not edit.\n${toCode(ajv, validate)}\nmodule.exports.schemaHash = ${JSON.stringify(schemaHash(schemaText))};\n`;
 }
 
 export function loadValidator(): ValidateFunction {
   const schemaText = readFileSync(SCHEMA_URL, 'utf8');
   try {
-    const mod = createRequire(import.meta.url)(fileURLToPath(STANDALONE_URL)) as ValidateFunction & { schemaHash?: string; default?: ValidateFunction };
+    const mod = requireHere(fileURLToPath(STANDALONE_URL)) as ValidateFunction & { schemaHash?: string; default?: ValidateFunction };
     if (mod.schemaHash === schemaHash(schemaText)) return mod.default ?? mod;
   } catch {
     // no generated module: compile below

@@ -1,7 +1,7 @@
 // compose-go's EnforceUnicity (override/uncity.go), applied to each file before it is validated:
 // in a service's lists, an entry whose key repeats an earlier one takes that earlier entry's place
-// (ports by their whole spec, volumes by target, secrets and configs by target, plain strings by
-// value) instead of being refused as a duplicate.
+// (environment entries by variable name, ports by their whole spec, volumes by target, secrets and
+// configs by target, plain strings by value) instead of being refused as a duplicate.
 import { infoOf, isMap, setInfo, type Plain, type PlainMap } from './located.js';
 
 type Indexer = (item: Plain) => string | undefined;
@@ -23,7 +23,16 @@ const mountTarget = (base: string): Indexer => (item) => {
   return target.startsWith('/') ? target : `${base}/${target}`;
 };
 
+/** A list-form environment entry by its variable: "KEY=value" and a bare "KEY" both name KEY. */
+const envKey: Indexer = (item) => {
+  if (typeof item !== 'string' && typeof item !== 'number') return undefined;
+  const s = String(item);
+  const eq = s.indexOf('=');
+  return eq < 0 ? s : s.slice(0, eq);
+};
+
 const SERVICE_LISTS: Record<string, Indexer> = {
+  environment: envKey,
   cap_add: scalar,
   cap_drop: scalar,
   dns: scalar,

@@ -24,23 +24,29 @@ export function readYaml(text: string, file: string): Plain {
 
 class NodeReader {
   private readonly resolving = new Set<Node>();
-  // yaml's Alias.resolve() walks the whole document each time; one pass here keeps big files linear
-  private readonly anchors = new Map<string, Node[]>();
-  constructor(private readonly doc: Document, private readonly at: (offset: number | undefined) => SourceLocation) {
-    visit(doc, (_key, node) => {
+  // yaml's Alias.resolve() walks the whole document each time; one pass here keeps big files linear.
+  // Made on the first alias: most files have none, and the walk costs a tenth of reading a big file.
+  private anchors: Map<string, Node[]> | undefined;
+  constructor(private readonly doc: Document, private readonly at: (offset: number | undefined) => SourceLocation) {}
+
+  private anchorIndex(): Map<string, Node[]> {
+    if (this.anchors) return this.anchors;
+    const anchors = new Map<string, Node[]>();
+    visit(this.doc, (_key, node) => {
       const anchor = (node as { anchor?: string }).anchor;
       if (anchor) {
-        const list = this.anchors.get(anchor) ?? [];
+        const list = anchors.get(anchor) ?? [];
         list.push(node as Node);
-        this.anchors.set(anchor, list);
+        anchors.set(anchor, list);
       }
     });
+    return (this.anchors = anchors);
   }
 
   /** The node an alias names: the last anchor of that name defined before it. */
   private resolveAlias(source: string, offset: number): Node | undefined {
     let found: Node | undefined;
-    for (const n of this.anchors.get(source) ?? []) if ((n.range?.[0] ?? 0) < offset) found = n;
+    for (const n of this.anchorIndex().get(source) ?? []) if ((n.range?.[0] ?? 0) < offset) found = n;
     return found;
   }
 

@@ -9,6 +9,7 @@ import { UserError } from '../errors.js';
 import { COMPOSE_VERSION_LABEL, LABEL } from '../labels.js';
 import { durationNs, durationSeconds } from './duration.js';
 import { networkName, serviceImage, serviceNetworkKeys, volumeName } from './names.js';
+import { unsupportedBuildKeys } from './unsupported-build.js';
 
 export interface ContainerSpecInput {
   project: Project;
@@ -131,6 +132,8 @@ export function unsupportedAtUp(service: Service): string | undefined {
   if (service.build?.entitlements?.length) found.push('build.entitlements');
   if (service.build?.provenance !== undefined) found.push('build.provenance');
   if (service.build?.sbom !== undefined) found.push('build.sbom');
+  found.push(...unsupportedBuildKeys(service));
+  if (service.isolation !== undefined && service.isolation !== 'default') found.push(`isolation: ${service.isolation}`);
   if (!found.length) return undefined;
   return `service "${service.name}" uses ${found.join(', ')}: tscompose does not support ${found.length > 1 ? 'these keys' : 'this key'} yet when creating containers (docker compose config shows ${found.length > 1 ? 'them' : 'it'})`;
 }

@@ -7,6 +7,7 @@ import { contextTar } from './build-context.js';
 import { buildSessionPayload, openBuildSession } from './build-secrets.js';
 import { serviceImage } from './names.js';
 import type { ProgressReporter } from './progress.js';
+import { refuseUnsupportedBuildKeys } from './unsupported-build.js';
 
 export interface ImageOptions {
   build?: boolean; // --build: build even when the image exists
@@ -20,6 +21,7 @@ async function imageExists(engine: EngineClient, ref: string): Promise<boolean> 
 }
 
 export async function buildService(engine: EngineClient, project: Project, service: Service, progress: ProgressReporter): Promise<void> {
+  refuseUnsupportedBuildKeys(service);
   const build = service.build!;
   const tag = serviceImage(project.name, service);
   const dockerfile = build.dockerfileInline !== undefined ? '.tscompose.Dockerfile' : build.dockerfile;

@@ -1,9 +1,16 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 
+/** tscompose's package.json: the first one above this module (src/cli/commands/ when run from source,
+ *  dist/cli/ in the bundled CLI), so the version is found at any depth. */
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'tscompose') return pkg.version;
+    } catch { /* none here: look one level up */ }
+    if (dir.pathname === '/') throw new Error('tscompose: package.json not found above the CLI');
+  }
 }
 
 export function register(program: Command): void {

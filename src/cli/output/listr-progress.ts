@@ -2,13 +2,18 @@
 // Resources appear while the reconciler works, so they are collected into batches: a batch is one
 // Listr run; resources that show up while it runs form the next batch. Drawn on stderr, like
 // docker compose, so stdout stays for logs and data.
-import { DefaultRenderer, Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper } from 'listr2';
-
-// listr2 picks its renderer by stdout being a terminal; ours draws on stderr, which is what we checked.
-class StderrRenderer extends DefaultRenderer {
-  static override nonTTY = true;
-}
+import type { ListrTaskWrapper } from 'listr2';
 import type { ProgressReporter, ResourceKind } from '../../reconcile/progress.js';
+
+// listr2 (~25 modules) is loaded with the first batch to draw: a command with nothing to show never pays for it
+let listr2: Promise<typeof import('listr2') & { StderrRenderer: unknown }> | undefined;
+const loadListr2 = () => (listr2 ??= import('listr2').then((mod) => {
+  // listr2 picks its renderer by stdout being a terminal; ours draws on stderr, which is what we checked.
+  class StderrRenderer extends mod.DefaultRenderer {
+    static override nonTTY = true;
+  }
+  return { ...mod, StderrRenderer };
+}));
 
 interface Entry {
   title: string;
@@ -25,6 +30,7 @@ export function listrProgress(): ProgressReporter {
   const notes: string[] = [];
 
   const runBatch = async (batch: Entry[]) => {
+    const { Listr, ListrLogger, ProcessOutput, StderrRenderer } = await loadListr2();
     const list = new Listr(batch.map((e) => ({
       title: e.title,
       task: (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) => new Promise<void>((resolve, reject) => {

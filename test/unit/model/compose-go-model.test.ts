@@ -87,6 +87,14 @@ test('duplicates in one file are merged as compose-go does, not refused', async 
   assert.deepEqual(s.secrets, [{ source: 'k', target: undefined, uid: undefined, gid: undefined, mode: 0o400 }]);
 });
 
+test('a variable repeated in a list-form environment keeps its first place and takes its last value, as in compose-go', async () => {
+  const { project } = await load({
+    'compose.yaml': 'services:\n  a:\n    image: x\n    environment:\n      - A=1\n      - B=2\n      - A=3\n      - C=same\n      - C=same\n      - D\n      - D=set\n',
+  });
+  const env = project.services.a!.environment;
+  assert.deepEqual(Object.entries(env), [['A', '3'], ['B', '2'], ['C', 'same'], ['D', 'set']]);
+});
+
 test('after merging, a later duplicate keeps the position of errors in the file', async () => {
   await withStack({ 'compose.yaml': 'services:\n  a:\n    image: x\n    cap_add: [A, A]\n    volumes: [v:/d, w:/d]\n' }, async (dir) => {
     await assert.rejects(loadProject({ cwd: dir, environment: {} }), /compose\.yaml:5:\d+: services\.a\.volumes\[0\]: service "a" refers to undefined volume w/);

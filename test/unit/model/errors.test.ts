@@ -112,8 +112,9 @@ test('a top level that is not a mapping', async () => {
 
 test('duplicates, files named by include/extends that are missing, empty files', async () => {
   assert.equal(
-    await errorFor({ 'compose.yaml': 'services:\n  a:\n    image: x\n    environment: [A=1, B=2, A=1]\n' }),
-    'compose.yaml:4:29: services.a.environment[2]: duplicate entry: item 2 repeats item 0',
+    // labels, unlike environment, are not merged by compose-go's EnforceUnicity: a repeat is refused
+    await errorFor({ 'compose.yaml': 'services:\n  a:\n    image: x\n    labels: [A=1, B=2, A=1]\n' }),
+    'compose.yaml:4:24: services.a.labels[2]: duplicate entry: item 2 repeats item 0',
   );
   assert.match(await errorFor({ 'compose.yaml': 'include: [lib/missing.yaml]\nservices: {}\n' }), /^compose\.yaml:1:11: include\[0\]: stack file .*lib\/missing\.yaml not found$/);
   assert.match(await errorFor({ 'compose.yaml': 'services:\n  a:\n    extends: {file: nope.yaml, service: b}\n' }), /^compose\.yaml:3:21: services\.a\.extends\.file: stack file .*nope\.yaml not found$/);

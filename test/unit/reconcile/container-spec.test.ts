@@ -132,3 +132,21 @@ test('cgroup limits from the service: memswap_limit, cpu_shares, cpu_quota, cpu_
   const none = spec(service('w', {})).create.HostConfig!;
   assert.deepEqual([none.MemorySwap, none.CpuShares, none.CpuQuota, none.CpuPeriod, none.CpusetCpus], [undefined, undefined, undefined, undefined, undefined]);
 });
+
+test('build keys no builder here honours are refused by name at up and before a build, isolation other than default too', async () => {
+  const { unsupportedAtUp } = await import('../../../src/reconcile/container-spec.js');
+  const { buildService } = await import('../../../src/reconcile/images.js');
+  const build = { context: '/c', dockerfile: 'Dockerfile', args: {}, labels: {}, cacheFrom: [], extraHosts: [], tags: [], platforms: [] };
+  const plain = service('web', { build, image: undefined });
+  assert.equal(unsupportedAtUp(plain), undefined);
+  assert.equal(unsupportedAtUp(service('web', { build: { ...build, isolation: 'default' }, isolation: 'default', image: undefined })), undefined);
+  const s = service('web', { build: { ...build, cacheTo: ['type=inline'], privileged: true, isolation: 'hyperv', ulimits: { nofile: 1024 } }, isolation: 'process', image: undefined });
+  const message = unsupportedAtUp(s)!;
+  for (const key of ['build.cache_to', 'build.privileged', 'build.isolation: hyperv', 'build.ulimits', 'isolation: process']) assert.ok(message.includes(key), `${key} in: ${message}`);
+  assert.match(message, /tscompose does not support these keys yet/);
+  // `tscompose build` refuses before the engine is asked anything
+  const untouchable = new Proxy({}, { get() { throw new Error('the engine was called'); } });
+  const progress = { update() {}, fail() {}, note() {}, async close() {} };
+  await assert.rejects(buildService(untouchable as never, project([s]), service('web', { build: { ...build, privileged: true }, image: undefined }), progress),
+    /service "web" uses build\.privileged: tscompose does not support this key yet when building images/);
+});
