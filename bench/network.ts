@@ -14,6 +14,7 @@ import { createNetworkService } from '../src/engine/network/index.js';
 import type { AttachOptions, BridgeNetworkService } from '../src/engine/network/service.js';
 import { markdownTable, type BenchRow } from './lib.js';
 import { sweepHostObjects } from '../test/integration/network/harness.js';
+import { silentLogger } from '../src/engine/log.js';
 
 interface Sample { attachMs: number[]; detachMs: number[] }
 
@@ -64,7 +65,7 @@ export async function runNetworkBench(runs = 20): Promise<BenchRow[]> {
   const children: ChildProcess[] = [];
   const resolvConf = path.join(root, 'resolv.conf');
   writeFileSync(resolvConf, 'nameserver 127.0.0.1\n');
-  const service = createNetworkService({ paths: enginePaths(root), events: new EventBus() }, {
+  const service = createNetworkService({ paths: enginePaths(root), events: new EventBus(), log: silentLogger }, {
     interfacePrefix: prefix, chainPrefix: prefix, hostResolvConf: resolvConf, pools: [{ base: '10.201.0.0/16', size: 24 }],
   });
   try {
