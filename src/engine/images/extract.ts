@@ -5,12 +5,13 @@
 //
 // Speed (a 600 MB, 30k-file rootfs): the root is written only by this extraction while it runs (the by-path
 // trust model of resolveInRoot), so
-// - fs calls are synchronous: each is cheaper than the thread-pool round trip an async call costs, and the
-//   gunzip / hashing upstream keeps running in the pool meanwhile;
+// - by-path fs calls are synchronous, in archive order: each is cheaper than the thread-pool round trip an async
+//   call costs, and the gunzip / hashing upstream keeps running in the pool meanwhile;
+// - a file's contents and metadata go through the descriptor it was created with (O_EXCL|O_NOFOLLOW); those of
+//   big files on the thread pool (FileSink) while this thread goes on with the next entries;
 // - the directories this extraction created or verified (real directories, inside the root) are remembered
 //   by archive path: an entry under one of them costs no path walk. Removing a directory or a symlink (the
 //   only ways an earlier resolution can change) forgets them all;
-// - a file's metadata is set through the descriptor it was written by (opened O_EXCL|O_NOFOLLOW);
 // - whiteouts (no mknod in node) and xattrs (no setxattr) are collected and applied at the end by one
 //   process each (GNU tar for the 0/0 character devices, `setfattr --restore` for xattrs), after every
 //   collected path is checked again to lie under real directories of the root.
@@ -26,6 +27,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import tar from 'tar-stream';
 import { resolveInRoot, resolvePartsInRootSync, safeComponents, UnsafePathError } from '../fs/in-root.js';
+import { FileSink } from './file-sink.js';
 
 export { resolveInRoot, safeComponents, UnsafePathError as UnsafeLayerError };
 const UnsafeLayerError = UnsafePathError;
@@ -36,6 +38,9 @@ const OPAQUE_MARKER = '.wh..wh..opq';
 /** xattrs a layer may carry; trusted.* (overlay metadata) and others could forge filesystem semantics. */
 const ALLOWED_XATTR = /^(user\.|security\.capability$)/;
 const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+/** Files this big are written on the thread pool (FileSink); smaller ones here, where a write costs less than
+ *  the round trips (in a Debian rootfs, 6% of the files and 82% of the bytes). */
+const POOLED_FILE_SIZE = 64 << 10;
 
 export interface ExtractResult { entries: number; skipped: string[] }
 
@@ -207,11 +212,6 @@ function runWithInput(cmd: string, args: string[], input: Buffer): Promise<void>
   });
 }
 
-function writeAll(fd: number, chunk: Buffer): void {
-  let off = 0;
-  while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
-}
-
 export async function extractLayer(source: Readable, root: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
   const applyOwnership = opts.applyOwnership ?? process.getuid?.() === 0;
   const extract = tar.extract();
@@ -221,6 +221,26 @@ export async function extractLayer(source: Readable, root: string, opts: Extract
   const x = new Extraction(realRoot);
 
   const feeding = pipeline(source, extract).catch((err: Error) => { extract.destroy(err); });
+  const sink = new FileSink();
+  try {
+    await extractEntries(extract, x, sink, result, applyOwnership);
+    await sink.drain();
+  } catch (err) {
+    await sink.settle(); // no descriptor left open, no write still landing, when the caller removes the root
+    throw err;
+  }
+  await feeding;
+  await x.finish();
+  return result;
+}
+
+function writeAll(fd: number, chunk: Buffer): void {
+  let off = 0;
+  while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+}
+
+async function extractEntries(extract: tar.Extract, x: Extraction, sink: FileSink, result: ExtractResult, applyOwnership: boolean): Promise<void> {
+  const realRoot = x.root;
   for await (const entry of extract) {
     const h = entry.header;
     result.entries++;
@@ -260,11 +280,17 @@ export async function extractLayer(source: Readable, root: string, opts: Extract
         break;
       case 'file':
       case 'contiguous-file': {
+        const meta = { uid: h.uid, gid: h.gid, mode: (h.mode ?? 0o644) & 0o7777, mtime };
+        if ((h.size ?? 0) >= POOLED_FILE_SIZE) {
+          await sink.room();
+          await sink.file(x.createFile(target), entry as AsyncIterable<Buffer>, meta, applyOwnership);
+          break;
+        }
         const fd = x.createFile(target);
         try {
           for await (const chunk of entry) writeAll(fd, chunk as Buffer);
-          if (applyOwnership) fchownSync(fd, h.uid ?? 0, h.gid ?? 0);
-          fchmodSync(fd, (h.mode ?? 0o644) & 0o7777);
+          if (applyOwnership) fchownSync(fd, meta.uid ?? 0, meta.gid ?? 0);
+          fchmodSync(fd, meta.mode); // after chown: it clears setuid
           futimesSync(fd, mtime, mtime);
         } finally { closeSync(fd); }
         break;
@@ -294,7 +320,4 @@ export async function extractLayer(source: Readable, root: string, opts: Extract
     }
     x.collectXattrs(target, h);
   }
-  await feeding;
-  await x.finish();
-  return result;
 }

@@ -183,6 +183,41 @@ describe('hostile layer extraction', () => {
     assert.equal(fs.readFileSync(path.join(root, 'y'), 'utf8'), '2');
   });
 
+  test('a big file replaced by a symlink to outside while its content is still being written: nothing lands outside', async () => {
+    const outside = path.join(sentinel, 'a', 'victim');
+    const big = Buffer.alloc(48 << 20, 7); // more than the bytes the extraction lets wait for the disk
+    const archive = await tarball([
+      { name: 'f', content: big },
+      { name: 'f', type: 'symlink', linkname: outside },
+      { name: 'g', content: 'after' },
+    ]);
+    // fed in small pieces, as a socket delivers it
+    const pieces = Array.from({ length: Math.ceil(archive.length / 65536) }, (_, i) => archive.subarray(i * 65536, (i + 1) * 65536));
+    await extractLayer(Readable.from(pieces), root);
+    assert.equal(fs.readlinkSync(path.join(root, 'f')), outside);
+    assert.equal(fs.readFileSync(path.join(root, 'g'), 'utf8'), 'after');
+    assert.equal(fs.existsSync(outside), false);
+  });
+
+  test('many files fed in odd-sized pieces keep their bytes, modes and times', async () => {
+    const mtime = new Date('2021-05-06T07:08:09Z');
+    const files = Array.from({ length: 300 }, (_, i) => ({
+      name: `d${i % 7}/f${i}`, content: Buffer.from(Array.from({ length: (i * 997) % 200_000 }, (_, j) => (i + j * 31) & 0xff)),
+      mode: 0o600 + (i % 0o100), mtime: new Date(mtime.getTime() + i * 1000),
+    }));
+    const archive = await tarball(files);
+    const pieces = Array.from({ length: Math.ceil(archive.length / 7001) }, (_, i) => archive.subarray(i * 7001, (i + 1) * 7001));
+    const result = await extractLayer(Readable.from(pieces), root);
+    assert.equal(result.entries, files.length);
+    for (const f of files) {
+      const host = path.join(root, f.name);
+      assert.ok(fs.readFileSync(host).equals(f.content), `${f.name} content`);
+      const st = fs.statSync(host);
+      assert.equal(st.mode & 0o777, f.mode, `${f.name} mode`);
+      assert.equal(st.mtime.getTime(), f.mtime.getTime(), `${f.name} mtime`);
+    }
+  });
+
   test('very long names fail cleanly', async () => {
     await assert.rejects(extract([{ name: 'a'.repeat(300), content: 'x' }]), /ENAMETOOLONG/);
     await assert.rejects(extract([{ name: 'x/' + '../'.repeat(2000) + 'y', content: 'x' }]), UnsafeLayerError);
