@@ -215,7 +215,7 @@ def _exec_detach():
 def _network():
     ipam = docker.types.IPAMConfig(
         driver='default',
-        pool_configs=[docker.types.IPAMPool(subnet='172.28.0.0/16', iprange='172.28.5.0/24', gateway='172.28.5.254')],
+        pool_configs=[docker.types.IPAMPool(subnet='10.213.0.0/16', iprange='10.213.5.0/24', gateway='10.213.5.254')],
         options={'foo': 'bar'})
     net = client.networks.create(f'{PREFIX}net', ipam=ipam, labels={'l': 'v'}, options={'com.docker.network.bridge.enable_icc': 'true'})
     cleanup.append(net)
@@ -227,7 +227,7 @@ def _network():
     eq(a['IPAM']['Driver'], 'default', 'IPAM.Driver')
     eq(a['IPAM']['Options'], {'foo': 'bar'}, 'IPAM.Options')
     cfg = a['IPAM']['Config'][0]
-    eq((cfg['Subnet'], cfg['IPRange'], cfg['Gateway']), ('172.28.0.0/16', '172.28.5.0/24', '172.28.5.254'), 'IPAM.Config')
+    eq((cfg['Subnet'], cfg['IPRange'], cfg['Gateway']), ('10.213.0.0/16', '10.213.5.0/24', '10.213.5.254'), 'IPAM.Config')
 
 
 @check('network: a name with spaces')
@@ -240,21 +240,21 @@ def _network_spaces():
 
 @check('network: connect with aliases and ipv4 address')
 def _connect():
-    net = client.networks.create(f'{PREFIX}net2', ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet='172.29.0.0/16')]))
+    net = client.networks.create(f'{PREFIX}net2', ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet='10.214.0.0/16')]))
     cleanup.append(net)
     c = client.containers.create(IMAGE, ['sleep', '600'])
     cleanup.append(c)
-    net.connect(c, aliases=['foo', 'bar'], ipv4_address='172.29.0.23')
+    net.connect(c, aliases=['foo', 'bar'], ipv4_address='10.214.0.23')
     c.start()
     c.reload()
     ep = c.attrs['NetworkSettings']['Networks'][net.name]
-    eq(ep['IPAddress'], '172.29.0.23', 'IPAddress')
+    eq(ep['IPAddress'], '10.214.0.23', 'IPAddress')
     assert 'foo' in ep['Aliases'] and 'bar' in ep['Aliases'], ep['Aliases']
-    eq(ep['IPAMConfig']['IPv4Address'], '172.29.0.23', 'IPAMConfig.IPv4Address')
+    eq(ep['IPAMConfig']['IPv4Address'], '10.214.0.23', 'IPAMConfig.IPv4Address')
     net.reload()
     assert c.id in net.attrs['Containers'], net.attrs['Containers']
     r = c.exec_run(['ip', '-4', 'addr'])
-    assert b'172.29.0.23' in r.output, r.output
+    assert b'10.214.0.23' in r.output, r.output
 
 
 @check('mac address applied to the primary endpoint')
