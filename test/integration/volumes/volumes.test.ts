@@ -10,6 +10,7 @@ import { enginePaths } from '../../../src/engine/paths.js';
 import { createVolumeService, type LocalVolumeService } from '../../../src/engine/volumes/index.js';
 import { busyboxRootfs, runInContainer } from './runc-container.js';
 import { silentLogger } from '../../../src/engine/log.js';
+import { isEngineError } from '../../../src/engine/errors.js';
 
 describe('volumes with runc containers', () => {
   const tag = Math.random().toString(36).slice(2, 7);
@@ -54,7 +55,7 @@ describe('volumes with runc containers', () => {
 
   it('refuses to remove a volume in use (409) and removes it once released', async () => {
     await service.resolve('c4', { Type: 'volume', Source: 'busy', Target: '/data' }, rootfs);
-    await assert.rejects(service.remove('busy'), (err: Error & { status?: number }) => err.status === 409 && /volume is in use - \[c4\]/.test(err.message));
+    await assert.rejects(service.remove('busy'), (err: Error) => isEngineError(err, 'conflict') && /volume is in use - \[c4\]/.test(err.message));
     await service.release('c4', false);
     await service.remove('busy');
     assert.equal(await service.get('busy'), undefined);
