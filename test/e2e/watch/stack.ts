@@ -27,7 +27,7 @@ export function httpdService(name: string, context: string, watch: WatchRule[]):
     build: { context, dockerfile: 'Dockerfile', args: {}, labels: { 'tscompose.test.service': name }, // a distinct image per service
       cacheFrom: [], extraHosts: [], tags: [], platforms: [] },
     environment: {}, envFiles: [], ports: [], expose: [], volumes: [], tmpfs: [], networks: { default: null },
-    dependsOn: {}, links: [], volumesFrom: [], labels: {}, annotations: {}, capAdd: [], capDrop: [], ulimits: {},
+    dependsOn: {}, links: [], volumesFrom: [], labels: {}, annotations: {}, capAdd: [], capDrop: [], securityOpt: [], ulimits: {},
     sysctls: {}, extraHosts: [], dns: [], dnsSearch: [], dnsOpt: [], secrets: [], configs: [], profiles: [],
     extensions: {}, stopSignal: 'SIGKILL', develop: { watch },
   };

@@ -131,7 +131,7 @@ test('create: Runtime and LogConfig defaults, unknown log drivers refused, logs 
   const c = await t.docker.createContainer({ Image: BUSYBOX, name: unique('hc'), Cmd: ['echo', 'x'], HostConfig: { NetworkMode: 'none', LogConfig: { Type: '', Config: {} } } });
   const hc = (await c.inspect()).HostConfig;
   assert.equal(hc.Runtime, 'runc');
-  assert.equal(hc.LogConfig.Type, 'json-file');
+  assert.equal(hc.LogConfig?.Type, 'json-file');
   await assert.rejects(t.docker.createContainer({ Image: BUSYBOX, Cmd: ['true'], HostConfig: { LogConfig: { Type: 'asdf', Config: {} } } }),
     (e: { statusCode?: number; message: string }) => e.statusCode === 400 && /error looking up logging plugin asdf: plugin "asdf" not found/.test(e.message));
   await assert.rejects(t.docker.createContainer({ Image: BUSYBOX, Cmd: ['true'], HostConfig: { Runtime: 'kata' } }), /Unknown runtime specified kata/);
@@ -190,7 +190,7 @@ test('an auto-remove container whose start fails is removed, as Docker does (doc
 async function manifestOf(stream: NodeJS.ReadableStream): Promise<{ RepoTags: string[] | null }[]> {
   const extract = tar.extract();
   let manifest = '';
-  extract.on('entry', (h, s, next) => { let text = ''; s.on('data', (d: Buffer) => { if (h.name === 'manifest.json') text += d; }); s.on('end', () => { if (text) manifest = text; next(); }); });
+  extract.on('entry', (h, s, next) => { let text = ''; s.on('data', (d) => { if (h.name === 'manifest.json') text += String(d); }); s.on('end', () => { if (text) manifest = text; next(); }); });
   await new Promise<void>((ok, fail) => { extract.on('finish', ok); extract.on('error', fail); stream.pipe(extract); });
   return JSON.parse(manifest);
 }
@@ -244,8 +244,8 @@ test('networks: any name Docker takes (spaces included) works; IPAM options and 
   assert.equal(info.Id, net.id);
   assert.equal(info.Name, name);
   assert.equal(info.EnableIPv6, false);
-  assert.deepEqual(info.IPAM.Options, { foo: 'bar' });
-  assert.deepEqual(info.IPAM.Config[0].AuxiliaryAddresses, { router: '172.31.77.5' });
+  assert.deepEqual(info.IPAM?.Options, { foo: 'bar' });
+  assert.deepEqual(info.IPAM?.Config?.[0]?.AuxiliaryAddresses, { router: '172.31.77.5' });
   const c = await t.docker.createContainer({ Image: BUSYBOX, name: unique('netuser'), Cmd: ['sleep', '600'], HostConfig: { NetworkMode: name } });
   await c.start();
   assert.ok((await c.inspect()).NetworkSettings.Networks[name]?.IPAddress.startsWith('172.31.77.'));

@@ -112,8 +112,8 @@ test('archive: put a tar into the container, read it back, stat with HEAD', asyn
   const names: string[] = [];
   const extract = tar.extract();
   let content = '';
-  extract.on('entry', (h, s, next) => { names.push(h.name); s.on('data', (d: Buffer) => { content += d; }); s.on('end', next); });
-  await new Promise((resolve) => { extract.on('finish', resolve); (archive as NodeJS.ReadableStream).pipe(extract); });
+  extract.on('entry', (h, s, next) => { names.push(h.name); s.on('data', (d) => { content += String(d); }); s.on('end', next); });
+  await new Promise<void>((resolve) => { extract.on('finish', () => resolve()); (archive as NodeJS.ReadableStream).pipe(extract); });
   assert.deepEqual(names, ['hello.txt']);
   assert.equal(content, 'hello from tar\n');
   const head = await fetchUnix(`/containers/${c.id}/archive?path=/data`, 'HEAD');

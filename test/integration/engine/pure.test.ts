@@ -160,7 +160,7 @@ test('archive paths stay inside the container rootfs, through absolute symlinks 
 });
 
 test('OCI spec: cpu quota and period, cpuset; --cpus wins over a quota; the root overlay only when the runtime mounts it', () => {
-  const base = { rootfs: '/r', args: ['true'], env: [], uid: 0, gid: 0, network: { kind: 'new' } } as const;
+  const base = { rootfs: '/r', args: ['true'], env: [] as string[], uid: 0, gid: 0, network: { kind: 'new' as const } };
   const spec = buildOciSpec({ ...base, resources: { cpuQuota: 20000, cpuPeriod: 50000, cpuShares: 512, cpusetCpus: '0-1', cpusetMems: '0' } }) as any;
   assert.deepEqual(spec.linux.resources.cpu, { period: 50000, quota: 20000, shares: 512, cpus: '0-1', mems: '0' });
   const both = buildOciSpec({ ...base, resources: { nanoCpus: 5e8, cpuQuota: 20000, cpuPeriod: 50000 } }) as any;

@@ -12,7 +12,7 @@ import { dockerCli, type ImageTestServer, startImageServer } from './server.js';
 
 async function pull(srv: ImageTestServer, ref: string, authconfig?: object): Promise<any[]> {
   const stream = await srv.docker.pull(ref, authconfig ? { authconfig } : {});
-  const events: any[] = await new Promise((resolve, reject) => srv.docker.modem.followProgress(stream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))));
+  const events: any[] = await new Promise((resolve, reject) => srv.docker.modem.followProgress(stream as unknown as NodeJS.ReadableStream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))));
   const failed = events.find((e) => e.error);
   if (failed) throw new Error(failed.error);
   return events;
@@ -98,7 +98,7 @@ describe('registry pull', () => {
     const pushed = await pushTestImage(reg, 'tsc/base', 'v1');
     const context = await tarball([{ name: 'Dockerfile', content: `FROM ${reg.host}/tsc/base:v1\nCOPY a.txt /a.txt\n` }, { name: 'a.txt', content: 'a' }]);
     const stream = await srv.docker.buildImage(Readable.from([context]), { t: 'tsc-img-from-pulled' });
-    const events: any[] = await new Promise((resolve, reject) => srv.docker.modem.followProgress(stream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))));
+    const events: any[] = await new Promise((resolve, reject) => srv.docker.modem.followProgress(stream as unknown as NodeJS.ReadableStream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))));
     assert.ok(!events.some((e) => e.error), JSON.stringify(events.filter((e) => e.error)));
     assert.equal((await srv.service.resolve(`${reg.host}/tsc/base:v1`))?.id, pushed.configDigest);
     const built = await srv.service.resolve('tsc-img-from-pulled');
@@ -166,7 +166,7 @@ describe('registry pull with basic auth', () => {
     const stream = await srv.docker.buildImage(Readable.from([context]), {
       t: 'tsc-img-private-child', registryconfig: { [reg.host]: { username: 'tscuser', password: 'tsc-secret' } },
     } as any);
-    const events: any[] = await new Promise((resolve, reject) => srv.docker.modem.followProgress(stream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))));
+    const events: any[] = await new Promise((resolve, reject) => srv.docker.modem.followProgress(stream as unknown as NodeJS.ReadableStream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))));
     assert.ok(!events.some((e) => e.error), JSON.stringify(events.filter((e) => e.error)));
     assert.ok(await srv.service.resolve('tsc-img-private-child'));
     await srv.docker.getImage('tsc-img-private-child').remove();

@@ -213,7 +213,7 @@ services:
 `);
   const saved = { ...process.env };
   try {
-    for (const kind of ['bundled', ...(dockerOk ? ['docker'] : [])] as const) {
+    for (const kind of ['bundled' as const, ...(dockerOk ? ['docker' as const] : [])]) {
       if (kind === 'bundled') Object.assign(process.env, { TSCOMPOSE_ENGINE: 'bundled', TSCOMPOSE_ENGINE_SOCKET: t.socket, TSCOMPOSE_STATE_ROOT: path.join(t.root, 'state') });
       else Object.assign(process.env, { TSCOMPOSE_ENGINE: 'docker' });
       delete process.env.DOCKER_HOST;
