@@ -13,6 +13,7 @@ export function register(program: Command): void {
     .argument('<service>', 'Service')
     .argument('<command...>', 'Command and arguments')
     .option('-d, --detach', 'Detached mode: Run command in the background')
+    .option('-i, --interactive', 'Keep STDIN open (the default, as with docker compose)')
     .option('-T, --no-TTY', 'Disable pseudo-TTY allocation (default: a TTY when stdin is one)')
     .option('-e, --env <KEY=VAL>', 'Set environment variables (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('-u, --user <user>', 'Run the command as this user')
@@ -25,13 +26,16 @@ export function register(program: Command): void {
       const target = await serviceContainer(ctx, service, flags.index ? Number(flags.index) : undefined);
       if (ctx.global.dryRun) { console.log(`DRY-RUN MODE - exec in ${target.name}: ${args.join(' ')}`); return; }
       const tty = flags.TTY !== false && !!process.stdin.isTTY && !flags.detach;
+      // as docker compose (-i is on by default): stdin goes to the command with or without a TTY, so
+      // `exec -T db psql < dump.sql` works; its end closes the command's stdin
+      const stdin = !flags.detach;
       const exec = await ctx.engine.createExec(target.id, {
-        Cmd: args, AttachStdin: tty, AttachStdout: !flags.detach, AttachStderr: !flags.detach, Tty: tty,
+        Cmd: args, AttachStdin: stdin, AttachStdout: !flags.detach, AttachStderr: !flags.detach, Tty: tty,
         Env: envEntries(flags.env), User: flags.user, WorkingDir: flags.workdir, Privileged: !!flags.privileged,
       });
       if (flags.detach) { await exec.startDetached(); return; }
-      const stream = await exec.start({ stdin: tty, tty });
-      await pumpStdio(ctx.engine, stream, { tty, stdin: tty });
+      const stream = await exec.start({ stdin, tty });
+      await pumpStdio(ctx.engine, stream, { tty, stdin });
       const info = await exec.inspect();
       process.exitCode = info.ExitCode ?? 0;
     });

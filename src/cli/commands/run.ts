@@ -46,6 +46,7 @@ export function register(program: Command): void {
     .option('-e, --env <KEY=VAL>', 'Set environment variables (repeatable)', collect)
     .option('--entrypoint <cmd>', 'Override the entrypoint of the image')
     .option('--no-deps', "Don't start linked services")
+    .option('-i, --interactive', 'Keep STDIN open (the default, as with docker compose)')
     .option('-T, --no-TTY', 'Disable pseudo-TTY allocation (default: a TTY when stdin is one)')
     .option('-p, --publish <port>', "Publish a container's port(s) to the host (repeatable)", collect)
     .option('-P, --service-ports', "Run command with all service's ports enabled and mapped to the host")
@@ -64,6 +65,8 @@ export function register(program: Command): void {
       if (!base) throw new UserError(`no such service: "${serviceName}"`);
       if (ctx.global.dryRun) { console.log(`DRY-RUN MODE - one-off container of ${serviceName}: ${args.join(' ') || '(service command)'}`); return; }
       const tty = flags.TTY !== false && !!process.stdin.isTTY && !flags.detach;
+      // as docker compose (-i is on by default): stdin reaches the one-off container with or without a TTY
+      const stdin = !flags.detach;
       try {
         const deps = selectServices(project, [serviceName]).filter((s) => s !== serviceName);
         if (flags.deps !== false && deps.length) await upServices(ctx, deps, { removeOrphans: flags.removeOrphans });
@@ -80,7 +83,7 @@ export function register(program: Command): void {
         volumes: [...base.volumes, ...(flags.volume ?? []).map((v) => parseVolume(v, process.cwd()))],
         labels: { ...base.labels, ...Object.fromEntries((flags.label ?? []).map((l) => { const i = l.indexOf('='); return [l.slice(0, i), l.slice(i + 1)]; })) },
         restart: undefined, deploy: base.deploy ? { ...base.deploy, restartPolicy: undefined } : undefined,
-        containerName: undefined, tty, stdinOpen: tty,
+        containerName: undefined, tty, stdinOpen: stdin,
         ...(flags.user ? { user: flags.user } : {}), ...(flags.workdir ? { workingDir: flags.workdir } : {}),
       };
       const oneoffs = await observeContainers(engine, project.name, { oneoff: true });
@@ -92,7 +95,7 @@ export function register(program: Command): void {
         containerOf: (s) => running.find((c) => c.service === s)?.id,
       }, (spec) => {
         spec.Env = [...(spec.Env ?? []), ...envEntries(flags.env)];
-        spec.AttachStdin = tty; spec.OpenStdin = tty; spec.StdinOnce = tty;
+        spec.AttachStdin = stdin; spec.OpenStdin = stdin; spec.StdinOnce = stdin;
         spec.Image = serviceImage(project.name, base);
       });
       if (flags.detach) {
@@ -100,8 +103,8 @@ export function register(program: Command): void {
         console.log(name);
         return;
       }
-      const stream = await engine.attachContainer(containerId, { stdin: tty });
-      const pumped = pumpStdio(engine, stream, { tty, stdin: tty });
+      const stream = await engine.attachContainer(containerId, { stdin });
+      const pumped = pumpStdio(engine, stream, { tty, stdin });
       try {
         await engine.startContainer(containerId);
       } catch (err) {

@@ -188,6 +188,13 @@ for (const engineName of ['docker', 'bundled'] as const) {
       const run = await stack.cli(['run', '--rm', '-T', '--no-deps', 'migrate', 'sh', '-c', 'echo one-off; exit 4']);
       assert.equal(run.code, 4, run.stderr);
       assert.match(run.stdout, /one-off/);
+      // stdin reaches the command without a TTY (exec -T db psql < dump.sql), and its end is the command's EOF
+      const piped = await stack.cli(['exec', '-T', 'web', 'sh', '-c', 'wc -l'], {}, 90_000, 'one\ntwo\nthree\n');
+      assert.equal(piped.code, 0, piped.stderr);
+      assert.equal(piped.stdout.trim(), '3');
+      const pipedRun = await stack.cli(['run', '--rm', '-T', '--no-deps', 'migrate', 'sh', '-c', 'wc -c'], {}, 90_000, 'hello');
+      assert.equal(pipedRun.code, 0, pipedRun.stderr);
+      assert.equal(pipedRun.stdout.trim(), '5');
       const oneoffs = (await stack.containers()).filter((c) => c.Labels['com.docker.compose.oneoff'] === 'True');
       assert.equal(oneoffs.length, 0);
     });

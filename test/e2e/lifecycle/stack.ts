@@ -20,15 +20,18 @@ export class Stack {
     writeFileSync(path.join(this.dir, 'compose.yaml'), compose);
   }
 
-  cli(args: string[], env: Record<string, string> = {}, timeoutMs = 90_000): Promise<CliResult> {
+  /** Runs the CLI on this stack; `input`, when given, is written to its stdin, which is then closed (otherwise
+   *  stdin stays open, as under a harness that never closes it). */
+  cli(args: string[], env: Record<string, string> = {}, timeoutMs = 90_000, input?: string): Promise<CliResult> {
     return new Promise((resolve) => {
-      execFile(process.execPath, [CLI, ...this.engine.flags, '-p', this.project, ...args], {
+      const child = execFile(process.execPath, [CLI, ...this.engine.flags, '-p', this.project, ...args], {
         cwd: this.dir, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024,
         env: { ...process.env, ...this.engine.env, CI: '1', NO_COLOR: '1', ...env },
       }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         resolve({ code, stdout, stderr });
       });
+      if (input !== undefined) child.stdin!.end(input);
     });
   }
 
