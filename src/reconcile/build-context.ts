@@ -2,12 +2,11 @@
 import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { pack, type Pack } from 'tar-stream';
-import ignore from 'ignore';
+import { DockerignoreMatcher } from '../dockerignore.js';
 
 export function contextFiles(context: string, dockerfile: string): string[] {
-  const ig = ignore();
   const ignoreFile = path.join(context, '.dockerignore');
-  if (existsSync(ignoreFile)) ig.add(readFileSync(ignoreFile, 'utf8'));
+  const rules = DockerignoreMatcher.parse(existsSync(ignoreFile) ? readFileSync(ignoreFile, 'utf8') : '');
   const keep = new Set([dockerfile, '.dockerignore']);
   const files: string[] = [];
   const walk = (rel: string) => {
@@ -15,7 +14,11 @@ export function contextFiles(context: string, dockerfile: string): string[] {
       const child = rel ? `${rel}/${name}` : name;
       const st = lstatSync(path.join(context, child));
       const isDir = st.isDirectory();
-      if (!keep.has(child) && ig.ignores(isDir ? `${child}/` : child)) continue;
+      if (!keep.has(child) && rules.excludes(child)) {
+        // as the docker CLI: an excluded directory is walked only for what an exception ("!dir/keep") brings back
+        if (isDir && rules.mayReincludeUnder(child)) walk(child);
+        continue;
+      }
       files.push(child);
       if (isDir) walk(child);
     }

@@ -163,6 +163,23 @@ describe('image build', () => {
     }
   });
 
+  test('.dockerignore as Docker reads it: anchored at the root, exceptions inside an excluded directory', async () => {
+    const dir = busyboxContext(['COPY . /ctx'], { '.dockerignore': 'ignored\n!ignored/subdir/excepted-file\n' });
+    try {
+      for (const rel of ['ignored/subdir/file', 'ignored/subdir/excepted-file', 'sub/ignored']) {
+        fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        fs.writeFileSync(path.join(dir, rel), rel);
+      }
+      const r = await dockerCli(srv.socket, ['build', '-t', `${tag}:ignore`, dir]);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const rec = await srv.service.resolve(`${tag}:ignore`);
+      const top = rec!.layerDirs.at(-1)!;
+      assert.ok(fs.existsSync(path.join(top, 'ctx/sub/ignored')), 'a pattern is anchored at the context root');
+      assert.ok(fs.existsSync(path.join(top, 'ctx/ignored/subdir/excepted-file')), 'an exception inside an excluded directory');
+      assert.ok(!fs.existsSync(path.join(top, 'ctx/ignored/subdir/file')));
+    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+
   test('a failing RUN reports the error in Docker\'s format', async () => {
     const context = await tarball([{ name: 'Dockerfile', content: `FROM ${tag}:1\nUSER 0\nRUN echo failing; exit 3\n` }]);
     const r = await dockerCli(srv.socket, ['build', '-'], context);

@@ -14,7 +14,7 @@ import { type Credentials, fromDockerConfig } from '../pull/credentials.js';
 import { pullImage } from '../pull/puller.js';
 import type { ImageStore, StoredImage } from '../store.js';
 import { BuildCache, chainKey } from './cache.js';
-import ignore from 'ignore';
+import { DockerignoreMatcher, contextFilter } from '../../../dockerignore.js';
 import { copyIntoLayer, hashTree } from './copy.js';
 import { checkCopyFlags, excludeFilter, verifyChecksum } from './copy-flags.js';
 import { DockerfileError, expand, type Instruction, parseDockerfile, parsePairs, splitWords } from './dockerfile.js';
@@ -410,9 +410,7 @@ function namedContextOf(contexts: ReadonlyMap<string, string> | undefined, name:
 
 /** A directory context's own .dockerignore, as a filter. */
 async function dockerignoreOf(dir: string): Promise<(rel: string) => boolean> {
-  const rules = await fs.readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '');
-  const ig = ignore().add(rules.split('\n').map((l) => l.trim().replace(/^\/+/, '')));
-  return (rel) => rel !== '' && ig.ignores(rel);
+  return contextFilter(DockerignoreMatcher.parse(await fs.readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '')));
 }
 
 /** COPY/ADD --chmod: octal (BuildKit also takes symbolic modes such as u+x, which the bundled engine does not). */

@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import ignore from 'ignore';
+import { DockerignoreMatcher, contextFilter } from '../../../dockerignore.js';
 import { invalid } from '../../errors.js';
 import { decompress } from '../decompress.js';
 import { extractLayer, resolveInRoot, safeComponents } from '../extract.js';
@@ -25,9 +25,8 @@ export async function receiveContext(body: Readable, tmpDir: string, dockerfile:
     try {
       text = await fs.readFile(await resolveInRoot(dir, safeComponents(dockerfile)), 'utf8');
     } catch { throw invalid(`Cannot locate specified Dockerfile: ${dockerfile}`); }
-    const rules = await fs.readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '');
-    const ig = ignore().add(rules.split('\n').map((l) => l.trim().replace(/^\/+/, '')));
-    return { dir, dockerfileText: text, ignored: (rel) => rel !== '' && ig.ignores(rel), dispose };
+    const rules = DockerignoreMatcher.parse(await fs.readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => ''));
+    return { dir, dockerfileText: text, ignored: contextFilter(rules), dispose };
   } catch (err) {
     await dispose();
     throw err;
