@@ -227,12 +227,8 @@ export class ContainerService {
         if (heldExit?.r) Object.assign(rec.State, { ExitCode: heldExit.r.exitCode, FinishedAt: heldExit.r.finishedAt });
         if (/executable file not found|no such file/.test(rec.State.Error)) rec.State.ExitCode = 127;
         else if (/permission denied/.test(rec.State.Error)) rec.State.ExitCode = 126;
-        // what a failed start leaves: the cgroup a runtime that died half-way did not remove (runc init killed by
-        // a low pids limit), the rootfs the engine mounted for a runtime that does not mount it itself
-        await Promise.all([
-          removeContainerCgroup(rec.Id).catch(logFailure(this.log, 'removing the cgroup of the failed start', { container: rec.Id })),
-          this.deps.runtime.mountsRootOverlay ? undefined : unmount(layout.rootfs),
-        ]);
+        // a runtime that died half-way (runc init killed by a low pids limit) may have left its cgroup
+        await this.releaseRun(rec.Id, 'the failed start');
         await this.store.save(rec).catch(logFailure(this.log, 'saving the failed start', { container: rec.Id }));
         // as Docker does: a container started with --rm is removed when its start fails, so that a client
         // waiting for its removal (docker run --rm) returns instead of waiting forever
@@ -240,6 +236,15 @@ export class ContainerService {
         throw err;
       }
     });
+  }
+
+  /** What one run holds on the host once its process is gone, whether it exited or never started: the container's
+   *  cgroup, and the rootfs the engine mounted for a runtime that does not mount it itself. */
+  private async releaseRun(id: string, which: string): Promise<void> {
+    await Promise.all([
+      removeContainerCgroup(id).catch(logFailure(this.log, `removing the cgroup of ${which}`, { container: id })),
+      this.deps.runtime.mountsRootOverlay ? undefined : unmount(this.layout(id).rootfs),
+    ]);
   }
 
   private async onExit(id: string, r: ExitRecord | undefined): Promise<void> {
@@ -262,8 +267,7 @@ export class ContainerService {
     rec.KilledByEngine = false;
     await Promise.all([
       this.deps.networks.detach(id).catch(logFailure(this.log, 'detaching the exited container from its networks', { container: id })),
-      removeContainerCgroup(id).catch(logFailure(this.log, 'removing the cgroup of the exited container', { container: id })),
-      this.deps.runtime.mountsRootOverlay ? undefined : unmount(this.layout(id).rootfs),
+      this.releaseRun(id, 'the exited container'),
     ]);
     t.lap('detach');
     // an auto-removed container is saved once more, as "removing", by remove() below
