@@ -4,6 +4,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PortBinding } from '../contracts.js';
+import { Mutex } from '../mutex.js';
 
 export interface NetworkRecord {
   id: string;
@@ -95,22 +96,22 @@ const EMPTY = (): NetworkState => ({ networks: [], endpoints: [], containers: []
 export class NetworkStore {
   private readonly file: string;
   private state: NetworkState = EMPTY();
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly mutex = new Mutex();
 
   constructor(dir: string) { this.file = path.join(dir, 'state.json'); }
 
   get view(): NetworkStateView { return this.state; }
 
   withLock<T>(fn: (tx: NetworkTx) => Promise<T>): Promise<T> {
-    const tx: NetworkTx = {
-      state: this.state,
-      save: () => this.write(),
-      reload: async () => { this.state = await this.read(); tx.state = this.state; },
-    };
-    const run = () => fn(tx);
-    const result = this.tail.then(run, run);
-    this.tail = result.catch(() => undefined);
-    return result;
+    return this.mutex.run(() => {
+      // made when the section runs, not when it queues: an earlier section may have reloaded the state
+      const tx: NetworkTx = {
+        state: this.state,
+        save: () => this.write(),
+        reload: async () => { this.state = await this.read(); tx.state = this.state; },
+      };
+      return fn(tx);
+    });
   }
 
   private async read(): Promise<NetworkState> {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { conflict, invalid, notFound } from '../errors.js';
+import { Mutex } from '../mutex.js';
 import type { EngineContext, ResolvedMount, VolumeCreateRequest, VolumeManagement, VolumeService, VolumeUsage } from '../contracts.js';
 import { diskUsage, imageDirAt, isEmptyDir, seedVolume } from './seed.js';
 import { VOLUME_NAME, VolumeStore, type ContainerMounts, type VolumeRecord } from './store.js';
@@ -10,15 +11,6 @@ import { VOLUME_NAME, VolumeStore, type ContainerMounts, type VolumeRecord } fro
 export type MountRequest = Parameters<VolumeService['resolve']>[1];
 
 export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
-
-class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn, fn);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}
 
 export class LocalVolumeService implements VolumeService, VolumeManagement {
   readonly store: VolumeStore;
