@@ -3,6 +3,7 @@
 // inside it, and a later "!pattern" re-includes, even a file inside an excluded directory. Pure; used by the client
 // (the build context it sends) and by the engine's builder (directory contexts). Untrusted text: patterns become
 // regular expressions with every metacharacter escaped except the wildcards Docker defines.
+import path from 'node:path';
 
 interface Pattern { text: string; exclusion: boolean; regexp: RegExp }
 
@@ -39,15 +40,10 @@ function compile(pattern: string): RegExp {
   }
 }
 
-/** path.posix.normalize without a leading "./" and, as Docker, without a leading "/". */
+/** Go's filepath.Clean (a leading ".." stays, as in Go), then, as Docker, without a leading "/". */
 function clean(pattern: string): string {
-  const parts: string[] = [];
-  for (const part of pattern.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') { parts.pop(); continue; }
-    parts.push(part);
-  }
-  return parts.join('/');
+  const cleaned = path.posix.normalize(pattern).replace(/(.)\/$/, '$1');
+  return cleaned === '.' ? '' : cleaned.replace(/^\/+/, '');
 }
 
 export class DockerignoreMatcher {

@@ -15,6 +15,9 @@ test('patterns are anchored at the context root; a matching directory takes what
   assert.ok(!excludes('foo', 'sub/foo'), 'gitignore would match sub/foo; Docker does not');
   assert.ok(excludes('/foo', 'foo'));
   assert.ok(excludes('./foo/../bar', 'bar'));
+  assert.ok(excludes('/../bar', 'bar'), 'above the root is the root');
+  assert.ok(!excludes('../bar', 'bar'), 'as with Go\'s filepath.Clean, a leading .. stays and matches nothing');
+  assert.ok(excludes('foo/', 'foo/x'));
 });
 
 test('wildcards: * and ? stay within a path component, ** spans any number of them', () => {
