@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { PassThrough, Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import { bundledTarget, dockerTarget, type EngineTarget } from '../e2e/lifecycle/engines.js';
 import { busyboxContext } from '../helpers/busybox-image.js';
+import { demux } from '../helpers/docker-stream.js';
 
 const IMAGE = 'tsc-contract/busybox:latest';
 
@@ -32,15 +32,8 @@ async function run(d: Docker, name: string, cmd: string[], extra: Docker.Contain
 }
 
 /** stdout and stderr of a container that has exited, demultiplexed (no TTY). */
-async function output(d: Docker, c: Docker.Container): Promise<{ stdout: string; stderr: string }> {
-  const raw = await c.logs({ stdout: true, stderr: true, follow: false });
-  const out = new PassThrough(), err = new PassThrough();
-  let stdout = '', stderr = '';
-  out.on('data', (b: Buffer) => { stdout += b; });
-  err.on('data', (b: Buffer) => { stderr += b; });
-  d.modem.demuxStream(Readable.from([raw]), out, err);
-  await new Promise((r) => setImmediate(r));
-  return { stdout, stderr };
+async function output(c: Docker.Container): Promise<{ stdout: string; stderr: string }> {
+  return demux(await c.logs({ stdout: true, stderr: true, follow: false }));
 }
 
 contract('a container runs, exits with its code, and its logs keep stdout and stderr apart', async (d, name) => {
@@ -49,7 +42,7 @@ contract('a container runs, exits with its code, and its logs keep stdout and st
   const info = await c.inspect();
   assert.equal(info.State.Status, 'exited');
   assert.equal(info.State.ExitCode, 3);
-  assert.deepEqual(await output(d, c), { stdout: 'to-out\n', stderr: 'to-err\n' });
+  assert.deepEqual(await output(c), { stdout: 'to-out\n', stderr: 'to-err\n' });
   await c.remove();
 });
 
@@ -98,7 +91,7 @@ contract('containers on a user network find each other by name and alias; the ne
   const net = await d.createNetwork({ Name: name('net') });
   const server = await run(d, name('server'), ['sleep', '60'], { NetworkingConfig: { EndpointsConfig: { [name('net')]: { Aliases: ['db'] } } } });
   const client = await run(d, name('client'), ['sh', '-c', `nslookup ${name('server')} && nslookup db`], { HostConfig: { NetworkMode: name('net') } });
-  assert.equal((await client.wait()).StatusCode, 0, (await output(d, client)).stdout);
+  assert.equal((await client.wait()).StatusCode, 0, (await output(client)).stdout);
   await assert.rejects(net.remove(), status(403, /active endpoints/));
   await Promise.all([client.remove(), server.remove({ force: true })]);
   await net.remove();
@@ -114,7 +107,7 @@ contract('a named volume keeps data across containers and cannot be removed whil
   await writer.wait();
   const reader = await run(d, name('reader'), ['cat', '/data/f'], { HostConfig: { Binds: [`${vol}:/data`] } });
   await reader.wait();
-  assert.equal((await output(d, reader)).stdout, 'kept\n');
+  assert.equal((await output(reader)).stdout, 'kept\n');
   await assert.rejects(d.getVolume(vol).remove(), status(409, /in use/));
   await Promise.all([writer.remove(), reader.remove()]);
   await d.getVolume(vol).remove();

@@ -5,21 +5,11 @@ import assert from 'node:assert/strict';
 import tar from 'tar-stream';
 import type Docker from 'dockerode';
 import { startTestEngine, BUSYBOX, type TestEngine } from './harness.js';
+import { demux } from '../../helpers/docker-stream.js';
 
 let t: TestEngine;
 before(async () => { t = await startTestEngine(); });
 after(async () => { await t?.cleanup(); });
-
-const demux = (buf: Buffer) => {
-  const out = { stdout: '', stderr: '' };
-  for (let i = 0; i + 8 <= buf.length;) {
-    const size = buf.readUInt32BE(i + 4);
-    const payload = buf.subarray(i + 8, i + 8 + size).toString();
-    if (buf[i] === 1) out.stdout += payload; else out.stderr += payload;
-    i += 8 + size;
-  }
-  return out;
-};
 
 async function run(opts: Docker.ContainerCreateOptions): Promise<{ c: Docker.Container; code: number; stdout: string; stderr: string }> {
   const c = await t.docker.createContainer({ Image: BUSYBOX, ...opts });
