@@ -61,10 +61,11 @@ class RotatingFile {
   }
 
   append(line: string): void {
-    if (this.size + line.length > this.maxBytes && this.size > 0) this.rotate();
+    const bytes = Buffer.byteLength(line);
+    if (this.size + bytes > this.maxBytes && this.size > 0) this.rotate();
     try {
       appendFileSync(this.file, line, { mode: 0o600 });
-      this.size += Buffer.byteLength(line);
+      this.size += bytes;
     } catch { /* the state directory is gone (engine teardown): stderr still has the line */ }
   }
 
