@@ -177,16 +177,6 @@ test('a restarting container cannot be removed without force (409, Docker\'s mes
   await c.remove({ force: true });
 });
 
-test('an auto-remove container whose start fails is removed, as Docker does (docker run --rm returns)', async () => {
-  const name = unique('rm-fails');
-  const c = await t.docker.createContainer({ Image: BUSYBOX, name, Cmd: ['no-such-command'], HostConfig: { NetworkMode: 'none', AutoRemove: true } });
-  // what the docker CLI does for `run --rm`: wait for removal, then start
-  const removed = c.wait({ condition: 'removed' });
-  await assert.rejects(c.start(), /executable file not found/);
-  await Promise.race([removed, new Promise((_, fail) => setTimeout(() => fail(new Error('the container was never removed')), 20_000).unref())]);
-  await assert.rejects(c.inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
-});
-
 async function manifestOf(stream: NodeJS.ReadableStream): Promise<{ RepoTags: string[] | null }[]> {
   const extract = tar.extract();
   let manifest = '';
