@@ -146,7 +146,7 @@ export interface NetworkService {
     /** the container may change its network namespace (privileged, NET_ADMIN, net.* sysctls) */
     configuresNetwork?: boolean;
     endpoints: EndpointRequest[]; // empty with mode bridge = the default "bridge" network
-    portBindings: Record<string, PortBinding[]>; // HostConfig.PortBindings
+    portBindings: Record<string, PortBinding[] | null>; // HostConfig.PortBindings (null: any host port)
     publishAll: boolean;
     exposedPorts: string[]; // "80/tcp"
     extraHosts: string[]; // "host:ip"

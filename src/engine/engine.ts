@@ -100,7 +100,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const volumes = (opts.volumes ?? createVolumeService)(ctx);
   const containers = new ContainerService({ ctx, images, networks, volumes, runtime });
   await containers.init();
-  images.setUsageProbe?.((imageId) => containers.store.all().filter((c) => c.Image === imageId).map((c) => c.Id));
+  images.setUsageProbe?.((imageId) => containers.store.all().filter((c) => c.imageId === imageId).map((c) => c.id));
   const execs = new ExecService(containers, runtime, paths.tmp);
   const onNetworkEvent = (e: EngineEvent) => {
     const id = e.Actor.Attributes.container;
@@ -116,12 +116,12 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     counts: async () => {
       const all = containers.store.all();
       return {
-        containers: all.length, running: all.filter((c) => c.State.Running && !c.State.Paused).length,
-        paused: all.filter((c) => c.State.Paused).length, stopped: all.filter((c) => !c.State.Running).length,
+        containers: all.length, running: all.filter((c) => c.state.running && !c.state.paused).length,
+        paused: all.filter((c) => c.state.paused).length, stopped: all.filter((c) => !c.state.running).length,
         images: (await images.list()).length,
       };
     },
-    containerName: (id) => containers.store.byId.get(id)?.Name.slice(1),
+    containerName: (id) => containers.store.byId.get(id)?.name.slice(1),
   });
   registerContainerRoutes(router, containers, execs);
   registerContainerImageRoutes(router, containers, images);

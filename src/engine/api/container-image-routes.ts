@@ -15,9 +15,9 @@ const IMAGE_KEYS = ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes
 export function registerContainerImageRoutes(router: Router, containers: ContainerService, images: ImageService): void {
   router.add('GET', '/containers/:id/changes', ({ res, params }) => {
     const rec = containers.get(params.id!);
-    const layout = containers.layout(rec.Id);
+    const layout = containers.layout(rec.id);
     const skipped = runtimeOnlyEntries(layout.upper, mountPoints(layout.bundle));
-    sendJson(res, 200, containerChanges(layout.upper, rec.LayerDirs, skipped));
+    sendJson(res, 200, containerChanges(layout.upper, rec.layerDirs, skipped));
   });
 
   router.add('GET', '/containers/:id/export', async ({ res, params }) => {
@@ -40,23 +40,23 @@ export function registerContainerImageRoutes(router: Router, containers: Contain
     if (!repo && tag) throw invalid('tag requires a repository name');
     const base: ImageRuntimeConfig = {};
     for (const k of IMAGE_KEYS) {
-      const v = (overrides[k] ?? rec.Config[k]) as never;
+      const v = (overrides[k] ?? rec.config[k]) as never;
       if (v !== undefined && v !== null) (base as Record<string, unknown>)[k] = v;
     }
     const config = applyChanges(query.getAll('changes').filter(Boolean), base);
-    const layout = containers.layout(rec.Id);
+    const layout = containers.layout(rec.id);
     // Docker pauses a running container while it commits it, unless pause=0
-    const pause = rec.State.Running && !rec.State.Paused && (!query.has('pause') || queryBool(query, 'pause'));
-    if (pause) await containers.pause(rec.Id);
+    const pause = rec.state.running && !rec.state.paused && (!query.has('pause') || queryBool(query, 'pause'));
+    if (pause) await containers.pause(rec.id);
     try {
       const image = await images.commitLayer({
-        parent: rec.Image, layerDir: layout.upper, skip: runtimeOnlyEntries(layout.upper, mountPoints(layout.bundle)), config,
+        parent: rec.imageId, layerDir: layout.upper, skip: runtimeOnlyEntries(layout.upper, mountPoints(layout.bundle)), config,
         name: repo ? `${repo}${tag ? `:${tag}` : ''}` : undefined, comment: query.get('comment') ?? undefined,
-        author: query.get('author') ?? undefined, createdBy: [rec.Path, ...rec.Args].join(' '),
+        author: query.get('author') ?? undefined, createdBy: [rec.path, ...rec.args].join(' '),
       });
       sendJson(res, 201, { Id: image.id });
     } finally {
-      if (pause) await containers.unpause(rec.Id).catch(() => {});
+      if (pause) await containers.unpause(rec.id).catch(() => {});
     }
   });
 }

@@ -24,9 +24,9 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     const filters = parseFilters(query);
     const all = queryBool(query, 'all') || Boolean(filters.status?.length);
     let list = containers.store.all()
-      .filter((c) => all || c.State.Running)
+      .filter((c) => all || c.state.running)
       .filter((c) => matchesFilters(c, filters))
-      .sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created));
+      .sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
     const limit = optionalInt(query.get('limit'));
     if (limit && limit > 0) list = list.slice(0, limit);
     sendJson(res, 200, list.map(summaryView));
@@ -34,7 +34,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
 
   router.add('GET', '/containers/:id/json', ({ res, params }) => {
     const rec = containers.get(params.id!);
-    sendJson(res, 200, inspectView(rec, containers.layout(rec.Id), execs.idsFor(rec.Id)));
+    sendJson(res, 200, inspectView(rec, containers.layout(rec.id), execs.idsFor(rec.id)));
   });
 
   router.add('POST', '/containers/:id/start', async ({ req, res, params }) => {
@@ -90,7 +90,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     res.writeHead(200, { 'Content-Type': 'application/json' });
     let first = await containerStats(rec);
     if (!stream) {
-      if (!oneShot && rec.State.Running) { await new Promise((r) => setTimeout(r, 1000)); first = await containerStats(rec, first.sample); }
+      if (!oneShot && rec.state.running) { await new Promise((r) => setTimeout(r, 1000)); first = await containerStats(rec, first.sample); }
       res.end(JSON.stringify(first.doc) + '\n');
       return;
     }
@@ -98,7 +98,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     res.once('close', () => { closed = true; });
     let prev = first;
     res.write(JSON.stringify(prev.doc) + '\n');
-    while (!closed && rec.State.Running) {
+    while (!closed && rec.state.running) {
       await new Promise((r) => setTimeout(r, 1000));
       prev = await containerStats(rec, prev.sample);
       if (!closed) res.write(JSON.stringify(prev.doc) + '\n');
@@ -116,7 +116,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw invalid(`invalid condition: "${condition}"`);
     const rec = containers.get(params.id!);
     // The answer comes when the container exits; headers go out now so clients know the wait is in place.
-    const result = containers.wait(rec.Id, condition, new Promise((r) => res.once('close', () => r())));
+    const result = containers.wait(rec.id, condition, new Promise((r) => res.once('close', () => r())));
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.flushHeaders();
     const body = await result;
@@ -125,22 +125,22 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
 
   router.add('GET', '/containers/:id/logs', async ({ res, params, query }) => {
     const rec = containers.get(params.id!);
-    if (rec.HostConfig.LogConfig?.Type === 'none') throw notImplemented('configured logging driver does not support reading');
+    if (rec.hostConfig.LogConfig?.Type === 'none') throw notImplemented('configured logging driver does not support reading');
     const stdout = queryBool(query, 'stdout');
     const stderr = queryBool(query, 'stderr');
     if (!stdout && !stderr) throw invalid('Bad parameters: you must choose at least one stream');
     const follow = queryBool(query, 'follow');
     const tailRaw = query.get('tail');
     const tail = !tailRaw || tailRaw === 'all' ? undefined : Number.parseInt(tailRaw, 10);
-    const tty = Boolean(rec.Config.Tty);
+    const tty = Boolean(rec.config.Tty);
     res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
     res.flushHeaders();
     let closed = false;
     res.once('close', () => { closed = true; });
-    const running = rec.State.Running || rec.State.Status === 'restarting';
-    const until = follow && running ? Promise.race([containers.nextExit(rec.Id).then(() => {}), new Promise<void>((r) => res.once('close', () => r()))]) : undefined;
+    const running = rec.state.running || rec.state.status === 'restarting';
+    const until = follow && running ? Promise.race([containers.nextExit(rec.id).then(() => {}), new Promise<void>((r) => res.once('close', () => r()))]) : undefined;
     await streamEntries({
-      file: containers.layout(rec.Id).log, offset: 0, tty, stdout, stderr, timestamps: queryBool(query, 'timestamps'),
+      file: containers.layout(rec.id).log, offset: 0, tty, stdout, stderr, timestamps: queryBool(query, 'timestamps'),
       tail: Number.isNaN(tail) ? undefined : tail, sinceMs: parseTimeParam(query.get('since')), untilMs: parseTimeParam(query.get('until')),
       until, write: (c) => res.write(c), isClosed: () => closed,
     });
@@ -150,8 +150,8 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
   router.add('POST', '/containers/:id/attach', async (ctx) => {
     const rec = containers.get(ctx.params.id!);
     const q = ctx.query;
-    const tty = Boolean(rec.Config.Tty);
-    const file = containers.layout(rec.Id).log;
+    const tty = Boolean(rec.config.Tty);
+    const file = containers.layout(rec.id).log;
     const offset = queryBool(q, 'logs') ? 0 : await logSize(file);
     const stream = queryBool(q, 'stream');
     let keys: number[];
@@ -161,22 +161,22 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     let detach!: () => void;
     const detached = new Promise<void>((r) => { detach = r; });
     const gone = new Promise<void>((r) => stdio.out.once('close', () => { closed = true; r(); }));
-    if (queryBool(q, 'stdin') && stdio.input && rec.Config.OpenStdin) {
+    if (queryBool(q, 'stdin') && stdio.input && rec.config.OpenStdin) {
       // as Docker: the detach sequence is looked for on a TTY only; it closes the stream, the container runs on
       const filter = tty ? new DetachFilter(keys) : undefined;
       const input = stdio.input;
       const onData = (d: Buffer) => {
         const r = filter ? filter.push(d) : { data: d, detached: false };
-        if (r.data.length) containers.sendStdin(rec.Id, r.data);
+        if (r.data.length) containers.sendStdin(rec.id, r.data);
         if (r.detached) { input.off('data', onData); closed = true; detach(); }
       };
       input.on('data', onData);
-      input.on('end', () => { if (rec.Config.StdinOnce && !closed) containers.endStdin(rec.Id); });
+      input.on('end', () => { if (rec.config.StdinOnce && !closed) containers.endStdin(rec.id); });
       input.resume(); // paused by the server if the request had a body
     }
     await streamEntries({
       file, offset, tty, stdout: queryBool(q, 'stdout'), stderr: queryBool(q, 'stderr'),
-      until: stream ? Promise.race([containers.nextExit(rec.Id).then(() => {}), gone, detached]) : undefined,
+      until: stream ? Promise.race([containers.nextExit(rec.id).then(() => {}), gone, detached]) : undefined,
       write: (c) => stdio.out.write(c), isClosed: () => closed,
     });
     stdio.end();
@@ -203,9 +203,9 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     const rec = containers.get(params.id!);
     const p = query.get('path');
     if (!p) throw invalid('path is required');
-    if (rec.HostConfig.ReadonlyRootfs) throw conflict('container rootfs is marked read-only');
+    if (rec.hostConfig.ReadonlyRootfs) throw conflict('container rootfs is marked read-only');
     const noOverwriteDirNonDir = ['1', 'true'].includes(query.get('noOverwriteDirNonDir') ?? '');
-    await containers.withRootfs(rec.Id, (rootfs) => extractInto(rootfs, p, req, { noOverwriteDirNonDir })).catch(namingContainer(params.id!));
+    await containers.withRootfs(rec.id, (rootfs) => extractInto(rootfs, p, req, { noOverwriteDirNonDir })).catch(namingContainer(params.id!));
     sendNoContent(res, 200);
   });
 
@@ -213,9 +213,9 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     const filters = parseFilters(query);
     const deleted: string[] = [];
     for (const c of containers.store.all()) {
-      if (c.State.Running || !matchesFilters(c, { label: filters.label ?? [] })) continue;
-      await containers.remove(c.Id, {});
-      deleted.push(c.Id);
+      if (c.state.running || !matchesFilters(c, { label: filters.label ?? [] })) continue;
+      await containers.remove(c.id, {});
+      deleted.push(c.id);
     }
     sendJson(res, 200, { ContainersDeleted: deleted, SpaceReclaimed: 0 });
   });

@@ -16,7 +16,7 @@ export function registerSystemDfRoute(router: Router, src: DiskUsageSources): vo
   router.add('GET', '/system/df', async ({ res }) => {
     const containers = src.containers();
     const images = await src.images();
-    const users = (id: string) => containers.filter((c) => c.Image === id).length;
+    const users = (id: string) => containers.filter((c) => c.imageId === id).length;
     sendJson(res, 200, {
       LayersSize: images.reduce((sum, i) => sum + i.size, 0),
       Images: images.map((i) => ({

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ImageRuntimeConfig } from '../contracts.js';
 import { invalid } from '../errors.js';
+import type { ContainerConfig, HostConfig } from './docker-config.js';
 import { DEFAULT_PATH, hasPath } from '../runtime/default-path.js';
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -23,7 +24,7 @@ export function mergeEnv(base: string[] = [], override: string[] = []): string[]
 }
 
 /** The effective container Config: what inspect shows as Config and what the process runs. */
-export function effectiveConfig(body: Record<string, any>, image: ImageRuntimeConfig, id: string): { config: Record<string, any>; path: string; args: string[] } {
+export function effectiveConfig(body: Record<string, any>, image: ImageRuntimeConfig, id: string): { config: ContainerConfig; path: string; args: string[] } {
   const entrypointGiven = body.Entrypoint !== undefined && body.Entrypoint !== null;
   let entrypoint: string[] = entrypointGiven
     ? (typeof body.Entrypoint === 'string' ? [body.Entrypoint] : body.Entrypoint)
@@ -62,7 +63,7 @@ export function effectiveConfig(body: Record<string, any>, image: ImageRuntimeCo
   return { config, path: argv[0]!, args: argv.slice(1) };
 }
 
-export function defaultHostConfig(hc: Record<string, any> = {}): Record<string, any> {
+export function defaultHostConfig(hc: Record<string, any> = {}): HostConfig {
   return {
     Binds: null, NetworkMode: 'default', PortBindings: {}, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false,
     VolumeDriver: '', VolumesFrom: null, CapAdd: null, CapDrop: null, Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: null,

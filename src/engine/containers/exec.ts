@@ -44,8 +44,8 @@ export class ExecService {
 
   create(ref: string, body: Record<string, any>): { Id: string } {
     const rec = this.containers.get(ref);
-    if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
-    if (rec.State.Paused) throw conflict(`Container ${rec.Id} is paused, unpause the container before exec`);
+    if (!rec.state.running) throw conflict(`Container ${rec.id} is not running`);
+    if (rec.state.paused) throw conflict(`Container ${rec.id} is paused, unpause the container before exec`);
     const cmd = (body.Cmd as string[] | undefined) ?? [];
     if (!cmd.length) throw invalid('No exec command specified');
     // docker-py sends `detachKeys`: Docker's JSON decoding ignores the case of field names
@@ -55,7 +55,7 @@ export class ExecService {
     }
     const id = randomBytes(32).toString('hex');
     this.execs.set(id, {
-      ID: id, ContainerID: rec.Id, Running: false, ExitCode: null, Pid: 0, OpenStdin: Boolean(body.AttachStdin),
+      ID: id, ContainerID: rec.id, Running: false, ExitCode: null, Pid: 0, OpenStdin: Boolean(body.AttachStdin),
       OpenStdout: Boolean(body.AttachStdout), OpenStderr: Boolean(body.AttachStderr), CanRemove: false, DetachKeys: detachKeys,
       ProcessConfig: { tty: Boolean(body.Tty), entrypoint: cmd[0]!, arguments: cmd.slice(1), privileged: Boolean(body.Privileged), user: body.User ?? '' },
       env: body.Env ?? [], workingDir: body.WorkingDir ?? '',
@@ -82,7 +82,7 @@ export class ExecService {
     const ex = this.get(id);
     if (ex.Running || ex.ExitCode !== null) throw conflict(`Error: Exec command ${id} has already run`);
     const rec = this.containers.get(ex.ContainerID);
-    if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
+    if (!rec.state.running) throw conflict(`Container ${rec.id} is not running`);
     const tty = ex.ProcessConfig.tty;
     const raw = io.rawOutput ?? tty;
     let processSpec: Record<string, unknown>;
@@ -99,7 +99,7 @@ export class ExecService {
     const logFile = path.join(this.tmpDir, `exec-${id}.log`);
     await writeFile(file, JSON.stringify(processSpec));
     ex.Running = true;
-    const runcArgs = this.runtime.args('--log', logFile, '--log-format', 'json', 'exec', '--process', file, rec.Id);
+    const runcArgs = this.runtime.args('--log', logFile, '--log-format', 'json', 'exec', '--process', file, rec.id);
     const cmd = tty ? underPty(this.runtime.binary, runcArgs) : { command: this.runtime.binary, args: runcArgs };
     const child = spawn(cmd.command, cmd.args, { stdio: [ex.OpenStdin || tty ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     ex.Pid = child.pid ?? 0;
@@ -160,17 +160,17 @@ async function execStartError(logFile: string): Promise<string | undefined> {
 /** The OCI process for `runc exec --process` in a running container: the container's user (looked up in
  *  its filesystem as it sees it), env, capabilities and rlimits, overridable. */
 export function execProcessSpec(rec: ContainerRecord, o: { args: string[]; env?: string[]; user?: string; workingDir?: string; tty?: boolean; privileged?: boolean }): Record<string, unknown> {
-  const tables = userTablesAt(`/proc/${rec.State.Pid}/root`);
-  let user = resolveUser(tables, o.user || rec.Config.User);
-  if (rec.HostConfig.GroupAdd?.length) {
-    const extra = resolveGroups(tables, rec.HostConfig.GroupAdd).filter((g) => g !== user.gid && !user.additionalGids.includes(g));
+  const tables = userTablesAt(`/proc/${rec.state.pid}/root`);
+  let user = resolveUser(tables, o.user || rec.config.User);
+  if (rec.hostConfig.GroupAdd?.length) {
+    const extra = resolveGroups(tables, rec.hostConfig.GroupAdd).filter((g) => g !== user.gid && !user.additionalGids.includes(g));
     user = { ...user, additionalGids: [...user.additionalGids, ...extra] };
   }
-  const caps = effectiveCapabilities(rec.HostConfig.CapAdd ?? [], rec.HostConfig.CapDrop ?? [], rec.HostConfig.Privileged || o.privileged);
+  const caps = effectiveCapabilities(rec.hostConfig.CapAdd ?? [], rec.hostConfig.CapDrop ?? [], rec.hostConfig.Privileged || o.privileged);
   return {
     terminal: Boolean(o.tty), user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
-    args: o.args, env: mergeEnv(rec.Config.Env, o.env ?? []),
-    cwd: o.workingDir || rec.Config.WorkingDir || '/', capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
-    rlimits: buildRlimits(rec.HostConfig.Ulimits ?? undefined), noNewPrivileges: parseSecurityOpt(rec.HostConfig.SecurityOpt).noNewPrivileges,
+    args: o.args, env: mergeEnv(rec.config.Env, o.env ?? []),
+    cwd: o.workingDir || rec.config.WorkingDir || '/', capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
+    rlimits: buildRlimits(rec.hostConfig.Ulimits ?? undefined), noNewPrivileges: parseSecurityOpt(rec.hostConfig.SecurityOpt).noNewPrivileges,
   };
 }

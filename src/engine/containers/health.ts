@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { exitCodeOf } from '../runtime/exit-code.js';
 import { execProcessSpec } from './exec.js';
-import type { ContainerRecord } from './record.js';
+import type { ContainerRecord, HealthProbe } from './record.js';
 
 const NS_PER_MS = 1e6;
 const DEFAULTS = { interval: 30_000, timeout: 30_000, retries: 3, startPeriod: 0 };
@@ -34,34 +34,34 @@ export class HealthMonitor {
 
   /** Starts probing a running container that has a healthcheck; keeps its last Health when adopting. */
   watch(rec: ContainerRecord, adopting = false): void {
-    this.unwatch(rec.Id);
-    const hc = rec.Config.Healthcheck as { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number } | undefined;
+    this.unwatch(rec.id);
+    const hc = rec.config.Healthcheck;
     const args = probeArgs(hc?.Test);
-    if (!args) { delete rec.State.Health; return; }
+    if (!args) { delete rec.state.health; return; }
     const interval = hc?.Interval ? hc.Interval / NS_PER_MS : DEFAULTS.interval;
     const timeout = hc?.Timeout ? hc.Timeout / NS_PER_MS : DEFAULTS.timeout;
     const retries = hc?.Retries || DEFAULTS.retries;
     const startPeriod = hc?.StartPeriod ? hc.StartPeriod / NS_PER_MS : DEFAULTS.startPeriod;
-    if (!adopting || !rec.State.Health) rec.State.Health = { Status: 'starting', FailingStreak: 0, Log: [] };
+    if (!adopting || !rec.state.health) rec.state.health = { status: 'starting', failingStreak: 0, log: [] };
     const tick = async () => {
-      if (!rec.State.Running) return;
+      if (!rec.state.running) return;
       const result = await this.probe(rec, args, timeout);
-      if (!rec.State.Running || !this.timers.has(rec.Id)) return;
-      const health = rec.State.Health!;
-      health.Log = [...health.Log, result].slice(-MAX_LOG);
-      const before = health.Status;
-      if (result.ExitCode === 0) {
-        health.FailingStreak = 0;
-        health.Status = 'healthy';
-      } else if (Date.now() - Date.parse(rec.State.StartedAt) >= startPeriod || before === 'healthy') {
-        health.FailingStreak++;
-        if (health.FailingStreak >= retries) health.Status = 'unhealthy';
+      if (!rec.state.running || !this.timers.has(rec.id)) return;
+      const health = rec.state.health!;
+      health.log = [...health.log, result].slice(-MAX_LOG);
+      const before = health.status;
+      if (result.exitCode === 0) {
+        health.failingStreak = 0;
+        health.status = 'healthy';
+      } else if (Date.now() - Date.parse(rec.state.startedAt) >= startPeriod || before === 'healthy') {
+        health.failingStreak++;
+        if (health.failingStreak >= retries) health.status = 'unhealthy';
       }
       await this.host.save(rec).catch(() => {});
-      if (health.Status !== before) this.host.publish(rec, `health_status: ${health.Status}`);
-      if (this.timers.has(rec.Id)) this.timers.set(rec.Id, setTimeout(tick, interval));
+      if (health.status !== before) this.host.publish(rec, `health_status: ${health.status}`);
+      if (this.timers.has(rec.id)) this.timers.set(rec.id, setTimeout(tick, interval));
     };
-    this.timers.set(rec.Id, setTimeout(tick, interval));
+    this.timers.set(rec.id, setTimeout(tick, interval));
   }
 
   unwatch(id: string): void {
@@ -71,12 +71,12 @@ export class HealthMonitor {
 
   close(): void { for (const id of [...this.timers.keys()]) this.unwatch(id); }
 
-  private async probe(rec: ContainerRecord, args: string[], timeoutMs: number): Promise<{ Start: string; End: string; ExitCode: number; Output: string }> {
+  private async probe(rec: ContainerRecord, args: string[], timeoutMs: number): Promise<HealthProbe> {
     const start = new Date().toISOString();
     const file = path.join(this.host.tmpDir, `health-${randomBytes(6).toString('hex')}.json`);
     await writeFile(file, JSON.stringify(execProcessSpec(rec, { args })));
     try {
-      const child = this.host.runtime.spawn(['exec', '--process', file, rec.Id], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = this.host.runtime.spawn(['exec', '--process', file, rec.id], { stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       const collect = (d: Buffer) => { if (output.length < MAX_OUTPUT) output += d.toString('utf8'); };
       child.stdout!.on('data', collect);
@@ -88,8 +88,8 @@ export class HealthMonitor {
         child.on('close', (c, s) => resolve(exitCodeOf(c, s)));
       });
       clearTimeout(timer);
-      if (timedOut) return { Start: start, End: new Date().toISOString(), ExitCode: -1, Output: `Health check exceeded timeout (${timeoutMs}ms)` };
-      return { Start: start, End: new Date().toISOString(), ExitCode: code, Output: output.slice(0, MAX_OUTPUT) };
+      if (timedOut) return { start, end: new Date().toISOString(), exitCode: -1, output: `Health check exceeded timeout (${timeoutMs}ms)` };
+      return { start, end: new Date().toISOString(), exitCode: code, output: output.slice(0, MAX_OUTPUT) };
     } finally {
       await rm(file, { force: true });
     }

@@ -19,7 +19,7 @@ export function normalizeLinks(links: string[] | null | undefined, parentName: s
     const { child, alias } = parseLink(spec);
     const rec = find(child);
     if (!rec) throw notFound(`Could not get container for ${child}`);
-    return `${rec.Name}:${parentName}/${alias}`;
+    return `${rec.name}:${parentName}/${alias}`;
   });
 }
 
@@ -34,29 +34,29 @@ export interface LinkSetup { env: string[]; hosts: string[] }
 export function linkSetup(rec: ContainerRecord, find: (ref: string) => ContainerRecord | undefined): LinkSetup {
   const env: string[] = [];
   const hosts: string[] = [];
-  for (const spec of (rec.HostConfig.Links as string[] | null) ?? []) {
+  for (const spec of (rec.hostConfig.Links as string[] | null) ?? []) {
     const { child, alias } = parseLink(spec);
     const c = find(child);
-    const linkName = `${rec.Name}/${alias}`;
-    if (!c || !c.State.Running) throw conflict(`Cannot link to a non running container: /${child} AS ${linkName}`);
-    const ip = (c.NetworkSettings.Networks?.bridge as { IPAddress?: string } | undefined)?.IPAddress ?? '';
+    const linkName = `${rec.name}/${alias}`;
+    if (!c || !c.state.running) throw conflict(`Cannot link to a non running container: /${child} AS ${linkName}`);
+    const ip = (c.networkSettings.networks?.bridge as { IPAddress?: string } | undefined)?.IPAddress ?? '';
     const prefix = alias.toUpperCase().replace(/-/g, '_');
-    const ports = sortedPorts(Object.keys(c.Config.ExposedPorts ?? {}));
+    const ports = sortedPorts(Object.keys(c.config.ExposedPorts ?? {}));
     if (ports[0]) env.push(`${prefix}_PORT=${ports[0].proto}://${ip}:${ports[0].port}`);
     for (const { port, proto } of ports) {
       const p = `${prefix}_PORT_${port}_${proto.toUpperCase()}`;
       env.push(`${p}=${proto}://${ip}:${port}`, `${p}_ADDR=${ip}`, `${p}_PORT=${port}`, `${p}_PROTO=${proto}`);
     }
     env.push(`${prefix}_NAME=${linkName}`);
-    for (const e of (c.Config.Env as string[] | undefined) ?? []) {
+    for (const e of (c.config.Env as string[] | undefined) ?? []) {
       const eq = e.indexOf('=');
       if (eq < 0) continue;
       const key = e.slice(0, eq);
       if (key === 'HOME' || key === 'PATH') continue;
       env.push(`${prefix}_ENV_${key}=${e.slice(eq + 1)}`);
     }
-    const names = [alias, c.Config.Hostname as string];
-    if (alias !== c.Name.slice(1)) names.push(c.Name.slice(1));
+    const names = [alias, c.config.Hostname as string];
+    if (alias !== c.name.slice(1)) names.push(c.name.slice(1));
     if (ip) hosts.push(`${names.join(' ')}:${ip}`);
   }
   return { env, hosts };

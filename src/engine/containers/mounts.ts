@@ -1,7 +1,7 @@
 // Turns HostConfig.Binds / Mounts / Tmpfs and the image's VOLUMEs into runtime mounts through VolumeService.
 import type { ResolvedMount, VolumeService } from '../contracts.js';
 import { invalid } from '../errors.js';
-import type { ContainerRecord } from './record.js';
+import type { ContainerRecord, MountPoint } from './record.js';
 
 type MountRequest = Parameters<VolumeService['resolve']>[1];
 
@@ -16,7 +16,7 @@ export function parseBind(bind: string): MountRequest {
 }
 
 export function mountRequests(rec: ContainerRecord): MountRequest[] {
-  const hc = rec.HostConfig;
+  const hc = rec.hostConfig;
   const requests: MountRequest[] = [];
   for (const b of (hc.Binds as string[] | null) ?? []) requests.push(parseBind(b));
   for (const m of (hc.Mounts as MountRequest[] | null) ?? []) {
@@ -29,7 +29,7 @@ export function mountRequests(rec: ContainerRecord): MountRequest[] {
     requests.push({ Type: 'tmpfs', Target: target, TmpfsOptions: size ? { SizeBytes: Number(size[1]) * mult } : {} });
   }
   const taken = new Set(requests.map((r) => r.Target));
-  for (const target of Object.keys((rec.Config.Volumes as Record<string, object> | null) ?? {})) {
+  for (const target of Object.keys((rec.config.Volumes as Record<string, object> | null) ?? {})) {
     if (!taken.has(target)) requests.push({ Type: 'volume', Target: target }); // anonymous volume
   }
   return requests;
@@ -39,11 +39,11 @@ export function toOciMount(m: ResolvedMount): { destination: string; type: strin
   return { destination: m.destination, type: m.type === 'tmpfs' ? 'tmpfs' : 'bind', source: m.source, options: m.options };
 }
 
-export function inspectMount(req: MountRequest, m: ResolvedMount): ContainerRecord['Mounts'][number] {
+export function mountPoint(req: MountRequest, m: ResolvedMount): MountPoint {
   const rw = !m.options.includes('ro');
   return {
-    Type: req.Type, Source: req.Type === 'tmpfs' ? '' : m.source, Destination: m.destination, Mode: req.ReadOnly ? 'ro' : '', RW: rw,
-    Propagation: req.Type === 'bind' ? 'rprivate' : '',
-    ...(req.Type === 'volume' ? { Name: req.Source ?? m.source.split('/').slice(-2, -1)[0], Driver: 'local' } : {}),
+    type: req.Type, source: req.Type === 'tmpfs' ? '' : m.source, destination: m.destination, mode: req.ReadOnly ? 'ro' : '', rw,
+    propagation: req.Type === 'bind' ? 'rprivate' : '',
+    ...(req.Type === 'volume' ? { name: req.Source ?? m.source.split('/').slice(-2, -1)[0], driver: 'local' } : {}),
   };
 }

@@ -21,33 +21,33 @@ async function mustFindNetwork(networks: NetworkService, ref: string): Promise<{
 export async function connectContainer(containers: ContainerService, networks: NetworkService, networkRef: string, containerRef: string, config: EndpointConfigBody = {}): Promise<void> {
   const rec = containers.get(containerRef);
   const net = await mustFindNetwork(networks, networkRef);
-  const endpoints = rec.NetworkingConfig.EndpointsConfig ?? {};
-  if (rec.State.Running) {
+  const endpoints = rec.endpointsConfig ?? {};
+  if (rec.state.running) {
     if (!networks.connect) throw notImplemented('this engine cannot connect running containers');
-    await networks.connect(net.id, rec.Id, { aliases: config.Aliases ?? [], ipv4Address: config.IPAMConfig?.IPv4Address || undefined, macAddress: config.MacAddress || undefined });
+    await networks.connect(net.id, rec.id, { aliases: config.Aliases ?? [], ipv4Address: config.IPAMConfig?.IPv4Address || undefined, macAddress: config.MacAddress || undefined });
   } else if (endpoints[net.name] || endpoints[net.id] || modeNetworkOf(rec) === net.name) {
-    throw forbidden(`endpoint with name ${rec.Name.slice(1)} already exists in network ${net.name}`);
+    throw forbidden(`endpoint with name ${rec.name.slice(1)} already exists in network ${net.name}`);
   }
-  if (rec.HostConfig.NetworkMode === net.name || rec.HostConfig.NetworkMode === net.id) rec.LeftModeNetwork = undefined;
-  rec.NetworkingConfig = { ...rec.NetworkingConfig, EndpointsConfig: { ...endpoints, [net.name]: { ...config, NetworkID: net.id } } };
+  if (rec.hostConfig.NetworkMode === net.name || rec.hostConfig.NetworkMode === net.id) rec.leftModeNetwork = undefined;
+  rec.endpointsConfig = { ...rec.endpointsConfig, EndpointsConfig: { ...endpoints, [net.name]: { ...config, NetworkID: net.id } } };
   await containers.store.save(rec);
 }
 
 export async function disconnectContainer(containers: ContainerService, networks: NetworkService, networkRef: string, containerRef: string): Promise<void> {
   const rec = containers.get(containerRef);
   const net = await mustFindNetwork(networks, networkRef);
-  const endpoints = { ...(rec.NetworkingConfig.EndpointsConfig ?? {}) };
-  const viaMode = modeNetworkOf(rec) !== undefined && (rec.HostConfig.NetworkMode === net.name || rec.HostConfig.NetworkMode === net.id);
+  const endpoints = { ...(rec.endpointsConfig ?? {}) };
+  const viaMode = modeNetworkOf(rec) !== undefined && (rec.hostConfig.NetworkMode === net.name || rec.hostConfig.NetworkMode === net.id);
   const recorded = net.name in endpoints || net.id in endpoints || viaMode;
-  if (rec.State.Running) {
+  if (rec.state.running) {
     if (!networks.disconnect) throw notImplemented('this engine cannot disconnect running containers');
-    await networks.disconnect(net.id, rec.Id);
+    await networks.disconnect(net.id, rec.id);
   } else if (!recorded) {
     throw notFound(`container ${containerRef} is not connected to network ${net.name}`);
   }
   delete endpoints[net.name];
   delete endpoints[net.id];
-  if (viaMode && !rec.State.Running) rec.LeftModeNetwork = true;
-  rec.NetworkingConfig = { ...rec.NetworkingConfig, EndpointsConfig: endpoints };
+  if (viaMode && !rec.state.running) rec.leftModeNetwork = true;
+  rec.endpointsConfig = { ...rec.endpointsConfig, EndpointsConfig: endpoints };
   await containers.store.save(rec);
 }

@@ -2,14 +2,14 @@
 import type { ContainerRecord } from './record.js';
 
 export function shouldRestart(rec: ContainerRecord, exitCode: number): boolean {
-  if (rec.ManualStop) return false;
-  const policy = rec.HostConfig.RestartPolicy ?? { Name: 'no' };
+  if (rec.manualStop) return false;
+  const policy = rec.hostConfig.RestartPolicy ?? { Name: 'no' };
   switch (policy.Name) {
     case 'always':
     case 'unless-stopped':
       return true;
     case 'on-failure':
-      return exitCode !== 0 && (!policy.MaximumRetryCount || rec.RestartCount < policy.MaximumRetryCount);
+      return exitCode !== 0 && (!policy.MaximumRetryCount || rec.restartCount < policy.MaximumRetryCount);
     default:
       return false;
   }

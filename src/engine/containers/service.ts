@@ -16,7 +16,7 @@ import { containerOomKills, removeContainerCgroup } from '../runtime/cgroups.js'
 import { normalizeLinks } from './links.js';
 import { checkRuntimeAndLogDriver, containerName, defaultHostConfig, effectiveConfig } from './create-config.js';
 import { containerLayout, containerOverlay } from './layout.js';
-import { ContainerStore, initialState, type ContainerRecord } from './record.js';
+import { CONTAINER_RECORD_VERSION, ContainerStore, initialState, setState, type ContainerRecord } from './record.js';
 import { startContainer } from './start.js';
 import { checkSecurityAtCreate } from './security.js';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, linuxResources } from '../runtime/spec.js';
@@ -56,7 +56,8 @@ export class ContainerService {
 
   constructor(private readonly deps: ContainerServiceDeps) {
     this.log = deps.ctx.log.child({ component: 'containers' });
-    this.store = new ContainerStore(deps.ctx.paths.containers);
+    this.store = new ContainerStore(deps.ctx.paths.containers,
+      (id, err) => this.log.error('a container record cannot be read; the container is left on disk as it is', { container: id, error: err.message }));
     this.signals.setMaxListeners(0);
     this.supervisor = new SupervisorClient(deps.ctx.paths.root, deps.runtime.binary, path.join(deps.ctx.paths.root, 'supervisor.log'),
       (id, r) => { const h = this.starting.get(id); if (h) h(r); else void this.onExit(id, r); },
@@ -70,7 +71,7 @@ export class ContainerService {
   /** The supervisor died: so did the containers' runtimes; record what exit.json says. */
   private async supervisorLost(): Promise<void> {
     for (const rec of this.store.all()) {
-      if (rec.State.Running) await this.onExit(rec.Id, await readExitRecord(this.layout(rec.Id).dir));
+      if (rec.state.running) await this.onExit(rec.id, await readExitRecord(this.layout(rec.id).dir));
     }
   }
 
@@ -85,7 +86,7 @@ export class ContainerService {
   private publish(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
     this.deps.ctx.events.publish({
       Type: 'container', Action: action,
-      Actor: { ID: rec.Id, Attributes: { ...(rec.Config.Labels ?? {}), image: rec.Config.Image, name: rec.Name.slice(1), ...extra } },
+      Actor: { ID: rec.id, Attributes: { ...(rec.config.Labels ?? {}), image: rec.config.Image, name: rec.name.slice(1), ...extra } },
     });
   }
 
@@ -99,10 +100,10 @@ export class ContainerService {
     const inUse = new Set([...alive].map((id) => this.layout(id).rootfs));
     for (const m of await mountsUnder(this.deps.ctx.paths.containers)) if (!inUse.has(m)) await unmount(m);
     for (const rec of this.store.all()) {
-      if (rec.State.Status === 'removing') { await this.finishRemove(rec, false); continue; }
-      if (!rec.State.Running && rec.State.Status !== 'restarting') continue;
-      if (alive.has(rec.Id)) { running.push({ containerId: rec.Id, pid: rec.State.Pid }); this.health.watch(rec, true); continue; }
-      await this.onExit(rec.Id, await readExitRecord(this.layout(rec.Id).dir));
+      if (rec.state.status === 'removing') { await this.finishRemove(rec, false); continue; }
+      if (!rec.state.running && rec.state.status !== 'restarting') continue;
+      if (alive.has(rec.id)) { running.push({ containerId: rec.id, pid: rec.state.pid }); this.health.watch(rec, true); continue; }
+      await this.onExit(rec.id, await readExitRecord(this.layout(rec.id).dir));
     }
     // also with nothing running: restore cleans up what a crashed engine left behind
     await this.deps.networks.restore(running);
@@ -114,7 +115,7 @@ export class ContainerService {
     if (!rec || !this.deps.networks.attachmentOf) return;
     const attachment = await this.deps.networks.attachmentOf(id);
     if (!attachment || !this.store.byId.has(id)) return;
-    rec.NetworkSettings = { ...rec.NetworkSettings, Networks: attachment.networks, Ports: attachment.ports };
+    rec.networkSettings = { ...rec.networkSettings, networks: attachment.networks, ports: attachment.ports };
     await this.store.save(rec);
   }
 
@@ -122,8 +123,9 @@ export class ContainerService {
     if (!body.Image) throw invalid('Config.Image is required');
     const t = phaseTimer('create', '');
     const name = containerName(requestedName);
-    if (this.store.find(name) && this.store.find(name)!.Name === name) {
-      throw conflict(`Conflict. The container name "${name}" is already in use by container "${this.store.find(name)!.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    const holder = this.store.find(name);
+    if (holder && holder.name === name) {
+      throw conflict(`Conflict. The container name "${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`);
     }
     const image = await this.deps.images.resolve(body.Image);
     if (!image) throw notFound(`No such image: ${body.Image}`);
@@ -134,7 +136,7 @@ export class ContainerService {
     if (hostConfig.RestartPolicy?.Name && !RESTART_POLICIES.includes(hostConfig.RestartPolicy.Name)) {
       throw invalid(`invalid restart policy: ${hostConfig.RestartPolicy.Name}`);
     }
-    if (hostConfig.AutoRemove && ['always', 'on-failure', 'unless-stopped'].includes(hostConfig.RestartPolicy?.Name)) {
+    if (hostConfig.AutoRemove && ['always', 'on-failure', 'unless-stopped'].includes(hostConfig.RestartPolicy?.Name ?? '')) {
       throw invalid('can\'t create \'AutoRemove\' container with restart policy');
     }
     checkSecurityAtCreate(hostConfig);
@@ -146,9 +148,9 @@ export class ContainerService {
       hostConfig.ReadonlyPaths ??= [...DEFAULT_READONLY_PATHS];
     }
     const rec: ContainerRecord = {
-      Id: id, Name: name, Created: new Date().toISOString(), Path: path, Args: args, Image: image.id, Config: config,
-      HostConfig: hostConfig, NetworkingConfig: body.NetworkingConfig ?? {}, State: initialState(), RestartCount: 0,
-      NetworkSettings: { Networks: {}, Ports: {} }, Mounts: [], LayerDirs: image.layerDirs,
+      version: CONTAINER_RECORD_VERSION, id, name, created: new Date().toISOString(), path, args, imageId: image.id, config,
+      hostConfig, endpointsConfig: body.NetworkingConfig?.EndpointsConfig ?? {}, state: initialState(), restartCount: 0,
+      networkSettings: { networks: {}, ports: {} }, mounts: [], layerDirs: image.layerDirs,
     };
     const layout = this.layout(id);
     // synchronous: a few directories and an empty file, faster than trips through the thread pool
@@ -176,63 +178,63 @@ export class ContainerService {
    *  mount namespace when it starts; the two must never be mounted at once). */
   async withRootfs<T>(ref: string, fn: (rootfs: string) => Promise<T>): Promise<T> {
     const rec = this.get(ref);
-    return this.exclusive(rec.Id, async () => {
-      if (rec.State.Status === 'removing' || !this.store.byId.has(rec.Id)) throw conflict(`container ${rec.Id} is marked for removal`);
-      if (rec.State.Running) return fn(`/proc/${rec.State.Pid}/root`);
-      return withOverlayMounted(containerOverlay(this.layout(rec.Id), rec.LayerDirs), () => fn(this.layout(rec.Id).rootfs));
+    return this.exclusive(rec.id, async () => {
+      if (rec.state.status === 'removing' || !this.store.byId.has(rec.id)) throw conflict(`container ${rec.id} is marked for removal`);
+      if (rec.state.running) return fn(`/proc/${rec.state.pid}/root`);
+      return withOverlayMounted(containerOverlay(this.layout(rec.id), rec.layerDirs), () => fn(this.layout(rec.id).rootfs));
     });
   }
 
   async start(ref: string): Promise<'started' | 'already'> {
     const rec = this.get(ref);
-    return this.exclusive(rec.Id, async () => {
-      if (rec.State.Running) return 'already';
-      if (rec.State.Status === 'removing') throw conflict(`container ${rec.Id} is marked for removal and cannot be started`);
-      const t = phaseTimer('start-svc', rec.Id);
-      const layout = this.layout(rec.Id);
-      const timer = this.restartTimers.get(rec.Id);
-      if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.Id); }
+    return this.exclusive(rec.id, async () => {
+      if (rec.state.running) return 'already';
+      if (rec.state.status === 'removing') throw conflict(`container ${rec.id} is marked for removal and cannot be started`);
+      const t = phaseTimer('start-svc', rec.id);
+      const layout = this.layout(rec.id);
+      const timer = this.restartTimers.get(rec.id);
+      if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.id); }
       // runtime state left by a run whose supervisor died (host reboot, crash) would block `runc run`
-      if (existsSync(path.join(this.deps.runtime.stateRoot, rec.Id))) await this.deps.runtime.delete(rec.Id, true).catch(logFailure(this.log, 'deleting the runtime state a crashed run left', { container: rec.Id }));
-      rec.ManualStop = false;
+      if (existsSync(path.join(this.deps.runtime.stateRoot, rec.id))) await this.deps.runtime.delete(rec.id, true).catch(logFailure(this.log, 'deleting the runtime state a crashed run left', { container: rec.id }));
+      rec.manualStop = false;
       // A short-lived container can exit before start() has recorded it as running: hold that exit until then.
       let heldExit: { r: ExitRecord } | undefined;
-      this.starting.set(rec.Id, (r) => { heldExit = { r }; });
+      this.starting.set(rec.id, (r) => { heldExit = { r }; });
       try {
         const started = await startContainer(rec, layout, {
           runtime: this.deps.runtime, supervisor: this.supervisor, networks: this.deps.networks, volumes: this.deps.volumes,
-          containerPid: (r) => { const c = this.store.find(r); return c?.State.Running ? c.State.Pid : undefined; },
+          containerPid: (r) => { const c = this.store.find(r); return c?.state.running ? c.state.pid : undefined; },
           container: (r) => this.store.find(r),
         });
         t.lap('startContainer');
-        Object.assign(rec.State, {
-          Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: started.pid,
-          ExitCode: 0, Error: '', StartedAt: new Date().toISOString(),
+        setState(rec, {
+          status: 'running', running: true, paused: false, restarting: false, oomKilled: false, dead: false, pid: started.pid,
+          exitCode: 0, error: '', startedAt: new Date().toISOString(),
         });
-        rec.SupervisorPid = started.runtimePid;
-        rec.NetworkSettings = { Networks: started.attachment.networks, Ports: started.attachment.ports, SandboxKey: started.attachment.netnsPath ?? `/proc/${started.pid}/ns/net` };
-        rec.Mounts = started.mounts;
+        rec.runtimePid = started.runtimePid;
+        rec.networkSettings = { networks: started.attachment.networks, ports: started.attachment.ports, sandboxKey: started.attachment.netnsPath ?? `/proc/${started.pid}/ns/net` };
+        rec.mounts = started.mounts;
         this.health.watch(rec);
         await this.store.save(rec);
         t.lap('save');
         t.done();
         this.publish(rec, 'start');
-        this.starting.delete(rec.Id);
-        this.flushStdin(rec.Id);
-        if (heldExit) void this.onExit(rec.Id, heldExit.r);
+        this.starting.delete(rec.id);
+        this.flushStdin(rec.id);
+        if (heldExit) void this.onExit(rec.id, heldExit.r);
         return 'started';
       } catch (err) {
-        this.starting.delete(rec.Id);
-        rec.State.Error = (err as Error).message;
-        if (heldExit?.r) Object.assign(rec.State, { ExitCode: heldExit.r.exitCode, FinishedAt: heldExit.r.finishedAt });
-        if (/executable file not found|no such file/.test(rec.State.Error)) rec.State.ExitCode = 127;
-        else if (/permission denied/.test(rec.State.Error)) rec.State.ExitCode = 126;
+        this.starting.delete(rec.id);
+        rec.state.error = (err as Error).message;
+        if (heldExit?.r) setState(rec, { exitCode: heldExit.r.exitCode, finishedAt: heldExit.r.finishedAt });
+        if (/executable file not found|no such file/.test(rec.state.error)) rec.state.exitCode = 127;
+        else if (/permission denied/.test(rec.state.error)) rec.state.exitCode = 126;
         // a runtime that died half-way (runc init killed by a low pids limit) may have left its cgroup
-        await this.releaseRun(rec.Id, 'the failed start');
-        await this.store.save(rec).catch(logFailure(this.log, 'saving the failed start', { container: rec.Id }));
+        await this.releaseRun(rec.id, 'the failed start');
+        await this.store.save(rec).catch(logFailure(this.log, 'saving the failed start', { container: rec.id }));
         // as Docker does: a container started with --rm is removed when its start fails, so that a client
         // waiting for its removal (docker run --rm) returns instead of waiting forever
-        if (rec.HostConfig.AutoRemove) await this.remove(rec.Id, { force: true, volumes: true }).catch(logFailure(this.log, 'removing the auto-remove container whose start failed', { container: rec.Id }));
+        if (rec.hostConfig.AutoRemove) await this.remove(rec.id, { force: true, volumes: true }).catch(logFailure(this.log, 'removing the auto-remove container whose start failed', { container: rec.id }));
         throw err;
       }
     });
@@ -250,45 +252,45 @@ export class ContainerService {
   private async onExit(id: string, r: ExitRecord | undefined): Promise<void> {
     const rec = this.store.byId.get(id);
     if (!rec) return;
-    const wasRunning = rec.State.Running;
+    const wasRunning = rec.state.running;
     this.health.unwatch(id);
     const exitCode = r?.exitCode ?? 255;
     const t = phaseTimer('exit', id);
-    const ranMs = Date.now() - Date.parse(rec.State.StartedAt);
+    const ranMs = Date.now() - Date.parse(rec.state.startedAt);
     // cgroup v2: the kernel's count of OOM kills in the container's cgroup; v1: the runtime removed that count
     // with the cgroup, so a SIGKILL the engine did not send to a memory-limited container counts as one
     const oomKills = await containerOomKills(id);
-    Object.assign(rec.State, {
-      Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exitCode,
-      FinishedAt: r?.finishedAt ?? new Date().toISOString(),
-      OOMKilled: oomKills !== undefined ? oomKills > 0 : exitCode === 137 && Number(rec.HostConfig.Memory) > 0 && !rec.KilledByEngine,
+    setState(rec, {
+      status: 'exited', running: false, paused: false, restarting: false, pid: 0, exitCode: exitCode,
+      finishedAt: r?.finishedAt ?? new Date().toISOString(),
+      oomKilled: oomKills !== undefined ? oomKills > 0 : exitCode === 137 && Number(rec.hostConfig.Memory) > 0 && !rec.killedByEngine,
     });
-    if (!r && !rec.State.Error) rec.State.Error = 'the container supervisor exited unexpectedly';
-    rec.KilledByEngine = false;
+    if (!r && !rec.state.error) rec.state.error = 'the container supervisor exited unexpectedly';
+    rec.killedByEngine = false;
     await Promise.all([
       this.deps.networks.detach(id).catch(logFailure(this.log, 'detaching the exited container from its networks', { container: id })),
       this.releaseRun(id, 'the exited container'),
     ]);
     t.lap('detach');
     // an auto-removed container is saved once more, as "removing", by remove() below
-    if (!rec.HostConfig.AutoRemove) await this.store.save(rec).catch(logFailure(this.log, 'saving the exit', { container: id }));
+    if (!rec.hostConfig.AutoRemove) await this.store.save(rec).catch(logFailure(this.log, 'saving the exit', { container: id }));
     t.lap('save');
     if (wasRunning) this.publish(rec, 'die', { exitCode: String(exitCode) });
     this.signals.emit(`exit:${id}`, exitCode);
-    if (rec.HostConfig.AutoRemove) { await this.remove(id, { force: true, volumes: true }).catch(logFailure(this.log, 'removing the exited auto-remove container', { container: id })); t.lap('remove'); t.done(); return; }
+    if (rec.hostConfig.AutoRemove) { await this.remove(id, { force: true, volumes: true }).catch(logFailure(this.log, 'removing the exited auto-remove container', { container: id })); t.lap('remove'); t.done(); return; }
     if (shouldRestart(rec, exitCode)) {
-      rec.State.Status = 'restarting';
-      rec.State.Restarting = true;
+      rec.state.status = 'restarting';
+      rec.state.restarting = true;
       await this.store.save(rec).catch(logFailure(this.log, 'saving the restarting state', { container: id }));
-      const delay = restartDelayMs(rec.RestartCount, ranMs);
+      const delay = restartDelayMs(rec.restartCount, ranMs);
       this.restartTimers.set(id, setTimeout(() => {
         this.restartTimers.delete(id);
-        if (!this.store.byId.has(id) || rec.State.Running || rec.ManualStop) return;
-        rec.RestartCount++;
+        if (!this.store.byId.has(id) || rec.state.running || rec.manualStop) return;
+        rec.restartCount++;
         this.start(id).catch((err) => {
-          rec.State.Restarting = false;
-          rec.State.Status = 'exited';
-          rec.State.Error = (err as Error).message;
+          rec.state.restarting = false;
+          rec.state.status = 'exited';
+          rec.state.error = (err as Error).message;
           void this.store.save(rec).catch(logFailure(this.log, 'saving the failed restart', { container: id }));
         });
       }, delay));
@@ -298,7 +300,7 @@ export class ContainerService {
   /** Resolves with the exit code once the container is not running anymore. */
   private exited(id: string): Promise<number> {
     const rec = this.store.byId.get(id);
-    if (!rec || (!rec.State.Running && rec.State.Status !== 'restarting')) return Promise.resolve(rec?.State.ExitCode ?? 0);
+    if (!rec || (!rec.state.running && rec.state.status !== 'restarting')) return Promise.resolve(rec?.state.exitCode ?? 0);
     return new Promise((resolve) => this.signals.once(`exit:${id}`, resolve));
   }
 
@@ -308,7 +310,7 @@ export class ContainerService {
 
   async wait(ref: string, condition: WaitCondition, closed?: Promise<void>): Promise<{ StatusCode: number; Error: null | { Message: string } }> {
     const rec = this.get(ref);
-    const id = rec.Id;
+    const id = rec.id;
     let code: number;
     if (condition === 'removed') {
       const removed = new Promise<number>((resolve) => this.signals.once(`removed:${id}`, resolve));
@@ -324,20 +326,20 @@ export class ContainerService {
   private async signal(rec: ContainerRecord, signal: string): Promise<void> {
     const sig = /^\d+$/.test(signal) ? signal : signal.toUpperCase().replace(/^SIG/, '');
     if (!/^\d+$/.test(sig) && !(`SIG${sig}` in osc.signals)) throw invalid(`Invalid signal: ${signal}`);
-    if (sig === 'KILL' || sig === '9') rec.KilledByEngine = true;
-    if (rec.State.Pid > 0) {
-      try { process.kill(rec.State.Pid, /^\d+$/.test(sig) ? Number(sig) : (`SIG${sig}` as NodeJS.Signals)); return; } catch { /* fall back to the runtime */ }
+    if (sig === 'KILL' || sig === '9') rec.killedByEngine = true;
+    if (rec.state.pid > 0) {
+      try { process.kill(rec.state.pid, /^\d+$/.test(sig) ? Number(sig) : (`SIG${sig}` as NodeJS.Signals)); return; } catch { /* fall back to the runtime */ }
     }
-    await this.deps.runtime.kill(rec.Id, sig);
+    await this.deps.runtime.kill(rec.id, sig);
   }
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
     const rec = this.get(ref);
-    if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
+    if (!rec.state.running) throw conflict(`Container ${rec.id} is not running`);
     const isKill = ['SIGKILL', 'KILL', '9'].includes(signal.toUpperCase());
-    const exited = isKill ? this.exited(rec.Id) : undefined;
+    const exited = isKill ? this.exited(rec.id) : undefined;
     await this.signal(rec, signal);
-    if (rec.State.Paused && isKill) await this.deps.runtime.resume(rec.Id).catch(logFailure(this.log, 'resuming the paused container to deliver the kill', { container: rec.Id }));
+    if (rec.state.paused && isKill) await this.deps.runtime.resume(rec.id).catch(logFailure(this.log, 'resuming the paused container to deliver the kill', { container: rec.id }));
     this.publish(rec, 'kill', { signal });
     // as Docker: a SIGKILL returns once the container is recorded as exited (137), other signals at once
     if (exited) await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
@@ -346,21 +348,21 @@ export class ContainerService {
   /** Docker's stop: the stop signal, then SIGKILL after the timeout. Returns false when it was not running. */
   async stop(ref: string, timeoutSec?: number, signal?: string): Promise<boolean> {
     const rec = this.get(ref);
-    rec.ManualStop = true;
-    const timer = this.restartTimers.get(rec.Id);
+    rec.manualStop = true;
+    const timer = this.restartTimers.get(rec.id);
     if (timer) {
-      clearTimeout(timer); this.restartTimers.delete(rec.Id);
-      Object.assign(rec.State, { Status: 'exited', Restarting: false });
+      clearTimeout(timer); this.restartTimers.delete(rec.id);
+      setState(rec, { status: 'exited', restarting: false });
       await this.store.save(rec);
     }
-    if (!rec.State.Running) return false;
-    const exited = this.exited(rec.Id);
-    const timeout = timeoutSec ?? (rec.Config.StopTimeout as number | undefined) ?? 10;
-    try { await this.signal(rec, signal || rec.Config.StopSignal || 'SIGTERM'); } catch { /* already gone */ }
-    if (rec.State.Paused) await this.deps.runtime.resume(rec.Id).catch(logFailure(this.log, 'resuming the paused container to stop it', { container: rec.Id }));
+    if (!rec.state.running) return false;
+    const exited = this.exited(rec.id);
+    const timeout = timeoutSec ?? (rec.config.StopTimeout as number | undefined) ?? 10;
+    try { await this.signal(rec, signal || rec.config.StopSignal || 'SIGTERM'); } catch { /* already gone */ }
+    if (rec.state.paused) await this.deps.runtime.resume(rec.id).catch(logFailure(this.log, 'resuming the paused container to stop it', { container: rec.id }));
     const result = timeout < 0 ? await exited : await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeout * 1000))]);
     if (result === 'timeout') {
-      await this.signal(rec, 'KILL').catch(logFailure(this.log, 'killing the container after its stop timeout', { container: rec.Id }));
+      await this.signal(rec, 'KILL').catch(logFailure(this.log, 'killing the container after its stop timeout', { container: rec.id }));
       await exited;
     }
     this.publish(rec, 'stop');
@@ -377,10 +379,10 @@ export class ContainerService {
    *  (docker export). Works whether it runs or not; the container keeps running meanwhile. */
   async withFilesystemView<T>(ref: string, fn: (dir: string) => Promise<T>): Promise<T> {
     const rec = this.get(ref);
-    return this.exclusive(rec.Id, async () => {
-      if (rec.State.Status === 'removing' || !this.store.byId.has(rec.Id)) throw conflict(`container ${rec.Id} is marked for removal`);
-      const layout = this.layout(rec.Id);
-      const lowers = [layout.upper, ...(rec.LayerDirs.length ? [...rec.LayerDirs].reverse() : [layout.emptyLower])];
+    return this.exclusive(rec.id, async () => {
+      if (rec.state.status === 'removing' || !this.store.byId.has(rec.id)) throw conflict(`container ${rec.id} is marked for removal`);
+      const layout = this.layout(rec.id);
+      const lowers = [layout.upper, ...(rec.layerDirs.length ? [...rec.layerDirs].reverse() : [layout.emptyLower])];
       return withReadOnlyOverlay(lowers, path.join(layout.dir, 'view'), () => fn(path.join(layout.dir, 'view')));
     });
   }
@@ -388,8 +390,8 @@ export class ContainerService {
   /** POST /containers/{id}/update: new limits and restart policy, applied at once to a running container. */
   async update(ref: string, body: Record<string, any>): Promise<string[]> {
     const rec = this.get(ref);
-    return this.exclusive(rec.Id, async () => {
-      const hc = rec.HostConfig;
+    return this.exclusive(rec.id, async () => {
+      const hc = rec.hostConfig;
       if (body.Memory !== undefined && body.Memory > 0 && body.Memory < 6 * 1024 * 1024) throw invalid('Minimum memory limit allowed is 6MB');
       const restart = body.RestartPolicy as { Name?: string; MaximumRetryCount?: number } | undefined;
       if (restart?.Name && !RESTART_POLICIES.includes(restart.Name)) throw invalid(`invalid restart policy: ${restart.Name}`);
@@ -398,16 +400,16 @@ export class ContainerService {
       const next = { ...hc };
       for (const k of limits) if (body[k] !== undefined && body[k] !== null && body[k] !== '') next[k] = body[k];
       if (restart?.Name !== undefined) next.RestartPolicy = { Name: restart.Name, MaximumRetryCount: restart.MaximumRetryCount ?? 0 };
-      if ((next.Memory ?? 0) > 0 && next.MemorySwap > 0 && next.MemorySwap < next.Memory) throw invalid('Minimum memoryswap limit should be larger than memory limit, see usage');
-      if (rec.State.Running) {
+      if ((next.Memory ?? 0) > 0 && (next.MemorySwap ?? 0) > 0 && next.MemorySwap! < next.Memory!) throw invalid('Minimum memoryswap limit should be larger than memory limit, see usage');
+      if (rec.state.running) {
         const resources = linuxResources({
           memory: next.Memory, memorySwap: next.MemorySwap, nanoCpus: next.NanoCpus, cpuShares: next.CpuShares, cpuQuota: next.CpuQuota,
           cpuPeriod: next.CpuPeriod, cpusetCpus: next.CpusetCpus || undefined, cpusetMems: next.CpusetMems || undefined, pidsLimit: next.PidsLimit ?? undefined,
         });
         delete resources.devices;
-        try { await this.deps.runtime.update(rec.Id, resources); } catch (err) { throw internal(`Cannot update container ${rec.Id}: ${(err as Error).message}`); }
+        try { await this.deps.runtime.update(rec.id, resources); } catch (err) { throw internal(`Cannot update container ${rec.id}: ${(err as Error).message}`); }
       }
-      rec.HostConfig = next;
+      rec.hostConfig = next;
       await this.store.save(rec);
       this.publish(rec, 'update');
       return [];
@@ -416,62 +418,62 @@ export class ContainerService {
 
   async pause(ref: string): Promise<void> {
     const rec = this.get(ref);
-    if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
-    if (rec.State.Paused) throw conflict(`Container ${rec.Id} is already paused`);
-    await this.deps.runtime.pause(rec.Id);
-    Object.assign(rec.State, { Status: 'paused', Paused: true });
+    if (!rec.state.running) throw conflict(`Container ${rec.id} is not running`);
+    if (rec.state.paused) throw conflict(`Container ${rec.id} is already paused`);
+    await this.deps.runtime.pause(rec.id);
+    setState(rec, { status: 'paused', paused: true });
     await this.store.save(rec);
     this.publish(rec, 'pause');
   }
 
   async unpause(ref: string): Promise<void> {
     const rec = this.get(ref);
-    if (!rec.State.Paused) throw conflict(`Container ${rec.Id} is not paused`);
-    await this.deps.runtime.resume(rec.Id);
-    Object.assign(rec.State, { Status: 'running', Paused: false });
+    if (!rec.state.paused) throw conflict(`Container ${rec.id} is not paused`);
+    await this.deps.runtime.resume(rec.id);
+    setState(rec, { status: 'running', paused: false });
     await this.store.save(rec);
     this.publish(rec, 'unpause');
   }
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
     const rec = this.get(ref);
-    if ((rec.State.Running || rec.State.Status === 'restarting') && !opts.force) {
-      const state = rec.State.Status === 'restarting' ? 'restarting' : rec.State.Paused ? 'paused' : 'running';
+    if ((rec.state.running || rec.state.status === 'restarting') && !opts.force) {
+      const state = rec.state.status === 'restarting' ? 'restarting' : rec.state.paused ? 'paused' : 'running';
       const procedure = state === 'paused' ? 'Unpause and then stop the container before attempting removal or force remove' : 'Stop the container before attempting removal or force remove';
-      throw conflict(`You cannot remove a ${state} container ${rec.Id}. ${procedure}`);
+      throw conflict(`You cannot remove a ${state} container ${rec.id}. ${procedure}`);
     }
-    if (rec.State.Status === 'removing') return;
-    rec.ManualStop = true;
-    const timer = this.restartTimers.get(rec.Id);
-    if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.Id); }
-    if (rec.State.Running) {
-      const exited = this.exited(rec.Id);
-      await this.signal(rec, 'KILL').catch(logFailure(this.log, 'killing the container to remove it', { container: rec.Id }));
-      if (rec.State.Paused) await this.deps.runtime.resume(rec.Id).catch(logFailure(this.log, 'resuming the paused container to remove it', { container: rec.Id }));
+    if (rec.state.status === 'removing') return;
+    rec.manualStop = true;
+    const timer = this.restartTimers.get(rec.id);
+    if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.id); }
+    if (rec.state.running) {
+      const exited = this.exited(rec.id);
+      await this.signal(rec, 'KILL').catch(logFailure(this.log, 'killing the container to remove it', { container: rec.id }));
+      if (rec.state.paused) await this.deps.runtime.resume(rec.id).catch(logFailure(this.log, 'resuming the paused container to remove it', { container: rec.id }));
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
     }
-    rec.State.Status = 'removing';
-    await this.store.save(rec).catch(logFailure(this.log, 'saving the removing state', { container: rec.Id }));
+    rec.state.status = 'removing';
+    await this.store.save(rec).catch(logFailure(this.log, 'saving the removing state', { container: rec.id }));
     await this.finishRemove(rec, Boolean(opts.volumes));
   }
 
   private async finishRemove(rec: ContainerRecord, removeVolumes: boolean): Promise<void> {
     // `runc run` deletes its container on exit; only a crashed supervisor leaves runtime state behind
-    if (existsSync(path.join(this.deps.runtime.stateRoot, rec.Id))) await this.deps.runtime.delete(rec.Id, true).catch(logFailure(this.log, 'deleting the runtime state', { container: rec.Id }));
+    if (existsSync(path.join(this.deps.runtime.stateRoot, rec.id))) await this.deps.runtime.delete(rec.id, true).catch(logFailure(this.log, 'deleting the runtime state', { container: rec.id }));
     await Promise.all([
-      this.deps.networks.detach(rec.Id).catch(logFailure(this.log, 'detaching the removed container from its networks', { container: rec.Id })),
-      this.deps.volumes.release(rec.Id, removeVolumes).catch(logFailure(this.log, 'releasing the volumes of the removed container', { container: rec.Id })),
-      removeContainerCgroup(rec.Id).catch(logFailure(this.log, 'removing the cgroup of the removed container', { container: rec.Id })),
+      this.deps.networks.detach(rec.id).catch(logFailure(this.log, 'detaching the removed container from its networks', { container: rec.id })),
+      this.deps.volumes.release(rec.id, removeVolumes).catch(logFailure(this.log, 'releasing the volumes of the removed container', { container: rec.id })),
+      removeContainerCgroup(rec.id).catch(logFailure(this.log, 'removing the cgroup of the removed container', { container: rec.id })),
     ]);
     // Gone for the API from here on. The directory goes in the background, after unmounting what a
     // `docker cp` may still have mounted in it; after a crash container.json still says "removing" and
     // init() finishes the job.
-    this.store.forget(rec.Id);
+    this.store.forget(rec.id);
     this.publish(rec, 'destroy');
-    this.signals.emit(`removed:${rec.Id}`, rec.State.ExitCode);
-    const dir = this.layout(rec.Id).dir;
+    this.signals.emit(`removed:${rec.id}`, rec.state.exitCode);
+    const dir = this.layout(rec.id).dir;
     const cleanup = mountsUnder(dir).then((mounts) => Promise.all(mounts.map(unmount)))
-      .then(() => this.store.remove(rec.Id)).catch(logFailure(this.log, 'removing the container directory', { container: rec.Id }));
+      .then(() => this.store.remove(rec.id)).catch(logFailure(this.log, 'removing the container directory', { container: rec.id }));
     this.cleanups.add(cleanup);
     void cleanup.then(() => this.cleanups.delete(cleanup));
   }
@@ -485,17 +487,17 @@ export class ContainerService {
     const rec = this.get(ref);
     const name = containerName(newName);
     const other = this.store.find(name);
-    if (other && other.Name === name && other.Id !== rec.Id) throw conflict(`Conflict. The container name "${name}" is already in use by container "${other.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
-    const oldName = rec.Name;
-    rec.Name = name;
+    if (other && other.name === name && other.id !== rec.id) throw conflict(`Conflict. The container name "${name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    const oldName = rec.name;
+    rec.name = name;
     await this.store.save(rec);
     this.publish(rec, 'rename', { oldName });
   }
 
   async top(ref: string, psArgs = '-ef'): Promise<{ Titles: string[]; Processes: string[][] }> {
     const rec = this.get(ref);
-    if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
-    const pids = new Set((await this.deps.runtime.pids(rec.Id)).map(String));
+    if (!rec.state.running) throw conflict(`Container ${rec.id} is not running`);
+    const pids = new Set((await this.deps.runtime.pids(rec.id)).map(String));
     const { stdout } = await execFileAsync('ps', psArgs.split(/\s+/).filter(Boolean));
     const lines = stdout.trimEnd().split('\n');
     const titles = lines[0]!.trim().split(/\s+/);
@@ -511,13 +513,13 @@ export class ContainerService {
   /** Attach stdin: held until the container runs (clients attach and write before they start it). */
   sendStdin(id: string, data: Buffer): void {
     const pending = this.pendingStdin.get(id);
-    if (pending || !this.store.byId.get(id)?.State.Running) this.pendingStdinFor(id).chunks.push(data);
+    if (pending || !this.store.byId.get(id)?.state.running) this.pendingStdinFor(id).chunks.push(data);
     else this.supervisor.stdin(id, data);
   }
 
   endStdin(id: string): void {
     const pending = this.pendingStdin.get(id);
-    if (pending || !this.store.byId.get(id)?.State.Running) this.pendingStdinFor(id).ended = true;
+    if (pending || !this.store.byId.get(id)?.state.running) this.pendingStdinFor(id).ended = true;
     else this.supervisor.stdinEnd(id);
   }
 

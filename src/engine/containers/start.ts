@@ -15,7 +15,7 @@ import { containerOverlay, type ContainerLayout } from './layout.js';
 import { modeNetworkOf, type ContainerRecord } from './record.js';
 import { linkSetup } from './links.js';
 import { mergeEnv } from './create-config.js';
-import { inspectMount, mountRequests, toOciMount } from './mounts.js';
+import { mountPoint, mountRequests, toOciMount } from './mounts.js';
 import { ExitedBeforeStart, type SupervisorClient } from './supervisor-client.js';
 import { phaseTimer } from './trace.js';
 import { parseSecurityOpt } from './security.js';
@@ -33,10 +33,10 @@ export interface StartDeps {
   container?: (ref: string) => ContainerRecord | undefined;
 }
 
-export interface Started { pid: number; runtimePid: number; attachment: NetworkAttachment; mounts: ContainerRecord['Mounts'] }
+export interface Started { pid: number; runtimePid: number; attachment: NetworkAttachment; mounts: ContainerRecord['mounts'] }
 
 function networkMode(rec: ContainerRecord): NetworkService['attach'] extends (o: infer O) => unknown ? O extends { mode: infer M } ? M : never : never {
-  const mode = String(rec.HostConfig.NetworkMode ?? 'default');
+  const mode = String(rec.hostConfig.NetworkMode ?? 'default');
   if (mode === 'host' || mode === 'none') return mode;
   if (mode.startsWith('container:')) return { container: mode.slice('container:'.length) };
   return 'bridge';
@@ -44,7 +44,7 @@ function networkMode(rec: ContainerRecord): NetworkService['attach'] extends (o:
 
 function endpoints(rec: ContainerRecord) {
   const mode = modeNetworkOf(rec);
-  const configs = rec.NetworkingConfig.EndpointsConfig ?? {};
+  const configs = rec.endpointsConfig ?? {};
   const list = Object.entries(configs).filter(([network]) => network !== 'default').map(([network, c]) => ({
     network, aliases: (c?.Aliases as string[] | null) ?? [], ipv4Address: c?.IPAMConfig?.IPv4Address || undefined, macAddress: c?.MacAddress || undefined,
   }));
@@ -52,23 +52,23 @@ function endpoints(rec: ContainerRecord) {
     list.unshift({ network: mode, aliases: [], ipv4Address: undefined, macAddress: undefined });
   }
   // the legacy Config.MacAddress is the primary endpoint's (the network of NetworkMode), as Docker
-  if (rec.Config.MacAddress) {
-    const netMode = String(rec.HostConfig.NetworkMode ?? 'default');
+  if (rec.config.MacAddress) {
+    const netMode = String(rec.hostConfig.NetworkMode ?? 'default');
     const primaryName = mode ?? (netMode === 'default' || netMode === 'bridge' ? 'bridge' : undefined);
     let primary = list.find((e) => e.network === primaryName);
     if (!primary && primaryName === 'bridge' && !list.length) list.push(primary = { network: 'bridge', aliases: [], ipv4Address: undefined, macAddress: undefined });
-    if (primary && !primary.macAddress) primary.macAddress = rec.Config.MacAddress;
+    if (primary && !primary.macAddress) primary.macAddress = rec.config.MacAddress;
   }
   return list;
 }
 
 export async function startContainer(rec: ContainerRecord, layout: ContainerLayout, deps: StartDeps): Promise<Started> {
-  const t = phaseTimer('start', rec.Id);
+  const t = phaseTimer('start', rec.id);
   let user: ResolvedUser;
   try {
-    const tables = containerUserTables(rec.LayerDirs, layout.upper);
-    user = resolveUser(tables, rec.Config.User);
-    const groupAdd = rec.HostConfig.GroupAdd as string[] | null | undefined;
+    const tables = containerUserTables(rec.layerDirs, layout.upper);
+    user = resolveUser(tables, rec.config.User);
+    const groupAdd = rec.hostConfig.GroupAdd as string[] | null | undefined;
     if (groupAdd?.length) {
       const base = user;
       const extra = resolveGroups(tables, groupAdd).filter((g) => g !== base.gid && !base.additionalGids.includes(g));
@@ -78,7 +78,7 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
   // runc mounts the overlay itself, in the container's mount namespace; other runtimes get it mounted here, on the
   // host, until the container exits (ContainerService.onExit unmounts it, init() after a crash, removal in any case)
   const premount = !deps.runtime.mountsRootOverlay;
-  if (premount) await mountOverlay(containerOverlay(layout, rec.LayerDirs));
+  if (premount) await mountOverlay(containerOverlay(layout, rec.layerDirs));
   try {
     return await startOnRootfs(rec, layout, deps, user, premount, t);
   } catch (err) {
@@ -89,13 +89,13 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
 
 async function startOnRootfs(rec: ContainerRecord, layout: ContainerLayout, deps: StartDeps, user: ResolvedUser, premounted: boolean,
   t: ReturnType<typeof phaseTimer>): Promise<Started> {
-  const hc = rec.HostConfig;
-  const cfg = rec.Config;
+  const hc = rec.hostConfig;
+  const cfg = rec.config;
   const security = parseSecurityOpt(hc.SecurityOpt);
-  const overlay = containerOverlay(layout, rec.LayerDirs);
+  const overlay = containerOverlay(layout, rec.layerDirs);
   const requests = mountRequests(rec);
   const resolved: ResolvedMount[] = [];
-  const resolveAll = async (imageRootfs: string) => { for (const r of requests) resolved.push(await deps.volumes.resolve(rec.Id, r, imageRootfs)); };
+  const resolveAll = async (imageRootfs: string) => { for (const r of requests) resolved.push(await deps.volumes.resolve(rec.id, r, imageRootfs)); };
   // a volume used for the first time gets the image's content at its target: only then is a host view needed
   if (premounted) await resolveAll(layout.rootfs);
   else if (requests.some((r) => r.Type === 'volume')) await withOverlayMounted(overlay, () => resolveAll(layout.rootfs));
@@ -119,7 +119,7 @@ async function startOnRootfs(rec: ContainerRecord, layout: ContainerLayout, deps
   }
   t.lap('prepare');
   const attachment = await deps.networks.attach({
-    containerId: rec.Id, containerName: rec.Name.slice(1), hostname: cfg.Hostname, mode, endpoints: endpoints(rec),
+    containerId: rec.id, containerName: rec.name.slice(1), hostname: cfg.Hostname, mode, endpoints: endpoints(rec),
     configuresNetwork: Boolean(hc.Privileged) || (hc.CapAdd ?? []).some((c: string) => /^(CAP_)?(NET_ADMIN|ALL)$/i.test(c))
       || Object.keys(hc.Sysctls ?? {}).some((k) => k.startsWith('net.')),
     portBindings: hc.PortBindings ?? {}, publishAll: Boolean(hc.PublishAllPorts), exposedPorts: Object.keys(cfg.ExposedPorts ?? {}),
@@ -128,7 +128,7 @@ async function startOnRootfs(rec: ContainerRecord, layout: ContainerLayout, deps
   t.lap('attach');
   try {
     if (attachment.netnsPath) netns = { kind: 'join', path: attachment.netnsPath };
-    let args = [rec.Path, ...rec.Args];
+    let args = [rec.path, ...rec.args];
     if (hc.Init && INIT_BINARY) {
       mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: INIT_BINARY, options: ['rbind', 'ro'] });
       args = ['/sbin/docker-init', '--', ...args];
@@ -142,7 +142,7 @@ async function startOnRootfs(rec: ContainerRecord, layout: ContainerLayout, deps
         memory: hc.Memory, memorySwap: hc.MemorySwap, nanoCpus: hc.NanoCpus, cpuShares: hc.CpuShares, cpuQuota: hc.CpuQuota, cpuPeriod: hc.CpuPeriod,
         cpusetCpus: hc.CpusetCpus || undefined, cpusetMems: hc.CpusetMems || undefined, pidsLimit: hc.PidsLimit ?? undefined,
       },
-      cgroupsPath: containerCgroupsPath(rec.Id), sysctls: hc.Sysctls ?? undefined, ulimits: hc.Ulimits ?? undefined, shmSize: hc.ShmSize,
+      cgroupsPath: containerCgroupsPath(rec.id), sysctls: hc.Sysctls ?? undefined, ulimits: hc.Ulimits ?? undefined, shmSize: hc.ShmSize,
       seccomp: security.seccomp, noNewPrivileges: security.noNewPrivileges, maskedPaths: hc.MaskedPaths, readonlyPaths: hc.ReadonlyPaths,
     });
     if (!cfg.Env.some((e: string) => e.startsWith('HOME='))) (spec.process as { env: string[] }).env.push(`HOME=${user.home}`);
@@ -153,12 +153,12 @@ async function startOnRootfs(rec: ContainerRecord, layout: ContainerLayout, deps
     writeFileSync(path.join(layout.bundle, 'config.json'), JSON.stringify(spec));
     for (const [file, dest] of files) writeFileSync(file, taken.has(dest) ? '' : contents.get(file)!);
     t.lap('bundle');
-    const { runtimePid, pid } = await deps.supervisor.run({ id: rec.Id, openStdin: Boolean(cfg.OpenStdin), tty: Boolean(cfg.Tty) });
+    const { runtimePid, pid } = await deps.supervisor.run({ id: rec.id, openStdin: Boolean(cfg.OpenStdin), tty: Boolean(cfg.Tty) });
     t.lap('runtime');
     t.done();
-    return { pid, runtimePid, attachment, mounts: requests.map((r, i) => inspectMount(r, resolved[i]!)) };
+    return { pid, runtimePid, attachment, mounts: requests.map((r, i) => mountPoint(r, resolved[i]!)) };
   } catch (err) {
-    await deps.networks.detach(rec.Id).catch(() => {});
+    await deps.networks.detach(rec.id).catch(() => {});
     if (err instanceof ExitedBeforeStart) throw invalid((await runtimeError(layout.dir)) ?? err.message);
     throw err;
   }

@@ -23,7 +23,7 @@ async function systemCpuNs(): Promise<number> {
 export interface StatsSample { cpuNs: number; systemNs: number }
 
 export async function containerStats(rec: ContainerRecord, previous?: StatsSample): Promise<{ doc: Record<string, unknown>; sample: StatsSample }> {
-  const dir = (controller: string) => containerCgroupDir(rec.Id, controller);
+  const dir = (controller: string) => containerCgroupDir(rec.id, controller);
   let memUsage: number | undefined; let memLimit: number | undefined; let cpuNs = 0; let pids: number | undefined; let pidsLimit: number | undefined;
   if (unified) {
     const cg = dir('');
@@ -51,9 +51,9 @@ export async function containerStats(rec: ContainerRecord, previous?: StatsSampl
   });
   const doc = {
     read: new Date().toISOString(), preread: previous ? new Date(Date.now() - 1000).toISOString() : '0001-01-01T00:00:00Z',
-    id: rec.Id, name: rec.Name,
+    id: rec.id, name: rec.name,
     pids_stats: { current: pids ?? 0, ...(pidsLimit ? { limit: pidsLimit } : {}) },
-    memory_stats: rec.State.Running ? { usage: memUsage ?? 0, limit: memLimit && memLimit < hostMem ? memLimit : hostMem, stats: {} } : {},
+    memory_stats: rec.state.running ? { usage: memUsage ?? 0, limit: memLimit && memLimit < hostMem ? memLimit : hostMem, stats: {} } : {},
     cpu_stats: cpuStats(cpuNs, systemNs),
     precpu_stats: previous ? cpuStats(previous.cpuNs, previous.systemNs) : { cpu_usage: { total_usage: 0 }, throttling_data: {} },
     blkio_stats: { io_service_bytes_recursive: null }, num_procs: 0, storage_stats: {}, networks: {},

@@ -47,7 +47,7 @@ export async function startTestEngine(): Promise<TestEngine> {
     },
     async cleanup() {
       try {
-        for (const c of t.engine.containers.store.all()) await t.engine.containers.remove(c.Id, { force: true, volumes: true }).catch(() => {});
+        for (const c of t.engine.containers.store.all()) await t.engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => {});
         await t.engine.close({ stopSupervisor: true });
       } finally {
         // anything still mounted under the root (a failed test) must go before the directory does

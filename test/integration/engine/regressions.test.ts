@@ -41,8 +41,8 @@ test('concurrent state changes of one container all succeed and the last one is 
   for (let round = 0; round < 3; round++) {
     const names = Array.from({ length: 8 }, (_, i) => `${base}-${round}-${i}`);
     await Promise.all(names.map((name) => c.rename({ name })));
-    const stored = JSON.parse(readFileSync(path.join(t.engine.paths.containers, c.id, 'container.json'), 'utf8')) as { Name: string };
-    assert.equal(stored.Name, (await c.inspect()).Name);
+    const stored = JSON.parse(readFileSync(path.join(t.engine.paths.containers, c.id, 'container.json'), 'utf8')) as { name: string };
+    assert.equal(stored.name, (await c.inspect()).Name);
   }
 });
 

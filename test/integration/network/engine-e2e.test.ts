@@ -73,7 +73,7 @@ describe('bundled engine: networks and volumes through the docker CLI', () => {
   after(async () => {
     try {
       if (engine) {
-        for (const c of engine.containers.store.all()) await engine.containers.remove(c.Id, { force: true, volumes: true }).catch(() => undefined);
+        for (const c of engine.containers.store.all()) await engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined);
         await engine.close();
       }
       await networks?.teardown();
