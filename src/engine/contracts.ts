@@ -4,6 +4,9 @@
 // take and return a subsystem's own records (type-only imports here); Docker's JSON shapes are made in
 // api/ or in a subsystem's format module (images/api-format.ts), never by a service.
 import type { Readable, Writable } from 'node:stream';
+import type { EndpointConfig } from './containers/docker-config.js';
+import type { ContainerLayout } from './containers/layout.js';
+import type { ContainerRecord } from './containers/record.js';
 import type { EventBus } from './events.js';
 import type { BuildSession } from './images/build/secrets.js';
 import type { LoadedImage } from './images/load.js';
@@ -190,6 +193,45 @@ export interface EngineContext {
 }
 
 // ---- what the API routes ask of the subsystems (api/*-routes.ts) -----------------------------------
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+/** Implemented by containers/: the container lifecycle the routes (api/container-routes.ts,
+ *  api/container-image-routes.ts, api/network-membership-routes.ts) and exec drive. `ref` is an id, a name or a unique
+ *  id prefix; an unknown one rejects with a not-found EngineError. */
+export interface ContainerManagement {
+  list(): ContainerRecord[];
+  get(ref: string): ContainerRecord;
+  /** where the container's files are (log, hosts, resolv.conf …) */
+  layout(id: string): ContainerLayout;
+  /** Docker's create request body (Config with HostConfig and NetworkingConfig) */
+  create(body: Record<string, any>, name: string | null): Promise<{ Id: string; Warnings: string[] }>;
+  start(ref: string): Promise<'started' | 'already'>;
+  /** the stop signal, then SIGKILL after the timeout; false when it was not running */
+  stop(ref: string, timeoutSec?: number, signal?: string): Promise<boolean>;
+  /** resolves once a SIGKILLed container is recorded as exited; at once for other signals */
+  kill(ref: string, signal?: string): Promise<void>;
+  restart(ref: string, timeoutSec?: number, signal?: string): Promise<void>;
+  pause(ref: string): Promise<void>;
+  unpause(ref: string): Promise<void>;
+  remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void>;
+  rename(ref: string, newName: string): Promise<void>;
+  /** Docker's UpdateConfig: limits applied to a running container, restart policy; returns warnings */
+  update(ref: string, body: Record<string, any>): Promise<string[]>;
+  top(ref: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }>;
+  /** the exit code the condition ends with; -1 when `closed` comes first */
+  wait(ref: string, condition: WaitCondition, closed?: Promise<void>): Promise<number>;
+  nextExit(id: string): Promise<number>;
+  /** POST /networks/{id}/connect|disconnect: at once for a running container, recorded for its next start otherwise */
+  connectNetwork(networkRef: string, containerRef: string, config?: EndpointConfig): Promise<void>;
+  disconnectNetwork(networkRef: string, containerRef: string): Promise<void>;
+  sendStdin(id: string, data: Buffer): void;
+  endStdin(id: string): void;
+  /** the container's root as its processes see it (running) or mounted for the call (stopped), one at a time with start */
+  withRootfs<T>(ref: string, fn: (rootfs: string) => Promise<T>): Promise<T>;
+  /** image layers plus the container's changes, read-only, without mounts (docker export, commit, diff) */
+  withFilesystemView<T>(ref: string, fn: (dir: string) => Promise<T>): Promise<T>;
+}
 
 /** Implemented by images/: list, inspect, load, save, import, pull, tag and remove images (api/image-routes.ts,
  *  api/image-create-route.ts). Every operation that changes the store publishes its image event. */

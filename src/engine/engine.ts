@@ -130,7 +130,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   registerImageRoutes(router, images);
   registerImageCreateRoute(router, images);
   registerBuildRoutes(router, images);
-  registerNetworkMembershipRoutes(router, containers, networks);
+  registerNetworkMembershipRoutes(router, containers);
   registerNetworkRoutes(router, networks);
   registerVolumeRoutes(router, volumes);
 

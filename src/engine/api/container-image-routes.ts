@@ -1,7 +1,7 @@
 // What a container's filesystem makes: `docker diff` (GET /containers/{id}/changes), `docker export`
 // (GET /containers/{id}/export) and `docker commit` (POST /commit).
 import type { ImageRuntimeConfig, ImageService } from '../contracts.js';
-import type { ContainerService } from '../containers/service.js';
+import type { ContainerManagement } from '../contracts.js';
 import { containerChanges, mountPoints, runtimeOnlyEntries } from '../containers/rw-layer.js';
 import { applyChanges } from '../images/build/changes.js';
 import { packTree } from '../images/build/layer-pack.js';
@@ -12,7 +12,7 @@ import type { Router } from './router.js';
 // The image config keys a container's config carries over into a committed image, as Docker's commit does.
 const IMAGE_KEYS = ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'Healthcheck', 'Shell', 'OnBuild'] as const;
 
-export function registerContainerImageRoutes(router: Router, containers: ContainerService, images: ImageService): void {
+export function registerContainerImageRoutes(router: Router, containers: ContainerManagement, images: ImageService): void {
   router.add('GET', '/containers/:id/changes', ({ res, params }) => {
     const rec = containers.get(params.id!);
     const layout = containers.layout(rec.id);

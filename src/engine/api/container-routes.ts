@@ -1,10 +1,10 @@
-// /containers/*: the Docker Engine API's container endpoints over ContainerService.
+// /containers/*: the Docker Engine API's container endpoints over ContainerManagement.
 import { parseFilters, queryBool, readJson, sendJson, sendNoContent } from './http.js';
 import { conflict, invalid, notFound, notImplemented } from '../errors.js';
 import type { Router } from './router.js';
 import { openRawStream } from './server.js';
 import { frame } from '../containers/logs.js';
-import type { ContainerService, WaitCondition } from '../containers/service.js';
+import type { ContainerManagement, WaitCondition } from '../contracts.js';
 import type { ExecService } from '../containers/exec.js';
 import { inspectView, matchesFilters, summaryView } from '../containers/inspect.js';
 import { logSize, parseTimeParam, streamEntries } from '../containers/logs.js';
@@ -14,7 +14,7 @@ import { DEFAULT_DETACH_KEYS, DetachFilter, parseDetachKeys } from '../container
 
 const optionalInt = (v: string | null): number | undefined => (v === null || v === '' ? undefined : Number.parseInt(v, 10));
 
-export function registerContainerRoutes(router: Router, containers: ContainerService, execs: ExecService): void {
+export function registerContainerRoutes(router: Router, containers: ContainerManagement, execs: ExecService): void {
   router.add('POST', '/containers/create', async ({ req, res, query }) => {
     const body = await readJson<Record<string, any>>(req);
     sendJson(res, 201, await containers.create(body, query.get('name')));
@@ -23,7 +23,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
   router.add('GET', '/containers/json', ({ res, query }) => {
     const filters = parseFilters(query);
     const all = queryBool(query, 'all') || Boolean(filters.status?.length);
-    let list = containers.store.all()
+    let list = containers.list()
       .filter((c) => all || c.state.running)
       .filter((c) => matchesFilters(c, filters))
       .sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
@@ -119,8 +119,8 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
     const result = containers.wait(rec.id, condition, new Promise((r) => res.once('close', () => r())));
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.flushHeaders();
-    const body = await result;
-    if (!res.destroyed) res.end(JSON.stringify(body) + '\n');
+    const exitCode = await result;
+    if (!res.destroyed) res.end(JSON.stringify({ StatusCode: exitCode, Error: null }) + '\n');
   });
 
   router.add('GET', '/containers/:id/logs', async ({ res, params, query }) => {
@@ -212,7 +212,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerSer
   router.add('POST', '/containers/prune', async ({ res, query }) => {
     const filters = parseFilters(query);
     const deleted: string[] = [];
-    for (const c of containers.store.all()) {
+    for (const c of containers.list()) {
       if (c.state.running || !matchesFilters(c, { label: filters.label ?? [] })) continue;
       await containers.remove(c.id, {});
       deleted.push(c.id);

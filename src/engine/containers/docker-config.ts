@@ -88,5 +88,12 @@ export interface EndpointConfig {
   MacAddress?: string;
   DriverOpts?: Record<string, string> | null;
   NetworkID?: string;
-  [key: string]: unknown;
+  EndpointID?: string;
+  Gateway?: string;
+  IPAddress?: string;
+  IPPrefixLen?: number;
+  IPv6Gateway?: string;
+  GlobalIPv6Address?: string;
+  GlobalIPv6PrefixLen?: number;
+  DNSNames?: string[] | null;
 }

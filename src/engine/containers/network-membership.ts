@@ -3,14 +3,9 @@
 // next start. Either way the record keeps the membership, so a restart keeps its networks.
 import { forbidden, notFound, notImplemented } from '../errors.js';
 import type { NetworkService } from '../contracts.js';
-import type { ContainerService } from './service.js';
-import { modeNetworkOf } from './record.js';
+import { modeNetworkOf, type ContainerRecord } from './record.js';
+import type { EndpointConfig } from './docker-config.js';
 
-export interface EndpointConfigBody {
-  Aliases?: string[] | null;
-  IPAMConfig?: { IPv4Address?: string } | null;
-  MacAddress?: string;
-}
 
 async function mustFindNetwork(networks: NetworkService, ref: string): Promise<{ id: string; name: string }> {
   const net = await networks.findNetwork?.(ref);
@@ -18,7 +13,13 @@ async function mustFindNetwork(networks: NetworkService, ref: string): Promise<{
   return net;
 }
 
-export async function connectContainer(containers: ContainerService, networks: NetworkService, networkRef: string, containerRef: string, config: EndpointConfigBody = {}): Promise<void> {
+/** What connect and disconnect need of the containers: find one, store its changed record. */
+export interface ContainerRecords {
+  get(ref: string): ContainerRecord;
+  save(rec: ContainerRecord): Promise<void>;
+}
+
+export async function connectContainer(containers: ContainerRecords, networks: NetworkService, networkRef: string, containerRef: string, config: EndpointConfig = {}): Promise<void> {
   const rec = containers.get(containerRef);
   const net = await mustFindNetwork(networks, networkRef);
   const endpoints = rec.endpointsConfig ?? {};
@@ -29,11 +30,11 @@ export async function connectContainer(containers: ContainerService, networks: N
     throw forbidden(`endpoint with name ${rec.name.slice(1)} already exists in network ${net.name}`);
   }
   if (rec.hostConfig.NetworkMode === net.name || rec.hostConfig.NetworkMode === net.id) rec.leftModeNetwork = undefined;
-  rec.endpointsConfig = { ...rec.endpointsConfig, EndpointsConfig: { ...endpoints, [net.name]: { ...config, NetworkID: net.id } } };
-  await containers.store.save(rec);
+  rec.endpointsConfig = { ...endpoints, [net.name]: { ...config, NetworkID: net.id } };
+  await containers.save(rec);
 }
 
-export async function disconnectContainer(containers: ContainerService, networks: NetworkService, networkRef: string, containerRef: string): Promise<void> {
+export async function disconnectContainer(containers: ContainerRecords, networks: NetworkService, networkRef: string, containerRef: string): Promise<void> {
   const rec = containers.get(containerRef);
   const net = await mustFindNetwork(networks, networkRef);
   const endpoints = { ...(rec.endpointsConfig ?? {}) };
@@ -48,6 +49,6 @@ export async function disconnectContainer(containers: ContainerService, networks
   delete endpoints[net.name];
   delete endpoints[net.id];
   if (viaMode && !rec.state.running) rec.leftModeNetwork = true;
-  rec.endpointsConfig = { ...rec.endpointsConfig, EndpointsConfig: endpoints };
-  await containers.store.save(rec);
+  rec.endpointsConfig = endpoints;
+  await containers.save(rec);
 }

@@ -1,14 +1,11 @@
 // The container supervisor on the engine side: create, start, stop, kill, restart, pause, remove, wait,
 // list, inspect, rename, top — state persisted per container and re-adopted after an engine restart.
 import { phaseTimer } from './trace.js';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { constants as osc } from 'node:os';
-import { promisify } from 'node:util';
-import type { EngineContext, ImageService, NetworkService, VolumeService } from '../contracts.js';
+import type { ContainerManagement, EngineContext, ImageService, NetworkService, VolumeService, WaitCondition } from '../contracts.js';
 import { conflict, internal, invalid, notFound } from '../errors.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { mountsUnder, unmount, withOverlayMounted, withReadOnlyOverlay } from '../runtime/overlay.js';
@@ -19,14 +16,20 @@ import { containerLayout, containerOverlay } from './layout.js';
 import { CONTAINER_RECORD_VERSION, ContainerStore, initialState, setState, type ContainerRecord } from './record.js';
 import { startContainer } from './start.js';
 import { checkSecurityAtCreate } from './security.js';
-import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, linuxResources } from '../runtime/spec.js';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../runtime/spec.js';
 import type { ExitRecord } from './supervisor.js';
 import { readExitRecord, SupervisorClient } from './supervisor-client.js';
-import { restartDelayMs, shouldRestart } from './restart-policy.js';
+import { shouldRestart } from './restart-policy.js';
 import { logFailure, type Logger } from '../log.js';
+import { KeyedMutex } from '../mutex.js';
 import { HealthMonitor } from './health.js';
-
-const execFileAsync = promisify(execFile);
+import { ExitSignals } from './exit-signals.js';
+import { RestartScheduler } from './restart-scheduler.js';
+import { StdinRelay } from './stdin-relay.js';
+import { RESTART_POLICIES, updatableResources, updatedHostConfig } from './update.js';
+import { topProcesses } from './top.js';
+import { connectContainer, disconnectContainer } from './network-membership.js';
+import type { EndpointConfig } from './docker-config.js';
 
 export interface ContainerServiceDeps {
   ctx: EngineContext;
@@ -36,21 +39,19 @@ export interface ContainerServiceDeps {
   runtime: OciRuntime;
 }
 
-export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+export type { WaitCondition };
 
-/** The restart policy names Docker accepts, at create and at update. */
-const RESTART_POLICIES = ['', 'no', 'always', 'on-failure', 'unless-stopped'];
-
-export class ContainerService {
+export class ContainerService implements ContainerManagement {
   readonly store: ContainerStore;
   private readonly supervisor: SupervisorClient;
   private readonly health: HealthMonitor;
-  private readonly pendingStdin = new Map<string, { chunks: Buffer[]; ended: boolean }>();
+  private readonly stdin: StdinRelay;
   /** exit handlers of containers being started right now */
   private readonly starting = new Map<string, (r: ExitRecord) => void>();
-  private readonly signals = new EventEmitter();
-  private readonly busy = new Map<string, Promise<unknown>>();
-  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private readonly signals = new ExitSignals();
+  /** one lifecycle operation at a time per container */
+  private readonly lifecycle = new KeyedMutex();
+  private readonly restarts = new RestartScheduler();
   private readonly cleanups = new Set<Promise<void>>();
   private readonly log: Logger;
 
@@ -58,7 +59,6 @@ export class ContainerService {
     this.log = deps.ctx.log.child({ component: 'containers' });
     this.store = new ContainerStore(deps.ctx.paths.containers,
       (id, err) => this.log.error('a container record cannot be read; the container is left on disk as it is', { container: id, error: err.message }));
-    this.signals.setMaxListeners(0);
     this.supervisor = new SupervisorClient(deps.ctx.paths.root, deps.runtime.binary, path.join(deps.ctx.paths.root, 'supervisor.log'),
       (id, r) => { const h = this.starting.get(id); if (h) h(r); else void this.onExit(id, r); },
       () => void this.supervisorLost());
@@ -66,6 +66,8 @@ export class ContainerService {
       runtime: deps.runtime, tmpDir: deps.ctx.paths.tmp,
       save: (rec) => this.store.save(rec), publish: (rec, action) => this.publish(rec, action),
     });
+    this.stdin = new StdinRelay({ write: (id, data) => this.supervisor.stdin(id, data), end: (id) => this.supervisor.stdinEnd(id) },
+      (id) => Boolean(this.store.byId.get(id)?.state.running));
   }
 
   /** The supervisor died: so did the containers' runtimes; record what exit.json says. */
@@ -76,6 +78,8 @@ export class ContainerService {
   }
 
   layout(id: string) { return containerLayout(this.store.containerDir(id)); }
+
+  list(): ContainerRecord[] { return this.store.all(); }
 
   get(ref: string): ContainerRecord {
     const rec = this.store.find(ref);
@@ -108,6 +112,17 @@ export class ContainerService {
     // also with nothing running: restore cleans up what a crashed engine left behind
     await this.deps.networks.restore(running);
   }
+
+  /** POST /networks/{id}/connect: at once for a running container, at its next start otherwise. */
+  async connectNetwork(networkRef: string, containerRef: string, config: EndpointConfig = {}): Promise<void> {
+    await connectContainer(this.recordAccess, this.deps.networks, networkRef, containerRef, config);
+  }
+
+  async disconnectNetwork(networkRef: string, containerRef: string): Promise<void> {
+    await disconnectContainer(this.recordAccess, this.deps.networks, networkRef, containerRef);
+  }
+
+  private readonly recordAccess = { get: (ref: string) => this.get(ref), save: (rec: ContainerRecord) => this.store.save(rec) };
 
   /** After POST /networks/{id}/connect or disconnect: inspect shows the container's current networks. */
   async refreshNetworkSettings(id: string): Promise<void> {
@@ -164,21 +179,13 @@ export class ContainerService {
     return { Id: id, Warnings: [] };
   }
 
-  /** One lifecycle operation at a time per container. */
-  private async exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.busy.get(id) ?? Promise.resolve();
-    const run = prev.catch(() => {}).then(fn);
-    this.busy.set(id, run);
-    try { return await run; } finally { if (this.busy.get(id) === run) this.busy.delete(id); }
-  }
-
   /** Runs `fn` on the container's filesystem (docker cp) one operation at a time with start, whatever state
    *  the container is in: a running container's as it sees it (/proc/<pid>/root, its volumes included), a
    *  stopped one's mounted on the host for the duration (the runtime mounts it in the container's own
    *  mount namespace when it starts; the two must never be mounted at once). */
   async withRootfs<T>(ref: string, fn: (rootfs: string) => Promise<T>): Promise<T> {
     const rec = this.get(ref);
-    return this.exclusive(rec.id, async () => {
+    return this.lifecycle.run(rec.id, async () => {
       if (rec.state.status === 'removing' || !this.store.byId.has(rec.id)) throw conflict(`container ${rec.id} is marked for removal`);
       if (rec.state.running) return fn(`/proc/${rec.state.pid}/root`);
       return withOverlayMounted(containerOverlay(this.layout(rec.id), rec.layerDirs), () => fn(this.layout(rec.id).rootfs));
@@ -187,13 +194,12 @@ export class ContainerService {
 
   async start(ref: string): Promise<'started' | 'already'> {
     const rec = this.get(ref);
-    return this.exclusive(rec.id, async () => {
+    return this.lifecycle.run(rec.id, async () => {
       if (rec.state.running) return 'already';
       if (rec.state.status === 'removing') throw conflict(`container ${rec.id} is marked for removal and cannot be started`);
       const t = phaseTimer('start-svc', rec.id);
       const layout = this.layout(rec.id);
-      const timer = this.restartTimers.get(rec.id);
-      if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.id); }
+      this.restarts.cancel(rec.id);
       // runtime state left by a run whose supervisor died (host reboot, crash) would block `runc run`
       if (existsSync(path.join(this.deps.runtime.stateRoot, rec.id))) await this.deps.runtime.delete(rec.id, true).catch(logFailure(this.log, 'deleting the runtime state a crashed run left', { container: rec.id }));
       rec.manualStop = false;
@@ -220,7 +226,7 @@ export class ContainerService {
         t.done();
         this.publish(rec, 'start');
         this.starting.delete(rec.id);
-        this.flushStdin(rec.id);
+        this.stdin.started(rec.id);
         if (heldExit) void this.onExit(rec.id, heldExit.r);
         return 'started';
       } catch (err) {
@@ -276,15 +282,13 @@ export class ContainerService {
     if (!rec.hostConfig.AutoRemove) await this.store.save(rec).catch(logFailure(this.log, 'saving the exit', { container: id }));
     t.lap('save');
     if (wasRunning) this.publish(rec, 'die', { exitCode: String(exitCode) });
-    this.signals.emit(`exit:${id}`, exitCode);
+    this.signals.exitedWith(id, exitCode);
     if (rec.hostConfig.AutoRemove) { await this.remove(id, { force: true, volumes: true }).catch(logFailure(this.log, 'removing the exited auto-remove container', { container: id })); t.lap('remove'); t.done(); return; }
     if (shouldRestart(rec, exitCode)) {
       rec.state.status = 'restarting';
       rec.state.restarting = true;
       await this.store.save(rec).catch(logFailure(this.log, 'saving the restarting state', { container: id }));
-      const delay = restartDelayMs(rec.restartCount, ranMs);
-      this.restartTimers.set(id, setTimeout(() => {
-        this.restartTimers.delete(id);
+      this.restarts.schedule(rec, ranMs, () => {
         if (!this.store.byId.has(id) || rec.state.running || rec.manualStop) return;
         rec.restartCount++;
         this.start(id).catch((err) => {
@@ -293,34 +297,25 @@ export class ContainerService {
           rec.state.error = (err as Error).message;
           void this.store.save(rec).catch(logFailure(this.log, 'saving the failed restart', { container: id }));
         });
-      }, delay));
+      });
     }
   }
 
   /** Resolves with the exit code once the container is not running anymore. */
   private exited(id: string): Promise<number> {
-    const rec = this.store.byId.get(id);
-    if (!rec || (!rec.state.running && rec.state.status !== 'restarting')) return Promise.resolve(rec?.state.exitCode ?? 0);
-    return new Promise((resolve) => this.signals.once(`exit:${id}`, resolve));
+    return this.signals.notRunning(this.store.byId.get(id));
   }
 
   nextExit(id: string): Promise<number> {
-    return new Promise((resolve) => this.signals.once(`exit:${id}`, resolve));
+    return this.signals.nextExit(id);
   }
 
-  async wait(ref: string, condition: WaitCondition, closed?: Promise<void>): Promise<{ StatusCode: number; Error: null | { Message: string } }> {
-    const rec = this.get(ref);
-    const id = rec.id;
-    let code: number;
-    if (condition === 'removed') {
-      const removed = new Promise<number>((resolve) => this.signals.once(`removed:${id}`, resolve));
-      code = await (closed ? Promise.race([removed, closed.then(() => -1)]) : removed);
-    } else if (condition === 'next-exit') {
-      code = await this.nextExit(id);
-    } else {
-      code = await this.exited(id);
-    }
-    return { StatusCode: code, Error: null };
+  /** The exit code the condition ends with; -1 when `closed` (the client left) comes first for 'removed'. */
+  async wait(ref: string, condition: WaitCondition, closed?: Promise<void>): Promise<number> {
+    const { id } = this.get(ref);
+    if (condition === 'removed') return this.signals.nextRemoval(id, closed);
+    if (condition === 'next-exit') return this.nextExit(id);
+    return this.exited(id);
   }
 
   private async signal(rec: ContainerRecord, signal: string): Promise<void> {
@@ -349,9 +344,7 @@ export class ContainerService {
   async stop(ref: string, timeoutSec?: number, signal?: string): Promise<boolean> {
     const rec = this.get(ref);
     rec.manualStop = true;
-    const timer = this.restartTimers.get(rec.id);
-    if (timer) {
-      clearTimeout(timer); this.restartTimers.delete(rec.id);
+    if (this.restarts.cancel(rec.id)) {
       setState(rec, { status: 'exited', restarting: false });
       await this.store.save(rec);
     }
@@ -379,7 +372,7 @@ export class ContainerService {
    *  (docker export). Works whether it runs or not; the container keeps running meanwhile. */
   async withFilesystemView<T>(ref: string, fn: (dir: string) => Promise<T>): Promise<T> {
     const rec = this.get(ref);
-    return this.exclusive(rec.id, async () => {
+    return this.lifecycle.run(rec.id, async () => {
       if (rec.state.status === 'removing' || !this.store.byId.has(rec.id)) throw conflict(`container ${rec.id} is marked for removal`);
       const layout = this.layout(rec.id);
       const lowers = [layout.upper, ...(rec.layerDirs.length ? [...rec.layerDirs].reverse() : [layout.emptyLower])];
@@ -390,24 +383,10 @@ export class ContainerService {
   /** POST /containers/{id}/update: new limits and restart policy, applied at once to a running container. */
   async update(ref: string, body: Record<string, any>): Promise<string[]> {
     const rec = this.get(ref);
-    return this.exclusive(rec.id, async () => {
-      const hc = rec.hostConfig;
-      if (body.Memory !== undefined && body.Memory > 0 && body.Memory < 6 * 1024 * 1024) throw invalid('Minimum memory limit allowed is 6MB');
-      const restart = body.RestartPolicy as { Name?: string; MaximumRetryCount?: number } | undefined;
-      if (restart?.Name && !RESTART_POLICIES.includes(restart.Name)) throw invalid(`invalid restart policy: ${restart.Name}`);
-      if (restart?.Name && restart.Name !== 'no' && hc.AutoRemove) throw invalid('Restart policy cannot be updated because AutoRemove is enabled for the container');
-      const limits = ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight', 'KernelMemory'];
-      const next = { ...hc };
-      for (const k of limits) if (body[k] !== undefined && body[k] !== null && body[k] !== '') next[k] = body[k];
-      if (restart?.Name !== undefined) next.RestartPolicy = { Name: restart.Name, MaximumRetryCount: restart.MaximumRetryCount ?? 0 };
-      if ((next.Memory ?? 0) > 0 && (next.MemorySwap ?? 0) > 0 && next.MemorySwap! < next.Memory!) throw invalid('Minimum memoryswap limit should be larger than memory limit, see usage');
+    return this.lifecycle.run(rec.id, async () => {
+      const next = updatedHostConfig(rec.hostConfig, body);
       if (rec.state.running) {
-        const resources = linuxResources({
-          memory: next.Memory, memorySwap: next.MemorySwap, nanoCpus: next.NanoCpus, cpuShares: next.CpuShares, cpuQuota: next.CpuQuota,
-          cpuPeriod: next.CpuPeriod, cpusetCpus: next.CpusetCpus || undefined, cpusetMems: next.CpusetMems || undefined, pidsLimit: next.PidsLimit ?? undefined,
-        });
-        delete resources.devices;
-        try { await this.deps.runtime.update(rec.id, resources); } catch (err) { throw internal(`Cannot update container ${rec.id}: ${(err as Error).message}`); }
+        try { await this.deps.runtime.update(rec.id, updatableResources(next)); } catch (err) { throw internal(`Cannot update container ${rec.id}: ${(err as Error).message}`); }
       }
       rec.hostConfig = next;
       await this.store.save(rec);
@@ -444,8 +423,7 @@ export class ContainerService {
     }
     if (rec.state.status === 'removing') return;
     rec.manualStop = true;
-    const timer = this.restartTimers.get(rec.id);
-    if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.id); }
+    this.restarts.cancel(rec.id);
     if (rec.state.running) {
       const exited = this.exited(rec.id);
       await this.signal(rec, 'KILL').catch(logFailure(this.log, 'killing the container to remove it', { container: rec.id }));
@@ -470,7 +448,7 @@ export class ContainerService {
     // init() finishes the job.
     this.store.forget(rec.id);
     this.publish(rec, 'destroy');
-    this.signals.emit(`removed:${rec.id}`, rec.state.exitCode);
+    this.signals.removed(rec.id, rec.state.exitCode);
     const dir = this.layout(rec.id).dir;
     const cleanup = mountsUnder(dir).then((mounts) => Promise.all(mounts.map(unmount)))
       .then(() => this.store.remove(rec.id)).catch(logFailure(this.log, 'removing the container directory', { container: rec.id }));
@@ -497,50 +475,17 @@ export class ContainerService {
   async top(ref: string, psArgs = '-ef'): Promise<{ Titles: string[]; Processes: string[][] }> {
     const rec = this.get(ref);
     if (!rec.state.running) throw conflict(`Container ${rec.id} is not running`);
-    const pids = new Set((await this.deps.runtime.pids(rec.id)).map(String));
-    const { stdout } = await execFileAsync('ps', psArgs.split(/\s+/).filter(Boolean));
-    const lines = stdout.trimEnd().split('\n');
-    const titles = lines[0]!.trim().split(/\s+/);
-    const pidCol = titles.indexOf('PID');
-    if (pidCol < 0) throw invalid(`Couldn't find PID field in ps output`);
-    const processes = lines.slice(1).map((l) => {
-      const fields = l.trim().split(/\s+/);
-      return [...fields.slice(0, titles.length - 1), fields.slice(titles.length - 1).join(' ')];
-    }).filter((f) => pids.has(f[pidCol]!));
-    return { Titles: titles, Processes: processes };
+    return topProcesses(await this.deps.runtime.pids(rec.id), psArgs);
   }
 
-  /** Attach stdin: held until the container runs (clients attach and write before they start it). */
-  sendStdin(id: string, data: Buffer): void {
-    const pending = this.pendingStdin.get(id);
-    if (pending || !this.store.byId.get(id)?.state.running) this.pendingStdinFor(id).chunks.push(data);
-    else this.supervisor.stdin(id, data);
-  }
-
-  endStdin(id: string): void {
-    const pending = this.pendingStdin.get(id);
-    if (pending || !this.store.byId.get(id)?.state.running) this.pendingStdinFor(id).ended = true;
-    else this.supervisor.stdinEnd(id);
-  }
-
-  private pendingStdinFor(id: string): { chunks: Buffer[]; ended: boolean } {
-    let p = this.pendingStdin.get(id);
-    if (!p) { p = { chunks: [], ended: false }; this.pendingStdin.set(id, p); }
-    return p;
-  }
-
-  private flushStdin(id: string): void {
-    const p = this.pendingStdin.get(id);
-    if (!p) return;
-    this.pendingStdin.delete(id);
-    for (const c of p.chunks) this.supervisor.stdin(id, c);
-    if (p.ended) this.supervisor.stdinEnd(id);
-  }
+  /** Attach stdin: held until the container runs. */
+  sendStdin(id: string, data: Buffer): void { this.stdin.write(id, data); }
+  endStdin(id: string): void { this.stdin.end(id); }
 
   /** Disconnects from the supervisor (containers keep running; it exits with `stopSupervisor` when none runs) and cancels pending restarts. */
   close(stopSupervisor = false): void {
     this.supervisor.close(stopSupervisor);
     this.health.close();
-    for (const t of this.restartTimers.values()) clearTimeout(t);
+    this.restarts.close();
   }
 }
