@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the test suites with node's test runner: `node scripts/run-tests.mjs [unit|integration|e2e|vm ...]`.
-// Unit tests alone run two files at a time; suites that drive the engine or Docker run one file at a time.
+// Unit tests run first, two files at a time; suites that drive the engine or Docker then run one file at a time.
 // vm boots a QEMU guest with pure cgroup v2 (test/vm/cgroup2.test.ts, several minutes, mostly emulated CPU while
 // the host suites mostly wait on containers): it runs alongside the other suites, its report printed after
 // theirs, and a last line adds both up.
@@ -54,12 +54,23 @@ function prefetchWebappRootfs() {
 prefetchWebappRootfs();
 
 const count = (report, word) => Number(new RegExp(`^ℹ ${word} (\\d+)$`, "m").exec(report)?.[1] ?? 0);
+// Pure tests first, two files at a time (they share nothing); then the files that drive the engine or Docker,
+// one at a time: they share the host's ports, iptables and the one Docker Engine.
+const unitDir = path.join('test', 'unit') + path.sep;
+const unitFiles = hostFiles.filter((f) => f.startsWith(unitDir));
+const slowFiles = hostFiles.filter((f) => !f.startsWith(unitDir));
+const hostRuns = async () => {
+  const out = [];
+  if (unitFiles.length) out.push(await run(unitFiles, 2, true));
+  if (slowFiles.length) out.push(await run(slowFiles, 1, true));
+  return out;
+};
 const [host, vm] = await Promise.all([
-  hostFiles.length ? run(hostFiles, hostSuites.every((s) => s === 'unit') ? 2 : 1, true) : undefined,
+  hostRuns(),
   vmFiles.length ? run(vmFiles, 1, !hostFiles.length) : undefined,
 ]);
 if (vm && hostFiles.length) process.stdout.write(`\n# the cgroup v2 guest (test/vm), run alongside:\n${vm.report}`);
-const results = [host, vm].filter(Boolean);
+const results = [...host, vm].filter(Boolean);
 const passed = results.reduce((n, r) => n + count(r.report, 'pass'), 0);
 const failed = results.reduce((n, r) => n + count(r.report, 'fail') + count(r.report, 'cancelled'), 0);
 const skipped = results.reduce((n, r) => n + count(r.report, 'skipped'), 0);

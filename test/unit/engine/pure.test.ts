@@ -129,7 +129,7 @@ test('log streaming: multiplexed frames, tail, since, timestamps', async () => {
 });
 
 test('restart policies and back-off; healthcheck probe commands', () => {
-  const rec = (name: string, max = 0, count = 0, manual = false) => ({ HostConfig: { RestartPolicy: { Name: name, MaximumRetryCount: max } }, RestartCount: count, ManualStop: manual }) as unknown as ContainerRecord;
+  const rec = (name: string, max = 0, count = 0, manual = false) => ({ hostConfig: { RestartPolicy: { Name: name, MaximumRetryCount: max } }, restartCount: count, manualStop: manual }) as Pick<ContainerRecord, 'hostConfig' | 'restartCount' | 'manualStop'> as ContainerRecord;
   assert.equal(shouldRestart(rec('always'), 0), true);
   assert.equal(shouldRestart(rec('always', 0, 0, true), 0), false);
   assert.equal(shouldRestart(rec('on-failure'), 0), false);
