@@ -15,8 +15,8 @@ import { applyFirewall, removeFirewall, type FirewallSpec } from './firewall.js'
 import { enableIpForwarding, hostRoutes, readHostResolvConf, type HostResolvConf } from './host.js';
 import { allocateSubnet, firstHost } from './ipam.js';
 import { bridgeName, type NetworkOptions } from './options.js';
-import { planPortRequests, reportPorts, type PortRequest } from './port-bindings.js';
-import { PortAllocatedError, openProxyInRange, reopenProxy, type OpenProxy } from './port-proxy.js';
+import { planPortRequests, reportPorts } from './port-bindings.js';
+import { PortPublisher, bindingsOf, type PublishedPort } from './port-publisher.js';
 import { NetworkStore, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkStateView, type NetworkTx, type SpareRecord } from './state.js';
 import { bringUpLoopback, createEndpointLink, netnsIsQuiet, removeEndpointLink, removeNetns } from './veth.js';
 import type { Netns } from './host.js';
@@ -44,7 +44,7 @@ export class BridgeNetworkService implements NetworkService {
   private readonly store: NetworkStore;
   private loading?: Promise<void>;
   private readonly dnsServers = new Map<string, EmbeddedDnsServer>();
-  private readonly proxies = new Map<string, OpenProxy[]>();
+  private readonly ports: PortPublisher;
   private readonly realized = new Set<string>();
   /** Endpoints detached whose veth pair the kernel is still deleting (~20 ms each), by endpoint id. Their
    *  addresses stay taken until then; whatever needs the pair gone waits for it (see `drained`). */
@@ -65,6 +65,7 @@ export class BridgeNetworkService implements NetworkService {
   constructor(private readonly ctx: EngineContext, readonly options: NetworkOptions) {
     this.log = ctx.log.child({ component: 'network' });
     this.store = new NetworkStore(ctx.paths.networks);
+    this.ports = new PortPublisher(this.log);
   }
 
   // ---- state ---------------------------------------------------------------------------------------
@@ -486,7 +487,7 @@ export class BridgeNetworkService implements NetworkService {
     if (spare) base.netns = spare.netns;
     const gatewayEndpoint = reserved.find((r) => !r.net.internal);
     const created: EndpointRecord[] = [];
-    const opened: { key: string; proxy: OpenProxy }[] = [];
+    let published: PublishedPort[] = [];
     let hosts: string;
     const netns = BridgeNetworkService.netnsOf(base);
     let netnsMade = false;
@@ -502,11 +503,8 @@ export class BridgeNetworkService implements NetworkService {
         netnsMade = true;
         created.push(ep);
       }
-      if (gatewayEndpoint) {
-        for (const req of portRequests) opened.push({ key: req.key, proxy: await this.publish(req, gatewayEndpoint.ep, base.name) });
-      }
+      if (gatewayEndpoint) published = await this.ports.open(portRequests, gatewayEndpoint.ep, base.name);
     } catch (err) {
-      await Promise.all(opened.map((o) => o.proxy.close()));
       if ('name' in netns && netnsMade) await removeNetns(netns.name, created.map((ep) => ep.hostInterface));
       else for (const ep of created) await removeEndpointLink(ep.hostInterface);
       await this.store.withLock(async (tx) => {
@@ -517,29 +515,18 @@ export class BridgeNetworkService implements NetworkService {
     const userNetwork = reserved.find((r) => !r.net.builtin);
     const record: ContainerRecord = {
       ...base, mode: 'bridge', hosts,
-      ports: reportPorts([...opts.exposedPorts, ...Object.keys(opts.portBindings)], opened.map((o) => ({ key: o.key, binding: { HostIp: o.proxy.hostIp, HostPort: String(o.proxy.hostPort) } }))),
+      ports: reportPorts([...opts.exposedPorts, ...Object.keys(opts.portBindings)], bindingsOf(published)),
       resolvConf: userNetwork
         ? resolvConfWithEmbeddedDns(userNetwork.net.gateway!, opts.dnsSearch, opts.dnsOptions)
         : resolvConfWithoutEmbeddedDns(host, opts.dns, opts.dnsSearch, opts.dnsOptions),
       portTargetIp: gatewayEndpoint?.ep.ip,
     };
     await this.store.withLock(async (tx) => { tx.state.containers.push(record); await tx.save(); });
-    this.proxies.set(record.id, opened.map((o) => o.proxy));
+    this.ports.hold(record.id, published);
     for (const { net } of reserved) this.publishEndpointEvent('connect', net, record.id);
     // a container that took a spare and cannot change it hands it back when it ends (see `recycle`)
     if (spareFits && record.netns && !(spare && record.netnsReusable)) this.refillSpare(reserved[0]!.net);
     return { ...this.attachment(record), netnsPath: record.netns && `/run/netns/${record.netns}` };
-  }
-
-  private async publish(req: PortRequest, target: EndpointRecord, containerName: string): Promise<OpenProxy> {
-    try {
-      return await openProxyInRange({ protocol: req.protocol, hostIp: req.hostIp, containerIp: target.ip, containerPort: req.containerPort }, req.hostPortFrom, req.hostPortTo);
-    } catch (err) {
-      if (err instanceof PortAllocatedError) {
-        throw internal(`driver failed programming external connectivity on endpoint ${containerName} (${target.id}): ${err.message}`);
-      }
-      throw internal(`publishing port ${req.key} of ${containerName} failed: ${(err as Error).message}`);
-    }
   }
 
   private publishEndpointEvent(action: 'connect' | 'disconnect', net: NetworkRecord, containerId: string): void {
@@ -559,8 +546,7 @@ export class BridgeNetworkService implements NetworkService {
       if (endpoints.length || record?.mode === 'bridge') await tx.save();
       return endpoints;
     });
-    await Promise.all((this.proxies.get(containerId) ?? []).map((p) => p.close()));
-    this.proxies.delete(containerId);
+    await this.ports.release(containerId);
     for (const ep of removed) {
       const net = this.state.networks.find((n) => n.id === ep.networkId);
       if (net) this.publishEndpointEvent('disconnect', net, containerId);
@@ -639,10 +625,7 @@ export class BridgeNetworkService implements NetworkService {
           if (this.endpointsOf(net.id).length) await this.realize(net); else await this.unrealize(net);
         } catch (err) { this.log.warn(`restoring the network after an engine restart: ${(err as Error).message}`, { network: net.name }); }
       }
-      for (const record of tx.state.containers) {
-        if (this.proxies.has(record.id) || !record.portTargetIp) continue;
-        this.proxies.set(record.id, await reopenProxies(record, this.log));
-      }
+      for (const record of tx.state.containers) await this.ports.reopen(record);
       await tx.save();
     });
   }
@@ -653,8 +636,7 @@ export class BridgeNetworkService implements NetworkService {
     this.closing = true;
     await this.discardSpares(() => true);
     await Promise.all([this.drained(), ...this.netnsDeletes]);
-    for (const proxies of this.proxies.values()) await Promise.all(proxies.map((p) => p.close()));
-    this.proxies.clear();
+    await this.ports.closeAll();
     await this.store.withLock(async (tx) => {
       const idle = tx.state.networks.filter((n) => this.realized.has(n.id) && !this.endpointsOf(n.id).length);
       await Promise.all(idle.map((n) => this.unrealize(n).catch(logFailure(this.log, 'taking down an idle network', { network: n.name }))));
@@ -671,21 +653,6 @@ export class BridgeNetworkService implements NetworkService {
     await this.close();
     for (const net of this.state.networks) if (net.driver === 'bridge') await this.unrealize(net);
   }
-}
-
-async function reopenProxies(record: ContainerRecord, log: Logger): Promise<OpenProxy[]> {
-  const opened: OpenProxy[] = [];
-  for (const [key, bindings] of Object.entries(record.ports)) {
-    const [port, protocol] = key.split('/');
-    for (const b of bindings ?? []) {
-      try {
-        opened.push(await reopenProxy({ protocol: protocol as 'tcp' | 'udp', hostIp: b.HostIp, hostPort: Number(b.HostPort), containerIp: record.portTargetIp!, containerPort: Number(port) }));
-      } catch (err) {
-        log.warn(`restoring published port ${b.HostIp}:${b.HostPort}: ${(err as Error).message}`, { container: record.id });
-      }
-    }
-  }
-  return opened;
 }
 
 /** `com.docker.network.driver.mtu`, when set to a sane value. */
