@@ -18,8 +18,8 @@ import { bridgeName, type NetworkOptions } from './options.js';
 import { planPortRequests, reportPorts } from './port-bindings.js';
 import { PortPublisher, bindingsOf, type PublishedPort } from './port-publisher.js';
 import { NetworkStore, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkStateView, type NetworkTx, type SpareRecord } from './state.js';
-import { bringUpLoopback, createEndpointLink, netnsIsQuiet, removeEndpointLink, removeNetns } from './veth.js';
-import type { Netns } from './host.js';
+import { bringUpLoopback, netnsIsQuiet, removeNetns } from './veth.js';
+import { EndpointPlumbing, netnsOf } from './endpoint-plumbing.js';
 
 export type AttachOptions = Parameters<NetworkService['attach']>[0];
 
@@ -46,11 +46,7 @@ export class BridgeNetworkService implements NetworkService {
   private readonly dnsServers = new Map<string, EmbeddedDnsServer>();
   private readonly ports: PortPublisher;
   private readonly realized = new Set<string>();
-  /** Endpoints detached whose veth pair the kernel is still deleting (~20 ms each), by endpoint id. Their
-   *  addresses stay taken until then; whatever needs the pair gone waits for it (see `drained`). */
-  private readonly draining = new Map<string, { ep: EndpointRecord; done: Promise<void> }>();
-  /** namespaces without endpoints being deleted */
-  private readonly netnsDeletes = new Set<Promise<void>>();
+  private readonly plumbing: EndpointPlumbing;
   /** the address a container last had on a network ("<container id>/<network id>"), which it gets again
    *  when it restarts and the address is still free (bounded: oldest entries go first) */
   private readonly previousAddress = new Map<string, string>();
@@ -66,6 +62,7 @@ export class BridgeNetworkService implements NetworkService {
     this.log = ctx.log.child({ component: 'network' });
     this.store = new NetworkStore(ctx.paths.networks);
     this.ports = new PortPublisher(this.log);
+    this.plumbing = new EndpointPlumbing(options);
   }
 
   // ---- state ---------------------------------------------------------------------------------------
@@ -141,7 +138,7 @@ export class BridgeNetworkService implements NetworkService {
 
   /** The endpoints whose addresses are taken on a network: attached ones and those still being deleted. */
   private addressHolders(networkId: string): EndpointRecord[] {
-    const held = [...[...this.draining.values()].map((d) => d.ep), ...(this.state.spares ?? []).map((s) => s.endpoint)];
+    const held = [...this.plumbing.drainingEndpoints(), ...(this.state.spares ?? []).map((s) => s.endpoint)];
     return [...this.endpointsOf(networkId), ...held.filter((e) => e.networkId === networkId)];
   }
 
@@ -177,7 +174,7 @@ export class BridgeNetworkService implements NetworkService {
       const spare = await this.store.withLock(async (tx) => {
         if (this.closing || !this.realized.has(net.id) || !tx.state.networks.includes(net) || this.spareOf(net.id)) return undefined;
         const endpoint = allocateEndpoint(net, this.addressHolders(net.id), { id: '', name: '', hostname: '' }, { network: net.id, aliases: [] }, 0, this.options);
-        const made: SpareRecord = { netns: this.netnsName('spare'), endpoint };
+        const made: SpareRecord = { netns: this.plumbing.netnsName('spare'), endpoint };
         (tx.state.spares ??= []).push(made);
         await tx.save();
         return made;
@@ -185,10 +182,7 @@ export class BridgeNetworkService implements NetworkService {
       if (!spare) return;
       const ep = spare.endpoint;
       try {
-        await createEndpointLink({
-          netns: { name: spare.netns }, hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac,
-          addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, defaultGateway: net.internal ? undefined : net.gateway, mtu: networkMtu(net),
-        }, true);
+        await this.plumbing.createLink({ name: spare.netns }, net, ep, { defaultGateway: net.internal ? undefined : net.gateway, createNetns: true });
       } catch (err) {
         this.log.debug(`a spare network namespace could not be prepared: ${(err as Error).message}`, { network: net.id });
         await this.store.withLock(async (tx) => { tx.state.spares = (tx.state.spares ?? []).filter((s) => s !== spare); await tx.save(); });
@@ -231,36 +225,6 @@ export class BridgeNetworkService implements NetworkService {
       return selected;
     });
     await Promise.all(gone.map((s) => removeNetns(s.netns, [s.endpoint.hostInterface])));
-  }
-
-  /** Deletes a container's veth pairs (and the namespace the service made for it) in the background. */
-  private drain(endpoints: EndpointRecord[], netns?: string): void {
-    const job = netns
-      ? removeNetns(netns, endpoints.map((e) => e.hostInterface))
-      : Promise.all(endpoints.map((e) => removeEndpointLink(e.hostInterface))).then(() => undefined);
-    if (netns && !endpoints.length) {
-      const done = job.then(() => { this.netnsDeletes.delete(done); });
-      this.netnsDeletes.add(done);
-    }
-    for (const ep of endpoints) {
-      const done = job.then(() => { this.draining.delete(ep.id); });
-      this.draining.set(ep.id, { ep, done });
-    }
-  }
-
-  /** Waits until the veth pairs of the detached endpoints matching `which` are gone. */
-  private async drained(which: (ep: EndpointRecord) => boolean = () => true): Promise<void> {
-    await Promise.all([...this.draining.values()].filter((d) => which(d.ep)).map((d) => d.done));
-  }
-
-  /** The namespace a container's endpoints live in. */
-  private static netnsOf(record: Pick<ContainerRecord, 'pid' | 'netns'>): Netns {
-    return record.netns ? { name: record.netns } : { pid: record.pid! };
-  }
-
-  /** A name for the namespace of one run of a container (a new one each run: the last may still be going). */
-  private netnsName(containerId: string): string {
-    return `${this.options.interfacePrefix}-${containerId.slice(0, 12)}-${randomId().slice(0, 6)}`;
   }
 
   containerName(containerId: string): string {
@@ -392,7 +356,7 @@ export class BridgeNetworkService implements NetworkService {
     await this.store.withLock(async (tx) => {
       if (net.builtin) throw forbidden(`${net.name} is a pre-defined network and cannot be removed`);
       if (this.endpointsOf(net.id).length) throw forbidden(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
-      await this.drained((e) => e.networkId === net.id);
+      await this.plumbing.drained((e) => e.networkId === net.id);
       await this.unrealize(net);
       tx.state.networks = tx.state.networks.filter((n) => n.id !== net.id);
       await tx.save();
@@ -417,10 +381,10 @@ export class BridgeNetworkService implements NetworkService {
     const host = await this.hostResolvConf();
     if (this.state.containers.some((c) => c.id === opts.containerId)) await this.detach(opts.containerId);
     // its old interfaces (eth0 …) must be gone from the namespace before new ones take their names
-    await this.drained((e) => e.containerId === opts.containerId);
+    await this.plumbing.drained((e) => e.containerId === opts.containerId);
     const base = {
       id: opts.containerId, name: opts.containerName.replace(/^\//, ''), hostname: opts.hostname, pid: opts.pid, dns: opts.dns, ports: {},
-      netns: opts.mode === 'bridge' && !opts.pid ? this.netnsName(opts.containerId) : undefined,
+      netns: opts.mode === 'bridge' && !opts.pid ? this.plumbing.netnsName(opts.containerId) : undefined,
       netnsReusable: opts.mode === 'bridge' && !opts.pid && !opts.configuresNetwork,
     };
     if (opts.mode === 'host') {
@@ -454,7 +418,7 @@ export class BridgeNetworkService implements NetworkService {
     const portRequests = planPortRequests(opts.portBindings, opts.publishAll, opts.exposedPorts);
     const fixed = requested.map((r) => r.ipv4Address).filter(Boolean);
     if (fixed.length) await this.discardSpares((s) => fixed.includes(s.endpoint.ip));
-    await this.drained((e) => requested.some((r) => r.ipv4Address === e.ip));
+    await this.plumbing.drained((e) => requested.some((r) => r.ipv4Address === e.ip));
     const spareFits = requested.length === 1 && !requested[0]!.ipv4Address && !requested[0]!.macAddress && !opts.pid;
     // a spare being made is nearly there: waiting for it is quicker than making another namespace
     if (spareFits) await this.spareBuilds.get((await this.findNetwork(requested[0]!.network))?.id ?? '');
@@ -486,27 +450,18 @@ export class BridgeNetworkService implements NetworkService {
     });
     if (spare) base.netns = spare.netns;
     const gatewayEndpoint = reserved.find((r) => !r.net.internal);
-    const created: EndpointRecord[] = [];
     let published: PublishedPort[] = [];
     let hosts: string;
-    const netns = BridgeNetworkService.netnsOf(base);
-    let netnsMade = false;
+    const netns = netnsOf(base);
+    let linked = false;
     try {
       hosts = buildHosts({ hostname: opts.hostname, addresses: reserved.map((r) => r.ep.ip), extraHosts: parseExtraHosts(opts.extraHosts, gatewayEndpoint?.net.gateway) });
-      for (const { net, ep } of reserved) {
-        if (spare) { netnsMade = true; created.push(ep); continue; }
-        await createEndpointLink({
-          netns, hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac,
-          addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, defaultGateway: ep === gatewayEndpoint?.ep ? net.gateway : undefined,
-          mtu: networkMtu(net),
-        }, 'name' in netns && !netnsMade);
-        netnsMade = true;
-        created.push(ep);
-      }
+      // a spare's namespace has its one link already
+      if (!spare) await this.plumbing.createLinks(netns, reserved, gatewayEndpoint?.ep);
+      linked = true;
       if (gatewayEndpoint) published = await this.ports.open(portRequests, gatewayEndpoint.ep, base.name);
     } catch (err) {
-      if ('name' in netns && netnsMade) await removeNetns(netns.name, created.map((ep) => ep.hostInterface));
-      else for (const ep of created) await removeEndpointLink(ep.hostInterface);
+      if (linked) await this.plumbing.removeLinks(netns, reserved.map((r) => r.ep));
       await this.store.withLock(async (tx) => {
         tx.state.endpoints = tx.state.endpoints.filter((e) => !reserved.some((r) => r.ep.id === e.id));
       });
@@ -542,7 +497,7 @@ export class BridgeNetworkService implements NetworkService {
       tx.state.endpoints = tx.state.endpoints.filter((e) => e.containerId !== containerId);
       tx.state.containers = tx.state.containers.filter((c) => c.id !== containerId);
       for (const ep of endpoints) this.rememberAddress(`${containerId}/${ep.networkId}`, ep.ip);
-      if (!this.recycle(tx, record, endpoints)) this.drain(endpoints, record?.netns);
+      if (!this.recycle(tx, record, endpoints)) this.plumbing.drain(endpoints, record?.netns);
       if (endpoints.length || record?.mode === 'bridge') await tx.save();
       return endpoints;
     });
@@ -557,7 +512,7 @@ export class BridgeNetworkService implements NetworkService {
   async connect(networkRef: string, containerRef: string, req: Omit<EndpointRequest, 'network'>): Promise<void> {
     const net = await this.mustFindNetwork(networkRef);
     if (req.ipv4Address) await this.discardSpares((s) => s.endpoint.ip === req.ipv4Address);
-    await this.drained((e) => e.ip === req.ipv4Address || e.containerId === this.findContainer(containerRef)?.id);
+    await this.plumbing.drained((e) => e.ip === req.ipv4Address || e.containerId === this.findContainer(containerRef)?.id);
     const { record, ep } = await this.store.withLock(async (tx) => {
       const record = this.findContainer(containerRef);
       if (!record) throw notFound(`No such container: ${containerRef} (only running containers can be connected)`);
@@ -573,7 +528,7 @@ export class BridgeNetworkService implements NetworkService {
       return { record, ep };
     });
     try {
-      await createEndpointLink({ netns: BridgeNetworkService.netnsOf(record), hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac, addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, mtu: networkMtu(net) });
+      await this.plumbing.createLink(netnsOf(record), net, ep);
     } catch (err) {
       await this.store.withLock(async (tx) => {
         tx.state.endpoints = tx.state.endpoints.filter((e) => e.id !== ep.id);
@@ -594,7 +549,7 @@ export class BridgeNetworkService implements NetworkService {
       await tx.save();
       return ep;
     });
-    await removeEndpointLink(ep.hostInterface);
+    await this.plumbing.removeLink(ep);
     this.publishEndpointEvent('disconnect', net, ep.containerId);
   }
 
@@ -615,7 +570,7 @@ export class BridgeNetworkService implements NetworkService {
     const gone = this.state.containers.filter((c) => !alive.has(c.id) || (c.pid !== undefined && alive.get(c.id) !== c.pid)).map((c) => c.id);
     const orphans = this.state.endpoints.filter((e) => !this.state.containers.some((c) => c.id === e.containerId));
     for (const id of gone) await this.detach(id);
-    await Promise.all([this.drained(), ...this.netnsDeletes, ...orphans.map((ep) => removeEndpointLink(ep.hostInterface))]);
+    await Promise.all([this.plumbing.settled(), ...orphans.map((ep) => this.plumbing.removeLink(ep))]);
     await this.store.withLock(async (tx) => {
       tx.state.endpoints = tx.state.endpoints.filter((e) => !orphans.includes(e));
       for (const net of tx.state.networks) {
@@ -635,7 +590,7 @@ export class BridgeNetworkService implements NetworkService {
   async close(): Promise<void> {
     this.closing = true;
     await this.discardSpares(() => true);
-    await Promise.all([this.drained(), ...this.netnsDeletes]);
+    await this.plumbing.settled();
     await this.ports.closeAll();
     await this.store.withLock(async (tx) => {
       const idle = tx.state.networks.filter((n) => this.realized.has(n.id) && !this.endpointsOf(n.id).length);
@@ -653,12 +608,6 @@ export class BridgeNetworkService implements NetworkService {
     await this.close();
     for (const net of this.state.networks) if (net.driver === 'bridge') await this.unrealize(net);
   }
-}
-
-/** `com.docker.network.driver.mtu`, when set to a sane value. */
-function networkMtu(net: NetworkRecord): number | undefined {
-  const mtu = Number(net.options['com.docker.network.driver.mtu']);
-  return Number.isInteger(mtu) && mtu >= 68 && mtu <= 65535 ? mtu : undefined;
 }
 
 export function endpointSettings(net: NetworkRecord, ep: EndpointRecord): EndpointSettings {
