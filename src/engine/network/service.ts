@@ -4,15 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { conflict, forbidden, internal, invalid, notFound } from '../errors.js';
 import { logFailure, type Logger } from '../log.js';
 import type { EndpointRequest, EndpointSettings, EngineContext, NetworkAttachment, NetworkService } from '../contracts.js';
-import { ensureBridge, removeBridge } from './bridge.js';
-import { formatCidr, formatIPv4, overlaps, parseCidr, type Subnet } from './cidr.js';
+import { formatCidr, formatIPv4, parseCidr, type Subnet } from './cidr.js';
 import { allocateEndpoint, planAddressing, randomId } from './addressing.js';
 import { buildHosts, parseExtraHosts, resolvConfWithEmbeddedDns, resolvConfWithoutEmbeddedDns } from './container-files.js';
-import { networkDnsHandler } from './dns-handler.js';
-import { RoundRobin } from './dns-names.js';
-import { EmbeddedDnsServer } from './dns-server.js';
-import { applyFirewall, removeFirewall, type FirewallSpec } from './firewall.js';
-import { enableIpForwarding, hostRoutes, readHostResolvConf, type HostResolvConf } from './host.js';
+import { hostRoutes, readHostResolvConf, type HostResolvConf } from './host.js';
 import { allocateSubnet, firstHost } from './ipam.js';
 import { bridgeName, type NetworkOptions } from './options.js';
 import { planPortRequests, reportPorts } from './port-bindings.js';
@@ -20,6 +15,7 @@ import { PortPublisher, bindingsOf, type PublishedPort } from './port-publisher.
 import { NetworkStore, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkStateView, type NetworkTx, type SpareRecord } from './state.js';
 import { bringUpLoopback, netnsIsQuiet, removeNetns } from './veth.js';
 import { EndpointPlumbing, netnsOf } from './endpoint-plumbing.js';
+import { NetworkRealizer } from './realizer.js';
 
 export type AttachOptions = Parameters<NetworkService['attach']>[0];
 
@@ -43,9 +39,8 @@ export class BridgeNetworkService implements NetworkService {
   /** networks, endpoints, containers and spares; changed only under its lock (`withLock`) */
   private readonly store: NetworkStore;
   private loading?: Promise<void>;
-  private readonly dnsServers = new Map<string, EmbeddedDnsServer>();
+  private readonly realizer: NetworkRealizer;
   private readonly ports: PortPublisher;
-  private readonly realized = new Set<string>();
   private readonly plumbing: EndpointPlumbing;
   /** the address a container last had on a network ("<container id>/<network id>"), which it gets again
    *  when it restarts and the address is still free (bounded: oldest entries go first) */
@@ -53,7 +48,6 @@ export class BridgeNetworkService implements NetworkService {
   /** spares being made, by network id */
   private readonly spareBuilds = new Map<string, Promise<void>>();
   private closing = false;
-  private readonly roundRobin = new RoundRobin();
   private hostResolv?: HostResolvConf;
 
   private readonly log: Logger;
@@ -63,6 +57,7 @@ export class BridgeNetworkService implements NetworkService {
     this.store = new NetworkStore(ctx.paths.networks);
     this.ports = new PortPublisher(this.log);
     this.plumbing = new EndpointPlumbing(options);
+    this.realizer = new NetworkRealizer(options, () => this.store.view, () => this.hostResolv?.nameservers ?? []);
   }
 
   // ---- state ---------------------------------------------------------------------------------------
@@ -172,7 +167,7 @@ export class BridgeNetworkService implements NetworkService {
     if (this.closing || this.spareBuilds.has(net.id) || this.spareOf(net.id)) return;
     const build = (async () => {
       const spare = await this.store.withLock(async (tx) => {
-        if (this.closing || !this.realized.has(net.id) || !tx.state.networks.includes(net) || this.spareOf(net.id)) return undefined;
+        if (this.closing || !this.realizer.isRealized(net.id) || !tx.state.networks.includes(net) || this.spareOf(net.id)) return undefined;
         const endpoint = allocateEndpoint(net, this.addressHolders(net.id), { id: '', name: '', hostname: '' }, { network: net.id, aliases: [] }, 0, this.options);
         const made: SpareRecord = { netns: this.plumbing.netnsName('spare'), endpoint };
         (tx.state.spares ??= []).push(made);
@@ -199,7 +194,7 @@ export class BridgeNetworkService implements NetworkService {
     const ep = endpoints[0];
     if (!record?.netns || !record.netnsReusable || endpoints.length !== 1 || ep!.containerInterface !== 'eth0' || this.closing) return false;
     const net = this.state.networks.find((n) => n.id === ep!.networkId);
-    if (!net || !this.realized.has(net.id) || this.spareOf(net.id) || this.spareBuilds.has(net.id)) return false;
+    if (!net || !this.realizer.isRealized(net.id) || this.spareOf(net.id) || this.spareBuilds.has(net.id)) return false;
     if (this.state.containers.some((c) => typeof c.mode === 'object' && c.mode.container === record.id)) return false;
     const spare: SpareRecord = { netns: record.netns, endpoint: { ...ep!, containerId: '', aliases: [], dnsNames: [] } };
     (tx.state.spares ??= []).push(spare);
@@ -247,77 +242,6 @@ export class BridgeNetworkService implements NetworkService {
     return { networks, ports: record.ports, resolvConf: record.resolvConf, hosts: record.hosts };
   }
 
-  // ---- bridges, firewall and DNS of a network --------------------------------------------------------
-
-  private firewallSpec(net: NetworkRecord): FirewallSpec {
-    return {
-      chainPrefix: this.options.chainPrefix, networkId: net.id, bridge: net.bridge!, subnet: net.subnet!, gateway: net.gateway!,
-      internal: net.internal, allBridges: `${this.options.interfacePrefix}b+`,
-      masquerade: net.options['com.docker.network.bridge.enable_ip_masquerade'] !== 'false',
-    };
-  }
-
-  // A network's bridge, chains and DNS come up with its first endpoint and stay while the engine runs,
-  // until the network is removed, so a container joining or leaving only adds or deletes its veth pair.
-  // close() takes down those of networks without endpoints (an engine that stops leaves nothing behind
-  // for them) and restore() brings back those with endpoints. Callers hold the store's lock: the set of realized
-  // networks changes with the endpoints.
-  private async realize(net: NetworkRecord): Promise<void> {
-    if (net.driver !== 'bridge' || this.realized.has(net.id)) return;
-    await this.checkSubnetIsFree(net);
-    const prefix = parseCidr(net.subnet!)!.prefix;
-    try {
-      // the chains name the bridge but do not need it; the DNS server needs the gateway address on it
-      const bridgeAndDns = ensureBridge(net.bridge!, `${net.gateway}/${prefix}`).then(() => (net.builtin ? undefined : this.startDns(net)));
-      const [dnsRedirect] = await Promise.all([bridgeAndDns, net.internal ? undefined : enableIpForwarding()]);
-      await applyFirewall({ ...this.firewallSpec(net), dnsRedirect });
-    } catch (err) {
-      await this.unrealize(net);
-      throw err;
-    }
-    this.realized.add(net.id);
-  }
-
-  /** The embedded DNS on the gateway. When the DNS port is taken on every address (a DNS server on the
-   *  host bound to 0.0.0.0), it listens on a free port and queries to the DNS port are redirected there. */
-  private async startDns(net: NetworkRecord): Promise<{ from: number; to: number } | undefined> {
-    await this.dnsServers.get(net.id)?.close();
-    const server = new EmbeddedDnsServer(networkDnsHandler(net.id, () => this.state, this.roundRobin, () => this.hostResolv?.nameservers ?? []), this.options.dnsUpstreamPort);
-    this.dnsServers.set(net.id, server);
-    const fail = (err: NodeJS.ErrnoException) => internal(`the embedded DNS of network ${net.name} cannot listen on ${net.gateway}: ${err.code ?? err.message}`);
-    try {
-      await server.listen(net.gateway!, this.options.dnsPort);
-      return undefined;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw fail(err as NodeJS.ErrnoException);
-    }
-    const port = await server.listen(net.gateway!, 0).catch((err: NodeJS.ErrnoException) => { throw fail(err); });
-    return { from: this.options.dnsPort, to: port };
-  }
-
-  /** Another bridge (say, a second engine's) may have taken the subnet since it was picked. */
-  private async checkSubnetIsFree(net: NetworkRecord): Promise<void> {
-    const subnet = parseCidr(net.subnet!)!;
-    const clash = (await hostRoutes()).find((r) => r.dev !== net.bridge && overlaps(r.subnet, subnet));
-    if (!clash) return;
-    if (!net.autoSubnet || this.endpointsOf(net.id).length) {
-      throw internal(`network ${net.name}: its subnet ${net.subnet} overlaps the host route ${formatCidr(clash.subnet)} on ${clash.dev}`);
-    }
-    const others = this.state.networks.filter((n) => n.id !== net.id && n.subnet).map((n) => parseCidr(n.subnet!)!);
-    const fresh = allocateSubnet(this.options.pools, [...(await hostRoutes()).map((r) => r.subnet), ...others]);
-    if (!fresh) throw internal(`network ${net.name}: no free subnet left in the address pools`);
-    net.subnet = formatCidr(fresh);
-    net.gateway = formatIPv4(firstHost(fresh));
-  }
-
-  private async unrealize(net: NetworkRecord): Promise<void> {
-    await this.dnsServers.get(net.id)?.close();
-    this.dnsServers.delete(net.id);
-    if (net.driver !== 'bridge') return;
-    await Promise.all([removeFirewall(this.firewallSpec(net)), removeBridge(net.bridge!)]);
-    this.realized.delete(net.id);
-  }
-
   // ---- networks ------------------------------------------------------------------------------------
 
   async createNetwork(req: CreateNetworkRequest): Promise<NetworkRecord> {
@@ -357,7 +281,7 @@ export class BridgeNetworkService implements NetworkService {
       if (net.builtin) throw forbidden(`${net.name} is a pre-defined network and cannot be removed`);
       if (this.endpointsOf(net.id).length) throw forbidden(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
       await this.plumbing.drained((e) => e.networkId === net.id);
-      await this.unrealize(net);
+      await this.realizer.unrealize(tx, net);
       tx.state.networks = tx.state.networks.filter((n) => n.id !== net.id);
       await tx.save();
     });
@@ -430,7 +354,7 @@ export class BridgeNetworkService implements NetworkService {
           const net = await this.mustFindNetwork(req.network);
           if (net.driver !== 'bridge') throw invalid(`container cannot be connected to network "${net.name}" of driver ${net.driver}: use network mode ${net.name}`);
           if (endpoints.some((e) => e.net.id === net.id)) throw invalid(`container ${base.name} cannot be connected twice to network ${net.name}`);
-          await this.realize(net);
+          await this.realizer.realize(tx, net);
           // a restarting container keeps its address when it can, even if a spare has another one
           const previous = req.ipv4Address ? undefined : this.previousAddress.get(`${base.id}/${net.id}`);
           const previousFree = previous !== undefined && !this.addressHolders(net.id).some((e) => e.ip === previous);
@@ -519,7 +443,7 @@ export class BridgeNetworkService implements NetworkService {
       if (record.mode !== 'bridge' || net.driver !== 'bridge') throw invalid(`container ${record.name} uses network mode ${JSON.stringify(record.mode)} and cannot be connected to ${net.name}`);
       const mine = tx.state.endpoints.filter((e) => e.containerId === record.id);
       if (mine.some((e) => e.networkId === net.id)) throw forbidden(`endpoint with name ${record.name} already exists in network ${net.name}`);
-      await this.realize(net);
+      await this.realizer.realize(tx, net);
       const used = new Set(mine.map((e) => e.containerInterface));
       let index = 0;
       while (used.has(`eth${index}`)) index++;
@@ -577,7 +501,7 @@ export class BridgeNetworkService implements NetworkService {
         if (net.driver !== 'bridge') continue;
         try {
           // what a crashed engine left behind for networks nobody uses goes away; they come back with an endpoint
-          if (this.endpointsOf(net.id).length) await this.realize(net); else await this.unrealize(net);
+          if (this.endpointsOf(net.id).length) await this.realizer.realize(tx, net); else await this.realizer.unrealize(tx, net);
         } catch (err) { this.log.warn(`restoring the network after an engine restart: ${(err as Error).message}`, { network: net.name }); }
       }
       for (const record of tx.state.containers) await this.ports.reopen(record);
@@ -593,12 +517,10 @@ export class BridgeNetworkService implements NetworkService {
     await this.plumbing.settled();
     await this.ports.closeAll();
     await this.store.withLock(async (tx) => {
-      const idle = tx.state.networks.filter((n) => this.realized.has(n.id) && !this.endpointsOf(n.id).length);
-      await Promise.all(idle.map((n) => this.unrealize(n).catch(logFailure(this.log, 'taking down an idle network', { network: n.name }))));
+      const idle = tx.state.networks.filter((n) => this.realizer.isRealized(n.id) && !this.endpointsOf(n.id).length);
+      await Promise.all(idle.map((n) => this.realizer.unrealize(tx, n).catch(logFailure(this.log, 'taking down an idle network', { network: n.name }))));
     });
-    for (const server of this.dnsServers.values()) await server.close();
-    this.dnsServers.clear();
-    this.realized.clear();
+    await this.realizer.stop();
   }
 
   /** Removes everything this service put on the host: endpoints, bridges, chains (tests, uninstall). */
@@ -606,7 +528,9 @@ export class BridgeNetworkService implements NetworkService {
     await this.load();
     for (const c of [...this.state.containers]) await this.detach(c.id);
     await this.close();
-    for (const net of this.state.networks) if (net.driver === 'bridge') await this.unrealize(net);
+    await this.store.withLock(async (tx) => {
+      for (const net of tx.state.networks) if (net.driver === 'bridge') await this.realizer.unrealize(tx, net);
+    });
   }
 }
 
