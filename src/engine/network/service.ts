@@ -12,8 +12,9 @@ import { allocateSubnet, firstHost } from './ipam.js';
 import { bridgeName, type NetworkOptions } from './options.js';
 import { planPortRequests, reportPorts } from './port-bindings.js';
 import { PortPublisher, bindingsOf, type PublishedPort } from './port-publisher.js';
-import { NetworkStore, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkStateView, type NetworkTx, type SpareRecord } from './state.js';
-import { bringUpLoopback, netnsIsQuiet, removeNetns } from './veth.js';
+import { NetworkStore, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkStateView, type SpareRecord } from './state.js';
+import { bringUpLoopback } from './veth.js';
+import { SparePool } from './spare-pool.js';
 import { EndpointPlumbing, netnsOf } from './endpoint-plumbing.js';
 import { NetworkRealizer } from './realizer.js';
 
@@ -45,9 +46,7 @@ export class BridgeNetworkService implements NetworkService {
   /** the address a container last had on a network ("<container id>/<network id>"), which it gets again
    *  when it restarts and the address is still free (bounded: oldest entries go first) */
   private readonly previousAddress = new Map<string, string>();
-  /** spares being made, by network id */
-  private readonly spareBuilds = new Map<string, Promise<void>>();
-  private closing = false;
+  private readonly spares: SparePool;
   private hostResolv?: HostResolvConf;
 
   private readonly log: Logger;
@@ -58,6 +57,9 @@ export class BridgeNetworkService implements NetworkService {
     this.ports = new PortPublisher(this.log);
     this.plumbing = new EndpointPlumbing(options);
     this.realizer = new NetworkRealizer(options, () => this.store.view, () => this.hostResolv?.nameservers ?? []);
+    this.spares = new SparePool({
+      store: this.store, plumbing: this.plumbing, realizer: this.realizer, addressHolders: (id) => this.addressHolders(id), options, log: this.log,
+    });
   }
 
   // ---- state ---------------------------------------------------------------------------------------
@@ -143,85 +145,6 @@ export class BridgeNetworkService implements NetworkService {
     if (this.previousAddress.size > 4096) this.previousAddress.delete(this.previousAddress.keys().next().value!);
   }
 
-  // ---- spare namespaces ----------------------------------------------------------------------------
-  // For each bridge network a container joined, one warm network namespace: its veth pair on the bridge,
-  // address and default route configured. The next container that joins that network alone, without a
-  // fixed address or MAC, takes it and starts without running any host command. When that container ends,
-  // its namespace becomes the spare again if nothing can have changed in it (recycle); otherwise a new
-  // spare is made in the background. Spares are not endpoints: no inspect, no DNS name; their addresses
-  // are held.
-
-  private spareOf(networkId: string): SpareRecord | undefined {
-    return this.state.spares?.find((s) => s.endpoint.networkId === networkId);
-  }
-
-  /** A ready spare of the network, no longer a spare. */
-  private takeSpare(tx: NetworkTx, networkId: string): SpareRecord | undefined {
-    const spare = this.spareOf(networkId);
-    if (!spare || this.spareBuilds.has(networkId)) return undefined;
-    tx.state.spares = tx.state.spares!.filter((s) => s !== spare);
-    return spare;
-  }
-
-  private refillSpare(net: NetworkRecord): void {
-    if (this.closing || this.spareBuilds.has(net.id) || this.spareOf(net.id)) return;
-    const build = (async () => {
-      const spare = await this.store.withLock(async (tx) => {
-        if (this.closing || !this.realizer.isRealized(net.id) || !tx.state.networks.includes(net) || this.spareOf(net.id)) return undefined;
-        const endpoint = allocateEndpoint(net, this.addressHolders(net.id), { id: '', name: '', hostname: '' }, { network: net.id, aliases: [] }, 0, this.options);
-        const made: SpareRecord = { netns: this.plumbing.netnsName('spare'), endpoint };
-        (tx.state.spares ??= []).push(made);
-        await tx.save();
-        return made;
-      });
-      if (!spare) return;
-      const ep = spare.endpoint;
-      try {
-        await this.plumbing.createLink({ name: spare.netns }, net, ep, { defaultGateway: net.internal ? undefined : net.gateway, createNetns: true });
-      } catch (err) {
-        this.log.debug(`a spare network namespace could not be prepared: ${(err as Error).message}`, { network: net.id });
-        await this.store.withLock(async (tx) => { tx.state.spares = (tx.state.spares ?? []).filter((s) => s !== spare); await tx.save(); });
-      }
-    })().catch(logFailure(this.log, 'dropping a spare network namespace', { network: net.id })).finally(() => this.spareBuilds.delete(net.id));
-    this.spareBuilds.set(net.id, build);
-  }
-
-  /** A container's namespace becomes its network's spare, instead of being deleted while a new one is
-   *  made, when nothing can have changed in it: one interface (eth0), no capability to reconfigure it, no
-   *  other container sharing it; before it is handed out, a check that no socket is left open or in
-   *  TIME_WAIT. */
-  private recycle(tx: NetworkTx, record: ContainerRecord | undefined, endpoints: EndpointRecord[]): boolean {
-    const ep = endpoints[0];
-    if (!record?.netns || !record.netnsReusable || endpoints.length !== 1 || ep!.containerInterface !== 'eth0' || this.closing) return false;
-    const net = this.state.networks.find((n) => n.id === ep!.networkId);
-    if (!net || !this.realizer.isRealized(net.id) || this.spareOf(net.id) || this.spareBuilds.has(net.id)) return false;
-    if (this.state.containers.some((c) => typeof c.mode === 'object' && c.mode.container === record.id)) return false;
-    const spare: SpareRecord = { netns: record.netns, endpoint: { ...ep!, containerId: '', aliases: [], dnsNames: [] } };
-    (tx.state.spares ??= []).push(spare);
-    // not reusable after all: deleted before anyone waiting for it goes on, so that its address is free again
-    // for them (a restarted container keeps its address); the next start without a spare makes a new one
-    const check = netnsIsQuiet(spare.netns).then(async (quiet) => {
-      if (quiet) return;
-      await this.store.withLock(async (tx) => { tx.state.spares = (tx.state.spares ?? []).filter((s) => s !== spare); await tx.save(); });
-      await removeNetns(spare.netns, [spare.endpoint.hostInterface]);
-    }).catch(logFailure(this.log, 'checking a namespace for reuse', { network: net.id })).finally(() => this.spareBuilds.delete(net.id));
-    this.spareBuilds.set(net.id, check);
-    return true;
-  }
-
-  /** Deletes the spares `which` selects (after those being made are done). Call without the mutex. */
-  private async discardSpares(which: (s: SpareRecord) => boolean): Promise<void> {
-    await Promise.all([...this.spareBuilds.values()]);
-    const gone = await this.store.withLock(async (tx) => {
-      const selected = (tx.state.spares ?? []).filter(which);
-      if (!selected.length) return selected;
-      tx.state.spares = (tx.state.spares ?? []).filter((s) => !selected.includes(s));
-      await tx.save();
-      return selected;
-    });
-    await Promise.all(gone.map((s) => removeNetns(s.netns, [s.endpoint.hostInterface])));
-  }
-
   containerName(containerId: string): string {
     return this.state.containers.find((c) => c.id === containerId)?.name ?? '';
   }
@@ -276,7 +199,7 @@ export class BridgeNetworkService implements NetworkService {
 
   async removeNetwork(ref: string): Promise<void> {
     const net = await this.mustFindNetwork(ref);
-    if (!net.builtin) await this.discardSpares((s) => s.endpoint.networkId === net.id);
+    if (!net.builtin) await this.spares.discard((s) => s.endpoint.networkId === net.id);
     await this.store.withLock(async (tx) => {
       if (net.builtin) throw forbidden(`${net.name} is a pre-defined network and cannot be removed`);
       if (this.endpointsOf(net.id).length) throw forbidden(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
@@ -341,11 +264,11 @@ export class BridgeNetworkService implements NetworkService {
     const requested = opts.endpoints.length ? opts.endpoints : [{ network: DEFAULT_NETWORK, aliases: [] }];
     const portRequests = planPortRequests(opts.portBindings, opts.publishAll, opts.exposedPorts);
     const fixed = requested.map((r) => r.ipv4Address).filter(Boolean);
-    if (fixed.length) await this.discardSpares((s) => fixed.includes(s.endpoint.ip));
+    if (fixed.length) await this.spares.discard((s) => fixed.includes(s.endpoint.ip));
     await this.plumbing.drained((e) => requested.some((r) => r.ipv4Address === e.ip));
     const spareFits = requested.length === 1 && !requested[0]!.ipv4Address && !requested[0]!.macAddress && !opts.pid;
     // a spare being made is nearly there: waiting for it is quicker than making another namespace
-    if (spareFits) await this.spareBuilds.get((await this.findNetwork(requested[0]!.network))?.id ?? '');
+    if (spareFits) await this.spares.ready((await this.findNetwork(requested[0]!.network))?.id ?? '');
     let spare: SpareRecord | undefined;
     const reserved = await this.store.withLock(async (tx) => {
       const endpoints: { net: NetworkRecord; ep: EndpointRecord }[] = [];
@@ -358,7 +281,7 @@ export class BridgeNetworkService implements NetworkService {
           // a restarting container keeps its address when it can, even if a spare has another one
           const previous = req.ipv4Address ? undefined : this.previousAddress.get(`${base.id}/${net.id}`);
           const previousFree = previous !== undefined && !this.addressHolders(net.id).some((e) => e.ip === previous);
-          spare = spareFits && !previousFree ? this.takeSpare(tx, net.id) : undefined;
+          spare = spareFits && !previousFree ? this.spares.take(tx, net.id) : undefined;
           const ep = spare
             ? { ...allocateEndpoint(net, this.addressHolders(net.id), base, { ...req, ipv4Address: spare.endpoint.ip }, i, this.options), mac: spare.endpoint.mac, hostInterface: spare.endpoint.hostInterface }
             : allocateEndpoint(net, this.addressHolders(net.id), base, previousFree ? { ...req, ipv4Address: previous } : req, i, this.options);
@@ -367,7 +290,7 @@ export class BridgeNetworkService implements NetworkService {
         }
       } catch (err) {
         tx.state.endpoints = tx.state.endpoints.filter((e) => !endpoints.some((r) => r.ep.id === e.id));
-        if (spare) tx.state.spares!.push(spare);
+        if (spare) this.spares.giveBack(tx, spare);
         throw err;
       }
       return endpoints;
@@ -404,7 +327,7 @@ export class BridgeNetworkService implements NetworkService {
     this.ports.hold(record.id, published);
     for (const { net } of reserved) this.publishEndpointEvent('connect', net, record.id);
     // a container that took a spare and cannot change it hands it back when it ends (see `recycle`)
-    if (spareFits && record.netns && !(spare && record.netnsReusable)) this.refillSpare(reserved[0]!.net);
+    if (spareFits && record.netns && !(spare && record.netnsReusable)) this.spares.refill(reserved[0]!.net);
     return { ...this.attachment(record), netnsPath: record.netns && `/run/netns/${record.netns}` };
   }
 
@@ -421,7 +344,7 @@ export class BridgeNetworkService implements NetworkService {
       tx.state.endpoints = tx.state.endpoints.filter((e) => e.containerId !== containerId);
       tx.state.containers = tx.state.containers.filter((c) => c.id !== containerId);
       for (const ep of endpoints) this.rememberAddress(`${containerId}/${ep.networkId}`, ep.ip);
-      if (!this.recycle(tx, record, endpoints)) this.plumbing.drain(endpoints, record?.netns);
+      if (!this.spares.recycle(tx, record, endpoints)) this.plumbing.drain(endpoints, record?.netns);
       if (endpoints.length || record?.mode === 'bridge') await tx.save();
       return endpoints;
     });
@@ -435,7 +358,7 @@ export class BridgeNetworkService implements NetworkService {
   /** POST /networks/{id}/connect for a running, attached container: one more interface. */
   async connect(networkRef: string, containerRef: string, req: Omit<EndpointRequest, 'network'>): Promise<void> {
     const net = await this.mustFindNetwork(networkRef);
-    if (req.ipv4Address) await this.discardSpares((s) => s.endpoint.ip === req.ipv4Address);
+    if (req.ipv4Address) await this.spares.discard((s) => s.endpoint.ip === req.ipv4Address);
     await this.plumbing.drained((e) => e.ip === req.ipv4Address || e.containerId === this.findContainer(containerRef)?.id);
     const { record, ep } = await this.store.withLock(async (tx) => {
       const record = this.findContainer(containerRef);
@@ -482,14 +405,8 @@ export class BridgeNetworkService implements NetworkService {
   async restore(running: { containerId: string; pid: number }[]): Promise<void> {
     await this.load();
     await this.hostResolvConf();
-    this.closing = false;
     // spares of an engine that stopped without discarding them (it died)
-    const stale = await this.store.withLock(async (tx) => {
-      const left = tx.state.spares ?? [];
-      tx.state.spares = [];
-      return left;
-    });
-    await Promise.all(stale.map((s) => removeNetns(s.netns, [s.endpoint.hostInterface])));
+    await this.spares.reopen();
     const alive = new Map(running.map((r) => [r.containerId, r.pid]));
     const gone = this.state.containers.filter((c) => !alive.has(c.id) || (c.pid !== undefined && alive.get(c.id) !== c.pid)).map((c) => c.id);
     const orphans = this.state.endpoints.filter((e) => !this.state.containers.some((c) => c.id === e.containerId));
@@ -512,8 +429,7 @@ export class BridgeNetworkService implements NetworkService {
   /** Engine shutdown: stops the listeners of this process (DNS, port proxies) and takes down the networks
    *  it brought up that have no endpoints; running containers' endpoints and networks stay for `restore`. */
   async close(): Promise<void> {
-    this.closing = true;
-    await this.discardSpares(() => true);
+    await this.spares.close();
     await this.plumbing.settled();
     await this.ports.closeAll();
     await this.store.withLock(async (tx) => {
