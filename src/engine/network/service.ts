@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { conflict, forbidden, internal, invalid, notFound } from '../errors.js';
 import { logFailure, type Logger } from '../log.js';
-import type { EndpointRequest, EndpointSettings, EngineContext, NetworkAttachment, NetworkService } from '../contracts.js';
+import type { EndpointRequest, EndpointSettings, EngineContext, NetworkAttachment, NetworkCreateRequest, NetworkService } from '../contracts.js';
 import { formatCidr, formatIPv4, parseCidr, type Subnet } from './cidr.js';
 import { allocateEndpoint, planAddressing, randomId } from './addressing.js';
 import { buildHosts, parseExtraHosts, resolvConfWithEmbeddedDns, resolvConfWithoutEmbeddedDns } from './container-files.js';
@@ -19,17 +19,6 @@ import { EndpointPlumbing, netnsOf } from './endpoint-plumbing.js';
 import { NetworkRealizer } from './realizer.js';
 
 export type AttachOptions = Parameters<NetworkService['attach']>[0];
-
-export interface CreateNetworkRequest {
-  Name?: string;
-  Driver?: string;
-  Internal?: boolean;
-  Attachable?: boolean;
-  EnableIPv6?: boolean;
-  Labels?: Record<string, string> | null;
-  Options?: Record<string, string> | null;
-  IPAM?: { Driver?: string; Options?: Record<string, string> | null; Config?: { Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }[] | null } | null;
-}
 
 const DEFAULT_NETWORK = 'bridge';
 // Docker Engine takes any network name (spaces included: docker-py's tests make such networks); one with a
@@ -167,28 +156,28 @@ export class BridgeNetworkService implements NetworkService {
 
   // ---- networks ------------------------------------------------------------------------------------
 
-  async createNetwork(req: CreateNetworkRequest): Promise<NetworkRecord> {
+  async createNetwork(req: NetworkCreateRequest): Promise<NetworkRecord> {
     await this.load();
     await this.hostResolvConf();
-    const name = req.Name ?? '';
+    const name = req.name;
     if (!NAME_PATTERN.test(name)) throw invalid(`invalid network name ${JSON.stringify(name)}: a name must not be empty nor hold a slash or control characters`);
     // an IPv6 subnet would otherwise be dropped silently and inspect would claim an IPv4-only network
-    if (req.EnableIPv6 || (req.IPAM?.Config ?? []).some((c) => c.Subnet?.includes(':'))) {
+    if (req.enableIPv6 || (req.ipamConfig ?? []).some((c) => c.subnet?.includes(':'))) {
       throw invalid('IPv6 networks are not supported by the tscompose engine (EnableIPv6 and IPv6 subnets)');
     }
-    const driver = req.Driver || 'bridge';
+    const driver = req.driver || 'bridge';
     if (driver !== 'bridge') throw invalid(`network driver "${driver}" is not supported by the bundled engine: only "bridge"`);
     const net = await this.store.withLock(async (tx) => {
       if (tx.state.networks.some((n) => n.name === name)) throw conflict(`network with name ${name} already exists`);
       const record = this.newRecord(name, 'bridge', false);
-      record.internal = Boolean(req.Internal);
-      record.attachable = Boolean(req.Attachable);
-      record.labels = req.Labels ?? {};
-      record.options = req.Options ?? {};
-      record.ipamOptions = req.IPAM?.Options ?? {};
+      record.internal = Boolean(req.internal);
+      record.attachable = Boolean(req.attachable);
+      record.labels = req.labels ?? {};
+      record.options = req.options ?? {};
+      record.ipamOptions = req.ipamOptions ?? {};
       record.bridge = record.options['com.docker.network.bridge.name'] || bridgeName(this.options, record.id);
-      const config = (req.IPAM?.Config ?? []).filter((c) => !c.Subnet?.includes(':'))[0];
-      Object.assign(record, planAddressing(name, config, tx.state.networks, config?.Subnet ? [] : await this.takenSubnets(), this.options.pools));
+      const config = (req.ipamConfig ?? []).filter((c) => !c.subnet?.includes(':'))[0];
+      Object.assign(record, planAddressing(name, config, tx.state.networks, config?.subnet ? [] : await this.takenSubnets(), this.options.pools));
       tx.state.networks.push(record);
       await tx.save();
       return record;
