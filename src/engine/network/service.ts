@@ -1,54 +1,58 @@
-// The bridge network service: networks with their bridges, firewall chains and embedded DNS; container
-// endpoints (veth pairs); published ports. State lives in one file so an engine restart can restore it.
+// The bridge network service: the one object engine.ts wires for the network part. It implements the
+// contracts (NetworkService for containers/, NetworkManagement for the routes) by running each operation's
+// steps in order over the parts that do the work, each in its own module:
+//   state.ts                  the store: networks, endpoints, containers, spares; changed only in withLock(tx => …)
+//   network-records.ts        builtin networks and a new user network's record, checked as Docker does
+//   realizer.ts               a network's bridge, firewall chains and embedded DNS on the host
+//   previous-addresses.ts     the address a container had, which it gets again when it restarts
+//   endpoint-plumbing.ts      the veth pairs and namespaces of those endpoints (slow host work, outside the lock)
+//   spare-pool.ts             one warm namespace per bridge network, for the next container
+//   port-publisher.ts         the proxies of published ports
+// State lives in one file so an engine restart can restore it.
 import { readFile } from 'node:fs/promises';
-import { conflict, forbidden, internal, invalid, notFound } from '../errors.js';
+import { forbidden, invalid, notFound } from '../errors.js';
 import { logFailure, type Logger } from '../log.js';
-import type { EndpointRequest, EndpointSettings, EngineContext, NetworkAttachment, NetworkCreateRequest, NetworkService } from '../contracts.js';
-import { formatCidr, formatIPv4, parseCidr, type Subnet } from './cidr.js';
-import { allocateEndpoint, planAddressing, randomId } from './addressing.js';
+import type { EndpointRequest, EngineContext, NetworkAttachment, NetworkCreateRequest, NetworkService } from '../contracts.js';
+import { attachmentOf } from './attachment.js';
+import { parseCidr, type Subnet } from './cidr.js';
 import { buildHosts, parseExtraHosts, resolvConfWithEmbeddedDns, resolvConfWithoutEmbeddedDns } from './container-files.js';
+import { EndpointPlumbing, netnsOf } from './endpoint-plumbing.js';
 import { hostRoutes, readHostResolvConf, type HostResolvConf } from './host.js';
-import { allocateSubnet, firstHost } from './ipam.js';
-import { bridgeName, type NetworkOptions } from './options.js';
+import { findContainerIn, findNetworkIn } from './lookups.js';
+import { BUILTIN_NETWORKS, DEFAULT_NETWORK, builtinNetwork, checkCreateRequest, userNetwork } from './network-records.js';
+import type { NetworkOptions } from './options.js';
 import { planPortRequests, reportPorts } from './port-bindings.js';
 import { PortPublisher, bindingsOf, type PublishedPort } from './port-publisher.js';
+import { NetworkRealizer } from './realizer.js';
+import { SparePool } from './spare-pool.js';
 import { NetworkStore, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkStateView, type SpareRecord } from './state.js';
 import { bringUpLoopback } from './veth.js';
-import { SparePool } from './spare-pool.js';
-import { EndpointPlumbing, netnsOf } from './endpoint-plumbing.js';
-import { NetworkRealizer } from './realizer.js';
+import { allocateEndpoint } from './addressing.js';
+import { PreviousAddresses } from './previous-addresses.js';
 
 export type AttachOptions = Parameters<NetworkService['attach']>[0];
-
-const DEFAULT_NETWORK = 'bridge';
-// Docker Engine takes any network name (spaces included: docker-py's tests make such networks); one with a
-// slash could not be named in an API path, and control characters have no place in one
-const NAME_PATTERN = /^[^/\x00-\x1f\x7f]+$/;
 
 export class BridgeNetworkService implements NetworkService {
   /** networks, endpoints, containers and spares; changed only under its lock (`withLock`) */
   private readonly store: NetworkStore;
   private loading?: Promise<void>;
   private readonly realizer: NetworkRealizer;
-  private readonly ports: PortPublisher;
   private readonly plumbing: EndpointPlumbing;
-  /** the address a container last had on a network ("<container id>/<network id>"), which it gets again
-   *  when it restarts and the address is still free (bounded: oldest entries go first) */
-  private readonly previousAddress = new Map<string, string>();
   private readonly spares: SparePool;
+  private readonly previousAddresses = new PreviousAddresses();
+  private readonly ports: PortPublisher;
   private hostResolv?: HostResolvConf;
-
   private readonly log: Logger;
 
   constructor(private readonly ctx: EngineContext, readonly options: NetworkOptions) {
     this.log = ctx.log.child({ component: 'network' });
     this.store = new NetworkStore(ctx.paths.networks);
-    this.ports = new PortPublisher(this.log);
-    this.plumbing = new EndpointPlumbing(options);
     this.realizer = new NetworkRealizer(options, () => this.store.view, () => this.hostResolv?.nameservers ?? []);
+    this.plumbing = new EndpointPlumbing(options);
     this.spares = new SparePool({
       store: this.store, plumbing: this.plumbing, realizer: this.realizer, addressHolders: (id) => this.addressHolders(id), options, log: this.log,
     });
+    this.ports = new PortPublisher(this.log);
   }
 
   // ---- state ---------------------------------------------------------------------------------------
@@ -56,17 +60,10 @@ export class BridgeNetworkService implements NetworkService {
   private load(): Promise<void> {
     this.loading ??= this.store.withLock(async (tx) => {
       await tx.reload();
-      const builtins: [string, NetworkRecord['driver']][] = [[DEFAULT_NETWORK, 'bridge'], ['host', 'host'], ['none', 'null']];
       let changed = false;
-      for (const [name, driver] of builtins) {
+      for (const [name, driver] of BUILTIN_NETWORKS) {
         if (tx.state.networks.some((n) => n.name === name && n.builtin)) continue;
-        const record = this.newRecord(name, driver, true);
-        if (driver === 'bridge') {
-          const subnet = allocateSubnet(this.options.pools, await this.takenSubnets());
-          if (!subnet) throw internal('no free subnet in the address pools for the default bridge network');
-          Object.assign(record, { subnet: formatCidr(subnet), autoSubnet: true, gateway: formatIPv4(firstHost(subnet)), bridge: bridgeName(this.options, record.id) });
-        }
-        tx.state.networks.push(record);
+        tx.state.networks.push(await builtinNetwork(name, driver, this.options, () => this.takenSubnets()));
         changed = true;
       }
       if (changed) await tx.save();
@@ -76,10 +73,6 @@ export class BridgeNetworkService implements NetworkService {
 
   /** The state as it is now, to read: every change goes through `store.withLock`. */
   private get state(): NetworkStateView { return this.store.view; }
-
-  private newRecord(name: string, driver: NetworkRecord['driver'], builtin: boolean): NetworkRecord {
-    return { id: randomId(), name, created: new Date().toISOString(), driver, builtin, internal: false, attachable: false, labels: {}, options: {}, ipamOptions: {} };
-  }
 
   private async takenSubnets(): Promise<Subnet[]> {
     const own = this.state.networks.flatMap((n) => (n.subnet ? [parseCidr(n.subnet)!] : []));
@@ -101,21 +94,13 @@ export class BridgeNetworkService implements NetworkService {
   /** Docker's order: full id, then name, then unique id prefix. */
   async findNetwork(ref: string): Promise<NetworkRecord | undefined> {
     await this.load();
-    const all = this.state.networks;
-    const byPrefix = all.filter((n) => n.id.startsWith(ref));
-    return all.find((n) => n.id === ref) ?? all.find((n) => n.name === ref) ?? (ref && byPrefix.length === 1 ? byPrefix[0] : undefined);
+    return findNetworkIn(this.state.networks, ref);
   }
 
   private async mustFindNetwork(ref: string): Promise<NetworkRecord> {
     const net = await this.findNetwork(ref);
     if (!net) throw notFound(`network ${ref} not found`);
     return net;
-  }
-
-  private findContainer(ref: string): ContainerRecord | undefined {
-    const all = this.state.containers;
-    const byPrefix = all.filter((c) => c.id.startsWith(ref));
-    return all.find((c) => c.id === ref) ?? all.find((c) => c.name === ref.replace(/^\//, '')) ?? (ref && byPrefix.length === 1 ? byPrefix[0] : undefined);
   }
 
   endpointsOf(networkId: string): EndpointRecord[] {
@@ -128,12 +113,6 @@ export class BridgeNetworkService implements NetworkService {
     return [...this.endpointsOf(networkId), ...held.filter((e) => e.networkId === networkId)];
   }
 
-  private rememberAddress(key: string, ip: string): void {
-    this.previousAddress.delete(key);
-    this.previousAddress.set(key, ip);
-    if (this.previousAddress.size > 4096) this.previousAddress.delete(this.previousAddress.keys().next().value!);
-  }
-
   containerName(containerId: string): string {
     return this.state.containers.find((c) => c.id === containerId)?.name ?? '';
   }
@@ -142,16 +121,7 @@ export class BridgeNetworkService implements NetworkService {
   async attachmentOf(containerId: string): Promise<NetworkAttachment | undefined> {
     await this.load();
     const record = this.state.containers.find((c) => c.id === containerId);
-    return record && this.attachment(record);
-  }
-
-  private attachment(record: ContainerRecord): NetworkAttachment {
-    const networks: Record<string, EndpointSettings> = {};
-    for (const ep of this.state.endpoints.filter((e) => e.containerId === record.id)) {
-      const net = this.state.networks.find((n) => n.id === ep.networkId);
-      if (net) networks[net.name] = endpointSettings(net, ep);
-    }
-    return { networks, ports: record.ports, resolvConf: record.resolvConf, hosts: record.hosts };
+    return record && attachmentOf(this.state, record);
   }
 
   // ---- networks ------------------------------------------------------------------------------------
@@ -159,25 +129,9 @@ export class BridgeNetworkService implements NetworkService {
   async createNetwork(req: NetworkCreateRequest): Promise<NetworkRecord> {
     await this.load();
     await this.hostResolvConf();
-    const name = req.name;
-    if (!NAME_PATTERN.test(name)) throw invalid(`invalid network name ${JSON.stringify(name)}: a name must not be empty nor hold a slash or control characters`);
-    // an IPv6 subnet would otherwise be dropped silently and inspect would claim an IPv4-only network
-    if (req.enableIPv6 || (req.ipamConfig ?? []).some((c) => c.subnet?.includes(':'))) {
-      throw invalid('IPv6 networks are not supported by the tscompose engine (EnableIPv6 and IPv6 subnets)');
-    }
-    const driver = req.driver || 'bridge';
-    if (driver !== 'bridge') throw invalid(`network driver "${driver}" is not supported by the bundled engine: only "bridge"`);
+    checkCreateRequest(req);
     const net = await this.store.withLock(async (tx) => {
-      if (tx.state.networks.some((n) => n.name === name)) throw conflict(`network with name ${name} already exists`);
-      const record = this.newRecord(name, 'bridge', false);
-      record.internal = Boolean(req.internal);
-      record.attachable = Boolean(req.attachable);
-      record.labels = req.labels ?? {};
-      record.options = req.options ?? {};
-      record.ipamOptions = req.ipamOptions ?? {};
-      record.bridge = record.options['com.docker.network.bridge.name'] || bridgeName(this.options, record.id);
-      const config = (req.ipamConfig ?? []).filter((c) => !c.subnet?.includes(':'))[0];
-      Object.assign(record, planAddressing(name, config, tx.state.networks, config?.subnet ? [] : await this.takenSubnets(), this.options.pools));
+      const record = await userNetwork(req, tx.state.networks, this.options, () => this.takenSubnets());
       tx.state.networks.push(record);
       await tx.save();
       return record;
@@ -235,7 +189,7 @@ export class BridgeNetworkService implements NetworkService {
       return this.commitSimple({ ...base, mode: 'none', resolvConf: resolvConfWithoutEmbeddedDns(host, opts.dns, opts.dnsSearch, opts.dnsOptions), hosts });
     }
     if (typeof opts.mode === 'object') {
-      const target = this.findContainer(opts.mode.container);
+      const target = findContainerIn(this.state.containers, opts.mode.container);
       if (!target) throw notFound(`cannot join the network namespace of container ${opts.mode.container}: it is not running`);
       return this.commitSimple({ ...base, mode: { container: target.id }, resolvConf: target.resolvConf, hosts: target.hosts, ports: {} });
     }
@@ -249,6 +203,8 @@ export class BridgeNetworkService implements NetworkService {
     return { networks: {}, ports: record.ports, resolvConf: record.resolvConf, hosts: record.hosts };
   }
 
+  /** Reserve endpoints (under the lock), plumb them and publish ports (outside it), then commit the record;
+   *  a failure before the commit un-does what was done. */
   private async attachBridge(opts: AttachOptions, base: Omit<ContainerRecord, 'mode' | 'resolvConf' | 'hosts'>, host: HostResolvConf): Promise<NetworkAttachment> {
     const requested = opts.endpoints.length ? opts.endpoints : [{ network: DEFAULT_NETWORK, aliases: [] }];
     const portRequests = planPortRequests(opts.portBindings, opts.publishAll, opts.exposedPorts);
@@ -256,7 +212,6 @@ export class BridgeNetworkService implements NetworkService {
     if (fixed.length) await this.spares.discard((s) => fixed.includes(s.endpoint.ip));
     await this.plumbing.drained((e) => requested.some((r) => r.ipv4Address === e.ip));
     const spareFits = requested.length === 1 && !requested[0]!.ipv4Address && !requested[0]!.macAddress && !opts.pid;
-    // a spare being made is nearly there: waiting for it is quicker than making another namespace
     if (spareFits) await this.spares.ready((await this.findNetwork(requested[0]!.network))?.id ?? '');
     let spare: SpareRecord | undefined;
     const reserved = await this.store.withLock(async (tx) => {
@@ -268,7 +223,7 @@ export class BridgeNetworkService implements NetworkService {
           if (endpoints.some((e) => e.net.id === net.id)) throw invalid(`container ${base.name} cannot be connected twice to network ${net.name}`);
           await this.realizer.realize(tx, net);
           // a restarting container keeps its address when it can, even if a spare has another one
-          const previous = req.ipv4Address ? undefined : this.previousAddress.get(`${base.id}/${net.id}`);
+          const previous = req.ipv4Address ? undefined : this.previousAddresses.of(base.id, net.id);
           const previousFree = previous !== undefined && !this.addressHolders(net.id).some((e) => e.ip === previous);
           spare = spareFits && !previousFree ? this.spares.take(tx, net.id) : undefined;
           const ep = spare
@@ -317,7 +272,7 @@ export class BridgeNetworkService implements NetworkService {
     for (const { net } of reserved) this.publishEndpointEvent('connect', net, record.id);
     // a container that took a spare and cannot change it hands it back when it ends (see `recycle`)
     if (spareFits && record.netns && !(spare && record.netnsReusable)) this.spares.refill(reserved[0]!.net);
-    return { ...this.attachment(record), netnsPath: record.netns && `/run/netns/${record.netns}` };
+    return { ...attachmentOf(this.state, record), netnsPath: record.netns && `/run/netns/${record.netns}` };
   }
 
   private publishEndpointEvent(action: 'connect' | 'disconnect', net: NetworkRecord, containerId: string): void {
@@ -332,7 +287,7 @@ export class BridgeNetworkService implements NetworkService {
       if (!record && !endpoints.length) return [];
       tx.state.endpoints = tx.state.endpoints.filter((e) => e.containerId !== containerId);
       tx.state.containers = tx.state.containers.filter((c) => c.id !== containerId);
-      for (const ep of endpoints) this.rememberAddress(`${containerId}/${ep.networkId}`, ep.ip);
+      for (const ep of endpoints) this.previousAddresses.remember(containerId, ep.networkId, ep.ip);
       if (!this.spares.recycle(tx, record, endpoints)) this.plumbing.drain(endpoints, record?.netns);
       if (endpoints.length || record?.mode === 'bridge') await tx.save();
       return endpoints;
@@ -348,9 +303,9 @@ export class BridgeNetworkService implements NetworkService {
   async connect(networkRef: string, containerRef: string, req: Omit<EndpointRequest, 'network'>): Promise<void> {
     const net = await this.mustFindNetwork(networkRef);
     if (req.ipv4Address) await this.spares.discard((s) => s.endpoint.ip === req.ipv4Address);
-    await this.plumbing.drained((e) => e.ip === req.ipv4Address || e.containerId === this.findContainer(containerRef)?.id);
+    await this.plumbing.drained((e) => e.ip === req.ipv4Address || e.containerId === findContainerIn(this.state.containers, containerRef)?.id);
     const { record, ep } = await this.store.withLock(async (tx) => {
-      const record = this.findContainer(containerRef);
+      const record = findContainerIn(tx.state.containers, containerRef);
       if (!record) throw notFound(`No such container: ${containerRef} (only running containers can be connected)`);
       if (record.mode !== 'bridge' || net.driver !== 'bridge') throw invalid(`container ${record.name} uses network mode ${JSON.stringify(record.mode)} and cannot be connected to ${net.name}`);
       const mine = tx.state.endpoints.filter((e) => e.containerId === record.id);
@@ -378,7 +333,7 @@ export class BridgeNetworkService implements NetworkService {
   async disconnect(networkRef: string, containerRef: string): Promise<void> {
     const net = await this.mustFindNetwork(networkRef);
     const ep = await this.store.withLock(async (tx) => {
-      const record = this.findContainer(containerRef);
+      const record = findContainerIn(tx.state.containers, containerRef);
       const ep = record && tx.state.endpoints.find((e) => e.containerId === record.id && e.networkId === net.id);
       if (!ep) throw notFound(`container ${containerRef} is not connected to network ${net.name}`);
       tx.state.endpoints = tx.state.endpoints.filter((e) => e.id !== ep.id);
@@ -438,12 +393,3 @@ export class BridgeNetworkService implements NetworkService {
     });
   }
 }
-
-export function endpointSettings(net: NetworkRecord, ep: EndpointRecord): EndpointSettings {
-  return {
-    NetworkID: net.id, EndpointID: ep.id, Gateway: net.gateway ?? '',
-    IPAddress: ep.ip, IPPrefixLen: parseCidr(net.subnet!)!.prefix, MacAddress: ep.mac,
-    Aliases: ep.aliases.length ? ep.aliases : null, DNSNames: ep.dnsNames.length ? ep.dnsNames : null,
-  };
-}
-
