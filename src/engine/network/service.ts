@@ -4,7 +4,7 @@
 //   state.ts                  the store: networks, endpoints, containers, spares; changed only in withLock(tx => …)
 //   network-records.ts        builtin networks and a new user network's record, checked as Docker does
 //   realizer.ts               a network's bridge, firewall chains and embedded DNS on the host
-//   previous-addresses.ts     the address a container had, which it gets again when it restarts
+//   endpoint-reservations.ts  which address a container gets on a network, reserved under the lock
 //   endpoint-plumbing.ts      the veth pairs and namespaces of those endpoints (slow host work, outside the lock)
 //   spare-pool.ts             one warm namespace per bridge network, for the next container
 //   port-publisher.ts         the proxies of published ports
@@ -17,6 +17,7 @@ import { attachmentOf } from './attachment.js';
 import { parseCidr, type Subnet } from './cidr.js';
 import { buildHosts, parseExtraHosts, resolvConfWithEmbeddedDns, resolvConfWithoutEmbeddedDns } from './container-files.js';
 import { EndpointPlumbing, netnsOf } from './endpoint-plumbing.js';
+import { EndpointReservations } from './endpoint-reservations.js';
 import { hostRoutes, readHostResolvConf, type HostResolvConf } from './host.js';
 import { findContainerIn, findNetworkIn } from './lookups.js';
 import { BUILTIN_NETWORKS, DEFAULT_NETWORK, builtinNetwork, checkCreateRequest, userNetwork } from './network-records.js';
@@ -25,10 +26,8 @@ import { planPortRequests, reportPorts } from './port-bindings.js';
 import { PortPublisher, bindingsOf, type PublishedPort } from './port-publisher.js';
 import { NetworkRealizer } from './realizer.js';
 import { SparePool } from './spare-pool.js';
-import { NetworkStore, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkStateView, type SpareRecord } from './state.js';
+import { NetworkStore, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkStateView } from './state.js';
 import { bringUpLoopback } from './veth.js';
-import { allocateEndpoint } from './addressing.js';
-import { PreviousAddresses } from './previous-addresses.js';
 
 export type AttachOptions = Parameters<NetworkService['attach']>[0];
 
@@ -39,7 +38,7 @@ export class BridgeNetworkService implements NetworkService {
   private readonly realizer: NetworkRealizer;
   private readonly plumbing: EndpointPlumbing;
   private readonly spares: SparePool;
-  private readonly previousAddresses = new PreviousAddresses();
+  private readonly reservations: EndpointReservations;
   private readonly ports: PortPublisher;
   private hostResolv?: HostResolvConf;
   private readonly log: Logger;
@@ -50,8 +49,9 @@ export class BridgeNetworkService implements NetworkService {
     this.realizer = new NetworkRealizer(options, () => this.store.view, () => this.hostResolv?.nameservers ?? []);
     this.plumbing = new EndpointPlumbing(options);
     this.spares = new SparePool({
-      store: this.store, plumbing: this.plumbing, realizer: this.realizer, addressHolders: (id) => this.addressHolders(id), options, log: this.log,
+      store: this.store, plumbing: this.plumbing, realizer: this.realizer, addressHolders: (id) => this.reservations.addressHolders(id), options, log: this.log,
     });
+    this.reservations = new EndpointReservations({ store: this.store, plumbing: this.plumbing, realizer: this.realizer, spares: this.spares, options });
     this.ports = new PortPublisher(this.log);
   }
 
@@ -105,12 +105,6 @@ export class BridgeNetworkService implements NetworkService {
 
   endpointsOf(networkId: string): EndpointRecord[] {
     return this.state.endpoints.filter((e) => e.networkId === networkId);
-  }
-
-  /** The endpoints whose addresses are taken on a network: attached ones and those still being deleted. */
-  private addressHolders(networkId: string): EndpointRecord[] {
-    const held = [...this.plumbing.drainingEndpoints(), ...(this.state.spares ?? []).map((s) => s.endpoint)];
-    return [...this.endpointsOf(networkId), ...held.filter((e) => e.networkId === networkId)];
   }
 
   containerName(containerId: string): string {
@@ -213,32 +207,7 @@ export class BridgeNetworkService implements NetworkService {
     await this.plumbing.drained((e) => requested.some((r) => r.ipv4Address === e.ip));
     const spareFits = requested.length === 1 && !requested[0]!.ipv4Address && !requested[0]!.macAddress && !opts.pid;
     if (spareFits) await this.spares.ready((await this.findNetwork(requested[0]!.network))?.id ?? '');
-    let spare: SpareRecord | undefined;
-    const reserved = await this.store.withLock(async (tx) => {
-      const endpoints: { net: NetworkRecord; ep: EndpointRecord }[] = [];
-      try {
-        for (const [i, req] of requested.entries()) {
-          const net = await this.mustFindNetwork(req.network);
-          if (net.driver !== 'bridge') throw invalid(`container cannot be connected to network "${net.name}" of driver ${net.driver}: use network mode ${net.name}`);
-          if (endpoints.some((e) => e.net.id === net.id)) throw invalid(`container ${base.name} cannot be connected twice to network ${net.name}`);
-          await this.realizer.realize(tx, net);
-          // a restarting container keeps its address when it can, even if a spare has another one
-          const previous = req.ipv4Address ? undefined : this.previousAddresses.of(base.id, net.id);
-          const previousFree = previous !== undefined && !this.addressHolders(net.id).some((e) => e.ip === previous);
-          spare = spareFits && !previousFree ? this.spares.take(tx, net.id) : undefined;
-          const ep = spare
-            ? { ...allocateEndpoint(net, this.addressHolders(net.id), base, { ...req, ipv4Address: spare.endpoint.ip }, i, this.options), mac: spare.endpoint.mac, hostInterface: spare.endpoint.hostInterface }
-            : allocateEndpoint(net, this.addressHolders(net.id), base, previousFree ? { ...req, ipv4Address: previous } : req, i, this.options);
-          tx.state.endpoints.push(ep);
-          endpoints.push({ net, ep });
-        }
-      } catch (err) {
-        tx.state.endpoints = tx.state.endpoints.filter((e) => !endpoints.some((r) => r.ep.id === e.id));
-        if (spare) this.spares.giveBack(tx, spare);
-        throw err;
-      }
-      return endpoints;
-    });
+    const { reserved, spare } = await this.store.withLock((tx) => this.reservations.forAttach(tx, base, requested, spareFits));
     if (spare) base.netns = spare.netns;
     const gatewayEndpoint = reserved.find((r) => !r.net.internal);
     let published: PublishedPort[] = [];
@@ -253,9 +222,7 @@ export class BridgeNetworkService implements NetworkService {
       if (gatewayEndpoint) published = await this.ports.open(portRequests, gatewayEndpoint.ep, base.name);
     } catch (err) {
       if (linked) await this.plumbing.removeLinks(netns, reserved.map((r) => r.ep));
-      await this.store.withLock(async (tx) => {
-        tx.state.endpoints = tx.state.endpoints.filter((e) => !reserved.some((r) => r.ep.id === e.id));
-      });
+      await this.reservations.release(reserved.map((r) => r.ep));
       throw err;
     }
     const userNetwork = reserved.find((r) => !r.net.builtin);
@@ -287,7 +254,7 @@ export class BridgeNetworkService implements NetworkService {
       if (!record && !endpoints.length) return [];
       tx.state.endpoints = tx.state.endpoints.filter((e) => e.containerId !== containerId);
       tx.state.containers = tx.state.containers.filter((c) => c.id !== containerId);
-      for (const ep of endpoints) this.previousAddresses.remember(containerId, ep.networkId, ep.ip);
+      this.reservations.remember(containerId, endpoints);
       if (!this.spares.recycle(tx, record, endpoints)) this.plumbing.drain(endpoints, record?.netns);
       if (endpoints.length || record?.mode === 'bridge') await tx.save();
       return endpoints;
@@ -308,22 +275,14 @@ export class BridgeNetworkService implements NetworkService {
       const record = findContainerIn(tx.state.containers, containerRef);
       if (!record) throw notFound(`No such container: ${containerRef} (only running containers can be connected)`);
       if (record.mode !== 'bridge' || net.driver !== 'bridge') throw invalid(`container ${record.name} uses network mode ${JSON.stringify(record.mode)} and cannot be connected to ${net.name}`);
-      const mine = tx.state.endpoints.filter((e) => e.containerId === record.id);
-      if (mine.some((e) => e.networkId === net.id)) throw forbidden(`endpoint with name ${record.name} already exists in network ${net.name}`);
+      if (tx.state.endpoints.some((e) => e.containerId === record.id && e.networkId === net.id)) throw forbidden(`endpoint with name ${record.name} already exists in network ${net.name}`);
       await this.realizer.realize(tx, net);
-      const used = new Set(mine.map((e) => e.containerInterface));
-      let index = 0;
-      while (used.has(`eth${index}`)) index++;
-      const ep = allocateEndpoint(net, this.addressHolders(net.id), record, { network: net.id, ...req }, index, this.options);
-      tx.state.endpoints.push(ep);
-      return { record, ep };
+      return { record, ep: this.reservations.forConnect(tx, record, net, req) };
     });
     try {
       await this.plumbing.createLink(netnsOf(record), net, ep);
     } catch (err) {
-      await this.store.withLock(async (tx) => {
-        tx.state.endpoints = tx.state.endpoints.filter((e) => e.id !== ep.id);
-      });
+      await this.reservations.release([ep]);
       throw err;
     }
     await this.store.withLock((tx) => tx.save());
