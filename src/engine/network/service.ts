@@ -48,6 +48,8 @@ export class BridgeNetworkService implements NetworkService {
     this.store = new NetworkStore(ctx.paths.networks);
     this.realizer = new NetworkRealizer(options, () => this.store.view, () => this.hostResolv?.nameservers ?? []);
     this.plumbing = new EndpointPlumbing(options);
+    // the pool and the reservations use each other (a new spare must not take a held address; a lone container
+    // takes a spare): the pool asks for held addresses through a function, called only once both exist
     this.spares = new SparePool({
       store: this.store, plumbing: this.plumbing, realizer: this.realizer, addressHolders: (id) => this.reservations.addressHolders(id), options, log: this.log,
     });
