@@ -70,7 +70,7 @@ export async function runNetworkBench(runs = 20): Promise<BenchRow[]> {
   });
   try {
     const user = `${prefix}-net`;
-    await service.createNetwork({ Name: user });
+    await service.createNetwork({ name: user });
     const on = (net: string) => (id: string, pid: number) => attachOptions(id, pid, net);
     // one untimed round so every network has been used once (the engine's steady state)
     for (const net of ['bridge', user]) await cycle(service, on(net), 1, children);

@@ -14,7 +14,6 @@ import type { Credentials } from './images/pull/credentials.js';
 import type { Progress } from './images/pull/puller.js';
 import type { ImageReference } from './images/reference.js';
 import type { StoredImage } from './images/store.js';
-import type { CreateNetworkRequest } from './network/service.js';
 import type { EndpointRecord, NetworkRecord } from './network/state.js';
 import type { EnginePaths } from './paths.js';
 import type { Logger } from './log.js';
@@ -307,14 +306,34 @@ export interface NetworkManagement {
   networks(): Promise<NetworkRecord[]>;
   /** Docker's order: full id, then name, then unique id prefix */
   findNetwork(ref: string): Promise<NetworkRecord | undefined>;
-  /** Docker's POST /networks/create body, which network/ validates */
-  createNetwork(req: CreateNetworkRequest): Promise<NetworkRecord>;
+  /** validated by network/: name, driver, addressing (invalid, conflict, forbidden …) */
+  createNetwork(req: NetworkCreateRequest): Promise<NetworkRecord>;
   removeNetwork(ref: string): Promise<void>;
   /** removes the user networks no container uses, except those `keep` picks; gives their names */
   prune(keep: (net: NetworkRecord) => boolean): Promise<string[]>;
   endpointsOf(networkId: string): EndpointRecord[];
   containerName(containerId: string): string;
 }
+
+/** A new network (api/network-routes.ts makes it from Docker's POST /networks/create body). */
+export interface NetworkCreateRequest {
+  /** validated by network/: not empty, no slash or control characters */
+  name: string;
+  /** "bridge" when empty (the only driver the bundled engine has) */
+  driver?: string;
+  internal?: boolean;
+  attachable?: boolean;
+  /** refused: IPv6 is not supported (nor are IPv6 subnets in `ipamConfig`) */
+  enableIPv6?: boolean;
+  labels?: Record<string, string>;
+  /** driver options ("com.docker.network.bridge.name", "com.docker.network.driver.mtu" …) */
+  options?: Record<string, string>;
+  ipamOptions?: Record<string, string>;
+  /** the first entry is used; without one, a subnet from the address pools */
+  ipamConfig?: IpamConfig[];
+}
+
+export interface IpamConfig { subnet?: string; ipRange?: string; gateway?: string; auxiliaryAddresses?: Record<string, string> }
 
 /** Implemented by volumes/: named volumes (api/volume-routes.ts, api/system-df-route.ts). */
 export interface VolumeManagement {

@@ -1,9 +1,8 @@
 // The /networks routes of the Docker Engine API, over the network subsystem's NetworkManagement.
 // POST /networks/{id}/connect and /disconnect act on containers: api/network-membership-routes.ts serves them.
-import type { NetworkManagement } from '../contracts.js';
+import type { NetworkCreateRequest, NetworkManagement } from '../contracts.js';
 import { invalid } from '../errors.js';
 import { parseCidr } from '../network/cidr.js';
-import type { CreateNetworkRequest } from '../network/service.js';
 import type { NetworkRecord } from '../network/state.js';
 import { parseFilters, readJson, sendJson, sendNoContent } from './http.js';
 import type { Router } from './router.js';
@@ -16,8 +15,8 @@ export function registerNetworkRoutes(router: Router, networks: NetworkManagemen
   });
 
   router.add('POST', '/networks/create', async ({ req, res }) => {
-    const body = await readJson<CreateNetworkRequest>(req);
-    const net = await networks.createNetwork(body);
+    const body = await readJson<NetworkCreateBody>(req);
+    const net = await networks.createNetwork(networkCreateRequest(body));
     sendJson(res, 201, { Id: net.id, Warning: '' });
   });
 
@@ -37,6 +36,36 @@ export function registerNetworkRoutes(router: Router, networks: NetworkManagemen
     await networks.removeNetwork(params.id!);
     sendNoContent(res);
   });
+}
+
+/** Docker's POST /networks/create body (what it holds besides this is ignored, as before: CheckDuplicate,
+ *  Scope, ConfigFrom, IPAM.Driver …). */
+interface NetworkCreateBody {
+  Name?: string;
+  Driver?: string;
+  Internal?: boolean;
+  Attachable?: boolean;
+  EnableIPv6?: boolean;
+  Labels?: Record<string, string> | null;
+  Options?: Record<string, string> | null;
+  IPAM?: { Driver?: string; Options?: Record<string, string> | null; Config?: IpamConfigBody[] | null } | null;
+}
+
+interface IpamConfigBody { Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }
+
+/** The domain request; null (which Docker's clients send for unset maps) is the same as absent. */
+function networkCreateRequest(body: NetworkCreateBody): NetworkCreateRequest {
+  return {
+    name: body.Name ?? '',
+    driver: body.Driver,
+    internal: body.Internal,
+    attachable: body.Attachable,
+    enableIPv6: body.EnableIPv6,
+    labels: body.Labels ?? undefined,
+    options: body.Options ?? undefined,
+    ipamOptions: body.IPAM?.Options ?? undefined,
+    ipamConfig: (body.IPAM?.Config ?? []).map((c) => ({ subnet: c.Subnet, ipRange: c.IPRange, gateway: c.Gateway, auxiliaryAddresses: c.AuxiliaryAddresses })),
+  };
 }
 
 export function inspectNetwork(networks: NetworkManagement, net: NetworkRecord): Record<string, unknown> {

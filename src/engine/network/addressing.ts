@@ -1,43 +1,41 @@
 // Addresses of a new network (subnet, gateway, range) and of a new endpoint on it, with Docker's errors.
 import { randomBytes } from 'node:crypto';
 import { conflict, forbidden, internal, invalid } from '../errors.js';
-import type { EndpointRequest } from '../contracts.js';
+import type { EndpointRequest, IpamConfig } from '../contracts.js';
 import { contains, formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4, type Subnet } from './cidr.js';
 import { allocateAddress, allocateSubnet, firstHost, isReserved, type AddressPool } from './ipam.js';
 import { vethName, type NetworkOptions } from './options.js';
 import type { EndpointRecord, NetworkRecord } from './state.js';
 import { macForAddress } from './veth.js';
 
-export interface IpamConfig { Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }
-
 export const randomId = (): string => randomBytes(32).toString('hex');
 
-/** `taken`: host routes and other subnets a pool subnet must not overlap (only used without config.Subnet). */
+/** `taken`: host routes and other subnets a pool subnet must not overlap (only used without config.subnet). */
 export function planAddressing(name: string, config: IpamConfig | undefined, networks: NetworkRecord[], taken: Subnet[], pools: AddressPool[]) {
   let subnet: Subnet | undefined;
-  if (config?.Subnet) {
-    subnet = parseCidr(config.Subnet);
-    if (!subnet) throw invalid(`invalid subnet "${config.Subnet}" for network ${name}`);
+  if (config?.subnet) {
+    subnet = parseCidr(config.subnet);
+    if (!subnet) throw invalid(`invalid subnet "${config.subnet}" for network ${name}`);
     const clash = networks.find((n) => n.subnet && overlaps(parseCidr(n.subnet)!, subnet!));
-    if (clash) throw forbidden(`Pool overlaps with other one on this address space: ${config.Subnet} overlaps network ${clash.name} (${clash.subnet})`);
+    if (clash) throw forbidden(`Pool overlaps with other one on this address space: ${config.subnet} overlaps network ${clash.name} (${clash.subnet})`);
   } else {
-    if (config?.Gateway || config?.IPRange) throw invalid(`network ${name}: a gateway or ip range needs a subnet`);
+    if (config?.gateway || config?.ipRange) throw invalid(`network ${name}: a gateway or ip range needs a subnet`);
     subnet = allocateSubnet(pools, taken);
     if (!subnet) throw internal('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
   }
   let gateway = firstHost(subnet);
-  if (config?.Gateway) {
-    const gw = parseIPv4(config.Gateway);
-    if (gw === undefined || !contains(subnet, gw) || isReserved(subnet, gw)) throw invalid(`invalid gateway ${config.Gateway}: it must be a host address in ${formatCidr(subnet)}`);
+  if (config?.gateway) {
+    const gw = parseIPv4(config.gateway);
+    if (gw === undefined || !contains(subnet, gw) || isReserved(subnet, gw)) throw invalid(`invalid gateway ${config.gateway}: it must be a host address in ${formatCidr(subnet)}`);
     gateway = gw;
   }
   let ipRange: string | undefined;
-  if (config?.IPRange) {
-    const range = parseCidr(config.IPRange);
-    if (!range || !contains(subnet, range.base)) throw invalid(`invalid ip range ${config.IPRange}: it must lie inside ${formatCidr(subnet)}`);
+  if (config?.ipRange) {
+    const range = parseCidr(config.ipRange);
+    if (!range || !contains(subnet, range.base)) throw invalid(`invalid ip range ${config.ipRange}: it must lie inside ${formatCidr(subnet)}`);
     ipRange = formatCidr(range);
   }
-  return { subnet: formatCidr(subnet), autoSubnet: !config?.Subnet, gateway: formatIPv4(gateway), ipRange, auxAddresses: config?.AuxiliaryAddresses ?? {} };
+  return { subnet: formatCidr(subnet), autoSubnet: !config?.subnet, gateway: formatIPv4(gateway), ipRange, auxAddresses: config?.auxiliaryAddresses ?? {} };
 }
 
 /** A new endpoint on `net` for a container: the requested address or the lowest free one, names for DNS. */

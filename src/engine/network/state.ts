@@ -50,7 +50,7 @@ export interface ContainerRecord {
   pid?: number;
   /** … or in this named namespace (/run/netns/<name>) the service made for it */
   netns?: string;
-  /** nothing the container could do can have changed that namespace (see `recycle` in service.ts) */
+  /** nothing the container could do can have changed that namespace (see `recycle` in spare-pool.ts) */
   netnsReusable?: boolean;
   mode: AttachMode;
   ports: Record<string, PortBinding[] | null>;
@@ -61,7 +61,7 @@ export interface ContainerRecord {
   hosts: string;
 }
 
-/** A warm network namespace on a network, ready for the next container (see `spares` in service.ts). */
+/** A warm network namespace on a network, ready for the next container (see spare-pool.ts). */
 export interface SpareRecord { netns: string; endpoint: EndpointRecord }
 
 export interface NetworkState {

@@ -27,7 +27,7 @@ describe('user network: name resolution and reachability', () => {
     service = h.service();
     netName = `${h.prefix}-app`;
     const s = h.subnet24();
-    const net = await service.createNetwork({ Name: netName, IPAM: { Config: [{ Subnet: `${s}.0/24` }] } });
+    const net = await service.createNetwork({ name: netName, ipamConfig: [{ subnet: `${s}.0/24` }] });
     gateway = net.gateway!;
     [webPid, clientPid, replicaPid] = await Promise.all([h.namespace(), h.namespace(), h.namespace()]);
     const www = path.join(h.root, 'www');
@@ -110,7 +110,7 @@ describe('user network: name resolution and reachability', () => {
 
   it('connects a running container to a second network and disconnects it', async () => {
     const second = `${h.prefix}-extra`;
-    const extra = await service.createNetwork({ Name: second, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
+    const extra = await service.createNetwork({ name: second, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
     await service.connect(second, 'proj-client-1', { aliases: ['late'] });
     const attachment = (await service.attachmentOf('b'.repeat(64)))!;
     const ip = attachment.networks[second]!.IPAddress;

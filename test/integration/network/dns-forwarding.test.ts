@@ -35,7 +35,7 @@ describe('embedded DNS forwarding', () => {
     const port = hostResolver.address().port;
     resolvers = [hostResolver, await fakeResolver('127.0.0.3', port, '192.0.2.30')];
     service = h.service({ dnsUpstreamPort: port });
-    const net = await service.createNetwork({ Name: `${h.prefix}-fwd`, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
+    const net = await service.createNetwork({ name: `${h.prefix}-fwd`, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
     gateway = net.gateway!;
     [plainPid, customPid] = await Promise.all([h.namespace(), h.namespace()]);
     await service.attach({ ...attachDefaults, dns: [], containerId: '7'.repeat(64), containerName: 'plain', hostname: 'plain', pid: plainPid, mode: 'bridge', endpoints: [{ network: net.name, aliases: [] }] });

@@ -31,7 +31,7 @@ describe('embedded DNS when the DNS port is taken on every address', () => {
   it('still answers container names on the DNS port of the gateway', async () => {
     const service = h.service({ dnsPort: port });
     const name = `${h.prefix}-dnsport`;
-    const network = await service.createNetwork({ Name: name, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
+    const network = await service.createNetwork({ name, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
     const [a, b] = await Promise.all([h.namespace(), h.namespace()]);
     await service.attach({ ...attachDefaults, containerId: 'a'.repeat(64), containerName: 'first', hostname: 'first', pid: a, mode: 'bridge', endpoints: [{ network: name, aliases: [] }] });
     await service.attach({ ...attachDefaults, containerId: 'b'.repeat(64), containerName: 'second', hostname: 'second', pid: b, mode: 'bridge', endpoints: [{ network: name, aliases: [] }] });

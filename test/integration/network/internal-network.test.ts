@@ -21,9 +21,9 @@ describe('internal networks', () => {
   before(async () => {
     h = createHarness();
     service = h.service();
-    const open = await service.createNetwork({ Name: `${h.prefix}-open`, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
-    const other = await service.createNetwork({ Name: `${h.prefix}-other`, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
-    await service.createNetwork({ Name: `${h.prefix}-sealed`, Internal: true, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
+    const open = await service.createNetwork({ name: `${h.prefix}-open`, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
+    const other = await service.createNetwork({ name: `${h.prefix}-other`, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
+    await service.createNetwork({ name: `${h.prefix}-sealed`, internal: true, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
     otherGateway = other.gateway!;
     server = http.createServer((_req, res) => res.end('host service\n'));
     await new Promise<void>((r) => server.listen(0, '0.0.0.0', () => r()));
@@ -78,7 +78,7 @@ describe('internal networks', () => {
 
   it('honours the bridge driver options for MTU and disabling masquerade', async () => {
     const name = `${h.prefix}-nonat`;
-    await service.createNetwork({ Name: name, Options: { 'com.docker.network.driver.mtu': '1400', 'com.docker.network.bridge.enable_ip_masquerade': 'false' }, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
+    await service.createNetwork({ name, options: { 'com.docker.network.driver.mtu': '1400', 'com.docker.network.bridge.enable_ip_masquerade': 'false' }, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
     const pid = await h.namespace();
     await service.attach({ ...attachDefaults, containerId: 'm'.repeat(64), containerName: 'nonat-1', hostname: 'nonat', pid, mode: 'bridge', endpoints: [{ network: name, aliases: [] }] });
     const link = await inNamespace(pid, ['ip', '-o', 'link', 'show', 'dev', 'eth0']);

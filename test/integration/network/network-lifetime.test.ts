@@ -33,7 +33,7 @@ describe('network lifetime', () => {
   after(async () => { await h.cleanup(); });
 
   it('keeps bridge, chains and DNS after the last endpoint and re-attaches a container at once', async () => {
-    const network = await first.createNetwork({ Name: name, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
+    const network = await first.createNetwork({ name, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
     assert.ok(!hostHasLink(network.bridge!), 'nothing is set up before the first endpoint');
     const pid = await h.namespace();
     const options = { ...attachDefaults, containerId: A, containerName: 'life-a', hostname: 'a', pid, mode: 'bridge' as const, endpoints: [{ network: name, aliases: [] }] };
@@ -62,7 +62,7 @@ describe('network lifetime', () => {
     const network = (await first.findNetwork(name))!;
     const pid = await h.namespace();
     await first.attach({ ...attachDefaults, containerId: A, containerName: 'life-a', hostname: 'a', pid, mode: 'bridge', endpoints: [{ network: name, aliases: [] }] });
-    const idle = await first.createNetwork({ Name: `${h.prefix}-idle`, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
+    const idle = await first.createNetwork({ name: `${h.prefix}-idle`, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
     await first.attach({ ...attachDefaults, containerId: B, containerName: 'life-b', hostname: 'b', pid: await h.namespace(), mode: 'bridge', endpoints: [{ network: idle.name, aliases: [] }] });
     await first.detach(B);
     assert.ok(hostHasLink(idle.bridge!));
@@ -86,7 +86,7 @@ describe('network lifetime', () => {
     await first.removeNetwork(name);
     assert.ok(!hostHasLink(network.bridge!));
     assert.deepEqual(chainsOf(network.id), []);
-    const pruned = await first.createNetwork({ Name: `${h.prefix}-pruned` });
+    const pruned = await first.createNetwork({ name: `${h.prefix}-pruned` });
     await first.attach({ ...attachDefaults, containerId: A, containerName: 'life-a', hostname: 'a', pid: await h.namespace(), mode: 'bridge', endpoints: [{ network: pruned.name, aliases: [] }] });
     await first.detach(A);
     assert.ok(hostHasLink(pruned.bridge!));

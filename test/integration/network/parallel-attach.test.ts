@@ -18,7 +18,7 @@ describe('parallel attach', () => {
 
   it('allocates distinct addresses and answers the shared alias with every replica', async () => {
     const name = `${h.prefix}-scale`;
-    const net = await service.createNetwork({ Name: name }); // subnet from the pool
+    const net = await service.createNetwork({ name }); // subnet from the pool
     const pids = await Promise.all(Array.from({ length: REPLICAS }, () => h.namespace()));
     const attachments = await Promise.all(pids.map((pid, i) => service.attach({
       ...attachDefaults, containerId: `${i}`.repeat(64), containerName: `app-worker-${i + 1}`, hostname: `w${i}`, pid, mode: 'bridge',

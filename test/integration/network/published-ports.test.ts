@@ -31,7 +31,7 @@ describe('published ports', () => {
     h = createHarness();
     service = h.service();
     netName = `${h.prefix}-ports`;
-    await service.createNetwork({ Name: netName, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
+    await service.createNetwork({ name: netName, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
   });
   after(async () => { await h.cleanup(); });
 

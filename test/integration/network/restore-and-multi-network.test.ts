@@ -32,8 +32,8 @@ describe('several networks and engine restart', () => {
     first = h.service();
     front = `${h.prefix}-front`;
     back = `${h.prefix}-back`;
-    await first.createNetwork({ Name: front, IPAM: { Config: [{ Subnet: `${h.subnet24()}.0/24` }] } });
-    await first.createNetwork({ Name: back, Labels: { tier: 'back' } }); // subnet from the pool
+    await first.createNetwork({ name: front, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
+    await first.createNetwork({ name: back, labels: { tier: 'back' } }); // subnet from the pool
     [webPid, gonePid] = await Promise.all([h.namespace(), h.namespace()]);
     const www = path.join(h.root, 'www');
     mkdirSync(www);

@@ -1,5 +1,5 @@
-// The /volumes and /images routes against fake subsystems: the routes need only the contracts'
-// VolumeManagement and ImageManagement, turn Docker's request shapes into domain requests and the domain's
+// The /volumes, /images and /networks routes against fake subsystems: the routes need only the contracts'
+// VolumeManagement, ImageManagement and NetworkManagement, turn Docker's request shapes into domain requests and the domain's
 // records into Docker's JSON, and map domain error kinds to statuses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,13 +7,14 @@ import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ImageManagement, ImageRemoval, VolumeCreateRequest, VolumeManagement } from '../../../src/engine/contracts.js';
+import type { ImageManagement, ImageRemoval, NetworkCreateRequest, NetworkManagement, VolumeCreateRequest, VolumeManagement } from '../../../src/engine/contracts.js';
 import { notFound } from '../../../src/engine/errors.js';
 import type { VolumeRecord } from '../../../src/engine/volumes/store.js';
 import { Router } from '../../../src/engine/api/router.js';
 import { createApiServer } from '../../../src/engine/api/server.js';
 import { registerVolumeRoutes } from '../../../src/engine/api/volume-routes.js';
 import { registerImageRoutes } from '../../../src/engine/api/image-routes.js';
+import { registerNetworkRoutes } from '../../../src/engine/api/network-routes.js';
 
 async function serve(register: (router: Router) => void): Promise<{ request(method: string, url: string, body?: unknown): Promise<{ status: number; body: unknown }>; close(): Promise<void> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tsc-api-routes-'));
@@ -87,6 +88,39 @@ test('DELETE and prune of /images report the domain\'s removals as Docker\'s Unt
     const filters = encodeURIComponent(JSON.stringify({ dangling: ['false'], label: ['tier=web'] }));
     assert.deepEqual(await api.request('POST', `/images/prune?filters=${filters}`), { status: 200, body: { ImagesDeleted: null, SpaceReclaimed: 0 } });
     assert.deepEqual(pruned, [{ all: true, labels: ['tier=web'] }]);
+  } finally {
+    await api.close();
+  }
+});
+
+test('POST /networks/create hands the network subsystem a domain request (camelCase, nulls as absent) and answers with the id', async () => {
+  const asked: NetworkCreateRequest[] = [];
+  const networks: NetworkManagement = {
+    async createNetwork(req) {
+      asked.push(req);
+      return { id: 'n'.repeat(64), name: req.name, created: '2026-01-01T00:00:00Z', driver: 'bridge', builtin: false, internal: false, attachable: false, labels: {}, options: {}, ipamOptions: {} };
+    },
+    networks: unused, findNetwork: unused, removeNetwork: unused, prune: unused, endpointsOf: unused, containerName: unused,
+  };
+  const api = await serve((router) => registerNetworkRoutes(router, networks));
+  try {
+    const res = await api.request('POST', '/v1.43/networks/create', {
+      Name: 'back', Driver: 'bridge', Internal: true, Attachable: false, EnableIPv6: false, CheckDuplicate: true,
+      Labels: { tier: 'back' }, Options: null,
+      IPAM: { Driver: 'default', Options: { foo: 'bar' }, Config: [{ Subnet: '10.9.0.0/24', IPRange: '10.9.0.128/25', Gateway: '10.9.0.1', AuxiliaryAddresses: { router: '10.9.0.5' } }] },
+    });
+    assert.deepEqual(res, { status: 201, body: { Id: 'n'.repeat(64), Warning: '' } });
+    await api.request('POST', '/networks/create', { Name: 'plain', IPAM: null, Labels: null });
+    assert.deepEqual(asked, [
+      {
+        name: 'back', driver: 'bridge', internal: true, attachable: false, enableIPv6: false, labels: { tier: 'back' }, options: undefined,
+        ipamOptions: { foo: 'bar' }, ipamConfig: [{ subnet: '10.9.0.0/24', ipRange: '10.9.0.128/25', gateway: '10.9.0.1', auxiliaryAddresses: { router: '10.9.0.5' } }],
+      },
+      {
+        name: 'plain', driver: undefined, internal: undefined, attachable: undefined, enableIPv6: undefined, labels: undefined, options: undefined,
+        ipamOptions: undefined, ipamConfig: [],
+      },
+    ]);
   } finally {
     await api.close();
   }
