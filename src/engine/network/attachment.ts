@@ -2,9 +2,9 @@
 // its published ports and the contents of its /etc/resolv.conf and /etc/hosts.
 import type { EndpointSettings, NetworkAttachment } from '../contracts.js';
 import { parseCidr } from './cidr.js';
-import type { ContainerRecord, EndpointRecord, NetworkRecord, NetworkStateView } from './state.js';
+import type { AttachedContainer, EndpointRecord, NetworkRecord, NetworkStateView } from './state.js';
 
-export function attachmentOf(state: NetworkStateView, record: ContainerRecord): NetworkAttachment {
+export function attachmentOf(state: NetworkStateView, record: AttachedContainer): NetworkAttachment {
   const networks: Record<string, EndpointSettings> = {};
   for (const ep of state.endpoints.filter((e) => e.containerId === record.id)) {
     const net = state.networks.find((n) => n.id === ep.networkId);

@@ -6,7 +6,7 @@ import { parseCidr } from './cidr.js';
 import { randomId } from './addressing.js';
 import type { Netns } from './host.js';
 import type { NetworkOptions } from './options.js';
-import type { ContainerRecord, EndpointRecord, NetworkRecord } from './state.js';
+import type { AttachedContainer, EndpointRecord, NetworkRecord } from './state.js';
 import { createEndpointLink, removeEndpointLink, removeNetns } from './veth.js';
 
 export class EndpointPlumbing {
@@ -90,7 +90,7 @@ export class EndpointPlumbing {
 }
 
 /** The namespace a container's endpoints live in. */
-export function netnsOf(record: Pick<ContainerRecord, 'pid' | 'netns'>): Netns {
+export function netnsOf(record: Pick<AttachedContainer, 'pid' | 'netns'>): Netns {
   return record.netns ? { name: record.netns } : { pid: record.pid! };
 }
 

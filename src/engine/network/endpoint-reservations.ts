@@ -10,11 +10,11 @@ import type { NetworkOptions } from './options.js';
 import { PreviousAddresses } from './previous-addresses.js';
 import type { NetworkRealizer } from './realizer.js';
 import type { SparePool } from './spare-pool.js';
-import type { ContainerRecord, EndpointRecord, NetworkRecord, NetworkStore, NetworkTx, SpareRecord } from './state.js';
+import type { AttachedContainer, EndpointRecord, NetworkRecord, NetworkStore, NetworkTx, SpareRecord } from './state.js';
 
 export interface ReservedEndpoint { net: NetworkRecord; ep: EndpointRecord }
 
-type Container = Pick<ContainerRecord, 'id' | 'name' | 'hostname'>;
+type Container = Pick<AttachedContainer, 'id' | 'name' | 'hostname'>;
 
 export interface EndpointReservationParts {
   store: NetworkStore;

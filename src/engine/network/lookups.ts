@@ -1,5 +1,5 @@
 // Finding networks and containers by the references users give, as Docker resolves them.
-import type { ContainerRecord, NetworkRecord } from './state.js';
+import type { AttachedContainer, NetworkRecord } from './state.js';
 
 /** Docker's order: full id, then name, then unique id prefix. */
 export function findNetworkIn(all: readonly NetworkRecord[], ref: string): NetworkRecord | undefined {
@@ -8,7 +8,7 @@ export function findNetworkIn(all: readonly NetworkRecord[], ref: string): Netwo
 }
 
 /** Full id, then name (with or without its leading slash), then unique id prefix. */
-export function findContainerIn(all: readonly ContainerRecord[], ref: string): ContainerRecord | undefined {
+export function findContainerIn(all: readonly AttachedContainer[], ref: string): AttachedContainer | undefined {
   const byPrefix = all.filter((c) => c.id.startsWith(ref));
   return all.find((c) => c.id === ref) ?? all.find((c) => c.name === ref.replace(/^\//, '')) ?? (ref && byPrefix.length === 1 ? byPrefix[0] : undefined);
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import type { PortBinding } from '../contracts.js';
 import type { PortRequest } from './port-bindings.js';
 import { PortAllocatedError, openProxyInRange, reopenProxy, type OpenProxy } from './port-proxy.js';
-import type { ContainerRecord, EndpointRecord } from './state.js';
+import type { AttachedContainer, EndpointRecord } from './state.js';
 
 /** One published port: the container port key ("80/tcp") and the proxy listening for it. */
 export interface PublishedPort { key: string; proxy: OpenProxy }
@@ -39,7 +39,7 @@ export class PortPublisher {
   }
 
   /** After an engine restart: the proxies of a running container's published ports, unless already held. */
-  async reopen(record: ContainerRecord): Promise<void> {
+  async reopen(record: AttachedContainer): Promise<void> {
     if (this.proxies.has(record.id) || !record.portTargetIp) return;
     this.proxies.set(record.id, await reopenProxies(record, this.log));
   }
@@ -66,7 +66,7 @@ async function openOne(req: PortRequest, target: EndpointRecord, containerName: 
   }
 }
 
-async function reopenProxies(record: ContainerRecord, log: Logger): Promise<OpenProxy[]> {
+async function reopenProxies(record: AttachedContainer, log: Logger): Promise<OpenProxy[]> {
   const opened: OpenProxy[] = [];
   for (const [key, bindings] of Object.entries(record.ports)) {
     const [port, protocol] = key.split('/');

@@ -26,7 +26,7 @@ import { planPortRequests, reportPorts } from './port-bindings.js';
 import { PortPublisher, bindingsOf, type PublishedPort } from './port-publisher.js';
 import { NetworkRealizer } from './realizer.js';
 import { SparePool } from './spare-pool.js';
-import { NetworkStore, type ContainerRecord, type EndpointRecord, type NetworkRecord, type NetworkStateView } from './state.js';
+import { NetworkStore, type AttachedContainer, type EndpointRecord, type NetworkRecord, type NetworkStateView } from './state.js';
 import { bringUpLoopback } from './veth.js';
 
 export type AttachOptions = Parameters<NetworkService['attach']>[0];
@@ -194,14 +194,14 @@ export class BridgeNetworkService implements NetworkService {
 
   // none, host and container:<x> modes hold nothing of the host's (no address, no interface): their records
   // are not worth a state file write on every start and stop (they are saved along with the next change)
-  private async commitSimple(record: ContainerRecord): Promise<NetworkAttachment> {
+  private async commitSimple(record: AttachedContainer): Promise<NetworkAttachment> {
     await this.store.withLock(async (tx) => { tx.state.containers.push(record); });
     return { networks: {}, ports: record.ports, resolvConf: record.resolvConf, hosts: record.hosts };
   }
 
   /** Reserve endpoints (under the lock), plumb them and publish ports (outside it), then commit the record;
    *  a failure before the commit un-does what was done. */
-  private async attachBridge(opts: AttachOptions, base: Omit<ContainerRecord, 'mode' | 'resolvConf' | 'hosts'>, host: HostResolvConf): Promise<NetworkAttachment> {
+  private async attachBridge(opts: AttachOptions, base: Omit<AttachedContainer, 'mode' | 'resolvConf' | 'hosts'>, host: HostResolvConf): Promise<NetworkAttachment> {
     const requested = opts.endpoints.length ? opts.endpoints : [{ network: DEFAULT_NETWORK, aliases: [] }];
     const portRequests = planPortRequests(opts.portBindings, opts.publishAll, opts.exposedPorts);
     const fixed = requested.map((r) => r.ipv4Address).filter(Boolean);
@@ -228,7 +228,7 @@ export class BridgeNetworkService implements NetworkService {
       throw err;
     }
     const userNetwork = reserved.find((r) => !r.net.builtin);
-    const record: ContainerRecord = {
+    const record: AttachedContainer = {
       ...base, mode: 'bridge', hosts,
       ports: reportPorts([...opts.exposedPorts, ...Object.keys(opts.portBindings)], bindingsOf(published)),
       resolvConf: userNetwork

@@ -10,7 +10,7 @@ import { allocateEndpoint } from './addressing.js';
 import type { EndpointPlumbing } from './endpoint-plumbing.js';
 import type { NetworkOptions } from './options.js';
 import type { NetworkRealizer } from './realizer.js';
-import type { ContainerRecord, EndpointRecord, NetworkRecord, NetworkStore, NetworkTx, SpareRecord } from './state.js';
+import type { AttachedContainer, EndpointRecord, NetworkRecord, NetworkStore, NetworkTx, SpareRecord } from './state.js';
 import { netnsIsQuiet, removeNetns } from './veth.js';
 
 export interface SparePoolParts {
@@ -93,7 +93,7 @@ export class SparePool {
    *  made, when nothing can have changed in it: one interface (eth0), no capability to reconfigure it, no
    *  other container sharing it; before it is handed out, a check that no socket is left open or in
    *  TIME_WAIT. `endpoints` are the container's, already taken out of the state. */
-  recycle(tx: NetworkTx, record: ContainerRecord | undefined, endpoints: EndpointRecord[]): boolean {
+  recycle(tx: NetworkTx, record: AttachedContainer | undefined, endpoints: EndpointRecord[]): boolean {
     const ep = endpoints[0];
     if (!record?.netns || !record.netnsReusable || endpoints.length !== 1 || ep!.containerInterface !== 'eth0' || this.closing) return false;
     const net = tx.state.networks.find((n) => n.id === ep!.networkId);

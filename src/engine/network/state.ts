@@ -42,7 +42,8 @@ export interface EndpointRecord {
 
 export type AttachMode = 'bridge' | 'none' | 'host' | { container: string };
 
-export interface ContainerRecord {
+/** The network side of a container: how it is attached (not the container record of containers/record.ts). */
+export interface AttachedContainer {
   id: string;
   name: string;
   hostname: string;
@@ -67,7 +68,7 @@ export interface SpareRecord { netns: string; endpoint: EndpointRecord }
 export interface NetworkState {
   networks: NetworkRecord[];
   endpoints: EndpointRecord[];
-  containers: ContainerRecord[];
+  containers: AttachedContainer[];
   /** recorded so that an engine that died does not leave them (and their addresses) behind */
   spares?: SpareRecord[];
 }
@@ -77,7 +78,7 @@ export interface NetworkState {
 export interface NetworkStateView {
   readonly networks: readonly NetworkRecord[];
   readonly endpoints: readonly EndpointRecord[];
-  readonly containers: readonly ContainerRecord[];
+  readonly containers: readonly AttachedContainer[];
   readonly spares?: readonly SpareRecord[];
 }
 
@@ -88,6 +89,9 @@ export interface NetworkTx {
   /** Reads the state file again (the first load) */
   reload(): Promise<void>;
 }
+
+/** The format of state.json, written in it; see `read` for older files. */
+export const NETWORK_STATE_VERSION = 1;
 
 const EMPTY = (): NetworkState => ({ networks: [], endpoints: [], containers: [] });
 
@@ -115,19 +119,25 @@ export class NetworkStore {
   }
 
   private async read(): Promise<NetworkState> {
+    let stored: { version?: number } & NetworkState;
     try {
-      return JSON.parse(await readFile(this.file, 'utf8')) as NetworkState;
+      stored = JSON.parse(await readFile(this.file, 'utf8'));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY();
       throw err;
     }
+    // version 1 is the first versioned format; files written before had no version and the same shape
+    const version = stored.version ?? NETWORK_STATE_VERSION;
+    if (version > NETWORK_STATE_VERSION) throw new Error(`${this.file}: state version ${version} is newer than this engine's (${NETWORK_STATE_VERSION})`);
+    const { networks, endpoints, containers } = stored;
+    return { networks: networks ?? [], endpoints: endpoints ?? [], containers: containers ?? [], ...(stored.spares ? { spares: stored.spares } : {}) };
   }
 
   private async write(): Promise<void> {
     await mkdir(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
     // synchronous: a few kilobytes, written faster than two trips through the thread pool
-    writeFileSync(tmp, JSON.stringify(this.state));
+    writeFileSync(tmp, JSON.stringify({ version: NETWORK_STATE_VERSION, ...this.state }));
     renameSync(tmp, this.file);
   }
 }
