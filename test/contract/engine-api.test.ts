@@ -152,6 +152,106 @@ contract('events report a container\'s die with its exit code', async (d, name) 
   await c.remove();
 });
 
+/** Polls inspect until `ok` holds (engines move on their own: restarts, healthchecks). */
+async function until(c: Docker.Container, ok: (i: Docker.ContainerInspectInfo) => boolean, what: string, ms = 30_000): Promise<Docker.ContainerInspectInfo> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const info = await c.inspect();
+    if (ok(info)) return info;
+    if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(info.State)} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+contract('restart policy on-failure:2 restarts a failing container twice, then leaves it exited', async (d, name) => {
+  const c = await run(d, name('onfail'), ['sh', '-c', 'exit 4'], { HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 } } });
+  const info = await until(c, (i) => i.RestartCount === 2 && i.State.Status === 'exited', 'two restarts');
+  assert.equal(info.State.ExitCode, 4);
+  await new Promise((r) => setTimeout(r, 1500)); // no third run
+  assert.equal((await c.inspect()).RestartCount, 2);
+  await c.remove();
+});
+
+contract('a stopped container with restart policy always stays stopped; stop cancels a pending restart', async (d, name) => {
+  const c = await run(d, name('always'), ['sh', '-c', 'sleep 0.2; exit 1'], { HostConfig: { RestartPolicy: { Name: 'always' } } });
+  await until(c, (i) => i.RestartCount >= 1, 'a restart');
+  await c.stop({ t: 1 });
+  const stopped = await c.inspect();
+  assert.equal(stopped.State.Running, false);
+  await new Promise((r) => setTimeout(r, 1500));
+  const later = await c.inspect();
+  assert.equal(later.State.Running, false);
+  assert.equal(later.RestartCount, stopped.RestartCount);
+  await c.remove();
+});
+
+contract('wait next-exit returns at the next exit; wait removed returns once an auto-remove container is gone', async (d, name) => {
+  const c = await run(d, name('wait'), ['sh', '-c', 'sleep 1; exit 6']);
+  assert.equal((await c.wait({ condition: 'next-exit' })).StatusCode, 6);
+  const rm = await d.createContainer({ Image: IMAGE, name: name('waitrm'), Cmd: ['sh', '-c', 'exit 2'], HostConfig: { AutoRemove: true } });
+  const removed = rm.wait({ condition: 'removed' });
+  await rm.start();
+  assert.equal((await removed).StatusCode, 2);
+  await assert.rejects(rm.inspect(), status(404));
+  await c.remove();
+});
+
+contract('pause and unpause; exec works again after unpause; rename keeps the container under its new name only', async (d, name) => {
+  const c = await run(d, name('pause'), ['sleep', '60']);
+  await c.pause();
+  const paused = await c.inspect();
+  assert.equal(paused.State.Status, 'paused');
+  assert.equal(paused.State.Paused, true);
+  await assert.rejects(c.pause(), status(409, /already paused/));
+  await c.unpause();
+  assert.equal((await c.inspect()).State.Status, 'running');
+  await c.rename({ name: name('renamed') });
+  assert.equal((await d.getContainer(name('renamed')).inspect()).Id, c.id);
+  await assert.rejects(d.getContainer(name('pause')).inspect(), status(404));
+  await c.remove({ force: true });
+});
+
+contract('update changes a running container\'s memory limit and restart policy; top lists its processes', async (d, name) => {
+  const c = await run(d, name('update'), ['sleep', '60']);
+  await c.update({ Memory: 64 * 1024 * 1024, MemorySwap: 128 * 1024 * 1024, RestartPolicy: { Name: 'unless-stopped' } });
+  const info = await c.inspect();
+  assert.equal(info.HostConfig.Memory, 64 * 1024 * 1024);
+  assert.equal(info.HostConfig.RestartPolicy?.Name, 'unless-stopped');
+  assert.equal(info.State.Running, true);
+  await assert.rejects(c.update({ Memory: 1024 }), status(400, /Minimum memory limit/));
+  const top = await c.top() as { Titles: string[]; Processes: string[][] };
+  assert.ok(top.Titles.includes('PID'));
+  assert.ok(top.Processes.some((p) => p.join(' ').includes('sleep 60')), JSON.stringify(top.Processes));
+  await c.remove({ force: true });
+});
+
+contract('stdin written on attach before start reaches the process; the end of stdin ends it', async (d, name) => {
+  const c = await d.createContainer({ Image: IMAGE, name: name('stdin'), Cmd: ['sh', '-c', 'cat; echo done'], OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true });
+  const stream = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
+  stream.write('typed before start\n');
+  stream.resume();
+  await c.start();
+  stream.end();
+  assert.equal((await c.wait()).StatusCode, 0);
+  assert.equal((await output(c)).stdout, 'typed before start\ndone\n');
+  await c.remove();
+});
+
+contract('a healthcheck makes a container healthy; a failing one unhealthy after its retries', async (d, name) => {
+  const probe = (test: string[]) => ({ Test: test, Interval: 200_000_000, Timeout: 2_000_000_000, Retries: 2 });
+  const good = await run(d, name('healthy'), ['sleep', '60'], { Healthcheck: probe(['CMD', 'true']) });
+  const bad = await run(d, name('unhealthy'), ['sleep', '60'], { Healthcheck: probe(['CMD-SHELL', 'exit 1']) });
+  await until(good, (i) => i.State.Health?.Status === 'healthy', 'healthy');
+  const info = await until(bad, (i) => i.State.Health?.Status === 'unhealthy', 'unhealthy');
+  assert.ok((info.State.Health?.FailingStreak ?? 0) >= 2);
+  assert.equal(info.State.Health?.Log?.[0]?.ExitCode, 1);
+  for (const [health, ids] of [['unhealthy', [bad.id]], ['healthy', [good.id]]] as const) {
+    const listed = await d.listContainers({ filters: { health: [health], name: [name('healthy'), name('unhealthy')] } });
+    assert.deepEqual(listed.map((l) => l.Id), ids, health);
+  }
+  await Promise.all([good.remove({ force: true }), bad.remove({ force: true })]);
+});
+
 for (const make of [dockerTarget, bundledTarget]) {
   const engineName = make === dockerTarget ? 'docker' : 'bundled';
   describe(`the engine contract on ${engineName === 'docker' ? 'Docker Engine' : 'the bundled engine'}`, () => {

@@ -15,6 +15,8 @@ export class RestartScheduler {
     }, restartDelayMs(rec.restartCount, ranMs)));
   }
 
+  pending(id: string): boolean { return this.timers.has(id); }
+
   /** Drops a pending restart; true if there was one. */
   cancel(id: string): boolean {
     const timer = this.timers.get(id);

@@ -343,10 +343,15 @@ export class ContainerService implements ContainerManagement {
   /** Docker's stop: the stop signal, then SIGKILL after the timeout. Returns false when it was not running. */
   async stop(ref: string, timeoutSec?: number, signal?: string): Promise<boolean> {
     const rec = this.get(ref);
+    // a restart whose start is under way: let it finish (start clears manualStop), then stop what it started
+    if (rec.state.restarting && !rec.state.running && !this.restarts.pending(rec.id)) await this.lifecycle.run(rec.id, async () => {});
     rec.manualStop = true;
+    // Docker counts a container waiting to be restarted as running: stopping it cancels the restart (204, not 304)
     if (this.restarts.cancel(rec.id)) {
       setState(rec, { status: 'exited', restarting: false });
       await this.store.save(rec);
+      this.publish(rec, 'stop');
+      return true;
     }
     if (!rec.state.running) return false;
     const exited = this.exited(rec.id);
