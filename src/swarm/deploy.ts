@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import type { SwarmApi, StackService } from './api.js';
 import { serviceConvergence, taskName, type Convergence } from './converge.js';
 import { stackInputs } from './inputs.js';
+import { registryAuthLookup, type AuthConfig } from './registry-auth.js';
 import { namespaceFilter, SWARM_LABEL } from './labels.js';
 import { taskLogTail } from './logs.js';
 import { planServices, type ServicePlan } from './plan.js';
@@ -27,6 +28,10 @@ export interface DeployOptions {
   pollMs?: number;
   /** how long every task must stay up before the deploy counts as converged */
   stableMs?: number;
+  /** images built and pushed by this deploy: "image as written" → "image@digest" */
+  pinnedImages?: Record<string, string>;
+  /** registry credentials for an image (default: ~/.docker/config.json's, as --with-registry-auth) */
+  registryAuth?: (image: string) => AuthConfig | undefined;
 }
 
 export interface DeployResult { plan: ServicePlan; stack: StackSpec; apiCalls: number }
@@ -46,7 +51,8 @@ export async function inParallel<T>(items: T[], limit: number, fn: (item: T) => 
 }
 
 export async function deployStack(api: SwarmApi, project: Project, opts: DeployOptions): Promise<DeployResult> {
-  const inputs = await stackInputs(api, project, opts.services, opts.report);
+  const registryAuth = opts.registryAuth ?? registryAuthLookup();
+  const inputs = await stackInputs(api, project, opts.services, opts.report, { pinned: opts.pinnedImages, registryAuth });
   const stack = stackSpec(project, { ...inputs, scale: opts.scale });
   for (const w of stack.warnings) opts.report(`warning: ${w}`);
 
@@ -82,8 +88,9 @@ export async function deployStack(api: SwarmApi, project: Project, opts: DeployO
   // the API wants IDs beside names; they stay out of the spec hash (a name already says the content)
   for (const spec of [...plan.create, ...plan.update.map((u) => u.spec)]) withObjectIds(spec, objectIds);
 
-  await inParallel(plan.create, 8, async (spec) => { await api.createService(spec); opts.report(`Service ${spec.Name} created`); });
-  await inParallel(plan.update, 8, async (u) => { await api.updateService(u.id, u.version, u.spec); opts.report(`Service ${u.spec.Name} updated`); });
+  const auth = (spec: SwarmServiceSpec) => registryAuth(spec.TaskTemplate.ContainerSpec.Image ?? '');
+  await inParallel(plan.create, 8, async (spec) => { await api.createService(spec, auth(spec)); opts.report(`Service ${spec.Name} created`); });
+  await inParallel(plan.update, 8, async (u) => { await api.updateService(u.id, u.version, u.spec, auth(u.spec)); opts.report(`Service ${u.spec.Name} updated`); });
   for (const name of plan.unchanged) opts.report(`Service ${name} unchanged`);
   if (plan.orphans.length) {
     if (opts.removeOrphans) {
