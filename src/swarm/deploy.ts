@@ -53,7 +53,7 @@ export async function inParallel<T>(items: T[], limit: number, fn: (item: T) => 
 export async function deployStack(api: SwarmApi, project: Project, opts: DeployOptions): Promise<DeployResult> {
   const registryAuth = opts.registryAuth ?? registryAuthLookup();
   const inputs = await stackInputs(api, project, opts.services, opts.report, { pinned: opts.pinnedImages, registryAuth });
-  const stack = stackSpec(project, { ...inputs, scale: opts.scale });
+  const stack = stackSpec(project, { ...inputs, scale: opts.scale, built: opts.pinnedImages !== undefined });
   for (const w of stack.warnings) opts.report(`warning: ${w}`);
 
   const [observedServices, observedNetworks, observedSecrets, observedConfigs] = await Promise.all([

@@ -239,7 +239,7 @@ services:
   db: {image: db}
 `), noData);
   assert.deepEqual(stack.warnings, [
-    'service "web": build is not supported by Swarm and is ignored (every node pulls the image; build and push it first)',
+    'service "web": build is not supported by Swarm and is ignored (every node pulls the image: "up --build" builds and pushes it first)',
     'service "web": depends_on is not supported by Swarm and is ignored (swarm starts services in any order)',
     'service "web": container_name is not supported by Swarm and is ignored',
     'service "web": privileged is not supported by Swarm and is ignored',
