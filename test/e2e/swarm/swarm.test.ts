@@ -13,6 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { busyboxContext } from '../../helpers/busybox-image.js';
+import { loadEnvironment } from '../../../src/api/index.js';
 import { REPO, startBuildEngine, startLab, type BuildEngine, type Lab } from './lab.js';
 
 const run = promisify(execFile);
@@ -181,6 +182,22 @@ describe('--engine swarm on a 3-node lab', { skip }, () => {
     } finally {
       await run(process.execPath, [...args, 'down'], { env });
     }
+  });
+
+  test('the TypeScript API with engine "swarm": up() deploys and waits, tasks() lists the replicas, down() removes the stack', LIMIT, async () => {
+    const apiDir = path.join(dir, 'api');
+    mkdirSync(apiDir);
+    writeFileSync(path.join(apiDir, 'compose.yaml'), `services:\n  worker:\n    image: ${image}\n    command: ["sleep", "3600"]\n    stop_signal: SIGKILL\n    deploy: {replicas: 2, endpoint_mode: dnsrr}\n`);
+    const env = await loadEnvironment({ engine: 'swarm', cwd: apiDir, env: { DOCKER_HOST: l.env.DOCKER_HOST } });
+    try {
+      await env.up({ timeout: 120_000 });
+      const tasks = await env.tasks('worker');
+      assert.deepEqual(tasks.map((t) => [t.name, t.desiredState, t.currentState.split(' ')[0]]), [['worker.1', 'Running', 'Running'], ['worker.2', 'Running', 'Running']]);
+      assert.throws(() => env.containers(), /containers\(\): on a swarm the replicas are tasks on other nodes/);
+    } finally {
+      await env.down();
+    }
+    assert.deepEqual(await l.docker.listServices({ filters: { label: [`${NAMESPACE}=${env.name}`] } }), []);
   });
 
   test('a worker node is refused as the swarm engine, with the reason', LIMIT, async () => {
