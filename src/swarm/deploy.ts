@@ -129,6 +129,10 @@ async function checkExternal(api: SwarmApi, stack: StackSpec): Promise<void> {
   }
 }
 
+/** Each poll lists the awaited services and all their tasks, so its cost on the manager grows with the
+ *  stack: 500 ms up to 100 services, then 5 ms per service, at most 5 s (1,000 services). */
+export const pollInterval = (services: number): number => Math.min(5000, Math.max(500, services * 5));
+
 /** Polls until every awaited service converged; fails naming the service, its task, node, error and last log lines. */
 async function waitForServices(api: SwarmApi, project: string, names: Set<string>, opts: DeployOptions): Promise<void> {
   const deadline = Date.now() + (opts.waitTimeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000;
@@ -147,7 +151,7 @@ async function waitForServices(api: SwarmApi, project: string, names: Set<string
       if (Date.now() - convergedSince >= (opts.stableMs ?? STABLE_MS)) return;
     } else convergedSince = undefined;
     if (Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? pollInterval(names.size)));
   }
   const pending = [...last].filter(([, c]) => c.status !== 'done');
   const first = pending[0];
