@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { busyboxContext } from '../../helpers/busybox-image.js';
 import { loadEnvironment } from '../../../src/api/index.js';
-import { REPO, startBuildEngine, startLab, type BuildEngine, type Lab } from './lab.js';
+import { REPO, startBuildEngine, startLab, type Lab } from './lab.js';
 
 const run = promisify(execFile);
 const CLI = path.join(REPO, 'dist/cli/main.js');
