@@ -244,6 +244,9 @@ services:
     'service "web": container_name is not supported by Swarm and is ignored',
     'service "web": privileged is not supported by Swarm and is ignored',
   ]);
+  // with up --build the image was built and pushed: build: is honoured, not reported
+  const built = stackSpec(await load('services:\n  web: {image: reg:5000/web, build: .}\n'), { ...noData, built: true });
+  assert.deepEqual(built.warnings, []);
   await assert.rejects(async () => stackSpec(await load('services:\n  web: {build: .}\n'), noData), /service "web": Swarm needs an image every node can pull/);
   await assert.rejects(async () => stackSpec(await load('services:\n  web: {image: w, deploy: {mode: everywhere}}\n'), noData), /deploy.mode "everywhere"/);
 });
