@@ -1,18 +1,24 @@
 // POST /images/{name}/push against Debian's docker-registry on 127.0.0.1, driven by the docker CLI: a
 // real round trip (push, remove, pull back into the bundled engine and into Docker Engine, run it),
+// `tscompose push` on Docker Engine,
 // credentials from X-Registry-Auth, and a registry's answers treated as untrusted.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { ensureDockerd } from '../../helpers/dockerd.js';
+import { busyboxContext } from '../../helpers/busybox-image.js';
 import { tarball } from './fixtures.js';
 import { startRegistry, type TestRegistry } from './registry.js';
 import { dockerCli, type ImageTestServer, startImageServer } from './server.js';
+
+const CLI = path.resolve(import.meta.dirname, '../../../dist/cli/main.js');
 
 /** A one-layer image around the host's static busybox whose command prints a line. */
 async function importBusybox(srv: ImageTestServer, name: string, line: string): Promise<string> {
@@ -24,9 +30,9 @@ async function importBusybox(srv: ImageTestServer, name: string, line: string): 
   return image.id;
 }
 
-const manifestDigest = async (reg: TestRegistry, repo: string, tag: string) => {
+const manifestDigest = async (reg: TestRegistry, repo: string, tag: string, accept = 'application/vnd.oci.image.manifest.v1+json') => {
   const res = await fetch(`http://${reg.host}/v2/${repo}/manifests/${tag}`, {
-    method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.manifest.v1+json', ...(reg.authHeader ? { Authorization: reg.authHeader } : {}) },
+    method: 'HEAD', headers: { Accept: accept, ...(reg.authHeader ? { Authorization: reg.authHeader } : {}) },
   });
   return res.status === 200 ? res.headers.get('docker-content-digest') : `status ${res.status}`;
 };
@@ -78,6 +84,29 @@ describe('registry push', () => {
       assert.equal(run.stdout, 'pushed and pulled\n');
     } finally {
       docker(['rmi', '-f', ref]);
+    }
+  });
+
+  test('tscompose push on Docker Engine pushes the images of services with build: and image:, and only those', { timeout: 180_000 }, async (t) => {
+    if (!(await ensureDockerd())) { t.skip('Docker Engine is not available'); return; }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-push-cli-'));
+    const context = busyboxContext();
+    try {
+      fs.cpSync(context, path.join(dir, 'app'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'compose.yaml'), `services:\n  app: {build: ./app, image: ${reg.host}/tsc/cli:v1}\n  local: {build: ./app}\n  db: {image: ${reg.host}/tsc/not-built:v1}\n`);
+      const env = { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock', DOCKER_BUILDKIT: '0' };
+      const cli = (args: string[]) => spawnSync(process.execPath, [CLI, '--engine', 'docker', '-p', 'tscpush', ...args], { cwd: dir, env, encoding: 'utf8', timeout: 150_000 });
+      const build = cli(['build', 'app']);
+      assert.equal(build.status, 0, build.stderr);
+      const push = cli(['push']);
+      assert.equal(push.status, 0, push.stderr);
+      const repoDigests = JSON.parse(spawnSync('docker', ['-H', env.DOCKER_HOST, 'image', 'inspect', '--format', '{{json .RepoDigests}}', `${reg.host}/tsc/cli:v1`], { encoding: 'utf8' }).stdout) as string[];
+      assert.deepEqual(repoDigests, [`${reg.host}/tsc/cli@${await manifestDigest(reg, 'tsc/cli', 'v1', 'application/vnd.docker.distribution.manifest.v2+json')}`]);
+      assert.equal(await manifestDigest(reg, 'tsc/not-built', 'v1'), 'status 404', 'a service without build: is not pushed');
+    } finally {
+      spawnSync('docker', ['-H', 'unix:///var/run/docker.sock', 'rmi', '-f', `${reg.host}/tsc/cli:v1`, 'tscpush-local']);
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(context, { recursive: true, force: true });
     }
   });
 
