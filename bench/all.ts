@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureDockerd } from '../test/helpers/dockerd.js';
 import { markdownReport, type ModuleOutcome, type ReportRow } from './report.js';
 
-export const BENCH_MODULES = ['startup', 'config', 'engine', 'up', 'watch', 'pull', 'build', 'big-image'];
+export const BENCH_MODULES = ['startup', 'config', 'engine', 'up', 'watch', 'pull', 'build', 'big-image', 'swarm'];
 
 type BenchFn = () => Promise<ReportRow[]>;
 
@@ -34,6 +34,7 @@ export async function runModule(dir: string, name: string): Promise<ModuleOutcom
     if (!Array.isArray(rows)) return { module: name, rows: [], note: 'the benchmark returned no rows' };
     return { module: name, rows, note: rows.length ? undefined : 'the benchmark returned no rows' };
   } catch (err) {
+    if ((err as Error).name === 'BenchSkipped') return { module: name, rows: [], note: `skipped: ${(err as Error).message}` };
     return { module: name, rows: [], note: `failed after ${((Date.now() - started) / 1000).toFixed(0)} s: ${(err as Error).message ?? String(err)}` };
   }
 }

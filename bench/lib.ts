@@ -10,6 +10,11 @@ export interface BenchRow {
   pairedRatio?: number;
 }
 
+/** Thrown by a benchmark that cannot run here (a missing lab or tool): reported as skipped, with why. */
+export class BenchSkipped extends Error {
+  constructor(reason: string) { super(reason); this.name = 'BenchSkipped'; }
+}
+
 export interface Timing { medianMs: number; spreadMs: number; samplesMs: number[] }
 
 /** Median and spread (max − min) of `runs` timed calls of `fn`. */

@@ -7,7 +7,8 @@ import { UserError } from '../errors.js';
 import type { LoadOptions, Project } from '../model/types.js';
 import { downProject, silentProgress, upServices } from '../reconcile/index.js';
 
-export type EngineChoice = 'bundled' | 'docker';
+/** "swarm": the swarm manager at DOCKER_HOST (up deploys the stack, down removes it, tasks() lists replicas) */
+export type EngineChoice = 'bundled' | 'docker' | 'swarm';
 
 export interface CoreContext { engine: EngineClient; engineKey: string; project: Project }
 
@@ -28,9 +29,9 @@ export async function loadComposeProject(opts: LoadOptions): Promise<Project> {
   return await mod.loadProject(opts);
 }
 
-export async function connect(engine?: EngineChoice): Promise<{ engine: EngineClient; docker: Docker; key: string }> {
+export async function connect(engine?: EngineChoice): Promise<{ engine: EngineClient; docker: Docker; key: string; kind: EngineChoice }> {
   const conn = await connectEngine({ engine });
-  return { engine: conn.engine, docker: conn.docker, key: `${conn.kind}:${conn.socketPath ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock'}` };
+  return { engine: conn.engine, docker: conn.docker, kind: conn.kind, key: `${conn.kind}:${conn.socketPath ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock'}` };
 }
 
 export interface StartOptions {

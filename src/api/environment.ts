@@ -9,6 +9,10 @@ import type { Project } from '../model/types.js';
 import { ServiceContainer } from './container.js';
 import { registerForCleanup, unregisterForCleanup } from './cleanup-on-exit.js';
 import { connect, loadComposeProject, removeProject, startProject, type EngineChoice } from './core.js';
+import type { SwarmTaskInfo } from './swarm.js';
+
+/** The swarm side, loaded only for engine: 'swarm'. */
+const swarm = () => import('./swarm.js');
 import { uniqueProjectName } from './project-name.js';
 import { serviceImage } from '../reconcile/names.js';
 import { runningOrHealthy, Wait, waitUntilReady, type WaitStrategy } from './wait.js';
@@ -28,7 +32,9 @@ export interface EnvironmentOptions {
   /** directory used to find compose files and resolve relative paths (default: process.cwd()) */
   cwd?: string;
   projectDirectory?: string;
-  /** "bundled" (default) or "docker" (default when DOCKER_HOST is set); same rules as the CLI's --engine */
+  /** "bundled" (default), "docker" (default when DOCKER_HOST is set) or "swarm" (the swarm manager at
+   *  DOCKER_HOST: up() deploys the stack, down() removes it, tasks() lists the replicas); same rules as
+   *  the CLI's --engine */
   engine?: EngineChoice;
 }
 
@@ -68,7 +74,7 @@ export async function loadEnvironment(opts: EnvironmentOptions = {}): Promise<Co
   let project = await loadComposeProject({ ...loadOpts, projectName: opts.projectName });
   if (unique) project = await loadComposeProject({ ...loadOpts, projectName: uniqueProjectName(project.name) });
   const engine = await connect(opts.engine);
-  return new ComposeEnvironment(project, engine.docker, engine.key, unique, engine.engine);
+  return new ComposeEnvironment(project, engine.docker, engine.key, unique, engine.engine, engine.kind);
 }
 
 export class ComposeEnvironment implements AsyncDisposable {
@@ -85,13 +91,22 @@ export class ComposeEnvironment implements AsyncDisposable {
     readonly uniqueName: boolean,
     /** what the API itself talks to the engine through */
     private readonly engine: EngineClient = dockerEngineClient(docker),
+    private readonly engineKind: EngineChoice = 'bundled',
   ) {}
+
+  private get onSwarm(): boolean { return this.engineKind === 'swarm'; }
 
   get name(): string { return this.project.name; }
 
   /** Creates and starts the services, then waits until they are ready. */
   async up(opts: UpOptions = {}): Promise<this> {
     for (const s of [...(opts.services ?? []), ...Object.keys(typeof opts.wait === 'object' ? opts.wait : {}), ...Object.keys(opts.scale ?? {})]) this.assertService(s);
+    if (this.onSwarm) {
+      if (typeof opts.wait === 'object') throw new UserError('up({ wait: { … } }): per-service wait strategies need container handles, which a swarm does not give; wait: true waits until every task runs (healthy where it has a healthcheck)');
+      this.registered = true; // down() at dispose; no exit reaper: a stack outlives the process unless removed
+      await (await swarm()).deployToSwarm(this.docker, this.project, { services: opts.services, build: opts.build, scale: opts.scale, wait: opts.wait !== false, timeoutMs: opts.timeout ?? DEFAULT_TIMEOUT_MS });
+      return this;
+    }
     this.registerCleanup();
     await startProject({ engine: this.engine, engineKey: this.engineKey, project: this.project }, { ...opts, timeout: opts.timeout ?? DEFAULT_TIMEOUT_MS });
     await this.refresh();
@@ -101,6 +116,11 @@ export class ComposeEnvironment implements AsyncDisposable {
 
   /** Stops and removes the project's containers and networks (and volumes when asked). */
   async down(opts: DownOptions = {}): Promise<void> {
+    if (this.onSwarm) {
+      await (await swarm()).removeFromSwarm(this.docker, this.name, { volumes: opts.volumes ?? this.uniqueName });
+      this.registered = false;
+      return;
+    }
     await removeProject({ engine: this.engine, engineKey: this.engineKey, project: this.project }, {
       volumes: opts.volumes ?? this.uniqueName,
       images: opts.images === false ? undefined : opts.images ?? (this.uniqueName ? 'local' : undefined),
@@ -119,6 +139,7 @@ export class ComposeEnvironment implements AsyncDisposable {
   /** The handle of replica `index` (1-based, like container-number) of a service, as of the last up()/refresh(). */
   container(service: string, index = 1): ServiceContainer {
     this.assertService(service);
+    this.refuseOnSwarm('container()');
     const replicas = this.containersByService.get(service) ?? [];
     const found = replicas.find((c) => c.index === index);
     if (!found) {
@@ -130,12 +151,25 @@ export class ComposeEnvironment implements AsyncDisposable {
 
   /** Every replica of a service, or of all services, in service and replica order. */
   containers(service?: string): ServiceContainer[] {
+    this.refuseOnSwarm('containers()');
     if (service !== undefined) { this.assertService(service); return [...(this.containersByService.get(service) ?? [])]; }
     return [...this.containersByService.values()].flat();
   }
 
+  /** On a swarm: the stack's tasks (replicas), with their node and state, as `ps` shows them. */
+  async tasks(service?: string): Promise<SwarmTaskInfo[]> {
+    if (!this.onSwarm) throw new UserError('tasks() lists the replicas of a stack on a swarm (engine: "swarm"); on one machine use containers()');
+    if (service !== undefined) this.assertService(service);
+    return (await swarm()).swarmTasks(this.docker, this.name, service);
+  }
+
+  private refuseOnSwarm(what: string): void {
+    if (this.onSwarm) throw new UserError(`${what}: on a swarm the replicas are tasks on other nodes, with no container handle here; use tasks()`);
+  }
+
   /** Re-reads the project's containers from the engine (after scaling or restarts done behind the API's back). */
   async refresh(): Promise<void> {
+    if (this.onSwarm) return;
     const list = await this.engine.listContainers({ all: true, filters: projectFilter(this.name) });
     const byService = new Map<string, ServiceContainer[]>();
     for (const c of list) {

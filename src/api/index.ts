@@ -11,5 +11,6 @@ export { Wait, WaitStrategy, type HttpWaitOptions, type ReadinessPredicate, type
 export { WaitError } from './errors.js';
 export type { LogLine, StreamName } from './log-stream.js';
 export type { EngineChoice } from './core.js';
+export type { SwarmTaskInfo } from './swarm.js';
 export { UserError } from '../errors.js';
 export type { Project, Service, LoadOptions } from '../model/types.js';

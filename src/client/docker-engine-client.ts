@@ -4,6 +4,8 @@
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { EngineError, toEngineError } from './errors.js';
+import { authConfigFor } from '../engine/images/pull/credentials.js';
+import { parseReference } from '../engine/images/reference.js';
 import type {
   BuildRequest, BuildSessionPayload, ContainerCreateBody, ContainerDetails, ContainerSummary, EndpointSettings, EngineClient,
   ExecCreateBody, ExecSession, ImageDetails, ListFilters, LogsQuery, NetworkCreateBody, NetworkSummary, PathStat, ProgressLine,
@@ -15,16 +17,16 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
   try { return await fn(); } catch (err) { throw toEngineError(err); }
 }
 
-interface ProgressEvent { stream?: string; status?: string; id?: string; error?: string; errorDetail?: { message?: string } }
+interface ProgressEvent { stream?: string; status?: string; id?: string; error?: string; errorDetail?: { message?: string }; aux?: { Digest?: string } }
 
 /** Waits for a pull or build progress stream to end; a failure reported inside the stream rejects. */
-function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onLine: ProgressLine): Promise<void> {
+function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onLine: ProgressLine): Promise<ProgressEvent[]> {
   return new Promise((resolve, reject) => {
     docker.modem.followProgress(stream, (err: Error | null, output: ProgressEvent[]) => {
       if (err) return reject(toEngineError(err));
       const failed = output.find((o) => o.error || o.errorDetail);
       if (failed) return reject(new EngineError('internal', failed.errorDetail?.message ?? failed.error ?? 'failed'));
-      resolve();
+      resolve(output);
     }, (event: ProgressEvent) => {
       const text = (event.stream ?? (event.status ? `${event.id ? `${event.id}: ` : ''}${event.status}` : '')).trimEnd();
       if (text) onLine(text);
@@ -170,11 +172,23 @@ export class DockerEngineClient implements EngineClient {
   removeImage(ref: string): Promise<void> { return call(async () => { await this.docker.getImage(ref).remove(); }); }
 
   pullImage(ref: string, onProgress: ProgressLine): Promise<void> {
-    return call(async () => followProgress(this.docker, await this.docker.pull(ref), onProgress));
+    return call(async () => { await followProgress(this.docker, await this.docker.pull(ref), onProgress); });
+  }
+
+  pushImage(ref: string, onProgress: ProgressLine): Promise<{ digest: string }> {
+    return call(async () => {
+      const parsed = parseReference(ref);
+      const name = ref.slice(0, ref.length - (parsed.tag && ref.endsWith(`:${parsed.tag}`) ? parsed.tag.length + 1 : 0));
+      const authconfig = authConfigFor(parsed.domain) ?? {};
+      const stream = await (this.docker.getImage(name).push({ tag: parsed.tag ?? 'latest', authconfig } as never) as unknown as Promise<NodeJS.ReadableStream>);
+      const digest = (await followProgress(this.docker, stream, onProgress)).find((e) => e.aux?.Digest)?.aux?.Digest;
+      if (!digest) throw new EngineError('internal', `the engine reported no digest for the push of ${ref}`);
+      return { digest };
+    });
   }
 
   buildImage(context: NodeJS.ReadableStream, request: BuildRequest, onProgress: ProgressLine): Promise<void> {
-    return call(async () => followProgress(this.docker, await this.docker.buildImage(context, buildQuery(request)), onProgress));
+    return call(async () => { await followProgress(this.docker, await this.docker.buildImage(context, buildQuery(request)), onProgress); });
   }
 
   openBuildSession(payload: BuildSessionPayload): Promise<string> {

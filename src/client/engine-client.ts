@@ -125,6 +125,9 @@ export interface EngineClient {
   removeImage(ref: string): Promise<void>;
   /** resolves when the pull has finished; a failure reported in the progress stream rejects */
   pullImage(ref: string, onProgress: ProgressLine): Promise<void>;
+  /** pushes "repo:tag" to its registry (credentials: ~/.docker/config.json, as the docker CLI sends them);
+   *  resolves with the manifest digest the registry stored; a failure in the progress stream rejects */
+  pushImage(ref: string, onProgress: ProgressLine): Promise<{ digest: string }>;
   /** `context` is the build context as a tar stream */
   buildImage(context: NodeJS.ReadableStream, request: BuildRequest, onProgress: ProgressLine): Promise<void>;
   /** hands build secrets to the engine; the token names them in BuildRequest.session. Engines without

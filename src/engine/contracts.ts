@@ -12,6 +12,7 @@ import type { BuildSession } from './images/build/secrets.js';
 import type { LoadedImage } from './images/load.js';
 import type { Credentials } from './images/pull/credentials.js';
 import type { Progress } from './images/pull/puller.js';
+import type { PushResult } from './images/push/pusher.js';
 import type { ImageReference } from './images/reference.js';
 import type { StoredImage } from './images/store.js';
 import type { EndpointRecord, NetworkRecord } from './network/state.js';
@@ -249,6 +250,9 @@ export interface ImageManagement {
   /** pulls from a registry, reporting Docker's JSON progress messages; without credentials, those of
    *  ~/.docker/config.json for the reference's registry */
   pull(ref: ImageReference, credentials: Credentials | undefined, progress: Progress): Promise<ImagePullResult>;
+  /** pushes "repo[:tag]" (`tag` overrides; neither: every tag of the repo) to its registry, with Docker's
+   *  JSON progress; without credentials, those of ~/.docker/config.json; rejects not-found when no such tag */
+  push(name: string, tag: string | undefined, credentials: Credentials | undefined, progress: Progress): Promise<PushResult[]>;
   /** `name` is "repo[:tag]" as the user wrote it */
   tag(ref: string, name: string): Promise<void>;
   /** untags `ref` or, when it is the image's last name (or an id), deletes the image; refuses (conflict)

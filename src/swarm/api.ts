@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { namespaceFilter } from './labels.js';
 import type { ObservedService } from './plan.js';
 import type { SwarmNetworkSpec, SwarmObjectSpec, SwarmServiceSpec } from './spec-types.js';
+import type { AuthConfig } from './registry-auth.js';
 
 export interface SwarmTask {
   ID: string;
@@ -35,10 +36,13 @@ export class SwarmApi {
     return this.count(this.docker.listServices({ filters: namespaceFilter(project), status: true } as Docker.ServiceListOptions) as Promise<StackService[]>);
   }
   allServices(): Promise<StackService[]> { return this.count(this.docker.listServices() as Promise<StackService[]>); }
-  createService(spec: SwarmServiceSpec): Promise<unknown> { return this.count(this.docker.createService(spec as unknown as Docker.CreateServiceOptions)); }
+  /** `auth` goes in X-Registry-Auth: the manager passes it to the nodes that pull the image. */
+  createService(spec: SwarmServiceSpec, auth?: AuthConfig): Promise<unknown> {
+    return this.count(this.docker.createService(auth as never, spec as unknown as Docker.CreateServiceOptions));
+  }
   /** `version` guards against a concurrent update: the manager refuses a stale one. */
-  updateService(id: string, version: number, spec: SwarmServiceSpec): Promise<unknown> {
-    return this.count(this.docker.getService(id).update({ _query: { version }, _body: spec } as never));
+  updateService(id: string, version: number, spec: SwarmServiceSpec, auth?: AuthConfig): Promise<unknown> {
+    return this.count(this.docker.getService(id).update(auth as never, { _query: { version }, _body: spec } as never) as unknown as Promise<unknown>);
   }
   removeService(id: string): Promise<unknown> { return this.count(this.docker.getService(id).remove()); }
 
@@ -73,8 +77,8 @@ export class SwarmApi {
   }
 
   /** The digest the registry serves for `ref`, asked through the manager (which has the registry's credentials and trust settings). */
-  async imageDigest(ref: string): Promise<string> {
-    const info = await this.count(this.docker.getImage(ref).distribution() as Promise<{ Descriptor?: { digest?: string } }>);
+  async imageDigest(ref: string, auth?: AuthConfig): Promise<string> {
+    const info = await this.count(this.docker.getImage(ref).distribution(auth ? { authconfig: auth } : {}) as Promise<{ Descriptor?: { digest?: string } }>);
     if (!info.Descriptor?.digest) throw new Error(`the registry returned no digest for ${ref}`);
     return info.Descriptor.digest;
   }

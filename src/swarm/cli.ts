@@ -10,13 +10,16 @@ import type { UpFlags } from '../cli/commands/up.js';
 import type { UpOptions } from '../reconcile/up.js';
 import { UserError } from '../errors.js';
 import { SwarmApi } from './api.js';
+import { localBuildEngine } from './build-engine.js';
+import { buildAndPush } from './images.js';
 import { deployStack } from './deploy.js';
 import { SWARM_LABEL } from './labels.js';
+import { registryAuthLookup } from './registry-auth.js';
 import { streamServiceLogs } from './logs.js';
 import { removeStack } from './remove.js';
 import { nodeNames, taskRows } from './tasks.js';
 
-type Ctx = Pick<CommandContext, 'project' | 'global'>;
+type Ctx = Pick<CommandContext, 'project' | 'global' | 'progress'>;
 
 /** The swarm manager's API (services, tasks, nodes, secrets: beyond the EngineClient seam), at DOCKER_HOST,
  *  which connectEngine has already checked is a manager. */
@@ -27,7 +30,7 @@ const report = (line: string) => process.stderr.write(`${line.startsWith('warnin
 /** Flags of `up` that mean containers on one machine; refused rather than ignored. */
 const UP_FLAGS_NOT_ON_SWARM: [keyof UpFlags, string][] = [
   ['abortOnContainerExit', '--abort-on-container-exit'], ['exitCodeFrom', '--exit-code-from'], ['watch', '--watch'],
-  ['noBuild', '--no-build'], ['attach', '--attach'], ['noAttach', '--no-attach'], ['build', '--build (build and push the image, then deploy)'],
+  ['attach', '--attach'], ['noAttach', '--no-attach'],
 ];
 
 export async function swarmUp(ctx: Ctx, flags: UpFlags, opts: UpOptions): Promise<void> {
@@ -35,9 +38,13 @@ export async function swarmUp(ctx: Ctx, flags: UpFlags, opts: UpOptions): Promis
   for (const [key, flag] of UP_FLAGS_NOT_ON_SWARM) if (flags[key]) throw new UserError(`${flag} is not available with --engine swarm yet`);
   if (flags.start === false) throw new UserError('--no-start is not available with --engine swarm: a service always runs its tasks');
   const api = new SwarmApi(manager());
+  let pinnedImages: Record<string, string> | undefined;
+  if (flags.build && !ctx.global.dryRun) {
+    try { pinnedImages = await buildAndPush(await localBuildEngine(), ctx.project, services, ctx.progress); } finally { await ctx.progress.close(); }
+  }
   const result = await deployStack(api, ctx.project, {
     services, scale: opts.scale, removeOrphans: opts.removeOrphans, wait: opts.wait, waitTimeoutSeconds: opts.waitTimeoutSeconds,
-    forceUpdate: opts.forceRecreate, dryRun: ctx.global.dryRun, report,
+    forceUpdate: opts.forceRecreate, dryRun: ctx.global.dryRun, report, pinnedImages,
   });
   if (ctx.global.dryRun) {
     const { plan } = result;
@@ -116,4 +123,48 @@ export async function swarmLs(flags: { quiet?: boolean; format?: string; filter?
   if (flags.quiet) { for (const [n] of rows) console.log(n); return; }
   if (flags.format === 'json') { console.log(JSON.stringify(rows.map(([Name, e]) => ({ Name, Services: e.services, Orchestrator: 'Swarm' })))); return; }
   console.log(formatTable(['NAME', 'SERVICES', 'ORCHESTRATOR'], rows.map(([n, e]) => [n, String(e.services), 'Swarm'])));
+}
+
+/** `pull` on a swarm: the nodes pull at deploy time, so this checks that each service's image is in its
+ *  registry (asked through the manager, with the registry credentials) and prints the digest it deploys. */
+export async function swarmPull(ctx: Ctx, services: string[], flags: { ignorePullFailures?: boolean; ignoreBuildable?: boolean; quiet?: boolean }): Promise<void> {
+  const api = new SwarmApi(manager());
+  const auth = registryAuthLookup();
+  const names = (services.length ? services : Object.keys(ctx.project.services)).sort();
+  const failures: string[] = [];
+  await Promise.all(names.map(async (n) => {
+    const s = ctx.project.services[n];
+    if (!s) throw new UserError(`no such service: ${n}`);
+    if (!s.image || (flags.ignoreBuildable && s.build)) return;
+    try {
+      const digest = await api.imageDigest(s.image, auth(s.image));
+      if (!flags.quiet) console.log(`${n}: ${s.image.replace(/@sha256:[a-f0-9]{64}$/, '')}@${digest}`);
+    } catch (err) {
+      failures.push(`service "${n}": image ${s.image} is not available to the swarm: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }));
+  if (!failures.length) return;
+  if (flags.ignorePullFailures) { for (const f of failures) report(`warning: ${f}`); return; }
+  throw new UserError(failures.join('\n'));
+}
+
+/** `images` on a swarm: the image each service deploys and the nodes running its tasks. */
+export async function swarmImages(ctx: Ctx, services: string[], flags: { quiet?: boolean; format?: string }): Promise<void> {
+  const api = new SwarmApi(manager());
+  const project = ctx.project.name;
+  const selected = await stackServices(api, project, services);
+  const [tasks, nodes] = await Promise.all([selected.length ? api.tasks({ service: selected.map((s) => s.ID) }) : [], api.nodes()]);
+  const names = nodeNames(nodes);
+  const rows = selected.map((s) => {
+    const image = s.Spec!.TaskTemplate.ContainerSpec.Image ?? '';
+    const at = image.indexOf('@');
+    const running = tasks.filter((t) => t.ServiceID === s.ID && t.Status.State === 'running');
+    return {
+      service: s.Spec!.Name.slice(project.length + 1), image: at < 0 ? image : image.slice(0, at), digest: at < 0 ? '' : image.slice(at + 1),
+      nodes: [...new Set(running.map((t) => names.get(t.NodeID ?? '') ?? t.NodeID ?? ''))].sort(),
+    };
+  }).sort((a, b) => a.service.localeCompare(b.service));
+  if (flags.quiet) { for (const d of new Set(rows.map((r) => r.digest || r.image))) console.log(d); return; }
+  if (flags.format === 'json') { console.log(JSON.stringify(rows.map((r) => ({ Service: r.service, Image: r.image, Digest: r.digest, Nodes: r.nodes })))); return; }
+  console.log(formatTable(['SERVICE', 'IMAGE', 'DIGEST', 'NODES'], rows.map((r) => [r.service, r.image, r.digest || '-', r.nodes.join(',') || '-'])));
 }

@@ -6,8 +6,16 @@ import { serviceEnvironment } from '../reconcile/environment.js';
 import { readObjectData } from './objects.js';
 import type { StackInputs } from './stack.js';
 import type { SwarmApi } from './api.js';
+import type { AuthConfig } from './registry-auth.js';
 
-export async function stackInputs(api: SwarmApi, project: Project, services: string[], warn: (line: string) => void): Promise<StackInputs> {
+export interface ImageResolution {
+  /** images already pinned (just pushed): "image as written" → "image@digest" */
+  pinned?: Record<string, string>;
+  /** credentials for an image's registry */
+  registryAuth?: (image: string) => AuthConfig | undefined;
+}
+
+export async function stackInputs(api: SwarmApi, project: Project, services: string[], warn: (line: string) => void, resolution: ImageResolution = {}): Promise<StackInputs> {
   const selected = services.length ? services : Object.keys(project.services);
   const chosen = selected.map((name) => project.services[name]).filter((s) => !!s);
   const data = (kind: 'secret' | 'config') => {
@@ -17,10 +25,10 @@ export async function stackInputs(api: SwarmApi, project: Project, services: str
   };
   const environments = Object.fromEntries(chosen.map((s) => [s.name, serviceEnvironment(project, s)]));
   const refs = [...new Set(chosen.map((s) => s.image).filter((i): i is string => !!i))];
-  const pinned = new Map<string, string>();
+  const pinned = new Map<string, string>(Object.entries(resolution.pinned ?? {}));
   await Promise.all(refs.map(async (ref) => {
-    if (ref.includes('@')) return; // already pinned
-    try { pinned.set(ref, `${ref}@${await api.imageDigest(ref)}`); } catch (err) {
+    if (ref.includes('@') || pinned.has(ref)) return; // already pinned
+    try { pinned.set(ref, `${ref}@${await api.imageDigest(ref, resolution.registryAuth?.(ref))}`); } catch (err) {
       warn(`image ${ref}: its digest could not be resolved (${(err as Error).message.split('\n')[0]}); each node resolves the tag itself and may run a different image`);
     }
   }));

@@ -21,6 +21,8 @@ export interface StackInputs {
   images?: Record<string, string>;
   /** --scale */
   scale?: Record<string, number>;
+  /** `up --build`: the images of services with build: were built and pushed for this deploy */
+  built?: boolean;
 }
 
 export interface StackSpec {
@@ -73,7 +75,7 @@ export function stackSpec(project: Project, inputs: StackInputs): StackSpec {
     });
   }
 
-  const warnings = services.flatMap(unsupportedWarnings);
+  const warnings = services.flatMap((s) => unsupportedWarnings(s, { built: inputs.built }));
   const specs = services.map((service) => {
     const environment = inputs.environments?.[service.name]
       ?? Object.fromEntries(Object.entries(service.environment).filter((e): e is [string, string] => e[1] !== null));

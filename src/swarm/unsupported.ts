@@ -9,7 +9,7 @@ const set = (v: unknown) => v !== undefined && v !== null && !(Array.isArray(v) 
   && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
 
 const CHECKS: Check[] = [
-  ['build', (s) => !!s.build, 'every node pulls the image; build and push it first'],
+  ['build', (s) => !!s.build, 'every node pulls the image: "up --build" builds and pushes it first'],
   ['depends_on', (s) => Object.keys(s.dependsOn).length > 0, 'swarm starts services in any order'],
   ['container_name', (s) => set(s.containerName)],
   ['links', (s) => set(s.links)],
@@ -63,7 +63,8 @@ const CHECKS: Check[] = [
 ];
 
 /** `service "web": build is not supported by Swarm and is ignored (every node pulls …)`, one per key. */
-export function unsupportedWarnings(service: Service): string[] {
-  return CHECKS.filter(([, present]) => present(service))
+export function unsupportedWarnings(service: Service, opts: { built?: boolean } = {}): string[] {
+  // with --build the image is built and pushed before the deploy: `build:` is honoured, not ignored
+  return CHECKS.filter(([key, present]) => present(service) && !(key === 'build' && opts.built))
     .map(([key, , why]) => `service "${service.name}": ${key} is not supported by Swarm and is ignored${why ? ` (${why})` : ''}`);
 }

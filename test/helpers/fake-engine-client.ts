@@ -320,6 +320,14 @@ export class FakeEngineClient implements EngineClient {
     this.record('pull', ref);
   }
 
+  async pushImage(ref: string, onProgress: ProgressLine): Promise<{ digest: string }> {
+    await this.inspectImage(ref);
+    this.maybeFail('pushImage', ref);
+    onProgress(`${ref}: Pushed`);
+    this.record('push', ref);
+    return { digest: `sha256:${'0'.repeat(64)}` };
+  }
+
   async buildImage(context: NodeJS.ReadableStream, request: BuildRequest, onProgress: ProgressLine): Promise<void> {
     (context as unknown as { destroy?: () => void }).destroy?.();
     this.record('build-start', request.tags[0] ?? '');

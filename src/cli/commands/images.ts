@@ -13,6 +13,7 @@ export function register(program: Command): void {
     .option('--format <format>', 'Format the output: table or json', 'table')
     .action(async (services: string[], flags: { quiet?: boolean; format?: string }, command: Command) => {
       const ctx = await commandContext(command, { projectOptional: true });
+      if (ctx.engineKind === 'swarm') return (await import('../../swarm/cli.js')).swarmImages(ctx, services, flags);
       const containers = await projectContainers(ctx, services);
       const rows = await Promise.all(containers.map(async (c) => {
         const img = await ctx.engine.inspectImage(c.imageId).catch(() => undefined);

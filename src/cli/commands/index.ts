@@ -23,6 +23,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   unpause: () => import('./unpause.js'),
   create: () => import('./create.js'),
   pull: () => import('./pull.js'),
+  push: () => import('./push.js'),
   build: () => import('./build.js'),
   exec: () => import('./exec.js'),
   run: () => import('./run.js'),
@@ -60,7 +61,7 @@ export async function registerCommands(program: Command, args: string[] = proces
 }
 
 /** What --engine swarm implements (src/swarm/cli.ts); the other commands act on one machine's containers. */
-const SWARM_COMMANDS = new Set(['version', 'config', 'up', 'down', 'ps', 'logs', 'ls']);
+const SWARM_COMMANDS = new Set(['version', 'config', 'up', 'down', 'ps', 'logs', 'ls', 'build', 'push', 'pull', 'images']);
 
 function refuseOffSwarm(action: Command): void {
   let root = action;

@@ -14,6 +14,7 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'Pull without printing progress information')
     .action(async (services: string[], flags: { ignoreBuildable?: boolean; ignorePullFailures?: boolean; includeDeps?: boolean; quiet?: boolean }, command: Command) => {
       const ctx = await commandContext(command);
+      if (ctx.engineKind === 'swarm') return (await import('../../swarm/cli.js')).swarmPull(ctx, services, flags);
       const names = selectServices(ctx.project, services, !flags.includeDeps);
       const targets = new Map<string, string>();
       for (const n of names) {

@@ -1,11 +1,12 @@
-// The /images routes of the Docker Engine API (list, inspect, history, load, save, tag, remove, prune),
+// The /images routes of the Docker Engine API (list, inspect, history, load, save, push, tag, remove, prune),
 // over the image subsystem's ImageManagement; images/api-format.ts gives Docker's JSON shapes.
 import type { ImageManagement, ImageRemoval } from '../contracts.js';
 import { invalid } from '../errors.js';
 import { imageHistory, imageInspect, imageSummary, matchesFilters } from '../images/api-format.js';
+import { fromRegistryAuthHeader } from '../images/pull/credentials.js';
 import { familiarName } from '../images/reference.js';
 import type { LoadedImage } from '../images/load.js';
-import { parseFilters, queryBool, sendJson, startJsonStream } from './http.js';
+import { parseFilters, queryBool, sendJson, startJsonStream, streamError } from './http.js';
 import type { RequestContext, Router } from './router.js';
 
 export function registerImageRoutes(router: Router, images: ImageManagement): void {
@@ -29,6 +30,7 @@ export function registerImageRoutes(router: Router, images: ImageManagement): vo
     const { removed, reclaimed } = await images.pruneImages({ all, labels: filters.label ?? [] });
     sendJson(res, 200, { ImagesDeleted: removed.length ? removed.map(removalView) : null, SpaceReclaimed: reclaimed });
   });
+  router.add('POST', '/images/*name/push', (c) => pushRoute(c, images));
   router.add('POST', '/images/*name/tag', async ({ res, params, query }) => {
     const image = await images.find(params.name!);
     const repo = query.get('repo');
@@ -55,6 +57,20 @@ async function loadRoute(c: RequestContext, images: ImageManagement): Promise<vo
   }
   const send = startJsonStream(c.res);
   for (const line of loadedMessages(loaded)) send({ stream: line });
+  c.res.end();
+}
+
+async function pushRoute(c: RequestContext, images: ImageManagement): Promise<void> {
+  const credentials = fromRegistryAuthHeader(c.req.headers['x-registry-auth'] as string | undefined);
+  // errors before the first progress message (no such tag) get a real HTTP status, later ones go in the stream
+  let send: ((msg: Record<string, unknown>) => void) | undefined;
+  const progress = (msg: Record<string, unknown>) => { (send ??= startJsonStream(c.res))(msg); };
+  try {
+    await images.push(c.params.name!, c.query.get('tag') || undefined, credentials, progress);
+  } catch (err) {
+    if (!send) throw err;
+    streamError(send, err);
+  }
   c.res.end();
 }
 

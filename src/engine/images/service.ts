@@ -17,7 +17,8 @@ import { importRootfs } from './import.js';
 import { loadArchive, type LoadedImage } from './load.js';
 import { fromDockerConfig, type Credentials } from './pull/credentials.js';
 import { pullImage, type Progress } from './pull/puller.js';
-import { canonicalName, familiarName, parseReference, type ImageReference } from './reference.js';
+import { pushImage, type PushResult } from './push/pusher.js';
+import { canonicalName, familiarName, parseReference, repositoryName, type ImageReference } from './reference.js';
 import { saveImages, savedNames } from './save.js';
 import { ImageStore, type StoredImage } from './store.js';
 import { DigestMismatchError } from './blobs.js';
@@ -119,6 +120,31 @@ export class ImageServiceImpl implements BundledImageService {
     const name = familiarName(result.name);
     this.publish('pull', result.image.id, name);
     return { imageId: result.image.id, name, digest: result.digest, upToDate: result.upToDate };
+  }
+
+  async push(name: string, tag: string | undefined, credentials: Credentials | undefined, progress: Progress): Promise<PushResult[]> {
+    await this.ready;
+    let ref: ImageReference;
+    try { ref = parseReference(tag ? `${name}:${tag}` : name); } catch { throw invalid(`invalid reference format: ${name}`); }
+    // "repo" alone (no tag in the name or the query) pushes every tag of the repository, as Docker does
+    const explicit = !!tag || /:[\w][\w.-]*$/.test(name.slice(name.lastIndexOf('/') + 1));
+    const repo = repositoryName(ref);
+    const targets = explicit
+      ? [canonicalName(ref)]
+      : this.store.all().flatMap((i) => i.names).filter((n) => n.startsWith(`${repo}:`)).sort();
+    if (ref.digest || !targets.length || (explicit && !this.store.find(targets[0]!))) {
+      throw notFound(`An image does not exist locally with the tag: ${familiarName(explicit ? canonicalName(ref) : repo)}`);
+    }
+    const results: PushResult[] = [];
+    for (const target of targets) {
+      const image = this.store.find(target)!;
+      const targetRef = parseReference(target);
+      const result = await pushImage(this.store, image, targetRef, credentials ?? fromDockerConfig(targetRef.domain), progress);
+      await this.store.record(image.manifestDigest, image.manifest, image.config, [], [`${repo}@${result.digest}`]);
+      this.publish('push', image.id, familiarName(target));
+      results.push(result);
+    }
+    return results;
   }
 
   async tag(ref: string, name: string): Promise<void> {

@@ -1,8 +1,9 @@
 // The shared multi-node swarm lab (../shared/swarm-lab.sh, see its header) for end-to-end tests:
 // started when it is not up, torn down afterwards only if this process started it. `unavailable`
 // says why the lab cannot run here, so the suite skips with that reason.
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
@@ -78,6 +79,35 @@ export async function startLab(nodes: number): Promise<Lab | { unavailable: stri
       undoForwarding();
     },
   };
+}
+
+export interface BuildEngine { env: Record<string, string>; stop(): Promise<void> }
+
+/** A bundled engine of its own (temp state root and socket) that builds for the swarm and pushes to the
+ *  lab registry, which serves plain HTTP on the lab bridge. Undefined when it does not start. */
+export async function startBuildEngine(lab: Lab): Promise<BuildEngine | undefined> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'tsc-swarm-build-'));
+  const socket = path.join(root, 'engine.sock');
+  const log = openSync(path.join(root, 'engine.log'), 'a');
+  const child = spawn(process.execPath, [path.join(REPO, 'dist/cli/main.js'), 'engine', '--root', root, '--socket', socket], {
+    stdio: ['ignore', log, log], env: { ...process.env, TSCOMPOSE_INSECURE_REGISTRIES: lab.env.SWARM_REGISTRY },
+  });
+  const exit = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([exit, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exit; }
+    }
+    rmSync(root, { recursive: true, force: true });
+  };
+  const docker = new Docker({ socketPath: socket });
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline && child.exitCode === null;) {
+    try { await docker.ping(); return { env: { TSCOMPOSE_STATE_ROOT: root, TSCOMPOSE_ENGINE_SOCKET: socket, TSCOMPOSE_BUILD_ENGINE: 'bundled' }, stop }; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await stop();
+  return undefined;
 }
 
 /** Builds `context` with the lab manager's engine and pushes it to the lab registry; returns the reference. */

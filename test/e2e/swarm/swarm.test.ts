@@ -1,17 +1,20 @@
-// --engine swarm end to end on the real 3-node lab: a stack with 3 replicas spread over the nodes,
-// host-mode ports, a secret and an inline config, overlay DNS from another service; a no-op `up`
-// that changes no service; a config change that rolls only the service using it; `down` that
-// leaves nothing. Skips, saying why, when the lab cannot start (not root, no dockerd …).
+// --engine swarm end to end on the real 3-node lab: `up --build` builds the image on a bundled engine,
+// pushes it to the lab registry and deploys it by digest; 3 replicas on 3 distinct nodes, host-mode
+// ports, a secret and an inline config, stack labels docker stack sees, overlay DNS from another
+// service; a no-op `up` that changes no service; an environment change rolled out task by task; a
+// config change that rolls only the service using it; `down` that leaves nothing. Skips, saying why,
+// when the lab cannot start (not root, no dockerd …).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { busyboxContext } from '../../helpers/busybox-image.js';
-import { buildAndPush, REPO, startLab, type Lab } from './lab.js';
+import { loadEnvironment } from '../../../src/api/index.js';
+import { REPO, startBuildEngine, startLab, type Lab } from './lab.js';
 
 const run = promisify(execFile);
 const CLI = path.join(REPO, 'dist/cli/main.js');
@@ -20,14 +23,18 @@ const PORT = 18080;
 const LIMIT = { timeout: 180_000 };
 
 const lab = await startLab(3);
-const skip = 'unavailable' in lab ? `swarm lab unavailable: ${lab.unavailable}` : false;
+const builder = 'unavailable' in lab ? undefined : await startBuildEngine(lab);
+const skip = 'unavailable' in lab ? `swarm lab unavailable: ${lab.unavailable}` : builder ? false : 'the bundled engine (which builds for the swarm) did not start';
+const REPOSITORY = 'tscompose-e2e/web';
 
 function stackFile(image: string): string {
   return `
 services:
   web:
+    build: ./app
     image: ${image}
-    command: ["sh", "-c", "mkdir -p /www && echo \\"web $$(hostname) config=$$(cat /site.conf) secret=$$(cat /run/secrets/token)\\" > /www/index.html && exec httpd -f -p 8080 -h /www"]
+    environment: {GREETING: "\${GREETING:-hello}"}
+    command: ["sh", "-c", "mkdir -p /www && echo \\"web $$(hostname) greeting=$$GREETING config=$$(cat /site.conf) secret=$$(cat /run/secrets/token)\\" > /www/index.html && exec httpd -f -p 8080 -h /www"]
     ports: [{target: 8080, published: ${PORT}, mode: host}]
     configs: [{source: site, target: /site.conf}]
     secrets: [token]
@@ -37,7 +44,7 @@ services:
       replicas: 3
       endpoint_mode: dnsrr
       placement: {max_replicas_per_node: 1}
-      update_config: {parallelism: 3}
+      update_config: {parallelism: 1, monitor: 1s, order: stop-first}
   client:
     image: ${image}
     # every address "web" resolves to on the overlay, asked in turn
@@ -58,7 +65,7 @@ describe('--engine swarm on a 3-node lab', { skip }, () => {
   const cli = async (args: string[], env: Record<string, string> = {}) => {
     try {
       const { stdout, stderr } = await run(process.execPath, [CLI, '--engine', 'swarm', '-p', project, ...args], {
-        cwd: dir, env: { ...process.env, DOCKER_HOST: l.env.DOCKER_HOST, TOKEN: 's3cret', ...env }, timeout: 150_000,
+        cwd: dir, env: { ...process.env, ...builder!.env, DOCKER_HOST: l.env.DOCKER_HOST, TOKEN: 's3cret', ...env }, timeout: 150_000,
       });
       return { stdout, stderr };
     } catch (err) {
@@ -71,33 +78,57 @@ describe('--engine swarm on a 3-node lab', { skip }, () => {
   const nodeAddresses = async () => (await l.docker.listNodes() as { Status?: { Addr?: string } }[]).map((n) => n.Status!.Addr!).sort();
   const page = async (addr: string) => (await fetch(`http://${addr}:${PORT}/`, { signal: AbortSignal.timeout(3000) })).text();
 
+  const image = `${l.env?.SWARM_REGISTRY}/${REPOSITORY}:${process.pid}`;
+  /** The digest the lab registry serves for the image's tag. */
+  const registryDigest = async () => (await fetch(`http://${l.env.SWARM_REGISTRY}/v2/${REPOSITORY}/manifests/${process.pid}`, {
+    method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+  })).headers.get('docker-content-digest');
+  const runningTasks = async (service: string) => (await l.docker.listTasks({ filters: { service: [`${project}_${service}`], 'desired-state': ['running'] } } as never) as unknown as { NodeID: string; Status: { State: string } }[])
+    .filter((t) => t.Status.State === 'running');
+  const inspectService = async (service: string) => await l.docker.getService(`${project}_${service}`).inspect() as { Spec: { TaskTemplate: { ContainerSpec: { Image: string } } }; UpdateStatus?: { State?: string } };
+
   before(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'tsc-swarm-e2e-'));
     const context = busyboxContext();
-    try {
-      const image = await buildAndPush(l, context, `tscompose-e2e/busybox:${process.pid}`);
-      writeFileSync(path.join(dir, 'compose.yaml'), stackFile(image));
-    } finally { rmSync(context, { recursive: true, force: true }); }
+    try { cpSync(context, path.join(dir, 'app'), { recursive: true }); } finally { rmSync(context, { recursive: true, force: true }); }
+    writeFileSync(path.join(dir, 'compose.yaml'), stackFile(image));
   });
 
   after(async () => {
     await run(process.execPath, [CLI, '--engine', 'swarm', '-p', project, 'down'], { cwd: dir, env: { ...process.env, DOCKER_HOST: l.env.DOCKER_HOST } }).catch(() => {});
     if (dir) rmSync(dir, { recursive: true, force: true });
+    await builder?.stop();
     await l.stop();
   });
 
-  test('up --wait: three healthy replicas on three nodes answer on each node\'s host port, with the secret and config mounted', LIMIT, async () => {
-    const up = await cli(['up', '-d', '--wait']);
+  test('up --build --wait: built and pushed, deployed by digest; three healthy replicas on three nodes answer on each node\'s host port, with the secret and config mounted', LIMIT, async () => {
+    const up = await cli(['up', '-d', '--wait', '--build']);
     assert.match(up.stderr, new RegExp(`Service ${project}_web created`));
     assert.deepEqual((await services(l.docker)).map((s) => s.name), [`${project}_client`, `${project}_web`]);
+    const digest = await registryDigest();
+    assert.match(digest ?? '', /^sha256:[a-f0-9]{64}$/, 'the build was pushed to the registry');
+    for (const svc of ['web', 'client']) assert.equal((await inspectService(svc)).Spec.TaskTemplate.ContainerSpec.Image, `${image}@${digest}`);
+
+    const tasks = await runningTasks('web');
+    assert.equal(new Set(tasks.map((t) => t.NodeID)).size, 3, `web tasks on nodes ${tasks.map((t) => t.NodeID).join(', ')}`);
     // up --wait returned once every task was healthy: every node's host port answers now, each from a different replica
     const pages = await Promise.all((await nodeAddresses()).map(page));
     assert.equal(pages.length, 3);
-    for (const p of pages) assert.match(p, /^web \S+ config=v1 secret=s3cret\n$/);
+    for (const p of pages) assert.match(p, /^web \S+ greeting=hello config=v1 secret=s3cret\n$/);
     assert.equal(new Set(pages.map((p) => p.split(' ')[1])).size, 3, `replicas not on 3 distinct nodes: ${pages.join('')}`);
 
     const ps = await cli(['ps']);
     assert.equal(ps.stdout.split('\n').filter((line) => line.startsWith(`${project}_web.`) && / Running /.test(line)).length, 3, ps.stdout);
+    const images = await cli(['images', '--format', 'json']);
+    const web = (JSON.parse(images.stdout) as { Service: string; Digest: string; Nodes: string[] }[]).find((r) => r.Service === 'web');
+    assert.equal(web?.Digest, digest);
+    assert.equal(web?.Nodes.length, 3);
+    assert.match((await cli(['pull'])).stdout, new RegExp(`web: ${image.replace(/[.]/g, '\\.')}@${digest}`));
+
+    // the stack labels make it docker stack's too
+    const docker = (args: string[]) => run('docker', ['-H', l.env.DOCKER_HOST, 'stack', ...args]);
+    assert.match((await docker(['ls', '--format', '{{.Name}} {{.Services}}'])).stdout, new RegExp(`^${project} 2$`, 'm'));
+    assert.deepEqual((await docker(['services', '--format', '{{.Name}}', project])).stdout.trim().split('\n').sort(), [`${project}_client`, `${project}_web`]);
   });
 
   test('service DNS on the overlay reaches every replica from another service', LIMIT, async () => {
@@ -105,7 +136,7 @@ describe('--engine swarm on a 3-node lab', { skip }, () => {
     const deadline = Date.now() + 60_000;
     while (hosts.size < 3 && Date.now() < deadline) {
       const logs = await cli(['logs', 'client']);
-      for (const m of logs.stdout.matchAll(/via [\d.]+: web (\S+) config=v1/g)) hosts.add(m[1]!);
+      for (const m of logs.stdout.matchAll(/via [\d.]+: web (\S+) greeting=hello config=v1/g)) hosts.add(m[1]!);
       if (hosts.size < 3) await new Promise((r) => setTimeout(r, 1000));
     }
     assert.equal(hosts.size, 3, `the client reached ${[...hosts].join(', ') || 'no replica'}`);
@@ -119,15 +150,18 @@ describe('--engine swarm on a 3-node lab', { skip }, () => {
     assert.doesNotMatch(up.stderr, /updated|created/);
   });
 
-  test('a config change rolls only the service using it; the old config is removed', LIMIT, async () => {
+  test('an environment and config change roll the service out task by task; the other service is left alone; the old config is removed', LIMIT, async () => {
     const before = await services(l.docker);
-    const up = await cli(['up', '-d', '--wait'], { SITE: 'v2' });
+    const up = await cli(['up', '-d', '--wait'], { GREETING: 'hola', SITE: 'v2' });
     assert.match(up.stderr, new RegExp(`Service ${project}_web updated`));
+    assert.match(up.stderr, new RegExp(`Service ${project}_client unchanged`));
     const after = await services(l.docker);
     const version = (list: typeof before, svc: string) => list.find((s) => s.name === `${project}_${svc}`)!.version;
     assert.ok(version(after, 'web') > version(before, 'web'));
     assert.equal(version(after, 'client'), version(before, 'client'));
-    for (const p of await Promise.all((await nodeAddresses()).map(page))) assert.match(p, /config=v2 /);
+    // a rolling update (not a recreate): the manager ran it to completion under update_config (one task at a time)
+    assert.equal((await inspectService('web')).UpdateStatus?.State, 'completed');
+    for (const p of await Promise.all((await nodeAddresses()).map(page))) assert.match(p, /greeting=hola config=v2 /);
     const configs = await l.docker.listConfigs({ filters: { label: [`${NAMESPACE}=${project}`] } } as never) as unknown as { Spec: { Name: string } }[];
     assert.equal(configs.length, 1, `configs left: ${configs.map((c) => c.Spec.Name).join(', ')}`);
   });
@@ -148,6 +182,22 @@ describe('--engine swarm on a 3-node lab', { skip }, () => {
     } finally {
       await run(process.execPath, [...args, 'down'], { env });
     }
+  });
+
+  test('the TypeScript API with engine "swarm": up() deploys and waits, tasks() lists the replicas, down() removes the stack', LIMIT, async () => {
+    const apiDir = path.join(dir, 'api');
+    mkdirSync(apiDir);
+    writeFileSync(path.join(apiDir, 'compose.yaml'), `services:\n  worker:\n    image: ${image}\n    command: ["sleep", "3600"]\n    stop_signal: SIGKILL\n    deploy: {replicas: 2, endpoint_mode: dnsrr}\n`);
+    const env = await loadEnvironment({ engine: 'swarm', cwd: apiDir, env: { DOCKER_HOST: l.env.DOCKER_HOST } });
+    try {
+      await env.up({ timeout: 120_000 });
+      const tasks = await env.tasks('worker');
+      assert.deepEqual(tasks.map((t) => [t.name, t.desiredState, t.currentState.split(' ')[0]]), [['worker.1', 'Running', 'Running'], ['worker.2', 'Running', 'Running']]);
+      assert.throws(() => env.containers(), /containers\(\): on a swarm the replicas are tasks on other nodes/);
+    } finally {
+      await env.down();
+    }
+    assert.deepEqual(await l.docker.listServices({ filters: { label: [`${NAMESPACE}=${env.name}`] } }), []);
   });
 
   test('a worker node is refused as the swarm engine, with the reason', LIMIT, async () => {

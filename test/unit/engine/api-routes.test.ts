@@ -77,7 +77,7 @@ test('DELETE and prune of /images report the domain\'s removals as Docker\'s Unt
       return removals;
     },
     async pruneImages(opts) { pruned.push(opts); return { removed: [], reclaimed: 0 }; },
-    images: unused, find: unused, layerDir: unused, load: unused, exportImages: unused, importImage: unused, pull: unused, tag: unused,
+    images: unused, find: unused, layerDir: unused, load: unused, exportImages: unused, importImage: unused, pull: unused, push: unused, tag: unused,
   };
   const api = await serve((router) => registerImageRoutes(router, images));
   try {

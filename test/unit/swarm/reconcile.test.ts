@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planServices } from '../../../src/swarm/plan.js';
+import { pollInterval } from '../../../src/swarm/deploy.js';
 import { serviceConvergence } from '../../../src/swarm/converge.js';
 import { nodeNames, taskRows } from '../../../src/swarm/tasks.js';
 import { splitDetails } from '../../../src/swarm/logs.js';
@@ -89,4 +90,8 @@ test('log details are split from the text', () => {
   assert.deepEqual(splitDetails('com.docker.swarm.node.id=n1,com.docker.swarm.service.id=s1,com.docker.swarm.task.id=t1 hello world'),
     { details: { 'com.docker.swarm.node.id': 'n1', 'com.docker.swarm.service.id': 's1', 'com.docker.swarm.task.id': 't1' }, text: 'hello world' });
   assert.deepEqual(splitDetails('plain line'), { details: {}, text: 'plain line' });
+});
+
+test('the convergence poll slows down as the stack grows (each poll lists every task)', () => {
+  assert.deepEqual([1, 20, 100, 300, 1000, 5000].map(pollInterval), [500, 500, 500, 1500, 5000, 5000]);
 });

@@ -239,11 +239,14 @@ services:
   db: {image: db}
 `), noData);
   assert.deepEqual(stack.warnings, [
-    'service "web": build is not supported by Swarm and is ignored (every node pulls the image; build and push it first)',
+    'service "web": build is not supported by Swarm and is ignored (every node pulls the image: "up --build" builds and pushes it first)',
     'service "web": depends_on is not supported by Swarm and is ignored (swarm starts services in any order)',
     'service "web": container_name is not supported by Swarm and is ignored',
     'service "web": privileged is not supported by Swarm and is ignored',
   ]);
+  // with up --build the image was built and pushed: build: is honoured, not reported
+  const built = stackSpec(await load('services:\n  web: {image: reg:5000/web, build: .}\n'), { ...noData, built: true });
+  assert.deepEqual(built.warnings, []);
   await assert.rejects(async () => stackSpec(await load('services:\n  web: {build: .}\n'), noData), /service "web": Swarm needs an image every node can pull/);
   await assert.rejects(async () => stackSpec(await load('services:\n  web: {image: w, deploy: {mode: everywhere}}\n'), noData), /deploy.mode "everywhere"/);
 });

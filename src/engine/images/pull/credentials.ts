@@ -49,3 +49,15 @@ export function fromRegistryConfigHeader(header: string | undefined, domain: str
   }
   return undefined;
 }
+
+/** Docker's AuthConfig (the JSON an X-Registry-Auth header carries) for the registry `domain` from
+ *  ~/.docker/config.json, as the docker CLI sends it; undefined when the file has no entry for it. */
+export function authConfigFor(domain: string, configDir?: string): Record<string, string> | undefined {
+  const creds = fromDockerConfig(domain, configDir);
+  if (!creds) return undefined;
+  return {
+    ...(creds.username ? { username: creds.username } : {}), ...(creds.password ? { password: creds.password } : {}),
+    ...(creds.identityToken ? { identitytoken: creds.identityToken } : {}),
+    serveraddress: domain === 'docker.io' ? 'https://index.docker.io/v1/' : domain,
+  };
+}

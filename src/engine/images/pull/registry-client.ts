@@ -1,5 +1,6 @@
 // An OCI distribution API client: anonymous or credentialed bearer tokens (WWW-Authenticate), basic
-// auth, manifests by tag or digest, and resumable digest-verified blob downloads.
+// auth, manifests by tag or digest, and resumable digest-verified blob downloads. Pushing (push/) uses
+// the same client with the push scope.
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -14,11 +15,17 @@ export class RegistryError extends EngineError {}
 
 const MAX_MANIFEST_BYTES = 4 << 20;
 
-function registryBase(domain: string): string {
+/** Registries reached over plain HTTP besides loopback ones, as dockerd's --insecure-registry: the
+ *  engine's TSCOMPOSE_INSECURE_REGISTRIES, comma-separated host[:port] entries. */
+export function insecureRegistries(env: NodeJS.ProcessEnv = process.env): Set<string> {
+  return new Set((env.TSCOMPOSE_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+}
+
+export function registryBase(domain: string, insecure = insecureRegistries()): string {
   const host = domain === 'docker.io' ? 'registry-1.docker.io' : domain;
   // like Docker's insecure default for loopback registries
   const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(host);
-  return `${loopback ? 'http' : 'https'}://${host}`;
+  return `${loopback || insecure.has(host) ? 'http' : 'https'}://${host}`;
 }
 
 /** Parses `Bearer realm="…",service="…",scope="…"` (or Basic realm=…). */
@@ -31,22 +38,42 @@ export function parseChallenge(header: string): { scheme: string; params: Record
 
 export interface FetchedManifest { body: Buffer; mediaType: string; digest: string }
 
+/** What a client is for: the token scope it asks for and the word its refusals use. */
+export type RegistryAccess = 'pull' | 'push';
+
+export interface RegistryRequest { method?: string; headers?: Record<string, string>; body?: Buffer | ReadableStream<Uint8Array> }
+
 export class RegistryClient {
   private readonly base: string;
   private authorization?: string;
 
-  constructor(private readonly domain: string, private readonly repository: string, private readonly creds?: Credentials) {
+  constructor(private readonly domain: string, private readonly repository: string, private readonly creds?: Credentials,
+    private readonly access: RegistryAccess = 'pull') {
     this.base = registryBase(domain);
+  }
+
+  /** The registry's origin: locations it answers (upload URLs) are only followed, with credentials, on it. */
+  get origin(): string { return new URL(this.base).origin; }
+
+  private denied(reason: string): RegistryError {
+    return new RegistryError('unauthorized', `${this.access} access denied for ${this.domain}/${this.repository}: ${reason}`);
   }
 
   private basic(): string | undefined {
     return this.creds?.username ? 'Basic ' + Buffer.from(`${this.creds.username}:${this.creds.password ?? ''}`).toString('base64') : undefined;
   }
 
-  /** A request that answers 401 challenges once (token fetch or basic credentials) and retries. */
-  async request(pathname: string, headers: Record<string, string> = {}): Promise<Response> {
-    const url = `${this.base}/v2/${pathname}`;
-    const send = () => fetch(url, { headers: { ...headers, ...(this.authorization ? { Authorization: this.authorization } : {}) }, redirect: 'follow' });
+  /** A request that answers 401 challenges once (token fetch or basic credentials) and retries. `target` is a
+   *  path under /v2/ or an absolute URL on the registry's origin (an upload location). A streamed body
+   *  cannot be sent twice: authenticate with a body-less request first (push does). */
+  async request(target: string, headers: Record<string, string> = {}, init: RegistryRequest = {}): Promise<Response> {
+    const url = /^https?:\/\//.test(target) ? target : `${this.base}/v2/${target}`;
+    if (new URL(url).origin !== this.origin) throw new RegistryError('upstream', `registry ${this.domain} sent a location on another host (${new URL(url).origin}): refused`);
+    const send = () => fetch(url, {
+      method: init.method ?? 'GET', body: init.body, ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      headers: { ...headers, ...init.headers, ...(this.authorization ? { Authorization: this.authorization } : {}) },
+      redirect: init.method && init.method !== 'GET' && init.method !== 'HEAD' ? 'manual' : 'follow',
+    } as RequestInit);
     let res: Response;
     try { res = await send(); } catch (err) {
       throw new RegistryError('upstream', `cannot reach registry ${this.domain}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
@@ -56,11 +83,12 @@ export class RegistryClient {
     const challenge = parseChallenge(res.headers.get('www-authenticate') ?? '');
     if (challenge.scheme === 'bearer') this.authorization = `Bearer ${await this.token(challenge.params)}`;
     else if (challenge.scheme === 'basic' && this.basic()) this.authorization = this.basic();
-    else throw new RegistryError('unauthorized', `pull access denied for ${this.domain}/${this.repository}: authentication required`);
+    else throw this.denied('authentication required');
+    if (init.body instanceof ReadableStream) throw new RegistryError('upstream', `registry ${this.domain} asked for credentials in the middle of an upload`);
     res = await send();
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel();
-      throw new RegistryError('unauthorized', `pull access denied for ${this.domain}/${this.repository}: unauthorized (check your credentials)`);
+      throw this.denied('unauthorized (check your credentials)');
     }
     return res;
   }
@@ -70,12 +98,13 @@ export class RegistryClient {
     if (!params.realm) throw new RegistryError('unauthorized', `registry ${this.domain} sent a bearer challenge without a realm`);
     const url = new URL(params.realm);
     if (params.service) url.searchParams.set('service', params.service);
-    url.searchParams.set('scope', params.scope ?? `repository:${this.repository}:pull`);
+    // a push asks for pull and push whatever scope the challenge named (a /v2/ challenge names none)
+    url.searchParams.set('scope', this.access === 'push' ? `repository:${this.repository}:pull,push` : params.scope ?? `repository:${this.repository}:pull`);
     const headers: Record<string, string> = {};
     const basic = this.basic();
     if (basic) headers.Authorization = basic;
     const res = await fetch(url, { headers }).catch((err: Error) => { throw new RegistryError('upstream', `token request to ${url.origin} failed: ${err.message}`); });
-    if (!res.ok) throw new RegistryError('unauthorized', `pull access denied for ${this.domain}/${this.repository}: token server answered ${res.status}`);
+    if (!res.ok) throw this.denied(`token server answered ${res.status}`);
     const body = await res.json() as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryError('unauthorized', `token server for ${this.domain} returned no token`);
