@@ -67,10 +67,14 @@ export class ContainerService {
     });
   }
 
-  /** The supervisor died: so did the containers' runtimes; record what exit.json says. */
+  /** The connection to the supervisor broke. Under a reaper, a killed supervisor is started again and adopts
+   *  the containers; a supervisor running the runtimes in the foreground took its containers with it. Either
+   *  way, the containers the (new) supervisor does not run have ended: record what exit.json says. */
   private async supervisorLost(): Promise<void> {
+    let alive = new Set<string>();
+    try { alive = await this.supervisor.running(); } catch (err) { this.log.warn('the container supervisor did not come back', { error: (err as Error).message }); }
     for (const rec of this.store.all()) {
-      if (rec.State.Running) await this.onExit(rec.Id, await readExitRecord(this.layout(rec.Id).dir));
+      if (rec.State.Running && !alive.has(rec.Id) && !this.starting.has(rec.Id)) await this.onExit(rec.Id, await readExitRecord(this.layout(rec.Id).dir));
     }
   }
 
@@ -241,6 +245,9 @@ export class ContainerService {
   /** What one run holds on the host once its process is gone, whether it exited or never started: the container's
    *  cgroup, and the rootfs the engine mounted for a runtime that does not mount it itself. */
   private async releaseRun(id: string, which: string): Promise<void> {
+    // a container run detached (`runc run -d`, under the reaper) leaves its runtime state to delete, and with it
+    // the cgroup the runtime made; --force: a container whose reaper died can still be running, unsupervised
+    if (existsSync(path.join(this.deps.runtime.stateRoot, id))) await this.deps.runtime.delete(id, true).catch(logFailure(this.log, `deleting the runtime state of ${which}`, { container: id }));
     await Promise.all([
       removeContainerCgroup(id).catch(logFailure(this.log, `removing the cgroup of ${which}`, { container: id })),
       this.deps.runtime.mountsRootOverlay ? undefined : unmount(this.layout(id).rootfs),
