@@ -16,16 +16,17 @@
 // `list`. reaper → supervisor: `spawned <id> <runtime pid>`, `failed <id> <why>`,
 // `exit <id> <code> <runtime 0|1>` (1: the runtime's own exit status, e.g. it could not start the
 // container), and for `list`: `state <id> running` or `state <id> exit <code> <runtime>` lines, then `listed`.
-// Exit status 3: this host cannot have a subreaper here (perl modules, architecture, prctl); the engine
-// then runs containers with the runtime in the foreground. Exit status 0 at start: another reaper holds
-// the state root's lock and serves it.
+// Exit status 3: this host cannot have a subreaper here (architecture, prctl); the engine then runs
+// containers with the runtime in the foreground. Exit status 0 at start: another reaper holds the state
+// root's lock and serves it.
+// No module is loaded (POSIX and Socket alone would add 2.5 MB resident): the few system calls perl has no
+// built-in for go through syscall() with their numbers per architecture, and the constants are Linux's,
+// the same on every architecture listed.
 export const REAPER_SCRIPT = String.raw`
 use strict;
 use warnings;
-BEGIN {
-  eval { require POSIX; require Socket; require Fcntl; 1 }
-    or do { print STDERR "tscompose reaper: perl lacks POSIX, Socket or Fcntl\n"; exit 3 };
-}
+use constant { O_RDONLY => 0, O_WRONLY => 1, O_RDWR => 2, LOCK_EX => 2, LOCK_NB => 4, F_SETFD => 2,
+  AF_UNIX => 1, SOCK_STREAM => 1, WNOHANG => 1, S_IFIFO => 0010000, AT_FDCWD => -100, PR_SET_CHILD_SUBREAPER => 36 };
 
 my ($root, $runtime, $lockfile, $sep, @supervisor) = @ARGV;
 die "usage: reaper.pl <state root> <runtime> <lock file> -- <supervisor command>\n"
@@ -34,13 +35,18 @@ my $ID = qr/\A[0-9a-f]{64}\z/;
 sub complain { print STDERR "tscompose reaper: @_\n" }
 
 open(my $lock, '>>', $lockfile) or die "tscompose reaper: $lockfile: $!\n";
-exit 0 unless flock($lock, Fcntl::LOCK_EX() | Fcntl::LOCK_NB());
+exit 0 unless flock($lock, LOCK_EX | LOCK_NB);
 
-# prctl(PR_SET_CHILD_SUBREAPER = 36, 1); the syscall number per architecture
-my %PRCTL = (x86_64 => 157, aarch64 => 167, riscv64 => 167);
-my $arch = (POSIX::uname())[4];
-if (!defined $PRCTL{$arch}) { complain("no prctl syscall number known for $arch"); exit 3 }
-if (syscall($PRCTL{$arch}, 36, 1, 0, 0, 0) != 0) { complain("prctl(PR_SET_CHILD_SUBREAPER): $!"); exit 3 }
+# the architecture this perl runs on, from its ELF header (e_machine), and its system call numbers
+my %SYSCALLS = (62 => { name => 'x86_64', prctl => 157, mknodat => 259, setsid => 112 },
+  183 => { name => 'aarch64', prctl => 167, mknodat => 33, setsid => 157 },
+  243 => { name => 'riscv64', prctl => 167, mknodat => 33, setsid => 157 });
+my $elf = '';
+if (open(my $exe, '<:raw', '/proc/self/exe')) { read($exe, $elf, 20); close $exe }
+my ($class, $machine) = length $elf == 20 ? (unpack('C', substr($elf, 4, 1)), unpack('v', substr($elf, 18, 2))) : (0, 0);
+my $sys = $class == 2 ? $SYSCALLS{$machine} : undef;
+if (!$sys) { complain("no system call numbers known for this architecture (ELF machine $machine)"); exit 3 }
+if (syscall($sys->{prctl}, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) { complain("prctl(PR_SET_CHILD_SUBREAPER): $!"); exit 3 }
 
 $SIG{PIPE} = 'IGNORE';
 $SIG{HUP} = 'IGNORE';
@@ -64,28 +70,33 @@ sub send_line {
 }
 
 sub start_supervisor {
-  socketpair(my $mine, my $theirs, Socket::AF_UNIX(), Socket::SOCK_STREAM(), 0) or die "socketpair: $!\n";
+  socketpair(my $mine, my $theirs, AF_UNIX, SOCK_STREAM, 0) or die "socketpair: $!\n";
   my $pid = fork;
   if (!defined $pid) { complain("fork: $!"); $restart_at = time + 1; return }
   if ($pid == 0) {
     $SIG{$_} = 'DEFAULT' for qw(PIPE HUP CHLD);
-    if (fileno($theirs) == 3) { fcntl($theirs, Fcntl::F_SETFD(), 0) }
-    else { POSIX::dup2(fileno($theirs), 3) or POSIX::_exit(127) }
-    exec { $supervisor[0] } @supervisor or POSIX::_exit(127);
+    # the channel becomes fd 3 of the supervisor (the lowest free one once the lock's copy is closed; the
+    # lock stays held by the reaper's), without close-on-exec, which perl sets on its own fds
+    close $lock;
+    if (fileno($theirs) != 3) { open(my $fd3, '+<&', $theirs) or exit 127; fileno($fd3) == 3 or exit 127; $theirs = $fd3 }
+    fcntl($theirs, F_SETFD, 0) or exit 127;
+    exec { $supervisor[0] } @supervisor or exit 127;
   }
   close $theirs;
   ($sup_pid, $sup_started, $chan, $inbuf) = ($pid, time, $mine, '');
 }
 
+# a wait status as Docker reports it: the exit code, or 128 + the signal that killed the process
 sub code_of {
   my ($st) = @_;
-  return POSIX::WIFEXITED($st) ? POSIX::WEXITSTATUS($st) : 128 + POSIX::WTERMSIG($st);
+  return ($st & 0x7f) == 0 ? $st >> 8 : 128 + ($st & 0x7f);
 }
 
 sub write_exit {
   my ($id, $code) = @_;
   my $file = "$root/containers/$id/exit.json";
-  my $time = POSIX::strftime('%Y-%m-%dT%H:%M:%S.000Z', gmtime);
+  my @t = gmtime;
+  my $time = sprintf('%04d-%02d-%02dT%02d:%02d:%02d.000Z', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]);
   open(my $fh, '>', "$file.reaper") or return complain("$file: $!");
   print $fh qq({"exitCode":$code,"finishedAt":"$time"});
   close $fh;
@@ -119,7 +130,7 @@ sub runtime_ended {
 sub supervisor_ended {
   my ($st) = @_;
   ($sup_pid, $chan) = (undef, undef);
-  my $clean = POSIX::WIFEXITED($st) && POSIX::WEXITSTATUS($st) == 0;
+  my $clean = $st == 0;
   exit 0 if $clean && !%ctr; # idle: nothing to keep
   if (!%ctr) { complain('the supervisor failed with no container running; exiting'); exit 1 }
   complain('the supervisor ended (status ' . code_of($st) . ') while containers run: starting it again');
@@ -127,7 +138,7 @@ sub supervisor_ended {
 }
 
 sub reap {
-  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+  while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
     my $st = $?;
     if (defined $sup_pid && $pid == $sup_pid) { supervisor_ended($st) }
     elsif (defined(my $id = delete $child{$pid})) { runtime_ended($id, $st) }
@@ -148,8 +159,8 @@ sub run_container {
   for my $name ('stdout', 'stderr', $stdin ? ('stdin') : ()) {
     my $path = "$dir/$name.pipe";
     unlink $path;
-    POSIX::mkfifo($path, 0600) or return send_line("failed $id mkfifo $path: $!");
-    sysopen(my $fh, $path, Fcntl::O_RDWR()) or return send_line("failed $id $path: $!");
+    syscall($sys->{mknodat}, AT_FDCWD, $path, S_IFIFO | 0600, 0) == 0 or return send_line("failed $id mkfifo $path: $!");
+    sysopen(my $fh, $path, O_RDWR) or return send_line("failed $id $path: $!");
     $fds{$name} = $fh;
   }
   my @cmd = ($runtime, '--root', "$root/runc", '--log', "$dir/runc.log", '--log-format', 'json',
@@ -159,12 +170,12 @@ sub run_container {
   return send_line("failed $id fork: $!") unless defined $pid;
   if ($pid == 0) {
     $SIG{$_} = 'DEFAULT' for qw(PIPE HUP CHLD);
-    POSIX::setsid();
-    sysopen(my $in, $stdin ? "$dir/stdin.pipe" : '/dev/null', Fcntl::O_RDONLY()) or POSIX::_exit(127);
-    sysopen(my $out, "$dir/stdout.pipe", Fcntl::O_WRONLY()) or POSIX::_exit(127);
-    sysopen(my $err, "$dir/stderr.pipe", Fcntl::O_WRONLY()) or POSIX::_exit(127);
-    POSIX::dup2(fileno($in), 0); POSIX::dup2(fileno($out), 1); POSIX::dup2(fileno($err), 2);
-    exec { $cmd[0] } @cmd or POSIX::_exit(127);
+    syscall($sys->{setsid});
+    # reopening STDIN, STDOUT and STDERR keeps their fds 0, 1 and 2
+    sysopen(STDIN, $stdin ? "$dir/stdin.pipe" : '/dev/null', O_RDONLY) or exit 127;
+    sysopen(STDOUT, "$dir/stdout.pipe", O_WRONLY) or exit 127;
+    sysopen(STDERR, "$dir/stderr.pipe", O_WRONLY) or exit 127;
+    exec { $cmd[0] } @cmd or exit 127;
   }
   $ctr{$id} = { fds => \%fds, tty => $tty ? 1 : 0 };
   $child{$pid} = $id;
