@@ -25,7 +25,7 @@
 export const REAPER_SCRIPT = String.raw`
 use strict;
 use warnings;
-use constant { O_RDONLY => 0, O_WRONLY => 1, O_RDWR => 2, LOCK_EX => 2, LOCK_NB => 4, F_SETFD => 2,
+use constant { O_RDONLY => 0, O_WRONLY => 1, O_RDWR => 2, O_NONBLOCK => 04000, LOCK_EX => 2, LOCK_NB => 4, F_SETFD => 2, F_SETFL => 4,
   AF_UNIX => 1, SOCK_STREAM => 1, WNOHANG => 1, S_IFIFO => 0010000, AT_FDCWD => -100, PR_SET_CHILD_SUBREAPER => 36 };
 
 my ($root, $runtime, $lockfile, $sep, @supervisor) = @ARGV;
@@ -50,7 +50,11 @@ if (syscall($sys->{prctl}, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) { complain(
 
 $SIG{PIPE} = 'IGNORE';
 $SIG{HUP} = 'IGNORE';
-$SIG{CHLD} = sub {}; # a handler, so that select() returns with EINTR when a child ends
+# A child's end wakes the loop through a pipe (perl runs signal handlers between its own operations, so a
+# SIGCHLD that came just before select() would otherwise wait for the next wake-up).
+pipe(my $wake_r, my $wake_w) or die "pipe: $!\n";
+fcntl($_, F_SETFL, O_NONBLOCK) or die "fcntl: $!\n" for $wake_r, $wake_w;
+$SIG{CHLD} = sub { syswrite($wake_w, 'x') };
 
 my %ctr;    # id => { fds => { name => handle }, tty => 0|1, pid => the container's process, exit => [code, runtime] }
 my %child;  # pid of a runtime process forked here => id
@@ -207,9 +211,12 @@ while (1) {
   reap();
   start_supervisor() if !$sup_pid && time >= $restart_at;
   my $rin = '';
+  vec($rin, fileno($wake_r), 1) = 1;
   vec($rin, fileno($chan), 1) = 1 if $chan;
   my $n = select(my $rout = $rin, undef, undef, 1);
-  next unless $n && $n > 0 && $chan && vec($rout, fileno($chan), 1);
+  next unless $n && $n > 0;
+  if (vec($rout, fileno($wake_r), 1)) { 1 while sysread($wake_r, my $drain, 4096) }
+  next unless $chan && vec($rout, fileno($chan), 1);
   my $got = sysread($chan, $inbuf, 65536, length $inbuf);
   next if !defined $got && $!{EINTR};
   if (!$got) { close $chan; $chan = undef; next } # the supervisor is going; its exit is reaped above

@@ -52,6 +52,8 @@ export class ContainerService {
   private readonly busy = new Map<string, Promise<unknown>>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private readonly cleanups = new Set<Promise<void>>();
+  /** runs being released in the background (releaseRun), by container */
+  private readonly releasing = new Map<string, Promise<void>>();
   private readonly log: Logger;
 
   constructor(private readonly deps: ContainerServiceDeps) {
@@ -196,7 +198,9 @@ export class ContainerService {
       const layout = this.layout(rec.Id);
       const timer = this.restartTimers.get(rec.Id);
       if (timer) { clearTimeout(timer); this.restartTimers.delete(rec.Id); }
-      // runtime state left by a run whose supervisor died (host reboot, crash) would block `runc run`
+      // the previous run's runtime state would block `runc run`: released in the background after its exit, or
+      // left by a run whose supervisor died (host reboot, crash)
+      await this.released(rec.Id);
       if (existsSync(path.join(this.deps.runtime.stateRoot, rec.Id))) await this.deps.runtime.delete(rec.Id, true).catch(logFailure(this.log, 'deleting the runtime state a crashed run left', { container: rec.Id }));
       rec.ManualStop = false;
       // A short-lived container can exit before start() has recorded it as running: hold that exit until then.
@@ -232,7 +236,7 @@ export class ContainerService {
         if (/executable file not found|no such file/.test(rec.State.Error)) rec.State.ExitCode = 127;
         else if (/permission denied/.test(rec.State.Error)) rec.State.ExitCode = 126;
         // a runtime that died half-way (runc init killed by a low pids limit) may have left its cgroup
-        await this.releaseRun(rec.Id, 'the failed start');
+        await Promise.all([this.releaseRun(rec.Id, 'the failed start'), this.unmountRootfs(rec.Id)]);
         await this.store.save(rec).catch(logFailure(this.log, 'saving the failed start', { container: rec.Id }));
         // as Docker does: a container started with --rm is removed when its start fails, so that a client
         // waiting for its removal (docker run --rm) returns instead of waiting forever
@@ -242,17 +246,29 @@ export class ContainerService {
     });
   }
 
-  /** What one run holds on the host once its process is gone, whether it exited or never started: the container's
-   *  cgroup, and the rootfs the engine mounted for a runtime that does not mount it itself. */
-  private async releaseRun(id: string, which: string): Promise<void> {
-    // a container run detached (`runc run -d`, under the reaper) leaves its runtime state to delete, and with it
-    // the cgroup the runtime made; --force: a container whose reaper died can still be running, unsupervised
-    if (existsSync(path.join(this.deps.runtime.stateRoot, id))) await this.deps.runtime.delete(id, true).catch(logFailure(this.log, `deleting the runtime state of ${which}`, { container: id }));
-    await Promise.all([
-      removeContainerCgroup(id).catch(logFailure(this.log, `removing the cgroup of ${which}`, { container: id })),
-      this.deps.runtime.mountsRootOverlay ? undefined : unmount(this.layout(id).rootfs),
-    ]);
+  /** What one run holds on the host once its process is gone, whether it exited or never started: the runtime's
+   *  state (a container run detached, `runc run -d` under the reaper, leaves it, and the cgroup the runtime made,
+   *  to `runc delete`; --force: a container whose reaper died can still be running, unsupervised) and the engine's
+   *  cgroup. It runs in the background, off the path of the exit's notice (a runtime process starts, ~10 ms): the
+   *  next start and the removal wait for it (`released`). */
+  private releaseRun(id: string, which: string): Promise<void> {
+    const previous = this.released(id);
+    const release = previous.then(async () => {
+      if (existsSync(path.join(this.deps.runtime.stateRoot, id))) await this.deps.runtime.delete(id, true).catch(logFailure(this.log, `deleting the runtime state of ${which}`, { container: id }));
+      await removeContainerCgroup(id).catch(logFailure(this.log, `removing the cgroup of ${which}`, { container: id }));
+    });
+    const tracked: Promise<void> = release.finally(() => { if (this.releasing.get(id) === tracked) this.releasing.delete(id); });
+    this.releasing.set(id, tracked);
+    return tracked;
   }
+
+  /** The rootfs the engine mounted for a runtime that does not mount it itself: mounted exactly while the container runs. */
+  private async unmountRootfs(id: string): Promise<void> {
+    if (!this.deps.runtime.mountsRootOverlay) await unmount(this.layout(id).rootfs);
+  }
+
+  /** Resolves once the container's previous run is released (releaseRun). */
+  private released(id: string): Promise<void> { return this.releasing.get(id) ?? Promise.resolve(); }
 
   private async onExit(id: string, r: ExitRecord | undefined): Promise<void> {
     const rec = this.store.byId.get(id);
@@ -272,9 +288,10 @@ export class ContainerService {
     });
     if (!r && !rec.State.Error) rec.State.Error = 'the container supervisor exited unexpectedly';
     rec.KilledByEngine = false;
+    void this.releaseRun(id, 'the exited container');
     await Promise.all([
       this.deps.networks.detach(id).catch(logFailure(this.log, 'detaching the exited container from its networks', { container: id })),
-      this.releaseRun(id, 'the exited container'),
+      this.unmountRootfs(id),
     ]);
     t.lap('detach');
     // an auto-removed container is saved once more, as "removing", by remove() below
@@ -463,8 +480,6 @@ export class ContainerService {
   }
 
   private async finishRemove(rec: ContainerRecord, removeVolumes: boolean): Promise<void> {
-    // `runc run` deletes its container on exit; only a crashed supervisor leaves runtime state behind
-    if (existsSync(path.join(this.deps.runtime.stateRoot, rec.Id))) await this.deps.runtime.delete(rec.Id, true).catch(logFailure(this.log, 'deleting the runtime state', { container: rec.Id }));
     await Promise.all([
       this.deps.networks.detach(rec.Id).catch(logFailure(this.log, 'detaching the removed container from its networks', { container: rec.Id })),
       this.deps.volumes.release(rec.Id, removeVolumes).catch(logFailure(this.log, 'releasing the volumes of the removed container', { container: rec.Id })),
@@ -477,15 +492,20 @@ export class ContainerService {
     this.publish(rec, 'destroy');
     this.signals.emit(`removed:${rec.Id}`, rec.State.ExitCode);
     const dir = this.layout(rec.Id).dir;
-    const cleanup = mountsUnder(dir).then((mounts) => Promise.all(mounts.map(unmount)))
+    // after the last run's release (releaseRun, in the background); runtime state no release deleted (an exit
+    // not seen: a crashed engine or reaper) goes here
+    const runtimeState = path.join(this.deps.runtime.stateRoot, rec.Id);
+    const cleanup = this.released(rec.Id)
+      .then(() => existsSync(runtimeState) ? this.deps.runtime.delete(rec.Id, true).catch(logFailure(this.log, 'deleting the runtime state', { container: rec.Id })) : undefined)
+      .then(() => mountsUnder(dir)).then((mounts) => Promise.all(mounts.map(unmount)))
       .then(() => this.store.remove(rec.Id)).catch(logFailure(this.log, 'removing the container directory', { container: rec.Id }));
     this.cleanups.add(cleanup);
     void cleanup.then(() => this.cleanups.delete(cleanup));
   }
 
-  /** Resolves once the filesystems of removed containers are gone (engine shutdown waits for it). */
+  /** Resolves once the filesystems of removed containers and the runs of exited ones are released (engine shutdown waits for it). */
   async drained(): Promise<void> {
-    while (this.cleanups.size) await Promise.all([...this.cleanups]);
+    while (this.cleanups.size || this.releasing.size) await Promise.all([...this.cleanups, ...this.releasing.values()]);
   }
 
   async rename(ref: string, newName: string): Promise<void> {

@@ -18,7 +18,7 @@ after(async () => {
   await t?.cleanup();
 });
 
-test('without the reaper, containers run under a foreground runtime: exit codes, logs, stdin', async () => {
+test('without the reaper, containers run under a foreground runtime: exit codes, logs', async () => {
   const c = await t.docker.createContainer({ Image: BUSYBOX, Cmd: ['sh', '-c', 'echo out; echo err >&2; exit 3'], HostConfig: { NetworkMode: 'none' } });
   await c.start();
   assert.equal((await c.wait()).StatusCode, 3);
