@@ -288,7 +288,6 @@ export class ContainerService {
     });
     if (!r && !rec.State.Error) rec.State.Error = 'the container supervisor exited unexpectedly';
     rec.KilledByEngine = false;
-    void this.releaseRun(id, 'the exited container');
     await Promise.all([
       this.deps.networks.detach(id).catch(logFailure(this.log, 'detaching the exited container from its networks', { container: id })),
       this.unmountRootfs(id),
@@ -299,7 +298,9 @@ export class ContainerService {
     t.lap('save');
     if (wasRunning) this.publish(rec, 'die', { exitCode: String(exitCode) });
     this.signals.emit(`exit:${id}`, exitCode);
+    // the removal releases what the run holds (finishRemove); otherwise it is released now that the exit is known
     if (rec.HostConfig.AutoRemove) { await this.remove(id, { force: true, volumes: true }).catch(logFailure(this.log, 'removing the exited auto-remove container', { container: id })); t.lap('remove'); t.done(); return; }
+    void this.releaseRun(id, 'the exited container');
     if (shouldRestart(rec, exitCode)) {
       rec.State.Status = 'restarting';
       rec.State.Restarting = true;
@@ -492,8 +493,8 @@ export class ContainerService {
     this.publish(rec, 'destroy');
     this.signals.emit(`removed:${rec.Id}`, rec.State.ExitCode);
     const dir = this.layout(rec.Id).dir;
-    // after the last run's release (releaseRun, in the background); runtime state no release deleted (an exit
-    // not seen: a crashed engine or reaper) goes here
+    // after the last run's release (releaseRun, in the background); the runtime state of a run no release
+    // deleted (an auto-removed container, an exit not seen: a crashed engine or reaper) goes here
     const runtimeState = path.join(this.deps.runtime.stateRoot, rec.Id);
     const cleanup = this.released(rec.Id)
       .then(() => existsSync(runtimeState) ? this.deps.runtime.delete(rec.Id, true).catch(logFailure(this.log, 'deleting the runtime state', { container: rec.Id })) : undefined)
