@@ -53,6 +53,8 @@ export class ContainerService implements ContainerManagement {
   private readonly lifecycle = new KeyedMutex();
   private readonly restarts = new RestartScheduler();
   private readonly cleanups = new Set<Promise<void>>();
+  /** runs being released in the background (releaseRun), by container */
+  private readonly releasing = new Map<string, Promise<void>>();
   private readonly log: Logger;
 
   constructor(private readonly deps: ContainerServiceDeps) {
@@ -70,10 +72,14 @@ export class ContainerService implements ContainerManagement {
       (id) => Boolean(this.store.byId.get(id)?.state.running));
   }
 
-  /** The supervisor died: so did the containers' runtimes; record what exit.json says. */
+  /** The connection to the supervisor broke. Under a reaper, a killed supervisor is started again and adopts
+   *  the containers; a supervisor running the runtimes in the foreground took its containers with it. Either
+   *  way, the containers the (new) supervisor does not run have ended: record what exit.json says. */
   private async supervisorLost(): Promise<void> {
+    let alive = new Set<string>();
+    try { alive = await this.supervisor.running(); } catch (err) { this.log.warn('the container supervisor did not come back', { error: (err as Error).message }); }
     for (const rec of this.store.all()) {
-      if (rec.state.running) await this.onExit(rec.id, await readExitRecord(this.layout(rec.id).dir));
+      if (rec.state.running && !alive.has(rec.id) && !this.starting.has(rec.id)) await this.onExit(rec.id, await readExitRecord(this.layout(rec.id).dir));
     }
   }
 
@@ -200,7 +206,9 @@ export class ContainerService implements ContainerManagement {
       const t = phaseTimer('start-svc', rec.id);
       const layout = this.layout(rec.id);
       this.restarts.cancel(rec.id);
-      // runtime state left by a run whose supervisor died (host reboot, crash) would block `runc run`
+      // the previous run's runtime state would block `runc run`: released in the background after its exit, or
+      // left by a run whose supervisor died (host reboot, crash)
+      await this.released(rec.id);
       if (existsSync(path.join(this.deps.runtime.stateRoot, rec.id))) await this.deps.runtime.delete(rec.id, true).catch(logFailure(this.log, 'deleting the runtime state a crashed run left', { container: rec.id }));
       rec.manualStop = false;
       // A short-lived container can exit before start() has recorded it as running: hold that exit until then.
@@ -236,7 +244,7 @@ export class ContainerService implements ContainerManagement {
         if (/executable file not found|no such file/.test(rec.state.error)) rec.state.exitCode = 127;
         else if (/permission denied/.test(rec.state.error)) rec.state.exitCode = 126;
         // a runtime that died half-way (runc init killed by a low pids limit) may have left its cgroup
-        await this.releaseRun(rec.id, 'the failed start');
+        await Promise.all([this.releaseRun(rec.id, 'the failed start'), this.unmountRootfs(rec.id)]);
         await this.store.save(rec).catch(logFailure(this.log, 'saving the failed start', { container: rec.id }));
         // as Docker does: a container started with --rm is removed when its start fails, so that a client
         // waiting for its removal (docker run --rm) returns instead of waiting forever
@@ -246,14 +254,29 @@ export class ContainerService implements ContainerManagement {
     });
   }
 
-  /** What one run holds on the host once its process is gone, whether it exited or never started: the container's
-   *  cgroup, and the rootfs the engine mounted for a runtime that does not mount it itself. */
-  private async releaseRun(id: string, which: string): Promise<void> {
-    await Promise.all([
-      removeContainerCgroup(id).catch(logFailure(this.log, `removing the cgroup of ${which}`, { container: id })),
-      this.deps.runtime.mountsRootOverlay ? undefined : unmount(this.layout(id).rootfs),
-    ]);
+  /** What one run holds on the host once its process is gone, whether it exited or never started: the runtime's
+   *  state (a container run detached, `runc run -d` under the reaper, leaves it, and the cgroup the runtime made,
+   *  to `runc delete`; --force: a container whose reaper died can still be running, unsupervised) and the engine's
+   *  cgroup. It runs in the background, off the path of the exit's notice (a runtime process starts, ~10 ms): the
+   *  next start and the removal wait for it (`released`). */
+  private releaseRun(id: string, which: string): Promise<void> {
+    const previous = this.released(id);
+    const release = previous.then(async () => {
+      if (existsSync(path.join(this.deps.runtime.stateRoot, id))) await this.deps.runtime.delete(id, true).catch(logFailure(this.log, `deleting the runtime state of ${which}`, { container: id }));
+      await removeContainerCgroup(id).catch(logFailure(this.log, `removing the cgroup of ${which}`, { container: id }));
+    });
+    const tracked: Promise<void> = release.finally(() => { if (this.releasing.get(id) === tracked) this.releasing.delete(id); });
+    this.releasing.set(id, tracked);
+    return tracked;
   }
+
+  /** The rootfs the engine mounted for a runtime that does not mount it itself: mounted exactly while the container runs. */
+  private async unmountRootfs(id: string): Promise<void> {
+    if (!this.deps.runtime.mountsRootOverlay) await unmount(this.layout(id).rootfs);
+  }
+
+  /** Resolves once the container's previous run is released (releaseRun). */
+  private released(id: string): Promise<void> { return this.releasing.get(id) ?? Promise.resolve(); }
 
   private async onExit(id: string, r: ExitRecord | undefined): Promise<void> {
     const rec = this.store.byId.get(id);
@@ -275,7 +298,7 @@ export class ContainerService implements ContainerManagement {
     rec.killedByEngine = false;
     await Promise.all([
       this.deps.networks.detach(id).catch(logFailure(this.log, 'detaching the exited container from its networks', { container: id })),
-      this.releaseRun(id, 'the exited container'),
+      this.unmountRootfs(id),
     ]);
     t.lap('detach');
     // an auto-removed container is saved once more, as "removing", by remove() below
@@ -283,7 +306,9 @@ export class ContainerService implements ContainerManagement {
     t.lap('save');
     if (wasRunning) this.publish(rec, 'die', { exitCode: String(exitCode) });
     this.signals.exitedWith(id, exitCode);
+    // the removal releases what the run holds (finishRemove); otherwise it is released now that the exit is known
     if (rec.hostConfig.AutoRemove) { await this.remove(id, { force: true, volumes: true }).catch(logFailure(this.log, 'removing the exited auto-remove container', { container: id })); t.lap('remove'); t.done(); return; }
+    void this.releaseRun(id, 'the exited container');
     if (shouldRestart(rec, exitCode)) {
       rec.state.status = 'restarting';
       rec.state.restarting = true;
@@ -441,8 +466,6 @@ export class ContainerService implements ContainerManagement {
   }
 
   private async finishRemove(rec: ContainerRecord, removeVolumes: boolean): Promise<void> {
-    // `runc run` deletes its container on exit; only a crashed supervisor leaves runtime state behind
-    if (existsSync(path.join(this.deps.runtime.stateRoot, rec.id))) await this.deps.runtime.delete(rec.id, true).catch(logFailure(this.log, 'deleting the runtime state', { container: rec.id }));
     await Promise.all([
       this.deps.networks.detach(rec.id).catch(logFailure(this.log, 'detaching the removed container from its networks', { container: rec.id })),
       this.deps.volumes.release(rec.id, removeVolumes).catch(logFailure(this.log, 'releasing the volumes of the removed container', { container: rec.id })),
@@ -455,15 +478,20 @@ export class ContainerService implements ContainerManagement {
     this.publish(rec, 'destroy');
     this.signals.removed(rec.id, rec.state.exitCode);
     const dir = this.layout(rec.id).dir;
-    const cleanup = mountsUnder(dir).then((mounts) => Promise.all(mounts.map(unmount)))
+    // after the last run's release (releaseRun, in the background); the runtime state of a run no release
+    // deleted (an auto-removed container, an exit not seen: a crashed engine or reaper) goes here
+    const runtimeState = path.join(this.deps.runtime.stateRoot, rec.id);
+    const cleanup = this.released(rec.id)
+      .then(() => existsSync(runtimeState) ? this.deps.runtime.delete(rec.id, true).catch(logFailure(this.log, 'deleting the runtime state', { container: rec.id })) : undefined)
+      .then(() => mountsUnder(dir)).then((mounts) => Promise.all(mounts.map(unmount)))
       .then(() => this.store.remove(rec.id)).catch(logFailure(this.log, 'removing the container directory', { container: rec.id }));
     this.cleanups.add(cleanup);
     void cleanup.then(() => this.cleanups.delete(cleanup));
   }
 
-  /** Resolves once the filesystems of removed containers are gone (engine shutdown waits for it). */
+  /** Resolves once the filesystems of removed containers and the runs of exited ones are released (engine shutdown waits for it). */
   async drained(): Promise<void> {
-    while (this.cleanups.size) await Promise.all([...this.cleanups]);
+    while (this.cleanups.size || this.releasing.size) await Promise.all([...this.cleanups, ...this.releasing.values()]);
   }
 
   async rename(ref: string, newName: string): Promise<void> {

@@ -1,13 +1,16 @@
-// Engine side of the supervisor: connects to the state root's supervisor (starting it detached when it
-// is not running), hands it containers to run, and routes its exit notices to the engine.
+// Engine side of the supervisor: connects to the state root's supervisor (starting it detached, under
+// its reaper where the host allows, when it is not running), hands it containers to run, and routes its
+// exit notices to the engine.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onJsonLines } from './json-lines.js';
 import { exitFile, type ExitRecord, type SupervisorJob, type SupervisorMessage } from './supervisor.js';
-import { supervisorSocketPath } from './supervisor-channel.js';
+import { ensurePrivateDir, supervisorSocketPath } from './supervisor-channel.js';
+import { REAPER_SCRIPT } from './reaper-script.js';
 
 const ownExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const SCRIPT = fileURLToPath(new URL(`./supervisor${ownExt}`, import.meta.url));
@@ -41,7 +44,9 @@ export class SupervisorClient {
   private connecting?: Promise<net.Socket>;
   private readonly started = new Map<string, { resolve: (s: RunStarted) => void; reject: (e: Error) => void }>();
   private listWaiters: ((ids: string[]) => void)[] = [];
-  private helloWaiters: ((runtime: string) => void)[] = [];
+  private helloWaiters: ((hello: { runtime: string; mode?: string }) => void)[] = [];
+  /** how the connected supervisor launches containers: 'reaper' or 'foreground' */
+  mode?: string;
   private closed = false;
   private readonly address: string;
   private readonly root: string;
@@ -65,13 +70,32 @@ export class SupervisorClient {
     });
   }
 
-  private spawnHost(): void {
-    const log = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, [...loaderArgs(), SCRIPT, '--host', this.root, '--runtime', this.runtime],
-      { detached: true, stdio: ['ignore', 'ignore', log] });
-    closeSync(log);
-    child.on('error', () => {});
-    child.unref();
+  /** Starts the supervisor under its reaper (the perl script, written beside the supervisor socket in a
+   *  root-only directory), or alone, running the runtime in the foreground per container, where the reaper
+   *  cannot run (no perl, no prctl for this architecture) or TSCOMPOSE_SUPERVISOR_MODE=foreground. */
+  private spawnHost(onGone: (code: number | null) => void): void {
+    const supervisor = [process.execPath, ...loaderArgs(), SCRIPT, '--host', this.root, '--runtime', this.runtime];
+    const detached = (command: string, args: string[]) => {
+      const log = openSync(this.logFile, 'a');
+      const child = spawn(command, args, { detached: true, stdio: ['ignore', 'ignore', log] });
+      closeSync(log);
+      child.unref();
+      return child;
+    };
+    const foreground = (why: string) => {
+      appendFileSync(this.logFile, `tscompose supervisor: ${why}: containers run with the runtime in the foreground, one runtime process each\n`);
+      detached(supervisor[0]!, supervisor.slice(1)).on('error', () => {}).on('exit', onGone);
+    };
+    if (process.env.TSCOMPOSE_SUPERVISOR_MODE === 'foreground') { foreground('TSCOMPOSE_SUPERVISOR_MODE=foreground'); return; }
+    const dir = path.dirname(this.address);
+    ensurePrivateDir(dir);
+    const script = path.join(dir, 'reaper.pl');
+    writeFileSync(`${script}.tmp`, REAPER_SCRIPT, { mode: 0o600 });
+    renameSync(`${script}.tmp`, script);
+    const reaper = detached('perl', [script, this.root, this.runtime, path.join(dir, 'reaper.lock'), '--', ...supervisor, '--reaper-fd', '3']);
+    reaper.on('error', (err) => foreground(`no reaper (perl: ${err.message})`));
+    // 3: the reaper cannot be a subreaper here (it logged why); 0 at once: another reaper holds the lock
+    reaper.on('exit', (code) => { if (code === 3) foreground('no reaper'); else onGone(code); });
   }
 
   /** The connection, starting the supervisor when none answers. */
@@ -80,7 +104,11 @@ export class SupervisorClient {
     this.connecting ??= (async () => {
       let sock = await this.tryConnect();
       if (!sock) {
-        this.spawnHost();
+        // a host that exits before answering lost a race with one that was exiting (idle) or restarting its
+        // supervisor: it is started again, a few times
+        let respawns = 5;
+        const onGone = () => { if (!sock && respawns-- > 0) setTimeout(() => { if (!sock) this.spawnHost(onGone); }, 100); };
+        this.spawnHost(onGone);
         for (let i = 0; i < 1500 && !sock; i++) {
           await new Promise((r) => setTimeout(r, 20));
           sock = await this.tryConnect();
@@ -89,7 +117,9 @@ export class SupervisorClient {
       if (!sock) throw new Error(`the container supervisor did not start; see ${this.logFile}`);
       this.attach(sock);
       // a supervisor left by an engine that used another runtime would run containers this engine cannot manage
-      const theirs = await new Promise<string>((resolve) => { this.helloWaiters.push(resolve); this.send({ op: 'hello' }); });
+      const hello = await new Promise<{ runtime: string; mode?: string }>((resolve) => { this.helloWaiters.push(resolve); this.send({ op: 'hello' }); });
+      const theirs = hello.runtime;
+      this.mode = hello.mode;
       if (theirs !== this.runtime) {
         throw new Error(`the container supervisor of ${this.root} runs containers with ${theirs}, not ${this.runtime}: `
           + `stop its containers or start the engine with TSCOMPOSE_OCI_RUNTIME=${theirs}`);
@@ -105,7 +135,7 @@ export class SupervisorClient {
     sock.on('error', () => {});
     sock.on('close', () => {
       if (this.sock === sock) this.sock = undefined;
-      for (const w of this.helloWaiters) w('(gone)');
+      for (const w of this.helloWaiters) w({ runtime: '(gone)' });
       this.helloWaiters = [];
       for (const w of this.started.values()) w.reject(new Error('the container supervisor went away'));
       this.started.clear();
@@ -126,7 +156,7 @@ export class SupervisorClient {
     } else if (msg.op === 'hello') {
       const waiters = this.helloWaiters;
       this.helloWaiters = [];
-      for (const w of waiters) w(msg.runtime ?? '');
+      for (const w of waiters) w({ runtime: msg.runtime ?? '', mode: msg.mode });
     } else if (msg.op === 'running') {
       const waiters = this.listWaiters;
       this.listWaiters = [];

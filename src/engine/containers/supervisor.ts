@@ -1,31 +1,29 @@
 // The container supervisor (like conmon/containerd-shim, one per engine state root): a small detached
 // process that owns every container's stdio, appends output to each container's log file with
-// timestamps, records exit statuses in exit.json and tells connected engines. It runs `runc run` in the
-// foreground per container, so runc reaps the container and reports its exit code. The engine can stop
-// and start again meanwhile: containers keep running and nothing they print is lost.
+// timestamps, records exit statuses in exit.json and tells connected engines. The engine can stop and
+// start again meanwhile: containers keep running and nothing they print is lost.
+// How a container is run (launch.ts): where perl can make a child subreaper, the supervisor is the child of
+// the reaper (reaper-script.ts), which forks `runc run -d` per container and collects the exits, so no
+// runtime process stays per container and a supervisor killed with SIGKILL is started again by the reaper
+// and adopts its containers (launch-reaper.ts); elsewhere it runs `runc run` in the foreground per container
+// (launch-foreground.ts), the runtime reaping the container.
 // A container counts as started when runc writes its pid file: runc does that once the container's
 // process has exec'd, so a command that cannot be run never counts as started.
 // Only node built-ins here, and one process for all containers, so starting a container spawns no node.
 // It runs as root, so its channel is guarded (supervisor-channel.ts), and a request names only a container
 // id: the runtime binary is fixed when the supervisor starts and every path derives from its state root.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
 import net from 'node:net';
-import { constants } from 'node:os';
 import path from 'node:path';
-import { underPty } from '../runtime/tty.js';
-import { shellQuote } from '../../shell-quote.js';
+import type { Readable } from 'node:stream';
 import { onJsonLines } from './json-lines.js';
 import { traceMark } from './trace.js';
-import { containerLayout } from './layout.js';
+import { exitFile, jobPaths, pidFile, runtimeLog, type Job, type Launched, type Launcher, type SupervisorJob } from './launch.js';
+import { ForegroundLauncher } from './launch-foreground.js';
+import { ReaperLauncher } from './launch-reaper.js';
 import { ensurePrivateDir, supervisorSocketPath, untrustedPeer } from './supervisor-channel.js';
 
-/** What the engine asks the supervisor to run: a container of its state root, by id. */
-export interface SupervisorJob {
-  id: string;
-  openStdin: boolean;
-  tty: boolean;
-}
+export { exitFile, jobPaths, pidFile, type SupervisorJob } from './launch.js';
 
 export interface ExitRecord { exitCode: number; finishedAt: string }
 
@@ -40,18 +38,11 @@ export type SupervisorMessage =
   | { op: 'stdin'; id: string; data: string }
   | { op: 'stdin-end'; id: string }
   | { op: 'shutdown' } // exit now if no container runs
-  | { op: 'hello'; runtime?: string }; // engine → supervisor: which runtime do you run? and the answer
+  // engine → supervisor: which runtime do you run? and the answer, with how containers are launched
+  | { op: 'hello'; runtime?: string; mode?: Launcher['mode'] };
 
 /** Container ids are 64 hex digits: nothing else may name a directory under the state root. */
 const CONTAINER_ID = /^[0-9a-f]{64}$/;
-
-/** The files of one job: all under the state root the supervisor serves. */
-export const jobPaths = (root: string, id: string) => {
-  const layout = containerLayout(path.join(root, 'containers', id));
-  return { dir: layout.dir, bundle: layout.bundle, logPath: layout.log, runtimeRoot: path.join(root, 'runc') };
-};
-export const exitFile = (dir: string) => path.join(dir, 'exit.json');
-export const pidFile = (dir: string) => path.join(dir, 'pid');
 
 /** The pid runc wrote, once it has. */
 function readPid(dir: string): number | undefined {
@@ -89,26 +80,13 @@ function mapRuntimeFailure(code: number, runcLog: string): number {
   return code;
 }
 
-/** A shell started ahead of time, its stdio already piped to this process, waiting on stdin for the
- *  command it then becomes (exec): starting a container forks nothing here, where a fork of this node
- *  process would hold up its event loop for about 2 ms. */
-function warmLauncher(): ChildProcess {
-  const child = spawn('/bin/sh', ['-c', 'IFS= read -r cmd && eval "exec $cmd"'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin!.on('error', () => {});
-  return child;
-}
+const closed = (s: Readable) => new Promise<void>((resolve) => { if (s.destroyed) resolve(); else s.once('close', () => resolve()); });
 
-function runHost(root: string, runtime: string): void {
+function runHost(root: string, runtime: string, launcher: Launcher, adopt: () => Promise<{ id: string; launched: Launched }[]>): void {
   const address = supervisorSocketPath(root);
-  let launcher: ChildProcess | undefined;
-  const refillLauncher = () => {
-    if (launcher) return;
-    const next = warmLauncher();
-    next.once('exit', () => { if (launcher === next) launcher = undefined; }); // killed while waiting: make another
-    launcher = next;
-  };
   const clients = new Set<net.Socket>();
-  const running = new Map<string, ChildProcess>();
+  /** containers being launched or running, until their exit is recorded; undefined while launching */
+  const running = new Map<string, Launched | undefined>();
   let idleTimer: NodeJS.Timeout | undefined;
   const broadcast = (msg: SupervisorMessage) => { const line = JSON.stringify(msg) + '\n'; for (const c of clients) c.write(line); };
   const checkIdle = () => {
@@ -116,15 +94,14 @@ function runHost(root: string, runtime: string): void {
     if (running.size === 0 && clients.size === 0) idleTimer = setTimeout(() => process.exit(0), IDLE_EXIT_MS);
   };
 
-  const run = (request: SupervisorJob, reply: (m: SupervisorMessage) => void) => {
-    if (typeof request.id !== 'string' || !CONTAINER_ID.test(request.id)) { reply({ op: 'failed', id: String(request.id), error: 'not a container id' }); return; }
-    const job = { ...request, ...jobPaths(root, request.id) };
-    traceMark('supervisor', job.id, 'job');
-    if (running.has(job.id)) { reply({ op: 'failed', id: job.id, error: 'the container is already running' }); return; }
-    const runcLog = path.join(job.dir, 'runc.log');
-    for (const f of [exitFile(job.dir), runcLog, pidFile(job.dir)]) { try { unlinkSync(f); } catch { /* first start */ } }
-    let log: number;
-    try { log = openSync(job.logPath, 'a'); } catch (err) { reply({ op: 'failed', id: job.id, error: (err as Error).message }); return; }
+  /** Follows a launched container to its end: its output into the log, its exit into exit.json and to the engines. */
+  const follow = (job: Job, launched: Launched, log: number, onStarted: (pid: number) => void) => {
+    running.set(job.id, launched);
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const w = logWriter(log, stream);
+      launched[stream].on('data', (c: Buffer) => w.write(c));
+      launched[stream].on('end', () => w.flush());
+    }
     // runc writes the pid file as a temporary file renamed into place: one inotify event, no polling
     let started = false;
     let watcher: FSWatcher | undefined;
@@ -135,31 +112,15 @@ function runHost(root: string, runtime: string): void {
       started = true;
       traceMark('supervisor', job.id, 'started');
       watcher?.close();
-      reply({ op: 'started', id: job.id, runtimePid: child.pid ?? 0, pid });
+      onStarted(pid);
     };
     try { watcher = watch(job.dir, (_event, name) => { if (name === 'pid') reportStarted(); }); } catch { /* inotify limits: the exit still reports */ }
-    const runArgs = ['--root', job.runtimeRoot, '--log', runcLog, '--log-format', 'json', 'run', '--pid-file', pidFile(job.dir), '--bundle', job.bundle, job.id];
-    const cmd = job.tty ? underPty(runtime, runArgs) : { command: runtime, args: runArgs };
-    const child = launcher ?? warmLauncher();
-    launcher = undefined;
-    child.stdin!.write(`${[cmd.command, ...cmd.args].map(shellQuote).join(' ')}\n`);
-    if (!job.openStdin && !job.tty) child.stdin!.end();
-    setImmediate(refillLauncher);
-    running.set(job.id, child);
-    clearTimeout(idleTimer);
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const w = logWriter(log, stream);
-      child[stream]!.on('data', (c: Buffer) => w.write(c));
-      child[stream]!.on('end', () => w.flush());
-    }
-    traceMark('supervisor', job.id, 'launched');
-    let spawnError: Error | undefined;
-    child.on('error', (err) => { spawnError = err; });
-    child.on('exit', () => traceMark('supervisor', job.id, 'exit'));
-    child.on('close', (code, signal) => {
+    reportStarted();
+    void Promise.all([launched.ended, closed(launched.stdout), closed(launched.stderr)]).then(([ended]) => {
+      traceMark('supervisor', job.id, 'exit');
       reportStarted();
       watcher?.close();
-      const exitCode = spawnError ? 255 : code !== null ? mapRuntimeFailure(code, runcLog) : 128 + (constants.signals[signal!] ?? 0);
+      const exitCode = ended.runtimeExit ? mapRuntimeFailure(ended.code, runtimeLog(job.dir)) : ended.code;
       const record: ExitRecord = { exitCode, finishedAt: new Date().toISOString() };
       closeSync(log);
       writeFileSync(exitFile(job.dir) + '.tmp', JSON.stringify(record));
@@ -170,15 +131,36 @@ function runHost(root: string, runtime: string): void {
     });
   };
 
+  const run = (request: SupervisorJob, reply: (m: SupervisorMessage) => void) => {
+    if (typeof request.id !== 'string' || !CONTAINER_ID.test(request.id)) { reply({ op: 'failed', id: String(request.id), error: 'not a container id' }); return; }
+    const job: Job = { id: request.id, openStdin: Boolean(request.openStdin), tty: Boolean(request.tty), ...jobPaths(root, request.id) };
+    traceMark('supervisor', job.id, 'job');
+    if (running.has(job.id)) { reply({ op: 'failed', id: job.id, error: 'the container is already running' }); return; }
+    for (const f of [exitFile(job.dir), runtimeLog(job.dir), pidFile(job.dir)]) { try { unlinkSync(f); } catch { /* first start */ } }
+    let log: number;
+    try { log = openSync(job.logPath, 'a'); } catch (err) { reply({ op: 'failed', id: job.id, error: (err as Error).message }); return; }
+    running.set(job.id, undefined);
+    clearTimeout(idleTimer);
+    launcher.launch(job).then((launched) => {
+      traceMark('supervisor', job.id, 'launched');
+      follow(job, launched, log, (pid) => reply({ op: 'started', id: job.id, runtimePid: launched.runtimePid, pid }));
+    }, (err: Error) => {
+      closeSync(log);
+      running.delete(job.id);
+      reply({ op: 'failed', id: job.id, error: err.message });
+      checkIdle();
+    });
+  };
+
   const serve = (sock: net.Socket) => {
     const reply = (m: SupervisorMessage) => { sock.write(JSON.stringify(m) + '\n'); };
     onJsonLines<SupervisorMessage>(sock, (msg) => {
       if (typeof msg !== 'object' || msg === null) { sock.destroy(); return; }
       if (msg.op === 'run') { if (typeof msg.job === 'object' && msg.job !== null) run(msg.job, reply); else sock.destroy(); }
-      else if (msg.op === 'hello') reply({ op: 'hello', runtime });
+      else if (msg.op === 'hello') reply({ op: 'hello', runtime, mode: launcher.mode });
       else if (msg.op === 'list') reply({ op: 'running', ids: [...running.keys()] });
       else if (msg.op === 'stdin') running.get(msg.id)?.stdin?.write(Buffer.from(msg.data, 'base64'));
-      else if (msg.op === 'stdin-end') running.get(msg.id)?.stdin?.end();
+      else if (msg.op === 'stdin-end') running.get(msg.id)?.endStdin();
       else if (msg.op === 'shutdown' && running.size === 0) process.exit(0);
     }, () => sock.destroy());
   };
@@ -218,13 +200,35 @@ function runHost(root: string, runtime: string): void {
     probe.once('error', () => { try { unlinkSync(address); } catch { /* raced */ } listen(false); });
   });
   ensurePrivateDir(path.dirname(address));
-  listen(true);
+  // the containers a previous supervisor left running (or that ended meanwhile) are followed again before
+  // any engine can ask which run
+  void adopt().then((adopted) => {
+    for (const { id, launched } of adopted) {
+      const job: Job = { id, openStdin: Boolean(launched.stdin), tty: false, ...jobPaths(root, id) };
+      let log: number;
+      try { log = openSync(job.logPath, 'a'); } catch { log = openSync('/dev/null', 'a'); }
+      follow(job, launched, log, () => {});
+    }
+    if (adopted.length) process.stderr.write(`tscompose supervisor: adopted ${adopted.length} container(s) from the reaper\n`);
+    listen(true);
+  }, (err: Error) => { process.stderr.write(`tscompose supervisor: ${err.message}\n`); process.exit(1); });
 }
 
-// `supervisor.js --host <state root> --runtime <runtime binary>`
+// `supervisor.js --host <state root> --runtime <runtime binary> [--reaper-fd <fd>]`
 if (process.argv[2] === '--host' && process.argv[3] && process.argv[4] === '--runtime' && process.argv[5]) {
   process.title = 'tscompose-supervisor';
   process.umask(0o022);
   process.on('SIGHUP', () => {});
-  runHost(process.argv[3], process.argv[5]);
+  const root = process.argv[3];
+  const runtime = process.argv[5];
+  if (process.argv[6] === '--reaper-fd' && process.argv[7]) {
+    const reaper = new ReaperLauncher(Number(process.argv[7]), root, () => {
+      // the reaper is gone: the containers' exits can no longer be collected; the engine starts a new one
+      process.stderr.write('tscompose supervisor: the reaper went away\n');
+      process.exit(1);
+    });
+    runHost(root, runtime, reaper, () => reaper.adopt());
+  } else {
+    runHost(root, runtime, new ForegroundLauncher(runtime), () => Promise.resolve([]));
+  }
 }
