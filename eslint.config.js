@@ -1,5 +1,5 @@
 // ESLint (typescript-eslint, without type information so it stays fast): what it flags is a likely bug or dead code,
-// not style; formatting is checked separately (`npm run lint`).
+// not style; formatting is prettier's (`npm run format`; `npm run lint` checks it).
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
