@@ -109,6 +109,8 @@ export interface EndpointRequest {
   aliases: string[];
   ipv4Address?: string;
   macAddress?: string;
+  /** legacy links on a user network, "container:alias": the alias resolves, for this container only */
+  links?: string[];
 }
 
 export interface EndpointSettings {
@@ -254,6 +256,8 @@ export interface BuildRequest {
   labels: Record<string, string>;
   target?: string;
   noCache: boolean;
+  /** cachefrom: the images whose build steps this build may reuse; undefined reuses any earlier step */
+  cacheFrom?: string[];
   network: string;
   extraHosts: string[];
   registryCredentials: (domain: string) => Credentials | undefined;

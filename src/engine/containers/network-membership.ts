@@ -5,11 +5,13 @@ import { forbidden, notFound, notImplemented } from '../errors.js';
 import type { NetworkService } from '../contracts.js';
 import type { ContainerService } from './service.js';
 import { modeNetworkOf } from './record.js';
+import { linksOf } from './links.js';
 
 export interface EndpointConfigBody {
   Aliases?: string[] | null;
   IPAMConfig?: { IPv4Address?: string } | null;
   MacAddress?: string;
+  Links?: string[] | null;
 }
 
 async function mustFindNetwork(networks: NetworkService, ref: string): Promise<{ id: string; name: string }> {
@@ -24,7 +26,7 @@ export async function connectContainer(containers: ContainerService, networks: N
   const endpoints = rec.NetworkingConfig.EndpointsConfig ?? {};
   if (rec.State.Running) {
     if (!networks.connect) throw notImplemented('this engine cannot connect running containers');
-    await networks.connect(net.id, rec.Id, { aliases: config.Aliases ?? [], ipv4Address: config.IPAMConfig?.IPv4Address || undefined, macAddress: config.MacAddress || undefined });
+    await networks.connect(net.id, rec.Id, { aliases: config.Aliases ?? [], ipv4Address: config.IPAMConfig?.IPv4Address || undefined, macAddress: config.MacAddress || undefined, ...(linksOf(config.Links) ? { links: linksOf(config.Links) } : {}) });
   } else if (endpoints[net.name] || endpoints[net.id] || modeNetworkOf(rec) === net.name) {
     throw forbidden(`endpoint with name ${rec.Name.slice(1)} already exists in network ${net.name}`);
   }

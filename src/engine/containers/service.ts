@@ -4,7 +4,7 @@ import { phaseTimer } from './trace.js';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { constants as osc } from 'node:os';
 import { promisify } from 'node:util';
@@ -18,6 +18,7 @@ import { checkRuntimeAndLogDriver, containerName, defaultHostConfig, effectiveCo
 import { containerLayout, containerOverlay } from './layout.js';
 import { ContainerStore, initialState, type ContainerRecord } from './record.js';
 import { startContainer } from './start.js';
+import { resolveMountsAtCreate, withMountsBound } from './created-mounts.js';
 import { checkSecurityAtCreate } from './security.js';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, linuxResources } from '../runtime/spec.js';
 import type { ExitRecord } from './supervisor.js';
@@ -155,6 +156,13 @@ export class ContainerService {
     mkdirSync(layout.dir, { recursive: true });
     for (const dir of [layout.upper, layout.work, layout.rootfs, layout.emptyLower]) mkdirSync(dir);
     writeFileSync(layout.log, '');
+    try {
+      rec.Mounts = await resolveMountsAtCreate(rec, layout, this.deps.volumes);
+    } catch (err) {
+      await this.deps.volumes.release(id, true).catch(() => {});
+      rmSync(layout.dir, { recursive: true, force: true });
+      throw err;
+    }
     await this.store.save(rec);
     t.lap('fs+save');
     t.done();
@@ -179,7 +187,8 @@ export class ContainerService {
     return this.exclusive(rec.Id, async () => {
       if (rec.State.Status === 'removing' || !this.store.byId.has(rec.Id)) throw conflict(`container ${rec.Id} is marked for removal`);
       if (rec.State.Running) return fn(`/proc/${rec.State.Pid}/root`);
-      return withOverlayMounted(containerOverlay(this.layout(rec.Id), rec.LayerDirs), () => fn(this.layout(rec.Id).rootfs));
+      const rootfs = this.layout(rec.Id).rootfs;
+      return withOverlayMounted(containerOverlay(this.layout(rec.Id), rec.LayerDirs), () => withMountsBound(rootfs, rec.Mounts, () => fn(rootfs)));
     });
   }
 
@@ -479,6 +488,20 @@ export class ContainerService {
   /** Resolves once the filesystems of removed containers are gone (engine shutdown waits for it). */
   async drained(): Promise<void> {
     while (this.cleanups.size) await Promise.all([...this.cleanups]);
+  }
+
+  /** DELETE /containers/{parent}/{alias}?link=1: the legacy link goes, both containers stay (as Docker's rmLink). */
+  async removeLink(linkName: string): Promise<void> {
+    const name = linkName.startsWith('/') ? linkName : `/${linkName}`;
+    const parentName = path.posix.dirname(name);
+    if (parentName === '/') throw internal('Conflict, cannot remove the default link name of the container');
+    const parent = this.store.find(parentName);
+    if (!parent || parent.Name !== parentName) throw internal(`Cannot get parent ${parentName} for link name ${name}`);
+    const links = (parent.HostConfig.Links as string[] | null) ?? [];
+    const kept = links.filter((l) => !l.endsWith(`:${name}`));
+    if (kept.length === links.length) throw notFound(`No such container: ${linkName}`);
+    parent.HostConfig.Links = kept.length ? kept : null;
+    await this.store.save(parent);
   }
 
   async rename(ref: string, newName: string): Promise<void> {

@@ -36,6 +36,8 @@ export interface EndpointRecord {
   aliases: string[];
   /** names the embedded DNS answers with this endpoint's address */
   dnsNames: string[];
+  /** legacy links ("container:alias"): names the DNS answers to this endpoint's container only */
+  links?: string[];
   hostInterface: string;
   containerInterface: string;
 }

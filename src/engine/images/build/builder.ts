@@ -35,6 +35,9 @@ export interface BuildOptions {
   labels: Record<string, string>;
   target?: string;
   noCache: boolean;
+  /** cachefrom: the images whose steps may be reused (Docker's classic builder: a cached step counts only if it is
+   *  an ancestor of one of them); undefined reuses any earlier step */
+  cacheFrom?: string[];
   /** RUN steps' network: "default" (a namespace of their own on the default bridge), "none", "host" or a network name */
   network: string;
   /** "name:ip" entries for RUN steps' /etc/hosts */
@@ -83,9 +86,36 @@ export class Builder {
   private usedArgs = new Set<string>();
   /** blobs and diffIDs this build uses: an image removal meanwhile must not delete them */
   private held = new Set<string>();
+  /** the layer lists of the cachefrom images that exist; undefined without cachefrom */
+  private cacheSources?: string[][];
 
   constructor(private readonly deps: BuildDeps, private readonly opts: BuildOptions) {
     this.cache = new BuildCache(deps.cacheDir, deps.store);
+    if (opts.cacheFrom) {
+      this.cacheSources = opts.cacheFrom.map((ref) => deps.store.find(ref)).filter((i) => i !== undefined).map((i) => i.config.rootfs.diff_ids);
+    }
+  }
+
+  /** Whether a cached step that leaves the stage with `diffIDs` may be used: with cachefrom, only as the start of
+   *  one of those images (an unknown or empty cachefrom reuses nothing, as Docker). */
+  private reusable(diffIDs: string[]): boolean {
+    if (this.opts.noCache) return false;
+    if (!this.cacheSources) return true;
+    return this.cacheSources.some((src) => diffIDs.length <= src.length && diffIDs.every((d, i) => src[i] === d));
+  }
+
+  /** A cached layer for `key`, if the cache has one this build may reuse on top of `stage`. */
+  private async cachedLayer(stage: Stage, key: string): Promise<Awaited<ReturnType<BuildCache['getLayer']>>> {
+    if (this.opts.noCache) return undefined;
+    const layer = await this.cache.getLayer(key);
+    return layer && this.reusable([...stage.diffIDs, layer.diffID]) ? layer : undefined;
+  }
+
+  /** ARG and metadata steps: Docker's classic builder commits each one and reports an identical earlier one as
+   *  cached; here a marker per chain key says the step was built before. */
+  private async metadataStepCached(stage: Stage): Promise<void> {
+    if (this.reusable(stage.diffIDs) && await this.cache.hasStep(stage.chain)) this.emit(' ---> Using cache\n');
+    else await this.cache.markStep(stage.chain);
   }
 
   async build(): Promise<StoredImage> {
@@ -205,6 +235,7 @@ export class Builder {
       }
       stage.history.push({ created: new Date().toISOString(), created_by: `/bin/sh -c #(nop) ${instr.original}`, empty_layer: true });
       stage.chain = chainKey(stage.chain, 'ARG', JSON.stringify(stage.args));
+      await this.metadataStepCached(stage);
     } else if (METADATA_KEYWORDS.has(kw)) {
       const hadCmd = stage.config.Cmd;
       applyMetadata(stage.config, instr, this.vars(stage));
@@ -212,6 +243,7 @@ export class Builder {
       if (kw === 'ENTRYPOINT' && !stage.cmdSetHere && hadCmd) stage.config.Cmd = null;
       stage.history.push({ created: new Date().toISOString(), created_by: `/bin/sh -c #(nop) ${instr.original.replace(/^\S+/, kw)}`, empty_layer: true });
       stage.chain = chainKey(stage.chain, kw, JSON.stringify(stage.config));
+      await this.metadataStepCached(stage);
     } else if (kw === 'RUN') {
       await this.run(stage, instr);
     } else if (kw === 'COPY' || kw === 'ADD') {
@@ -269,7 +301,7 @@ export class Builder {
   private async execRun(stage: Stage, instr: Instruction, step: { args: string[]; env: string[]; key: string; mounts: PreparedMounts['mounts']; destinations: string[]; network?: string }): Promise<void> {
     const { args, env, key } = step;
     const createdBy = instr.json ? `RUN ${JSON.stringify(instr.json)}` : `/bin/sh -c ${instr.heredocs?.length ? args[args.length - 1] : instr.args}`;
-    let layer = this.opts.noCache ? undefined : await this.cache.getLayer(key);
+    let layer = await this.cachedLayer(stage, key);
     if (layer) {
       this.hold([layer.descriptor], [layer.diffID]);
       this.emit(' ---> Using cache\n');
@@ -357,7 +389,7 @@ export class Builder {
       }
       const contentHash = await hashTree(staging);
       const key = chainKey(stage.chain, instr.keyword, dest, JSON.stringify(instr.flags), contentHash);
-      let layer = this.opts.noCache ? undefined : await this.cache.getLayer(key);
+      let layer = await this.cachedLayer(stage, key);
       if (layer) {
         this.hold([layer.descriptor], [layer.diffID]);
         this.emit(' ---> Using cache\n');
