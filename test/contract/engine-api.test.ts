@@ -221,6 +221,40 @@ contract('a link on a user network makes its alias resolve for the linking conta
   await d.getNetwork(net).remove();
 });
 
+contract('a committed image names the container\'s image as its Parent', async (d, name) => {
+  const c = await run(d, name('commit'), ['sh', '-c', 'echo hi > /committed']);
+  await c.wait();
+  const committed = await c.commit() as { Id: string };
+  const image = await d.getImage(committed.Id).inspect();
+  assert.equal(image.Parent, (await d.getImage(IMAGE).inspect()).Id);
+  await c.remove();
+  await d.getImage(committed.Id).remove();
+});
+
+contract('build: RUN sees the predefined proxy args without an ARG, stderr comes in red, a failed step\'s exit code is in errorDetail', async (d, name) => {
+  const build = async (dockerfile: string, buildargs: Record<string, string> = {}) => {
+    const pack = tar.pack();
+    pack.entry({ name: 'Dockerfile' }, dockerfile);
+    pack.finalize();
+    const stream = await d.buildImage(pack as unknown as NodeJS.ReadableStream, { nocache: true, buildargs: JSON.stringify(buildargs) });
+    return new Promise<{ stream?: string; error?: string; errorDetail?: { code?: number; message: string } }[]>((ok, fail) => d.modem.followProgress(stream, (err, res) => (err ? fail(err) : ok(res))));
+  };
+  const ok = await build(`FROM ${IMAGE}\nRUN env | grep -x "FTP_PROXY=ftp.${name('p')}" && echo "to stderr" >&2\n`, { FTP_PROXY: `ftp.${name('p')}` });
+  assert.ok(!ok.some((m) => m.error), JSON.stringify(ok));
+  assert.ok(ok.some((m) => m.stream === '\x1b[91mto stderr\n\x1b[0m'), JSON.stringify(ok));
+  assert.ok(!ok.some((m) => m.stream?.includes('were not consumed')), 'a predefined arg is not reported as unused');
+  const failed = await build(`FROM ${IMAGE}\nRUN exit 3\n`);
+  assert.equal(failed.at(-1)?.errorDetail?.code, 3, JSON.stringify(failed.at(-1)));
+});
+
+contract('a network created with an IPAM config and no IPAM options shows IPAM.Options null', async (d, name) => {
+  const net = await d.createNetwork({ Name: name('ipam'), IPAM: { Driver: 'default', Config: [{ Subnet: '10.219.0.0/16', IPRange: '10.219.5.0/24', Gateway: '10.219.5.254' }] } });
+  const ipam = (await net.inspect()).IPAM as { Options?: unknown; Config: unknown[] };
+  assert.equal(ipam.Options ?? null, null);
+  assert.deepEqual(ipam.Config, [{ Subnet: '10.219.0.0/16', IPRange: '10.219.5.0/24', Gateway: '10.219.5.254' }]);
+  await net.remove();
+});
+
 contract('an image gets another tag; removing that tag untags without deleting the image', async (d, name) => {
   const repo = `tsc-contract/${name('tag')}`;
   await d.getImage(IMAGE).tag({ repo, tag: 'v1' });

@@ -94,7 +94,7 @@ export class BridgeNetworkService implements NetworkService {
   private get state(): NetworkStateView { return this.store.view; }
 
   private newRecord(name: string, driver: NetworkRecord['driver'], builtin: boolean): NetworkRecord {
-    return { id: randomId(), name, created: new Date().toISOString(), driver, builtin, internal: false, attachable: false, labels: {}, options: {}, ipamOptions: {} };
+    return { id: randomId(), name, created: new Date().toISOString(), driver, builtin, internal: false, attachable: false, labels: {}, options: {}, ipamOptions: null };
   }
 
   private async takenSubnets(): Promise<Subnet[]> {
@@ -373,7 +373,7 @@ export class BridgeNetworkService implements NetworkService {
       record.attachable = Boolean(req.Attachable);
       record.labels = req.Labels ?? {};
       record.options = req.Options ?? {};
-      record.ipamOptions = req.IPAM?.Options ?? {};
+      record.ipamOptions = req.IPAM?.Options ?? null;
       record.bridge = record.options['com.docker.network.bridge.name'] || bridgeName(this.options, record.id);
       const config = (req.IPAM?.Config ?? []).filter((c) => !c.Subnet?.includes(':'))[0];
       Object.assign(record, planAddressing(name, config, tx.state.networks, config?.Subnet ? [] : await this.takenSubnets(), this.options.pools));

@@ -76,6 +76,9 @@ interface Stage {
  *  rootfs), so `ENV PATH=/x:$PATH` expands as expected and the built image's config has a PATH. */
 const withDefaultPath = (stage: Stage): Stage => (hasPath(stage.config.Env) ? stage : { ...stage, config: { ...stage.config, Env: defaultPathEnv(stage.config.Env) } });
 
+/** Docker's predefined build args: usable without an ARG instruction, never reported as unused. */
+const PROXY_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+
 const short = (hex: string) => hex.replace(/^sha256:/, '').slice(0, 12);
 
 export class Builder {
@@ -157,7 +160,7 @@ export class Builder {
       this.stages.push(stage);
       for (const instr of group.slice(1)) await this.runStep(stage, instr, globalArgs);
     }
-    const unused = Object.keys(this.opts.buildArgs).filter((k) => !this.usedArgs.has(k));
+    const unused = Object.keys(this.opts.buildArgs).filter((k) => !this.usedArgs.has(k) && !PROXY_ARGS.has(k));
     if (unused.length) this.emit(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
     return this.commit(this.stages[this.stages.length - 1]!);
   }
@@ -273,7 +276,9 @@ export class Builder {
       if (pipe) { prepared.mounts.push(pipe.mount); const release = prepared.release; prepared.release = async () => { await release(); await pipe.cleanup(); }; }
       const extra = { ...(prepared.key ? { mounts: prepared.key } : {}), ...(heredoc?.pipeFile ? { pipe: heredoc.pipeFile } : {}), ...(runOpts.network ? { network: runOpts.network } : {}) };
       const key = chainKey(stage.chain, 'RUN', JSON.stringify({ args, env, user: stage.config.User, dir: stage.config.WorkingDir, ...extra }));
-      await this.execRun(stage, instr, { args, env: [...env, ...prepared.env], key, mounts: prepared.mounts, destinations: prepared.destinations, network: runOpts.network });
+      // Docker's predefined proxy args reach RUN without an ARG, and stay out of the cache key and the history
+      const proxies = Object.entries(this.opts.buildArgs).filter(([k]) => PROXY_ARGS.has(k) && !(k in stage.args) && !(k in envMap)).map(([k, v]) => `${k}=${v}`);
+      await this.execRun(stage, instr, { args, env: [...env, ...proxies, ...prepared.env], key, mounts: prepared.mounts, destinations: prepared.destinations, network: runOpts.network });
     } finally {
       await prepared.release();
     }
@@ -317,9 +322,14 @@ export class Builder {
           workingDir: stage.config.WorkingDir, user: stage.config.User || undefined,
           network: step.network === 'none' ? 'none' : this.opts.network, extraHosts: this.opts.extraHosts, id: containerId,
           ...(step.mounts.length ? { mounts: step.mounts } : {}),
-          onOutput: (chunk) => { const text = chunk.toString('utf8'); tail = (tail + text).slice(-4096); this.emit(text); },
+          onOutput: (chunk, stream) => {
+            const text = chunk.toString('utf8');
+            tail = (tail + text).slice(-4096);
+            // as Docker's classic builder, a step's stderr is shown in red
+            this.emit(stream === 'stderr' ? `\x1b[91m${text}\x1b[0m` : text);
+          },
         });
-        if (exitCode !== 0) throw new DockerfileError(failureMessage(this.step, this.totalSteps, instr, args, exitCode, tail));
+        if (exitCode !== 0) throw new DockerfileError(failureMessage(this.step, this.totalSteps, instr, args, exitCode, tail), exitCode);
         if (step.destinations.length) await removeMountpoints(upper, lowerDirs, step.destinations);
         layer = { ...await packLayer(upper, this.deps.store.blobs), created: new Date().toISOString() };
         this.hold([layer.descriptor], [layer.diffID]);
