@@ -112,6 +112,8 @@ export interface EndpointRequest {
   aliases: string[];
   ipv4Address?: string;
   macAddress?: string;
+  /** legacy links on a user network, "container:alias": the alias resolves, for this container only */
+  links?: string[];
 }
 
 export interface EndpointSettings {
@@ -216,6 +218,8 @@ export interface ContainerManagement {
   unpause(ref: string): Promise<void>;
   remove(ref: string, opts: { force?: boolean; volumes?: boolean }): Promise<void>;
   rename(ref: string, newName: string): Promise<void>;
+  /** DELETE /containers/{parent}/{alias}?link=1: removes a legacy link (`/parent/alias`), both containers stay */
+  removeLink(linkName: string): Promise<void>;
   /** Docker's UpdateConfig: limits applied to a running container, restart policy; returns warnings */
   update(ref: string, body: Record<string, any>): Promise<string[]>;
   top(ref: string, psArgs?: string): Promise<{ Titles: string[]; Processes: string[][] }>;
@@ -299,6 +303,8 @@ export interface BuildRequest {
   labels: Record<string, string>;
   target?: string;
   noCache: boolean;
+  /** cachefrom: the images whose build steps this build may reuse; undefined reuses any earlier step */
+  cacheFrom?: string[];
   network: string;
   extraHosts: string[];
   registryCredentials: (domain: string) => Credentials | undefined;

@@ -130,6 +130,131 @@ contract('archives go into and come out of a container (docker cp)', async (d, n
   await c.remove({ force: true });
 });
 
+/** The files of a tar archive by name. */
+async function untar(stream: NodeJS.ReadableStream): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const extract = tar.extract();
+  extract.on('entry', (h, s, next) => { let text = ''; s.on('data', (b) => { text += String(b); }); s.on('end', () => { files.set(h.name, text); next(); }); });
+  await new Promise<void>((ok, fail) => { extract.on('finish', ok); extract.on('error', fail); stream.pipe(extract); });
+  return files;
+}
+
+contract('a container\'s volumes exist from create: inspect lists them and docker cp reaches them before the first start and after exit', async (d, name) => {
+  const vol = name('cpvol');
+  const c = await d.createContainer({
+    Image: IMAGE, name: name('cpvols'), Cmd: ['sh', '-c', 'cat /anon/in.txt /named/in.txt > /anon/out.txt'], Volumes: { '/anon': {} },
+    HostConfig: { Mounts: [{ Type: 'volume', Source: vol, Target: '/named' }] },
+  });
+  const mounts = (await c.inspect()).Mounts;
+  assert.deepEqual(mounts.map((m) => [m.Destination, m.Type, m.RW]).sort(), [['/anon', 'volume', true], ['/named', 'volume', true]]);
+  assert.equal(mounts.find((m) => m.Destination === '/named')!.Name, vol);
+  for (const dir of ['/anon', '/named']) {
+    const pack = tar.pack();
+    pack.entry({ name: 'in.txt' }, `into ${dir}\n`);
+    pack.finalize();
+    await c.putArchive(pack as unknown as NodeJS.ReadableStream, { path: dir });
+  }
+  await c.start();
+  assert.equal((await c.wait()).StatusCode, 0, (await output(c)).stderr);
+  const files = await untar(await c.getArchive({ path: '/anon/out.txt' }));
+  assert.equal(files.get('out.txt'), 'into /anon\ninto /named\n');
+  await c.remove({ v: true });
+  await d.getVolume(vol).remove();
+});
+
+contract('DELETE /containers/{parent}/{alias}?link=1 removes a legacy link and leaves both containers', async (d, name) => {
+  const target = await run(d, name('linked'), ['sleep', '60']);
+  const parent = await run(d, name('linker'), ['sleep', '60'], { HostConfig: { Links: [`${name('linked')}:db`] } });
+  assert.deepEqual((await parent.inspect()).HostConfig.Links, [`/${name('linked')}:/${name('linker')}/db`]);
+  await d.getContainer(`${name('linker')}/db`).remove({ link: true });
+  assert.ok(!(await parent.inspect()).HostConfig.Links?.length);
+  assert.equal((await target.inspect()).State.Running, true);
+  await Promise.all([target.remove({ force: true }), parent.remove({ force: true })]);
+});
+
+contract('container prune reports the space of the pruned containers\' own files', async (d, name) => {
+  const label = `tsc-contract-prune-${name('p')}`;
+  const c = await run(d, name('prune'), ['sh', '-c', 'head -c 5000 /dev/zero > /five-k'], { Labels: { [label]: '1' } });
+  await c.wait();
+  const r = await d.pruneContainers({ filters: { label: [label] } }) as { ContainersDeleted: string[] | null; SpaceReclaimed: number };
+  assert.deepEqual(r.ContainersDeleted, [c.id]);
+  assert.ok(r.SpaceReclaimed >= 5000, `SpaceReclaimed ${r.SpaceReclaimed}`);
+});
+
+contract('build cachefrom: steps are reused from the named image only; an unknown one reuses nothing', async (d, name) => {
+  const dockerfile = `FROM ${IMAGE}\nENV MARK=${name('mark')}\nRUN echo one > /one\nRUN echo two > /two\n`;
+  const build = async (tag: string, cachefrom?: string[]) => {
+    const pack = tar.pack();
+    pack.entry({ name: 'Dockerfile' }, dockerfile);
+    pack.finalize();
+    const stream = await d.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, ...(cachefrom ? { cachefrom: JSON.stringify(cachefrom) } : {}) });
+    const msgs = await new Promise<{ stream?: string; error?: string }[]>((ok, fail) => d.modem.followProgress(stream, (err, res) => (err ? fail(err) : ok(res))));
+    assert.ok(!msgs.some((m) => m.error), JSON.stringify(msgs));
+    return msgs.filter((m) => m.stream?.includes('Using cache')).length;
+  };
+  const first = `tsc-contract/${name('cache1')}`;
+  const second = `tsc-contract/${name('cache2')}`;
+  assert.equal(await build(first), 0);
+  assert.equal(await build(second, [first]), 3, 'ENV and both RUN steps come from the cache');
+  assert.equal(await build(second, ['tsc-contract/no-such-image']), 0);
+  await d.getImage(second).remove();
+  await d.getImage(first).remove();
+});
+
+contract('a link on a user network makes its alias resolve for the linking container only', async (d, name) => {
+  const net = name('linknet');
+  await d.createNetwork({ Name: net });
+  const linker = await run(d, name('ulinker'), ['sleep', '60'], { HostConfig: { NetworkMode: net }, NetworkingConfig: { EndpointsConfig: { [net]: { Links: [`${name('upstream')}:bar`] } } } });
+  assert.deepEqual((await linker.inspect()).NetworkSettings.Networks[net]!.Links, [`${name('upstream')}:bar`]);
+  // the linked container may come after the link
+  const upstream = await run(d, name('upstream'), ['sleep', '60'], { HostConfig: { NetworkMode: net } });
+  const lookup = async (c: Docker.Container) => {
+    const ex = await c.exec({ Cmd: ['nslookup', 'bar'], AttachStdout: true, AttachStderr: true });
+    const stream = await ex.start({ hijack: true, stdin: false });
+    stream.resume();
+    await new Promise((r) => stream.on('end', r));
+    return (await ex.inspect()).ExitCode;
+  };
+  assert.equal(await lookup(linker), 0);
+  assert.notEqual(await lookup(upstream), 0, 'the alias is the linking container\'s own');
+  await Promise.all([linker.remove({ force: true }), upstream.remove({ force: true })]);
+  await d.getNetwork(net).remove();
+});
+
+contract('a committed image names the container\'s image as its Parent', async (d, name) => {
+  const c = await run(d, name('commit'), ['sh', '-c', 'echo hi > /committed']);
+  await c.wait();
+  const committed = await c.commit() as { Id: string };
+  const image = await d.getImage(committed.Id).inspect();
+  assert.equal(image.Parent, (await d.getImage(IMAGE).inspect()).Id);
+  await c.remove();
+  await d.getImage(committed.Id).remove();
+});
+
+contract('build: RUN sees the predefined proxy args without an ARG, stderr comes in red, a failed step\'s exit code is in errorDetail', async (d, name) => {
+  const build = async (dockerfile: string, buildargs: Record<string, string> = {}) => {
+    const pack = tar.pack();
+    pack.entry({ name: 'Dockerfile' }, dockerfile);
+    pack.finalize();
+    const stream = await d.buildImage(pack as unknown as NodeJS.ReadableStream, { nocache: true, buildargs });
+    return new Promise<{ stream?: string; error?: string; errorDetail?: { code?: number; message: string } }[]>((ok, fail) => d.modem.followProgress(stream, (err, res) => (err ? fail(err) : ok(res))));
+  };
+  const ok = await build(`FROM ${IMAGE}\nRUN env | grep -x "FTP_PROXY=ftp.${name('p')}" && echo "to stderr" >&2\n`, { FTP_PROXY: `ftp.${name('p')}` });
+  assert.ok(!ok.some((m) => m.error), JSON.stringify(ok));
+  assert.ok(ok.some((m) => m.stream === '\x1b[91mto stderr\n\x1b[0m'), JSON.stringify(ok));
+  assert.ok(!ok.some((m) => m.stream?.includes('were not consumed')), 'a predefined arg is not reported as unused');
+  const failed = await build(`FROM ${IMAGE}\nRUN exit 3\n`);
+  assert.equal(failed.at(-1)?.errorDetail?.code, 3, JSON.stringify(failed.at(-1)));
+});
+
+contract('a network created with an IPAM config and no IPAM options shows IPAM.Options null', async (d, name) => {
+  const net = await d.createNetwork({ Name: name('ipam'), IPAM: { Driver: 'default', Config: [{ Subnet: '10.219.0.0/16', IPRange: '10.219.5.0/24', Gateway: '10.219.5.254' }] } });
+  const ipam = (await net.inspect()).IPAM as { Options?: unknown; Config: unknown[] };
+  assert.equal(ipam.Options ?? null, null);
+  assert.deepEqual(ipam.Config, [{ Subnet: '10.219.0.0/16', IPRange: '10.219.5.0/24', Gateway: '10.219.5.254' }]);
+  await net.remove();
+});
+
 contract('an image gets another tag; removing that tag untags without deleting the image', async (d, name) => {
   const repo = `tsc-contract/${name('tag')}`;
   await d.getImage(IMAGE).tag({ repo, tag: 'v1' });

@@ -49,6 +49,7 @@ async function buildRoute(c: RequestContext, images: ImageBuilding): Promise<voi
     const { imageId } = await images.build({
       context: c.req, dockerfile: c.query.get('dockerfile') || 'Dockerfile', tags, buildArgs, labels,
       target: c.query.get('target') || undefined, noCache: queryBool(c.query, 'nocache'), network, extraHosts,
+      ...(c.query.get('cachefrom') ? { cacheFrom: jsonParam<string[]>(c, 'cachefrom', []) } : {}),
       registryCredentials: (domain) => fromRegistryConfigHeader(c.req.headers['x-registry-config'] as string | undefined, domain),
       session,
     }, (msg) => { if (!quiet || msg.aux || msg.error) send(msg); });

@@ -46,8 +46,12 @@ export function registerContainerImageRoutes(router: Router, containers: Contain
     const config = applyChanges(query.getAll('changes').filter(Boolean), base);
     const layout = containers.layout(rec.id);
     // Docker pauses a running container while it commits it, unless pause=0
-    const pause = rec.state.running && !rec.state.paused && (!query.has('pause') || queryBool(query, 'pause'));
-    if (pause) await containers.pause(rec.id);
+    const wantPause = rec.state.running && !rec.state.paused && (!query.has('pause') || queryBool(query, 'pause'));
+    // a container that exits meanwhile (its exit not recorded yet) is committed as a stopped one
+    const pause = wantPause && await containers.pause(rec.id).then(() => true, (err: Error) => {
+      if (/does not exist|not running|is not paused|stopped/i.test(err.message) || !containers.get(rec.id).state.running) return false;
+      throw err;
+    });
     try {
       const image = await images.commitLayer({
         parent: rec.imageId, layerDir: layout.upper, skip: runtimeOnlyEntries(layout.upper, mountPoints(layout.bundle)), config,

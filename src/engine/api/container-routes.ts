@@ -10,6 +10,7 @@ import { inspectView, matchesFilters, summaryView } from '../containers/inspect.
 import { logSize, parseTimeParam, streamEntries } from '../containers/logs.js';
 import { MissingPathError, extractInto, packPath, statPath } from '../containers/archive.js';
 import { containerStats } from '../containers/stats.js';
+import { rwLayerSize } from '../containers/rw-layer.js';
 import { DEFAULT_DETACH_KEYS, DetachFilter, parseDetachKeys } from '../containers/detach-keys.js';
 
 const optionalInt = (v: string | null): number | undefined => (v === null || v === '' ? undefined : Number.parseInt(v, 10));
@@ -65,7 +66,15 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
   router.add('POST', '/containers/:id/unpause', async ({ req, res, params }) => { req.resume(); await containers.unpause(params.id!); sendNoContent(res); });
 
   router.add('DELETE', '/containers/:id', async ({ res, params, query }) => {
-    await containers.remove(params.id!, { force: queryBool(query, 'force'), volumes: queryBool(query, 'v') });
+    if (queryBool(query, 'link')) await containers.removeLink(params.id!);
+    else await containers.remove(params.id!, { force: queryBool(query, 'force'), volumes: queryBool(query, 'v') });
+    sendNoContent(res);
+  });
+
+  // a legacy link's name, "<parent>/<alias>", as the path of DELETE ...?link=1
+  router.add('DELETE', '/containers/*link', async ({ res, params, query }) => {
+    if (!queryBool(query, 'link')) throw notFound(`No such container: ${params.link}`);
+    await containers.removeLink(params.link!);
     sendNoContent(res);
   });
 
@@ -212,12 +221,15 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
   router.add('POST', '/containers/prune', async ({ res, query }) => {
     const filters = parseFilters(query);
     const deleted: string[] = [];
+    let reclaimed = 0;
     for (const c of containers.list()) {
       if (c.state.running || !matchesFilters(c, { label: filters.label ?? [] })) continue;
+      const size = rwLayerSize(containers.layout(c.id).upper);
       await containers.remove(c.id, {});
       deleted.push(c.id);
+      reclaimed += size;
     }
-    sendJson(res, 200, { ContainersDeleted: deleted, SpaceReclaimed: 0 });
+    sendJson(res, 200, { ContainersDeleted: deleted, SpaceReclaimed: reclaimed });
   });
 
   router.add('POST', '/containers/:id/exec', async ({ req, res, params }) => {

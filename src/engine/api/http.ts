@@ -64,7 +64,9 @@ export function startJsonStream(res: ServerResponse): (msg: Record<string, unkno
 /** Writes an error into an already started JSON progress stream, as Docker does. */
 export function streamError(send: (msg: Record<string, unknown>) => void, err: unknown): void {
   const message = err instanceof EngineError || err instanceof Error ? err.message : String(err);
-  send({ errorDetail: { message }, error: message });
+  // a failed build step's exit code, as Docker's errorDetail.code (Node's own errors have string codes)
+  const code = (err as { code?: unknown } | null)?.code;
+  send({ errorDetail: { ...(typeof code === 'number' ? { code } : {}), message }, error: message });
 }
 
 export const queryBool = (q: URLSearchParams, key: string): boolean => {

@@ -79,7 +79,7 @@ export function inspectNetwork(networks: NetworkManagement, net: NetworkRecord):
   const config = net.subnet ? [{ Subnet: net.subnet, Gateway: net.gateway, ...(net.ipRange ? { IPRange: net.ipRange } : {}), ...(Object.keys(net.auxAddresses ?? {}).length ? { AuxiliaryAddresses: net.auxAddresses } : {}) }] : [];
   return {
     Name: net.name, Id: net.id, Created: net.created, Scope: 'local', Driver: net.driver, EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: net.ipamOptions ?? {}, Config: config },
+    IPAM: { Driver: 'default', Options: net.ipamOptions ?? null, Config: config },
     Internal: net.internal, Attachable: net.attachable, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false,
     Containers: containers,
     Options: net.builtin && net.driver === 'bridge' ? { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.name': net.bridge, ...net.options } : net.options,

@@ -2,6 +2,7 @@
 import type { VolumeManagement } from '../contracts.js';
 import { invalid } from '../errors.js';
 import type { VolumeRecord } from '../volumes/store.js';
+import { ANONYMOUS_LABEL } from '../volumes/service.js';
 import { parseFilters, queryBool, readJson, sendJson, sendNoContent } from './http.js';
 import type { Router } from './router.js';
 
@@ -23,7 +24,10 @@ export function registerVolumeRoutes(router: Router, volumes: VolumeManagement):
 
   router.add('POST', '/volumes/create', async ({ req, res }) => {
     const body = await readJson<VolumeCreateBody>(req);
-    const volume = await volumes.create({ name: body.Name, driver: body.Driver, options: body.DriverOpts ?? undefined, labels: body.Labels ?? undefined });
+    // as Docker 23+: a volume created without a name is labelled anonymous, so a default prune takes it (it is still
+    // kept by `docker rm -v` of a container that mounted it by its name)
+    const labels = body.Name ? body.Labels ?? undefined : { ...(body.Labels ?? {}), [ANONYMOUS_LABEL]: '' };
+    const volume = await volumes.create({ name: body.Name, driver: body.Driver, options: body.DriverOpts ?? undefined, labels });
     sendJson(res, 201, volumeView(volume, volumes.mountpoint(volume)));
   });
 
@@ -32,7 +36,7 @@ export function registerVolumeRoutes(router: Router, volumes: VolumeManagement):
     // API 1.42 made prune keep named volumes unless all=true; older clients expect every unused volume gone
     const all = (filters.all ?? []).some((v) => v === 'true' || v === '1') || apiVersionBefore(req.url ?? '', 1, 42);
     const rest = { label: filters.label ?? [], 'label!': filters['label!'] ?? [] };
-    const { names, bytes } = await volumes.prune((v) => (all || v.anonymous) && matches(v, false, rest));
+    const { names, bytes } = await volumes.prune((v) => (all || v.anonymous || ANONYMOUS_LABEL in v.labels) && matches(v, false, rest));
     sendJson(res, 200, { VolumesDeleted: names, SpaceReclaimed: bytes });
   });
 

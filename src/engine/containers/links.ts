@@ -61,3 +61,9 @@ export function linkSetup(rec: ContainerRecord, find: (ref: string) => Container
   }
   return { env, hosts };
 }
+
+/** An endpoint's legacy links on a user network (NetworkingConfig, POST /networks/{id}/connect) as "container:alias" ("container" alone links under its own name). */
+export function linksOf(links: string[] | null | undefined): string[] | undefined {
+  if (!links?.length) return undefined;
+  return links.map((l) => { const [name = '', alias] = l.replace(/^\//, '').split(':'); return `${name}:${alias || name}`; });
+}

@@ -5,6 +5,7 @@ import { forbidden, notFound, notImplemented } from '../errors.js';
 import type { NetworkService } from '../contracts.js';
 import { modeNetworkOf, type ContainerRecord } from './record.js';
 import type { EndpointConfig } from './docker-config.js';
+import { linksOf } from './links.js';
 
 
 async function mustFindNetwork(networks: NetworkService, ref: string): Promise<{ id: string; name: string }> {
@@ -25,7 +26,7 @@ export async function connectContainer(containers: ContainerRecords, networks: N
   const endpoints = rec.endpointsConfig ?? {};
   if (rec.state.running) {
     if (!networks.connect) throw notImplemented('this engine cannot connect running containers');
-    await networks.connect(net.id, rec.id, { aliases: config.Aliases ?? [], ipv4Address: config.IPAMConfig?.IPv4Address || undefined, macAddress: config.MacAddress || undefined });
+    await networks.connect(net.id, rec.id, { aliases: config.Aliases ?? [], ipv4Address: config.IPAMConfig?.IPv4Address || undefined, macAddress: config.MacAddress || undefined, ...(linksOf(config.Links) ? { links: linksOf(config.Links) } : {}) });
   } else if (endpoints[net.name] || endpoints[net.id] || modeNetworkOf(rec) === net.name) {
     throw forbidden(`endpoint with name ${rec.name.slice(1)} already exists in network ${net.name}`);
   }

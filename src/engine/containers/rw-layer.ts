@@ -68,3 +68,24 @@ export function containerChanges(upper: string, lowerDirs: string[], skipped: Se
   walk('');
   return out.sort((a, b) => (a.Path < b.Path ? -1 : a.Path > b.Path ? 1 : 0));
 }
+
+/** The size of a container's own files (its upper dir), counted as Docker's SizeRw: every entry but directories,
+ *  a hard-linked file once. For the SpaceReclaimed of a container prune. */
+export function rwLayerSize(upper: string): number {
+  const seen = new Set<number>();
+  let total = 0;
+  const walk = (dir: string) => {
+    let names: string[];
+    try { names = readdirSync(dir); } catch { return; }
+    for (const name of names) {
+      const p = path.join(dir, name);
+      let st;
+      try { st = lstatSync(p); } catch { continue; }
+      if (st.isDirectory()) { walk(p); continue; }
+      if (st.nlink > 1) { if (seen.has(st.ino)) continue; seen.add(st.ino); }
+      total += st.size;
+    }
+  };
+  walk(upper);
+  return total;
+}

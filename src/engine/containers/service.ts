@@ -2,7 +2,7 @@
 // list, inspect, rename, top — state persisted per container and re-adopted after an engine restart.
 import { phaseTimer } from './trace.js';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { constants as osc } from 'node:os';
 import type { ContainerManagement, EngineContext, ImageService, NetworkService, VolumeService, WaitCondition } from '../contracts.js';
@@ -15,6 +15,7 @@ import { checkRuntimeAndLogDriver, containerName, defaultHostConfig, effectiveCo
 import { containerLayout, containerOverlay } from './layout.js';
 import { CONTAINER_RECORD_VERSION, ContainerStore, initialState, setState, type ContainerRecord } from './record.js';
 import { startContainer } from './start.js';
+import { resolveMountsAtCreate, withMountsBound } from './created-mounts.js';
 import { checkSecurityAtCreate } from './security.js';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from '../runtime/spec.js';
 import type { ExitRecord } from './supervisor.js';
@@ -178,6 +179,13 @@ export class ContainerService implements ContainerManagement {
     mkdirSync(layout.dir, { recursive: true });
     for (const dir of [layout.upper, layout.work, layout.rootfs, layout.emptyLower]) mkdirSync(dir);
     writeFileSync(layout.log, '');
+    try {
+      rec.mounts = await resolveMountsAtCreate(rec, layout, this.deps.volumes);
+    } catch (err) {
+      await this.deps.volumes.release(id, true).catch(() => {});
+      rmSync(layout.dir, { recursive: true, force: true });
+      throw err;
+    }
     await this.store.save(rec);
     t.lap('fs+save');
     t.done();
@@ -194,7 +202,8 @@ export class ContainerService implements ContainerManagement {
     return this.lifecycle.run(rec.id, async () => {
       if (rec.state.status === 'removing' || !this.store.byId.has(rec.id)) throw conflict(`container ${rec.id} is marked for removal`);
       if (rec.state.running) return fn(`/proc/${rec.state.pid}/root`);
-      return withOverlayMounted(containerOverlay(this.layout(rec.id), rec.layerDirs), () => fn(this.layout(rec.id).rootfs));
+      const rootfs = this.layout(rec.id).rootfs;
+      return withOverlayMounted(containerOverlay(this.layout(rec.id), rec.layerDirs), () => withMountsBound(rootfs, rec.mounts, () => fn(rootfs)));
     });
   }
 
@@ -492,6 +501,20 @@ export class ContainerService implements ContainerManagement {
   /** Resolves once the filesystems of removed containers and the runs of exited ones are released (engine shutdown waits for it). */
   async drained(): Promise<void> {
     while (this.cleanups.size || this.releasing.size) await Promise.all([...this.cleanups, ...this.releasing.values()]);
+  }
+
+  /** DELETE /containers/{parent}/{alias}?link=1: the legacy link goes, both containers stay (as Docker's rmLink). */
+  async removeLink(linkName: string): Promise<void> {
+    const name = linkName.startsWith('/') ? linkName : `/${linkName}`;
+    const parentName = path.posix.dirname(name);
+    if (parentName === '/') throw internal('Conflict, cannot remove the default link name of the container');
+    const parent = this.store.find(parentName);
+    if (!parent || parent.name !== parentName) throw internal(`Cannot get parent ${parentName} for link name ${name}`);
+    const links = (parent.hostConfig.Links as string[] | null) ?? [];
+    const kept = links.filter((l) => !l.endsWith(`:${name}`));
+    if (kept.length === links.length) throw notFound(`No such container: ${linkName}`);
+    parent.hostConfig.Links = kept.length ? kept : null;
+    await this.store.save(parent);
   }
 
   async rename(ref: string, newName: string): Promise<void> {

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { NetworkAttachment, NetworkService, ResolvedMount, VolumeService } from '../contracts.js';
+import type { EndpointRequest, NetworkAttachment, NetworkService, ResolvedMount, VolumeService } from '../contracts.js';
 import { buildOciSpec, type NetworkNamespace, type OciMount } from '../runtime/spec.js';
 import { containerUserTables, resolveGroups, resolveUser, type ResolvedUser } from '../runtime/users.js';
 import { mountOverlay, overlayOptions, unmount, withOverlayMounted } from '../runtime/overlay.js';
@@ -13,7 +13,7 @@ import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { conflict, invalid } from '../errors.js';
 import { containerOverlay, type ContainerLayout } from './layout.js';
 import { modeNetworkOf, type ContainerRecord } from './record.js';
-import { linkSetup } from './links.js';
+import { linkSetup, linksOf } from './links.js';
 import { mergeEnv } from './create-config.js';
 import { mountPoint, mountRequests, toOciMount } from './mounts.js';
 import { ExitedBeforeStart, type SupervisorClient } from './supervisor-client.js';
@@ -42,11 +42,12 @@ function networkMode(rec: ContainerRecord): NetworkService['attach'] extends (o:
   return 'bridge';
 }
 
-function endpoints(rec: ContainerRecord) {
+function endpoints(rec: ContainerRecord): EndpointRequest[] {
   const mode = modeNetworkOf(rec);
   const configs = rec.endpointsConfig ?? {};
-  const list = Object.entries(configs).filter(([network]) => network !== 'default').map(([network, c]) => ({
+  const list: EndpointRequest[] = Object.entries(configs).filter(([network]) => network !== 'default').map(([network, c]) => ({
     network, aliases: (c?.Aliases as string[] | null) ?? [], ipv4Address: c?.IPAMConfig?.IPv4Address || undefined, macAddress: c?.MacAddress || undefined,
+    links: linksOf(c?.Links as string[] | null | undefined),
   }));
   if (mode && !configs[mode]) {
     list.unshift({ network: mode, aliases: [], ipv4Address: undefined, macAddress: undefined });

@@ -10,7 +10,7 @@ export function imageSummary(image: StoredImage) {
   const size = imageSize(image);
   return {
     Id: image.id,
-    ParentId: '',
+    ParentId: image.parent ?? '',
     RepoTags: image.names.map(familiarName),
     RepoDigests: image.repoDigests.map(familiarDigest),
     Created: unixSeconds(image.config.created),
@@ -31,7 +31,7 @@ export function imageInspect(image: StoredImage, layerDir: (diffId: string) => s
     Id: image.id,
     RepoTags: image.names.map(familiarName),
     RepoDigests: image.repoDigests.map(familiarDigest),
-    Parent: '',
+    Parent: image.parent ?? '',
     Comment: image.config.comment ?? '',
     Created: image.config.created ?? '1970-01-01T00:00:00Z',
     Container: '',

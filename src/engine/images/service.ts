@@ -81,6 +81,7 @@ export class ImageServiceImpl implements BundledImageService {
     };
     const names = o.name ? [canonicalName(parseReference(o.name))] : [];
     const image = await this.store.commit(config, [...parent.manifest.layers, layer.descriptor], names);
+    await this.store.setParent(image.id, parent.id);
     if (!(await this.store.ensureLayers(image))) throw internal('the committed layer could not be unpacked');
     this.publish('commit', image.id, names[0] && familiarName(names[0]));
     return this.store.toRecord(image);

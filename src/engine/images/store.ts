@@ -10,6 +10,7 @@ import { type Descriptor, type ImageConfig, type ImageIndex, type Manifest, Medi
 import { canonicalName, parseReference } from './reference.js';
 
 const REPO_DIGESTS_ANNOTATION = 'io.tscompose.repo-digests';
+const PARENT_ANNOTATION = 'io.tscompose.parent';
 
 export interface StoredImage {
   id: string;
@@ -18,6 +19,8 @@ export interface StoredImage {
   config: ImageConfig;
   names: string[]; // canonical: docker.io/library/busybox:latest
   repoDigests: string[]; // canonical repo@sha256:…
+  /** the image a `docker commit` started from (Docker's Parent), kept in the index as an annotation */
+  parent?: string;
 }
 
 export class ImageStore {
@@ -51,6 +54,8 @@ export class ImageStore {
       }
       const name = d.annotations?.[REF_NAME_ANNOTATION];
       if (name && !image.names.includes(name)) image.names.push(name);
+      const parent = d.annotations?.[PARENT_ANNOTATION];
+      if (parent) image.parent = parent;
       for (const rd of (d.annotations?.[REPO_DIGESTS_ANNOTATION] ?? '').split(',').filter(Boolean)) {
         if (!image.repoDigests.includes(rd)) image.repoDigests.push(rd);
       }
@@ -113,6 +118,13 @@ export class ImageStore {
     for (const rd of repoDigests) if (!image.repoDigests.includes(rd)) image.repoDigests.push(rd);
     await this.save();
     return image;
+  }
+
+  async setParent(id: string, parent: string): Promise<void> {
+    const image = this.images.get(id);
+    if (!image || image.parent === parent) return;
+    image.parent = parent;
+    await this.save();
   }
 
   async tag(id: string, name: string): Promise<void> {
@@ -199,7 +211,10 @@ export class ImageStore {
       for (const image of this.images.values()) {
         const size = (await this.blobs.size(image.manifestDigest).catch(() => 0));
         const base = { mediaType: MediaType.ociManifest, digest: image.manifestDigest, size };
-        const repoDigests: Record<string, string> = image.repoDigests.length ? { [REPO_DIGESTS_ANNOTATION]: image.repoDigests.join(',') } : {};
+        const repoDigests: Record<string, string> = {
+          ...(image.repoDigests.length ? { [REPO_DIGESTS_ANNOTATION]: image.repoDigests.join(',') } : {}),
+          ...(image.parent ? { [PARENT_ANNOTATION]: image.parent } : {}),
+        };
         if (image.names.length === 0) manifests.push({ ...base, annotations: { ...repoDigests } });
         for (const name of image.names) manifests.push({ ...base, annotations: { [REF_NAME_ANNOTATION]: name, ...repoDigests } });
       }

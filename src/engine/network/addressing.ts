@@ -67,6 +67,7 @@ export function allocateEndpoint(
     aliases,
     // the default bridge has no service discovery, as with Docker
     dnsNames: net.builtin ? [] : [...new Set([container.name, container.id.slice(0, 12), container.hostname, ...aliases].filter(Boolean))],
+    ...(req.links?.length && !net.builtin ? { links: req.links } : {}),
     hostInterface: vethName(options, id),
     containerInterface: `eth${ifIndex}`,
   };

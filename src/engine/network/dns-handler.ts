@@ -1,8 +1,19 @@
 // What the embedded DNS of one network answers, read from the live network state: a client sees the
 // names on every network its container is attached to; other names go to its upstream resolvers.
-import { RoundRobin, reverseLookupAddress, type NameEntry } from './dns-names.js';
+import { RoundRobin, normalizeName, reverseLookupAddress, type NameEntry } from './dns-names.js';
 import type { DnsHandler, LocalAnswer } from './dns-server.js';
 import type { NetworkRecord, NetworkStateView } from './state.js';
+
+/** The container a legacy link's alias names, for the container that has the link (Docker resolves it lazily:
+ *  the linked container may start after the linking one). */
+function linkTarget(links: string[] | undefined, name: string): string | undefined {
+  const wanted = normalizeName(name);
+  for (const link of links ?? []) {
+    const i = link.lastIndexOf(':');
+    if (i > 0 && normalizeName(link.slice(i + 1)) === wanted) return link.slice(0, i);
+  }
+  return undefined;
+}
 
 export function networkDnsHandler(networkId: string, state: () => NetworkStateView, roundRobin: RoundRobin, hostNameservers: () => string[]): DnsHandler {
   const clientEndpoint = (clientIp: string) => state().endpoints.find((e) => e.networkId === networkId && e.ip === clientIp);
@@ -24,7 +35,7 @@ export function networkDnsHandler(networkId: string, state: () => NetworkStateVi
         return ep && net ? { kind: 'pointer', name: `${container?.name ?? ep.containerId.slice(0, 12)}.${net.name}` } : undefined;
       }
       const entries: NameEntry[] = endpoints.map((e) => ({ names: e.dnsNames, ip: e.ip }));
-      const ips = roundRobin.pick(name, entries);
+      const ips = roundRobin.pick(linkTarget(clientEndpoint(clientIp)?.links, name) ?? name, entries);
       if (!ips.length) return undefined;
       // a known name without an address of the asked type: an empty answer, not a forward
       return { kind: 'addresses', ips: type === 'A' ? ips : [] };

@@ -52,7 +52,7 @@ export async function userNetwork(req: NetworkCreateRequest, existing: NetworkRe
   record.attachable = Boolean(req.attachable);
   record.labels = req.labels ?? {};
   record.options = req.options ?? {};
-  record.ipamOptions = req.ipamOptions ?? {};
+  record.ipamOptions = req.ipamOptions ?? null; // Docker shows null when the request gave none
   record.bridge = record.options['com.docker.network.bridge.name'] || bridgeName(options, record.id);
   const config = (req.ipamConfig ?? []).filter((c) => !c.subnet?.includes(':'))[0];
   Object.assign(record, planAddressing(name, config, existing, config?.subnet ? [] : await taken(), options.pools));
@@ -60,5 +60,5 @@ export async function userNetwork(req: NetworkCreateRequest, existing: NetworkRe
 }
 
 function newRecord(name: string, driver: NetworkRecord['driver'], builtin: boolean): NetworkRecord {
-  return { id: randomId(), name, created: new Date().toISOString(), driver, builtin, internal: false, attachable: false, labels: {}, options: {}, ipamOptions: {} };
+  return { id: randomId(), name, created: new Date().toISOString(), driver, builtin, internal: false, attachable: false, labels: {}, options: {}, ipamOptions: null };
 }

@@ -16,7 +16,8 @@ export interface NetworkRecord {
   attachable: boolean;
   labels: Record<string, string>;
   options: Record<string, string>;
-  ipamOptions: Record<string, string>;
+  /** IPAM.Options as the create request gave them (null when it gave none, as Docker shows it) */
+  ipamOptions: Record<string, string> | null;
   /** bridge driver only */
   bridge?: string;
   subnet?: string;
@@ -36,6 +37,8 @@ export interface EndpointRecord {
   aliases: string[];
   /** names the embedded DNS answers with this endpoint's address */
   dnsNames: string[];
+  /** legacy links ("container:alias"): names the DNS answers to this endpoint's container only */
+  links?: string[];
   hostInterface: string;
   containerInterface: string;
 }

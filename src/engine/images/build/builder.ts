@@ -35,6 +35,9 @@ export interface BuildOptions {
   labels: Record<string, string>;
   target?: string;
   noCache: boolean;
+  /** cachefrom: the images whose steps may be reused (Docker's classic builder: a cached step counts only if it is
+   *  an ancestor of one of them); undefined reuses any earlier step */
+  cacheFrom?: string[];
   /** RUN steps' network: "default" (a namespace of their own on the default bridge), "none", "host" or a network name */
   network: string;
   /** "name:ip" entries for RUN steps' /etc/hosts */
@@ -73,6 +76,9 @@ interface Stage {
  *  rootfs), so `ENV PATH=/x:$PATH` expands as expected and the built image's config has a PATH. */
 const withDefaultPath = (stage: Stage): Stage => (hasPath(stage.config.Env) ? stage : { ...stage, config: { ...stage.config, Env: defaultPathEnv(stage.config.Env) } });
 
+/** Docker's predefined build args: usable without an ARG instruction, never reported as unused. */
+const PROXY_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+
 const short = (hex: string) => hex.replace(/^sha256:/, '').slice(0, 12);
 
 export class Builder {
@@ -83,9 +89,36 @@ export class Builder {
   private usedArgs = new Set<string>();
   /** blobs and diffIDs this build uses: an image removal meanwhile must not delete them */
   private held = new Set<string>();
+  /** the layer lists of the cachefrom images that exist; undefined without cachefrom */
+  private cacheSources?: string[][];
 
   constructor(private readonly deps: BuildDeps, private readonly opts: BuildOptions) {
     this.cache = new BuildCache(deps.cacheDir, deps.store);
+    if (opts.cacheFrom) {
+      this.cacheSources = opts.cacheFrom.map((ref) => deps.store.find(ref)).filter((i) => i !== undefined).map((i) => i.config.rootfs.diff_ids);
+    }
+  }
+
+  /** Whether a cached step that leaves the stage with `diffIDs` may be used: with cachefrom, only as the start of
+   *  one of those images (an unknown or empty cachefrom reuses nothing, as Docker). */
+  private reusable(diffIDs: string[]): boolean {
+    if (this.opts.noCache) return false;
+    if (!this.cacheSources) return true;
+    return this.cacheSources.some((src) => diffIDs.length <= src.length && diffIDs.every((d, i) => src[i] === d));
+  }
+
+  /** A cached layer for `key`, if the cache has one this build may reuse on top of `stage`. */
+  private async cachedLayer(stage: Stage, key: string): Promise<Awaited<ReturnType<BuildCache['getLayer']>>> {
+    if (this.opts.noCache) return undefined;
+    const layer = await this.cache.getLayer(key);
+    return layer && this.reusable([...stage.diffIDs, layer.diffID]) ? layer : undefined;
+  }
+
+  /** ARG and metadata steps: Docker's classic builder commits each one and reports an identical earlier one as
+   *  cached; here a marker per chain key says the step was built before. */
+  private async metadataStepCached(stage: Stage): Promise<void> {
+    if (this.reusable(stage.diffIDs) && await this.cache.hasStep(stage.chain)) this.emit(' ---> Using cache\n');
+    else await this.cache.markStep(stage.chain);
   }
 
   async build(): Promise<StoredImage> {
@@ -127,7 +160,7 @@ export class Builder {
       this.stages.push(stage);
       for (const instr of group.slice(1)) await this.runStep(stage, instr, globalArgs);
     }
-    const unused = Object.keys(this.opts.buildArgs).filter((k) => !this.usedArgs.has(k));
+    const unused = Object.keys(this.opts.buildArgs).filter((k) => !this.usedArgs.has(k) && !PROXY_ARGS.has(k));
     if (unused.length) this.emit(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
     return this.commit(this.stages[this.stages.length - 1]!);
   }
@@ -205,6 +238,7 @@ export class Builder {
       }
       stage.history.push({ created: new Date().toISOString(), created_by: `/bin/sh -c #(nop) ${instr.original}`, empty_layer: true });
       stage.chain = chainKey(stage.chain, 'ARG', JSON.stringify(stage.args));
+      await this.metadataStepCached(stage);
     } else if (METADATA_KEYWORDS.has(kw)) {
       const hadCmd = stage.config.Cmd;
       applyMetadata(stage.config, instr, this.vars(stage));
@@ -212,6 +246,7 @@ export class Builder {
       if (kw === 'ENTRYPOINT' && !stage.cmdSetHere && hadCmd) stage.config.Cmd = null;
       stage.history.push({ created: new Date().toISOString(), created_by: `/bin/sh -c #(nop) ${instr.original.replace(/^\S+/, kw)}`, empty_layer: true });
       stage.chain = chainKey(stage.chain, kw, JSON.stringify(stage.config));
+      await this.metadataStepCached(stage);
     } else if (kw === 'RUN') {
       await this.run(stage, instr);
     } else if (kw === 'COPY' || kw === 'ADD') {
@@ -241,7 +276,9 @@ export class Builder {
       if (pipe) { prepared.mounts.push(pipe.mount); const release = prepared.release; prepared.release = async () => { await release(); await pipe.cleanup(); }; }
       const extra = { ...(prepared.key ? { mounts: prepared.key } : {}), ...(heredoc?.pipeFile ? { pipe: heredoc.pipeFile } : {}), ...(runOpts.network ? { network: runOpts.network } : {}) };
       const key = chainKey(stage.chain, 'RUN', JSON.stringify({ args, env, user: stage.config.User, dir: stage.config.WorkingDir, ...extra }));
-      await this.execRun(stage, instr, { args, env: [...env, ...prepared.env], key, mounts: prepared.mounts, destinations: prepared.destinations, network: runOpts.network });
+      // Docker's predefined proxy args reach RUN without an ARG, and stay out of the cache key and the history
+      const proxies = Object.entries(this.opts.buildArgs).filter(([k]) => PROXY_ARGS.has(k) && !(k in stage.args) && !(k in envMap)).map(([k, v]) => `${k}=${v}`);
+      await this.execRun(stage, instr, { args, env: [...env, ...proxies, ...prepared.env], key, mounts: prepared.mounts, destinations: prepared.destinations, network: runOpts.network });
     } finally {
       await prepared.release();
     }
@@ -269,7 +306,7 @@ export class Builder {
   private async execRun(stage: Stage, instr: Instruction, step: { args: string[]; env: string[]; key: string; mounts: PreparedMounts['mounts']; destinations: string[]; network?: string }): Promise<void> {
     const { args, env, key } = step;
     const createdBy = instr.json ? `RUN ${JSON.stringify(instr.json)}` : `/bin/sh -c ${instr.heredocs?.length ? args[args.length - 1] : instr.args}`;
-    let layer = this.opts.noCache ? undefined : await this.cache.getLayer(key);
+    let layer = await this.cachedLayer(stage, key);
     if (layer) {
       this.hold([layer.descriptor], [layer.diffID]);
       this.emit(' ---> Using cache\n');
@@ -285,9 +322,14 @@ export class Builder {
           workingDir: stage.config.WorkingDir, user: stage.config.User || undefined,
           network: step.network === 'none' ? 'none' : this.opts.network, extraHosts: this.opts.extraHosts, id: containerId,
           ...(step.mounts.length ? { mounts: step.mounts } : {}),
-          onOutput: (chunk) => { const text = chunk.toString('utf8'); tail = (tail + text).slice(-4096); this.emit(text); },
+          onOutput: (chunk, stream) => {
+            const text = chunk.toString('utf8');
+            tail = (tail + text).slice(-4096);
+            // as Docker's classic builder, a step's stderr is shown in red
+            this.emit(stream === 'stderr' ? `\x1b[91m${text}\x1b[0m` : text);
+          },
         });
-        if (exitCode !== 0) throw new DockerfileError(failureMessage(this.step, this.totalSteps, instr, args, exitCode, tail));
+        if (exitCode !== 0) throw new DockerfileError(failureMessage(this.step, this.totalSteps, instr, args, exitCode, tail), exitCode);
         if (step.destinations.length) await removeMountpoints(upper, lowerDirs, step.destinations);
         layer = { ...await packLayer(upper, this.deps.store.blobs), created: new Date().toISOString() };
         this.hold([layer.descriptor], [layer.diffID]);
@@ -357,7 +399,7 @@ export class Builder {
       }
       const contentHash = await hashTree(staging);
       const key = chainKey(stage.chain, instr.keyword, dest, JSON.stringify(instr.flags), contentHash);
-      let layer = this.opts.noCache ? undefined : await this.cache.getLayer(key);
+      let layer = await this.cachedLayer(stage, key);
       if (layer) {
         this.hold([layer.descriptor], [layer.diffID]);
         this.emit(' ---> Using cache\n');

@@ -43,6 +43,11 @@ export class BuildCache {
     return bytes;
   }
 
+  /** Whether a step with this chain key was built before (ARG and metadata steps, which make no layer). */
+  async hasStep(key: string): Promise<boolean> { return fs.access(this.file(`step-${key}`)).then(() => true, () => false); }
+
+  async markStep(key: string): Promise<void> { await this.write(`step-${key}`, {}); }
+
   async putConfig(key: string, config: Buffer): Promise<void> { await this.write(`config-${key}`, { config: config.toString('base64') }); }
 
   async prune(): Promise<number> {

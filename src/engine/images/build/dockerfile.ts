@@ -61,7 +61,10 @@ export function rawWords(text: string): string[] {
 /** Removes the leading tabs of every line (`<<-`). */
 export const chompHeredoc = (content: string): string => content.replace(/^\t+/gm, '');
 
-export class DockerfileError extends Error {}
+export class DockerfileError extends Error {
+  /** `code`: a failed RUN step's exit code (Docker's errorDetail.code) */
+  constructor(message: string, readonly code?: number) { super(message); }
+}
 
 export function parseDockerfile(text: string): Instruction[] {
   let escape = '\\';

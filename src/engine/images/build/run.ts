@@ -18,7 +18,7 @@ export async function runBuild(deps: BuildServices, req: BuildRequest, emit: (ms
     const builder = new Builder({ store, runner, cacheDir: paths.buildCache, tmpDir: paths.tmp, emit }, {
       contextDir: context.dir, dockerfileText: context.dockerfileText, ignored: context.ignored,
       tags: req.tags, buildArgs: req.buildArgs, labels: req.labels, target: req.target,
-      registryCredentials: req.registryCredentials, noCache: req.noCache, network: req.network, extraHosts: req.extraHosts,
+      registryCredentials: req.registryCredentials, noCache: req.noCache, cacheFrom: req.cacheFrom, network: req.network, extraHosts: req.extraHosts,
       ...(session ? { secrets: session.secrets, ssh: session.ssh, namedContexts: session.contexts } : {}),
     });
     return await builder.build();
