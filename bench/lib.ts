@@ -8,6 +8,8 @@ export interface BenchRow {
   case: string; tool: string; medianMs: number; spreadMs: number; peer?: string; peerMedianMs?: number;
   /** median over rounds of (this run ÷ the peer's run in the same round), where the two were interleaved */
   pairedRatio?: number;
+  /** the unit of medianMs/spreadMs/peerMedianMs when the row does not measure time (e.g. 'MB') */
+  unit?: string;
 }
 
 /** Thrown by a benchmark that cannot run here (a missing lab or tool): reported as skipped, with why. */

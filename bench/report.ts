@@ -1,8 +1,9 @@
 // Turns benchmark rows into one markdown table: tscompose's figure next to each peer measured in
 // the same run, with the ratio (tscompose ÷ peer: below 1 is faster than the peer).
 
-/** The row every bench module returns (same shape as bench/lib.ts's BenchRow). */
-export interface ReportRow { case: string; tool: string; medianMs: number; spreadMs: number; peer?: string; peerMedianMs?: number; peerSpreadMs?: number }
+/** The row every bench module returns (same shape as bench/lib.ts's BenchRow). A row whose figures are not
+ *  durations (e.g. memory) names its unit; medianMs/spreadMs/peerMedianMs then hold values in that unit. */
+export interface ReportRow { case: string; tool: string; medianMs: number; spreadMs: number; peer?: string; peerMedianMs?: number; peerSpreadMs?: number; unit?: string }
 
 export interface ModuleOutcome { module: string; rows: ReportRow[]; note?: string }
 
@@ -16,6 +17,7 @@ export interface Comparison {
   peerMedianMs?: number;
   peerSpreadMs?: number;
   ratio?: number;
+  unit?: string;
 }
 
 const isOurs = (tool: string) => /tscompose|bundled/i.test(tool);
@@ -32,11 +34,11 @@ export function compare(outcomes: ModuleOutcome[]): Comparison[] {
       const primaries = ours.length ? ours : inCase.filter((r) => r.peer !== undefined).slice(0, 1);
       const others = inCase.filter((r) => !primaries.includes(r));
       if (!primaries.length) {
-        for (const r of inCase) out.push({ module, case: name, tool: r.tool, medianMs: r.medianMs, spreadMs: r.spreadMs });
+        for (const r of inCase) out.push({ module, case: name, tool: r.tool, medianMs: r.medianMs, spreadMs: r.spreadMs, unit: r.unit });
         continue;
       }
       for (const p of primaries) {
-        const base = { module, case: name, tool: p.tool, medianMs: p.medianMs, spreadMs: p.spreadMs };
+        const base = { module, case: name, tool: p.tool, medianMs: p.medianMs, spreadMs: p.spreadMs, unit: p.unit };
         const peers: { peer: string; peerMedianMs: number; peerSpreadMs?: number }[] = [];
         if (p.peer !== undefined && p.peerMedianMs !== undefined) {
           // the peer's own row in the same case, when the module reports one, carries its spread
@@ -53,7 +55,7 @@ export function compare(outcomes: ModuleOutcome[]): Comparison[] {
 }
 
 const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
-const figure = (median?: number, spread?: number) => (median === undefined ? '–' : spread === undefined ? `${ms(median)} ms` : `${ms(median)} ms ± ${ms(spread)}`);
+const figure = (median?: number, spread?: number, unit = 'ms') => (median === undefined ? '–' : spread === undefined ? `${ms(median)} ${unit}` : `${ms(median)} ${unit} ± ${ms(spread)}`);
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function markdownReport(outcomes: ModuleOutcome[], meta: { date: string; host: string }): string {
@@ -66,7 +68,7 @@ export function markdownReport(outcomes: ModuleOutcome[], meta: { date: string; 
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const c of compare(outcomes)) {
-    lines.push(`| ${cell(c.module)} | ${cell(c.case)} | ${cell(c.tool)} | ${figure(c.medianMs, c.spreadMs)} | ${cell(c.peer ?? '–')} | ${figure(c.peerMedianMs, c.peerSpreadMs)} | ${c.ratio === undefined ? '–' : `${c.ratio.toFixed(2)}×`} |`);
+    lines.push(`| ${cell(c.module)} | ${cell(c.case)} | ${cell(c.tool)} | ${figure(c.medianMs, c.spreadMs, c.unit)} | ${cell(c.peer ?? '–')} | ${figure(c.peerMedianMs, c.peerSpreadMs, c.unit)} | ${c.ratio === undefined ? '–' : `${c.ratio.toFixed(2)}×`} |`);
   }
   const notes = outcomes.filter((o) => o.note);
   if (notes.length) {

@@ -32,7 +32,7 @@ const ping = (socketPath: string) => new Promise<boolean>((resolve) => {
 });
 
 /** The bundled engine as its own daemon on a temporary state root, as `tscompose engine` runs it. */
-async function startBundledEngine(dir: string): Promise<{ env: Record<string, string>; stop(): Promise<void> }> {
+export async function startBundledEngine(dir: string): Promise<{ env: Record<string, string>; pid: number; root: string; socket: string; stop(): Promise<void> }> {
   const root = path.join(dir, 'engine');
   const socket = path.join(dir, 'engine.sock');
   const log = openSync(path.join(dir, 'engine.log'), 'a');
@@ -45,7 +45,7 @@ async function startBundledEngine(dir: string): Promise<{ env: Record<string, st
   };
   const deadline = Date.now() + 20000;
   while (Date.now() < deadline && child.exitCode === null) {
-    if (await ping(socket)) return { env: { TSCOMPOSE_STATE_ROOT: root, TSCOMPOSE_ENGINE_SOCKET: socket }, stop };
+    if (await ping(socket)) return { env: { TSCOMPOSE_STATE_ROOT: root, TSCOMPOSE_ENGINE_SOCKET: socket }, pid: child.pid!, root, socket, stop };
     await new Promise((r) => setTimeout(r, 200));
   }
   await stop();
