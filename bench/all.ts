@@ -35,11 +35,20 @@ export async function runModule(dir: string, name: string): Promise<ModuleOutcom
     return { module: name, rows, note: rows.length ? undefined : 'the benchmark returned no rows' };
   } catch (err) {
     if ((err as Error).name === 'BenchSkipped') return { module: name, rows: [], note: `skipped: ${(err as Error).message}` };
-    return { module: name, rows: [], note: `failed after ${((Date.now() - started) / 1000).toFixed(0)} s: ${(err as Error).message ?? String(err)}` };
+    return {
+      module: name,
+      rows: [],
+      note: `failed after ${((Date.now() - started) / 1000).toFixed(0)} s: ${(err as Error).message ?? String(err)}`,
+    };
   }
 }
 
-export interface RunAllOptions { dir?: string; modules?: string[]; outFile?: string; log?: (line: string) => void }
+export interface RunAllOptions {
+  dir?: string;
+  modules?: string[];
+  outFile?: string;
+  log?: (line: string) => void;
+}
 
 export async function runAll(opts: RunAllOptions = {}): Promise<{ outcomes: ModuleOutcome[]; markdown: string }> {
   const dir = opts.dir ?? path.dirname(fileURLToPath(import.meta.url));
@@ -55,7 +64,10 @@ export async function runAll(opts: RunAllOptions = {}): Promise<{ outcomes: Modu
     log(`bench: ${name}: ${outcome.note ?? `${outcome.rows.length} rows`}`);
     outcomes.push(outcome);
   }
-  const markdown = markdownReport(outcomes, { date: new Date().toISOString(), host: `${os.hostname()} (${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version})` });
+  const markdown = markdownReport(outcomes, {
+    date: new Date().toISOString(),
+    host: `${os.hostname()} (${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version})`,
+  });
   const outFile = opts.outFile ?? path.join(dir, 'results', 'latest.md');
   mkdirSync(path.dirname(outFile), { recursive: true });
   writeFileSync(outFile, markdown);

@@ -28,7 +28,12 @@ const IMPORTED = 'tsc-bench-big:imported';
 const log = (line: string) => process.stderr.write(`bench big-image: ${line}\n`);
 
 function must(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; inherit?: boolean } = {}): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: opts.env ?? process.env, stdio: ['ignore', 'pipe', opts.inherit ? 'inherit' : 'pipe'], maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, {
+    encoding: 'utf8',
+    env: opts.env ?? process.env,
+    stdio: ['ignore', 'pipe', opts.inherit ? 'inherit' : 'pipe'],
+    maxBuffer: 64 << 20,
+  });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}: ${(r.stderr ?? '').slice(-600)}`);
   return r.stdout;
 }
@@ -45,7 +50,10 @@ export function ensureRootfsTar(): { file: string; bytes: number } {
 
 function ping(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: '/_ping' }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+    const req = http.get({ socketPath, path: '/_ping' }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
     req.on('error', () => resolve(false));
   });
 }
@@ -71,14 +79,19 @@ export async function runBigImageBench(): Promise<BenchRow[]> {
   const label = `${(bytes / 1e6).toFixed(0)} MB, ${files} files`;
   // the image on dockerd, saved once (`docker save`), pushed to a fresh local registry
   must('docker', ['import', rootfs, IMPORTED]);
-  if (!existsSync(SAVE_TAR)) { must('docker', ['save', '-o', `${SAVE_TAR}.tmp`, IMPORTED]); renameSync(`${SAVE_TAR}.tmp`, SAVE_TAR); }
+  if (!existsSync(SAVE_TAR)) {
+    must('docker', ['save', '-o', `${SAVE_TAR}.tmp`, IMPORTED]);
+    renameSync(`${SAVE_TAR}.tmp`, SAVE_TAR);
+  }
   const reg = await startRegistry();
   const dir = mkdtempSync(path.join('/var/tmp', 'tsc-bench-big-'));
   const shell = new ShellTimer();
   let engine: Awaited<ReturnType<typeof startEngine>> | undefined;
   const remote = `${reg.host}/bench/big:v1`;
   try {
-    const only = process.env.BENCH_BIG_CASES?.split(',').map((c) => c.trim()).filter(Boolean);
+    const only = process.env.BENCH_BIG_CASES?.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
     if (!only || only.some((c) => c === 'pull' || c === 'up')) {
       log('docker push to the local registry …');
       must('docker', ['tag', IMPORTED, remote]);
@@ -93,44 +106,116 @@ export async function runBigImageBench(): Promise<BenchRow[]> {
 
     const stack = path.join(dir, 'compose.yaml');
     writeFileSync(stack, `services:\n  db:\n    image: ${remote}\n    command: ["/bin/sleep", "3600"]\n    stop_signal: SIGKILL\n`);
-    const cli = existsSync(path.join(repo, 'dist', 'cli', 'main.js')) ? [path.join(repo, 'dist', 'cli', 'main.js')] : ['--import', 'tsx', path.join(repo, 'src', 'cli', 'main.ts')];
+    const cli = existsSync(path.join(repo, 'dist', 'cli', 'main.js'))
+      ? [path.join(repo, 'dist', 'cli', 'main.js')]
+      : ['--import', 'tsx', path.join(repo, 'src', 'cli', 'main.ts')];
     const v1 = which('docker-compose');
     const bundledEnv = { TSCOMPOSE_ENGINE_SOCKET: engine.socket, TSCOMPOSE_STATE_ROOT: engine.root, CI: '1' };
     const upOurs = () => shell.time(process.execPath, [...cli, '--engine', 'bundled', '-f', stack, '-p', 'tscbig', 'up', '-d'], bundledEnv);
-    const downOurs = () => { quiet(process.execPath, [...cli, '--engine', 'bundled', '-f', stack, '-p', 'tscbig', 'down', '-t', '0'], { ...process.env, ...bundledEnv }); rmiOurs(remote); };
-    const upPeer = () => (v1 ? shell.time(v1, ['-f', stack, '-p', 'tscbigv1', 'up', '-d']) : shell.time(process.execPath, [...cli, '--engine', 'docker', '-f', stack, '-p', 'tscbigv1', 'up', '-d'], { CI: '1' }));
-    const downPeer = () => { quiet(v1 ?? process.execPath, v1 ? ['-f', stack, '-p', 'tscbigv1', 'down', '-t', '0'] : [...cli, '--engine', 'docker', '-f', stack, '-p', 'tscbigv1', 'down', '-t', '0']); rmiDocker(remote); };
-    downOurs(); downPeer();
+    const downOurs = () => {
+      quiet(process.execPath, [...cli, '--engine', 'bundled', '-f', stack, '-p', 'tscbig', 'down', '-t', '0'], {
+        ...process.env,
+        ...bundledEnv,
+      });
+      rmiOurs(remote);
+    };
+    const upPeer = () =>
+      v1
+        ? shell.time(v1, ['-f', stack, '-p', 'tscbigv1', 'up', '-d'])
+        : shell.time(process.execPath, [...cli, '--engine', 'docker', '-f', stack, '-p', 'tscbigv1', 'up', '-d'], { CI: '1' });
+    const downPeer = () => {
+      quiet(
+        v1 ?? process.execPath,
+        v1
+          ? ['-f', stack, '-p', 'tscbigv1', 'down', '-t', '0']
+          : [...cli, '--engine', 'docker', '-f', stack, '-p', 'tscbigv1', 'down', '-t', '0'],
+      );
+      rmiDocker(remote);
+    };
+    downOurs();
+    downPeer();
 
-    const after = async <T>(fn: () => Promise<T>, cleanup: () => void): Promise<T> => { try { return await fn(); } finally { cleanup(); } };
+    const after = async <T>(fn: () => Promise<T>, cleanup: () => void): Promise<T> => {
+      try {
+        return await fn();
+      } finally {
+        cleanup();
+      }
+    };
     log(`${RUNS} interleaved rounds (import, load, pull, up; tscompose then docker) …`);
     const all: Record<string, () => Promise<number>> = {
-      importOurs: () => after(() => shell.time('docker', [...ours, 'import', rootfs, IMPORTED], oursEnv), () => rmiOurs(IMPORTED)),
-      importDocker: () => after(() => shell.time('docker', ['import', rootfs, IMPORTED]), () => rmiDocker(IMPORTED)),
-      loadOurs: () => after(() => shell.time('docker', [...ours, 'load', '-q', '-i', SAVE_TAR], oursEnv), () => rmiOurs(IMPORTED)),
-      loadDocker: () => after(() => shell.time('docker', ['load', '-q', '-i', SAVE_TAR]), () => rmiDocker(IMPORTED)),
-      pullOurs: () => after(() => shell.time('docker', [...ours, 'pull', '-q', remote], oursEnv), () => rmiOurs(remote)),
-      pullDocker: () => after(() => shell.time('docker', ['pull', '-q', remote]), () => rmiDocker(remote)),
+      importOurs: () =>
+        after(
+          () => shell.time('docker', [...ours, 'import', rootfs, IMPORTED], oursEnv),
+          () => rmiOurs(IMPORTED),
+        ),
+      importDocker: () =>
+        after(
+          () => shell.time('docker', ['import', rootfs, IMPORTED]),
+          () => rmiDocker(IMPORTED),
+        ),
+      loadOurs: () =>
+        after(
+          () => shell.time('docker', [...ours, 'load', '-q', '-i', SAVE_TAR], oursEnv),
+          () => rmiOurs(IMPORTED),
+        ),
+      loadDocker: () =>
+        after(
+          () => shell.time('docker', ['load', '-q', '-i', SAVE_TAR]),
+          () => rmiDocker(IMPORTED),
+        ),
+      pullOurs: () =>
+        after(
+          () => shell.time('docker', [...ours, 'pull', '-q', remote], oursEnv),
+          () => rmiOurs(remote),
+        ),
+      pullDocker: () =>
+        after(
+          () => shell.time('docker', ['pull', '-q', remote]),
+          () => rmiDocker(remote),
+        ),
       upOurs: () => after(upOurs, downOurs),
       upDocker: () => after(upPeer, downPeer),
     };
     // BENCH_BIG_CASES=import,pull: a subset (each case runs for tscompose and for docker)
     const picked = Object.fromEntries(Object.entries(all).filter(([k]) => !only || only.some((c) => k.startsWith(c))));
-    const t = await timeInterleaved(picked, RUNS) as Record<string, Timing>;
+    const t = (await timeInterleaved(picked, RUNS)) as Record<string, Timing>;
     const peerName = (what: string) => `${what} (dockerd 20.10)`;
     const row = (c: string, tool: string, ourT: Timing, peer: string, peerT: Timing): BenchRow => ({
-      case: c, tool, medianMs: ourT.medianMs, spreadMs: ourT.spreadMs, peer, peerMedianMs: peerT.medianMs,
+      case: c,
+      tool,
+      medianMs: ourT.medianMs,
+      spreadMs: ourT.spreadMs,
+      peer,
+      peerMedianMs: peerT.medianMs,
       pairedRatio: median(ourT.samplesMs.map((s, i) => s / peerT.samplesMs[i]!)),
     });
     const rows: BenchRow[] = [];
-    if (t.importOurs) rows.push(row(`docker import of a ${label} rootfs tar`, 'tscompose engine', t.importOurs, peerName('docker import'), t.importDocker!));
-    if (t.loadOurs) rows.push(row(`docker load of it (docker save archive)`, 'tscompose engine', t.loadOurs, peerName('docker load'), t.loadDocker!));
-    if (t.pullOurs) rows.push(row(`pull of it, 1 gzip layer (local registry)`, 'tscompose engine', t.pullOurs, peerName('docker pull'), t.pullDocker!));
-    if (t.upOurs) rows.push(row(`first up -d, 1 service on it (pull, create, start)`, 'tscompose (bundled engine)', t.upOurs, v1 ? 'docker-compose v1 (dockerd)' : 'tscompose --engine docker', t.upDocker!));
+    if (t.importOurs)
+      rows.push(
+        row(`docker import of a ${label} rootfs tar`, 'tscompose engine', t.importOurs, peerName('docker import'), t.importDocker!),
+      );
+    if (t.loadOurs)
+      rows.push(row(`docker load of it (docker save archive)`, 'tscompose engine', t.loadOurs, peerName('docker load'), t.loadDocker!));
+    if (t.pullOurs)
+      rows.push(row(`pull of it, 1 gzip layer (local registry)`, 'tscompose engine', t.pullOurs, peerName('docker pull'), t.pullDocker!));
+    if (t.upOurs)
+      rows.push(
+        row(
+          `first up -d, 1 service on it (pull, create, start)`,
+          'tscompose (bundled engine)',
+          t.upOurs,
+          v1 ? 'docker-compose v1 (dockerd)' : 'tscompose --engine docker',
+          t.upDocker!,
+        ),
+      );
     return rows;
   } finally {
     shell.close();
-    if (engine) { engine.child.kill('SIGTERM'); await new Promise((r) => engine!.child.once('exit', r)); }
+    if (engine) {
+      engine.child.kill('SIGTERM');
+      await new Promise((r) => engine!.child.once('exit', r));
+    }
     quiet('docker', ['rmi', '-f', remote, IMPORTED]);
     await reg.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -146,6 +231,11 @@ function median(xs: number[]): number {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url) && !process.env.TSCOMPOSE_BENCH_AGGREGATE) {
   const rows = await runBigImageBench();
   process.stdout.write(markdownTable(rows));
-  process.stdout.write(`\n(${os.loadavg().map((l) => l.toFixed(2)).join(' ')} load average at the end; ${RUNS} rounds)\n`);
+  process.stdout.write(
+    `\n(${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} load average at the end; ${RUNS} rounds)\n`,
+  );
   process.exit(0);
 }

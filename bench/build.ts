@@ -14,7 +14,11 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const COLD_RUNS = 3;
 const WARM_RUNS = 5;
 
-interface Target { tool: string; host: string; stop(): void }
+interface Target {
+  tool: string;
+  host: string;
+  stop(): void;
+}
 
 function startBundled(): Promise<Target | undefined> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'tsc-bench-build-'));
@@ -22,20 +26,30 @@ function startBundled(): Promise<Target | undefined> {
   const built = path.join(repo, 'dist/cli/main.js');
   const cli = existsSync(built) ? [built] : ['--import', 'tsx', path.join(repo, 'src/cli/main.ts')];
   const log = openSync(path.join(root, 'daemon.log'), 'a');
-  const daemon: ChildProcess = spawn(process.execPath, [...cli, 'engine', '--root', path.join(root, 'state'), '--socket', socket], { stdio: ['ignore', log, log], cwd: repo });
+  const daemon: ChildProcess = spawn(process.execPath, [...cli, 'engine', '--root', path.join(root, 'state'), '--socket', socket], {
+    stdio: ['ignore', log, log],
+    cwd: repo,
+  });
   const stop = () => {
     daemon.kill('SIGTERM');
     spawnSync('sleep', ['1']);
     if (daemon.exitCode === null) daemon.kill('SIGKILL');
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(root));
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4])
+      .filter((m) => m?.startsWith(root));
     for (const m of mounts.reverse()) spawnSync('umount', ['-l', m!]);
     rmSync(root, { recursive: true, force: true });
   };
   return new Promise((resolve) => {
     const end = Date.now() + 30_000;
     const poll = () => {
-      if (spawnSync('docker', ['-H', `unix://${socket}`, 'version'], { stdio: 'ignore' }).status === 0) return resolve({ tool: 'tscompose (bundled engine)', host: `unix://${socket}`, stop });
-      if (Date.now() > end || daemon.exitCode !== null) { stop(); return resolve(undefined); }
+      if (spawnSync('docker', ['-H', `unix://${socket}`, 'version'], { stdio: 'ignore' }).status === 0)
+        return resolve({ tool: 'tscompose (bundled engine)', host: `unix://${socket}`, stop });
+      if (Date.now() > end || daemon.exitCode !== null) {
+        stop();
+        return resolve(undefined);
+      }
       setTimeout(poll, 300);
     };
     poll();
@@ -58,15 +72,25 @@ async function measure(target: Target, context: string): Promise<{ cold: Timing;
 
 export async function runBuildBench(log: (line: string) => void = () => {}): Promise<BenchRow[]> {
   if (!which('docker')) throw new Error('the docker CLI is needed to drive both engines');
-  const context = busyboxContext(['RUN ["/bin/sh", "-c", "mkdir -p /www && echo hello > /www/index.html"]', 'ENV GREETING=hello', 'WORKDIR /www', 'RUN ["/bin/sh", "-c", "ls -l > listing.txt"]']);
+  const context = busyboxContext([
+    'RUN ["/bin/sh", "-c", "mkdir -p /www && echo hello > /www/index.html"]',
+    'ENV GREETING=hello',
+    'WORKDIR /www',
+    'RUN ["/bin/sh", "-c", "ls -l > listing.txt"]',
+  ]);
   const rows: BenchRow[] = [];
   try {
     const results: Record<string, { cold: Timing; warm: Timing }> = {};
     const bundled = await startBundled();
     if (bundled) {
-      try { results[bundled.tool] = await measure(bundled, context); } finally { bundled.stop(); }
+      try {
+        results[bundled.tool] = await measure(bundled, context);
+      } finally {
+        bundled.stop();
+      }
     } else log('build bench: the bundled engine did not start');
-    if (await ensureDockerd()) results['docker build (dockerd 20.10)'] = await measure({ tool: 'dockerd', host: 'unix:///var/run/docker.sock', stop() {} }, context);
+    if (await ensureDockerd())
+      results['docker build (dockerd 20.10)'] = await measure({ tool: 'dockerd', host: 'unix:///var/run/docker.sock', stop() {} }, context);
     else log('build bench: dockerd is not available');
     const peerName = 'docker build (dockerd 20.10)';
     const peer = results[peerName];
@@ -75,7 +99,9 @@ export async function runBuildBench(log: (line: string) => void = () => {}): Pro
       for (const which of ['cold', 'warm'] as const) {
         rows.push({
           case: which === 'cold' ? 'build busybox context, --no-cache' : 'build busybox context, warm cache',
-          tool, medianMs: r[which].medianMs, spreadMs: r[which].spreadMs,
+          tool,
+          medianMs: r[which].medianMs,
+          spreadMs: r[which].spreadMs,
           ...(!isPeer && peer ? { peer: peerName, peerMedianMs: peer[which].medianMs } : {}),
         });
       }

@@ -53,13 +53,22 @@ export async function runConfigBench(): Promise<BenchRow[]> {
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.homedir() };
     const peers = composePeers();
     const rows: BenchRow[] = [];
-    for (const [name, extra] of [['config -q (500 services)', ['-q']], ['config (500 services)', []]] as const) {
+    for (const [name, extra] of [
+      ['config -q (500 services)', ['-q']],
+      ['config (500 services)', []],
+    ] as const) {
       const ours = await timeCommand(process.execPath, [cli, '-f', file, '-p', 'bench', 'config', ...extra], { cwd: dir, env });
       const row: BenchRow = { case: name, tool: 'tscompose', medianMs: ours.medianMs, spreadMs: ours.spreadMs };
       rows.push(row);
       for (const peer of peers) {
-        const t = await timeCommand(peer.argv[0]!, [...peer.argv.slice(1), '-f', file, '-p', 'bench', 'config', ...extra], { cwd: dir, env });
-        if (!row.peer) { row.peer = peer.name; row.peerMedianMs = t.medianMs; }
+        const t = await timeCommand(peer.argv[0]!, [...peer.argv.slice(1), '-f', file, '-p', 'bench', 'config', ...extra], {
+          cwd: dir,
+          env,
+        });
+        if (!row.peer) {
+          row.peer = peer.name;
+          row.peerMedianMs = t.medianMs;
+        }
         rows.push({ case: name, tool: peer.name, medianMs: t.medianMs, spreadMs: t.spreadMs });
       }
     }

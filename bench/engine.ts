@@ -37,7 +37,10 @@ function prepareRuncFloor(dir: string, shell: ShellTimer): () => Promise<number>
 
 function ping(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: '/_ping' }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+    const req = http.get({ socketPath, path: '/_ping' }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
     req.on('error', () => resolve(false));
   });
 }
@@ -77,25 +80,39 @@ export async function runEngineBench(): Promise<BenchRow[]> {
     const dockerd = await ensureDockerd();
     if (dockerd) mustRun('docker', ['build', '-q', '-t', IMAGE, ctx], { ...process.env, DOCKER_BUILDKIT: '0' });
     // one run of each case per round: the floor is measured under the same load as the engine
-    const t = await timeInterleaved({
-      floor: floorRun,
-      cliDefault: () => shell.time('docker', [...host, 'run', '--rm', IMAGE, 'true']),
-      cliNone: () => shell.time('docker', [...host, 'run', '--rm', '--network', 'none', IMAGE, 'true']),
-      apiDefault: viaApi('default'),
-      apiNone: viaApi('none'),
-      // what the docker CLI costs by itself: its start-up and one request
-      cliAlone: () => shell.time('docker', [...host, 'version']),
-      dockerd: dockerd ? () => shell.time('docker', ['run', '--rm', IMAGE, 'true']) : () => {},
-    }, RUNS);
-    const withFloor = (c: string, tool: string, x: { medianMs: number; spreadMs: number }): BenchRow =>
-      ({ case: c, tool, medianMs: x.medianMs, spreadMs: x.spreadMs, peer: 'runc run (bare OCI runtime)', peerMedianMs: t.floor.medianMs });
+    const t = await timeInterleaved(
+      {
+        floor: floorRun,
+        cliDefault: () => shell.time('docker', [...host, 'run', '--rm', IMAGE, 'true']),
+        cliNone: () => shell.time('docker', [...host, 'run', '--rm', '--network', 'none', IMAGE, 'true']),
+        apiDefault: viaApi('default'),
+        apiNone: viaApi('none'),
+        // what the docker CLI costs by itself: its start-up and one request
+        cliAlone: () => shell.time('docker', [...host, 'version']),
+        dockerd: dockerd ? () => shell.time('docker', ['run', '--rm', IMAGE, 'true']) : () => {},
+      },
+      RUNS,
+    );
+    const withFloor = (c: string, tool: string, x: { medianMs: number; spreadMs: number }): BenchRow => ({
+      case: c,
+      tool,
+      medianMs: x.medianMs,
+      spreadMs: x.spreadMs,
+      peer: 'runc run (bare OCI runtime)',
+      peerMedianMs: t.floor.medianMs,
+    });
     const rows: BenchRow[] = [
       withFloor('run --rm true', 'tscompose engine via docker CLI', t.cliDefault),
       withFloor('run --rm --network none true', 'tscompose engine via docker CLI', t.cliNone),
       withFloor('run --rm true', 'tscompose engine via dockerode', t.apiDefault),
       withFloor('run --rm --network none true', 'tscompose engine via dockerode', t.apiNone),
       { case: 'runc run true', tool: 'runc (floor)', medianMs: t.floor.medianMs, spreadMs: t.floor.spreadMs },
-      { case: 'docker version (the CLI alone)', tool: 'docker CLI → tscompose engine', medianMs: t.cliAlone.medianMs, spreadMs: t.cliAlone.spreadMs },
+      {
+        case: 'docker version (the CLI alone)',
+        tool: 'docker CLI → tscompose engine',
+        medianMs: t.cliAlone.medianMs,
+        spreadMs: t.cliAlone.spreadMs,
+      },
     ];
     // the ratio of each round's run to the floor's run of the same round, median over the rounds: what the
     // machine's load did to both cancels out round by round
@@ -103,7 +120,13 @@ export async function runEngineBench(): Promise<BenchRow[]> {
       const r = t[k].samplesMs.map((ms, i) => ms / t.floor.samplesMs[i]!).sort((a, b) => a - b);
       return r[Math.floor(r.length / 2)]!;
     };
-    for (const [row, k] of [[rows[0]!, 'cliDefault'], [rows[1]!, 'cliNone'], [rows[2]!, 'apiDefault'], [rows[3]!, 'apiNone']] as const) row.pairedRatio = paired(k);
+    for (const [row, k] of [
+      [rows[0]!, 'cliDefault'],
+      [rows[1]!, 'cliNone'],
+      [rows[2]!, 'apiDefault'],
+      [rows[3]!, 'apiNone'],
+    ] as const)
+      row.pairedRatio = paired(k);
     if (dockerd) {
       rows.push({ ...withFloor('run --rm true', 'dockerd 20.10 via docker CLI', t.dockerd), pairedRatio: paired('dockerd') });
       spawnSync('docker', ['rmi', '-f', IMAGE], { stdio: 'ignore' });

@@ -68,7 +68,11 @@ function bundledSide(engine: { pid: number; root: string; socket: string }): Sid
 
 /** The dockerd that serves DOCKERD_SOCKET (other dockerds may run on this machine, with their own pidfiles). */
 function dockerdPid(): number | undefined {
-  try { return Number(readFileSync('/var/run/docker.pid', 'utf8').trim()) || undefined; } catch { return undefined; }
+  try {
+    return Number(readFileSync('/var/run/docker.pid', 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function dockerSide(ids: Set<string>): Side {
@@ -84,19 +88,35 @@ function dockerSide(ids: Set<string>): Side {
       const dockerd = dockerdPid();
       const all = [...procs.values()];
       const ownContainerd = all.some((p) => p.ppid === dockerd && p.name === 'containerd');
-      const systemContainerd = ownContainerd ? [] : all.filter((p) => p.name === 'containerd' && p.ppid === 1 && !p.argv.includes('--config'));
-      return [...(dockerd ? [dockerd] : []), ...systemContainerd.map((p) => p.pid), ...all.filter((p) => shim(p) && ours(p)).map((p) => p.pid)];
+      const systemContainerd = ownContainerd
+        ? []
+        : all.filter((p) => p.name === 'containerd' && p.ppid === 1 && !p.argv.includes('--config'));
+      return [
+        ...(dockerd ? [dockerd] : []),
+        ...systemContainerd.map((p) => p.pid),
+        ...all.filter((p) => shim(p) && ours(p)).map((p) => p.pid),
+      ];
     },
     // a dockerd shared with other users runs their containers too: only this run's shims count
     skip: (p) => shim(p) && !ours(p),
   };
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface MemoryFigure { rssMb: number; rssSpreadMb: number; pssMb: number; pssSpreadMb: number; last: Footprint }
+interface MemoryFigure {
+  rssMb: number;
+  rssSpreadMb: number;
+  pssMb: number;
+  pssSpreadMb: number;
+  last: Footprint;
+}
 
 /** Median of several samples a second apart (the engine's heap breathes with its GC). */
 async function measureMemory(side: Side): Promise<MemoryFigure> {
@@ -121,7 +141,12 @@ async function pool<T>(items: T[], limit: number, aborted: () => boolean, fn: (i
   const worker = async () => {
     while (next < items.length && !failed) {
       if (aborted()) throw new Error('interrupted');
-      try { await fn(items[next++]!); } catch (err) { failed = true; throw err; }
+      try {
+        await fn(items[next++]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
   const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
@@ -131,7 +156,17 @@ async function pool<T>(items: T[], limit: number, aborted: () => boolean, fn: (i
 
 async function removeLabelled(api: Docker): Promise<void> {
   const list = await api.listContainers({ all: true, filters: { label: [LABEL] } });
-  await pool(list, CONCURRENCY, () => false, async (c) => { await api.getContainer(c.Id).remove({ force: true }).catch(() => {}); });
+  await pool(
+    list,
+    CONCURRENCY,
+    () => false,
+    async (c) => {
+      await api
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => {});
+    },
+  );
 }
 
 /** Commands running now (compose up/down, docker build), ended on Ctrl-C before the clean-up. */
@@ -145,10 +180,21 @@ function timedRun(argv: string[], env: NodeJS.ProcessEnv, cwd: string, limitMs =
     const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
     live.add(child);
     let stopped = false;
-    const timer = Number.isFinite(limitMs) ? setTimeout(() => { stopped = true; child.kill('SIGINT'); }, limitMs) : undefined;
+    const timer = Number.isFinite(limitMs)
+      ? setTimeout(() => {
+          stopped = true;
+          child.kill('SIGINT');
+        }, limitMs)
+      : undefined;
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
-    child.on('error', (err) => { live.delete(child); clearTimeout(timer); reject(err); });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-2000);
+    });
+    child.on('error', (err) => {
+      live.delete(child);
+      clearTimeout(timer);
+      reject(err);
+    });
     child.on('close', (code) => {
       live.delete(child);
       clearTimeout(timer);
@@ -167,10 +213,16 @@ export function sleepStack(n: number, image: string): string {
 }
 
 /** The issue's target for a row: a ceiling on the ratio to the peer, or on the value itself. */
-interface Target { label: string; met(row: BenchRow): boolean | undefined }
+interface Target {
+  label: string;
+  met(row: BenchRow): boolean | undefined;
+}
 const ratioAtMost = (max: number): Target => ({
   label: `≤ ${max}×`,
-  met: (r) => { const ratio = r.pairedRatio ?? (r.peerMedianMs ? r.medianMs / r.peerMedianMs : undefined); return ratio === undefined ? undefined : ratio <= max; },
+  met: (r) => {
+    const ratio = r.pairedRatio ?? (r.peerMedianMs ? r.medianMs / r.peerMedianMs : undefined);
+    return ratio === undefined ? undefined : ratio <= max;
+  },
 });
 const valueAtMost = (max: number, unit: string): Target => ({ label: `≤ ${max} ${unit}`, met: (r) => r.medianMs <= max });
 
@@ -187,11 +239,16 @@ export async function runFootprintBench(log: (line: string) => void = (l) => pro
   let aborted = false;
   // one clean-up, whether the run ends, fails or is interrupted (then both paths wait for the same one)
   let cleaning: Promise<void> | undefined;
-  const cleanUp = () => cleaning ??= (async () => {
-    while (cleanups.length) {
-      try { await cleanups.pop()!(); } catch (err) { log(`footprint: cleanup: ${(err as Error).message}`); }
-    }
-  })();
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      while (cleanups.length) {
+        try {
+          await cleanups.pop()!();
+        } catch (err) {
+          log(`footprint: cleanup: ${(err as Error).message}`);
+        }
+      }
+    })());
   // Ctrl-C or a kill: stop what runs, remove what this run made (400 containers, two stacks), then leave
   const onSignal = (signal: NodeJS.Signals) => {
     aborted = true;
@@ -220,14 +277,21 @@ export async function runFootprintBench(log: (line: string) => void = (l) => pro
     // the same image on both engines, from Debian's static busybox (no registry)
     const ctx = busyboxContext();
     try {
-      for (const side of sides) await timedRun(['docker', ...side.host, 'build', '-q', '-t', IMAGE, ctx], { ...process.env, DOCKER_BUILDKIT: '0' }, dir);
-    } finally { rmSync(ctx, { recursive: true, force: true }); }
-    if (dockerd) cleanups.push(() => timedRun(['docker', '-H', `unix://${DOCKERD_SOCKET}`, 'rmi', '-f', IMAGE], process.env, dir).catch(() => {}));
+      for (const side of sides)
+        await timedRun(['docker', ...side.host, 'build', '-q', '-t', IMAGE, ctx], { ...process.env, DOCKER_BUILDKIT: '0' }, dir);
+    } finally {
+      rmSync(ctx, { recursive: true, force: true });
+    }
+    if (dockerd)
+      cleanups.push(() => timedRun(['docker', '-H', `unix://${DOCKERD_SOCKET}`, 'rmi', '-f', IMAGE], process.env, dir).catch(() => {}));
     // containers being created when the run is interrupted are removed too: the clean-up waits for them
     let creating: Promise<void> = Promise.resolve();
     for (const side of sides) {
       await removeLabelled(side.api); // left by an interrupted run
-      cleanups.push(async () => { await creating.catch(() => {}); await removeLabelled(side.api); });
+      cleanups.push(async () => {
+        await creating.catch(() => {});
+        await removeLabelled(side.api);
+      });
     }
 
     // 1. memory at 0, 50, 200 idle containers
@@ -238,20 +302,32 @@ export async function runFootprintBench(log: (line: string) => void = (l) => pro
         const ids = running.get(side.name)!;
         const more = Array.from({ length: count - ids.length }, (_, i) => ids.length + i);
         const started = Date.now();
-        creating = pool(more, CONCURRENCY, () => aborted, async () => {
-          const c = await side.api.createContainer({ Image: IMAGE, Cmd: ['sleep', '3600'], Labels: { [LABEL]: '1' } });
-          ids.push(c.id);
-          if (side.name === PEER) dockerIds.add(c.id);
-          await c.start();
-        });
+        creating = pool(
+          more,
+          CONCURRENCY,
+          () => aborted,
+          async () => {
+            const c = await side.api.createContainer({ Image: IMAGE, Cmd: ['sleep', '3600'], Labels: { [LABEL]: '1' } });
+            ids.push(c.id);
+            if (side.name === PEER) dockerIds.add(c.id);
+            await c.start();
+          },
+        );
         await creating;
-        if (more.length) log(`footprint: ${side.name}: ${count} containers running (${((Date.now() - started) / 1000).toFixed(0)} s for ${more.length})`);
+        if (more.length)
+          log(`footprint: ${side.name}: ${count} containers running (${((Date.now() - started) / 1000).toFixed(0)} s for ${more.length})`);
       }
       await sleep(SETTLE_MS);
       for (const side of sides) {
         const m = await measureMemory(side);
         memory.get(side.name)!.set(count, m);
-        log(`footprint: ${side.name}, ${count} containers: RSS ${m.rssMb} MB, PSS ${m.pssMb} MB in ${m.last.processes} processes (${Object.entries(m.last.byName).map(([n, k]) => `${n}×${k}`).join(', ')})`);
+        log(
+          `footprint: ${side.name}, ${count} containers: RSS ${m.rssMb} MB, PSS ${m.pssMb} MB in ${m.last.processes} processes (${Object.entries(
+            m.last.byName,
+          )
+            .map(([n, k]) => `${n}×${k}`)
+            .join(', ')})`,
+        );
       }
     }
     const ours = memory.get(OURS)!;
@@ -262,14 +338,24 @@ export async function runFootprintBench(log: (line: string) => void = (l) => pro
       if (peer) Object.assign(row, { peer: PEER, peerMedianMs: pick(peer.get(count)!)[0] });
       return row;
     };
-    const growth = (m: Map<number, MemoryFigure>, key: 'rssMb' | 'pssMb') => Math.round((m.get(200)![key] - m.get(50)![key]) / 150 * 100) / 100;
-    for (const [kind, pick] of [['RSS', (m: MemoryFigure): [number, number] => [m.rssMb, m.rssSpreadMb]], ['PSS', (m: MemoryFigure): [number, number] => [m.pssMb, m.pssSpreadMb]]] as const) {
+    const growth = (m: Map<number, MemoryFigure>, key: 'rssMb' | 'pssMb') =>
+      Math.round(((m.get(200)![key] - m.get(50)![key]) / 150) * 100) / 100;
+    for (const [kind, pick] of [
+      ['RSS', (m: MemoryFigure): [number, number] => [m.rssMb, m.rssSpreadMb]],
+      ['PSS', (m: MemoryFigure): [number, number] => [m.pssMb, m.pssSpreadMb]],
+    ] as const) {
       for (const count of COUNTS) {
         const row = memRow(`engine-side ${kind}, ${count} idle containers`, pick, count);
         rows.push(count === 50 ? withTarget(row, ratioAtMost(0.25)) : row);
       }
       const key = kind === 'RSS' ? 'rssMb' : 'pssMb';
-      const row: BenchRow = { case: `engine-side ${kind} growth per container (200−50)/150`, tool: OURS, medianMs: growth(ours, key), spreadMs: 0, unit: 'MB' };
+      const row: BenchRow = {
+        case: `engine-side ${kind} growth per container (200−50)/150`,
+        tool: OURS,
+        medianMs: growth(ours, key),
+        spreadMs: 0,
+        unit: 'MB',
+      };
       if (peer) Object.assign(row, { peer: PEER, peerMedianMs: growth(peer, key) });
       rows.push(withTarget(row, valueAtMost(2, 'MB')));
     }
@@ -291,7 +377,12 @@ export async function runFootprintBench(log: (line: string) => void = (l) => pro
       const mine = t[key]!;
       const theirs = t[`${PEER}|${label}`];
       const row: BenchRow = { case: label, tool: OURS, medianMs: mine.medianMs, spreadMs: mine.spreadMs };
-      if (theirs) Object.assign(row, { peer: PEER, peerMedianMs: theirs.medianMs, pairedRatio: median(mine.samplesMs.map((x, i) => x / theirs.samplesMs[i]!)) });
+      if (theirs)
+        Object.assign(row, {
+          peer: PEER,
+          peerMedianMs: theirs.medianMs,
+          pairedRatio: median(mine.samplesMs.map((x, i) => x / theirs.samplesMs[i]!)),
+        });
       rows.push(row);
     }
     for (const r of rows.filter((x) => !x.unit)) log(`footprint: ${r.case}: ${r.medianMs} ms, ${r.peer ?? ''} ${r.peerMedianMs ?? ''} ms`);
@@ -304,7 +395,7 @@ export async function runFootprintBench(log: (line: string) => void = (l) => pro
 
     // 3. cold up -d and down of a 200-service stack
     if (aborted) throw new Error('interrupted');
-    if (!SKIP_UP) rows.push(...await coldUp(dir, engine.env, dockerd, cleanups, () => aborted, log));
+    if (!SKIP_UP) rows.push(...(await coldUp(dir, engine.env, dockerd, cleanups, () => aborted, log)));
     return rows;
   } finally {
     await cleanUp();
@@ -313,15 +404,34 @@ export async function runFootprintBench(log: (line: string) => void = (l) => pro
   }
 }
 
-async function coldUp(dir: string, bundledEnv: Record<string, string>, dockerd: boolean, cleanups: (() => unknown)[], aborted: () => boolean, log: (l: string) => void): Promise<BenchRow[]> {
+async function coldUp(
+  dir: string,
+  bundledEnv: Record<string, string>,
+  dockerd: boolean,
+  cleanups: (() => unknown)[],
+  aborted: () => boolean,
+  log: (l: string) => void,
+): Promise<BenchRow[]> {
   const file = path.join(dir, `stack-${SERVICES}.yaml`);
   writeFileSync(file, sleepStack(SERVICES, IMAGE));
   ensureDebianPackages(['docker-compose']);
   const v1 = dockerd ? which('docker-compose') : undefined;
   if (dockerd && !v1) log('footprint: docker-compose v1 is not installed: no peer figure for up -d');
   const tools = [
-    { name: 'tscompose (bundled engine)', argv: [process.execPath, cli, '--engine', 'bundled', '-f', file, '-p', 'tsc-bench-footprint-ts'], env: { ...process.env, ...bundledEnv, CI: '1' } },
-    ...(v1 ? [{ name: 'docker-compose v1 (Docker Engine 20.10)', argv: [v1, '-f', file, '-p', 'tsc-bench-footprint-v1'], env: { ...process.env, CI: '1' } }] : []),
+    {
+      name: 'tscompose (bundled engine)',
+      argv: [process.execPath, cli, '--engine', 'bundled', '-f', file, '-p', 'tsc-bench-footprint-ts'],
+      env: { ...process.env, ...bundledEnv, CI: '1' },
+    },
+    ...(v1
+      ? [
+          {
+            name: 'docker-compose v1 (Docker Engine 20.10)',
+            argv: [v1, '-f', file, '-p', 'tsc-bench-footprint-v1'],
+            env: { ...process.env, CI: '1' },
+          },
+        ]
+      : []),
   ];
   const samples = new Map(tools.map((t) => [t.name, { up: [] as number[], down: [] as number[], stopped: false }]));
   for (const tool of tools) {
@@ -336,16 +446,36 @@ async function coldUp(dir: string, bundledEnv: Record<string, string>, dockerd: 
       s.up.push(up.ms);
       s.stopped ||= up.stopped;
       s.down.push((await timedRun([...tool.argv, 'down', '-t', '0'], tool.env, dir)).ms);
-      log(`footprint: ${tool.name}: up -d of ${SERVICES} services ${up.stopped ? '≥ ' : ''}${(up.ms / 1000).toFixed(1)} s${up.stopped ? ' (stopped at the limit)' : ''}, down ${(s.down.at(-1)! / 1000).toFixed(1)} s`);
+      log(
+        `footprint: ${tool.name}: up -d of ${SERVICES} services ${up.stopped ? '≥ ' : ''}${(up.ms / 1000).toFixed(1)} s${up.stopped ? ' (stopped at the limit)' : ''}, down ${(s.down.at(-1)! / 1000).toFixed(1)} s`,
+      );
     }
   }
   const [mine, theirs] = tools.map((t) => samples.get(t.name)!);
   const rows: BenchRow[] = [];
-  const stoppedNote = tools.some((t) => samples.get(t.name)!.stopped) ? ` (${tools.filter((t) => samples.get(t.name)!.stopped).map((t) => t.name).join(', ')} stopped at the ${UP_LIMIT_MS / 1000} s limit: a lower bound; its down removes fewer containers)` : '';
-  for (const [kind, label] of [['up', `cold up -d, ${SERVICES} services${stoppedNote}`], ['down', `down -t 0, ${SERVICES} services${stoppedNote}`]] as const) {
+  const stoppedNote = tools.some((t) => samples.get(t.name)!.stopped)
+    ? ` (${tools
+        .filter((t) => samples.get(t.name)!.stopped)
+        .map((t) => t.name)
+        .join(', ')} stopped at the ${UP_LIMIT_MS / 1000} s limit: a lower bound; its down removes fewer containers)`
+    : '';
+  for (const [kind, label] of [
+    ['up', `cold up -d, ${SERVICES} services${stoppedNote}`],
+    ['down', `down -t 0, ${SERVICES} services${stoppedNote}`],
+  ] as const) {
     const xs = mine![kind];
-    const row: BenchRow = { case: label, tool: tools[0]!.name, medianMs: Math.round(median(xs)), spreadMs: Math.round(Math.max(...xs) - Math.min(...xs)) };
-    if (theirs) Object.assign(row, { peer: tools[1]!.name, peerMedianMs: Math.round(median(theirs[kind])), pairedRatio: median(xs.map((x, i) => x / theirs[kind][i]!)) });
+    const row: BenchRow = {
+      case: label,
+      tool: tools[0]!.name,
+      medianMs: Math.round(median(xs)),
+      spreadMs: Math.round(Math.max(...xs) - Math.min(...xs)),
+    };
+    if (theirs)
+      Object.assign(row, {
+        peer: tools[1]!.name,
+        peerMedianMs: Math.round(median(theirs[kind])),
+        pairedRatio: median(xs.map((x, i) => x / theirs[kind][i]!)),
+      });
     rows.push(kind === 'up' ? withTarget(row, ratioAtMost(0.25)) : row);
   }
   return rows;
@@ -355,20 +485,29 @@ async function coldUp(dir: string, bundledEnv: Record<string, string>, dockerd: 
 async function runRmRow(): Promise<BenchRow[]> {
   const { runEngineBench } = await import('./engine.js');
   const rows = await runEngineBench();
-  return rows.filter((r) => r.case === 'run --rm true' && r.tool === 'tscompose engine via dockerode').map((r) => withTarget({ ...r }, ratioAtMost(1.3)));
+  return rows
+    .filter((r) => r.case === 'run --rm true' && r.tool === 'tscompose engine via dockerode')
+    .map((r) => withTarget({ ...r }, ratioAtMost(1.3)));
 }
 
-function fmt(v: number | undefined): string { return v === undefined || !Number.isFinite(v) ? '' : v >= 100 ? v.toFixed(0) : String(round1(v)); }
+function fmt(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? '' : v >= 100 ? v.toFixed(0) : String(round1(v));
+}
 
 /** The standalone table: every figure with its unit, the ratio to the peer, the issue's target and whether it is met. */
 export function footprintTable(rows: BenchRow[]): string {
-  const lines = ['| case | tool | median | spread | peer | peer median | ratio | paired ratio | target met |', '|---|---|---:|---:|---|---:|---:|---:|---|'];
+  const lines = [
+    '| case | tool | median | spread | peer | peer median | ratio | paired ratio | target met |',
+    '|---|---|---:|---:|---|---:|---:|---:|---|',
+  ];
   for (const r of rows) {
     const unit = r.unit ?? 'ms';
     const ratio = r.peerMedianMs ? (r.medianMs / r.peerMedianMs).toFixed(2) : '';
     const target = targets.get(r);
     const met = target?.met(r);
-    lines.push(`| ${r.case} | ${r.tool} | ${fmt(r.medianMs)} ${unit} | ${fmt(r.spreadMs)} | ${r.peer ?? ''} | ${r.peerMedianMs === undefined ? '' : `${fmt(r.peerMedianMs)} ${unit}`} | ${ratio} | ${r.pairedRatio?.toFixed(2) ?? ''} | ${met === undefined ? '' : met ? 'yes' : 'no'} |`);
+    lines.push(
+      `| ${r.case} | ${r.tool} | ${fmt(r.medianMs)} ${unit} | ${fmt(r.spreadMs)} | ${r.peer ?? ''} | ${r.peerMedianMs === undefined ? '' : `${fmt(r.peerMedianMs)} ${unit}`} | ${ratio} | ${r.pairedRatio?.toFixed(2) ?? ''} | ${met === undefined ? '' : met ? 'yes' : 'no'} |`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -5,7 +5,12 @@ import { readFileSync } from 'node:fs';
 import { shellQuote } from '../src/shell-quote.js';
 
 export interface BenchRow {
-  case: string; tool: string; medianMs: number; spreadMs: number; peer?: string; peerMedianMs?: number;
+  case: string;
+  tool: string;
+  medianMs: number;
+  spreadMs: number;
+  peer?: string;
+  peerMedianMs?: number;
   /** median over rounds of (this run ÷ the peer's run in the same round), where the two were interleaved */
   pairedRatio?: number;
   /** the unit of medianMs/spreadMs/peerMedianMs when the row does not measure time (e.g. 'MB') */
@@ -14,10 +19,17 @@ export interface BenchRow {
 
 /** Thrown by a benchmark that cannot run here (a missing lab or tool): reported as skipped, with why. */
 export class BenchSkipped extends Error {
-  constructor(reason: string) { super(reason); this.name = 'BenchSkipped'; }
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'BenchSkipped';
+  }
 }
 
-export interface Timing { medianMs: number; spreadMs: number; samplesMs: number[] }
+export interface Timing {
+  medianMs: number;
+  spreadMs: number;
+  samplesMs: number[];
+}
 
 /** Median and spread (max − min) of `runs` timed calls of `fn`. */
 export async function time(fn: () => unknown | Promise<unknown>, runs = 7): Promise<Timing> {
@@ -33,7 +45,10 @@ export async function time(fn: () => unknown | Promise<unknown>, runs = 7): Prom
 /** Times several cases in rounds (one run of each per round, in turn), so that a machine getting busier
  *  or quieter during the measurement weighs on every case alike; median and spread per case. A case that
  *  returns a number reports its own duration in ms (see ShellTimer). */
-export async function timeInterleaved<K extends string>(cases: Record<K, () => unknown | Promise<unknown>>, runs = 20): Promise<Record<K, Timing>> {
+export async function timeInterleaved<K extends string>(
+  cases: Record<K, () => unknown | Promise<unknown>>,
+  runs = 20,
+): Promise<Record<K, Timing>> {
   const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (let i = 0; i < runs; i++) {
     for (const [k, fn] of Object.entries(cases) as [K, () => unknown][]) {
@@ -75,19 +90,30 @@ export class ShellTimer {
 
   /** The command's duration in ms; a non-zero exit is an error. */
   async time(cmd: string, args: string[], env: Record<string, string> = {}): Promise<number> {
-    const assignments = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+    const assignments = Object.entries(env)
+      .map(([k, v]) => `${k}=${shellQuote(v)}`)
+      .join(' ');
     const line = new Promise<string>((resolve) => this.lines.push(resolve));
-    this.shell.stdin!.write(`s=$EPOCHREALTIME; ${assignments} ${[cmd, ...args].map(shellQuote).join(' ')} >/dev/null 2>/tmp/tsc-bench-stderr </dev/null; c=$?; e=$EPOCHREALTIME; echo "$c $s $e"\n`);
+    this.shell.stdin!.write(
+      `s=$EPOCHREALTIME; ${assignments} ${[cmd, ...args].map(shellQuote).join(' ')} >/dev/null 2>/tmp/tsc-bench-stderr </dev/null; c=$?; e=$EPOCHREALTIME; echo "$c $s $e"\n`,
+    );
     const [code, start, end] = (await line).split(' ');
-    if (code !== '0') throw new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${readFileSync('/tmp/tsc-bench-stderr', 'utf8').slice(0, 400)}`);
+    if (code !== '0')
+      throw new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${readFileSync('/tmp/tsc-bench-stderr', 'utf8').slice(0, 400)}`);
     return (Number(end) - Number(start)) * 1000;
   }
 
-  close(): void { this.shell.stdin!.end(); }
+  close(): void {
+    this.shell.stdin!.end();
+  }
 }
 
 /** Times a whole process (start-up included); a non-zero exit is an error. */
-export function timeCommand(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; runs?: number } = {}): Promise<Timing> {
+export function timeCommand(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; runs?: number } = {},
+): Promise<Timing> {
   return time(() => {
     const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}: ${r.stderr?.slice(0, 500)}`);
@@ -102,11 +128,16 @@ export function which(name: string): string | undefined {
 
 export function markdownTable(rows: BenchRow[]): string {
   const paired = rows.some((r) => r.pairedRatio !== undefined);
-  const lines = [`| case | tool | median ms | spread ms | peer | peer median ms | ratio |${paired ? ' paired ratio |' : ''}`, `|---|---|---:|---:|---|---:|---:|${paired ? '---:|' : ''}`];
+  const lines = [
+    `| case | tool | median ms | spread ms | peer | peer median ms | ratio |${paired ? ' paired ratio |' : ''}`,
+    `|---|---|---:|---:|---|---:|---:|${paired ? '---:|' : ''}`,
+  ];
   for (const r of rows) {
     const ratio = r.peerMedianMs ? (r.medianMs / r.peerMedianMs).toFixed(2) : '';
     const pairedCell = paired ? ` ${r.pairedRatio?.toFixed(2) ?? ''} |` : '';
-    lines.push(`| ${r.case} | ${r.tool} | ${r.medianMs} | ${r.spreadMs} | ${r.peer ?? ''} | ${r.peerMedianMs ?? ''} | ${ratio} |${pairedCell}`);
+    lines.push(
+      `| ${r.case} | ${r.tool} | ${r.medianMs} | ${r.spreadMs} | ${r.peer ?? ''} | ${r.peerMedianMs ?? ''} | ${ratio} |${pairedCell}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -120,7 +151,9 @@ export function ensureDebianPackages(packages: string[]): boolean {
   if (!missing.length) return true;
   if (process.getuid?.() !== 0 || !which('apt-get')) return false;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0;
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: ['ignore', 'ignore', 'inherit'], env })
+      .status === 0;
   if (install()) return true;
   spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env });
   return install();
@@ -134,6 +167,7 @@ export function composePeers(): { name: string; argv: string[] }[] {
   const v1 = which('docker-compose');
   if (v1) peers.push({ name: 'docker-compose v1', argv: [v1] });
   const docker = which('docker');
-  if (docker && spawnSync(docker, ['compose', 'version'], { stdio: 'ignore' }).status === 0) peers.push({ name: 'docker compose v2', argv: [docker, 'compose'] });
+  if (docker && spawnSync(docker, ['compose', 'version'], { stdio: 'ignore' }).status === 0)
+    peers.push({ name: 'docker compose v2', argv: [docker, 'compose'] });
   return peers;
 }

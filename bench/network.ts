@@ -16,7 +16,10 @@ import { markdownTable, type BenchRow } from './lib.js';
 import { sweepHostObjects } from '../test/integration/network/harness.js';
 import { silentLogger } from '../src/engine/log.js';
 
-interface Sample { attachMs: number[]; detachMs: number[] }
+interface Sample {
+  attachMs: number[];
+  detachMs: number[];
+}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -30,20 +33,40 @@ async function namespace(children: ChildProcess[]): Promise<number> {
   children.push(child);
   for (let i = 0; i < 100; i++) {
     await new Promise((r) => setTimeout(r, 20));
-    try { if ((await import('node:fs')).readlinkSync(`/proc/${child.pid}/exe`).includes('sleep')) break; } catch { /* not yet */ }
+    try {
+      if ((await import('node:fs')).readlinkSync(`/proc/${child.pid}/exe`).includes('sleep')) break;
+    } catch {
+      /* not yet */
+    }
   }
   return child.pid!;
 }
 
 function attachOptions(containerId: string, pid: number, network: string): AttachOptions {
   return {
-    containerId, containerName: `bench-${containerId.slice(0, 6)}`, hostname: 'bench', pid, mode: 'bridge',
-    endpoints: [{ network, aliases: [] }], portBindings: {}, publishAll: false, exposedPorts: [], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [],
+    containerId,
+    containerName: `bench-${containerId.slice(0, 6)}`,
+    hostname: 'bench',
+    pid,
+    mode: 'bridge',
+    endpoints: [{ network, aliases: [] }],
+    portBindings: {},
+    publishAll: false,
+    exposedPorts: [],
+    extraHosts: [],
+    dns: [],
+    dnsSearch: [],
+    dnsOptions: [],
   };
 }
 
 /** Each run is a new container in a new namespace, as with `docker run --rm` (namespaces made untimed). */
-async function cycle(service: BridgeNetworkService, make: (id: string, pid: number) => AttachOptions, runs: number, children: ChildProcess[]): Promise<Sample> {
+async function cycle(
+  service: BridgeNetworkService,
+  make: (id: string, pid: number) => AttachOptions,
+  runs: number,
+  children: ChildProcess[],
+): Promise<Sample> {
   const out: Sample = { attachMs: [], detachMs: [] };
   for (let i = 0; i < runs; i++) {
     const opts = make(randomBytes(32).toString('hex'), await namespace(children));
@@ -65,9 +88,15 @@ export async function runNetworkBench(runs = 20): Promise<BenchRow[]> {
   const children: ChildProcess[] = [];
   const resolvConf = path.join(root, 'resolv.conf');
   writeFileSync(resolvConf, 'nameserver 127.0.0.1\n');
-  const service = createNetworkService({ paths: enginePaths(root), events: new EventBus(), log: silentLogger }, {
-    interfacePrefix: prefix, chainPrefix: prefix, hostResolvConf: resolvConf, pools: [{ base: '10.201.0.0/16', size: 24 }],
-  });
+  const service = createNetworkService(
+    { paths: enginePaths(root), events: new EventBus(), log: silentLogger },
+    {
+      interfacePrefix: prefix,
+      chainPrefix: prefix,
+      hostResolvConf: resolvConf,
+      pools: [{ base: '10.201.0.0/16', size: 24 }],
+    },
+  );
   try {
     const user = `${prefix}-net`;
     await service.createNetwork({ name: user });
@@ -77,7 +106,12 @@ export async function runNetworkBench(runs = 20): Promise<BenchRow[]> {
     const alone = { bridge: await cycle(service, on('bridge'), runs, children), user: await cycle(service, on(user), runs, children) };
     await service.attach(attachOptions('c'.repeat(64), await namespace(children), user));
     const shared = await cycle(service, on(user), runs, children);
-    const row = (name: string, xs: number[]): BenchRow => ({ case: name, tool: 'tscompose engine', medianMs: median(xs), spreadMs: spread(xs) });
+    const row = (name: string, xs: number[]): BenchRow => ({
+      case: name,
+      tool: 'tscompose engine',
+      medianMs: median(xs),
+      spreadMs: spread(xs),
+    });
     return [
       row('network: attach, default bridge, only endpoint', alone.bridge.attachMs),
       row('network: detach, default bridge, only endpoint', alone.bridge.detachMs),

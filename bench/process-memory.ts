@@ -12,7 +12,10 @@ export interface ProcInfo {
   pidNs: string;
 }
 
-export interface Memory { rssKb: number; pssKb: number }
+export interface Memory {
+  rssKb: number;
+  pssKb: number;
+}
 
 /** The parent pid from /proc/<pid>/stat; the name in parentheses may itself contain spaces and ')'. */
 export function parseStatPpid(stat: string): number {
@@ -44,9 +47,21 @@ export function snapshot(): Map<number, ProcInfo> {
       const argv = cmdline ? cmdline.replace(/\0$/, '').split('\0') : [];
       if (!argv.length) continue;
       let pidNs = '';
-      try { pidNs = readlinkSync(`/proc/${pid}/ns/pid`); } catch { /* hidden by permissions */ }
-      procs.set(pid, { pid, ppid: parseStatPpid(readFileSync(`/proc/${pid}/stat`, 'utf8')), name: readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), argv, pidNs });
-    } catch { /* gone */ }
+      try {
+        pidNs = readlinkSync(`/proc/${pid}/ns/pid`);
+      } catch {
+        /* hidden by permissions */
+      }
+      procs.set(pid, {
+        pid,
+        ppid: parseStatPpid(readFileSync(`/proc/${pid}/stat`, 'utf8')),
+        name: readFileSync(`/proc/${pid}/comm`, 'utf8').trim(),
+        argv,
+        pidNs,
+      });
+    } catch {
+      /* gone */
+    }
   }
   return procs;
 }
@@ -59,11 +74,17 @@ export function snapshot(): Map<number, ProcInfo> {
  * namespace is the same test for every engine, including one whose containers share nothing else.)
  * `skip` leaves out a process and what runs below it.
  */
-export function engineSide(procs: Map<number, ProcInfo>, roots: number[], hostPidNs: string, skip: (p: ProcInfo) => boolean = () => false): ProcInfo[] {
+export function engineSide(
+  procs: Map<number, ProcInfo>,
+  roots: number[],
+  hostPidNs: string,
+  skip: (p: ProcInfo) => boolean = () => false,
+): ProcInfo[] {
   const children = new Map<number, ProcInfo[]>();
   for (const p of procs.values()) {
     const list = children.get(p.ppid);
-    if (list) list.push(p); else children.set(p.ppid, [p]);
+    if (list) list.push(p);
+    else children.set(p.ppid, [p]);
   }
   const seen = new Set<number>();
   const out: ProcInfo[] = [];
@@ -81,21 +102,30 @@ export function engineSide(procs: Map<number, ProcInfo>, roots: number[], hostPi
 }
 
 /** The pid namespace of this process (the host's, for a bench run on the host). */
-export function ownPidNs(): string { return readlinkSync('/proc/self/ns/pid'); }
+export function ownPidNs(): string {
+  return readlinkSync('/proc/self/ns/pid');
+}
 
 /** Memory of one process (PSS is NaN without smaps_rollup); undefined when it has ended. */
 export function processMemory(pid: number): Memory | undefined {
   try {
     const m = parseSmapsRollup(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
     if (m) return m;
-  } catch { /* no smaps_rollup on this kernel, or the process has ended */ }
+  } catch {
+    /* no smaps_rollup on this kernel, or the process has ended */
+  }
   try {
     const rss = parseStatusRss(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return rss === undefined ? undefined : { rssKb: rss, pssKb: Number.NaN };
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
-export interface Footprint extends Memory { processes: number; byName: Record<string, number> }
+export interface Footprint extends Memory {
+  processes: number;
+  byName: Record<string, number>;
+}
 
 /** RSS and PSS summed over `procs`, with how many processes of each name (e.g. `runc: 200`). */
 export function footprint(procs: ProcInfo[], memoryOf: (pid: number) => Memory | undefined = processMemory): Footprint {

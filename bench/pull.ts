@@ -20,19 +20,27 @@ export async function runPullBench(): Promise<BenchRow[]> {
   const srv = await startImageServer();
   try {
     const layers: Buffer[] = [];
-    for (let i = 0; i < LAYERS; i++) layers.push(await tarball([{ name: `data/layer${i}.bin`, content: randomBytes(LAYER_BYTES) as unknown as string }]));
+    for (let i = 0; i < LAYERS; i++)
+      layers.push(await tarball([{ name: `data/layer${i}.bin`, content: randomBytes(LAYER_BYTES) as unknown as string }]));
     const pushed = await pushTestImage(reg, 'bench/pull', 'v1', { layerBytes: layers });
     const ref = `${reg.host}/bench/pull:v1`;
     const totalMB = pushed.layers.reduce((s, l) => s + l.size, 0) / 1e6;
 
     const ours = await time(async () => {
       const stream = await srv.docker.pull(ref);
-      const events: { error?: string }[] = await new Promise((resolve, reject) => srv.docker.modem.followProgress(stream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))));
+      const events: { error?: string }[] = await new Promise((resolve, reject) =>
+        srv.docker.modem.followProgress(stream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))),
+      );
       const failed = events.find((e) => e.error);
       if (failed) throw new Error(failed.error);
       await srv.docker.getImage(ref).remove();
     }, RUNS);
-    const row: BenchRow = { case: `pull ${LAYERS} layers, ${totalMB.toFixed(0)} MB (gzip, local registry)`, tool: 'tscompose engine', medianMs: ours.medianMs, spreadMs: ours.spreadMs };
+    const row: BenchRow = {
+      case: `pull ${LAYERS} layers, ${totalMB.toFixed(0)} MB (gzip, local registry)`,
+      tool: 'tscompose engine',
+      medianMs: ours.medianMs,
+      spreadMs: ours.spreadMs,
+    };
     if (await ensureDockerd()) {
       spawnSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });
       const peer = await time(() => {
@@ -55,7 +63,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   process.stdout.write(markdownTable(rows));
   for (const r of rows) {
     const mb = Number(/(\d+) MB/.exec(r.case)?.[1] ?? 0);
-    process.stdout.write(`\n${r.tool}: ${(mb / (r.medianMs / 1000)).toFixed(1)} MB/s` + (r.peerMedianMs ? `; ${r.peer}: ${(mb / (r.peerMedianMs / 1000)).toFixed(1)} MB/s\n` : '\n'));
+    process.stdout.write(
+      `\n${r.tool}: ${(mb / (r.medianMs / 1000)).toFixed(1)} MB/s` +
+        (r.peerMedianMs ? `; ${r.peer}: ${(mb / (r.peerMedianMs / 1000)).toFixed(1)} MB/s\n` : '\n'),
+    );
   }
   process.exit(0);
 }

@@ -3,9 +3,22 @@
 
 /** The row every bench module returns (same shape as bench/lib.ts's BenchRow). A row whose figures are not
  *  durations (e.g. memory) names its unit; medianMs/spreadMs/peerMedianMs then hold values in that unit. */
-export interface ReportRow { case: string; tool: string; medianMs: number; spreadMs: number; peer?: string; peerMedianMs?: number; peerSpreadMs?: number; unit?: string }
+export interface ReportRow {
+  case: string;
+  tool: string;
+  medianMs: number;
+  spreadMs: number;
+  peer?: string;
+  peerMedianMs?: number;
+  peerSpreadMs?: number;
+  unit?: string;
+}
 
-export interface ModuleOutcome { module: string; rows: ReportRow[]; note?: string }
+export interface ModuleOutcome {
+  module: string;
+  rows: ReportRow[];
+  note?: string;
+}
 
 export interface Comparison {
   module: string;
@@ -45,7 +58,9 @@ export function compare(outcomes: ModuleOutcome[]): Comparison[] {
           const own = others.find((o) => o.tool === p.peer && o.medianMs === p.peerMedianMs);
           peers.push({ peer: p.peer, peerMedianMs: p.peerMedianMs, peerSpreadMs: p.peerSpreadMs ?? own?.spreadMs });
         }
-        for (const o of others) if (!isOurs(o.tool) && !peers.some((x) => x.peer === o.tool)) peers.push({ peer: o.tool, peerMedianMs: o.medianMs, peerSpreadMs: o.spreadMs });
+        for (const o of others)
+          if (!isOurs(o.tool) && !peers.some((x) => x.peer === o.tool))
+            peers.push({ peer: o.tool, peerMedianMs: o.medianMs, peerSpreadMs: o.spreadMs });
         if (!peers.length) out.push(base);
         for (const peer of peers) out.push({ ...base, ...peer, ratio: peer.peerMedianMs > 0 ? p.medianMs / peer.peerMedianMs : undefined });
       }
@@ -55,7 +70,8 @@ export function compare(outcomes: ModuleOutcome[]): Comparison[] {
 }
 
 const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(1));
-const figure = (median?: number, spread?: number, unit = 'ms') => (median === undefined ? '–' : spread === undefined ? `${ms(median)} ${unit}` : `${ms(median)} ${unit} ± ${ms(spread)}`);
+const figure = (median?: number, spread?: number, unit = 'ms') =>
+  median === undefined ? '–' : spread === undefined ? `${ms(median)} ${unit}` : `${ms(median)} ${unit} ± ${ms(spread)}`;
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function markdownReport(outcomes: ModuleOutcome[], meta: { date: string; host: string }): string {
@@ -68,7 +84,9 @@ export function markdownReport(outcomes: ModuleOutcome[], meta: { date: string; 
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const c of compare(outcomes)) {
-    lines.push(`| ${cell(c.module)} | ${cell(c.case)} | ${cell(c.tool)} | ${figure(c.medianMs, c.spreadMs, c.unit)} | ${cell(c.peer ?? '–')} | ${figure(c.peerMedianMs, c.peerSpreadMs, c.unit)} | ${c.ratio === undefined ? '–' : `${c.ratio.toFixed(2)}×`} |`);
+    lines.push(
+      `| ${cell(c.module)} | ${cell(c.case)} | ${cell(c.tool)} | ${figure(c.medianMs, c.spreadMs, c.unit)} | ${cell(c.peer ?? '–')} | ${figure(c.peerMedianMs, c.peerSpreadMs, c.unit)} | ${c.ratio === undefined ? '–' : `${c.ratio.toFixed(2)}×`} |`,
+    );
   }
   const notes = outcomes.filter((o) => o.note);
   if (notes.length) {

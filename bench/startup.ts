@@ -25,14 +25,23 @@ const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 15);
 const IMAGE = 'tsc-bench-up-busybox:latest';
 const PEER = 'docker-compose v1';
 
-const ping = (socketPath: string) => new Promise<boolean>((resolve) => {
-  const req = http.get({ socketPath, path: '/_ping', timeout: 1000 }, (res) => { res.resume(); resolve(res.statusCode === 200); });
-  req.on('error', () => resolve(false));
-  req.on('timeout', () => { req.destroy(); resolve(false); });
-});
+const ping = (socketPath: string) =>
+  new Promise<boolean>((resolve) => {
+    const req = http.get({ socketPath, path: '/_ping', timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
+  });
 
 /** The bundled engine as its own daemon on a temporary state root, as `tscompose engine` runs it. */
-export async function startBundledEngine(dir: string): Promise<{ env: Record<string, string>; pid: number; root: string; socket: string; stop(): Promise<void> }> {
+export async function startBundledEngine(
+  dir: string,
+): Promise<{ env: Record<string, string>; pid: number; root: string; socket: string; stop(): Promise<void> }> {
   const root = path.join(dir, 'engine');
   const socket = path.join(dir, 'engine.sock');
   const log = openSync(path.join(dir, 'engine.log'), 'a');
@@ -45,17 +54,27 @@ export async function startBundledEngine(dir: string): Promise<{ env: Record<str
   };
   const deadline = Date.now() + 20000;
   while (Date.now() < deadline && child.exitCode === null) {
-    if (await ping(socket)) return { env: { TSCOMPOSE_STATE_ROOT: root, TSCOMPOSE_ENGINE_SOCKET: socket }, pid: child.pid!, root, socket, stop };
+    if (await ping(socket))
+      return { env: { TSCOMPOSE_STATE_ROOT: root, TSCOMPOSE_ENGINE_SOCKET: socket }, pid: child.pid!, root, socket, stop };
     await new Promise((r) => setTimeout(r, 200));
   }
   await stop();
   throw new Error(`the bundled engine did not start (see ${path.join(dir, 'engine.log')})`);
 }
 
-interface Tool { name: string; argv: string[]; env: Record<string, string> }
+interface Tool {
+  name: string;
+  argv: string[];
+  env: Record<string, string>;
+}
 
 function must(argv: string[], env: Record<string, string>, cwd: string): void {
-  const r = spawnSync(argv[0]!, argv.slice(1), { cwd, env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(argv[0]!, argv.slice(1), {
+    cwd,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   if (r.status !== 0) throw new Error(`${argv.slice(0, 6).join(' ')} … exited with ${r.status}: ${r.stderr.slice(-400)}`);
 }
 
@@ -65,7 +84,11 @@ async function race(timer: ShellTimer, label: string, tools: Tool[], args: (tool
   for (let i = 0; i < ROUNDS; i++) {
     for (const t of tools) samples.get(t.name)!.push(await timer.time(t.argv[0]!, [...t.argv.slice(1), ...args(t)], t.env));
   }
-  const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  };
   const round = (n: number) => Math.round(n * 10) / 10;
   const peer = samples.get(PEER);
   // every tool gets its row; each but v1 itself is paired with v1's run of the same round
@@ -96,7 +119,13 @@ export async function runStartupBench(): Promise<BenchRow[]> {
   const stack = path.join(dir, 'compose.yaml');
   writeFileSync(stack, upStack(5));
   const project = (t: Tool) => `tsc-bench-startup-${ours.concat(others).indexOf(t)}`;
-  const down = (t: Tool) => { try { must([...t.argv, '-f', stack, '-p', project(t), 'down', '-v', '-t', '1'], t.env, dir); } catch { /* best effort */ } };
+  const down = (t: Tool) => {
+    try {
+      must([...t.argv, '-f', stack, '-p', project(t), 'down', '-v', '-t', '1'], t.env, dir);
+    } catch {
+      /* best effort */
+    }
+  };
   const rows: BenchRow[] = [];
   try {
     // the image on both engines, built from Debian's static busybox (no registry needed)
@@ -106,18 +135,23 @@ export async function runStartupBench(): Promise<BenchRow[]> {
       writeFileSync(buildFile, `services:\n  image:\n    image: ${IMAGE}\n    build: ${JSON.stringify(ctx)}\n`);
       must([...ours[0]!.argv, '-f', buildFile, '-p', 'tsc-bench-startup-build', 'build'], ours[0]!.env, dir);
       if (dockerd) must(['docker', 'build', '-q', '-t', IMAGE, ctx], { DOCKER_BUILDKIT: '0' }, dir);
-    } finally { rmSync(ctx, { recursive: true, force: true }); }
+    } finally {
+      rmSync(ctx, { recursive: true, force: true });
+    }
 
     const upTools = [...ours, ...others];
-    for (const t of upTools) { down(t); must([...t.argv, '-f', stack, '-p', project(t), 'up', '-d'], t.env, dir); }
-    rows.push(...await race(timer, 'no-op up -d, 5 services', upTools, (t) => ['-f', stack, '-p', project(t), 'up', '-d']));
-    rows.push(...await race(timer, 'ps, 5 services', upTools, (t) => ['-f', stack, '-p', project(t), 'ps']));
+    for (const t of upTools) {
+      down(t);
+      must([...t.argv, '-f', stack, '-p', project(t), 'up', '-d'], t.env, dir);
+    }
+    rows.push(...(await race(timer, 'no-op up -d, 5 services', upTools, (t) => ['-f', stack, '-p', project(t), 'up', '-d'])));
+    rows.push(...(await race(timer, 'ps, 5 services', upTools, (t) => ['-f', stack, '-p', project(t), 'ps'])));
     for (const t of upTools) down(t);
 
     const big = path.join(dir, 'compose-500.yaml');
     writeFileSync(big, generateStack(500));
     const configTools = [{ ...ours[0]!, name: 'tscompose' }, ...peers.map((p) => ({ name: p.name, argv: p.argv, env: base }))];
-    rows.push(...await race(timer, 'config, 500 services', configTools, () => ['-f', big, '-p', 'bench', 'config']));
+    rows.push(...(await race(timer, 'config, 500 services', configTools, () => ['-f', big, '-p', 'bench', 'config'])));
     return rows;
   } finally {
     timer.close();

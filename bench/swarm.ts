@@ -27,8 +27,14 @@ const NAMESPACE = 'com.docker.stack.namespace';
 export function stackFile(image: string, services = SERVICES): string {
   const lines = ['services:'];
   for (let i = 1; i <= services; i++) {
-    lines.push(`  s${String(i).padStart(2, '0')}:`, `    image: ${image}`, '    command: ["sleep", "86400"]', '    stop_signal: SIGKILL',
-      '    environment: {INDEX: "' + i + '"}', '    deploy: {endpoint_mode: dnsrr, replicas: 1}');
+    lines.push(
+      `  s${String(i).padStart(2, '0')}:`,
+      `    image: ${image}`,
+      '    command: ["sleep", "86400"]',
+      '    stop_signal: SIGKILL',
+      '    environment: {INDEX: "' + i + '"}',
+      '    deploy: {endpoint_mode: dnsrr, replicas: 1}',
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -45,31 +51,54 @@ export class CountingProxy {
       const upstream = net.connect(target);
       client.on('data', (chunk: Buffer) => {
         // request lines at the start of a chunk or after a CRLF; JSON bodies carry no raw CRLF + verb
-        for (const m of chunk.toString('latin1').matchAll(/(?:^|\r\n)(GET|POST|PUT|DELETE|HEAD) (\S+) HTTP\/1\.[01]\r\n/g)) this.add(m[1]!, m[2]!);
+        for (const m of chunk.toString('latin1').matchAll(/(?:^|\r\n)(GET|POST|PUT|DELETE|HEAD) (\S+) HTTP\/1\.[01]\r\n/g))
+          this.add(m[1]!, m[2]!);
       });
       client.pipe(upstream).pipe(client);
-      const close = () => { client.destroy(); upstream.destroy(); };
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+      };
       client.on('error', close);
       upstream.on('error', close);
     });
   }
 
   private add(method: string, url: string): void {
-    const key = `${method} ${url.split('?')[0]!.replace(/^\/v[\d.]+/, '').replace(/\/[a-z0-9]{25}(?=\/|$)/g, '/{id}').replace(/^\/distribution\/.*\/json$/, '/distribution/{image}/json')}`;
+    const key = `${method} ${url
+      .split('?')[0]!
+      .replace(/^\/v[\d.]+/, '')
+      .replace(/\/[a-z0-9]{25}(?=\/|$)/g, '/{id}')
+      .replace(/^\/distribution\/.*\/json$/, '/distribution/{image}/json')}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
-  async listen(): Promise<void> { await new Promise<void>((r) => this.server.listen(this.socket, r)); }
-  reset(): void { this.counts = new Map(); }
-  total(): number { return [...this.counts.values()].reduce((a, b) => a + b, 0); }
-  summary(): string { return [...this.counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n}× ${k}`).join(', '); }
-  close(): void { this.server.close(); }
+  async listen(): Promise<void> {
+    await new Promise<void>((r) => this.server.listen(this.socket, r));
+  }
+  reset(): void {
+    this.counts = new Map();
+  }
+  total(): number {
+    return [...this.counts.values()].reduce((a, b) => a + b, 0);
+  }
+  summary(): string {
+    return [...this.counts]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${n}× ${k}`)
+      .join(', ');
+  }
+  close(): void {
+    this.server.close();
+  }
 }
 
 async function waitForRunning(docker: Docker, project: string, wanted: number, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const services = await docker.listServices({ filters: { label: [`${NAMESPACE}=${project}`] }, status: true } as never) as unknown as { ServiceStatus?: { RunningTasks?: number } }[];
+    const services = (await docker.listServices({ filters: { label: [`${NAMESPACE}=${project}`] }, status: true } as never)) as unknown as {
+      ServiceStatus?: { RunningTasks?: number };
+    }[];
     const running = services.reduce((n, s) => n + (s.ServiceStatus?.RunningTasks ?? 0), 0);
     if (services.length === wanted && running >= wanted) return;
     if (Date.now() > deadline) throw new Error(`${project}: ${running}/${wanted} tasks running after ${timeoutMs / 1000} s`);
@@ -95,12 +124,21 @@ export async function runSwarmBench(): Promise<BenchRow[]> {
     await proxy.listen();
     const context = busyboxContext();
     let image: string;
-    try { image = await buildAndPush(lab, context, `tscompose-bench/busybox:${process.pid}`); } finally { rmSync(context, { recursive: true, force: true }); }
+    try {
+      image = await buildAndPush(lab, context, `tscompose-bench/busybox:${process.pid}`);
+    } finally {
+      rmSync(context, { recursive: true, force: true });
+    }
     const file = path.join(dir, 'compose.yaml');
     writeFileSync(file, stackFile(image));
     const manager = lab.env.DOCKER_HOST;
-    const ours = 'benchtsc', theirs = 'benchdocker';
-    const tscompose = (args: string[], host = manager) => run(process.execPath, [CLI, '--engine', 'swarm', '-p', ours, '-f', file, ...args], { env: { ...process.env, DOCKER_HOST: host }, maxBuffer: 1 << 24 });
+    const ours = 'benchtsc',
+      theirs = 'benchdocker';
+    const tscompose = (args: string[], host = manager) =>
+      run(process.execPath, [CLI, '--engine', 'swarm', '-p', ours, '-f', file, ...args], {
+        env: { ...process.env, DOCKER_HOST: host },
+        maxBuffer: 1 << 24,
+      });
     const stack = (args: string[], host = manager) => run('docker', ['-H', host, 'stack', ...args], { maxBuffer: 1 << 24 });
     const deployOurs = (host?: string) => tscompose(['up', '-d'], host);
     const deployTheirs = (host?: string) => stack(['deploy', '-c', file, theirs], host);
@@ -111,16 +149,36 @@ export async function runSwarmBench(): Promise<BenchRow[]> {
 
     // each round: both deploy from nothing (timed until every task runs), then both are removed (untimed)
     let pending: (() => Promise<void>) | undefined;
-    const deploys = await timeInterleaved({
-      tscompose: async () => { await pending?.(); const start = Date.now(); await deployOurs(); await waitForRunning(lab.docker, ours, SERVICES); return Date.now() - start; },
-      docker: async () => { const start = Date.now(); await deployTheirs(); await waitForRunning(lab.docker, theirs, SERVICES); pending = down; return Date.now() - start; },
-    }, DEPLOY_RUNS);
+    const deploys = await timeInterleaved(
+      {
+        tscompose: async () => {
+          await pending?.();
+          const start = Date.now();
+          await deployOurs();
+          await waitForRunning(lab.docker, ours, SERVICES);
+          return Date.now() - start;
+        },
+        docker: async () => {
+          const start = Date.now();
+          await deployTheirs();
+          await waitForRunning(lab.docker, theirs, SERVICES);
+          pending = down;
+          return Date.now() - start;
+        },
+      },
+      DEPLOY_RUNS,
+    );
     // the last round left both stacks up: re-deploys of an unchanged file
     const noops = await timeInterleaved({ tscompose: () => deployOurs(), docker: () => deployTheirs() }, NOOP_RUNS);
 
     // API calls, through the counting proxy: a deploy from nothing and a no-op re-deploy, each tool
     const counts: Record<string, string> = {};
-    const count = async (label: string, fn: () => Promise<unknown>) => { proxy.reset(); await fn(); counts[label] = `${proxy.total()} calls (${proxy.summary()})`; return proxy.total(); };
+    const count = async (label: string, fn: () => Promise<unknown>) => {
+      proxy.reset();
+      await fn();
+      counts[label] = `${proxy.total()} calls (${proxy.summary()})`;
+      return proxy.total();
+    };
     const proxied = `unix://${proxy.socket}`;
     await count('tscompose no-op', () => deployOurs(proxied));
     await count('docker no-op', () => deployTheirs(proxied));
@@ -132,8 +190,22 @@ export async function runSwarmBench(): Promise<BenchRow[]> {
 
     const calls = (k: string) => /^(\d+)/.exec(counts[k] ?? '')?.[1] ?? '?';
     return [
-      { case: `swarm: deploy ${SERVICES} services to 3 nodes until all run (API calls: ${calls('tscompose deploy')} vs ${calls('docker deploy')})`, tool: 'tscompose --engine swarm up -d', medianMs: deploys.tscompose.medianMs, spreadMs: deploys.tscompose.spreadMs, peer: 'docker stack deploy + wait', peerMedianMs: deploys.docker.medianMs },
-      { case: `swarm: no-op re-deploy of ${SERVICES} services (API calls: ${calls('tscompose no-op')} vs ${calls('docker no-op')})`, tool: 'tscompose --engine swarm up -d', medianMs: noops.tscompose.medianMs, spreadMs: noops.tscompose.spreadMs, peer: 'docker stack deploy', peerMedianMs: noops.docker.medianMs },
+      {
+        case: `swarm: deploy ${SERVICES} services to 3 nodes until all run (API calls: ${calls('tscompose deploy')} vs ${calls('docker deploy')})`,
+        tool: 'tscompose --engine swarm up -d',
+        medianMs: deploys.tscompose.medianMs,
+        spreadMs: deploys.tscompose.spreadMs,
+        peer: 'docker stack deploy + wait',
+        peerMedianMs: deploys.docker.medianMs,
+      },
+      {
+        case: `swarm: no-op re-deploy of ${SERVICES} services (API calls: ${calls('tscompose no-op')} vs ${calls('docker no-op')})`,
+        tool: 'tscompose --engine swarm up -d',
+        medianMs: noops.tscompose.medianMs,
+        spreadMs: noops.tscompose.spreadMs,
+        peer: 'docker stack deploy',
+        peerMedianMs: noops.docker.medianMs,
+      },
     ];
   } finally {
     proxy.close();

@@ -34,7 +34,10 @@ export function upStack(services: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-interface Tool { name: string; argv: (project: string, file: string, args: string[]) => [string, string[]] }
+interface Tool {
+  name: string;
+  argv: (project: string, file: string, args: string[]) => [string, string[]];
+}
 
 const tools = (): Tool[] => {
   const list: Tool[] = [{ name: 'tscompose', argv: (p, f, a) => [process.execPath, [cli, '--engine', 'docker', '-f', f, '-p', p, ...a]] }];
@@ -46,7 +49,8 @@ const tools = (): Tool[] => {
 function run(argv: [string, string[]], cwd: string): number {
   const start = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv[1], { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, CI: '1' } });
-  if (r.status !== 0) throw new Error(`${path.basename(argv[0])} ${argv[1].slice(-3).join(' ')} exited with ${r.status}: ${r.stderr.slice(-400)}`);
+  if (r.status !== 0)
+    throw new Error(`${path.basename(argv[0])} ${argv[1].slice(-3).join(' ')} exited with ${r.status}: ${r.stderr.slice(-400)}`);
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
@@ -62,7 +66,9 @@ function ensureImage(): void {
   try {
     const r = spawnSync('docker', ['build', '-q', '-t', IMAGE, ctx], { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' } });
     if (r.status !== 0) throw new Error(`building ${IMAGE} failed: ${r.stderr}`);
-  } finally { rmSync(ctx, { recursive: true, force: true }); }
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
 }
 
 export async function runUpBench(): Promise<BenchRow[]> {
@@ -87,7 +93,11 @@ export async function runUpBench(): Promise<BenchRow[]> {
             samples.down.push(down());
           }
         } finally {
-          try { down(); } catch { /* best effort */ }
+          try {
+            down();
+          } catch {
+            /* best effort */
+          }
         }
         results.set(tool.name, samples);
       }
@@ -96,7 +106,10 @@ export async function runUpBench(): Promise<BenchRow[]> {
       for (const c of ['cold', 'noop', 'down'] as const) {
         const label = { cold: 'cold up -d', noop: 'no-op up -d', down: 'down' }[c];
         const row: BenchRow = { case: `${label}, ${size} services`, tool: 'tscompose', ...stats(ours[c]) };
-        if (peer) { row.peer = 'docker-compose v1'; row.peerMedianMs = stats(peer[c]).medianMs; }
+        if (peer) {
+          row.peer = 'docker-compose v1';
+          row.peerMedianMs = stats(peer[c]).medianMs;
+        }
         rows.push(row);
       }
     }
@@ -110,5 +123,6 @@ export async function runUpBench(): Promise<BenchRow[]> {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url) && !process.env.TSCOMPOSE_BENCH_AGGREGATE) {
   const rows = await runUpBench();
   process.stdout.write(markdownTable(rows));
-  if (!which('docker-compose')) process.stdout.write('\n(docker-compose v1 is not installed: no peer figures; `apt-get install -y docker-compose`)\n');
+  if (!which('docker-compose'))
+    process.stdout.write('\n(docker-compose v1 is not installed: no peer figures; `apt-get install -y docker-compose`)\n');
 }

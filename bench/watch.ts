@@ -27,12 +27,17 @@ function getBody(ip: string, file: string): Promise<string | undefined> {
     const req = http.get({ host: ip, port: 80, path: `/${file}`, agent: false, timeout: 1000 }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
+      res.on('data', (c: string) => {
+        body += c;
+      });
       res.on('end', () => resolve(res.statusCode === 200 ? body : ''));
       res.on('error', () => resolve(undefined));
     });
     req.on('error', () => resolve(undefined));
-    req.on('timeout', () => { req.destroy(); resolve(undefined); });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(undefined);
+    });
   });
 }
 
@@ -40,25 +45,39 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 export async function runWatchBench(log: (line: string) => void = () => {}): Promise<ReportRow[]> {
   const rows: ReportRow[] = [];
-  if (await ensureDockerd()) rows.push(...await benchOn('Docker Engine', undefined, log));
+  if (await ensureDockerd()) rows.push(...(await benchOn('Docker Engine', undefined, log)));
   else log('Docker Engine is not available: skipped');
   const bundled = await bundledEngine();
   if (bundled) {
-    try { rows.push(...await benchOn('bundled engine', { docker: bundled.docker, engineKey: `bundled:${bundled.socket}` }, log)); } finally { await bundled.close(); }
+    try {
+      rows.push(...(await benchOn('bundled engine', { docker: bundled.docker, engineKey: `bundled:${bundled.socket}` }, log)));
+    } finally {
+      await bundled.close();
+    }
   } else log('the bundled engine is not available: skipped');
   return rows;
 }
 
-async function benchOn(engineName: string, engine: { docker: Docker; engineKey: string } | undefined, log: (line: string) => void): Promise<ReportRow[]> {
-  const stack = newStack('tsc-watch-bench', (context) => {
-    mkdirSync(path.join(context, 'restart-www'));
-    return [
-      httpdService('web', context, [rule({ action: 'sync', path: path.join(context, 'www'), target: '/www' })]),
-      // the app serves what it copied at start, so new content shows only once the restart happened
-      { ...httpdService('app', context, [rule({ action: 'sync+restart', path: path.join(context, 'restart-www'), target: '/conf' })]),
-        command: ['sh', '-c', 'cp -r /conf/. /www/; exec httpd -f -p 80 -h /www'] },
-    ];
-  }, engine);
+async function benchOn(
+  engineName: string,
+  engine: { docker: Docker; engineKey: string } | undefined,
+  log: (line: string) => void,
+): Promise<ReportRow[]> {
+  const stack = newStack(
+    'tsc-watch-bench',
+    (context) => {
+      mkdirSync(path.join(context, 'restart-www'));
+      return [
+        httpdService('web', context, [rule({ action: 'sync', path: path.join(context, 'www'), target: '/www' })]),
+        // the app serves what it copied at start, so new content shows only once the restart happened
+        {
+          ...httpdService('app', context, [rule({ action: 'sync+restart', path: path.join(context, 'restart-www'), target: '/conf' })]),
+          command: ['sh', '-c', 'cp -r /conf/. /www/; exec httpd -f -p 80 -h /www'],
+        },
+      ];
+    },
+    engine,
+  );
   const handle = { current: undefined as Awaited<ReturnType<typeof startWatch>> | undefined };
   try {
     await stack.up();
@@ -95,8 +114,15 @@ async function benchOn(engineName: string, engine: { docker: Docker; engineKey: 
       const samples = await measure(service, dir, edits);
       const p50 = percentile(samples, 50);
       const p95 = percentile(samples, 95);
-      log(`${engineName}, ${label}: ${edits} edits, p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, min ${samples[0]!.toFixed(1)} ms, max ${samples.at(-1)!.toFixed(1)} ms`);
-      rows.push({ case: `watch ${label}: write → served, p50 of ${edits}`, tool: `tscompose (${engineName})`, medianMs: p50, spreadMs: p95 - p50 });
+      log(
+        `${engineName}, ${label}: ${edits} edits, p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, min ${samples[0]!.toFixed(1)} ms, max ${samples.at(-1)!.toFixed(1)} ms`,
+      );
+      rows.push({
+        case: `watch ${label}: write → served, p50 of ${edits}`,
+        tool: `tscompose (${engineName})`,
+        medianMs: p50,
+        spreadMs: p95 - p50,
+      });
       rows.push({ case: `watch ${label}: write → served, p95 of ${edits}`, tool: `tscompose (${engineName})`, medianMs: p95, spreadMs: 0 });
     }
     return rows;

@@ -50,7 +50,9 @@ const lazyParts = {
 const buildkitOutside = {
   name: 'buildkit-outside',
   setup(b) {
-    b.onResolve({ filter: /^\.\/buildkit$/ }, (args) => (packageOf(args.importer) === 'dockerode' ? { path: 'dockerode/lib/buildkit.js', external: true } : undefined));
+    b.onResolve({ filter: /^\.\/buildkit$/ }, (args) =>
+      packageOf(args.importer) === 'dockerode' ? { path: 'dockerode/lib/buildkit.js', external: true } : undefined,
+    );
   },
 };
 
@@ -77,7 +79,9 @@ const result = await build({
   chunkNames: `${CHUNK_PREFIX}[name]-[hash]`,
   sourcemap: 'linked',
   // bundled CommonJS packages call require() for Node's built-ins and for what stays external
-  banner: { js: "import { createRequire as __tscCreateRequire } from 'node:module';\nconst require = __tscCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __tscCreateRequire } from 'node:module';\nconst require = __tscCreateRequire(import.meta.url);",
+  },
   external: ['ssh2', 'cpu-features', 'docker-modem/lib/ssh.js', 'dockerode/lib/session.js'],
   plugins: [lazyParts, buildkitOutside, engineOutside],
   metafile: true, // what each chunk holds and imports: test/unit/cli/bundle.test.ts checks what a command loads

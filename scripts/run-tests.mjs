@@ -12,7 +12,11 @@ import path from 'node:path';
 const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'contract', 'e2e', 'vm'];
 function collect(dir, files = []) {
   let entries = [];
-  try { entries = readdirSync(dir); } catch { return files; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return files;
+  }
   for (const name of entries.sort()) {
     const p = path.join(dir, name);
     if (statSync(p).isDirectory()) collect(p, files);
@@ -23,16 +27,25 @@ function collect(dir, files = []) {
 const hostSuites = suites.filter((s) => s !== 'vm');
 const hostFiles = hostSuites.flatMap((s) => collect(path.join('test', s)));
 const vmFiles = suites.includes('vm') ? collect(path.join('test', 'vm')) : [];
-if (hostFiles.length + vmFiles.length === 0) { console.error('no test files found'); process.exit(1); }
+if (hostFiles.length + vmFiles.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
 
 /** Runs node's test runner on `files`; `live` streams its report, otherwise it is kept for later. */
 function run(files, concurrency, live) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let report = '';
     for (const stream of [child.stdout, child.stderr]) {
-      stream.on('data', (d) => { report += d; if (live) process.stdout.write(d); });
+      stream.on('data', (d) => {
+        report += d;
+        if (live) process.stdout.write(d);
+      });
     }
     child.on('close', (code) => resolve({ code: code ?? 1, report }));
   });
@@ -53,7 +66,7 @@ function prefetchWebappRootfs() {
 }
 prefetchWebappRootfs();
 
-const count = (report, word) => Number(new RegExp(`^ℹ ${word} (\\d+)$`, "m").exec(report)?.[1] ?? 0);
+const count = (report, word) => Number(new RegExp(`^ℹ ${word} (\\d+)$`, 'm').exec(report)?.[1] ?? 0);
 // Pure tests first, two files at a time (they share nothing); then the files that drive the engine or Docker,
 // one at a time: they share the host's ports, iptables and the one Docker Engine.
 const unitDir = path.join('test', 'unit') + path.sep;
@@ -65,10 +78,7 @@ const hostRuns = async () => {
   if (slowFiles.length) out.push(await run(slowFiles, 1, true));
   return out;
 };
-const [host, vm] = await Promise.all([
-  hostRuns(),
-  vmFiles.length ? run(vmFiles, 1, !hostFiles.length) : undefined,
-]);
+const [host, vm] = await Promise.all([hostRuns(), vmFiles.length ? run(vmFiles, 1, !hostFiles.length) : undefined]);
 if (vm && hostFiles.length) process.stdout.write(`\n# the cgroup v2 guest (test/vm), run alongside:\n${vm.report}`);
 const results = [...host, vm].filter(Boolean);
 const passed = results.reduce((n, r) => n + count(r.report, 'pass'), 0);

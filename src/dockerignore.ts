@@ -5,7 +5,11 @@
 // regular expressions with every metacharacter escaped except the wildcards Docker defines.
 import path from 'node:path';
 
-interface Pattern { text: string; exclusion: boolean; regexp: RegExp }
+interface Pattern {
+  text: string;
+  exclusion: boolean;
+  regexp: RegExp;
+}
 
 const REGEXP_SPECIALS = new Set([...'.+()|{}$^']);
 
@@ -27,14 +31,19 @@ function compile(pattern: string): RegExp {
     } else if (ch === '\\') {
       const next = pattern[i + 1];
       if (next === undefined) re += '\\\\';
-      else { re += /[A-Za-z0-9]/.test(next) ? next : `\\${next}`; i++; }
+      else {
+        re += /[A-Za-z0-9]/.test(next) ? next : `\\${next}`;
+        i++;
+      }
     } else if (REGEXP_SPECIALS.has(ch)) {
       re += `\\${ch}`;
     } else {
       re += ch; // letters, '/', and character classes ([a-z]) pass through as in filepath.Match
     }
   }
-  try { return new RegExp(`${re}$`); } catch {
+  try {
+    return new RegExp(`${re}$`);
+  } catch {
     // an unbalanced class such as "[a-" is an error for Docker; here it matches nothing rather than everything
     return /(?!)/;
   }
@@ -65,7 +74,9 @@ export class DockerignoreMatcher {
     return new DockerignoreMatcher(patterns);
   }
 
-  get empty(): boolean { return this.patterns.length === 0; }
+  get empty(): boolean {
+    return this.patterns.length === 0;
+  }
 
   /** Whether `rel` (slash-separated, relative to the context) is left out: the last pattern that matches it or one
    *  of its parent directories decides. */

@@ -22,7 +22,9 @@ export const COMPOSE_VERSION_LABEL = '2.20.0-tscompose';
 export const projectFilter = (project: string) => ({ label: [`${LABEL.project}=${project}`] });
 
 /** A label filter for the containers of one service of a project. */
-export const serviceFilter = (project: string, service: string) => ({ label: [`${LABEL.project}=${project}`, `${LABEL.service}=${service}`] });
+export const serviceFilter = (project: string, service: string) => ({
+  label: [`${LABEL.project}=${project}`, `${LABEL.service}=${service}`],
+});
 
 /** Whether labels mark a one-off (`run`) container; docker compose writes "True", older tools "true". */
 export const isOneoff = (labels: Record<string, string> | undefined) => (labels?.[LABEL.oneoff] ?? '').toLowerCase() === 'true';

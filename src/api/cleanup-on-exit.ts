@@ -10,7 +10,12 @@ import type { CleanupRequest } from './cleanup-worker.js';
 import type { ReaperMessage } from './reaper.js';
 
 type Engine = CleanupRequest['engine'];
-interface Registered { engine: Engine; name: string; removeVolumes: boolean; images: string[] }
+interface Registered {
+  engine: Engine;
+  name: string;
+  removeVolumes: boolean;
+  images: string[];
+}
 
 const registered = new Map<string, Registered>();
 let hooksInstalled = false;
@@ -39,10 +44,16 @@ function tellReaper(msg: ReaperMessage): void {
   if (!reaper) {
     if (msg.op === 'unregister') return;
     // its output goes to a log file, not to this process's stderr: a test runner waits for every holder of that pipe
-    const log = openSync(path.join(ownLockDirectory(), 'reaper.log'), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    const log = openSync(
+      path.join(ownLockDirectory(), 'reaper.log'),
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+      0o600,
+    );
     reaper = spawn(process.execPath, reaperArgs(), { detached: true, stdio: ['pipe', 'ignore', log] });
     closeSync(log);
-    reaper.on('error', () => { reaper = undefined; });
+    reaper.on('error', () => {
+      reaper = undefined;
+    });
     reaper.stdin!.on('error', () => {});
     reaper.unref();
     (reaper.stdin as unknown as { unref?: () => void }).unref?.();
@@ -80,7 +91,9 @@ const reaperArgs = () => siblingScript('reaper');
 function installHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
-  process.on('exit', () => { if (registered.size) cleanupRegisteredSync(); });
+  process.on('exit', () => {
+    if (registered.size) cleanupRegisteredSync();
+  });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = () => {
       if (registered.size) cleanupRegisteredSync();

@@ -13,7 +13,12 @@ export interface CleanupRequest {
   projects: { name: string; removeVolumes: boolean; images?: string[] }[];
 }
 
-export async function removeProjectResources(engine: EngineClient, project: string, removeVolumes: boolean, images: string[] = []): Promise<void> {
+export async function removeProjectResources(
+  engine: EngineClient,
+  project: string,
+  removeVolumes: boolean,
+  images: string[] = [],
+): Promise<void> {
   const filters = projectFilter(project);
   const containers = await engine.listContainers({ all: true, filters });
   await Promise.all(containers.map((c) => engine.removeContainer(c.Id, { force: true, volumes: true }).catch(() => undefined)));

@@ -3,7 +3,11 @@ import type { ContainerDetails, EngineClient } from '../client/engine-client.js'
 import { UserError } from '../errors.js';
 import { collectStream, decodeAll, decodeStream, type LogLine } from './log-stream.js';
 
-export interface ExecResult { exitCode: number; stdout: string; stderr: string }
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
 
 export interface ExecOptions {
   env?: Record<string, string>;
@@ -39,7 +43,11 @@ export class ServiceContainer implements ContainerIdentity {
   readonly service: string;
   readonly index: number;
 
-  constructor(private readonly engine: EngineClient, identity: ContainerIdentity, private readonly networkName: NetworkNameResolver = () => undefined) {
+  constructor(
+    private readonly engine: EngineClient,
+    identity: ContainerIdentity,
+    private readonly networkName: NetworkNameResolver = () => undefined,
+  ) {
     this.id = identity.id;
     this.name = identity.name;
     this.service = identity.service;
@@ -56,8 +64,12 @@ export class ServiceContainer implements ContainerIdentity {
     const bindings = info.NetworkSettings?.Ports?.[`${containerPort}/${protocol}`] ?? [];
     const hostPort = bindings?.map((b) => Number(b.HostPort)).find((p) => p > 0);
     if (!hostPort) {
-      const published = Object.entries(info.NetworkSettings?.Ports ?? {}).filter(([, b]) => b?.length).map(([p]) => p);
-      throw new UserError(`service "${this.service}" (${this.name}) does not publish port ${containerPort}/${protocol}; published: ${published.join(', ') || 'none'}`);
+      const published = Object.entries(info.NetworkSettings?.Ports ?? {})
+        .filter(([, b]) => b?.length)
+        .map(([p]) => p);
+      throw new UserError(
+        `service "${this.service}" (${this.name}) does not publish port ${containerPort}/${protocol}; published: ${published.join(', ') || 'none'}`,
+      );
     }
     return hostPort;
   }
@@ -70,13 +82,17 @@ export class ServiceContainer implements ContainerIdentity {
     const names = Object.keys(networks);
     let name: string | undefined;
     if (network === undefined) {
-      if (names.length !== 1) throw new UserError(`service "${this.service}" (${this.name}) is on ${names.length} networks (${names.join(', ')}): say which one`);
+      if (names.length !== 1)
+        throw new UserError(`service "${this.service}" (${this.name}) is on ${names.length} networks (${names.join(', ')}): say which one`);
       name = names[0];
     } else {
       name = [this.networkName(network), network].find((n) => n !== undefined && networks[n]);
     }
     const address = name ? networks[name]?.IPAddress : undefined;
-    if (!address) throw new UserError(`service "${this.service}" (${this.name}) has no address on network "${network}"; its networks: ${names.join(', ') || 'none'}`);
+    if (!address)
+      throw new UserError(
+        `service "${this.service}" (${this.name}) has no address on network "${network}"; its networks: ${names.join(', ') || 'none'}`,
+      );
     return address;
   }
 

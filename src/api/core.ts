@@ -10,7 +10,11 @@ import { downProject, silentProgress, upServices } from '../reconcile/index.js';
 /** "swarm": the swarm manager at DOCKER_HOST (up deploys the stack, down removes it, tasks() lists replicas) */
 export type EngineChoice = 'bundled' | 'docker' | 'swarm';
 
-export interface CoreContext { engine: EngineClient; engineKey: string; project: Project }
+export interface CoreContext {
+  engine: EngineClient;
+  engineKey: string;
+  project: Project;
+}
 
 type LoadProject = (opts: LoadOptions) => Project | Promise<Project>;
 
@@ -22,7 +26,8 @@ export async function loadComposeProject(opts: LoadOptions): Promise<Project> {
   try {
     mod = (await import(MODEL_MODULE)) as { loadProject?: LoadProject };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /model[/\\]index\./.test((err as Error).message)) throw new UserError('the stack file loader is not available in this build');
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /model[/\\]index\./.test((err as Error).message))
+      throw new UserError('the stack file loader is not available in this build');
     throw err;
   }
   if (!mod.loadProject) throw new UserError('the stack file loader is not available in this build');
@@ -31,7 +36,12 @@ export async function loadComposeProject(opts: LoadOptions): Promise<Project> {
 
 export async function connect(engine?: EngineChoice): Promise<{ engine: EngineClient; docker: Docker; key: string; kind: EngineChoice }> {
   const conn = await connectEngine({ engine });
-  return { engine: conn.engine, docker: conn.docker, kind: conn.kind, key: `${conn.kind}:${conn.socketPath ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock'}` };
+  return {
+    engine: conn.engine,
+    docker: conn.docker,
+    kind: conn.kind,
+    key: `${conn.kind}:${conn.socketPath ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock'}`,
+  };
 }
 
 export interface StartOptions {
@@ -53,6 +63,12 @@ export async function startProject(ctx: CoreContext, opts: StartOptions): Promis
   });
 }
 
-export async function removeProject(ctx: CoreContext, opts: { volumes: boolean; images?: 'local' | 'all'; timeout?: number }): Promise<void> {
-  await downProject({ ...ctx, progress: silentProgress }, { volumes: opts.volumes, rmi: opts.images, timeout: opts.timeout, removeOrphans: true });
+export async function removeProject(
+  ctx: CoreContext,
+  opts: { volumes: boolean; images?: 'local' | 'all'; timeout?: number },
+): Promise<void> {
+  await downProject(
+    { ...ctx, progress: silentProgress },
+    { volumes: opts.volumes, rmi: opts.images, timeout: opts.timeout, removeOrphans: true },
+  );
 }

@@ -70,7 +70,14 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 export async function loadEnvironment(opts: EnvironmentOptions = {}): Promise<ComposeEnvironment> {
   const unique = opts.uniqueName ?? opts.projectName === undefined;
   const environment = { ...process.env, ...opts.env };
-  const loadOpts = { files: opts.files, profiles: opts.profiles, envFiles: opts.envFiles, cwd: opts.cwd, projectDirectory: opts.projectDirectory, environment };
+  const loadOpts = {
+    files: opts.files,
+    profiles: opts.profiles,
+    envFiles: opts.envFiles,
+    cwd: opts.cwd,
+    projectDirectory: opts.projectDirectory,
+    environment,
+  };
   let project = await loadComposeProject({ ...loadOpts, projectName: opts.projectName });
   if (unique) project = await loadComposeProject({ ...loadOpts, projectName: uniqueProjectName(project.name) });
   const engine = await connect(opts.engine);
@@ -94,21 +101,44 @@ export class ComposeEnvironment implements AsyncDisposable {
     private readonly engineKind: EngineChoice = 'bundled',
   ) {}
 
-  private get onSwarm(): boolean { return this.engineKind === 'swarm'; }
+  private get onSwarm(): boolean {
+    return this.engineKind === 'swarm';
+  }
 
-  get name(): string { return this.project.name; }
+  get name(): string {
+    return this.project.name;
+  }
 
   /** Creates and starts the services, then waits until they are ready. */
   async up(opts: UpOptions = {}): Promise<this> {
-    for (const s of [...(opts.services ?? []), ...Object.keys(typeof opts.wait === 'object' ? opts.wait : {}), ...Object.keys(opts.scale ?? {})]) this.assertService(s);
+    for (const s of [
+      ...(opts.services ?? []),
+      ...Object.keys(typeof opts.wait === 'object' ? opts.wait : {}),
+      ...Object.keys(opts.scale ?? {}),
+    ])
+      this.assertService(s);
     if (this.onSwarm) {
-      if (typeof opts.wait === 'object') throw new UserError('up({ wait: { … } }): per-service wait strategies need container handles, which a swarm does not give; wait: true waits until every task runs (healthy where it has a healthcheck)');
+      if (typeof opts.wait === 'object')
+        throw new UserError(
+          'up({ wait: { … } }): per-service wait strategies need container handles, which a swarm does not give; wait: true waits until every task runs (healthy where it has a healthcheck)',
+        );
       this.registered = true; // down() at dispose; no exit reaper: a stack outlives the process unless removed
-      await (await swarm()).deployToSwarm(this.docker, this.project, { services: opts.services, build: opts.build, scale: opts.scale, wait: opts.wait !== false, timeoutMs: opts.timeout ?? DEFAULT_TIMEOUT_MS });
+      await (
+        await swarm()
+      ).deployToSwarm(this.docker, this.project, {
+        services: opts.services,
+        build: opts.build,
+        scale: opts.scale,
+        wait: opts.wait !== false,
+        timeoutMs: opts.timeout ?? DEFAULT_TIMEOUT_MS,
+      });
       return this;
     }
     this.registerCleanup();
-    await startProject({ engine: this.engine, engineKey: this.engineKey, project: this.project }, { ...opts, timeout: opts.timeout ?? DEFAULT_TIMEOUT_MS });
+    await startProject(
+      { engine: this.engine, engineKey: this.engineKey, project: this.project },
+      { ...opts, timeout: opts.timeout ?? DEFAULT_TIMEOUT_MS },
+    );
     await this.refresh();
     if (opts.wait !== false) await this.waitForReadiness(opts);
     return this;
@@ -121,11 +151,14 @@ export class ComposeEnvironment implements AsyncDisposable {
       this.registered = false;
       return;
     }
-    await removeProject({ engine: this.engine, engineKey: this.engineKey, project: this.project }, {
-      volumes: opts.volumes ?? this.uniqueName,
-      images: opts.images === false ? undefined : opts.images ?? (this.uniqueName ? 'local' : undefined),
-      timeout: opts.timeout,
-    });
+    await removeProject(
+      { engine: this.engine, engineKey: this.engineKey, project: this.project },
+      {
+        volumes: opts.volumes ?? this.uniqueName,
+        images: opts.images === false ? undefined : (opts.images ?? (this.uniqueName ? 'local' : undefined)),
+        timeout: opts.timeout,
+      },
+    );
     this.containersByService.clear();
     unregisterForCleanup(this.cleanupEngine(), this.name);
     this.registered = false;
@@ -144,7 +177,9 @@ export class ComposeEnvironment implements AsyncDisposable {
     const found = replicas.find((c) => c.index === index);
     if (!found) {
       const have = replicas.map((c) => c.index).join(', ');
-      throw new UserError(`service "${service}" has no replica ${index} in project "${this.name}"${have ? ` (replicas: ${have})` : ': it is not running; call up() first'}`);
+      throw new UserError(
+        `service "${service}" has no replica ${index} in project "${this.name}"${have ? ` (replicas: ${have})` : ': it is not running; call up() first'}`,
+      );
     }
     return found;
   }
@@ -152,19 +187,24 @@ export class ComposeEnvironment implements AsyncDisposable {
   /** Every replica of a service, or of all services, in service and replica order. */
   containers(service?: string): ServiceContainer[] {
     this.refuseOnSwarm('containers()');
-    if (service !== undefined) { this.assertService(service); return [...(this.containersByService.get(service) ?? [])]; }
+    if (service !== undefined) {
+      this.assertService(service);
+      return [...(this.containersByService.get(service) ?? [])];
+    }
     return [...this.containersByService.values()].flat();
   }
 
   /** On a swarm: the stack's tasks (replicas), with their node and state, as `ps` shows them. */
   async tasks(service?: string): Promise<SwarmTaskInfo[]> {
-    if (!this.onSwarm) throw new UserError('tasks() lists the replicas of a stack on a swarm (engine: "swarm"); on one machine use containers()');
+    if (!this.onSwarm)
+      throw new UserError('tasks() lists the replicas of a stack on a swarm (engine: "swarm"); on one machine use containers()');
     if (service !== undefined) this.assertService(service);
     return (await swarm()).swarmTasks(this.docker, this.name, service);
   }
 
   private refuseOnSwarm(what: string): void {
-    if (this.onSwarm) throw new UserError(`${what}: on a swarm the replicas are tasks on other nodes, with no container handle here; use tasks()`);
+    if (this.onSwarm)
+      throw new UserError(`${what}: on a swarm the replicas are tasks on other nodes, with no container handle here; use tasks()`);
   }
 
   /** Re-reads the project's containers from the engine (after scaling or restarts done behind the API's back). */
@@ -176,9 +216,16 @@ export class ComposeEnvironment implements AsyncDisposable {
       const labels = c.Labels ?? {};
       if (isOneoff(labels)) continue;
       const service = labels[LABEL.service] ?? '';
-      const handle = new ServiceContainer(this.engine, {
-        id: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''), service, index: Number(labels[LABEL.number] ?? 1),
-      }, (key) => this.project.networks[key]?.name ?? `${this.name}_${key}`);
+      const handle = new ServiceContainer(
+        this.engine,
+        {
+          id: c.Id,
+          name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''),
+          service,
+          index: Number(labels[LABEL.number] ?? 1),
+        },
+        (key) => this.project.networks[key]?.name ?? `${this.name}_${key}`,
+      );
       byService.set(service, [...(byService.get(service) ?? []), handle]);
     }
     for (const list of byService.values()) list.sort((a, b) => a.index - b.index);
@@ -189,9 +236,13 @@ export class ComposeEnvironment implements AsyncDisposable {
     const timeout = opts.timeout ?? DEFAULT_TIMEOUT_MS;
     const chosen = typeof opts.wait === 'object' ? opts.wait : {};
     const selected = opts.services ? new Set(this.withDependencies(opts.services)) : undefined;
-    await Promise.all(this.containers().filter((c) => !selected || selected.has(c.service)).map((c) => {
-      return waitUntilReady(c, chosen[c.service] ?? this.defaultStrategy(c.service), timeout);
-    }));
+    await Promise.all(
+      this.containers()
+        .filter((c) => !selected || selected.has(c.service))
+        .map((c) => {
+          return waitUntilReady(c, chosen[c.service] ?? this.defaultStrategy(c.service), timeout);
+        }),
+    );
   }
 
   /** Like `up --wait`: healthy when the service has a healthcheck, exited 0 for one-shot jobs others
@@ -218,18 +269,30 @@ export class ComposeEnvironment implements AsyncDisposable {
 
   private assertService(service: string): void {
     if (this.project.services[service]) return;
-    const disabled = this.project.disabledServices[service] ? ` (it is disabled by its profiles: ${this.project.disabledServices[service].profiles.join(', ')})` : '';
-    throw new UserError(`project "${this.name}" has no service "${service}"${disabled}; services: ${Object.keys(this.project.services).join(', ') || 'none'}`);
+    const disabled = this.project.disabledServices[service]
+      ? ` (it is disabled by its profiles: ${this.project.disabledServices[service].profiles.join(', ')})`
+      : '';
+    throw new UserError(
+      `project "${this.name}" has no service "${service}"${disabled}; services: ${Object.keys(this.project.services).join(', ') || 'none'}`,
+    );
   }
 
   private cleanupEngine() {
-    const modem = (this.docker as unknown as { modem: { socketPath?: string; host?: string; port?: number | string; protocol?: 'http' | 'https' | 'ssh' } }).modem;
+    const modem = (
+      this.docker as unknown as {
+        modem: { socketPath?: string; host?: string; port?: number | string; protocol?: 'http' | 'https' | 'ssh' };
+      }
+    ).modem;
     return { socketPath: modem.socketPath, host: modem.host, port: modem.port, protocol: modem.protocol };
   }
 
   private registerCleanup(): void {
     // a generated name makes the images built for services without `image:` this run's own
-    const ownImages = this.uniqueName ? Object.values(this.project.services).filter((s) => !s.image && s.build).map((s) => serviceImage(this.name, s)) : [];
+    const ownImages = this.uniqueName
+      ? Object.values(this.project.services)
+          .filter((s) => !s.image && s.build)
+          .map((s) => serviceImage(this.name, s))
+      : [];
     registerForCleanup(this.cleanupEngine(), this.name, this.uniqueName, ownImages);
     this.registered = true;
   }

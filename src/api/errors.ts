@@ -10,7 +10,9 @@ export class WaitError extends UserError {
     public readonly reason: string,
     public readonly lastLogLines: string[],
   ) {
-    const logs = lastLogLines.length ? `\nlast log lines of ${containerName}:\n${lastLogLines.map((l) => `  | ${l}`).join('\n')}` : `\n${containerName} printed no logs`;
+    const logs = lastLogLines.length
+      ? `\nlast log lines of ${containerName}:\n${lastLogLines.map((l) => `  | ${l}`).join('\n')}`
+      : `\n${containerName} printed no logs`;
     super(`service "${service}" (${containerName}) did not become ready while waiting for ${waitingFor}: ${reason}${logs}`);
     this.name = 'WaitError';
   }

@@ -2,7 +2,10 @@
 // [stream type, 0, 0, 0, payload length (big endian u32)]; with a TTY the bytes are raw.
 export type StreamName = 'stdout' | 'stderr';
 
-export interface LogLine { stream: StreamName; text: string }
+export interface LogLine {
+  stream: StreamName;
+  text: string;
+}
 
 const HEADER = 8;
 

@@ -3,7 +3,10 @@ import { randomBytes } from 'node:crypto';
 
 /** Compose project names: lowercase letters, digits, dashes and underscores, starting with a letter or digit. */
 export function sanitizeProjectName(name: string): string {
-  const cleaned = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z0-9]+/, '');
+  const cleaned = name
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[^a-z0-9]+/, '');
   return cleaned || 'project';
 }
 

@@ -28,12 +28,19 @@ async function main(): Promise<void> {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
       let msg: ReaperMessage;
-      try { msg = JSON.parse(line) as ReaperMessage; } catch { continue; }
+      try {
+        msg = JSON.parse(line) as ReaperMessage;
+      } catch {
+        continue;
+      }
       if (msg.op === 'register') projects.set(key(msg.engine, msg.name), msg);
       else if (msg.op === 'unregister') projects.delete(key(msg.engine, msg.name));
     }
   });
-  await new Promise<void>((resolve) => { process.stdin.once('end', resolve); process.stdin.once('error', () => resolve()); });
+  await new Promise<void>((resolve) => {
+    process.stdin.once('end', resolve);
+    process.stdin.once('error', () => resolve());
+  });
   for (const p of projects.values()) {
     await removeProjectResources(dockerEngineClient(new Docker(p.engine)), p.name, p.removeVolumes, p.images).catch((err: Error) => {
       process.stderr.write(`tscompose reaper: removing project ${p.name} failed: ${err.message}\n`);

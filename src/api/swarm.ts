@@ -22,12 +22,20 @@ export interface SwarmTaskInfo {
   error: string;
 }
 
-export async function deployToSwarm(docker: Docker, project: Project, opts: { services?: string[]; build?: boolean; scale?: Record<string, number>; wait: boolean; timeoutMs: number }): Promise<void> {
+export async function deployToSwarm(
+  docker: Docker,
+  project: Project,
+  opts: { services?: string[]; build?: boolean; scale?: Record<string, number>; wait: boolean; timeoutMs: number },
+): Promise<void> {
   const services = opts.services ?? [];
   const pinnedImages = opts.build ? await buildAndPush(await localBuildEngine(), project, services, silentProgress) : undefined;
   await deployStack(new SwarmApi(docker), project, {
-    services, scale: opts.scale, wait: opts.wait, waitTimeoutSeconds: Math.max(1, Math.ceil(opts.timeoutMs / 1000)),
-    pinnedImages, report: () => {},
+    services,
+    scale: opts.scale,
+    wait: opts.wait,
+    waitTimeoutSeconds: Math.max(1, Math.ceil(opts.timeoutMs / 1000)),
+    pinnedImages,
+    report: () => {},
   });
 }
 
@@ -41,6 +49,11 @@ export async function swarmTasks(docker: Docker, project: string, service?: stri
   if (!services.length) return [];
   const [tasks, nodes] = await Promise.all([api.tasks({ service: services.map((s) => s.ID) }), api.nodes()]);
   return taskRows(project, services, tasks, nodeNames(nodes)).map((r) => ({
-    name: r.name.slice(project.length + 1), service: r.service, node: r.node, desiredState: r.desired, currentState: r.current, error: r.error,
+    name: r.name.slice(project.length + 1),
+    service: r.service,
+    node: r.node,
+    desiredState: r.desired,
+    currentState: r.current,
+    error: r.error,
   }));
 }

@@ -23,7 +23,13 @@ export abstract class WaitStrategy {
   }
 }
 
-export interface ContainerState { running: boolean; status: string; exitCode: number; health?: string; restarting: boolean }
+export interface ContainerState {
+  running: boolean;
+  status: string;
+  exitCode: number;
+  health?: string;
+  restarting: boolean;
+}
 
 const POLL_MS = 200;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -84,7 +90,13 @@ export const runningOrHealthy = (): WaitStrategy => new RunningOrHealthyStrategy
 class HealthyStrategy extends WaitStrategy {
   readonly description = 'its healthcheck to pass';
   async probe(_c: ServiceContainer, state: ContainerState): Promise<ProbeResult> {
-    if (state.health === undefined) return { ready: false, reason: 'the container has no health status (the service and its image define no healthcheck, or the engine does not run healthchecks)', fatal: true };
+    if (state.health === undefined)
+      return {
+        ready: false,
+        reason:
+          'the container has no health status (the service and its image define no healthcheck, or the engine does not run healthchecks)',
+        fatal: true,
+      };
     if (state.health === 'healthy') return { ready: true };
     return { ready: false, reason: `health status is "${state.health}"` };
   }
@@ -94,17 +106,26 @@ class SuccessfulExitStrategy extends WaitStrategy {
   readonly description = 'the container to exit with code 0';
   override readonly acceptsExited = true;
   async probe(_c: ServiceContainer, state: ContainerState): Promise<ProbeResult> {
-    if (state.running || state.restarting || state.status === 'created') return { ready: false, reason: `the container is ${state.status}` };
-    return state.exitCode === 0 ? { ready: true } : { ready: false, reason: `the container exited with code ${state.exitCode}`, fatal: true };
+    if (state.running || state.restarting || state.status === 'created')
+      return { ready: false, reason: `the container is ${state.status}` };
+    return state.exitCode === 0
+      ? { ready: true }
+      : { ready: false, reason: `the container exited with code ${state.exitCode}`, fatal: true };
   }
 }
 
 class LogLineStrategy extends WaitStrategy {
   readonly description: string;
   private readonly pattern: RegExp;
-  constructor(pattern: RegExp | string, private readonly count: number) {
+  constructor(
+    pattern: RegExp | string,
+    private readonly count: number,
+  ) {
     super();
-    this.pattern = typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : new RegExp(pattern.source, pattern.flags.replace('g', ''));
+    this.pattern =
+      typeof pattern === 'string'
+        ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        : new RegExp(pattern.source, pattern.flags.replace('g', ''));
     this.description = `${count === 1 ? 'a log line' : `${count} log lines`} matching ${this.pattern}`;
   }
   async probe(container: ServiceContainer): Promise<ProbeResult> {
@@ -118,7 +139,9 @@ class LogLineStrategy extends WaitStrategy {
  *  in between that would accept connections nobody serves), else the published port on loopback. */
 async function reachable(container: ServiceContainer, port: number): Promise<{ host: string; port: number }> {
   const info = await container.inspect();
-  const address = Object.values(info.NetworkSettings?.Networks ?? {}).map((n) => n.IPAddress).find(Boolean);
+  const address = Object.values(info.NetworkSettings?.Networks ?? {})
+    .map((n) => n.IPAddress)
+    .find(Boolean);
   if (address) return { host: address, port };
   return { host: '127.0.0.1', port: await container.port(port) };
 }
@@ -133,8 +156,14 @@ class PortStrategy extends WaitStrategy {
     const target = await reachable(container, this.port);
     const error = await new Promise<string | undefined>((resolve) => {
       const socket = net.connect(target);
-      socket.setTimeout(1000, () => { socket.destroy(); resolve('connection timed out'); });
-      socket.once('connect', () => { socket.destroy(); resolve(undefined); });
+      socket.setTimeout(1000, () => {
+        socket.destroy();
+        resolve('connection timed out');
+      });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(undefined);
+      });
       socket.once('error', (err) => resolve(err.message));
     });
     return error === undefined ? { ready: true } : { ready: false, reason: `${target.host}:${target.port}: ${error}` };
@@ -154,7 +183,10 @@ export interface HttpWaitOptions {
 
 class HttpStrategy extends WaitStrategy {
   readonly description: string;
-  constructor(private readonly path: string, private readonly opts: HttpWaitOptions) {
+  constructor(
+    private readonly path: string,
+    private readonly opts: HttpWaitOptions,
+  ) {
     super();
     const status = typeof opts.status === 'function' ? 'an accepted status' : `status ${opts.status ?? 200}`;
     this.description = `HTTP ${opts.method ?? 'GET'} ${path} on port ${opts.port ?? 80} to answer ${status}${opts.body ? ` with a body matching ${opts.body}` : ''}`;
@@ -162,12 +194,23 @@ class HttpStrategy extends WaitStrategy {
   async probe(container: ServiceContainer): Promise<ProbeResult> {
     const target = await reachable(container, this.opts.port ?? 80);
     const answer = await new Promise<{ status: number; body: string } | { error: string }>((resolve) => {
-      const req = http.request({ host: target.host, port: target.port, path: this.path, method: this.opts.method ?? 'GET', headers: this.opts.headers, timeout: 2000, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', (err) => resolve({ error: err.message }));
-      });
+      const req = http.request(
+        {
+          host: target.host,
+          port: target.port,
+          path: this.path,
+          method: this.opts.method ?? 'GET',
+          headers: this.opts.headers,
+          timeout: 2000,
+          agent: false,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', (err) => resolve({ error: err.message }));
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('request timed out')));
       req.on('error', (err) => resolve({ error: err.message }));
       req.end();
@@ -184,7 +227,12 @@ class HttpStrategy extends WaitStrategy {
 export type ReadinessPredicate = (container: ServiceContainer) => boolean | Promise<boolean>;
 
 class PredicateStrategy extends WaitStrategy {
-  constructor(private readonly predicate: ReadinessPredicate, readonly description: string) { super(); }
+  constructor(
+    private readonly predicate: ReadinessPredicate,
+    readonly description: string,
+  ) {
+    super();
+  }
   async probe(container: ServiceContainer): Promise<ProbeResult> {
     return (await this.predicate(container)) ? { ready: true } : { ready: false, reason: 'the predicate returned false' };
   }
@@ -220,7 +268,8 @@ export const Wait = {
   /** an HTTP request answers the expected status (and body) */
   forHttp: (path = '/', opts: HttpWaitOptions = {}): WaitStrategy => new HttpStrategy(path, opts),
   /** your own check, polled until it returns true */
-  until: (predicate: ReadinessPredicate, description = 'a custom readiness check'): WaitStrategy => new PredicateStrategy(predicate, description),
+  until: (predicate: ReadinessPredicate, description = 'a custom readiness check'): WaitStrategy =>
+    new PredicateStrategy(predicate, description),
   /** every strategy, in order */
   all: (...strategies: WaitStrategy[]): WaitStrategy => new AllStrategy(strategies),
 };

@@ -22,8 +22,17 @@ export function engineKey(kind: string, socketPath?: string): string {
 /** A project known only by name (-p without a stack file): enough for down, ps, logs, stop … */
 export function projectByName(name: string): Project {
   return {
-    name, workingDir: process.cwd(), configFiles: [], services: {}, networks: {}, volumes: {}, secrets: {}, configs: {},
-    disabledServices: {}, extensions: {}, environment: {},
+    name,
+    workingDir: process.cwd(),
+    configFiles: [],
+    services: {},
+    networks: {},
+    volumes: {},
+    secrets: {},
+    configs: {},
+    disabledServices: {},
+    extensions: {},
+    environment: {},
   };
 }
 
@@ -41,7 +50,10 @@ export async function commandContext(command: Command, opts: { projectOptional?:
   }
   const conn = await connectEngine({ engine: global.engine });
   return {
-    global, project, engine: conn.engine, engineKind: conn.kind,
+    global,
+    project,
+    engine: conn.engine,
+    engineKind: conn.kind,
     engineKey: engineKey(conn.kind, conn.socketPath),
     progress: createProgress(global),
   };

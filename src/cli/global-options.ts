@@ -21,10 +21,13 @@ export function addGlobalOptions(program: Command): Command {
   return program
     .option('-f, --file <path>', 'Compose configuration file (repeatable; "-" reads stdin)', collect)
     .option('-p, --project-name <name>', 'Project name')
-    .option('--project-directory <dir>', 'Alternate working directory (default: the first file\'s directory)')
+    .option('--project-directory <dir>', "Alternate working directory (default: the first file's directory)")
     .option('--profile <name>', 'Profile to enable (repeatable)', collect)
     .option('--env-file <path>', 'Alternate environment file (repeatable)', collect)
-    .option('--engine <engine>', 'Engine to use: "bundled" (default), "docker" (default when DOCKER_HOST is set) or "swarm" (the swarm manager at DOCKER_HOST)')
+    .option(
+      '--engine <engine>',
+      'Engine to use: "bundled" (default), "docker" (default when DOCKER_HOST is set) or "swarm" (the swarm manager at DOCKER_HOST)',
+    )
     .option('--dry-run', 'Print what would be done without doing it')
     .option('--ansi <when>', 'Control characters: never, always, auto', 'auto')
     .option('--progress <type>', 'Progress output: auto, tty, plain, quiet', 'auto');
@@ -49,7 +52,9 @@ export function shareGlobalOptions(program: Command): void {
       if (sub.options.some((o) => o.long === opt.long)) continue;
       const shortTaken = !opt.short || sub.options.some((o) => o.short === opt.short);
       const flags = shortTaken ? opt.long! : `${opt.short}, ${opt.long}`;
-      const clone = sub.createOption(opt.required || opt.optional ? `${flags} ${opt.flags.split(' ').pop()}` : flags, opt.description).hideHelp();
+      const clone = sub
+        .createOption(opt.required || opt.optional ? `${flags} ${opt.flags.split(' ').pop()}` : flags, opt.description)
+        .hideHelp();
       if (opt.parseArg) clone.argParser(opt.parseArg as (v: string, p: unknown) => unknown);
       sub.addOption(clone);
     }
@@ -59,7 +64,17 @@ export function shareGlobalOptions(program: Command): void {
 /** Root flags combined with the same flags given after the command name; repeatable ones add up. */
 export function mergeGlobalOptions(root: GlobalOptions, sub: Record<string, unknown>): GlobalOptions {
   const merged: Record<string, unknown> = { ...root };
-  const keys: (keyof GlobalOptions)[] = ['file', 'projectName', 'projectDirectory', 'profile', 'envFile', 'engine', 'dryRun', 'ansi', 'progress'];
+  const keys: (keyof GlobalOptions)[] = [
+    'file',
+    'projectName',
+    'projectDirectory',
+    'profile',
+    'envFile',
+    'engine',
+    'dryRun',
+    'ansi',
+    'progress',
+  ];
   for (const key of keys) {
     const v = sub[key];
     if (v === undefined) continue;

@@ -9,7 +9,7 @@ export function reportError(err: unknown): number {
     return err.exitCode;
   }
   const e = err as { message?: string; stack?: string; code?: string };
-  if (e?.code === 'ECONNREFUSED' || e?.code === 'ENOENT' && /sock/.test(e.message ?? '')) {
+  if (e?.code === 'ECONNREFUSED' || (e?.code === 'ENOENT' && /sock/.test(e.message ?? ''))) {
     process.stderr.write(`${chalk.red('error:')} cannot reach the engine: ${e.message}\n`);
     return 1;
   }

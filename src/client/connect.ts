@@ -12,11 +12,17 @@ import { dockerEngineClient } from './docker-engine-client.js';
 
 export type EngineKind = 'bundled' | 'docker' | 'swarm';
 
-export interface EngineConnection { engine: EngineClient; docker: Docker; kind: EngineKind; socketPath?: string }
+export interface EngineConnection {
+  engine: EngineClient;
+  docker: Docker;
+  kind: EngineKind;
+  socketPath?: string;
+}
 
 export function chooseEngine(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): EngineKind {
   const choice = flag ?? env.TSCOMPOSE_ENGINE ?? (env.DOCKER_HOST ? 'docker' : 'bundled');
-  if (choice !== 'bundled' && choice !== 'docker' && choice !== 'swarm') throw new UserError(`unknown engine "${choice}": use "bundled", "docker" or "swarm"`);
+  if (choice !== 'bundled' && choice !== 'docker' && choice !== 'swarm')
+    throw new UserError(`unknown engine "${choice}": use "bundled", "docker" or "swarm"`);
   return choice;
 }
 
@@ -31,8 +37,12 @@ export async function connectEngine(opts: { engine?: string } = {}): Promise<Eng
   if (kind === 'docker') {
     const docker = new Docker(); // honours DOCKER_HOST, defaults to /var/run/docker.sock
     const engine = dockerEngineClient(docker);
-    try { await engine.ping(); } catch (err) {
-      throw new UserError(`cannot reach the Docker Engine (${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}): ${(err as Error).message}`);
+    try {
+      await engine.ping();
+    } catch (err) {
+      throw new UserError(
+        `cannot reach the Docker Engine (${process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}): ${(err as Error).message}`,
+      );
     }
     return { engine, docker, kind };
   }

@@ -7,30 +7,60 @@ import { EngineError, toEngineError } from './errors.js';
 import { authConfigFor } from '../engine/images/pull/credentials.js';
 import { parseReference } from '../engine/images/reference.js';
 import type {
-  BuildRequest, BuildSessionPayload, ContainerCreateBody, ContainerDetails, ContainerSummary, EndpointSettings, EngineClient,
-  ExecCreateBody, ExecSession, ImageDetails, ListFilters, LogsQuery, NetworkCreateBody, NetworkSummary, PathStat, ProgressLine,
-  VolumeCreateBody, VolumeSummary,
+  BuildRequest,
+  BuildSessionPayload,
+  ContainerCreateBody,
+  ContainerDetails,
+  ContainerSummary,
+  EndpointSettings,
+  EngineClient,
+  ExecCreateBody,
+  ExecSession,
+  ImageDetails,
+  ListFilters,
+  LogsQuery,
+  NetworkCreateBody,
+  NetworkSummary,
+  PathStat,
+  ProgressLine,
+  VolumeCreateBody,
+  VolumeSummary,
 } from './engine-client.js';
 
 /** Runs one engine call; its failure comes out as an EngineError. */
 async function call<T>(fn: () => Promise<T>): Promise<T> {
-  try { return await fn(); } catch (err) { throw toEngineError(err); }
+  try {
+    return await fn();
+  } catch (err) {
+    throw toEngineError(err);
+  }
 }
 
-interface ProgressEvent { stream?: string; status?: string; id?: string; error?: string; errorDetail?: { message?: string }; aux?: { Digest?: string } }
+interface ProgressEvent {
+  stream?: string;
+  status?: string;
+  id?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { Digest?: string };
+}
 
 /** Waits for a pull or build progress stream to end; a failure reported inside the stream rejects. */
 function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onLine: ProgressLine): Promise<ProgressEvent[]> {
   return new Promise((resolve, reject) => {
-    docker.modem.followProgress(stream, (err: Error | null, output: ProgressEvent[]) => {
-      if (err) return reject(toEngineError(err));
-      const failed = output.find((o) => o.error || o.errorDetail);
-      if (failed) return reject(new EngineError('internal', failed.errorDetail?.message ?? failed.error ?? 'failed'));
-      resolve(output);
-    }, (event: ProgressEvent) => {
-      const text = (event.stream ?? (event.status ? `${event.id ? `${event.id}: ` : ''}${event.status}` : '')).trimEnd();
-      if (text) onLine(text);
-    });
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, output: ProgressEvent[]) => {
+        if (err) return reject(toEngineError(err));
+        const failed = output.find((o) => o.error || o.errorDetail);
+        if (failed) return reject(new EngineError('internal', failed.errorDetail?.message ?? failed.error ?? 'failed'));
+        resolve(output);
+      },
+      (event: ProgressEvent) => {
+        const text = (event.stream ?? (event.status ? `${event.id ? `${event.id}: ` : ''}${event.status}` : '')).trimEnd();
+        if (text) onLine(text);
+      },
+    );
   });
 }
 
@@ -56,12 +86,16 @@ function buildQuery(r: BuildRequest): Docker.ImageBuildOptions {
 
 function execSession(exec: Docker.Exec): ExecSession {
   return {
-    start: ({ stdin, tty }) => call(async () => await exec.start({ hijack: true, stdin, Tty: tty }) as unknown as Duplex),
-    startDetached: () => call(async () => { await exec.start({ Detach: true }); }),
-    inspect: () => call(async () => {
-      const info = await exec.inspect();
-      return { Running: info.Running, ExitCode: info.ExitCode };
-    }),
+    start: ({ stdin, tty }) => call(async () => (await exec.start({ hijack: true, stdin, Tty: tty })) as unknown as Duplex),
+    startDetached: () =>
+      call(async () => {
+        await exec.start({ Detach: true });
+      }),
+    inspect: () =>
+      call(async () => {
+        const info = await exec.inspect();
+        return { Running: info.Running, ExitCode: info.ExitCode };
+      }),
   };
 }
 
@@ -69,42 +103,70 @@ export class DockerEngineClient implements EngineClient {
   /** `docker`: a dockerode client for the engine's socket (or DOCKER_HOST) */
   constructor(readonly docker: Docker) {}
 
-  ping(): Promise<void> { return call(async () => { await this.docker.ping(); }); }
+  ping(): Promise<void> {
+    return call(async () => {
+      await this.docker.ping();
+    });
+  }
 
   listContainers(query: { all?: boolean; filters?: ListFilters }): Promise<ContainerSummary[]> {
     return call(() => this.docker.listContainers({ all: query.all, ...(query.filters ? { filters: query.filters } : {}) }));
   }
 
-  inspectContainer(id: string): Promise<ContainerDetails> { return call(() => this.docker.getContainer(id).inspect()); }
+  inspectContainer(id: string): Promise<ContainerDetails> {
+    return call(() => this.docker.getContainer(id).inspect());
+  }
 
   createContainer(body: ContainerCreateBody): Promise<{ id: string }> {
     return call(async () => ({ id: (await this.docker.createContainer(body)).id }));
   }
 
-  startContainer(id: string): Promise<void> { return call(async () => { await this.docker.getContainer(id).start(); }); }
+  startContainer(id: string): Promise<void> {
+    return call(async () => {
+      await this.docker.getContainer(id).start();
+    });
+  }
 
   stopContainer(id: string, timeoutSeconds?: number): Promise<void> {
-    return call(async () => { await this.docker.getContainer(id).stop(timeoutSeconds === undefined ? {} : { t: timeoutSeconds }); });
+    return call(async () => {
+      await this.docker.getContainer(id).stop(timeoutSeconds === undefined ? {} : { t: timeoutSeconds });
+    });
   }
 
   restartContainer(id: string, timeoutSeconds?: number): Promise<void> {
-    return call(async () => { await this.docker.getContainer(id).restart(timeoutSeconds === undefined ? {} : { t: timeoutSeconds }); });
+    return call(async () => {
+      await this.docker.getContainer(id).restart(timeoutSeconds === undefined ? {} : { t: timeoutSeconds });
+    });
   }
 
-  killContainer(id: string, signal: string): Promise<void> { return call(async () => { await this.docker.getContainer(id).kill({ signal }); }); }
-  pauseContainer(id: string): Promise<void> { return call(async () => { await this.docker.getContainer(id).pause(); }); }
-  unpauseContainer(id: string): Promise<void> { return call(async () => { await this.docker.getContainer(id).unpause(); }); }
+  killContainer(id: string, signal: string): Promise<void> {
+    return call(async () => {
+      await this.docker.getContainer(id).kill({ signal });
+    });
+  }
+  pauseContainer(id: string): Promise<void> {
+    return call(async () => {
+      await this.docker.getContainer(id).pause();
+    });
+  }
+  unpauseContainer(id: string): Promise<void> {
+    return call(async () => {
+      await this.docker.getContainer(id).unpause();
+    });
+  }
 
   removeContainer(id: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
-    return call(async () => { await this.docker.getContainer(id).remove({ force: opts.force ?? false, v: opts.volumes ?? false }); });
+    return call(async () => {
+      await this.docker.getContainer(id).remove({ force: opts.force ?? false, v: opts.volumes ?? false });
+    });
   }
 
   waitContainer(id: string): Promise<{ StatusCode: number }> {
-    return call(async () => await this.docker.getContainer(id).wait() as { StatusCode: number });
+    return call(async () => (await this.docker.getContainer(id).wait()) as { StatusCode: number });
   }
 
   topContainer(id: string): Promise<{ Titles: string[]; Processes: string[][] }> {
-    return call(async () => await this.docker.getContainer(id).top() as { Titles: string[]; Processes: string[][] });
+    return call(async () => (await this.docker.getContainer(id).top()) as { Titles: string[]; Processes: string[][] });
   }
 
   containerLogs(id: string, query: LogsQuery): Promise<Buffer> {
@@ -119,7 +181,12 @@ export class DockerEngineClient implements EngineClient {
   }
 
   attachContainer(id: string, opts: { stdin: boolean }): Promise<Duplex> {
-    return call(async () => await this.docker.getContainer(id).attach({ stream: true, stdout: true, stderr: true, stdin: opts.stdin, hijack: true }) as unknown as Duplex);
+    return call(
+      async () =>
+        (await this.docker
+          .getContainer(id)
+          .attach({ stream: true, stdout: true, stderr: true, stdin: opts.stdin, hijack: true })) as unknown as Duplex,
+    );
   }
 
   createExec(id: string, body: ExecCreateBody): Promise<ExecSession> {
@@ -132,7 +199,7 @@ export class DockerEngineClient implements EngineClient {
 
   statPath(id: string, path: string): Promise<PathStat> {
     return call(async () => {
-      const res = await this.docker.getContainer(id).infoArchive({ path }) as { headers?: Record<string, string> };
+      const res = (await this.docker.getContainer(id).infoArchive({ path })) as { headers?: Record<string, string> };
       const header = res?.headers?.['x-docker-container-path-stat'];
       if (!header) throw new EngineError('internal', `the engine gave no stat for ${path}`);
       return JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as PathStat;
@@ -140,39 +207,69 @@ export class DockerEngineClient implements EngineClient {
   }
 
   putArchive(id: string, tar: NodeJS.ReadableStream, path: string): Promise<void> {
-    return call(async () => { await this.docker.getContainer(id).putArchive(tar, { path }); });
+    return call(async () => {
+      await this.docker.getContainer(id).putArchive(tar, { path });
+    });
   }
 
   demuxStream(stream: NodeJS.ReadableStream, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void {
     this.docker.modem.demuxStream(stream, stdout, stderr);
   }
 
-  listNetworks(filters: ListFilters): Promise<NetworkSummary[]> { return call(() => this.docker.listNetworks({ filters })); }
-  inspectNetwork(idOrName: string): Promise<NetworkSummary> { return call(() => this.docker.getNetwork(idOrName).inspect()); }
+  listNetworks(filters: ListFilters): Promise<NetworkSummary[]> {
+    return call(() => this.docker.listNetworks({ filters }));
+  }
+  inspectNetwork(idOrName: string): Promise<NetworkSummary> {
+    return call(() => this.docker.getNetwork(idOrName).inspect());
+  }
 
   createNetwork(body: NetworkCreateBody): Promise<{ id: string }> {
     return call(async () => ({ id: (await this.docker.createNetwork(body)).id }));
   }
 
-  removeNetwork(idOrName: string): Promise<void> { return call(async () => { await this.docker.getNetwork(idOrName).remove(); }); }
+  removeNetwork(idOrName: string): Promise<void> {
+    return call(async () => {
+      await this.docker.getNetwork(idOrName).remove();
+    });
+  }
 
   connectNetwork(network: string, containerId: string, endpoint?: EndpointSettings): Promise<void> {
-    return call(async () => { await this.docker.getNetwork(network).connect({ Container: containerId, EndpointConfig: endpoint }); });
+    return call(async () => {
+      await this.docker.getNetwork(network).connect({ Container: containerId, EndpointConfig: endpoint });
+    });
   }
 
   listVolumes(filters: ListFilters): Promise<VolumeSummary[]> {
     return call(async () => (await this.docker.listVolumes({ filters })).Volumes ?? []);
   }
 
-  inspectVolume(name: string): Promise<VolumeSummary> { return call(() => this.docker.getVolume(name).inspect()); }
-  createVolume(body: VolumeCreateBody): Promise<void> { return call(async () => { await this.docker.createVolume(body); }); }
-  removeVolume(name: string): Promise<void> { return call(async () => { await this.docker.getVolume(name).remove(); }); }
+  inspectVolume(name: string): Promise<VolumeSummary> {
+    return call(() => this.docker.getVolume(name).inspect());
+  }
+  createVolume(body: VolumeCreateBody): Promise<void> {
+    return call(async () => {
+      await this.docker.createVolume(body);
+    });
+  }
+  removeVolume(name: string): Promise<void> {
+    return call(async () => {
+      await this.docker.getVolume(name).remove();
+    });
+  }
 
-  inspectImage(ref: string): Promise<ImageDetails> { return call(() => this.docker.getImage(ref).inspect()); }
-  removeImage(ref: string): Promise<void> { return call(async () => { await this.docker.getImage(ref).remove(); }); }
+  inspectImage(ref: string): Promise<ImageDetails> {
+    return call(() => this.docker.getImage(ref).inspect());
+  }
+  removeImage(ref: string): Promise<void> {
+    return call(async () => {
+      await this.docker.getImage(ref).remove();
+    });
+  }
 
   pullImage(ref: string, onProgress: ProgressLine): Promise<void> {
-    return call(async () => { await followProgress(this.docker, await this.docker.pull(ref), onProgress); });
+    return call(async () => {
+      await followProgress(this.docker, await this.docker.pull(ref), onProgress);
+    });
   }
 
   pushImage(ref: string, onProgress: ProgressLine): Promise<{ digest: string }> {
@@ -180,7 +277,9 @@ export class DockerEngineClient implements EngineClient {
       const parsed = parseReference(ref);
       const name = ref.slice(0, ref.length - (parsed.tag && ref.endsWith(`:${parsed.tag}`) ? parsed.tag.length + 1 : 0));
       const authconfig = authConfigFor(parsed.domain) ?? {};
-      const stream = await (this.docker.getImage(name).push({ tag: parsed.tag ?? 'latest', authconfig } as never) as unknown as Promise<NodeJS.ReadableStream>);
+      const stream = await (this.docker
+        .getImage(name)
+        .push({ tag: parsed.tag ?? 'latest', authconfig } as never) as unknown as Promise<NodeJS.ReadableStream>);
       const digest = (await followProgress(this.docker, stream, onProgress)).find((e) => e.aux?.Digest)?.aux?.Digest;
       if (!digest) throw new EngineError('internal', `the engine reported no digest for the push of ${ref}`);
       return { digest };
@@ -188,16 +287,23 @@ export class DockerEngineClient implements EngineClient {
   }
 
   buildImage(context: NodeJS.ReadableStream, request: BuildRequest, onProgress: ProgressLine): Promise<void> {
-    return call(async () => { await followProgress(this.docker, await this.docker.buildImage(context, buildQuery(request)), onProgress); });
+    return call(async () => {
+      await followProgress(this.docker, await this.docker.buildImage(context, buildQuery(request)), onProgress);
+    });
   }
 
   openBuildSession(payload: BuildSessionPayload): Promise<string> {
     return call(async () => {
       const res = await new Promise<{ Session?: string }>((resolve, reject) => {
-        this.docker.modem.dial({
-          path: '/tscompose/build-secrets', method: 'POST', options: payload,
-          statusCodes: { 200: true, 201: true, 400: 'bad request', 404: 'not found', 500: 'server error' },
-        }, (err: Error | null, data: unknown) => (err ? reject(err) : resolve(data as { Session?: string })));
+        this.docker.modem.dial(
+          {
+            path: '/tscompose/build-secrets',
+            method: 'POST',
+            options: payload,
+            statusCodes: { 200: true, 201: true, 400: 'bad request', 404: 'not found', 500: 'server error' },
+          },
+          (err: Error | null, data: unknown) => (err ? reject(err) : resolve(data as { Session?: string })),
+        );
       });
       if (!res.Session) throw new EngineError('internal', 'the engine gave no session');
       return res.Session;

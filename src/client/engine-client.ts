@@ -11,8 +11,10 @@ import type Docker from 'dockerode';
 export type ListFilters = { label?: string[]; type?: string[] };
 
 /** One row of GET /containers/json. */
-export type ContainerSummary = Pick<Docker.ContainerInfo,
-  'Id' | 'Names' | 'Image' | 'ImageID' | 'Command' | 'Created' | 'State' | 'Status' | 'Ports' | 'Labels'>;
+export type ContainerSummary = Pick<
+  Docker.ContainerInfo,
+  'Id' | 'Names' | 'Image' | 'ImageID' | 'Command' | 'Created' | 'State' | 'Status' | 'Ports' | 'Labels'
+>;
 /** GET /containers/{id}/json, as Docker documents it (the API hands it to its users unchanged). */
 export type ContainerDetails = Docker.ContainerInspectInfo;
 /** The body of POST /containers/create, with `name` as Docker's query parameter. */
@@ -21,11 +23,29 @@ export type EndpointSettings = Docker.EndpointSettings;
 export type NetworkCreateBody = Docker.NetworkCreateOptions;
 export type VolumeCreateBody = Docker.VolumeCreateOptions;
 
-export interface NetworkSummary { Id: string; Name: string; Labels?: Record<string, string> }
-export interface VolumeSummary { Name: string; Labels?: Record<string, string> | null }
-export interface ImageDetails { Id: string; RepoTags?: string[]; Size?: number }
+export interface NetworkSummary {
+  Id: string;
+  Name: string;
+  Labels?: Record<string, string>;
+}
+export interface VolumeSummary {
+  Name: string;
+  Labels?: Record<string, string> | null;
+}
+export interface ImageDetails {
+  Id: string;
+  RepoTags?: string[];
+  Size?: number;
+}
 
-export interface LogsQuery { stdout: boolean; stderr: boolean; tail?: number; since?: number; until?: number; timestamps?: boolean }
+export interface LogsQuery {
+  stdout: boolean;
+  stderr: boolean;
+  tail?: number;
+  since?: number;
+  until?: number;
+  timestamps?: boolean;
+}
 
 export interface ExecCreateBody {
   Cmd: string[];
@@ -49,7 +69,13 @@ export interface ExecSession {
 }
 
 /** Docker's X-Docker-Container-Path-Stat (HEAD /containers/{id}/archive). */
-export interface PathStat { name: string; size: number; mode: number; mtime?: string; linkTarget?: string }
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime?: string;
+  linkTarget?: string;
+}
 
 /** What a build asks of the engine (POST /build's query), in our words. */
 export interface BuildRequest {

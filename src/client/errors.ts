@@ -45,7 +45,12 @@ export function kindOfStatus(status: number): EngineErrorKind {
 // socket-level failures: the engine is not there, or went away mid-call
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
 
-interface WireError { statusCode?: unknown; json?: unknown; code?: unknown; message?: unknown }
+interface WireError {
+  statusCode?: unknown;
+  json?: unknown;
+  code?: unknown;
+  message?: unknown;
+}
 
 /** Docker's error body is {"message": "…"}; dockerode keeps it as `json` and prefixes its own message
  *  with "(HTTP code N) reason - ", which is not the engine's wording and is dropped here. */
@@ -53,7 +58,9 @@ function engineWording(e: WireError): string {
   const body = e.json as { message?: unknown } | string | null | undefined;
   if (body && typeof body === 'object' && typeof body.message === 'string') return body.message.trim();
   if (typeof body === 'string' && body.trim()) return body.trim();
-  return String(e.message ?? e).replace(/^\(HTTP code \d+\) [a-z ]+- /, '').trim();
+  return String(e.message ?? e)
+    .replace(/^\(HTTP code \d+\) [a-z ]+- /, '')
+    .trim();
 }
 
 /** Turns whatever an engine call threw into an EngineError (an EngineError, or an error that is not the
@@ -63,7 +70,8 @@ export function toEngineError(err: unknown): unknown {
   const e = err as WireError;
   if (typeof e.statusCode === 'number') return new EngineError(kindOfStatus(e.statusCode), engineWording(e), e.statusCode, { cause: err });
   if (e.code === 'EACCES') return new EngineError('forbidden', String(e.message ?? e.code), undefined, { cause: err }); // the socket's permissions
-  if (typeof e.code === 'string' && UNREACHABLE.has(e.code)) return new EngineError('unavailable', String(e.message ?? e.code), undefined, { cause: err });
+  if (typeof e.code === 'string' && UNREACHABLE.has(e.code))
+    return new EngineError('unavailable', String(e.message ?? e.code), undefined, { cause: err });
   return err;
 }
 

@@ -15,10 +15,22 @@ const CLI_MAIN = fileURLToPath(new URL(`../cli/main${ownExt}`, import.meta.url))
 
 export async function pingEngine(socketPath: string, timeoutMs = 1000): Promise<boolean> {
   const docker = new Docker({ socketPath, timeout: timeoutMs });
-  try { await docker.ping(); return true; } catch { return false; }
+  try {
+    await docker.ping();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** Takes the start lock; false when another live process holds it (it is starting the engine). */
 function takeLock(lock: string): boolean {
@@ -50,7 +62,9 @@ function loaderArgs(): string[] {
 export async function ensureEngine(opts: { root: string; socket: string; timeoutMs?: number }): Promise<void> {
   if (await pingEngine(opts.socket)) return;
   if (process.getuid && process.getuid() !== 0) {
-    throw new UserError(`the bundled engine is not running (${opts.socket}) and only root can start it: run as root, start it with "sudo tscompose engine", or use --engine docker`);
+    throw new UserError(
+      `the bundled engine is not running (${opts.socket}) and only root can start it: run as root, start it with "sudo tscompose engine", or use --engine docker`,
+    );
   }
   detectRuntimeBinary();
   const paths = enginePaths(opts.root);
@@ -62,16 +76,21 @@ export async function ensureEngine(opts: { root: string; socket: string; timeout
       if (await pingEngine(opts.socket)) return;
       const log = openSync(paths.output, 'a');
       const child = spawn(process.execPath, [...loaderArgs(), CLI_MAIN, 'engine', '--root', opts.root, '--socket', opts.socket], {
-        detached: true, stdio: ['ignore', log, log],
+        detached: true,
+        stdio: ['ignore', log, log],
       });
       closeSync(log);
-      child.on('exit', (code) => { exitedWith = `exit code ${code}`; });
+      child.on('exit', (code) => {
+        exitedWith = `exit code ${code}`;
+      });
       child.unref();
       while (Date.now() < deadline && !exitedWith) {
         if (await pingEngine(opts.socket, 500)) return;
         await new Promise((r) => setTimeout(r, 50));
       }
-    } finally { rmSync(paths.lock, { force: true }); }
+    } finally {
+      rmSync(paths.lock, { force: true });
+    }
   } else {
     while (Date.now() < deadline) {
       if (await pingEngine(opts.socket, 500)) return;
@@ -79,6 +98,12 @@ export async function ensureEngine(opts: { root: string; socket: string; timeout
     }
   }
   let tail = '';
-  try { tail = readFileSync(paths.output, 'utf8').trim().split('\n').slice(-3).join(' '); } catch { /* no output */ }
-  throw new UserError(`the bundled engine did not start (${exitedWith ?? 'timed out'}); see ${path.resolve(paths.output)} and ${path.resolve(paths.log)}${tail ? `: ${tail}` : ''}`);
+  try {
+    tail = readFileSync(paths.output, 'utf8').trim().split('\n').slice(-3).join(' ');
+  } catch {
+    /* no output */
+  }
+  throw new UserError(
+    `the bundled engine did not start (${exitedWith ?? 'timed out'}); see ${path.resolve(paths.output)} and ${path.resolve(paths.log)}${tail ? `: ${tail}` : ''}`,
+  );
 }

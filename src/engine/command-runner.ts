@@ -8,7 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { shellQuote } from '../shell-quote.js';
 
-export interface CommandResult { code: number; stdout: string; stderr: string }
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** A heredoc delimiter that does not occur in `input`. */
 function delimiter(input: string): string {
@@ -61,11 +65,14 @@ export class CommandRunner {
   /** The shell keeps this process alive only while jobs are pending. */
   private holdOpen(hold: boolean): void {
     const out = this.shell?.stdout as unknown as { ref(): void; unref(): void } | undefined;
-    if (hold) out?.ref(); else out?.unref();
+    if (hold) out?.ref();
+    else out?.unref();
   }
 
   /** The shell's pid while it runs (tests look for its zombies). */
-  get shellPid(): number | undefined { return this.shell?.pid; }
+  get shellPid(): number | undefined {
+    return this.shell?.pid;
+  }
 
   /** Runs `cmd args…` (with `input` on its stdin); resolves with its exit code and output. */
   async run(cmd: string, args: string[], input?: string): Promise<CommandResult> {
@@ -74,13 +81,20 @@ export class CommandRunner {
     const out = path.join(this.dir!, `${id}.out`);
     const err = path.join(this.dir!, `${id}.err`);
     const command = [cmd, ...args].map(shellQuote).join(' ');
-    const stdin = input === undefined ? '</dev/null' : `<<'${delimiter(input)}'\n${input}${input.endsWith('\n') ? '' : '\n'}${delimiter(input)}`;
+    const stdin =
+      input === undefined ? '</dev/null' : `<<'${delimiter(input)}'\n${input}${input.endsWith('\n') ? '' : '\n'}${delimiter(input)}`;
     const job = `{ ${command} >${shellQuote(out)} 2>${shellQuote(err)} ${stdin}\necho "${id} $?"; } &\n`;
     const result = new Promise<{ code: number }>((resolve) => this.pending.set(id, resolve));
     if (this.pending.size === 1) this.holdOpen(true);
     this.shell.stdin!.write(job);
     const { code } = await result;
-    const read = (f: string) => { try { return readFileSync(f, 'utf8'); } catch { return ''; } };
+    const read = (f: string) => {
+      try {
+        return readFileSync(f, 'utf8');
+      } catch {
+        return '';
+      }
+    };
     const r = { code, stdout: read(out), stderr: read(err) };
     rmSync(out, { force: true });
     rmSync(err, { force: true });

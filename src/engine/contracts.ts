@@ -127,7 +127,10 @@ export interface EndpointSettings {
   DNSNames?: string[] | null;
 }
 
-export interface PortBinding { HostIp: string; HostPort: string }
+export interface PortBinding {
+  HostIp: string;
+  HostPort: string;
+}
 
 export interface NetworkAttachment {
   networks: Record<string, EndpointSettings>; // by network name
@@ -175,13 +178,30 @@ export interface NetworkService {
 }
 
 /** A mount as the runtime needs it, after volumes/ resolved it. */
-export interface ResolvedMount { type: 'bind' | 'tmpfs'; source: string; destination: string; options: string[] }
+export interface ResolvedMount {
+  type: 'bind' | 'tmpfs';
+  source: string;
+  destination: string;
+  options: string[];
+}
 
 /** Implemented by volumes/. */
 export interface VolumeService {
   /** Turn a HostConfig.Mounts / Binds / Tmpfs entry into a runtime mount; creates named volumes on first
    *  use and seeds an empty volume from the image content at the target (`imageRootfs` is a merged view). */
-  resolve(containerId: string, mount: { Type: 'volume' | 'bind' | 'tmpfs'; Source?: string; Target: string; ReadOnly?: boolean; VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> }; BindOptions?: { CreateMountpoint?: boolean; Propagation?: string }; TmpfsOptions?: { SizeBytes?: number; Mode?: number } }, imageRootfs: string): Promise<ResolvedMount>;
+  resolve(
+    containerId: string,
+    mount: {
+      Type: 'volume' | 'bind' | 'tmpfs';
+      Source?: string;
+      Target: string;
+      ReadOnly?: boolean;
+      VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string> };
+      BindOptions?: { CreateMountpoint?: boolean; Propagation?: string };
+      TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+    },
+    imageRootfs: string,
+  ): Promise<ResolvedMount>;
   release(containerId: string, removeAnonymous: boolean): Promise<void>;
   /** what resolve() gave a container (volume names, bind sources), for VolumesFrom: resolve them again */
   mountsOf?(containerId: string): Promise<{ type: 'volume' | 'bind' | 'tmpfs'; source: string; target: string; readOnly: boolean }[]>;
@@ -279,7 +299,12 @@ export interface ImageImportRequest {
   changes: string[];
 }
 
-export interface ImagePullResult { imageId: string; name: string; digest: string; upToDate: boolean }
+export interface ImagePullResult {
+  imageId: string;
+  name: string;
+  digest: string;
+  upToDate: boolean;
+}
 
 /** Implemented by images/: the classic builder and its cache (api/build-routes.ts). */
 export interface ImageBuilding {
@@ -343,7 +368,12 @@ export interface NetworkCreateRequest {
   ipamConfig?: IpamConfig[];
 }
 
-export interface IpamConfig { subnet?: string; ipRange?: string; gateway?: string; auxiliaryAddresses?: Record<string, string> }
+export interface IpamConfig {
+  subnet?: string;
+  ipRange?: string;
+  gateway?: string;
+  auxiliaryAddresses?: Record<string, string>;
+}
 
 /** Implemented by volumes/: named volumes (api/volume-routes.ts, api/system-df-route.ts). */
 export interface VolumeManagement {
@@ -372,4 +402,8 @@ export interface VolumeCreateRequest {
   labels?: Record<string, string>;
 }
 
-export interface VolumeUsage { volume: VolumeRecord; size: number; refCount: number }
+export interface VolumeUsage {
+  volume: VolumeRecord;
+  size: number;
+  refCount: number;
+}

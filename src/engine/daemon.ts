@@ -5,10 +5,16 @@ import { startEngine } from './engine.js';
 import { createLogger } from './log.js';
 import { enginePaths } from './paths.js';
 
-export interface DaemonOptions { root: string; socket: string }
+export interface DaemonOptions {
+  root: string;
+  socket: string;
+}
 
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
-  if (process.getuid && process.getuid() !== 0) throw new UserError('the bundled engine needs root (it mounts filesystems and runs containers with runc): run it as root or use --engine docker');
+  if (process.getuid && process.getuid() !== 0)
+    throw new UserError(
+      'the bundled engine needs root (it mounts filesystems and runs containers with runc): run it as root or use --engine docker',
+    );
   // A promise nobody awaited failed: a bug to fix (the log says where), but not one that may take every
   // container's published ports and clients down with the engine, as node's default (exit) would.
   const logFile = enginePaths(opts.root).log;

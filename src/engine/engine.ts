@@ -6,7 +6,15 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import type {
-  EngineContext, ImageBuilding, ImageManagement, ImageService, NetworkManagement, NetworkService, OneShotRunner, VolumeManagement, VolumeService,
+  EngineContext,
+  ImageBuilding,
+  ImageManagement,
+  ImageService,
+  NetworkManagement,
+  NetworkService,
+  OneShotRunner,
+  VolumeManagement,
+  VolumeService,
 } from './contracts.js';
 import { EventBus, type EngineEvent } from './events.js';
 import { createLogger, logFailure, type Logger } from './log.js';
@@ -66,7 +74,9 @@ export interface Engine {
 function packageVersion(): string {
   try {
     return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch { return '0.0.0'; }
+  } catch {
+    return '0.0.0';
+  }
 }
 
 /** A group name (from /etc/group) or a numeric gid; undefined keeps root's group. */
@@ -74,7 +84,11 @@ function resolveGroup(group: string | undefined): number | undefined {
   if (!group) return undefined;
   if (/^\d+$/.test(group)) return Number(group);
   let table = '';
-  try { table = readFileSync('/etc/group', 'utf8'); } catch { /* no table: unknown below */ }
+  try {
+    table = readFileSync('/etc/group', 'utf8');
+  } catch {
+    /* no table: unknown below */
+  }
   const line = table.split('\n').find((l) => l.split(':')[0] === group);
   if (!line) throw new UserError(`TSCOMPOSE_ENGINE_GROUP: no group named ${group}`);
   return Number(line.split(':')[2]);
@@ -83,9 +97,16 @@ function resolveGroup(group: string | undefined): number | undefined {
 export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const paths = enginePaths(opts.root);
   const socketMode = opts.socketMode ?? 0o660;
-  if (socketMode & 0o007) throw new UserError(`refusing to serve the engine API on a socket others can use (mode ${socketMode.toString(8)}): anyone who can reach it is root`);
+  if (socketMode & 0o007)
+    throw new UserError(
+      `refusing to serve the engine API on a socket others can use (mode ${socketMode.toString(8)}): anyone who can reach it is root`,
+    );
   const socketGid = resolveGroup(opts.socketGroup ?? process.env.TSCOMPOSE_ENGINE_GROUP);
-  await Promise.all(Object.values(paths).filter((p) => !path.extname(p)).map((p) => mkdir(p, { recursive: true })));
+  await Promise.all(
+    Object.values(paths)
+      .filter((p) => !path.extname(p))
+      .map((p) => mkdir(p, { recursive: true })),
+  );
   // like /var/lib/docker: container filesystems, volumes and logs are nobody else's business
   await chmod(paths.root, 0o710);
   await mkdir(path.join(paths.root, 'runc'), { recursive: true });
@@ -100,7 +121,12 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const volumes = (opts.volumes ?? createVolumeService)(ctx);
   const containers = new ContainerService({ ctx, images, networks, volumes, runtime });
   await containers.init();
-  images.setUsageProbe?.((imageId) => containers.store.all().filter((c) => c.imageId === imageId).map((c) => c.id));
+  images.setUsageProbe?.((imageId) =>
+    containers.store
+      .all()
+      .filter((c) => c.imageId === imageId)
+      .map((c) => c.id),
+  );
   const execs = new ExecService(containers, runtime, paths.tmp);
   const onNetworkEvent = (e: EngineEvent) => {
     const id = e.Actor.Attributes.container;
@@ -112,12 +138,16 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
 
   const router = new Router();
   registerSystemRoutes(router, events, {
-    root: paths.root, runtimeBinary: runtime.binary, packageVersion: packageVersion(),
+    root: paths.root,
+    runtimeBinary: runtime.binary,
+    packageVersion: packageVersion(),
     counts: async () => {
       const all = containers.store.all();
       return {
-        containers: all.length, running: all.filter((c) => c.state.running && !c.state.paused).length,
-        paused: all.filter((c) => c.state.paused).length, stopped: all.filter((c) => !c.state.running).length,
+        containers: all.length,
+        running: all.filter((c) => c.state.running && !c.state.paused).length,
+        paused: all.filter((c) => c.state.paused).length,
+        stopped: all.filter((c) => !c.state.running).length,
         images: (await images.list()).length,
       };
     },
@@ -141,14 +171,24 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     server.once('error', reject);
     // bind() creates the socket file with the umask's mode: no moment where others may connect
     const umask = process.umask(0o177);
-    try { server.listen(opts.socketPath, () => { server.off('error', reject); resolve(); }); } finally { process.umask(umask); }
+    try {
+      server.listen(opts.socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      process.umask(umask);
+    }
   });
   if (socketGid !== undefined) await chown(opts.socketPath, 0, socketGid);
   await chmod(opts.socketPath, socketMode);
   events.publish({ Type: 'daemon', Action: 'start', Actor: { ID: paths.root, Attributes: {} } });
 
   return {
-    paths, events, containers, server,
+    paths,
+    events,
+    containers,
+    server,
     async close(closeOpts = {}) {
       events.off('event', onNetworkEvent);
       containers.close(closeOpts.stopSupervisor ?? true);

@@ -1,11 +1,16 @@
 // The kinds of failure the engine's services report, in the domain's terms. The API server maps each kind to an
 // HTTP status once (api/http.ts), as containerd's errdefs are mapped to gRPC codes at its boundary; nothing below
 // the API knows about HTTP. The kinds are moby's errdefs that the Docker Engine API distinguishes by status.
-export type ErrorKind = 'invalid' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'internal' | 'not-implemented'
-  | 'upstream' | 'unavailable';
+export type ErrorKind =
+  'invalid' | 'unauthorized' | 'forbidden' | 'not-found' | 'conflict' | 'internal' | 'not-implemented' | 'upstream' | 'unavailable';
 
 export class EngineError extends Error {
-  constructor(public readonly kind: ErrorKind, message: string) { super(message); }
+  constructor(
+    public readonly kind: ErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The request cannot be right whatever the state (a malformed reference, an unknown option). */

@@ -56,8 +56,16 @@ export function formatLine(level: LogLevel, msg: string, fields: LogFields, now 
 /** Appends to a file, moving it aside to .1 (and .1 to .2 …) once it passes maxBytes. */
 class RotatingFile {
   private size: number;
-  constructor(private readonly file: string, private readonly maxBytes: number, private readonly keep: number) {
-    try { this.size = statSync(file).size; } catch { this.size = 0; }
+  constructor(
+    private readonly file: string,
+    private readonly maxBytes: number,
+    private readonly keep: number,
+  ) {
+    try {
+      this.size = statSync(file).size;
+    } catch {
+      this.size = 0;
+    }
   }
 
   append(line: string): void {
@@ -66,14 +74,24 @@ class RotatingFile {
     try {
       appendFileSync(this.file, line, { mode: 0o600 });
       this.size += bytes;
-    } catch { /* the state directory is gone (engine teardown): stderr still has the line */ }
+    } catch {
+      /* the state directory is gone (engine teardown): stderr still has the line */
+    }
   }
 
   private rotate(): void {
     for (let i = this.keep - 1; i >= 1; i--) {
-      try { renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`); } catch { /* not there yet */ }
+      try {
+        renameSync(`${this.file}.${i}`, `${this.file}.${i + 1}`);
+      } catch {
+        /* not there yet */
+      }
     }
-    try { renameSync(this.file, `${this.file}.1`); } catch { /* not there */ }
+    try {
+      renameSync(this.file, `${this.file}.1`);
+    } catch {
+      /* not there */
+    }
     this.size = 0;
   }
 }
@@ -82,16 +100,27 @@ export function createLogger(opts: LogOptions = {}): Logger {
   const min = RANK[opts.level ?? parseLogLevel(process.env.TSCOMPOSE_LOG_LEVEL)];
   const file = opts.file ? new RotatingFile(opts.file, opts.maxBytes ?? 10 << 20, opts.keep ?? 3) : undefined;
   // an engine started in the background has its stderr in a plain file (engine.out): the rotated file is enough
-  const write = opts.write ?? (stderrIsAFile() ? () => {} : (line: string) => { process.stderr.write(line); });
+  const write =
+    opts.write ??
+    (stderrIsAFile()
+      ? () => {}
+      : (line: string) => {
+          process.stderr.write(line);
+        });
   const make = (base: LogFields): Logger => {
-    const emit = (level: LogLevel) => (msg: string, fields: LogFields = {}) => {
-      if (RANK[level] < min) return;
-      const line = `${formatLine(level, msg, { ...base, ...fields })}\n`;
-      write(line);
-      file?.append(line);
-    };
+    const emit =
+      (level: LogLevel) =>
+      (msg: string, fields: LogFields = {}) => {
+        if (RANK[level] < min) return;
+        const line = `${formatLine(level, msg, { ...base, ...fields })}\n`;
+        write(line);
+        file?.append(line);
+      };
     return {
-      debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'),
+      debug: emit('debug'),
+      info: emit('info'),
+      warn: emit('warn'),
+      error: emit('error'),
       child: (fields) => make({ ...base, ...fields }),
     };
   };
@@ -99,7 +128,11 @@ export function createLogger(opts: LogOptions = {}): Logger {
 }
 
 function stderrIsAFile(): boolean {
-  try { return fstatSync(2).isFile(); } catch { return false; }
+  try {
+    return fstatSync(2).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** A logger that drops everything (library use and unit tests of parts that take one). */

@@ -17,6 +17,10 @@ export class KeyedMutex {
     const prev = this.tails.get(key) ?? Promise.resolve();
     const result = prev.catch(() => {}).then(fn);
     this.tails.set(key, result);
-    try { return await result; } finally { if (this.tails.get(key) === result) this.tails.delete(key); }
+    try {
+      return await result;
+    } finally {
+      if (this.tails.get(key) === result) this.tails.delete(key);
+    }
   }
 }

@@ -6,12 +6,19 @@ import type { Project, Service } from '../model/types.js';
 
 export type EdgeKind = 'depends_on' | 'links' | 'network_mode' | 'pid' | 'ipc' | 'volumes_from';
 
-export interface ServiceEdge { from: string; to: string; kind: EdgeKind }
+export interface ServiceEdge {
+  from: string;
+  to: string;
+  kind: EdgeKind;
+}
 
 export type GraphNode = { kind: 'service' | 'network' | 'volume'; name: string };
 
 /** A service's use of a project network or named volume: the resource must exist before the service starts. */
-export interface ResourceEdge { from: string; to: GraphNode }
+export interface ResourceEdge {
+  from: string;
+  to: GraphNode;
+}
 
 export interface ServiceGraph {
   /** service names, sorted */
@@ -70,7 +77,8 @@ export function buildGraph(project: Project): ServiceGraph {
   if (cycle) throw new UserError(`dependency cycle between services: ${cycle.join(' → ')}`);
 
   const networksOf = (s: string) => Object.keys(project.services[s]?.networks ?? {}).sort();
-  const volumesOf = (s: string) => [...new Set((project.services[s]?.volumes ?? []).filter((v) => v.type === 'volume' && v.source).map((v) => v.source!))].sort();
+  const volumesOf = (s: string) =>
+    [...new Set((project.services[s]?.volumes ?? []).filter((v) => v.type === 'volume' && v.source).map((v) => v.source!))].sort();
   const levelsOf = (subset: Set<string>) => topologicalLevels([...subset].sort(), deps);
   const transitive = (start: string, adj: Map<string, Set<string>>) => {
     known(start);
@@ -90,8 +98,12 @@ export function buildGraph(project: Project): ServiceGraph {
 
   const nodes: GraphNode[] = [
     ...names.map((name) => ({ kind: 'service' as const, name })),
-    ...Object.keys(project.networks).sort().map((name) => ({ kind: 'network' as const, name })),
-    ...Object.keys(project.volumes).sort().map((name) => ({ kind: 'volume' as const, name })),
+    ...Object.keys(project.networks)
+      .sort()
+      .map((name) => ({ kind: 'network' as const, name })),
+    ...Object.keys(project.volumes)
+      .sort()
+      .map((name) => ({ kind: 'volume' as const, name })),
   ];
   const resourceEdges: ResourceEdge[] = names.flatMap((s) => [
     ...networksOf(s).map((name) => ({ from: s, to: { kind: 'network' as const, name } })),

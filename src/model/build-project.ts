@@ -30,7 +30,8 @@ export interface BuildInputs {
 export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
   const rawServices = isMap(doc.services) ? doc.services : {};
   const profilesOf: Record<string, string[]> = {};
-  for (const [name, s] of Object.entries(rawServices)) profilesOf[name] = Array.isArray((s as PlainMap)?.profiles) ? ((s as PlainMap).profiles as string[]).map(String) : [];
+  for (const [name, s] of Object.entries(rawServices))
+    profilesOf[name] = Array.isArray((s as PlainMap)?.profiles) ? ((s as PlainMap).profiles as string[]).map(String) : [];
   for (const t of inp.targets) {
     if (!(t in rawServices)) throw new UserError(`no such service: ${t}`);
   }
@@ -44,12 +45,18 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
     const svc = toService(name, raw, serviceEnvironment(doc, name, raw, inp.environment), inp.workingDir);
     svc.labels = { ...labelFiles(doc, name, raw, inp.environment), ...svc.labels };
     // a build arg written without a value takes the project environment's value, when there is one
-    for (const [k, v] of Object.entries(svc.build?.args ?? {})) if (v === null && inp.environment[k] !== undefined) svc.build!.args[k] = inp.environment[k]!;
+    for (const [k, v] of Object.entries(svc.build?.args ?? {}))
+      if (v === null && inp.environment[k] !== undefined) svc.build!.args[k] = inp.environment[k]!;
     addImplicitDependencies(svc);
     if (raw.scale !== undefined && svc.deploy?.replicas !== undefined && Number(raw.scale) !== svc.deploy.replicas) {
-      throw problemAt(doc, ['services', name, 'scale'], `scale (${String(raw.scale)}) and deploy.replicas (${svc.deploy.replicas}) disagree: set only one of them`);
+      throw problemAt(
+        doc,
+        ['services', name, 'scale'],
+        `scale (${String(raw.scale)}) and deploy.replicas (${svc.deploy.replicas}) disagree: set only one of them`,
+      );
     }
-    if (!svc.image && !svc.build && !svc.provider) throw problemAt(doc, ['services', name], `service "${name}" has neither an image nor a build context specified`, 'key');
+    if (!svc.image && !svc.build && !svc.provider)
+      throw problemAt(doc, ['services', name], `service "${name}" has neither an image nor a build context specified`, 'key');
     const enabled = isEnabled(svc.profiles, active);
     if (enabled) checkServiceConsistency(doc, svc, Object.keys(rawServices));
     (enabled ? services : disabledServices)[name] = svc;
@@ -66,7 +73,13 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
   const usedModels = new Set<string>();
   for (const svc of Object.values(services)) {
     for (const key of Object.keys(svc.models ?? {})) {
-      if (!(key in modelDefs)) throw problemAt(doc, ['services', svc.name, 'models', key], `service "${svc.name}" refers to undefined model ${key}${didYouMean(key, Object.keys(modelDefs))}: declare it under the top-level models:`, 'key');
+      if (!(key in modelDefs))
+        throw problemAt(
+          doc,
+          ['services', svc.name, 'models', key],
+          `service "${svc.name}" refers to undefined model ${key}${didYouMean(key, Object.keys(modelDefs))}: declare it under the top-level models:`,
+          'key',
+        );
       usedModels.add(key);
     }
   }
@@ -82,21 +95,45 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
   if (needsDefault) used.networks.add('default');
   for (const svc of Object.values(services)) {
     for (const key of Object.keys(svc.networks)) {
-      if (key !== 'default' && !(key in networkDefs)) throw problemAt(doc, ['services', svc.name, 'networks', key], `service "${svc.name}" refers to undefined network ${key}${didYouMean(key, Object.keys(networkDefs))}: declare it under the top-level networks:`, 'key');
+      if (key !== 'default' && !(key in networkDefs))
+        throw problemAt(
+          doc,
+          ['services', svc.name, 'networks', key],
+          `service "${svc.name}" refers to undefined network ${key}${didYouMean(key, Object.keys(networkDefs))}: declare it under the top-level networks:`,
+          'key',
+        );
       used.networks.add(key);
     }
     svc.volumes.forEach((v, i) => {
       if (v.type !== 'volume' || !v.source) return;
-      if (!(v.source in volumeDefs)) throw problemAt(doc, ['services', svc.name, 'volumes', i], `service "${svc.name}" refers to undefined volume ${v.source}${didYouMean(v.source, Object.keys(volumeDefs))}: declare it under the top-level volumes:`);
+      if (!(v.source in volumeDefs))
+        throw problemAt(
+          doc,
+          ['services', svc.name, 'volumes', i],
+          `service "${svc.name}" refers to undefined volume ${v.source}${didYouMean(v.source, Object.keys(volumeDefs))}: declare it under the top-level volumes:`,
+        );
       used.volumes.add(v.source);
     });
     (svc.build?.secrets ?? []).forEach((ref, i) => {
-      if (!(ref.source in secretDefs)) throw problemAt(doc, ['services', svc.name, 'build', 'secrets', i], `service "${svc.name}" refers to undefined secret ${ref.source} in build.secrets`);
+      if (!(ref.source in secretDefs))
+        throw problemAt(
+          doc,
+          ['services', svc.name, 'build', 'secrets', i],
+          `service "${svc.name}" refers to undefined secret ${ref.source} in build.secrets`,
+        );
       used.secrets.add(ref.source);
     });
-    for (const [kind, defs] of [['secrets', secretDefs], ['configs', configDefs]] as const) {
+    for (const [kind, defs] of [
+      ['secrets', secretDefs],
+      ['configs', configDefs],
+    ] as const) {
       svc[kind].forEach((ref, i) => {
-        if (!(ref.source in defs)) throw problemAt(doc, ['services', svc.name, kind, i], `service "${svc.name}" refers to undefined ${kind.slice(0, -1)} ${ref.source}`);
+        if (!(ref.source in defs))
+          throw problemAt(
+            doc,
+            ['services', svc.name, kind, i],
+            `service "${svc.name}" refers to undefined ${kind.slice(0, -1)} ${ref.source}`,
+          );
         used[kind].add(ref.source);
       });
     }
@@ -117,8 +154,10 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
     warnings: inp.warnings,
   };
   const netKeys = new Set([...Object.keys(networkDefs), ...(needsDefault ? ['default'] : [])]);
-  for (const key of [...netKeys].sort()) if (used.networks.has(key)) project.networks[key] = toNetwork(key, (networkDefs[key] ?? null) as PlainMap | null, inp.name);
-  for (const key of Object.keys(volumeDefs).sort()) if (used.volumes.has(key)) project.volumes[key] = toVolume(key, volumeDefs[key] as PlainMap | null, inp.name);
+  for (const key of [...netKeys].sort())
+    if (used.networks.has(key)) project.networks[key] = toNetwork(key, (networkDefs[key] ?? null) as PlainMap | null, inp.name);
+  for (const key of Object.keys(volumeDefs).sort())
+    if (used.volumes.has(key)) project.volumes[key] = toVolume(key, volumeDefs[key] as PlainMap | null, inp.name);
   for (const key of Object.keys(secretDefs).sort()) {
     if (!used.secrets.has(key)) continue;
     const secret = toSecretOrConfig(key, secretDefs[key] as PlainMap | null, inp.name);
@@ -127,7 +166,8 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
     }
     project.secrets[key] = secret;
   }
-  for (const key of Object.keys(configDefs).sort()) if (used.configs.has(key)) project.configs[key] = toSecretOrConfig(key, configDefs[key] as PlainMap | null, inp.name);
+  for (const key of Object.keys(configDefs).sort())
+    if (used.configs.has(key)) project.configs[key] = toSecretOrConfig(key, configDefs[key] as PlainMap | null, inp.name);
   for (const key of Object.keys(modelDefs).sort()) {
     if (usedModels.has(key)) (project.models ??= {})[key] = toModel(key, modelDefs[key] as PlainMap);
   }
@@ -186,15 +226,27 @@ function labelFiles(doc: PlainMap, name: string, raw: PlainMap, projectEnv: Envi
   return out;
 }
 
-function checkServiceReferences(doc: PlainMap, services: Record<string, Service>, disabled: Record<string, Service>, warnings: string[]): void {
+function checkServiceReferences(
+  doc: PlainMap,
+  services: Record<string, Service>,
+  disabled: Record<string, Service>,
+  warnings: string[],
+): void {
   const check = (from: string, to: string, path: (string | number)[], what: string, optional = false): boolean => {
     if (to in services) return true;
     if (to in disabled) {
       if (optional) {
-        warnings.push(`service "${from}" ${what} service "${to}", which is disabled by its profiles (${disabled[to]!.profiles.join(', ')}); ignoring it`);
+        warnings.push(
+          `service "${from}" ${what} service "${to}", which is disabled by its profiles (${disabled[to]!.profiles.join(', ')}); ignoring it`,
+        );
         return false;
       }
-      throw problemAt(doc, path, `service "${from}" ${what} service "${to}", which is disabled: enable one of its profiles (${disabled[to]!.profiles.join(', ')}) with --profile`, 'key');
+      throw problemAt(
+        doc,
+        path,
+        `service "${from}" ${what} service "${to}", which is disabled: enable one of its profiles (${disabled[to]!.profiles.join(', ')}) with --profile`,
+        'key',
+      );
     }
     if (optional) {
       warnings.push(`service "${from}" ${what} undefined service "${to}"; ignoring it`);

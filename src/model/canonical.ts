@@ -17,7 +17,8 @@ export interface CanonicalContext {
   baseDir: string; // relative paths resolve against this
 }
 
-const isUrlContext = (s: string) => /^(https?:\/\/|git@|github\.com\/|ssh:\/\/|git:\/\/)/.test(s) || s.includes('.git#') || /\.git$/.test(s);
+const isUrlContext = (s: string) =>
+  /^(https?:\/\/|git@|github\.com\/|ssh:\/\/|git:\/\/)/.test(s) || s.includes('.git#') || /\.git$/.test(s);
 
 export function canonicalizeFile(root: PlainMap, baseDir: string): void {
   const ctx: CanonicalContext = { root, baseDir };
@@ -48,7 +49,12 @@ function guard(ctx: CanonicalContext, at: KeyPath, fn: () => void): void {
 }
 
 class FieldError extends Error {
-  constructor(public readonly path: KeyPath, message: string) { super(message); }
+  constructor(
+    public readonly path: KeyPath,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 function field<T>(at: KeyPath, fn: () => T): T {
@@ -62,7 +68,7 @@ function field<T>(at: KeyPath, fn: () => T): T {
 
 export function canonicalizeService(svc: PlainMap, ctx: CanonicalContext, at: KeyPath): void {
   const set = (key: string, fn: (v: Plain) => Plain | undefined) => {
-    if (!(key in svc) || svc[key] === null && key !== 'command' && key !== 'entrypoint') return;
+    if (!(key in svc) || (svc[key] === null && key !== 'command' && key !== 'entrypoint')) return;
     const before = svc[key]!;
     const v = field([...at, key], () => fn(before));
     keepItemPositions(before, v);
@@ -81,7 +87,10 @@ export function canonicalizeService(svc: PlainMap, ctx: CanonicalContext, at: Ke
   set('extra_hosts', (v) => canonicalExtraHosts(v));
   set('ports', (v) => (v as Plain[]).flatMap((p, i) => field([...at, 'ports', i], () => parsePortEntry(p))) as unknown as Plain);
   set('expose', (v) => (v as Plain[]).map(String));
-  set('volumes', (v) => (v as Plain[]).map((x, i) => field([...at, 'volumes', i], () => parseVolumeEntry(x, ctx.baseDir))) as unknown as Plain);
+  set(
+    'volumes',
+    (v) => (v as Plain[]).map((x, i) => field([...at, 'volumes', i], () => parseVolumeEntry(x, ctx.baseDir))) as unknown as Plain,
+  );
   set('tmpfs', (v) => (Array.isArray(v) ? v : [v]));
   set('dns', (v) => (Array.isArray(v) ? v : [v]));
   set('dns_search', (v) => (Array.isArray(v) ? v : [v]));
@@ -131,7 +140,8 @@ export function canonicalizeService(svc: PlainMap, ctx: CanonicalContext, at: Ke
 function canonicalDevice(d: Plain): PlainMap {
   if (isMap(d)) return { source: String(d.source), target: String(d.target ?? d.source), permissions: String(d.permissions ?? 'rwm') };
   const parts = String(d).split(':');
-  if (parts.length > 3 || !parts[0]) throw new NormalizeError(`invalid device "${String(d)}": expected "host-path[:container-path[:permissions]]"`);
+  if (parts.length > 3 || !parts[0])
+    throw new NormalizeError(`invalid device "${String(d)}": expected "host-path[:container-path[:permissions]]"`);
   const [source, target = source, permissions = 'rwm'] = parts as [string, string?, string?];
   if (parts.length === 2 && /^[rwm]+$/.test(target)) return { source, target: source, permissions: target };
   return { source, target, permissions };
@@ -140,7 +150,8 @@ function canonicalDevice(d: Plain): PlainMap {
 function canonicalBlkio(b: PlainMap): PlainMap {
   const out: PlainMap = { ...b };
   if (out.weight !== undefined && out.weight !== null) out.weight = Number(out.weight);
-  if (Array.isArray(out.weight_device)) out.weight_device = out.weight_device.map((w) => ({ path: String((w as PlainMap).path), weight: Number((w as PlainMap).weight) }));
+  if (Array.isArray(out.weight_device))
+    out.weight_device = out.weight_device.map((w) => ({ path: String((w as PlainMap).path), weight: Number((w as PlainMap).weight) }));
   for (const k of ['device_read_bps', 'device_write_bps', 'device_read_iops', 'device_write_iops']) {
     const list = out[k];
     if (!Array.isArray(list)) continue;
@@ -175,7 +186,8 @@ function canonicalBuild(v: Plain, baseDir: string): PlainMap {
   if (b.extra_hosts !== undefined) b.extra_hosts = canonicalExtraHosts(b.extra_hosts);
   if (b.shm_size !== undefined && b.shm_size !== null) b.shm_size = parseBytes(b.shm_size as string);
   if (typeof b.ssh === 'string') b.ssh = [b.ssh];
-  else if (isMap(b.ssh)) b.ssh = Object.entries(b.ssh).map(([k, x]) => (x === null || x === undefined || x === '' ? k : `${k}=${String(x)}`));
+  else if (isMap(b.ssh))
+    b.ssh = Object.entries(b.ssh).map(([k, x]) => (x === null || x === undefined || x === '' ? k : `${k}=${String(x)}`));
   if (Array.isArray(b.secrets)) b.secrets = canonicalFileRefs(b.secrets as Plain[]);
   if (b.additional_contexts !== undefined) {
     // a directory is resolved like the context itself; docker-image://…, service:… and URLs stay as written
@@ -230,7 +242,10 @@ function canonicalServiceNetworks(v: Plain): PlainMap {
   }
   const out: PlainMap = {};
   for (const [k, x] of Object.entries(v as PlainMap)) {
-    if (!isMap(x)) { out[k] = null; continue; }
+    if (!isMap(x)) {
+      out[k] = null;
+      continue;
+    }
     const n: PlainMap = { ...x };
     if (typeof n.aliases === 'string') n.aliases = [n.aliases];
     out[k] = n;

@@ -16,23 +16,45 @@ export function checkServiceConsistency(doc: PlainMap, svc: Service, allServices
   const fail = (path: (string | number)[], msg: string, which: 'key' | 'value' = 'key') => problemAt(doc, path, msg, which);
 
   if (svc.networkMode && isMap(raw.networks) && Object.keys(raw.networks).length > 0) {
-    throw fail(at('network_mode'), `service ${svc.name} declares mutually exclusive \`network_mode\` and \`networks\`: keep only one of them`);
+    throw fail(
+      at('network_mode'),
+      `service ${svc.name} declares mutually exclusive \`network_mode\` and \`networks\`: keep only one of them`,
+    );
   }
   const test = svc.healthcheck?.test;
   if (test && test.length > 0 && !['CMD', 'CMD-SHELL', 'NONE'].includes(test[0]!)) {
-    throw fail(at('healthcheck', 'test', 0), `healthcheck.test must start either by "CMD", "CMD-SHELL" or "NONE" (got ${JSON.stringify(test[0])})`, 'value');
+    throw fail(
+      at('healthcheck', 'test', 0),
+      `healthcheck.test must start either by "CMD", "CMD-SHELL" or "NONE" (got ${JSON.stringify(test[0])})`,
+      'value',
+    );
   }
   const build = isMap(raw.build) ? raw.build : undefined;
-  if (build && build.dockerfile !== undefined && build.dockerfile !== null && build.dockerfile_inline !== undefined && build.dockerfile_inline !== null) {
+  if (
+    build &&
+    build.dockerfile !== undefined &&
+    build.dockerfile !== null &&
+    build.dockerfile_inline !== undefined &&
+    build.dockerfile_inline !== null
+  ) {
     throw fail(at('build', 'dockerfile_inline'), `service "${svc.name}" declares mutually exclusive dockerfile and dockerfile_inline`);
   }
   if (svc.build && svc.platform && svc.build.platforms.length > 0 && !svc.build.platforms.includes(svc.platform)) {
-    throw fail(at('platform'), `service.build.platforms MUST include service.platform "${svc.platform}" (build.platforms: ${svc.build.platforms.join(', ')})`, 'value');
+    throw fail(
+      at('platform'),
+      `service.build.platforms MUST include service.platform "${svc.platform}" (build.platforms: ${svc.build.platforms.join(', ')})`,
+      'value',
+    );
   }
   for (const [ctxName, target] of Object.entries(svc.build?.additionalContexts ?? {})) {
     if (!target.startsWith('service:')) continue;
     const other = target.slice('service:'.length);
-    if (!allServices.includes(other)) throw fail(at('build', 'additional_contexts', ctxName), `service "${svc.name}" uses undefined service "${other}" as additional context "${ctxName}"`, 'value');
+    if (!allServices.includes(other))
+      throw fail(
+        at('build', 'additional_contexts', ctxName),
+        `service "${svc.name}" uses undefined service "${other}" as additional context "${ctxName}"`,
+        'value',
+      );
   }
   const limits = svc.deploy?.resources?.limits;
   const reservations = svc.deploy?.resources?.reservations;
@@ -43,7 +65,12 @@ export function checkServiceConsistency(doc: PlainMap, svc: Service, allServices
   };
   disagree('cpus', svc.cpus, 'deploy.resources.limits.cpus', limits?.cpus);
   disagree('mem_limit', svc.memLimit, 'deploy.resources.limits.memory', limits?.memory);
-  disagree('mem_reservation', typeof raw.mem_reservation === 'number' ? raw.mem_reservation : undefined, 'deploy.resources.reservations.memory', reservations?.memory);
+  disagree(
+    'mem_reservation',
+    typeof raw.mem_reservation === 'number' ? raw.mem_reservation : undefined,
+    'deploy.resources.reservations.memory',
+    reservations?.memory,
+  );
   disagree('pids_limit', svc.pidsLimit, 'deploy.resources.limits.pids', limits?.pids);
 
   if (svc.containerName && (svc.scale ?? 1) > 1) {
@@ -51,17 +78,24 @@ export function checkServiceConsistency(doc: PlainMap, svc: Service, allServices
     throw fail(at('container_name'), `can't set container_name and ${attr} (${svc.scale}) as container name must be unique`, 'value');
   }
   svc.develop?.watch.forEach((w, i) => {
-    if (w.action.startsWith('sync') && !w.target) throw fail(at('develop', 'watch', i), `target is required for the ${w.action} action`, 'value');
+    if (w.action.startsWith('sync') && !w.target)
+      throw fail(at('develop', 'watch', i), `target is required for the ${w.action} action`, 'value');
   });
   const mountTargets = new Map<string, (string | number)[]>();
   svc.volumes.forEach((v, i) => mountTargets.set(v.target, at('volumes', i)));
   svc.tmpfs.forEach((t, i) => {
     const target = t.split(':')[0]!;
-    if (mountTargets.has(target)) throw fail(at('tmpfs', i), `${target} is used both by tmpfs and by a volume mount: a container path can have only one mount`, 'value');
+    if (mountTargets.has(target))
+      throw fail(
+        at('tmpfs', i),
+        `${target} is used both by tmpfs and by a volume mount: a container path can have only one mount`,
+        'value',
+      );
   });
   if (isMap(raw.environment)) {
     for (const k of Object.keys(raw.environment)) {
-      if (/\s/.test(k)) throw fail(at('environment', k), `invalid environment variable name ${JSON.stringify(k)}: names cannot contain spaces`);
+      if (/\s/.test(k))
+        throw fail(at('environment', k), `invalid environment variable name ${JSON.stringify(k)}: names cannot contain spaces`);
     }
   }
 }
@@ -72,7 +106,12 @@ export function checkProjectConsistency(doc: PlainMap, services: Record<string, 
   for (const svc of Object.values(services)) {
     if (!svc.containerName) continue;
     const first = byName.get(svc.containerName);
-    if (first) throw problemAt(doc, ['services', svc.name, 'container_name'], `container name "${svc.containerName}" is already in use by service "${first}": container names must be unique`);
+    if (first)
+      throw problemAt(
+        doc,
+        ['services', svc.name, 'container_name'],
+        `container name "${svc.containerName}" is already in use by service "${first}": container names must be unique`,
+      );
     byName.set(svc.containerName, svc.name);
   }
   const state = new Map<string, 'visiting' | 'done'>();

@@ -34,10 +34,19 @@ function overrideFor(file: string): string[] {
 }
 
 function isFile(p: string): boolean {
-  try { return statSync(p).isFile(); } catch { return false; }
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
-export function resolveFiles(files: string[] | undefined, composeFileVar: string | undefined, cwd: string, pathSeparator = path.delimiter): string[] {
+export function resolveFiles(
+  files: string[] | undefined,
+  composeFileVar: string | undefined,
+  cwd: string,
+  pathSeparator = path.delimiter,
+): string[] {
   const given = files?.length ? files : composeFileVar ? composeFileVar.split(pathSeparator).filter(Boolean) : undefined;
   if (!given) return findDefaultFiles(cwd);
   return given.map((f) => {

@@ -49,14 +49,22 @@ export function readRawEnvFile(file: string): Environment {
   return out;
 }
 
-export function buildEnvironment(shell: Record<string, string | undefined>, envFiles: string[] | undefined, projectDir: string, cwd: string): Environment {
+export function buildEnvironment(
+  shell: Record<string, string | undefined>,
+  envFiles: string[] | undefined,
+  projectDir: string,
+  cwd: string,
+): Environment {
   const fromShell: Environment = {};
   for (const [k, v] of Object.entries(shell)) if (v !== undefined) fromShell[k] = v;
   const files = envFiles?.length ? envFiles.map((f) => path.resolve(cwd, f)) : [path.join(projectDir, '.env')].filter((f) => existsSync(f));
   const fromFiles: Environment = {};
   for (const f of files) {
     if (!existsSync(f)) throw new UserError(`env file ${f} not found`);
-    Object.assign(fromFiles, readEnvFile(f, (name) => fromShell[name] ?? fromFiles[name]));
+    Object.assign(
+      fromFiles,
+      readEnvFile(f, (name) => fromShell[name] ?? fromFiles[name]),
+    );
   }
   return { ...fromFiles, ...fromShell };
 }

@@ -17,7 +17,13 @@ export { serializeProject } from './serialize.js';
 export const STDIN_FILE_LABEL = '<stdin>';
 
 /** The merged canonical document before it becomes a Project (for `config --no-interpolate` and tests). */
-export interface LoadedDocument { doc: PlainMap; files: string[]; projectDir: string; env: Record<string, string>; warnings: string[] }
+export interface LoadedDocument {
+  doc: PlainMap;
+  files: string[];
+  projectDir: string;
+  env: Record<string, string>;
+  warnings: string[];
+}
 
 /** The stack files (absolute, or "-" for stdin) and the project directory, before anything is read. */
 export function projectFiles(opts: LoadOptions = {}): { files: string[]; projectDir: string; cwd: string } {
@@ -25,7 +31,9 @@ export function projectFiles(opts: LoadOptions = {}): { files: string[]; project
   const shell = opts.environment ?? process.env;
   const givenProjectDir = opts.projectDirectory ? path.resolve(cwd, opts.projectDirectory) : undefined;
   // COMPOSE_FILE may also come from the .env (or --env-file) next to where we start
-  const composeFile = opts.files?.length ? undefined : shell.COMPOSE_FILE ?? envFileVariable('COMPOSE_FILE', opts.envFiles, givenProjectDir ?? cwd, cwd);
+  const composeFile = opts.files?.length
+    ? undefined
+    : (shell.COMPOSE_FILE ?? envFileVariable('COMPOSE_FILE', opts.envFiles, givenProjectDir ?? cwd, cwd));
   // without -f, the stack file is looked for in --project-directory when it is given
   const files = opts.files?.length
     ? resolveFiles(opts.files, undefined, cwd)
@@ -42,9 +50,10 @@ export function loadDocument(opts: LoadOptions = {}): LoadedDocument {
   const ctx: FileContext = { env, interpolate: opts.interpolate !== false, warn: (m) => warnings.push(m), cache: new Map() };
   let merged: PlainMap | undefined;
   for (const f of files) {
-    const doc = f === STDIN
-      ? loadFile({ file: STDIN_FILE_LABEL, text: opts.stdin ?? readStdin(), baseDir: projectDir }, ctx)
-      : loadFile({ file: f, baseDir: projectDir }, ctx);
+    const doc =
+      f === STDIN
+        ? loadFile({ file: STDIN_FILE_LABEL, text: opts.stdin ?? readStdin(), baseDir: projectDir }, ctx)
+        : loadFile({ file: f, baseDir: projectDir }, ctx);
     // later files merge into the first one in place: it is copied first, unless no other file can
     // still reach it through the cache (by `extends: {file: …}`)
     merged = merged ? mergeDocuments(merged, doc) : stripResets(files.length === 1 ? doc : cloneLocated(doc));
@@ -55,7 +64,12 @@ export function loadDocument(opts: LoadOptions = {}): LoadedDocument {
 export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
   const loaded = loadDocument(opts);
   const topLevelName = typeof loaded.doc.name === 'string' ? loaded.doc.name : undefined;
-  const name = chooseProjectName({ flag: opts.projectName, env: loaded.env.COMPOSE_PROJECT_NAME, topLevel: topLevelName, directory: loaded.projectDir });
+  const name = chooseProjectName({
+    flag: opts.projectName,
+    env: loaded.env.COMPOSE_PROJECT_NAME,
+    topLevel: topLevelName,
+    directory: loaded.projectDir,
+  });
   const profiles = opts.profiles?.length ? opts.profiles : (loaded.env.COMPOSE_PROFILES ?? '').split(',').filter(Boolean);
   return buildProject(loaded.doc, {
     name,

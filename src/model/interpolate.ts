@@ -33,26 +33,41 @@ function parse(s: string, start: number, insideBraces: boolean): [Part[], number
       if (text) parts.push(text);
       return [parts, i];
     }
-    if (c !== '$') { text += c; i++; continue; }
+    if (c !== '$') {
+      text += c;
+      i++;
+      continue;
+    }
     const next = s[i + 1];
-    if (next === '$') { text += '$'; i += 2; continue; }
+    if (next === '$') {
+      text += '$';
+      i += 2;
+      continue;
+    }
     if (next === '{') {
       NAME.lastIndex = i + 2;
       const m = NAME.exec(s);
       if (!m) throw new InterpolationError(`invalid interpolation format in "${s}": expected a variable name after "\${"`);
       let j = i + 2 + m[0].length;
       if (s[j] === '}') {
-        if (text) { parts.push(text); text = ''; }
+        if (text) {
+          parts.push(text);
+          text = '';
+        }
         parts.push({ name: m[0], arg: [] });
         i = j + 1;
         continue;
       }
       const op = OPERATORS.find((o) => s.startsWith(o, j));
-      if (!op) throw new InterpolationError(`invalid interpolation format in "${s}": unexpected "${s[j] ?? 'end of text'}" after "\${${m[0]}"`);
+      if (!op)
+        throw new InterpolationError(`invalid interpolation format in "${s}": unexpected "${s[j] ?? 'end of text'}" after "\${${m[0]}"`);
       j += op.length;
       const [arg, end] = parse(s, j, true);
       if (s[end] !== '}') throw new InterpolationError(`invalid interpolation format in "${s}": missing closing "}"`);
-      if (text) { parts.push(text); text = ''; }
+      if (text) {
+        parts.push(text);
+        text = '';
+      }
       parts.push({ name: m[0], op, arg });
       i = end + 1;
       continue;
@@ -60,7 +75,10 @@ function parse(s: string, start: number, insideBraces: boolean): [Part[], number
     NAME.lastIndex = i + 1;
     const m = NAME.exec(s);
     if (m) {
-      if (text) { parts.push(text); text = ''; }
+      if (text) {
+        parts.push(text);
+        text = '';
+      }
       parts.push({ name: m[0], arg: [] });
       i += 1 + m[0].length;
       continue;
@@ -76,7 +94,10 @@ function parse(s: string, start: number, insideBraces: boolean): [Part[], number
 function evaluate(parts: Part[], lookup: Lookup, hooks: InterpolateHooks): string {
   let out = '';
   for (const p of parts) {
-    if (typeof p === 'string') { out += p; continue; }
+    if (typeof p === 'string') {
+      out += p;
+      continue;
+    }
     const value = lookup(p.name);
     const set = value !== undefined;
     const nonEmpty = set && value !== '';
@@ -86,10 +107,18 @@ function evaluate(parts: Part[], lookup: Lookup, hooks: InterpolateHooks): strin
         if (!set) hooks.onUnset?.(p.name);
         out += value ?? '';
         break;
-      case ':-': out += nonEmpty ? value : arg(); break;
-      case '-': out += set ? value : arg(); break;
-      case ':+': out += nonEmpty ? arg() : ''; break;
-      case '+': out += set ? arg() : ''; break;
+      case ':-':
+        out += nonEmpty ? value : arg();
+        break;
+      case '-':
+        out += set ? value : arg();
+        break;
+      case ':+':
+        out += nonEmpty ? arg() : '';
+        break;
+      case '+':
+        out += set ? arg() : '';
+        break;
       case ':?':
       case '?': {
         const ok = p.op === ':?' ? nonEmpty : set;
@@ -105,7 +134,12 @@ function evaluate(parts: Part[], lookup: Lookup, hooks: InterpolateHooks): strin
   return out;
 }
 
-export interface TemplateVariable { name: string; required: boolean; defaultValue?: string; alternateValue?: string }
+export interface TemplateVariable {
+  name: string;
+  required: boolean;
+  defaultValue?: string;
+  alternateValue?: string;
+}
 
 /** The variables a template refers to (nested ones included), for `config --variables`. */
 export function templateVariables(template: string): TemplateVariable[] {

@@ -22,7 +22,11 @@ export interface FileContext {
   cache: Map<string, PlainMap>;
 }
 
-export interface FileSource { file: string; text?: string; baseDir: string }
+export interface FileSource {
+  file: string;
+  text?: string;
+  baseDir: string;
+}
 
 export function loadFile(src: FileSource, ctx: FileContext, includeStack: string[] = []): PlainMap {
   const cacheKey = `${src.file}\0${src.baseDir}`;
@@ -35,11 +39,15 @@ export function loadFile(src: FileSource, ctx: FileContext, includeStack: string
   const doc = raw;
   if (ctx.interpolate) {
     const warned = new Set<string>();
-    interpolateTree(doc, (name) => ctx.env[name], (name) => {
-      if (warned.has(name)) return;
-      warned.add(name);
-      ctx.warn(`The "${name}" variable is not set. Defaulting to a blank string.`);
-    });
+    interpolateTree(
+      doc,
+      (name) => ctx.env[name],
+      (name) => {
+        if (warned.has(name)) return;
+        warned.add(name);
+        ctx.warn(`The "${name}" variable is not set. Defaulting to a blank string.`);
+      },
+    );
   }
   enforceUnicity(doc);
   validateDocument(doc, src.file);
@@ -92,7 +100,10 @@ function resolveIncludes(doc: PlainMap, src: FileSource, ctx: FileContext, stack
       }
     }
     const projectDir = spec.project_directory ? path.resolve(src.baseDir, String(spec.project_directory)) : path.dirname(paths[0]!);
-    const envFiles = spec.env_file === undefined ? undefined : (Array.isArray(spec.env_file) ? spec.env_file : [spec.env_file]).map((f) => path.resolve(src.baseDir, String(f)));
+    const envFiles =
+      spec.env_file === undefined
+        ? undefined
+        : (Array.isArray(spec.env_file) ? spec.env_file : [spec.env_file]).map((f) => path.resolve(src.baseDir, String(f)));
     const env = { ...buildEnvironment({}, envFiles, projectDir, src.baseDir), ...ctx.env };
     const subCtx: FileContext = { ...ctx, env, cache: new Map() };
     let included: PlainMap | undefined;
@@ -119,7 +130,12 @@ function addIncluded(doc: PlainMap, included: PlainMap, root: PlainMap, index: n
     const own = isMap(doc[kind]) ? (doc[kind] as PlainMap) : (doc[kind] = {});
     for (const [key, def] of Object.entries(inc)) {
       if (key in own && (kind === 'services' || JSON.stringify(own[key]) !== JSON.stringify(def))) {
-        throw problemAt(root, [kind, key], `${kind}.${key} conflicts with the ${kind.replace(/s$/, '')} of the same name imported by include[${index}]`, 'key');
+        throw problemAt(
+          root,
+          [kind, key],
+          `${kind}.${key} conflicts with the ${kind.replace(/s$/, '')} of the same name imported by include[${index}]`,
+          'key',
+        );
       }
       own[key] = def;
     }

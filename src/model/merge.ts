@@ -56,7 +56,15 @@ function mergeMap(base: PlainMap, over: PlainMap, path: KeyPath): PlainMap {
 
 function mergeValue(base: Plain, over: Plain, path: KeyPath): Plain {
   // a different logging driver brings its own options: nothing of the base's is kept
-  if (path[0] === 'services' && path[2] === 'logging' && path.length === 3 && isMap(base) && isMap(over) && over.driver !== undefined && over.driver !== base.driver) {
+  if (
+    path[0] === 'services' &&
+    path[2] === 'logging' &&
+    path.length === 3 &&
+    isMap(base) &&
+    isMap(over) &&
+    over.driver !== undefined &&
+    over.driver !== base.driver
+  ) {
     return over;
   }
   if (isMap(base) && isMap(over)) return mergeMap(base, over, path);
@@ -72,8 +80,10 @@ function mergeArray(base: Plain[], over: Plain[], rule: ArrayRule): Plain[] {
   for (const item of [...base, ...over]) {
     const key = keyOf(item);
     const at = index.get(key);
-    if (at === undefined) { index.set(key, out.length); out.push(item); }
-    else if (rule !== 'union') out[at] = isMap(out[at]) && isMap(item) ? mergeMap(out[at] as PlainMap, item, []) : item;
+    if (at === undefined) {
+      index.set(key, out.length);
+      out.push(item);
+    } else if (rule !== 'union') out[at] = isMap(out[at]) && isMap(item) ? mergeMap(out[at] as PlainMap, item, []) : item;
   }
   return out;
 }

@@ -10,7 +10,13 @@ export function formatKeyPath(path: KeyPath): string {
   return out;
 }
 
-export function problemAt(root: unknown, path: KeyPath, message: string, which: 'key' | 'value' = 'value', fallbackFile?: string): UserError {
+export function problemAt(
+  root: unknown,
+  path: KeyPath,
+  message: string,
+  which: 'key' | 'value' = 'value',
+  fallbackFile?: string,
+): UserError {
   const loc: SourceLocation | undefined = locate(root, path, which);
   const where = loc && loc.file ? `${formatLocation(loc)}: ` : fallbackFile ? `${fallbackFile}: ` : '';
   const key = path.length ? `${formatKeyPath(path)}: ` : '';

@@ -2,7 +2,12 @@
 // when one of their profiles is active ("*" activates all). Services targeted on the command
 // line activate their own profiles, as docker compose does.
 export function activeProfiles(requested: string[], targeted: string[], serviceProfiles: Record<string, string[]>): Set<string> {
-  const active = new Set(requested.flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean));
+  const active = new Set(
+    requested
+      .flatMap((p) => p.split(','))
+      .map((p) => p.trim())
+      .filter(Boolean),
+  );
   for (const name of targeted) for (const p of serviceProfiles[name] ?? []) active.add(p);
   return active;
 }

@@ -6,7 +6,10 @@ import { UserError } from '../errors.js';
 const VALID = /^[a-z0-9][a-z0-9_-]*$/;
 
 export function sanitizeProjectName(raw: string): string {
-  return raw.toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[^a-z0-9]+/, '');
+  return raw
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '')
+    .replace(/^[^a-z0-9]+/, '');
 }
 
 export function chooseProjectName(sources: { flag?: string; env?: string; topLevel?: string; directory: string }): string {
@@ -18,7 +21,9 @@ export function chooseProjectName(sources: { flag?: string; env?: string; topLev
   for (const [origin, value] of explicit) {
     if (value === undefined || value === '') continue;
     if (!VALID.test(value)) {
-      throw new UserError(`invalid project name "${value}" (from ${origin}): it must contain only lower-case letters, digits, "-" and "_", and start with a letter or digit`);
+      throw new UserError(
+        `invalid project name "${value}" (from ${origin}): it must contain only lower-case letters, digits, "-" and "_", and start with a letter or digit`,
+      );
     }
     return value;
   }

@@ -1,8 +1,24 @@
 // The merged canonical document (snake_case, long forms) as the typed model of types.ts.
 import type {
-  BlkioConfig, DeviceMapping, Hook, Model,
-  BuildConfig, Deploy, DependsOn, Develop, EnvFileRef, Healthcheck, Network, PortMapping, SecretOrConfig,
-  Service, ServiceFileRef, ServiceNetwork, Volume, VolumeMount, WatchRule,
+  BlkioConfig,
+  DeviceMapping,
+  Hook,
+  Model,
+  BuildConfig,
+  Deploy,
+  DependsOn,
+  Develop,
+  EnvFileRef,
+  Healthcheck,
+  Network,
+  PortMapping,
+  SecretOrConfig,
+  Service,
+  ServiceFileRef,
+  ServiceNetwork,
+  Volume,
+  VolumeMount,
+  WatchRule,
 } from './types.js';
 import { isMap, type Plain, type PlainMap } from './located.js';
 import { isFalse, isTrue, listOrMapToMap } from './normalize/mappings.js';
@@ -87,7 +103,13 @@ export function toService(name: string, s: PlainMap, environment: Record<string,
     memLimit: num(s.mem_limit),
     cpus: num(s.cpus),
     pidsLimit: num(s.pids_limit),
-    devices: Array.isArray(s.devices) && s.devices.length ? s.devices.map((d) => { const m = d as PlainMap; return { source: String(m.source), target: String(m.target), permissions: String(m.permissions) } satisfies DeviceMapping; }) : undefined,
+    devices:
+      Array.isArray(s.devices) && s.devices.length
+        ? s.devices.map((d) => {
+            const m = d as PlainMap;
+            return { source: String(m.source), target: String(m.target), permissions: String(m.permissions) } satisfies DeviceMapping;
+          })
+        : undefined,
     deviceCgroupRules: listOrNothing(s.device_cgroup_rules),
     runtime: str(s.runtime),
     macAddress: str(s.mac_address),
@@ -118,8 +140,24 @@ export function toService(name: string, s: PlainMap, environment: Record<string,
     postStart: Array.isArray(s.post_start) && s.post_start.length ? s.post_start.map((h) => toHook(h as PlainMap)) : undefined,
     preStop: Array.isArray(s.pre_stop) && s.pre_stop.length ? s.pre_stop.map((h) => toHook(h as PlainMap)) : undefined,
     preStart: Array.isArray(s.pre_start) && s.pre_start.length ? s.pre_start.map((h) => toHook(h as PlainMap)) : undefined,
-    ...(isMap(s.models) ? { models: Object.fromEntries(Object.entries(s.models).map(([k, m]) => [k, isMap(m) ? { endpointVar: str(m.endpoint_var), modelVar: str(m.model_var) } : null])) } : {}),
-    ...(isMap(s.provider) ? { provider: { type: String(s.provider.type), options: isMap(s.provider.options) ? (s.provider.options as Record<string, unknown>) : {} } } : {}),
+    ...(isMap(s.models)
+      ? {
+          models: Object.fromEntries(
+            Object.entries(s.models).map(([k, m]) => [
+              k,
+              isMap(m) ? { endpointVar: str(m.endpoint_var), modelVar: str(m.model_var) } : null,
+            ]),
+          ),
+        }
+      : {}),
+    ...(isMap(s.provider)
+      ? {
+          provider: {
+            type: String(s.provider.type),
+            options: isMap(s.provider.options) ? (s.provider.options as Record<string, unknown>) : {},
+          },
+        }
+      : {}),
     useApiSocket: bool(s.use_api_socket),
     pullRefreshAfter: str(s.pull_refresh_after),
     extensions: extensionsOf(s),
@@ -140,10 +178,13 @@ export function toService(name: string, s: PlainMap, environment: Record<string,
 }
 
 function toBlkio(b: PlainMap): BlkioConfig {
-  const rates = (v: Plain | undefined) => (Array.isArray(v) ? v.map((r) => ({ path: String((r as PlainMap).path), rate: Number((r as PlainMap).rate) })) : []);
+  const rates = (v: Plain | undefined) =>
+    Array.isArray(v) ? v.map((r) => ({ path: String((r as PlainMap).path), rate: Number((r as PlainMap).rate) })) : [];
   return {
     weight: num(b.weight),
-    weightDevice: Array.isArray(b.weight_device) ? b.weight_device.map((w) => ({ path: String((w as PlainMap).path), weight: Number((w as PlainMap).weight) })) : [],
+    weightDevice: Array.isArray(b.weight_device)
+      ? b.weight_device.map((w) => ({ path: String((w as PlainMap).path), weight: Number((w as PlainMap).weight) }))
+      : [],
     deviceReadBps: rates(b.device_read_bps),
     deviceReadIops: rates(b.device_read_iops),
     deviceWriteBps: rates(b.device_write_bps),
@@ -190,7 +231,9 @@ function toBuild(b: PlainMap, projectDir: string): BuildConfig {
     pull: bool(b.pull),
     ...(Array.isArray(b.secrets) && b.secrets.length ? { secrets: b.secrets.map((r) => toFileRef(r as PlainMap)) } : {}),
     ...(Array.isArray(b.ssh) && b.ssh.length ? { ssh: b.ssh.map(String) } : {}),
-    ...(isMap(b.additional_contexts) && Object.keys(b.additional_contexts).length ? { additionalContexts: strMap(b.additional_contexts) } : {}),
+    ...(isMap(b.additional_contexts) && Object.keys(b.additional_contexts).length
+      ? { additionalContexts: strMap(b.additional_contexts) }
+      : {}),
     cacheTo: strList(b.cache_to),
     privileged: bool(b.privileged),
     isolation: str(b.isolation),
@@ -218,11 +261,17 @@ function toPort(p: PlainMap): PortMapping {
 }
 
 function toVolumeMount(v: PlainMap): VolumeMount {
-  const m: VolumeMount = { type: String(v.type) as VolumeMount['type'], source: str(v.source), target: String(v.target), readOnly: isTrue(v.read_only) };
+  const m: VolumeMount = {
+    type: String(v.type) as VolumeMount['type'],
+    source: str(v.source),
+    target: String(v.target),
+    readOnly: isTrue(v.read_only),
+  };
   if (v.consistency) m.consistency = String(v.consistency);
   if (isMap(v.bind)) {
     m.bind = { createHostPath: isTrue(v.bind.create_host_path), propagation: str(v.bind.propagation), selinux: str(v.bind.selinux) };
-    if (v.bind.recursive !== undefined && v.bind.recursive !== null) m.bind.recursive = String(v.bind.recursive) as NonNullable<VolumeMount['bind']>['recursive'];
+    if (v.bind.recursive !== undefined && v.bind.recursive !== null)
+      m.bind.recursive = String(v.bind.recursive) as NonNullable<VolumeMount['bind']>['recursive'];
   }
   if (isMap(v.volume)) {
     m.volume = { nocopy: isTrue(v.volume.nocopy), subpath: str(v.volume.subpath) };
@@ -291,7 +340,8 @@ function toDeploy(d: PlainMap): Deploy {
   if (isMap(d.update_config)) out.updateConfig = d.update_config as Record<string, unknown>;
   if (isMap(d.rollback_config)) out.rollbackConfig = d.rollback_config as Record<string, unknown>;
   const rp = d.restart_policy;
-  if (isMap(rp)) out.restartPolicy = { condition: str(rp.condition), delay: str(rp.delay), maxAttempts: num(rp.max_attempts), window: str(rp.window) };
+  if (isMap(rp))
+    out.restartPolicy = { condition: str(rp.condition), delay: str(rp.delay), maxAttempts: num(rp.max_attempts), window: str(rp.window) };
   return out;
 }
 
@@ -355,7 +405,12 @@ export function toNetwork(key: string, def: PlainMap | null, project: string): N
           driver: str(ipam.driver),
           config: (Array.isArray(ipam.config) ? ipam.config : []).map((c) => {
             const m = c as PlainMap;
-            return { subnet: str(m.subnet), gateway: str(m.gateway), ipRange: str(m.ip_range), auxAddresses: isMap(m.aux_addresses) ? strMap(m.aux_addresses) : undefined };
+            return {
+              subnet: str(m.subnet),
+              gateway: str(m.gateway),
+              ipRange: str(m.ip_range),
+              auxAddresses: isMap(m.aux_addresses) ? strMap(m.aux_addresses) : undefined,
+            };
           }),
         }
       : undefined,

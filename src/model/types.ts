@@ -119,7 +119,11 @@ export interface Service {
   extensions: Record<string, unknown>; // x-* keys of the service
 }
 
-export interface DeviceMapping { source: string; target: string; permissions: string }
+export interface DeviceMapping {
+  source: string;
+  target: string;
+  permissions: string;
+}
 
 export interface BlkioConfig {
   weight?: number;
@@ -130,12 +134,30 @@ export interface BlkioConfig {
   deviceWriteIops: { path: string; rate: number }[];
 }
 
-export interface Hook { command: string[]; user?: string; privileged?: boolean; workingDir?: string; environment: Record<string, string>; image?: string; perReplica?: boolean }
+export interface Hook {
+  command: string[];
+  user?: string;
+  privileged?: boolean;
+  workingDir?: string;
+  environment: Record<string, string>;
+  image?: string;
+  perReplica?: boolean;
+}
 
 /** A top-level model (Docker Model Runner): printed by `config`, refused at `up`. */
-export interface Model { key: string; name?: string; model: string; contextSize?: number; runtimeFlags: string[] }
+export interface Model {
+  key: string;
+  name?: string;
+  model: string;
+  contextSize?: number;
+  runtimeFlags: string[];
+}
 
-export interface EnvFileRef { path: string; required: boolean; format?: string }
+export interface EnvFileRef {
+  path: string;
+  required: boolean;
+  format?: string;
+}
 
 export interface BuildConfig {
   context: string; // absolute path (or URL)
@@ -233,7 +255,9 @@ export interface Deploy {
   rollbackConfig?: Record<string, unknown>;
 }
 
-export interface Develop { watch: WatchRule[] }
+export interface Develop {
+  watch: WatchRule[];
+}
 
 export interface WatchRule {
   action: 'sync' | 'rebuild' | 'restart' | 'sync+restart' | 'sync+exec';
@@ -245,7 +269,13 @@ export interface WatchRule {
   exec?: { command: string[]; user?: string; privileged?: boolean; workingDir?: string; environment: Record<string, string> };
 }
 
-export interface ServiceFileRef { source: string; target?: string; uid?: string; gid?: string; mode?: number }
+export interface ServiceFileRef {
+  source: string;
+  target?: string;
+  uid?: string;
+  gid?: string;
+  mode?: number;
+}
 
 export interface Network {
   key: string; // key in the compose file

@@ -15,13 +15,15 @@ const volumeTarget: Indexer = (item) => {
   }
   return isMap(item) && typeof item.target === 'string' ? item.target : undefined;
 };
-const mountTarget = (base: string): Indexer => (item) => {
-  if (typeof item === 'string') return `${base}/${item}`;
-  if (!isMap(item)) return undefined;
-  const target = typeof item.target === 'string' ? item.target : typeof item.source === 'string' ? item.source : undefined;
-  if (target === undefined) return undefined;
-  return target.startsWith('/') ? target : `${base}/${target}`;
-};
+const mountTarget =
+  (base: string): Indexer =>
+  (item) => {
+    if (typeof item === 'string') return `${base}/${item}`;
+    if (!isMap(item)) return undefined;
+    const target = typeof item.target === 'string' ? item.target : typeof item.source === 'string' ? item.source : undefined;
+    if (target === undefined) return undefined;
+    return target.startsWith('/') ? target : `${base}/${target}`;
+  };
 
 /** A list-form environment entry by its variable: "KEY=value" and a bare "KEY" both name KEY. */
 const envKey: Indexer = (item) => {

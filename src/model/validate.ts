@@ -25,13 +25,24 @@ export function validateDocument(doc: PlainMap, file: string): void {
 
 function segments(instancePath: string): KeyPath {
   if (!instancePath) return [];
-  return instancePath.slice(1).split('/').map((s) => {
-    const seg = s.replace(/~1/g, '/').replace(/~0/g, '~');
-    return /^\d+$/.test(seg) ? Number(seg) : seg;
-  });
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => {
+      const seg = s.replace(/~1/g, '/').replace(/~0/g, '~');
+      return /^\d+$/.test(seg) ? Number(seg) : seg;
+    });
 }
 
-const TYPE_WORDS: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', integer: 'an integer', boolean: 'a boolean', null: 'nothing (null)' };
+const TYPE_WORDS: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'a boolean',
+  null: 'nothing (null)',
+};
 
 function describe(errors: ErrorObject[], doc: PlainMap, file: string): UserError {
   const depth = Math.max(...errors.map((e) => segments(e.instancePath).length));
@@ -64,18 +75,24 @@ function describe(errors: ErrorObject[], doc: PlainMap, file: string): UserError
     return fail(`missing required key "${(required.params as { missingProperty: string }).missingProperty}"`);
   }
   const withExpected = deepest.find((e) => (e.parentSchema as SchemaNode | undefined)?.['x-expected']);
-  if (withExpected) return fail(`expected ${(withExpected.parentSchema as SchemaNode)['x-expected']}, got ${describeValue(withExpected.data)}`);
+  if (withExpected)
+    return fail(`expected ${(withExpected.parentSchema as SchemaNode)['x-expected']}, got ${describeValue(withExpected.data)}`);
   const en = deepest.find((e) => e.keyword === 'enum' || e.keyword === 'const');
   if (en) {
-    const allowed = (en.params as { allowedValues?: unknown[]; allowedValue?: unknown }).allowedValues ?? [(en.params as { allowedValue: unknown }).allowedValue];
+    const allowed = (en.params as { allowedValues?: unknown[]; allowedValue?: unknown }).allowedValues ?? [
+      (en.params as { allowedValue: unknown }).allowedValue,
+    ];
     return fail(`expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${describeValue(en.data)}`);
   }
   const pattern = deepest.find((e) => e.keyword === 'pattern');
-  if (pattern) return fail(`invalid value ${describeValue(pattern.data)}: it does not match ${(pattern.params as { pattern: string }).pattern}`);
-  const types = deepest.filter((e) => e.keyword === 'type').flatMap((e) => {
-    const t = (e.params as { type: string | string[] }).type;
-    return Array.isArray(t) ? t : t.split(',');
-  });
+  if (pattern)
+    return fail(`invalid value ${describeValue(pattern.data)}: it does not match ${(pattern.params as { pattern: string }).pattern}`);
+  const types = deepest
+    .filter((e) => e.keyword === 'type')
+    .flatMap((e) => {
+      const t = (e.params as { type: string | string[] }).type;
+      return Array.isArray(t) ? t : t.split(',');
+    });
   if (types.length) {
     const words = [...new Set(types.map((t) => TYPE_WORDS[t] ?? t))];
     const list = words.length > 1 ? `${words.slice(0, -1).join(', ')} or ${words.at(-1)}` : words[0];

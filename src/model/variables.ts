@@ -28,7 +28,7 @@ export function collectVariables(value: Plain, into: Map<string, TemplateVariabl
 export function projectVariables(opts: LoadOptions): TemplateVariable[] {
   const found = new Map<string, TemplateVariable>();
   for (const file of projectFiles(opts).files) {
-    const text = file === STDIN ? opts.stdin ?? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+    const text = file === STDIN ? (opts.stdin ?? readFileSync(0, 'utf8')) : readFileSync(file, 'utf8');
     collectVariables(readYaml(text, file === STDIN ? STDIN_FILE_LABEL : file), found);
   }
   return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));

@@ -27,7 +27,10 @@ class NodeReader {
   // yaml's Alias.resolve() walks the whole document each time; one pass here keeps big files linear.
   // Made on the first alias: most files have none, and the walk costs a tenth of reading a big file.
   private anchors: Map<string, Node[]> | undefined;
-  constructor(private readonly doc: Document, private readonly at: (offset: number | undefined) => SourceLocation) {}
+  constructor(
+    private readonly doc: Document,
+    private readonly at: (offset: number | undefined) => SourceLocation,
+  ) {}
 
   private anchorIndex(): Map<string, Node[]> {
     if (this.anchors) return this.anchors;
@@ -57,7 +60,11 @@ class NodeReader {
       if (!target) throw new UserError(`${this.fmt(node)}: unknown YAML alias *${node.source}`);
       if (this.resolving.has(target)) throw new UserError(`${this.fmt(node)}: YAML alias *${node.source} refers to itself`);
       this.resolving.add(target);
-      try { return this.read(target); } finally { this.resolving.delete(target); }
+      try {
+        return this.read(target);
+      } finally {
+        this.resolving.delete(target);
+      }
     }
     if (isScalar(node)) {
       const v = node.value;

@@ -7,13 +7,15 @@ type Value = unknown;
 // YAML 1.1 and 1.2 words that would not read back as strings
 const RESERVED = /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|=|<<)$/;
 // what a YAML 1.1 or 1.2 reader would take for a number: ints (any base), floats, 1.1 sexagesimals
-const NUMBER_LIKE = /^[-+]?(?:[0-9][0-9_]*|0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+|(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|\.(?:inf|Inf|INF|nan|NaN|NAN))$/;
+const NUMBER_LIKE =
+  /^[-+]?(?:[0-9][0-9_]*|0x[0-9a-fA-F_]+|0o[0-7_]+|0b[01_]+|(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|\.(?:inf|Inf|INF|nan|NaN|NAN))$/;
 const PLAIN_SAFE = /^[^\s\-?:,[\]{}#&*!|>'"%@`][^\t\n]*$|^[-?:][^\s,[\]{}#&*!|>'"%@`]/;
 
 export function needsQuotes(s: string): boolean {
   if (s === '' || RESERVED.test(s) || NUMBER_LIKE.test(s)) return true;
   if (!PLAIN_SAFE.test(s)) return true;
-  if (/\s$/.test(s) || s.includes(': ') || s.includes(' #') || s.endsWith(':') || /[\n\r\t\u0000-\u001f\u007f-\u009f\ufeff]/.test(s)) return true;
+  if (/\s$/.test(s) || s.includes(': ') || s.includes(' #') || s.endsWith(':') || /[\n\r\t\u0000-\u001f\u007f-\u009f\ufeff]/.test(s))
+    return true;
   return false;
 }
 

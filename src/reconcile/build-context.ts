@@ -31,8 +31,14 @@ async function addEntry(tar: Pack, context: string, rel: string): Promise<void> 
   const full = path.join(context, rel);
   const st = lstatSync(full);
   const header = { name: rel, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
-  if (st.isDirectory()) { tar.entry({ ...header, type: 'directory' }); return; }
-  if (st.isSymbolicLink()) { tar.entry({ ...header, type: 'symlink', linkname: readlinkSync(full) }); return; }
+  if (st.isDirectory()) {
+    tar.entry({ ...header, type: 'directory' });
+    return;
+  }
+  if (st.isSymbolicLink()) {
+    tar.entry({ ...header, type: 'symlink', linkname: readlinkSync(full) });
+    return;
+  }
   // sockets, fifos and devices are left out, as the docker CLI does (reading a socket fails, a fifo blocks)
   if (!st.isFile()) return;
   await new Promise<void>((resolve, reject) => {
@@ -48,7 +54,9 @@ export function contextTar(context: string, dockerfile: string, inlineDockerfile
       for (const rel of contextFiles(context, dockerfile)) await addEntry(tar, context, rel);
       if (inlineDockerfile !== undefined) tar.entry({ name: dockerfile, mode: 0o644 }, inlineDockerfile);
       tar.finalize();
-    } catch (err) { tar.destroy(err as Error); }
+    } catch (err) {
+      tar.destroy(err as Error);
+    }
   })();
   return tar;
 }
@@ -60,7 +68,12 @@ export function pathTar(source: string, nameInTar: string): Pack {
   const walk = (rel: string): string[] => {
     const full = path.join(parent, rel);
     if (!lstatSync(full).isDirectory()) return [rel];
-    return [rel, ...readdirSync(full).sort().flatMap((n) => walk(path.join(rel, n)))];
+    return [
+      rel,
+      ...readdirSync(full)
+        .sort()
+        .flatMap((n) => walk(path.join(rel, n))),
+    ];
   };
   void (async () => {
     try {
@@ -73,7 +86,9 @@ export function pathTar(source: string, nameInTar: string): Pack {
         else tar.entry({ ...header, size: st.size }, readFileSync(path.join(parent, rel)));
       }
       tar.finalize();
-    } catch (err) { tar.destroy(err as Error); }
+    } catch (err) {
+      tar.destroy(err as Error);
+    }
   })();
   return tar;
 }

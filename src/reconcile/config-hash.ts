@@ -9,9 +9,12 @@ const IGNORED: (keyof Service)[] = ['scale', 'build', 'pullPolicy', 'develop', '
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value as object).sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
@@ -20,5 +23,7 @@ export function serviceConfigHash(service: Service): string {
   const subject: Record<string, unknown> = { ...service };
   for (const key of IGNORED) delete subject[key];
   if (service.deploy) subject.deploy = { ...service.deploy, replicas: undefined };
-  return createHash('sha256').update(JSON.stringify(canonical(subject))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(subject)))
+    .digest('hex');
 }

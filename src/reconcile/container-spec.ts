@@ -40,7 +40,9 @@ export function composeLabels(input: ContainerSpecInput): Record<string, string>
     [LABEL.number]: String(input.number),
     [LABEL.oneoff]: input.oneoff ? 'True' : 'False',
     [LABEL.configHash]: input.configHash,
-    [LABEL.dependsOn]: Object.entries(service.dependsOn).map(([d, v]) => `${d}:${v.condition}:${v.restart}`).join(','),
+    [LABEL.dependsOn]: Object.entries(service.dependsOn)
+      .map(([d, v]) => `${d}:${v.condition}:${v.restart}`)
+      .join(','),
     [LABEL.workingDir]: project.workingDir,
     [LABEL.configFiles]: project.configFiles.join(','),
     [LABEL.version]: COMPOSE_VERSION_LABEL,
@@ -83,21 +85,33 @@ function mount(project: Project, m: VolumeMount): MountEntry | undefined {
   switch (m.type) {
     case 'volume':
       return {
-        Type: 'volume', Target: m.target, ReadOnly: m.readOnly,
+        Type: 'volume',
+        Target: m.target,
+        ReadOnly: m.readOnly,
         ...(m.source ? { Source: volumeName(project, m.source) } : {}),
-        ...(m.volume?.nocopy || m.volume?.labels ? { VolumeOptions: { ...(m.volume.nocopy ? { NoCopy: true } : {}), ...(m.volume.labels ? { Labels: m.volume.labels } : {}) } } : {}),
+        ...(m.volume?.nocopy || m.volume?.labels
+          ? { VolumeOptions: { ...(m.volume.nocopy ? { NoCopy: true } : {}), ...(m.volume.labels ? { Labels: m.volume.labels } : {}) } }
+          : {}),
       };
     case 'bind':
       return {
-        Type: 'bind', Source: path.resolve(project.workingDir, m.source ?? ''), Target: m.target, ReadOnly: m.readOnly,
+        Type: 'bind',
+        Source: path.resolve(project.workingDir, m.source ?? ''),
+        Target: m.target,
+        ReadOnly: m.readOnly,
         ...(m.bind?.propagation || (m.bind?.recursive && m.bind.recursive !== 'enabled')
           ? { BindOptions: { ...(m.bind.propagation ? { Propagation: m.bind.propagation } : {}), ...recursiveOption(m.bind.recursive) } }
           : {}),
       };
     case 'tmpfs':
       return {
-        Type: 'tmpfs', Target: m.target, ReadOnly: m.readOnly,
-        TmpfsOptions: { ...(m.tmpfs?.size ? { SizeBytes: m.tmpfs.size } : {}), ...(m.tmpfs?.mode !== undefined ? { Mode: m.tmpfs.mode } : {}) },
+        Type: 'tmpfs',
+        Target: m.target,
+        ReadOnly: m.readOnly,
+        TmpfsOptions: {
+          ...(m.tmpfs?.size ? { SizeBytes: m.tmpfs.size } : {}),
+          ...(m.tmpfs?.mode !== undefined ? { Mode: m.tmpfs.mode } : {}),
+        },
       };
     default:
       return undefined;
@@ -107,10 +121,14 @@ function mount(project: Project, m: VolumeMount): MountEntry | undefined {
 /** bind.recursive as docker compose v2 sends it (enabled is the engine's default). */
 function recursiveOption(r: NonNullable<VolumeMount['bind']>['recursive']) {
   switch (r) {
-    case 'disabled': return { NonRecursive: true };
-    case 'writable': return { ReadOnlyNonRecursive: true };
-    case 'readonly': return { ReadOnlyForceRecursive: true };
-    default: return {};
+    case 'disabled':
+      return { NonRecursive: true };
+    case 'writable':
+      return { ReadOnlyNonRecursive: true };
+    case 'readonly':
+      return { ReadOnlyForceRecursive: true };
+    default:
+      return {};
   }
 }
 
@@ -156,12 +174,18 @@ function secretMounts(project: Project, service: Service): MountEntry[] {
 /** security_opt as docker compose v2 sends it: `seccomp=<file>` (relative to the project directory)
  *  becomes `seccomp=<the file's JSON, compacted>`, `systempaths=unconfined` empties MaskedPaths and
  *  ReadonlyPaths, the rest goes to the engine as written (the engine checks it). */
-export function securityOptions(project: Project, opts: string[] | undefined): { SecurityOpt?: string[]; MaskedPaths?: string[]; ReadonlyPaths?: string[] } {
+export function securityOptions(
+  project: Project,
+  opts: string[] | undefined,
+): { SecurityOpt?: string[]; MaskedPaths?: string[]; ReadonlyPaths?: string[] } {
   if (!opts?.length) return {};
   const out: string[] = [];
   let unconfinedPaths = false;
   for (const opt of opts) {
-    if (opt === 'systempaths=unconfined') { unconfinedPaths = true; continue; }
+    if (opt === 'systempaths=unconfined') {
+      unconfinedPaths = true;
+      continue;
+    }
     let sep = opt.indexOf('=');
     if (sep < 0 && opt !== 'no-new-privileges') {
       sep = opt.indexOf(':');
@@ -171,10 +195,14 @@ export function securityOptions(project: Project, opts: string[] | undefined): {
     const value = opt.slice(sep + 1);
     if (key === 'seccomp' && value !== 'unconfined') {
       let text: string;
-      try { text = readFileSync(path.resolve(project.workingDir, value), 'utf8'); } catch (err) {
+      try {
+        text = readFileSync(path.resolve(project.workingDir, value), 'utf8');
+      } catch (err) {
         throw new Error(`opening seccomp profile (${value}) failed: ${(err as Error).message}`);
       }
-      try { out.push(`seccomp=${JSON.stringify(JSON.parse(text))}`); } catch (err) {
+      try {
+        out.push(`seccomp=${JSON.stringify(JSON.parse(text))}`);
+      } catch (err) {
         throw new Error(`compacting json for seccomp profile (${value}) failed: ${(err as Error).message}`);
       }
     } else out.push(opt);
@@ -232,7 +260,10 @@ function endpoint(input: ContainerSpecInput, key: string, primary = false): Dock
   if (Object.keys(ipam).length) ep.IPAMConfig = ipam as Docker.EndpointSettings['IPAMConfig'];
   const mac = sn?.macAddress ?? (primary ? input.service.macAddress : undefined);
   if (mac) ep.MacAddress = mac;
-  const driverOpts = { ...(sn?.driverOpts ?? {}), ...(sn?.interfaceName ? { 'com.docker.network.endpoint.ifname': sn.interfaceName } : {}) };
+  const driverOpts = {
+    ...(sn?.driverOpts ?? {}),
+    ...(sn?.interfaceName ? { 'com.docker.network.endpoint.ifname': sn.interfaceName } : {}),
+  };
   if (Object.keys(driverOpts).length) ep.DriverOpts = driverOpts;
   if (sn?.gwPriority !== undefined) (ep as Record<string, unknown>).GwPriority = sn.gwPriority;
   return ep;
@@ -253,8 +284,15 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
 
   const hostConfig: Docker.HostConfig = definedEntries({
     PortBindings: service.ports.length ? portBindings(service) : undefined,
-    Mounts: mounts.length ? mounts as unknown as Docker.MountSettings[] : undefined,
-    Tmpfs: service.tmpfs.length ? Object.fromEntries(service.tmpfs.map((t) => { const [p, ...o] = t.split(':'); return [p, o.join(':')]; })) : undefined,
+    Mounts: mounts.length ? (mounts as unknown as Docker.MountSettings[]) : undefined,
+    Tmpfs: service.tmpfs.length
+      ? Object.fromEntries(
+          service.tmpfs.map((t) => {
+            const [p, ...o] = t.split(':');
+            return [p, o.join(':')];
+          }),
+        )
+      : undefined,
     NetworkMode: networkMode(input),
     RestartPolicy: restartPolicy(service),
     Memory: service.memLimit ?? limits?.memory,
@@ -271,7 +309,9 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
     CpuCount: service.cpuCount,
     CpuPercent: service.cpuPercent,
     CpusetCpus: service.cpuset,
-    Devices: service.devices?.length ? service.devices.map((d) => ({ PathOnHost: d.source, PathInContainer: d.target, CgroupPermissions: d.permissions })) : undefined,
+    Devices: service.devices?.length
+      ? service.devices.map((d) => ({ PathOnHost: d.source, PathInContainer: d.target, CgroupPermissions: d.permissions }))
+      : undefined,
     DeviceCgroupRules: service.deviceCgroupRules?.length ? service.deviceCgroupRules : undefined,
     GroupAdd: service.groupAdd?.length ? service.groupAdd : undefined,
     CgroupParent: service.cgroupParent,
@@ -282,10 +322,17 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
     Isolation: service.isolation,
     StorageOpt: service.storageOpt && Object.keys(service.storageOpt).length ? service.storageOpt : undefined,
     ...blkio(service),
-    Links: service.externalLinks?.length ? service.externalLinks.map((l) => { const [name, alias = name] = l.split(':'); return `${name}:${alias}`; }) : undefined,
+    Links: service.externalLinks?.length
+      ? service.externalLinks.map((l) => {
+          const [name, alias = name] = l.split(':');
+          return `${name}:${alias}`;
+        })
+      : undefined,
     NanoCpus: cpus ? Math.round(cpus * 1e9) : undefined,
     PidsLimit: service.pidsLimit ?? limits?.pids,
-    Ulimits: Object.keys(service.ulimits).length ? Object.entries(service.ulimits).map(([Name, l]) => ({ Name, Soft: l.soft, Hard: l.hard })) : undefined,
+    Ulimits: Object.keys(service.ulimits).length
+      ? Object.entries(service.ulimits).map(([Name, l]) => ({ Name, Soft: l.soft, Hard: l.hard }))
+      : undefined,
     Sysctls: Object.keys(service.sysctls).length ? service.sysctls : undefined,
     ExtraHosts: service.extraHosts.length ? service.extraHosts.map((h) => h.replace('=', ':')) : undefined,
     Dns: service.dns.length ? service.dns : undefined,
@@ -326,7 +373,9 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
     AttachStdout: true,
     AttachStderr: true,
     HostConfig: hostConfig,
-    NetworkingConfig: ordered.length ? { EndpointsConfig: { [networkName(project, ordered[0])]: endpoint(input, ordered[0], true) } } : undefined,
+    NetworkingConfig: ordered.length
+      ? { EndpointsConfig: { [networkName(project, ordered[0])]: endpoint(input, ordered[0], true) } }
+      : undefined,
     // without a network to carry it (network_mode), the service's mac_address goes on the container
     MacAddress: !ordered.length && service.networkMode !== 'none' ? service.macAddress : undefined,
   }) as Docker.ContainerCreateOptions;

@@ -10,7 +10,13 @@ import { serviceEnvironment } from './environment.js';
 import { serviceImage } from './names.js';
 import { durationSeconds } from './duration.js';
 
-export interface CreateRequest { service: Service; number: number; name: string; oneoff?: boolean; containerOf: (service: string) => string | undefined }
+export interface CreateRequest {
+  service: Service;
+  number: number;
+  name: string;
+  oneoff?: boolean;
+  containerOf: (service: string) => string | undefined;
+}
 
 function prepareBindSources(service: Service, workingDir: string) {
   for (const v of service.volumes) {
@@ -21,14 +27,29 @@ function prepareBindSources(service: Service, workingDir: string) {
 }
 
 /** Creates the container and connects it to its other networks; resolves with its id. */
-export async function createContainer(ctx: ReconcileContext, req: CreateRequest, override?: (spec: ContainerCreateBody) => void): Promise<string> {
+export async function createContainer(
+  ctx: ReconcileContext,
+  req: CreateRequest,
+  override?: (spec: ContainerCreateBody) => void,
+): Promise<string> {
   const { engine, project } = ctx;
   const { service } = req;
   let imageId: string | undefined;
-  try { imageId = (await engine.inspectImage(serviceImage(project.name, service))).Id; } catch { /* reported by create */ }
+  try {
+    imageId = (await engine.inspectImage(serviceImage(project.name, service))).Id;
+  } catch {
+    /* reported by create */
+  }
   const spec = containerSpec({
-    project, service, number: req.number, name: req.name, oneoff: req.oneoff,
-    configHash: serviceConfigHash(service), imageId, env: serviceEnvironment(project, service), containerOf: req.containerOf,
+    project,
+    service,
+    number: req.number,
+    name: req.name,
+    oneoff: req.oneoff,
+    configHash: serviceConfigHash(service),
+    imageId,
+    env: serviceEnvironment(project, service),
+    containerOf: req.containerOf,
   });
   override?.(spec.create);
   prepareBindSources(service, project.workingDir);
@@ -48,7 +69,9 @@ export async function createContainer(ctx: ReconcileContext, req: CreateRequest,
 }
 
 export async function startContainer(engine: EngineClient, service: string, id: string, name: string): Promise<void> {
-  try { await engine.startContainer(id); } catch (err) {
+  try {
+    await engine.startContainer(id);
+  } catch (err) {
     if (isNotModified(err)) return;
     throw serviceError(service, `starting container ${name}`, err);
   }
@@ -56,14 +79,18 @@ export async function startContainer(engine: EngineClient, service: string, id: 
 
 /** Stops it; one already stopped or gone is fine. */
 export async function stopContainer(engine: EngineClient, id: string, timeoutSeconds?: number): Promise<void> {
-  try { await engine.stopContainer(id, timeoutSeconds); } catch (err) {
+  try {
+    await engine.stopContainer(id, timeoutSeconds);
+  } catch (err) {
     if (!isNotModified(err) && !isNotFound(err)) throw err;
   }
 }
 
 /** Removes it by force; one gone, or being removed by someone else (a conflict), is fine. */
 export async function removeContainer(engine: EngineClient, id: string, removeVolumes = false): Promise<void> {
-  try { await engine.removeContainer(id, { force: true, volumes: removeVolumes }); } catch (err) {
+  try {
+    await engine.removeContainer(id, { force: true, volumes: removeVolumes });
+  } catch (err) {
     if (!isNotFound(err) && !isConflict(err)) throw err;
   }
 }

@@ -6,7 +6,14 @@ import { observeContainers } from './observed.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function waitForDependency(engine: EngineClient, project: string, service: string, dependency: string, dep: DependsOn, deadline = Infinity): Promise<void> {
+export async function waitForDependency(
+  engine: EngineClient,
+  project: string,
+  service: string,
+  dependency: string,
+  dep: DependsOn,
+  deadline = Infinity,
+): Promise<void> {
   for (;;) {
     const containers = (await observeContainers(engine, project, { oneoff: false })).filter((c) => c.service === dependency);
     if (containers.length === 0) {
@@ -18,13 +25,23 @@ export async function waitForDependency(engine: EngineClient, project: string, s
       if (dep.condition === 'service_started') return s.State.Running || s.State.Status === 'exited';
       if (dep.condition === 'service_healthy') {
         const test = s.Config.Healthcheck?.Test;
-        if (!test?.length || test[0] === 'NONE') throw new UserError(`service "${service}" waits for "${dependency}" to be healthy, but "${dependency}" has no healthcheck`);
-        if (s.State.Health?.Status === 'unhealthy') throw new UserError(`dependency "${dependency}" of service "${service}" is unhealthy (container ${s.Name.slice(1)}${lastProbe(s)})`);
-        if (!s.State.Running) throw new UserError(`dependency "${dependency}" of service "${service}" exited with code ${s.State.ExitCode} before becoming healthy`);
+        if (!test?.length || test[0] === 'NONE')
+          throw new UserError(`service "${service}" waits for "${dependency}" to be healthy, but "${dependency}" has no healthcheck`);
+        if (s.State.Health?.Status === 'unhealthy')
+          throw new UserError(
+            `dependency "${dependency}" of service "${service}" is unhealthy (container ${s.Name.slice(1)}${lastProbe(s)})`,
+          );
+        if (!s.State.Running)
+          throw new UserError(
+            `dependency "${dependency}" of service "${service}" exited with code ${s.State.ExitCode} before becoming healthy`,
+          );
         return s.State.Health?.Status === 'healthy';
       }
       if (s.State.Status === 'exited' || s.State.Status === 'dead') {
-        if (s.State.ExitCode !== 0) throw new UserError(`service "${service}" needs "${dependency}" to complete successfully, but container ${s.Name.slice(1)} exited with code ${s.State.ExitCode}`);
+        if (s.State.ExitCode !== 0)
+          throw new UserError(
+            `service "${service}" needs "${dependency}" to complete successfully, but container ${s.Name.slice(1)} exited with code ${s.State.ExitCode}`,
+          );
         return true;
       }
       return false;

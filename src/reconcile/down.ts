@@ -45,31 +45,47 @@ export async function downProject(ctx: ReconcileContext, opts: DownOptions = {})
   const lock = await lockProject(ctx.engineKey, project.name);
   try {
     for (const group of stopOrder(ctx, targets)) {
-      await Promise.all(group.map(async (c) => {
-        const t = Date.now();
-        progress.update('Container', c.name, 'Stopping');
-        await stopContainer(engine, c.id, stopTimeout(project.services[c.service], opts.timeout));
-        progress.update('Container', c.name, 'Removing');
-        await removeContainer(engine, c.id, opts.volumes);
-        progress.update('Container', c.name, `Removed ${elapsed(t)}`, true);
-      }));
+      await Promise.all(
+        group.map(async (c) => {
+          const t = Date.now();
+          progress.update('Container', c.name, 'Stopping');
+          await stopContainer(engine, c.id, stopTimeout(project.services[c.service], opts.timeout));
+          progress.update('Container', c.name, 'Removing');
+          await removeContainer(engine, c.id, opts.volumes);
+          progress.update('Container', c.name, `Removed ${elapsed(t)}`, true);
+        }),
+      );
     }
     const remaining = all.length - targets.length;
     if (remaining > 0) progress.note(`Found orphan containers for this project; use --remove-orphans to remove them.`);
-    await Promise.all(networks.map(async (n) => {
-      progress.update('Network', n.Name, 'Removing');
-      try { await engine.removeNetwork(n.Id); } catch (err) {
-        if (!isNotFound(err)) { progress.fail('Network', n.Name, engineMessage(err)); return; }
-      }
-      progress.update('Network', n.Name, 'Removed', true);
-    }));
-    await Promise.all(volumes.map(async (v) => {
-      progress.update('Volume', v.Name, 'Removing');
-      try { await engine.removeVolume(v.Name); } catch (err) {
-        if (!isNotFound(err)) { progress.fail('Volume', v.Name, engineMessage(err)); return; }
-      }
-      progress.update('Volume', v.Name, 'Removed', true);
-    }));
+    await Promise.all(
+      networks.map(async (n) => {
+        progress.update('Network', n.Name, 'Removing');
+        try {
+          await engine.removeNetwork(n.Id);
+        } catch (err) {
+          if (!isNotFound(err)) {
+            progress.fail('Network', n.Name, engineMessage(err));
+            return;
+          }
+        }
+        progress.update('Network', n.Name, 'Removed', true);
+      }),
+    );
+    await Promise.all(
+      volumes.map(async (v) => {
+        progress.update('Volume', v.Name, 'Removing');
+        try {
+          await engine.removeVolume(v.Name);
+        } catch (err) {
+          if (!isNotFound(err)) {
+            progress.fail('Volume', v.Name, engineMessage(err));
+            return;
+          }
+        }
+        progress.update('Volume', v.Name, 'Removed', true);
+      }),
+    );
     if (opts.rmi) await removeImages(ctx, opts.rmi);
     return [];
   } finally {
@@ -83,13 +99,14 @@ async function removeImages(ctx: ReconcileContext, mode: 'all' | 'local'): Promi
     if (mode === 'local' && s.image) continue;
     refs.add(serviceImage(ctx.project.name, s));
   }
-  await Promise.all([...refs].map(async (ref) => {
-    try {
-      await ctx.engine.removeImage(ref);
-      ctx.progress.update('Image', ref, 'Removed', true);
-    } catch (err) {
-      if (!isNotFound(err)) ctx.progress.fail('Image', ref, engineMessage(err));
-    }
-  }));
+  await Promise.all(
+    [...refs].map(async (ref) => {
+      try {
+        await ctx.engine.removeImage(ref);
+        ctx.progress.update('Image', ref, 'Removed', true);
+      } catch (err) {
+        if (!isNotFound(err)) ctx.progress.fail('Image', ref, engineMessage(err));
+      }
+    }),
+  );
 }
-

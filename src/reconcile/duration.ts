@@ -1,7 +1,7 @@
 // Compose durations ("1m30s", "500ms", "2h") as numbers.
 import { UserError } from '../errors.js';
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 export function durationMs(value: string | number | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -9,7 +9,8 @@ export function durationMs(value: string | number | undefined): number | undefin
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new UserError(`invalid duration "${value}": use forms like 30s, 1m30s or 500ms`);
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text)
+    throw new UserError(`invalid duration "${value}": use forms like 30s, 1m30s or 500ms`);
   return parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);
 }
 

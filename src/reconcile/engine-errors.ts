@@ -14,6 +14,9 @@ export function serviceError(service: string, doing: string, err: unknown): User
   const msg = engineMessage(err);
   // only to word the message (which port, what to do): no status tells a taken port from other failures
   const port = /Bind for ([^ ]+) failed: port is already allocated|listen tcp4? ([^:]*:\d+): bind: address already in use/.exec(msg);
-  if (port) return new UserError(`service "${service}": ${doing} failed because host port ${port[1] ?? port[2]} is already in use; free it or publish a different port (${msg})`);
+  if (port)
+    return new UserError(
+      `service "${service}": ${doing} failed because host port ${port[1] ?? port[2]} is already in use; free it or publish a different port (${msg})`,
+    );
   return new UserError(`service "${service}": ${doing} failed: ${msg}`);
 }

@@ -17,7 +17,12 @@ export interface ImageOptions {
 }
 
 async function imageExists(engine: EngineClient, ref: string): Promise<boolean> {
-  try { await engine.inspectImage(ref); return true; } catch { return false; }
+  try {
+    await engine.inspectImage(ref);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function buildService(engine: EngineClient, project: Project, service: Service, progress: ProgressReporter): Promise<void> {
@@ -29,21 +34,25 @@ export async function buildService(engine: EngineClient, project: Project, servi
   const args = Object.fromEntries(Object.entries(build.args).filter(([, v]) => v !== null)) as Record<string, string>;
   try {
     const payload = buildSessionPayload(project, service, build);
-    const session = payload && await openBuildSession(engine, service, payload);
+    const session = payload && (await openBuildSession(engine, service, payload));
     const show = (text: string) => (progress.detail ? progress.detail(text) : progress.note(text));
-    await engine.buildImage(contextTar(build.context, dockerfile, build.dockerfileInline) as unknown as NodeJS.ReadableStream, {
-      tags: [tag, ...build.tags],
-      dockerfile,
-      buildArgs: args,
-      target: build.target,
-      labels: build.labels,
-      noCache: build.noCache,
-      pull: build.pull,
-      networkMode: build.network,
-      shmSize: build.shmSize,
-      extraHosts: build.extraHosts.map((h) => h.replace('=', ':')),
-      session,
-    }, (line) => show(`${service.name}  ${line}`));
+    await engine.buildImage(
+      contextTar(build.context, dockerfile, build.dockerfileInline) as unknown as NodeJS.ReadableStream,
+      {
+        tags: [tag, ...build.tags],
+        dockerfile,
+        buildArgs: args,
+        target: build.target,
+        labels: build.labels,
+        noCache: build.noCache,
+        pull: build.pull,
+        networkMode: build.network,
+        shmSize: build.shmSize,
+        extraHosts: build.extraHosts.map((h) => h.replace('=', ':')),
+        session,
+      },
+      (line) => show(`${service.name}  ${line}`),
+    );
   } catch (err) {
     progress.fail('Image', tag, (err as Error).message);
     throw new UserError(`service "${service.name}" failed to build: ${(err as Error).message.trim()}`);
@@ -74,7 +83,13 @@ export function imageAction(service: Service, exists: boolean, opts: ImageOption
   return 'pull';
 }
 
-export async function ensureImages(engine: EngineClient, project: Project, services: string[], opts: ImageOptions, progress: ProgressReporter): Promise<void> {
+export async function ensureImages(
+  engine: EngineClient,
+  project: Project,
+  services: string[],
+  opts: ImageOptions,
+  progress: ProgressReporter,
+): Promise<void> {
   const byRef = new Map<string, Service>();
   for (const name of services) {
     const s = project.services[name];
@@ -89,10 +104,14 @@ export async function ensureImages(engine: EngineClient, project: Project, servi
     groups.set(key, [...(groups.get(key) ?? []), [ref, s]]);
   }
   // build.additional_contexts "service:x" needs x's image first: such a build waits for x's group
-  const contextServices = (s: Service) => Object.values(s.build?.additionalContexts ?? {}).filter((v) => v.startsWith('service:')).map((v) => v.slice('service:'.length));
+  const contextServices = (s: Service) =>
+    Object.values(s.build?.additionalContexts ?? {})
+      .filter((v) => v.startsWith('service:'))
+      .map((v) => v.slice('service:'.length));
   const visiting = new Set<string>();
   const visit = (name: string, trail: string[]): void => {
-    if (trail.includes(name)) throw new UserError(`build.additional_contexts form a cycle: ${[...trail.slice(trail.indexOf(name)), name].join(' -> ')}`);
+    if (trail.includes(name))
+      throw new UserError(`build.additional_contexts form a cycle: ${[...trail.slice(trail.indexOf(name)), name].join(' -> ')}`);
     if (visiting.has(name)) return;
     visiting.add(name);
     const s = project.services[name];
@@ -105,9 +124,15 @@ export async function ensureImages(engine: EngineClient, project: Project, servi
     const p = new Promise<void>((resolve) => finish.set(group, resolve));
     for (const [, s] of group) groupOf.set(s.name, p);
   }
-  await Promise.all([...groups.values()].map(async (group) => {
-    try { await buildGroup(group); } finally { finish.get(group)!(); }
-  }));
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      try {
+        await buildGroup(group);
+      } finally {
+        finish.get(group)!();
+      }
+    }),
+  );
   async function buildGroup(group: [string, Service][]): Promise<void> {
     for (const [ref, s] of group) {
       const needs = contextServices(s);
@@ -115,7 +140,10 @@ export async function ensureImages(engine: EngineClient, project: Project, servi
       const action = imageAction(s, await imageExists(engine, ref), opts);
       if (action === 'build') await buildService(engine, project, s, progress);
       else if (action === 'pull') await pullImage(engine, s.name, ref, progress);
-      else if (action === 'missing') throw new UserError(`service "${s.name}": image ${ref} is not present and pull_policy forbids pulling it${s.build ? ' (and building was disabled with --no-build)' : ''}`);
+      else if (action === 'missing')
+        throw new UserError(
+          `service "${s.name}": image ${ref} is not present and pull_policy forbids pulling it${s.build ? ' (and building was disabled with --no-build)' : ''}`,
+        );
     }
   }
 }

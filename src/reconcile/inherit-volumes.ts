@@ -3,17 +3,27 @@
 import type { ContainerCreateBody, ContainerDetails } from '../client/engine-client.js';
 
 /** `declared`: the old container's config listed the target as a volume (the image's VOLUME, usually) */
-export interface InheritedVolume { target: string; name: string; declared: boolean }
+export interface InheritedVolume {
+  target: string;
+  name: string;
+  declared: boolean;
+}
 
 /** The old container's anonymous volumes: volume mounts at targets its config declares as volumes (Config.Volumes
  *  holds the image's VOLUMEs and the service's unnamed ones), not named by the project. */
 export function anonymousVolumes(info: ContainerDetails | undefined): InheritedVolume[] {
   if (!info) return [];
   const declared = new Set(Object.keys(info.Config?.Volumes ?? {}));
-  const named = new Set(((info.HostConfig as { Mounts?: { Type?: string; Source?: string; Target?: string }[] }).Mounts ?? [])
-    .filter((m) => m.Type === 'volume' && m.Source).map((m) => m.Target));
+  const named = new Set(
+    ((info.HostConfig as { Mounts?: { Type?: string; Source?: string; Target?: string }[] }).Mounts ?? [])
+      .filter((m) => m.Type === 'volume' && m.Source)
+      .map((m) => m.Target),
+  );
   return (info.Mounts ?? [])
-    .filter((m) => m.Type === 'volume' && m.Name && !named.has(m.Destination) && (declared.has(m.Destination) || isUnnamedInSpec(info, m.Destination)))
+    .filter(
+      (m) =>
+        m.Type === 'volume' && m.Name && !named.has(m.Destination) && (declared.has(m.Destination) || isUnnamedInSpec(info, m.Destination)),
+    )
     .map((m) => ({ target: m.Destination, name: m.Name!, declared: declared.has(m.Destination) }));
 }
 

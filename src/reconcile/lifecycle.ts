@@ -8,11 +8,22 @@ import { UserError } from '../errors.js';
 
 export type LifecycleVerb = 'start' | 'stop' | 'restart' | 'kill' | 'pause' | 'unpause' | 'rm';
 
-export interface LifecycleOptions { timeout?: number; signal?: string; removeVolumes?: boolean; force?: boolean; stopFirst?: boolean }
+export interface LifecycleOptions {
+  timeout?: number;
+  signal?: string;
+  removeVolumes?: boolean;
+  force?: boolean;
+  stopFirst?: boolean;
+}
 
 const DONE: Record<LifecycleVerb, [string, string]> = {
-  start: ['Starting', 'Started'], stop: ['Stopping', 'Stopped'], restart: ['Restarting', 'Restarted'], kill: ['Killing', 'Killed'],
-  pause: ['Pausing', 'Paused'], unpause: ['Unpausing', 'Unpaused'], rm: ['Removing', 'Removed'],
+  start: ['Starting', 'Started'],
+  stop: ['Stopping', 'Stopped'],
+  restart: ['Restarting', 'Restarted'],
+  kill: ['Killing', 'Killed'],
+  pause: ['Pausing', 'Paused'],
+  unpause: ['Unpausing', 'Unpaused'],
+  rm: ['Removing', 'Removed'],
 };
 
 /** The project's (non one-off) containers of the named services, all when none are named. */
@@ -31,38 +42,61 @@ function ordered(ctx: ReconcileContext, containers: ObservedContainer[], reverse
   return groups.filter((g) => g.length);
 }
 
-export async function runLifecycle(ctx: ReconcileContext, verb: LifecycleVerb, services: string[] = [], opts: LifecycleOptions = {}): Promise<ObservedContainer[]> {
+export async function runLifecycle(
+  ctx: ReconcileContext,
+  verb: LifecycleVerb,
+  services: string[] = [],
+  opts: LifecycleOptions = {},
+): Promise<ObservedContainer[]> {
   const { engine, project, progress } = ctx;
   let targets = await projectContainers(ctx, services);
   if (verb === 'rm') targets = targets.filter((c) => c.state !== 'running' || opts.stopFirst);
-  if (verb === 'kill' || verb === 'pause' || verb === 'stop') targets = targets.filter((c) => c.state === 'running' || (verb === 'stop' && c.state === 'paused'));
+  if (verb === 'kill' || verb === 'pause' || verb === 'stop')
+    targets = targets.filter((c) => c.state === 'running' || (verb === 'stop' && c.state === 'paused'));
   if (verb === 'unpause') targets = targets.filter((c) => c.state === 'paused');
   const reverse = verb !== 'start' && verb !== 'unpause' && verb !== 'restart';
   for (const group of ordered(ctx, targets, reverse)) {
-    await Promise.all(group.map(async (c) => {
-      const service = project.services[c.service];
-      const [doing, done] = DONE[verb];
-      progress.update('Container', c.name, doing);
-      try {
-        switch (verb) {
-          case 'start': await startContainer(engine, c.service, c.id, c.name); break;
-          case 'stop': await stopContainer(engine, c.id, stopTimeout(service, opts.timeout)); break;
-          case 'restart': await engine.restartContainer(c.id, opts.timeout); break;
-          case 'kill': await engine.killContainer(c.id, opts.signal ?? 'SIGKILL'); break;
-          case 'pause': await engine.pauseContainer(c.id); break;
-          case 'unpause': await engine.unpauseContainer(c.id); break;
-          case 'rm':
-            if (opts.stopFirst) await stopContainer(engine, c.id, stopTimeout(service, opts.timeout));
-            await removeContainer(engine, c.id, opts.removeVolumes);
-            break;
+    await Promise.all(
+      group.map(async (c) => {
+        const service = project.services[c.service];
+        const [doing, done] = DONE[verb];
+        progress.update('Container', c.name, doing);
+        try {
+          switch (verb) {
+            case 'start':
+              await startContainer(engine, c.service, c.id, c.name);
+              break;
+            case 'stop':
+              await stopContainer(engine, c.id, stopTimeout(service, opts.timeout));
+              break;
+            case 'restart':
+              await engine.restartContainer(c.id, opts.timeout);
+              break;
+            case 'kill':
+              await engine.killContainer(c.id, opts.signal ?? 'SIGKILL');
+              break;
+            case 'pause':
+              await engine.pauseContainer(c.id);
+              break;
+            case 'unpause':
+              await engine.unpauseContainer(c.id);
+              break;
+            case 'rm':
+              if (opts.stopFirst) await stopContainer(engine, c.id, stopTimeout(service, opts.timeout));
+              await removeContainer(engine, c.id, opts.removeVolumes);
+              break;
+          }
+        } catch (err) {
+          if (isNotModified(err)) {
+            progress.update('Container', c.name, done, true);
+            return;
+          }
+          progress.fail('Container', c.name, engineMessage(err));
+          throw err instanceof UserError ? err : new UserError(`service "${c.service}": ${verb} ${c.name} failed: ${engineMessage(err)}`);
         }
-      } catch (err) {
-        if (isNotModified(err)) { progress.update('Container', c.name, done, true); return; }
-        progress.fail('Container', c.name, engineMessage(err));
-        throw err instanceof UserError ? err : new UserError(`service "${c.service}": ${verb} ${c.name} failed: ${engineMessage(err)}`);
-      }
-      progress.update('Container', c.name, done, true);
-    }));
+        progress.update('Container', c.name, done, true);
+      }),
+    );
   }
   return targets;
 }

@@ -15,8 +15,15 @@ export interface ObservedContainer {
   labels: Record<string, string>;
 }
 
-export interface ObservedNetwork { id: string; name: string; key?: string }
-export interface ObservedVolume { name: string; key?: string }
+export interface ObservedNetwork {
+  id: string;
+  name: string;
+  key?: string;
+}
+export interface ObservedVolume {
+  name: string;
+  key?: string;
+}
 
 export interface ObservedState {
   containers: ObservedContainer[];
@@ -42,18 +49,29 @@ export function toObservedContainer(c: ContainerSummary): ObservedContainer {
   };
 }
 
-export async function observeContainers(engine: EngineClient, project: string, opts: { all?: boolean; oneoff?: boolean } = {}): Promise<ObservedContainer[]> {
+export async function observeContainers(
+  engine: EngineClient,
+  project: string,
+  opts: { all?: boolean; oneoff?: boolean } = {},
+): Promise<ObservedContainer[]> {
   const list = await engine.listContainers({ all: opts.all ?? true, filters: projectFilter(project) });
-  return list.map(toObservedContainer)
+  return list
+    .map(toObservedContainer)
     .filter((c) => opts.oneoff === undefined || c.oneoff === opts.oneoff)
     .sort((a, b) => a.service.localeCompare(b.service) || a.number - b.number);
 }
 
 export async function observeImages(engine: EngineClient, refs: string[]): Promise<Record<string, string>> {
   const images: Record<string, string> = {};
-  await Promise.all(refs.map(async (ref) => {
-    try { images[ref] = (await engine.inspectImage(ref)).Id; } catch { /* absent */ }
-  }));
+  await Promise.all(
+    refs.map(async (ref) => {
+      try {
+        images[ref] = (await engine.inspectImage(ref)).Id;
+      } catch {
+        /* absent */
+      }
+    }),
+  );
   return images;
 }
 

@@ -22,7 +22,11 @@ export type ContainerAction =
   | { kind: 'keep'; service: string; container: ObservedContainer }
   | { kind: 'remove'; service: string; container: ObservedContainer };
 
-export interface ResourceAction { key: string; name: string; action: 'create' | 'keep' | 'external' }
+export interface ResourceAction {
+  key: string;
+  name: string;
+  action: 'create' | 'keep' | 'external';
+}
 
 export interface Plan {
   networks: ResourceAction[];
@@ -58,17 +62,30 @@ export function planUp(project: Project, observed: ObservedState, opts: PlanOpti
 
       const netOwner = service.networkMode?.startsWith('service:') ? service.networkMode.slice('service:'.length) : undefined;
       // a recreated network_mode owner takes its network namespace with it
-      const depRestart = Object.entries(service.dependsOn).find(([dep, d]) => d.restart && recreated.has(dep))
-        ?? (netOwner && recreated.has(netOwner) ? [netOwner] : undefined);
+      const depRestart =
+        Object.entries(service.dependsOn).find(([dep, d]) => d.restart && recreated.has(dep)) ??
+        (netOwner && recreated.has(netOwner) ? [netOwner] : undefined);
       for (const c of kept) {
-        const reason = opts.noRecreate ? undefined
-          : opts.forceRecreate ? 'forced'
-          : c.configHash !== hash ? 'configuration changed'
-          : wantedImageId && c.imageId !== wantedImageId ? 'image changed'
-          : depRestart ? `dependency ${depRestart[0]} was recreated`
-          : undefined;
+        const reason = opts.noRecreate
+          ? undefined
+          : opts.forceRecreate
+            ? 'forced'
+            : c.configHash !== hash
+              ? 'configuration changed'
+              : wantedImageId && c.imageId !== wantedImageId
+                ? 'image changed'
+                : depRestart
+                  ? `dependency ${depRestart[0]} was recreated`
+                  : undefined;
         if (reason) {
-          actions.push({ kind: 'recreate', service: name, number: c.number, name: containerName(project.name, service, c.number), container: c, reason });
+          actions.push({
+            kind: 'recreate',
+            service: name,
+            number: c.number,
+            name: containerName(project.name, service, c.number),
+            container: c,
+            reason,
+          });
           recreated.add(name);
         } else if (c.state !== 'running' && !opts.noStart) {
           actions.push({ kind: 'start', service: name, container: c });
@@ -120,6 +137,9 @@ export function describePlan(plan: Plan): string[] {
       }
     }
   }
-  for (const o of plan.orphans) lines.push(plan.removeOrphans ? `Container ${o.name}  Remove (orphan)` : `Container ${o.name}  Orphan (use --remove-orphans to remove it)`);
+  for (const o of plan.orphans)
+    lines.push(
+      plan.removeOrphans ? `Container ${o.name}  Remove (orphan)` : `Container ${o.name}  Orphan (use --remove-orphans to remove it)`,
+    );
   return lines;
 }

@@ -15,7 +15,11 @@ export interface ProgressReporter {
 }
 
 export const silentProgress: ProgressReporter = {
-  update() {}, fail() {}, note() {}, detail() {}, async close() {},
+  update() {},
+  fail() {},
+  note() {},
+  detail() {},
+  async close() {},
 };
 
 /** "1.2s" since `start` (ms), for final states like "Started 1.2s". */

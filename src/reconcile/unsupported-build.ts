@@ -21,5 +21,7 @@ export function unsupportedBuildKeys(service: Service): string[] {
 export function refuseUnsupportedBuildKeys(service: Service): void {
   const found = unsupportedBuildKeys(service);
   if (!found.length) return;
-  throw new UserError(`service "${service.name}" uses ${found.join(', ')}: tscompose does not support ${found.length > 1 ? 'these keys' : 'this key'} yet when building images (docker compose config shows ${found.length > 1 ? 'them' : 'it'})`);
+  throw new UserError(
+    `service "${service.name}" uses ${found.join(', ')}: tscompose does not support ${found.length > 1 ? 'these keys' : 'this key'} yet when building images (docker compose config shows ${found.length > 1 ? 'them' : 'it'})`,
+  );
 }

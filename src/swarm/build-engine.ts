@@ -7,7 +7,10 @@ import { UserError } from '../errors.js';
 
 export function buildEngineKind(env: NodeJS.ProcessEnv = process.env): 'bundled' | 'docker' {
   const kind = env.TSCOMPOSE_BUILD_ENGINE || 'bundled';
-  if (kind !== 'bundled' && kind !== 'docker') throw new UserError(`TSCOMPOSE_BUILD_ENGINE="${kind}": use "bundled" or "docker" (the engine that builds and pushes images for the swarm)`);
+  if (kind !== 'bundled' && kind !== 'docker')
+    throw new UserError(
+      `TSCOMPOSE_BUILD_ENGINE="${kind}": use "bundled" or "docker" (the engine that builds and pushes images for the swarm)`,
+    );
   return kind;
 }
 

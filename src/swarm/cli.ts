@@ -29,8 +29,11 @@ const report = (line: string) => process.stderr.write(`${line.startsWith('warnin
 
 /** Flags of `up` that mean containers on one machine; refused rather than ignored. */
 const UP_FLAGS_NOT_ON_SWARM: [keyof UpFlags, string][] = [
-  ['abortOnContainerExit', '--abort-on-container-exit'], ['exitCodeFrom', '--exit-code-from'], ['watch', '--watch'],
-  ['attach', '--attach'], ['noAttach', '--no-attach'],
+  ['abortOnContainerExit', '--abort-on-container-exit'],
+  ['exitCodeFrom', '--exit-code-from'],
+  ['watch', '--watch'],
+  ['attach', '--attach'],
+  ['noAttach', '--no-attach'],
 ];
 
 export async function swarmUp(ctx: Ctx, flags: UpFlags, opts: UpOptions): Promise<void> {
@@ -40,11 +43,22 @@ export async function swarmUp(ctx: Ctx, flags: UpFlags, opts: UpOptions): Promis
   const api = new SwarmApi(manager());
   let pinnedImages: Record<string, string> | undefined;
   if (flags.build && !ctx.global.dryRun) {
-    try { pinnedImages = await buildAndPush(await localBuildEngine(), ctx.project, services, ctx.progress); } finally { await ctx.progress.close(); }
+    try {
+      pinnedImages = await buildAndPush(await localBuildEngine(), ctx.project, services, ctx.progress);
+    } finally {
+      await ctx.progress.close();
+    }
   }
   const result = await deployStack(api, ctx.project, {
-    services, scale: opts.scale, removeOrphans: opts.removeOrphans, wait: opts.wait, waitTimeoutSeconds: opts.waitTimeoutSeconds,
-    forceUpdate: opts.forceRecreate, dryRun: ctx.global.dryRun, report, pinnedImages,
+    services,
+    scale: opts.scale,
+    removeOrphans: opts.removeOrphans,
+    wait: opts.wait,
+    waitTimeoutSeconds: opts.waitTimeoutSeconds,
+    forceUpdate: opts.forceRecreate,
+    dryRun: ctx.global.dryRun,
+    report,
+    pinnedImages,
   });
   if (ctx.global.dryRun) {
     const { plan } = result;
@@ -70,26 +84,61 @@ export async function swarmDown(ctx: Ctx, flags: { volumes?: boolean; rmi?: stri
 
 async function stackServices(api: SwarmApi, project: string, services: string[]) {
   const all = await api.services(project);
-  for (const s of services) if (!all.some((x) => x.Spec?.Name === `${project}_${s}`)) throw new UserError(`no such service in the stack ${project}: ${s}`);
+  for (const s of services)
+    if (!all.some((x) => x.Spec?.Name === `${project}_${s}`)) throw new UserError(`no such service in the stack ${project}: ${s}`);
   return all.filter((s) => !services.length || services.includes(s.Spec?.Name.slice(project.length + 1) ?? ''));
 }
 
-export async function swarmPs(ctx: Ctx, services: string[], flags: { all?: boolean; quiet?: boolean; services?: boolean; format?: string; status?: string[]; filter?: string }): Promise<void> {
-  if (flags.status?.length || flags.filter) throw new UserError('--status and --filter are not available with --engine swarm yet: tasks have their own states (see the CURRENT STATE column)');
+export async function swarmPs(
+  ctx: Ctx,
+  services: string[],
+  flags: { all?: boolean; quiet?: boolean; services?: boolean; format?: string; status?: string[]; filter?: string },
+): Promise<void> {
+  if (flags.status?.length || flags.filter)
+    throw new UserError(
+      '--status and --filter are not available with --engine swarm yet: tasks have their own states (see the CURRENT STATE column)',
+    );
   const api = new SwarmApi(manager());
   const selected = await stackServices(api, ctx.project.name, services);
-  if (flags.services) { for (const s of selected) console.log(s.Spec!.Name.slice(ctx.project.name.length + 1)); return; }
+  if (flags.services) {
+    for (const s of selected) console.log(s.Spec!.Name.slice(ctx.project.name.length + 1));
+    return;
+  }
   const [tasks, nodes] = await Promise.all([selected.length ? api.tasks({ service: selected.map((s) => s.ID) }) : [], api.nodes()]);
   const rows = taskRows(ctx.project.name, selected, tasks, nodeNames(nodes), { all: flags.all });
-  if (flags.quiet) { for (const r of rows) console.log(r.id); return; }
-  if (flags.format === 'json') { for (const r of rows) console.log(JSON.stringify(r)); return; }
+  if (flags.quiet) {
+    for (const r of rows) console.log(r.id);
+    return;
+  }
+  if (flags.format === 'json') {
+    for (const r of rows) console.log(JSON.stringify(r));
+    return;
+  }
   if (flags.format && flags.format !== 'table') throw new UserError(`invalid --format "${flags.format}": use table or json`);
-  console.log(formatTable(['NAME', 'IMAGE', 'NODE', 'DESIRED STATE', 'CURRENT STATE', 'ERROR', 'PORTS'],
-    rows.map((r) => [r.name, r.image, r.node, r.desired, r.current, r.error, r.ports])));
+  console.log(
+    formatTable(
+      ['NAME', 'IMAGE', 'NODE', 'DESIRED STATE', 'CURRENT STATE', 'ERROR', 'PORTS'],
+      rows.map((r) => [r.name, r.image, r.node, r.desired, r.current, r.error, r.ports]),
+    ),
+  );
 }
 
-export async function swarmLogs(ctx: Ctx, services: string[], flags: { follow?: boolean; tail?: string; timestamps?: boolean; logPrefix?: boolean; color?: boolean; since?: string; until?: string; index?: string }): Promise<void> {
-  if (flags.since || flags.until || flags.index) throw new UserError('--since, --until and --index are not available with --engine swarm yet');
+export async function swarmLogs(
+  ctx: Ctx,
+  services: string[],
+  flags: {
+    follow?: boolean;
+    tail?: string;
+    timestamps?: boolean;
+    logPrefix?: boolean;
+    color?: boolean;
+    since?: string;
+    until?: string;
+    index?: string;
+  },
+): Promise<void> {
+  if (flags.since || flags.until || flags.index)
+    throw new UserError('--since, --until and --index are not available with --engine swarm yet');
   const api = new SwarmApi(manager());
   const project = ctx.project.name;
   const selected = await stackServices(api, project, services);
@@ -98,13 +147,24 @@ export async function swarmLogs(ctx: Ctx, services: string[], flags: { follow?: 
   const names = nodeNames(nodes);
   const colour = colourEnabled(ctx.global.ansi, flags.color === false);
   if (!colour) chalk.level = 0;
-  const width = Math.max(0, ...tasks.map((t) => `${selected.find((s) => s.ID === t.ServiceID)?.Spec?.Name.slice(project.length + 1)}.${taskSlots.get(t.ID)}@${names.get(t.NodeID ?? '')}`.length));
+  const width = Math.max(
+    0,
+    ...tasks.map(
+      (t) =>
+        `${selected.find((s) => s.ID === t.ServiceID)?.Spec?.Name.slice(project.length + 1)}.${taskSlots.get(t.ID)}@${names.get(t.NodeID ?? '')}`
+          .length,
+    ),
+  );
   const prefixer = logPrefixer(['x'.repeat(width)], { colour, enabled: flags.logPrefix !== false });
   const tail = flags.tail === undefined || flags.tail === 'all' ? undefined : Number(flags.tail);
   if (tail !== undefined && !Number.isInteger(tail)) throw new UserError(`invalid --tail "${flags.tail}": a number of lines or "all"`);
-  await streamServiceLogs(manager(), selected.map((s) => ({ id: s.ID, name: s.Spec!.Name.slice(project.length + 1) })), { taskSlots, nodeNames: names },
+  await streamServiceLogs(
+    manager(),
+    selected.map((s) => ({ id: s.ID, name: s.Spec!.Name.slice(project.length + 1) })),
+    { taskSlots, nodeNames: names },
     { follow: flags.follow, tail, timestamps: flags.timestamps },
-    (l) => process.stdout.write(`${prefixer.prefix(l.task, l.service)}${l.text}\n`));
+    (l) => process.stdout.write(`${prefixer.prefix(l.task, l.service)}${l.text}\n`),
+  );
 }
 
 /** Stacks on the swarm: docker stack's namespace label, whoever deployed them. */
@@ -120,31 +180,51 @@ export async function swarmLs(flags: { quiet?: boolean; format?: string; filter?
   }
   const nameFilter = /^name=(.+)$/.exec(flags.filter ?? '')?.[1];
   const rows = [...stacks].filter(([n]) => !nameFilter || n.includes(nameFilter)).sort(([a], [b]) => a.localeCompare(b));
-  if (flags.quiet) { for (const [n] of rows) console.log(n); return; }
-  if (flags.format === 'json') { console.log(JSON.stringify(rows.map(([Name, e]) => ({ Name, Services: e.services, Orchestrator: 'Swarm' })))); return; }
-  console.log(formatTable(['NAME', 'SERVICES', 'ORCHESTRATOR'], rows.map(([n, e]) => [n, String(e.services), 'Swarm'])));
+  if (flags.quiet) {
+    for (const [n] of rows) console.log(n);
+    return;
+  }
+  if (flags.format === 'json') {
+    console.log(JSON.stringify(rows.map(([Name, e]) => ({ Name, Services: e.services, Orchestrator: 'Swarm' }))));
+    return;
+  }
+  console.log(
+    formatTable(
+      ['NAME', 'SERVICES', 'ORCHESTRATOR'],
+      rows.map(([n, e]) => [n, String(e.services), 'Swarm']),
+    ),
+  );
 }
 
 /** `pull` on a swarm: the nodes pull at deploy time, so this checks that each service's image is in its
  *  registry (asked through the manager, with the registry credentials) and prints the digest it deploys. */
-export async function swarmPull(ctx: Ctx, services: string[], flags: { ignorePullFailures?: boolean; ignoreBuildable?: boolean; quiet?: boolean }): Promise<void> {
+export async function swarmPull(
+  ctx: Ctx,
+  services: string[],
+  flags: { ignorePullFailures?: boolean; ignoreBuildable?: boolean; quiet?: boolean },
+): Promise<void> {
   const api = new SwarmApi(manager());
   const auth = registryAuthLookup();
   const names = (services.length ? services : Object.keys(ctx.project.services)).sort();
   const failures: string[] = [];
-  await Promise.all(names.map(async (n) => {
-    const s = ctx.project.services[n];
-    if (!s) throw new UserError(`no such service: ${n}`);
-    if (!s.image || (flags.ignoreBuildable && s.build)) return;
-    try {
-      const digest = await api.imageDigest(s.image, auth(s.image));
-      if (!flags.quiet) console.log(`${n}: ${s.image.replace(/@sha256:[a-f0-9]{64}$/, '')}@${digest}`);
-    } catch (err) {
-      failures.push(`service "${n}": image ${s.image} is not available to the swarm: ${(err as Error).message.split('\n')[0]}`);
-    }
-  }));
+  await Promise.all(
+    names.map(async (n) => {
+      const s = ctx.project.services[n];
+      if (!s) throw new UserError(`no such service: ${n}`);
+      if (!s.image || (flags.ignoreBuildable && s.build)) return;
+      try {
+        const digest = await api.imageDigest(s.image, auth(s.image));
+        if (!flags.quiet) console.log(`${n}: ${s.image.replace(/@sha256:[a-f0-9]{64}$/, '')}@${digest}`);
+      } catch (err) {
+        failures.push(`service "${n}": image ${s.image} is not available to the swarm: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }),
+  );
   if (!failures.length) return;
-  if (flags.ignorePullFailures) { for (const f of failures) report(`warning: ${f}`); return; }
+  if (flags.ignorePullFailures) {
+    for (const f of failures) report(`warning: ${f}`);
+    return;
+  }
   throw new UserError(failures.join('\n'));
 }
 
@@ -155,16 +235,31 @@ export async function swarmImages(ctx: Ctx, services: string[], flags: { quiet?:
   const selected = await stackServices(api, project, services);
   const [tasks, nodes] = await Promise.all([selected.length ? api.tasks({ service: selected.map((s) => s.ID) }) : [], api.nodes()]);
   const names = nodeNames(nodes);
-  const rows = selected.map((s) => {
-    const image = s.Spec!.TaskTemplate.ContainerSpec.Image ?? '';
-    const at = image.indexOf('@');
-    const running = tasks.filter((t) => t.ServiceID === s.ID && t.Status.State === 'running');
-    return {
-      service: s.Spec!.Name.slice(project.length + 1), image: at < 0 ? image : image.slice(0, at), digest: at < 0 ? '' : image.slice(at + 1),
-      nodes: [...new Set(running.map((t) => names.get(t.NodeID ?? '') ?? t.NodeID ?? ''))].sort(),
-    };
-  }).sort((a, b) => a.service.localeCompare(b.service));
-  if (flags.quiet) { for (const d of new Set(rows.map((r) => r.digest || r.image))) console.log(d); return; }
-  if (flags.format === 'json') { console.log(JSON.stringify(rows.map((r) => ({ Service: r.service, Image: r.image, Digest: r.digest, Nodes: r.nodes })))); return; }
-  console.log(formatTable(['SERVICE', 'IMAGE', 'DIGEST', 'NODES'], rows.map((r) => [r.service, r.image, r.digest || '-', r.nodes.join(',') || '-'])));
+  const rows = selected
+    .map((s) => {
+      const image = s.Spec!.TaskTemplate.ContainerSpec.Image ?? '';
+      const at = image.indexOf('@');
+      const running = tasks.filter((t) => t.ServiceID === s.ID && t.Status.State === 'running');
+      return {
+        service: s.Spec!.Name.slice(project.length + 1),
+        image: at < 0 ? image : image.slice(0, at),
+        digest: at < 0 ? '' : image.slice(at + 1),
+        nodes: [...new Set(running.map((t) => names.get(t.NodeID ?? '') ?? t.NodeID ?? ''))].sort(),
+      };
+    })
+    .sort((a, b) => a.service.localeCompare(b.service));
+  if (flags.quiet) {
+    for (const d of new Set(rows.map((r) => r.digest || r.image))) console.log(d);
+    return;
+  }
+  if (flags.format === 'json') {
+    console.log(JSON.stringify(rows.map((r) => ({ Service: r.service, Image: r.image, Digest: r.digest, Nodes: r.nodes }))));
+    return;
+  }
+  console.log(
+    formatTable(
+      ['SERVICE', 'IMAGE', 'DIGEST', 'NODES'],
+      rows.map((r) => [r.service, r.image, r.digest || '-', r.nodes.join(',') || '-']),
+    ),
+  );
 }

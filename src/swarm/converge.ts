@@ -16,7 +16,8 @@ export interface ConvergeOptions {
 const FAILED = new Set(['failed', 'rejected', 'orphaned']);
 const ROLLED_BACK = new Set(['paused', 'rollback_started', 'rollback_paused', 'rollback_completed']);
 
-export const taskName = (service: string, task: SwarmTask) => `${service}.${task.Slot ?? task.NodeID?.slice(0, 12) ?? task.ID.slice(0, 12)}`;
+export const taskName = (service: string, task: SwarmTask) =>
+  `${service}.${task.Slot ?? task.NodeID?.slice(0, 12) ?? task.ID.slice(0, 12)}`;
 
 /** How the task failed or where it stands, in the engine's words. */
 export function taskStatus(task: SwarmTask): string {
@@ -27,16 +28,19 @@ export function taskStatus(task: SwarmTask): string {
 export function serviceConvergence(service: StackService, tasks: SwarmTask[], opts: ConvergeOptions): Convergence {
   const spec = service.Spec!;
   const hash = spec.TaskTemplate?.ContainerSpec?.Labels?.[SWARM_LABEL.taskHash];
-  const current = tasks.filter((t) => t.ServiceID === service.ID && t.Spec?.ContainerSpec?.Labels?.[SWARM_LABEL.taskHash] === hash)
+  const current = tasks
+    .filter((t) => t.ServiceID === service.ID && t.Spec?.ContainerSpec?.Labels?.[SWARM_LABEL.taskHash] === hash)
     .sort((a, b) => (a.UpdatedAt ?? '').localeCompare(b.UpdatedAt ?? ''));
   const update = service.UpdateStatus?.State;
-  if (update && ROLLED_BACK.has(update)) return { status: 'failed', detail: `update ${update.replace('_', ' ')}: ${service.UpdateStatus?.Message ?? ''}`.trim() };
+  if (update && ROLLED_BACK.has(update))
+    return { status: 'failed', detail: `update ${update.replace('_', ' ')}: ${service.UpdateStatus?.Message ?? ''}`.trim() };
 
   const failures = current.filter((t) => FAILED.has(t.Status.State));
   const lastFailure = failures.at(-1);
   // no replacement is coming when the restart policy says so: the first failures are final
   const policy = spec.TaskTemplate?.RestartPolicy;
-  const finalAfter = policy?.Condition === 'none' ? 1 : policy?.MaxAttempts ? Math.min(opts.maxFailures, policy.MaxAttempts + 1) : opts.maxFailures;
+  const finalAfter =
+    policy?.Condition === 'none' ? 1 : policy?.MaxAttempts ? Math.min(opts.maxFailures, policy.MaxAttempts + 1) : opts.maxFailures;
   if (lastFailure && failures.length >= finalAfter) {
     const count = failures.length === 1 ? '' : `${failures.length} tasks failed, the last one ${taskName(spec.Name, lastFailure)}: `;
     return { status: 'failed', detail: `${count}${taskStatus(lastFailure)}`, task: lastFailure };
@@ -44,8 +48,11 @@ export function serviceConvergence(service: StackService, tasks: SwarmTask[], op
 
   const mode = spec.Mode ?? {};
   const isJob = !!(mode.ReplicatedJob || mode.GlobalJob);
-  const want = service.ServiceStatus?.DesiredTasks
-    ?? mode.Replicated?.Replicas ?? mode.ReplicatedJob?.TotalCompletions ?? current.filter((t) => t.DesiredState !== 'shutdown').length;
+  const want =
+    service.ServiceStatus?.DesiredTasks ??
+    mode.Replicated?.Replicas ??
+    mode.ReplicatedJob?.TotalCompletions ??
+    current.filter((t) => t.DesiredState !== 'shutdown').length;
   const ready = isJob
     ? current.filter((t) => t.Status.State === 'complete')
     : current.filter((t) => t.DesiredState === 'running' && t.Status.State === 'running');

@@ -34,7 +34,11 @@ export interface DeployOptions {
   registryAuth?: (image: string) => AuthConfig | undefined;
 }
 
-export interface DeployResult { plan: ServicePlan; stack: StackSpec; apiCalls: number }
+export interface DeployResult {
+  plan: ServicePlan;
+  stack: StackSpec;
+  apiCalls: number;
+}
 
 const DEFAULT_TIMEOUT_S = 300;
 const MAX_FAILED_TASKS = 3;
@@ -45,9 +49,11 @@ const STABLE_MS = 3000;
 /** Runs `fn` over `items`, at most `limit` at a time. */
 export async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 export async function deployStack(api: SwarmApi, project: Project, opts: DeployOptions): Promise<DeployResult> {
@@ -57,46 +63,76 @@ export async function deployStack(api: SwarmApi, project: Project, opts: DeployO
   for (const w of stack.warnings) opts.report(`warning: ${w}`);
 
   const [observedServices, observedNetworks, observedSecrets, observedConfigs] = await Promise.all([
-    api.services(project.name), api.networks(project.name),
-    api.objects('secret', namespaceFilter(project.name)), api.objects('config', namespaceFilter(project.name)),
+    api.services(project.name),
+    api.networks(project.name),
+    api.objects('secret', namespaceFilter(project.name)),
+    api.objects('config', namespaceFilter(project.name)),
   ]);
   const plan = planServices(stack.services, observedServices, { selected: opts.services.length > 0, forceUpdate: opts.forceUpdate });
   if (opts.dryRun) return { plan, stack, apiCalls: api.calls };
 
   await checkExternal(api, stack);
   const haveNetworks = new Set(observedNetworks.map((n) => n.Name));
-  await inParallel(stack.networks.filter((n) => !haveNetworks.has(n.Name)), 4, async (spec) => {
-    const existing = await api.network(spec.Name);
-    if (existing) {
-      if (existing.Scope !== 'swarm') throw new UserError(`network ${spec.Name} exists on the manager with scope "${existing.Scope}": remove it or name the stack's network differently`);
-      return; // made by hand or by docker stack: used as is
-    }
-    await api.createNetwork(spec);
-    opts.report(`Network ${spec.Name} created`);
-  });
+  await inParallel(
+    stack.networks.filter((n) => !haveNetworks.has(n.Name)),
+    4,
+    async (spec) => {
+      const existing = await api.network(spec.Name);
+      if (existing) {
+        if (existing.Scope !== 'swarm')
+          throw new UserError(
+            `network ${spec.Name} exists on the manager with scope "${existing.Scope}": remove it or name the stack's network differently`,
+          );
+        return; // made by hand or by docker stack: used as is
+      }
+      await api.createNetwork(spec);
+      opts.report(`Network ${spec.Name} created`);
+    },
+  );
   const objectIds = new Map<string, string>(); // "secret:<name>" → ID
-  for (const [kind, specs, observed] of [['secret', stack.secrets, observedSecrets], ['config', stack.configs, observedConfigs]] as const) {
+  for (const [kind, specs, observed] of [
+    ['secret', stack.secrets, observedSecrets],
+    ['config', stack.configs, observedConfigs],
+  ] as const) {
     for (const o of observed) objectIds.set(`${kind}:${o.Spec?.Name}`, o.ID);
-    await inParallel(specs.filter((s) => !objectIds.has(`${kind}:${s.Name}`)), 4, async (spec) => {
-      objectIds.set(`${kind}:${spec.Name}`, await api.createObject(kind, spec));
-      opts.report(`${kind === 'secret' ? 'Secret' : 'Config'} ${spec.Name} created`);
-    });
+    await inParallel(
+      specs.filter((s) => !objectIds.has(`${kind}:${s.Name}`)),
+      4,
+      async (spec) => {
+        objectIds.set(`${kind}:${spec.Name}`, await api.createObject(kind, spec));
+        opts.report(`${kind === 'secret' ? 'Secret' : 'Config'} ${spec.Name} created`);
+      },
+    );
   }
-  for (const [kind, names] of [['secret', stack.externalSecrets], ['config', stack.externalConfigs]] as const) {
+  for (const [kind, names] of [
+    ['secret', stack.externalSecrets],
+    ['config', stack.externalConfigs],
+  ] as const) {
     for (const o of names.length ? await api.objects(kind, { name: names }) : []) objectIds.set(`${kind}:${o.Spec?.Name}`, o.ID);
   }
   // the API wants IDs beside names; they stay out of the spec hash (a name already says the content)
   for (const spec of [...plan.create, ...plan.update.map((u) => u.spec)]) withObjectIds(spec, objectIds);
 
   const auth = (spec: SwarmServiceSpec) => registryAuth(spec.TaskTemplate.ContainerSpec.Image ?? '');
-  await inParallel(plan.create, 8, async (spec) => { await api.createService(spec, auth(spec)); opts.report(`Service ${spec.Name} created`); });
-  await inParallel(plan.update, 8, async (u) => { await api.updateService(u.id, u.version, u.spec, auth(u.spec)); opts.report(`Service ${u.spec.Name} updated`); });
+  await inParallel(plan.create, 8, async (spec) => {
+    await api.createService(spec, auth(spec));
+    opts.report(`Service ${spec.Name} created`);
+  });
+  await inParallel(plan.update, 8, async (u) => {
+    await api.updateService(u.id, u.version, u.spec, auth(u.spec));
+    opts.report(`Service ${u.spec.Name} updated`);
+  });
   for (const name of plan.unchanged) opts.report(`Service ${name} unchanged`);
   if (plan.orphans.length) {
     if (opts.removeOrphans) {
-      await inParallel(plan.orphans, 8, async (o) => { await api.removeService(o.id); opts.report(`Service ${o.name} removed (orphan)`); });
+      await inParallel(plan.orphans, 8, async (o) => {
+        await api.removeService(o.id);
+        opts.report(`Service ${o.name} removed (orphan)`);
+      });
     } else {
-      opts.report(`warning: found orphan services (${plan.orphans.map((o) => o.name).join(', ')}) for this project: remove them with --remove-orphans`);
+      opts.report(
+        `warning: found orphan services (${plan.orphans.map((o) => o.name).join(', ')}) for this project: remove them with --remove-orphans`,
+      );
     }
   }
 
@@ -113,19 +149,33 @@ function withObjectIds(spec: SwarmServiceSpec, ids: Map<string, string>): void {
   for (const r of c.Configs ?? []) r.ConfigID = ids.get(`config:${r.ConfigName}`) ?? missing('config', r.ConfigName);
 }
 
-const missing = (kind: string, name: string | undefined): never => { throw new UserError(`${kind} ${name} not found on the swarm`); };
+const missing = (kind: string, name: string | undefined): never => {
+  throw new UserError(`${kind} ${name} not found on the swarm`);
+};
 
 async function checkExternal(api: SwarmApi, stack: StackSpec): Promise<void> {
-  await Promise.all(stack.externalNetworks.map(async (name) => {
-    const net = await api.network(name);
-    if (!net) throw new UserError(`external network "${name}" does not exist: create it with "docker network create --driver overlay --attachable ${name}"`);
-    if (net.Scope !== 'swarm') throw new UserError(`external network "${name}" has scope "${net.Scope}": Swarm services need a swarm-scoped (overlay) network`);
-  }));
-  for (const [kind, names] of [['secret', stack.externalSecrets], ['config', stack.externalConfigs]] as const) {
+  await Promise.all(
+    stack.externalNetworks.map(async (name) => {
+      const net = await api.network(name);
+      if (!net)
+        throw new UserError(
+          `external network "${name}" does not exist: create it with "docker network create --driver overlay --attachable ${name}"`,
+        );
+      if (net.Scope !== 'swarm')
+        throw new UserError(`external network "${name}" has scope "${net.Scope}": Swarm services need a swarm-scoped (overlay) network`);
+    }),
+  );
+  for (const [kind, names] of [
+    ['secret', stack.externalSecrets],
+    ['config', stack.externalConfigs],
+  ] as const) {
     if (!names.length) continue;
     const found = new Set((await api.objects(kind, { name: names })).map((o) => o.Spec?.Name));
     const missing = names.filter((n) => !found.has(n));
-    if (missing.length) throw new UserError(`external ${kind}${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found on the swarm: create ${missing.length > 1 ? 'them' : 'it'} with "docker ${kind} create"`);
+    if (missing.length)
+      throw new UserError(
+        `external ${kind}${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found on the swarm: create ${missing.length > 1 ? 'them' : 'it'} with "docker ${kind} create"`,
+      );
   }
 }
 
@@ -156,8 +206,13 @@ async function waitForServices(api: SwarmApi, project: string, names: Set<string
   const pending = [...last].filter(([, c]) => c.status !== 'done');
   const first = pending[0];
   if (!first) throw new UserError(`timed out waiting for services ${[...names].join(', ')} to appear`);
-  throw await convergenceError(api, first[0], first[1], `did not converge within ${opts.waitTimeoutSeconds ?? DEFAULT_TIMEOUT_S}s`,
-    pending.slice(1).map(([n, c]) => `service ${n}: ${c.status === 'done' ? '' : c.detail}`));
+  throw await convergenceError(
+    api,
+    first[0],
+    first[1],
+    `did not converge within ${opts.waitTimeoutSeconds ?? DEFAULT_TIMEOUT_S}s`,
+    pending.slice(1).map(([n, c]) => `service ${n}: ${c.status === 'done' ? '' : c.detail}`),
+  );
 }
 
 async function convergenceError(api: SwarmApi, service: string, c: Convergence, what: string, others: string[] = []): Promise<UserError> {
@@ -179,15 +234,24 @@ async function convergenceError(api: SwarmApi, service: string, c: Convergence, 
 /** Secrets and configs of the stack that no service refers to any more (an older content). In-use ones stay. */
 async function pruneObjects(api: SwarmApi, project: string, stack: StackSpec, report: (line: string) => void): Promise<void> {
   const services = await api.services(project);
-  const used = new Set(services.flatMap((s) => {
-    const c = s.Spec?.TaskTemplate?.ContainerSpec;
-    return [...(c?.Secrets ?? []).map((r) => r.SecretName), ...(c?.Configs ?? []).map((r) => r.ConfigName)];
-  }));
+  const used = new Set(
+    services.flatMap((s) => {
+      const c = s.Spec?.TaskTemplate?.ContainerSpec;
+      return [...(c?.Secrets ?? []).map((r) => r.SecretName), ...(c?.Configs ?? []).map((r) => r.ConfigName)];
+    }),
+  );
   for (const n of [...stack.secrets, ...stack.configs]) used.add(n.Name);
   for (const kind of ['secret', 'config'] as const) {
-    const stale = (await api.objects(kind, namespaceFilter(project))).filter((o) => !used.has(o.Spec?.Name) && o.Spec?.Labels?.[SWARM_LABEL.namespace] === project);
+    const stale = (await api.objects(kind, namespaceFilter(project))).filter(
+      (o) => !used.has(o.Spec?.Name) && o.Spec?.Labels?.[SWARM_LABEL.namespace] === project,
+    );
     await inParallel(stale, 4, async (o) => {
-      try { await api.removeObject(kind, o.ID); report(`${kind === 'secret' ? 'Secret' : 'Config'} ${o.Spec?.Name} removed (no longer used)`); } catch { /* still in use by a task: next deploy */ }
+      try {
+        await api.removeObject(kind, o.ID);
+        report(`${kind === 'secret' ? 'Secret' : 'Config'} ${o.Spec?.Name} removed (no longer used)`);
+      } catch {
+        /* still in use by a task: next deploy */
+      }
     });
   }
 }

@@ -12,22 +12,32 @@ export function buildableServices(project: Project, selected: string[]): string[
   const names = (selected.length ? selected : Object.keys(project.services)).filter((n) => project.services[n]?.build).sort();
   for (const n of names) {
     if (!project.services[n]!.image) {
-      throw new UserError(`service "${n}" has build: but no image:. On a swarm every node pulls the image from a registry: name it there, e.g. image: registry.example:5000/${project.name}-${n}`);
+      throw new UserError(
+        `service "${n}" has build: but no image:. On a swarm every node pulls the image from a registry: name it there, e.g. image: registry.example:5000/${project.name}-${n}`,
+      );
     }
   }
   return names;
 }
 
 /** Builds and pushes each buildable service's image; returns "image as written" → "image@digest". */
-export async function buildAndPush(engine: EngineClient, project: Project, services: string[], progress: ProgressReporter): Promise<Record<string, string>> {
+export async function buildAndPush(
+  engine: EngineClient,
+  project: Project,
+  services: string[],
+  progress: ProgressReporter,
+): Promise<Record<string, string>> {
   const pinned: Record<string, string> = {};
   // services sharing one image name build it once
   const byImage = new Map<string, string>();
-  for (const n of buildableServices(project, services)) if (!byImage.has(project.services[n]!.image!)) byImage.set(project.services[n]!.image!, n);
-  await Promise.all([...byImage].map(async ([image, service]) => {
-    await buildService(engine, project, project.services[service]!, progress);
-    const digest = await pushServiceImage(engine, service, image, progress);
-    pinned[image] = `${image.replace(/@sha256:[a-f0-9]{64}$/, '')}@${digest}`;
-  }));
+  for (const n of buildableServices(project, services))
+    if (!byImage.has(project.services[n]!.image!)) byImage.set(project.services[n]!.image!, n);
+  await Promise.all(
+    [...byImage].map(async ([image, service]) => {
+      await buildService(engine, project, project.services[service]!, progress);
+      const digest = await pushServiceImage(engine, service, image, progress);
+      pinned[image] = `${image.replace(/@sha256:[a-f0-9]{64}$/, '')}@${digest}`;
+    }),
+  );
   return pinned;
 }

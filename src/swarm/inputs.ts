@@ -15,23 +15,37 @@ export interface ImageResolution {
   registryAuth?: (image: string) => AuthConfig | undefined;
 }
 
-export async function stackInputs(api: SwarmApi, project: Project, services: string[], warn: (line: string) => void, resolution: ImageResolution = {}): Promise<StackInputs> {
+export async function stackInputs(
+  api: SwarmApi,
+  project: Project,
+  services: string[],
+  warn: (line: string) => void,
+  resolution: ImageResolution = {},
+): Promise<StackInputs> {
   const selected = services.length ? services : Object.keys(project.services);
   const chosen = selected.map((name) => project.services[name]).filter((s) => !!s);
   const data = (kind: 'secret' | 'config') => {
     const defs = kind === 'secret' ? project.secrets : project.configs;
     const keys = new Set(chosen.flatMap((s) => (kind === 'secret' ? s.secrets : s.configs).map((r) => r.source)));
-    return Object.fromEntries([...keys].filter((k) => defs[k] && !defs[k].external).map((k) => [k, readObjectData(project, kind, defs[k]!)]));
+    return Object.fromEntries(
+      [...keys].filter((k) => defs[k] && !defs[k].external).map((k) => [k, readObjectData(project, kind, defs[k]!)]),
+    );
   };
   const environments = Object.fromEntries(chosen.map((s) => [s.name, serviceEnvironment(project, s)]));
   const refs = [...new Set(chosen.map((s) => s.image).filter((i): i is string => !!i))];
   const pinned = new Map<string, string>(Object.entries(resolution.pinned ?? {}));
-  await Promise.all(refs.map(async (ref) => {
-    if (ref.includes('@') || pinned.has(ref)) return; // already pinned
-    try { pinned.set(ref, `${ref}@${await api.imageDigest(ref, resolution.registryAuth?.(ref))}`); } catch (err) {
-      warn(`image ${ref}: its digest could not be resolved (${(err as Error).message.split('\n')[0]}); each node resolves the tag itself and may run a different image`);
-    }
-  }));
+  await Promise.all(
+    refs.map(async (ref) => {
+      if (ref.includes('@') || pinned.has(ref)) return; // already pinned
+      try {
+        pinned.set(ref, `${ref}@${await api.imageDigest(ref, resolution.registryAuth?.(ref))}`);
+      } catch (err) {
+        warn(
+          `image ${ref}: its digest could not be resolved (${(err as Error).message.split('\n')[0]}); each node resolves the tag itself and may run a different image`,
+        );
+      }
+    }),
+  );
   const images = Object.fromEntries(chosen.filter((s) => s.image).map((s) => [s.name, pinned.get(s.image!) ?? s.image!]));
   return { services: selected, secretData: data('secret'), configData: data('config'), environments, images };
 }

@@ -2,7 +2,12 @@
 import type Docker from 'dockerode';
 import { UserError } from '../errors.js';
 
-interface SwarmInfo { LocalNodeState?: string; ControlAvailable?: boolean; Error?: string; NodeID?: string }
+interface SwarmInfo {
+  LocalNodeState?: string;
+  ControlAvailable?: boolean;
+  Error?: string;
+  NodeID?: string;
+}
 
 /** Why `info.Swarm` does not describe a manager of an active swarm; undefined when it does. */
 export function notAManagerReason(swarm: SwarmInfo | undefined): string | undefined {
@@ -17,7 +22,9 @@ export function notAManagerReason(swarm: SwarmInfo | undefined): string | undefi
 
 export async function assertSwarmManager(docker: Docker, where: string): Promise<void> {
   let info: { Swarm?: SwarmInfo };
-  try { info = await docker.info() as { Swarm?: SwarmInfo }; } catch (err) {
+  try {
+    info = (await docker.info()) as { Swarm?: SwarmInfo };
+  } catch (err) {
     throw new UserError(`--engine swarm: cannot reach the Docker Engine at ${where}: ${(err as Error).message}`);
   }
   const reason = notAManagerReason(info.Swarm);

@@ -22,7 +22,9 @@ export function readObjectData(project: Project, kind: ObjectKind, def: SecretOr
   let data: Buffer;
   if (def.file !== undefined) {
     const file = path.resolve(project.workingDir, def.file);
-    try { data = readFileSync(file); } catch (err) {
+    try {
+      data = readFileSync(file);
+    } catch (err) {
       throw new UserError(`${kind} "${def.key}": cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   } else if (def.environment !== undefined) {
@@ -34,7 +36,8 @@ export function readObjectData(project: Project, kind: ObjectKind, def: SecretOr
   } else {
     throw new UserError(`${kind} "${def.key}" has no file, environment or content`);
   }
-  if (data.length > MAX_OBJECT_BYTES) throw new UserError(`${kind} "${def.key}" is ${data.length} bytes: Swarm accepts at most ${MAX_OBJECT_BYTES}`);
+  if (data.length > MAX_OBJECT_BYTES)
+    throw new UserError(`${kind} "${def.key}" is ${data.length} bytes: Swarm accepts at most ${MAX_OBJECT_BYTES}`);
   return data;
 }
 
@@ -43,7 +46,10 @@ export const contentHash = (data: Buffer): string => createHash('sha256').update
 /** The name of a non-external object: stable while its content is. Swarm names stop at 64 characters. */
 export function objectName(project: string, key: string, data: Buffer): string {
   const name = `${stackName(project, key)}_${contentHash(data)}`;
-  if (name.length > 64) throw new UserError(`secret/config "${key}": the name ${name} is longer than Swarm's 64 characters; shorten the key or the project name`);
+  if (name.length > 64)
+    throw new UserError(
+      `secret/config "${key}": the name ${name} is longer than Swarm's 64 characters; shorten the key or the project name`,
+    );
   return name;
 }
 
@@ -52,7 +58,9 @@ export function objectSpec(project: string, kind: ObjectKind, def: SecretOrConfi
     Name: objectName(project, def.key, data),
     Labels: { ...def.labels, [SWARM_LABEL.namespace]: project, [OBJECT_KEY_LABEL]: def.key },
     Data: data.toString('base64'),
-    ...(kind === 'secret' && def.driver ? { Driver: { Name: def.driver, ...(def.driverOpts && Object.keys(def.driverOpts).length ? { Options: def.driverOpts } : {}) } } : {}),
+    ...(kind === 'secret' && def.driver
+      ? { Driver: { Name: def.driver, ...(def.driverOpts && Object.keys(def.driverOpts).length ? { Options: def.driverOpts } : {}) } }
+      : {}),
     ...(def.templateDriver ? { Templating: { Name: def.templateDriver } } : {}),
   };
 }

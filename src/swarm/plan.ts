@@ -3,7 +3,11 @@
 import { SWARM_LABEL } from './labels.js';
 import type { SwarmServiceSpec } from './spec-types.js';
 
-export interface ObservedService { ID: string; Version?: { Index?: number }; Spec?: { Name?: string; Labels?: Record<string, string> } }
+export interface ObservedService {
+  ID: string;
+  Version?: { Index?: number };
+  Spec?: { Name?: string; Labels?: Record<string, string> };
+}
 
 export interface ServicePlan {
   create: SwarmServiceSpec[];
@@ -14,7 +18,11 @@ export interface ServicePlan {
 }
 
 /** `selected`: the deploy names services, so the others are neither orphans nor touched. */
-export function planServices(desired: SwarmServiceSpec[], observed: ObservedService[], opts: { selected?: boolean; forceUpdate?: boolean } = {}): ServicePlan {
+export function planServices(
+  desired: SwarmServiceSpec[],
+  observed: ObservedService[],
+  opts: { selected?: boolean; forceUpdate?: boolean } = {},
+): ServicePlan {
   const byName = new Map(observed.map((s) => [s.Spec?.Name ?? '', s]));
   const plan: ServicePlan = { create: [], update: [], unchanged: [], orphans: [] };
   for (const spec of desired) {

@@ -11,7 +11,11 @@ export function registryAuthLookup(configDir?: string): (image: string) => AuthC
   const byDomain = new Map<string, AuthConfig | undefined>();
   return (image) => {
     let domain: string;
-    try { domain = parseReference(image).domain; } catch { return undefined; }
+    try {
+      domain = parseReference(image).domain;
+    } catch {
+      return undefined;
+    }
     if (!byDomain.has(domain)) byDomain.set(domain, authConfigFor(domain, configDir));
     return byDomain.get(domain);
   };

@@ -5,7 +5,15 @@ import type { PortMapping, Project, Service, VolumeMount } from '../model/types.
 import { UserError } from '../errors.js';
 import { durationNs } from '../reconcile/duration.js';
 import { SWARM_LABEL, stackName } from './labels.js';
-import type { SwarmContainerSpec, SwarmFileReference, SwarmGenericResource, SwarmMount, SwarmPort, SwarmServiceSpec, SwarmUpdateConfig } from './spec-types.js';
+import type {
+  SwarmContainerSpec,
+  SwarmFileReference,
+  SwarmGenericResource,
+  SwarmMount,
+  SwarmPort,
+  SwarmServiceSpec,
+  SwarmUpdateConfig,
+} from './spec-types.js';
 
 export interface ServiceInputs {
   /** the service's environment with env_file and pass-through variables resolved */
@@ -41,7 +49,9 @@ export function serviceSpec(project: Project, service: Service, inputs: ServiceI
       RestartPolicy: restartPolicy(service),
       Placement: placement(service),
       Networks: networks(project, service),
-      LogDriver: service.logging?.driver ? { Name: service.logging.driver, ...(nonEmptyMap(service.logging.options) ? { Options: service.logging.options } : {}) } : undefined,
+      LogDriver: service.logging?.driver
+        ? { Name: service.logging.driver, ...(nonEmptyMap(service.logging.options) ? { Options: service.logging.options } : {}) }
+        : undefined,
     },
     Mode: mode(service, inputs.replicas),
     UpdateConfig: updateConfig(service, 'update_config', deploy?.updateConfig),
@@ -54,7 +64,11 @@ export function serviceSpec(project: Project, service: Service, inputs: ServiceI
 function withoutUndefined<T>(value: T): T {
   if (Array.isArray(value)) return value.map(withoutUndefined) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, withoutUndefined(v)])) as T;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, withoutUndefined(v)]),
+    ) as T;
   }
   return value;
 }
@@ -67,7 +81,11 @@ function containerSpec(project: Project, service: Service, inputs: ServiceInputs
     Command: service.entrypoint ?? undefined, // docker's naming: Command is the entrypoint, Args the command
     Args: service.command ?? undefined,
     Hostname: service.hostname,
-    Env: nonEmptyList(Object.entries(inputs.environment).map(([k, v]) => `${k}=${v}`).sort()),
+    Env: nonEmptyList(
+      Object.entries(inputs.environment)
+        .map(([k, v]) => `${k}=${v}`)
+        .sort(),
+    ),
     Dir: service.workingDir,
     User: service.user,
     Groups: nonEmptyList(service.groupAdd),
@@ -78,24 +96,50 @@ function containerSpec(project: Project, service: Service, inputs: ServiceInputs
     Mounts: nonEmptyList([...service.volumes.map((m) => mount(project, service, m)), ...service.tmpfs.map(tmpfsMount)]),
     StopSignal: service.stopSignal,
     StopGracePeriod: durationNs(service.stopGracePeriod),
-    HealthCheck: h ? (h.disable ? { Test: ['NONE'] } : nonEmpty({
-      Test: h.test, Interval: durationNs(h.interval), Timeout: durationNs(h.timeout), Retries: h.retries,
-      StartPeriod: durationNs(h.startPeriod), StartInterval: durationNs(h.startInterval),
-    })) : undefined,
+    HealthCheck: h
+      ? h.disable
+        ? { Test: ['NONE'] }
+        : nonEmpty({
+            Test: h.test,
+            Interval: durationNs(h.interval),
+            Timeout: durationNs(h.timeout),
+            Retries: h.retries,
+            StartPeriod: durationNs(h.startPeriod),
+            StartInterval: durationNs(h.startInterval),
+          })
+      : undefined,
     // the engine's hosts-file form: "IP name"
-    Hosts: nonEmptyList(service.extraHosts.map((e) => { const i = e.indexOf('='); return `${e.slice(i + 1)} ${e.slice(0, i)}`; })),
-    DNSConfig: nonEmpty({ Nameservers: nonEmptyList(service.dns), Search: nonEmptyList(service.dnsSearch), Options: nonEmptyList(service.dnsOpt) }),
+    Hosts: nonEmptyList(
+      service.extraHosts.map((e) => {
+        const i = e.indexOf('=');
+        return `${e.slice(i + 1)} ${e.slice(0, i)}`;
+      }),
+    ),
+    DNSConfig: nonEmpty({
+      Nameservers: nonEmptyList(service.dns),
+      Search: nonEmptyList(service.dnsSearch),
+      Options: nonEmptyList(service.dnsOpt),
+    }),
     Secrets: nonEmptyList(service.secrets.map((r) => fileReference(service, 'secret', r, inputs.secretNames))),
     Configs: nonEmptyList(service.configs.map((r) => fileReference(service, 'config', r, inputs.configNames))),
     Isolation: service.isolation,
     Sysctls: nonEmptyMap(service.sysctls),
     CapabilityAdd: nonEmptyList(service.capAdd),
     CapabilityDrop: nonEmptyList(service.capDrop),
-    Ulimits: nonEmptyList(Object.entries(service.ulimits).map(([Name, l]) => ({ Name, Soft: l.soft, Hard: l.hard })).sort((a, b) => a.Name.localeCompare(b.Name))),
+    Ulimits: nonEmptyList(
+      Object.entries(service.ulimits)
+        .map(([Name, l]) => ({ Name, Soft: l.soft, Hard: l.hard }))
+        .sort((a, b) => a.Name.localeCompare(b.Name)),
+    ),
   };
 }
 
-function fileReference(service: Service, kind: 'secret' | 'config', ref: Service['secrets'][number], names: Record<string, string>): SwarmFileReference {
+function fileReference(
+  service: Service,
+  kind: 'secret' | 'config',
+  ref: Service['secrets'][number],
+  names: Record<string, string>,
+): SwarmFileReference {
   const name = names[ref.source] ?? fail(service, `${kind} "${ref.source}" is not defined`);
   // secrets land in /run/secrets/<target>; a config without a target at /<source>, as docker stack does
   const target = ref.target ?? (kind === 'secret' ? ref.source : `/${ref.source}`);
@@ -109,21 +153,40 @@ function mount(project: Project, service: Service, m: VolumeMount): SwarmMount {
       const def = m.source ? project.volumes[m.source] : undefined;
       if (m.source && !def) fail(service, `volume "${m.source}" is not defined in the top-level volumes`);
       return {
-        Type: 'volume', Source: def?.name, Target: m.target, ReadOnly: m.readOnly || undefined,
+        Type: 'volume',
+        Source: def?.name,
+        Target: m.target,
+        ReadOnly: m.readOnly || undefined,
         // a mount template: each node creates the volume the first time one of its tasks needs it
         VolumeOptions: nonEmpty({
           NoCopy: m.volume?.nocopy || undefined,
-          Labels: def && !def.external ? { ...def.labels, ...m.volume?.labels, [SWARM_LABEL.namespace]: project.name } : nonEmptyMap(m.volume?.labels),
-          DriverConfig: def && !def.external && (def.driver || Object.keys(def.driverOpts).length)
-            ? { Name: def.driver ?? 'local', ...(nonEmptyMap(def.driverOpts) ? { Options: def.driverOpts } : {}) } : undefined,
+          Labels:
+            def && !def.external
+              ? { ...def.labels, ...m.volume?.labels, [SWARM_LABEL.namespace]: project.name }
+              : nonEmptyMap(m.volume?.labels),
+          DriverConfig:
+            def && !def.external && (def.driver || Object.keys(def.driverOpts).length)
+              ? { Name: def.driver ?? 'local', ...(nonEmptyMap(def.driverOpts) ? { Options: def.driverOpts } : {}) }
+              : undefined,
           Subpath: m.volume?.subpath,
         }),
       };
     }
     case 'bind':
-      return { Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly || undefined, BindOptions: m.bind?.propagation ? { Propagation: m.bind.propagation } : undefined };
+      return {
+        Type: 'bind',
+        Source: m.source,
+        Target: m.target,
+        ReadOnly: m.readOnly || undefined,
+        BindOptions: m.bind?.propagation ? { Propagation: m.bind.propagation } : undefined,
+      };
     case 'tmpfs':
-      return { Type: 'tmpfs', Target: m.target, ReadOnly: m.readOnly || undefined, TmpfsOptions: nonEmpty({ SizeBytes: m.tmpfs?.size, Mode: m.tmpfs?.mode }) };
+      return {
+        Type: 'tmpfs',
+        Target: m.target,
+        ReadOnly: m.readOnly || undefined,
+        TmpfsOptions: nonEmpty({ SizeBytes: m.tmpfs?.size, Mode: m.tmpfs?.mode }),
+      };
     default:
       return fail(service, `volumes of type "${m.type}" cannot be used on Swarm`);
   }
@@ -171,10 +234,15 @@ function resources(service: Service): SwarmServiceSpec['TaskTemplate']['Resource
 }
 
 function genericResource(service: Service, g: Raw): SwarmGenericResource {
-  const discrete = g.discrete_resource_spec, named = g.named_resource_spec;
-  if (isRaw(discrete) && typeof discrete.kind === 'string') return { DiscreteResourceSpec: { Kind: discrete.kind, Value: Number(discrete.value) } };
+  const discrete = g.discrete_resource_spec,
+    named = g.named_resource_spec;
+  if (isRaw(discrete) && typeof discrete.kind === 'string')
+    return { DiscreteResourceSpec: { Kind: discrete.kind, Value: Number(discrete.value) } };
   if (isRaw(named) && typeof named.kind === 'string') return { NamedResourceSpec: { Kind: named.kind, Value: String(named.value) } };
-  return fail(service, 'deploy.resources.reservations.generic_resources: each entry needs discrete_resource_spec or named_resource_spec with a kind');
+  return fail(
+    service,
+    'deploy.resources.reservations.generic_resources: each entry needs discrete_resource_spec or named_resource_spec with a kind',
+  );
 }
 
 const RESTART_CONDITIONS = ['none', 'on-failure', 'any'];
@@ -182,7 +250,8 @@ const RESTART_CONDITIONS = ['none', 'on-failure', 'any'];
 function restartPolicy(service: Service): SwarmServiceSpec['TaskTemplate']['RestartPolicy'] {
   const rp = service.deploy?.restartPolicy;
   if (rp) {
-    if (rp.condition && !RESTART_CONDITIONS.includes(rp.condition)) fail(service, `deploy.restart_policy.condition "${rp.condition}": use none, on-failure or any`);
+    if (rp.condition && !RESTART_CONDITIONS.includes(rp.condition))
+      fail(service, `deploy.restart_policy.condition "${rp.condition}": use none, on-failure or any`);
     return nonEmpty({ Condition: rp.condition, Delay: durationNs(rp.delay), MaxAttempts: rp.maxAttempts, Window: durationNs(rp.window) });
   }
   // `restart:` converted as docker stack does when there is no restart_policy
@@ -199,11 +268,14 @@ function placement(service: Service): SwarmServiceSpec['TaskTemplate']['Placemen
   const p = service.deploy?.placement;
   if (!p) return undefined;
   const constraints = p.constraints;
-  if (constraints !== undefined && !(Array.isArray(constraints) && constraints.every((c) => typeof c === 'string'))) fail(service, 'deploy.placement.constraints must be a list of strings');
+  if (constraints !== undefined && !(Array.isArray(constraints) && constraints.every((c) => typeof c === 'string')))
+    fail(service, 'deploy.placement.constraints must be a list of strings');
   const prefs = p.preferences;
-  if (prefs !== undefined && !(Array.isArray(prefs) && prefs.every((x) => isRaw(x) && typeof x.spread === 'string'))) fail(service, 'deploy.placement.preferences must be a list of {spread: <label>}');
+  if (prefs !== undefined && !(Array.isArray(prefs) && prefs.every((x) => isRaw(x) && typeof x.spread === 'string')))
+    fail(service, 'deploy.placement.preferences must be a list of {spread: <label>}');
   const max = p.max_replicas_per_node;
-  if (max !== undefined && !(Number.isInteger(max) && (max as number) >= 0)) fail(service, 'deploy.placement.max_replicas_per_node must be a non-negative integer');
+  if (max !== undefined && !(Number.isInteger(max) && (max as number) >= 0))
+    fail(service, 'deploy.placement.max_replicas_per_node must be a non-negative integer');
   return nonEmpty({
     Constraints: nonEmptyList(constraints as string[] | undefined),
     Preferences: nonEmptyList((prefs as { spread: string }[] | undefined)?.map((x) => ({ Spread: { SpreadDescriptor: x.spread } }))),
@@ -213,12 +285,14 @@ function placement(service: Service): SwarmServiceSpec['TaskTemplate']['Placemen
 
 function networks(project: Project, service: Service): SwarmServiceSpec['TaskTemplate']['Networks'] {
   if (service.networkMode) return undefined; // reported by unsupportedWarnings
-  return Object.entries(service.networks).sort(([a], [b]) => a.localeCompare(b)).map(([key, attachment]) => {
-    const net = project.networks[key] ?? fail(service, `network "${key}" is not defined`);
-    // the service name resolves on every network it joins, as with docker stack
-    const aliases = [...new Set([service.name, ...(attachment?.aliases ?? [])])];
-    return { Target: net.name, Aliases: aliases, ...(nonEmptyMap(attachment?.driverOpts) ? { DriverOpts: attachment!.driverOpts } : {}) };
-  });
+  return Object.entries(service.networks)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, attachment]) => {
+      const net = project.networks[key] ?? fail(service, `network "${key}" is not defined`);
+      // the service name resolves on every network it joins, as with docker stack
+      const aliases = [...new Set([service.name, ...(attachment?.aliases ?? [])])];
+      return { Target: net.name, Aliases: aliases, ...(nonEmptyMap(attachment?.driverOpts) ? { DriverOpts: attachment!.driverOpts } : {}) };
+    });
 }
 
 const MODES = ['replicated', 'global', 'replicated-job', 'global-job'];
@@ -227,11 +301,16 @@ function mode(service: Service, replicasOverride: number | undefined): SwarmServ
   const m = service.deploy?.mode ?? 'replicated';
   const replicas = replicasOverride ?? service.scale ?? service.deploy?.replicas ?? 1;
   switch (m) {
-    case 'replicated': return { Replicated: { Replicas: replicas } };
-    case 'global': return { Global: {} };
-    case 'replicated-job': return { ReplicatedJob: { MaxConcurrent: replicas, TotalCompletions: replicas } };
-    case 'global-job': return { GlobalJob: {} };
-    default: return fail(service, `deploy.mode "${m}": use ${MODES.join(', ')}`);
+    case 'replicated':
+      return { Replicated: { Replicas: replicas } };
+    case 'global':
+      return { Global: {} };
+    case 'replicated-job':
+      return { ReplicatedJob: { MaxConcurrent: replicas, TotalCompletions: replicas } };
+    case 'global-job':
+      return { GlobalJob: {} };
+    default:
+      return fail(service, `deploy.mode "${m}": use ${MODES.join(', ')}`);
   }
 }
 
@@ -252,8 +331,12 @@ function updateConfig(service: Service, key: string, raw: Raw | undefined): Swar
   };
   const dur = (k: string) => (raw[k] === undefined ? undefined : durationNs(String(raw[k])));
   return nonEmpty({
-    Parallelism: num('parallelism'), Delay: dur('delay'), FailureAction: str('failure_action', failureActions),
-    Monitor: dur('monitor'), MaxFailureRatio: num('max_failure_ratio'), Order: str('order', ['start-first', 'stop-first']),
+    Parallelism: num('parallelism'),
+    Delay: dur('delay'),
+    FailureAction: str('failure_action', failureActions),
+    Monitor: dur('monitor'),
+    MaxFailureRatio: num('max_failure_ratio'),
+    Order: str('order', ['start-first', 'stop-first']),
   });
 }
 
@@ -271,9 +354,16 @@ function port(service: Service, p: PortMapping): SwarmPort {
   let published: number | undefined;
   if (p.published !== undefined && p.published !== '') {
     const m = /^(\d+)(?:-(\d+))?$/.exec(p.published);
-    if (!m || (m[2] !== undefined && m[2] !== m[1])) fail(service, `port ${p.published}:${p.target}: Swarm publishes one port per target, not a range`);
+    if (!m || (m[2] !== undefined && m[2] !== m[1]))
+      fail(service, `port ${p.published}:${p.target}: Swarm publishes one port per target, not a range`);
     published = Number(m[1]);
     if (published < 1 || published > 65535) fail(service, `port ${p.published}: out of range`);
   }
-  return { ...(p.name ? { Name: p.name } : {}), Protocol: p.protocol, TargetPort: p.target, ...(published !== undefined ? { PublishedPort: published } : {}), PublishMode: p.mode };
+  return {
+    ...(p.name ? { Name: p.name } : {}),
+    Protocol: p.protocol,
+    TargetPort: p.target,
+    ...(published !== undefined ? { PublishedPort: published } : {}),
+    PublishMode: p.mode,
+  };
 }

@@ -8,14 +8,21 @@ export interface SwarmMount {
   Target: string;
   ReadOnly?: boolean;
   BindOptions?: { Propagation?: string };
-  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> }; Subpath?: string };
+  VolumeOptions?: {
+    NoCopy?: boolean;
+    Labels?: Record<string, string>;
+    DriverConfig?: { Name?: string; Options?: Record<string, string> };
+    Subpath?: string;
+  };
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }
 
 export interface SwarmFileReference {
   File: { Name: string; UID: string; GID: string; Mode: number };
-  SecretName?: string; SecretID?: string;
-  ConfigName?: string; ConfigID?: string;
+  SecretName?: string;
+  SecretID?: string;
+  ConfigName?: string;
+  ConfigID?: string;
 }
 
 export interface SwarmContainerSpec {
@@ -48,14 +55,24 @@ export interface SwarmContainerSpec {
 }
 
 export type SwarmGenericResource =
-  | { DiscreteResourceSpec: { Kind: string; Value: number } }
-  | { NamedResourceSpec: { Kind: string; Value: string } };
+  { DiscreteResourceSpec: { Kind: string; Value: number } } | { NamedResourceSpec: { Kind: string; Value: string } };
 
 export interface SwarmUpdateConfig {
-  Parallelism?: number; Delay?: number; FailureAction?: string; Monitor?: number; MaxFailureRatio?: number; Order?: string;
+  Parallelism?: number;
+  Delay?: number;
+  FailureAction?: string;
+  Monitor?: number;
+  MaxFailureRatio?: number;
+  Order?: string;
 }
 
-export interface SwarmPort { Name?: string; Protocol: 'tcp' | 'udp' | 'sctp'; TargetPort: number; PublishedPort?: number; PublishMode: 'ingress' | 'host' }
+export interface SwarmPort {
+  Name?: string;
+  Protocol: 'tcp' | 'udp' | 'sctp';
+  TargetPort: number;
+  PublishedPort?: number;
+  PublishMode: 'ingress' | 'host';
+}
 
 export interface SwarmServiceSpec {
   Name: string;
@@ -72,7 +89,12 @@ export interface SwarmServiceSpec {
     LogDriver?: { Name: string; Options?: Record<string, string> };
     ForceUpdate?: number;
   };
-  Mode: { Replicated?: { Replicas: number }; Global?: Record<string, never>; ReplicatedJob?: { MaxConcurrent?: number; TotalCompletions?: number }; GlobalJob?: Record<string, never> };
+  Mode: {
+    Replicated?: { Replicas: number };
+    Global?: Record<string, never>;
+    ReplicatedJob?: { MaxConcurrent?: number; TotalCompletions?: number };
+    GlobalJob?: Record<string, never>;
+  };
   UpdateConfig?: SwarmUpdateConfig;
   RollbackConfig?: SwarmUpdateConfig;
   EndpointSpec?: { Mode?: 'vip' | 'dnsrr'; Ports?: SwarmPort[] };
@@ -85,7 +107,10 @@ export interface SwarmNetworkSpec {
   Internal?: boolean;
   Attachable?: boolean;
   EnableIPv6?: boolean;
-  IPAM?: { Driver?: string; Config?: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[] };
+  IPAM?: {
+    Driver?: string;
+    Config?: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[];
+  };
   Labels: Record<string, string>;
   CheckDuplicate?: boolean;
 }

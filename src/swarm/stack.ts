@@ -46,42 +46,86 @@ export function stackSpec(project: Project, inputs: StackInputs): StackSpec {
     const defs = kind === 'secret' ? project.secrets : project.configs;
     const data = kind === 'secret' ? inputs.secretData : inputs.configData;
     const used = [...new Set(services.flatMap((s) => (kind === 'secret' ? s.secrets : s.configs).map((r) => r.source)))].sort();
-    const specs: SwarmObjectSpec[] = [], external: string[] = [], names: Record<string, string> = {};
+    const specs: SwarmObjectSpec[] = [],
+      external: string[] = [],
+      names: Record<string, string> = {};
     for (const key of used) {
-      const def = defs[key] ?? (() => { throw new UserError(`${kind} "${key}" is not defined in the top-level ${kind}s`); })();
-      if (def.external) { external.push(def.name); names[key] = def.name; continue; }
-      const bytes = data[key] ?? (() => { throw new UserError(`${kind} "${key}": its data was not read`); })();
+      const def =
+        defs[key] ??
+        (() => {
+          throw new UserError(`${kind} "${key}" is not defined in the top-level ${kind}s`);
+        })();
+      if (def.external) {
+        external.push(def.name);
+        names[key] = def.name;
+        continue;
+      }
+      const bytes =
+        data[key] ??
+        (() => {
+          throw new UserError(`${kind} "${key}": its data was not read`);
+        })();
       const spec = objectSpec(project.name, kind, def, bytes);
       specs.push(spec);
       names[key] = spec.Name;
     }
     return { specs, external, names };
   };
-  const secrets = objects('secret'), configs = objects('config');
+  const secrets = objects('secret'),
+    configs = objects('config');
 
   const networkKeys = [...new Set(services.filter((s) => !s.networkMode).flatMap((s) => Object.keys(s.networks)))].sort();
-  const networks: SwarmNetworkSpec[] = [], externalNetworks: string[] = [];
+  const networks: SwarmNetworkSpec[] = [],
+    externalNetworks: string[] = [];
   for (const key of networkKeys) {
-    const net = project.networks[key] ?? (() => { throw new UserError(`network "${key}" is not defined`); })();
-    if (net.external) { externalNetworks.push(net.name); continue; }
+    const net =
+      project.networks[key] ??
+      (() => {
+        throw new UserError(`network "${key}" is not defined`);
+      })();
+    if (net.external) {
+      externalNetworks.push(net.name);
+      continue;
+    }
     const driver = net.driver ?? 'overlay';
-    if (driver !== 'overlay') throw new UserError(`network "${key}": driver "${driver}" is local to one node; Swarm services need overlay networks`);
+    if (driver !== 'overlay')
+      throw new UserError(`network "${key}": driver "${driver}" is local to one node; Swarm services need overlay networks`);
     networks.push({
-      Name: net.name, Driver: driver, CheckDuplicate: true,
+      Name: net.name,
+      Driver: driver,
+      CheckDuplicate: true,
       ...(Object.keys(net.driverOpts).length ? { Options: net.driverOpts } : {}),
-      ...(net.internal ? { Internal: true } : {}), ...(net.attachable ? { Attachable: true } : {}), ...(net.enableIpv6 ? { EnableIPv6: true } : {}),
-      ...(net.ipam ? { IPAM: { Driver: net.ipam.driver, Config: net.ipam.config.map((c) => ({ Subnet: c.subnet, Gateway: c.gateway, IPRange: c.ipRange, AuxiliaryAddresses: c.auxAddresses })) } } : {}),
+      ...(net.internal ? { Internal: true } : {}),
+      ...(net.attachable ? { Attachable: true } : {}),
+      ...(net.enableIpv6 ? { EnableIPv6: true } : {}),
+      ...(net.ipam
+        ? {
+            IPAM: {
+              Driver: net.ipam.driver,
+              Config: net.ipam.config.map((c) => ({
+                Subnet: c.subnet,
+                Gateway: c.gateway,
+                IPRange: c.ipRange,
+                AuxiliaryAddresses: c.auxAddresses,
+              })),
+            },
+          }
+        : {}),
       Labels: { ...net.labels, [SWARM_LABEL.namespace]: project.name },
     });
   }
 
   const warnings = services.flatMap((s) => unsupportedWarnings(s, { built: inputs.built }));
   const specs = services.map((service) => {
-    const environment = inputs.environments?.[service.name]
-      ?? Object.fromEntries(Object.entries(service.environment).filter((e): e is [string, string] => e[1] !== null));
+    const environment =
+      inputs.environments?.[service.name] ??
+      Object.fromEntries(Object.entries(service.environment).filter((e): e is [string, string] => e[1] !== null));
     const spec = serviceSpec(project, service, {
-      environment, image: inputs.images?.[service.name] ?? service.image ?? '',
-      secretNames: secrets.names, configNames: configs.names, replicas: inputs.scale?.[service.name],
+      environment,
+      image: inputs.images?.[service.name] ?? service.image ?? '',
+      secretNames: secrets.names,
+      configNames: configs.names,
+      replicas: inputs.scale?.[service.name],
     });
     const container = spec.TaskTemplate.ContainerSpec;
     container.Labels = { ...container.Labels, [SWARM_LABEL.taskHash]: specHash(spec.TaskTemplate) };
@@ -89,7 +133,13 @@ export function stackSpec(project: Project, inputs: StackInputs): StackSpec {
     return spec;
   });
   return {
-    services: specs, networks, externalNetworks, secrets: secrets.specs, configs: configs.specs,
-    externalSecrets: secrets.external, externalConfigs: configs.external, warnings,
+    services: specs,
+    networks,
+    externalNetworks,
+    secrets: secrets.specs,
+    configs: configs.specs,
+    externalSecrets: secrets.external,
+    externalConfigs: configs.external,
+    warnings,
   };
 }

@@ -5,8 +5,11 @@ import type { Service } from '../model/types.js';
 
 type Check = [key: string, present: (s: Service) => boolean, why?: string];
 
-const set = (v: unknown) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)
-  && !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
+const set = (v: unknown) =>
+  v !== undefined &&
+  v !== null &&
+  !(Array.isArray(v) && v.length === 0) &&
+  !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
 
 const CHECKS: Check[] = [
   ['build', (s) => !!s.build, 'every node pulls the image: "up --build" builds and pushes it first'],
@@ -56,15 +59,28 @@ const CHECKS: Check[] = [
   ['provider', (s) => set(s.provider)],
   ['use_api_socket', (s) => !!s.useApiSocket],
   ['annotations', (s) => set(s.annotations)],
-  ['deploy.resources.reservations.devices', (s) => set(s.deploy?.resources?.reservations?.devices), 'use deploy.resources.reservations.generic_resources'],
-  ['ports[].host_ip', (s) => s.ports.some((p) => p.hostIp && p.hostIp !== '0.0.0.0' && p.hostIp !== '::'), 'swarm publishes on every address'],
-  ['networks.*.ipv4_address/ipv6_address', (s) => Object.values(s.networks).some((n) => !!(n?.ipv4Address || n?.ipv6Address)), 'swarm allocates task addresses'],
+  [
+    'deploy.resources.reservations.devices',
+    (s) => set(s.deploy?.resources?.reservations?.devices),
+    'use deploy.resources.reservations.generic_resources',
+  ],
+  [
+    'ports[].host_ip',
+    (s) => s.ports.some((p) => p.hostIp && p.hostIp !== '0.0.0.0' && p.hostIp !== '::'),
+    'swarm publishes on every address',
+  ],
+  [
+    'networks.*.ipv4_address/ipv6_address',
+    (s) => Object.values(s.networks).some((n) => !!(n?.ipv4Address || n?.ipv6Address)),
+    'swarm allocates task addresses',
+  ],
   ['networks.*.mac_address', (s) => Object.values(s.networks).some((n) => !!n?.macAddress)],
 ];
 
 /** `service "web": build is not supported by Swarm and is ignored (every node pulls …)`, one per key. */
 export function unsupportedWarnings(service: Service, opts: { built?: boolean } = {}): string[] {
   // with --build the image is built and pushed before the deploy: `build:` is honoured, not ignored
-  return CHECKS.filter(([key, present]) => present(service) && !(key === 'build' && opts.built))
-    .map(([key, , why]) => `service "${service.name}": ${key} is not supported by Swarm and is ignored${why ? ` (${why})` : ''}`);
+  return CHECKS.filter(([key, present]) => present(service) && !(key === 'build' && opts.built)).map(
+    ([key, , why]) => `service "${service.name}": ${key} is not supported by Swarm and is ignored${why ? ` (${why})` : ''}`,
+  );
 }

@@ -50,7 +50,9 @@ export function buildSyncArchive(entries: SyncEntry[]): SyncArchive {
 }
 
 function addVoid(pack: tar.Pack, header: TarHeader): Promise<void> {
-  return new Promise((resolve, reject) => { pack.entry(header, (err) => (err ? reject(err) : resolve())); });
+  return new Promise((resolve, reject) => {
+    pack.entry(header, (err) => (err ? reject(err) : resolve()));
+  });
 }
 
 /** Files up to this size are read in one go: much cheaper than a stream each when thousands change at once. */
@@ -60,7 +62,9 @@ async function addSmallFile(pack: tar.Pack, header: TarHeader & { size: number }
   let content = await readFile(file);
   if (content.length < header.size) throw new Error(`${file} shrank while it was being synced`);
   content = content.subarray(0, header.size);
-  await new Promise<void>((resolve, reject) => { pack.entry(header, content, (err) => (err ? reject(err) : resolve())); });
+  await new Promise<void>((resolve, reject) => {
+    pack.entry(header, content, (err) => (err ? reject(err) : resolve()));
+  });
   return createHash('sha1').update(content).digest('hex');
 }
 
@@ -69,7 +73,9 @@ async function addFile(pack: tar.Pack, header: TarHeader & { size: number }, fil
   if (header.size <= SMALL_FILE) return addSmallFile(pack, header, file);
   const hash = createHash('sha1');
   let sink!: ReturnType<tar.Pack['entry']>;
-  const done = new Promise<void>((resolve, reject) => { sink = pack.entry(header, (err) => (err ? reject(err) : resolve())); });
+  const done = new Promise<void>((resolve, reject) => {
+    sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
+  });
   if (header.size > 0) {
     for await (const chunk of createReadStream(file, { start: 0, end: header.size - 1 })) {
       hash.update(chunk as Buffer);

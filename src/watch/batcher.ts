@@ -1,6 +1,9 @@
 // Gathers bursts of changes into one action: flushes after `debounceMs` of quiet, or `maxWaitMs` after the
 // first change at the latest, and never runs two flushes at once (changes during a flush wait for the next).
-export interface BatcherOptions { debounceMs: number; maxWaitMs: number }
+export interface BatcherOptions {
+  debounceMs: number;
+  maxWaitMs: number;
+}
 
 export class Batcher<T> {
   private pending = new Map<string, T>();
@@ -23,7 +26,9 @@ export class Batcher<T> {
     this.schedule();
   }
 
-  get size(): number { return this.pending.size; }
+  get size(): number {
+    return this.pending.size;
+  }
 
   /** Resolves when nothing is pending and no flush is running. */
   idle(): Promise<void> {
@@ -50,11 +55,16 @@ export class Batcher<T> {
 
   private runFlush(): void {
     this.timer = undefined;
-    if (this.closed || this.pending.size === 0) { this.notifyIdle(); return; }
+    if (this.closed || this.pending.size === 0) {
+      this.notifyIdle();
+      return;
+    }
     const items = [...this.pending.values()];
     this.pending.clear();
     this.running = this.flush(items)
-      .catch(() => { /* the flush reports its own errors */ })
+      .catch(() => {
+        /* the flush reports its own errors */
+      })
       .finally(() => {
         this.running = undefined;
         if (this.pending.size > 0 && !this.closed) {

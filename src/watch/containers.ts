@@ -2,18 +2,31 @@
 import type { EngineClient } from '../client/engine-client.js';
 import { isOneoff, LABEL, serviceFilter } from '../labels.js';
 
-export interface ServiceContainer { id: string; name: string; running: boolean; imageId: string }
+export interface ServiceContainer {
+  id: string;
+  name: string;
+  running: boolean;
+  imageId: string;
+}
 
 export async function findServiceContainers(engine: EngineClient, project: string, service: string): Promise<ServiceContainer[]> {
   const list = await engine.listContainers({ all: true, filters: serviceFilter(project, service) });
-  return list
-    // checked here as well: an engine that applies only one of several label filters must not widen the match
-    .filter((c) => c.Labels?.[LABEL.project] === project && c.Labels?.[LABEL.service] === service && !isOneoff(c.Labels))
-    .map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''), running: c.State === 'running', imageId: c.ImageID }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  return (
+    list
+      // checked here as well: an engine that applies only one of several label filters must not widen the match
+      .filter((c) => c.Labels?.[LABEL.project] === project && c.Labels?.[LABEL.service] === service && !isOneoff(c.Labels))
+      .map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''), running: c.State === 'running', imageId: c.ImageID }))
+      .sort((a, b) => a.name.localeCompare(b.name))
+  );
 }
 
-export interface ExecOptions { command: string[]; user?: string; privileged?: boolean; workingDir?: string; env?: string[] }
+export interface ExecOptions {
+  command: string[];
+  user?: string;
+  privileged?: boolean;
+  workingDir?: string;
+  env?: string[];
+}
 
 /** Runs a command in a running container to completion; resolves with its exit code and combined output. */
 export async function execInContainer(engine: EngineClient, id: string, opts: ExecOptions): Promise<{ exitCode: number; output: string }> {
@@ -28,9 +41,18 @@ export async function execInContainer(engine: EngineClient, id: string, opts: Ex
   });
   const stream = await exec.start({ stdin: false, tty: false });
   const chunks: Buffer[] = [];
-  const collector = { write: (c: Buffer) => { chunks.push(c); return true; } } as unknown as NodeJS.WritableStream;
+  const collector = {
+    write: (c: Buffer) => {
+      chunks.push(c);
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
   engine.demuxStream(stream, collector, collector);
-  await new Promise<void>((resolve, reject) => { stream.on('end', resolve); stream.on('close', resolve); stream.on('error', reject); });
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', reject);
+  });
   // the output can end a moment before the engine records the exit code
   for (let i = 0; i < 100; i++) {
     const info = await exec.inspect();

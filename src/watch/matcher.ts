@@ -7,7 +7,17 @@ import { relativeToRule } from './path-mapping.js';
 
 /** Files editors and tools write next to the real ones while saving; never worth a sync. */
 export const EPHEMERAL_PATTERNS = [
-  '.git/', '.*.swp', '.*.swx', '.*.swo', '*~', '\\#*#', '.#*', '4913', '*___jb_tmp___', '*___jb_old___', '.DS_Store',
+  '.git/',
+  '.*.swp',
+  '.*.swx',
+  '.*.swo',
+  '*~',
+  '\\#*#',
+  '.#*',
+  '4913',
+  '*___jb_tmp___',
+  '*___jb_old___',
+  '.DS_Store',
 ];
 
 /** .dockerignore lines as gitignore patterns: docker anchors every pattern at the context root. */
@@ -26,14 +36,20 @@ export function dockerignoreToGitignore(text: string): string[] {
   return patterns;
 }
 
-export interface DockerignoreScope { context: string; patterns: string[] }
+export interface DockerignoreScope {
+  context: string;
+  patterns: string[];
+}
 
 export class RuleMatcher {
   private readonly ignored: Ignore;
   private readonly included: Ignore | undefined;
   private readonly dockerignore: { context: string; matcher: Ignore } | undefined;
 
-  constructor(private readonly rule: Pick<WatchRule, 'path' | 'ignore' | 'include'>, dockerignore?: DockerignoreScope) {
+  constructor(
+    private readonly rule: Pick<WatchRule, 'path' | 'ignore' | 'include'>,
+    dockerignore?: DockerignoreScope,
+  ) {
     this.ignored = ignore().add(EPHEMERAL_PATTERNS).add(rule.ignore);
     this.included = rule.include.length > 0 ? ignore().add(rule.include) : undefined;
     if (dockerignore && dockerignore.patterns.length > 0) {

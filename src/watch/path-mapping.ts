@@ -32,9 +32,13 @@ export function outermostPaths(paths: Iterable<string>): string[] {
 }
 
 /** True when a bind mount already puts the rule's path at its target, so syncing it would be redundant. */
-export function coveredByBindMount(rule: Pick<WatchRule, 'path' | 'target'>, volumes: { type: string; source?: string; target: string }[]): boolean {
+export function coveredByBindMount(
+  rule: Pick<WatchRule, 'path' | 'target'>,
+  volumes: { type: string; source?: string; target: string }[],
+): boolean {
   if (!rule.target) return false;
   const target = path.posix.normalize(rule.target).replace(/(.)\/+$/, '$1');
-  return volumes.some((v) => v.type === 'bind' && v.source !== undefined
-    && containerPathFor({ path: v.source, target: v.target }, rule.path) === target);
+  return volumes.some(
+    (v) => v.type === 'bind' && v.source !== undefined && containerPathFor({ path: v.source, target: v.target }, rule.path) === target,
+  );
 }

@@ -12,8 +12,13 @@ export function reconcileRebuilder(engine: EngineClient, engineKey: string): Ser
     async rebuild(project: Project, service: string): Promise<void> {
       const lastLines: string[] = [];
       const progress: ProgressReporter = {
-        update() {}, fail() {}, async close() {},
-        note(text) { lastLines.push(...text.split('\n')); lastLines.splice(0, Math.max(0, lastLines.length - BUILD_LINES_KEPT)); },
+        update() {},
+        fail() {},
+        async close() {},
+        note(text) {
+          lastLines.push(...text.split('\n'));
+          lastLines.splice(0, Math.max(0, lastLines.length - BUILD_LINES_KEPT));
+        },
       };
       try {
         await upServices({ engine, engineKey, project, progress }, [service], { build: true, noDeps: true });

@@ -11,9 +11,19 @@ export function describePaths(paths: string[], baseDir: string): string {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export function syncLine(service: string, copied: string[], removed: string[], baseDir: string, ms: number, createdDirs: string[] = []): string {
+export function syncLine(
+  service: string,
+  copied: string[],
+  removed: string[],
+  baseDir: string,
+  ms: number,
+  createdDirs: string[] = [],
+): string {
   const parts: string[] = [];
-  if (!copied.length && createdDirs.length) parts.push(`created ${plural(createdDirs.length, 'directory').replace(/directorys$/, 'directories')} (${describePaths(createdDirs, baseDir)})`);
+  if (!copied.length && createdDirs.length)
+    parts.push(
+      `created ${plural(createdDirs.length, 'directory').replace(/directorys$/, 'directories')} (${describePaths(createdDirs, baseDir)})`,
+    );
   if (copied.length) parts.push(`synced ${plural(copied.length, 'file')} (${describePaths(copied, baseDir)})`);
   if (removed.length) parts.push(`removed ${plural(removed.length, 'path')} (${describePaths(removed, baseDir)})`);
   return `${service}: ${parts.join(', ')} in ${Math.round(ms)} ms`;

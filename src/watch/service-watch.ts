@@ -30,8 +30,14 @@ export interface ServiceWatchContext {
   persistent: boolean;
 }
 
-interface WatchedRule { rule: WatchRule; matcher: RuleMatcher }
-interface Change { rule: number; hostPath: string }
+interface WatchedRule {
+  rule: WatchRule;
+  matcher: RuleMatcher;
+}
+interface Change {
+  rule: number;
+  hostPath: string;
+}
 
 const SYNC_ACTIONS = new Set<WatchRule['action']>(['sync', 'sync+restart', 'sync+exec']);
 const RETRIES = 8;
@@ -83,7 +89,9 @@ export class ServiceWatch {
     );
   }
 
-  private get name(): string { return this.ctx.service.name; }
+  private get name(): string {
+    return this.ctx.service.name;
+  }
 
   /** Starts the watchers; resolves once they are ready and initial syncs are done. */
   async start(): Promise<void> {
@@ -91,7 +99,9 @@ export class ServiceWatch {
     await this.initialSync();
   }
 
-  idle(): Promise<void> { return this.batcher.idle(); }
+  idle(): Promise<void> {
+    return this.batcher.idle();
+  }
 
   async close(): Promise<void> {
     await Promise.all(this.watchers.map((w) => w.close()));
@@ -132,8 +142,14 @@ export class ServiceWatch {
       const started = performance.now();
       try {
         await this.syncWithRetry(copies, [], undefined);
-        this.report('sync', copies.map((c) => c.hostPath), started);
-        this.ctx.log(`${this.name}: initial sync of ${copies.length} paths to ${rule.target} in ${Math.round(performance.now() - started)} ms`);
+        this.report(
+          'sync',
+          copies.map((c) => c.hostPath),
+          started,
+        );
+        this.ctx.log(
+          `${this.name}: initial sync of ${copies.length} paths to ${rule.target} in ${Math.round(performance.now() - started)} ms`,
+        );
       } catch (err) {
         this.fail(`initial sync to ${rule.target} failed: ${message(err)}`, started);
       }
@@ -180,7 +196,10 @@ export class ServiceWatch {
       if (handled.has(`${change.rule}\0${change.hostPath}`)) continue;
       const stat = await statOf(change.hostPath);
       if (!matcher.accepts(change.hostPath, stat?.isDirectory() ?? false)) continue;
-      if (rule.action === 'rebuild') { plan.rebuildBecause.push(change.hostPath); continue; }
+      if (rule.action === 'rebuild') {
+        plan.rebuildBecause.push(change.hostPath);
+        continue;
+      }
       if (!stat) gone.push(change.hostPath);
       let changed = false;
       if (!stat) {
@@ -192,12 +211,13 @@ export class ServiceWatch {
         for (const walked of await walkAccepted(change.hostPath, matcher)) {
           handled.add(`${change.rule}\0${walked.hostPath}`);
           if (walked.stat.isDirectory() && this.cache.hasDirectory(walked.hostPath)) continue;
-          if (walked.stat.isFile() && await this.cache.isUnchanged(walked.hostPath, walked.stat)) continue;
+          if (walked.stat.isFile() && (await this.cache.isUnchanged(walked.hostPath, walked.stat))) continue;
           changed = true;
           const target = containerPathFor(rule, walked.hostPath);
-          if (target && SYNC_ACTIONS.has(rule.action)) copies.set(target, { hostPath: walked.hostPath, containerPath: target, stat: walked.stat });
+          if (target && SYNC_ACTIONS.has(rule.action))
+            copies.set(target, { hostPath: walked.hostPath, containerPath: target, stat: walked.stat });
         }
-      } else if (!(stat.isFile() && await this.cache.isUnchanged(change.hostPath, stat))) {
+      } else if (!(stat.isFile() && (await this.cache.isUnchanged(change.hostPath, stat)))) {
         changed = true;
         const target = containerPathFor(rule, change.hostPath);
         if (target && SYNC_ACTIONS.has(rule.action)) copies.set(target, { hostPath: change.hostPath, containerPath: target, stat });
@@ -220,13 +240,16 @@ export class ServiceWatch {
     const running = (await findServiceContainers(this.ctx.engine, this.ctx.project.name, this.name)).filter((c) => c.running);
     const ids = running.map((c) => c.id).join(',');
     // a recreated container starts from its image, so what we copied before is gone
-    if (ids !== this.knownContainerIds) { this.cache.clear(); this.knownContainerIds = ids; }
+    if (ids !== this.knownContainerIds) {
+      this.cache.clear();
+      this.knownContainerIds = ids;
+    }
     return running;
   }
 
   /** Copies and deletes in every running container of the service, retrying while one restarts. */
   private async syncWithRetry(copies: SyncEntry[], removals: string[], known: ServiceContainer[] | undefined): Promise<void> {
-    let containers = known ?? await this.runningContainers();
+    let containers = known ?? (await this.runningContainers());
     let lastError: unknown;
     for (let attempt = 0; attempt < RETRIES; attempt++) {
       if (attempt > 0) {
@@ -234,7 +257,10 @@ export class ServiceWatch {
         containers = await this.runningContainers();
         copies = await restat(copies); // a file may have changed again meanwhile
       }
-      if (containers.length === 0) { lastError = new Error(`no running container for service ${this.name}`); continue; }
+      if (containers.length === 0) {
+        lastError = new Error(`no running container for service ${this.name}`);
+        continue;
+      }
       try {
         for (const container of containers) {
           if (removals.length) await removeInContainer(this.ctx.engine, container.id, removals);
@@ -272,7 +298,11 @@ export class ServiceWatch {
     const env = Object.entries(rule.exec.environment).map(([k, v]) => `${k}=${v}`);
     for (const container of await this.runningContainers()) {
       const { exitCode, output } = await execInContainer(this.ctx.engine, container.id, {
-        command: rule.exec.command, user: rule.exec.user, privileged: rule.exec.privileged, workingDir: rule.exec.workingDir, env,
+        command: rule.exec.command,
+        user: rule.exec.user,
+        privileged: rule.exec.privileged,
+        workingDir: rule.exec.workingDir,
+        env,
       });
       const tail = output.trim() ? `: ${output.trim().split('\n').slice(-5).join(' | ')}` : '';
       if (exitCode !== 0) throw new Error(`${rule.exec.command.join(' ')} exited with ${exitCode} in ${container.name}${tail}`);

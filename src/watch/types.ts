@@ -40,7 +40,13 @@ export interface WatchHandle {
 
 export type ActionKind = 'sync' | 'restart' | 'exec' | 'rebuild' | 'error';
 
-export interface ActionEvent { service: string; kind: ActionKind; paths: string[]; durationMs: number; message?: string }
+export interface ActionEvent {
+  service: string;
+  kind: ActionKind;
+  paths: string[];
+  durationMs: number;
+  message?: string;
+}
 
 /** Listeners for completed actions. */
 export interface WatchEvents {

@@ -22,7 +22,10 @@ type Case = (d: Docker, name: (what: string) => string) => Promise<void>;
 const cases: [string, Case][] = [];
 const contract = (title: string, fn: Case) => cases.push([title, fn]);
 
-interface ApiError { statusCode?: number; message: string }
+interface ApiError {
+  statusCode?: number;
+  message: string;
+}
 const status = (code: number, pattern?: RegExp) => (e: ApiError) => e.statusCode === code && (!pattern || pattern.test(e.message));
 
 async function run(d: Docker, name: string, cmd: string[], extra: Docker.ContainerCreateOptions = {}): Promise<Docker.Container> {
@@ -89,8 +92,12 @@ contract('a container with --rm whose command cannot start is removed, so a clie
 
 contract('containers on a user network find each other by name and alias; the network cannot go while in use', async (d, name) => {
   const net = await d.createNetwork({ Name: name('net') });
-  const server = await run(d, name('server'), ['sleep', '60'], { NetworkingConfig: { EndpointsConfig: { [name('net')]: { Aliases: ['db'] } } } });
-  const client = await run(d, name('client'), ['sh', '-c', `nslookup ${name('server')} && nslookup db`], { HostConfig: { NetworkMode: name('net') } });
+  const server = await run(d, name('server'), ['sleep', '60'], {
+    NetworkingConfig: { EndpointsConfig: { [name('net')]: { Aliases: ['db'] } } },
+  });
+  const client = await run(d, name('client'), ['sh', '-c', `nslookup ${name('server')} && nslookup db`], {
+    HostConfig: { NetworkMode: name('net') },
+  });
   assert.equal((await client.wait()).StatusCode, 0, (await output(client)).stdout);
   await assert.rejects(net.remove(), status(403, /active endpoints/));
   await Promise.all([client.remove(), server.remove({ force: true })]);
@@ -121,12 +128,26 @@ contract('archives go into and come out of a container (docker cp)', async (d, n
   await c.putArchive(pack as unknown as NodeJS.ReadableStream, { path: '/' });
   const got = await c.getArchive({ path: '/hello.txt' });
   const extract = tar.extract();
-  let content = '', mode = 0;
-  extract.on('entry', (h, s, next) => { mode = h.mode ?? 0; s.on('data', (b) => { content += String(b); }); s.on('end', next); });
-  await new Promise<void>((ok, fail) => { extract.on('finish', ok); extract.on('error', fail); got.pipe(extract); });
+  let content = '',
+    mode = 0;
+  extract.on('entry', (h, s, next) => {
+    mode = h.mode ?? 0;
+    s.on('data', (b) => {
+      content += String(b);
+    });
+    s.on('end', next);
+  });
+  await new Promise<void>((ok, fail) => {
+    extract.on('finish', ok);
+    extract.on('error', fail);
+    got.pipe(extract);
+  });
   assert.equal(content, 'from the host\n');
   assert.equal(mode & 0o777, 0o640);
-  await assert.rejects(c.getArchive({ path: '/no/such/file' }), status(404, new RegExp(`Could not find the file /no/such/file in container ${c.id}`)));
+  await assert.rejects(
+    c.getArchive({ path: '/no/such/file' }),
+    status(404, new RegExp(`Could not find the file /no/such/file in container ${c.id}`)),
+  );
   await c.remove({ force: true });
 });
 
@@ -134,33 +155,55 @@ contract('archives go into and come out of a container (docker cp)', async (d, n
 async function untar(stream: NodeJS.ReadableStream): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   const extract = tar.extract();
-  extract.on('entry', (h, s, next) => { let text = ''; s.on('data', (b) => { text += String(b); }); s.on('end', () => { files.set(h.name, text); next(); }); });
-  await new Promise<void>((ok, fail) => { extract.on('finish', ok); extract.on('error', fail); stream.pipe(extract); });
+  extract.on('entry', (h, s, next) => {
+    let text = '';
+    s.on('data', (b) => {
+      text += String(b);
+    });
+    s.on('end', () => {
+      files.set(h.name, text);
+      next();
+    });
+  });
+  await new Promise<void>((ok, fail) => {
+    extract.on('finish', ok);
+    extract.on('error', fail);
+    stream.pipe(extract);
+  });
   return files;
 }
 
-contract('a container\'s volumes exist from create: inspect lists them and docker cp reaches them before the first start and after exit', async (d, name) => {
-  const vol = name('cpvol');
-  const c = await d.createContainer({
-    Image: IMAGE, name: name('cpvols'), Cmd: ['sh', '-c', 'cat /anon/in.txt /named/in.txt > /anon/out.txt'], Volumes: { '/anon': {} },
-    HostConfig: { Mounts: [{ Type: 'volume', Source: vol, Target: '/named' }] },
-  });
-  const mounts = (await c.inspect()).Mounts;
-  assert.deepEqual(mounts.map((m) => [m.Destination, m.Type, m.RW]).sort(), [['/anon', 'volume', true], ['/named', 'volume', true]]);
-  assert.equal(mounts.find((m) => m.Destination === '/named')!.Name, vol);
-  for (const dir of ['/anon', '/named']) {
-    const pack = tar.pack();
-    pack.entry({ name: 'in.txt' }, `into ${dir}\n`);
-    pack.finalize();
-    await c.putArchive(pack as unknown as NodeJS.ReadableStream, { path: dir });
-  }
-  await c.start();
-  assert.equal((await c.wait()).StatusCode, 0, (await output(c)).stderr);
-  const files = await untar(await c.getArchive({ path: '/anon/out.txt' }));
-  assert.equal(files.get('out.txt'), 'into /anon\ninto /named\n');
-  await c.remove({ v: true });
-  await d.getVolume(vol).remove();
-});
+contract(
+  "a container's volumes exist from create: inspect lists them and docker cp reaches them before the first start and after exit",
+  async (d, name) => {
+    const vol = name('cpvol');
+    const c = await d.createContainer({
+      Image: IMAGE,
+      name: name('cpvols'),
+      Cmd: ['sh', '-c', 'cat /anon/in.txt /named/in.txt > /anon/out.txt'],
+      Volumes: { '/anon': {} },
+      HostConfig: { Mounts: [{ Type: 'volume', Source: vol, Target: '/named' }] },
+    });
+    const mounts = (await c.inspect()).Mounts;
+    assert.deepEqual(mounts.map((m) => [m.Destination, m.Type, m.RW]).sort(), [
+      ['/anon', 'volume', true],
+      ['/named', 'volume', true],
+    ]);
+    assert.equal(mounts.find((m) => m.Destination === '/named')!.Name, vol);
+    for (const dir of ['/anon', '/named']) {
+      const pack = tar.pack();
+      pack.entry({ name: 'in.txt' }, `into ${dir}\n`);
+      pack.finalize();
+      await c.putArchive(pack as unknown as NodeJS.ReadableStream, { path: dir });
+    }
+    await c.start();
+    assert.equal((await c.wait()).StatusCode, 0, (await output(c)).stderr);
+    const files = await untar(await c.getArchive({ path: '/anon/out.txt' }));
+    assert.equal(files.get('out.txt'), 'into /anon\ninto /named\n');
+    await c.remove({ v: true });
+    await d.getVolume(vol).remove();
+  },
+);
 
 contract('DELETE /containers/{parent}/{alias}?link=1 removes a legacy link and leaves both containers', async (d, name) => {
   const target = await run(d, name('linked'), ['sleep', '60']);
@@ -172,11 +215,11 @@ contract('DELETE /containers/{parent}/{alias}?link=1 removes a legacy link and l
   await Promise.all([target.remove({ force: true }), parent.remove({ force: true })]);
 });
 
-contract('container prune reports the space of the pruned containers\' own files', async (d, name) => {
+contract("container prune reports the space of the pruned containers' own files", async (d, name) => {
   const label = `tsc-contract-prune-${name('p')}`;
   const c = await run(d, name('prune'), ['sh', '-c', 'head -c 5000 /dev/zero > /five-k'], { Labels: { [label]: '1' } });
   await c.wait();
-  const r = await d.pruneContainers({ filters: { label: [label] } }) as { ContainersDeleted: string[] | null; SpaceReclaimed: number };
+  const r = (await d.pruneContainers({ filters: { label: [label] } })) as { ContainersDeleted: string[] | null; SpaceReclaimed: number };
   assert.deepEqual(r.ContainersDeleted, [c.id]);
   assert.ok(r.SpaceReclaimed >= 5000, `SpaceReclaimed ${r.SpaceReclaimed}`);
 });
@@ -187,8 +230,13 @@ contract('build cachefrom: steps are reused from the named image only; an unknow
     const pack = tar.pack();
     pack.entry({ name: 'Dockerfile' }, dockerfile);
     pack.finalize();
-    const stream = await d.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, ...(cachefrom ? { cachefrom: JSON.stringify(cachefrom) } : {}) });
-    const msgs = await new Promise<{ stream?: string; error?: string }[]>((ok, fail) => d.modem.followProgress(stream, (err, res) => (err ? fail(err) : ok(res))));
+    const stream = await d.buildImage(pack as unknown as NodeJS.ReadableStream, {
+      t: tag,
+      ...(cachefrom ? { cachefrom: JSON.stringify(cachefrom) } : {}),
+    });
+    const msgs = await new Promise<{ stream?: string; error?: string }[]>((ok, fail) =>
+      d.modem.followProgress(stream, (err, res) => (err ? fail(err) : ok(res))),
+    );
     assert.ok(!msgs.some((m) => m.error), JSON.stringify(msgs));
     return msgs.filter((m) => m.stream?.includes('Using cache')).length;
   };
@@ -204,7 +252,10 @@ contract('build cachefrom: steps are reused from the named image only; an unknow
 contract('a link on a user network makes its alias resolve for the linking container only', async (d, name) => {
   const net = name('linknet');
   await d.createNetwork({ Name: net });
-  const linker = await run(d, name('ulinker'), ['sleep', '60'], { HostConfig: { NetworkMode: net }, NetworkingConfig: { EndpointsConfig: { [net]: { Links: [`${name('upstream')}:bar`] } } } });
+  const linker = await run(d, name('ulinker'), ['sleep', '60'], {
+    HostConfig: { NetworkMode: net },
+    NetworkingConfig: { EndpointsConfig: { [net]: { Links: [`${name('upstream')}:bar`] } } },
+  });
   assert.deepEqual((await linker.inspect()).NetworkSettings.Networks[net]!.Links, [`${name('upstream')}:bar`]);
   // the linked container may come after the link
   const upstream = await run(d, name('upstream'), ['sleep', '60'], { HostConfig: { NetworkMode: net } });
@@ -216,39 +267,52 @@ contract('a link on a user network makes its alias resolve for the linking conta
     return (await ex.inspect()).ExitCode;
   };
   assert.equal(await lookup(linker), 0);
-  assert.notEqual(await lookup(upstream), 0, 'the alias is the linking container\'s own');
+  assert.notEqual(await lookup(upstream), 0, "the alias is the linking container's own");
   await Promise.all([linker.remove({ force: true }), upstream.remove({ force: true })]);
   await d.getNetwork(net).remove();
 });
 
-contract('a committed image names the container\'s image as its Parent', async (d, name) => {
+contract("a committed image names the container's image as its Parent", async (d, name) => {
   const c = await run(d, name('commit'), ['sh', '-c', 'echo hi > /committed']);
   await c.wait();
-  const committed = await c.commit() as { Id: string };
+  const committed = (await c.commit()) as { Id: string };
   const image = await d.getImage(committed.Id).inspect();
   assert.equal(image.Parent, (await d.getImage(IMAGE).inspect()).Id);
   await c.remove();
   await d.getImage(committed.Id).remove();
 });
 
-contract('build: RUN sees the predefined proxy args without an ARG, stderr comes in red, a failed step\'s exit code is in errorDetail', async (d, name) => {
-  const build = async (dockerfile: string, buildargs: Record<string, string> = {}) => {
-    const pack = tar.pack();
-    pack.entry({ name: 'Dockerfile' }, dockerfile);
-    pack.finalize();
-    const stream = await d.buildImage(pack as unknown as NodeJS.ReadableStream, { nocache: true, buildargs });
-    return new Promise<{ stream?: string; error?: string; errorDetail?: { code?: number; message: string } }[]>((ok, fail) => d.modem.followProgress(stream, (err, res) => (err ? fail(err) : ok(res))));
-  };
-  const ok = await build(`FROM ${IMAGE}\nRUN env | grep -x "FTP_PROXY=ftp.${name('p')}" && echo "to stderr" >&2\n`, { FTP_PROXY: `ftp.${name('p')}` });
-  assert.ok(!ok.some((m) => m.error), JSON.stringify(ok));
-  assert.ok(ok.some((m) => m.stream === '\x1b[91mto stderr\n\x1b[0m'), JSON.stringify(ok));
-  assert.ok(!ok.some((m) => m.stream?.includes('were not consumed')), 'a predefined arg is not reported as unused');
-  const failed = await build(`FROM ${IMAGE}\nRUN exit 3\n`);
-  assert.equal(failed.at(-1)?.errorDetail?.code, 3, JSON.stringify(failed.at(-1)));
-});
+contract(
+  "build: RUN sees the predefined proxy args without an ARG, stderr comes in red, a failed step's exit code is in errorDetail",
+  async (d, name) => {
+    const build = async (dockerfile: string, buildargs: Record<string, string> = {}) => {
+      const pack = tar.pack();
+      pack.entry({ name: 'Dockerfile' }, dockerfile);
+      pack.finalize();
+      const stream = await d.buildImage(pack as unknown as NodeJS.ReadableStream, { nocache: true, buildargs });
+      return new Promise<{ stream?: string; error?: string; errorDetail?: { code?: number; message: string } }[]>((ok, fail) =>
+        d.modem.followProgress(stream, (err, res) => (err ? fail(err) : ok(res))),
+      );
+    };
+    const ok = await build(`FROM ${IMAGE}\nRUN env | grep -x "FTP_PROXY=ftp.${name('p')}" && echo "to stderr" >&2\n`, {
+      FTP_PROXY: `ftp.${name('p')}`,
+    });
+    assert.ok(!ok.some((m) => m.error), JSON.stringify(ok));
+    assert.ok(
+      ok.some((m) => m.stream === '\x1b[91mto stderr\n\x1b[0m'),
+      JSON.stringify(ok),
+    );
+    assert.ok(!ok.some((m) => m.stream?.includes('were not consumed')), 'a predefined arg is not reported as unused');
+    const failed = await build(`FROM ${IMAGE}\nRUN exit 3\n`);
+    assert.equal(failed.at(-1)?.errorDetail?.code, 3, JSON.stringify(failed.at(-1)));
+  },
+);
 
 contract('a network created with an IPAM config and no IPAM options shows IPAM.Options null', async (d, name) => {
-  const net = await d.createNetwork({ Name: name('ipam'), IPAM: { Driver: 'default', Config: [{ Subnet: '10.219.0.0/16', IPRange: '10.219.5.0/24', Gateway: '10.219.5.254' }] } });
+  const net = await d.createNetwork({
+    Name: name('ipam'),
+    IPAM: { Driver: 'default', Config: [{ Subnet: '10.219.0.0/16', IPRange: '10.219.5.0/24', Gateway: '10.219.5.254' }] },
+  });
   const ipam = (await net.inspect()).IPAM as { Options?: unknown; Config: unknown[] };
   assert.equal(ipam.Options ?? null, null);
   assert.deepEqual(ipam.Config, [{ Subnet: '10.219.0.0/16', IPRange: '10.219.5.0/24', Gateway: '10.219.5.254' }]);
@@ -259,26 +323,37 @@ contract('an image gets another tag; removing that tag untags without deleting t
   const repo = `tsc-contract/${name('tag')}`;
   await d.getImage(IMAGE).tag({ repo, tag: 'v1' });
   assert.equal((await d.getImage(`${repo}:v1`).inspect()).Id, (await d.getImage(IMAGE).inspect()).Id);
-  const removed = await d.getImage(`${repo}:v1`).remove() as { Untagged?: string; Deleted?: string }[];
-  assert.deepEqual(removed.map((r) => Object.keys(r)[0]), ['Untagged']);
+  const removed = (await d.getImage(`${repo}:v1`).remove()) as { Untagged?: string; Deleted?: string }[];
+  assert.deepEqual(
+    removed.map((r) => Object.keys(r)[0]),
+    ['Untagged'],
+  );
   await assert.rejects(d.getImage(`${repo}:v1`).inspect(), status(404));
 });
 
-contract('events report a container\'s die with its exit code', async (d, name) => {
+contract("events report a container's die with its exit code", async (d, name) => {
   const since = Math.floor(Date.now() / 1000) - 1;
   const c = await run(d, name('events'), ['sh', '-c', 'exit 5']);
   await c.wait();
   const stream = await d.getEvents({ since, until: Math.floor(Date.now() / 1000) + 1, filters: { container: [c.id], event: ['die'] } });
   let text = '';
   for await (const chunk of stream) text += chunk;
-  const dies = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { Action: string; Actor: { Attributes: Record<string, string> } });
+  const dies = text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { Action: string; Actor: { Attributes: Record<string, string> } });
   assert.equal(dies.length, 1);
   assert.equal(dies[0]!.Actor.Attributes.exitCode, '5');
   await c.remove();
 });
 
 /** Polls inspect until `ok` holds (engines move on their own: restarts, healthchecks). */
-async function until(c: Docker.Container, ok: (i: Docker.ContainerInspectInfo) => boolean, what: string, ms = 30_000): Promise<Docker.ContainerInspectInfo> {
+async function until(
+  c: Docker.Container,
+  ok: (i: Docker.ContainerInspectInfo) => boolean,
+  what: string,
+  ms = 30_000,
+): Promise<Docker.ContainerInspectInfo> {
   const end = Date.now() + ms;
   for (;;) {
     const info = await c.inspect();
@@ -289,7 +364,9 @@ async function until(c: Docker.Container, ok: (i: Docker.ContainerInspectInfo) =
 }
 
 contract('restart policy on-failure:2 restarts a failing container twice, then leaves it exited', async (d, name) => {
-  const c = await run(d, name('onfail'), ['sh', '-c', 'exit 4'], { HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 } } });
+  const c = await run(d, name('onfail'), ['sh', '-c', 'exit 4'], {
+    HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 } },
+  });
   const info = await until(c, (i) => i.RestartCount === 2 && i.State.Status === 'exited', 'two restarts');
   assert.equal(info.State.ExitCode, 4);
   await new Promise((r) => setTimeout(r, 1500)); // no third run
@@ -336,7 +413,7 @@ contract('pause and unpause; exec works again after unpause; rename keeps the co
   await c.remove({ force: true });
 });
 
-contract('update changes a running container\'s memory limit and restart policy; top lists its processes', async (d, name) => {
+contract("update changes a running container's memory limit and restart policy; top lists its processes", async (d, name) => {
   const c = await run(d, name('update'), ['sleep', '60']);
   await c.update({ Memory: 64 * 1024 * 1024, MemorySwap: 128 * 1024 * 1024, RestartPolicy: { Name: 'unless-stopped' } });
   const info = await c.inspect();
@@ -344,14 +421,25 @@ contract('update changes a running container\'s memory limit and restart policy;
   assert.equal(info.HostConfig.RestartPolicy?.Name, 'unless-stopped');
   assert.equal(info.State.Running, true);
   await assert.rejects(c.update({ Memory: 1024 }), status(400, /Minimum memory limit/));
-  const top = await c.top() as { Titles: string[]; Processes: string[][] };
+  const top = (await c.top()) as { Titles: string[]; Processes: string[][] };
   assert.ok(top.Titles.includes('PID'));
-  assert.ok(top.Processes.some((p) => p.join(' ').includes('sleep 60')), JSON.stringify(top.Processes));
+  assert.ok(
+    top.Processes.some((p) => p.join(' ').includes('sleep 60')),
+    JSON.stringify(top.Processes),
+  );
   await c.remove({ force: true });
 });
 
 contract('stdin written on attach before start reaches the process; the end of stdin ends it', async (d, name) => {
-  const c = await d.createContainer({ Image: IMAGE, name: name('stdin'), Cmd: ['sh', '-c', 'cat; echo done'], OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true });
+  const c = await d.createContainer({
+    Image: IMAGE,
+    name: name('stdin'),
+    Cmd: ['sh', '-c', 'cat; echo done'],
+    OpenStdin: true,
+    StdinOnce: true,
+    AttachStdin: true,
+    AttachStdout: true,
+  });
   const stream = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
   stream.write('typed before start\n');
   stream.resume();
@@ -370,9 +458,16 @@ contract('a healthcheck makes a container healthy; a failing one unhealthy after
   const info = await until(bad, (i) => i.State.Health?.Status === 'unhealthy', 'unhealthy');
   assert.ok((info.State.Health?.FailingStreak ?? 0) >= 2);
   assert.equal(info.State.Health?.Log?.[0]?.ExitCode, 1);
-  for (const [health, ids] of [['unhealthy', [bad.id]], ['healthy', [good.id]]] as const) {
+  for (const [health, ids] of [
+    ['unhealthy', [bad.id]],
+    ['healthy', [good.id]],
+  ] as const) {
     const listed = await d.listContainers({ filters: { health: [health], name: [name('healthy'), name('unhealthy')] } });
-    assert.deepEqual(listed.map((l) => l.Id), ids, health);
+    assert.deepEqual(
+      listed.map((l) => l.Id),
+      ids,
+      health,
+    );
   }
   await Promise.all([good.remove({ force: true }), bad.remove({ force: true })]);
 });
@@ -390,26 +485,51 @@ for (const make of [dockerTarget, bundledTarget]) {
       const ctx = busyboxContext();
       try {
         const host = engineName === 'bundled' ? `unix://${target.env.TSCOMPOSE_ENGINE_SOCKET}` : 'unix:///var/run/docker.sock';
-        const r = spawnSync('docker', ['-H', host, 'build', '-q', '-t', IMAGE, ctx], { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+        const r = spawnSync('docker', ['-H', host, 'build', '-q', '-t', IMAGE, ctx], {
+          encoding: 'utf8',
+          env: { ...process.env, DOCKER_BUILDKIT: '0' },
+        });
         assert.equal(r.status, 0, r.stderr);
-      } finally { rmSync(ctx, { recursive: true, force: true }); }
+      } finally {
+        rmSync(ctx, { recursive: true, force: true });
+      }
     });
     after(async () => {
       if (!target) return;
       // whatever a failed case left behind
       for (const c of await target.docker.listContainers({ all: true, filters: { name: [`tsc-contract-`] } })) {
-        await target.docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+        await target.docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => {});
       }
-      for (const n of await target.docker.listNetworks({ filters: { name: ['tsc-contract-'] } })) await target.docker.getNetwork(n.Id).remove().catch(() => {});
-      for (const v of (await target.docker.listVolumes({ filters: { name: ['tsc-contract-'] } })).Volumes ?? []) await target.docker.getVolume(v.Name).remove().catch(() => {});
-      await target.docker.getImage(IMAGE).remove({ force: true }).catch(() => {});
+      for (const n of await target.docker.listNetworks({ filters: { name: ['tsc-contract-'] } }))
+        await target.docker
+          .getNetwork(n.Id)
+          .remove()
+          .catch(() => {});
+      for (const v of (await target.docker.listVolumes({ filters: { name: ['tsc-contract-'] } })).Volumes ?? [])
+        await target.docker
+          .getVolume(v.Name)
+          .remove()
+          .catch(() => {});
+      await target.docker
+        .getImage(IMAGE)
+        .remove({ force: true })
+        .catch(() => {});
       await target.stop();
     });
     for (const [title, fn] of cases) {
       test(title, async (t) => {
-        if (!target) { t.skip(`${engineName} engine not available here`); return; }
+        if (!target) {
+          t.skip(`${engineName} engine not available here`);
+          return;
+        }
         const reason = differs[engineName][title];
-        if (reason) { t.skip(`differs on this engine: ${reason}`); return; }
+        if (reason) {
+          t.skip(`differs on this engine: ${reason}`);
+          return;
+        }
         await fn(target.docker, name);
       });
     }

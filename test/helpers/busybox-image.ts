@@ -11,12 +11,11 @@ export function busyboxContext(extraDockerfileLines: string[] = [], files: Recor
   copyFileSync(BUSYBOX_BINARY, path.join(dir, 'busybox'));
   chmodSync(path.join(dir, 'busybox'), 0o755);
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
-  writeFileSync(path.join(dir, 'Dockerfile'), [
-    'FROM scratch',
-    'COPY busybox /bin/busybox',
-    'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
-    ...extraDockerfileLines,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]', ...extraDockerfileLines, ''].join(
+      '\n',
+    ),
+  );
   return dir;
 }

@@ -3,7 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { openSync } from 'node:fs';
 
 export async function ensureDockerd(timeoutMs = 30000): Promise<boolean> {
-  const ping = () => spawnSync('docker', ['-H', 'unix:///var/run/docker.sock', 'info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' }).status === 0;
+  const ping = () =>
+    spawnSync('docker', ['-H', 'unix:///var/run/docker.sock', 'info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' }).status === 0;
   if (ping()) return true;
   if (spawnSync('which', ['dockerd']).status !== 0) return false;
   const log = openSync('/var/log/dockerd.log', 'a');

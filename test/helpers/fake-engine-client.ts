@@ -6,9 +6,24 @@
 import { PassThrough, type Duplex } from 'node:stream';
 import { EngineError } from '../../src/client/errors.js';
 import type {
-  BuildRequest, BuildSessionPayload, ContainerCreateBody, ContainerDetails, ContainerSummary, EndpointSettings, EngineClient,
-  ExecCreateBody, ExecSession, ImageDetails, ListFilters, LogsQuery, NetworkCreateBody, NetworkSummary, PathStat, ProgressLine,
-  VolumeCreateBody, VolumeSummary,
+  BuildRequest,
+  BuildSessionPayload,
+  ContainerCreateBody,
+  ContainerDetails,
+  ContainerSummary,
+  EndpointSettings,
+  EngineClient,
+  ExecCreateBody,
+  ExecSession,
+  ImageDetails,
+  ListFilters,
+  LogsQuery,
+  NetworkCreateBody,
+  NetworkSummary,
+  PathStat,
+  ProgressLine,
+  VolumeCreateBody,
+  VolumeSummary,
 } from '../../src/client/engine-client.js';
 
 export interface FakeContainer {
@@ -25,7 +40,12 @@ export interface FakeContainer {
 type Method = keyof EngineClient;
 
 /** Which call fails, and with what: `match` is the call's first argument (an id, name or ref), or a container's name. */
-interface Failure { method: Method; match?: string; error: Error; times: number }
+interface Failure {
+  method: Method;
+  match?: string;
+  error: Error;
+  times: number;
+}
 
 export class FakeEngineClient implements EngineClient {
   readonly containers = new Map<string, FakeContainer>();
@@ -79,18 +99,29 @@ export class FakeEngineClient implements EngineClient {
     return c;
   }
 
-  private record(verb: string, target: string): void { this.calls.push(`${verb} ${target}`); }
+  private record(verb: string, target: string): void {
+    this.calls.push(`${verb} ${target}`);
+  }
 
-  async ping(): Promise<void> { this.maybeFail('ping'); }
+  async ping(): Promise<void> {
+    this.maybeFail('ping');
+  }
 
   async listContainers(query: { all?: boolean; filters?: ListFilters }): Promise<ContainerSummary[]> {
     this.maybeFail('listContainers');
     return [...this.containers.values()]
       .filter((c) => (query.all || c.state === 'running') && labelsMatch(c.body.Labels ?? {}, query.filters))
       .map((c) => ({
-        Id: c.id, Names: [`/${c.name}`], Image: c.body.Image ?? '', ImageID: c.imageId, Command: (c.body.Cmd ?? []).join(' '),
-        Created: 0, State: c.state, Status: c.state === 'running' ? `Up${c.health ? ` (${c.health})` : ''}` : `Exited (${c.exitCode})`,
-        Ports: [], Labels: { ...(c.body.Labels ?? {}) },
+        Id: c.id,
+        Names: [`/${c.name}`],
+        Image: c.body.Image ?? '',
+        ImageID: c.imageId,
+        Command: (c.body.Cmd ?? []).join(' '),
+        Created: 0,
+        State: c.state,
+        Status: c.state === 'running' ? `Up${c.health ? ` (${c.health})` : ''}` : `Exited (${c.exitCode})`,
+        Ports: [],
+        Labels: { ...(c.body.Labels ?? {}) },
       }));
   }
 
@@ -99,12 +130,23 @@ export class FakeEngineClient implements EngineClient {
     this.maybeFail('inspectContainer', id, c.name);
     // only the fields the client side reads; the rest of Docker's answer is not modelled
     return {
-      Id: c.id, Name: `/${c.name}`, Image: c.imageId,
+      Id: c.id,
+      Name: `/${c.name}`,
+      Image: c.imageId,
       State: {
-        Status: c.state, Running: c.state === 'running' || c.state === 'paused', Paused: c.state === 'paused', ExitCode: c.exitCode,
+        Status: c.state,
+        Running: c.state === 'running' || c.state === 'paused',
+        Paused: c.state === 'paused',
+        ExitCode: c.exitCode,
         ...(c.health ? { Health: { Status: c.health, FailingStreak: 0, Log: [] } } : {}),
       },
-      Config: { Labels: { ...(c.body.Labels ?? {}) }, Healthcheck: c.body.Healthcheck, Volumes: c.body.Volumes ?? {}, Tty: !!c.body.Tty, Image: c.body.Image },
+      Config: {
+        Labels: { ...(c.body.Labels ?? {}) },
+        Healthcheck: c.body.Healthcheck,
+        Volumes: c.body.Volumes ?? {},
+        Tty: !!c.body.Tty,
+        Image: c.body.Image,
+      },
       HostConfig: { ...(c.body.HostConfig ?? {}) },
       Mounts: [],
       NetworkSettings: { Networks: Object.fromEntries([...c.networks].map((n) => [n, { IPAddress: '10.0.0.2' }])), Ports: {} },
@@ -196,7 +238,10 @@ export class FakeEngineClient implements EngineClient {
     return { Titles: ['PID', 'CMD'], Processes: [] };
   }
 
-  async containerLogs(id: string, _query: LogsQuery): Promise<Buffer> { this.container(id); return Buffer.alloc(0); }
+  async containerLogs(id: string, _query: LogsQuery): Promise<Buffer> {
+    this.container(id);
+    return Buffer.alloc(0);
+  }
 
   async followContainerLogs(id: string, _query: LogsQuery): Promise<NodeJS.ReadableStream> {
     this.container(id);
@@ -205,7 +250,10 @@ export class FakeEngineClient implements EngineClient {
     return s;
   }
 
-  async attachContainer(id: string): Promise<Duplex> { this.container(id); return new PassThrough(); }
+  async attachContainer(id: string): Promise<Duplex> {
+    this.container(id);
+    return new PassThrough();
+  }
 
   async createExec(id: string, body: ExecCreateBody): Promise<ExecSession> {
     const c = this.container(id);
@@ -213,13 +261,22 @@ export class FakeEngineClient implements EngineClient {
     if (c.state !== 'running') throw new EngineError('conflict', `Container ${id} is not running`, 409);
     this.record(`exec(${body.Cmd.join(' ')})`, c.name);
     return {
-      start: async () => { const s = new PassThrough(); s.end(); return s; },
+      start: async () => {
+        const s = new PassThrough();
+        s.end();
+        return s;
+      },
       startDetached: async () => {},
       inspect: async () => ({ Running: false, ExitCode: 0 }),
     };
   }
 
-  async getArchive(id: string): Promise<NodeJS.ReadableStream> { this.container(id); const s = new PassThrough(); s.end(); return s; }
+  async getArchive(id: string): Promise<NodeJS.ReadableStream> {
+    this.container(id);
+    const s = new PassThrough();
+    s.end();
+    return s;
+  }
 
   async statPath(id: string, path: string): Promise<PathStat> {
     this.container(id);
@@ -232,7 +289,9 @@ export class FakeEngineClient implements EngineClient {
     this.record('put-archive', c.name);
   }
 
-  demuxStream(stream: NodeJS.ReadableStream, stdout: NodeJS.WritableStream): void { stream.pipe(stdout); }
+  demuxStream(stream: NodeJS.ReadableStream, stdout: NodeJS.WritableStream): void {
+    stream.pipe(stdout);
+  }
 
   async listNetworks(filters: ListFilters): Promise<NetworkSummary[]> {
     this.maybeFail('listNetworks');
@@ -344,7 +403,11 @@ export class FakeEngineClient implements EngineClient {
     return `session${this.buildSessions.length}`;
   }
 
-  async events(): Promise<NodeJS.ReadableStream> { const s = new PassThrough(); s.end(); return s; }
+  async events(): Promise<NodeJS.ReadableStream> {
+    const s = new PassThrough();
+    s.end();
+    return s;
+  }
 }
 
 /** Docker's label filter: every `key` or `key=value` entry must match. */

@@ -26,12 +26,29 @@ function unavailable(): string | undefined {
 }
 
 const reason = unavailable();
-test('the engine on a pure cgroup v2 host (QEMU guest): its own runtime choice, runc, crun', { skip: reason ?? false, timeout: (TIMEOUT_S + 120) * 1000 }, async () => {
-  const child = spawn('bash', [VM, '--timeout', String(TIMEOUT_S), '--', 'bash', 'test/vm/cgroup2-smoke.sh'],
-    { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  for (const s of [child.stdout, child.stderr]) s.on('data', (d: Buffer) => { out += d; process.stdout.write(d.toString().replace(/^/gm, '# vm: ')); });
-  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
-  assert.equal(code, 0, out.split('\n').filter((l) => l.startsWith('not ok') || l.startsWith('#') || /cgroup2-vm/.test(l)).join('\n'));
-  assert.match(out, /# 0 of \d+ failed/);
-});
+test(
+  'the engine on a pure cgroup v2 host (QEMU guest): its own runtime choice, runc, crun',
+  { skip: reason ?? false, timeout: (TIMEOUT_S + 120) * 1000 },
+  async () => {
+    const child = spawn('bash', [VM, '--timeout', String(TIMEOUT_S), '--', 'bash', 'test/vm/cgroup2-smoke.sh'], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    for (const s of [child.stdout, child.stderr])
+      s.on('data', (d: Buffer) => {
+        out += d;
+        process.stdout.write(d.toString().replace(/^/gm, '# vm: '));
+      });
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+    assert.equal(
+      code,
+      0,
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('not ok') || l.startsWith('#') || /cgroup2-vm/.test(l))
+        .join('\n'),
+    );
+    assert.match(out, /# 0 of \d+ failed/);
+  },
+);

@@ -86,12 +86,22 @@ function render(project: Project, opts: ConfigOptions): string {
     return lines(allProfiles(Object.fromEntries(Object.entries(all).map(([n, s]) => [n, s.profiles]))));
   }
   if (opts.hash !== undefined) {
-    const wanted = opts.hash === '*' ? Object.keys(project.services) : opts.hash.split(',').map((x) => x.trim()).filter(Boolean);
+    const wanted =
+      opts.hash === '*'
+        ? Object.keys(project.services)
+        : opts.hash
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean);
     for (const name of wanted) if (!project.services[name]) throw new UserError(`no such service: ${name}`);
     return lines(wanted.sort().map((name) => `${name} ${serviceConfigHash(project.services[name]!)}`));
   }
   if (opts.images) {
-    return lines(Object.values(project.services).sort((a, b) => a.name.localeCompare(b.name)).map((s) => s.image ?? `${project.name}-${s.name}`));
+    return lines(
+      Object.values(project.services)
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((s) => s.image ?? `${project.name}-${s.name}`),
+    );
   }
   const doc = serializeProject(project);
   const text = opts.format === 'json' ? toJson(doc) : toYaml(doc);
@@ -102,9 +112,21 @@ function render(project: Project, opts: ConfigOptions): string {
 
 function variablesTable(vars: TemplateVariable[], format: string): string {
   if (format === 'json') return toJson(Object.fromEntries(vars.map((v) => [v.name, v])));
-  const rows = [['NAME', 'REQUIRED', 'DEFAULT VALUE', 'ALTERNATE VALUE'], ...vars.map((v) => [v.name, v.required ? 'true' : 'false', v.defaultValue ?? '', v.alternateValue ?? ''])];
+  const rows = [
+    ['NAME', 'REQUIRED', 'DEFAULT VALUE', 'ALTERNATE VALUE'],
+    ...vars.map((v) => [v.name, v.required ? 'true' : 'false', v.defaultValue ?? '', v.alternateValue ?? '']),
+  ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('   ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('   ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** `tscompose config | head` closes the pipe early: that is not an error. */

@@ -28,7 +28,10 @@ export function register(program: Command): void {
     .action(async (src: string, dest: string, flags: { index?: string }, command: Command) => {
       const from = remote(src);
       const to = remote(dest);
-      if (!!from === !!to) throw new UserError('cp copies between a service container and the local filesystem: exactly one of SRC and DEST must be SERVICE:PATH');
+      if (!!from === !!to)
+        throw new UserError(
+          'cp copies between a service container and the local filesystem: exactly one of SRC and DEST must be SERVICE:PATH',
+        );
       const ctx = await commandContext(command, { projectOptional: true });
       const index = flags.index ? Number(flags.index) : undefined;
       try {
@@ -51,10 +54,27 @@ async function copyOut(ctx: CommandContext, service: string, srcPath: string, de
     const rel = header.name.replace(/\/+$/, '');
     const renamed = intoDir ? rel : path.join(path.basename(dest), rel.slice(base.length));
     const target = path.join(intoDir ? dest : path.dirname(path.resolve(dest)), renamed);
-    if (header.type === 'directory') { mkdirSync(target, { recursive: true, mode: header.mode }); stream.resume(); next(); return; }
+    if (header.type === 'directory') {
+      mkdirSync(target, { recursive: true, mode: header.mode });
+      stream.resume();
+      next();
+      return;
+    }
     mkdirSync(path.dirname(target), { recursive: true });
-    if (header.type === 'symlink') { try { symlinkSync(header.linkname!, target); } catch { /* exists */ } stream.resume(); next(); return; }
-    stream.pipe(createWriteStream(target, { mode: header.mode })).on('finish', next).on('error', next);
+    if (header.type === 'symlink') {
+      try {
+        symlinkSync(header.linkname!, target);
+      } catch {
+        /* exists */
+      }
+      stream.resume();
+      next();
+      return;
+    }
+    stream
+      .pipe(createWriteStream(target, { mode: header.mode }))
+      .on('finish', next)
+      .on('error', next);
   });
   await pipeline(archive, ex);
 }
@@ -62,8 +82,12 @@ async function copyOut(ctx: CommandContext, service: string, srcPath: string, de
 async function copyIn(ctx: CommandContext, src: string, service: string, destPath: string, index?: number) {
   if (!existsSync(src)) throw new UserError(`cp: ${src} does not exist`);
   const c = await serviceContainer(ctx, service, index, false);
-  const destIsDir = destPath.endsWith('/') || await ctx.engine.statPath(c.id, destPath)
-    .then((stat) => (stat.mode & 0x80000000) !== 0 /* Go's os.ModeDir */).catch(() => false);
+  const destIsDir =
+    destPath.endsWith('/') ||
+    (await ctx.engine
+      .statPath(c.id, destPath)
+      .then((stat) => (stat.mode & 0x80000000) !== 0 /* Go's os.ModeDir */)
+      .catch(() => false));
   const name = destIsDir ? path.basename(path.resolve(src)) : path.posix.basename(destPath);
   const dir = destIsDir ? destPath : path.posix.dirname(destPath);
   const tar = pathTar(path.resolve(src), name);

@@ -3,7 +3,13 @@ import type { Command } from 'commander';
 import { commandContext } from '../context.js';
 import { LABEL, projectFilter } from '../../labels.js';
 
-interface EngineEvent { Type: string; Action: string; Actor: { ID: string; Attributes: Record<string, string> }; time: number; timeNano?: number }
+interface EngineEvent {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+  time: number;
+  timeNano?: number;
+}
 
 export function register(program: Command): void {
   program
@@ -24,7 +30,13 @@ export function register(program: Command): void {
           if (line) print(JSON.parse(line) as EngineEvent, services, flags.json);
         }
       });
-      await new Promise<void>((resolve) => { stream.on('end', resolve); process.once('SIGINT', () => { (stream as unknown as { destroy(): void }).destroy(); resolve(); }); });
+      await new Promise<void>((resolve) => {
+        stream.on('end', resolve);
+        process.once('SIGINT', () => {
+          (stream as unknown as { destroy(): void }).destroy();
+          resolve();
+        });
+      });
     });
 }
 
@@ -34,7 +46,16 @@ function print(e: EngineEvent, services: string[], json?: boolean): void {
   if (services.length && !services.includes(service)) return;
   const time = new Date(e.timeNano ? Number(BigInt(e.timeNano) / 1_000_000n) : e.time * 1000).toISOString();
   if (json) {
-    console.log(JSON.stringify({ time, type: e.Type, action: e.Action, id: e.Actor.ID, service, attributes: { name: attrs.name, image: attrs.image } }));
+    console.log(
+      JSON.stringify({
+        time,
+        type: e.Type,
+        action: e.Action,
+        id: e.Actor.ID,
+        service,
+        attributes: { name: attrs.name, image: attrs.image },
+      }),
+    );
   } else {
     console.log(`${time} container ${e.Action} ${e.Actor.ID} (image=${attrs.image}, name=${attrs.name})`);
   }

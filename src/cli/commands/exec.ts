@@ -4,7 +4,15 @@ import { commandContext } from '../context.js';
 import { serviceContainer, envEntries } from '../output/target-container.js';
 import { pumpStdio } from '../output/stdio.js';
 
-interface ExecFlags { detach?: boolean; tty?: boolean; env?: string[]; user?: string; workdir?: string; index?: string; privileged?: boolean }
+interface ExecFlags {
+  detach?: boolean;
+  tty?: boolean;
+  env?: string[];
+  user?: string;
+  workdir?: string;
+  index?: string;
+  privileged?: boolean;
+}
 
 export function register(program: Command): void {
   program
@@ -24,16 +32,29 @@ export function register(program: Command): void {
     .action(async (service: string, args: string[], flags: ExecFlags & { TTY?: boolean }, command: Command) => {
       const ctx = await commandContext(command, { projectOptional: true });
       const target = await serviceContainer(ctx, service, flags.index ? Number(flags.index) : undefined);
-      if (ctx.global.dryRun) { console.log(`DRY-RUN MODE - exec in ${target.name}: ${args.join(' ')}`); return; }
+      if (ctx.global.dryRun) {
+        console.log(`DRY-RUN MODE - exec in ${target.name}: ${args.join(' ')}`);
+        return;
+      }
       const tty = flags.TTY !== false && !!process.stdin.isTTY && !flags.detach;
       // as docker compose (-i is on by default): stdin goes to the command with or without a TTY, so
       // `exec -T db psql < dump.sql` works; its end closes the command's stdin
       const stdin = !flags.detach;
       const exec = await ctx.engine.createExec(target.id, {
-        Cmd: args, AttachStdin: stdin, AttachStdout: !flags.detach, AttachStderr: !flags.detach, Tty: tty,
-        Env: envEntries(flags.env), User: flags.user, WorkingDir: flags.workdir, Privileged: !!flags.privileged,
+        Cmd: args,
+        AttachStdin: stdin,
+        AttachStdout: !flags.detach,
+        AttachStderr: !flags.detach,
+        Tty: tty,
+        Env: envEntries(flags.env),
+        User: flags.user,
+        WorkingDir: flags.workdir,
+        Privileged: !!flags.privileged,
       });
-      if (flags.detach) { await exec.startDetached(); return; }
+      if (flags.detach) {
+        await exec.startDetached();
+        return;
+      }
       const stream = await exec.start({ stdin, tty });
       await pumpStdio(ctx.engine, stream, { tty, stdin });
       const info = await exec.inspect();

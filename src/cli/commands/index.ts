@@ -38,7 +38,18 @@ const commands: Record<string, () => Promise<CommandModule>> = {
 };
 
 /** Global flags that take a value, so the word after them is not the command name. */
-const GLOBAL_FLAGS_WITH_VALUE = new Set(['-f', '--file', '-p', '--project-name', '--project-directory', '--profile', '--env-file', '--engine', '--ansi', '--progress']);
+const GLOBAL_FLAGS_WITH_VALUE = new Set([
+  '-f',
+  '--file',
+  '-p',
+  '--project-name',
+  '--project-directory',
+  '--profile',
+  '--env-file',
+  '--engine',
+  '--ansi',
+  '--progress',
+]);
 
 /** The command word in argv (without node and script), or undefined when there is none. */
 export function invokedCommand(args: string[]): string | undefined {

@@ -4,7 +4,16 @@ import { commandContext } from '../context.js';
 import { projectContainers } from '../../reconcile/index.js';
 import { printLogs, colourEnabled } from '../output/attach.js';
 
-interface LogsFlags { follow?: boolean; tail?: string; since?: string; until?: string; timestamps?: boolean; color?: boolean; logPrefix?: boolean; index?: string }
+interface LogsFlags {
+  follow?: boolean;
+  tail?: string;
+  since?: string;
+  until?: string;
+  timestamps?: boolean;
+  color?: boolean;
+  logPrefix?: boolean;
+  index?: string;
+}
 
 export function register(program: Command): void {
   program
@@ -24,9 +33,16 @@ export function register(program: Command): void {
       if (ctx.engineKind === 'swarm') return (await import('../../swarm/cli.js')).swarmLogs(ctx, services, flags);
       let containers = await projectContainers(ctx, services);
       if (flags.index) containers = containers.filter((c) => c.number === Number(flags.index));
-      await Promise.all(printLogs(ctx.engine, ctx.project.name, containers, {
-        follow: flags.follow, tail: flags.tail, since: flags.since, until: flags.until, timestamps: flags.timestamps,
-        prefix: flags.logPrefix !== false, colour: colourEnabled(ctx.global.ansi, flags.color === false),
-      }));
+      await Promise.all(
+        printLogs(ctx.engine, ctx.project.name, containers, {
+          follow: flags.follow,
+          tail: flags.tail,
+          since: flags.since,
+          until: flags.until,
+          timestamps: flags.timestamps,
+          prefix: flags.logPrefix !== false,
+          colour: colourEnabled(ctx.global.ansi, flags.color === false),
+        }),
+      );
     });
 }

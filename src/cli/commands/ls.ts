@@ -4,7 +4,11 @@ import { engineOnlyContext } from '../context.js';
 import { LABEL } from '../../labels.js';
 import { formatTable } from '../output/table.js';
 
-export interface ProjectSummary { Name: string; Status: string; ConfigFiles: string }
+export interface ProjectSummary {
+  Name: string;
+  Status: string;
+  ConfigFiles: string;
+}
 
 export function summarizeProjects(containers: { Labels: Record<string, string>; State: string }[]): ProjectSummary[] {
   const projects = new Map<string, { states: Map<string, number>; files: string }>();
@@ -15,10 +19,16 @@ export function summarizeProjects(containers: { Labels: Record<string, string>; 
     p.states.set(c.State, (p.states.get(c.State) ?? 0) + 1);
     projects.set(name, p);
   }
-  return [...projects].sort(([a], [b]) => a.localeCompare(b)).map(([Name, p]) => ({
-    Name, ConfigFiles: p.files,
-    Status: [...p.states].sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${s}(${n})`).join(', '),
-  }));
+  return [...projects]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([Name, p]) => ({
+      Name,
+      ConfigFiles: p.files,
+      Status: [...p.states]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([s, n]) => `${s}(${n})`)
+        .join(', '),
+    }));
 }
 
 export function register(program: Command): void {
@@ -37,8 +47,19 @@ export function register(program: Command): void {
       if (!flags.all) projects = projects.filter((p) => /running/.test(p.Status));
       const nameFilter = /^name=(.+)$/.exec(flags.filter ?? '')?.[1];
       if (nameFilter) projects = projects.filter((p) => p.Name.includes(nameFilter));
-      if (flags.quiet) { for (const p of projects) console.log(p.Name); return; }
-      if (flags.format === 'json') { console.log(JSON.stringify(projects)); return; }
-      console.log(formatTable(['NAME', 'STATUS', 'CONFIG FILES'], projects.map((p) => [p.Name, p.Status, p.ConfigFiles])));
+      if (flags.quiet) {
+        for (const p of projects) console.log(p.Name);
+        return;
+      }
+      if (flags.format === 'json') {
+        console.log(JSON.stringify(projects));
+        return;
+      }
+      console.log(
+        formatTable(
+          ['NAME', 'STATUS', 'CONFIG FILES'],
+          projects.map((p) => [p.Name, p.Status, p.ConfigFiles]),
+        ),
+      );
     });
 }

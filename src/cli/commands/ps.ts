@@ -8,14 +8,28 @@ import { projectFilter } from '../../labels.js';
 import { formatTable, ago } from '../output/table.js';
 import { UserError } from '../../errors.js';
 
-interface PsFlags { all?: boolean; quiet?: boolean; services?: boolean; status?: string[]; format?: string; filter?: string; orphans?: boolean }
+interface PsFlags {
+  all?: boolean;
+  quiet?: boolean;
+  services?: boolean;
+  status?: string[];
+  format?: string;
+  filter?: string;
+  orphans?: boolean;
+}
 
 const STATUSES = ['paused', 'restarting', 'removing', 'running', 'dead', 'created', 'exited'];
 
 export function formatPorts(ports: ContainerSummary['Ports']): string {
   const seen = new Set<string>();
-  return ports.map((p) => (p.PublicPort ? `${p.IP === '::' ? '[::]' : p.IP ?? '0.0.0.0'}:${p.PublicPort}->${p.PrivatePort}/${p.Type}` : `${p.PrivatePort}/${p.Type}`))
-    .filter((s) => (seen.has(s) ? false : (seen.add(s), true))).join(', ');
+  return ports
+    .map((p) =>
+      p.PublicPort
+        ? `${p.IP === '::' ? '[::]' : (p.IP ?? '0.0.0.0')}:${p.PublicPort}->${p.PrivatePort}/${p.Type}`
+        : `${p.PrivatePort}/${p.Type}`,
+    )
+    .filter((s) => (seen.has(s) ? false : (seen.add(s), true)))
+    .join(', ');
 }
 
 export function register(program: Command): void {
@@ -42,31 +56,61 @@ export function register(program: Command): void {
       const list = await ctx.engine.listContainers({ all: true, filters: projectFilter(ctx.project.name) });
       const observed = await observeContainers(ctx.engine, ctx.project.name, { all: true });
       const byId = new Map(list.map((c) => [c.Id, c]));
-      const rows = observed.filter((c) => (!services.length || services.includes(c.service))
-        && (flags.all || statuses.length || c.state === 'running' || c.state === 'paused' || c.state === 'restarting')
-        && (flags.all || !c.oneoff || c.state === 'running')
-        && (!statuses.length || statuses.includes(c.state)));
-      if (flags.services) { for (const s of [...new Set(rows.map((r) => r.service))]) console.log(s); return; }
-      if (flags.quiet) { for (const r of rows) console.log(r.id); return; }
+      const rows = observed.filter(
+        (c) =>
+          (!services.length || services.includes(c.service)) &&
+          (flags.all || statuses.length || c.state === 'running' || c.state === 'paused' || c.state === 'restarting') &&
+          (flags.all || !c.oneoff || c.state === 'running') &&
+          (!statuses.length || statuses.includes(c.state)),
+      );
+      if (flags.services) {
+        for (const s of [...new Set(rows.map((r) => r.service))]) console.log(s);
+        return;
+      }
+      if (flags.quiet) {
+        for (const r of rows) console.log(r.id);
+        return;
+      }
       if (flags.format === 'json') {
         for (const r of rows) {
           const info = byId.get(r.id)!;
-          console.log(JSON.stringify({
-            Command: info.Command, CreatedAt: new Date(info.Created * 1000).toISOString(), ExitCode: exitCode(r.status),
-            Health: /\((healthy|unhealthy|health: starting)\)/.exec(r.status)?.[1]?.replace('health: ', '') ?? '',
-            ID: r.id, Image: info.Image, Labels: r.labels, Name: r.name, Names: r.name, Project: ctx.project.name,
-            Publishers: info.Ports.map((p) => ({ URL: p.IP ?? '', TargetPort: p.PrivatePort, PublishedPort: p.PublicPort ?? 0, Protocol: p.Type })),
-            Service: r.service, State: r.state, Status: r.status,
-          }));
+          console.log(
+            JSON.stringify({
+              Command: info.Command,
+              CreatedAt: new Date(info.Created * 1000).toISOString(),
+              ExitCode: exitCode(r.status),
+              Health: /\((healthy|unhealthy|health: starting)\)/.exec(r.status)?.[1]?.replace('health: ', '') ?? '',
+              ID: r.id,
+              Image: info.Image,
+              Labels: r.labels,
+              Name: r.name,
+              Names: r.name,
+              Project: ctx.project.name,
+              Publishers: info.Ports.map((p) => ({
+                URL: p.IP ?? '',
+                TargetPort: p.PrivatePort,
+                PublishedPort: p.PublicPort ?? 0,
+                Protocol: p.Type,
+              })),
+              Service: r.service,
+              State: r.state,
+              Status: r.status,
+            }),
+          );
         }
         return;
       }
       if (flags.format !== 'table') throw new UserError(`invalid --format "${flags.format}": use table or json`);
-      console.log(formatTable(['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'], rows.map((r) => {
-        const info = byId.get(r.id)!;
-        const cmd = info.Command.length > 20 ? `${info.Command.slice(0, 19)}…` : info.Command;
-        return [r.name, info.Image, `"${cmd}"`, r.service, ago(info.Created), r.status, formatPorts(info.Ports)];
-      })));
+      console.log(
+        formatTable(
+          ['NAME', 'IMAGE', 'COMMAND', 'SERVICE', 'CREATED', 'STATUS', 'PORTS'],
+          rows.map((r) => {
+            const info = byId.get(r.id)!;
+            const cmd = info.Command.length > 20 ? `${info.Command.slice(0, 19)}…` : info.Command;
+            return [r.name, info.Image, `"${cmd}"`, r.service, ago(info.Created), r.status, formatPorts(info.Ports)];
+          }),
+        ),
+      );
     });
 }
 

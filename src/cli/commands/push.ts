@@ -29,23 +29,35 @@ export function register(program: Command): void {
     .option('--ignore-push-failures', 'Push what it can and ignore images with push failures')
     .option('--include-deps', 'Also push images of services declared as dependencies')
     .option('-q, --quiet', 'Push without printing progress information')
-    .action(async (services: string[], flags: { ignorePushFailures?: boolean; includeDeps?: boolean; quiet?: boolean }, command: Command) => {
-      const ctx = await commandContext(command);
-      const names = selectServices(ctx.project, services, !flags.includeDeps).filter((n) => ctx.project.services[n].build && ctx.project.services[n].image);
-      if (ctx.global.dryRun) { for (const n of names) console.log(`DRY-RUN MODE - Image ${ctx.project.services[n].image}  Push`); return; }
-      const engine = ctx.engineKind === 'swarm' ? (await import('../../swarm/build-engine.js')).localBuildEngine() : Promise.resolve(ctx.engine);
-      const errors: string[] = [];
-      try {
-        const local = await engine;
-        await Promise.all(names.map(async (n) => {
-          try { await pushServiceImage(local, n, ctx.project.services[n].image!, ctx.progress); } catch (err) {
-            if (!flags.ignorePushFailures) throw err;
-            errors.push((err as Error).message);
-          }
-        }));
-      } finally {
-        await ctx.progress.close();
-      }
-      for (const e of errors) process.stderr.write(`warning: ${e}\n`);
-    });
+    .action(
+      async (services: string[], flags: { ignorePushFailures?: boolean; includeDeps?: boolean; quiet?: boolean }, command: Command) => {
+        const ctx = await commandContext(command);
+        const names = selectServices(ctx.project, services, !flags.includeDeps).filter(
+          (n) => ctx.project.services[n].build && ctx.project.services[n].image,
+        );
+        if (ctx.global.dryRun) {
+          for (const n of names) console.log(`DRY-RUN MODE - Image ${ctx.project.services[n].image}  Push`);
+          return;
+        }
+        const engine =
+          ctx.engineKind === 'swarm' ? (await import('../../swarm/build-engine.js')).localBuildEngine() : Promise.resolve(ctx.engine);
+        const errors: string[] = [];
+        try {
+          const local = await engine;
+          await Promise.all(
+            names.map(async (n) => {
+              try {
+                await pushServiceImage(local, n, ctx.project.services[n].image!, ctx.progress);
+              } catch (err) {
+                if (!flags.ignorePushFailures) throw err;
+                errors.push((err as Error).message);
+              }
+            }),
+          );
+        } finally {
+          await ctx.progress.close();
+        }
+        for (const e of errors) process.stderr.write(`warning: ${e}\n`);
+      },
+    );
 }

@@ -14,8 +14,14 @@ export function register(program: Command): void {
     .action(async (services: string[], flags: { force?: boolean; stop?: boolean; volumes?: boolean }, command: Command) => {
       const ctx = await commandContext(command, { projectOptional: true });
       const candidates = (await projectContainers(ctx, services)).filter((c) => flags.stop || c.state !== 'running');
-      if (!candidates.length) { process.stderr.write('No stopped containers\n'); return; }
-      if (ctx.global.dryRun) { for (const c of candidates) console.log(`DRY-RUN MODE - Container ${c.name}  Remove`); return; }
+      if (!candidates.length) {
+        process.stderr.write('No stopped containers\n');
+        return;
+      }
+      if (ctx.global.dryRun) {
+        for (const c of candidates) console.log(`DRY-RUN MODE - Container ${c.name}  Remove`);
+        return;
+      }
       if (!flags.force) {
         process.stderr.write(`Going to remove ${candidates.map((c) => c.name).join(', ')}\n`);
         if (process.stdin.isTTY && !(await confirm('Are you sure? [yN] '))) return;
@@ -31,5 +37,9 @@ export function register(program: Command): void {
 async function confirm(question: string): Promise<boolean> {
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try { return /^y(es)?$/i.test((await rl.question(question)).trim()); } finally { rl.close(); }
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
 }

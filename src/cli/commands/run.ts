@@ -5,8 +5,16 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { commandContext } from '../context.js';
 import {
-  upServices, ensureImages, planUp, observe, ensureNetworksAndVolumes, createContainer, removeContainer,
-  selectServices, serviceImage, observeContainers,
+  upServices,
+  ensureImages,
+  planUp,
+  observe,
+  ensureNetworksAndVolumes,
+  createContainer,
+  removeContainer,
+  selectServices,
+  serviceImage,
+  observeContainers,
 } from '../../reconcile/index.js';
 import type { Service, PortMapping, VolumeMount } from '../../model/types.js';
 import { envEntries } from '../output/target-container.js';
@@ -14,16 +22,34 @@ import { pumpStdio } from '../output/stdio.js';
 import { UserError } from '../../errors.js';
 
 interface RunFlags {
-  detach?: boolean; rm?: boolean; env?: string[]; entrypoint?: string; deps?: boolean; TTY?: boolean; publish?: string[];
-  servicePorts?: boolean; name?: string; volume?: string[]; user?: string; workdir?: string; label?: string[]; build?: boolean;
-  removeOrphans?: boolean; interactive?: boolean;
+  detach?: boolean;
+  rm?: boolean;
+  env?: string[];
+  entrypoint?: string;
+  deps?: boolean;
+  TTY?: boolean;
+  publish?: string[];
+  servicePorts?: boolean;
+  name?: string;
+  volume?: string[];
+  user?: string;
+  workdir?: string;
+  label?: string[];
+  build?: boolean;
+  removeOrphans?: boolean;
+  interactive?: boolean;
 }
-
 
 function parsePublish(spec: string): PortMapping {
   const m = /^(?:(?:([\d.]+):)?(\d*):)?(\d+)(?:\/(tcp|udp|sctp))?$/.exec(spec);
   if (!m) throw new UserError(`invalid -p "${spec}": use [[HOST_IP:]HOST_PORT:]CONTAINER_PORT[/PROTOCOL]`);
-  return { target: Number(m[3]), published: m[2] || undefined, hostIp: m[1], protocol: (m[4] ?? 'tcp') as PortMapping['protocol'], mode: 'ingress' };
+  return {
+    target: Number(m[3]),
+    published: m[2] || undefined,
+    hostIp: m[1],
+    protocol: (m[4] ?? 'tcp') as PortMapping['protocol'],
+    mode: 'ingress',
+  };
 }
 
 function parseVolume(spec: string, cwd: string): VolumeMount {
@@ -63,7 +89,10 @@ export function register(program: Command): void {
       const { engine, project } = ctx;
       const base = project.services[serviceName];
       if (!base) throw new UserError(`no such service: "${serviceName}"`);
-      if (ctx.global.dryRun) { console.log(`DRY-RUN MODE - one-off container of ${serviceName}: ${args.join(' ') || '(service command)'}`); return; }
+      if (ctx.global.dryRun) {
+        console.log(`DRY-RUN MODE - one-off container of ${serviceName}: ${args.join(' ') || '(service command)'}`);
+        return;
+      }
       const tty = flags.TTY !== false && !!process.stdin.isTTY && !flags.detach;
       // as docker compose (-i is on by default): stdin reaches the one-off container with or without a TTY
       const stdin = !flags.detach;
@@ -71,7 +100,10 @@ export function register(program: Command): void {
         const deps = selectServices(project, [serviceName]).filter((s) => s !== serviceName);
         if (flags.deps !== false && deps.length) await upServices(ctx, deps, { removeOrphans: flags.removeOrphans });
         await ensureImages(engine, project, [serviceName], { build: flags.build }, ctx.progress);
-        await ensureNetworksAndVolumes(ctx, planUp(project, await observe(engine, project.name), { services: [serviceName], noDeps: true }));
+        await ensureNetworksAndVolumes(
+          ctx,
+          planUp(project, await observe(engine, project.name), { services: [serviceName], noDeps: true }),
+        );
       } finally {
         await ctx.progress.close();
       }
@@ -81,23 +113,44 @@ export function register(program: Command): void {
         ...(flags.entrypoint !== undefined ? { entrypoint: flags.entrypoint ? flags.entrypoint.split(' ') : null } : {}),
         ports: flags.servicePorts ? base.ports : (flags.publish ?? []).map(parsePublish),
         volumes: [...base.volumes, ...(flags.volume ?? []).map((v) => parseVolume(v, process.cwd()))],
-        labels: { ...base.labels, ...Object.fromEntries((flags.label ?? []).map((l) => { const i = l.indexOf('='); return [l.slice(0, i), l.slice(i + 1)]; })) },
-        restart: undefined, deploy: base.deploy ? { ...base.deploy, restartPolicy: undefined } : undefined,
-        containerName: undefined, tty, stdinOpen: stdin,
-        ...(flags.user ? { user: flags.user } : {}), ...(flags.workdir ? { workingDir: flags.workdir } : {}),
+        labels: {
+          ...base.labels,
+          ...Object.fromEntries(
+            (flags.label ?? []).map((l) => {
+              const i = l.indexOf('=');
+              return [l.slice(0, i), l.slice(i + 1)];
+            }),
+          ),
+        },
+        restart: undefined,
+        deploy: base.deploy ? { ...base.deploy, restartPolicy: undefined } : undefined,
+        containerName: undefined,
+        tty,
+        stdinOpen: stdin,
+        ...(flags.user ? { user: flags.user } : {}),
+        ...(flags.workdir ? { workingDir: flags.workdir } : {}),
       };
       const oneoffs = await observeContainers(engine, project.name, { oneoff: true });
       const number = Math.max(0, ...oneoffs.filter((c) => c.service === serviceName).map((c) => c.number)) + 1;
       const name = flags.name ?? `${project.name}-${serviceName}-run-${randomBytes(6).toString('hex')}`;
       const running = await observeContainers(engine, project.name, { oneoff: false });
-      const containerId = await createContainer(ctx, {
-        service, number, name, oneoff: true,
-        containerOf: (s) => running.find((c) => c.service === s)?.id,
-      }, (spec) => {
-        spec.Env = [...(spec.Env ?? []), ...envEntries(flags.env)];
-        spec.AttachStdin = stdin; spec.OpenStdin = stdin; spec.StdinOnce = stdin;
-        spec.Image = serviceImage(project.name, base);
-      });
+      const containerId = await createContainer(
+        ctx,
+        {
+          service,
+          number,
+          name,
+          oneoff: true,
+          containerOf: (s) => running.find((c) => c.service === s)?.id,
+        },
+        (spec) => {
+          spec.Env = [...(spec.Env ?? []), ...envEntries(flags.env)];
+          spec.AttachStdin = stdin;
+          spec.OpenStdin = stdin;
+          spec.StdinOnce = stdin;
+          spec.Image = serviceImage(project.name, base);
+        },
+      );
       if (flags.detach) {
         await engine.startContainer(containerId);
         console.log(name);

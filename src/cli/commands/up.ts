@@ -9,12 +9,29 @@ import { createProgress } from '../output/progress.js';
 import { UserError } from '../../errors.js';
 
 export interface UpFlags {
-  detach?: boolean; build?: boolean; noBuild?: boolean; pull?: string; wait?: boolean; waitTimeout?: string;
-  forceRecreate?: boolean; recreate?: boolean; deps?: boolean; removeOrphans?: boolean; abortOnContainerExit?: boolean;
-  exitCodeFrom?: string; scale?: string[]; start?: boolean; timeout?: string; attach?: string[]; noAttach?: string[];
-  logPrefix?: boolean; color?: boolean; watch?: boolean; quietPull?: boolean; attachDependencies?: boolean;
+  detach?: boolean;
+  build?: boolean;
+  noBuild?: boolean;
+  pull?: string;
+  wait?: boolean;
+  waitTimeout?: string;
+  forceRecreate?: boolean;
+  recreate?: boolean;
+  deps?: boolean;
+  removeOrphans?: boolean;
+  abortOnContainerExit?: boolean;
+  exitCodeFrom?: string;
+  scale?: string[];
+  start?: boolean;
+  timeout?: string;
+  attach?: string[];
+  noAttach?: string[];
+  logPrefix?: boolean;
+  color?: boolean;
+  watch?: boolean;
+  quietPull?: boolean;
+  attachDependencies?: boolean;
 }
-
 
 export function parseScale(entries: string[] = []): Record<string, number> {
   const scale: Record<string, number> = {};
@@ -37,12 +54,23 @@ export function upOptions(flags: UpFlags, services: string[], dryRun?: boolean):
   if (flags.build && flags.noBuild) throw new UserError('--build and --no-build cannot be combined');
   if (flags.forceRecreate && flags.recreate === false) throw new UserError('--force-recreate and --no-recreate cannot be combined');
   const pull = flags.pull as UpOptions['pull'] | undefined;
-  if (pull && !['always', 'missing', 'never', 'policy'].includes(pull)) throw new UserError(`invalid --pull "${pull}": use always, missing, never or policy`);
+  if (pull && !['always', 'missing', 'never', 'policy'].includes(pull))
+    throw new UserError(`invalid --pull "${pull}": use always, missing, never or policy`);
   return {
-    services, dryRun, build: flags.build, noBuild: flags.noBuild, pull,
-    forceRecreate: flags.forceRecreate, noRecreate: flags.recreate === false, noDeps: flags.deps === false,
-    removeOrphans: flags.removeOrphans, scale: parseScale(flags.scale), noStart: flags.start === false,
-    timeout: seconds(flags.timeout, '--timeout'), wait: flags.wait, waitTimeoutSeconds: seconds(flags.waitTimeout, '--wait-timeout'),
+    services,
+    dryRun,
+    build: flags.build,
+    noBuild: flags.noBuild,
+    pull,
+    forceRecreate: flags.forceRecreate,
+    noRecreate: flags.recreate === false,
+    noDeps: flags.deps === false,
+    removeOrphans: flags.removeOrphans,
+    scale: parseScale(flags.scale),
+    noStart: flags.start === false,
+    timeout: seconds(flags.timeout, '--timeout'),
+    wait: flags.wait,
+    waitTimeoutSeconds: seconds(flags.waitTimeout, '--wait-timeout'),
   };
 }
 
@@ -74,18 +102,25 @@ export function register(program: Command): void {
     .option('--watch', 'Watch source code and rebuild/refresh containers when files are updated')
     .action(async (services: string[], flags: UpFlags, command: Command) => {
       const ctx = await commandContext(command);
-      if (ctx.engineKind === 'swarm') return (await import('../../swarm/cli.js')).swarmUp(ctx, flags, upOptions(flags, services, ctx.global.dryRun));
+      if (ctx.engineKind === 'swarm')
+        return (await import('../../swarm/cli.js')).swarmUp(ctx, flags, upOptions(flags, services, ctx.global.dryRun));
       const dryRun = ctx.global.dryRun;
       const opts = upOptions(flags, services, dryRun);
       const detach = flags.detach || flags.wait || flags.start === false;
-      if (detach && (flags.abortOnContainerExit || flags.exitCodeFrom)) throw new UserError('--abort-on-container-exit and --exit-code-from cannot be combined with --detach or --wait');
-      if (detach && flags.watch) throw new UserError('--watch cannot be combined with --detach, --wait or --no-start: watching needs the attached session');
-      if (flags.exitCodeFrom && !ctx.project.services[flags.exitCodeFrom]) throw new UserError(`--exit-code-from: no such service "${flags.exitCodeFrom}"`);
+      if (detach && (flags.abortOnContainerExit || flags.exitCodeFrom))
+        throw new UserError('--abort-on-container-exit and --exit-code-from cannot be combined with --detach or --wait');
+      if (detach && flags.watch)
+        throw new UserError('--watch cannot be combined with --detach, --wait or --no-start: watching needs the attached session');
+      if (flags.exitCodeFrom && !ctx.project.services[flags.exitCodeFrom])
+        throw new UserError(`--exit-code-from: no such service "${flags.exitCodeFrom}"`);
       const startedAt = Math.floor(Date.now() / 1000);
       try {
         const result = await upServices(ctx, services, opts);
         await ctx.progress.close();
-        if (dryRun) { for (const line of result.dryRun) console.log(`DRY-RUN MODE - ${line}`); return; }
+        if (dryRun) {
+          for (const line of result.dryRun) console.log(`DRY-RUN MODE - ${line}`);
+          return;
+        }
       } catch (err) {
         await ctx.progress.close();
         throw err;
@@ -100,8 +135,15 @@ export function register(program: Command): void {
 async function startWatchHook(ctx: CommandContext, services: string[]): Promise<void> {
   const spec = '../../watch/index.js';
   let mod: { startWatch?: (ctx: CommandContext, services: string[]) => Promise<unknown> | unknown } | undefined;
-  try { mod = await import(spec); } catch { mod = undefined; }
-  if (!mod?.startWatch) { process.stderr.write('watch is not available in this build; continuing without it\n'); return; }
+  try {
+    mod = await import(spec);
+  } catch {
+    mod = undefined;
+  }
+  if (!mod?.startWatch) {
+    process.stderr.write('watch is not available in this build; continuing without it\n');
+    return;
+  }
   await mod.startWatch(ctx, services);
 }
 
@@ -109,7 +151,8 @@ async function startWatchHook(ctx: CommandContext, services: string[]): Promise<
 async function attach(ctx: CommandContext, services: string[], flags: UpFlags, since: number): Promise<number> {
   const { engine, project } = ctx;
   const all = await observeContainers(engine, project.name, { oneoff: false });
-  const attachTo = flags.attach?.length ? flags.attach
+  const attachTo = flags.attach?.length
+    ? flags.attach
     : (services.length ? services : Object.keys(project.services)).filter((s) => project.services[s]?.attach !== false);
   const containers = all.filter((c) => attachTo.includes(c.service) && !(flags.noAttach ?? []).includes(c.service));
   process.stdout.write(`Attaching to ${containers.map((c) => displayName(project.name, c.name)).join(', ')}\n`);
@@ -137,7 +180,10 @@ async function attach(ctx: CommandContext, services: string[], flags: UpFlags, s
   process.on('SIGTERM', onSigint);
 
   const onEnd = async (c: ObservedContainer) => {
-    const state = await engine.inspectContainer(c.id).then((i) => i.State).catch(() => undefined);
+    const state = await engine
+      .inspectContainer(c.id)
+      .then((i) => i.State)
+      .catch(() => undefined);
     const code = state?.ExitCode ?? 0;
     process.stdout.write(`${displayName(project.name, c.name)} exited with code ${code}\n`);
     if (flags.exitCodeFrom === c.service) exitCode = code;
@@ -147,7 +193,12 @@ async function attach(ctx: CommandContext, services: string[], flags: UpFlags, s
       stopping = stopAll(false);
     }
   };
-  const opts = { follow: true, since: String(since), prefix: flags.logPrefix !== false, colour: colourEnabled(ctx.global.ansi, flags.color === false) };
+  const opts = {
+    follow: true,
+    since: String(since),
+    prefix: flags.logPrefix !== false,
+    colour: colourEnabled(ctx.global.ansi, flags.color === false),
+  };
   const done = printLogs(engine, project.name, containers, opts, onEnd);
   await Promise.all(done);
   await stopping;

@@ -8,7 +8,9 @@ export function packageVersion(): string {
     try {
       const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version: string };
       if (pkg.name === 'tscompose') return pkg.version;
-    } catch { /* none here: look one level up */ }
+    } catch {
+      /* none here: look one level up */
+    }
     if (dir.pathname === '/') throw new Error('tscompose: package.json not found above the CLI');
   }
 }

@@ -12,13 +12,19 @@ export function register(program: Command): void {
     .action(async (services: string[], flags: { downProject?: boolean }, command: Command) => {
       const ctx = await commandContext(command, { projectOptional: true });
       const containers = await projectContainers(ctx, services);
-      const first = await Promise.race(containers.map(async (c) => {
-        const r = await ctx.engine.waitContainer(c.id);
-        return { c, code: r.StatusCode };
-      }));
+      const first = await Promise.race(
+        containers.map(async (c) => {
+          const r = await ctx.engine.waitContainer(c.id);
+          return { c, code: r.StatusCode };
+        }),
+      );
       console.log(`${first.c.name} exited with code ${first.code}`);
       if (flags.downProject) {
-        try { await downProject(ctx, {}); } finally { await ctx.progress.close(); }
+        try {
+          await downProject(ctx, {});
+        } finally {
+          await ctx.progress.close();
+        }
       }
       process.exitCode = first.code;
     });

@@ -7,7 +7,11 @@ import { startWatch, watchedServices } from '../../watch/index.js';
 import { findServiceContainers } from '../../watch/containers.js';
 import { UserError } from '../../errors.js';
 
-interface WatchFlags { up?: boolean; prune?: boolean; quiet?: boolean }
+interface WatchFlags {
+  up?: boolean;
+  prune?: boolean;
+  quiet?: boolean;
+}
 
 export function register(program: Command): void {
   program
@@ -20,7 +24,10 @@ export function register(program: Command): void {
     .action(async (requested: string[], flags: WatchFlags, command: Command) => {
       const ctx = await commandContext(command);
       const services = watchedServices(ctx.project, requested);
-      if (ctx.global.dryRun) { for (const s of services) console.log(`DRY-RUN MODE - Watch ${s}`); return; }
+      if (ctx.global.dryRun) {
+        for (const s of services) console.log(`DRY-RUN MODE - Watch ${s}`);
+        return;
+      }
       if (flags.up !== false) {
         try {
           await upServices(ctx, services, { quiet: flags.quiet });
@@ -30,7 +37,10 @@ export function register(program: Command): void {
       } else {
         for (const s of services) {
           const running = (await findServiceContainers(ctx.engine, ctx.project.name, s)).some((c) => c.running);
-          if (!running) throw new UserError(`service "${s}" has no running container; start the stack with "tscompose up -d" or run watch without --no-up`);
+          if (!running)
+            throw new UserError(
+              `service "${s}" has no running container; start the stack with "tscompose up -d" or run watch without --no-up`,
+            );
         }
       }
       const stop = new AbortController();
@@ -39,8 +49,13 @@ export function register(program: Command): void {
       process.once('SIGTERM', onSignal);
       const stamp = () => chalk.dim(new Date().toISOString().slice(11, 23));
       const handle = await startWatch({
-        project: ctx.project, engine: ctx.engine, engineKey: ctx.engineKey, services, prune: flags.prune,
-        signal: stop.signal, log: (line) => process.stdout.write(`${stamp()} ${line}\n`),
+        project: ctx.project,
+        engine: ctx.engine,
+        engineKey: ctx.engineKey,
+        services,
+        prune: flags.prune,
+        signal: stop.signal,
+        log: (line) => process.stdout.write(`${stamp()} ${line}\n`),
       });
       await handle.ready;
       if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));

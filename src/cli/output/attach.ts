@@ -5,7 +5,10 @@ import type { ObservedContainer } from '../../reconcile/observed.js';
 import { displayName, logPrefixer } from './log-prefix.js';
 import { streamLogs, type LogQuery } from './log-stream.js';
 
-export interface PrintLogsOptions extends LogQuery { prefix: boolean; colour: boolean }
+export interface PrintLogsOptions extends LogQuery {
+  prefix: boolean;
+  colour: boolean;
+}
 
 export function colourEnabled(ansi: string | undefined, noColor?: boolean): boolean {
   if (noColor || ansi === 'never' || process.env.NO_COLOR) return false;
@@ -14,8 +17,13 @@ export function colourEnabled(ansi: string | undefined, noColor?: boolean): bool
 }
 
 /** Streams every container's logs to stdout; resolves per container when its stream ends. */
-export function printLogs(engine: EngineClient, project: string, containers: ObservedContainer[], opts: PrintLogsOptions,
-  onEnd?: (c: ObservedContainer) => unknown): Promise<void>[] {
+export function printLogs(
+  engine: EngineClient,
+  project: string,
+  containers: ObservedContainer[],
+  opts: PrintLogsOptions,
+  onEnd?: (c: ObservedContainer) => unknown,
+): Promise<void>[] {
   const names = containers.map((c) => displayName(project, c.name));
   const prefixer = logPrefixer(names, { colour: opts.colour, enabled: opts.prefix });
   if (!opts.colour) chalk.level = 0;

@@ -7,13 +7,14 @@ import type { ProgressReporter, ResourceKind } from '../../reconcile/progress.js
 
 // listr2 (~25 modules) is loaded with the first batch to draw: a command with nothing to show never pays for it
 let listr2: Promise<typeof import('listr2') & { StderrRenderer: unknown }> | undefined;
-const loadListr2 = () => (listr2 ??= import('listr2').then((mod) => {
-  // listr2 picks its renderer by stdout being a terminal; ours draws on stderr, which is what we checked.
-  class StderrRenderer extends mod.DefaultRenderer {
-    static override nonTTY = true;
-  }
-  return { ...mod, StderrRenderer };
-}));
+const loadListr2 = () =>
+  (listr2 ??= import('listr2').then((mod) => {
+    // listr2 picks its renderer by stdout being a terminal; ours draws on stderr, which is what we checked.
+    class StderrRenderer extends mod.DefaultRenderer {
+      static override nonTTY = true;
+    }
+    return { ...mod, StderrRenderer };
+  }));
 
 interface Entry {
   title: string;
@@ -31,15 +32,28 @@ export function listrProgress(): ProgressReporter {
 
   const runBatch = async (batch: Entry[]) => {
     const { Listr, ListrLogger, ProcessOutput, StderrRenderer } = await loadListr2();
-    const list = new Listr(batch.map((e) => ({
-      title: e.title,
-      task: (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) => new Promise<void>((resolve, reject) => {
-        e.task = task as unknown as { title: string };
-        task.title = e.title;
-        e.settle = (err) => (err ? reject(err) : resolve());
-        if (e.outcome) e.settle(e.outcome.err);
-      }),
-    })), { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, logger: new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(process.stderr, process.stderr) }) } as never, registerSignalListeners: false, renderer: StderrRenderer } as never);
+    const list = new Listr(
+      batch.map((e) => ({
+        title: e.title,
+        task: (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) =>
+          new Promise<void>((resolve, reject) => {
+            e.task = task as unknown as { title: string };
+            task.title = e.title;
+            e.settle = (err) => (err ? reject(err) : resolve());
+            if (e.outcome) e.settle(e.outcome.err);
+          }),
+      })),
+      {
+        concurrent: true,
+        exitOnError: false,
+        rendererOptions: {
+          collapseErrors: false,
+          logger: new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(process.stderr, process.stderr) }),
+        } as never,
+        registerSignalListeners: false,
+        renderer: StderrRenderer,
+      } as never,
+    );
     await list.run().catch(() => {});
     for (const n of notes.splice(0)) process.stderr.write(`${n}\n`);
   };
@@ -76,7 +90,10 @@ export function listrProgress(): ProgressReporter {
     update(kind, name, status, final) {
       const e = entry(kind, name);
       setTitle(e, `${kind} ${name}  ${status}`);
-      if (final) { e.outcome = {}; e.settle?.(); }
+      if (final) {
+        e.outcome = {};
+        e.settle?.();
+      }
     },
     fail(kind, name, message) {
       const e = entry(kind, name);
@@ -84,7 +101,9 @@ export function listrProgress(): ProgressReporter {
       e.outcome = { err: new Error(message) };
       e.settle?.(e.outcome.err);
     },
-    note(text) { notes.push(text); },
+    note(text) {
+      notes.push(text);
+    },
     detail() {},
     async close() {
       // whatever is still open was cut short by an error elsewhere: show it as interrupted

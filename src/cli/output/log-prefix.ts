@@ -1,8 +1,19 @@
 // Log lines of several containers on one terminal: "web-1  | text", a stable colour per service.
 import chalk, { type ChalkInstance } from 'chalk';
 
-const PALETTE: ChalkInstance[] = [chalk.cyan, chalk.yellow, chalk.green, chalk.magenta, chalk.blue, chalk.red,
-  chalk.cyanBright, chalk.yellowBright, chalk.greenBright, chalk.magentaBright, chalk.blueBright];
+const PALETTE: ChalkInstance[] = [
+  chalk.cyan,
+  chalk.yellow,
+  chalk.green,
+  chalk.magenta,
+  chalk.blue,
+  chalk.red,
+  chalk.cyanBright,
+  chalk.yellowBright,
+  chalk.greenBright,
+  chalk.magentaBright,
+  chalk.blueBright,
+];
 
 /** The same service always gets the same colour, whichever services run alongside it. */
 export function serviceColour(service: string): ChalkInstance {
@@ -11,7 +22,9 @@ export function serviceColour(service: string): ChalkInstance {
   return PALETTE[h % PALETTE.length];
 }
 
-export interface LogPrefixer { prefix(container: string, service: string): string }
+export interface LogPrefixer {
+  prefix(container: string, service: string): string;
+}
 
 export function logPrefixer(names: string[], opts: { colour: boolean; enabled: boolean }): LogPrefixer {
   const width = Math.max(0, ...names.map((n) => n.length));

@@ -7,7 +7,10 @@ export type LogLine = { stream: 'stdout' | 'stderr'; text: string };
 export class LogDecoder {
   private buf = Buffer.alloc(0);
   private partial: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
-  constructor(private readonly framed: boolean, private readonly onLine: (l: LogLine) => void) {}
+  constructor(
+    private readonly framed: boolean,
+    private readonly onLine: (l: LogLine) => void,
+  ) {}
 
   push(chunk: Buffer): void {
     if (!this.framed) return this.text('stdout', chunk.toString('utf8'));
@@ -27,11 +30,21 @@ export class LogDecoder {
   }
 
   end(): void {
-    for (const s of ['stdout', 'stderr'] as const) if (this.partial[s]) { this.onLine({ stream: s, text: this.partial[s] }); this.partial[s] = ''; }
+    for (const s of ['stdout', 'stderr'] as const)
+      if (this.partial[s]) {
+        this.onLine({ stream: s, text: this.partial[s] });
+        this.partial[s] = '';
+      }
   }
 }
 
-export interface LogQuery { follow?: boolean; tail?: string; since?: string; until?: string; timestamps?: boolean }
+export interface LogQuery {
+  follow?: boolean;
+  tail?: string;
+  since?: string;
+  until?: string;
+  timestamps?: boolean;
+}
 
 const toUnix = (v: string | undefined): number | undefined => {
   if (!v) return undefined;
@@ -47,9 +60,12 @@ export async function streamLogs(engine: EngineClient, id: string, q: LogQuery, 
   const info = await engine.inspectContainer(id);
   const decoder = new LogDecoder(!info.Config.Tty, onLine);
   const opts = {
-    stdout: true, stderr: true, timestamps: !!q.timestamps,
+    stdout: true,
+    stderr: true,
+    timestamps: !!q.timestamps,
     tail: q.tail && q.tail !== 'all' ? Number(q.tail) : undefined,
-    since: toUnix(q.since), until: toUnix(q.until),
+    since: toUnix(q.since),
+    until: toUnix(q.until),
   };
   if (!q.follow) {
     decoder.push(await engine.containerLogs(id, opts));
@@ -59,8 +75,17 @@ export async function streamLogs(engine: EngineClient, id: string, q: LogQuery, 
   const stream = await engine.followContainerLogs(id, opts);
   await new Promise<void>((resolve) => {
     stream.on('data', (c: Buffer) => decoder.push(c));
-    stream.on('end', () => { decoder.end(); resolve(); });
-    stream.on('close', () => { decoder.end(); resolve(); });
-    stream.on('error', () => { decoder.end(); resolve(); });
+    stream.on('end', () => {
+      decoder.end();
+      resolve();
+    });
+    stream.on('close', () => {
+      decoder.end();
+      resolve();
+    });
+    stream.on('error', () => {
+      decoder.end();
+      resolve();
+    });
   });
 }

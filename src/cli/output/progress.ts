@@ -4,7 +4,11 @@ import { silentProgress, type ProgressReporter } from '../../reconcile/progress.
 import { listrProgress } from './listr-progress.js';
 import { plainProgress } from './plain-progress.js';
 
-export function wantsPlain(g: Pick<GlobalOptions, 'progress'>, env: NodeJS.ProcessEnv = process.env, isTTY = !!process.stderr.isTTY): boolean {
+export function wantsPlain(
+  g: Pick<GlobalOptions, 'progress'>,
+  env: NodeJS.ProcessEnv = process.env,
+  isTTY = !!process.stderr.isTTY,
+): boolean {
   if (g.progress === 'plain') return true;
   if (g.progress === 'tty') return false;
   return !isTTY || !!env.CI;

@@ -6,7 +6,10 @@ import { UserError } from '../../errors.js';
 export async function serviceContainer(ctx: CommandContext, service: string, index?: number, running = true): Promise<ObservedContainer> {
   const list = (await projectContainers(ctx, [service])).filter((c) => !running || c.state === 'running');
   const c = index === undefined ? list[0] : list.find((x) => x.number === index);
-  if (!c) throw new UserError(`service "${service}" has no ${running ? 'running ' : ''}container${index === undefined ? '' : ` with index ${index}`}${running ? '; start it with "up"' : ''}`);
+  if (!c)
+    throw new UserError(
+      `service "${service}" has no ${running ? 'running ' : ''}container${index === undefined ? '' : ` with index ${index}`}${running ? '; start it with "up"' : ''}`,
+    );
   return c;
 }
 

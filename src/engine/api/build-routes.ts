@@ -22,13 +22,21 @@ export function registerBuildRoutes(router: Router, images: ImageBuilding): void
 function jsonParam<T>(c: RequestContext, key: string, fallback: T): T {
   const raw = c.query.get(key);
   if (!raw) return fallback;
-  try { return JSON.parse(raw) as T; } catch { throw invalid(`invalid ${key}: ${raw}`); }
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    throw invalid(`invalid ${key}: ${raw}`);
+  }
 }
 
 /** `extrahosts`: "name:ip" entries, one per parameter as the docker CLI sends them; a comma-separated
  *  list in one parameter is taken too. */
 function buildExtraHosts(c: RequestContext): string[] {
-  const entries = c.query.getAll('extrahosts').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const entries = c.query
+    .getAll('extrahosts')
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   for (const e of entries) if (e.search(/[:=]/) <= 0) throw invalid(`invalid extra host "${e}": expected "name:ip"`);
   return entries;
 }
@@ -36,7 +44,9 @@ function buildExtraHosts(c: RequestContext): string[] {
 async function buildRoute(c: RequestContext, images: ImageBuilding): Promise<void> {
   if (c.query.get('remote')) throw invalid('building from a remote context is not supported by the bundled engine');
   const tags = c.query.getAll('t').map((t) => canonicalName(parseReference(t)));
-  const buildArgs = Object.fromEntries(Object.entries(jsonParam<Record<string, string | null>>(c, 'buildargs', {})).filter(([, v]) => v !== null)) as Record<string, string>;
+  const buildArgs = Object.fromEntries(
+    Object.entries(jsonParam<Record<string, string | null>>(c, 'buildargs', {})).filter(([, v]) => v !== null),
+  ) as Record<string, string>;
   const labels = jsonParam<Record<string, string>>(c, 'labels', {});
   const quiet = queryBool(c.query, 'q');
   const session = images.claimBuildSession(c.query.get('tscsession'));
@@ -46,13 +56,25 @@ async function buildRoute(c: RequestContext, images: ImageBuilding): Promise<voi
   await images.checkBuildNetwork(network);
   const send = startJsonStream(c.res);
   try {
-    const { imageId } = await images.build({
-      context: c.req, dockerfile: c.query.get('dockerfile') || 'Dockerfile', tags, buildArgs, labels,
-      target: c.query.get('target') || undefined, noCache: queryBool(c.query, 'nocache'), network, extraHosts,
-      ...(c.query.get('cachefrom') ? { cacheFrom: jsonParam<string[]>(c, 'cachefrom', []) } : {}),
-      registryCredentials: (domain) => fromRegistryConfigHeader(c.req.headers['x-registry-config'] as string | undefined, domain),
-      session,
-    }, (msg) => { if (!quiet || msg.aux || msg.error) send(msg); });
+    const { imageId } = await images.build(
+      {
+        context: c.req,
+        dockerfile: c.query.get('dockerfile') || 'Dockerfile',
+        tags,
+        buildArgs,
+        labels,
+        target: c.query.get('target') || undefined,
+        noCache: queryBool(c.query, 'nocache'),
+        network,
+        extraHosts,
+        ...(c.query.get('cachefrom') ? { cacheFrom: jsonParam<string[]>(c, 'cachefrom', []) } : {}),
+        registryCredentials: (domain) => fromRegistryConfigHeader(c.req.headers['x-registry-config'] as string | undefined, domain),
+        session,
+      },
+      (msg) => {
+        if (!quiet || msg.aux || msg.error) send(msg);
+      },
+    );
     if (quiet) send({ stream: `${imageId}\n` });
   } catch (err) {
     streamError(send, err);

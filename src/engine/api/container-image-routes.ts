@@ -10,7 +10,20 @@ import { invalid, notImplemented } from '../errors.js';
 import type { Router } from './router.js';
 
 // The image config keys a container's config carries over into a committed image, as Docker's commit does.
-const IMAGE_KEYS = ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'Healthcheck', 'Shell', 'OnBuild'] as const;
+const IMAGE_KEYS = [
+  'User',
+  'ExposedPorts',
+  'Env',
+  'Entrypoint',
+  'Cmd',
+  'Volumes',
+  'WorkingDir',
+  'Labels',
+  'StopSignal',
+  'Healthcheck',
+  'Shell',
+  'OnBuild',
+] as const;
 
 export function registerContainerImageRoutes(router: Router, containers: ContainerManagement, images: ImageService): void {
   router.add('GET', '/containers/:id/changes', ({ res, params }) => {
@@ -34,7 +47,13 @@ export function registerContainerImageRoutes(router: Router, containers: Contain
     if (!images.commitLayer) throw notImplemented('this engine cannot commit containers');
     const body = await readBody(req);
     let overrides: Record<string, unknown> = {};
-    if (body.length) { try { overrides = JSON.parse(body.toString('utf8')) ?? {}; } catch { throw invalid('invalid JSON in the request body'); } }
+    if (body.length) {
+      try {
+        overrides = JSON.parse(body.toString('utf8')) ?? {};
+      } catch {
+        throw invalid('invalid JSON in the request body');
+      }
+    }
     const repo = query.get('repo');
     const tag = query.get('tag');
     if (!repo && tag) throw invalid('tag requires a repository name');
@@ -48,15 +67,25 @@ export function registerContainerImageRoutes(router: Router, containers: Contain
     // Docker pauses a running container while it commits it, unless pause=0
     const wantPause = rec.state.running && !rec.state.paused && (!query.has('pause') || queryBool(query, 'pause'));
     // a container that exits meanwhile (its exit not recorded yet) is committed as a stopped one
-    const pause = wantPause && await containers.pause(rec.id).then(() => true, (err: Error) => {
-      if (/does not exist|not running|is not paused|stopped/i.test(err.message) || !containers.get(rec.id).state.running) return false;
-      throw err;
-    });
+    const pause =
+      wantPause &&
+      (await containers.pause(rec.id).then(
+        () => true,
+        (err: Error) => {
+          if (/does not exist|not running|is not paused|stopped/i.test(err.message) || !containers.get(rec.id).state.running) return false;
+          throw err;
+        },
+      ));
     try {
       const image = await images.commitLayer({
-        parent: rec.imageId, layerDir: layout.upper, skip: runtimeOnlyEntries(layout.upper, mountPoints(layout.bundle)), config,
-        name: repo ? `${repo}${tag ? `:${tag}` : ''}` : undefined, comment: query.get('comment') ?? undefined,
-        author: query.get('author') ?? undefined, createdBy: [rec.path, ...rec.args].join(' '),
+        parent: rec.imageId,
+        layerDir: layout.upper,
+        skip: runtimeOnlyEntries(layout.upper, mountPoints(layout.bundle)),
+        config,
+        name: repo ? `${repo}${tag ? `:${tag}` : ''}` : undefined,
+        comment: query.get('comment') ?? undefined,
+        author: query.get('author') ?? undefined,
+        createdBy: [rec.path, ...rec.args].join(' '),
       });
       sendJson(res, 201, { Id: image.id });
     } finally {

@@ -24,7 +24,8 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
   router.add('GET', '/containers/json', ({ res, query }) => {
     const filters = parseFilters(query);
     const all = queryBool(query, 'all') || Boolean(filters.status?.length);
-    let list = containers.list()
+    let list = containers
+      .list()
       .filter((c) => all || c.state.running)
       .filter((c) => matchesFilters(c, filters))
       .sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
@@ -46,7 +47,11 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
 
   router.add('POST', '/containers/:id/stop', async ({ req, res, params, query }) => {
     req.resume(); // no body expected: drain whatever the client sent
-    const stopped = await containers.stop(params.id!, optionalInt(query.get('t') ?? query.get('timeout')), query.get('signal') ?? undefined);
+    const stopped = await containers.stop(
+      params.id!,
+      optionalInt(query.get('t') ?? query.get('timeout')),
+      query.get('signal') ?? undefined,
+    );
     sendNoContent(res, stopped ? 204 : 304);
   });
 
@@ -62,8 +67,16 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
     sendNoContent(res);
   });
 
-  router.add('POST', '/containers/:id/pause', async ({ req, res, params }) => { req.resume(); await containers.pause(params.id!); sendNoContent(res); });
-  router.add('POST', '/containers/:id/unpause', async ({ req, res, params }) => { req.resume(); await containers.unpause(params.id!); sendNoContent(res); });
+  router.add('POST', '/containers/:id/pause', async ({ req, res, params }) => {
+    req.resume();
+    await containers.pause(params.id!);
+    sendNoContent(res);
+  });
+  router.add('POST', '/containers/:id/unpause', async ({ req, res, params }) => {
+    req.resume();
+    await containers.unpause(params.id!);
+    sendNoContent(res);
+  });
 
   router.add('DELETE', '/containers/:id', async ({ res, params, query }) => {
     if (queryBool(query, 'link')) await containers.removeLink(params.id!);
@@ -90,7 +103,10 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
     sendNoContent(res);
   });
 
-  router.add('POST', '/containers/:id/resize', ({ res, params }) => { containers.get(params.id!); sendNoContent(res, 200); });
+  router.add('POST', '/containers/:id/resize', ({ res, params }) => {
+    containers.get(params.id!);
+    sendNoContent(res, 200);
+  });
 
   router.add('GET', '/containers/:id/stats', async ({ res, params, query }) => {
     const rec = containers.get(params.id!);
@@ -99,12 +115,17 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
     res.writeHead(200, { 'Content-Type': 'application/json' });
     let first = await containerStats(rec);
     if (!stream) {
-      if (!oneShot && rec.state.running) { await new Promise((r) => setTimeout(r, 1000)); first = await containerStats(rec, first.sample); }
+      if (!oneShot && rec.state.running) {
+        await new Promise((r) => setTimeout(r, 1000));
+        first = await containerStats(rec, first.sample);
+      }
       res.end(JSON.stringify(first.doc) + '\n');
       return;
     }
     let closed = false;
-    res.once('close', () => { closed = true; });
+    res.once('close', () => {
+      closed = true;
+    });
     let prev = first;
     res.write(JSON.stringify(prev.doc) + '\n');
     while (!closed && rec.state.running) {
@@ -145,13 +166,27 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
     res.writeHead(200, { 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
     res.flushHeaders();
     let closed = false;
-    res.once('close', () => { closed = true; });
+    res.once('close', () => {
+      closed = true;
+    });
     const running = rec.state.running || rec.state.status === 'restarting';
-    const until = follow && running ? Promise.race([containers.nextExit(rec.id).then(() => {}), new Promise<void>((r) => res.once('close', () => r()))]) : undefined;
+    const until =
+      follow && running
+        ? Promise.race([containers.nextExit(rec.id).then(() => {}), new Promise<void>((r) => res.once('close', () => r()))])
+        : undefined;
     await streamEntries({
-      file: containers.layout(rec.id).log, offset: 0, tty, stdout, stderr, timestamps: queryBool(query, 'timestamps'),
-      tail: Number.isNaN(tail) ? undefined : tail, sinceMs: parseTimeParam(query.get('since')), untilMs: parseTimeParam(query.get('until')),
-      until, write: (c) => res.write(c), isClosed: () => closed,
+      file: containers.layout(rec.id).log,
+      offset: 0,
+      tty,
+      stdout,
+      stderr,
+      timestamps: queryBool(query, 'timestamps'),
+      tail: Number.isNaN(tail) ? undefined : tail,
+      sinceMs: parseTimeParam(query.get('since')),
+      untilMs: parseTimeParam(query.get('until')),
+      until,
+      write: (c) => res.write(c),
+      isClosed: () => closed,
     });
     res.end();
   });
@@ -164,12 +199,23 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
     const offset = queryBool(q, 'logs') ? 0 : await logSize(file);
     const stream = queryBool(q, 'stream');
     let keys: number[];
-    try { keys = parseDetachKeys(q.get('detachKeys') || DEFAULT_DETACH_KEYS); } catch { throw invalid(`Invalid detach keys (${q.get('detachKeys')}) provided`); }
+    try {
+      keys = parseDetachKeys(q.get('detachKeys') || DEFAULT_DETACH_KEYS);
+    } catch {
+      throw invalid(`Invalid detach keys (${q.get('detachKeys')}) provided`);
+    }
     const stdio = openRawStream(ctx, tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream');
     let closed = false;
     let detach!: () => void;
-    const detached = new Promise<void>((r) => { detach = r; });
-    const gone = new Promise<void>((r) => stdio.out.once('close', () => { closed = true; r(); }));
+    const detached = new Promise<void>((r) => {
+      detach = r;
+    });
+    const gone = new Promise<void>((r) =>
+      stdio.out.once('close', () => {
+        closed = true;
+        r();
+      }),
+    );
     if (queryBool(q, 'stdin') && stdio.input && rec.config.OpenStdin) {
       // as Docker: the detach sequence is looked for on a TTY only; it closes the stream, the container runs on
       const filter = tty ? new DetachFilter(keys) : undefined;
@@ -177,22 +223,35 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
       const onData = (d: Buffer) => {
         const r = filter ? filter.push(d) : { data: d, detached: false };
         if (r.data.length) containers.sendStdin(rec.id, r.data);
-        if (r.detached) { input.off('data', onData); closed = true; detach(); }
+        if (r.detached) {
+          input.off('data', onData);
+          closed = true;
+          detach();
+        }
       };
       input.on('data', onData);
-      input.on('end', () => { if (rec.config.StdinOnce && !closed) containers.endStdin(rec.id); });
+      input.on('end', () => {
+        if (rec.config.StdinOnce && !closed) containers.endStdin(rec.id);
+      });
       input.resume(); // paused by the server if the request had a body
     }
     await streamEntries({
-      file, offset, tty, stdout: queryBool(q, 'stdout'), stderr: queryBool(q, 'stderr'),
+      file,
+      offset,
+      tty,
+      stdout: queryBool(q, 'stdout'),
+      stderr: queryBool(q, 'stderr'),
       until: stream ? Promise.race([containers.nextExit(rec.id).then(() => {}), gone, detached]) : undefined,
-      write: (c) => stdio.out.write(c), isClosed: () => closed,
+      write: (c) => stdio.out.write(c),
+      isClosed: () => closed,
     });
     stdio.end();
   });
 
   router.add('HEAD', '/containers/:id/archive', async ({ res, params, query }) => {
-    const stat = await containers.withRootfs(params.id!, (rootfs) => statPath(rootfs, query.get('path') ?? '/')).catch(namingContainer(params.id!));
+    const stat = await containers
+      .withRootfs(params.id!, (rootfs) => statPath(rootfs, query.get('path') ?? '/'))
+      .catch(namingContainer(params.id!));
     res.writeHead(200, { 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(stat)).toString('base64') });
     res.end();
   });
@@ -201,11 +260,16 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
     containers.get(params.id!);
     const p = query.get('path');
     if (!p) throw invalid('path is required');
-    await containers.withRootfs(params.id!, async (rootfs) => {
-      const stat = await statPath(rootfs, p);
-      res.writeHead(200, { 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(stat)).toString('base64') });
-      await packPath(rootfs, p, res);
-    }).catch(namingContainer(params.id!));
+    await containers
+      .withRootfs(params.id!, async (rootfs) => {
+        const stat = await statPath(rootfs, p);
+        res.writeHead(200, {
+          'Content-Type': 'application/x-tar',
+          'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(stat)).toString('base64'),
+        });
+        await packPath(rootfs, p, res);
+      })
+      .catch(namingContainer(params.id!));
   });
 
   router.add('PUT', '/containers/:id/archive', async ({ req, res, params, query }) => {
@@ -214,7 +278,9 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
     if (!p) throw invalid('path is required');
     if (rec.hostConfig.ReadonlyRootfs) throw conflict('container rootfs is marked read-only');
     const noOverwriteDirNonDir = ['1', 'true'].includes(query.get('noOverwriteDirNonDir') ?? '');
-    await containers.withRootfs(rec.id, (rootfs) => extractInto(rootfs, p, req, { noOverwriteDirNonDir })).catch(namingContainer(params.id!));
+    await containers
+      .withRootfs(rec.id, (rootfs) => extractInto(rootfs, p, req, { noOverwriteDirNonDir }))
+      .catch(namingContainer(params.id!));
     sendNoContent(res, 200);
   });
 
@@ -259,8 +325,13 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
     }
   });
 
-  router.add('POST', '/exec/:id/resize', ({ res, params }) => { execs.get(params.id!); sendNoContent(res, 200); });
-  router.add('GET', '/exec/:id/json', ({ res, params }) => { sendJson(res, 200, execs.inspect(params.id!)); });
+  router.add('POST', '/exec/:id/resize', ({ res, params }) => {
+    execs.get(params.id!);
+    sendNoContent(res, 200);
+  });
+  router.add('GET', '/exec/:id/json', ({ res, params }) => {
+    sendJson(res, 200, execs.inspect(params.id!));
+  });
 }
 
 /** Docker names the container as the request did in "Could not find the file … in container <ref>". */

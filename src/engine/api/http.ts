@@ -4,7 +4,15 @@ import { EngineError, invalid, type ErrorKind } from '../errors.js';
 
 /** The Docker Engine API status of each kind of engine failure: the one place kinds meet HTTP. */
 const STATUS_OF: Record<ErrorKind, number> = {
-  invalid: 400, unauthorized: 401, forbidden: 403, 'not-found': 404, conflict: 409, internal: 500, 'not-implemented': 501, upstream: 502, unavailable: 503,
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  internal: 500,
+  'not-implemented': 501,
+  upstream: 502,
+  unavailable: 503,
 };
 /** A thrown value's status: an engine error's kind, 500 for anything else (a bug, or a failure nobody classified). */
 export const statusOf = (err: unknown): number => (err instanceof EngineError ? STATUS_OF[err.kind] : 500);
@@ -16,7 +24,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 export function sendError(res: ServerResponse, status: number, message: string): void {
-  if (res.headersSent) { res.destroy(); return; }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
   sendJson(res, status, { message });
 }
 
@@ -30,7 +41,10 @@ export const upgradeBodies = new WeakMap<IncomingMessage, Buffer>();
 
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const upgraded = upgradeBodies.get(req);
-  if (upgraded) { req.resume(); return upgraded; }
+  if (upgraded) {
+    req.resume();
+    return upgraded;
+  }
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
@@ -39,7 +53,11 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 export async function readJson<T = any>(req: IncomingMessage): Promise<T> {
   const body = await readBody(req);
   if (body.length === 0) return {} as T;
-  try { return JSON.parse(body.toString('utf8')) as T; } catch { throw invalid('invalid JSON body'); }
+  try {
+    return JSON.parse(body.toString('utf8')) as T;
+  } catch {
+    throw invalid('invalid JSON body');
+  }
 }
 
 /** Docker's `filters` query parameter: {"label":["a=b"]} or the legacy {"label":{"a=b":true}} form. */
@@ -47,7 +65,11 @@ export function parseFilters(query: URLSearchParams): Record<string, string[]> {
   const raw = query.get('filters');
   if (!raw) return {};
   let parsed: unknown;
-  try { parsed = JSON.parse(raw); } catch { throw invalid(`invalid filters: ${raw}`); }
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw invalid(`invalid filters: ${raw}`);
+  }
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
     out[k] = Array.isArray(v) ? v.map(String) : Object.keys(v as object);
@@ -58,7 +80,9 @@ export function parseFilters(query: URLSearchParams): Record<string, string[]> {
 /** Newline-delimited JSON progress stream (build, pull, load), as the docker CLI expects. */
 export function startJsonStream(res: ServerResponse): (msg: Record<string, unknown>) => void {
   res.writeHead(200, { 'Content-Type': 'application/json' });
-  return (msg) => { res.write(JSON.stringify(msg) + '\r\n'); };
+  return (msg) => {
+    res.write(JSON.stringify(msg) + '\r\n');
+  };
 }
 
 /** Writes an error into an already started JSON progress stream, as Docker does. */

@@ -36,11 +36,17 @@ async function pullRoute(c: RequestContext, images: ImageManagement): Promise<vo
   // `tag` may carry a digest (docker CLI: fromImage=x&tag=sha256:…) or a tag
   const raw = tag ? (tag.startsWith('sha256:') ? `${fromImage}@${tag}` : `${fromImage}:${tag}`) : fromImage;
   let ref: ImageReference;
-  try { ref = parseReference(raw); } catch { throw invalid(`invalid reference format: ${raw}`); }
+  try {
+    ref = parseReference(raw);
+  } catch {
+    throw invalid(`invalid reference format: ${raw}`);
+  }
   const credentials = fromRegistryAuthHeader(c.req.headers['x-registry-auth'] as string | undefined);
   // the stream starts with the first progress message: errors before it (no such manifest, auth) get a real HTTP status
   let send: ((msg: Record<string, unknown>) => void) | undefined;
-  const progress = (msg: Record<string, unknown>) => { (send ??= startJsonStream(c.res))(msg); };
+  const progress = (msg: Record<string, unknown>) => {
+    (send ??= startJsonStream(c.res))(msg);
+  };
   try {
     const result = await images.pull(ref, credentials, progress);
     progress({ status: `Digest: ${result.digest}` });

@@ -20,7 +20,11 @@ export function registerImageRoutes(router: Router, images: ImageManagement): vo
   router.add('GET', '/images/get', (c) => saveRoute(c, images, c.query.getAll('names')));
   router.add('GET', '/images/*name/get', (c) => saveRoute(c, images, [c.params.name!]));
   router.add('GET', '/images/*name/json', async ({ res, params }) => {
-    sendJson(res, 200, imageInspect(await images.find(params.name!), (diffId) => images.layerDir(diffId)));
+    sendJson(
+      res,
+      200,
+      imageInspect(await images.find(params.name!), (diffId) => images.layerDir(diffId)),
+    );
   });
   router.add('GET', '/images/*name/history', async ({ res, params }) => sendJson(res, 200, imageHistory(await images.find(params.name!))));
   router.add('POST', '/images/prune', async ({ res, query }) => {
@@ -64,7 +68,9 @@ async function pushRoute(c: RequestContext, images: ImageManagement): Promise<vo
   const credentials = fromRegistryAuthHeader(c.req.headers['x-registry-auth'] as string | undefined);
   // errors before the first progress message (no such tag) get a real HTTP status, later ones go in the stream
   let send: ((msg: Record<string, unknown>) => void) | undefined;
-  const progress = (msg: Record<string, unknown>) => { (send ??= startJsonStream(c.res))(msg); };
+  const progress = (msg: Record<string, unknown>) => {
+    (send ??= startJsonStream(c.res))(msg);
+  };
   try {
     await images.push(c.params.name!, c.query.get('tag') || undefined, credentials, progress);
   } catch (err) {
@@ -83,7 +89,8 @@ async function saveRoute(c: RequestContext, images: ImageManagement, refs: strin
 
 function loadedMessages(loaded: LoadedImage[]): string[] {
   return loaded.flatMap(({ image, names }) =>
-    names.length ? names.map((n) => `Loaded image: ${familiarName(n)}\n`) : [`Loaded image ID: ${image.id}\n`]);
+    names.length ? names.map((n) => `Loaded image: ${familiarName(n)}\n`) : [`Loaded image ID: ${image.id}\n`],
+  );
 }
 
 const removalView = (r: ImageRemoval): Record<string, string> => ('untagged' in r ? { Untagged: r.untagged } : { Deleted: r.deleted });

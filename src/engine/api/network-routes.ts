@@ -11,7 +11,11 @@ export function registerNetworkRoutes(router: Router, networks: NetworkManagemen
   router.add('GET', '/networks', async ({ res, query }) => {
     const filters = parseFilters(query);
     const list = (await networks.networks()).filter((n) => matchesFilters(networks, n, filters));
-    sendJson(res, 200, list.map((n) => inspectNetwork(networks, n)));
+    sendJson(
+      res,
+      200,
+      list.map((n) => inspectNetwork(networks, n)),
+    );
   });
 
   router.add('POST', '/networks/create', async ({ req, res }) => {
@@ -22,7 +26,9 @@ export function registerNetworkRoutes(router: Router, networks: NetworkManagemen
 
   router.add('POST', '/networks/prune', async ({ res, query }) => {
     const filters = parseFilters(query);
-    const removed = await networks.prune((n) => !matchesFilters(networks, n, { label: filters.label ?? [], 'label!': filters['label!'] ?? [], until: filters.until ?? [] }));
+    const removed = await networks.prune(
+      (n) => !matchesFilters(networks, n, { label: filters.label ?? [], 'label!': filters['label!'] ?? [], until: filters.until ?? [] }),
+    );
     sendJson(res, 200, { NetworksDeleted: removed });
   });
 
@@ -51,7 +57,12 @@ interface NetworkCreateBody {
   IPAM?: { Driver?: string; Options?: Record<string, string> | null; Config?: IpamConfigBody[] | null } | null;
 }
 
-interface IpamConfigBody { Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }
+interface IpamConfigBody {
+  Subnet?: string;
+  IPRange?: string;
+  Gateway?: string;
+  AuxiliaryAddresses?: Record<string, string>;
+}
 
 /** The domain request; null (which Docker's clients send for unset maps) is the same as absent. */
 function networkCreateRequest(body: NetworkCreateBody): NetworkCreateRequest {
@@ -64,7 +75,12 @@ function networkCreateRequest(body: NetworkCreateBody): NetworkCreateRequest {
     labels: body.Labels ?? undefined,
     options: body.Options ?? undefined,
     ipamOptions: body.IPAM?.Options ?? undefined,
-    ipamConfig: (body.IPAM?.Config ?? []).map((c) => ({ subnet: c.Subnet, ipRange: c.IPRange, gateway: c.Gateway, auxiliaryAddresses: c.AuxiliaryAddresses })),
+    ipamConfig: (body.IPAM?.Config ?? []).map((c) => ({
+      subnet: c.Subnet,
+      ipRange: c.IPRange,
+      gateway: c.Gateway,
+      auxiliaryAddresses: c.AuxiliaryAddresses,
+    })),
   };
 }
 
@@ -72,17 +88,41 @@ export function inspectNetwork(networks: NetworkManagement, net: NetworkRecord):
   const containers: Record<string, unknown> = {};
   for (const ep of networks.endpointsOf(net.id)) {
     containers[ep.containerId] = {
-      Name: networks.containerName(ep.containerId), EndpointID: ep.id, MacAddress: ep.mac,
-      IPv4Address: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, IPv6Address: '',
+      Name: networks.containerName(ep.containerId),
+      EndpointID: ep.id,
+      MacAddress: ep.mac,
+      IPv4Address: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`,
+      IPv6Address: '',
     };
   }
-  const config = net.subnet ? [{ Subnet: net.subnet, Gateway: net.gateway, ...(net.ipRange ? { IPRange: net.ipRange } : {}), ...(Object.keys(net.auxAddresses ?? {}).length ? { AuxiliaryAddresses: net.auxAddresses } : {}) }] : [];
+  const config = net.subnet
+    ? [
+        {
+          Subnet: net.subnet,
+          Gateway: net.gateway,
+          ...(net.ipRange ? { IPRange: net.ipRange } : {}),
+          ...(Object.keys(net.auxAddresses ?? {}).length ? { AuxiliaryAddresses: net.auxAddresses } : {}),
+        },
+      ]
+    : [];
   return {
-    Name: net.name, Id: net.id, Created: net.created, Scope: 'local', Driver: net.driver, EnableIPv6: false,
+    Name: net.name,
+    Id: net.id,
+    Created: net.created,
+    Scope: 'local',
+    Driver: net.driver,
+    EnableIPv6: false,
     IPAM: { Driver: 'default', Options: net.ipamOptions ?? null, Config: config },
-    Internal: net.internal, Attachable: net.attachable, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false,
+    Internal: net.internal,
+    Attachable: net.attachable,
+    Ingress: false,
+    ConfigFrom: { Network: '' },
+    ConfigOnly: false,
     Containers: containers,
-    Options: net.builtin && net.driver === 'bridge' ? { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.name': net.bridge, ...net.options } : net.options,
+    Options:
+      net.builtin && net.driver === 'bridge'
+        ? { 'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.name': net.bridge, ...net.options }
+        : net.options,
     Labels: net.labels,
   };
 }

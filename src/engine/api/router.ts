@@ -15,7 +15,11 @@ export interface RequestContext {
 
 export type Handler = (ctx: RequestContext) => Promise<void> | void;
 
-interface Route { method: string; parts: string[]; handler: Handler }
+interface Route {
+  method: string;
+  parts: string[];
+  handler: Handler;
+}
 
 export class Router {
   private routes: Route[] = [];
@@ -40,7 +44,8 @@ function matchParts(pattern: string[], parts: string[]): Record<string, string> 
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern[i]!;
-    if (p.startsWith('*')) { // rest parameter, e.g. image names with slashes: /images/*name/json
+    if (p.startsWith('*')) {
+      // rest parameter, e.g. image names with slashes: /images/*name/json
       const restLen = parts.length - i - (pattern.length - 1 - i);
       if (restLen < 1) return undefined;
       params[p.slice(1)] = decodeURIComponent(parts.slice(i, i + restLen).join('/'));

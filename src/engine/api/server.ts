@@ -10,7 +10,12 @@ import type { Router } from './router.js';
 export const API_VERSION = '1.43';
 export const MIN_API_VERSION = '1.24';
 
-async function dispatch(router: Router, req: IncomingMessage, res: ServerResponse, upgrade?: { socket: Duplex; head: Buffer }): Promise<void> {
+async function dispatch(
+  router: Router,
+  req: IncomingMessage,
+  res: ServerResponse,
+  upgrade?: { socket: Duplex; head: Buffer },
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://engine');
   res.setHeader('Api-Version', API_VERSION);
   res.setHeader('Server', 'tscompose-engine');
@@ -30,18 +35,25 @@ async function dispatch(router: Router, req: IncomingMessage, res: ServerRespons
 }
 
 export function createApiServer(router: Router): http.Server {
-  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => { void dispatch(router, req, res); });
+  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+    void dispatch(router, req, res);
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     // node's http server stops listening for errors on a socket it hands over for an upgrade: a client that
     // vanishes (ECONNRESET, EPIPE) would otherwise raise an unhandled 'error' and end the engine
     socket.on('error', () => socket.destroy());
     const res = new ServerResponse(req);
     res.assignSocket(socket);
-    res.on('finish', () => { if (!res.getHeader('x-hijacked')) socket.end(); });
+    res.on('finish', () => {
+      if (!res.getHeader('x-hijacked')) socket.end();
+    });
     void takeUpgradeBody(req, socket, head).then((rest) => dispatch(router, req, res, { socket, head: rest }));
   });
   const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => { sockets.add(s); s.once('close', () => sockets.delete(s)); });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
   liveSockets.set(server, sockets);
   return server;
 }
@@ -54,14 +66,24 @@ function takeUpgradeBody(req: IncomingMessage, socket: Duplex, head: Buffer): Pr
   return new Promise((resolve) => {
     let buf = head;
     const done = () => {
-      socket.off('data', onData); socket.off('end', done); socket.off('close', done);
+      socket.off('data', onData);
+      socket.off('end', done);
+      socket.off('close', done);
       socket.pause();
       upgradeBodies.set(req, buf.subarray(0, len));
       resolve(buf.subarray(len));
     };
-    const onData = (d: Buffer) => { buf = Buffer.concat([buf, d]); if (buf.length >= len) done(); };
-    if (buf.length >= len) { done(); return; }
-    socket.on('data', onData); socket.once('end', done); socket.once('close', done);
+    const onData = (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= len) done();
+    };
+    if (buf.length >= len) {
+      done();
+      return;
+    }
+    socket.on('data', onData);
+    socket.once('end', done);
+    socket.once('close', done);
   });
 }
 
@@ -77,12 +99,17 @@ export function shutdownServer(server: http.Server): Promise<void> {
 }
 
 /** Docker's raw stream: a 101 upgrade when the client asked for one, else a streamed 200 response. */
-export function openRawStream(ctx: { req: IncomingMessage; res: ServerResponse; upgrade?: { socket: Duplex; head: Buffer } }, contentType = 'application/vnd.docker.raw-stream'): { out: Duplex | ServerResponse; input?: Duplex; end: () => void } {
+export function openRawStream(
+  ctx: { req: IncomingMessage; res: ServerResponse; upgrade?: { socket: Duplex; head: Buffer } },
+  contentType = 'application/vnd.docker.raw-stream',
+): { out: Duplex | ServerResponse; input?: Duplex; end: () => void } {
   if (ctx.upgrade) {
     const { socket, head } = ctx.upgrade;
     ctx.res.setHeader('x-hijacked', '1');
     ctx.res.detachSocket(socket as Socket);
-    socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nApi-Version: ${API_VERSION}\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${contentType}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nApi-Version: ${API_VERSION}\r\n\r\n`,
+    );
     if (head.length) socket.unshift(head);
     return { out: socket, input: socket, end: () => socket.end() };
   }

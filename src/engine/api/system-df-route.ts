@@ -20,12 +20,21 @@ export function registerSystemDfRoute(router: Router, src: DiskUsageSources): vo
     sendJson(res, 200, {
       LayersSize: images.reduce((sum, i) => sum + i.size, 0),
       Images: images.map((i) => ({
-        Id: i.id, ParentId: '', RepoTags: i.repoTags, RepoDigests: i.repoDigests, Created: Math.floor(Date.parse(i.created) / 1000),
-        Size: i.size, SharedSize: -1, VirtualSize: i.size, Labels: i.config.Labels ?? null, Containers: users(i.id),
+        Id: i.id,
+        ParentId: '',
+        RepoTags: i.repoTags,
+        RepoDigests: i.repoDigests,
+        Created: Math.floor(Date.parse(i.created) / 1000),
+        Size: i.size,
+        SharedSize: -1,
+        VirtualSize: i.size,
+        Labels: i.config.Labels ?? null,
+        Containers: users(i.id),
       })),
       Containers: containers.map((c) => ({ ...summaryView(c), SizeRw: 0, SizeRootFs: 0 })),
       Volumes: (await src.volumes.usageReport()).map(({ volume, size, refCount }) => ({
-        ...volumeView(volume, src.volumes.mountpoint(volume)), UsageData: { Size: size, RefCount: refCount },
+        ...volumeView(volume, src.volumes.mountpoint(volume)),
+        UsageData: { Size: size, RefCount: refCount },
       })),
       BuildCache: [],
     });

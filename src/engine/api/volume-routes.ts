@@ -26,7 +26,7 @@ export function registerVolumeRoutes(router: Router, volumes: VolumeManagement):
     const body = await readJson<VolumeCreateBody>(req);
     // as Docker 23+: a volume created without a name is labelled anonymous, so a default prune takes it (it is still
     // kept by `docker rm -v` of a container that mounted it by its name)
-    const labels = body.Name ? body.Labels ?? undefined : { ...(body.Labels ?? {}), [ANONYMOUS_LABEL]: '' };
+    const labels = body.Name ? (body.Labels ?? undefined) : { ...(body.Labels ?? {}), [ANONYMOUS_LABEL]: '' };
     const volume = await volumes.create({ name: body.Name, driver: body.Driver, options: body.DriverOpts ?? undefined, labels });
     sendJson(res, 201, volumeView(volume, volumes.mountpoint(volume)));
   });
@@ -55,8 +55,13 @@ export function registerVolumeRoutes(router: Router, volumes: VolumeManagement):
 /** A volume as GET /volumes/{name} shows it. */
 export function volumeView(v: VolumeRecord, mountpoint: string): Record<string, unknown> {
   return {
-    CreatedAt: v.createdAt, Driver: v.driver, Labels: v.labels, Mountpoint: mountpoint,
-    Name: v.name, Options: Object.keys(v.options).length ? v.options : null, Scope: 'local',
+    CreatedAt: v.createdAt,
+    Driver: v.driver,
+    Labels: v.labels,
+    Mountpoint: mountpoint,
+    Name: v.name,
+    Options: Object.keys(v.options).length ? v.options : null,
+    Scope: 'local',
   };
 }
 
@@ -75,12 +80,23 @@ function matches(v: VolumeRecord, inUse: boolean, filters: Record<string, string
   for (const [key, values] of Object.entries(filters)) {
     if (!values.length) continue;
     switch (key) {
-      case 'name': if (!values.some((n) => v.name.includes(n))) return false; break;
-      case 'driver': if (!values.includes(v.driver)) return false; break;
-      case 'dangling': if (!values.some((d) => (d === 'true' || d === '1') === !inUse)) return false; break;
-      case 'label': if (!values.every((l) => labelMatches(v.labels, l))) return false; break;
-      case 'label!': if (values.some((l) => labelMatches(v.labels, l))) return false; break;
-      default: throw invalid(`invalid filter '${key}'`);
+      case 'name':
+        if (!values.some((n) => v.name.includes(n))) return false;
+        break;
+      case 'driver':
+        if (!values.includes(v.driver)) return false;
+        break;
+      case 'dangling':
+        if (!values.some((d) => (d === 'true' || d === '1') === !inUse)) return false;
+        break;
+      case 'label':
+        if (!values.every((l) => labelMatches(v.labels, l))) return false;
+        break;
+      case 'label!':
+        if (values.some((l) => labelMatches(v.labels, l))) return false;
+        break;
+      default:
+        throw invalid(`invalid filter '${key}'`);
     }
   }
   return true;

@@ -13,15 +13,30 @@ import { streamToClient } from '../stream-to-client.js';
 import tar from 'tar-stream';
 import { EngineError, invalid } from '../errors.js';
 import {
-  at, chrootComponents, createFileAt, followsFinalLink, lstatAt, mkdirAt, openDirInRoot, removeAt, resolvePartsInRoot,
-  safeComponents, symlinkAt, UnsafePathError,
+  at,
+  chrootComponents,
+  createFileAt,
+  followsFinalLink,
+  lstatAt,
+  mkdirAt,
+  openDirInRoot,
+  removeAt,
+  resolvePartsInRoot,
+  safeComponents,
+  symlinkAt,
+  UnsafePathError,
 } from '../fs/in-root.js';
 
 const O_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
 /** Where `p` is: its parent directory (open) and final name, or, when the path follows its final link,
  *  the directory it names itself (base undefined). */
-interface Located { dir: FileHandle; base?: string; parts: string[]; name: string }
+interface Located {
+  dir: FileHandle;
+  base?: string;
+  parts: string[];
+  name: string;
+}
 
 /** The name Docker gives the path (Go's filepath.Base of the absolute path, trailing `/.` kept). */
 function displayName(p: string): string {
@@ -31,7 +46,9 @@ function displayName(p: string): string {
 
 /** A path that is not in the container; the API names the container (Docker's "Could not find the file … in container <id>"). */
 export class MissingPathError extends EngineError {
-  constructor(readonly path: string) { super('not-found', `Could not find the file ${path} in container`); }
+  constructor(readonly path: string) {
+    super('not-found', `Could not find the file ${path} in container`);
+  }
 }
 
 function fsError(err: unknown, p: string): Error {
@@ -51,7 +68,9 @@ async function locate(rootfs: string, p: string): Promise<Located> {
     }
     const { dir, parts: resolved } = await openDirInRoot(rootfs, parts.slice(0, -1));
     return { dir, base: parts[parts.length - 1]!, parts: resolved, name };
-  } catch (err) { throw fsError(err, p); }
+  } catch (err) {
+    throw fsError(err, p);
+  }
 }
 
 async function lstatLocated(l: Located, p: string) {
@@ -67,7 +86,13 @@ export async function containerPath(rootfs: string, p: string): Promise<string> 
   return path.join(rootfs, ...resolved);
 }
 
-export interface PathStat { name: string; size: number; mode: number; mtime: string; linkTarget: string }
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
 
 // Go's os.FileMode bits, which the docker CLI decodes.
 const GO_MODE_DIR = 2 ** 31;
@@ -85,13 +110,21 @@ export async function statPath(rootfs: string, p: string): Promise<PathStat> {
       linkTarget = full ? '/' + full.join('/') : await fs.readlink(at(l.dir, l.base!));
     }
     return { name: l.name, size: st.size, mode, mtime: st.mtime.toISOString(), linkTarget };
-  } finally { await l.dir.close(); }
+  } finally {
+    await l.dir.close();
+  }
 }
 
 export async function packPath(rootfs: string, p: string, out: Writable): Promise<void> {
   const l = await locate(rootfs, p);
   const pack = tar.pack();
-  const header = (st: import('node:fs').Stats, name: string) => ({ name, mode: st.mode & 0o7777, mtime: st.mtime, uid: st.uid, gid: st.gid });
+  const header = (st: import('node:fs').Stats, name: string) => ({
+    name,
+    mode: st.mode & 0o7777,
+    mtime: st.mtime,
+    uid: st.uid,
+    gid: st.gid,
+  });
   const addDir = async (dir: FileHandle, name: string, st: import('node:fs').Stats): Promise<void> => {
     pack.entry({ ...header(st, name), type: 'directory' });
     for (const child of (await fs.readdir(at(dir))).sort()) await add(dir, child, `${name}/${child}`);
@@ -103,19 +136,31 @@ export async function packPath(rootfs: string, p: string, out: Writable): Promis
     if (st.isDirectory()) {
       const sub = await fs.open(at(dir, child), O_DIR).catch(() => undefined);
       if (!sub) return; // swapped meanwhile
-      try { await addDir(sub, name, st); } finally { await sub.close(); }
+      try {
+        await addDir(sub, name, st);
+      } finally {
+        await sub.close();
+      }
     } else if (st.isSymbolicLink()) {
       pack.entry({ ...header(st, name), type: 'symlink', linkname: await fs.readlink(at(dir, child)) });
     } else if (st.isFile()) {
       const fh = await fs.open(at(dir, child), constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
       if (!fh) return;
       const fst = await fh.stat();
-      if (!fst.isFile()) { await fh.close(); return; }
+      if (!fst.isFile()) {
+        await fh.close();
+        return;
+      }
       await new Promise<void>((resolve, reject) => {
         const done = (err?: Error | null) => (err ? reject(err) : resolve());
-        if (fst.size === 0) { pack.entry({ ...header(fst, name), type: 'file', size: 0 }, '', done); return; }
+        if (fst.size === 0) {
+          pack.entry({ ...header(fst, name), type: 'file', size: 0 }, '', done);
+          return;
+        }
         const entry = pack.entry({ ...header(fst, name), type: 'file', size: fst.size }, done);
-        fh.createReadStream({ start: 0, end: fst.size - 1, autoClose: false }).on('error', reject).pipe(entry);
+        fh.createReadStream({ start: 0, end: fst.size - 1, autoClose: false })
+          .on('error', reject)
+          .pipe(entry);
       }).finally(() => fh.close().catch(() => {}));
     }
   };
@@ -124,7 +169,9 @@ export async function packPath(rootfs: string, p: string, out: Writable): Promis
       const base = l.name === '/' ? '.' : l.name;
       if (l.base === undefined) await addDir(l.dir, base, await l.dir.stat());
       else await add(l.dir, l.base, base);
-    } finally { await l.dir.close(); }
+    } finally {
+      await l.dir.close();
+    }
     pack.finalize();
   });
 }
@@ -137,7 +184,9 @@ export interface ExtractOptions {
 
 export async function extractInto(rootfs: string, p: string, input: Readable, opts: ExtractOptions = {}): Promise<void> {
   let dest: { dir: FileHandle; parts: string[] };
-  try { dest = await openDirInRoot(rootfs, chrootComponents(p)); } catch (err) {
+  try {
+    dest = await openDirInRoot(rootfs, chrootComponents(p));
+  } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw invalid(`extraction point is not a directory: ${p}`);
     throw fsError(err, p);
   }
@@ -146,7 +195,9 @@ export async function extractInto(rootfs: string, p: string, input: Readable, op
   input.pipe(extract);
   try {
     for await (const entry of extract) {
-      try { await extractEntry(rootfs, dest.parts, entry, opts); } catch (err) {
+      try {
+        await extractEntry(rootfs, dest.parts, entry, opts);
+      } catch (err) {
         entry.resume();
         if (err instanceof UnsafePathError) throw invalid(`invalid tar entry "${entry.header.name}": ${err.message}`);
         throw err;
@@ -159,18 +210,28 @@ export async function extractInto(rootfs: string, p: string, input: Readable, op
   }
 }
 
-async function extractEntry(rootfs: string, destParts: string[], entry: AsyncIterable<unknown> & { header: tar.Header; resume(): unknown }, opts: ExtractOptions): Promise<void> {
+async function extractEntry(
+  rootfs: string,
+  destParts: string[],
+  entry: AsyncIterable<unknown> & { header: tar.Header; resume(): unknown },
+  opts: ExtractOptions,
+): Promise<void> {
   const h = entry.header;
   const parts = safeComponents(h.name); // `..` out of the extraction directory is refused, as Docker does
-  if (parts.length === 0) { entry.resume(); return; } // the extraction directory itself
+  if (parts.length === 0) {
+    entry.resume();
+    return;
+  } // the extraction directory itself
   const base = parts[parts.length - 1]!;
   const { dir } = await openDirInRoot(rootfs, [...destParts, ...parts.slice(0, -1)], { createDirs: true });
   try {
     const existing = await lstatAt(dir, base);
     if (opts.noOverwriteDirNonDir && existing) {
       const shown = '/' + [...destParts, ...parts].join('/');
-      if (existing.isDirectory() && h.type !== 'directory') throw invalid(`cannot overwrite directory "${shown}" with non-directory "${h.name}"`);
-      if (!existing.isDirectory() && h.type === 'directory') throw invalid(`cannot overwrite non-directory "${shown}" with directory "${h.name}"`);
+      if (existing.isDirectory() && h.type !== 'directory')
+        throw invalid(`cannot overwrite directory "${shown}" with non-directory "${h.name}"`);
+      if (!existing.isDirectory() && h.type === 'directory')
+        throw invalid(`cannot overwrite non-directory "${shown}" with directory "${h.name}"`);
     }
     const mode = (h.mode ?? 0o644) & 0o7777;
     const mtime = h.mtime ?? new Date();
@@ -182,18 +243,23 @@ async function extractEntry(rootfs: string, destParts: string[], entry: AsyncIte
         if (owned) await d.chown(h.uid!, h.gid!).catch(() => {});
         if (h.mode) await d.chmod(mode);
         await d.utimes(mtime, mtime);
-      } finally { await d.close(); }
+      } finally {
+        await d.close();
+      }
     } else if (h.type === 'file' || h.type === 'contiguous-file') {
       const f = await createFileAt(dir, base, 0o600);
       try {
-        for await (const chunk of entry) { // (a stream pipeline to the handle leaves tar-stream's iterator waiting)
+        for await (const chunk of entry) {
+          // (a stream pipeline to the handle leaves tar-stream's iterator waiting)
           const b = chunk as Buffer;
           for (let off = 0; off < b.length;) off += (await f.write(b, off, b.length - off)).bytesWritten;
         }
         if (owned) await f.chown(h.uid!, h.gid!).catch(() => {});
         await f.chmod(mode); // after chown: it clears setuid
         await f.utimes(mtime, mtime);
-      } finally { await f.close(); }
+      } finally {
+        await f.close();
+      }
     } else if (h.type === 'symlink') {
       entry.resume();
       await symlinkAt(dir, base, h.linkname ?? '');
@@ -207,9 +273,13 @@ async function extractEntry(rootfs: string, destParts: string[], entry: AsyncIte
       try {
         await removeAt(dir, base);
         await fs.link(at(src.dir, linkParts[linkParts.length - 1]!), at(dir, base)); // link(2) does not follow a symlink
-      } finally { await src.dir.close(); }
+      } finally {
+        await src.dir.close();
+      }
     } else {
       entry.resume(); // devices, fifos: not created by docker cp here
     }
-  } finally { await dir.close(); }
+  } finally {
+    await dir.close();
+  }
 }

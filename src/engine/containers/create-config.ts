@@ -24,14 +24,20 @@ export function mergeEnv(base: string[] = [], override: string[] = []): string[]
 }
 
 /** The effective container Config: what inspect shows as Config and what the process runs. */
-export function effectiveConfig(body: Record<string, any>, image: ImageRuntimeConfig, id: string): { config: ContainerConfig; path: string; args: string[] } {
+export function effectiveConfig(
+  body: Record<string, any>,
+  image: ImageRuntimeConfig,
+  id: string,
+): { config: ContainerConfig; path: string; args: string[] } {
   const entrypointGiven = body.Entrypoint !== undefined && body.Entrypoint !== null;
   let entrypoint: string[] = entrypointGiven
-    ? (typeof body.Entrypoint === 'string' ? [body.Entrypoint] : body.Entrypoint)
+    ? typeof body.Entrypoint === 'string'
+      ? [body.Entrypoint]
+      : body.Entrypoint
     : (image.Entrypoint ?? []);
   if (entrypoint.length === 1 && entrypoint[0] === '') entrypoint = [];
   const cmdGiven = body.Cmd !== undefined && body.Cmd !== null && !(Array.isArray(body.Cmd) && body.Cmd.length === 0 && !entrypointGiven);
-  const cmd: string[] = cmdGiven ? (typeof body.Cmd === 'string' ? [body.Cmd] : body.Cmd) : (entrypointGiven ? [] : (image.Cmd ?? []));
+  const cmd: string[] = cmdGiven ? (typeof body.Cmd === 'string' ? [body.Cmd] : body.Cmd) : entrypointGiven ? [] : (image.Cmd ?? []);
   const argv = [...entrypoint, ...cmd];
   if (argv.length === 0) throw invalid('No command specified');
   const imageEnv = image.Env ?? [];
@@ -65,10 +71,33 @@ export function effectiveConfig(body: Record<string, any>, image: ImageRuntimeCo
 
 export function defaultHostConfig(hc: Record<string, any> = {}): HostConfig {
   return {
-    Binds: null, NetworkMode: 'default', PortBindings: {}, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 }, AutoRemove: false,
-    VolumeDriver: '', VolumesFrom: null, CapAdd: null, CapDrop: null, Dns: [], DnsOptions: [], DnsSearch: [], ExtraHosts: null,
-    Privileged: false, PublishAllPorts: false, ReadonlyRootfs: false, ShmSize: 67108864, Memory: 0, MemorySwap: 0, NanoCpus: 0,
-    CpuShares: 0, PidsLimit: null, Ulimits: null, Sysctls: null, Tmpfs: null, Init: null, Mounts: [],
+    Binds: null,
+    NetworkMode: 'default',
+    PortBindings: {},
+    RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+    AutoRemove: false,
+    VolumeDriver: '',
+    VolumesFrom: null,
+    CapAdd: null,
+    CapDrop: null,
+    Dns: [],
+    DnsOptions: [],
+    DnsSearch: [],
+    ExtraHosts: null,
+    Privileged: false,
+    PublishAllPorts: false,
+    ReadonlyRootfs: false,
+    ShmSize: 67108864,
+    Memory: 0,
+    MemorySwap: 0,
+    NanoCpus: 0,
+    CpuShares: 0,
+    PidsLimit: null,
+    Ulimits: null,
+    Sysctls: null,
+    Tmpfs: null,
+    Init: null,
+    Mounts: [],
     ...hc,
     Runtime: hc.Runtime || 'runc',
     LogConfig: { Type: hc.LogConfig?.Type || 'json-file', Config: hc.LogConfig?.Config ?? {} },
@@ -84,6 +113,7 @@ export function checkRuntimeAndLogDriver(hc: Record<string, any>): void {
   if (hc.Runtime !== 'runc') throw invalid(`Unknown runtime specified ${hc.Runtime}`);
   const driver = String(hc.LogConfig.Type);
   if (LOG_DRIVERS.includes(driver)) return;
-  if (DOCKER_ONLY_LOG_DRIVERS.includes(driver)) throw invalid(`logging driver "${driver}" is not supported by the tscompose engine (json-file, local and none are)`);
+  if (DOCKER_ONLY_LOG_DRIVERS.includes(driver))
+    throw invalid(`logging driver "${driver}" is not supported by the tscompose engine (json-file, local and none are)`);
   throw invalid(`error looking up logging plugin ${driver}: plugin "${driver}" not found`);
 }

@@ -16,13 +16,20 @@ const execFileAsync = promisify(execFile);
 
 /** Resolves the container's mounts (creating its volumes, seeded from the image) and returns them as inspect
  *  shows them. Start resolves them again: a named volume is the same, an anonymous one stays the container's. */
-export async function resolveMountsAtCreate(rec: ContainerRecord, layout: ContainerLayout, volumes: VolumeService): Promise<ContainerRecord['mounts']> {
+export async function resolveMountsAtCreate(
+  rec: ContainerRecord,
+  layout: ContainerLayout,
+  volumes: VolumeService,
+): Promise<ContainerRecord['mounts']> {
   const requests = mountRequests(rec);
   if (!requests.length) return [];
   const resolved: ResolvedMount[] = [];
-  const resolveAll = async (imageRootfs: string) => { for (const r of requests) resolved.push(await volumes.resolve(rec.id, r, imageRootfs)); };
+  const resolveAll = async (imageRootfs: string) => {
+    for (const r of requests) resolved.push(await volumes.resolve(rec.id, r, imageRootfs));
+  };
   // a volume used for the first time gets the image's content at its target: only then is a view of the image needed
-  if (requests.some((r) => r.Type === 'volume')) await withOverlayMounted(containerOverlay(layout, rec.layerDirs), () => resolveAll(layout.rootfs));
+  if (requests.some((r) => r.Type === 'volume'))
+    await withOverlayMounted(containerOverlay(layout, rec.layerDirs), () => resolveAll(layout.rootfs));
   else await resolveAll('');
   return requests.map((r, i) => mountPoint(r, resolved[i]!));
 }
@@ -36,7 +43,9 @@ export async function withMountsBound<T>(rootfs: string, mounts: ContainerRecord
   const bound: string[] = [];
   try {
     // parents first: a mount below another one's destination lands inside it
-    const ordered = mounts.filter((m) => m.type !== 'tmpfs' && m.source).sort((a, b) => chrootComponents(a.destination).length - chrootComponents(b.destination).length);
+    const ordered = mounts
+      .filter((m) => m.type !== 'tmpfs' && m.source)
+      .sort((a, b) => chrootComponents(a.destination).length - chrootComponents(b.destination).length);
     for (const m of ordered) {
       const source = await stat(m.source).catch(() => undefined);
       if (!source) continue;

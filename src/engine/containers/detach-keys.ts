@@ -40,7 +40,11 @@ export class DetachFilter {
       }
       for (let i = 0; i < this.held; i++) out.push(this.keys[i]!);
       this.held = 0;
-      if (byte === this.keys[0]) { this.held = 1; if (this.keys.length === 1) return { data: Buffer.from(out), detached: true }; continue; }
+      if (byte === this.keys[0]) {
+        this.held = 1;
+        if (this.keys.length === 1) return { data: Buffer.from(out), detached: true };
+        continue;
+      }
       out.push(byte);
     }
     return { data: Buffer.from(out), detached: false };

@@ -36,7 +36,10 @@ export interface ContainerConfig {
   [key: string]: unknown;
 }
 
-export interface RestartPolicy { Name: string; MaximumRetryCount?: number }
+export interface RestartPolicy {
+  Name: string;
+  MaximumRetryCount?: number;
+}
 export type PortMap = Record<string, PortBinding[] | null>;
 
 export interface HostConfig {

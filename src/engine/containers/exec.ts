@@ -36,7 +36,11 @@ export interface ExecInstance {
 export class ExecService {
   private readonly execs = new Map<string, ExecInstance>();
 
-  constructor(private readonly containers: ContainerService, private readonly runtime: OciRuntime, private readonly tmpDir: string) {}
+  constructor(
+    private readonly containers: ContainerService,
+    private readonly runtime: OciRuntime,
+    private readonly tmpDir: string,
+  ) {}
 
   idsFor(containerId: string): string[] {
     return [...this.execs.values()].filter((e) => e.ContainerID === containerId).map((e) => e.ID);
@@ -51,14 +55,33 @@ export class ExecService {
     // docker-py sends `detachKeys`: Docker's JSON decoding ignores the case of field names
     const detachKeys = (body.DetachKeys ?? body.detachKeys ?? '') as string;
     if (detachKeys) {
-      try { parseDetachKeys(detachKeys); } catch { throw invalid(`Invalid escape keys (${detachKeys}) provided`); }
+      try {
+        parseDetachKeys(detachKeys);
+      } catch {
+        throw invalid(`Invalid escape keys (${detachKeys}) provided`);
+      }
     }
     const id = randomBytes(32).toString('hex');
     this.execs.set(id, {
-      ID: id, ContainerID: rec.id, Running: false, ExitCode: null, Pid: 0, OpenStdin: Boolean(body.AttachStdin),
-      OpenStdout: Boolean(body.AttachStdout), OpenStderr: Boolean(body.AttachStderr), CanRemove: false, DetachKeys: detachKeys,
-      ProcessConfig: { tty: Boolean(body.Tty), entrypoint: cmd[0]!, arguments: cmd.slice(1), privileged: Boolean(body.Privileged), user: body.User ?? '' },
-      env: body.Env ?? [], workingDir: body.WorkingDir ?? '',
+      ID: id,
+      ContainerID: rec.id,
+      Running: false,
+      ExitCode: null,
+      Pid: 0,
+      OpenStdin: Boolean(body.AttachStdin),
+      OpenStdout: Boolean(body.AttachStdout),
+      OpenStderr: Boolean(body.AttachStderr),
+      CanRemove: false,
+      DetachKeys: detachKeys,
+      ProcessConfig: {
+        tty: Boolean(body.Tty),
+        entrypoint: cmd[0]!,
+        arguments: cmd.slice(1),
+        privileged: Boolean(body.Privileged),
+        user: body.User ?? '',
+      },
+      env: body.Env ?? [],
+      workingDir: body.WorkingDir ?? '',
     });
     return { Id: id };
   }
@@ -78,7 +101,10 @@ export class ExecService {
    *  gets a terminal when the exec was created with Tty; the output is framed unless the start request asked
    *  for Tty (`rawOutput`). A process that cannot start (missing binary, not executable) exits 126 with the
    *  runtime's error on the output, Docker's `OCI runtime exec failed: …: unknown`. */
-  async start(id: string, io: { out?: Writable | Duplex; input?: Duplex | NodeJS.ReadableStream; rawOutput?: boolean; onDetach?: () => void }): Promise<number> {
+  async start(
+    id: string,
+    io: { out?: Writable | Duplex; input?: Duplex | NodeJS.ReadableStream; rawOutput?: boolean; onDetach?: () => void },
+  ): Promise<number> {
     const ex = this.get(id);
     if (ex.Running || ex.ExitCode !== null) throw conflict(`Error: Exec command ${id} has already run`);
     const rec = this.containers.get(ex.ContainerID);
@@ -88,8 +114,12 @@ export class ExecService {
     let processSpec: Record<string, unknown>;
     try {
       processSpec = execProcessSpec(rec, {
-        args: [ex.ProcessConfig.entrypoint, ...ex.ProcessConfig.arguments], env: ex.env, user: ex.ProcessConfig.user,
-        workingDir: ex.workingDir, tty, privileged: ex.ProcessConfig.privileged,
+        args: [ex.ProcessConfig.entrypoint, ...ex.ProcessConfig.arguments],
+        env: ex.env,
+        user: ex.ProcessConfig.user,
+        workingDir: ex.workingDir,
+        tty,
+        privileged: ex.ProcessConfig.privileged,
       });
     } catch (err) {
       ex.ExitCode = 126; // what Docker records for an exec its runtime could not start
@@ -118,10 +148,16 @@ export class ExecService {
       const onData = (d: Buffer) => {
         const r = filter ? filter.push(d) : { data: d, detached: false };
         if (r.data.length) child.stdin!.write(r.data);
-        if (r.detached) { detached = true; input.removeListener('data', onData); io.onDetach?.(); }
+        if (r.detached) {
+          detached = true;
+          input.removeListener('data', onData);
+          io.onDetach?.();
+        }
       };
       input.on('data', onData);
-      input.on('end', () => { if (!detached) child.stdin!.end(); });
+      input.on('end', () => {
+        if (!detached) child.stdin!.end();
+      });
       input.resume(); // the server paused the socket while it read the request body off it
     } else io.input?.resume(); // stdin not attached: drained, as before
     if (!io.input) child.stdin?.on('error', () => {});
@@ -147,19 +183,28 @@ export class ExecService {
 /** The runtime's own failure to start the process ("exec failed: …" in its JSON log), if any. */
 async function execStartError(logFile: string): Promise<string | undefined> {
   let text: string;
-  try { text = await readFile(logFile, 'utf8'); } catch { return undefined; }
+  try {
+    text = await readFile(logFile, 'utf8');
+  } catch {
+    return undefined;
+  }
   for (const line of text.split('\n')) {
     try {
       const entry = JSON.parse(line) as { level?: string; msg?: string };
       if (entry.level === 'error' && entry.msg?.startsWith('exec failed')) return entry.msg;
-    } catch { /* not JSON */ }
+    } catch {
+      /* not JSON */
+    }
   }
   return undefined;
 }
 
 /** The OCI process for `runc exec --process` in a running container: the container's user (looked up in
  *  its filesystem as it sees it), env, capabilities and rlimits, overridable. */
-export function execProcessSpec(rec: ContainerRecord, o: { args: string[]; env?: string[]; user?: string; workingDir?: string; tty?: boolean; privileged?: boolean }): Record<string, unknown> {
+export function execProcessSpec(
+  rec: ContainerRecord,
+  o: { args: string[]; env?: string[]; user?: string; workingDir?: string; tty?: boolean; privileged?: boolean },
+): Record<string, unknown> {
   const tables = userTablesAt(`/proc/${rec.state.pid}/root`);
   let user = resolveUser(tables, o.user || rec.config.User);
   if (rec.hostConfig.GroupAdd?.length) {
@@ -168,9 +213,13 @@ export function execProcessSpec(rec: ContainerRecord, o: { args: string[]; env?:
   }
   const caps = effectiveCapabilities(rec.hostConfig.CapAdd ?? [], rec.hostConfig.CapDrop ?? [], rec.hostConfig.Privileged || o.privileged);
   return {
-    terminal: Boolean(o.tty), user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
-    args: o.args, env: mergeEnv(rec.config.Env, o.env ?? []),
-    cwd: o.workingDir || rec.config.WorkingDir || '/', capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
-    rlimits: buildRlimits(rec.hostConfig.Ulimits ?? undefined), noNewPrivileges: parseSecurityOpt(rec.hostConfig.SecurityOpt).noNewPrivileges,
+    terminal: Boolean(o.tty),
+    user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
+    args: o.args,
+    env: mergeEnv(rec.config.Env, o.env ?? []),
+    cwd: o.workingDir || rec.config.WorkingDir || '/',
+    capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [] },
+    rlimits: buildRlimits(rec.hostConfig.Ulimits ?? undefined),
+    noNewPrivileges: parseSecurityOpt(rec.hostConfig.SecurityOpt).noNewPrivileges,
   };
 }

@@ -6,10 +6,16 @@ import type { ContainerRecord } from './record.js';
 export class ExitSignals {
   private readonly events = new EventEmitter();
 
-  constructor() { this.events.setMaxListeners(0); }
+  constructor() {
+    this.events.setMaxListeners(0);
+  }
 
-  exitedWith(id: string, exitCode: number): void { this.events.emit(`exit:${id}`, exitCode); }
-  removed(id: string, exitCode: number): void { this.events.emit(`removed:${id}`, exitCode); }
+  exitedWith(id: string, exitCode: number): void {
+    this.events.emit(`exit:${id}`, exitCode);
+  }
+  removed(id: string, exitCode: number): void {
+    this.events.emit(`removed:${id}`, exitCode);
+  }
 
   /** The exit code once the container is not running (at once if it is not). */
   notRunning(rec: ContainerRecord | undefined): Promise<number> {

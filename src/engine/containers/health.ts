@@ -37,7 +37,10 @@ export class HealthMonitor {
     this.unwatch(rec.id);
     const hc = rec.config.Healthcheck;
     const args = probeArgs(hc?.Test);
-    if (!args) { delete rec.state.health; return; }
+    if (!args) {
+      delete rec.state.health;
+      return;
+    }
     const interval = hc?.Interval ? hc.Interval / NS_PER_MS : DEFAULTS.interval;
     const timeout = hc?.Timeout ? hc.Timeout / NS_PER_MS : DEFAULTS.timeout;
     const retries = hc?.Retries || DEFAULTS.retries;
@@ -69,7 +72,9 @@ export class HealthMonitor {
     this.timers.delete(id);
   }
 
-  close(): void { for (const id of [...this.timers.keys()]) this.unwatch(id); }
+  close(): void {
+    for (const id of [...this.timers.keys()]) this.unwatch(id);
+  }
 
   private async probe(rec: ContainerRecord, args: string[], timeoutMs: number): Promise<HealthProbe> {
     const start = new Date().toISOString();
@@ -78,11 +83,16 @@ export class HealthMonitor {
     try {
       const child = this.host.runtime.spawn(['exec', '--process', file, rec.id], { stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
-      const collect = (d: Buffer) => { if (output.length < MAX_OUTPUT) output += d.toString('utf8'); };
+      const collect = (d: Buffer) => {
+        if (output.length < MAX_OUTPUT) output += d.toString('utf8');
+      };
       child.stdout!.on('data', collect);
       child.stderr!.on('data', collect);
       let timedOut = false;
-      const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+      const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, timeoutMs);
       const code = await new Promise<number>((resolve) => {
         child.on('error', () => resolve(-1));
         child.on('close', (c, s) => resolve(exitCodeOf(c, s)));

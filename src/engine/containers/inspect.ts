@@ -8,22 +8,40 @@ import { networksView } from './network-view.js';
 /** Docker's State object. */
 export function dockerState(st: ContainerState): Record<string, unknown> {
   return {
-    Status: st.status, Running: st.running, Paused: st.paused, Restarting: st.restarting, OOMKilled: st.oomKilled, Dead: st.dead,
-    Pid: st.pid, ExitCode: st.exitCode, Error: st.error, StartedAt: st.startedAt, FinishedAt: st.finishedAt,
-    ...(st.health ? {
-      Health: {
-        Status: st.health.status, FailingStreak: st.health.failingStreak,
-        Log: st.health.log.map((p) => ({ Start: p.start, End: p.end, ExitCode: p.exitCode, Output: p.output })),
-      },
-    } : {}),
+    Status: st.status,
+    Running: st.running,
+    Paused: st.paused,
+    Restarting: st.restarting,
+    OOMKilled: st.oomKilled,
+    Dead: st.dead,
+    Pid: st.pid,
+    ExitCode: st.exitCode,
+    Error: st.error,
+    StartedAt: st.startedAt,
+    FinishedAt: st.finishedAt,
+    ...(st.health
+      ? {
+          Health: {
+            Status: st.health.status,
+            FailingStreak: st.health.failingStreak,
+            Log: st.health.log.map((p) => ({ Start: p.start, End: p.end, ExitCode: p.exitCode, Output: p.output })),
+          },
+        }
+      : {}),
   };
 }
 
 /** An entry of Docker's Mounts list. */
 export function dockerMount(m: MountPoint): Record<string, unknown> {
   return {
-    Type: m.type, ...(m.name !== undefined ? { Name: m.name } : {}), Source: m.source, Destination: m.destination,
-    ...(m.driver !== undefined ? { Driver: m.driver } : {}), Mode: m.mode, RW: m.rw, Propagation: m.propagation,
+    Type: m.type,
+    ...(m.name !== undefined ? { Name: m.name } : {}),
+    Source: m.source,
+    Destination: m.destination,
+    ...(m.driver !== undefined ? { Driver: m.driver } : {}),
+    Mode: m.mode,
+    RW: m.rw,
+    Propagation: m.propagation,
   };
 }
 
@@ -31,18 +49,50 @@ export function inspectView(rec: ContainerRecord, layout: ContainerLayout, execI
   const networks = networksView(rec, hasSandbox(rec));
   const primary = Object.values(networks)[0] as Record<string, any> | undefined;
   return {
-    Id: rec.id, Created: rec.created, Path: rec.path, Args: rec.args, State: dockerState(rec.state), Image: rec.imageId,
-    ResolvConfPath: layout.resolvConf, HostnamePath: layout.hostname, HostsPath: layout.hosts, LogPath: layout.log,
-    Name: rec.name, RestartCount: rec.restartCount, Driver: 'overlay2', Platform: 'linux', MountLabel: '', ProcessLabel: '',
-    AppArmorProfile: '', ExecIDs: execIds.length ? execIds : null, HostConfig: rec.hostConfig,
-    GraphDriver: { Name: 'overlay2', Data: { LowerDir: [...rec.layerDirs].reverse().join(':'), UpperDir: layout.upper, WorkDir: layout.work, MergedDir: layout.rootfs } },
-    Mounts: rec.mounts.map(dockerMount), Config: rec.config,
+    Id: rec.id,
+    Created: rec.created,
+    Path: rec.path,
+    Args: rec.args,
+    State: dockerState(rec.state),
+    Image: rec.imageId,
+    ResolvConfPath: layout.resolvConf,
+    HostnamePath: layout.hostname,
+    HostsPath: layout.hosts,
+    LogPath: layout.log,
+    Name: rec.name,
+    RestartCount: rec.restartCount,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: execIds.length ? execIds : null,
+    HostConfig: rec.hostConfig,
+    GraphDriver: {
+      Name: 'overlay2',
+      Data: { LowerDir: [...rec.layerDirs].reverse().join(':'), UpperDir: layout.upper, WorkDir: layout.work, MergedDir: layout.rootfs },
+    },
+    Mounts: rec.mounts.map(dockerMount),
+    Config: rec.config,
     NetworkSettings: {
-      Bridge: '', SandboxID: rec.state.running ? rec.id : '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
-      Ports: hasSandbox(rec) ? (rec.networkSettings.ports ?? {}) : {}, SandboxKey: rec.state.running ? (rec.networkSettings.sandboxKey ?? '') : '',
-      SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: primary?.EndpointID ?? '', Gateway: primary?.Gateway ?? '',
-      GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: primary?.IPAddress ?? '', IPPrefixLen: primary?.IPPrefixLen ?? 0,
-      IPv6Gateway: '', MacAddress: primary?.MacAddress ?? '', Networks: networks,
+      Bridge: '',
+      SandboxID: rec.state.running ? rec.id : '',
+      HairpinMode: false,
+      LinkLocalIPv6Address: '',
+      LinkLocalIPv6PrefixLen: 0,
+      Ports: hasSandbox(rec) ? (rec.networkSettings.ports ?? {}) : {},
+      SandboxKey: rec.state.running ? (rec.networkSettings.sandboxKey ?? '') : '',
+      SecondaryIPAddresses: null,
+      SecondaryIPv6Addresses: null,
+      EndpointID: primary?.EndpointID ?? '',
+      Gateway: primary?.Gateway ?? '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      IPAddress: primary?.IPAddress ?? '',
+      IPPrefixLen: primary?.IPPrefixLen ?? 0,
+      IPv6Gateway: '',
+      MacAddress: primary?.MacAddress ?? '',
+      Networks: networks,
     },
   };
 }
@@ -66,14 +116,26 @@ export function summaryView(rec: ContainerRecord): Record<string, unknown> {
   const ports: Record<string, unknown>[] = [];
   for (const [key, bindings] of Object.entries(hasSandbox(rec) ? (rec.networkSettings.ports ?? {}) : {})) {
     const [port, proto] = key.split('/');
-    if (!bindings || !(bindings as unknown[]).length) { ports.push({ PrivatePort: Number(port), Type: proto }); continue; }
-    for (const b of bindings as { HostIp: string; HostPort: string }[]) ports.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: proto });
+    if (!bindings || !(bindings as unknown[]).length) {
+      ports.push({ PrivatePort: Number(port), Type: proto });
+      continue;
+    }
+    for (const b of bindings as { HostIp: string; HostPort: string }[])
+      ports.push({ IP: b.HostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: proto });
   }
   return {
-    Id: rec.id, Names: [rec.name], Image: rec.config.Image, ImageID: rec.imageId,
-    Command: [rec.path, ...rec.args].join(' '), Created: Math.floor(Date.parse(rec.created) / 1000), Ports: ports,
-    Labels: rec.config.Labels ?? {}, State: rec.state.status, Status: statusText(rec),
-    HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'default' }, NetworkSettings: { Networks: networksView(rec, hasSandbox(rec)) },
+    Id: rec.id,
+    Names: [rec.name],
+    Image: rec.config.Image,
+    ImageID: rec.imageId,
+    Command: [rec.path, ...rec.args].join(' '),
+    Created: Math.floor(Date.parse(rec.created) / 1000),
+    Ports: ports,
+    Labels: rec.config.Labels ?? {},
+    State: rec.state.status,
+    Status: statusText(rec),
+    HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'default' },
+    NetworkSettings: { Networks: networksView(rec, hasSandbox(rec)) },
     Mounts: rec.mounts.map(dockerMount),
   };
 }
@@ -89,20 +151,37 @@ function hasLabel(rec: ContainerRecord, filter: string): boolean {
 export function matchesFilters(rec: ContainerRecord, filters: Record<string, string[]>): boolean {
   for (const [key, values] of Object.entries(filters)) {
     if (!values.length) continue;
-    if (key === 'label') { if (!values.every((v) => hasLabel(rec, v))) return false; continue; }
-    if (key === 'label!') { if (values.some((v) => hasLabel(rec, v))) return false; continue; }
+    if (key === 'label') {
+      if (!values.every((v) => hasLabel(rec, v))) return false;
+      continue;
+    }
+    if (key === 'label!') {
+      if (values.some((v) => hasLabel(rec, v))) return false;
+      continue;
+    }
     const ok = values.some((v) => {
       switch (key) {
         case 'name': {
-          try { return new RegExp(v).test(rec.name.slice(1)) || rec.name === v; } catch { return rec.name.includes(v); }
+          try {
+            return new RegExp(v).test(rec.name.slice(1)) || rec.name === v;
+          } catch {
+            return rec.name.includes(v);
+          }
         }
-        case 'id': return rec.id.startsWith(v);
-        case 'status': return rec.state.status === v;
-        case 'exited': return rec.state.status === 'exited' && String(rec.state.exitCode) === v;
-        case 'ancestor': return rec.config.Image === v || rec.imageId === v || rec.imageId.startsWith(`sha256:${v}`);
-        case 'network': return Object.keys(networksView(rec, hasSandbox(rec))).includes(v) || rec.hostConfig.NetworkMode === v;
-        case 'health': return (rec.state.health?.status ?? 'none') === v;
-        default: return true;
+        case 'id':
+          return rec.id.startsWith(v);
+        case 'status':
+          return rec.state.status === v;
+        case 'exited':
+          return rec.state.status === 'exited' && String(rec.state.exitCode) === v;
+        case 'ancestor':
+          return rec.config.Image === v || rec.imageId === v || rec.imageId.startsWith(`sha256:${v}`);
+        case 'network':
+          return Object.keys(networksView(rec, hasSandbox(rec))).includes(v) || rec.hostConfig.NetworkMode === v;
+        case 'health':
+          return (rec.state.health?.status ?? 'none') === v;
+        default:
+          return true;
       }
     });
     if (!ok) return false;

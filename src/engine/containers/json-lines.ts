@@ -14,10 +14,19 @@ export function onJsonLines<T>(sock: Socket, handle: (msg: T) => void, malformed
     let nl: number;
     while ((nl = buf.indexOf('\n')) >= 0) {
       let msg: T;
-      try { msg = JSON.parse(buf.slice(0, nl)) as T; } catch (err) { broken = true; malformed(err as Error); return; }
+      try {
+        msg = JSON.parse(buf.slice(0, nl)) as T;
+      } catch (err) {
+        broken = true;
+        malformed(err as Error);
+        return;
+      }
       buf = buf.slice(nl + 1);
       handle(msg);
     }
-    if (buf.length > MAX_LINE) { broken = true; malformed(new Error('message too long')); }
+    if (buf.length > MAX_LINE) {
+      broken = true;
+      malformed(new Error('message too long'));
+    }
   });
 }

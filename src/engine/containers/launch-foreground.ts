@@ -26,7 +26,9 @@ export class ForegroundLauncher implements Launcher {
   private refill(): void {
     if (this.warm) return;
     const next = warmLauncher();
-    next.once('exit', () => { if (this.warm === next) this.warm = undefined; }); // killed while waiting: make another
+    next.once('exit', () => {
+      if (this.warm === next) this.warm = undefined;
+    }); // killed while waiting: make another
     this.warm = next;
   }
 
@@ -39,13 +41,24 @@ export class ForegroundLauncher implements Launcher {
     if (!job.openStdin && !job.tty) child.stdin!.end();
     setImmediate(() => this.refill());
     let spawnError: Error | undefined;
-    child.on('error', (err) => { spawnError = err; });
-    const ended = new Promise<Ended>((resolve) => child.on('close', (code, signal) => resolve({
-      code: spawnError ? 255 : code !== null ? code : 128 + (constants.signals[signal!] ?? 0), runtimeExit: true,
-    })));
+    child.on('error', (err) => {
+      spawnError = err;
+    });
+    const ended = new Promise<Ended>((resolve) =>
+      child.on('close', (code, signal) =>
+        resolve({
+          code: spawnError ? 255 : code !== null ? code : 128 + (constants.signals[signal!] ?? 0),
+          runtimeExit: true,
+        }),
+      ),
+    );
     return Promise.resolve({
-      runtimePid: child.pid ?? 0, stdout: child.stdout!, stderr: child.stderr!,
-      stdin: job.openStdin || job.tty ? child.stdin! : undefined, endStdin: () => child.stdin!.end(), ended,
+      runtimePid: child.pid ?? 0,
+      stdout: child.stdout!,
+      stderr: child.stderr!,
+      stdin: job.openStdin || job.tty ? child.stdin! : undefined,
+      endStdin: () => child.stdin!.end(),
+      ended,
     });
   }
 }

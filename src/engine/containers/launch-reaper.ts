@@ -17,11 +17,17 @@ function openFifo(file: string, mode: 'read' | 'write'): net.Socket {
     const sock = new net.Socket({ fd, readable: mode === 'read', writable: mode === 'write' });
     sock.on('error', () => {});
     return sock;
-  } catch (err) { closeSync(fd); throw err; }
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
 }
 
 /** A container the reaper knows about when the supervisor starts: running, or ended with no supervisor to hear it. */
-export interface Adopted { id: string; launched: Launched }
+export interface Adopted {
+  id: string;
+  launched: Launched;
+}
 
 export class ReaperLauncher implements Launcher {
   readonly mode = 'reaper';
@@ -33,7 +39,11 @@ export class ReaperLauncher implements Launcher {
   private listing?: { states: { id: string; exit?: Ended }[]; done: (s: { id: string; exit?: Ended }[]) => void };
 
   /** @param onLost the reaper is gone (its containers cannot be supervised anymore) */
-  constructor(fd: number, private readonly root: string, onLost: () => void) {
+  constructor(
+    fd: number,
+    private readonly root: string,
+    onLost: () => void,
+  ) {
     this.chan = new net.Socket({ fd, readable: true, writable: true });
     this.chan.on('error', () => {});
     this.chan.on('close', onLost);
@@ -41,21 +51,29 @@ export class ReaperLauncher implements Launcher {
     this.chan.on('data', (d: Buffer) => {
       buf += d.toString('utf8');
       let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) { const line = buf.slice(0, nl); buf = buf.slice(nl + 1); this.handle(line.split(' ')); }
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        this.handle(line.split(' '));
+      }
     });
   }
 
-  private send(line: string): void { this.chan.write(`${line}\n`); }
+  private send(line: string): void {
+    this.chan.write(`${line}\n`);
+  }
 
   private handle([op, id = '', ...rest]: string[]): void {
     if (op === 'spawned' || op === 'failed') {
       const w = this.spawned.get(id);
       this.spawned.delete(id);
-      if (op === 'spawned') w?.resolve(Number(rest[0])); else w?.reject(new Error(rest.join(' ')));
+      if (op === 'spawned') w?.resolve(Number(rest[0]));
+      else w?.reject(new Error(rest.join(' ')));
     } else if (op === 'exit') {
       const ended = { code: Number(rest[0]), runtimeExit: rest[1] === '1' };
       const onExit = this.exits.get(id);
-      if (onExit) onExit(ended); else this.earlyExits.set(id, ended);
+      if (onExit) onExit(ended);
+      else this.earlyExits.set(id, ended);
     } else if (op === 'state' && this.listing) {
       this.listing.states.push({ id, exit: rest[0] === 'exit' ? { code: Number(rest[1]), runtimeExit: rest[2] === '1' } : undefined });
     } else if (op === 'listed' && this.listing) {
@@ -75,7 +93,10 @@ export class ReaperLauncher implements Launcher {
 
   /** The containers the reaper ran for a previous supervisor: their streams reopened, ended ones with their exit. */
   async adopt(): Promise<Adopted[]> {
-    const states = await new Promise<{ id: string; exit?: Ended }[]>((done) => { this.listing = { states: [], done }; this.send('list'); });
+    const states = await new Promise<{ id: string; exit?: Ended }[]>((done) => {
+      this.listing = { states: [], done };
+      this.send('list');
+    });
     return states.map(({ id, exit }) => {
       if (exit && !this.earlyExits.has(id)) this.earlyExits.set(id, exit);
       return { id, launched: this.open(id, existsSync(fifo(jobPaths(this.root, id).dir, 'stdin')), 0) };
@@ -91,11 +112,19 @@ export class ReaperLauncher implements Launcher {
       stderr = openFifo(fifo(dir, 'stderr'), 'read');
     } catch {
       // the FIFOs are gone (the directory was removed): nothing to read
-      stdout = new PassThrough(); stdout.end();
-      stderr = new PassThrough(); stderr.end();
+      stdout = new PassThrough();
+      stdout.end();
+      stderr = new PassThrough();
+      stderr.end();
     }
     let stdin: net.Socket | undefined;
-    if (withStdin) { try { stdin = openFifo(fifo(dir, 'stdin'), 'write'); } catch { /* the container closed its stdin */ } }
+    if (withStdin) {
+      try {
+        stdin = openFifo(fifo(dir, 'stdin'), 'write');
+      } catch {
+        /* the container closed its stdin */
+      }
+    }
     const ended = new Promise<Ended>((resolve) => {
       this.exits.set(id, (e) => {
         this.exits.delete(id);
@@ -109,8 +138,15 @@ export class ReaperLauncher implements Launcher {
     this.earlyExits.delete(id);
     if (early) this.exits.get(id)!(early);
     return {
-      runtimePid, stdout, stderr, stdin, ended,
-      endStdin: () => { this.send(`stdin-close ${id}`); stdin?.end(() => stdin?.destroy()); },
+      runtimePid,
+      stdout,
+      stderr,
+      stdin,
+      ended,
+      endStdin: () => {
+        this.send(`stdin-close ${id}`);
+        stdin?.end(() => stdin?.destroy());
+      },
     };
   }
 }

@@ -22,9 +22,21 @@ export const pidFile = (dir: string) => path.join(dir, 'pid');
 export const runtimeLog = (dir: string) => path.join(dir, 'runc.log');
 
 /** The runtime's arguments to run a job's container, in the foreground or detached (`-d`). */
-export const runtimeRunArgs = (job: Job, detached: boolean): string[] =>
-  ['--root', job.runtimeRoot, '--log', runtimeLog(job.dir), '--log-format', 'json',
-    'run', ...(detached ? ['-d'] : []), '--pid-file', pidFile(job.dir), '--bundle', job.bundle, job.id];
+export const runtimeRunArgs = (job: Job, detached: boolean): string[] => [
+  '--root',
+  job.runtimeRoot,
+  '--log',
+  runtimeLog(job.dir),
+  '--log-format',
+  'json',
+  'run',
+  ...(detached ? ['-d'] : []),
+  '--pid-file',
+  pidFile(job.dir),
+  '--bundle',
+  job.bundle,
+  job.id,
+];
 
 export interface Ended {
   code: number;

@@ -16,5 +16,10 @@ export const containerLayout = (dir: string) => ({
 export type ContainerLayout = ReturnType<typeof containerLayout>;
 
 /** The container's overlay: its image's layers below (bottom first), its own upper dir on top. */
-export const containerOverlay = (layout: ContainerLayout, layerDirs: string[]) =>
-  ({ lowerDirs: layerDirs, upperDir: layout.upper, workDir: layout.work, mergedDir: layout.rootfs, emptyLower: layout.emptyLower });
+export const containerOverlay = (layout: ContainerLayout, layerDirs: string[]) => ({
+  lowerDirs: layerDirs,
+  upperDir: layout.upper,
+  workDir: layout.work,
+  mergedDir: layout.rootfs,
+  emptyLower: layout.emptyLower,
+});

@@ -3,7 +3,10 @@
 import { conflict, notFound } from '../errors.js';
 import type { ContainerRecord } from './record.js';
 
-export interface Link { child: string; alias: string }
+export interface Link {
+  child: string;
+  alias: string;
+}
 
 /** "name:alias", "name" or Docker's stored "/name:/parent/alias". */
 export function parseLink(spec: string): Link {
@@ -13,7 +16,11 @@ export function parseLink(spec: string): Link {
 }
 
 /** What inspect shows, as Docker stores it: "/child:/parent/alias". */
-export function normalizeLinks(links: string[] | null | undefined, parentName: string, find: (ref: string) => ContainerRecord | undefined): string[] | null {
+export function normalizeLinks(
+  links: string[] | null | undefined,
+  parentName: string,
+  find: (ref: string) => ContainerRecord | undefined,
+): string[] | null {
   if (!links?.length) return links ?? null;
   return links.map((spec) => {
     const { child, alias } = parseLink(spec);
@@ -24,11 +31,18 @@ export function normalizeLinks(links: string[] | null | undefined, parentName: s
 }
 
 function sortedPorts(exposed: string[]): { port: string; proto: string }[] {
-  return exposed.map((k) => { const [port = '', proto = 'tcp'] = k.split('/'); return { port, proto }; })
+  return exposed
+    .map((k) => {
+      const [port = '', proto = 'tcp'] = k.split('/');
+      return { port, proto };
+    })
     .sort((a, b) => Number(a.port) - Number(b.port) || (a.proto === 'tcp' ? -1 : b.proto === 'tcp' ? 1 : a.proto.localeCompare(b.proto)));
 }
 
-export interface LinkSetup { env: string[]; hosts: string[] }
+export interface LinkSetup {
+  env: string[];
+  hosts: string[];
+}
 
 /** The environment and extra host entries of a container's links; every linked container must be running. */
 export function linkSetup(rec: ContainerRecord, find: (ref: string) => ContainerRecord | undefined): LinkSetup {
@@ -65,5 +79,8 @@ export function linkSetup(rec: ContainerRecord, find: (ref: string) => Container
 /** An endpoint's legacy links on a user network (NetworkingConfig, POST /networks/{id}/connect) as "container:alias" ("container" alone links under its own name). */
 export function linksOf(links: string[] | null | undefined): string[] | undefined {
   if (!links?.length) return undefined;
-  return links.map((l) => { const [name = '', alias] = l.replace(/^\//, '').split(':'); return `${name}:${alias || name}`; });
+  return links.map((l) => {
+    const [name = '', alias] = l.replace(/^\//, '').split(':');
+    return `${name}:${alias || name}`;
+  });
 }

@@ -3,12 +3,20 @@
 import { open, stat } from 'node:fs/promises';
 import { watch } from 'node:fs';
 
-export interface LogEntry { log: string; stream: 'stdout' | 'stderr'; time: string }
+export interface LogEntry {
+  log: string;
+  stream: 'stdout' | 'stderr';
+  time: string;
+}
 
 /** Reads the complete lines after `offset`; the offset returned stops before a partially written line. */
 export async function readEntries(file: string, offset: number): Promise<{ entries: LogEntry[]; offset: number }> {
   let size: number;
-  try { size = (await stat(file)).size; } catch { return { entries: [], offset }; }
+  try {
+    size = (await stat(file)).size;
+  } catch {
+    return { entries: [], offset };
+  }
   if (size <= offset) return { entries: [], offset };
   const fh = await open(file, 'r');
   try {
@@ -20,14 +28,24 @@ export async function readEntries(file: string, offset: number): Promise<{ entri
     const entries: LogEntry[] = [];
     for (const line of text.slice(0, end).split('\n')) {
       if (!line) continue;
-      try { entries.push(JSON.parse(line) as LogEntry); } catch { /* torn line */ }
+      try {
+        entries.push(JSON.parse(line) as LogEntry);
+      } catch {
+        /* torn line */
+      }
     }
     return { entries, offset: offset + Buffer.byteLength(text.slice(0, end + 1)) };
-  } finally { await fh.close(); }
+  } finally {
+    await fh.close();
+  }
 }
 
 export async function logSize(file: string): Promise<number> {
-  try { return (await stat(file)).size; } catch { return 0; }
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** Docker's stream framing: [stream, 0, 0, 0, size (uint32 BE)] + payload; 1 = stdout, 2 = stderr. */
@@ -89,17 +107,28 @@ export async function streamEntries(o: StreamOptions): Promise<void> {
   await next();
   if (!o.until) return;
   let done = false;
-  void o.until.then(() => { done = true; });
+  void o.until.then(() => {
+    done = true;
+  });
   let wake: (() => void) | undefined;
   let watcher: ReturnType<typeof watch> | undefined;
-  try { watcher = watch(o.file, () => wake?.()); } catch { /* file not there yet: polling covers it */ }
+  try {
+    watcher = watch(o.file, () => wake?.());
+  } catch {
+    /* file not there yet: polling covers it */
+  }
   void o.until.then(() => wake?.());
   try {
     while (!done && !o.isClosed()) {
-      await new Promise<void>((resolve) => { wake = resolve; setTimeout(resolve, 250).unref(); });
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 250).unref();
+      });
       wake = undefined;
       await next();
     }
     await next();
-  } finally { watcher?.close(); }
+  } finally {
+    watcher?.close();
+  }
 }

@@ -12,7 +12,13 @@ export function parseBind(bind: string): MountRequest {
   if (!target.startsWith('/')) throw invalid(`invalid mount config: mount path must be absolute: '${target}'`);
   const opts = mode.split(',');
   const isBind = source.startsWith('/');
-  return { Type: isBind ? 'bind' : 'volume', Source: source, Target: target, ReadOnly: opts.includes('ro'), ...(isBind ? { BindOptions: { CreateMountpoint: true } } : {}) };
+  return {
+    Type: isBind ? 'bind' : 'volume',
+    Source: source,
+    Target: target,
+    ReadOnly: opts.includes('ro'),
+    ...(isBind ? { BindOptions: { CreateMountpoint: true } } : {}),
+  };
 }
 
 export function mountRequests(rec: ContainerRecord): MountRequest[] {
@@ -42,7 +48,11 @@ export function toOciMount(m: ResolvedMount): { destination: string; type: strin
 export function mountPoint(req: MountRequest, m: ResolvedMount): MountPoint {
   const rw = !m.options.includes('ro');
   return {
-    type: req.Type, source: req.Type === 'tmpfs' ? '' : m.source, destination: m.destination, mode: req.ReadOnly ? 'ro' : '', rw,
+    type: req.Type,
+    source: req.Type === 'tmpfs' ? '' : m.source,
+    destination: m.destination,
+    mode: req.ReadOnly ? 'ro' : '',
+    rw,
     propagation: req.Type === 'bind' ? 'rprivate' : '',
     ...(req.Type === 'volume' ? { name: req.Source ?? m.source.split('/').slice(-2, -1)[0], driver: 'local' } : {}),
   };

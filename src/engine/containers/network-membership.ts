@@ -7,7 +7,6 @@ import { modeNetworkOf, type ContainerRecord } from './record.js';
 import type { EndpointConfig } from './docker-config.js';
 import { linksOf } from './links.js';
 
-
 async function mustFindNetwork(networks: NetworkService, ref: string): Promise<{ id: string; name: string }> {
   const net = await networks.findNetwork?.(ref);
   if (!net) throw notFound(`network ${ref} not found`);
@@ -20,13 +19,24 @@ export interface ContainerRecords {
   save(rec: ContainerRecord): Promise<void>;
 }
 
-export async function connectContainer(containers: ContainerRecords, networks: NetworkService, networkRef: string, containerRef: string, config: EndpointConfig = {}): Promise<void> {
+export async function connectContainer(
+  containers: ContainerRecords,
+  networks: NetworkService,
+  networkRef: string,
+  containerRef: string,
+  config: EndpointConfig = {},
+): Promise<void> {
   const rec = containers.get(containerRef);
   const net = await mustFindNetwork(networks, networkRef);
   const endpoints = rec.endpointsConfig ?? {};
   if (rec.state.running) {
     if (!networks.connect) throw notImplemented('this engine cannot connect running containers');
-    await networks.connect(net.id, rec.id, { aliases: config.Aliases ?? [], ipv4Address: config.IPAMConfig?.IPv4Address || undefined, macAddress: config.MacAddress || undefined, ...(linksOf(config.Links) ? { links: linksOf(config.Links) } : {}) });
+    await networks.connect(net.id, rec.id, {
+      aliases: config.Aliases ?? [],
+      ipv4Address: config.IPAMConfig?.IPv4Address || undefined,
+      macAddress: config.MacAddress || undefined,
+      ...(linksOf(config.Links) ? { links: linksOf(config.Links) } : {}),
+    });
   } else if (endpoints[net.name] || endpoints[net.id] || modeNetworkOf(rec) === net.name) {
     throw forbidden(`endpoint with name ${rec.name.slice(1)} already exists in network ${net.name}`);
   }
@@ -35,7 +45,12 @@ export async function connectContainer(containers: ContainerRecords, networks: N
   await containers.save(rec);
 }
 
-export async function disconnectContainer(containers: ContainerRecords, networks: NetworkService, networkRef: string, containerRef: string): Promise<void> {
+export async function disconnectContainer(
+  containers: ContainerRecords,
+  networks: NetworkService,
+  networkRef: string,
+  containerRef: string,
+): Promise<void> {
   const rec = containers.get(containerRef);
   const net = await mustFindNetwork(networks, networkRef);
   const endpoints = { ...(rec.endpointsConfig ?? {}) };

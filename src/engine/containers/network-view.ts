@@ -6,8 +6,19 @@ import type { EndpointSettings } from '../contracts.js';
 import { modeNetworkOf, type ContainerRecord } from './record.js';
 
 const EMPTY_ENDPOINT = {
-  IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, NetworkID: '', EndpointID: '',
-  Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
+  IPAMConfig: null,
+  Links: null,
+  Aliases: null,
+  MacAddress: '',
+  DriverOpts: null,
+  NetworkID: '',
+  EndpointID: '',
+  Gateway: '',
+  IPAddress: '',
+  IPPrefixLen: 0,
+  IPv6Gateway: '',
+  GlobalIPv6Address: '',
+  GlobalIPv6PrefixLen: 0,
 };
 
 /** The network named by NetworkMode, when it is one (not host, none or another container's). */
@@ -28,8 +39,12 @@ export function networksView(rec: ContainerRecord, live: boolean): Record<string
     const known = (rec.networkSettings.networks ?? {})[name];
     out[name] = {
       ...EMPTY_ENDPOINT,
-      IPAMConfig: c.IPAMConfig ?? null, Links: c.Links ?? null, Aliases: c.Aliases ?? null, DriverOpts: c.DriverOpts ?? null,
-      MacAddress: c.MacAddress ?? '', NetworkID: c.NetworkID ?? known?.NetworkID ?? '',
+      IPAMConfig: c.IPAMConfig ?? null,
+      Links: c.Links ?? null,
+      Aliases: c.Aliases ?? null,
+      DriverOpts: c.DriverOpts ?? null,
+      MacAddress: c.MacAddress ?? '',
+      NetworkID: c.NetworkID ?? known?.NetworkID ?? '',
       ...(current[name] as Partial<EndpointSettings> | undefined), // the live addresses, while it has them
     };
   }

@@ -9,20 +9,53 @@ import type { ContainerConfig, EndpointConfig, HostConfig, PortMap } from './doc
 export class UnreadableRecordError extends Error {}
 
 interface V1State {
-  Status: ContainerState['status']; Running: boolean; Paused: boolean; Restarting: boolean; OOMKilled: boolean; Dead: boolean;
-  Pid: number; ExitCode: number; Error: string; StartedAt: string; FinishedAt: string;
-  Health?: { Status: HealthState['status']; FailingStreak: number; Log: { Start: string; End: string; ExitCode: number; Output: string }[] };
+  Status: ContainerState['status'];
+  Running: boolean;
+  Paused: boolean;
+  Restarting: boolean;
+  OOMKilled: boolean;
+  Dead: boolean;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+  Health?: {
+    Status: HealthState['status'];
+    FailingStreak: number;
+    Log: { Start: string; End: string; ExitCode: number; Output: string }[];
+  };
 }
 
 /** Version 1: Docker's inspect shape plus the engine's own fields. */
 interface V1Record {
-  Id: string; Name: string; Created: string; Path: string; Args: string[]; Image: string;
-  Config: ContainerConfig; HostConfig: HostConfig; NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointConfig | null> };
-  State: V1State; RestartCount: number;
+  Id: string;
+  Name: string;
+  Created: string;
+  Path: string;
+  Args: string[];
+  Image: string;
+  Config: ContainerConfig;
+  HostConfig: HostConfig;
+  NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointConfig | null> };
+  State: V1State;
+  RestartCount: number;
   NetworkSettings?: { Networks?: Record<string, EndpointSettings>; Ports?: PortMap; SandboxKey?: string };
-  Mounts?: { Type: string; Source: string; Destination: string; Mode: string; RW: boolean; Propagation: string; Name?: string; Driver?: string }[];
+  Mounts?: {
+    Type: string;
+    Source: string;
+    Destination: string;
+    Mode: string;
+    RW: boolean;
+    Propagation: string;
+    Name?: string;
+    Driver?: string;
+  }[];
   LayerDirs: string[];
-  SupervisorPid?: number; ManualStop?: boolean; KilledByEngine?: boolean; LeftModeNetwork?: boolean;
+  SupervisorPid?: number;
+  ManualStop?: boolean;
+  KilledByEngine?: boolean;
+  LeftModeNetwork?: boolean;
 }
 
 /** The stored format's version, written in every record. */
@@ -33,27 +66,58 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 function fromV1(doc: V1Record): ContainerRecord {
   const s = doc.State;
   const state: ContainerState = {
-    status: s.Status, running: s.Running, paused: s.Paused, restarting: s.Restarting, oomKilled: s.OOMKilled, dead: s.Dead,
-    pid: s.Pid, exitCode: s.ExitCode, error: s.Error, startedAt: s.StartedAt, finishedAt: s.FinishedAt,
-    ...(s.Health ? {
-      health: {
-        status: s.Health.Status, failingStreak: s.Health.FailingStreak,
-        log: s.Health.Log.map((p) => ({ start: p.Start, end: p.End, exitCode: p.ExitCode, output: p.Output })),
-      },
-    } : {}),
+    status: s.Status,
+    running: s.Running,
+    paused: s.Paused,
+    restarting: s.Restarting,
+    oomKilled: s.OOMKilled,
+    dead: s.Dead,
+    pid: s.Pid,
+    exitCode: s.ExitCode,
+    error: s.Error,
+    startedAt: s.StartedAt,
+    finishedAt: s.FinishedAt,
+    ...(s.Health
+      ? {
+          health: {
+            status: s.Health.Status,
+            failingStreak: s.Health.FailingStreak,
+            log: s.Health.Log.map((p) => ({ start: p.Start, end: p.End, exitCode: p.ExitCode, output: p.Output })),
+          },
+        }
+      : {}),
   };
   const mounts: MountPoint[] = (doc.Mounts ?? []).map((m) => ({
-    type: m.Type, source: m.Source, destination: m.Destination, mode: m.Mode, rw: m.RW, propagation: m.Propagation,
-    ...(m.Name !== undefined ? { name: m.Name } : {}), ...(m.Driver !== undefined ? { driver: m.Driver } : {}),
+    type: m.Type,
+    source: m.Source,
+    destination: m.Destination,
+    mode: m.Mode,
+    rw: m.RW,
+    propagation: m.Propagation,
+    ...(m.Name !== undefined ? { name: m.Name } : {}),
+    ...(m.Driver !== undefined ? { driver: m.Driver } : {}),
   }));
   const ns = doc.NetworkSettings ?? {};
   return {
     version: CONTAINER_RECORD_VERSION,
-    id: doc.Id, name: doc.Name, created: doc.Created, path: doc.Path, args: doc.Args, imageId: doc.Image,
-    config: doc.Config, hostConfig: doc.HostConfig, endpointsConfig: doc.NetworkingConfig?.EndpointsConfig ?? {},
-    state, restartCount: doc.RestartCount ?? 0,
-    networkSettings: { networks: ns.Networks ?? {}, ports: ns.Ports ?? {}, ...(ns.SandboxKey !== undefined ? { sandboxKey: ns.SandboxKey } : {}) },
-    mounts, layerDirs: doc.LayerDirs ?? [],
+    id: doc.Id,
+    name: doc.Name,
+    created: doc.Created,
+    path: doc.Path,
+    args: doc.Args,
+    imageId: doc.Image,
+    config: doc.Config,
+    hostConfig: doc.HostConfig,
+    endpointsConfig: doc.NetworkingConfig?.EndpointsConfig ?? {},
+    state,
+    restartCount: doc.RestartCount ?? 0,
+    networkSettings: {
+      networks: ns.Networks ?? {},
+      ports: ns.Ports ?? {},
+      ...(ns.SandboxKey !== undefined ? { sandboxKey: ns.SandboxKey } : {}),
+    },
+    mounts,
+    layerDirs: doc.LayerDirs ?? [],
     ...(doc.SupervisorPid !== undefined ? { runtimePid: doc.SupervisorPid } : {}),
     ...(doc.ManualStop !== undefined ? { manualStop: doc.ManualStop } : {}),
     ...(doc.KilledByEngine !== undefined ? { killedByEngine: doc.KilledByEngine } : {}),

@@ -13,8 +13,17 @@ export { CONTAINER_RECORD_VERSION };
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
 /** One healthcheck probe. */
-export interface HealthProbe { start: string; end: string; exitCode: number; output: string }
-export interface HealthState { status: 'starting' | 'healthy' | 'unhealthy'; failingStreak: number; log: HealthProbe[] }
+export interface HealthProbe {
+  start: string;
+  end: string;
+  exitCode: number;
+  output: string;
+}
+export interface HealthState {
+  status: 'starting' | 'healthy' | 'unhealthy';
+  failingStreak: number;
+  log: HealthProbe[];
+}
 
 export interface ContainerState {
   status: ContainerStatus;
@@ -45,7 +54,11 @@ export interface MountPoint {
 
 /** The container's live networking, from the network service: endpoints by network name, published ports,
  *  the namespace path. */
-export interface NetworkSettings { networks: Record<string, EndpointSettings>; ports: PortMap; sandboxKey?: string }
+export interface NetworkSettings {
+  networks: Record<string, EndpointSettings>;
+  ports: PortMap;
+  sandboxKey?: string;
+}
 
 export interface ContainerRecord {
   version: typeof CONTAINER_RECORD_VERSION;
@@ -79,8 +92,17 @@ export function modeNetworkOf(rec: ContainerRecord): string | undefined {
 }
 
 export const initialState = (): ContainerState => ({
-  status: 'created', running: false, paused: false, restarting: false, oomKilled: false, dead: false, pid: 0, exitCode: 0,
-  error: '', startedAt: '0001-01-01T00:00:00Z', finishedAt: '0001-01-01T00:00:00Z',
+  status: 'created',
+  running: false,
+  paused: false,
+  restarting: false,
+  oomKilled: false,
+  dead: false,
+  pid: 0,
+  exitCode: 0,
+  error: '',
+  startedAt: '0001-01-01T00:00:00Z',
+  finishedAt: '0001-01-01T00:00:00Z',
 });
 
 /** Changes a container's state; typed, so a misspelt field is a compile error rather than a silent extra key. */
@@ -95,21 +117,32 @@ export class ContainerStore {
   private readonly removed = new Set<string>();
 
   /** @param onUnreadable a container.json that cannot be read: the container is left on disk, untouched */
-  constructor(readonly dir: string, private readonly onUnreadable: (id: string, err: Error) => void = () => {}) {}
+  constructor(
+    readonly dir: string,
+    private readonly onUnreadable: (id: string, err: Error) => void = () => {},
+  ) {}
 
-  containerDir(id: string): string { return path.join(this.dir, id); }
+  containerDir(id: string): string {
+    return path.join(this.dir, id);
+  }
 
   async load(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     for (const id of await readdir(this.dir)) {
       let text: string;
-      try { text = await readFile(path.join(this.dir, id, 'container.json'), 'utf8'); } catch { continue; } // half-created
+      try {
+        text = await readFile(path.join(this.dir, id, 'container.json'), 'utf8');
+      } catch {
+        continue;
+      } // half-created
       try {
         const stored: unknown = JSON.parse(text);
         const { record, migrated } = migrateContainerRecord(stored);
         this.byId.set(record.id, record);
         if (migrated) await this.save(record); // written once in the current format; older engines cannot read it back
-      } catch (err) { this.onUnreadable(id, err as Error); }
+      } catch (err) {
+        this.onUnreadable(id, err as Error);
+      }
     }
   }
 
@@ -121,7 +154,9 @@ export class ContainerStore {
     const prev = this.saving.get(rec.id) ?? Promise.resolve();
     const run = prev.catch(() => {}).then(() => this.write(rec));
     this.saving.set(rec.id, run);
-    const forget = () => { if (this.saving.get(rec.id) === run) this.saving.delete(rec.id); };
+    const forget = () => {
+      if (this.saving.get(rec.id) === run) this.saving.delete(rec.id);
+    };
     run.then(forget, forget);
     return run;
   }
@@ -162,5 +197,7 @@ export class ContainerStore {
     return matches.length === 1 ? matches[0] : undefined;
   }
 
-  all(): ContainerRecord[] { return [...this.byId.values()]; }
+  all(): ContainerRecord[] {
+    return [...this.byId.values()];
+  }
 }

@@ -9,13 +9,21 @@ export class RestartScheduler {
   /** @param restart starts the container again; its failure is the caller's to record */
   schedule(rec: ContainerRecord, ranMs: number, restart: () => void): void {
     this.cancel(rec.id);
-    this.timers.set(rec.id, setTimeout(() => {
-      this.timers.delete(rec.id);
-      restart();
-    }, restartDelayMs(rec.restartCount, ranMs)));
+    this.timers.set(
+      rec.id,
+      setTimeout(
+        () => {
+          this.timers.delete(rec.id);
+          restart();
+        },
+        restartDelayMs(rec.restartCount, ranMs),
+      ),
+    );
   }
 
-  pending(id: string): boolean { return this.timers.has(id); }
+  pending(id: string): boolean {
+    return this.timers.has(id);
+  }
 
   /** Drops a pending restart; true if there was one. */
   cancel(id: string): boolean {
@@ -26,5 +34,7 @@ export class RestartScheduler {
     return true;
   }
 
-  close(): void { for (const id of [...this.timers.keys()]) this.cancel(id); }
+  close(): void {
+    for (const id of [...this.timers.keys()]) this.cancel(id);
+  }
 }

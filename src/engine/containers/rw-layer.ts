@@ -9,9 +9,23 @@ import { lookupInLayers } from '../images/layer-files.js';
 
 /** Docker's change kinds (GET /containers/{id}/changes). */
 export const ChangeKind = { Modified: 0, Added: 1, Deleted: 2 } as const;
-export interface Change { Path: string; Kind: (typeof ChangeKind)[keyof typeof ChangeKind] }
+export interface Change {
+  Path: string;
+  Kind: (typeof ChangeKind)[keyof typeof ChangeKind];
+}
 
-const RUNTIME_MOUNT_POINTS = ['proc', 'sys', 'sys/fs/cgroup', 'dev', 'dev/pts', 'dev/shm', 'dev/mqueue', 'etc/hosts', 'etc/resolv.conf', 'etc/hostname'];
+const RUNTIME_MOUNT_POINTS = [
+  'proc',
+  'sys',
+  'sys/fs/cgroup',
+  'dev',
+  'dev/pts',
+  'dev/shm',
+  'dev/mqueue',
+  'etc/hosts',
+  'etc/resolv.conf',
+  'etc/hostname',
+];
 
 /** Where the container's mounts land (from its OCI bundle), relative to its root, plus what runc always mounts. */
 export function mountPoints(bundleDir: string): Set<string> {
@@ -22,7 +36,9 @@ export function mountPoints(bundleDir: string): Set<string> {
       const rel = path.posix.normalize(m.destination).replace(/^\/+/, '');
       if (rel) out.add(rel);
     }
-  } catch { /* never started: no bundle, no mount points */ }
+  } catch {
+    /* never started: no bundle, no mount points */
+  }
   return out;
 }
 
@@ -60,7 +76,10 @@ export function containerChanges(upper: string, lowerDirs: string[], skipped: Se
       const child = rel ? `${rel}/${name}` : name;
       if (skipped.has(child)) continue;
       const st = lstatSync(path.join(upper, child));
-      if (isWhiteout(st)) { out.push({ Path: `/${child}`, Kind: ChangeKind.Deleted }); continue; }
+      if (isWhiteout(st)) {
+        out.push({ Path: `/${child}`, Kind: ChangeKind.Deleted });
+        continue;
+      }
       out.push({ Path: `/${child}`, Kind: lookupInLayers(lowerDirs, child) ? ChangeKind.Modified : ChangeKind.Added });
       if (st.isDirectory()) walk(child);
     }
@@ -76,13 +95,27 @@ export function rwLayerSize(upper: string): number {
   let total = 0;
   const walk = (dir: string) => {
     let names: string[];
-    try { names = readdirSync(dir); } catch { return; }
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
     for (const name of names) {
       const p = path.join(dir, name);
       let st;
-      try { st = lstatSync(p); } catch { continue; }
-      if (st.isDirectory()) { walk(p); continue; }
-      if (st.nlink > 1) { if (seen.has(st.ino)) continue; seen.add(st.ino); }
+      try {
+        st = lstatSync(p);
+      } catch {
+        continue;
+      }
+      if (st.isDirectory()) {
+        walk(p);
+        continue;
+      }
+      if (st.nlink > 1) {
+        if (seen.has(st.ino)) continue;
+        seen.add(st.ino);
+      }
       total += st.size;
     }
   };

@@ -24,8 +24,14 @@ const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 export function parseSecurityOpt(opts: readonly string[] | null | undefined): SecuritySettings {
   const out: SecuritySettings = { seccomp: { kind: 'default' }, noNewPrivileges: false, labels: [] };
   for (const opt of opts ?? []) {
-    if (opt === 'no-new-privileges') { out.noNewPrivileges = true; continue; }
-    if (opt === 'disable') { out.labels.push('disable'); continue; }
+    if (opt === 'no-new-privileges') {
+      out.noNewPrivileges = true;
+      continue;
+    }
+    if (opt === 'disable') {
+      out.labels.push('disable');
+      continue;
+    }
     const eq = opt.indexOf('=');
     const colon = opt.indexOf(':');
     const at = eq >= 0 ? eq : colon;
@@ -33,12 +39,20 @@ export function parseSecurityOpt(opts: readonly string[] | null | undefined): Se
     const key = opt.slice(0, at);
     const value = opt.slice(at + 1);
     switch (key) {
-      case 'label': out.labels.push(value); break;
-      case 'apparmor': out.apparmor = value; break;
+      case 'label':
+        out.labels.push(value);
+        break;
+      case 'apparmor':
+        out.apparmor = value;
+        break;
       case 'seccomp':
         if (value === 'unconfined') out.seccomp = { kind: 'unconfined' };
         else {
-          try { parseSeccompProfile(value); } catch (err) { throw invalid((err as Error).message); }
+          try {
+            parseSeccompProfile(value);
+          } catch (err) {
+            throw invalid((err as Error).message);
+          }
           out.seccomp = { kind: 'custom', profile: value };
         }
         break;
@@ -48,7 +62,8 @@ export function parseSecurityOpt(opts: readonly string[] | null | undefined): Se
         out.noNewPrivileges = b;
         break;
       }
-      default: throw invalid(`invalid --security-opt 2: ${JSON.stringify(opt)}`);
+      default:
+        throw invalid(`invalid --security-opt 2: ${JSON.stringify(opt)}`);
     }
   }
   return out;
@@ -77,7 +92,9 @@ export function checkMountSources(hc: Record<string, any>): void {
   for (const b of (hc.Binds as string[] | null) ?? []) {
     const m = parseBind(b);
     if (m.Type === 'volume' && m.Source && !VOLUME_NAME.test(m.Source)) {
-      throw invalid(`create ${m.Source}: "${m.Source}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+      throw invalid(
+        `create ${m.Source}: "${m.Source}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
+      );
     }
   }
   for (const m of (hc.Mounts as { Type?: string; Source?: string }[] | null) ?? []) {

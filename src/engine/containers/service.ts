@@ -60,17 +60,29 @@ export class ContainerService implements ContainerManagement {
 
   constructor(private readonly deps: ContainerServiceDeps) {
     this.log = deps.ctx.log.child({ component: 'containers' });
-    this.store = new ContainerStore(deps.ctx.paths.containers,
-      (id, err) => this.log.error('a container record cannot be read; the container is left on disk as it is', { container: id, error: err.message }));
-    this.supervisor = new SupervisorClient(deps.ctx.paths.root, deps.runtime.binary, path.join(deps.ctx.paths.root, 'supervisor.log'),
-      (id, r) => { const h = this.starting.get(id); if (h) h(r); else void this.onExit(id, r); },
-      () => void this.supervisorLost());
+    this.store = new ContainerStore(deps.ctx.paths.containers, (id, err) =>
+      this.log.error('a container record cannot be read; the container is left on disk as it is', { container: id, error: err.message }),
+    );
+    this.supervisor = new SupervisorClient(
+      deps.ctx.paths.root,
+      deps.runtime.binary,
+      path.join(deps.ctx.paths.root, 'supervisor.log'),
+      (id, r) => {
+        const h = this.starting.get(id);
+        if (h) h(r);
+        else void this.onExit(id, r);
+      },
+      () => void this.supervisorLost(),
+    );
     this.health = new HealthMonitor({
-      runtime: deps.runtime, tmpDir: deps.ctx.paths.tmp,
-      save: (rec) => this.store.save(rec), publish: (rec, action) => this.publish(rec, action),
+      runtime: deps.runtime,
+      tmpDir: deps.ctx.paths.tmp,
+      save: (rec) => this.store.save(rec),
+      publish: (rec, action) => this.publish(rec, action),
     });
-    this.stdin = new StdinRelay({ write: (id, data) => this.supervisor.stdin(id, data), end: (id) => this.supervisor.stdinEnd(id) },
-      (id) => Boolean(this.store.byId.get(id)?.state.running));
+    this.stdin = new StdinRelay({ write: (id, data) => this.supervisor.stdin(id, data), end: (id) => this.supervisor.stdinEnd(id) }, (id) =>
+      Boolean(this.store.byId.get(id)?.state.running),
+    );
   }
 
   /** The connection to the supervisor broke. Under a reaper, a killed supervisor is started again and adopts
@@ -78,15 +90,24 @@ export class ContainerService implements ContainerManagement {
    *  way, the containers the (new) supervisor does not run have ended: record what exit.json says. */
   private async supervisorLost(): Promise<void> {
     let alive = new Set<string>();
-    try { alive = await this.supervisor.running(); } catch (err) { this.log.warn('the container supervisor did not come back', { error: (err as Error).message }); }
+    try {
+      alive = await this.supervisor.running();
+    } catch (err) {
+      this.log.warn('the container supervisor did not come back', { error: (err as Error).message });
+    }
     for (const rec of this.store.all()) {
-      if (rec.state.running && !alive.has(rec.id) && !this.starting.has(rec.id)) await this.onExit(rec.id, await readExitRecord(this.layout(rec.id).dir));
+      if (rec.state.running && !alive.has(rec.id) && !this.starting.has(rec.id))
+        await this.onExit(rec.id, await readExitRecord(this.layout(rec.id).dir));
     }
   }
 
-  layout(id: string) { return containerLayout(this.store.containerDir(id)); }
+  layout(id: string) {
+    return containerLayout(this.store.containerDir(id));
+  }
 
-  list(): ContainerRecord[] { return this.store.all(); }
+  list(): ContainerRecord[] {
+    return this.store.all();
+  }
 
   get(ref: string): ContainerRecord {
     const rec = this.store.find(ref);
@@ -96,7 +117,8 @@ export class ContainerService implements ContainerManagement {
 
   private publish(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
     this.deps.ctx.events.publish({
-      Type: 'container', Action: action,
+      Type: 'container',
+      Action: action,
       Actor: { ID: rec.id, Attributes: { ...(rec.config.Labels ?? {}), image: rec.config.Image, name: rec.name.slice(1), ...extra } },
     });
   }
@@ -111,9 +133,16 @@ export class ContainerService implements ContainerManagement {
     const inUse = new Set([...alive].map((id) => this.layout(id).rootfs));
     for (const m of await mountsUnder(this.deps.ctx.paths.containers)) if (!inUse.has(m)) await unmount(m);
     for (const rec of this.store.all()) {
-      if (rec.state.status === 'removing') { await this.finishRemove(rec, false); continue; }
+      if (rec.state.status === 'removing') {
+        await this.finishRemove(rec, false);
+        continue;
+      }
       if (!rec.state.running && rec.state.status !== 'restarting') continue;
-      if (alive.has(rec.id)) { running.push({ containerId: rec.id, pid: rec.state.pid }); this.health.watch(rec, true); continue; }
+      if (alive.has(rec.id)) {
+        running.push({ containerId: rec.id, pid: rec.state.pid });
+        this.health.watch(rec, true);
+        continue;
+      }
       await this.onExit(rec.id, await readExitRecord(this.layout(rec.id).dir));
     }
     // also with nothing running: restore cleans up what a crashed engine left behind
@@ -147,7 +176,9 @@ export class ContainerService implements ContainerManagement {
     const name = containerName(requestedName);
     const holder = this.store.find(name);
     if (holder && holder.name === name) {
-      throw conflict(`Conflict. The container name "${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+      throw conflict(
+        `Conflict. The container name "${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
     }
     const image = await this.deps.images.resolve(body.Image);
     if (!image) throw notFound(`No such image: ${body.Image}`);
@@ -159,7 +190,7 @@ export class ContainerService implements ContainerManagement {
       throw invalid(`invalid restart policy: ${hostConfig.RestartPolicy.Name}`);
     }
     if (hostConfig.AutoRemove && ['always', 'on-failure', 'unless-stopped'].includes(hostConfig.RestartPolicy?.Name ?? '')) {
-      throw invalid('can\'t create \'AutoRemove\' container with restart policy');
+      throw invalid("can't create 'AutoRemove' container with restart policy");
     }
     checkSecurityAtCreate(hostConfig);
     checkRuntimeAndLogDriver(hostConfig);
@@ -170,9 +201,21 @@ export class ContainerService implements ContainerManagement {
       hostConfig.ReadonlyPaths ??= [...DEFAULT_READONLY_PATHS];
     }
     const rec: ContainerRecord = {
-      version: CONTAINER_RECORD_VERSION, id, name, created: new Date().toISOString(), path, args, imageId: image.id, config,
-      hostConfig, endpointsConfig: body.NetworkingConfig?.EndpointsConfig ?? {}, state: initialState(), restartCount: 0,
-      networkSettings: { networks: {}, ports: {} }, mounts: [], layerDirs: image.layerDirs,
+      version: CONTAINER_RECORD_VERSION,
+      id,
+      name,
+      created: new Date().toISOString(),
+      path,
+      args,
+      imageId: image.id,
+      config,
+      hostConfig,
+      endpointsConfig: body.NetworkingConfig?.EndpointsConfig ?? {},
+      state: initialState(),
+      restartCount: 0,
+      networkSettings: { networks: {}, ports: {} },
+      mounts: [],
+      layerDirs: image.layerDirs,
     };
     const layout = this.layout(id);
     // synchronous: a few directories and an empty file, faster than trips through the thread pool
@@ -203,7 +246,9 @@ export class ContainerService implements ContainerManagement {
       if (rec.state.status === 'removing' || !this.store.byId.has(rec.id)) throw conflict(`container ${rec.id} is marked for removal`);
       if (rec.state.running) return fn(`/proc/${rec.state.pid}/root`);
       const rootfs = this.layout(rec.id).rootfs;
-      return withOverlayMounted(containerOverlay(this.layout(rec.id), rec.layerDirs), () => withMountsBound(rootfs, rec.mounts, () => fn(rootfs)));
+      return withOverlayMounted(containerOverlay(this.layout(rec.id), rec.layerDirs), () =>
+        withMountsBound(rootfs, rec.mounts, () => fn(rootfs)),
+      );
     });
   }
 
@@ -218,24 +263,47 @@ export class ContainerService implements ContainerManagement {
       // the previous run's runtime state would block `runc run`: released in the background after its exit, or
       // left by a run whose supervisor died (host reboot, crash)
       await this.released(rec.id);
-      if (existsSync(path.join(this.deps.runtime.stateRoot, rec.id))) await this.deps.runtime.delete(rec.id, true).catch(logFailure(this.log, 'deleting the runtime state a crashed run left', { container: rec.id }));
+      if (existsSync(path.join(this.deps.runtime.stateRoot, rec.id)))
+        await this.deps.runtime
+          .delete(rec.id, true)
+          .catch(logFailure(this.log, 'deleting the runtime state a crashed run left', { container: rec.id }));
       rec.manualStop = false;
       // A short-lived container can exit before start() has recorded it as running: hold that exit until then.
       let heldExit: { r: ExitRecord } | undefined;
-      this.starting.set(rec.id, (r) => { heldExit = { r }; });
+      this.starting.set(rec.id, (r) => {
+        heldExit = { r };
+      });
       try {
         const started = await startContainer(rec, layout, {
-          runtime: this.deps.runtime, supervisor: this.supervisor, networks: this.deps.networks, volumes: this.deps.volumes,
-          containerPid: (r) => { const c = this.store.find(r); return c?.state.running ? c.state.pid : undefined; },
+          runtime: this.deps.runtime,
+          supervisor: this.supervisor,
+          networks: this.deps.networks,
+          volumes: this.deps.volumes,
+          containerPid: (r) => {
+            const c = this.store.find(r);
+            return c?.state.running ? c.state.pid : undefined;
+          },
           container: (r) => this.store.find(r),
         });
         t.lap('startContainer');
         setState(rec, {
-          status: 'running', running: true, paused: false, restarting: false, oomKilled: false, dead: false, pid: started.pid,
-          exitCode: 0, error: '', startedAt: new Date().toISOString(),
+          status: 'running',
+          running: true,
+          paused: false,
+          restarting: false,
+          oomKilled: false,
+          dead: false,
+          pid: started.pid,
+          exitCode: 0,
+          error: '',
+          startedAt: new Date().toISOString(),
         });
         rec.runtimePid = started.runtimePid;
-        rec.networkSettings = { networks: started.attachment.networks, ports: started.attachment.ports, sandboxKey: started.attachment.netnsPath ?? `/proc/${started.pid}/ns/net` };
+        rec.networkSettings = {
+          networks: started.attachment.networks,
+          ports: started.attachment.ports,
+          sandboxKey: started.attachment.netnsPath ?? `/proc/${started.pid}/ns/net`,
+        };
         rec.mounts = started.mounts;
         this.health.watch(rec);
         await this.store.save(rec);
@@ -257,7 +325,10 @@ export class ContainerService implements ContainerManagement {
         await this.store.save(rec).catch(logFailure(this.log, 'saving the failed start', { container: rec.id }));
         // as Docker does: a container started with --rm is removed when its start fails, so that a client
         // waiting for its removal (docker run --rm) returns instead of waiting forever
-        if (rec.hostConfig.AutoRemove) await this.remove(rec.id, { force: true, volumes: true }).catch(logFailure(this.log, 'removing the auto-remove container whose start failed', { container: rec.id }));
+        if (rec.hostConfig.AutoRemove)
+          await this.remove(rec.id, { force: true, volumes: true }).catch(
+            logFailure(this.log, 'removing the auto-remove container whose start failed', { container: rec.id }),
+          );
         throw err;
       }
     });
@@ -271,10 +342,13 @@ export class ContainerService implements ContainerManagement {
   private releaseRun(id: string, which: string): Promise<void> {
     const previous = this.released(id);
     const release = previous.then(async () => {
-      if (existsSync(path.join(this.deps.runtime.stateRoot, id))) await this.deps.runtime.delete(id, true).catch(logFailure(this.log, `deleting the runtime state of ${which}`, { container: id }));
+      if (existsSync(path.join(this.deps.runtime.stateRoot, id)))
+        await this.deps.runtime.delete(id, true).catch(logFailure(this.log, `deleting the runtime state of ${which}`, { container: id }));
       await removeContainerCgroup(id).catch(logFailure(this.log, `removing the cgroup of ${which}`, { container: id }));
     });
-    const tracked: Promise<void> = release.finally(() => { if (this.releasing.get(id) === tracked) this.releasing.delete(id); });
+    const tracked: Promise<void> = release.finally(() => {
+      if (this.releasing.get(id) === tracked) this.releasing.delete(id);
+    });
     this.releasing.set(id, tracked);
     return tracked;
   }
@@ -285,7 +359,9 @@ export class ContainerService implements ContainerManagement {
   }
 
   /** Resolves once the container's previous run is released (releaseRun). */
-  private released(id: string): Promise<void> { return this.releasing.get(id) ?? Promise.resolve(); }
+  private released(id: string): Promise<void> {
+    return this.releasing.get(id) ?? Promise.resolve();
+  }
 
   private async onExit(id: string, r: ExitRecord | undefined): Promise<void> {
     const rec = this.store.byId.get(id);
@@ -299,7 +375,12 @@ export class ContainerService implements ContainerManagement {
     // with the cgroup, so a SIGKILL the engine did not send to a memory-limited container counts as one
     const oomKills = await containerOomKills(id);
     setState(rec, {
-      status: 'exited', running: false, paused: false, restarting: false, pid: 0, exitCode: exitCode,
+      status: 'exited',
+      running: false,
+      paused: false,
+      restarting: false,
+      pid: 0,
+      exitCode: exitCode,
       finishedAt: r?.finishedAt ?? new Date().toISOString(),
       oomKilled: oomKills !== undefined ? oomKills > 0 : exitCode === 137 && Number(rec.hostConfig.Memory) > 0 && !rec.killedByEngine,
     });
@@ -316,7 +397,14 @@ export class ContainerService implements ContainerManagement {
     if (wasRunning) this.publish(rec, 'die', { exitCode: String(exitCode) });
     this.signals.exitedWith(id, exitCode);
     // the removal releases what the run holds (finishRemove); otherwise it is released now that the exit is known
-    if (rec.hostConfig.AutoRemove) { await this.remove(id, { force: true, volumes: true }).catch(logFailure(this.log, 'removing the exited auto-remove container', { container: id })); t.lap('remove'); t.done(); return; }
+    if (rec.hostConfig.AutoRemove) {
+      await this.remove(id, { force: true, volumes: true }).catch(
+        logFailure(this.log, 'removing the exited auto-remove container', { container: id }),
+      );
+      t.lap('remove');
+      t.done();
+      return;
+    }
     void this.releaseRun(id, 'the exited container');
     if (shouldRestart(rec, exitCode)) {
       rec.state.status = 'restarting';
@@ -357,7 +445,12 @@ export class ContainerService implements ContainerManagement {
     if (!/^\d+$/.test(sig) && !(`SIG${sig}` in osc.signals)) throw invalid(`Invalid signal: ${signal}`);
     if (sig === 'KILL' || sig === '9') rec.killedByEngine = true;
     if (rec.state.pid > 0) {
-      try { process.kill(rec.state.pid, /^\d+$/.test(sig) ? Number(sig) : (`SIG${sig}` as NodeJS.Signals)); return; } catch { /* fall back to the runtime */ }
+      try {
+        process.kill(rec.state.pid, /^\d+$/.test(sig) ? Number(sig) : (`SIG${sig}` as NodeJS.Signals));
+        return;
+      } catch {
+        /* fall back to the runtime */
+      }
     }
     await this.deps.runtime.kill(rec.id, sig);
   }
@@ -368,7 +461,10 @@ export class ContainerService implements ContainerManagement {
     const isKill = ['SIGKILL', 'KILL', '9'].includes(signal.toUpperCase());
     const exited = isKill ? this.exited(rec.id) : undefined;
     await this.signal(rec, signal);
-    if (rec.state.paused && isKill) await this.deps.runtime.resume(rec.id).catch(logFailure(this.log, 'resuming the paused container to deliver the kill', { container: rec.id }));
+    if (rec.state.paused && isKill)
+      await this.deps.runtime
+        .resume(rec.id)
+        .catch(logFailure(this.log, 'resuming the paused container to deliver the kill', { container: rec.id }));
     this.publish(rec, 'kill', { signal });
     // as Docker: a SIGKILL returns once the container is recorded as exited (137), other signals at once
     if (exited) await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
@@ -390,9 +486,17 @@ export class ContainerService implements ContainerManagement {
     if (!rec.state.running) return false;
     const exited = this.exited(rec.id);
     const timeout = timeoutSec ?? (rec.config.StopTimeout as number | undefined) ?? 10;
-    try { await this.signal(rec, signal || rec.config.StopSignal || 'SIGTERM'); } catch { /* already gone */ }
-    if (rec.state.paused) await this.deps.runtime.resume(rec.id).catch(logFailure(this.log, 'resuming the paused container to stop it', { container: rec.id }));
-    const result = timeout < 0 ? await exited : await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeout * 1000))]);
+    try {
+      await this.signal(rec, signal || rec.config.StopSignal || 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    if (rec.state.paused)
+      await this.deps.runtime.resume(rec.id).catch(logFailure(this.log, 'resuming the paused container to stop it', { container: rec.id }));
+    const result =
+      timeout < 0
+        ? await exited
+        : await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeout * 1000))]);
     if (result === 'timeout') {
       await this.signal(rec, 'KILL').catch(logFailure(this.log, 'killing the container after its stop timeout', { container: rec.id }));
       await exited;
@@ -425,7 +529,11 @@ export class ContainerService implements ContainerManagement {
     return this.lifecycle.run(rec.id, async () => {
       const next = updatedHostConfig(rec.hostConfig, body);
       if (rec.state.running) {
-        try { await this.deps.runtime.update(rec.id, updatableResources(next)); } catch (err) { throw internal(`Cannot update container ${rec.id}: ${(err as Error).message}`); }
+        try {
+          await this.deps.runtime.update(rec.id, updatableResources(next));
+        } catch (err) {
+          throw internal(`Cannot update container ${rec.id}: ${(err as Error).message}`);
+        }
       }
       rec.hostConfig = next;
       await this.store.save(rec);
@@ -457,7 +565,10 @@ export class ContainerService implements ContainerManagement {
     const rec = this.get(ref);
     if ((rec.state.running || rec.state.status === 'restarting') && !opts.force) {
       const state = rec.state.status === 'restarting' ? 'restarting' : rec.state.paused ? 'paused' : 'running';
-      const procedure = state === 'paused' ? 'Unpause and then stop the container before attempting removal or force remove' : 'Stop the container before attempting removal or force remove';
+      const procedure =
+        state === 'paused'
+          ? 'Unpause and then stop the container before attempting removal or force remove'
+          : 'Stop the container before attempting removal or force remove';
       throw conflict(`You cannot remove a ${state} container ${rec.id}. ${procedure}`);
     }
     if (rec.state.status === 'removing') return;
@@ -466,7 +577,10 @@ export class ContainerService implements ContainerManagement {
     if (rec.state.running) {
       const exited = this.exited(rec.id);
       await this.signal(rec, 'KILL').catch(logFailure(this.log, 'killing the container to remove it', { container: rec.id }));
-      if (rec.state.paused) await this.deps.runtime.resume(rec.id).catch(logFailure(this.log, 'resuming the paused container to remove it', { container: rec.id }));
+      if (rec.state.paused)
+        await this.deps.runtime
+          .resume(rec.id)
+          .catch(logFailure(this.log, 'resuming the paused container to remove it', { container: rec.id }));
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
     }
     rec.state.status = 'removing';
@@ -476,8 +590,12 @@ export class ContainerService implements ContainerManagement {
 
   private async finishRemove(rec: ContainerRecord, removeVolumes: boolean): Promise<void> {
     await Promise.all([
-      this.deps.networks.detach(rec.id).catch(logFailure(this.log, 'detaching the removed container from its networks', { container: rec.id })),
-      this.deps.volumes.release(rec.id, removeVolumes).catch(logFailure(this.log, 'releasing the volumes of the removed container', { container: rec.id })),
+      this.deps.networks
+        .detach(rec.id)
+        .catch(logFailure(this.log, 'detaching the removed container from its networks', { container: rec.id })),
+      this.deps.volumes
+        .release(rec.id, removeVolumes)
+        .catch(logFailure(this.log, 'releasing the volumes of the removed container', { container: rec.id })),
       removeContainerCgroup(rec.id).catch(logFailure(this.log, 'removing the cgroup of the removed container', { container: rec.id })),
     ]);
     // Gone for the API from here on. The directory goes in the background, after unmounting what a
@@ -491,9 +609,15 @@ export class ContainerService implements ContainerManagement {
     // deleted (an auto-removed container, an exit not seen: a crashed engine or reaper) goes here
     const runtimeState = path.join(this.deps.runtime.stateRoot, rec.id);
     const cleanup = this.released(rec.id)
-      .then(() => existsSync(runtimeState) ? this.deps.runtime.delete(rec.id, true).catch(logFailure(this.log, 'deleting the runtime state', { container: rec.id })) : undefined)
-      .then(() => mountsUnder(dir)).then((mounts) => Promise.all(mounts.map(unmount)))
-      .then(() => this.store.remove(rec.id)).catch(logFailure(this.log, 'removing the container directory', { container: rec.id }));
+      .then(() =>
+        existsSync(runtimeState)
+          ? this.deps.runtime.delete(rec.id, true).catch(logFailure(this.log, 'deleting the runtime state', { container: rec.id }))
+          : undefined,
+      )
+      .then(() => mountsUnder(dir))
+      .then((mounts) => Promise.all(mounts.map(unmount)))
+      .then(() => this.store.remove(rec.id))
+      .catch(logFailure(this.log, 'removing the container directory', { container: rec.id }));
     this.cleanups.add(cleanup);
     void cleanup.then(() => this.cleanups.delete(cleanup));
   }
@@ -521,7 +645,10 @@ export class ContainerService implements ContainerManagement {
     const rec = this.get(ref);
     const name = containerName(newName);
     const other = this.store.find(name);
-    if (other && other.name === name && other.id !== rec.id) throw conflict(`Conflict. The container name "${name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    if (other && other.name === name && other.id !== rec.id)
+      throw conflict(
+        `Conflict. The container name "${name}" is already in use by container "${other.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
     const oldName = rec.name;
     rec.name = name;
     await this.store.save(rec);
@@ -535,8 +662,12 @@ export class ContainerService implements ContainerManagement {
   }
 
   /** Attach stdin: held until the container runs. */
-  sendStdin(id: string, data: Buffer): void { this.stdin.write(id, data); }
-  endStdin(id: string): void { this.stdin.end(id); }
+  sendStdin(id: string, data: Buffer): void {
+    this.stdin.write(id, data);
+  }
+  endStdin(id: string): void {
+    this.stdin.end(id);
+  }
 
   /** Disconnects from the supervisor (containers keep running; it exits with `stopSupervisor` when none runs) and cancels pending restarts. */
   close(stopSupervisor = false): void {

@@ -33,9 +33,16 @@ export interface StartDeps {
   container?: (ref: string) => ContainerRecord | undefined;
 }
 
-export interface Started { pid: number; runtimePid: number; attachment: NetworkAttachment; mounts: ContainerRecord['mounts'] }
+export interface Started {
+  pid: number;
+  runtimePid: number;
+  attachment: NetworkAttachment;
+  mounts: ContainerRecord['mounts'];
+}
 
-function networkMode(rec: ContainerRecord): NetworkService['attach'] extends (o: infer O) => unknown ? O extends { mode: infer M } ? M : never : never {
+function networkMode(
+  rec: ContainerRecord,
+): NetworkService['attach'] extends (o: infer O) => unknown ? (O extends { mode: infer M } ? M : never) : never {
   const mode = String(rec.hostConfig.NetworkMode ?? 'default');
   if (mode === 'host' || mode === 'none') return mode;
   if (mode.startsWith('container:')) return { container: mode.slice('container:'.length) };
@@ -45,10 +52,15 @@ function networkMode(rec: ContainerRecord): NetworkService['attach'] extends (o:
 function endpoints(rec: ContainerRecord): EndpointRequest[] {
   const mode = modeNetworkOf(rec);
   const configs = rec.endpointsConfig ?? {};
-  const list: EndpointRequest[] = Object.entries(configs).filter(([network]) => network !== 'default').map(([network, c]) => ({
-    network, aliases: (c?.Aliases as string[] | null) ?? [], ipv4Address: c?.IPAMConfig?.IPv4Address || undefined, macAddress: c?.MacAddress || undefined,
-    links: linksOf(c?.Links as string[] | null | undefined),
-  }));
+  const list: EndpointRequest[] = Object.entries(configs)
+    .filter(([network]) => network !== 'default')
+    .map(([network, c]) => ({
+      network,
+      aliases: (c?.Aliases as string[] | null) ?? [],
+      ipv4Address: c?.IPAMConfig?.IPv4Address || undefined,
+      macAddress: c?.MacAddress || undefined,
+      links: linksOf(c?.Links as string[] | null | undefined),
+    }));
   if (mode && !configs[mode]) {
     list.unshift({ network: mode, aliases: [], ipv4Address: undefined, macAddress: undefined });
   }
@@ -57,7 +69,8 @@ function endpoints(rec: ContainerRecord): EndpointRequest[] {
     const netMode = String(rec.hostConfig.NetworkMode ?? 'default');
     const primaryName = mode ?? (netMode === 'default' || netMode === 'bridge' ? 'bridge' : undefined);
     let primary = list.find((e) => e.network === primaryName);
-    if (!primary && primaryName === 'bridge' && !list.length) list.push(primary = { network: 'bridge', aliases: [], ipv4Address: undefined, macAddress: undefined });
+    if (!primary && primaryName === 'bridge' && !list.length)
+      list.push((primary = { network: 'bridge', aliases: [], ipv4Address: undefined, macAddress: undefined }));
     if (primary && !primary.macAddress) primary.macAddress = rec.config.MacAddress;
   }
   return list;
@@ -75,7 +88,9 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
       const extra = resolveGroups(tables, groupAdd).filter((g) => g !== base.gid && !base.additionalGids.includes(g));
       user = { ...base, additionalGids: [...base.additionalGids, ...extra] };
     }
-  } catch (err) { throw invalid((err as Error).message); }
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
   // runc mounts the overlay itself, in the container's mount namespace; other runtimes get it mounted here, on the
   // host, until the container exits (ContainerService.onExit unmounts it, init() after a crash, removal in any case)
   const premount = !deps.runtime.mountsRootOverlay;
@@ -88,22 +103,34 @@ export async function startContainer(rec: ContainerRecord, layout: ContainerLayo
   }
 }
 
-async function startOnRootfs(rec: ContainerRecord, layout: ContainerLayout, deps: StartDeps, user: ResolvedUser, premounted: boolean,
-  t: ReturnType<typeof phaseTimer>): Promise<Started> {
+async function startOnRootfs(
+  rec: ContainerRecord,
+  layout: ContainerLayout,
+  deps: StartDeps,
+  user: ResolvedUser,
+  premounted: boolean,
+  t: ReturnType<typeof phaseTimer>,
+): Promise<Started> {
   const hc = rec.hostConfig;
   const cfg = rec.config;
   const security = parseSecurityOpt(hc.SecurityOpt);
   const overlay = containerOverlay(layout, rec.layerDirs);
   const requests = mountRequests(rec);
   const resolved: ResolvedMount[] = [];
-  const resolveAll = async (imageRootfs: string) => { for (const r of requests) resolved.push(await deps.volumes.resolve(rec.id, r, imageRootfs)); };
+  const resolveAll = async (imageRootfs: string) => {
+    for (const r of requests) resolved.push(await deps.volumes.resolve(rec.id, r, imageRootfs));
+  };
   // a volume used for the first time gets the image's content at its target: only then is a host view needed
   if (premounted) await resolveAll(layout.rootfs);
   else if (requests.some((r) => r.Type === 'volume')) await withOverlayMounted(overlay, () => resolveAll(layout.rootfs));
   else await resolveAll('');
   const mounts: OciMount[] = resolved.map(toOciMount);
   const taken = new Set(resolved.map((m) => m.destination));
-  const files = [[layout.hosts, '/etc/hosts'], [layout.resolvConf, '/etc/resolv.conf'], [layout.hostname, '/etc/hostname']] as const;
+  const files = [
+    [layout.hosts, '/etc/hosts'],
+    [layout.resolvConf, '/etc/resolv.conf'],
+    [layout.hostname, '/etc/hostname'],
+  ] as const;
   for (const [file, dest] of files) {
     if (!taken.has(dest)) mounts.push({ destination: dest, type: 'bind', source: file, options: ['rbind', 'rprivate'] });
   }
@@ -120,11 +147,22 @@ async function startOnRootfs(rec: ContainerRecord, layout: ContainerLayout, deps
   }
   t.lap('prepare');
   const attachment = await deps.networks.attach({
-    containerId: rec.id, containerName: rec.name.slice(1), hostname: cfg.Hostname, mode, endpoints: endpoints(rec),
-    configuresNetwork: Boolean(hc.Privileged) || (hc.CapAdd ?? []).some((c: string) => /^(CAP_)?(NET_ADMIN|ALL)$/i.test(c))
-      || Object.keys(hc.Sysctls ?? {}).some((k) => k.startsWith('net.')),
-    portBindings: hc.PortBindings ?? {}, publishAll: Boolean(hc.PublishAllPorts), exposedPorts: Object.keys(cfg.ExposedPorts ?? {}),
-    extraHosts: [...links.hosts, ...(hc.ExtraHosts ?? [])], dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
+    containerId: rec.id,
+    containerName: rec.name.slice(1),
+    hostname: cfg.Hostname,
+    mode,
+    endpoints: endpoints(rec),
+    configuresNetwork:
+      Boolean(hc.Privileged) ||
+      (hc.CapAdd ?? []).some((c: string) => /^(CAP_)?(NET_ADMIN|ALL)$/i.test(c)) ||
+      Object.keys(hc.Sysctls ?? {}).some((k) => k.startsWith('net.')),
+    portBindings: hc.PortBindings ?? {},
+    publishAll: Boolean(hc.PublishAllPorts),
+    exposedPorts: Object.keys(cfg.ExposedPorts ?? {}),
+    extraHosts: [...links.hosts, ...(hc.ExtraHosts ?? [])],
+    dns: hc.Dns ?? [],
+    dnsSearch: hc.DnsSearch ?? [],
+    dnsOptions: hc.DnsOptions ?? [],
   });
   t.lap('attach');
   try {
@@ -135,22 +173,50 @@ async function startOnRootfs(rec: ContainerRecord, layout: ContainerLayout, deps
       args = ['/sbin/docker-init', '--', ...args];
     }
     const spec = buildOciSpec({
-      rootfs: layout.rootfs, rootOverlay: premounted ? undefined : overlayOptions(overlay), readonlyRootfs: hc.ReadonlyRootfs, args, env: links.env.length ? mergeEnv(links.env, cfg.Env) : cfg.Env, cwd: cfg.WorkingDir || '/',
-      uid: user.uid, gid: user.gid, additionalGids: user.additionalGids, terminal: cfg.Tty,
-      hostname: netns.kind === 'host' ? undefined : cfg.Hostname, network: netns, mounts,
-      capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], privileged: hc.Privileged,
+      rootfs: layout.rootfs,
+      rootOverlay: premounted ? undefined : overlayOptions(overlay),
+      readonlyRootfs: hc.ReadonlyRootfs,
+      args,
+      env: links.env.length ? mergeEnv(links.env, cfg.Env) : cfg.Env,
+      cwd: cfg.WorkingDir || '/',
+      uid: user.uid,
+      gid: user.gid,
+      additionalGids: user.additionalGids,
+      terminal: cfg.Tty,
+      hostname: netns.kind === 'host' ? undefined : cfg.Hostname,
+      network: netns,
+      mounts,
+      capAdd: hc.CapAdd ?? [],
+      capDrop: hc.CapDrop ?? [],
+      privileged: hc.Privileged,
       resources: {
-        memory: hc.Memory, memorySwap: hc.MemorySwap, nanoCpus: hc.NanoCpus, cpuShares: hc.CpuShares, cpuQuota: hc.CpuQuota, cpuPeriod: hc.CpuPeriod,
-        cpusetCpus: hc.CpusetCpus || undefined, cpusetMems: hc.CpusetMems || undefined, pidsLimit: hc.PidsLimit ?? undefined,
+        memory: hc.Memory,
+        memorySwap: hc.MemorySwap,
+        nanoCpus: hc.NanoCpus,
+        cpuShares: hc.CpuShares,
+        cpuQuota: hc.CpuQuota,
+        cpuPeriod: hc.CpuPeriod,
+        cpusetCpus: hc.CpusetCpus || undefined,
+        cpusetMems: hc.CpusetMems || undefined,
+        pidsLimit: hc.PidsLimit ?? undefined,
       },
-      cgroupsPath: containerCgroupsPath(rec.id), sysctls: hc.Sysctls ?? undefined, ulimits: hc.Ulimits ?? undefined, shmSize: hc.ShmSize,
-      seccomp: security.seccomp, noNewPrivileges: security.noNewPrivileges, maskedPaths: hc.MaskedPaths, readonlyPaths: hc.ReadonlyPaths,
+      cgroupsPath: containerCgroupsPath(rec.id),
+      sysctls: hc.Sysctls ?? undefined,
+      ulimits: hc.Ulimits ?? undefined,
+      shmSize: hc.ShmSize,
+      seccomp: security.seccomp,
+      noNewPrivileges: security.noNewPrivileges,
+      maskedPaths: hc.MaskedPaths,
+      readonlyPaths: hc.ReadonlyPaths,
     });
     if (!cfg.Env.some((e: string) => e.startsWith('HOME='))) (spec.process as { env: string[] }).env.push(`HOME=${user.home}`);
     // synchronous: small files, faster than trips through the thread pool
     mkdirSync(layout.bundle, { recursive: true });
-    const contents = new Map<string, string>([[layout.hosts, withExtraHosts(attachment.hosts, hc.ExtraHosts ?? [])],
-      [layout.resolvConf, attachment.resolvConf], [layout.hostname, `${cfg.Hostname}\n`]]);
+    const contents = new Map<string, string>([
+      [layout.hosts, withExtraHosts(attachment.hosts, hc.ExtraHosts ?? [])],
+      [layout.resolvConf, attachment.resolvConf],
+      [layout.hostname, `${cfg.Hostname}\n`],
+    ]);
     writeFileSync(path.join(layout.bundle, 'config.json'), JSON.stringify(spec));
     for (const [file, dest] of files) writeFileSync(file, taken.has(dest) ? '' : contents.get(file)!);
     t.lap('bundle');
@@ -180,8 +246,21 @@ function withExtraHosts(hosts: string, extra: string[]): string {
 /** The runtime's own error message (runc --log, JSON lines), e.g. "exec: \"nope\": executable file not found in $PATH". */
 export async function runtimeError(dir: string): Promise<string | undefined> {
   let text: string;
-  try { text = await readFile(path.join(dir, 'runc.log'), 'utf8'); } catch { return undefined; }
-  const errors = text.split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l) as { level: string; msg: string }; } catch { return undefined; } })
+  try {
+    text = await readFile(path.join(dir, 'runc.log'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const errors = text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      try {
+        return JSON.parse(l) as { level: string; msg: string };
+      } catch {
+        return undefined;
+      }
+    })
     .filter((e) => e?.level === 'error');
   return errors.length ? errors[errors.length - 1]!.msg : undefined;
 }

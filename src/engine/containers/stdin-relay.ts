@@ -9,7 +9,10 @@ export class StdinRelay {
   private readonly pending = new Map<string, { chunks: Buffer[]; ended: boolean }>();
 
   /** @param isRunning whether the container's process runs now (then its stdin takes data directly) */
-  constructor(private readonly sink: StdinSink, private readonly isRunning: (id: string) => boolean) {}
+  constructor(
+    private readonly sink: StdinSink,
+    private readonly isRunning: (id: string) => boolean,
+  ) {}
 
   write(id: string, data: Buffer): void {
     if (this.pending.has(id) || !this.isRunning(id)) this.held(id).chunks.push(data);
@@ -32,7 +35,10 @@ export class StdinRelay {
 
   private held(id: string): { chunks: Buffer[]; ended: boolean } {
     let p = this.pending.get(id);
-    if (!p) { p = { chunks: [], ended: false }; this.pending.set(id, p); }
+    if (!p) {
+      p = { chunks: [], ended: false };
+      this.pending.set(id, p);
+    }
     return p;
   }
 }

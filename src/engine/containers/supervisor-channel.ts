@@ -21,7 +21,8 @@ export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st = lstatSync(dir);
   if (!st.isDirectory() || st.isSymbolicLink()) throw new Error(`${dir} must be a directory, not a symlink`);
-  if (st.uid !== 0 && process.getuid?.() === 0) throw new Error(`${dir} is owned by uid ${st.uid}, not root: refusing to put the supervisor socket there`);
+  if (st.uid !== 0 && process.getuid?.() === 0)
+    throw new Error(`${dir} is owned by uid ${st.uid}, not root: refusing to put the supervisor socket there`);
   if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
@@ -34,14 +35,28 @@ export function supervisorSocketPath(root: string): string {
   return path.join('/run/tscompose/supervisors', createHash('sha256').update(abs).digest('hex').slice(0, 24), 'sock');
 }
 
-export interface PeerProcess { pid: number; uid: number[]; sameMountNamespace: boolean }
+export interface PeerProcess {
+  pid: number;
+  uid: number[];
+  sameMountNamespace: boolean;
+}
 
-const ownMountNamespace = (() => { try { return readlinkSync('/proc/self/ns/mnt'); } catch { return undefined; } })();
+const ownMountNamespace = (() => {
+  try {
+    return readlinkSync('/proc/self/ns/mnt');
+  } catch {
+    return undefined;
+  }
+})();
 
 function socketInode(sock: net.Socket): string | undefined {
   const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (fd === undefined || fd < 0) return undefined;
-  try { return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1]; } catch { return undefined; }
+  try {
+    return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
+  } catch {
+    return undefined;
+  }
 }
 
 function processInfo(pid: number): PeerProcess | undefined {
@@ -50,7 +65,9 @@ function processInfo(pid: number): PeerProcess | undefined {
     const uid = (/^Uid:\s+(.*)$/m.exec(status)?.[1] ?? '').trim().split(/\s+/).map(Number);
     const mnt = readlinkSync(`/proc/${pid}/ns/mnt`);
     return { pid, uid, sameMountNamespace: mnt === ownMountNamespace };
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 /** The processes holding the other end of an accepted unix socket (usually one). */
@@ -59,7 +76,10 @@ export function peerProcesses(sock: net.Socket): Promise<PeerProcess[]> {
   if (!own) return Promise.reject(new Error('cannot tell which socket this connection is'));
   return new Promise((resolve, reject) => {
     execFile('ss', ['-xpnH'], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
-      if (err) { reject(new Error(`ss -xp: ${err.message}`)); return; }
+      if (err) {
+        reject(new Error(`ss -xp: ${err.message}`));
+        return;
+      }
       // u_str ESTAB 0 0 <local> <inode> <peer> <peer inode> users:(("node",pid=1,fd=3),…)
       let peer: string | undefined;
       const holders = new Map<string, number[]>();
@@ -70,10 +90,16 @@ export function peerProcesses(sock: net.Socket): Promise<PeerProcess[]> {
         holders.set(f[5]!, pids);
         if (f[5] === own) peer = f[7];
       }
-      if (!peer) { reject(new Error(`no peer found for socket ${own}`)); return; }
+      if (!peer) {
+        reject(new Error(`no peer found for socket ${own}`));
+        return;
+      }
       const pids = holders.get(peer) ?? [];
       const procs = pids.map(processInfo);
-      if (pids.length === 0 || procs.some((p) => !p)) { reject(new Error('the peer process is gone or unknown')); return; }
+      if (pids.length === 0 || procs.some((p) => !p)) {
+        reject(new Error('the peer process is gone or unknown'));
+        return;
+      }
       resolve(procs as PeerProcess[]);
     });
   });
@@ -82,7 +108,11 @@ export function peerProcesses(sock: net.Socket): Promise<PeerProcess[]> {
 /** Why this peer may not use the supervisor, or undefined when it may. */
 export async function untrustedPeer(sock: net.Socket): Promise<string | undefined> {
   let peers: PeerProcess[];
-  try { peers = await peerProcesses(sock); } catch (err) { return (err as Error).message; }
+  try {
+    peers = await peerProcesses(sock);
+  } catch (err) {
+    return (err as Error).message;
+  }
   for (const p of peers) {
     if (!p.uid.every((u) => u === 0)) return `pid ${p.pid} runs as uid ${p.uid.join('/')}, not root`;
     if (!p.sameMountNamespace) return `pid ${p.pid} is in another mount namespace (a container?)`;

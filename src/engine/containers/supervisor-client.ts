@@ -28,15 +28,24 @@ function loaderArgs(): string[] {
 }
 
 /** A container whose process runs: runc's pid (it supervises the container) and the container's own. */
-export interface RunStarted { runtimePid: number; pid: number }
+export interface RunStarted {
+  runtimePid: number;
+  pid: number;
+}
 
 /** The container ended before its process started (runc could not set it up or exec its command). */
 export class ExitedBeforeStart extends Error {
-  constructor(readonly record: ExitRecord) { super('the container exited before it started'); }
+  constructor(readonly record: ExitRecord) {
+    super('the container exited before it started');
+  }
 }
 
 export async function readExitRecord(dir: string): Promise<ExitRecord | undefined> {
-  try { return JSON.parse(await readFile(exitFile(dir), 'utf8')) as ExitRecord; } catch { return undefined; }
+  try {
+    return JSON.parse(await readFile(exitFile(dir), 'utf8')) as ExitRecord;
+  } catch {
+    return undefined;
+  }
 }
 
 export class SupervisorClient {
@@ -56,8 +65,13 @@ export class SupervisorClient {
    * @param onLost the supervisor went away: every container it ran is gone with it
    */
   /** @param runtime the OCI runtime binary a supervisor this client starts runs every container with */
-  constructor(root: string, private readonly runtime: string, private readonly logFile: string,
-    private readonly onExit: (id: string, r: ExitRecord) => void, private readonly onLost: () => void) {
+  constructor(
+    root: string,
+    private readonly runtime: string,
+    private readonly logFile: string,
+    private readonly onExit: (id: string, r: ExitRecord) => void,
+    private readonly onLost: () => void,
+  ) {
     this.root = root;
     this.address = supervisorSocketPath(root);
   }
@@ -83,19 +97,39 @@ export class SupervisorClient {
       return child;
     };
     const foreground = (why: string) => {
-      appendFileSync(this.logFile, `tscompose supervisor: ${why}: containers run with the runtime in the foreground, one runtime process each\n`);
-      detached(supervisor[0]!, supervisor.slice(1)).on('error', () => {}).on('exit', onGone);
+      appendFileSync(
+        this.logFile,
+        `tscompose supervisor: ${why}: containers run with the runtime in the foreground, one runtime process each\n`,
+      );
+      detached(supervisor[0]!, supervisor.slice(1))
+        .on('error', () => {})
+        .on('exit', onGone);
     };
-    if (process.env.TSCOMPOSE_SUPERVISOR_MODE === 'foreground') { foreground('TSCOMPOSE_SUPERVISOR_MODE=foreground'); return; }
+    if (process.env.TSCOMPOSE_SUPERVISOR_MODE === 'foreground') {
+      foreground('TSCOMPOSE_SUPERVISOR_MODE=foreground');
+      return;
+    }
     const dir = path.dirname(this.address);
     ensurePrivateDir(dir);
     const script = path.join(dir, 'reaper.pl');
     writeFileSync(`${script}.tmp`, REAPER_SCRIPT, { mode: 0o600 });
     renameSync(`${script}.tmp`, script);
-    const reaper = detached('perl', [script, this.root, this.runtime, path.join(dir, 'reaper.lock'), '--', ...supervisor, '--reaper-fd', '3']);
+    const reaper = detached('perl', [
+      script,
+      this.root,
+      this.runtime,
+      path.join(dir, 'reaper.lock'),
+      '--',
+      ...supervisor,
+      '--reaper-fd',
+      '3',
+    ]);
     reaper.on('error', (err) => foreground(`no reaper (perl: ${err.message})`));
     // 3: the reaper cannot be a subreaper here (it logged why); 0 at once: another reaper holds the lock
-    reaper.on('exit', (code) => { if (code === 3) foreground('no reaper'); else onGone(code); });
+    reaper.on('exit', (code) => {
+      if (code === 3) foreground('no reaper');
+      else onGone(code);
+    });
   }
 
   /** The connection, starting the supervisor when none answers. */
@@ -107,7 +141,12 @@ export class SupervisorClient {
         // a host that exits before answering lost a race with one that was exiting (idle) or restarting its
         // supervisor: it is started again, a few times
         let respawns = 5;
-        const onGone = () => { if (!sock && respawns-- > 0) setTimeout(() => { if (!sock) this.spawnHost(onGone); }, 100); };
+        const onGone = () => {
+          if (!sock && respawns-- > 0)
+            setTimeout(() => {
+              if (!sock) this.spawnHost(onGone);
+            }, 100);
+        };
         this.spawnHost(onGone);
         for (let i = 0; i < 1500 && !sock; i++) {
           await new Promise((r) => setTimeout(r, 20));
@@ -117,15 +156,22 @@ export class SupervisorClient {
       if (!sock) throw new Error(`the container supervisor did not start; see ${this.logFile}`);
       this.attach(sock);
       // a supervisor left by an engine that used another runtime would run containers this engine cannot manage
-      const hello = await new Promise<{ runtime: string; mode?: string }>((resolve) => { this.helloWaiters.push(resolve); this.send({ op: 'hello' }); });
+      const hello = await new Promise<{ runtime: string; mode?: string }>((resolve) => {
+        this.helloWaiters.push(resolve);
+        this.send({ op: 'hello' });
+      });
       const theirs = hello.runtime;
       this.mode = hello.mode;
       if (theirs !== this.runtime) {
-        throw new Error(`the container supervisor of ${this.root} runs containers with ${theirs}, not ${this.runtime}: `
-          + `stop its containers or start the engine with TSCOMPOSE_OCI_RUNTIME=${theirs}`);
+        throw new Error(
+          `the container supervisor of ${this.root} runs containers with ${theirs}, not ${this.runtime}: ` +
+            `stop its containers or start the engine with TSCOMPOSE_OCI_RUNTIME=${theirs}`,
+        );
       }
       return sock;
-    })().finally(() => { this.connecting = undefined; });
+    })().finally(() => {
+      this.connecting = undefined;
+    });
     return this.connecting;
   }
 
@@ -147,7 +193,8 @@ export class SupervisorClient {
     if (msg.op === 'started' || msg.op === 'failed') {
       const w = this.started.get(msg.id);
       this.started.delete(msg.id);
-      if (msg.op === 'started') w?.resolve({ runtimePid: msg.runtimePid, pid: msg.pid }); else w?.reject(new Error(msg.error));
+      if (msg.op === 'started') w?.resolve({ runtimePid: msg.runtimePid, pid: msg.pid });
+      else w?.reject(new Error(msg.error));
     } else if (msg.op === 'exit') {
       this.onExit(msg.id, msg.record);
       const w = this.started.get(msg.id);
@@ -164,7 +211,9 @@ export class SupervisorClient {
     }
   }
 
-  private send(msg: SupervisorMessage): void { this.sock?.write(JSON.stringify(msg) + '\n'); }
+  private send(msg: SupervisorMessage): void {
+    this.sock?.write(JSON.stringify(msg) + '\n');
+  }
 
   /** Starts `runc run` for the job under the supervisor; resolves once the container's process runs. */
   async run(job: SupervisorJob): Promise<RunStarted> {
@@ -178,11 +227,20 @@ export class SupervisorClient {
   /** Ids of the containers the supervisor is running right now. */
   async running(): Promise<Set<string>> {
     await this.connect();
-    return new Set(await new Promise<string[]>((resolve) => { this.listWaiters.push(resolve); this.send({ op: 'list' }); }));
+    return new Set(
+      await new Promise<string[]>((resolve) => {
+        this.listWaiters.push(resolve);
+        this.send({ op: 'list' });
+      }),
+    );
   }
 
-  stdin(id: string, data: Buffer): void { this.send({ op: 'stdin', id, data: data.toString('base64') }); }
-  stdinEnd(id: string): void { this.send({ op: 'stdin-end', id }); }
+  stdin(id: string, data: Buffer): void {
+    this.send({ op: 'stdin', id, data: data.toString('base64') });
+  }
+  stdinEnd(id: string): void {
+    this.send({ op: 'stdin-end', id });
+  }
 
   /** Disconnects; the supervisor and its containers keep running, unless `stop` and no container runs. */
   close(stop = false): void {

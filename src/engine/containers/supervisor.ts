@@ -12,7 +12,18 @@
 // Only node built-ins here, and one process for all containers, so starting a container spawns no node.
 // It runs as root, so its channel is guarded (supervisor-channel.ts), and a request names only a container
 // id: the runtime binary is fixed when the supervisor starts and every path derives from its state root.
-import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  watch,
+  writeFileSync,
+  writeSync,
+  type FSWatcher,
+} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -25,7 +36,10 @@ import { ensurePrivateDir, supervisorSocketPath, untrustedPeer } from './supervi
 
 export { exitFile, jobPaths, pidFile, type SupervisorJob } from './launch.js';
 
-export interface ExitRecord { exitCode: number; finishedAt: string }
+export interface ExitRecord {
+  exitCode: number;
+  finishedAt: string;
+}
 
 /** Engine → supervisor and supervisor → engine messages, one JSON object per line. */
 export type SupervisorMessage =
@@ -46,7 +60,11 @@ const CONTAINER_ID = /^[0-9a-f]{64}$/;
 
 /** The pid runc wrote, once it has. */
 function readPid(dir: string): number | undefined {
-  try { return Number(readFileSync(pidFile(dir), 'utf8').trim()) || undefined; } catch { return undefined; }
+  try {
+    return Number(readFileSync(pidFile(dir), 'utf8').trim()) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const IDLE_EXIT_MS = 30_000;
@@ -65,7 +83,10 @@ function logWriter(fd: number, stream: 'stdout' | 'stderr') {
       partial = lines[lines.length - 1]!.endsWith('\n') ? '' : lines.pop()!;
       put(lines);
     },
-    flush() { if (partial) put([partial]); partial = ''; },
+    flush() {
+      if (partial) put([partial]);
+      partial = '';
+    },
   };
 }
 
@@ -73,14 +94,22 @@ function logWriter(fd: number, stream: 'stdout' | 'stderr') {
 function mapRuntimeFailure(code: number, runcLog: string): number {
   if (code !== 1 && code !== 255) return code;
   let text = '';
-  try { text = readFileSync(runcLog, 'utf8'); } catch { return code; }
+  try {
+    text = readFileSync(runcLog, 'utf8');
+  } catch {
+    return code;
+  }
   if (!/"level":"error"/.test(text)) return code;
   if (/executable file not found|no such file or directory/.test(text)) return 127;
   if (/permission denied/.test(text)) return 126;
   return code;
 }
 
-const closed = (s: Readable) => new Promise<void>((resolve) => { if (s.destroyed) resolve(); else s.once('close', () => resolve()); });
+const closed = (s: Readable) =>
+  new Promise<void>((resolve) => {
+    if (s.destroyed) resolve();
+    else s.once('close', () => resolve());
+  });
 
 function runHost(root: string, runtime: string, launcher: Launcher, adopt: () => Promise<{ id: string; launched: Launched }[]>): void {
   const address = supervisorSocketPath(root);
@@ -88,7 +117,10 @@ function runHost(root: string, runtime: string, launcher: Launcher, adopt: () =>
   /** containers being launched or running, until their exit is recorded; undefined while launching */
   const running = new Map<string, Launched | undefined>();
   let idleTimer: NodeJS.Timeout | undefined;
-  const broadcast = (msg: SupervisorMessage) => { const line = JSON.stringify(msg) + '\n'; for (const c of clients) c.write(line); };
+  const broadcast = (msg: SupervisorMessage) => {
+    const line = JSON.stringify(msg) + '\n';
+    for (const c of clients) c.write(line);
+  };
   const checkIdle = () => {
     clearTimeout(idleTimer);
     if (running.size === 0 && clients.size === 0) idleTimer = setTimeout(() => process.exit(0), IDLE_EXIT_MS);
@@ -114,7 +146,13 @@ function runHost(root: string, runtime: string, launcher: Launcher, adopt: () =>
       watcher?.close();
       onStarted(pid);
     };
-    try { watcher = watch(job.dir, (_event, name) => { if (name === 'pid') reportStarted(); }); } catch { /* inotify limits: the exit still reports */ }
+    try {
+      watcher = watch(job.dir, (_event, name) => {
+        if (name === 'pid') reportStarted();
+      });
+    } catch {
+      /* inotify limits: the exit still reports */
+    }
     reportStarted();
     void Promise.all([launched.ended, closed(launched.stdout), closed(launched.stderr)]).then(([ended]) => {
       traceMark('supervisor', job.id, 'exit');
@@ -132,42 +170,76 @@ function runHost(root: string, runtime: string, launcher: Launcher, adopt: () =>
   };
 
   const run = (request: SupervisorJob, reply: (m: SupervisorMessage) => void) => {
-    if (typeof request.id !== 'string' || !CONTAINER_ID.test(request.id)) { reply({ op: 'failed', id: String(request.id), error: 'not a container id' }); return; }
+    if (typeof request.id !== 'string' || !CONTAINER_ID.test(request.id)) {
+      reply({ op: 'failed', id: String(request.id), error: 'not a container id' });
+      return;
+    }
     const job: Job = { id: request.id, openStdin: Boolean(request.openStdin), tty: Boolean(request.tty), ...jobPaths(root, request.id) };
     traceMark('supervisor', job.id, 'job');
-    if (running.has(job.id)) { reply({ op: 'failed', id: job.id, error: 'the container is already running' }); return; }
-    for (const f of [exitFile(job.dir), runtimeLog(job.dir), pidFile(job.dir)]) { try { unlinkSync(f); } catch { /* first start */ } }
+    if (running.has(job.id)) {
+      reply({ op: 'failed', id: job.id, error: 'the container is already running' });
+      return;
+    }
+    for (const f of [exitFile(job.dir), runtimeLog(job.dir), pidFile(job.dir)]) {
+      try {
+        unlinkSync(f);
+      } catch {
+        /* first start */
+      }
+    }
     let log: number;
-    try { log = openSync(job.logPath, 'a'); } catch (err) { reply({ op: 'failed', id: job.id, error: (err as Error).message }); return; }
+    try {
+      log = openSync(job.logPath, 'a');
+    } catch (err) {
+      reply({ op: 'failed', id: job.id, error: (err as Error).message });
+      return;
+    }
     running.set(job.id, undefined);
     clearTimeout(idleTimer);
-    launcher.launch(job).then((launched) => {
-      traceMark('supervisor', job.id, 'launched');
-      follow(job, launched, log, (pid) => reply({ op: 'started', id: job.id, runtimePid: launched.runtimePid, pid }));
-    }, (err: Error) => {
-      closeSync(log);
-      running.delete(job.id);
-      reply({ op: 'failed', id: job.id, error: err.message });
-      checkIdle();
-    });
+    launcher.launch(job).then(
+      (launched) => {
+        traceMark('supervisor', job.id, 'launched');
+        follow(job, launched, log, (pid) => reply({ op: 'started', id: job.id, runtimePid: launched.runtimePid, pid }));
+      },
+      (err: Error) => {
+        closeSync(log);
+        running.delete(job.id);
+        reply({ op: 'failed', id: job.id, error: err.message });
+        checkIdle();
+      },
+    );
   };
 
   const serve = (sock: net.Socket) => {
-    const reply = (m: SupervisorMessage) => { sock.write(JSON.stringify(m) + '\n'); };
-    onJsonLines<SupervisorMessage>(sock, (msg) => {
-      if (typeof msg !== 'object' || msg === null) { sock.destroy(); return; }
-      if (msg.op === 'run') { if (typeof msg.job === 'object' && msg.job !== null) run(msg.job, reply); else sock.destroy(); }
-      else if (msg.op === 'hello') reply({ op: 'hello', runtime, mode: launcher.mode });
-      else if (msg.op === 'list') reply({ op: 'running', ids: [...running.keys()] });
-      else if (msg.op === 'stdin') running.get(msg.id)?.stdin?.write(Buffer.from(msg.data, 'base64'));
-      else if (msg.op === 'stdin-end') running.get(msg.id)?.endStdin();
-      else if (msg.op === 'shutdown' && running.size === 0) process.exit(0);
-    }, () => sock.destroy());
+    const reply = (m: SupervisorMessage) => {
+      sock.write(JSON.stringify(m) + '\n');
+    };
+    onJsonLines<SupervisorMessage>(
+      sock,
+      (msg) => {
+        if (typeof msg !== 'object' || msg === null) {
+          sock.destroy();
+          return;
+        }
+        if (msg.op === 'run') {
+          if (typeof msg.job === 'object' && msg.job !== null) run(msg.job, reply);
+          else sock.destroy();
+        } else if (msg.op === 'hello') reply({ op: 'hello', runtime, mode: launcher.mode });
+        else if (msg.op === 'list') reply({ op: 'running', ids: [...running.keys()] });
+        else if (msg.op === 'stdin') running.get(msg.id)?.stdin?.write(Buffer.from(msg.data, 'base64'));
+        else if (msg.op === 'stdin-end') running.get(msg.id)?.endStdin();
+        else if (msg.op === 'shutdown' && running.size === 0) process.exit(0);
+      },
+      () => sock.destroy(),
+    );
   };
   const server = net.createServer({ pauseOnConnect: true }, (sock) => {
     clients.add(sock);
     clearTimeout(idleTimer);
-    sock.on('close', () => { clients.delete(sock); checkIdle(); });
+    sock.on('close', () => {
+      clients.delete(sock);
+      checkIdle();
+    });
     sock.on('error', () => {});
     // nothing is read from a connection before its peer is known to be root in this mount namespace
     void untrustedPeer(sock).then((why) => {
@@ -183,35 +255,63 @@ function runHost(root: string, runtime: string, launcher: Launcher, adopt: () =>
   let ownSocket: { dev: number; ino: number } | undefined;
   process.on('exit', () => {
     // remove the socket file only if it is still this supervisor's
-    try { const st = statSync(address); if (ownSocket && st.ino === ownSocket.ino && st.dev === ownSocket.dev) unlinkSync(address); } catch { /* gone */ }
-  });
-  const listen = (retry: boolean) => server.listen(address, () => {
-    const st = statSync(address);
-    ownSocket = { dev: st.dev, ino: st.ino };
-    checkIdle();
-  }).once('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EADDRINUSE' || !retry) {
-      process.stderr.write(`tscompose supervisor: ${err.message}\n`);
-      process.exit(1);
+    try {
+      const st = statSync(address);
+      if (ownSocket && st.ino === ownSocket.ino && st.dev === ownSocket.dev) unlinkSync(address);
+    } catch {
+      /* gone */
     }
-    // a live supervisor already serves this state root (it keeps the job), or a dead one left its socket
-    const probe = net.connect(address);
-    probe.once('connect', () => { probe.destroy(); process.exit(0); });
-    probe.once('error', () => { try { unlinkSync(address); } catch { /* raced */ } listen(false); });
   });
+  const listen = (retry: boolean) =>
+    server
+      .listen(address, () => {
+        const st = statSync(address);
+        ownSocket = { dev: st.dev, ino: st.ino };
+        checkIdle();
+      })
+      .once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EADDRINUSE' || !retry) {
+          process.stderr.write(`tscompose supervisor: ${err.message}\n`);
+          process.exit(1);
+        }
+        // a live supervisor already serves this state root (it keeps the job), or a dead one left its socket
+        const probe = net.connect(address);
+        probe.once('connect', () => {
+          probe.destroy();
+          process.exit(0);
+        });
+        probe.once('error', () => {
+          try {
+            unlinkSync(address);
+          } catch {
+            /* raced */
+          }
+          listen(false);
+        });
+      });
   ensurePrivateDir(path.dirname(address));
   // the containers a previous supervisor left running (or that ended meanwhile) are followed again before
   // any engine can ask which run
-  void adopt().then((adopted) => {
-    for (const { id, launched } of adopted) {
-      const job: Job = { id, openStdin: Boolean(launched.stdin), tty: false, ...jobPaths(root, id) };
-      let log: number;
-      try { log = openSync(job.logPath, 'a'); } catch { log = openSync('/dev/null', 'a'); }
-      follow(job, launched, log, () => {});
-    }
-    if (adopted.length) process.stderr.write(`tscompose supervisor: adopted ${adopted.length} container(s) from the reaper\n`);
-    listen(true);
-  }, (err: Error) => { process.stderr.write(`tscompose supervisor: ${err.message}\n`); process.exit(1); });
+  void adopt().then(
+    (adopted) => {
+      for (const { id, launched } of adopted) {
+        const job: Job = { id, openStdin: Boolean(launched.stdin), tty: false, ...jobPaths(root, id) };
+        let log: number;
+        try {
+          log = openSync(job.logPath, 'a');
+        } catch {
+          log = openSync('/dev/null', 'a');
+        }
+        follow(job, launched, log, () => {});
+      }
+      if (adopted.length) process.stderr.write(`tscompose supervisor: adopted ${adopted.length} container(s) from the reaper\n`);
+      listen(true);
+    },
+    (err: Error) => {
+      process.stderr.write(`tscompose supervisor: ${err.message}\n`);
+      process.exit(1);
+    },
+  );
 }
 
 // `supervisor.js --host <state root> --runtime <runtime binary> [--reaper-fd <fd>]`

@@ -12,9 +12,12 @@ export async function topProcesses(pids: number[], psArgs = '-ef'): Promise<{ Ti
   const titles = lines[0]!.trim().split(/\s+/);
   const pidCol = titles.indexOf('PID');
   if (pidCol < 0) throw invalid(`Couldn't find PID field in ps output`);
-  const processes = lines.slice(1).map((l) => {
-    const fields = l.trim().split(/\s+/);
-    return [...fields.slice(0, titles.length - 1), fields.slice(titles.length - 1).join(' ')];
-  }).filter((f) => wanted.has(f[pidCol]!));
+  const processes = lines
+    .slice(1)
+    .map((l) => {
+      const fields = l.trim().split(/\s+/);
+      return [...fields.slice(0, titles.length - 1), fields.slice(titles.length - 1).join(' ')];
+    })
+    .filter((f) => wanted.has(f[pidCol]!));
   return { Titles: titles, Processes: processes };
 }

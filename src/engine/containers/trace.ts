@@ -12,8 +12,14 @@ export function phaseTimer(op: string, id: string): { lap(name: string): void; d
   let last = t0;
   const laps: string[] = [];
   return {
-    lap(name) { const now = performance.now(); laps.push(`${name}=${(now - last).toFixed(1)}`); last = now; },
-    done() { appendFileSync(file, `${op} ${id.slice(0, 12)} total=${(performance.now() - t0).toFixed(1)} ${laps.join(' ')}\n`); },
+    lap(name) {
+      const now = performance.now();
+      laps.push(`${name}=${(now - last).toFixed(1)}`);
+      last = now;
+    },
+    done() {
+      appendFileSync(file, `${op} ${id.slice(0, 12)} total=${(performance.now() - t0).toFixed(1)} ${laps.join(' ')}\n`);
+    },
   };
 }
 

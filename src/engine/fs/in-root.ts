@@ -17,7 +17,12 @@ import path from 'node:path';
 export const MAX_SYMLINK_HOPS = 40;
 
 export class UnsafePathError extends Error {
-  constructor(message: string, readonly code?: string) { super(message); }
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Splits an archive path into clean components; throws when `..` would climb above the root. */
@@ -37,7 +42,10 @@ export function safeComponents(name: string): string[] {
 /** Components of a path inside a root as a chroot sees it: `..` at the root stays at the root. */
 export function chrootComponents(p: string): string[] {
   if (p.includes('\0')) throw new UnsafePathError(`path "${p}" contains a NUL byte`);
-  return path.posix.normalize('/' + p).split('/').filter(Boolean);
+  return path.posix
+    .normalize('/' + p)
+    .split('/')
+    .filter(Boolean);
 }
 
 /** A trailing `/` or `/.` asks for the final symlink to be followed (Docker's archive path semantics). */
@@ -64,21 +72,32 @@ export async function resolvePartsInRoot(root: string, components: string[], opt
   while (pending.length > 0) {
     const part = pending.shift()!;
     if (part === '' || part === '.') continue;
-    if (part === '..') { stack.pop(); continue; }
+    if (part === '..') {
+      stack.pop();
+      continue;
+    }
     const isLast = !pending.some((p) => p !== '' && p !== '.');
     const candidate = path.join(root, ...stack, part);
     let st;
-    try { st = await fs.lstat(candidate); } catch (err) {
+    try {
+      st = await fs.lstat(candidate);
+    } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      if (isLast && !opts.createDirs) { stack.push(part); return stack; } // a missing final component is the caller's to create or report
+      if (isLast && !opts.createDirs) {
+        stack.push(part);
+        return stack;
+      } // a missing final component is the caller's to create or report
       if (!opts.createDirs) throw err;
-      await fs.mkdir(candidate, { mode: 0o755 }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+      await fs.mkdir(candidate, { mode: 0o755 }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+      });
       stack.push(part);
       await opts.onCreate?.(candidate, [...stack]);
       continue;
     }
     if (st.isSymbolicLink() && (followLast || !isLast)) {
-      if (++hops > MAX_SYMLINK_HOPS) throw new UnsafePathError(`too many levels of symbolic links below /${[...stack, part].join('/')}`, 'ELOOP');
+      if (++hops > MAX_SYMLINK_HOPS)
+        throw new UnsafePathError(`too many levels of symbolic links below /${[...stack, part].join('/')}`, 'ELOOP');
       const target = await fs.readlink(candidate);
       if (target.startsWith('/')) stack.length = 0;
       pending.unshift(...target.split('/'));
@@ -92,7 +111,11 @@ export async function resolvePartsInRoot(root: string, components: string[], opt
 
 /** resolvePartsInRoot, synchronously (for tight loops such as layer extraction, where a thread-pool trip per
  *  lstat costs more than the lstat). `linked` says whether a symlink was followed on the way. */
-export function resolvePartsInRootSync(root: string, components: string[], opts: { createDirs?: boolean; followLast?: boolean } = {}): { parts: string[]; linked: boolean } {
+export function resolvePartsInRootSync(
+  root: string,
+  components: string[],
+  opts: { createDirs?: boolean; followLast?: boolean } = {},
+): { parts: string[]; linked: boolean } {
   const followLast = opts.followLast ?? true;
   const stack: string[] = [];
   const pending = [...components];
@@ -100,19 +123,30 @@ export function resolvePartsInRootSync(root: string, components: string[], opts:
   while (pending.length > 0) {
     const part = pending.shift()!;
     if (part === '' || part === '.') continue;
-    if (part === '..') { stack.pop(); continue; }
+    if (part === '..') {
+      stack.pop();
+      continue;
+    }
     const isLast = !pending.some((p) => p !== '' && p !== '.');
     const candidate = path.join(root, ...stack, part);
     const st = lstatSync(candidate, { throwIfNoEntry: false });
     if (!st) {
-      if (isLast && !opts.createDirs) { stack.push(part); return { parts: stack, linked: hops > 0 }; }
+      if (isLast && !opts.createDirs) {
+        stack.push(part);
+        return { parts: stack, linked: hops > 0 };
+      }
       if (!opts.createDirs) throw Object.assign(new Error(`ENOENT: no such file or directory, lstat '${candidate}'`), { code: 'ENOENT' });
-      try { mkdirSync(candidate, { mode: 0o755 }); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+      try {
+        mkdirSync(candidate, { mode: 0o755 });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
       stack.push(part);
       continue;
     }
     if (st.isSymbolicLink() && (followLast || !isLast)) {
-      if (++hops > MAX_SYMLINK_HOPS) throw new UnsafePathError(`too many levels of symbolic links below /${[...stack, part].join('/')}`, 'ELOOP');
+      if (++hops > MAX_SYMLINK_HOPS)
+        throw new UnsafePathError(`too many levels of symbolic links below /${[...stack, part].join('/')}`, 'ELOOP');
       const target = readlinkSync(candidate);
       if (target.startsWith('/')) stack.length = 0;
       pending.unshift(...target.split('/'));
@@ -130,19 +164,27 @@ export function resolvePartsInRootSync(root: string, components: string[], opts:
  */
 export async function resolveInRoot(root: string, components: string[], opts: ResolveOptions | boolean = {}): Promise<string> {
   const o = typeof opts === 'boolean' ? { createDirs: opts } : opts;
-  return path.join(root, ...await resolvePartsInRoot(root, components, o));
+  return path.join(root, ...(await resolvePartsInRoot(root, components, o)));
 }
 
 /** Reads a small text file at `components` inside `root` (symlinks followed inside the root), synchronously;
  *  undefined when it is missing or not a regular file. For /etc/passwd and the like, read by path at start/exec. */
 export function readFileInRootSync(root: string, components: string[]): string | undefined {
   let parts: string[];
-  try { parts = resolvePartsInRootSync(root, components).parts; } catch { return undefined; } // missing, looping or through a non-directory
+  try {
+    parts = resolvePartsInRootSync(root, components).parts;
+  } catch {
+    return undefined;
+  } // missing, looping or through a non-directory
   let fd: number | undefined;
   try {
     fd = openSync(path.join(root, ...parts), constants.O_RDONLY | constants.O_NOFOLLOW);
     return fstatSync(fd).isFile() ? readFileSync(fd, 'utf8') : undefined;
-  } catch { return undefined; } finally { if (fd !== undefined) closeSync(fd); }
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 // ---- descriptor-based, for roots that change under us -------------------------------------------------
@@ -167,7 +209,11 @@ export interface OpenDirOptions {
  * the root). The caller closes the handle. Throws ENOENT / ENOTDIR (UnsafePathError) like open(2) would.
  * `root` itself is followed (it may be the magic link /proc/<pid>/root).
  */
-export async function openDirInRoot(root: string, components: string[], opts: OpenDirOptions = {}): Promise<{ dir: FileHandle; parts: string[] }> {
+export async function openDirInRoot(
+  root: string,
+  components: string[],
+  opts: OpenDirOptions = {},
+): Promise<{ dir: FileHandle; parts: string[] }> {
   const rootHandle = await fs.open(root, constants.O_RDONLY | constants.O_DIRECTORY);
   const stack: FileHandle[] = [rootHandle];
   const names: string[] = [];
@@ -178,17 +224,28 @@ export async function openDirInRoot(root: string, components: string[], opts: Op
     while (pending.length > 0) {
       const part = pending.shift()!;
       if (part === '' || part === '.') continue;
-      if (part === '..') { if (stack.length > 1) { await stack.pop()!.close(); names.pop(); } continue; }
+      if (part === '..') {
+        if (stack.length > 1) {
+          await stack.pop()!.close();
+          names.pop();
+        }
+        continue;
+      }
       const cur = stack[stack.length - 1]!;
       let next: FileHandle;
-      try { next = await fs.open(at(cur, part), O_DIR); } catch (err) {
+      try {
+        next = await fs.open(at(cur, part), O_DIR);
+      } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' && opts.createDirs) {
           if (++created > 4096) throw err;
-          await fs.mkdir(at(cur, part), { mode: opts.mode ?? 0o755 }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+          await fs.mkdir(at(cur, part), { mode: opts.mode ?? 0o755 }).catch((e: NodeJS.ErrnoException) => {
+            if (e.code !== 'EEXIST') throw e;
+          });
           const made = await fs.open(at(cur, part), O_DIR).catch(() => undefined);
           if (made) {
-            stack.push(made); names.push(part);
+            stack.push(made);
+            names.push(part);
             await opts.onCreate?.(made, [...names]);
           } else pending.unshift(part); // replaced concurrently: look again
           continue;
@@ -196,13 +253,18 @@ export async function openDirInRoot(root: string, components: string[], opts: Op
         if (code !== 'ELOOP' && code !== 'ENOTDIR') throw err;
         const st = await fs.lstat(at(cur, part)); // O_NOFOLLOW refused it: a symlink, or not a directory
         if (!st.isSymbolicLink()) throw new UnsafePathError(`"/${[...names, part].join('/')}" is not a directory`, 'ENOTDIR');
-        if (++hops > MAX_SYMLINK_HOPS) throw new UnsafePathError(`too many levels of symbolic links below /${[...names, part].join('/')}`, 'ELOOP');
+        if (++hops > MAX_SYMLINK_HOPS)
+          throw new UnsafePathError(`too many levels of symbolic links below /${[...names, part].join('/')}`, 'ELOOP');
         const target = await fs.readlink(at(cur, part));
-        if (target.startsWith('/')) { while (stack.length > 1) await stack.pop()!.close(); names.length = 0; }
+        if (target.startsWith('/')) {
+          while (stack.length > 1) await stack.pop()!.close();
+          names.length = 0;
+        }
         pending.unshift(...target.split('/'));
         continue;
       }
-      stack.push(next); names.push(part);
+      stack.push(next);
+      names.push(part);
     }
     const dir = stack.pop()!;
     for (const h of stack) await h.close();
@@ -215,7 +277,10 @@ export async function openDirInRoot(root: string, components: string[], opts: Op
 
 /** lstat of `name` in `dir`, or undefined when it does not exist. */
 export async function lstatAt(dir: FileHandle, name: string) {
-  return fs.lstat(at(dir, name)).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return undefined; throw err; });
+  return fs.lstat(at(dir, name)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
 }
 
 /** Removes `name` in `dir` (recursively when a directory), never following a symlink: each directory is
@@ -223,27 +288,43 @@ export async function lstatAt(dir: FileHandle, name: string) {
 export async function removeAt(dir: FileHandle, name: string): Promise<void> {
   const st = await lstatAt(dir, name);
   if (!st) return;
-  if (!st.isDirectory()) { await fs.unlink(at(dir, name)).catch(ignoreEnoent); return; }
+  if (!st.isDirectory()) {
+    await fs.unlink(at(dir, name)).catch(ignoreEnoent);
+    return;
+  }
   let sub: FileHandle;
-  try { sub = await fs.open(at(dir, name), O_DIR); } catch (err) {
+  try {
+    sub = await fs.open(at(dir, name), O_DIR);
+  } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP' || code === 'ENOTDIR') { await fs.unlink(at(dir, name)).catch(ignoreEnoent); return; } // swapped meanwhile
+    if (code === 'ELOOP' || code === 'ENOTDIR') {
+      await fs.unlink(at(dir, name)).catch(ignoreEnoent);
+      return;
+    } // swapped meanwhile
     if (code === 'ENOENT') return;
     throw err;
   }
   try {
     for (const child of await fs.readdir(at(sub))) await removeAt(sub, child);
-  } finally { await sub.close(); }
+  } finally {
+    await sub.close();
+  }
   await fs.rmdir(at(dir, name)).catch(ignoreEnoent);
 }
 
-function ignoreEnoent(err: NodeJS.ErrnoException): void { if (err.code !== 'ENOENT') throw err; }
+function ignoreEnoent(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'ENOENT') throw err;
+}
 
 /** Creates (or keeps, when already a directory) the directory `name` in `dir` and opens it without following a symlink. */
 export async function mkdirAt(dir: FileHandle, name: string, mode = 0o755): Promise<FileHandle> {
   for (let attempt = 0; ; attempt++) {
-    await fs.mkdir(at(dir, name), { mode }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
-    try { return await fs.open(at(dir, name), O_DIR); } catch (err) {
+    await fs.mkdir(at(dir, name), { mode }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+    try {
+      return await fs.open(at(dir, name), O_DIR);
+    } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (attempt > 3 || (code !== 'ELOOP' && code !== 'ENOTDIR' && code !== 'ENOENT')) throw err;
       await removeAt(dir, name); // a non-directory there: replace it
@@ -267,7 +348,10 @@ export async function createFileAt(dir: FileHandle, name: string, mode = 0o600):
 export async function symlinkAt(dir: FileHandle, name: string, target: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     await removeAt(dir, name);
-    try { await fs.symlink(target, at(dir, name)); return; } catch (err) {
+    try {
+      await fs.symlink(target, at(dir, name));
+      return;
+    } catch (err) {
       if (attempt > 3 || (err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }

@@ -39,10 +39,27 @@ export function imageInspect(image: StoredImage, layerDir: (diffId: string) => s
     DockerVersion: '',
     Author: image.config.author ?? '',
     Config: {
-      Hostname: '', Domainname: '', User: c.User ?? '', AttachStdin: false, AttachStdout: false, AttachStderr: false,
-      ExposedPorts: c.ExposedPorts, Tty: false, OpenStdin: false, StdinOnce: false, Env: c.Env ?? null, Cmd: c.Cmd ?? null,
-      Healthcheck: c.Healthcheck, Image: '', Volumes: c.Volumes ?? null, WorkingDir: c.WorkingDir ?? '', Entrypoint: c.Entrypoint ?? null,
-      OnBuild: null, Labels: c.Labels ?? null, StopSignal: c.StopSignal, Shell: c.Shell,
+      Hostname: '',
+      Domainname: '',
+      User: c.User ?? '',
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      ExposedPorts: c.ExposedPorts,
+      Tty: false,
+      OpenStdin: false,
+      StdinOnce: false,
+      Env: c.Env ?? null,
+      Cmd: c.Cmd ?? null,
+      Healthcheck: c.Healthcheck,
+      Image: '',
+      Volumes: c.Volumes ?? null,
+      WorkingDir: c.WorkingDir ?? '',
+      Entrypoint: c.Entrypoint ?? null,
+      OnBuild: null,
+      Labels: c.Labels ?? null,
+      StopSignal: c.StopSignal,
+      Shell: c.Shell,
     },
     Architecture: image.config.architecture,
     Variant: image.config.variant,
@@ -58,15 +75,20 @@ export function imageInspect(image: StoredImage, layerDir: (diffId: string) => s
 export function imageHistory(image: StoredImage) {
   const layerSizes = image.manifest.layers.map((l) => l.size);
   let layer = 0;
-  const rows = (image.config.history ?? []).map((h) => ({
-    Id: '<missing>',
-    Created: unixSeconds(h.created),
-    CreatedBy: h.created_by ?? '',
-    Tags: null as string[] | null,
-    Size: h.empty_layer ? 0 : layerSizes[layer++] ?? 0,
-    Comment: h.comment ?? '',
-  })).reverse();
-  if (rows[0]) { rows[0].Id = image.id; rows[0].Tags = image.names.map(familiarName); }
+  const rows = (image.config.history ?? [])
+    .map((h) => ({
+      Id: '<missing>',
+      Created: unixSeconds(h.created),
+      CreatedBy: h.created_by ?? '',
+      Tags: null as string[] | null,
+      Size: h.empty_layer ? 0 : (layerSizes[layer++] ?? 0),
+      Comment: h.comment ?? '',
+    }))
+    .reverse();
+  if (rows[0]) {
+    rows[0].Id = image.id;
+    rows[0].Tags = image.names.map(familiarName);
+  }
   return rows;
 }
 
@@ -85,7 +107,10 @@ export function matchesFilters(image: StoredImage, filters: Record<string, strin
 }
 
 function glob(pattern: string): RegExp {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
   return new RegExp(`^${re}$`);
 }
 

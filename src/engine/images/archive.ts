@@ -11,25 +11,40 @@ import { decompress } from './decompress.js';
 import { safeComponents } from './extract.js';
 
 export class ArchiveFiles {
-  constructor(private readonly files: Map<string, string>, readonly dir: string) {}
-  has(name: string): boolean { return this.files.has(normalize(name)); }
+  constructor(
+    private readonly files: Map<string, string>,
+    readonly dir: string,
+  ) {}
+  has(name: string): boolean {
+    return this.files.has(normalize(name));
+  }
   path(name: string): string {
     const p = this.files.get(normalize(name));
     if (!p) throw invalid(`archive is missing "${name}"`);
     return p;
   }
-  async read(name: string): Promise<Buffer> { return fs.readFile(this.path(name)); }
+  async read(name: string): Promise<Buffer> {
+    return fs.readFile(this.path(name));
+  }
   async json<T>(name: string): Promise<T> {
-    try { return JSON.parse((await this.read(name)).toString('utf8')) as T; } catch (err) {
+    try {
+      return JSON.parse((await this.read(name)).toString('utf8')) as T;
+    } catch (err) {
       if (err instanceof SyntaxError) throw invalid(`archive file "${name}" is not valid JSON`);
       throw err;
     }
   }
-  async dispose(): Promise<void> { await fs.rm(this.dir, { recursive: true, force: true }); }
+  async dispose(): Promise<void> {
+    await fs.rm(this.dir, { recursive: true, force: true });
+  }
 }
 
 const normalize = (name: string): string => {
-  try { return safeComponents(name).join('/'); } catch { return '\0invalid'; }
+  try {
+    return safeComponents(name).join('/');
+  } catch {
+    return '\0invalid';
+  }
 };
 
 export async function readArchive(source: Readable, tmpDir: string): Promise<ArchiveFiles> {
@@ -40,7 +55,9 @@ export async function readArchive(source: Readable, tmpDir: string): Promise<Arc
   const extract = tar.extract();
   let n = 0;
   try {
-    const feeding = pipeline(Readable.from(decompress(source)), extract).catch((err: Error) => { extract.destroy(err); });
+    const feeding = pipeline(Readable.from(decompress(source)), extract).catch((err: Error) => {
+      extract.destroy(err);
+    });
     for await (const entry of extract) {
       const name = normalize(entry.header.name);
       if (entry.header.type === 'file' || entry.header.type === 'contiguous-file') {
@@ -50,10 +67,15 @@ export async function readArchive(source: Readable, tmpDir: string): Promise<Arc
         continue;
       }
       if (entry.header.type === 'symlink' || entry.header.type === 'link') {
-        const target = entry.header.type === 'symlink' ? path.posix.join(path.posix.dirname(name), entry.header.linkname ?? '') : entry.header.linkname ?? '';
+        const target =
+          entry.header.type === 'symlink'
+            ? path.posix.join(path.posix.dirname(name), entry.header.linkname ?? '')
+            : (entry.header.linkname ?? '');
         links.set(name, normalize(target));
       }
-      for await (const _ of entry) { /* skip */ }
+      for await (const _ of entry) {
+        /* skip */
+      }
     }
     await feeding;
   } catch (err) {

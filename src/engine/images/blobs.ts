@@ -13,7 +13,10 @@ export const digestHex = (digest: string): string => digest.replace(/^sha256:/, 
 export const isDigest = (value: unknown): value is string => typeof value === 'string' && /^sha256:[a-f0-9]{64}$/.test(value);
 
 export class DigestMismatchError extends Error {
-  constructor(public readonly expected: string, public readonly actual: string) {
+  constructor(
+    public readonly expected: string,
+    public readonly actual: string,
+  ) {
     super(`digest mismatch: expected ${expected}, got ${actual}`);
   }
 }
@@ -30,19 +33,29 @@ export class HashingStream extends Transform {
   }
   private result?: string;
   /** The digest of everything that flowed through (call it after the end; repeatable). */
-  digest(): string { return (this.result ??= 'sha256:' + this.hash.digest('hex')); }
+  digest(): string {
+    return (this.result ??= 'sha256:' + this.hash.digest('hex'));
+  }
 }
 
 /** Streams whose bytes are hashed upstream already (ingestWhile's copy): an uncompressed layer's diffID is that
  *  same digest, so the unpacker need not hash the bytes a second time. */
 const hashedUpstream = new WeakMap<Readable, HashingStream>();
-export function upstreamHasher(stream: Readable): HashingStream | undefined { return hashedUpstream.get(stream); }
+export function upstreamHasher(stream: Readable): HashingStream | undefined {
+  return hashedUpstream.get(stream);
+}
 
-export interface BlobInfo { digest: string; size: number }
+export interface BlobInfo {
+  digest: string;
+  size: number;
+}
 
 export class BlobStore {
   readonly dir: string;
-  constructor(layoutRoot: string, private readonly tmpDir: string) {
+  constructor(
+    layoutRoot: string,
+    private readonly tmpDir: string,
+  ) {
     this.dir = path.join(layoutRoot, 'blobs', 'sha256');
   }
 
@@ -57,10 +70,17 @@ export class BlobStore {
   }
 
   async has(digest: string): Promise<boolean> {
-    try { await fs.access(this.path(digest)); return true; } catch { return false; }
+    try {
+      await fs.access(this.path(digest));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
-  async size(digest: string): Promise<number> { return (await fs.stat(this.path(digest))).size; }
+  async size(digest: string): Promise<number> {
+    return (await fs.stat(this.path(digest))).size;
+  }
 
   async put(data: Buffer | string): Promise<BlobInfo> {
     const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
@@ -100,7 +120,9 @@ export class BlobStore {
         if (out.write(chunk)) cb(null, chunk);
         else out.once('drain', () => cb(null, chunk));
       },
-      flush(cb) { out.end((err?: Error | null) => cb(err ?? null)); },
+      flush(cb) {
+        out.end((err?: Error | null) => cb(err ?? null));
+      },
     });
     out.on('error', (err) => tee.destroy(err));
     hashedUpstream.set(tee, hasher);
@@ -148,9 +170,15 @@ export class BlobStore {
     if (!(await this.has(digest))) {
       const tmp = this.tempPath();
       try {
-        try { await fs.link(file, tmp); } catch { await fs.copyFile(file, tmp); }
+        try {
+          await fs.link(file, tmp);
+        } catch {
+          await fs.copyFile(file, tmp);
+        }
         await fs.rename(tmp, this.path(digest));
-      } finally { await fs.rm(tmp, { force: true }); }
+      } finally {
+        await fs.rm(tmp, { force: true });
+      }
     }
     return { blob: { digest, size: hasher.size }, result };
   }
@@ -160,10 +188,20 @@ export class BlobStore {
     await fs.rename(file, this.path(digest));
   }
 
-  read(digest: string): Promise<Buffer> { return fs.readFile(this.path(digest)); }
-  async readJson<T>(digest: string): Promise<T> { return JSON.parse((await this.read(digest)).toString('utf8')) as T; }
-  stream(digest: string): Readable { return createReadStream(this.path(digest), { highWaterMark: 1 << 20 }); }
-  async remove(digest: string): Promise<void> { await fs.rm(this.path(digest), { force: true }); }
+  read(digest: string): Promise<Buffer> {
+    return fs.readFile(this.path(digest));
+  }
+  async readJson<T>(digest: string): Promise<T> {
+    return JSON.parse((await this.read(digest)).toString('utf8')) as T;
+  }
+  stream(digest: string): Readable {
+    return createReadStream(this.path(digest), { highWaterMark: 1 << 20 });
+  }
+  async remove(digest: string): Promise<void> {
+    await fs.rm(this.path(digest), { force: true });
+  }
 
-  tempPath(): string { return path.join(this.tmpDir, `blob-${randomBytes(8).toString('hex')}`); }
+  tempPath(): string {
+    return path.join(this.tmpDir, `blob-${randomBytes(8).toString('hex')}`);
+  }
 }

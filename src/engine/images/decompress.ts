@@ -27,16 +27,23 @@ export async function* decompress(source: AsyncIterable<Buffer>): AsyncGenerator
   }
   const kind = sniffCompression(head);
   const input = withHead(head, it);
-  if (kind === 'none') { yield* input; return; }
+  if (kind === 'none') {
+    yield* input;
+    return;
+  }
   if (kind === 'gzip') {
     const gunzip = zlib.createGunzip();
-    const feeding = pipeline(Readable.from(input), gunzip).catch((err: Error) => { gunzip.destroy(err); });
+    const feeding = pipeline(Readable.from(input), gunzip).catch((err: Error) => {
+      gunzip.destroy(err);
+    });
     for await (const chunk of gunzip) yield chunk as Buffer;
     await feeding;
     return;
   }
   const out: Buffer[] = [];
-  const zstd = new ZstdDecompress((data) => { out.push(Buffer.from(data)); });
+  const zstd = new ZstdDecompress((data) => {
+    out.push(Buffer.from(data));
+  });
   for await (const chunk of input) {
     zstd.push(chunk);
     yield* out.splice(0);
@@ -49,12 +56,26 @@ export async function* decompress(source: AsyncIterable<Buffer>): AsyncGenerator
 export async function peek(source: Readable, n: number): Promise<Buffer> {
   for (;;) {
     const chunk = source.read(n) as Buffer | null;
-    if (chunk) { source.unshift(chunk); return chunk; }
+    if (chunk) {
+      source.unshift(chunk);
+      return chunk;
+    }
     if (source.readableEnded || source.destroyed) return Buffer.alloc(0);
     await new Promise<void>((resolve, reject) => {
-      const done = () => { source.off('readable', done); source.off('end', done); source.off('error', fail); resolve(); };
-      const fail = (err: Error) => { source.off('readable', done); source.off('end', done); reject(err); };
-      source.on('readable', done); source.on('end', done); source.once('error', fail);
+      const done = () => {
+        source.off('readable', done);
+        source.off('end', done);
+        source.off('error', fail);
+        resolve();
+      };
+      const fail = (err: Error) => {
+        source.off('readable', done);
+        source.off('end', done);
+        reject(err);
+      };
+      source.on('readable', done);
+      source.on('end', done);
+      source.once('error', fail);
     });
   }
 }
@@ -70,11 +91,23 @@ export function decompressor(kind: Compression): Transform | undefined {
   return new Transform({
     readableHighWaterMark: CHUNK,
     transform(chunk: Buffer, _enc, cb) {
-      zstd ??= new ZstdDecompress((data) => { this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength)); });
-      try { zstd.push(chunk); cb(); } catch (err) { cb(err as Error); }
+      zstd ??= new ZstdDecompress((data) => {
+        this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      });
+      try {
+        zstd.push(chunk);
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
     },
     flush(cb) {
-      try { zstd?.push(new Uint8Array(0), true); cb(); } catch (err) { cb(err as Error); }
+      try {
+        zstd?.push(new Uint8Array(0), true);
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
     },
   });
 }

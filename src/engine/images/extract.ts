@@ -17,8 +17,22 @@
 //   collected path is checked again to lie under real directories of the root.
 import { execFile } from 'node:child_process';
 import {
-  closeSync, constants, fchmodSync, fchownSync, futimesSync, linkSync, lchownSync, chmodSync, lstatSync,
-  lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, unlinkSync, writeSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  futimesSync,
+  linkSync,
+  lchownSync,
+  chmodSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
 } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -42,7 +56,10 @@ const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | c
  *  the round trips (in a Debian rootfs, 6% of the files and 82% of the bytes). */
 const POOLED_FILE_SIZE = 64 << 10;
 
-export interface ExtractResult { entries: number; skipped: string[] }
+export interface ExtractResult {
+  entries: number;
+  skipped: string[];
+}
 
 export interface ExtractOptions {
   /** apply uid/gid from the archive (default: when running as root) */
@@ -57,7 +74,10 @@ export async function markOpaque(dir: string): Promise<void> {
   await setXattr(dir, 'trusted.overlay.opaque', Buffer.from('y'));
 }
 
-interface Deferred { host: string; gen: number }
+interface Deferred {
+  host: string;
+  gen: number;
+}
 
 /** The state of one extraction: known directories, and what is applied at the end. */
 class Extraction {
@@ -70,7 +90,9 @@ class Extraction {
   readonly opaque: Deferred[] = [];
   readonly xattrs: (Deferred & { name: string; value: Buffer })[] = [];
 
-  constructor(readonly root: string) { this.dirs.set('', root); }
+  constructor(readonly root: string) {
+    this.dirs.set('', root);
+  }
 
   /** The host path of the directory holding `parts` (created when missing), resolved inside the root. */
   parentOf(parts: string[]): string {
@@ -87,12 +109,22 @@ class Extraction {
     const key = parts.length === 1 ? '' : parts.slice(0, -1).join('/');
     const known = this.dirs.get(key);
     if (known !== undefined) return known;
-    try { return path.join(this.root, ...resolvePartsInRootSync(this.root, parts.slice(0, -1)).parts); } catch { return undefined; }
+    try {
+      return path.join(this.root, ...resolvePartsInRootSync(this.root, parts.slice(0, -1)).parts);
+    } catch {
+      return undefined;
+    }
   }
 
-  rememberDir(parts: string[], host: string): void { this.dirs.set(parts.join('/'), host); }
+  rememberDir(parts: string[], host: string): void {
+    this.dirs.set(parts.join('/'), host);
+  }
 
-  private forget(): void { this.dirs.clear(); this.dirs.set('', this.root); this.gen++; }
+  private forget(): void {
+    this.dirs.clear();
+    this.dirs.set('', this.root);
+    this.gen++;
+  }
 
   removeExisting(target: string, keepDir: boolean): void {
     const st = lstatSync(target, { throwIfNoEntry: false });
@@ -107,7 +139,9 @@ class Extraction {
     }
   }
 
-  defer(host: string): Deferred { return { host, gen: this.gen }; }
+  defer(host: string): Deferred {
+    return { host, gen: this.gen };
+  }
 
   /** Whether `d.host` still lies under real directories of the root (always so when nothing was removed since). */
   stillInside(d: Deferred): boolean {
@@ -125,19 +159,37 @@ class Extraction {
   }
 
   makeDir(target: string): void {
-    try { mkdirSync(target, { mode: 0o755 }); return; } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; }
+    try {
+      mkdirSync(target, { mode: 0o755 });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
     this.removeExisting(target, true);
-    try { mkdirSync(target, { mode: 0o755 }); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; }
+    try {
+      mkdirSync(target, { mode: 0o755 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
 
   createFile(target: string): number {
-    try { return openSync(target, FILE_FLAGS, 0o600); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; }
+    try {
+      return openSync(target, FILE_FLAGS, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
     this.removeExisting(target, false);
     return openSync(target, FILE_FLAGS, 0o600);
   }
 
   makeSymlink(linkname: string, target: string): void {
-    try { symlinkSync(linkname, target); return; } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; }
+    try {
+      symlinkSync(linkname, target);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
     this.removeExisting(target, false);
     symlinkSync(linkname, target);
   }
@@ -155,17 +207,29 @@ class Extraction {
   /** Whiteouts, directory times, then xattrs (after every chown: chown clears security.capability). */
   async finish(): Promise<void> {
     const whiteouts = this.whiteouts.filter((w) => this.stillInside(w) && !lstatSync(w.host, { throwIfNoEntry: false }));
-    if (whiteouts.length) await makeWhiteouts(this.root, whiteouts.map((w) => path.relative(this.root, w.host)));
+    if (whiteouts.length)
+      await makeWhiteouts(
+        this.root,
+        whiteouts.map((w) => path.relative(this.root, w.host)),
+      );
     // directory mtimes last: creating children changes them. A later entry may have replaced the directory
     // with a symlink: lutimes never follows it (and a symlink keeps the times its own entry gave it).
     for (let i = this.dirTimes.length - 1; i >= 0; i--) {
       const d = this.dirTimes[i]!;
       if (this.stillInside(d) && lstatSync(d.host, { throwIfNoEntry: false })?.isDirectory()) {
-        try { lutimesSync(d.host, d.mtime, d.mtime); } catch { /* as before: best effort */ }
+        try {
+          lutimesSync(d.host, d.mtime, d.mtime);
+        } catch {
+          /* as before: best effort */
+        }
       }
     }
     const opaque = this.opaque.filter((o) => this.stillInside(o) && lstatSync(o.host, { throwIfNoEntry: false })?.isDirectory());
-    if (opaque.length) await restoreXattrs(opaque.map((o) => ({ host: o.host, name: 'trusted.overlay.opaque', value: Buffer.from('y') })), true);
+    if (opaque.length)
+      await restoreXattrs(
+        opaque.map((o) => ({ host: o.host, name: 'trusted.overlay.opaque', value: Buffer.from('y') })),
+        true,
+      );
     const xattrs = this.xattrs.filter((x) => this.stillInside(x) && lstatSync(x.host, { throwIfNoEntry: false }));
     if (xattrs.length) await restoreXattrs(xattrs, false);
   }
@@ -174,7 +238,8 @@ class Extraction {
 /** `setfattr --restore` quoting of a path: every byte outside printable ASCII, and `\`, as \ooo. */
 function quotePath(p: string): string {
   let out = '';
-  for (const b of Buffer.from(p, 'utf8')) out += b <= 0x20 || b >= 0x7f || b === 0x5c ? '\\' + b.toString(8).padStart(3, '0') : String.fromCharCode(b);
+  for (const b of Buffer.from(p, 'utf8'))
+    out += b <= 0x20 || b >= 0x7f || b === 0x5c ? '\\' + b.toString(8).padStart(3, '0') : String.fromCharCode(b);
   return out;
 }
 
@@ -187,7 +252,11 @@ async function restoreXattrs(items: { host: string; name: string; value: Buffer 
     byFile.set(x.host, lines);
   }
   const dump = [...byFile].map(([host, lines]) => `# file: ${quotePath(host)}\n${lines.join('\n')}\n`).join('\n');
-  try { await runWithInput('setfattr', ['-h', '--restore=-'], Buffer.from(dump)); } catch (err) { if (strict) throw err; }
+  try {
+    await runWithInput('setfattr', ['-h', '--restore=-'], Buffer.from(dump));
+  } catch (err) {
+    if (strict) throw err;
+  }
 }
 
 /** Creates overlayfs whiteouts (0/0 character devices, mode 0) at `rels` (under real directories of `root`,
@@ -195,17 +264,24 @@ async function restoreXattrs(items: { host: string; name: string; value: Buffer 
 async function makeWhiteouts(root: string, rels: string[]): Promise<void> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
-  for (const name of rels) pack.entry({ name, type: 'character-device', devmajor: 0, devminor: 0, mode: 0, uid: 0, gid: 0, mtime: new Date(0) });
+  pack.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
+  for (const name of rels)
+    pack.entry({ name, type: 'character-device', devmajor: 0, devminor: 0, mode: 0, uid: 0, gid: 0, mtime: new Date(0) });
   pack.finalize();
-  await new Promise<void>((resolve, reject) => { pack.on('end', () => resolve()); pack.on('error', (e: unknown) => reject(e)); });
+  await new Promise<void>((resolve, reject) => {
+    pack.on('end', () => resolve());
+    pack.on('error', (e: unknown) => reject(e));
+  });
   await runWithInput('tar', ['-x', '-C', root, '--no-overwrite-dir', '--numeric-owner', '-f', '-'], Buffer.concat(chunks));
 }
 
 function runWithInput(cmd: string, args: string[], input: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = execFile(cmd, args, { maxBuffer: 1 << 20 }, (err, _out, stderr) => {
-      if (err) reject(new Error(`${cmd} failed: ${String(stderr).trim() || err.message}`)); else resolve();
+      if (err) reject(new Error(`${cmd} failed: ${String(stderr).trim() || err.message}`));
+      else resolve();
     });
     child.stdin!.on('error', () => {});
     child.stdin!.end(input);
@@ -220,7 +296,9 @@ export async function extractLayer(source: Readable, root: string, opts: Extract
   const realRoot = await fs.realpath(root);
   const x = new Extraction(realRoot);
 
-  const feeding = pipeline(source, extract).catch((err: Error) => { extract.destroy(err); });
+  const feeding = pipeline(source, extract).catch((err: Error) => {
+    extract.destroy(err);
+  });
   const sink = new FileSink();
   try {
     await extractEntries(extract, x, sink, result, applyOwnership);
@@ -239,13 +317,20 @@ function writeAll(fd: number, chunk: Buffer): void {
   while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
 }
 
-async function extractEntries(extract: tar.Extract, x: Extraction, sink: FileSink, result: ExtractResult, applyOwnership: boolean): Promise<void> {
+async function extractEntries(
+  extract: tar.Extract,
+  x: Extraction,
+  sink: FileSink,
+  result: ExtractResult,
+  applyOwnership: boolean,
+): Promise<void> {
   const realRoot = x.root;
   for await (const entry of extract) {
     const h = entry.header;
     result.entries++;
     const parts = safeComponents(h.name);
-    if (parts.length === 0) { // the root itself
+    if (parts.length === 0) {
+      // the root itself
       if (h.type === 'directory') x.dirTimes.push({ ...x.defer(realRoot), mtime: h.mtime ?? new Date(0) });
       entry.resume();
       continue;
@@ -256,10 +341,12 @@ async function extractEntries(extract: tar.Extract, x: Extraction, sink: FileSin
     if (base.startsWith(WHITEOUT_PREFIX)) {
       entry.resume();
       if (base === OPAQUE_MARKER) x.opaque.push(x.defer(parent));
-      else if (base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) result.skipped.push(h.name); // aufs metadata
+      else if (base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX))
+        result.skipped.push(h.name); // aufs metadata
       else {
         const hidden = base.slice(WHITEOUT_PREFIX.length);
-        if (hidden === '' || hidden === '.' || hidden === '..') throw new UnsafeLayerError(`layer entry "${h.name}" is an invalid whiteout`);
+        if (hidden === '' || hidden === '.' || hidden === '..')
+          throw new UnsafeLayerError(`layer entry "${h.name}" is an invalid whiteout`);
         const target = path.join(parent, hidden);
         x.removeExisting(target, false);
         x.whiteouts.push(x.defer(target));
@@ -292,7 +379,9 @@ async function extractEntries(extract: tar.Extract, x: Extraction, sink: FileSin
           if (applyOwnership) fchownSync(fd, meta.uid ?? 0, meta.gid ?? 0);
           fchmodSync(fd, meta.mode); // after chown: it clears setuid
           futimesSync(fd, mtime, mtime);
-        } finally { closeSync(fd); }
+        } finally {
+          closeSync(fd);
+        }
         break;
       }
       case 'symlink':
@@ -308,7 +397,8 @@ async function extractEntries(extract: tar.Extract, x: Extraction, sink: FileSin
         const linkParent = x.existingParentOf(linkParts);
         const source = linkParent && path.join(linkParent, linkParts[linkParts.length - 1]!);
         const st = source ? lstatSync(source, { throwIfNoEntry: false }) : undefined;
-        if (!source || !st || st.isDirectory()) throw new UnsafeLayerError(`hard link "${h.name}" points to "${h.linkname}", which is not a file inside the layer`);
+        if (!source || !st || st.isDirectory())
+          throw new UnsafeLayerError(`hard link "${h.name}" points to "${h.linkname}", which is not a file inside the layer`);
         x.removeExisting(target, false);
         linkSync(source, target);
         continue; // a hard link shares the metadata of its source

@@ -6,7 +6,12 @@
 // O_EXCL|O_NOFOLLOW, whatever later entries do to its path.
 import { close, fchmod, fchown, futimes, write } from 'node:fs';
 
-export interface FileMeta { uid?: number; gid?: number; mode: number; mtime: Date }
+export interface FileMeta {
+  uid?: number;
+  gid?: number;
+  mode: number;
+  mtime: Date;
+}
 
 type Done = (err: NodeJS.ErrnoException | null) => void;
 const call = (start: (done: Done) => void): Promise<void> =>
@@ -14,11 +19,12 @@ const call = (start: (done: Done) => void): Promise<void> =>
 
 function writeAt(fd: number, buf: Buffer, position: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const step = (off: number): void => write(fd, buf, off, buf.length - off, position + off, (err, n) => {
-      if (err) reject(err);
-      else if (off + n < buf.length) step(off + n);
-      else resolve();
-    });
+    const step = (off: number): void =>
+      write(fd, buf, off, buf.length - off, position + off, (err, n) => {
+        if (err) reject(err);
+        else if (off + n < buf.length) step(off + n);
+        else resolve();
+      });
     step(0);
   });
 }
@@ -31,7 +37,10 @@ export class FileSink {
   private readonly pending = new Set<Promise<void>>();
 
   /** At most `maxBytes` of content waiting to be written and `maxFiles` descriptors open at a time. */
-  constructor(private readonly maxBytes = 32 << 20, private readonly maxFiles = 64) {}
+  constructor(
+    private readonly maxBytes = 32 << 20,
+    private readonly maxFiles = 64,
+  ) {}
 
   /** Resolves when another file may be opened; throws the first failed write. */
   async room(): Promise<void> {
@@ -50,8 +59,13 @@ export class FileSink {
         if (this.failure) break;
         if (chunk.length === 0) continue;
         this.bytes += chunk.length;
-        const written = writeAt(fd, chunk, position).finally(() => { this.bytes -= chunk.length; this.signal(); });
-        written.catch((err: Error) => { this.fail(err); }); // handled now: it may fail before finishFile awaits it
+        const written = writeAt(fd, chunk, position).finally(() => {
+          this.bytes -= chunk.length;
+          this.signal();
+        });
+        written.catch((err: Error) => {
+          this.fail(err);
+        }); // handled now: it may fail before finishFile awaits it
         writes.push(written);
         position += chunk.length;
         while (this.bytes > this.maxBytes && !this.failure) await this.changed();
@@ -88,7 +102,9 @@ export class FileSink {
   }
 
   private track(job: Promise<void>): void {
-    const p = job.catch((err: Error) => { this.fail(err); });
+    const p = job.catch((err: Error) => {
+      this.fail(err);
+    });
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
   }
@@ -99,7 +115,9 @@ export class FileSink {
   }
 
   private changed(): Promise<void> {
-    return new Promise((resolve) => { this.wake = resolve; });
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
   }
 
   private signal(): void {

@@ -34,12 +34,19 @@ export function resolveInLayers(layerDirs: string[], rel: string, followLast = t
   while (pending.length > 0) {
     const part = pending.shift()!;
     if (part === '' || part === '.') continue;
-    if (part === '..') { stack.pop(); continue; }
+    if (part === '..') {
+      stack.pop();
+      continue;
+    }
     const isLast = !pending.some((p) => p !== '' && p !== '.');
     const cur = [...stack, part].join('/');
     const hit = lookupInLayers(layerDirs, cur);
-    if (!hit) { // missing: the rest is a path to create, taken lexically (never above the root)
-      for (const p of [part, ...pending]) { if (p === '..') stack.pop(); else if (p !== '' && p !== '.') stack.push(p); }
+    if (!hit) {
+      // missing: the rest is a path to create, taken lexically (never above the root)
+      for (const p of [part, ...pending]) {
+        if (p === '..') stack.pop();
+        else if (p !== '' && p !== '.') stack.push(p);
+      }
       break;
     }
     if (hit.stat.isSymbolicLink() && (followLast || !isLast)) {

@@ -34,7 +34,9 @@ export class LayerStore {
     return statSync(this.dir(diffID), { throwIfNoEntry: false })?.isDirectory() ?? false;
   }
 
-  stagingDir(): string { return path.join(this.root, `.tmp-${randomBytes(8).toString('hex')}`); }
+  stagingDir(): string {
+    return path.join(this.root, `.tmp-${randomBytes(8).toString('hex')}`);
+  }
 
   /** Unpacks a (possibly compressed) layer tar, verifying its diffID; a no-op when already unpacked. */
   async unpack(expectedDiffID: string, open: () => Readable): Promise<string> {
@@ -61,15 +63,22 @@ export class LayerStore {
 
   /** Moves a prepared directory (a build step's upper dir) into place as the layer `diffID`. */
   async adopt(dir: string, diffID: string): Promise<void> {
-    if (await this.has(diffID)) { await fs.rm(dir, { recursive: true, force: true }); return; }
-    try { await fs.rename(dir, this.dir(diffID)); } catch (err) {
+    if (await this.has(diffID)) {
+      await fs.rm(dir, { recursive: true, force: true });
+      return;
+    }
+    try {
+      await fs.rename(dir, this.dir(diffID));
+    } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
       await fs.rm(dir, { recursive: true, force: true }); // a concurrent unpack of the same layer won
     }
   }
 
-  async remove(diffID: string): Promise<void> { await fs.rm(this.dir(diffID), { recursive: true, force: true }); }
+  async remove(diffID: string): Promise<void> {
+    await fs.rm(this.dir(diffID), { recursive: true, force: true });
+  }
 
   private async unpackNew(source: Readable, expected: string): Promise<string> {
     const staging = this.stagingDir();
@@ -87,13 +96,21 @@ export class LayerStore {
     // streams all the way (no async generator per chunk): read -> decompress (1 MB chunks) -> hash -> untar
     const unzip = decompressor(sniffCompression(await peek(source, 4)));
     const upstream = upstreamHasher(source);
-    if (!unzip && upstream) { // a plain tar whose bytes are being hashed already: its diffID is that digest
+    if (!unzip && upstream) {
+      // a plain tar whose bytes are being hashed already: its diffID is that digest
       await extractLayer(source, staging);
       return upstream.digest();
     }
     const hasher = new HashingStream({ readableHighWaterMark: 1 << 20 });
-    const feeding = (unzip ? pipeline(source, unzip, hasher) : pipeline(source, hasher)).catch((err: Error) => { hasher.destroy(err); });
-    try { await extractLayer(hasher, staging); } catch (err) { source.destroy(); throw err; }
+    const feeding = (unzip ? pipeline(source, unzip, hasher) : pipeline(source, hasher)).catch((err: Error) => {
+      hasher.destroy(err);
+    });
+    try {
+      await extractLayer(hasher, staging);
+    } catch (err) {
+      source.destroy();
+      throw err;
+    }
     await feeding;
     return hasher.digest();
   }

@@ -5,13 +5,29 @@ import { invalid } from '../errors.js';
 import { type ArchiveFiles, readArchive } from './archive.js';
 import { digestHex } from './blobs.js';
 import { ingestLayerFile } from './layer-ingest.js';
-import { CONTAINERD_NAME_ANNOTATION, type Descriptor, type ImageConfig, type ImageIndex, type Manifest, isIndexMediaType, pickPlatform, REF_NAME_ANNOTATION } from './oci.js';
+import {
+  CONTAINERD_NAME_ANNOTATION,
+  type Descriptor,
+  type ImageConfig,
+  type ImageIndex,
+  type Manifest,
+  isIndexMediaType,
+  pickPlatform,
+  REF_NAME_ANNOTATION,
+} from './oci.js';
 import { canonicalName, parseReference } from './reference.js';
 import type { ImageStore, StoredImage } from './store.js';
 
-interface DockerSaveEntry { Config: string; RepoTags?: string[] | null; Layers: string[] }
+interface DockerSaveEntry {
+  Config: string;
+  RepoTags?: string[] | null;
+  Layers: string[];
+}
 
-export interface LoadedImage { image: StoredImage; names: string[] }
+export interface LoadedImage {
+  image: StoredImage;
+  names: string[];
+}
 
 export async function loadArchive(store: ImageStore, source: Readable, tmpDir: string): Promise<LoadedImage[]> {
   const files = await readArchive(source, tmpDir);
@@ -32,7 +48,8 @@ async function loadDockerSave(store: ImageStore, files: ArchiveFiles): Promise<L
     const configBytes = await files.read(entry.Config);
     const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
     const diffIDs = config.rootfs?.diff_ids ?? [];
-    if (diffIDs.length !== entry.Layers.length) throw invalid(`image ${entry.Config}: ${entry.Layers.length} layers but ${diffIDs.length} diff_ids`);
+    if (diffIDs.length !== entry.Layers.length)
+      throw invalid(`image ${entry.Config}: ${entry.Layers.length} layers but ${diffIDs.length} diff_ids`);
     const layers: Descriptor[] = [];
     for (const [i, layer] of entry.Layers.entries()) {
       layers.push((await ingestLayerFile(store, files.path(layer), diffIDs[i]!)).descriptor);
@@ -77,5 +94,9 @@ async function loadOciLayout(store: ImageStore, files: ArchiveFiles): Promise<Lo
 function ociNames(d: Descriptor): string[] {
   const full = d.annotations?.[CONTAINERD_NAME_ANNOTATION] ?? d.annotations?.[REF_NAME_ANNOTATION];
   if (!full || !/[:/]/.test(full)) return [];
-  try { return [canonicalName(parseReference(full))]; } catch { return []; }
+  try {
+    return [canonicalName(parseReference(full))];
+  } catch {
+    return [];
+  }
 }

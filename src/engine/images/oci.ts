@@ -23,7 +23,11 @@ export interface Descriptor {
   platform?: Platform;
 }
 
-export interface Platform { architecture: string; os: string; variant?: string }
+export interface Platform {
+  architecture: string;
+  os: string;
+  variant?: string;
+}
 
 export interface Manifest {
   schemaVersion: 2;
@@ -39,7 +43,13 @@ export interface ImageIndex {
   manifests: Descriptor[];
 }
 
-export interface HistoryEntry { created?: string; created_by?: string; comment?: string; empty_layer?: boolean; author?: string }
+export interface HistoryEntry {
+  created?: string;
+  created_by?: string;
+  comment?: string;
+  empty_layer?: boolean;
+  author?: string;
+}
 
 /** The image config JSON (OCI image config, which Docker's is a superset of). */
 export interface ImageConfig {
@@ -58,13 +68,21 @@ export const isIndexMediaType = (mt: string | undefined): boolean => mt === Medi
 
 /** Docker's names for the host: x64 → amd64, arm64 stays. */
 export function hostPlatform(): Platform {
-  const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
+  const arch =
+    (
+      { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<
+        string,
+        string
+      >
+    )[process.arch] ?? process.arch;
   return { architecture: arch, os: 'linux', ...(arch === 'arm64' ? { variant: 'v8' } : {}) };
 }
 
 /** Picks the host's manifest from an index (exact variant preferred, any variant accepted). */
 export function pickPlatform(index: ImageIndex, want: Platform = hostPlatform()): Descriptor | undefined {
-  const candidates = index.manifests.filter((m) => !m.platform || (m.platform.os === want.os && m.platform.architecture === want.architecture));
+  const candidates = index.manifests.filter(
+    (m) => !m.platform || (m.platform.os === want.os && m.platform.architecture === want.architecture),
+  );
   return candidates.find((m) => m.platform?.variant === want.variant) ?? candidates.find((m) => m.platform) ?? candidates[0];
 }
 

@@ -16,7 +16,8 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** Parses and normalizes a reference; a missing tag and digest means ":latest". */
 export function parseReference(raw: string): ImageReference {
-  const badReference = () => invalid(`invalid reference format: "${raw}" is not a valid image name (expected [registry/]name[:tag][@digest], lowercase)`);
+  const badReference = () =>
+    invalid(`invalid reference format: "${raw}" is not a valid image name (expected [registry/]name[:tag][@digest], lowercase)`);
   let rest = raw.trim();
   let digest: string | undefined;
   const at = rest.indexOf('@');
@@ -34,7 +35,7 @@ export function parseReference(raw: string): ImageReference {
   }
   const parts = rest.split('/');
   let domain = DEFAULT_DOMAIN;
-  if (parts.length > 1 && /[.:]|^localhost$/.test(parts[0]!) ) domain = parts.shift()!;
+  if (parts.length > 1 && /[.:]|^localhost$/.test(parts[0]!)) domain = parts.shift()!;
   if (domain === 'index.docker.io') domain = DEFAULT_DOMAIN;
   if (parts.length === 0 || !parts.every((p) => COMPONENT.test(p))) throw badReference();
   if (domain === DEFAULT_DOMAIN && parts.length === 1) parts.unshift('library');
@@ -58,5 +59,10 @@ export function familiarName(canonical: string): string {
 }
 
 export function isReferenceLike(raw: string): boolean {
-  try { parseReference(raw); return true; } catch { return false; }
+  try {
+    parseReference(raw);
+    return true;
+  } catch {
+    return false;
+  }
 }

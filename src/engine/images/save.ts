@@ -11,7 +11,10 @@ import { canonicalName, familiarName, parseReference } from './reference.js';
 import type { ImageStore, StoredImage } from './store.js';
 
 /** An image to save and the canonical names its manifest entry carries (none when it was asked for by ID). */
-export interface SaveRequest { image: StoredImage; names: string[] }
+export interface SaveRequest {
+  image: StoredImage;
+  names: string[];
+}
 
 export async function saveImages(store: ImageStore, images: SaveRequest[], out: Writable): Promise<void> {
   const pack = tar.pack();
@@ -21,7 +24,11 @@ export async function saveImages(store: ImageStore, images: SaveRequest[], out: 
 /** The names saving `ref` writes, as Docker's: by ID none, `repo:tag` that tag, a bare repository its tags. */
 export function savedNames(ref: string, image: StoredImage): string[] {
   let canonical: string | undefined;
-  try { canonical = canonicalName(parseReference(ref)); } catch { canonical = undefined; }
+  try {
+    canonical = canonicalName(parseReference(ref));
+  } catch {
+    canonical = undefined;
+  }
   if (canonical && image.names.includes(canonical) && /:[^/]+$/.test(ref)) return [canonical];
   const hex = ref.startsWith('sha256:') ? ref : `sha256:${ref}`;
   if (/^sha256:[0-9a-f]+$/.test(hex) && image.id.startsWith(hex)) return [];

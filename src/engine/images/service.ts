@@ -3,8 +3,17 @@
 import { Readable, type Writable } from 'node:stream';
 import { conflict, internal, invalid, notFound } from '../errors.js';
 import type {
-  BuildRequest, CommitRequest, EngineContext, ImageBuilding, ImageImportRequest, ImageManagement, ImagePullResult,
-  ImageRecord, ImageRemoval, ImageService, OneShotRunner,
+  BuildRequest,
+  CommitRequest,
+  EngineContext,
+  ImageBuilding,
+  ImageImportRequest,
+  ImageManagement,
+  ImagePullResult,
+  ImageRecord,
+  ImageRemoval,
+  ImageService,
+  OneShotRunner,
 } from '../contracts.js';
 import type { ImageConfig } from './oci.js';
 import { packLayer } from './build/layer-pack.js';
@@ -37,12 +46,17 @@ export class ImageServiceImpl implements BundledImageService {
   private ready: Promise<void>;
   private usage: ImageUsageProbe = () => [];
 
-  constructor(private readonly ctx: EngineContext, private readonly runner: OneShotRunner) {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly runner: OneShotRunner,
+  ) {
     this.store = new ImageStore(ctx.paths.images, ctx.paths.layers, ctx.paths.tmp);
     this.ready = this.store.init();
   }
 
-  setUsageProbe(probe: ImageUsageProbe): void { this.usage = probe; }
+  setUsageProbe(probe: ImageUsageProbe): void {
+    this.usage = probe;
+  }
 
   async resolve(ref: string): Promise<ImageRecord | undefined> {
     await this.ready;
@@ -74,10 +88,16 @@ export class ImageServiceImpl implements BundledImageService {
     const layer = await packLayer(o.layerDir, this.store.blobs, o.skip);
     const created = new Date().toISOString();
     const config: ImageConfig = {
-      ...parent.config, created, config: o.config,
+      ...parent.config,
+      created,
+      config: o.config,
       rootfs: { type: 'layers', diff_ids: [...parent.config.rootfs.diff_ids, layer.diffID] },
-      history: [...(parent.config.history ?? []), { created, created_by: o.createdBy, ...(o.comment ? { comment: o.comment } : {}), ...(o.author ? { author: o.author } : {}) }],
-      ...(o.author ? { author: o.author } : {}), ...(o.comment !== undefined ? { comment: o.comment } : {}),
+      history: [
+        ...(parent.config.history ?? []),
+        { created, created_by: o.createdBy, ...(o.comment ? { comment: o.comment } : {}), ...(o.author ? { author: o.author } : {}) },
+      ],
+      ...(o.author ? { author: o.author } : {}),
+      ...(o.comment !== undefined ? { comment: o.comment } : {}),
     };
     const names = o.name ? [canonicalName(parseReference(o.name))] : [];
     const image = await this.store.commit(config, [...parent.manifest.layers, layer.descriptor], names);
@@ -91,7 +111,9 @@ export class ImageServiceImpl implements BundledImageService {
     this.ctx.events.publish({ Type: 'image', Action: action, Actor: { ID: name ?? id, Attributes: { name: name ?? id } } });
   }
 
-  layerDir(diffId: string): string { return this.store.layers.dir(diffId); }
+  layerDir(diffId: string): string {
+    return this.store.layers.dir(diffId);
+  }
 
   async load(archive: Readable): Promise<LoadedImage[]> {
     await this.ready;
@@ -101,7 +123,12 @@ export class ImageServiceImpl implements BundledImageService {
   }
 
   async exportImages(refs: string[]): Promise<(out: Writable) => Promise<void>> {
-    const images = await Promise.all(refs.map(async (r) => { const image = await this.find(r); return { image, names: savedNames(r, image) }; }));
+    const images = await Promise.all(
+      refs.map(async (r) => {
+        const image = await this.find(r);
+        return { image, names: savedNames(r, image) };
+      }),
+    );
     return (out) => saveImages(this.store, images, out);
   }
 
@@ -126,13 +153,21 @@ export class ImageServiceImpl implements BundledImageService {
   async push(name: string, tag: string | undefined, credentials: Credentials | undefined, progress: Progress): Promise<PushResult[]> {
     await this.ready;
     let ref: ImageReference;
-    try { ref = parseReference(tag ? `${name}:${tag}` : name); } catch { throw invalid(`invalid reference format: ${name}`); }
+    try {
+      ref = parseReference(tag ? `${name}:${tag}` : name);
+    } catch {
+      throw invalid(`invalid reference format: ${name}`);
+    }
     // "repo" alone (no tag in the name or the query) pushes every tag of the repository, as Docker does
     const explicit = !!tag || /:[\w][\w.-]*$/.test(name.slice(name.lastIndexOf('/') + 1));
     const repo = repositoryName(ref);
     const targets = explicit
       ? [canonicalName(ref)]
-      : this.store.all().flatMap((i) => i.names).filter((n) => n.startsWith(`${repo}:`)).sort();
+      : this.store
+          .all()
+          .flatMap((i) => i.names)
+          .filter((n) => n.startsWith(`${repo}:`))
+          .sort();
     if (ref.digest || !targets.length || (explicit && !this.store.find(targets[0]!))) {
       throw notFound(`An image does not exist locally with the tag: ${familiarName(explicit ? canonicalName(ref) : repo)}`);
     }
@@ -158,7 +193,12 @@ export class ImageServiceImpl implements BundledImageService {
   async removeImage(ref: string, force: boolean): Promise<ImageRemoval[]> {
     const image = await this.find(ref);
     let byName: string | undefined;
-    try { const n = canonicalName(parseReference(ref)); if (image.names.includes(n)) byName = n; } catch { /* an id */ }
+    try {
+      const n = canonicalName(parseReference(ref));
+      if (image.names.includes(n)) byName = n;
+    } catch {
+      /* an id */
+    }
     const users = await this.usage(image.id);
     const removed: ImageRemoval[] = [];
     const untag = async (name: string) => {
@@ -170,10 +210,14 @@ export class ImageServiceImpl implements BundledImageService {
       await untag(byName);
     } else {
       if (!byName && image.names.length > 1 && !force) {
-        throw conflict(`conflict: unable to delete ${image.id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`);
+        throw conflict(
+          `conflict: unable to delete ${image.id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`,
+        );
       }
       if (users.length && !force) {
-        throw conflict(`conflict: unable to delete ${byName ? familiarName(byName) : image.id.slice(7, 19)} (must be forced) - image is being used by container ${users[0]!.slice(0, 12)}`);
+        throw conflict(
+          `conflict: unable to delete ${byName ? familiarName(byName) : image.id.slice(7, 19)} (must be forced) - image is being used by container ${users[0]!.slice(0, 12)}`,
+        );
       }
       for (const name of [...image.names]) await untag(name);
       if (!users.length) {
@@ -193,7 +237,10 @@ export class ImageServiceImpl implements BundledImageService {
       if (!opts.all && image.names.length) continue;
       if (!matchesFilters(image, { label: opts.labels })) continue;
       if ((await this.usage(image.id)).length) continue;
-      for (const name of [...image.names]) { await this.store.untag(name); removed.push({ untagged: familiarName(name) }); }
+      for (const name of [...image.names]) {
+        await this.store.untag(name);
+        removed.push({ untagged: familiarName(name) });
+      }
       reclaimed += imageSize(image);
       await this.store.delete(image.id);
       removed.push({ deleted: image.id });
@@ -204,9 +251,15 @@ export class ImageServiceImpl implements BundledImageService {
 
   // ---- building ------------------------------------------------------------------------------------
 
-  createBuildSession(body: unknown): string { return createSession(body); }
-  claimBuildSession(token: string | null): () => BuildSession | undefined { return takeSession(token); }
-  async checkBuildNetwork(network: string): Promise<void> { await this.runner.checkNetwork?.(network); }
+  createBuildSession(body: unknown): string {
+    return createSession(body);
+  }
+  claimBuildSession(token: string | null): () => BuildSession | undefined {
+    return takeSession(token);
+  }
+  async checkBuildNetwork(network: string): Promise<void> {
+    await this.runner.checkNetwork?.(network);
+  }
 
   async build(req: BuildRequest, emit: (msg: Record<string, unknown>) => void): Promise<{ imageId: string }> {
     await this.ready;
@@ -221,7 +274,9 @@ export class ImageServiceImpl implements BundledImageService {
 }
 
 async function fetchRootfs(url: string): Promise<Readable> {
-  const res = await fetch(url).catch((err: Error) => { throw invalid(`cannot download ${url}: ${err.message}`); });
+  const res = await fetch(url).catch((err: Error) => {
+    throw invalid(`cannot download ${url}: ${err.message}`);
+  });
   if (!res.ok || !res.body) throw invalid(`cannot download ${url}: the server answered ${res.status}`);
   return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
 }

@@ -31,7 +31,11 @@ export class ImageStore {
   private pins = new Set<Set<string>>();
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly layoutRoot: string, layersRoot: string, tmpDir: string) {
+  constructor(
+    private readonly layoutRoot: string,
+    layersRoot: string,
+    tmpDir: string,
+  ) {
     this.blobs = new BlobStore(layoutRoot, tmpDir);
     this.layers = new LayerStore(layersRoot);
   }
@@ -41,7 +45,11 @@ export class ImageStore {
     await this.layers.init();
     await fs.writeFile(path.join(this.layoutRoot, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
     let index: ImageIndex;
-    try { index = JSON.parse(await fs.readFile(this.indexPath(), 'utf8')) as ImageIndex; } catch { return; }
+    try {
+      index = JSON.parse(await fs.readFile(this.indexPath(), 'utf8')) as ImageIndex;
+    } catch {
+      return;
+    }
     for (const d of index.manifests) {
       let image = [...this.images.values()].find((i) => i.manifestDigest === d.digest);
       if (!image) {
@@ -50,7 +58,9 @@ export class ImageStore {
           const config = await this.blobs.readJson<ImageConfig>(manifest.config.digest);
           image = { id: manifest.config.digest, manifestDigest: d.digest, manifest, config, names: [], repoDigests: [] };
           this.images.set(image.id, image);
-        } catch { continue; } // a manifest whose blobs are gone: drop it
+        } catch {
+          continue;
+        } // a manifest whose blobs are gone: drop it
       }
       const name = d.annotations?.[REF_NAME_ANNOTATION];
       if (name && !image.names.includes(name)) image.names.push(name);
@@ -62,8 +72,12 @@ export class ImageStore {
     }
   }
 
-  all(): StoredImage[] { return [...this.images.values()]; }
-  get(id: string): StoredImage | undefined { return this.images.get(id); }
+  all(): StoredImage[] {
+    return [...this.images.values()];
+  }
+  get(id: string): StoredImage | undefined {
+    return this.images.get(id);
+  }
 
   /** name[:tag], name@digest, full id, "sha256:" id or an unambiguous id prefix. */
   find(ref: string): StoredImage | undefined {
@@ -82,7 +96,11 @@ export class ImageStore {
 
   private findByName(ref: string): StoredImage | undefined {
     let parsed;
-    try { parsed = parseReference(ref); } catch { return undefined; }
+    try {
+      parsed = parseReference(ref);
+    } catch {
+      return undefined;
+    }
     if (parsed.digest) {
       const repoDigest = `${parsed.domain}/${parsed.path}@${parsed.digest}`;
       return this.all().find((i) => i.repoDigests.includes(repoDigest));
@@ -106,7 +124,13 @@ export class ImageStore {
   }
 
   /** Records an image whose manifest and config blobs are already stored (pull, load). */
-  async record(manifestDigest: string, manifest: Manifest, config: ImageConfig, names: string[], repoDigests: string[] = []): Promise<StoredImage> {
+  async record(
+    manifestDigest: string,
+    manifest: Manifest,
+    config: ImageConfig,
+    names: string[],
+    repoDigests: string[] = [],
+  ): Promise<StoredImage> {
     validateImage(manifest, config);
     const id = manifest.config.digest;
     let image = this.images.get(id);
@@ -145,7 +169,9 @@ export class ImageStore {
   /** Keeps every digest in `digests` (a live set: add to it later) from deletion until the returned release is called. */
   pin(digests: Set<string>): () => void {
     this.pins.add(digests);
-    return () => { this.pins.delete(digests); };
+    return () => {
+      this.pins.delete(digests);
+    };
   }
 
   /** Forgets the image and deletes blobs and unpacked layers no other image (or pinned build) uses. */
@@ -178,7 +204,11 @@ export class ImageStore {
       if (await this.layers.has(diffID)) continue;
       const blob = image.manifest.layers[i]?.digest;
       if (!blob || !(await this.blobs.has(blob))) return false;
-      try { await this.layers.unpack(diffID, () => this.blobs.stream(blob)); } catch { return false; }
+      try {
+        await this.layers.unpack(diffID, () => this.blobs.stream(blob));
+      } catch {
+        return false;
+      }
     }
     return true;
   }
@@ -202,14 +232,16 @@ export class ImageStore {
     if (!image.names.includes(name)) image.names.push(name);
   }
 
-  private indexPath(): string { return path.join(this.layoutRoot, 'index.json'); }
+  private indexPath(): string {
+    return path.join(this.layoutRoot, 'index.json');
+  }
 
   /** Serialized atomic rewrite of index.json. */
   private save(): Promise<void> {
     const run = async () => {
       const manifests: Descriptor[] = [];
       for (const image of this.images.values()) {
-        const size = (await this.blobs.size(image.manifestDigest).catch(() => 0));
+        const size = await this.blobs.size(image.manifestDigest).catch(() => 0);
         const base = { mediaType: MediaType.ociManifest, digest: image.manifestDigest, size };
         const repoDigests: Record<string, string> = {
           ...(image.repoDigests.length ? { [REPO_DIGESTS_ANNOTATION]: image.repoDigests.join(',') } : {}),
@@ -227,7 +259,6 @@ export class ImageStore {
   }
 }
 
-
 /** Untrusted documents (loaded, pulled) must be self-consistent before they name files in the store. */
 function validateImage(manifest: Manifest, config: ImageConfig): void {
   const diffIDs = config?.rootfs?.diff_ids;
@@ -235,5 +266,6 @@ function validateImage(manifest: Manifest, config: ImageConfig): void {
   if (!Array.isArray(manifest?.layers) || !manifest.layers.every((l) => isDigest(l.digest)) || !isDigest(manifest.config?.digest)) {
     throw new UnsafeLayerError('the image manifest has invalid digests');
   }
-  if (diffIDs.length !== manifest.layers.length) throw new UnsafeLayerError(`the image has ${manifest.layers.length} layers but ${diffIDs.length} diff_ids`);
+  if (diffIDs.length !== manifest.layers.length)
+    throw new UnsafeLayerError(`the image has ${manifest.layers.length} layers but ${diffIDs.length} diff_ids`);
 }

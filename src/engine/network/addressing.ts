@@ -11,37 +11,59 @@ import { macForAddress } from './veth.js';
 export const randomId = (): string => randomBytes(32).toString('hex');
 
 /** `taken`: host routes and other subnets a pool subnet must not overlap (only used without config.subnet). */
-export function planAddressing(name: string, config: IpamConfig | undefined, networks: NetworkRecord[], taken: Subnet[], pools: AddressPool[]) {
+export function planAddressing(
+  name: string,
+  config: IpamConfig | undefined,
+  networks: NetworkRecord[],
+  taken: Subnet[],
+  pools: AddressPool[],
+) {
   let subnet: Subnet | undefined;
   if (config?.subnet) {
     subnet = parseCidr(config.subnet);
     if (!subnet) throw invalid(`invalid subnet "${config.subnet}" for network ${name}`);
     const clash = networks.find((n) => n.subnet && overlaps(parseCidr(n.subnet)!, subnet!));
-    if (clash) throw forbidden(`Pool overlaps with other one on this address space: ${config.subnet} overlaps network ${clash.name} (${clash.subnet})`);
+    if (clash)
+      throw forbidden(
+        `Pool overlaps with other one on this address space: ${config.subnet} overlaps network ${clash.name} (${clash.subnet})`,
+      );
   } else {
     if (config?.gateway || config?.ipRange) throw invalid(`network ${name}: a gateway or ip range needs a subnet`);
     subnet = allocateSubnet(pools, taken);
-    if (!subnet) throw internal('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+    if (!subnet)
+      throw internal('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
   }
   let gateway = firstHost(subnet);
   if (config?.gateway) {
     const gw = parseIPv4(config.gateway);
-    if (gw === undefined || !contains(subnet, gw) || isReserved(subnet, gw)) throw invalid(`invalid gateway ${config.gateway}: it must be a host address in ${formatCidr(subnet)}`);
+    if (gw === undefined || !contains(subnet, gw) || isReserved(subnet, gw))
+      throw invalid(`invalid gateway ${config.gateway}: it must be a host address in ${formatCidr(subnet)}`);
     gateway = gw;
   }
   let ipRange: string | undefined;
   if (config?.ipRange) {
     const range = parseCidr(config.ipRange);
-    if (!range || !contains(subnet, range.base)) throw invalid(`invalid ip range ${config.ipRange}: it must lie inside ${formatCidr(subnet)}`);
+    if (!range || !contains(subnet, range.base))
+      throw invalid(`invalid ip range ${config.ipRange}: it must lie inside ${formatCidr(subnet)}`);
     ipRange = formatCidr(range);
   }
-  return { subnet: formatCidr(subnet), autoSubnet: !config?.subnet, gateway: formatIPv4(gateway), ipRange, auxAddresses: config?.auxiliaryAddresses ?? {} };
+  return {
+    subnet: formatCidr(subnet),
+    autoSubnet: !config?.subnet,
+    gateway: formatIPv4(gateway),
+    ipRange,
+    auxAddresses: config?.auxiliaryAddresses ?? {},
+  };
 }
 
 /** A new endpoint on `net` for a container: the requested address or the lowest free one, names for DNS. */
 export function allocateEndpoint(
-  net: NetworkRecord, existing: EndpointRecord[], container: { id: string; name: string; hostname: string },
-  req: EndpointRequest, ifIndex: number, options: NetworkOptions,
+  net: NetworkRecord,
+  existing: EndpointRecord[],
+  container: { id: string; name: string; hostname: string },
+  req: EndpointRequest,
+  ifIndex: number,
+  options: NetworkOptions,
 ): EndpointRecord {
   const subnet = parseCidr(net.subnet!)!;
   const used = new Set<number>([parseIPv4(net.gateway!)!]);
@@ -62,7 +84,10 @@ export function allocateEndpoint(
   const id = randomId();
   const aliases = [...new Set(req.aliases)];
   return {
-    id, networkId: net.id, containerId: container.id, ip,
+    id,
+    networkId: net.id,
+    containerId: container.id,
+    ip,
     mac: req.macAddress || macForAddress(ip),
     aliases,
     // the default bridge has no service discovery, as with Docker

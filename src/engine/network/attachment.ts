@@ -15,8 +15,13 @@ export function attachmentOf(state: NetworkStateView, record: AttachedContainer)
 
 export function endpointSettings(net: NetworkRecord, ep: EndpointRecord): EndpointSettings {
   return {
-    NetworkID: net.id, EndpointID: ep.id, Gateway: net.gateway ?? '',
-    IPAddress: ep.ip, IPPrefixLen: parseCidr(net.subnet!)!.prefix, MacAddress: ep.mac,
-    Aliases: ep.aliases.length ? ep.aliases : null, DNSNames: ep.dnsNames.length ? ep.dnsNames : null,
+    NetworkID: net.id,
+    EndpointID: ep.id,
+    Gateway: net.gateway ?? '',
+    IPAddress: ep.ip,
+    IPPrefixLen: parseCidr(net.subnet!)!.prefix,
+    MacAddress: ep.mac,
+    Aliases: ep.aliases.length ? ep.aliases : null,
+    DNSNames: ep.dnsNames.length ? ep.dnsNames : null,
   };
 }

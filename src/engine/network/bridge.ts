@@ -3,7 +3,10 @@ import { HostCommandError, ipBatch, tryRun } from './host.js';
 
 /** One `ip -batch`: create, address, up; when the bridge already exists (engine restart), address and up. */
 export async function ensureBridge(name: string, gatewayCidr: string): Promise<void> {
-  const configure = [['addr', 'replace', gatewayCidr, 'dev', name], ['link', 'set', 'dev', name, 'up']];
+  const configure = [
+    ['addr', 'replace', gatewayCidr, 'dev', name],
+    ['link', 'set', 'dev', name, 'up'],
+  ];
   try {
     await ipBatch([['link', 'add', 'name', name, 'type', 'bridge'], ...configure]);
   } catch (err) {

@@ -1,5 +1,8 @@
 // IPv4 addresses and CIDR subnets as plain numbers: parsing, formatting, overlap tests.
-export interface Subnet { base: number; prefix: number }
+export interface Subnet {
+  base: number;
+  prefix: number;
+}
 
 export function parseIPv4(text: string): number | undefined {
   const parts = text.split('.');

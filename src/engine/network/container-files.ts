@@ -2,7 +2,10 @@
 import { invalid } from '../errors.js';
 import type { HostResolvConf } from './host.js';
 
-export interface ExtraHost { name: string; ip: string }
+export interface ExtraHost {
+  name: string;
+  ip: string;
+}
 
 /** ExtraHosts entries "name:ip" (the ip may be IPv6, or "host-gateway"). */
 export function parseExtraHosts(entries: string[], hostGateway: string | undefined): ExtraHost[] {

@@ -15,11 +15,20 @@ function linkTarget(links: string[] | undefined, name: string): string | undefin
   return undefined;
 }
 
-export function networkDnsHandler(networkId: string, state: () => NetworkStateView, roundRobin: RoundRobin, hostNameservers: () => string[]): DnsHandler {
+export function networkDnsHandler(
+  networkId: string,
+  state: () => NetworkStateView,
+  roundRobin: RoundRobin,
+  hostNameservers: () => string[],
+): DnsHandler {
   const clientEndpoint = (clientIp: string) => state().endpoints.find((e) => e.networkId === networkId && e.ip === clientIp);
   const clientNetworks = (clientIp: string): NetworkRecord[] => {
     const client = clientEndpoint(clientIp);
-    const ids = client ? state().endpoints.filter((e) => e.containerId === client.containerId).map((e) => e.networkId) : [networkId];
+    const ids = client
+      ? state()
+          .endpoints.filter((e) => e.containerId === client.containerId)
+          .map((e) => e.networkId)
+      : [networkId];
     return state().networks.filter((n) => ids.includes(n.id) && !n.builtin);
   };
   return {

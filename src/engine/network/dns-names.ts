@@ -1,5 +1,8 @@
 // Which addresses the embedded DNS gives for a name on one network, with round-robin between replicas.
-export interface NameEntry { names: string[]; ip: string }
+export interface NameEntry {
+  names: string[];
+  ip: string;
+}
 
 export const normalizeName = (name: string): string => name.toLowerCase().replace(/\.$/, '');
 

@@ -32,7 +32,10 @@ export class EmbeddedDnsServer {
   private readonly tcpClients = new Set<net.Socket>();
   private key?: string;
 
-  constructor(private readonly handler: DnsHandler, private readonly upstreamPort = 53) {}
+  constructor(
+    private readonly handler: DnsHandler,
+    private readonly upstreamPort = 53,
+  ) {}
 
   /** Listens on `address`:`port` over UDP and TCP; port 0 picks a free port. Resolves to the port. */
   async listen(address: string, port: number): Promise<number> {
@@ -42,11 +45,16 @@ export class EmbeddedDnsServer {
     try {
       const udp = dgram.createSocket('udp4');
       udp.on('message', (msg, from) => {
-        void this.respond(msg, from.address).then((reply) => { if (reply) udp.send(reply, from.port, from.address); });
+        void this.respond(msg, from.address).then((reply) => {
+          if (reply) udp.send(reply, from.port, from.address);
+        });
       });
       await new Promise<void>((resolve, reject) => {
         udp.once('error', reject);
-        udp.bind({ address, port, exclusive: true }, () => { udp.off('error', reject); resolve(); });
+        udp.bind({ address, port, exclusive: true }, () => {
+          udp.off('error', reject);
+          resolve();
+        });
       });
       udp.on('error', () => undefined);
       this.udp = udp;
@@ -54,7 +62,10 @@ export class EmbeddedDnsServer {
       const tcp = net.createServer((socket) => this.serveTcp(socket));
       await new Promise<void>((resolve, reject) => {
         tcp.once('error', reject);
-        tcp.listen({ host: address, port: actualPort, exclusive: true }, () => { tcp.off('error', reject); resolve(); });
+        tcp.listen({ host: address, port: actualPort, exclusive: true }, () => {
+          tcp.off('error', reject);
+          resolve();
+        });
       });
       this.tcp = tcp;
       return actualPort;
@@ -98,12 +109,20 @@ export class EmbeddedDnsServer {
 
   /** The reply to one query message, or undefined for garbage (which never takes the daemon down). */
   async respond(message: Buffer, clientIp: string): Promise<Buffer | undefined> {
-    try { return await this.reply(message, clientIp); } catch { return undefined; }
+    try {
+      return await this.reply(message, clientIp);
+    } catch {
+      return undefined;
+    }
   }
 
   private async reply(message: Buffer, clientIp: string): Promise<Buffer | undefined> {
     let query: dnsPacket.DecodedPacket;
-    try { query = dnsPacket.decode(message); } catch { return undefined; }
+    try {
+      query = dnsPacket.decode(message);
+    } catch {
+      return undefined;
+    }
     const question = query.questions?.[0];
     if (query.type !== 'query' || !question) return undefined;
     if (this.handler.serves && !this.handler.serves(clientIp)) return encodeError(query, RCODE_REFUSED);
@@ -119,19 +138,23 @@ export class EmbeddedDnsServer {
 }
 
 function encodeLocal(query: dnsPacket.DecodedPacket, question: dnsPacket.Question, local: LocalAnswer): Buffer {
-  const answers: dnsPacket.Answer[] = local.kind === 'addresses'
-    ? local.ips.map((ip) => ({ type: 'A', class: 'IN', name: question.name, ttl: TTL_SECONDS, data: ip }))
-    : [{ type: 'PTR', class: 'IN', name: question.name, ttl: TTL_SECONDS, data: local.name }];
+  const answers: dnsPacket.Answer[] =
+    local.kind === 'addresses'
+      ? local.ips.map((ip) => ({ type: 'A', class: 'IN', name: question.name, ttl: TTL_SECONDS, data: ip }))
+      : [{ type: 'PTR', class: 'IN', name: question.name, ttl: TTL_SECONDS, data: local.name }];
   return dnsPacket.encode({
-    type: 'response', id: query.id,
+    type: 'response',
+    id: query.id,
     flags: dnsPacket.RECURSION_AVAILABLE | (query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0),
-    questions: [question], answers,
+    questions: [question],
+    answers,
   });
 }
 
 function encodeError(query: dnsPacket.DecodedPacket, rcode: number): Buffer {
   return dnsPacket.encode({
-    type: 'response', id: query.id,
+    type: 'response',
+    id: query.id,
     flags: dnsPacket.RECURSION_AVAILABLE | (query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0) | rcode,
     questions: query.questions ?? [],
   });
@@ -145,10 +168,13 @@ function forwardUdp(message: Buffer, server: string, port: number): Promise<Buff
     const finish = (err?: Error, reply?: Buffer) => {
       clearTimeout(timer);
       socket.close();
-      if (reply) resolve(reply); else reject(err);
+      if (reply) resolve(reply);
+      else reject(err);
     };
     socket.on('error', (err) => finish(err));
-    socket.on('message', (reply) => { if (reply.length >= 2 && reply.readUInt16BE(0) === id) finish(undefined, reply); });
+    socket.on('message', (reply) => {
+      if (reply.length >= 2 && reply.readUInt16BE(0) === id) finish(undefined, reply);
+    });
     // connected, so an unreachable server fails at once (ECONNREFUSED) instead of at the timeout
     socket.connect(port, server, () => socket.send(message));
   });

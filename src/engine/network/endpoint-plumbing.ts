@@ -24,16 +24,34 @@ export class EndpointPlumbing {
   }
 
   /** One veth pair for `ep`, its container side in `netns` (made first when `createNetns`). */
-  async createLink(netns: Netns, net: NetworkRecord, ep: EndpointRecord, o: { defaultGateway?: string; createNetns?: boolean } = {}): Promise<void> {
-    await createEndpointLink({
-      netns, hostInterface: ep.hostInterface, containerInterface: ep.containerInterface, bridge: net.bridge!, mac: ep.mac,
-      addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`, defaultGateway: o.defaultGateway, mtu: networkMtu(net),
-    }, o.createNetns ?? false);
+  async createLink(
+    netns: Netns,
+    net: NetworkRecord,
+    ep: EndpointRecord,
+    o: { defaultGateway?: string; createNetns?: boolean } = {},
+  ): Promise<void> {
+    await createEndpointLink(
+      {
+        netns,
+        hostInterface: ep.hostInterface,
+        containerInterface: ep.containerInterface,
+        bridge: net.bridge!,
+        mac: ep.mac,
+        addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`,
+        defaultGateway: o.defaultGateway,
+        mtu: networkMtu(net),
+      },
+      o.createNetns ?? false,
+    );
   }
 
   /** The veth pairs of a container's endpoints in `netns`, a named one made with the first; `gateway` is
    *  the endpoint that gets the default route. On failure, what was made is removed before it throws. */
-  async createLinks(netns: Netns, endpoints: { net: NetworkRecord; ep: EndpointRecord }[], gateway: EndpointRecord | undefined): Promise<void> {
+  async createLinks(
+    netns: Netns,
+    endpoints: { net: NetworkRecord; ep: EndpointRecord }[],
+    gateway: EndpointRecord | undefined,
+  ): Promise<void> {
     const created: EndpointRecord[] = [];
     try {
       for (const { net, ep } of endpoints) {
@@ -50,7 +68,11 @@ export class EndpointPlumbing {
 
   /** Removes the veth pairs now; a named namespace goes with them. */
   async removeLinks(netns: Netns, endpoints: EndpointRecord[]): Promise<void> {
-    if ('name' in netns) await removeNetns(netns.name, endpoints.map((ep) => ep.hostInterface));
+    if ('name' in netns)
+      await removeNetns(
+        netns.name,
+        endpoints.map((ep) => ep.hostInterface),
+      );
     else for (const ep of endpoints) await removeEndpointLink(ep.hostInterface);
   }
 
@@ -61,14 +83,21 @@ export class EndpointPlumbing {
   /** Deletes a container's veth pairs (and the namespace the service made for it) in the background. */
   drain(endpoints: EndpointRecord[], netns?: string): void {
     const job = netns
-      ? removeNetns(netns, endpoints.map((e) => e.hostInterface))
+      ? removeNetns(
+          netns,
+          endpoints.map((e) => e.hostInterface),
+        )
       : Promise.all(endpoints.map((e) => removeEndpointLink(e.hostInterface))).then(() => undefined);
     if (netns && !endpoints.length) {
-      const done = job.then(() => { this.netnsDeletes.delete(done); });
+      const done = job.then(() => {
+        this.netnsDeletes.delete(done);
+      });
       this.netnsDeletes.add(done);
     }
     for (const ep of endpoints) {
-      const done = job.then(() => { this.draining.delete(ep.id); });
+      const done = job.then(() => {
+        this.draining.delete(ep.id);
+      });
       this.draining.set(ep.id, { ep, done });
     }
   }

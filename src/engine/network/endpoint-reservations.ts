@@ -12,7 +12,10 @@ import type { NetworkRealizer } from './realizer.js';
 import type { SparePool } from './spare-pool.js';
 import type { AttachedContainer, EndpointRecord, NetworkRecord, NetworkStore, NetworkTx, SpareRecord } from './state.js';
 
-export interface ReservedEndpoint { net: NetworkRecord; ep: EndpointRecord }
+export interface ReservedEndpoint {
+  net: NetworkRecord;
+  ep: EndpointRecord;
+}
 
 type Container = Pick<AttachedContainer, 'id' | 'name' | 'hostname'>;
 
@@ -39,22 +42,33 @@ export class EndpointReservations {
   /** A starting container's endpoints, one per request, each network realized first. With `spareFits`
    *  (one request, no fixed address or MAC, no process yet) it takes the network's spare when there is one:
    *  the endpoint gets the spare's address and veth pair. All or nothing: on failure none stays reserved. */
-  async forAttach(tx: NetworkTx, container: Container, requested: EndpointRequest[], spareFits: boolean): Promise<{ reserved: ReservedEndpoint[]; spare?: SpareRecord }> {
+  async forAttach(
+    tx: NetworkTx,
+    container: Container,
+    requested: EndpointRequest[],
+    spareFits: boolean,
+  ): Promise<{ reserved: ReservedEndpoint[]; spare?: SpareRecord }> {
     const reserved: ReservedEndpoint[] = [];
     let spare: SpareRecord | undefined;
     try {
       for (const [i, req] of requested.entries()) {
         const net = findNetworkIn(tx.state.networks, req.network);
         if (!net) throw notFound(`network ${req.network} not found`);
-        if (net.driver !== 'bridge') throw invalid(`container cannot be connected to network "${net.name}" of driver ${net.driver}: use network mode ${net.name}`);
-        if (reserved.some((e) => e.net.id === net.id)) throw invalid(`container ${container.name} cannot be connected twice to network ${net.name}`);
+        if (net.driver !== 'bridge')
+          throw invalid(`container cannot be connected to network "${net.name}" of driver ${net.driver}: use network mode ${net.name}`);
+        if (reserved.some((e) => e.net.id === net.id))
+          throw invalid(`container ${container.name} cannot be connected twice to network ${net.name}`);
         await this.parts.realizer.realize(tx, net);
         // a restarting container keeps its address when it can, even if a spare has another one
         const previous = req.ipv4Address ? undefined : this.previous.of(container.id, net.id);
         const previousFree = previous !== undefined && !this.addressHolders(net.id).some((e) => e.ip === previous);
         spare = spareFits && !previousFree ? this.parts.spares.take(tx, net.id) : undefined;
         const ep = spare
-          ? { ...this.allocate(net, container, { ...req, ipv4Address: spare.endpoint.ip }, i), mac: spare.endpoint.mac, hostInterface: spare.endpoint.hostInterface }
+          ? {
+              ...this.allocate(net, container, { ...req, ipv4Address: spare.endpoint.ip }, i),
+              mac: spare.endpoint.mac,
+              hostInterface: spare.endpoint.hostInterface,
+            }
           : this.allocate(net, container, previousFree ? { ...req, ipv4Address: previous } : req, i);
         tx.state.endpoints.push(ep);
         reserved.push({ net, ep });

@@ -18,7 +18,12 @@ export interface FirewallSpec {
   dnsRedirect?: { from: number; to: number };
 }
 
-interface ChainPlan { table: 'filter' | 'nat'; hook: string; chain: string; rules: string[][] }
+interface ChainPlan {
+  table: 'filter' | 'nat';
+  hook: string;
+  chain: string;
+  rules: string[][];
+}
 
 function chainPlans(s: FirewallSpec): ChainPlan[] {
   const id = s.networkId.slice(0, 12);
@@ -29,7 +34,20 @@ function chainPlans(s: FirewallSpec): ChainPlan[] {
   const br = s.bridge;
   if (s.dnsRedirect) {
     for (const proto of ['udp', 'tcp']) {
-      dns.rules.push(['-i', br, '-d', s.gateway, '-p', proto, '--dport', String(s.dnsRedirect.from), '-j', 'DNAT', '--to-destination', `${s.gateway}:${s.dnsRedirect.to}`]);
+      dns.rules.push([
+        '-i',
+        br,
+        '-d',
+        s.gateway,
+        '-p',
+        proto,
+        '--dport',
+        String(s.dnsRedirect.from),
+        '-j',
+        'DNAT',
+        '--to-destination',
+        `${s.gateway}:${s.dnsRedirect.to}`,
+      ]);
     }
   }
   const withDns = (plans: ChainPlan[]) => (s.dnsRedirect ? [...plans, dns] : plans);

@@ -4,7 +4,10 @@ import { parseCidr, type Subnet } from './cidr.js';
 import { hostCommands } from '../command-runner.js';
 
 export class HostCommandError extends Error {
-  constructor(readonly command: string, readonly stderr: string) {
+  constructor(
+    readonly command: string,
+    readonly stderr: string,
+  ) {
     super(`${command}: ${stderr.trim() || 'failed'}`);
   }
 }
@@ -15,7 +18,9 @@ const trace = process.env.TSCOMPOSE_NETWORK_TRACE === '1';
 async function traced<T>(cmd: string, args: string[], job: Promise<T>): Promise<T> {
   if (!trace) return job;
   const start = process.hrtime.bigint();
-  try { return await job; } finally {
+  try {
+    return await job;
+  } finally {
     process.stderr.write(`[network] ${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(1)} ms  ${cmd} ${args.join(' ')}\n`);
   }
 }
@@ -33,7 +38,12 @@ export async function runWithInput(cmd: string, args: string[], input: string | 
 
 /** Runs and ignores failure: for idempotent clean-up of things that may already be gone. */
 export async function tryRun(cmd: string, args: string[]): Promise<boolean> {
-  try { await run(cmd, args); return true; } catch { return false; }
+  try {
+    await run(cmd, args);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export const ip = (...args: string[]) => run('ip', args);
@@ -64,7 +74,10 @@ export async function ipBatchForce(commands: string[][]): Promise<void> {
   await runWithInput('ip', ['-force', '-batch', '-'], batchInput(commands)).catch(() => undefined);
 }
 
-export interface HostRoute { subnet: Subnet; dev: string }
+export interface HostRoute {
+  subnet: Subnet;
+  dev: string;
+}
 
 /** Every IPv4 destination the host routes somewhere (except the default route), with its device. */
 export async function hostRoutes(): Promise<HostRoute[]> {
@@ -88,18 +101,29 @@ export async function enableIpForwarding(): Promise<void> {
 }
 
 /** The nameservers, search domains and options of the host's /etc/resolv.conf. */
-export interface HostResolvConf { nameservers: string[]; search: string[]; options: string[] }
+export interface HostResolvConf {
+  nameservers: string[];
+  search: string[];
+  options: string[];
+}
 
 export async function readHostResolvConf(file = '/etc/resolv.conf'): Promise<HostResolvConf> {
   let text = '';
-  try { text = await readFile(file, 'utf8'); } catch { /* no resolv.conf: no upstream servers */ }
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    /* no resolv.conf: no upstream servers */
+  }
   return parseResolvConf(text);
 }
 
 export function parseResolvConf(text: string): HostResolvConf {
   const conf: HostResolvConf = { nameservers: [], search: [], options: [] };
   for (const line of text.split('\n')) {
-    const [key, ...values] = line.replace(/[#;].*$/, '').trim().split(/\s+/);
+    const [key, ...values] = line
+      .replace(/[#;].*$/, '')
+      .trim()
+      .split(/\s+/);
     if (key === 'nameserver' && values[0]) conf.nameservers.push(values[0]);
     else if (key === 'search' || key === 'domain') conf.search = values;
     else if (key === 'options') conf.options.push(...values);

@@ -2,17 +2,24 @@
 import { contains, lastAddress, overlaps, parseCidr, splitSubnet, type Subnet } from './cidr.js';
 
 /** A pool like Docker's default-address-pools entry: `base` split into subnets of `size` bits. */
-export interface AddressPool { base: string; size: number }
+export interface AddressPool {
+  base: string;
+  size: number;
+}
 
 export const DEFAULT_POOLS: AddressPool[] = [{ base: '10.89.0.0/16', size: 24 }];
 
 /** "10.89.0.0/16:24,10.90.0.0/16" (size defaults to 24), as in TSCOMPOSE_NETWORK_POOLS. */
 export function parsePools(text: string): AddressPool[] {
-  return text.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
-    const [base = '', size = '24'] = entry.split(':');
-    if (!parseCidr(base) || !/^\d+$/.test(size)) throw new Error(`invalid address pool "${entry}": expected <cidr>[:<prefix length>]`);
-    return { base, size: Number(size) };
-  });
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [base = '', size = '24'] = entry.split(':');
+      if (!parseCidr(base) || !/^\d+$/.test(size)) throw new Error(`invalid address pool "${entry}": expected <cidr>[:<prefix length>]`);
+      return { base, size: Number(size) };
+    });
 }
 
 /** The first subnet of the pools that overlaps nothing in `taken` (host routes and existing networks). */

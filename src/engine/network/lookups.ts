@@ -10,5 +10,9 @@ export function findNetworkIn(all: readonly NetworkRecord[], ref: string): Netwo
 /** Full id, then name (with or without its leading slash), then unique id prefix. */
 export function findContainerIn(all: readonly AttachedContainer[], ref: string): AttachedContainer | undefined {
   const byPrefix = all.filter((c) => c.id.startsWith(ref));
-  return all.find((c) => c.id === ref) ?? all.find((c) => c.name === ref.replace(/^\//, '')) ?? (ref && byPrefix.length === 1 ? byPrefix[0] : undefined);
+  return (
+    all.find((c) => c.id === ref) ??
+    all.find((c) => c.name === ref.replace(/^\//, '')) ??
+    (ref && byPrefix.length === 1 ? byPrefix[0] : undefined)
+  );
 }

@@ -11,7 +11,11 @@ import type { NetworkRecord } from './state.js';
 /** The network of a bridge-mode container that names none. */
 export const DEFAULT_NETWORK = 'bridge';
 
-export const BUILTIN_NETWORKS: readonly [string, NetworkRecord['driver']][] = [[DEFAULT_NETWORK, 'bridge'], ['host', 'host'], ['none', 'null']];
+export const BUILTIN_NETWORKS: readonly [string, NetworkRecord['driver']][] = [
+  [DEFAULT_NETWORK, 'bridge'],
+  ['host', 'host'],
+  ['none', 'null'],
+];
 
 // Docker Engine takes any network name (spaces included: docker-py's tests make such networks); one with a
 // slash could not be named in an API path, and control characters have no place in one
@@ -21,12 +25,22 @@ const NAME_PATTERN = /^[^/\x00-\x1f\x7f]+$/;
 type TakenSubnets = () => Promise<Subnet[]>;
 
 /** A builtin network; the default bridge gets a subnet from the pools. */
-export async function builtinNetwork(name: string, driver: NetworkRecord['driver'], options: NetworkOptions, taken: TakenSubnets): Promise<NetworkRecord> {
+export async function builtinNetwork(
+  name: string,
+  driver: NetworkRecord['driver'],
+  options: NetworkOptions,
+  taken: TakenSubnets,
+): Promise<NetworkRecord> {
   const record = newRecord(name, driver, true);
   if (driver === 'bridge') {
     const subnet = allocateSubnet(options.pools, await taken());
     if (!subnet) throw internal('no free subnet in the address pools for the default bridge network');
-    Object.assign(record, { subnet: formatCidr(subnet), autoSubnet: true, gateway: formatIPv4(firstHost(subnet)), bridge: bridgeName(options, record.id) });
+    Object.assign(record, {
+      subnet: formatCidr(subnet),
+      autoSubnet: true,
+      gateway: formatIPv4(firstHost(subnet)),
+      bridge: bridgeName(options, record.id),
+    });
   }
   return record;
 }
@@ -34,7 +48,8 @@ export async function builtinNetwork(name: string, driver: NetworkRecord['driver
 /** Rejects a request the bundled engine cannot make, before anything is locked or read. */
 export function checkCreateRequest(req: NetworkCreateRequest): void {
   const name = req.name;
-  if (!NAME_PATTERN.test(name)) throw invalid(`invalid network name ${JSON.stringify(name)}: a name must not be empty nor hold a slash or control characters`);
+  if (!NAME_PATTERN.test(name))
+    throw invalid(`invalid network name ${JSON.stringify(name)}: a name must not be empty nor hold a slash or control characters`);
   // an IPv6 subnet would otherwise be dropped silently and inspect would claim an IPv4-only network
   if (req.enableIPv6 || (req.ipamConfig ?? []).some((c) => c.subnet?.includes(':'))) {
     throw invalid('IPv6 networks are not supported by the tscompose engine (EnableIPv6 and IPv6 subnets)');
@@ -44,7 +59,12 @@ export function checkCreateRequest(req: NetworkCreateRequest): void {
 }
 
 /** The record of a new user network (a checked request), among `existing` ones. */
-export async function userNetwork(req: NetworkCreateRequest, existing: NetworkRecord[], options: NetworkOptions, taken: TakenSubnets): Promise<NetworkRecord> {
+export async function userNetwork(
+  req: NetworkCreateRequest,
+  existing: NetworkRecord[],
+  options: NetworkOptions,
+  taken: TakenSubnets,
+): Promise<NetworkRecord> {
   const name = req.name;
   if (existing.some((n) => n.name === name)) throw conflict(`network with name ${name} already exists`);
   const record = newRecord(name, 'bridge', false);
@@ -60,5 +80,16 @@ export async function userNetwork(req: NetworkCreateRequest, existing: NetworkRe
 }
 
 function newRecord(name: string, driver: NetworkRecord['driver'], builtin: boolean): NetworkRecord {
-  return { id: randomId(), name, created: new Date().toISOString(), driver, builtin, internal: false, attachable: false, labels: {}, options: {}, ipamOptions: null };
+  return {
+    id: randomId(),
+    name,
+    created: new Date().toISOString(),
+    driver,
+    builtin,
+    internal: false,
+    attachable: false,
+    labels: {},
+    options: {},
+    ipamOptions: null,
+  };
 }

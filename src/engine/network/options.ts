@@ -33,8 +33,6 @@ export function networkOptions(overrides: Partial<NetworkOptions> = {}): Network
 
 const IFNAMSIZ = 15;
 
-export const bridgeName = (o: NetworkOptions, networkId: string): string =>
-  `${o.interfacePrefix}b${networkId}`.slice(0, IFNAMSIZ);
+export const bridgeName = (o: NetworkOptions, networkId: string): string => `${o.interfacePrefix}b${networkId}`.slice(0, IFNAMSIZ);
 
-export const vethName = (o: NetworkOptions, endpointId: string): string =>
-  `${o.interfacePrefix}v${endpointId}`.slice(0, IFNAMSIZ);
+export const vethName = (o: NetworkOptions, endpointId: string): string => `${o.interfacePrefix}v${endpointId}`.slice(0, IFNAMSIZ);

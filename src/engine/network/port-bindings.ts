@@ -18,7 +18,8 @@ export function parsePortKey(key: string): { port: number; protocol: PortProtoco
   const [portText = '', protocol = 'tcp'] = key.split('/');
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw invalid(`invalid container port "${key}"`);
-  if (protocol !== 'tcp' && protocol !== 'udp') throw invalid(`unsupported protocol "${protocol}" in port "${key}": tcp and udp are supported`);
+  if (protocol !== 'tcp' && protocol !== 'udp')
+    throw invalid(`unsupported protocol "${protocol}" in port "${key}": tcp and udp are supported`);
   return { port, protocol };
 }
 
@@ -36,7 +37,11 @@ function parseHostPortRange(text: string, key: string): [number, number] {
   return [from, to];
 }
 
-export function planPortRequests(bindings: Record<string, PortBinding[] | null>, publishAll: boolean, exposedPorts: string[]): PortRequest[] {
+export function planPortRequests(
+  bindings: Record<string, PortBinding[] | null>,
+  publishAll: boolean,
+  exposedPorts: string[],
+): PortRequest[] {
   const requests: PortRequest[] = [];
   const bound = new Set<string>();
   for (const [rawKey, list] of Object.entries(bindings)) {
@@ -63,7 +68,11 @@ export function planPortRequests(bindings: Record<string, PortBinding[] | null>,
 export function reportPorts(exposedPorts: string[], opened: { key: string; binding: PortBinding }[]): Record<string, PortBinding[] | null> {
   const ports: Record<string, PortBinding[] | null> = {};
   for (const raw of exposedPorts) {
-    try { ports[normalizePortKey(raw)] = null; } catch { /* ignore malformed image metadata */ }
+    try {
+      ports[normalizePortKey(raw)] = null;
+    } catch {
+      /* ignore malformed image metadata */
+    }
   }
   for (const { key, binding } of opened) (ports[key] ??= []).push(binding);
   return ports;

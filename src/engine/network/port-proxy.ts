@@ -12,10 +12,18 @@ export interface ProxySpec {
   containerPort: number;
 }
 
-export interface OpenProxy { protocol: PortProtocol; hostIp: string; hostPort: number; close(): Promise<void> }
+export interface OpenProxy {
+  protocol: PortProtocol;
+  hostIp: string;
+  hostPort: number;
+  close(): Promise<void>;
+}
 
 export class PortAllocatedError extends Error {
-  constructor(readonly hostIp: string, readonly hostPort: number) {
+  constructor(
+    readonly hostIp: string,
+    readonly hostPort: number,
+  ) {
     super(`Bind for ${hostIp}:${hostPort} failed: port is already allocated`);
   }
 }
@@ -54,7 +62,9 @@ export async function openProxy(spec: ProxySpec): Promise<OpenProxy> {
 export async function openProxyInRange(spec: Omit<ProxySpec, 'hostPort'>, from: number, to: number): Promise<OpenProxy> {
   let lastError: unknown;
   for (let port = from; port <= to; port++) {
-    try { return await openProxy({ ...spec, hostPort: port }); } catch (err) {
+    try {
+      return await openProxy({ ...spec, hostPort: port });
+    } catch (err) {
       if (!(err instanceof PortAllocatedError)) throw err;
       lastError = err;
     }
@@ -95,11 +105,14 @@ function openTcp(spec: ProxySpec, listenIp: string, hostIp: string): Promise<Ope
       server.off('error', reject);
       const port = (server.address() as net.AddressInfo).port;
       resolve({
-        protocol: 'tcp', hostIp, hostPort: port,
-        close: () => new Promise<void>((done) => {
-          for (const s of sockets) s.destroy();
-          server.close(() => done());
-        }),
+        protocol: 'tcp',
+        hostIp,
+        hostPort: port,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
       });
     });
   });
@@ -134,11 +147,14 @@ function openUdp(spec: ProxySpec, hostIp: string): Promise<OpenProxy> {
       server.off('error', reject);
       server.on('error', () => undefined);
       resolve({
-        protocol: 'udp', hostIp, hostPort: server.address().port,
-        close: () => new Promise<void>((done) => {
-          for (const key of [...flows.keys()]) endFlow(key);
-          server.close(() => done());
-        }),
+        protocol: 'udp',
+        hostIp,
+        hostPort: server.address().port,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const key of [...flows.keys()]) endFlow(key);
+            server.close(() => done());
+          }),
       });
     });
   });

@@ -8,7 +8,10 @@ import { PortAllocatedError, openProxyInRange, reopenProxy, type OpenProxy } fro
 import type { AttachedContainer, EndpointRecord } from './state.js';
 
 /** One published port: the container port key ("80/tcp") and the proxy listening for it. */
-export interface PublishedPort { key: string; proxy: OpenProxy }
+export interface PublishedPort {
+  key: string;
+  proxy: OpenProxy;
+}
 
 export class PortPublisher {
   /** the proxies this process holds, by container id */
@@ -30,7 +33,10 @@ export class PortPublisher {
 
   /** The container's proxies, held until `release` (call once its record is committed). */
   hold(containerId: string, published: PublishedPort[]): void {
-    this.proxies.set(containerId, published.map((p) => p.proxy));
+    this.proxies.set(
+      containerId,
+      published.map((p) => p.proxy),
+    );
   }
 
   async release(containerId: string): Promise<void> {
@@ -57,7 +63,11 @@ export const bindingsOf = (published: PublishedPort[]): { key: string; binding: 
 
 async function openOne(req: PortRequest, target: EndpointRecord, containerName: string): Promise<OpenProxy> {
   try {
-    return await openProxyInRange({ protocol: req.protocol, hostIp: req.hostIp, containerIp: target.ip, containerPort: req.containerPort }, req.hostPortFrom, req.hostPortTo);
+    return await openProxyInRange(
+      { protocol: req.protocol, hostIp: req.hostIp, containerIp: target.ip, containerPort: req.containerPort },
+      req.hostPortFrom,
+      req.hostPortTo,
+    );
   } catch (err) {
     if (err instanceof PortAllocatedError) {
       throw internal(`driver failed programming external connectivity on endpoint ${containerName} (${target.id}): ${err.message}`);
@@ -72,7 +82,15 @@ async function reopenProxies(record: AttachedContainer, log: Logger): Promise<Op
     const [port, protocol] = key.split('/');
     for (const b of bindings ?? []) {
       try {
-        opened.push(await reopenProxy({ protocol: protocol as 'tcp' | 'udp', hostIp: b.HostIp, hostPort: Number(b.HostPort), containerIp: record.portTargetIp!, containerPort: Number(port) }));
+        opened.push(
+          await reopenProxy({
+            protocol: protocol as 'tcp' | 'udp',
+            hostIp: b.HostIp,
+            hostPort: Number(b.HostPort),
+            containerIp: record.portTargetIp!,
+            containerPort: Number(port),
+          }),
+        );
       } catch (err) {
         log.warn(`restoring published port ${b.HostIp}:${b.HostPort}: ${(err as Error).message}`, { container: record.id });
       }

@@ -31,7 +31,9 @@ export class NetworkRealizer {
     private readonly hostNameservers: () => string[],
   ) {}
 
-  isRealized(networkId: string): boolean { return this.realized.has(networkId); }
+  isRealized(networkId: string): boolean {
+    return this.realized.has(networkId);
+  }
 
   async realize(tx: NetworkTx, net: NetworkRecord): Promise<void> {
     if (net.driver !== 'bridge' || this.realized.has(net.id)) return;
@@ -66,8 +68,13 @@ export class NetworkRealizer {
 
   private firewallSpec(net: NetworkRecord): FirewallSpec {
     return {
-      chainPrefix: this.options.chainPrefix, networkId: net.id, bridge: net.bridge!, subnet: net.subnet!, gateway: net.gateway!,
-      internal: net.internal, allBridges: `${this.options.interfacePrefix}b+`,
+      chainPrefix: this.options.chainPrefix,
+      networkId: net.id,
+      bridge: net.bridge!,
+      subnet: net.subnet!,
+      gateway: net.gateway!,
+      internal: net.internal,
+      allBridges: `${this.options.interfacePrefix}b+`,
       masquerade: net.options['com.docker.network.bridge.enable_ip_masquerade'] !== 'false',
     };
   }
@@ -76,16 +83,22 @@ export class NetworkRealizer {
    *  host bound to 0.0.0.0), it listens on a free port and queries to the DNS port are redirected there. */
   private async startDns(net: NetworkRecord): Promise<{ from: number; to: number } | undefined> {
     await this.dnsServers.get(net.id)?.close();
-    const server = new EmbeddedDnsServer(networkDnsHandler(net.id, this.state, this.roundRobin, this.hostNameservers), this.options.dnsUpstreamPort);
+    const server = new EmbeddedDnsServer(
+      networkDnsHandler(net.id, this.state, this.roundRobin, this.hostNameservers),
+      this.options.dnsUpstreamPort,
+    );
     this.dnsServers.set(net.id, server);
-    const fail = (err: NodeJS.ErrnoException) => internal(`the embedded DNS of network ${net.name} cannot listen on ${net.gateway}: ${err.code ?? err.message}`);
+    const fail = (err: NodeJS.ErrnoException) =>
+      internal(`the embedded DNS of network ${net.name} cannot listen on ${net.gateway}: ${err.code ?? err.message}`);
     try {
       await server.listen(net.gateway!, this.options.dnsPort);
       return undefined;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw fail(err as NodeJS.ErrnoException);
     }
-    const port = await server.listen(net.gateway!, 0).catch((err: NodeJS.ErrnoException) => { throw fail(err); });
+    const port = await server.listen(net.gateway!, 0).catch((err: NodeJS.ErrnoException) => {
+      throw fail(err);
+    });
     return { from: this.options.dnsPort, to: port };
   }
 

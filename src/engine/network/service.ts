@@ -43,17 +43,35 @@ export class BridgeNetworkService implements NetworkService {
   private hostResolv?: HostResolvConf;
   private readonly log: Logger;
 
-  constructor(private readonly ctx: EngineContext, readonly options: NetworkOptions) {
+  constructor(
+    private readonly ctx: EngineContext,
+    readonly options: NetworkOptions,
+  ) {
     this.log = ctx.log.child({ component: 'network' });
     this.store = new NetworkStore(ctx.paths.networks);
-    this.realizer = new NetworkRealizer(options, () => this.store.view, () => this.hostResolv?.nameservers ?? []);
+    this.realizer = new NetworkRealizer(
+      options,
+      () => this.store.view,
+      () => this.hostResolv?.nameservers ?? [],
+    );
     this.plumbing = new EndpointPlumbing(options);
     // the pool and the reservations use each other (a new spare must not take a held address; a lone container
     // takes a spare): the pool asks for held addresses through a function, called only once both exist
     this.spares = new SparePool({
-      store: this.store, plumbing: this.plumbing, realizer: this.realizer, addressHolders: (id) => this.reservations.addressHolders(id), options, log: this.log,
+      store: this.store,
+      plumbing: this.plumbing,
+      realizer: this.realizer,
+      addressHolders: (id) => this.reservations.addressHolders(id),
+      options,
+      log: this.log,
     });
-    this.reservations = new EndpointReservations({ store: this.store, plumbing: this.plumbing, realizer: this.realizer, spares: this.spares, options });
+    this.reservations = new EndpointReservations({
+      store: this.store,
+      plumbing: this.plumbing,
+      realizer: this.realizer,
+      spares: this.spares,
+      options,
+    });
     this.ports = new PortPublisher(this.log);
   }
 
@@ -74,7 +92,9 @@ export class BridgeNetworkService implements NetworkService {
   }
 
   /** The state as it is now, to read: every change goes through `store.withLock`. */
-  private get state(): NetworkStateView { return this.store.view; }
+  private get state(): NetworkStateView {
+    return this.store.view;
+  }
 
   private async takenSubnets(): Promise<Subnet[]> {
     const own = this.state.networks.flatMap((n) => (n.subnet ? [parseCidr(n.subnet)!] : []));
@@ -141,13 +161,18 @@ export class BridgeNetworkService implements NetworkService {
     if (!net.builtin) await this.spares.discard((s) => s.endpoint.networkId === net.id);
     await this.store.withLock(async (tx) => {
       if (net.builtin) throw forbidden(`${net.name} is a pre-defined network and cannot be removed`);
-      if (this.endpointsOf(net.id).length) throw forbidden(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
+      if (this.endpointsOf(net.id).length)
+        throw forbidden(`error while removing network: network ${net.name} id ${net.id} has active endpoints`);
       await this.plumbing.drained((e) => e.networkId === net.id);
       await this.realizer.unrealize(tx, net);
       tx.state.networks = tx.state.networks.filter((n) => n.id !== net.id);
       await tx.save();
     });
-    this.ctx.events.publish({ Type: 'network', Action: 'destroy', Actor: { ID: net.id, Attributes: { name: net.name, type: net.driver } } });
+    this.ctx.events.publish({
+      Type: 'network',
+      Action: 'destroy',
+      Actor: { ID: net.id, Attributes: { name: net.name, type: net.driver } },
+    });
   }
 
   /** Removes the user networks no container uses; returns their names. */
@@ -155,7 +180,12 @@ export class BridgeNetworkService implements NetworkService {
     const candidates = (await this.networks()).filter((n) => !n.builtin && !this.endpointsOf(n.id).length && !keep(n));
     const removed: string[] = [];
     for (const net of candidates) {
-      try { await this.removeNetwork(net.id); removed.push(net.name); } catch { /* became busy meanwhile */ }
+      try {
+        await this.removeNetwork(net.id);
+        removed.push(net.name);
+      } catch {
+        /* became busy meanwhile */
+      }
     }
     return removed;
   }
@@ -169,20 +199,36 @@ export class BridgeNetworkService implements NetworkService {
     // its old interfaces (eth0 …) must be gone from the namespace before new ones take their names
     await this.plumbing.drained((e) => e.containerId === opts.containerId);
     const base = {
-      id: opts.containerId, name: opts.containerName.replace(/^\//, ''), hostname: opts.hostname, pid: opts.pid, dns: opts.dns, ports: {},
+      id: opts.containerId,
+      name: opts.containerName.replace(/^\//, ''),
+      hostname: opts.hostname,
+      pid: opts.pid,
+      dns: opts.dns,
+      ports: {},
       netns: opts.mode === 'bridge' && !opts.pid ? this.plumbing.netnsName(opts.containerId) : undefined,
       netnsReusable: opts.mode === 'bridge' && !opts.pid && !opts.configuresNetwork,
     };
     if (opts.mode === 'host') {
-      const hosts = await readFile(this.options.hostHosts, 'utf8').catch(() => buildHosts({ hostname: opts.hostname, addresses: [], extraHosts: [] }));
-      const extra = parseExtraHosts(opts.extraHosts, undefined).map((h) => `${h.ip}\t${h.name}\n`).join('');
-      const resolvConf = await readFile(this.options.hostResolvConf, 'utf8').catch(() => resolvConfWithoutEmbeddedDns(host, opts.dns, opts.dnsSearch, opts.dnsOptions));
+      const hosts = await readFile(this.options.hostHosts, 'utf8').catch(() =>
+        buildHosts({ hostname: opts.hostname, addresses: [], extraHosts: [] }),
+      );
+      const extra = parseExtraHosts(opts.extraHosts, undefined)
+        .map((h) => `${h.ip}\t${h.name}\n`)
+        .join('');
+      const resolvConf = await readFile(this.options.hostResolvConf, 'utf8').catch(() =>
+        resolvConfWithoutEmbeddedDns(host, opts.dns, opts.dnsSearch, opts.dnsOptions),
+      );
       return this.commitSimple({ ...base, mode: 'host', resolvConf, hosts: hosts + extra });
     }
     if (opts.mode === 'none') {
       if (opts.pid) await bringUpLoopback(opts.pid);
       const hosts = buildHosts({ hostname: opts.hostname, addresses: [], extraHosts: parseExtraHosts(opts.extraHosts, undefined) });
-      return this.commitSimple({ ...base, mode: 'none', resolvConf: resolvConfWithoutEmbeddedDns(host, opts.dns, opts.dnsSearch, opts.dnsOptions), hosts });
+      return this.commitSimple({
+        ...base,
+        mode: 'none',
+        resolvConf: resolvConfWithoutEmbeddedDns(host, opts.dns, opts.dnsSearch, opts.dnsOptions),
+        hosts,
+      });
     }
     if (typeof opts.mode === 'object') {
       const target = findContainerIn(this.state.containers, opts.mode.container);
@@ -195,13 +241,19 @@ export class BridgeNetworkService implements NetworkService {
   // none, host and container:<x> modes hold nothing of the host's (no address, no interface): their records
   // are not worth a state file write on every start and stop (they are saved along with the next change)
   private async commitSimple(record: AttachedContainer): Promise<NetworkAttachment> {
-    await this.store.withLock(async (tx) => { tx.state.containers.push(record); });
+    await this.store.withLock(async (tx) => {
+      tx.state.containers.push(record);
+    });
     return { networks: {}, ports: record.ports, resolvConf: record.resolvConf, hosts: record.hosts };
   }
 
   /** Reserve endpoints (under the lock), plumb them and publish ports (outside it), then commit the record;
    *  a failure before the commit un-does what was done. */
-  private async attachBridge(opts: AttachOptions, base: Omit<AttachedContainer, 'mode' | 'resolvConf' | 'hosts'>, host: HostResolvConf): Promise<NetworkAttachment> {
+  private async attachBridge(
+    opts: AttachOptions,
+    base: Omit<AttachedContainer, 'mode' | 'resolvConf' | 'hosts'>,
+    host: HostResolvConf,
+  ): Promise<NetworkAttachment> {
     const requested = opts.endpoints.length ? opts.endpoints : [{ network: DEFAULT_NETWORK, aliases: [] }];
     const portRequests = planPortRequests(opts.portBindings, opts.publishAll, opts.exposedPorts);
     const fixed = requested.map((r) => r.ipv4Address).filter(Boolean);
@@ -217,26 +269,39 @@ export class BridgeNetworkService implements NetworkService {
     const netns = netnsOf(base);
     let linked = false;
     try {
-      hosts = buildHosts({ hostname: opts.hostname, addresses: reserved.map((r) => r.ep.ip), extraHosts: parseExtraHosts(opts.extraHosts, gatewayEndpoint?.net.gateway) });
+      hosts = buildHosts({
+        hostname: opts.hostname,
+        addresses: reserved.map((r) => r.ep.ip),
+        extraHosts: parseExtraHosts(opts.extraHosts, gatewayEndpoint?.net.gateway),
+      });
       // a spare's namespace has its one link already
       if (!spare) await this.plumbing.createLinks(netns, reserved, gatewayEndpoint?.ep);
       linked = true;
       if (gatewayEndpoint) published = await this.ports.open(portRequests, gatewayEndpoint.ep, base.name);
     } catch (err) {
-      if (linked) await this.plumbing.removeLinks(netns, reserved.map((r) => r.ep));
+      if (linked)
+        await this.plumbing.removeLinks(
+          netns,
+          reserved.map((r) => r.ep),
+        );
       await this.reservations.release(reserved.map((r) => r.ep));
       throw err;
     }
     const userNetwork = reserved.find((r) => !r.net.builtin);
     const record: AttachedContainer = {
-      ...base, mode: 'bridge', hosts,
+      ...base,
+      mode: 'bridge',
+      hosts,
       ports: reportPorts([...opts.exposedPorts, ...Object.keys(opts.portBindings)], bindingsOf(published)),
       resolvConf: userNetwork
         ? resolvConfWithEmbeddedDns(userNetwork.net.gateway!, opts.dnsSearch, opts.dnsOptions)
         : resolvConfWithoutEmbeddedDns(host, opts.dns, opts.dnsSearch, opts.dnsOptions),
       portTargetIp: gatewayEndpoint?.ep.ip,
     };
-    await this.store.withLock(async (tx) => { tx.state.containers.push(record); await tx.save(); });
+    await this.store.withLock(async (tx) => {
+      tx.state.containers.push(record);
+      await tx.save();
+    });
     this.ports.hold(record.id, published);
     for (const { net } of reserved) this.publishEndpointEvent('connect', net, record.id);
     // a container that took a spare and cannot change it hands it back when it ends (see `recycle`)
@@ -245,7 +310,11 @@ export class BridgeNetworkService implements NetworkService {
   }
 
   private publishEndpointEvent(action: 'connect' | 'disconnect', net: NetworkRecord, containerId: string): void {
-    this.ctx.events.publish({ Type: 'network', Action: action, Actor: { ID: net.id, Attributes: { container: containerId, name: net.name, type: net.driver } } });
+    this.ctx.events.publish({
+      Type: 'network',
+      Action: action,
+      Actor: { ID: net.id, Attributes: { container: containerId, name: net.name, type: net.driver } },
+    });
   }
 
   async detach(containerId: string): Promise<void> {
@@ -272,12 +341,16 @@ export class BridgeNetworkService implements NetworkService {
   async connect(networkRef: string, containerRef: string, req: Omit<EndpointRequest, 'network'>): Promise<void> {
     const net = await this.mustFindNetwork(networkRef);
     if (req.ipv4Address) await this.spares.discard((s) => s.endpoint.ip === req.ipv4Address);
-    await this.plumbing.drained((e) => e.ip === req.ipv4Address || e.containerId === findContainerIn(this.state.containers, containerRef)?.id);
+    await this.plumbing.drained(
+      (e) => e.ip === req.ipv4Address || e.containerId === findContainerIn(this.state.containers, containerRef)?.id,
+    );
     const { record, ep } = await this.store.withLock(async (tx) => {
       const record = findContainerIn(tx.state.containers, containerRef);
       if (!record) throw notFound(`No such container: ${containerRef} (only running containers can be connected)`);
-      if (record.mode !== 'bridge' || net.driver !== 'bridge') throw invalid(`container ${record.name} uses network mode ${JSON.stringify(record.mode)} and cannot be connected to ${net.name}`);
-      if (tx.state.endpoints.some((e) => e.containerId === record.id && e.networkId === net.id)) throw forbidden(`endpoint with name ${record.name} already exists in network ${net.name}`);
+      if (record.mode !== 'bridge' || net.driver !== 'bridge')
+        throw invalid(`container ${record.name} uses network mode ${JSON.stringify(record.mode)} and cannot be connected to ${net.name}`);
+      if (tx.state.endpoints.some((e) => e.containerId === record.id && e.networkId === net.id))
+        throw forbidden(`endpoint with name ${record.name} already exists in network ${net.name}`);
       await this.realizer.realize(tx, net);
       return { record, ep: this.reservations.forConnect(tx, record, net, req) };
     });
@@ -313,7 +386,9 @@ export class BridgeNetworkService implements NetworkService {
     // spares of an engine that stopped without discarding them (it died)
     await this.spares.reopen();
     const alive = new Map(running.map((r) => [r.containerId, r.pid]));
-    const gone = this.state.containers.filter((c) => !alive.has(c.id) || (c.pid !== undefined && alive.get(c.id) !== c.pid)).map((c) => c.id);
+    const gone = this.state.containers
+      .filter((c) => !alive.has(c.id) || (c.pid !== undefined && alive.get(c.id) !== c.pid))
+      .map((c) => c.id);
     const orphans = this.state.endpoints.filter((e) => !this.state.containers.some((c) => c.id === e.containerId));
     for (const id of gone) await this.detach(id);
     await Promise.all([this.plumbing.settled(), ...orphans.map((ep) => this.plumbing.removeLink(ep))]);
@@ -323,8 +398,11 @@ export class BridgeNetworkService implements NetworkService {
         if (net.driver !== 'bridge') continue;
         try {
           // what a crashed engine left behind for networks nobody uses goes away; they come back with an endpoint
-          if (this.endpointsOf(net.id).length) await this.realizer.realize(tx, net); else await this.realizer.unrealize(tx, net);
-        } catch (err) { this.log.warn(`restoring the network after an engine restart: ${(err as Error).message}`, { network: net.name }); }
+          if (this.endpointsOf(net.id).length) await this.realizer.realize(tx, net);
+          else await this.realizer.unrealize(tx, net);
+        } catch (err) {
+          this.log.warn(`restoring the network after an engine restart: ${(err as Error).message}`, { network: net.name });
+        }
       }
       for (const record of tx.state.containers) await this.ports.reopen(record);
       await tx.save();
@@ -339,7 +417,9 @@ export class BridgeNetworkService implements NetworkService {
     await this.ports.closeAll();
     await this.store.withLock(async (tx) => {
       const idle = tx.state.networks.filter((n) => this.realizer.isRealized(n.id) && !this.endpointsOf(n.id).length);
-      await Promise.all(idle.map((n) => this.realizer.unrealize(tx, n).catch(logFailure(this.log, 'taking down an idle network', { network: n.name }))));
+      await Promise.all(
+        idle.map((n) => this.realizer.unrealize(tx, n).catch(logFailure(this.log, 'taking down an idle network', { network: n.name }))),
+      );
     });
     await this.realizer.stop();
   }

@@ -72,7 +72,14 @@ export class SparePool {
     const build = (async () => {
       const spare = await store.withLock(async (tx) => {
         if (this.closing || !realizer.isRealized(net.id) || !tx.state.networks.includes(net) || this.spareOf(net.id)) return undefined;
-        const endpoint = allocateEndpoint(net, this.parts.addressHolders(net.id), { id: '', name: '', hostname: '' }, { network: net.id, aliases: [] }, 0, this.parts.options);
+        const endpoint = allocateEndpoint(
+          net,
+          this.parts.addressHolders(net.id),
+          { id: '', name: '', hostname: '' },
+          { network: net.id, aliases: [] },
+          0,
+          this.parts.options,
+        );
         const made: SpareRecord = { netns: plumbing.netnsName('spare'), endpoint };
         (tx.state.spares ??= []).push(made);
         await tx.save();
@@ -80,12 +87,17 @@ export class SparePool {
       });
       if (!spare) return;
       try {
-        await plumbing.createLink({ name: spare.netns }, net, spare.endpoint, { defaultGateway: net.internal ? undefined : net.gateway, createNetns: true });
+        await plumbing.createLink({ name: spare.netns }, net, spare.endpoint, {
+          defaultGateway: net.internal ? undefined : net.gateway,
+          createNetns: true,
+        });
       } catch (err) {
         log.debug(`a spare network namespace could not be prepared: ${(err as Error).message}`, { network: net.id });
         await this.forget(spare);
       }
-    })().catch(logFailure(log, 'dropping a spare network namespace', { network: net.id })).finally(() => this.builds.delete(net.id));
+    })()
+      .catch(logFailure(log, 'dropping a spare network namespace', { network: net.id }))
+      .finally(() => this.builds.delete(net.id));
     this.builds.set(net.id, build);
   }
 
@@ -95,7 +107,8 @@ export class SparePool {
    *  TIME_WAIT. `endpoints` are the container's, already taken out of the state. */
   recycle(tx: NetworkTx, record: AttachedContainer | undefined, endpoints: EndpointRecord[]): boolean {
     const ep = endpoints[0];
-    if (!record?.netns || !record.netnsReusable || endpoints.length !== 1 || ep!.containerInterface !== 'eth0' || this.closing) return false;
+    if (!record?.netns || !record.netnsReusable || endpoints.length !== 1 || ep!.containerInterface !== 'eth0' || this.closing)
+      return false;
     const net = tx.state.networks.find((n) => n.id === ep!.networkId);
     if (!net || !this.parts.realizer.isRealized(net.id) || this.spareOf(net.id) || this.builds.has(net.id)) return false;
     if (tx.state.containers.some((c) => typeof c.mode === 'object' && c.mode.container === record.id)) return false;
@@ -103,11 +116,14 @@ export class SparePool {
     (tx.state.spares ??= []).push(spare);
     // not reusable after all: deleted before anyone waiting for it goes on, so that its address is free again
     // for them (a restarted container keeps its address); the next start without a spare makes a new one
-    const check = netnsIsQuiet(spare.netns).then(async (quiet) => {
-      if (quiet) return;
-      await this.forget(spare);
-      await removeNetns(spare.netns, [spare.endpoint.hostInterface]);
-    }).catch(logFailure(this.parts.log, 'checking a namespace for reuse', { network: net.id })).finally(() => this.builds.delete(net.id));
+    const check = netnsIsQuiet(spare.netns)
+      .then(async (quiet) => {
+        if (quiet) return;
+        await this.forget(spare);
+        await removeNetns(spare.netns, [spare.endpoint.hostInterface]);
+      })
+      .catch(logFailure(this.parts.log, 'checking a namespace for reuse', { network: net.id }))
+      .finally(() => this.builds.delete(net.id));
     this.builds.set(net.id, check);
     return true;
   }
@@ -131,6 +147,9 @@ export class SparePool {
   }
 
   private async forget(spare: SpareRecord): Promise<void> {
-    await this.parts.store.withLock(async (tx) => { tx.state.spares = (tx.state.spares ?? []).filter((s) => s !== spare); await tx.save(); });
+    await this.parts.store.withLock(async (tx) => {
+      tx.state.spares = (tx.state.spares ?? []).filter((s) => s !== spare);
+      await tx.save();
+    });
   }
 }

@@ -66,7 +66,10 @@ export interface AttachedContainer {
 }
 
 /** A warm network namespace on a network, ready for the next container (see spare-pool.ts). */
-export interface SpareRecord { netns: string; endpoint: EndpointRecord }
+export interface SpareRecord {
+  netns: string;
+  endpoint: EndpointRecord;
+}
 
 export interface NetworkState {
   networks: NetworkRecord[];
@@ -105,9 +108,13 @@ export class NetworkStore {
   private state: NetworkState = EMPTY();
   private readonly mutex = new Mutex();
 
-  constructor(dir: string) { this.file = path.join(dir, 'state.json'); }
+  constructor(dir: string) {
+    this.file = path.join(dir, 'state.json');
+  }
 
-  get view(): NetworkStateView { return this.state; }
+  get view(): NetworkStateView {
+    return this.state;
+  }
 
   withLock<T>(fn: (tx: NetworkTx) => Promise<T>): Promise<T> {
     return this.mutex.run(() => {
@@ -115,7 +122,10 @@ export class NetworkStore {
       const tx: NetworkTx = {
         state: this.state,
         save: () => this.write(),
-        reload: async () => { this.state = await this.read(); tx.state = this.state; },
+        reload: async () => {
+          this.state = await this.read();
+          tx.state = this.state;
+        },
       };
       return fn(tx);
     });
@@ -131,9 +141,15 @@ export class NetworkStore {
     }
     // version 1 is the first versioned format; files written before had no version and the same shape
     const version = stored.version ?? NETWORK_STATE_VERSION;
-    if (version > NETWORK_STATE_VERSION) throw new Error(`${this.file}: state version ${version} is newer than this engine's (${NETWORK_STATE_VERSION})`);
+    if (version > NETWORK_STATE_VERSION)
+      throw new Error(`${this.file}: state version ${version} is newer than this engine's (${NETWORK_STATE_VERSION})`);
     const { networks, endpoints, containers } = stored;
-    return { networks: networks ?? [], endpoints: endpoints ?? [], containers: containers ?? [], ...(stored.spares ? { spares: stored.spares } : {}) };
+    return {
+      networks: networks ?? [],
+      endpoints: endpoints ?? [],
+      containers: containers ?? [],
+      ...(stored.spares ? { spares: stored.spares } : {}),
+    };
   }
 
   private async write(): Promise<void> {

@@ -22,8 +22,25 @@ export async function createEndpointLink(link: EndpointLink, createNetns = false
   const ns = link.netns;
   await ipBatch([
     ...(createNetns && 'name' in ns ? [['netns', 'add', ns.name]] : []),
-    ['link', 'add', link.hostInterface, ...mtu, 'master', link.bridge, 'up',
-      'type', 'veth', 'peer', 'name', link.containerInterface, 'address', link.mac, ...mtu, 'netns', netnsRef(ns)],
+    [
+      'link',
+      'add',
+      link.hostInterface,
+      ...mtu,
+      'master',
+      link.bridge,
+      'up',
+      'type',
+      'veth',
+      'peer',
+      'name',
+      link.containerInterface,
+      'address',
+      link.mac,
+      ...mtu,
+      'netns',
+      netnsRef(ns),
+    ],
   ]).catch(async (err) => {
     if (createNetns && 'name' in ns) await removeNetns(ns.name, []);
     throw err;
@@ -57,7 +74,9 @@ export async function removeNetns(name: string, hostInterfaces: string[]): Promi
 export async function netnsIsQuiet(name: string): Promise<boolean> {
   try {
     return socketsAllClosed(await run('nsenter', [`--net=/run/netns/${name}`, 'cat', '/proc/net/sockstat', '/proc/net/sockstat6']));
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 /** /proc/net/sockstat(6) of a namespace: nothing used, in use or in TIME_WAIT. */

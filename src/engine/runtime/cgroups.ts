@@ -25,7 +25,9 @@ export async function containerOomKills(id: string, v2 = unified): Promise<numbe
   try {
     const m = /^oom_kill (\d+)$/m.exec(await readFile(`${CGROUP_ROOT}/tscompose/${id}/memory.events`, 'utf8'));
     return m ? Number(m[1]) : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 /** Removes what is left of the container's cgroup on v2 (the engine's parent; the leaf too if a crashed runtime
@@ -37,14 +39,16 @@ export async function removeContainerCgroup(id: string, v2 = unified): Promise<v
   if (!existsSync(parent)) return;
   if (await removeDirs(parent)) return;
   await writeFile(`${parent}/cgroup.kill`, '1').catch(() => {}); // Linux 5.14+; older kernels: wait for the exit
-  for (let i = 0; i < 50 && await populated(parent); i++) await new Promise((r) => setTimeout(r, 100));
-  if (!await removeDirs(parent)) throw new Error(`cannot remove the cgroup of container ${id}: ${parent} still has processes`);
+  for (let i = 0; i < 50 && (await populated(parent)); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!(await removeDirs(parent))) throw new Error(`cannot remove the cgroup of container ${id}: ${parent} still has processes`);
 }
 
 /** rmdir of the leaf then the parent; false while one of them still holds processes. */
 async function removeDirs(parent: string): Promise<boolean> {
   for (const dir of [`${parent}/ctr`, parent]) {
-    try { await rmdir(dir); } catch (err) {
+    try {
+      await rmdir(dir);
+    } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EBUSY') return false;
       if (code !== 'ENOENT') throw err;
@@ -54,5 +58,9 @@ async function removeDirs(parent: string): Promise<boolean> {
 }
 
 async function populated(dir: string): Promise<boolean> {
-  try { return /^populated 1$/m.test(await readFile(`${dir}/cgroup.events`, 'utf8')); } catch { return false; }
+  try {
+    return /^populated 1$/m.test(await readFile(`${dir}/cgroup.events`, 'utf8'));
+  } catch {
+    return false;
+  }
 }

@@ -7,7 +7,12 @@ import { UserError } from '../../errors.js';
 
 const execFileAsync = promisify(execFile);
 
-export interface RuntimeState { id: string; pid: number; status: 'created' | 'running' | 'stopped' | 'paused' | 'creating'; bundle: string }
+export interface RuntimeState {
+  id: string;
+  pid: number;
+  status: 'created' | 'running' | 'stopped' | 'paused' | 'creating';
+  bundle: string;
+}
 
 const which = (name: string): string | undefined =>
   ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '/usr/local/bin'].map((d) => `${d}/${name}`).find((p) => existsSync(p));
@@ -24,14 +29,21 @@ export function detectRuntimeBinary(env: NodeJS.ProcessEnv = process.env): strin
 }
 
 export class OciRuntime {
-  constructor(public readonly binary: string, public readonly stateRoot: string) {}
+  constructor(
+    public readonly binary: string,
+    public readonly stateRoot: string,
+  ) {}
 
   /** runc mounts an overlay given as the OCI mount on `/` over the bundle's empty rootfs, in the container's own
    *  mount namespace (nothing to mount or clean up on the host); crun (1.8: "mount `overlay` to ``") and other
    *  runtimes get the root filesystem mounted on the host at root.path before they start. */
-  get mountsRootOverlay(): boolean { return /^runc/.test(path.basename(this.binary)); }
+  get mountsRootOverlay(): boolean {
+    return /^runc/.test(path.basename(this.binary));
+  }
 
-  args(...rest: string[]): string[] { return ['--root', this.stateRoot, ...rest]; }
+  args(...rest: string[]): string[] {
+    return ['--root', this.stateRoot, ...rest];
+  }
 
   spawn(rest: string[], options: SpawnOptions = {}): ChildProcess {
     return spawn(this.binary, this.args(...rest), options);
@@ -48,7 +60,11 @@ export class OciRuntime {
   }
 
   async state(id: string): Promise<RuntimeState | undefined> {
-    try { return JSON.parse(await this.exec('state', id)) as RuntimeState; } catch { return undefined; }
+    try {
+      return JSON.parse(await this.exec('state', id)) as RuntimeState;
+    } catch {
+      return undefined;
+    }
   }
 
   async kill(id: string, signal: string | number, all = false): Promise<void> {
@@ -59,20 +75,26 @@ export class OciRuntime {
     await this.exec('delete', ...(force ? ['--force'] : []), id);
   }
 
-  async pause(id: string): Promise<void> { await this.exec('pause', id); }
+  async pause(id: string): Promise<void> {
+    await this.exec('pause', id);
+  }
 
   /** `runc update`: new cgroup limits (OCI LinuxResources) for a running container. */
   update(id: string, resources: Record<string, unknown>): Promise<void> {
     return new Promise((resolve, reject) => {
       const child = this.spawn(['update', '--resources', '-', id], { stdio: ['pipe', 'ignore', 'pipe'] });
       let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
       child.on('error', reject);
       child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(stderr.trim() || `${this.binary} update exited ${code}`))));
       child.stdin!.end(JSON.stringify(resources));
     });
   }
-  async resume(id: string): Promise<void> { await this.exec('resume', id); }
+  async resume(id: string): Promise<void> {
+    await this.exec('resume', id);
+  }
 
   /** Host pids of the container's processes. */
   async pids(id: string): Promise<number[]> {

@@ -17,7 +17,10 @@ import { exitCodeOf } from './exit-code.js';
 import { DEFAULT_PATH, hasPath } from './default-path.js';
 
 const HOST_NETWORK_FILES: OciMount[] = ['/etc/resolv.conf', '/etc/hosts'].map((f) => ({
-  destination: f, type: 'bind', source: f, options: ['rbind', 'ro'],
+  destination: f,
+  type: 'bind',
+  source: f,
+  options: ['rbind', 'ro'],
 }));
 
 export function createOneShotRunner(paths: EnginePaths, runtime?: OciRuntime): OneShotRunner {
@@ -34,7 +37,13 @@ export function createOneShotRunner(paths: EnginePaths, runtime?: OciRuntime): O
       let mounted = false;
       let mountPoints: MountPointsBefore | undefined;
       try {
-        await mountOverlay({ lowerDirs: opts.lowerDirs, upperDir: opts.upperDir, workDir, mergedDir: merged, emptyLower: path.join(bundle, 'empty') });
+        await mountOverlay({
+          lowerDirs: opts.lowerDirs,
+          upperDir: opts.upperDir,
+          workDir,
+          mergedDir: merged,
+          emptyLower: path.join(bundle, 'empty'),
+        });
         mounted = true;
         const user = resolveUser(userTablesAt(merged), opts.user);
         const env = hasPath(opts.env) ? opts.env : [`PATH=${DEFAULT_PATH}`, ...opts.env];
@@ -42,8 +51,17 @@ export function createOneShotRunner(paths: EnginePaths, runtime?: OciRuntime): O
         if (opts.workingDir) await resolveInRoot(merged, chrootComponents(opts.workingDir), { createDirs: true });
         const { network, mounts, hostname } = await networkSetup(opts.sandbox, opts.network === 'host', bundle, opts.id);
         const spec = buildOciSpec({
-          rootfs: merged, args: opts.args, env, cwd: opts.workingDir || '/', uid: user.uid, gid: user.gid,
-          additionalGids: user.additionalGids, network, mounts: [...mounts, ...(opts.mounts ?? [])], hostname, cgroupsPath: `/tscompose/${id}`,
+          rootfs: merged,
+          args: opts.args,
+          env,
+          cwd: opts.workingDir || '/',
+          uid: user.uid,
+          gid: user.gid,
+          additionalGids: user.additionalGids,
+          network,
+          mounts: [...mounts, ...(opts.mounts ?? [])],
+          hostname,
+          cgroupsPath: `/tscompose/${id}`,
         });
         mountPoints = await statMountPoints(merged, spec.mounts as OciMount[]);
         await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec));
@@ -67,20 +85,32 @@ export function createOneShotRunner(paths: EnginePaths, runtime?: OciRuntime): O
 }
 
 /** The namespace, the /etc files and the hostname of a run. */
-async function networkSetup(sandbox: OneShotSandbox | undefined, host: boolean, bundle: string, id: string | undefined): Promise<{ network: NetworkNamespace; mounts: OciMount[]; hostname?: string }> {
+async function networkSetup(
+  sandbox: OneShotSandbox | undefined,
+  host: boolean,
+  bundle: string,
+  id: string | undefined,
+): Promise<{ network: NetworkNamespace; mounts: OciMount[]; hostname?: string }> {
   if (!sandbox) {
     return host
       ? { network: { kind: 'host' }, mounts: HOST_NETWORK_FILES }
       : { network: { kind: 'new' }, mounts: [], hostname: id ? id.slice(0, 12) : 'buildkitsandbox' };
   }
-  const files: [string, string, string][] = [['hosts', '/etc/hosts', sandbox.hosts], ['resolv.conf', '/etc/resolv.conf', sandbox.resolvConf]];
+  const files: [string, string, string][] = [
+    ['hosts', '/etc/hosts', sandbox.hosts],
+    ['resolv.conf', '/etc/resolv.conf', sandbox.resolvConf],
+  ];
   const mounts: OciMount[] = [];
   for (const [name, destination, content] of files) {
     const source = path.join(bundle, name);
     await writeFile(source, content);
     mounts.push({ destination, type: 'bind', source, options: ['rbind', 'rprivate'] });
   }
-  const network: NetworkNamespace = sandbox.host ? { kind: 'host' } : sandbox.netnsPath ? { kind: 'join', path: sandbox.netnsPath } : { kind: 'new' };
+  const network: NetworkNamespace = sandbox.host
+    ? { kind: 'host' }
+    : sandbox.netnsPath
+      ? { kind: 'join', path: sandbox.netnsPath }
+      : { kind: 'new' };
   return { network, mounts, hostname: sandbox.host ? undefined : sandbox.hostname };
 }
 

@@ -5,7 +5,13 @@ import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
-export interface OverlayDirs { lowerDirs: string[]; upperDir: string; workDir: string; mergedDir: string; emptyLower: string }
+export interface OverlayDirs {
+  lowerDirs: string[];
+  upperDir: string;
+  workDir: string;
+  mergedDir: string;
+  emptyLower: string;
+}
 
 /** The directories an overlay mount of `d` needs. */
 export async function makeOverlayDirs(d: OverlayDirs): Promise<void> {
@@ -30,21 +36,35 @@ export async function mountOverlay(d: OverlayDirs): Promise<void> {
 }
 
 export async function unmount(dir: string): Promise<void> {
-  try { await execFileAsync('umount', [dir]); } catch {
-    try { await execFileAsync('umount', ['-l', dir]); } catch { /* not mounted */ }
+  try {
+    await execFileAsync('umount', [dir]);
+  } catch {
+    try {
+      await execFileAsync('umount', ['-l', dir]);
+    } catch {
+      /* not mounted */
+    }
   }
 }
 
 /** Mounts the overlay on the host while `fn` runs. */
 export async function withOverlayMounted<T>(d: OverlayDirs, fn: () => Promise<T>): Promise<T> {
   await mountOverlay(d);
-  try { return await fn(); } finally { await unmount(d.mergedDir); }
+  try {
+    return await fn();
+  } finally {
+    await unmount(d.mergedDir);
+  }
 }
 
 /** Mount points at or below `dir`, deepest first. */
 export async function mountsUnder(dir: string): Promise<string[]> {
   const mounts = await readFile('/proc/self/mountinfo', 'utf8');
-  return mounts.split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m === dir || m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
+  return mounts
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m === dir || m.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
 }
 
 /** Mounts `layers` (top first) read-only at `dir` while `fn` runs: a view that cannot change what it shows. */
@@ -53,7 +73,13 @@ export async function withReadOnlyOverlay<T>(layers: string[], dir: string, fn: 
   try {
     await execFileAsync('mount', ['-t', 'overlay', 'overlay', '-o', `ro,lowerdir=${layers.join(':')}`, dir]);
   } catch (err) {
-    throw new Error(`mounting a view of the container filesystem failed: ${((err as { stderr?: string }).stderr || (err as Error).message).trim()}`);
+    throw new Error(
+      `mounting a view of the container filesystem failed: ${((err as { stderr?: string }).stderr || (err as Error).message).trim()}`,
+    );
   }
-  try { return await fn(); } finally { await unmount(dir); }
+  try {
+    return await fn();
+  } finally {
+    await unmount(dir);
+  }
 }

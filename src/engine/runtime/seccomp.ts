@@ -7,8 +7,18 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
-export interface SeccompArg { index: number; value: number; valueTwo?: number; op: string }
-export interface OciSyscall { names: string[]; action: string; errnoRet?: number; args?: SeccompArg[] }
+export interface SeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: string;
+}
+export interface OciSyscall {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: SeccompArg[];
+}
 export interface OciSeccomp {
   defaultAction: string;
   defaultErrnoRet?: number;
@@ -18,8 +28,17 @@ export interface OciSeccomp {
   listenerMetadata?: string;
   syscalls?: OciSyscall[];
 }
-interface Filter { caps?: string[]; arches?: string[]; minKernel?: string }
-interface ProfileSyscall extends OciSyscall { name?: string; comment?: string; includes?: Filter; excludes?: Filter }
+interface Filter {
+  caps?: string[];
+  arches?: string[];
+  minKernel?: string;
+}
+interface ProfileSyscall extends OciSyscall {
+  name?: string;
+  comment?: string;
+  includes?: Filter;
+  excludes?: Filter;
+}
 /** Docker's profile format: the OCI fields plus archMap and conditional syscall rules. */
 export interface DockerSeccompProfile extends Omit<OciSeccomp, 'syscalls'> {
   archMap?: { architecture: string; subArchitectures: string[] | null }[];
@@ -30,14 +49,34 @@ export const DEFAULT_PROFILE_URL = new URL('../../../profiles/seccomp/default.js
 
 // Node's process.arch → the libseccomp names the profile's `arches` use (Go's GOARCH → native)
 const NATIVE_ARCH: Record<string, string> = {
-  x64: 'amd64', ia32: 'x86', arm: 'arm', arm64: 'arm64', loong64: 'loongarch64', mips: 'mips', mipsel: 'mipsel',
-  ppc: 'ppc', ppc64: os.endianness() === 'LE' ? 'ppc64le' : 'ppc64', riscv64: 'riscv64', s390: 's390', s390x: 's390x',
+  x64: 'amd64',
+  ia32: 'x86',
+  arm: 'arm',
+  arm64: 'arm64',
+  loong64: 'loongarch64',
+  mips: 'mips',
+  mipsel: 'mipsel',
+  ppc: 'ppc',
+  ppc64: os.endianness() === 'LE' ? 'ppc64le' : 'ppc64',
+  riscv64: 'riscv64',
+  s390: 's390',
+  s390x: 's390x',
 };
 // native name → the SCMP_ARCH_ constant of archMap
 const SECCOMP_ARCH: Record<string, string> = {
-  x86: 'SCMP_ARCH_X86', amd64: 'SCMP_ARCH_X86_64', arm: 'SCMP_ARCH_ARM', arm64: 'SCMP_ARCH_AARCH64', loongarch64: 'SCMP_ARCH_LOONGARCH64',
-  mips64: 'SCMP_ARCH_MIPS64', mipsel: 'SCMP_ARCH_MIPSEL', ppc: 'SCMP_ARCH_PPC', ppc64: 'SCMP_ARCH_PPC64', ppc64le: 'SCMP_ARCH_PPC64LE',
-  riscv64: 'SCMP_ARCH_RISCV64', s390: 'SCMP_ARCH_S390', s390x: 'SCMP_ARCH_S390X',
+  x86: 'SCMP_ARCH_X86',
+  amd64: 'SCMP_ARCH_X86_64',
+  arm: 'SCMP_ARCH_ARM',
+  arm64: 'SCMP_ARCH_AARCH64',
+  loongarch64: 'SCMP_ARCH_LOONGARCH64',
+  mips64: 'SCMP_ARCH_MIPS64',
+  mipsel: 'SCMP_ARCH_MIPSEL',
+  ppc: 'SCMP_ARCH_PPC',
+  ppc64: 'SCMP_ARCH_PPC64',
+  ppc64le: 'SCMP_ARCH_PPC64LE',
+  riscv64: 'SCMP_ARCH_RISCV64',
+  s390: 'SCMP_ARCH_S390',
+  s390x: 'SCMP_ARCH_S390X',
 };
 
 export const hostSeccompArch = (): string => NATIVE_ARCH[process.arch] ?? process.arch;
@@ -60,7 +99,11 @@ function kernelAtLeast(min: string, release: string): boolean {
  *  Docker decodes it; throws with Docker's message on malformed input. */
 export function parseSeccompProfile(text: string): DockerSeccompProfile {
   let p: unknown;
-  try { p = JSON.parse(text); } catch (err) { throw new Error(`Decoding seccomp profile failed: ${(err as Error).message}`); }
+  try {
+    p = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`Decoding seccomp profile failed: ${(err as Error).message}`);
+  }
   if (!p || typeof p !== 'object' || Array.isArray(p)) throw new Error('Decoding seccomp profile failed: not a JSON object');
   const profile = p as DockerSeccompProfile;
   if (profile.syscalls !== undefined && profile.syscalls !== null && !Array.isArray(profile.syscalls)) {
@@ -70,17 +113,25 @@ export function parseSeccompProfile(text: string): DockerSeccompProfile {
     throw new Error("both 'architectures' and 'archMap' are specified in the seccomp profile, use either 'architectures' or 'archMap'");
   }
   for (const call of profile.syscalls ?? []) {
-    if (call.name && call.names?.length) throw new Error("both 'name' and 'names' are specified in the seccomp profile, use either 'name' or 'names'");
+    if (call.name && call.names?.length)
+      throw new Error("both 'name' and 'names' are specified in the seccomp profile, use either 'name' or 'names'");
   }
   return profile;
 }
 
-export interface SeccompHost { arch: string; kernel: string }
+export interface SeccompHost {
+  arch: string;
+  kernel: string;
+}
 const thisHost = (): SeccompHost => ({ arch: hostSeccompArch(), kernel: os.release() });
 
 /** The OCI seccomp section of `profile` for a container whose bounding capabilities are `caps`;
  *  undefined when the profile turns seccomp off (no default action and no rules). */
-export function toOciSeccomp(profile: DockerSeccompProfile, caps: readonly string[], host: SeccompHost = thisHost()): OciSeccomp | undefined {
+export function toOciSeccomp(
+  profile: DockerSeccompProfile,
+  caps: readonly string[],
+  host: SeccompHost = thisHost(),
+): OciSeccomp | undefined {
   if (!profile.defaultAction && !profile.syscalls?.length) return undefined;
   const out: OciSeccomp = { defaultAction: profile.defaultAction };
   for (const k of ['defaultErrnoRet', 'architectures', 'flags', 'listenerPath', 'listenerMetadata'] as const) {
@@ -105,9 +156,10 @@ export function toOciSeccomp(profile: DockerSeccompProfile, caps: readonly strin
       if (inc.caps?.length && !inc.caps.every((c) => capSet.has(c))) continue;
       if (inc.minKernel && !kernelAtLeast(inc.minKernel, host.kernel)) continue;
     }
-    const names = call.name ? [call.name] : call.names ?? [];
+    const names = call.name ? [call.name] : (call.names ?? []);
     kept.push({
-      names, action: call.action,
+      names,
+      action: call.action,
       ...(call.errnoRet !== undefined && call.errnoRet !== null ? { errnoRet: call.errnoRet } : {}),
       ...(call.args?.length ? { args: call.args } : {}),
     });

@@ -8,7 +8,12 @@ import path from 'node:path';
 import { hostRlimits } from './rlimits.js';
 import { customSeccomp, defaultSeccomp, type OciSeccomp } from './seccomp.js';
 
-export interface OciMount { destination: string; type: string; source: string; options?: string[] }
+export interface OciMount {
+  destination: string;
+  type: string;
+  source: string;
+  options?: string[];
+}
 
 export interface ResourceLimits {
   memory?: number; // bytes
@@ -58,22 +63,78 @@ export interface ContainerSpecOptions {
 }
 
 export const DOCKER_DEFAULT_CAPS = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
-  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
 ];
 
 const ALL_CAPS = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID', 'CAP_SETUID',
-  'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW',
-  'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT',
-  'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD',
-  'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG',
-  'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_DAC_READ_SEARCH',
+  'CAP_FOWNER',
+  'CAP_FSETID',
+  'CAP_KILL',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETPCAP',
+  'CAP_LINUX_IMMUTABLE',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_NET_BROADCAST',
+  'CAP_NET_ADMIN',
+  'CAP_NET_RAW',
+  'CAP_IPC_LOCK',
+  'CAP_IPC_OWNER',
+  'CAP_SYS_MODULE',
+  'CAP_SYS_RAWIO',
+  'CAP_SYS_CHROOT',
+  'CAP_SYS_PTRACE',
+  'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN',
+  'CAP_SYS_BOOT',
+  'CAP_SYS_NICE',
+  'CAP_SYS_RESOURCE',
+  'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG',
+  'CAP_MKNOD',
+  'CAP_LEASE',
+  'CAP_AUDIT_WRITE',
+  'CAP_AUDIT_CONTROL',
+  'CAP_SETFCAP',
+  'CAP_MAC_OVERRIDE',
+  'CAP_MAC_ADMIN',
+  'CAP_SYSLOG',
+  'CAP_WAKE_ALARM',
+  'CAP_BLOCK_SUSPEND',
+  'CAP_AUDIT_READ',
+  'CAP_PERFMON',
+  'CAP_BPF',
+  'CAP_CHECKPOINT_RESTORE',
 ]; // indexed by capability number
 
 export const DEFAULT_MASKED_PATHS = [
-  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
-  '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/devices/virtual/powercap',
 ];
 export const DEFAULT_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
@@ -84,7 +145,11 @@ let held: string[] | undefined;
 export function knownCapabilities(): string[] {
   if (!known) {
     let last = ALL_CAPS.length - 1;
-    try { last = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()); } catch { /* not Linux: all names */ }
+    try {
+      last = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+    } catch {
+      /* not Linux: all names */
+    }
     known = ALL_CAPS.slice(0, last + 1);
   }
   return known;
@@ -98,7 +163,9 @@ function heldCapabilities(): string[] {
     try {
       const line = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
       if (line) mask = BigInt(`0x${line[1]}`);
-    } catch { /* keep all */ }
+    } catch {
+      /* keep all */
+    }
     held = knownCapabilities().filter((_, i) => (mask >> BigInt(i)) & 1n);
   }
   return held;
@@ -139,17 +206,36 @@ function hostDevices(): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   const walk = (dir: string) => {
     let entries;
-    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries) {
       const p = path.join(dir, e.name);
-      if (e.isDirectory()) { if (!SKIPPED_DEV_DIRS.has(e.name)) walk(p); continue; }
+      if (e.isDirectory()) {
+        if (!SKIPPED_DEV_DIRS.has(e.name)) walk(p);
+        continue;
+      }
       if (p === '/dev/console' || !(e.isCharacterDevice() || e.isBlockDevice())) continue;
       let st;
-      try { st = statSync(p, { bigint: true }); } catch { continue; }
+      try {
+        st = statSync(p, { bigint: true });
+      } catch {
+        continue;
+      }
       const dev = st.rdev;
       const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & 0xfffff000n));
       const minor = Number((dev & 0xffn) | ((dev >> 12n) & 0xffffff00n));
-      out.push({ path: p, type: e.isCharacterDevice() ? 'c' : 'b', major, minor, fileMode: Number(st.mode & 0o777n), uid: Number(st.uid), gid: Number(st.gid) });
+      out.push({
+        path: p,
+        type: e.isCharacterDevice() ? 'c' : 'b',
+        major,
+        minor,
+        fileMode: Number(st.mode & 0o777n),
+        uid: Number(st.uid),
+        gid: Number(st.gid),
+      });
     }
   };
   walk('/dev');
@@ -157,9 +243,21 @@ function hostDevices(): Record<string, unknown>[] {
 }
 
 const RLIMIT_NAMES: Record<string, string> = {
-  nofile: 'RLIMIT_NOFILE', nproc: 'RLIMIT_NPROC', core: 'RLIMIT_CORE', memlock: 'RLIMIT_MEMLOCK', stack: 'RLIMIT_STACK',
-  cpu: 'RLIMIT_CPU', fsize: 'RLIMIT_FSIZE', data: 'RLIMIT_DATA', as: 'RLIMIT_AS', locks: 'RLIMIT_LOCKS',
-  sigpending: 'RLIMIT_SIGPENDING', msgqueue: 'RLIMIT_MSGQUEUE', nice: 'RLIMIT_NICE', rtprio: 'RLIMIT_RTPRIO', rss: 'RLIMIT_RSS',
+  nofile: 'RLIMIT_NOFILE',
+  nproc: 'RLIMIT_NPROC',
+  core: 'RLIMIT_CORE',
+  memlock: 'RLIMIT_MEMLOCK',
+  stack: 'RLIMIT_STACK',
+  cpu: 'RLIMIT_CPU',
+  fsize: 'RLIMIT_FSIZE',
+  data: 'RLIMIT_DATA',
+  as: 'RLIMIT_AS',
+  locks: 'RLIMIT_LOCKS',
+  sigpending: 'RLIMIT_SIGPENDING',
+  msgqueue: 'RLIMIT_MSGQUEUE',
+  nice: 'RLIMIT_NICE',
+  rtprio: 'RLIMIT_RTPRIO',
+  rss: 'RLIMIT_RSS',
 };
 
 export function buildRlimits(ulimits: { Name: string; Soft: number; Hard: number }[] = []): { type: string; hard: number; soft: number }[] {
@@ -193,8 +291,10 @@ export function linuxResources(r: ResourceLimits = {}, privileged = false): Reco
     resources.memory = mem;
   }
   const cpu: Record<string, number | string> = {};
-  if (r.nanoCpus && r.nanoCpus > 0) { cpu.period = CPU_PERIOD; cpu.quota = Math.round((r.nanoCpus / 1e9) * CPU_PERIOD); }
-  else {
+  if (r.nanoCpus && r.nanoCpus > 0) {
+    cpu.period = CPU_PERIOD;
+    cpu.quota = Math.round((r.nanoCpus / 1e9) * CPU_PERIOD);
+  } else {
     if (r.cpuPeriod && r.cpuPeriod > 0) cpu.period = r.cpuPeriod;
     if (r.cpuQuota && r.cpuQuota > 0) cpu.quota = r.cpuQuota;
   }
@@ -220,7 +320,13 @@ const DEFAULT_DEVICE_RULES = [
 
 export function buildOciSpec(o: ContainerSpecOptions): Record<string, unknown> {
   const caps = effectiveCapabilities(o.capAdd, o.capDrop, o.privileged);
-  const namespaces: { type: string; path?: string }[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }];
+  const namespaces: { type: string; path?: string }[] = [
+    { type: 'pid' },
+    { type: 'ipc' },
+    { type: 'uts' },
+    { type: 'mount' },
+    { type: 'cgroup' },
+  ];
   if (o.network.kind === 'new') namespaces.push({ type: 'network' });
   if (o.network.kind === 'join') namespaces.push({ type: 'network', path: o.network.path });
   const shmSize = o.shmSize && o.shmSize > 0 ? o.shmSize : 64 * 1024 * 1024;
@@ -228,9 +334,19 @@ export function buildOciSpec(o: ContainerSpecOptions): Record<string, unknown> {
     ...(o.rootOverlay ? [{ destination: '/', type: 'overlay', source: 'overlay', options: o.rootOverlay.split(',') }] : []),
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    {
+      destination: '/dev/pts',
+      type: 'devpts',
+      source: 'devpts',
+      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+    },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', o.privileged ? 'rw' : 'ro'] },
-    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', o.privileged ? 'rw' : 'ro'] },
+    {
+      destination: '/sys/fs/cgroup',
+      type: 'cgroup',
+      source: 'cgroup',
+      options: ['nosuid', 'noexec', 'nodev', 'relatime', o.privileged ? 'rw' : 'ro'],
+    },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmSize}`] },
     ...(o.mounts ?? []),
@@ -256,9 +372,12 @@ export function buildOciSpec(o: ContainerSpecOptions): Record<string, unknown> {
       resources: linuxResources(o.resources, o.privileged),
       ...(o.cgroupsPath ? { cgroupsPath: o.cgroupsPath } : {}),
       ...(o.sysctls && Object.keys(o.sysctls).length ? { sysctl: o.sysctls } : {}),
-      ...(o.privileged ? { devices: hostDevices() } : {
-        maskedPaths: o.maskedPaths ?? DEFAULT_MASKED_PATHS, readonlyPaths: o.readonlyPaths ?? DEFAULT_READONLY_PATHS,
-      }),
+      ...(o.privileged
+        ? { devices: hostDevices() }
+        : {
+            maskedPaths: o.maskedPaths ?? DEFAULT_MASKED_PATHS,
+            readonlyPaths: o.readonlyPaths ?? DEFAULT_READONLY_PATHS,
+          }),
     },
   };
   const seccomp = seccompFor(o.seccomp, caps, o.privileged);

@@ -26,7 +26,8 @@ export function withStepNetworks(runner: OneShotRunner, networks: NetworkService
       if (name === undefined || !networks.findNetwork) return;
       const found = await networks.findNetwork(name);
       if (!found) throw notFound(`network ${name} not found`);
-      if (found.name === 'host' || found.name === 'none') throw invalid(`network ${name} cannot be used as a build network: use network mode ${found.name}`);
+      if (found.name === 'host' || found.name === 'none')
+        throw invalid(`network ${name} cannot be used as a build network: use network mode ${found.name}`);
     },
     async runOneShot(opts) {
       if (opts.sandbox) return runner.runOneShot(opts);
@@ -34,15 +35,30 @@ export function withStepNetworks(runner: OneShotRunner, networks: NetworkService
       const id = opts.id ?? randomBytes(32).toString('hex');
       const hostname = id.slice(0, 12);
       const attachment = await networks.attach({
-        containerId: id, containerName: `build-step-${hostname}`, hostname, mode,
+        containerId: id,
+        containerName: `build-step-${hostname}`,
+        hostname,
+        mode,
         endpoints: network ? [{ network, aliases: [] }] : [],
-        portBindings: {}, publishAll: false, exposedPorts: [],
-        extraHosts: opts.extraHosts ?? [], dns: [], dnsSearch: [], dnsOptions: [],
+        portBindings: {},
+        publishAll: false,
+        exposedPorts: [],
+        extraHosts: opts.extraHosts ?? [],
+        dns: [],
+        dnsSearch: [],
+        dnsOptions: [],
       });
       try {
         return await runner.runOneShot({
-          ...opts, id,
-          sandbox: { host: mode === 'host', netnsPath: attachment.netnsPath, hostname, hosts: attachment.hosts, resolvConf: attachment.resolvConf },
+          ...opts,
+          id,
+          sandbox: {
+            host: mode === 'host',
+            netnsPath: attachment.netnsPath,
+            hostname,
+            hosts: attachment.hosts,
+            resolvConf: attachment.resolvConf,
+          },
         });
       } finally {
         await networks.detach(id);

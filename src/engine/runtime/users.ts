@@ -4,10 +4,18 @@ import path from 'node:path';
 import { readFromLayers } from '../images/layer-files.js';
 import { readFileInRootSync } from '../fs/in-root.js';
 
-export interface ResolvedUser { uid: number; gid: number; additionalGids: number[]; home: string }
+export interface ResolvedUser {
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  home: string;
+}
 
 /** The texts of a container's /etc/passwd and /etc/group ('' when missing). */
-export interface UserTables { passwd: string; group: string }
+export interface UserTables {
+  passwd: string;
+  group: string;
+}
 
 /** From a root directory, e.g. a running container's /proc/<pid>/root. */
 export function userTablesAt(root: string): UserTables {
@@ -37,7 +45,11 @@ export function containerUserTables(imageLayers: string[], upperDir: string): Us
   return tables;
 }
 
-const table = (text: string): string[][] => text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
+const table = (text: string): string[][] =>
+  text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split(':'));
 
 const isNumeric = (s: string) => /^\d+$/.test(s);
 
@@ -46,12 +58,22 @@ export function resolveUser(tables: UserTables, user: string | undefined): Resol
   const [userPart = '', groupPart] = spec.split(':');
   const passwd = table(tables.passwd);
   const groups = table(tables.group);
-  let uid = 0; let gid = 0; let home = '/'; let name: string | undefined = 'root';
+  let uid = 0;
+  let gid = 0;
+  let home = '/';
+  let name: string | undefined = 'root';
   if (userPart !== '') {
     const entry = passwd.find((p) => (isNumeric(userPart) ? p[2] === userPart : p[0] === userPart));
-    if (entry) { name = entry[0]; uid = Number(entry[2]); gid = Number(entry[3]); home = entry[5] || '/'; }
-    else if (isNumeric(userPart)) { name = undefined; uid = Number(userPart); gid = 0; }
-    else throw new Error(`unable to find user ${userPart}: no matching entries in passwd file`);
+    if (entry) {
+      name = entry[0];
+      uid = Number(entry[2]);
+      gid = Number(entry[3]);
+      home = entry[5] || '/';
+    } else if (isNumeric(userPart)) {
+      name = undefined;
+      uid = Number(userPart);
+      gid = 0;
+    } else throw new Error(`unable to find user ${userPart}: no matching entries in passwd file`);
   } else {
     const root = passwd.find((p) => p[2] === '0');
     if (root) home = root[5] || '/root';
@@ -62,10 +84,13 @@ export function resolveUser(tables: UserTables, user: string | undefined): Resol
     else if (isNumeric(groupPart)) gid = Number(groupPart);
     else throw new Error(`unable to find group ${groupPart}: no matching entries in group file`);
   }
-  const additionalGids = name === undefined ? [] : groups
-    .filter((g) => (g[3] ?? '').split(',').includes(name!))
-    .map((g) => Number(g[2]))
-    .filter((g) => g !== gid);
+  const additionalGids =
+    name === undefined
+      ? []
+      : groups
+          .filter((g) => (g[3] ?? '').split(',').includes(name!))
+          .map((g) => Number(g[2]))
+          .filter((g) => g !== gid);
   return { uid, gid, additionalGids, home };
 }
 

@@ -7,7 +7,11 @@ import { chrootComponents, resolveInRoot } from '../fs/in-root.js';
 const execFileAsync = promisify(execFile);
 
 export async function isEmptyDir(dir: string): Promise<boolean> {
-  try { return (await readdir(dir)).length === 0; } catch { return false; }
+  try {
+    return (await readdir(dir)).length === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** Where `target` is inside the image rootfs, its symlinks followed inside that rootfs (as Docker does), unless
@@ -18,7 +22,9 @@ export async function imageDirAt(imageRootfs: string, target: string): Promise<s
     const dir = await resolveInRoot(imageRootfs, chrootComponents(target));
     const st = await lstat(dir);
     return st.isDirectory() ? dir : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 /** Copies the content of `from` (owners, modes, times, links) into the empty directory `to`: `cp -a` copies
@@ -31,5 +37,7 @@ export async function diskUsage(dir: string): Promise<number> {
   try {
     const { stdout } = await execFileAsync('du', ['-sb', dir]);
     return Number(stdout.split('\t')[0]) || 0;
-  } catch { return 0; }
+  } catch {
+    return 0;
+  }
 }

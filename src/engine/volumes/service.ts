@@ -25,7 +25,9 @@ export class LocalVolumeService implements VolumeService, VolumeManagement {
   async create(req: VolumeCreateRequest, anonymous = false): Promise<VolumeRecord> {
     const name = req.name || randomBytes(32).toString('hex');
     if (!VOLUME_NAME.test(name)) {
-      throw invalid(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+      throw invalid(
+        `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
+      );
     }
     const driver = req.driver || 'local';
     if (driver !== 'local') throw invalid(`create ${name}: volume driver "${driver}" is not supported by the bundled engine: only "local"`);
@@ -35,7 +37,11 @@ export class LocalVolumeService implements VolumeService, VolumeManagement {
       const existing = await this.store.get(name);
       if (existing) return { record: existing, created: false };
       const record: VolumeRecord = {
-        name, driver: 'local', createdAt: new Date().toISOString(), options, anonymous,
+        name,
+        driver: 'local',
+        createdAt: new Date().toISOString(),
+        options,
+        anonymous,
         labels: { ...(req.labels ?? {}), ...(anonymous ? { [ANONYMOUS_LABEL]: '' } : {}) },
       };
       await this.store.create(record);
@@ -45,14 +51,22 @@ export class LocalVolumeService implements VolumeService, VolumeManagement {
     return record;
   }
 
-  async get(name: string): Promise<VolumeRecord | undefined> { return this.store.get(name); }
-  async list(): Promise<VolumeRecord[]> { return this.store.list(); }
+  async get(name: string): Promise<VolumeRecord | undefined> {
+    return this.store.get(name);
+  }
+  async list(): Promise<VolumeRecord[]> {
+    return this.store.list();
+  }
 
   async usageReport(): Promise<VolumeUsage[]> {
     const used = await this.usage();
-    return Promise.all((await this.list()).map(async (volume) => ({
-      volume, size: await diskUsage(this.store.dir(volume.name)), refCount: used.get(volume.name)?.length ?? 0,
-    })));
+    return Promise.all(
+      (await this.list()).map(async (volume) => ({
+        volume,
+        size: await diskUsage(this.store.dir(volume.name)),
+        refCount: used.get(volume.name)?.length ?? 0,
+      })),
+    );
   }
 
   /** Container ids using each volume (any container that was given it and not yet released). */
@@ -89,7 +103,11 @@ export class LocalVolumeService implements VolumeService, VolumeManagement {
     for (const v of await this.list()) {
       if (used.has(v.name) || !select(v)) continue;
       const size = await diskUsage(this.store.dir(v.name));
-      try { await this.remove(v.name); } catch { continue; }
+      try {
+        await this.remove(v.name);
+      } catch {
+        continue;
+      }
       names.push(v.name);
       bytes += size;
     }
@@ -103,19 +121,30 @@ export class LocalVolumeService implements VolumeService, VolumeManagement {
   // ---- mounts for containers -----------------------------------------------------------------------
 
   async resolve(containerId: string, mount: MountRequest, imageRootfs: string): Promise<ResolvedMount> {
-    if (!mount.Target || !path.isAbsolute(mount.Target)) throw invalid(`invalid mount config: mount target "${mount.Target ?? ''}" must be an absolute path`);
+    if (!mount.Target || !path.isAbsolute(mount.Target))
+      throw invalid(`invalid mount config: mount target "${mount.Target ?? ''}" must be an absolute path`);
     const access = mount.ReadOnly ? 'ro' : 'rw';
     let resolved: ResolvedMount;
     let source = mount.Source ?? '';
     switch (mount.Type) {
       case 'bind': {
-        if (!path.isAbsolute(source)) throw invalid(`invalid mount config for type "bind": invalid mount path: '${source}' mount path must be absolute`);
-        const exists = await stat(source).then(() => true, () => false);
+        if (!path.isAbsolute(source))
+          throw invalid(`invalid mount config for type "bind": invalid mount path: '${source}' mount path must be absolute`);
+        const exists = await stat(source).then(
+          () => true,
+          () => false,
+        );
         if (!exists) {
-          if (!mount.BindOptions?.CreateMountpoint) throw invalid(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
+          if (!mount.BindOptions?.CreateMountpoint)
+            throw invalid(`invalid mount config for type "bind": bind source path does not exist: ${source}`);
           await mkdir(source, { recursive: true });
         }
-        resolved = { type: 'bind', source, destination: mount.Target, options: ['rbind', mount.BindOptions?.Propagation || 'rprivate', access] };
+        resolved = {
+          type: 'bind',
+          source,
+          destination: mount.Target,
+          options: ['rbind', mount.BindOptions?.Propagation || 'rprivate', access],
+        };
         break;
       }
       case 'tmpfs':
@@ -123,13 +152,23 @@ export class LocalVolumeService implements VolumeService, VolumeManagement {
         break;
       case 'volume': {
         // an anonymous volume stays the container's own across restarts
-        const previous = source ? undefined : (await this.mountsOf(containerId)).find((m) => m.type === 'volume' && m.target === mount.Target);
-        const volume = source || previous
-          ? await this.create({ name: source || previous!.source, labels: mount.VolumeOptions?.Labels }, !source)
-          : await this.create({ labels: mount.VolumeOptions?.Labels }, true);
+        const previous = source
+          ? undefined
+          : (await this.mountsOf(containerId)).find((m) => m.type === 'volume' && m.target === mount.Target);
+        const volume =
+          source || previous
+            ? await this.create({ name: source || previous!.source, labels: mount.VolumeOptions?.Labels }, !source)
+            : await this.create({ labels: mount.VolumeOptions?.Labels }, true);
         source = volume.name;
         resolved = await this.volumeMount(volume, mount, imageRootfs, access);
-        this.ctx.events.publish({ Type: 'volume', Action: 'mount', Actor: { ID: volume.name, Attributes: { container: containerId, destination: mount.Target, driver: 'local', 'read/write': String(!mount.ReadOnly) } } });
+        this.ctx.events.publish({
+          Type: 'volume',
+          Action: 'mount',
+          Actor: {
+            ID: volume.name,
+            Attributes: { container: containerId, destination: mount.Target, driver: 'local', 'read/write': String(!mount.ReadOnly) },
+          },
+        });
         break;
       }
       default:
@@ -148,7 +187,10 @@ export class LocalVolumeService implements VolumeService, VolumeManagement {
     if (!mount.VolumeOptions?.NoCopy) {
       const from = await imageDirAt(imageRootfs, mount.Target);
       // the lock keeps two containers starting together from seeding the same volume twice
-      if (from) await this.mutex.run(async () => { if (await isEmptyDir(data)) await seedVolume(from, data); });
+      if (from)
+        await this.mutex.run(async () => {
+          if (await isEmptyDir(data)) await seedVolume(from, data);
+        });
     }
     return { type: 'bind', source: data, destination: mount.Target, options: ['rbind', 'rprivate', access] };
   }
@@ -190,10 +232,13 @@ function tmpfsOptions(o: MountRequest['TmpfsOptions'], access: string): string[]
 function validateLocalOptions(name: string, options: Record<string, string>): void {
   const type = options.type;
   if (!type) {
-    if (Object.keys(options).length) throw invalid(`create ${name}: local volume options need "type" (none with o=bind and device, or tmpfs)`);
+    if (Object.keys(options).length)
+      throw invalid(`create ${name}: local volume options need "type" (none with o=bind and device, or tmpfs)`);
     return;
   }
   if (type === 'tmpfs') return;
   if (type === 'none' && (options.o ?? '').split(',').includes('bind') && options.device && path.isAbsolute(options.device)) return;
-  throw invalid(`create ${name}: unsupported local volume options ${JSON.stringify(options)}: the bundled engine supports type=none,o=bind,device=<absolute path> and type=tmpfs`);
+  throw invalid(
+    `create ${name}: unsupported local volume options ${JSON.stringify(options)}: the bundled engine supports type=none,o=bind,device=<absolute path> and type=tmpfs`,
+  );
 }

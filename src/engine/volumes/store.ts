@@ -31,7 +31,9 @@ async function writeAtomic(file: string, data: unknown): Promise<void> {
 }
 
 async function readJsonFile<T>(file: string): Promise<T | undefined> {
-  try { return JSON.parse(await readFile(file, 'utf8')) as T; } catch (err) {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
@@ -40,8 +42,12 @@ async function readJsonFile<T>(file: string): Promise<T | undefined> {
 export class VolumeStore {
   constructor(readonly root: string) {}
 
-  dir(name: string): string { return path.join(this.root, name); }
-  dataDir(name: string): string { return path.join(this.root, name, '_data'); }
+  dir(name: string): string {
+    return path.join(this.root, name);
+  }
+  dataDir(name: string): string {
+    return path.join(this.root, name, '_data');
+  }
 
   async get(name: string): Promise<VolumeRecord | undefined> {
     if (!VOLUME_NAME.test(name)) return undefined;
@@ -50,7 +56,11 @@ export class VolumeStore {
 
   async list(): Promise<VolumeRecord[]> {
     let names: string[] = [];
-    try { names = await readdir(this.root); } catch { return []; }
+    try {
+      names = await readdir(this.root);
+    } catch {
+      return [];
+    }
     const records = await Promise.all(names.filter((n) => VOLUME_NAME.test(n)).map((n) => this.get(n)));
     return records.filter((r): r is VolumeRecord => r !== undefined);
   }
@@ -80,8 +90,14 @@ export class VolumeStore {
 
   async allContainerMounts(): Promise<ContainerMounts[]> {
     let files: string[] = [];
-    try { files = await readdir(path.join(this.root, USAGE_DIR)); } catch { return []; }
-    const all = await Promise.all(files.filter((f) => f.endsWith('.json')).map((f) => readJsonFile<ContainerMounts>(path.join(this.root, USAGE_DIR, f))));
+    try {
+      files = await readdir(path.join(this.root, USAGE_DIR));
+    } catch {
+      return [];
+    }
+    const all = await Promise.all(
+      files.filter((f) => f.endsWith('.json')).map((f) => readJsonFile<ContainerMounts>(path.join(this.root, USAGE_DIR, f))),
+    );
     return all.filter((u): u is ContainerMounts => u !== undefined);
   }
 }

@@ -9,7 +9,11 @@ export function splitShellWords(s: string): string[] {
   while (i < s.length) {
     const c = s[i]!;
     if (/\s/.test(c)) {
-      if (inWord) { words.push(word); word = ''; inWord = false; }
+      if (inWord) {
+        words.push(word);
+        word = '';
+        inWord = false;
+      }
       i++;
     } else if (c === "'") {
       const end = s.indexOf("'", i + 1);

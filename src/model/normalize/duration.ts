@@ -2,7 +2,7 @@
 // because that is what `docker compose config` shows ("1m30s", "500ms", "1h0m0s").
 import { NormalizeError } from './error.js';
 
-const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
 
 /** Nanoseconds. A bare number means seconds (compose's stop_grace_period, healthcheck fields). */
 export function parseDuration(value: string | number): number {

@@ -14,7 +14,8 @@ export function listOrMapToMap(v: Plain, allowNull: boolean): PlainMap {
     return out;
   }
   if (isMap(v)) {
-    for (const [k, x] of Object.entries(v)) out[k] = x === null ? (allowNull ? null : '') : typeof x === 'object' ? JSON.stringify(x) : String(x);
+    for (const [k, x] of Object.entries(v))
+      out[k] = x === null ? (allowNull ? null : '') : typeof x === 'object' ? JSON.stringify(x) : String(x);
     return out;
   }
   return out;

@@ -35,7 +35,8 @@ function parseShortPort(spec: string): LongPort[] {
   if (slash >= 0) {
     protocol = rest.slice(slash + 1).toLowerCase();
     rest = rest.slice(0, slash);
-    if (!['tcp', 'udp', 'sctp'].includes(protocol)) throw new NormalizeError(`invalid port "${spec}": unknown protocol "${protocol}" (tcp, udp or sctp)`);
+    if (!['tcp', 'udp', 'sctp'].includes(protocol))
+      throw new NormalizeError(`invalid port "${spec}": unknown protocol "${protocol}" (tcp, udp or sctp)`);
   }
   let hostIp: string | undefined;
   if (rest.startsWith('[')) {
@@ -66,7 +67,8 @@ function parseShortPort(spec: string): LongPort[] {
   if (tStart === tEnd) {
     return reorder([{ ...base(), target: tStart, published: pStart === pEnd ? String(pStart) : `${pStart}-${pEnd}` } as LongPort]);
   }
-  if (pEnd - pStart !== tEnd - tStart) throw new NormalizeError(`invalid port "${spec}": the published and target ranges must have the same size`);
+  if (pEnd - pStart !== tEnd - tStart)
+    throw new NormalizeError(`invalid port "${spec}": the published and target ranges must have the same size`);
   const out: LongPort[] = [];
   for (let i = 0; i <= tEnd - tStart; i++) out.push({ ...base(), target: tStart + i, published: String(pStart + i) } as LongPort);
   return reorder(out);

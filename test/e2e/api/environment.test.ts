@@ -53,7 +53,8 @@ for (const engine of engines) {
     // web has a healthcheck; engines without healthchecks still serve it, so most tests wait on HTTP
     const webReady = () => ({ web: Wait.forHttp('/index.html', { port: 8080 }) });
 
-    const load = (opts: Parameters<typeof loadEnvironment>[0] = {}) => loadEnvironment({ cwd: dir, engine: engine.kind, env: { TSC_API_IMAGE: image }, ...opts });
+    const load = (opts: Parameters<typeof loadEnvironment>[0] = {}) =>
+      loadEnvironment({ cwd: dir, engine: engine.kind, env: { TSC_API_IMAGE: image }, ...opts });
 
     before(async () => {
       engine.select();
@@ -70,7 +71,10 @@ for (const engine of engines) {
       const name = env?.name;
       await env?.down().catch(() => undefined);
       if (name) assert.deepEqual(await projectLeftovers(engine.docker, name), [], 'down() removed everything');
-      await engine.docker.getImage(image).remove({ force: true }).catch(() => undefined);
+      await engine.docker
+        .getImage(image)
+        .remove({ force: true })
+        .catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
       rmSync(context, { recursive: true, force: true });
       await engine.close();
@@ -79,7 +83,15 @@ for (const engine of engines) {
     test('project names are unique per load and keep the directory name', async () => {
       const other = await load();
       assert.notEqual(other.name, env.name);
-      assert.match(env.name, new RegExp(`^${path.basename(dir).toLowerCase().replace(/[^a-z0-9_-]/g, '-')}-[0-9a-f]{8}$`));
+      assert.match(
+        env.name,
+        new RegExp(
+          `^${path
+            .basename(dir)
+            .toLowerCase()
+            .replace(/[^a-z0-9_-]/g, '-')}-[0-9a-f]{8}$`,
+        ),
+      );
       const fixed = await load({ projectName: 'tsc-api-fixed' });
       assert.equal(fixed.name, 'tsc-api-fixed');
     });
@@ -89,7 +101,10 @@ for (const engine of engines) {
       const res = await fetch(`http://127.0.0.1:${port}/index.html`);
       assert.equal(res.status, 200);
       assert.equal((await res.text()).trim(), 'hello-api');
-      await assert.rejects(env.container('web').port(9999), (err: Error) => err instanceof UserError && /does not publish port 9999/.test(err.message));
+      await assert.rejects(
+        env.container('web').port(9999),
+        (err: Error) => err instanceof UserError && /does not publish port 9999/.test(err.message),
+      );
     });
 
     test('ip() gives the address on a compose network, reachable from the host', async () => {
@@ -116,7 +131,10 @@ for (const engine of engines) {
       assert.notEqual(one.id, two.id);
       assert.equal(env.containers('worker').length, 2);
       assert.throws(() => env.container('worker', 3), /no replica 3 .*replicas: 1, 2/);
-      assert.throws(() => env.container('nope'), (err: Error) => err instanceof UserError && /no service "nope".*web/.test(err.message));
+      assert.throws(
+        () => env.container('nope'),
+        (err: Error) => err instanceof UserError && /no service "nope".*web/.test(err.message),
+      );
       assert.throws(() => env.container('broken'), /disabled by its profiles: broken/);
     });
 
@@ -124,12 +142,18 @@ for (const engine of engines) {
       await env.up({ wait: { ...webReady(), worker: Wait.forLogLine('ready', { count: 2 }) } });
       const lines: string[] = [];
       for await (const line of env.container('worker', 2).logs()) lines.push(line);
-      assert.deepEqual(lines.filter((l) => l !== 'a warning'), ['starting', 'ready', 'ready']);
+      assert.deepEqual(
+        lines.filter((l) => l !== 'a warning'),
+        ['starting', 'ready', 'ready'],
+      );
       const streams = [];
       for await (const l of env.container('worker').logLines()) streams.push(`${l.stream}:${l.text}`);
       assert.ok(streams.includes('stderr:a warning'));
       let first = '';
-      for await (const line of env.container('worker').logs({ follow: true })) { first = line; break; }
+      for await (const line of env.container('worker').logs({ follow: true })) {
+        first = line;
+        break;
+      }
       assert.equal(first, 'starting');
     });
 
@@ -139,7 +163,10 @@ for (const engine of engines) {
         wait: {
           web: Wait.all(Wait.forPort(8080), Wait.forHttp('/index.html', { port: 8080, body: /hello-api/ })),
           worker: Wait.forLogLine(/^ready$/, { count: 2 }),
-          sleeper: Wait.until(async (c) => { seen.push(c.service); return (await c.exec('true')).exitCode === 0; }, 'exec to work'),
+          sleeper: Wait.until(async (c) => {
+            seen.push(c.service);
+            return (await c.exec('true')).exitCode === 0;
+          }, 'exec to work'),
         },
       });
       assert.deepEqual(seen, ['sleeper']);
@@ -153,13 +180,16 @@ for (const engine of engines) {
     });
 
     test('a readiness timeout names the service, what it waited for and its last log lines', async () => {
-      await assert.rejects(env.up({ wait: { ...webReady(), worker: Wait.forLogLine('never printed').withTimeout(1000) } }), (err: Error) => {
-        assert.ok(err instanceof WaitError);
-        assert.equal(err.service, 'worker');
-        assert.match(err.message, /service "worker" .* a log line matching \/never printed\/: timed out after 1000 ms/);
-        assert.ok(err.lastLogLines.includes('ready'));
-        return true;
-      });
+      await assert.rejects(
+        env.up({ wait: { ...webReady(), worker: Wait.forLogLine('never printed').withTimeout(1000) } }),
+        (err: Error) => {
+          assert.ok(err instanceof WaitError);
+          assert.equal(err.service, 'worker');
+          assert.match(err.message, /service "worker" .* a log line matching \/never printed\/: timed out after 1000 ms/);
+          assert.ok(err.lastLogLines.includes('ready'));
+          return true;
+        },
+      );
       await assert.rejects(env.up({ wait: { web: Wait.forHttp('/missing', { port: 8080 }).withTimeout(800) } }), /got status 404/);
     });
 
@@ -168,32 +198,52 @@ for (const engine of engines) {
       {
         await using broken = await load({ profiles: ['broken'] });
         name = broken.name;
-        await assert.rejects(broken.up({ services: ['broken'], wait: { broken: Wait.forLogLine('ready') }, timeout: 60_000 }), (err: Error) => {
-          assert.ok(err instanceof WaitError, String(err));
-          assert.equal(err.service, 'broken');
-          assert.match(err.message, /exit code 3/);
-          assert.deepEqual([...err.lastLogLines].sort(), ['about to fail', 'fatal: no config file'], 'stdout and stderr lines, in whatever order the engine interleaves them');
-          return true;
-        });
+        await assert.rejects(
+          broken.up({ services: ['broken'], wait: { broken: Wait.forLogLine('ready') }, timeout: 60_000 }),
+          (err: Error) => {
+            assert.ok(err instanceof WaitError, String(err));
+            assert.equal(err.service, 'broken');
+            assert.match(err.message, /exit code 3/);
+            assert.deepEqual(
+              [...err.lastLogLines].sort(),
+              ['about to fail', 'fatal: no config file'],
+              'stdout and stderr lines, in whatever order the engine interleaves them',
+            );
+            return true;
+          },
+        );
       }
       assert.deepEqual(await projectLeftovers(engine.docker, name), []);
     });
 
     for (const how of ['throw', 'signal'] as const) {
       test(`a run that dies (${how}) still removes its project`, async () => {
-        const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures/up-then-die.ts'), dir, how, engine.kind], {
-          stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSC_API_IMAGE: image },
-        });
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures/up-then-die.ts'), dir, how, engine.kind],
+          {
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { ...process.env, TSC_API_IMAGE: image },
+          },
+        );
         let out = '';
         let err = '';
-        child.stderr.on('data', (c) => { err += c; });
+        child.stderr.on('data', (c) => {
+          err += c;
+        });
         const name = await new Promise<string>((resolve, reject) => {
-          child.stdout.on('data', (c) => { out += c; if (out.includes('\n')) resolve(out.trim()); });
+          child.stdout.on('data', (c) => {
+            out += c;
+            if (out.includes('\n')) resolve(out.trim());
+          });
           child.on('exit', () => reject(new Error(`child exited before up: ${err}`)));
         });
         assert.equal((await projectLeftovers(engine.docker, name)).length > 0, true, 'the child brought its project up');
         if (how === 'signal') child.kill('SIGTERM');
-        const code = await new Promise<number | null>((resolve) => { if (child.exitCode !== null) resolve(child.exitCode); else child.once('exit', (c) => resolve(c)); });
+        const code = await new Promise<number | null>((resolve) => {
+          if (child.exitCode !== null) resolve(child.exitCode);
+          else child.once('exit', (c) => resolve(c));
+        });
         assert.notEqual(code, 0);
         assert.deepEqual(await projectLeftovers(engine.docker, name), []);
       });

@@ -33,7 +33,10 @@ test('framed log streams are split into lines per stream, across chunk boundarie
 });
 
 test('TTY streams are raw stdout; CRLF line ends are trimmed', () => {
-  assert.deepEqual(decodeAll(Buffer.from('a\r\nb\n'), true), [{ stream: 'stdout', text: 'a' }, { stream: 'stdout', text: 'b' }]);
+  assert.deepEqual(decodeAll(Buffer.from('a\r\nb\n'), true), [
+    { stream: 'stdout', text: 'a' },
+    { stream: 'stdout', text: 'b' },
+  ]);
 });
 
 test('project names: sanitized like compose, unique with an 8-hex suffix', () => {
@@ -47,18 +50,29 @@ test('project names: sanitized like compose, unique with an 8-hex suffix', () =>
 
 test('bench comparison pairs tscompose rows with peers from fields or from rows of the same case', () => {
   const rows = compare([
-    { module: 'engine', rows: [
-      { case: 'run --rm true', tool: 'tscompose (bundled engine)', medianMs: 60, spreadMs: 5 },
-      { case: 'run --rm true', tool: 'docker run (dockerd)', medianMs: 300, spreadMs: 20 },
-      { case: 'run --rm true', tool: 'runc run (floor)', medianMs: 30, spreadMs: 2 },
-    ] },
-    { module: 'config', rows: [{ case: 'config, 500 services', tool: 'tscompose', medianMs: 200, spreadMs: 10, peer: 'docker-compose v1', peerMedianMs: 800 }] },
+    {
+      module: 'engine',
+      rows: [
+        { case: 'run --rm true', tool: 'tscompose (bundled engine)', medianMs: 60, spreadMs: 5 },
+        { case: 'run --rm true', tool: 'docker run (dockerd)', medianMs: 300, spreadMs: 20 },
+        { case: 'run --rm true', tool: 'runc run (floor)', medianMs: 30, spreadMs: 2 },
+      ],
+    },
+    {
+      module: 'config',
+      rows: [
+        { case: 'config, 500 services', tool: 'tscompose', medianMs: 200, spreadMs: 10, peer: 'docker-compose v1', peerMedianMs: 800 },
+      ],
+    },
   ]);
-  assert.deepEqual(rows.map((r) => [r.case, r.peer, r.ratio]), [
-    ['run --rm true', 'docker run (dockerd)', 0.2],
-    ['run --rm true', 'runc run (floor)', 2],
-    ['config, 500 services', 'docker-compose v1', 0.25],
-  ]);
+  assert.deepEqual(
+    rows.map((r) => [r.case, r.peer, r.ratio]),
+    [
+      ['run --rm true', 'docker run (dockerd)', 0.2],
+      ['run --rm true', 'runc run (floor)', 2],
+      ['config, 500 services', 'docker-compose v1', 0.25],
+    ],
+  );
   const md = markdownReport([{ module: 'up', rows: [], note: 'skipped: bench/up.ts does not exist yet' }], { date: 'today', host: 'here' });
   assert.match(md, /## Notes\n\n- up: skipped: bench\/up.ts does not exist yet/);
 });
@@ -66,15 +80,21 @@ test('bench comparison pairs tscompose rows with peers from fields or from rows 
 test('the aggregator runs the modules that exist, notes the rest, and writes the table', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tsc-api-bench-'));
   try {
-    writeFileSync(path.join(dir, 'alpha.ts'), "export async function runAlphaBench() { return [{ case: 'c', tool: 'tscompose', medianMs: 10, spreadMs: 1, peer: 'p', peerMedianMs: 20 }]; }\n");
+    writeFileSync(
+      path.join(dir, 'alpha.ts'),
+      "export async function runAlphaBench() { return [{ case: 'c', tool: 'tscompose', medianMs: 10, spreadMs: 1, peer: 'p', peerMedianMs: 20 }]; }\n",
+    );
     writeFileSync(path.join(dir, 'beta.ts'), "export async function runBetaBench() { throw new Error('no peer here'); }\n");
     const outFile = path.join(dir, 'out', 'latest.md');
     const { outcomes } = await runAll({ dir, modules: ['alpha', 'beta', 'gamma'], outFile, log: () => {} });
-    assert.deepEqual(outcomes.map((o) => [o.module, o.rows.length, o.note?.replace(/after \d+ s/, 'after N s')]), [
-      ['alpha', 1, undefined],
-      ['beta', 0, 'failed after N s: no peer here'],
-      ['gamma', 0, 'skipped: bench/gamma.ts does not exist yet'],
-    ]);
+    assert.deepEqual(
+      outcomes.map((o) => [o.module, o.rows.length, o.note?.replace(/after \d+ s/, 'after N s')]),
+      [
+        ['alpha', 1, undefined],
+        ['beta', 0, 'failed after N s: no peer here'],
+        ['gamma', 0, 'skipped: bench/gamma.ts does not exist yet'],
+      ],
+    );
     const md = readFileSync(outFile, 'utf8');
     assert.match(md, /\| alpha \| c \| tscompose \| 10\.0 ms ± 1\.0 \| p \| 20\.0 ms \| 0\.50× \|/);
   } finally {

@@ -10,7 +10,9 @@ import { availableEngines, type TestEngine } from './engines.js';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
 const engines = await availableEngines();
-after(async () => { for (const e of engines) await e.close(); });
+after(async () => {
+  for (const e of engines) await e.close();
+});
 
 const COMPOSE = `services:
   app:
@@ -44,28 +46,49 @@ async function projectResources(e: TestEngine, project: string): Promise<number>
 for (const kind of ['bundled', 'docker'] as const) {
   test(`a SIGKILLed test process leaves nothing behind on ${kind === 'bundled' ? 'the bundled engine' : 'Docker Engine'}`, async (t) => {
     const engine = engines.find((e) => e.kind === kind);
-    if (!engine) { t.skip(`${kind} engine unavailable`); return; }
+    if (!engine) {
+      t.skip(`${kind} engine unavailable`);
+      return;
+    }
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tsc-reaper-'));
     try {
       copyFileSync('/bin/busybox', path.join(dir, 'busybox'));
-      writeFileSync(path.join(dir, 'Dockerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n');
+      writeFileSync(
+        path.join(dir, 'Dockerfile'),
+        'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n',
+      );
       writeFileSync(path.join(dir, 'compose.yaml'), COMPOSE);
       writeFileSync(path.join(dir, 'victim.mts'), VICTIM);
       engine.select();
-      const victim = spawn(process.execPath, ['--import', 'tsx', path.join(dir, 'victim.mts'), dir], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+      const victim = spawn(process.execPath, ['--import', 'tsx', path.join(dir, 'victim.mts'), dir], {
+        cwd: repo,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: process.env,
+      });
       let out = '';
       let err = '';
-      victim.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-      const project = await new Promise<string>((resolve, reject) => {
-        victim.stdout!.on('data', (d: Buffer) => { out += d.toString(); const m = /UP (\S+)/.exec(out); if (m) resolve(m[1]!); });
-        victim.once('exit', (code) => reject(new Error(`the test process exited (${code}) before its environment was up: ${err.slice(-2000)}`)));
+      victim.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
       });
-      assert.ok(await projectResources(engine, project) >= 4, 'two containers, a network and a volume exist');
+      const project = await new Promise<string>((resolve, reject) => {
+        victim.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /UP (\S+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        victim.once('exit', (code) =>
+          reject(new Error(`the test process exited (${code}) before its environment was up: ${err.slice(-2000)}`)),
+        );
+      });
+      assert.ok((await projectResources(engine, project)) >= 4, 'two containers, a network and a volume exist');
 
       victim.kill('SIGKILL');
       const deadline = Date.now() + 20_000;
       let left = await projectResources(engine, project);
-      while (left > 0 && Date.now() < deadline) { await new Promise((r) => setTimeout(r, 500)); left = await projectResources(engine, project); }
+      while (left > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+        left = await projectResources(engine, project);
+      }
       assert.equal(left, 0, 'the reaper removed every container, network and volume of the killed process');
     } finally {
       rmSync(dir, { recursive: true, force: true });

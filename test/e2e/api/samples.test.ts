@@ -15,12 +15,16 @@ import { rmSync } from 'node:fs';
 const samples = path.resolve(import.meta.dirname, '../../../samples');
 const engines = await availableEngines();
 
-const freePort = () => new Promise<number>((resolve, reject) => {
-  const server = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as net.AddressInfo;
-    server.close(() => resolve(port));
-  }).on('error', reject);
-});
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = net
+      .createServer()
+      .listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      })
+      .on('error', reject);
+  });
 
 /** A `node --test` started from inside a test file skips its files unless it forgets the parent run. */
 function withoutTestRunnerContext(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -39,7 +43,10 @@ for (const engine of engines) {
         await buildImage(engine.docker, context, image);
         healthchecks = await supportsHealthchecks(engine.docker, image);
       } finally {
-        await engine.docker.getImage(image).remove({ force: true }).catch(() => undefined);
+        await engine.docker
+          .getImage(image)
+          .remove({ force: true })
+          .catch(() => undefined);
         rmSync(context, { recursive: true, force: true });
       }
     });
@@ -51,11 +58,18 @@ for (const engine of engines) {
       const port = await freePort();
       let name = '';
       {
-        await using env = await loadEnvironment({ cwd: path.join(samples, 'hello'), engine: engine.kind, env: { HELLO_PORT: String(port) } });
+        await using env = await loadEnvironment({
+          cwd: path.join(samples, 'hello'),
+          engine: engine.kind,
+          env: { HELLO_PORT: String(port) },
+        });
         name = env.name;
         assert.match(name, /^hello-[0-9a-f]{8}$/);
         const webReady = healthchecks ? Wait.forHealthy() : Wait.forHttp('/', { port: 8080 });
-        await env.up({ wait: { web: webReady, client: Wait.forLogLine('web says: hello from the web service', { count: 2 }) }, timeout: 120_000 });
+        await env.up({
+          wait: { web: webReady, client: Wait.forLogLine('web says: hello from the web service', { count: 2 }) },
+          timeout: 120_000,
+        });
         assert.equal(await env.container('web').port(8080), port);
         const page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
         assert.match(page, /Hello from tscompose/);
@@ -71,7 +85,12 @@ for (const engine of engines) {
       engine.select();
       execFileSync('sh', [path.join(samples, 'hello/prepare.sh')]);
       const port = await freePort();
-      await using env = await loadEnvironment({ cwd: path.join(samples, 'webapp'), files: ['compose.yaml', 'compose.local.yaml'], engine: engine.kind, env: { WEB_PORT: String(port) } });
+      await using env = await loadEnvironment({
+        cwd: path.join(samples, 'webapp'),
+        files: ['compose.yaml', 'compose.local.yaml'],
+        engine: engine.kind,
+        env: { WEB_PORT: String(port) },
+      });
       await env.up({ timeout: 120_000 });
       assert.equal((await (await fetch(`http://127.0.0.1:${port}/`)).text()).trim(), 'hello from web (production)');
       const web = env.container('web');
@@ -91,7 +110,13 @@ for (const engine of engines) {
       {
         await using env = await loadEnvironment({ cwd: path.join(samples, 'extends-profiles'), files, engine: engine.kind });
         await env.up({ wait: { api: Wait.forHttp('/shared/README.txt', { port: 8000, body: /shared config/ }) } });
-        assert.deepEqual(env.containers().map((c) => `${c.service}-${c.index}`).sort(), ['api-1', 'worker-1', 'worker-2']);
+        assert.deepEqual(
+          env
+            .containers()
+            .map((c) => `${c.service}-${c.index}`)
+            .sort(),
+          ['api-1', 'worker-1', 'worker-2'],
+        );
         const api = env.container('api');
         assert.equal((await api.exec('echo $LOG_LEVEL $SERVICE')).stdout.trim(), 'debug api');
         assert.equal((await api.inspect()).Config.Labels['com.example.env'], 'dev');
@@ -100,28 +125,52 @@ for (const engine of engines) {
         assert.notEqual((await api.exec('touch /srv/shared/x')).exitCode, 0, 'the shared bind mount is read-only');
         assert.equal((await env.container('worker', 2).exec('echo $SERVICE')).stdout.trim(), 'worker');
       }
-      await using debug = await loadEnvironment({ cwd: path.join(samples, 'extends-profiles'), files, profiles: ['debug'], engine: engine.kind });
+      await using debug = await loadEnvironment({
+        cwd: path.join(samples, 'extends-profiles'),
+        files,
+        profiles: ['debug'],
+        engine: engine.kind,
+      });
       await debug.up({ services: ['debug-shell', 'metrics'], wait: { metrics: Wait.forPort(9100) } });
-      assert.deepEqual(debug.containers().map((c) => c.service).sort(), ['api', 'debug-shell', 'metrics']);
+      assert.deepEqual(
+        debug
+          .containers()
+          .map((c) => c.service)
+          .sort(),
+        ['api', 'debug-shell', 'metrics'],
+      );
     });
 
     test('devloop (local image): the app serves its sources on a published port', async () => {
       engine.select();
       execFileSync('sh', [path.join(samples, 'hello/prepare.sh')]);
-      await using env = await loadEnvironment({ cwd: path.join(samples, 'devloop'), files: ['compose.yaml', 'compose.local.yaml'], engine: engine.kind });
+      await using env = await loadEnvironment({
+        cwd: path.join(samples, 'devloop'),
+        files: ['compose.yaml', 'compose.local.yaml'],
+        engine: engine.kind,
+      });
       await env.up({ wait: { app: Wait.forHttp('/config/settings.json', { port: 3000, body: /hello from devloop/ }) } });
       const port = await env.container('app').port(3000);
       assert.match(await (await fetch(`http://127.0.0.1:${port}/src/index.js`)).text(), /createServer/);
     });
 
-    test('integration-test: the sample\'s own node:test suite passes', async () => {
+    test("integration-test: the sample's own node:test suite passes", async () => {
       engine.select();
-      const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', path.join(samples, 'integration-test/kv.test.ts')], {
-        env: withoutTestRunnerContext(process.env), stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--test', '--test-reporter=tap', path.join(samples, 'integration-test/kv.test.ts')],
+        {
+          env: withoutTestRunnerContext(process.env),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let out = '';
-      child.stdout.on('data', (c) => { out += c; });
-      child.stderr.on('data', (c) => { out += c; });
+      child.stdout.on('data', (c) => {
+        out += c;
+      });
+      child.stderr.on('data', (c) => {
+        out += c;
+      });
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
       assert.equal(code, 0, out);
       assert.match(out, /# pass 4/);

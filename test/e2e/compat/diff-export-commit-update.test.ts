@@ -14,7 +14,11 @@ const targets: EngineTarget[] = [];
 const host = (t: EngineTarget) => (t.name === 'bundled' ? `unix://${t.env.TSCOMPOSE_ENGINE_SOCKET}` : 'unix:///var/run/docker.sock');
 async function docker(t: EngineTarget, args: string[], opts: { encoding?: 'buffer' } = {}) {
   try {
-    const r = await promisify(execFile)('docker', ['-H', host(t), ...args], { env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 256 << 20, encoding: opts.encoding === 'buffer' ? 'buffer' : 'utf8' });
+    const r = await promisify(execFile)('docker', ['-H', host(t), ...args], {
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+      maxBuffer: 256 << 20,
+      encoding: opts.encoding === 'buffer' ? 'buffer' : 'utf8',
+    });
     return { code: 0, stdout: r.stdout as string | Buffer, stderr: String(r.stderr) };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -31,20 +35,36 @@ before(async () => {
       const r = await docker(t, ['build', '-q', '-t', IMAGE, ctx]);
       assert.equal(r.code, 0, r.stderr);
     }
-  } finally { rmSync(ctx, { recursive: true, force: true }); }
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
 });
 
-after(async () => { for (const t of targets) await t.stop(); });
+after(async () => {
+  for (const t of targets) await t.stop();
+});
 
 for (const name of ['bundled', 'docker'] as const) {
   const label = name === 'bundled' ? 'the bundled engine' : 'Docker Engine';
   test(`docker diff, export, commit and update on ${label}`, async (t) => {
     const target = targets.find((x) => x.name === name);
-    if (!target) { t.skip(`${name} engine unavailable`); return; }
+    if (!target) {
+      t.skip(`${name} engine unavailable`);
+      return;
+    }
     const cname = `tsc-dx-${name}-${process.pid}`;
     const committed = `tsc-test/dx-committed-${name}:v1`;
     try {
-      const run = await docker(target, ['run', '-d', '--name', cname, IMAGE, 'sh', '-c', 'echo new > /data/added; echo changed > /data/kept; rm /data/gone; sleep 300']);
+      const run = await docker(target, [
+        'run',
+        '-d',
+        '--name',
+        cname,
+        IMAGE,
+        'sh',
+        '-c',
+        'echo new > /data/added; echo changed > /data/kept; rm /data/gone; sleep 300',
+      ]);
       assert.equal(run.code, 0, run.stderr);
       await new Promise((r) => setTimeout(r, 700));
 
@@ -82,11 +102,35 @@ for (const name of ['bundled', 'docker'] as const) {
       assert.equal(String(state.stdout).trim(), 'true false', 'the container runs on, unpaused, after commit');
 
       // update: new limits on the running container, and its restart policy
-      const update = await docker(target, ['update', '--memory', '64m', '--memory-swap', '128m', '--cpu-shares', '512', '--pids-limit', '50', '--restart', 'on-failure:3', cname]);
+      const update = await docker(target, [
+        'update',
+        '--memory',
+        '64m',
+        '--memory-swap',
+        '128m',
+        '--cpu-shares',
+        '512',
+        '--pids-limit',
+        '50',
+        '--restart',
+        'on-failure:3',
+        cname,
+      ]);
       assert.equal(update.code, 0, update.stderr);
-      const hc = await docker(target, ['inspect', '--format', '{{.HostConfig.Memory}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}', cname]);
+      const hc = await docker(target, [
+        'inspect',
+        '--format',
+        '{{.HostConfig.Memory}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}',
+        cname,
+      ]);
       assert.equal(String(hc.stdout).trim(), `${64 << 20} 512 50 on-failure`);
-      const limit = await docker(target, ['exec', cname, 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max']);
+      const limit = await docker(target, [
+        'exec',
+        cname,
+        'sh',
+        '-c',
+        'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max',
+      ]);
       assert.equal(String(limit.stdout).trim(), String(64 << 20), 'the new memory limit applies inside the running container');
       const tooSmall = await docker(target, ['update', '--memory', '1m', cname]);
       assert.notEqual(tooSmall.code, 0);

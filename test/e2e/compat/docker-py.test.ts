@@ -21,7 +21,9 @@ const targets: EngineTarget[] = [];
 before(async () => {
   if (!hasDockerPy) return;
   // /etc/group with a named group for group_add, as Debian's has (audio is gid 29)
-  context = busyboxContext(['RUN echo "root:x:0:" > /etc/group && echo "audio:x:29:" >> /etc/group && echo "root:x:0:0:root:/root:/bin/sh" > /etc/passwd']);
+  context = busyboxContext([
+    'RUN echo "root:x:0:" > /etc/group && echo "audio:x:29:" >> /etc/group && echo "root:x:0:0:root:/root:/bin/sh" > /etc/passwd',
+  ]);
   process.env.TSCOMPOSE_TEST_BUNDLED = '1';
   const bundled = await bundledTarget();
   if (bundled) targets.push(bundled);
@@ -37,12 +39,17 @@ after(async () => {
 for (const name of ['bundled', 'docker'] as const) {
   test(`docker-py checks on ${name === 'bundled' ? 'the bundled engine' : 'Docker Engine'}`, { skip, timeout: 600_000 }, async (t) => {
     const target = targets.find((x) => x.name === name);
-    if (!target) { t.skip(`${name} engine unavailable`); return; }
+    if (!target) {
+      t.skip(`${name} engine unavailable`);
+      return;
+    }
     const host = name === 'bundled' ? `unix://${target.env.TSCOMPOSE_ENGINE_SOCKET}` : 'unix:///var/run/docker.sock';
     let out: string;
     try {
       ({ stdout: out } = await promisify(execFile)('python3', [SCRIPT, context, `tscdpy${name}`], {
-        env: { ...process.env, DOCKER_HOST: host }, timeout: 540_000, maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, DOCKER_HOST: host },
+        timeout: 540_000,
+        maxBuffer: 16 * 1024 * 1024,
       }));
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string };
@@ -54,7 +61,9 @@ for (const name of ['bundled', 'docker'] as const) {
     for (const line of lines) {
       const [, verdict, rest] = /^(PASS|FAIL) (.*)$/.exec(line)!;
       const checkName = verdict === 'PASS' ? rest! : rest!.slice(0, rest!.indexOf(': '));
-      await t.test(checkName, () => { if (verdict === 'FAIL') assert.fail(rest); });
+      await t.test(checkName, () => {
+        if (verdict === 'FAIL') assert.fail(rest);
+      });
     }
     assert.match(out, /^DONE$/m, 'the script ran to the end');
   });

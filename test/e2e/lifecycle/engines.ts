@@ -32,19 +32,38 @@ export async function bundledTarget(): Promise<EngineTarget | undefined> {
   const log = openSync(path.join(root, 'test-engine.log'), 'a');
   const child: ChildProcess = spawn(process.execPath, [CLI, 'engine', '--root', root, '--socket', socket], { stdio: ['ignore', log, log] });
   let exited = false;
-  const exit = new Promise<void>((r) => child.once('exit', () => { exited = true; r(); }));
+  const exit = new Promise<void>((r) =>
+    child.once('exit', () => {
+      exited = true;
+      r();
+    }),
+  );
   const docker = new Docker({ socketPath: socket });
   const stop = async () => {
     if (!exited) {
       child.kill('SIGTERM');
       await Promise.race([exit, new Promise((r) => setTimeout(r, 5000))]);
-      if (!exited) { child.kill('SIGKILL'); await exit; }
+      if (!exited) {
+        child.kill('SIGKILL');
+        await exit;
+      }
     }
     rmSync(root, { recursive: true, force: true });
   };
   const deadline = Date.now() + 15000;
   while (Date.now() < deadline && !exited) {
-    try { await docker.ping(); return { name: 'bundled', flags: ['--engine', 'bundled'], env: { TSCOMPOSE_STATE_ROOT: root, TSCOMPOSE_ENGINE_SOCKET: socket }, docker, stop }; } catch { /* not yet */ }
+    try {
+      await docker.ping();
+      return {
+        name: 'bundled',
+        flags: ['--engine', 'bundled'],
+        env: { TSCOMPOSE_STATE_ROOT: root, TSCOMPOSE_ENGINE_SOCKET: socket },
+        docker,
+        stop,
+      };
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   await stop();

@@ -89,7 +89,9 @@ for (const engineName of ['docker', 'bundled'] as const) {
       stack = new Stack(target, stackFile(context));
     });
 
-    after(async () => { if (stack) await stack.cleanup(); });
+    after(async () => {
+      if (stack) await stack.cleanup();
+    });
 
     test('up -d --wait builds, orders and starts the stack', LIMIT, async (t) => {
       if (skip()) return t.skip(`${engineName} engine not available`);
@@ -147,7 +149,7 @@ for (const engineName of ['docker', 'bundled'] as const) {
       assert.deepEqual(await stack.idsByName(), before);
     });
 
-    test('changing one service\'s environment recreates only that service', LIMIT, async (t) => {
+    test("changing one service's environment recreates only that service", LIMIT, async (t) => {
       if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const before = await stack.idsByName();
       const r = await stack.cli(['up', '-d', '--wait'], { GREETING: 'changed' });
@@ -163,10 +165,17 @@ for (const engineName of ['docker', 'bundled'] as const) {
     test('--scale web=3 then web=1', LIMIT, async (t) => {
       if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const env = { GREETING: 'changed' };
-      const webs = async () => (await stack.containers()).filter((c) => c.Labels['com.docker.compose.service'] === 'web').map((c) => c.Names[0].slice(1)).sort();
+      const webs = async () =>
+        (await stack.containers())
+          .filter((c) => c.Labels['com.docker.compose.service'] === 'web')
+          .map((c) => c.Names[0].slice(1))
+          .sort();
       let r = await stack.cli(['up', '-d', '--wait', '--scale', 'web=3'], env);
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(await webs(), [1, 2, 3].map((n) => `${stack.project}-web-${n}`));
+      assert.deepEqual(
+        await webs(),
+        [1, 2, 3].map((n) => `${stack.project}-web-${n}`),
+      );
       const third = await stack.cli(['port', '--index', '3', 'web', '8080']);
       assert.equal((await httpGet(`http://${third.stdout.trim()}/migrated`)).body.trim(), 'migrated');
       r = await stack.cli(['up', '-d', '--scale', 'web=1'], env);
@@ -178,7 +187,10 @@ for (const engineName of ['docker', 'bundled'] as const) {
       if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
       const ps = await stack.cli(['ps', '--format', 'json']);
       assert.equal(ps.code, 0, ps.stderr);
-      const rows = ps.stdout.trim().split('\n').map((l) => JSON.parse(l) as { Service: string; State: string });
+      const rows = ps.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { Service: string; State: string });
       assert.deepEqual(rows.map((r) => r.Service).sort(), ['boots', 'client', 'web']);
       const services = await stack.cli(['ps', '-a', '--services']);
       assert.deepEqual(services.stdout.trim().split('\n').sort(), ['boots', 'client', 'migrate', 'web']);
@@ -201,7 +213,8 @@ for (const engineName of ['docker', 'bundled'] as const) {
 
     test('pause, unpause, stop, start, restart and kill act on the named service only', LIMIT, async (t) => {
       if (skipStack()) return t.skip(target ? 'the stack did not come up' : undefined);
-      const state = async (service: string) => (await stack.containers()).find((c) => c.Labels['com.docker.compose.service'] === service)!.State;
+      const state = async (service: string) =>
+        (await stack.containers()).find((c) => c.Labels['com.docker.compose.service'] === service)!.State;
       const step = async (args: string[], want: string) => {
         const r = await stack.cli(args);
         assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
@@ -253,14 +266,19 @@ for (const engineName of ['docker', 'bundled'] as const) {
         assert.equal(((await docker.listVolumes({ filters })).Volumes ?? []).length, 0);
         await docker.getVolume(sentinel).inspect(); // still there
       } finally {
-        await docker.getVolume(sentinel).remove().catch(() => {});
+        await docker
+          .getVolume(sentinel)
+          .remove()
+          .catch(() => {});
       }
     });
 
-    test('attached up prefixes every service\'s logs and --exit-code-from returns that code', LIMIT, async (t) => {
+    test("attached up prefixes every service's logs and --exit-code-from returns that code", LIMIT, async (t) => {
       if (skip()) return t.skip();
       const context = contexts[contexts.length - 1];
-      const attached = new Stack(target!, `
+      const attached = new Stack(
+        target!,
+        `
 services:
   job:
     build: ${context}
@@ -269,13 +287,17 @@ services:
     build: ${context}
     command: ["sh", "-c", "trap 'exit 0' TERM; while true; do echo tick; sleep 1; done"]
     stop_grace_period: 1s
-`);
+`,
+      );
       try {
         const r = await attached.cli(['up', '--exit-code-from', 'job']);
         assert.equal(r.code, 7, r.stderr);
         const lines = r.stdout.split('\n');
         assert.ok(lines.includes('job-1   | working'), r.stdout);
-        assert.ok(lines.some((l) => l.startsWith('loop-1  | tick')), r.stdout);
+        assert.ok(
+          lines.some((l) => l.startsWith('loop-1  | tick')),
+          r.stdout,
+        );
         assert.ok(lines.includes('job-1 exited with code 7'), r.stdout);
         const states = (await attached.containers()).map((c) => c.State);
         assert.deepEqual(states, ['exited', 'exited']); // the rest of the stack was stopped
@@ -287,22 +309,35 @@ services:
     test('concurrent ups and an up killed with SIGKILL converge', LIMIT, async (t) => {
       if (skip()) return t.skip();
       const context = contexts[contexts.length - 1];
-      const racing = new Stack(target!, `
+      const racing = new Stack(
+        target!,
+        `
 services:
-${['a', 'b', 'c'].map((n) => `  ${n}:
+${['a', 'b', 'c']
+  .map(
+    (n) => `  ${n}:
     build: ${context}
     command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
     stop_grace_period: 1s
-`).join('')}`);
+`,
+  )
+  .join('')}`,
+      );
       try {
         const [one, two] = await Promise.all([racing.cli(['up', '-d']), racing.cli(['up', '-d'])]);
         assert.equal(one.code, 0, one.stderr);
         assert.equal(two.code, 0, two.stderr);
         const names = (await racing.containers()).map((c) => c.Names[0].slice(1)).sort();
-        assert.deepEqual(names, ['a', 'b', 'c'].map((n) => `${racing.project}-${n}-1`));
+        assert.deepEqual(
+          names,
+          ['a', 'b', 'c'].map((n) => `${racing.project}-${n}-1`),
+        );
         await racing.cli(['down', '-t', '0']);
-        const victim = spawn(process.execPath, [CLI, ...target!.flags, '-p', racing.project, 'up', '-d', '--force-recreate'],
-          { cwd: racing.dir, env: { ...process.env, ...target!.env, CI: '1' }, stdio: 'ignore' });
+        const victim = spawn(process.execPath, [CLI, ...target!.flags, '-p', racing.project, 'up', '-d', '--force-recreate'], {
+          cwd: racing.dir,
+          env: { ...process.env, ...target!.env, CI: '1' },
+          stdio: 'ignore',
+        });
         const exited = new Promise((r) => victim.once('exit', r)); // it may finish before the kill
         await new Promise((r) => setTimeout(r, 1200));
         victim.kill('SIGKILL');
@@ -320,7 +355,9 @@ ${['a', 'b', 'c'].map((n) => `  ${n}:
     test('an unhealthy dependency fails up with a message naming it', LIMIT, async (t) => {
       if (skip()) return t.skip();
       const context = contexts[contexts.length - 1];
-      const sick = new Stack(target!, `
+      const sick = new Stack(
+        target!,
+        `
 services:
   sick:
     build: ${context}
@@ -331,7 +368,8 @@ services:
     build: ${context}
     command: ["true"]
     depends_on: { sick: { condition: service_healthy } }
-`);
+`,
+      );
       try {
         const r = await sick.cli(['up', '-d']);
         assert.notEqual(r.code, 0);
@@ -344,11 +382,14 @@ services:
 
     test('an image that cannot be pulled fails clearly and creates nothing', LIMIT, async (t) => {
       if (skip()) return t.skip();
-      const unpullable = new Stack(target!, `
+      const unpullable = new Stack(
+        target!,
+        `
 services:
   ghost:
     image: 127.0.0.1:9/tsc-e2e/none:latest
-`);
+`,
+      );
       try {
         const r = await unpullable.cli(['up', '-d']);
         assert.notEqual(r.code, 0);
@@ -366,13 +407,16 @@ services:
       await new Promise((r) => busy.once('listening', r));
       const busyPort = (busy.address() as net.AddressInfo).port;
       const context = contexts[contexts.length - 1];
-      const clash = new Stack(target!, `
+      const clash = new Stack(
+        target!,
+        `
 services:
   web:
     build: ${context}
     command: ["httpd", "-f", "-p", "8080"]
     ports: ["127.0.0.1:${busyPort}:8080"]
-`);
+`,
+      );
       try {
         const r = await clash.cli(['up', '-d']);
         assert.notEqual(r.code, 0);

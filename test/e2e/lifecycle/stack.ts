@@ -7,12 +7,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI, type EngineTarget } from './engines.js';
 
-export interface CliResult { code: number; stdout: string; stderr: string }
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export class Stack {
   readonly dir = mkdtempSync(path.join(os.tmpdir(), 'tsc-e2e-stack-'));
   readonly project = `tsc-e2e-${randomBytes(4).toString('hex')}`;
-  constructor(readonly engine: EngineTarget, compose: string) {
+  constructor(
+    readonly engine: EngineTarget,
+    compose: string,
+  ) {
     this.write(compose);
   }
 
@@ -24,13 +31,20 @@ export class Stack {
    *  stdin stays open, as under a harness that never closes it). */
   cli(args: string[], env: Record<string, string> = {}, timeoutMs = 90_000, input?: string): Promise<CliResult> {
     return new Promise((resolve) => {
-      const child = execFile(process.execPath, [CLI, ...this.engine.flags, '-p', this.project, ...args], {
-        cwd: this.dir, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024,
-        env: { ...process.env, ...this.engine.env, CI: '1', NO_COLOR: '1', ...env },
-      }, (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      });
+      const child = execFile(
+        process.execPath,
+        [CLI, ...this.engine.flags, '-p', this.project, ...args],
+        {
+          cwd: this.dir,
+          timeout: timeoutMs,
+          maxBuffer: 16 * 1024 * 1024,
+          env: { ...process.env, ...this.engine.env, CI: '1', NO_COLOR: '1', ...env },
+        },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
       if (input !== undefined) child.stdin!.end(input);
     });
   }
@@ -69,7 +83,12 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
-    try { const v = await probe(); if (v !== undefined) return v; } catch (e) { last = e; }
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
     if (Date.now() > end) throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 300));
   }

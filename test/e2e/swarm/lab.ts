@@ -14,7 +14,13 @@ export const REPO = path.resolve(import.meta.dirname, '../../..');
 const HARNESS = '../shared/swarm-lab.sh';
 const BRIDGE = 'tsclab0';
 
-export interface Lab { env: { DOCKER_HOST: string; SWARM_REGISTRY: string }; docker: Docker; nodes: number; started: boolean; stop(): Promise<void> }
+export interface Lab {
+  env: { DOCKER_HOST: string; SWARM_REGISTRY: string };
+  docker: Docker;
+  nodes: number;
+  started: boolean;
+  stop(): Promise<void>;
+}
 
 const parseEnv = (out: string) => Object.fromEntries([...out.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1]!, m[2]!]));
 
@@ -22,16 +28,22 @@ const parseEnv = (out: string) => Object.fromEntries([...out.matchAll(/(\w+)=(\S
  *  nodes on the lab bridge (swarm join times out): accept bridge-internal traffic. Returns the undo. */
 function allowBridgeForwarding(): () => void {
   let nf = '0';
-  try { nf = readFileSync('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').trim(); } catch { /* no br_netfilter */ }
+  try {
+    nf = readFileSync('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').trim();
+  } catch {
+    /* no br_netfilter */
+  }
   if (nf !== '1') return () => {};
   const rule = ['FORWARD', '-i', BRIDGE, '-o', BRIDGE, '-j', 'ACCEPT'];
   if (spawnSync('iptables', ['-C', ...rule]).status === 0) return () => {};
   if (spawnSync('iptables', ['-I', ...rule]).status !== 0) return () => {};
-  return () => { spawnSync('iptables', ['-D', ...rule]); };
+  return () => {
+    spawnSync('iptables', ['-D', ...rule]);
+  };
 }
 
 async function managerNodes(docker: Docker): Promise<number> {
-  const nodes = await docker.listNodes() as { Status?: { State?: string } }[];
+  const nodes = (await docker.listNodes()) as { Status?: { State?: string } }[];
   return nodes.filter((n) => n.Status?.State === 'ready').length;
 }
 
@@ -47,7 +59,11 @@ export async function startLab(nodes: number): Promise<Lab | { unavailable: stri
   let started = false;
   let env = current;
   const ready = async (e: Record<string, string>) => {
-    try { return e.DOCKER_HOST ? await managerNodes(new Docker()) >= nodes && Number(e.SWARM_NODES) >= nodes : false; } catch { return false; }
+    try {
+      return e.DOCKER_HOST ? (await managerNodes(new Docker())) >= nodes && Number(e.SWARM_NODES) >= nodes : false;
+    } catch {
+      return false;
+    }
   };
   process.env.DOCKER_HOST = current.DOCKER_HOST;
   if (!(await ready(current))) {
@@ -72,7 +88,10 @@ export async function startLab(nodes: number): Promise<Lab | { unavailable: stri
     await new Promise((r) => setTimeout(r, 500));
   }
   return {
-    env: { DOCKER_HOST: env.DOCKER_HOST!, SWARM_REGISTRY: env.SWARM_REGISTRY! }, docker, nodes, started,
+    env: { DOCKER_HOST: env.DOCKER_HOST!, SWARM_REGISTRY: env.SWARM_REGISTRY! },
+    docker,
+    nodes,
+    started,
     async stop() {
       if (!started) return; // someone else's lab: leave it (and its forwarding rule) as found
       await run('bash', [HARNESS, 'down'], { cwd: REPO, timeout: 120_000 });
@@ -81,7 +100,10 @@ export async function startLab(nodes: number): Promise<Lab | { unavailable: stri
   };
 }
 
-export interface BuildEngine { env: Record<string, string>; stop(): Promise<void> }
+export interface BuildEngine {
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
 
 /** A bundled engine of its own (temp state root and socket) that builds for the swarm and pushes to the
  *  lab registry, which serves plain HTTP on the lab bridge. Undefined when it does not start. */
@@ -90,20 +112,29 @@ export async function startBuildEngine(lab: Lab): Promise<BuildEngine | undefine
   const socket = path.join(root, 'engine.sock');
   const log = openSync(path.join(root, 'engine.log'), 'a');
   const child = spawn(process.execPath, [path.join(REPO, 'dist/cli/main.js'), 'engine', '--root', root, '--socket', socket], {
-    stdio: ['ignore', log, log], env: { ...process.env, TSCOMPOSE_INSECURE_REGISTRIES: lab.env.SWARM_REGISTRY },
+    stdio: ['ignore', log, log],
+    env: { ...process.env, TSCOMPOSE_INSECURE_REGISTRIES: lab.env.SWARM_REGISTRY },
   });
   const exit = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       await Promise.race([exit, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exit; }
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exit;
+      }
     }
     rmSync(root, { recursive: true, force: true });
   };
   const docker = new Docker({ socketPath: socket });
   for (const deadline = Date.now() + 15_000; Date.now() < deadline && child.exitCode === null;) {
-    try { await docker.ping(); return { env: { TSCOMPOSE_STATE_ROOT: root, TSCOMPOSE_ENGINE_SOCKET: socket, TSCOMPOSE_BUILD_ENGINE: 'bundled' }, stop }; } catch { /* not yet */ }
+    try {
+      await docker.ping();
+      return { env: { TSCOMPOSE_STATE_ROOT: root, TSCOMPOSE_ENGINE_SOCKET: socket, TSCOMPOSE_BUILD_ENGINE: 'bundled' }, stop };
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   await stop();

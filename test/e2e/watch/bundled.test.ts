@@ -3,4 +3,7 @@ import { bundledEngine } from '../api/engines.js';
 import { defineWatchSuite } from './suite.js';
 
 const engine = await bundledEngine();
-defineWatchSuite('the bundled engine', engine && { docker: engine.docker, engineKey: `bundled:${engine.socket}`, close: () => engine.close() });
+defineWatchSuite(
+  'the bundled engine',
+  engine && { docker: engine.docker, engineKey: `bundled:${engine.socket}`, close: () => engine.close() },
+);

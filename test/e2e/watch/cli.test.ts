@@ -27,7 +27,18 @@ services:
 describe('tscompose watch (CLI)', { skip: !dockerAvailable && 'no Docker Engine', timeout: 90_000 }, () => {
   let stack: TestStack;
   let child: ChildProcess | undefined;
-  const cli = (args: string[]) => ['--import', 'tsx', CLI, '--engine', 'docker', '-p', stack.project.name, '-f', path.join(stack.dir, 'compose.yaml'), ...args];
+  const cli = (args: string[]) => [
+    '--import',
+    'tsx',
+    CLI,
+    '--engine',
+    'docker',
+    '-p',
+    stack.project.name,
+    '-f',
+    path.join(stack.dir, 'compose.yaml'),
+    ...args,
+  ];
 
   before(() => {
     stack = newStack('tsc-watch-cli', (context) => [httpdService('web', context, [])]);
@@ -55,8 +66,12 @@ describe('tscompose watch (CLI)', { skip: !dockerAvailable && 'no Docker Engine'
   test('watch brings the stack up, syncs an edit with a report line, and exits 0 on SIGINT', async () => {
     child = spawn(process.execPath, cli(['--progress', 'plain', 'watch']), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     await waitFor('the watch to start', async () => /watching web for changes/.test(out), 60_000);
     assert.equal((await stack.get('web', 'index.html')).body, 'v1\n');
     writeFileSync(path.join(stack.dir, 'www', 'index.html'), 'from the cli\n');
@@ -71,8 +86,12 @@ describe('tscompose watch (CLI)', { skip: !dockerAvailable && 'no Docker Engine'
     const up = spawn(process.execPath, cli(['--progress', 'plain', 'up', '--watch']), { stdio: ['ignore', 'pipe', 'pipe'] });
     child = up;
     let out = '';
-    up.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    up.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    up.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    up.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     await waitFor('the watch to start', async () => /watching web for changes/.test(out), 60_000);
     writeFileSync(path.join(stack.dir, 'www', 'index.html'), 'from up --watch\n');
     await waitFor('the edit to be served', async () => (await stack.get('web', 'index.html')).body === 'from up --watch\n');

@@ -4,6 +4,9 @@ import { ensureDockerd } from '../../helpers/dockerd.js';
 import { defineWatchSuite } from './suite.js';
 
 const available = await ensureDockerd();
-defineWatchSuite('Docker Engine', available
-  ? { docker: new Docker({ socketPath: '/var/run/docker.sock' }), engineKey: 'docker:/var/run/docker.sock', async close() {} }
-  : undefined);
+defineWatchSuite(
+  'Docker Engine',
+  available
+    ? { docker: new Docker({ socketPath: '/var/run/docker.sock' }), engineKey: 'docker:/var/run/docker.sock', async close() {} }
+    : undefined,
+);

@@ -24,12 +24,43 @@ export function rule(partial: Partial<WatchRule> & Pick<WatchRule, 'action' | 'p
 export function httpdService(name: string, context: string, watch: WatchRule[]): Service {
   return {
     name,
-    build: { context, dockerfile: 'Dockerfile', args: {}, labels: { 'tscompose.test.service': name }, // a distinct image per service
-      cacheFrom: [], extraHosts: [], tags: [], platforms: [] },
-    environment: {}, envFiles: [], ports: [], expose: [], volumes: [], tmpfs: [], networks: { default: null },
-    dependsOn: {}, links: [], volumesFrom: [], labels: {}, annotations: {}, capAdd: [], capDrop: [], securityOpt: [], ulimits: {},
-    sysctls: {}, extraHosts: [], dns: [], dnsSearch: [], dnsOpt: [], secrets: [], configs: [], profiles: [],
-    extensions: {}, stopSignal: 'SIGKILL', develop: { watch },
+    build: {
+      context,
+      dockerfile: 'Dockerfile',
+      args: {},
+      labels: { 'tscompose.test.service': name }, // a distinct image per service
+      cacheFrom: [],
+      extraHosts: [],
+      tags: [],
+      platforms: [],
+    },
+    environment: {},
+    envFiles: [],
+    ports: [],
+    expose: [],
+    volumes: [],
+    tmpfs: [],
+    networks: { default: null },
+    dependsOn: {},
+    links: [],
+    volumesFrom: [],
+    labels: {},
+    annotations: {},
+    capAdd: [],
+    capDrop: [],
+    securityOpt: [],
+    ulimits: {},
+    sysctls: {},
+    extraHosts: [],
+    dns: [],
+    dnsSearch: [],
+    dnsOpt: [],
+    secrets: [],
+    configs: [],
+    profiles: [],
+    extensions: {},
+    stopSignal: 'SIGKILL',
+    develop: { watch },
   };
 }
 
@@ -46,16 +77,39 @@ export interface TestStack {
   remove(): Promise<void>;
 }
 
-export function newStack(prefix: string, makeServices: (context: string) => Service[], engine?: { docker: Docker; engineKey: string }): TestStack {
+export function newStack(
+  prefix: string,
+  makeServices: (context: string) => Service[],
+  engine?: { docker: Docker; engineKey: string },
+): TestStack {
   const name = `${prefix}-${randomBytes(4).toString('hex')}`;
   const dir = busyboxContext(HTTPD_DOCKERFILE);
   mkdirSync(path.join(dir, 'www'));
   writeFileSync(path.join(dir, 'www', 'index.html'), 'v1\n');
   const services = Object.fromEntries(makeServices(dir).map((s) => [s.name, s]));
   const project: Project = {
-    name, workingDir: dir, configFiles: [], services,
-    networks: { default: { key: 'default', name: `${name}_default`, driverOpts: {}, external: false, internal: false, attachable: false, enableIpv6: false, labels: {} } },
-    volumes: {}, secrets: {}, configs: {}, disabledServices: {}, extensions: {}, environment: {},
+    name,
+    workingDir: dir,
+    configFiles: [],
+    services,
+    networks: {
+      default: {
+        key: 'default',
+        name: `${name}_default`,
+        driverOpts: {},
+        external: false,
+        internal: false,
+        attachable: false,
+        enableIpv6: false,
+        labels: {},
+      },
+    },
+    volumes: {},
+    secrets: {},
+    configs: {},
+    disabledServices: {},
+    extensions: {},
+    environment: {},
   };
   const docker = engine?.docker ?? new Docker({ socketPath: '/var/run/docker.sock' });
   const engineKey = engine?.engineKey ?? 'docker:/var/run/docker.sock';
@@ -76,8 +130,15 @@ export function newStack(prefix: string, makeServices: (context: string) => Serv
   };
 
   return {
-    dir, project, docker, engine: client, engineKey, containerIp,
-    async up(only) { await upServices(ctx, only, {}); },
+    dir,
+    project,
+    docker,
+    engine: client,
+    engineKey,
+    containerIp,
+    async up(only) {
+      await upServices(ctx, only, {});
+    },
     async get(service, file) {
       const ip = await containerIp(service);
       if (!ip) return { status: 0, body: '' };
@@ -91,7 +152,11 @@ export function newStack(prefix: string, makeServices: (context: string) => Serv
     },
     async remove() {
       await downProject(ctx, { volumes: true, removeOrphans: true }).catch(() => undefined);
-      for (const s of Object.keys(services)) await docker.getImage(`${name}-${s}`).remove({ force: true }).catch(() => undefined);
+      for (const s of Object.keys(services))
+        await docker
+          .getImage(`${name}-${s}`)
+          .remove({ force: true })
+          .catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
   };

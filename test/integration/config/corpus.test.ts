@@ -9,7 +9,14 @@ import { loadProject, serializeProject } from '../../../src/model/index.js';
 
 const corpus = process.env.COMPOSE_CORPUS ?? '/work/shared/compose-corpus';
 
-interface Case { name: string; dir: string; files: string[]; args: string[]; env: Record<string, string>; valid: boolean }
+interface Case {
+  name: string;
+  dir: string;
+  files: string[];
+  args: string[];
+  env: Record<string, string>;
+  valid: boolean;
+}
 
 function parseConf(dir: string): Case {
   const conf: Record<string, string> = {};
@@ -23,10 +30,12 @@ function parseConf(dir: string): Case {
     env[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   return {
-    name: path.basename(dir), dir,
+    name: path.basename(dir),
+    dir,
     files: (conf.FILES ?? 'compose.yaml').split(/\s+/).filter(Boolean),
     args: (conf.ARGS ?? '').split(/\s+/).filter(Boolean),
-    env, valid: conf.EXPECT !== 'invalid',
+    env,
+    valid: conf.EXPECT !== 'invalid',
   };
 }
 
@@ -42,11 +51,17 @@ export async function runCase(c: Case): Promise<{ ok: boolean; error?: string }>
   }
 }
 
-const cases = existsSync(corpus) ? readdirSync(corpus).filter((d) => existsSync(path.join(corpus, d, 'case.conf'))).sort().map((d) => parseConf(path.join(corpus, d))) : [];
+const cases = existsSync(corpus)
+  ? readdirSync(corpus)
+      .filter((d) => existsSync(path.join(corpus, d, 'case.conf')))
+      .sort()
+      .map((d) => parseConf(path.join(corpus, d)))
+  : [];
 
 test('compose corpus: valid files load, invalid files are refused', { skip: cases.length === 0 && 'no corpus' }, async () => {
   const wrong: string[] = [];
-  let valid = 0; let invalid = 0;
+  let valid = 0;
+  let invalid = 0;
   for (const c of cases) {
     const r = await runCase(c);
     if (c.valid && !r.ok) wrong.push(`${c.name}: refused: ${r.error}`);

@@ -53,19 +53,25 @@ test('literal dollars are written as $$ so the output loads again', () => {
 });
 
 test('--variables lists the variables with their defaults', () => {
-  assert.equal(runCli(['config', '--variables'], webapp).stdout, [
-    'NAME           REQUIRED   DEFAULT VALUE   ALTERNATE VALUE',
-    'NODE_VERSION   false      20',
-    'POSTGRES_DB    false      app',
-    'WEB_PORT       false      8080',
-    'WEB_TAG        false      latest',
-    '',
-  ].join('\n'));
+  assert.equal(
+    runCli(['config', '--variables'], webapp).stdout,
+    [
+      'NAME           REQUIRED   DEFAULT VALUE   ALTERNATE VALUE',
+      'NODE_VERSION   false      20',
+      'POSTGRES_DB    false      app',
+      'WEB_PORT       false      8080',
+      'WEB_TAG        false      latest',
+      '',
+    ].join('\n'),
+  );
 });
 
 test('--hash prints the config hash the reconciler labels containers with', () => {
   const all = runCli(['config', '--hash', '*'], webapp).stdout.trim().split('\n');
-  assert.deepEqual(all.map((l) => l.split(' ')[0]), ['cache', 'db', 'web']);
+  assert.deepEqual(
+    all.map((l) => l.split(' ')[0]),
+    ['cache', 'db', 'web'],
+  );
   for (const l of all) assert.match(l, /^\w+ [0-9a-f]{64}$/);
   assert.equal(runCli(['config', '--hash', 'db'], webapp).stdout, `${all[1]}\n`);
   assert.match(runCli(['config', '--hash', 'nope'], webapp).stderr, /no such service: nope/);
@@ -78,10 +84,22 @@ test('config with service arguments prints those services and their dependencies
 
 const bad: [string, string, RegExp][] = [
   ['malformed YAML', 'services:\n  a: [\n', /^error: .*compose\.yaml:\d+:\d+: invalid YAML/],
-  ['unknown key', 'services:\n  a:\n    imgae: x\n', /^error: .*compose\.yaml:3:5: services\.a\.imgae: unknown key "imgae" \(did you mean "image"\?\)/],
+  [
+    'unknown key',
+    'services:\n  a:\n    imgae: x\n',
+    /^error: .*compose\.yaml:3:5: services\.a\.imgae: unknown key "imgae" \(did you mean "image"\?\)/,
+  ],
   ['wrong type', 'services:\n  a:\n    image: x\n    tty: [1]\n', /^error: .*compose\.yaml:4:10: services\.a\.tty: expected a boolean/],
-  ['missing variable', 'services:\n  a:\n    image: ${IMAGE:?IMAGE must be set}\n', /^error: .*compose\.yaml:3:12: services\.a\.image: required variable IMAGE is missing a value: IMAGE must be set/],
-  ['cycle', 'services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [a]}\n', /^error: \S*compose\.yaml:\d+:\d+: services\.b\.depends_on\.a: dependency cycle between services: a → b → a/],
+  [
+    'missing variable',
+    'services:\n  a:\n    image: ${IMAGE:?IMAGE must be set}\n',
+    /^error: .*compose\.yaml:3:12: services\.a\.image: required variable IMAGE is missing a value: IMAGE must be set/,
+  ],
+  [
+    'cycle',
+    'services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [a]}\n',
+    /^error: \S*compose\.yaml:\d+:\d+: services\.b\.depends_on\.a: dependency cycle between services: a → b → a/,
+  ],
 ];
 
 for (const [name, yaml, expected] of bad) {

@@ -29,5 +29,8 @@ test('the same sample loads identically with -f and --project-directory from els
   const dir = path.join(repo, 'samples', 'webapp');
   const r = runCli(['-f', path.join(dir, 'compose.yaml'), '--project-directory', dir, 'config'], repo);
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout.replaceAll(dir, '<SAMPLE_DIR>'), readFileSync(path.join(repo, 'test/integration/config/expected/webapp.yaml'), 'utf8'));
+  assert.equal(
+    r.stdout.replaceAll(dir, '<SAMPLE_DIR>'),
+    readFileSync(path.join(repo, 'test/integration/config/expected/webapp.yaml'), 'utf8'),
+  );
 });

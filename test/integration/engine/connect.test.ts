@@ -10,12 +10,17 @@ const root = mkdtempSync('/tmp/tsc-eng-connect-');
 const env = { TSCOMPOSE_STATE_ROOT: path.join(root, 'state'), TSCOMPOSE_ENGINE_SOCKET: path.join(root, 'engine.sock') };
 
 function enginePids(): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-      return argv.includes('engine') && argv.includes(env.TSCOMPOSE_ENGINE_SOCKET);
-    } catch { return false; }
-  }).map(Number);
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+        return argv.includes('engine') && argv.includes(env.TSCOMPOSE_ENGINE_SOCKET);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 after(async () => {

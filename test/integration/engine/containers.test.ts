@@ -8,14 +8,18 @@ import { startTestEngine, BUSYBOX, type TestEngine } from './harness.js';
 import { demux } from '../../helpers/docker-stream.js';
 
 let t: TestEngine;
-before(async () => { t = await startTestEngine(); });
-after(async () => { await t?.cleanup(); });
+before(async () => {
+  t = await startTestEngine();
+});
+after(async () => {
+  await t?.cleanup();
+});
 
 async function run(opts: Docker.ContainerCreateOptions): Promise<{ c: Docker.Container; code: number; stdout: string; stderr: string }> {
   const c = await t.docker.createContainer({ Image: BUSYBOX, ...opts });
   await c.start();
   const { StatusCode } = await c.wait();
-  const logs = demux(await c.logs({ stdout: true, stderr: true }) as unknown as Buffer);
+  const logs = demux((await c.logs({ stdout: true, stderr: true })) as unknown as Buffer);
   return { c, code: StatusCode, ...logs };
 }
 
@@ -31,7 +35,12 @@ test('version negotiation endpoints answer like Docker', async () => {
 });
 
 test('image config semantics: env merge, user by name, working dir created, entrypoint/cmd', async () => {
-  const r = await run({ Cmd: ['sh', '-c', 'echo "$A $B|$(id -u):$(id -g):$(id -G)|$(pwd)|$HOME"'], Env: ['A=1', 'B=2'], User: 'app', WorkingDir: '/srv/app' });
+  const r = await run({
+    Cmd: ['sh', '-c', 'echo "$A $B|$(id -u):$(id -g):$(id -G)|$(pwd)|$HOME"'],
+    Env: ['A=1', 'B=2'],
+    User: 'app',
+    WorkingDir: '/srv/app',
+  });
   assert.equal(r.code, 0);
   assert.equal(r.stdout, '1 2|1000:1000:1000 2000|/srv/app|/home/app\n');
   const e = await run({ Entrypoint: ['echo', 'entry'], Cmd: ['arg'] });
@@ -54,7 +63,11 @@ test('exit codes, stderr separation, stop escalates to SIGKILL (137) for a proce
   assert.equal(st.Running, false);
   // with an init process the signal reaches sleep, which dies of it: 128 + 15
   // (signalled once it runs: a signal that reaches init before it installed its handlers is lost, as with Docker)
-  const graceful = await t.docker.createContainer({ Image: BUSYBOX, Cmd: ['sh', '-c', 'echo ready; exec sleep 100'], HostConfig: { Init: true } });
+  const graceful = await t.docker.createContainer({
+    Image: BUSYBOX,
+    Cmd: ['sh', '-c', 'echo ready; exec sleep 100'],
+    HostConfig: { Init: true },
+  });
   await graceful.start();
   await waitForLog(graceful, 'ready');
   await graceful.kill({ signal: 'SIGTERM' });
@@ -72,14 +85,25 @@ test('exec with exit code, with and without TTY; a TTY container; top; pause and
   const ttyExec = await c.exec({ Cmd: ['sh', '-c', 'tty >/dev/null && echo is-a-tty'], AttachStdout: true, Tty: true });
   const ttyOut = (await collect(await ttyExec.start({ hijack: true, stdin: false, Tty: true }))).toString();
   assert.match(ttyOut, /is-a-tty/);
-  const stats = await c.stats({ stream: false }) as unknown as { memory_stats: { usage: number }; pids_stats: { current: number }; cpu_stats: { cpu_usage: { total_usage: number } } };
-  assert.ok(stats.memory_stats.usage > 0 && stats.pids_stats.current >= 1 && stats.cpu_stats.cpu_usage.total_usage > 0, JSON.stringify(stats));
+  const stats = (await c.stats({ stream: false })) as unknown as {
+    memory_stats: { usage: number };
+    pids_stats: { current: number };
+    cpu_stats: { cpu_usage: { total_usage: number } };
+  };
+  assert.ok(
+    stats.memory_stats.usage > 0 && stats.pids_stats.current >= 1 && stats.cpu_stats.cpu_usage.total_usage > 0,
+    JSON.stringify(stats),
+  );
   const top = await c.top();
   assert.ok(top.Processes.some((p: string[]) => p.join(' ').includes('sleep 300')));
   const ttyContainer = await t.docker.createContainer({ Image: BUSYBOX, Cmd: ['sh', '-c', 'tty; exit 5'], Tty: true });
   await ttyContainer.start();
   assert.equal((await ttyContainer.wait()).StatusCode, 5);
-  assert.match((await ttyContainer.logs({ stdout: true }) as unknown as Buffer).toString(), /^\/dev\/pts\/\d+\r?\n/, 'raw stream, no frames');
+  assert.match(
+    ((await ttyContainer.logs({ stdout: true })) as unknown as Buffer).toString(),
+    /^\/dev\/pts\/\d+\r?\n/,
+    'raw stream, no frames',
+  );
   await c.pause();
   assert.equal((await c.inspect()).State.Status, 'paused');
   await c.unpause();
@@ -97,13 +121,22 @@ test('archive: put a tar into the container, read it back, stat with HEAD', asyn
   await c.putArchive(pack as unknown as NodeJS.ReadableStream, { path: '/' });
   await c.start();
   assert.equal((await c.wait()).StatusCode, 0);
-  assert.equal(demux(await c.logs({ stdout: true }) as unknown as Buffer).stdout, 'hello from tar\n');
+  assert.equal(demux((await c.logs({ stdout: true })) as unknown as Buffer).stdout, 'hello from tar\n');
   const archive = await c.getArchive({ path: '/data/hello.txt' });
   const names: string[] = [];
   const extract = tar.extract();
   let content = '';
-  extract.on('entry', (h, s, next) => { names.push(h.name); s.on('data', (d) => { content += String(d); }); s.on('end', next); });
-  await new Promise<void>((resolve) => { extract.on('finish', () => resolve()); (archive as NodeJS.ReadableStream).pipe(extract); });
+  extract.on('entry', (h, s, next) => {
+    names.push(h.name);
+    s.on('data', (d) => {
+      content += String(d);
+    });
+    s.on('end', next);
+  });
+  await new Promise<void>((resolve) => {
+    extract.on('finish', () => resolve());
+    (archive as NodeJS.ReadableStream).pipe(extract);
+  });
   assert.deepEqual(names, ['hello.txt']);
   assert.equal(content, 'hello from tar\n');
   const head = await fetchUnix(`/containers/${c.id}/archive?path=/data`, 'HEAD');
@@ -127,13 +160,20 @@ test('memory limit kills an allocator (OOM, 137) and the pids limit refuses a fo
 test('list filters, rename, restart policy on-failure with a maximum', async () => {
   const labelled = await t.docker.createContainer({ Image: BUSYBOX, Cmd: ['true'], name: 'tsc-eng-listme', Labels: { 'tsc.test': 'yes' } });
   const byLabel = await t.docker.listContainers({ all: true, filters: { label: ['tsc.test=yes'] } });
-  assert.deepEqual(byLabel.map((c) => c.Id), [labelled.id]);
+  assert.deepEqual(
+    byLabel.map((c) => c.Id),
+    [labelled.id],
+  );
   assert.equal(byLabel[0]!.State, 'created');
   assert.equal((await t.docker.listContainers({ all: true, filters: { name: ['tsc-eng-listme'] } })).length, 1);
   assert.equal((await t.docker.listContainers({ filters: { label: ['tsc.test=yes'] } })).length, 0, 'not running: hidden without all');
   await labelled.rename({ name: 'tsc-eng-renamed' });
   assert.equal((await labelled.inspect()).Name, '/tsc-eng-renamed');
-  const flaky = await t.docker.createContainer({ Image: BUSYBOX, Cmd: ['sh', '-c', 'echo run; exit 1'], HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 } } });
+  const flaky = await t.docker.createContainer({
+    Image: BUSYBOX,
+    Cmd: ['sh', '-c', 'echo run; exit 1'],
+    HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 3 } },
+  });
   await flaky.start();
   const deadline = Date.now() + 30000;
   let info = await flaky.inspect();
@@ -143,13 +183,13 @@ test('list filters, rename, restart policy on-failure with a maximum', async () 
   }
   assert.equal(info.RestartCount, 3, 'on-failure:3 restarts exactly three times');
   assert.equal(info.State.Status, 'exited');
-  const runs = demux(await flaky.logs({ stdout: true }) as unknown as Buffer).stdout;
+  const runs = demux((await flaky.logs({ stdout: true })) as unknown as Buffer).stdout;
   assert.equal(runs, 'run\nrun\nrun\nrun\n', 'the first run and three restarts');
 });
 
 async function waitForLog(c: Docker.Container, text: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if (demux(await c.logs({ stdout: true, stderr: true }) as unknown as Buffer).stdout.includes(text)) return;
+    if (demux((await c.logs({ stdout: true, stderr: true })) as unknown as Buffer).stdout.includes(text)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`no "${text}" in the logs`);
@@ -168,21 +208,29 @@ function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
 async function fetchUnix(p: string, method = 'GET'): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   const http = await import('node:http');
   return new Promise((resolve, reject) => {
-    http.request({ socketPath: t.socket, path: p, method }, (res) => {
-      let body = '';
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-    }).on('error', reject).end();
+    http
+      .request({ socketPath: t.socket, path: p, method }, (res) => {
+        let body = '';
+        res.on('data', (d) => {
+          body += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      })
+      .on('error', reject)
+      .end();
   });
 }
 
 test('healthcheck: starting, healthy once the probe passes, unhealthy after the retries; events report it', async () => {
   const events = await t.docker.getEvents({ filters: { type: ['container'], event: ['health_status'] } });
   const seen: string[] = [];
-  events.on('data', (d: Buffer) => { for (const line of d.toString().split('\n').filter(Boolean)) seen.push(JSON.parse(line).Action); });
+  events.on('data', (d: Buffer) => {
+    for (const line of d.toString().split('\n').filter(Boolean)) seen.push(JSON.parse(line).Action);
+  });
   try {
     const c = await t.docker.createContainer({
-      Image: BUSYBOX, Cmd: ['sleep', '300'],
+      Image: BUSYBOX,
+      Cmd: ['sleep', '300'],
       Healthcheck: { Test: ['CMD-SHELL', 'test -f /tmp/ok'], Interval: 200e6, Timeout: 2e9, Retries: 2 },
     });
     await c.start();

@@ -21,9 +21,11 @@ before(async () => {
   const r = await t.cli(['import', tar, IMPORTED]);
   assert.equal(r.code, 0, r.stderr);
 });
-after(async () => { await t?.cleanup(); });
+after(async () => {
+  await t?.cleanup();
+});
 
-test('an imported image has no Env; its containers still get Docker\'s default PATH', async () => {
+test("an imported image has no Env; its containers still get Docker's default PATH", async () => {
   const env = await t.cli(['inspect', '-f', '{{json .Config.Env}}', IMPORTED]);
   assert.equal(env.code, 0, env.stderr);
   assert.doesNotMatch(env.stdout, /PATH=/);
@@ -35,12 +37,15 @@ test('an imported image has no Env; its containers still get Docker\'s default P
 test('FROM an image without PATH: the default PATH is set at FROM, ENV PATH=/x:$PATH extends it, RUN finds chmod', async () => {
   const ctx = path.join(t.root, 'ctx-nopath');
   mkdirSync(ctx);
-  writeFileSync(path.join(ctx, 'Dockerfile'), [
-    `FROM ${IMPORTED}`,
-    'ENV PATH=/x:$PATH',
-    'RUN mkdir /x && printf "#!/bin/sh\\necho from-x\\n" > /x/hello && chmod 755 /x/hello && echo "run: $PATH"',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    path.join(ctx, 'Dockerfile'),
+    [
+      `FROM ${IMPORTED}`,
+      'ENV PATH=/x:$PATH',
+      'RUN mkdir /x && printf "#!/bin/sh\\necho from-x\\n" > /x/hello && chmod 755 /x/hello && echo "run: $PATH"',
+      '',
+    ].join('\n'),
+  );
   const b = await t.cli(['build', '-t', BUILT, ctx]);
   assert.equal(b.code, 0, b.stdout + b.stderr);
   assert.match(b.stdout, new RegExp(`run: /x:${DEFAULT_PATH}\\n`));

@@ -7,8 +7,12 @@ import path from 'node:path';
 import { startTestEngine, BUSYBOX, type TestEngine } from './harness.js';
 
 let t: TestEngine;
-before(async () => { t = await startTestEngine(); });
-after(async () => { await t?.cleanup(); });
+before(async () => {
+  t = await startTestEngine();
+});
+after(async () => {
+  await t?.cleanup();
+});
 
 test('docker version negotiates the API without warnings', async () => {
   const r = await t.cli(['version', '--format', '{{.Server.APIVersion}}']);
@@ -27,12 +31,24 @@ test('docker run --rm prints the output and returns the exit code; the container
 });
 
 test('docker logs -f follows a running container until it stops; exec, cp and stats work on it', async () => {
-  const run = await t.cli(['run', '-d', '--name', 'tsc-eng-cli-logs', '--label', 'tsc.cli=1', BUSYBOX, 'sh', '-c',
-    'trap "" TERM; i=0; while true; do echo line$i; i=$((i+1)); sleep 0.2; done']);
+  const run = await t.cli([
+    'run',
+    '-d',
+    '--name',
+    'tsc-eng-cli-logs',
+    '--label',
+    'tsc.cli=1',
+    BUSYBOX,
+    'sh',
+    '-c',
+    'trap "" TERM; i=0; while true; do echo line$i; i=$((i+1)); sleep 0.2; done',
+  ]);
   assert.equal(run.code, 0, run.stderr);
   const follow = spawn('docker', ['-H', `unix://${t.socket}`, 'logs', '-f', 'tsc-eng-cli-logs'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let followed = '';
-  follow.stdout.on('data', (d) => { followed += d; });
+  follow.stdout.on('data', (d) => {
+    followed += d;
+  });
   const followExit = new Promise<number>((resolve) => follow.on('close', (code) => resolve(code ?? -1)));
   try {
     for (let i = 0; i < 200 && !followed.includes('line3\n'); i++) await new Promise((r) => setTimeout(r, 50));
@@ -85,11 +101,38 @@ test('docker run -i feeds stdin; host config flags: read-only rootfs, tmpfs, bin
   (await import('node:fs')).chmodSync(hostDir, 0o777); // writable for the container's uid 1000
   writeFileSync(path.join(hostDir, 'in.txt'), 'from host\n');
   const script = [
-    'cat /data/in.txt', 'echo written > /data/out.txt', 'touch /ro-test 2>/dev/null || echo rootfs-ro',
-    'echo ok > /scratch/f && cat /scratch/f', 'ulimit -n', 'grep CapEff /proc/self/status', 'grep "^Seccomp:" /proc/self/status', 'echo $FOO $(id -u) $(pwd)',
+    'cat /data/in.txt',
+    'echo written > /data/out.txt',
+    'touch /ro-test 2>/dev/null || echo rootfs-ro',
+    'echo ok > /scratch/f && cat /scratch/f',
+    'ulimit -n',
+    'grep CapEff /proc/self/status',
+    'grep "^Seccomp:" /proc/self/status',
+    'echo $FOO $(id -u) $(pwd)',
   ].join('; ');
-  const r = await t.cli(['run', '--rm', '--read-only', '--tmpfs', '/scratch', '-v', `${hostDir}:/data`, '--cap-drop', 'ALL',
-    '--ulimit', 'nofile=512:1024', '-e', 'FOO=bar', '-u', '1000', '-w', '/tmp', BUSYBOX, 'sh', '-c', script]);
+  const r = await t.cli([
+    'run',
+    '--rm',
+    '--read-only',
+    '--tmpfs',
+    '/scratch',
+    '-v',
+    `${hostDir}:/data`,
+    '--cap-drop',
+    'ALL',
+    '--ulimit',
+    'nofile=512:1024',
+    '-e',
+    'FOO=bar',
+    '-u',
+    '1000',
+    '-w',
+    '/tmp',
+    BUSYBOX,
+    'sh',
+    '-c',
+    script,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'from host\nrootfs-ro\nok\n512\nCapEff:\t0000000000000000\nSeccomp:\t2\nbar 1000 /tmp\n');
   assert.equal(readFileSync(path.join(hostDir, 'out.txt'), 'utf8'), 'written\n');

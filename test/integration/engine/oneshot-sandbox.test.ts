@@ -11,19 +11,31 @@ import { enginePaths } from '../../../src/engine/paths.js';
 import { busyboxRootfs } from './rootfs.js';
 
 let root: string;
-before(() => { root = mkdtempSync(path.join(os.tmpdir(), 'tsc-eng-oneshot-sb-')); });
+before(() => {
+  root = mkdtempSync(path.join(os.tmpdir(), 'tsc-eng-oneshot-sb-'));
+});
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const sandbox = { host: false, hostname: 'c0ffee123456', hosts: '127.0.0.1\tlocalhost\n10.1.2.3\tnamed.example\n', resolvConf: 'nameserver 192.0.2.53\n' };
+const sandbox = {
+  host: false,
+  hostname: 'c0ffee123456',
+  hosts: '127.0.0.1\tlocalhost\n10.1.2.3\tnamed.example\n',
+  resolvConf: 'nameserver 192.0.2.53\n',
+};
 
 async function run(lower: string, name: string): Promise<{ out: string; upper: string }> {
   const runner = createOneShotRunner(enginePaths(path.join(root, 'state')));
   const upper = path.join(root, `upper-${name}`);
   let out = '';
   const { exitCode } = await runner.runOneShot({
-    lowerDirs: [lower], upperDir: upper, env: [], sandbox,
+    lowerDirs: [lower],
+    upperDir: upper,
+    env: [],
+    sandbox,
     args: ['/bin/sh', '-c', 'cat /etc/hosts /etc/resolv.conf; hostname; ls /sys/class/net; echo made > /root/file'],
-    onOutput: (c) => { out += c.toString(); },
+    onOutput: (c) => {
+      out += c.toString();
+    },
   });
   assert.equal(exitCode, 0, out);
   return { out, upper };

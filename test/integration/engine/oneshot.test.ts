@@ -22,9 +22,16 @@ test('runs a command, streams its output and returns the exit code', async () =>
   let out = '';
   let err = '';
   const { exitCode } = await runner.runOneShot({
-    lowerDirs: [lower], upperDir: upper, env: ['GREETING=hi'], workingDir: '/work', user: 'app',
+    lowerDirs: [lower],
+    upperDir: upper,
+    env: ['GREETING=hi'],
+    workingDir: '/work',
+    user: 'app',
     args: ['/bin/sh', '-c', 'echo $GREETING $(id -u):$(id -g) $(pwd); echo oops >&2; echo made > /tmp/file; exit 3'],
-    onOutput: (c, s) => { if (s === 'stdout') out += c.toString(); else err += c.toString(); },
+    onOutput: (c, s) => {
+      if (s === 'stdout') out += c.toString();
+      else err += c.toString();
+    },
   });
   assert.equal(exitCode, 3);
   assert.equal(out.trim(), 'hi 1000:1000 /work');
@@ -37,8 +44,16 @@ test('network none has only loopback; host network sees the host interfaces', as
   const runner = createOneShotRunner(enginePaths(path.join(root, 'state')));
   const ifaces = async (network: 'none' | 'host') => {
     let out = '';
-    await runner.runOneShot({ lowerDirs: [lower], upperDir: path.join(root, `up-${network}`), env: [], network,
-      args: ['/bin/sh', '-c', 'ls /sys/class/net'], onOutput: (c) => { out += c.toString(); } });
+    await runner.runOneShot({
+      lowerDirs: [lower],
+      upperDir: path.join(root, `up-${network}`),
+      env: [],
+      network,
+      args: ['/bin/sh', '-c', 'ls /sys/class/net'],
+      onOutput: (c) => {
+        out += c.toString();
+      },
+    });
     return out.split(/\s+/).filter(Boolean);
   };
   assert.deepEqual(await ifaces('none'), ['lo']);

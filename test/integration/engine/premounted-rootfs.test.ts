@@ -21,12 +21,15 @@ before(async () => {
 });
 after(async () => {
   await t?.cleanup();
-  if (saved === undefined) delete process.env.TSCOMPOSE_OCI_RUNTIME; else process.env.TSCOMPOSE_OCI_RUNTIME = saved;
+  if (saved === undefined) delete process.env.TSCOMPOSE_OCI_RUNTIME;
+  else process.env.TSCOMPOSE_OCI_RUNTIME = saved;
   rmSync(linkDir, { recursive: true, force: true });
 });
 
-const mounted = (id: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
-  .some((l) => l.split(' ')[4] === path.join(t.engine.paths.containers, id, 'rootfs'));
+const mounted = (id: string) =>
+  readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((l) => l.split(' ')[4] === path.join(t.engine.paths.containers, id, 'rootfs'));
 
 test('only runc takes the overlay as its OCI mount on /', () => {
   assert.equal(new OciRuntime('/usr/sbin/runc', '/x').mountsRootOverlay, true);
@@ -51,7 +54,7 @@ test('the root filesystem is mounted on the host while the container runs, and o
 
   await t.restart();
   assert.equal((await c.inspect()).State.Running, true);
-  assert.equal(mounted(c.id), true, 'an engine restart keeps a running container\'s root filesystem');
+  assert.equal(mounted(c.id), true, "an engine restart keeps a running container's root filesystem");
   const ex = await t.cli(['exec', c.id, 'sh', '-c', 'echo ok > /g && cat /g']);
   assert.equal(ex.stdout, 'ok\n', ex.stderr);
 
@@ -70,5 +73,10 @@ test('the root filesystem is mounted on the host while the container runs, and o
 });
 
 function existsExit(id: string): boolean {
-  try { readFileSync(path.join(t.engine.paths.containers, id, 'exit.json')); return true; } catch { return false; }
+  try {
+    readFileSync(path.join(t.engine.paths.containers, id, 'exit.json'));
+    return true;
+  } catch {
+    return false;
+  }
 }

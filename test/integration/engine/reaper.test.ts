@@ -18,7 +18,11 @@ let stateRoot: string;
 let daemon: ChildProcess | undefined;
 let docker: Docker;
 
-interface Proc { pid: number; ppid: number; cmd: string }
+interface Proc {
+  pid: number;
+  ppid: number;
+  cmd: string;
+}
 function processes(): Proc[] {
   const out: Proc[] = [];
   for (const d of readdirSync('/proc')) {
@@ -26,7 +30,9 @@ function processes(): Proc[] {
     try {
       const ppid = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))![1]);
       out.push({ pid: Number(d), ppid, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() });
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -38,15 +44,23 @@ function descendants(pid: number): Proc[] {
   const queue = [pid];
   while (queue.length) {
     const parent = queue.shift()!;
-    for (const p of all) if (p.ppid === parent) { found.push(p); queue.push(p.pid); }
+    for (const p of all)
+      if (p.ppid === parent) {
+        found.push(p);
+        queue.push(p.pid);
+      }
   }
   return found;
 }
 
-const ping = (socketPath: string) => new Promise<boolean>((resolve) => {
-  const req = http.get({ socketPath, path: '/_ping' }, (res) => { res.resume(); resolve(res.statusCode === 200); });
-  req.on('error', () => resolve(false));
-});
+const ping = (socketPath: string) =>
+  new Promise<boolean>((resolve) => {
+    const req = http.get({ socketPath, path: '/_ping' }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+  });
 async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, tries = 300): Promise<T> {
   for (let i = 0; i < tries; i++) {
     const v = await probe();
@@ -57,9 +71,13 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
 }
 
 async function startDaemon(): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/main.ts'), 'engine', '--root', stateRoot, '--socket', t.socket], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(repo, 'src/cli/main.ts'), 'engine', '--root', stateRoot, '--socket', t.socket],
+    { stdio: 'ignore' },
+  );
   daemon = child;
-  await until('the engine daemon', async () => (child.exitCode === null && await ping(t.socket)) || undefined);
+  await until('the engine daemon', async () => (child.exitCode === null && (await ping(t.socket))) || undefined);
 }
 function killDaemon(): Promise<void> {
   const child = daemon!;
@@ -85,47 +103,70 @@ after(async () => {
 });
 
 const logsOf = async (c: Docker.Container, stream: 'stdout' | 'stderr') =>
-  demux(await c.logs({ stdout: stream === 'stdout', stderr: stream === 'stderr' }) as unknown as Buffer)[stream];
+  demux((await c.logs({ stdout: stream === 'stdout', stderr: stream === 'stderr' })) as unknown as Buffer)[stream];
 
 test('no runtime process stays per running container: the containers are children of the reaper', async (ctx) => {
-  const containers = await Promise.all([1, 2, 3].map(() => docker.createContainer({ Image: BUSYBOX, Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'none' } })));
+  const containers = await Promise.all(
+    [1, 2, 3].map(() => docker.createContainer({ Image: BUSYBOX, Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'none' } })),
+  );
   for (const c of containers) await c.start();
   const reaper = reaperOf(stateRoot);
-  if (!reaper) { ctx.skip('no reaper on this host (perl or prctl unavailable): the engine runs the runtime in the foreground'); return; }
+  if (!reaper) {
+    ctx.skip('no reaper on this host (perl or prctl unavailable): the engine runs the runtime in the foreground');
+    return;
+  }
   const runtimes = descendants(reaper.pid).filter((p) => /^(\S*\/)?(runc|crun|script) /.test(p.cmd));
   assert.deepEqual(runtimes, [], 'no runtime process under the reaper');
   for (const c of containers) {
     const { State } = await c.inspect();
-    assert.equal(processes().find((p) => p.pid === State.Pid)?.ppid, reaper.pid, 'the container\'s process is the reaper\'s child');
+    assert.equal(processes().find((p) => p.pid === State.Pid)?.ppid, reaper.pid, "the container's process is the reaper's child");
   }
   for (const c of containers) await c.remove({ force: true });
 });
 
 test('SIGKILL of the supervisor, then of the engine and the supervisor, loses no container, no output and no exit code', async (ctx) => {
-  const ticker = await docker.createContainer({ Image: BUSYBOX, HostConfig: { NetworkMode: 'none' },
-    Cmd: ['sh', '-c', 'i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.1; done'] });
+  const ticker = await docker.createContainer({
+    Image: BUSYBOX,
+    HostConfig: { NetworkMode: 'none' },
+    Cmd: ['sh', '-c', 'i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.1; done'],
+  });
   await ticker.start();
   const reaper = reaperOf(stateRoot);
-  if (!reaper) { ctx.skip('no reaper on this host'); return; }
+  if (!reaper) {
+    ctx.skip('no reaper on this host');
+    return;
+  }
   const pid = (await ticker.inspect()).State.Pid;
 
   // the supervisor alone: the reaper starts another, which adopts the container; the engine reconnects
   const first = supervisorOf(reaper.pid)!;
   process.kill(first.pid, 'SIGKILL');
-  const second = await until('a new supervisor', () => { const s = supervisorOf(reaper.pid); return s && s.pid !== first.pid ? s : undefined; });
+  const second = await until('a new supervisor', () => {
+    const s = supervisorOf(reaper.pid);
+    return s && s.pid !== first.pid ? s : undefined;
+  });
   await new Promise((r) => setTimeout(r, 1500));
   let info = await ticker.inspect();
   assert.equal(info.State.Running, true, 'the container still runs after the supervisor was killed');
   assert.equal(info.State.Pid, pid);
 
   // a container that ends while neither the engine nor a supervisor runs
-  const ender = await docker.createContainer({ Image: BUSYBOX, HostConfig: { NetworkMode: 'none' },
-    Cmd: ['sh', '-c', 'sleep 2; echo said-while-alone; echo complained-while-alone >&2; exit 7'] });
+  const ender = await docker.createContainer({
+    Image: BUSYBOX,
+    HostConfig: { NetworkMode: 'none' },
+    Cmd: ['sh', '-c', 'sleep 2; echo said-while-alone; echo complained-while-alone >&2; exit 7'],
+  });
   await ender.start();
   await killDaemon();
   process.kill(second.pid, 'SIGKILL');
   // the reaper collects the exit and starts a supervisor again
-  await until('the exit recorded by the reaper', () => { try { return JSON.parse(readFileSync(path.join(stateRoot, 'containers', ender.id, 'exit.json'), 'utf8')); } catch { return undefined; } });
+  await until('the exit recorded by the reaper', () => {
+    try {
+      return JSON.parse(readFileSync(path.join(stateRoot, 'containers', ender.id, 'exit.json'), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  });
   await startDaemon();
 
   const ended = await ender.inspect();

@@ -10,29 +10,70 @@ import path from 'node:path';
 import { startTestEngine, BUSYBOX, type TestEngine } from './harness.js';
 
 let t: TestEngine;
-before(async () => { t = await startTestEngine(); });
-after(async () => { await t?.cleanup(); });
+before(async () => {
+  t = await startTestEngine();
+});
+after(async () => {
+  await t?.cleanup();
+});
 
 /** The version 1 document an old engine would have written for this stored record. */
 function asVersion1(r: Record<string, any>): Record<string, unknown> {
   const s = r.state;
   return {
-    Id: r.id, Name: r.name, Created: r.created, Path: r.path, Args: r.args, Image: r.imageId, Config: r.config, HostConfig: r.hostConfig,
+    Id: r.id,
+    Name: r.name,
+    Created: r.created,
+    Path: r.path,
+    Args: r.args,
+    Image: r.imageId,
+    Config: r.config,
+    HostConfig: r.hostConfig,
     NetworkingConfig: { EndpointsConfig: r.endpointsConfig },
     State: {
-      Status: s.status, Running: s.running, Paused: s.paused, Restarting: s.restarting, OOMKilled: s.oomKilled, Dead: s.dead, Pid: s.pid,
-      ExitCode: s.exitCode, Error: s.error, StartedAt: s.startedAt, FinishedAt: s.finishedAt,
+      Status: s.status,
+      Running: s.running,
+      Paused: s.paused,
+      Restarting: s.restarting,
+      OOMKilled: s.oomKilled,
+      Dead: s.dead,
+      Pid: s.pid,
+      ExitCode: s.exitCode,
+      Error: s.error,
+      StartedAt: s.startedAt,
+      FinishedAt: s.finishedAt,
     },
     RestartCount: r.restartCount,
     NetworkSettings: { Networks: r.networkSettings.networks, Ports: r.networkSettings.ports, SandboxKey: r.networkSettings.sandboxKey },
-    Mounts: r.mounts.map((m: Record<string, any>) => ({ Type: m.type, Source: m.source, Destination: m.destination, Mode: m.mode, RW: m.rw, Propagation: m.propagation, Name: m.name, Driver: m.driver })),
-    LayerDirs: r.layerDirs, SupervisorPid: r.runtimePid, ManualStop: r.manualStop,
+    Mounts: r.mounts.map((m: Record<string, any>) => ({
+      Type: m.type,
+      Source: m.source,
+      Destination: m.destination,
+      Mode: m.mode,
+      RW: m.rw,
+      Propagation: m.propagation,
+      Name: m.name,
+      Driver: m.driver,
+    })),
+    LayerDirs: r.layerDirs,
+    SupervisorPid: r.runtimePid,
+    ManualStop: r.manualStop,
   };
 }
 
 test('containers stored by a version 1 engine are kept, running and stopped, and rewritten in the current format', async () => {
-  const running = await t.docker.createContainer({ Image: BUSYBOX, name: 'upgrade-running', Cmd: ['sh', '-c', 'echo up; sleep 300'], HostConfig: { Binds: ['upgrade-vol:/data'] } });
-  const stopped = await t.docker.createContainer({ Image: BUSYBOX, name: 'upgrade-stopped', Cmd: ['sh', '-c', 'exit 3'], Labels: { keep: 'me' } });
+  const running = await t.docker.createContainer({
+    Image: BUSYBOX,
+    name: 'upgrade-running',
+    Cmd: ['sh', '-c', 'echo up; sleep 300'],
+    HostConfig: { Binds: ['upgrade-vol:/data'] },
+  });
+  const stopped = await t.docker.createContainer({
+    Image: BUSYBOX,
+    name: 'upgrade-stopped',
+    Cmd: ['sh', '-c', 'exit 3'],
+    Labels: { keep: 'me' },
+  });
   await running.start();
   await stopped.start();
   assert.equal((await stopped.wait()).StatusCode, 3);

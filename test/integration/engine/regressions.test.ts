@@ -12,14 +12,19 @@ import { createNetworkService } from '../../../src/engine/network/index.js';
 import { startTestEngine, BUSYBOX, type TestEngine } from './harness.js';
 
 let t: TestEngine;
-before(async () => { t = await startTestEngine(); });
-after(async () => { await t?.cleanup(); });
+before(async () => {
+  t = await startTestEngine();
+});
+after(async () => {
+  await t?.cleanup();
+});
 
 const unique = (what: string) => `tsc-eng-${what}-${randomBytes(4).toString('hex')}`;
 
 test('container list: every label filter must match; values of another key are alternatives', async () => {
   const run = unique('flt');
-  const make = (name: string, labels: Record<string, string>) => t.docker.createContainer({ Image: BUSYBOX, name: `${run}-${name}`, Labels: { run, ...labels }, Cmd: ['true'] });
+  const make = (name: string, labels: Record<string, string>) =>
+    t.docker.createContainer({ Image: BUSYBOX, name: `${run}-${name}`, Labels: { run, ...labels }, Cmd: ['true'] });
   await make('ab', { a: '1', b: '2' });
   await make('a', { a: '1' });
   await make('b', { b: '2' });
@@ -31,7 +36,18 @@ test('container list: every label filter must match; values of another key are a
   assert.deepEqual(await names({ label: [`run=${run}`], 'label!': ['a'] }), ['b']);
   assert.deepEqual(await names({ label: [`run=${run}`], name: [`${run}-a$`, `${run}-b$`] }), ['a', 'b']);
   assert.deepEqual(await names({ label: [`run=${run}`, 'b=2'], name: [`${run}-a$`, `${run}-ab$`] }), ['ab']);
-  const cli = await t.cli(['ps', '-a', '--format', '{{.Names}}', '--filter', `label=run=${run}`, '--filter', 'label=a=1', '--filter', 'label=b=2']);
+  const cli = await t.cli([
+    'ps',
+    '-a',
+    '--format',
+    '{{.Names}}',
+    '--filter',
+    `label=run=${run}`,
+    '--filter',
+    'label=a=1',
+    '--filter',
+    'label=b=2',
+  ]);
   assert.equal(cli.stdout.trim(), `${run}-ab`);
 });
 
@@ -57,9 +73,19 @@ test('an attached docker run returns once the container is recorded as exited: a
   }
   // a client that takes the end of the attach stream as the exit
   for (let i = 0; i < 3; i++) {
-    const c = await t.docker.createContainer({ Image: BUSYBOX, Cmd: ['true'], AttachStdout: true, AttachStderr: true, HostConfig: { NetworkMode: 'none' } });
+    const c = await t.docker.createContainer({
+      Image: BUSYBOX,
+      Cmd: ['true'],
+      AttachStdout: true,
+      AttachStderr: true,
+      HostConfig: { NetworkMode: 'none' },
+    });
     const stream = await c.attach({ stream: true, stdout: true, stderr: true });
-    const ended = new Promise((r) => { stream.on('end', r); stream.on('close', r); stream.resume(); });
+    const ended = new Promise((r) => {
+      stream.on('end', r);
+      stream.on('close', r);
+      stream.resume();
+    });
     await c.start();
     await ended;
     await c.remove();
@@ -72,7 +98,10 @@ test('docker cp into a stopped container lands in its filesystem, which stays un
   assert.equal(created.code, 0, created.stderr);
   const id = created.stdout.trim();
   const rootfs = t.engine.containers.layout(id).rootfs;
-  const mountedOnHost = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === rootfs);
+  const mountedOnHost = () =>
+    readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .some((l) => l.split(' ')[4] === rootfs);
   // the runtime mounts a container's filesystem in the container's own mount namespace only
   assert.equal(mountedOnHost(), false);
   const src = path.join(t.root, 'copied');
@@ -101,7 +130,8 @@ test('network connect and disconnect of a running container show in its inspect'
     assert.equal(ran.code, 0, ran.stderr);
     const networks = async () => Object.keys((await t.docker.getContainer(name).inspect()).NetworkSettings.Networks).sort();
     const until = async (want: string[]) => {
-      for (let i = 0; i < 100 && JSON.stringify(await networks()) !== JSON.stringify(want); i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 100 && JSON.stringify(await networks()) !== JSON.stringify(want); i++)
+        await new Promise((r) => setTimeout(r, 20));
       return networks();
     };
     assert.deepEqual(await networks(), ['bridge']);
@@ -109,7 +139,10 @@ test('network connect and disconnect of a running container show in its inspect'
     assert.equal(connected.code, 0, connected.stderr);
     assert.deepEqual(await until(['bridge', net].sort()), ['bridge', net].sort());
     const listed = await t.docker.listContainers({ filters: JSON.stringify({ network: [net] }) });
-    assert.deepEqual(listed.map((c) => c.Names[0]), [`/${name}`]);
+    assert.deepEqual(
+      listed.map((c) => c.Names[0]),
+      [`/${name}`],
+    );
     const disconnected = await t.cli(['network', 'disconnect', net, name]);
     assert.equal(disconnected.code, 0, disconnected.stderr);
     assert.deepEqual(await until(['bridge']), ['bridge']);
@@ -124,12 +157,19 @@ test('the engine restores networks on startup with nothing running and closes th
   const root = mkdtempSync('/tmp/tsc-eng-netlife-');
   try {
     const engine = await startEngine({
-      root: path.join(root, 'state'), socketPath: path.join(root, 'engine.sock'),
+      root: path.join(root, 'state'),
+      socketPath: path.join(root, 'engine.sock'),
       networks: (ctx) => {
         const real = createNetworkService(ctx);
         return Object.assign(Object.create(real) as EngineNetworks, {
-          restore: async (running: { containerId: string; pid: number }[]) => { calls.push(`restore:${running.length}`); await real.restore(running); },
-          close: async () => { calls.push('close'); await real.close?.(); },
+          restore: async (running: { containerId: string; pid: number }[]) => {
+            calls.push(`restore:${running.length}`);
+            await real.restore(running);
+          },
+          close: async () => {
+            calls.push('close');
+            await real.close?.();
+          },
         });
       },
     });
@@ -143,8 +183,12 @@ test('the engine restores networks on startup with nothing running and closes th
 
 test('published ports are reported while the container runs, not after it stopped (as docker ps shows them)', async () => {
   const c = await t.docker.createContainer({
-    Image: BUSYBOX, name: unique('ports'), Cmd: ['sleep', '30'], StopSignal: 'SIGKILL',
-    ExposedPorts: { '8080/tcp': {} }, HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
+    Image: BUSYBOX,
+    name: unique('ports'),
+    Cmd: ['sleep', '30'],
+    StopSignal: 'SIGKILL',
+    ExposedPorts: { '8080/tcp': {} },
+    HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
   });
   await c.start();
   const listed = async () => (await t.docker.listContainers({ all: true, filters: JSON.stringify({ id: [c.id] }) }))[0]!;
@@ -164,7 +208,17 @@ test('a created container connected to a second network gets both at start; a st
   const name = unique('two');
   for (const n of [front, back]) assert.equal((await t.cli(['network', 'create', n])).code, 0);
   try {
-    const created = await t.cli(['create', '--name', name, '--network', front, BUSYBOX, 'sh', '-c', 'ip -o -4 addr show | grep -c "inet 10\\." ; sleep 60']);
+    const created = await t.cli([
+      'create',
+      '--name',
+      name,
+      '--network',
+      front,
+      BUSYBOX,
+      'sh',
+      '-c',
+      'ip -o -4 addr show | grep -c "inet 10\\." ; sleep 60',
+    ]);
     assert.equal(created.code, 0, created.stderr);
     const connected = await t.cli(['network', 'connect', '--alias', 'db', back, name]);
     assert.equal(connected.code, 0, connected.stderr);
@@ -190,8 +244,13 @@ test('a created container connected to a second network gets both at start; a st
   }
 });
 
-test('docker kill returns once the container has exited with 137, as Docker\'s SIGKILL does', async () => {
-  const c = await t.docker.createContainer({ Image: BUSYBOX, name: unique('kill'), Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'none' } });
+test("docker kill returns once the container has exited with 137, as Docker's SIGKILL does", async () => {
+  const c = await t.docker.createContainer({
+    Image: BUSYBOX,
+    name: unique('kill'),
+    Cmd: ['sleep', '300'],
+    HostConfig: { NetworkMode: 'none' },
+  });
   await c.start();
   await c.kill();
   const state = (await c.inspect()).State;
@@ -201,18 +260,23 @@ test('docker kill returns once the container has exited with 137, as Docker\'s S
   await c.remove();
 });
 
-test('NetworkSettings.Networks shows a created container\'s networks with their endpoint config, before it starts', async () => {
+test("NetworkSettings.Networks shows a created container's networks with their endpoint config, before it starts", async () => {
   const net = unique('netview');
   await t.docker.createNetwork({ Name: net });
   const c = await t.docker.createContainer({
-    Image: BUSYBOX, name: unique('netview'), Cmd: ['true'],
-    HostConfig: { NetworkMode: net }, NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: ['svc'], IPAMConfig: { IPv4Address: '' } } } },
+    Image: BUSYBOX,
+    name: unique('netview'),
+    Cmd: ['true'],
+    HostConfig: { NetworkMode: net },
+    NetworkingConfig: { EndpointsConfig: { [net]: { Aliases: ['svc'], IPAMConfig: { IPv4Address: '' } } } },
   });
   const networks = (await c.inspect()).NetworkSettings.Networks as Record<string, Record<string, unknown>>;
   assert.deepEqual(Object.keys(networks), [net]);
   assert.deepEqual(networks[net]!.Aliases, ['svc']);
   assert.equal(networks[net]!.IPAddress, '');
-  assert.ok('IPAMConfig' in networks[net]! && 'Links' in networks[net]! && 'DriverOpts' in networks[net]! && 'MacAddress' in networks[net]!);
+  assert.ok(
+    'IPAMConfig' in networks[net]! && 'Links' in networks[net]! && 'DriverOpts' in networks[net]! && 'MacAddress' in networks[net]!,
+  );
   // disconnect then connect, as docker-compose v1 does before a container's first start
   await t.docker.getNetwork(net).disconnect({ Container: c.id });
   assert.deepEqual(Object.keys((await c.inspect()).NetworkSettings.Networks), []);
@@ -234,11 +298,18 @@ test('docker system df works, and swarm endpoints answer 503 as a Docker Engine 
 });
 
 test('docker exec as an unknown user fails with the reason instead of hanging', async () => {
-  const c = await t.docker.createContainer({ Image: BUSYBOX, name: unique('execuser'), Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'none' } });
+  const c = await t.docker.createContainer({
+    Image: BUSYBOX,
+    name: unique('execuser'),
+    Cmd: ['sleep', '300'],
+    HostConfig: { NetworkMode: 'none' },
+  });
   await c.start();
   try {
     const r = await t.cli(['exec', '-u', 'nosuchuser', c.id, 'true']);
     assert.notEqual(r.code, 0);
     assert.match(r.stdout + r.stderr, /unable to find user nosuchuser/);
-  } finally { await c.remove({ force: true }); }
+  } finally {
+    await c.remove({ force: true });
+  }
 });

@@ -19,17 +19,24 @@ after(async () => {
 });
 
 test('without the reaper, containers run under a foreground runtime: exit codes, logs', async () => {
-  const c = await t.docker.createContainer({ Image: BUSYBOX, Cmd: ['sh', '-c', 'echo out; echo err >&2; exit 3'], HostConfig: { NetworkMode: 'none' } });
+  const c = await t.docker.createContainer({
+    Image: BUSYBOX,
+    Cmd: ['sh', '-c', 'echo out; echo err >&2; exit 3'],
+    HostConfig: { NetworkMode: 'none' },
+  });
   await c.start();
   assert.equal((await c.wait()).StatusCode, 3);
-  const logs = demux(await c.logs({ stdout: true, stderr: true }) as unknown as Buffer);
+  const logs = demux((await c.logs({ stdout: true, stderr: true })) as unknown as Buffer);
   assert.deepEqual(logs, { stdout: 'out\n', stderr: 'err\n' });
-  assert.match(readFileSync(path.join(t.root, 'state', 'supervisor.log'), 'utf8'), /TSCOMPOSE_SUPERVISOR_MODE=foreground: containers run with the runtime in the foreground/);
+  assert.match(
+    readFileSync(path.join(t.root, 'state', 'supervisor.log'), 'utf8'),
+    /TSCOMPOSE_SUPERVISOR_MODE=foreground: containers run with the runtime in the foreground/,
+  );
 
   const sleeper = await t.docker.createContainer({ Image: BUSYBOX, Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'none' } });
   await sleeper.start();
   const { State } = await sleeper.inspect();
   const parent = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${State.Pid}/status`, 'utf8'))![1]);
-  assert.match(readFileSync(`/proc/${parent}/cmdline`, 'utf8'), /(runc|crun)\0/, 'the container\'s parent is its runtime');
+  assert.match(readFileSync(`/proc/${parent}/cmdline`, 'utf8'), /(runc|crun)\0/, "the container's parent is its runtime");
   await sleeper.remove({ force: true });
 });

@@ -18,21 +18,24 @@ describe('image build', () => {
 
   before(async () => {
     srv = await startImageServer((paths) => createOneShotRunner(paths));
-    ctx = busyboxContext([
-      'ARG GREETING=hi',
-      'ENV G=$GREETING',
-      'WORKDIR /app',
-      'COPY --chown=1000:1000 hello.txt .',
-      'RUN echo "$G from run" > /app/run.txt && rm /bin/ls',
-      'USER 1000',
-      'LABEL tsc.stage=one',
-      'EXPOSE 8080',
-      'VOLUME /data',
-      'STOPSIGNAL SIGINT',
-      'HEALTHCHECK --interval=5s CMD true',
-      'ENTRYPOINT ["/bin/sh", "-c"]',
-      'CMD ["cat /app/run.txt"]',
-    ], { 'hello.txt': 'hello file\n', 'secret.txt': 'nope', '.dockerignore': 'secret.txt\n' });
+    ctx = busyboxContext(
+      [
+        'ARG GREETING=hi',
+        'ENV G=$GREETING',
+        'WORKDIR /app',
+        'COPY --chown=1000:1000 hello.txt .',
+        'RUN echo "$G from run" > /app/run.txt && rm /bin/ls',
+        'USER 1000',
+        'LABEL tsc.stage=one',
+        'EXPOSE 8080',
+        'VOLUME /data',
+        'STOPSIGNAL SIGINT',
+        'HEALTHCHECK --interval=5s CMD true',
+        'ENTRYPOINT ["/bin/sh", "-c"]',
+        'CMD ["cat /app/run.txt"]',
+      ],
+      { 'hello.txt': 'hello file\n', 'secret.txt': 'nope', '.dockerignore': 'secret.txt\n' },
+    );
   });
   after(async () => {
     await srv?.close();
@@ -85,7 +88,17 @@ describe('image build', () => {
   });
 
   test('nocache re-runs every step; labels are added to the image', async () => {
-    const r = await dockerCli(srv.socket, ['build', '--no-cache', '--label', 'tsc.extra=1', '--build-arg', 'GREETING=hello', '-t', `${tag}:nocache`, ctx]);
+    const r = await dockerCli(srv.socket, [
+      'build',
+      '--no-cache',
+      '--label',
+      'tsc.extra=1',
+      '--build-arg',
+      'GREETING=hello',
+      '-t',
+      `${tag}:nocache`,
+      ctx,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /Using cache/);
     assert.equal(r.stdout.match(/Running in/g)?.length, 2);
@@ -98,8 +111,16 @@ describe('image build', () => {
     const upper = path.join(srv.root, 'upper');
     let out = '';
     const { exitCode } = await createOneShotRunner((srv.service as any).ctx.paths).runOneShot({
-      lowerDirs: rec.layerDirs, upperDir: upper, args: ['/bin/sh', '-c', 'cat /app/run.txt; cat /app/hello.txt; test -e /bin/ls || echo ls-gone; id -u'],
-      env: [], workingDir: '/app', user: '1000', network: 'none', onOutput: (b) => { out += b.toString(); },
+      lowerDirs: rec.layerDirs,
+      upperDir: upper,
+      args: ['/bin/sh', '-c', 'cat /app/run.txt; cat /app/hello.txt; test -e /bin/ls || echo ls-gone; id -u'],
+      env: [],
+      workingDir: '/app',
+      user: '1000',
+      network: 'none',
+      onOutput: (b) => {
+        out += b.toString();
+      },
     });
     assert.equal(exitCode, 0, out);
     assert.equal(out, 'hello from run\nhello file\nls-gone\n1000\n');
@@ -123,7 +144,9 @@ describe('image build', () => {
       { name: '.dockerignore', content: 'secret.txt\n' },
     ]);
     const stream = await srv.docker.buildImage(Readable.from([context]), { t: `${tag}-multi`, target: 'final' });
-    const events: any[] = await new Promise((resolve, reject) => srv.docker.modem.followProgress(stream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))));
+    const events: any[] = await new Promise((resolve, reject) =>
+      srv.docker.modem.followProgress(stream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))),
+    );
     const text = events.map((e) => e.stream ?? '').join('');
     assert.ok(!events.some((e) => e.error), JSON.stringify(events.filter((e) => e.error)));
     assert.ok(events.some((e) => e.aux?.ID?.startsWith('sha256:')));
@@ -137,14 +160,18 @@ describe('image build', () => {
 
   test('ADD of a URL downloads the file (mode 0600, not extracted); import from a URL', async () => {
     const archive = await tarball([{ name: 'inside', content: 'i' }]);
-    const web = http.createServer((req, res) => {
-      res.writeHead(200, { 'Last-Modified': 'Wed, 01 Jan 2020 00:00:00 GMT' });
-      res.end(req.url === '/rootfs.tar' ? archive : 'remote content\n');
-    }).listen(0, '127.0.0.1');
+    const web = http
+      .createServer((req, res) => {
+        res.writeHead(200, { 'Last-Modified': 'Wed, 01 Jan 2020 00:00:00 GMT' });
+        res.end(req.url === '/rootfs.tar' ? archive : 'remote content\n');
+      })
+      .listen(0, '127.0.0.1');
     await once(web, 'listening');
     const base = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
     try {
-      const context = await tarball([{ name: 'Dockerfile', content: `FROM scratch\nADD ${base}/files/remote.txt /dl/\nADD ${base}/rootfs.tar /dl/kept.tar\n` }]);
+      const context = await tarball([
+        { name: 'Dockerfile', content: `FROM scratch\nADD ${base}/files/remote.txt /dl/\nADD ${base}/rootfs.tar /dl/kept.tar\n` },
+      ]);
       const r = await dockerCli(srv.socket, ['build', '-t', `${tag}-url`, '-'], context);
       assert.equal(r.status, 0, r.stdout + r.stderr);
       const rec = (await srv.service.resolve(`${tag}-url`))!;
@@ -177,10 +204,12 @@ describe('image build', () => {
       assert.ok(fs.existsSync(path.join(top, 'ctx/sub/ignored')), 'a pattern is anchored at the context root');
       assert.ok(fs.existsSync(path.join(top, 'ctx/ignored/subdir/excepted-file')), 'an exception inside an excluded directory');
       assert.ok(!fs.existsSync(path.join(top, 'ctx/ignored/subdir/file')));
-    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
-  test('a failing RUN reports the error in Docker\'s format', async () => {
+  test("a failing RUN reports the error in Docker's format", async () => {
     const context = await tarball([{ name: 'Dockerfile', content: `FROM ${tag}:1\nUSER 0\nRUN echo failing; exit 3\n` }]);
     const r = await dockerCli(srv.socket, ['build', '-'], context);
     // the step's exit code comes as errorDetail.code, which the docker CLI exits with (as with Docker Engine)

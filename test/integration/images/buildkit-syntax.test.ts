@@ -19,13 +19,23 @@ import { dockerCli, type ImageTestServer, startImageServer } from './server.js';
 const REPO = path.resolve(import.meta.dirname, '../../..');
 
 /** The tscompose CLI from source (tsx), against the test server's socket as the bundled engine. */
-async function tscompose(socket: string, cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; out: string }> {
+async function tscompose(
+  socket: string,
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; out: string }> {
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(REPO, 'src/cli/main.ts'), ...args], {
-    cwd, env: { ...process.env, TSCOMPOSE_ENGINE: 'bundled', TSCOMPOSE_ENGINE_SOCKET: socket, CI: '1', ...env },
+    cwd,
+    env: { ...process.env, TSCOMPOSE_ENGINE: 'bundled', TSCOMPOSE_ENGINE_SOCKET: socket, CI: '1', ...env },
   });
   let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { out += d; });
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    out += d;
+  });
   const [status] = await once(child, 'close');
   return { status: status as number | null, out };
 }
@@ -75,7 +85,7 @@ const DOCKERFILE = [
   'COPY --chmod=0640 --link hello.txt /chmod.txt',
   'ADD --chmod=0600 hello.txt /added.txt',
   'COPY --exclude=*.md --exclude=sub/skip.txt docs/ /docs/',
-  "RUN --mount=type=cache,target=/cache,id=bk-test echo run >> /cache/log && wc -l < /cache/log > /cache-count",
+  'RUN --mount=type=cache,target=/cache,id=bk-test echo run >> /cache/log && wc -l < /cache/log > /cache-count',
   'RUN --mount=type=bind,source=ctxdir,target=/ctx cp /ctx/a.txt /bound.txt && (touch /ctx/new 2>/dev/null && echo writable || echo readonly) > /bind-ro.txt',
   'RUN --mount=type=bind,source=ctxdir,target=/ctx,rw touch /ctx/new && ls /ctx > /bind-rw.txt',
   "RUN --mount=type=tmpfs,target=/scratch echo tmp > /scratch/x && grep -q ' /scratch ' /proc/mounts && echo ok > /tmpfs.txt",
@@ -87,21 +97,37 @@ const DOCKERFILE = [
 ].join('\n');
 
 async function build(docker: Docker, ctx: string, opts: Record<string, unknown>): Promise<{ output: string; error?: string }> {
-  const stream = await docker.buildImage(contextTar(ctx, 'Dockerfile') as unknown as NodeJS.ReadableStream, opts as Docker.ImageBuildOptions);
+  const stream = await docker.buildImage(
+    contextTar(ctx, 'Dockerfile') as unknown as NodeJS.ReadableStream,
+    opts as Docker.ImageBuildOptions,
+  );
   return new Promise((resolve, reject) => {
     let output = '';
-    docker.modem.followProgress(stream, (err: Error | null, res: { error?: string }[]) => {
-      if (err) return reject(err);
-      resolve({ output, error: res.find((r) => r.error)?.error });
-    }, (e: { stream?: string }) => { output += e.stream ?? ''; });
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, res: { error?: string }[]) => {
+        if (err) return reject(err);
+        resolve({ output, error: res.find((r) => r.error)?.error });
+      },
+      (e: { stream?: string }) => {
+        output += e.stream ?? '';
+      },
+    );
   });
 }
 
 async function secretsSession(docker: Docker, secrets: Record<string, string>): Promise<string> {
   const body = { secrets: Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) };
   const res = await new Promise<{ Session: string }>((resolve, reject) => {
-    docker.modem.dial({ path: '/tscompose/build-secrets', method: 'POST', options: body, statusCodes: { 201: true, 400: 'bad request', 500: 'server error' } },
-      (err: Error | null, data: unknown) => (err ? reject(err) : resolve(data as { Session: string })));
+    docker.modem.dial(
+      {
+        path: '/tscompose/build-secrets',
+        method: 'POST',
+        options: body,
+        statusCodes: { 201: true, 400: 'bad request', 500: 'server error' },
+      },
+      (err: Error | null, data: unknown) => (err ? reject(err) : resolve(data as { Session: string })),
+    );
   });
   return res.Session;
 }
@@ -115,7 +141,13 @@ function filesContaining(dir: string, needle: string): string[] {
       if (e.isDirectory()) walk(p);
       else if (e.isFile()) {
         let data = fs.readFileSync(p);
-        if (data[0] === 0x1f && data[1] === 0x8b) { try { data = gunzipSync(data); } catch { /* not gzip after all */ } }
+        if (data[0] === 0x1f && data[1] === 0x8b) {
+          try {
+            data = gunzipSync(data);
+          } catch {
+            /* not gzip after all */
+          }
+        }
         if (data.includes(needle)) hits.push(p);
       }
     }
@@ -175,11 +207,15 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
     assert.equal(stat(L, 'c1')!.mode & 0o7777, 0o644);
     assert.equal(stat(L, 'chmod.txt')!.mode & 0o7777, 0o640);
     assert.equal(stat(L, 'added.txt')!.mode & 0o7777, 0o600);
-    assert.deepEqual(['readme.md', 'keep.txt', 'sub/skip.txt', 'sub/kept.txt'].map((f) => read(L, `docs/${f}`) !== undefined), [false, true, false, true], 'COPY --exclude');
+    assert.deepEqual(
+      ['readme.md', 'keep.txt', 'sub/skip.txt', 'sub/kept.txt'].map((f) => read(L, `docs/${f}`) !== undefined),
+      [false, true, false, true],
+      'COPY --exclude',
+    );
     assert.equal(read(L, 'cache-count')!.trim(), '1');
     assert.equal(read(L, 'bound.txt'), 'from the context\n');
     assert.equal(read(L, 'bind-ro.txt'), 'readonly\n');
-    assert.equal(read(L, 'bind-rw.txt'), 'a.txt\nnew\n', 'rw bind: writable, without .dockerignore\'d files');
+    assert.equal(read(L, 'bind-rw.txt'), 'a.txt\nnew\n', "rw bind: writable, without .dockerignore'd files");
     assert.equal(read(L, 'tmpfs.txt'), 'ok\n');
     assert.equal(read(L, 'secret-len.txt')!.trim(), String(SECRET.length));
     assert.equal(read(L, 'secret-mode.txt'), '400\n');
@@ -188,7 +224,8 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
     assert.equal(read(L, 'net.txt'), 'net\n');
     // nothing a mount brought in, nor a mount point the runtime made, is in any layer
     for (const d of L) {
-      for (const rel of ['cache', 'ctx', 'scratch', 'run/secrets', 'run', 'dev/pipes']) assert.ok(!fs.existsSync(path.join(d, rel)), `${rel} in layer ${d}`);
+      for (const rel of ['cache', 'ctx', 'scratch', 'run/secrets', 'run', 'dev/pipes'])
+        assert.ok(!fs.existsSync(path.join(d, rel)), `${rel} in layer ${d}`);
     }
     // the secret is nowhere in the engine's state: layers, blobs, build cache, image configs and history
     assert.deepEqual(filesContaining(path.join(srv.root, 'state'), SECRET), []);
@@ -205,7 +242,10 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
     assert.equal(r.error, undefined, r.output);
     const rec = (await srv.service.resolve(`${tag}:2`))!;
     assert.equal(read(rec.layerDirs, 'cache-count')!.trim(), '2');
-    const again = await build(srv.docker, ctx, { t: `${tag}:3`, tscsession: session }).catch((e: Error) => ({ output: '', error: e.message }));
+    const again = await build(srv.docker, ctx, { t: `${tag}:3`, tscsession: session }).catch((e: Error) => ({
+      output: '',
+      error: e.message,
+    }));
     assert.match(again.error ?? '', /unknown or expired build secrets session/);
   });
 
@@ -214,14 +254,18 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
     try {
       const r = await build(srv.docker, dir, { t: `${tag}-req` });
       assert.match(r.error ?? '', /secret nope not found/);
-    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     const cli = busyboxContext(['# a comment', 'RUN <<EOF', 'echo from-heredoc > /x', 'EOF']);
     try {
       const r = await dockerCli(srv.socket, ['build', '-t', `${tag}-cli`, cli]);
       assert.equal(r.status, 0, r.stdout + r.stderr);
       const rec = (await srv.service.resolve(`${tag}-cli`))!;
       assert.equal(read(rec.layerDirs, 'x'), 'from-heredoc\n');
-    } finally { fs.rmSync(cli, { recursive: true, force: true }); }
+    } finally {
+      fs.rmSync(cli, { recursive: true, force: true });
+    }
   });
 
   test('a failing RUN names the step, its line, the command and its last output lines', async () => {
@@ -233,7 +277,9 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
       assert.match(r.error ?? '', /last output:\n/);
       assert.match(r.error ?? '', /\n {4}first line(\n|$)/);
       assert.match(r.error ?? '', /\n {4}boom: missing thing(\n|$)/);
-    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('named contexts: a directory (with its own .dockerignore) and docker-image:// for COPY --from, RUN --mount from= and FROM', async () => {
@@ -243,24 +289,29 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
       fs.writeFileSync(path.join(extra, 'lib.txt'), 'from the named context\n');
       fs.writeFileSync(path.join(extra, 'private.txt'), 'ignored\n');
       fs.writeFileSync(path.join(extra, '.dockerignore'), 'private.txt\n');
-      fs.writeFileSync(path.join(dir, 'Dockerfile'), [
-        'FROM base AS stage',
-        'COPY --from=extra / /extra/',
-        'RUN --mount=type=bind,from=extra,target=/mnt cat /mnt/lib.txt > /mounted.txt',
-        'COPY --from=base /hd1 /from-image-hd1',
-        'RUN --mount=type=cache,target=/seeded,id=seed-test,from=extra cat /seeded/lib.txt > /seeded.txt',
-        '',
-      ].join('\n'));
+      fs.writeFileSync(
+        path.join(dir, 'Dockerfile'),
+        [
+          'FROM base AS stage',
+          'COPY --from=extra / /extra/',
+          'RUN --mount=type=bind,from=extra,target=/mnt cat /mnt/lib.txt > /mounted.txt',
+          'COPY --from=base /hd1 /from-image-hd1',
+          'RUN --mount=type=cache,target=/seeded,id=seed-test,from=extra cat /seeded/lib.txt > /seeded.txt',
+          '',
+        ].join('\n'),
+      );
       const body = { contexts: { extra, base: `docker-image://${tag}:1` } };
       const session = await new Promise<string>((resolve, reject) => {
-        srv.docker.modem.dial({ path: '/tscompose/build-secrets', method: 'POST', options: body, statusCodes: { 201: true, 400: 'bad request' } },
-          (err: Error | null, data: unknown) => (err ? reject(err) : resolve((data as { Session: string }).Session)));
+        srv.docker.modem.dial(
+          { path: '/tscompose/build-secrets', method: 'POST', options: body, statusCodes: { 201: true, 400: 'bad request' } },
+          (err: Error | null, data: unknown) => (err ? reject(err) : resolve((data as { Session: string }).Session)),
+        );
       });
       const r = await build(srv.docker, dir, { t: `${tag}-named`, tscsession: session });
       assert.equal(r.error, undefined, r.output);
       const rec = (await srv.service.resolve(`${tag}-named`))!;
       assert.equal(read(rec.layerDirs, 'extra/lib.txt'), 'from the named context\n');
-      assert.equal(read(rec.layerDirs, 'extra/private.txt'), undefined, 'the named context\'s .dockerignore applies');
+      assert.equal(read(rec.layerDirs, 'extra/private.txt'), undefined, "the named context's .dockerignore applies");
       assert.equal(read(rec.layerDirs, 'mounted.txt'), 'from the named context\n');
       assert.equal(read(rec.layerDirs, 'from-image-hd1'), 'i am\n0\n');
       assert.equal(read(rec.layerDirs, 'seeded.txt'), 'from the named context\n', 'a new cache seeded from=');
@@ -279,23 +330,26 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
       fs.writeFileSync(path.join(dir, 'token.txt'), `${SECRET}\n`);
       fs.writeFileSync(path.join(dir, '.dockerignore'), 'token.txt\n');
       const project = `bk${Math.random().toString(36).slice(2, 8)}`;
-      fs.writeFileSync(path.join(dir, 'compose.yaml'), [
-        'services:',
-        '  app:',
-        `    image: ${project}-app:latest`,
-        '    build:',
-        '      context: .',
-        '      secrets:',
-        '        - api_token',
-        '        - source: env_secret',
-        '          target: fromenv',
-        'secrets:',
-        '  api_token:',
-        '    file: ./token.txt',
-        '  env_secret:',
-        '    environment: BK_ENV_SECRET',
-        '',
-      ].join('\n'));
+      fs.writeFileSync(
+        path.join(dir, 'compose.yaml'),
+        [
+          'services:',
+          '  app:',
+          `    image: ${project}-app:latest`,
+          '    build:',
+          '      context: .',
+          '      secrets:',
+          '        - api_token',
+          '        - source: env_secret',
+          '          target: fromenv',
+          'secrets:',
+          '  api_token:',
+          '    file: ./token.txt',
+          '  env_secret:',
+          '    environment: BK_ENV_SECRET',
+          '',
+        ].join('\n'),
+      );
       const r = await tscompose(srv.socket, dir, ['-p', project, 'build'], { BK_ENV_SECRET: 'from-the-environment' });
       assert.equal(r.status, 0, r.out);
       assert.ok(!r.out.includes(SECRET), 'the secret is not printed');
@@ -310,7 +364,9 @@ describe('BuildKit Dockerfile syntax on the bundled engine', () => {
       const missing = await tscompose(srv.socket, dir, ['-p', project, 'build'], {});
       assert.notEqual(missing.status, 0);
       assert.match(missing.out, /environment variable BK_ENV_SECRET is not set/);
-    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -323,7 +379,20 @@ describe('up --build with build.secrets on a bundled engine daemon', () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-bk-engine-'));
     socket = path.join(root, 'engine.sock');
     const log = fs.openSync(path.join(root, 'engine.log'), 'a');
-    engine = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(REPO, 'src/cli/main.ts'), 'engine', '--root', path.join(root, 'state'), '--socket', socket], { stdio: ['ignore', log, log] });
+    engine = spawn(
+      process.execPath,
+      [
+        '--import',
+        import.meta.resolve('tsx'),
+        path.join(REPO, 'src/cli/main.ts'),
+        'engine',
+        '--root',
+        path.join(root, 'state'),
+        '--socket',
+        socket,
+      ],
+      { stdio: ['ignore', log, log] },
+    );
     const deadline = Date.now() + 20000;
     while (Date.now() < deadline && !fs.existsSync(socket)) await new Promise((r) => setTimeout(r, 200));
     assert.ok(fs.existsSync(socket), 'the engine did not start');
@@ -346,18 +415,21 @@ describe('up --build with build.secrets on a bundled engine daemon', () => {
     await once(agent, 'listening');
     const project = `bkup${Math.random().toString(36).slice(2, 8)}`;
     try {
-      fs.writeFileSync(path.join(dir, 'compose.yaml'), [
-        'services:',
-        '  app:',
-        '    build:',
-        '      context: .',
-        '      secrets: [tok]',
-        '      ssh: [default]',
-        'secrets:',
-        '  tok:',
-        '    environment: BK_TOKEN',
-        '',
-      ].join('\n'));
+      fs.writeFileSync(
+        path.join(dir, 'compose.yaml'),
+        [
+          'services:',
+          '  app:',
+          '    build:',
+          '      context: .',
+          '      secrets: [tok]',
+          '      ssh: [default]',
+          'secrets:',
+          '  tok:',
+          '    environment: BK_TOKEN',
+          '',
+        ].join('\n'),
+      );
       const env = { TSCOMPOSE_STATE_ROOT: path.join(root, 'state'), BK_TOKEN: 'twelve chars', SSH_AUTH_SOCK: path.join(dir, 'agent.sock') };
       const up = await tscompose(socket, dir, ['-p', project, 'up', '--build', '--abort-on-container-exit'], env);
       assert.equal(up.status, 0, up.out);

@@ -28,7 +28,9 @@ export function dockerSaveBusybox(tag: string, file: string, extraLines: string[
 
 /** An OCI image layout archive converted from a docker save archive by skopeo. */
 export function ociArchiveFrom(dockerArchive: string, file: string, name: string): void {
-  const r = spawnSync('skopeo', ['copy', '--quiet', `docker-archive:${dockerArchive}`, `oci-archive:${file}:${name}`], { encoding: 'utf8' });
+  const r = spawnSync('skopeo', ['copy', '--quiet', `docker-archive:${dockerArchive}`, `oci-archive:${file}:${name}`], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`skopeo failed: ${r.stderr}`);
 }
 

@@ -12,7 +12,11 @@ import { dockerCli, type ImageTestServer, startImageServer } from './server.js';
 
 async function pull(srv: ImageTestServer, ref: string, authconfig?: object): Promise<any[]> {
   const stream = await srv.docker.pull(ref, authconfig ? { authconfig } : {});
-  const events: any[] = await new Promise((resolve, reject) => srv.docker.modem.followProgress(stream as unknown as NodeJS.ReadableStream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))));
+  const events: any[] = await new Promise((resolve, reject) =>
+    srv.docker.modem.followProgress(stream as unknown as NodeJS.ReadableStream, (err: Error | null, res: any[]) =>
+      err ? reject(err) : resolve(res),
+    ),
+  );
   const failed = events.find((e) => e.error);
   if (failed) throw new Error(failed.error);
   return events;
@@ -53,13 +57,27 @@ describe('registry pull', () => {
 
   test('OCI index picks the host platform; zstd layers', async () => {
     const amd = await pushTestImage(reg, 'tsc/multi', 'amd64-only', { oci: true });
-    const other = await pushTestImage(reg, 'tsc/multi', 'arm-only', { oci: true, layerBytes: [await tarball([{ name: 'arm', content: 'arm' }])] });
+    const other = await pushTestImage(reg, 'tsc/multi', 'arm-only', {
+      oci: true,
+      layerBytes: [await tarball([{ name: 'arm', content: 'arm' }])],
+    });
     const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
     const index = {
-      schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json',
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
       manifests: [
-        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: other.digest, size: other.size, platform: { os: 'linux', architecture: 's390x' } },
-        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: amd.digest, size: amd.size, platform: { os: 'linux', architecture: arch } },
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: other.digest,
+          size: other.size,
+          platform: { os: 'linux', architecture: 's390x' },
+        },
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: amd.digest,
+          size: amd.size,
+          platform: { os: 'linux', architecture: arch },
+        },
       ],
     };
     const indexDigest = await pushManifest(reg, 'tsc/multi', 'latest', index, 'application/vnd.oci.image.index.v1+json');
@@ -81,7 +99,9 @@ describe('registry pull', () => {
   });
 
   test('a tampered blob fails the pull and stores nothing', async () => {
-    const pushed = await pushTestImage(reg, 'tsc/tampered', 'v1', { layerBytes: [await tarball([{ name: 'big', content: randomBytes(4096).toString('hex') }])] });
+    const pushed = await pushTestImage(reg, 'tsc/tampered', 'v1', {
+      layerBytes: [await tarball([{ name: 'big', content: randomBytes(4096).toString('hex') }])],
+    });
     const data = blobDataPath(reg, pushed.layers[0]!.digest);
     const bytes = fs.readFileSync(data);
     bytes[bytes.length >> 1] ^= 0xff;
@@ -96,9 +116,16 @@ describe('registry pull', () => {
 
   test('a build FROM an image missing from the store pulls it first', async () => {
     const pushed = await pushTestImage(reg, 'tsc/base', 'v1');
-    const context = await tarball([{ name: 'Dockerfile', content: `FROM ${reg.host}/tsc/base:v1\nCOPY a.txt /a.txt\n` }, { name: 'a.txt', content: 'a' }]);
+    const context = await tarball([
+      { name: 'Dockerfile', content: `FROM ${reg.host}/tsc/base:v1\nCOPY a.txt /a.txt\n` },
+      { name: 'a.txt', content: 'a' },
+    ]);
     const stream = await srv.docker.buildImage(Readable.from([context]), { t: 'tsc-img-from-pulled' });
-    const events: any[] = await new Promise((resolve, reject) => srv.docker.modem.followProgress(stream as unknown as NodeJS.ReadableStream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))));
+    const events: any[] = await new Promise((resolve, reject) =>
+      srv.docker.modem.followProgress(stream as unknown as NodeJS.ReadableStream, (err: Error | null, res: any[]) =>
+        err ? reject(err) : resolve(res),
+      ),
+    );
     assert.ok(!events.some((e) => e.error), JSON.stringify(events.filter((e) => e.error)));
     assert.equal((await srv.service.resolve(`${reg.host}/tsc/base:v1`))?.id, pushed.configDigest);
     const built = await srv.service.resolve('tsc-img-from-pulled');
@@ -143,7 +170,8 @@ describe('registry pull with basic auth', () => {
     dockerConfig = tempDir('tsc-img-dockercfg-');
   });
   after(async () => {
-    if (savedDockerConfig === undefined) delete process.env.DOCKER_CONFIG; else process.env.DOCKER_CONFIG = savedDockerConfig;
+    if (savedDockerConfig === undefined) delete process.env.DOCKER_CONFIG;
+    else process.env.DOCKER_CONFIG = savedDockerConfig;
     fs.rmSync(dockerConfig, { recursive: true, force: true });
     await reg?.stop();
     await srv?.close();
@@ -152,7 +180,10 @@ describe('registry pull with basic auth', () => {
   test('without credentials the pull is denied', async () => {
     process.env.DOCKER_CONFIG = dockerConfig; // empty: no config.json
     await assert.rejects(pull(srv, `${reg.host}/tsc/private:v1`), /access denied|authentication required/);
-    await assert.rejects(pull(srv, `${reg.host}/tsc/private:v1`, { username: 'tscuser', password: 'wrong', serveraddress: reg.host }), /unauthorized/);
+    await assert.rejects(
+      pull(srv, `${reg.host}/tsc/private:v1`, { username: 'tscuser', password: 'wrong', serveraddress: reg.host }),
+      /unauthorized/,
+    );
   });
 
   test('credentials from X-Registry-Auth', async () => {
@@ -164,9 +195,14 @@ describe('registry pull with basic auth', () => {
   test('a build pulls a private base with X-Registry-Config credentials', async () => {
     const context = await tarball([{ name: 'Dockerfile', content: `FROM ${reg.host}/tsc/private:v1\nLABEL built=1\n` }]);
     const stream = await srv.docker.buildImage(Readable.from([context]), {
-      t: 'tsc-img-private-child', registryconfig: { [reg.host]: { username: 'tscuser', password: 'tsc-secret' } },
+      t: 'tsc-img-private-child',
+      registryconfig: { [reg.host]: { username: 'tscuser', password: 'tsc-secret' } },
     } as any);
-    const events: any[] = await new Promise((resolve, reject) => srv.docker.modem.followProgress(stream as unknown as NodeJS.ReadableStream, (err: Error | null, res: any[]) => (err ? reject(err) : resolve(res))));
+    const events: any[] = await new Promise((resolve, reject) =>
+      srv.docker.modem.followProgress(stream as unknown as NodeJS.ReadableStream, (err: Error | null, res: any[]) =>
+        err ? reject(err) : resolve(res),
+      ),
+    );
     assert.ok(!events.some((e) => e.error), JSON.stringify(events.filter((e) => e.error)));
     assert.ok(await srv.service.resolve('tsc-img-private-child'));
     await srv.docker.getImage('tsc-img-private-child').remove();
@@ -174,7 +210,10 @@ describe('registry pull with basic auth', () => {
   });
 
   test('credentials from config.json', async () => {
-    fs.writeFileSync(path.join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('tscuser:tsc-secret').toString('base64') } } }));
+    fs.writeFileSync(
+      path.join(dockerConfig, 'config.json'),
+      JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from('tscuser:tsc-secret').toString('base64') } } }),
+    );
     process.env.DOCKER_CONFIG = dockerConfig;
     await pull(srv, `${reg.host}/tsc/private:v1`);
     assert.ok(await srv.service.resolve(`${reg.host}/tsc/private:v1`));

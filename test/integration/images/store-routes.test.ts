@@ -46,7 +46,10 @@ describe('image store routes', () => {
     assert.equal((await srv.service.resolve(rec.id.slice(7, 19)))?.id, rec.id, 'resolves by short id');
 
     const list = await srv.docker.listImages({ filters: { label: ['tsc.test=yes'] } });
-    assert.deepEqual(list.map((i) => i.RepoTags), [[`${tag}:v1`]]);
+    assert.deepEqual(
+      list.map((i) => i.RepoTags),
+      [[`${tag}:v1`]],
+    );
     const inspect = await srv.docker.getImage(`${tag}:v1`).inspect();
     assert.equal(inspect.Id, rec.id);
     assert.deepEqual(inspect.RootFS.Layers?.length, 2);
@@ -55,7 +58,14 @@ describe('image store routes', () => {
   });
 
   test('the store survives a restart (a new service on the same state root)', async () => {
-    const again = createImageService({ paths: enginePaths(path.join(srv.root, 'state')), events: new EventBus(), log: silentLogger }, { async runOneShot() { return { exitCode: 1 }; } });
+    const again = createImageService(
+      { paths: enginePaths(path.join(srv.root, 'state')), events: new EventBus(), log: silentLogger },
+      {
+        async runOneShot() {
+          return { exitCode: 1 };
+        },
+      },
+    );
     const rec = await again.resolve(`${tag}:v1`);
     assert.equal(rec?.id, (await srv.service.resolve(`${tag}:v1`))?.id);
     assert.deepEqual(rec?.repoTags, [`docker.io/library/${tag}:v1`]);
@@ -80,7 +90,11 @@ describe('image store routes', () => {
       { name: 'etc/motd', content: 'hello\n', mode: 0o640, uid: 1000, gid: 1000 },
       { name: 'bin/sh', type: 'symlink', linkname: '/bin/busybox' },
     ]);
-    const r = await dockerCli(srv.socket, ['import', '--change', 'CMD ["/bin/sh"]', '--change', 'ENV A=1', '-', `${tag}-imported:1`], zlib.gzipSync(rootfs));
+    const r = await dockerCli(
+      srv.socket,
+      ['import', '--change', 'CMD ["/bin/sh"]', '--change', 'ENV A=1', '-', `${tag}-imported:1`],
+      zlib.gzipSync(rootfs),
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^sha256:[a-f0-9]{64}/);
     const rec = await srv.service.resolve(`${tag}-imported:1`);
@@ -125,13 +139,17 @@ describe('image store routes', () => {
   test('hostile archives are refused (the error in the load stream, as Docker) and store nothing', async () => {
     const loadError = async (archive: Buffer): Promise<string> => {
       let text = '';
-      for await (const chunk of await srv.docker.loadImage(Readable.from([archive])) as NodeJS.ReadableStream) text += chunk.toString();
+      for await (const chunk of (await srv.docker.loadImage(Readable.from([archive]))) as NodeJS.ReadableStream) text += chunk.toString();
       const last = JSON.parse(text.trim().split('\n').pop()!) as { error?: string; errorDetail?: { message: string } };
       assert.equal(last.errorDetail?.message, last.error);
       return last.error ?? `no error in ${text}`;
     };
     const evilLayer = await tarball([{ name: '../../../../tmp/tsc-img-evil', content: 'x' }]);
-    const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: ['sha256:' + createHash('sha256').update(evilLayer).digest('hex')] } });
+    const config = JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      rootfs: { type: 'layers', diff_ids: ['sha256:' + createHash('sha256').update(evilLayer).digest('hex')] },
+    });
     const archive = await tarball([
       { name: 'manifest.json', content: JSON.stringify([{ Config: 'c.json', RepoTags: ['tsc-img-evil:1'], Layers: ['l/layer.tar'] }]) },
       { name: 'c.json', content: config },
@@ -147,7 +165,14 @@ describe('image store routes', () => {
     assert.match(await loadError(traversal), /missing "..\/..\/etc\/passwd"/);
     const badDiff = await tarball([
       { name: 'manifest.json', content: JSON.stringify([{ Config: 'c.json', Layers: ['l.tar'] }]) },
-      { name: 'c.json', content: JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: ['sha256:../../../../../tmp'] } }) },
+      {
+        name: 'c.json',
+        content: JSON.stringify({
+          architecture: 'amd64',
+          os: 'linux',
+          rootfs: { type: 'layers', diff_ids: ['sha256:../../../../../tmp'] },
+        }),
+      },
       { name: 'l.tar', content: await tarball([{ name: 'f', content: 'x' }]) },
     ]);
     assert.match(await loadError(badDiff), /invalid layer diffID/);

@@ -26,7 +26,17 @@ describe('/networks through the docker CLI', () => {
 
   it('creates a network with a subnet, gateway and labels, and inspects it', async () => {
     const gateway = subnet.replace('.0/24', '.254');
-    const created = await api.docker('network', 'create', '--subnet', subnet, '--gateway', gateway, '--label', 'com.docker.compose.project=demo', name);
+    const created = await api.docker(
+      'network',
+      'create',
+      '--subnet',
+      subnet,
+      '--gateway',
+      gateway,
+      '--label',
+      'com.docker.compose.project=demo',
+      name,
+    );
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout.trim(), /^[0-9a-f]{64}$/);
     const inspect = await api.docker('network', 'inspect', name);
@@ -41,7 +51,8 @@ describe('/networks through the docker CLI', () => {
   it('lists it with the builtin networks and filters by label', async () => {
     const all = await api.docker('network', 'ls', '--format', '{{.Name}} {{.Driver}}');
     assert.equal(all.code, 0, all.stderr);
-    for (const line of ['bridge bridge', 'host host', 'none null', `${name} bridge`]) assert.ok(all.stdout.split('\n').includes(line), all.stdout);
+    for (const line of ['bridge bridge', 'host host', 'none null', `${name} bridge`])
+      assert.ok(all.stdout.split('\n').includes(line), all.stdout);
     const filtered = await api.docker('network', 'ls', '-q', '--filter', 'label=com.docker.compose.project=demo');
     assert.equal(filtered.stdout.trim().split('\n').length, 1);
   });

@@ -9,13 +9,25 @@ import { Router } from '../../../src/engine/api/router.js';
 
 const exec = promisify(execFile);
 
-export interface ApiServer { socket: string; docker(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>; close(): Promise<void> }
+export interface ApiServer {
+  socket: string;
+  docker(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  close(): Promise<void>;
+}
 
 export async function startApiServer(dir: string, register: (router: Router) => void): Promise<ApiServer> {
   const router = new Router();
-  router.add('GET', '/_ping', ({ res }) => { res.writeHead(200, { 'API-Version': '1.41', 'Content-Type': 'text/plain' }); res.end('OK'); });
-  router.add('HEAD', '/_ping', ({ res }) => { res.writeHead(200, { 'API-Version': '1.41' }); res.end(); });
-  router.add('GET', '/version', ({ res }) => sendJson(res, 200, { Version: '20.10.0', ApiVersion: '1.41', MinAPIVersion: '1.24', Os: 'linux', Arch: 'amd64' }));
+  router.add('GET', '/_ping', ({ res }) => {
+    res.writeHead(200, { 'API-Version': '1.41', 'Content-Type': 'text/plain' });
+    res.end('OK');
+  });
+  router.add('HEAD', '/_ping', ({ res }) => {
+    res.writeHead(200, { 'API-Version': '1.41' });
+    res.end();
+  });
+  router.add('GET', '/version', ({ res }) =>
+    sendJson(res, 200, { Version: '20.10.0', ApiVersion: '1.41', MinAPIVersion: '1.24', Os: 'linux', Arch: 'amd64' }),
+  );
   register(router);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://engine');
@@ -31,13 +43,20 @@ export async function startApiServer(dir: string, register: (router: Router) => 
     socket,
     async docker(...args) {
       try {
-        const { stdout, stderr } = await exec('docker', ['-H', `unix://${socket}`, ...args], { timeout: 20000, env: { ...process.env, DOCKER_CONFIG: dir } });
+        const { stdout, stderr } = await exec('docker', ['-H', `unix://${socket}`, ...args], {
+          timeout: 20000,
+          env: { ...process.env, DOCKER_CONFIG: dir },
+        });
         return { code: 0, stdout, stderr };
       } catch (err) {
         const e = err as { code?: number; stdout?: string; stderr?: string };
         return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
       }
     },
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

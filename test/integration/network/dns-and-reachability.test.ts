@@ -12,7 +12,10 @@ import type { BridgeNetworkService } from '../../../src/engine/network/service.j
 
 const hostHasLink = (name: string) => spawnSync('ip', ['link', 'show', 'dev', name], { stdio: 'ignore' }).status === 0;
 /** iptables chains of the network with id `networkId` (named <prefix>-<kind>-<first 12 id characters>) */
-const chainsOf = (networkId: string) => spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(':') && l.includes(`-${networkId.slice(0, 12)} `));
+const chainsOf = (networkId: string) =>
+  spawnSync('iptables-save', [], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => l.startsWith(':') && l.includes(`-${networkId.slice(0, 12)} `));
 
 describe('user network: name resolution and reachability', () => {
   let h: Harness;
@@ -33,15 +36,41 @@ describe('user network: name resolution and reachability', () => {
     const www = path.join(h.root, 'www');
     mkdirSync(www);
     writeFileSync(path.join(www, 'index.html'), 'hello from web\n');
-    await service.attach({ ...attachDefaults, containerId: 'a'.repeat(64), containerName: 'proj-web-1', hostname: 'webhost', pid: webPid, mode: 'bridge', endpoints: [{ network: netName, aliases: ['web', 'frontend'] }] });
-    await service.attach({ ...attachDefaults, containerId: 'c'.repeat(64), containerName: 'proj-web-2', hostname: 'webhost2', pid: replicaPid, mode: 'bridge', endpoints: [{ network: netName, aliases: ['web'] }] });
-    const client = await service.attach({ ...attachDefaults, containerId: 'b'.repeat(64), containerName: 'proj-client-1', hostname: 'client', pid: clientPid, mode: 'bridge', endpoints: [{ network: netName, aliases: ['client'] }] });
+    await service.attach({
+      ...attachDefaults,
+      containerId: 'a'.repeat(64),
+      containerName: 'proj-web-1',
+      hostname: 'webhost',
+      pid: webPid,
+      mode: 'bridge',
+      endpoints: [{ network: netName, aliases: ['web', 'frontend'] }],
+    });
+    await service.attach({
+      ...attachDefaults,
+      containerId: 'c'.repeat(64),
+      containerName: 'proj-web-2',
+      hostname: 'webhost2',
+      pid: replicaPid,
+      mode: 'bridge',
+      endpoints: [{ network: netName, aliases: ['web'] }],
+    });
+    const client = await service.attach({
+      ...attachDefaults,
+      containerId: 'b'.repeat(64),
+      containerName: 'proj-client-1',
+      hostname: 'client',
+      pid: clientPid,
+      mode: 'bridge',
+      endpoints: [{ network: netName, aliases: ['client'] }],
+    });
     clientResolvConf = path.join(h.root, 'client-resolv.conf');
     writeFileSync(clientResolvConf, client.resolvConf);
     h.serveHttp(webPid, www);
   });
 
-  after(async () => { await h.cleanup(); });
+  after(async () => {
+    await h.cleanup();
+  });
 
   it('points the container resolv.conf at the network gateway', async () => {
     const text = await import('node:fs').then((fs) => fs.readFileSync(clientResolvConf, 'utf8'));
@@ -86,7 +115,10 @@ describe('user network: name resolution and reachability', () => {
     s.on('data', (d) => { buf = Buffer.concat([buf, d]); if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) { console.log(buf.subarray(2).toString('base64')); s.destroy(); } });
     s.on('error', (e) => { console.error(e.message); process.exit(1); });
   `;
-  const tcpAnswers = (reply: Buffer) => ({ rcode: reply.readUInt16BE(2) & 0xf, answers: dnsPacket.decode(reply).answers!.map((a) => (a as { data: string }).data) });
+  const tcpAnswers = (reply: Buffer) => ({
+    rcode: reply.readUInt16BE(2) & 0xf,
+    answers: dnsPacket.decode(reply).answers!.map((a) => (a as { data: string }).data),
+  });
 
   it('answers DNS over TCP too', async () => {
     const web = (await service.attachmentOf('a'.repeat(64)))!.networks[netName]!;
@@ -98,9 +130,22 @@ describe('user network: name resolution and reachability', () => {
   it('refuses queries from anything that is not on the network (the host, other networks)', async () => {
     const fromHost = await new Promise<Buffer>((resolve, reject) => {
       const socket = net.connect(53, gateway);
-      socket.write(dnsPacket.streamEncode({ type: 'query', id: 8, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name: 'frontend', class: 'IN' }] }));
+      socket.write(
+        dnsPacket.streamEncode({
+          type: 'query',
+          id: 8,
+          flags: dnsPacket.RECURSION_DESIRED,
+          questions: [{ type: 'A', name: 'frontend', class: 'IN' }],
+        }),
+      );
       let buf = Buffer.alloc(0);
-      socket.on('data', (d) => { buf = Buffer.concat([buf, d]); if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) { socket.destroy(); resolve(buf.subarray(2)); } });
+      socket.on('data', (d) => {
+        buf = Buffer.concat([buf, d]);
+        if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+          socket.destroy();
+          resolve(buf.subarray(2));
+        }
+      });
       socket.on('error', reject);
     });
     const { rcode, answers } = tcpAnswers(fromHost);
@@ -146,7 +191,14 @@ describe('user network: name resolution and reachability', () => {
     await service.detach('b'.repeat(64));
     assert.ok(hostHasLink(bridge));
     assert.ok(chainsOf(network.id).length > 0);
-    await new Promise<void>((resolve, reject) => { const s = net.connect(53, gateway, () => { s.destroy(); resolve(); }).on('error', reject); });
+    await new Promise<void>((resolve, reject) => {
+      const s = net
+        .connect(53, gateway, () => {
+          s.destroy();
+          resolve();
+        })
+        .on('error', reject);
+    });
     await service.removeNetwork(netName);
     assert.equal(await service.findNetwork(netName), undefined);
     assert.ok(!hostHasLink(bridge));

@@ -16,7 +16,11 @@ async function fakeResolver(host: string, port: number, address: string): Promis
     const q = dnsPacket.decode(msg);
     const question = q.questions![0]!;
     const answers: dnsPacket.Answer[] = question.type === 'A' ? [{ type: 'A', name: question.name, ttl: 60, data: address }] : [];
-    socket.send(dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE, questions: [question], answers }), from.port, from.address);
+    socket.send(
+      dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE, questions: [question], answers }),
+      from.port,
+      from.address,
+    );
   });
   await new Promise<void>((r) => socket.bind(port, host, () => r()));
   return socket;
@@ -38,8 +42,26 @@ describe('embedded DNS forwarding', () => {
     const net = await service.createNetwork({ name: `${h.prefix}-fwd`, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
     gateway = net.gateway!;
     [plainPid, customPid] = await Promise.all([h.namespace(), h.namespace()]);
-    await service.attach({ ...attachDefaults, dns: [], containerId: '7'.repeat(64), containerName: 'plain', hostname: 'plain', pid: plainPid, mode: 'bridge', endpoints: [{ network: net.name, aliases: [] }] });
-    await service.attach({ ...attachDefaults, dns: ['127.0.0.3'], containerId: '8'.repeat(64), containerName: 'custom', hostname: 'custom', pid: customPid, mode: 'bridge', endpoints: [{ network: net.name, aliases: [] }] });
+    await service.attach({
+      ...attachDefaults,
+      dns: [],
+      containerId: '7'.repeat(64),
+      containerName: 'plain',
+      hostname: 'plain',
+      pid: plainPid,
+      mode: 'bridge',
+      endpoints: [{ network: net.name, aliases: [] }],
+    });
+    await service.attach({
+      ...attachDefaults,
+      dns: ['127.0.0.3'],
+      containerId: '8'.repeat(64),
+      containerName: 'custom',
+      hostname: 'custom',
+      pid: customPid,
+      mode: 'bridge',
+      endpoints: [{ network: net.name, aliases: [] }],
+    });
   });
 
   after(async () => {
@@ -52,7 +74,7 @@ describe('embedded DNS forwarding', () => {
     assert.match(r.stdout, /Address: 192\.0\.2\.10/);
   });
 
-  it('forwards to the container\'s own Dns servers when it has some', async () => {
+  it("forwards to the container's own Dns servers when it has some", async () => {
     const r = await inNamespace(customPid, ['busybox', 'nslookup', 'outside.example', gateway]);
     assert.match(r.stdout, /Address: 192\.0\.2\.30/);
   });

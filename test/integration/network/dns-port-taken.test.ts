@@ -6,7 +6,6 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createHarness, inNamespace, type Harness, attachDefaults } from './harness.js';
 
-
 describe('embedded DNS when the DNS port is taken on every address', () => {
   let h: Harness;
   let wildcardUdp: dgram.Socket;
@@ -33,8 +32,24 @@ describe('embedded DNS when the DNS port is taken on every address', () => {
     const name = `${h.prefix}-dnsport`;
     const network = await service.createNetwork({ name, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
     const [a, b] = await Promise.all([h.namespace(), h.namespace()]);
-    await service.attach({ ...attachDefaults, containerId: 'a'.repeat(64), containerName: 'first', hostname: 'first', pid: a, mode: 'bridge', endpoints: [{ network: name, aliases: [] }] });
-    await service.attach({ ...attachDefaults, containerId: 'b'.repeat(64), containerName: 'second', hostname: 'second', pid: b, mode: 'bridge', endpoints: [{ network: name, aliases: [] }] });
+    await service.attach({
+      ...attachDefaults,
+      containerId: 'a'.repeat(64),
+      containerName: 'first',
+      hostname: 'first',
+      pid: a,
+      mode: 'bridge',
+      endpoints: [{ network: name, aliases: [] }],
+    });
+    await service.attach({
+      ...attachDefaults,
+      containerId: 'b'.repeat(64),
+      containerName: 'second',
+      hostname: 'second',
+      pid: b,
+      mode: 'bridge',
+      endpoints: [{ network: name, aliases: [] }],
+    });
     const ip = (await service.attachmentOf('b'.repeat(64)))!.networks[name]!.IPAddress;
     const r = await inNamespace(a, ['busybox', 'nslookup', 'second', `${network.gateway}:${port}`]);
     assert.match(r.stdout, new RegExp(`Address: ${ip.replace(/\./g, '\\.')}$`, 'm'), r.stdout + r.stderr);

@@ -17,20 +17,32 @@ const IMAGE = 'tscn-test/busybox:latest';
 
 function withTestImage(real: EngineImages, rootfs: string): EngineImages {
   const image: ImageRecord = {
-    id: `sha256:${'c'.repeat(64)}`, repoTags: [IMAGE], repoDigests: [], created: new Date().toISOString(), size: 0,
-    architecture: 'amd64', os: 'linux', layerDirs: [rootfs],
+    id: `sha256:${'c'.repeat(64)}`,
+    repoTags: [IMAGE],
+    repoDigests: [],
+    created: new Date().toISOString(),
+    size: 0,
+    architecture: 'amd64',
+    os: 'linux',
+    layerDirs: [rootfs],
     config: { Cmd: ['sh'], Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], ExposedPorts: { '80/tcp': {} } },
   };
   // everything else (the /images routes among it) is the real service's
   return Object.assign(Object.create(real) as EngineImages, {
-    async resolve(ref: string) { return ref === IMAGE || ref === image.id ? image : real.resolve(ref); },
-    async list() { return [image, ...(await real.list())]; },
+    async resolve(ref: string) {
+      return ref === IMAGE || ref === image.id ? image : real.resolve(ref);
+    },
+    async list() {
+      return [image, ...(await real.list())];
+    },
   });
 }
 
 async function fetchText(url: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {
-    try { return await (await fetch(url)).text(); } catch (err) {
+    try {
+      return await (await fetch(url)).text();
+    } catch (err) {
       if (attempt >= 30) throw err;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -44,27 +56,41 @@ describe('bundled engine: networks and volumes through the docker CLI', () => {
   let socket: string;
   let net: string;
 
-  const docker = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn('docker', ['-H', `unix://${socket}`, ...args], { env: { ...process.env, DOCKER_CONFIG: path.join(h.root, 'docker-config') } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  const docker = (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('docker', ['-H', `unix://${socket}`, ...args], {
+        env: { ...process.env, DOCKER_CONFIG: path.join(h.root, 'docker-config') },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
 
   before(async () => {
     h = createHarness();
     socket = path.join(h.root, 'engine.sock');
-    const rootfs = await busyboxRootfs(path.join(h.root, 'rootfs'), { 'www/index.html': 'hello from web\n', 'data/seed.txt': 'from image\n' });
+    const rootfs = await busyboxRootfs(path.join(h.root, 'rootfs'), {
+      'www/index.html': 'hello from web\n',
+      'data/seed.txt': 'from image\n',
+    });
     const resolvConf = path.join(h.root, 'host-resolv.conf');
     engine = await startEngine({
-      root: path.join(h.root, 'state'), socketPath: socket,
+      root: path.join(h.root, 'state'),
+      socketPath: socket,
       images: (ctx, runner) => withTestImage(createImageService(ctx, runner), rootfs),
-      networks: (ctx) => (networks = createNetworkService(ctx, {
-        interfacePrefix: h.prefix, chainPrefix: h.prefix, hostResolvConf: resolvConf,
-        pools: [{ base: `${h.subnet24()}.0/24`, size: 26 }],
-      })),
+      networks: (ctx) =>
+        (networks = createNetworkService(ctx, {
+          interfacePrefix: h.prefix,
+          chainPrefix: h.prefix,
+          hostResolvConf: resolvConf,
+          pools: [{ base: `${h.subnet24()}.0/24`, size: 26 }],
+        })),
     });
     spawnSync('sh', ['-c', `echo 'nameserver 127.0.0.1' > ${resolvConf}`]);
     net = `${h.prefix}-e2e`;
@@ -73,13 +99,17 @@ describe('bundled engine: networks and volumes through the docker CLI', () => {
   after(async () => {
     try {
       if (engine) {
-        for (const c of engine.containers.store.all()) await engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined);
+        for (const c of engine.containers.store.all())
+          await engine.containers.remove(c.id, { force: true, volumes: true }).catch(() => undefined);
         await engine.close();
       }
       await networks?.teardown();
     } finally {
       const root = h.root;
-      const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m?.startsWith(root));
+      const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .map((l) => l.split(' ')[4])
+        .filter((m) => m?.startsWith(root));
       for (const m of mounts.reverse()) spawnSync('umount', ['-l', m!]);
       await h.cleanup();
     }
@@ -88,10 +118,36 @@ describe('bundled engine: networks and volumes through the docker CLI', () => {
   it('resolves containers by name and alias on a user network', async () => {
     const created = await docker('network', 'create', '--subnet', `${h.subnet24()}.0/24`, net);
     assert.equal(created.code, 0, created.stderr);
-    const web = await docker('run', '-d', '--name', `${h.prefix}-web`, '--network', net, '--network-alias', 'site', '-p', '127.0.0.1::80', IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www');
+    const web = await docker(
+      'run',
+      '-d',
+      '--name',
+      `${h.prefix}-web`,
+      '--network',
+      net,
+      '--network-alias',
+      'site',
+      '-p',
+      '127.0.0.1::80',
+      IMAGE,
+      'httpd',
+      '-f',
+      '-p',
+      '80',
+      '-h',
+      '/www',
+    );
     assert.equal(web.code, 0, web.stderr);
     for (const name of [`${h.prefix}-web`, 'site']) {
-      const r = await docker('run', '--network', net, IMAGE, 'sh', '-c', `for i in 1 2 3 4 5; do timeout 5 wget -q -O - http://${name}/index.html && exit 0; sleep 0.3; done; exit 1`);
+      const r = await docker(
+        'run',
+        '--network',
+        net,
+        IMAGE,
+        'sh',
+        '-c',
+        `for i in 1 2 3 4 5; do timeout 5 wget -q -O - http://${name}/index.html && exit 0; sleep 0.3; done; exit 1`,
+      );
       assert.equal(r.code, 0, `${name}: ${r.stderr}`);
       assert.equal(r.stdout, 'hello from web\n');
     }
@@ -111,11 +167,17 @@ describe('bundled engine: networks and volumes through the docker CLI', () => {
     const net2 = `${h.prefix}-warm`;
     const subnet = h.subnet24();
     assert.equal((await docker('network', 'create', '--subnet', `${subnet}.0/24`, net2)).code, 0);
-    const namespaces = () => spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${h.prefix}-`));
+    const namespaces = () =>
+      spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .map((l) => l.split(' ')[0]!)
+        .filter((n) => n.startsWith(`${h.prefix}-`));
     const spareAddress = async (taken: string[] = []) => {
       for (let i = 0; i < 100; i++) {
         for (const ns of namespaces().filter((n) => n.includes('-spare-') && !taken.includes(n))) {
-          const addr = /inet (\S+)\//.exec(spawnSync('ip', ['-n', ns, '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' }).stdout)?.[1];
+          const addr = /inet (\S+)\//.exec(
+            spawnSync('ip', ['-n', ns, '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' }).stdout,
+          )?.[1];
           if (addr?.startsWith(`${subnet}.`)) return { ns, addr };
         }
         await new Promise((r) => setTimeout(r, 50));
@@ -137,16 +199,24 @@ describe('bundled engine: networks and volumes through the docker CLI', () => {
     const inspect = JSON.parse((await docker('inspect', `${h.prefix}-w2`)).stdout)[0];
     assert.equal(inspect.NetworkSettings.SandboxKey, `/run/netns/${spare.ns}`, 'the container took the warm namespace');
     assert.equal(inspect.NetworkSettings.Networks[net2].IPAddress, spare.addr);
-    const fetched = await docker('exec', `${h.prefix}-w2`, 'sh', '-c', `for i in 1 2 3 4 5; do timeout 5 wget -q -O - http://${h.prefix}-w1/index.html && exit 0; sleep 0.3; done; exit 1`);
+    const fetched = await docker(
+      'exec',
+      `${h.prefix}-w2`,
+      'sh',
+      '-c',
+      `for i in 1 2 3 4 5; do timeout 5 wget -q -O - http://${h.prefix}-w1/index.html && exit 0; sleep 0.3; done; exit 1`,
+    );
     assert.equal(fetched.stdout, 'hello from web\n', fetched.stderr);
     assert.equal((await docker('rm', '-f', `${h.prefix}-w1`, `${h.prefix}-w2`, `${h.prefix}-w3`, `${h.prefix}-w4`)).code, 0);
     const removed = await docker('network', 'rm', net2);
     assert.equal(removed.code, 0, removed.stderr);
-    const left = namespaces().filter((ns) => spawnSync('ip', ['-n', ns, '-4', '-o', 'addr'], { encoding: 'utf8' }).stdout.includes(`${subnet}.`));
+    const left = namespaces().filter((ns) =>
+      spawnSync('ip', ['-n', ns, '-4', '-o', 'addr'], { encoding: 'utf8' }).stdout.includes(`${subnet}.`),
+    );
     assert.deepEqual(left, [], 'no namespace of the removed network is left');
   });
 
-  it('reuses an ended container\'s namespace for the next one only when nothing can have changed in it', async () => {
+  it("reuses an ended container's namespace for the next one only when nothing can have changed in it", async () => {
     const net3 = `${h.prefix}-reuse`;
     assert.equal((await docker('network', 'create', '--subnet', `${h.subnet24()}.0/24`, net3)).code, 0);
     const run = async (name: string, ...args: string[]) => {
@@ -161,7 +231,13 @@ describe('bundled engine: networks and volumes through the docker CLI', () => {
     await rm('r1');
     assert.equal(await run('r2'), quiet, 'a namespace left as it was is handed to the next container');
     // a TCP connection over loopback leaves a socket in TIME_WAIT inside the namespace
-    const tcp = await docker('exec', `${h.prefix}-r2`, 'sh', '-c', 'httpd -p 127.0.0.1:8080 -h /www && for i in 1 2 3 4 5; do timeout 5 wget -q -O - http://127.0.0.1:8080/index.html && exit 0; sleep 0.2; done; exit 1');
+    const tcp = await docker(
+      'exec',
+      `${h.prefix}-r2`,
+      'sh',
+      '-c',
+      'httpd -p 127.0.0.1:8080 -h /www && for i in 1 2 3 4 5; do timeout 5 wget -q -O - http://127.0.0.1:8080/index.html && exit 0; sleep 0.2; done; exit 1',
+    );
     assert.equal(tcp.stdout, 'hello from web\n', tcp.stderr);
     await rm('r2');
     const afterTcp = await run('r3', '--cap-add', 'NET_ADMIN');
@@ -184,9 +260,14 @@ describe('bundled engine: networks and volumes through the docker CLI', () => {
     assert.equal((await docker('run', '-d', '--name', name, '--network', net4, IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www')).code, 0);
     const address = async () => JSON.parse((await docker('inspect', name)).stdout)[0].NetworkSettings.Networks[net4].IPAddress as string;
     const before = await address();
-    const spareReady = () => spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!)
-      .filter((n) => n.startsWith(`${h.prefix}-spare-`))
-      .some((ns) => spawnSync('ip', ['-n', ns, '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' }).stdout.includes(`${subnet}.`));
+    const spareReady = () =>
+      spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .map((l) => l.split(' ')[0]!)
+        .filter((n) => n.startsWith(`${h.prefix}-spare-`))
+        .some((ns) =>
+          spawnSync('ip', ['-n', ns, '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' }).stdout.includes(`${subnet}.`),
+        );
     for (let i = 0; i < 100 && !spareReady(); i++) await new Promise((r) => setTimeout(r, 50));
     assert.ok(spareReady(), 'the network has a spare namespace');
     // served once: a connection in TIME_WAIT keeps its namespace from being reused, so the address is all that stays
@@ -200,7 +281,17 @@ describe('bundled engine: networks and volumes through the docker CLI', () => {
 
   it('seeds a named volume from the image and keeps it after the container is removed', async () => {
     const vol = `${h.prefix}-data`;
-    const first = await docker('run', '--name', `${h.prefix}-v1`, '-v', `${vol}:/data`, IMAGE, 'sh', '-c', 'cat /data/seed.txt; echo kept > /data/new.txt');
+    const first = await docker(
+      'run',
+      '--name',
+      `${h.prefix}-v1`,
+      '-v',
+      `${vol}:/data`,
+      IMAGE,
+      'sh',
+      '-c',
+      'cat /data/seed.txt; echo kept > /data/new.txt',
+    );
     assert.equal(first.code, 0, first.stderr);
     assert.equal(first.stdout, 'from image\n');
     const rm1 = await docker('rm', '-f', '-v', `${h.prefix}-v1`);

@@ -15,7 +15,15 @@ import { silentLogger } from '../../../src/engine/log.js';
 const exec = promisify(execFile);
 
 /** The attach options a test does not care about: no ports, no extra hosts, no DNS settings. */
-export const attachDefaults = { portBindings: {}, publishAll: false, exposedPorts: [] as string[], extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [] };
+export const attachDefaults = {
+  portBindings: {},
+  publishAll: false,
+  exposedPorts: [] as string[],
+  extraHosts: [],
+  dns: [],
+  dnsSearch: [],
+  dnsOptions: [],
+};
 
 export interface Harness {
   prefix: string;
@@ -43,15 +51,24 @@ export function createHarness(): Harness {
   const services: BridgeNetworkService[] = [];
   const processes: ChildProcess[] = [];
   return {
-    prefix, root, events,
+    prefix,
+    root,
+    events,
     subnet24: () => `10.200.${block + (next++ % 16)}`,
     service(overrides = {}) {
       const resolvConf = path.join(root, 'host-resolv.conf');
       // upstream DNS on loopback only: tests never send queries off this machine
       writeFileSync(resolvConf, 'nameserver 127.0.0.1\n');
-      const s = createNetworkService({ paths: enginePaths(root), events, log: silentLogger }, {
-        hostResolvConf: resolvConf, interfacePrefix: prefix, chainPrefix: prefix, pools: [{ base: `10.200.${block + 8}.0/21`, size: 24 }], ...overrides,
-      });
+      const s = createNetworkService(
+        { paths: enginePaths(root), events, log: silentLogger },
+        {
+          hostResolvConf: resolvConf,
+          interfacePrefix: prefix,
+          chainPrefix: prefix,
+          pools: [{ base: `10.200.${block + 8}.0/21`, size: 24 }],
+          ...overrides,
+        },
+      );
       services.push(s);
       return s;
     },
@@ -68,7 +85,9 @@ export function createHarness(): Harness {
       return child.pid!;
     },
     serveHttp(pid, dir, port = 80) {
-      processes.push(spawn('nsenter', [`--net=/proc/${pid}/ns/net`, 'busybox', 'httpd', '-f', '-p', String(port), '-h', dir], { stdio: 'ignore' }));
+      processes.push(
+        spawn('nsenter', [`--net=/proc/${pid}/ns/net`, 'busybox', 'httpd', '-f', '-p', String(port), '-h', dir], { stdio: 'ignore' }),
+      );
     },
     async outside() {
       const pid = await this.namespace();
@@ -77,7 +96,11 @@ export function createHarness(): Harness {
       await exec('ip', ['link', 'add', hostSide, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(pid)]);
       await exec('ip', ['addr', 'add', `${net}.1/30`, 'dev', hostSide]);
       await exec('ip', ['link', 'set', hostSide, 'up']);
-      for (const args of [['addr', 'add', `${net}.2/30`, 'dev', 'eth0'], ['link', 'set', 'eth0', 'up'], ['link', 'set', 'lo', 'up']]) {
+      for (const args of [
+        ['addr', 'add', `${net}.2/30`, 'dev', 'eth0'],
+        ['link', 'set', 'eth0', 'up'],
+        ['link', 'set', 'lo', 'up'],
+      ]) {
         await exec('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', ...args]);
       }
       return { pid, address: `${net}.2` };
@@ -113,7 +136,11 @@ export async function sweepHostObjects(prefix: string): Promise<void> {
 }
 
 /** Runs a command inside the namespace of `pid`. */
-export async function inNamespace(pid: number, args: string[], timeoutMs = 10000): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function inNamespace(
+  pid: number,
+  args: string[],
+  timeoutMs = 10000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await exec('nsenter', [`--net=/proc/${pid}/ns/net`, ...args], { timeout: timeoutMs });
     return { code: 0, stdout, stderr };
@@ -124,7 +151,10 @@ export async function inNamespace(pid: number, args: string[], timeoutMs = 10000
 }
 
 /** Runs a command inside the namespace of `pid` with `resolvConf` as its /etc/resolv.conf (private mount namespace). */
-export async function inNamespaceWithResolvConf(pid: number, resolvConfFile: string, script: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function inNamespaceWithResolvConf(
+  pid: number,
+  resolvConfFile: string,
+  script: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return inNamespace(pid, ['unshare', '--mount', 'sh', '-c', `mount --bind ${resolvConfFile} /etc/resolv.conf && ${script}`]);
 }
-

@@ -9,7 +9,6 @@ import { after, before, describe, it } from 'node:test';
 import { createHarness, inNamespace, type Harness, attachDefaults } from './harness.js';
 import type { BridgeNetworkService } from '../../../src/engine/network/service.js';
 
-
 describe('internal networks', () => {
   let h: Harness;
   let service: BridgeNetworkService;
@@ -30,10 +29,42 @@ describe('internal networks', () => {
     port = (server.address() as AddressInfo).port;
     [outsidePid, insidePid, insidePeerPid, otherPid] = await Promise.all([h.namespace(), h.namespace(), h.namespace(), h.namespace()]);
     // a network's bridge exists while something is attached to it
-    await service.attach({ ...attachDefaults, containerId: '0'.repeat(64), containerName: 'other-1', hostname: 'other', pid: otherPid, mode: 'bridge', endpoints: [{ network: other.name, aliases: [] }] });
-    await service.attach({ ...attachDefaults, containerId: 'd'.repeat(64), containerName: 'open-1', hostname: 'open', pid: outsidePid, mode: 'bridge', endpoints: [{ network: open.name, aliases: [] }] });
-    await service.attach({ ...attachDefaults, containerId: 'e'.repeat(64), containerName: 'sealed-1', hostname: 'sealed', pid: insidePid, mode: 'bridge', endpoints: [{ network: `${h.prefix}-sealed`, aliases: [] }] });
-    await service.attach({ ...attachDefaults, containerId: 'f'.repeat(64), containerName: 'sealed-2', hostname: 'sealed2', pid: insidePeerPid, mode: 'bridge', endpoints: [{ network: `${h.prefix}-sealed`, aliases: ['peer'] }] });
+    await service.attach({
+      ...attachDefaults,
+      containerId: '0'.repeat(64),
+      containerName: 'other-1',
+      hostname: 'other',
+      pid: otherPid,
+      mode: 'bridge',
+      endpoints: [{ network: other.name, aliases: [] }],
+    });
+    await service.attach({
+      ...attachDefaults,
+      containerId: 'd'.repeat(64),
+      containerName: 'open-1',
+      hostname: 'open',
+      pid: outsidePid,
+      mode: 'bridge',
+      endpoints: [{ network: open.name, aliases: [] }],
+    });
+    await service.attach({
+      ...attachDefaults,
+      containerId: 'e'.repeat(64),
+      containerName: 'sealed-1',
+      hostname: 'sealed',
+      pid: insidePid,
+      mode: 'bridge',
+      endpoints: [{ network: `${h.prefix}-sealed`, aliases: [] }],
+    });
+    await service.attach({
+      ...attachDefaults,
+      containerId: 'f'.repeat(64),
+      containerName: 'sealed-2',
+      hostname: 'sealed2',
+      pid: insidePeerPid,
+      mode: 'bridge',
+      endpoints: [{ network: `${h.prefix}-sealed`, aliases: ['peer'] }],
+    });
   });
 
   after(async () => {
@@ -43,7 +74,7 @@ describe('internal networks', () => {
 
   const wget = (pid: number, url: string) => inNamespace(pid, ['timeout', '5', 'busybox', 'wget', '-q', '-O', '-', url]);
 
-  it('lets a container on an ordinary network reach another network\'s bridge address', async () => {
+  it("lets a container on an ordinary network reach another network's bridge address", async () => {
     const r = await wget(outsidePid, `http://${otherGateway}:${port}/`);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'host service\n');
@@ -69,7 +100,10 @@ describe('internal networks', () => {
     h.serveHttp(outside.pid, www);
     // the outside namespace has no route to the container subnets: only masqueraded requests get answers
     let r = await wget(outsidePid, `http://${outside.address}/index.html`);
-    for (let i = 0; i < 10 && r.code !== 0; i++) { await new Promise((ok) => setTimeout(ok, 100)); r = await wget(outsidePid, `http://${outside.address}/index.html`); }
+    for (let i = 0; i < 10 && r.code !== 0; i++) {
+      await new Promise((ok) => setTimeout(ok, 100));
+      r = await wget(outsidePid, `http://${outside.address}/index.html`);
+    }
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'outside world\n');
     const sealed = await wget(insidePid, `http://${outside.address}/index.html`);
@@ -78,9 +112,21 @@ describe('internal networks', () => {
 
   it('honours the bridge driver options for MTU and disabling masquerade', async () => {
     const name = `${h.prefix}-nonat`;
-    await service.createNetwork({ name, options: { 'com.docker.network.driver.mtu': '1400', 'com.docker.network.bridge.enable_ip_masquerade': 'false' }, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
+    await service.createNetwork({
+      name,
+      options: { 'com.docker.network.driver.mtu': '1400', 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
+      ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }],
+    });
     const pid = await h.namespace();
-    await service.attach({ ...attachDefaults, containerId: 'm'.repeat(64), containerName: 'nonat-1', hostname: 'nonat', pid, mode: 'bridge', endpoints: [{ network: name, aliases: [] }] });
+    await service.attach({
+      ...attachDefaults,
+      containerId: 'm'.repeat(64),
+      containerName: 'nonat-1',
+      hostname: 'nonat',
+      pid,
+      mode: 'bridge',
+      endpoints: [{ network: name, aliases: [] }],
+    });
     const link = await inNamespace(pid, ['ip', '-o', 'link', 'show', 'dev', 'eth0']);
     assert.match(link.stdout, /mtu 1400/);
     const outside = await h.outside();

@@ -9,14 +9,22 @@ import { createHarness, inNamespace, type Harness, attachDefaults } from './harn
 import type { BridgeNetworkService } from '../../../src/engine/network/service.js';
 
 const hostHasLink = (name: string) => spawnSync('ip', ['link', 'show', 'dev', name], { stdio: 'ignore' }).status === 0;
-const chainsOf = (networkId: string) => spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(':') && l.includes(`-${networkId.slice(0, 12)} `));
+const chainsOf = (networkId: string) =>
+  spawnSync('iptables-save', [], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => l.startsWith(':') && l.includes(`-${networkId.slice(0, 12)} `));
 const A = 'a1'.repeat(32);
 const B = 'b1'.repeat(32);
 
 /** Whether something accepts TCP connections on the gateway's DNS port (the gateway is on our own bridge). */
 function dnsListening(gateway: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.connect(53, gateway, () => { s.destroy(); resolve(true); }).on('error', () => resolve(false));
+    const s = net
+      .connect(53, gateway, () => {
+        s.destroy();
+        resolve(true);
+      })
+      .on('error', () => resolve(false));
   });
 }
 
@@ -30,13 +38,23 @@ describe('network lifetime', () => {
     first = h.service();
     name = `${h.prefix}-life`;
   });
-  after(async () => { await h.cleanup(); });
+  after(async () => {
+    await h.cleanup();
+  });
 
   it('keeps bridge, chains and DNS after the last endpoint and re-attaches a container at once', async () => {
     const network = await first.createNetwork({ name, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
     assert.ok(!hostHasLink(network.bridge!), 'nothing is set up before the first endpoint');
     const pid = await h.namespace();
-    const options = { ...attachDefaults, containerId: A, containerName: 'life-a', hostname: 'a', pid, mode: 'bridge' as const, endpoints: [{ network: name, aliases: [] }] };
+    const options = {
+      ...attachDefaults,
+      containerId: A,
+      containerName: 'life-a',
+      hostname: 'a',
+      pid,
+      mode: 'bridge' as const,
+      endpoints: [{ network: name, aliases: [] }],
+    };
     await first.attach(options);
     await first.detach(A);
     assert.ok(hostHasLink(network.bridge!));
@@ -61,9 +79,25 @@ describe('network lifetime', () => {
   it('takes down idle networks on engine shutdown, keeps those in use, and restore brings their DNS back', async () => {
     const network = (await first.findNetwork(name))!;
     const pid = await h.namespace();
-    await first.attach({ ...attachDefaults, containerId: A, containerName: 'life-a', hostname: 'a', pid, mode: 'bridge', endpoints: [{ network: name, aliases: [] }] });
+    await first.attach({
+      ...attachDefaults,
+      containerId: A,
+      containerName: 'life-a',
+      hostname: 'a',
+      pid,
+      mode: 'bridge',
+      endpoints: [{ network: name, aliases: [] }],
+    });
     const idle = await first.createNetwork({ name: `${h.prefix}-idle`, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
-    await first.attach({ ...attachDefaults, containerId: B, containerName: 'life-b', hostname: 'b', pid: await h.namespace(), mode: 'bridge', endpoints: [{ network: idle.name, aliases: [] }] });
+    await first.attach({
+      ...attachDefaults,
+      containerId: B,
+      containerName: 'life-b',
+      hostname: 'b',
+      pid: await h.namespace(),
+      mode: 'bridge',
+      endpoints: [{ network: idle.name, aliases: [] }],
+    });
     await first.detach(B);
     assert.ok(hostHasLink(idle.bridge!));
     await first.close();
@@ -87,7 +121,15 @@ describe('network lifetime', () => {
     assert.ok(!hostHasLink(network.bridge!));
     assert.deepEqual(chainsOf(network.id), []);
     const pruned = await first.createNetwork({ name: `${h.prefix}-pruned` });
-    await first.attach({ ...attachDefaults, containerId: A, containerName: 'life-a', hostname: 'a', pid: await h.namespace(), mode: 'bridge', endpoints: [{ network: pruned.name, aliases: [] }] });
+    await first.attach({
+      ...attachDefaults,
+      containerId: A,
+      containerName: 'life-a',
+      hostname: 'a',
+      pid: await h.namespace(),
+      mode: 'bridge',
+      endpoints: [{ network: pruned.name, aliases: [] }],
+    });
     await first.detach(A);
     assert.ok(hostHasLink(pruned.bridge!));
     assert.deepEqual(await first.prune(), [pruned.name]);

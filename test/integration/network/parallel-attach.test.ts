@@ -14,16 +14,28 @@ describe('parallel attach', () => {
     h = createHarness();
     service = h.service();
   });
-  after(async () => { await h.cleanup(); });
+  after(async () => {
+    await h.cleanup();
+  });
 
   it('allocates distinct addresses and answers the shared alias with every replica', async () => {
     const name = `${h.prefix}-scale`;
     const net = await service.createNetwork({ name }); // subnet from the pool
     const pids = await Promise.all(Array.from({ length: REPLICAS }, () => h.namespace()));
-    const attachments = await Promise.all(pids.map((pid, i) => service.attach({
-      ...attachDefaults, containerId: `${i}`.repeat(64), containerName: `app-worker-${i + 1}`, hostname: `w${i}`, pid, mode: 'bridge',
-      endpoints: [{ network: name, aliases: ['worker'] }], portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
-    })));
+    const attachments = await Promise.all(
+      pids.map((pid, i) =>
+        service.attach({
+          ...attachDefaults,
+          containerId: `${i}`.repeat(64),
+          containerName: `app-worker-${i + 1}`,
+          hostname: `w${i}`,
+          pid,
+          mode: 'bridge',
+          endpoints: [{ network: name, aliases: ['worker'] }],
+          portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+        }),
+      ),
+    );
     const ips = attachments.map((a) => a.networks[name]!.IPAddress);
     assert.equal(new Set(ips).size, REPLICAS);
     assert.equal(new Set(attachments.map((a) => a.ports['80/tcp']![0]!.HostPort)).size, REPLICAS);

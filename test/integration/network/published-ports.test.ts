@@ -15,7 +15,9 @@ const attachDefaults = { extraHosts: [], dns: [], dnsSearch: [], dnsOptions: [],
 
 async function fetchText(url: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {
-    try { return await (await fetch(url)).text(); } catch (err) {
+    try {
+      return await (await fetch(url)).text();
+    } catch (err) {
       if (attempt >= 20) throw err; // httpd may still be starting
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -33,7 +35,9 @@ describe('published ports', () => {
     netName = `${h.prefix}-ports`;
     await service.createNetwork({ name: netName, ipamConfig: [{ subnet: `${h.subnet24()}.0/24` }] });
   });
-  after(async () => { await h.cleanup(); });
+  after(async () => {
+    await h.cleanup();
+  });
 
   it('forwards a random host port on 127.0.0.1 to the container HTTP server and reports it', async () => {
     const pid = await h.namespace();
@@ -41,8 +45,14 @@ describe('published ports', () => {
     mkdirSync(www, { recursive: true });
     writeFileSync(path.join(www, 'index.html'), 'published\n');
     const attachment = await service.attach({
-      ...attachDefaults, containerId: '1'.repeat(64), containerName: 'ports-web', hostname: 'web', pid, mode: 'bridge',
-      endpoints: [{ network: netName, aliases: [] }], exposedPorts: ['80/tcp', '443/tcp'],
+      ...attachDefaults,
+      containerId: '1'.repeat(64),
+      containerName: 'ports-web',
+      hostname: 'web',
+      pid,
+      mode: 'bridge',
+      endpoints: [{ network: netName, aliases: [] }],
+      exposedPorts: ['80/tcp', '443/tcp'],
       portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
     });
     const binding = attachment.ports['80/tcp']?.[0];
@@ -59,8 +69,14 @@ describe('published ports', () => {
     mkdirSync(www, { recursive: true });
     writeFileSync(path.join(www, 'index.html'), 'any address\n');
     const attachment = await service.attach({
-      ...attachDefaults, containerId: '0'.repeat(64), containerName: 'ports-any', hostname: 'any', pid, mode: 'bridge',
-      endpoints: [{ network: netName, aliases: [] }], portBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }] },
+      ...attachDefaults,
+      containerId: '0'.repeat(64),
+      containerName: 'ports-any',
+      hostname: 'any',
+      pid,
+      mode: 'bridge',
+      endpoints: [{ network: netName, aliases: [] }],
+      portBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }] },
     });
     const binding = attachment.ports['80/tcp']![0]!;
     assert.equal(binding.HostIp, '0.0.0.0');
@@ -70,32 +86,62 @@ describe('published ports', () => {
     // a second container asking for the same port on every address is refused
     const other = await h.namespace();
     await assert.rejects(
-      service.attach({ ...attachDefaults, containerId: '9'.repeat(64), containerName: 'ports-any-2', hostname: 'any2', pid: other, mode: 'bridge', endpoints: [{ network: netName, aliases: [] }], portBindings: { '80/tcp': [{ HostIp: '', HostPort: binding.HostPort }] } }),
+      service.attach({
+        ...attachDefaults,
+        containerId: '9'.repeat(64),
+        containerName: 'ports-any-2',
+        hostname: 'any2',
+        pid: other,
+        mode: 'bridge',
+        endpoints: [{ network: netName, aliases: [] }],
+        portBindings: { '80/tcp': [{ HostIp: '', HostPort: binding.HostPort }] },
+      }),
       new RegExp(`Bind for 0\\.0\\.0\\.0:${binding.HostPort} failed: port is already allocated`),
     );
   });
 
   it('relays UDP datagrams both ways', async () => {
     const pid = await h.namespace();
-    const echo = spawn('nsenter', [`--net=/proc/${pid}/ns/net`, process.execPath, '-e',
-      "const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>s.send(Buffer.concat([Buffer.from('echo:'),m]),r.port,r.address));s.bind(7777,()=>console.log('ready'))"], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const echo = spawn(
+      'nsenter',
+      [
+        `--net=/proc/${pid}/ns/net`,
+        process.execPath,
+        '-e',
+        "const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>s.send(Buffer.concat([Buffer.from('echo:'),m]),r.port,r.address));s.bind(7777,()=>console.log('ready'))",
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     try {
       await new Promise((r) => echo.stdout!.once('data', r));
       const attachment = await service.attach({
-        ...attachDefaults, containerId: '2'.repeat(64), containerName: 'ports-udp', hostname: 'udp', pid, mode: 'bridge',
-        endpoints: [{ network: netName, aliases: [] }], portBindings: { '7777/udp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+        ...attachDefaults,
+        containerId: '2'.repeat(64),
+        containerName: 'ports-udp',
+        hostname: 'udp',
+        pid,
+        mode: 'bridge',
+        endpoints: [{ network: netName, aliases: [] }],
+        portBindings: { '7777/udp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
       });
       const port = Number(attachment.ports['7777/udp']![0]!.HostPort);
       const client = dgram.createSocket('udp4');
       try {
         const reply = await new Promise<string>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error('no UDP reply')), 5000);
-          client.on('message', (m) => { clearTimeout(timer); resolve(m.toString()); });
+          client.on('message', (m) => {
+            clearTimeout(timer);
+            resolve(m.toString());
+          });
           client.send('ping', port, '127.0.0.1');
         });
         assert.equal(reply, 'echo:ping');
-      } finally { client.close(); }
-    } finally { echo.kill('SIGKILL'); }
+      } finally {
+        client.close();
+      }
+    } finally {
+      echo.kill('SIGKILL');
+    }
   });
 
   it('fails with "port is already allocated" for a taken host port and rolls everything back', async () => {
@@ -108,9 +154,17 @@ describe('published ports', () => {
       const before = service.endpointsOf(netId).length;
       await assert.rejects(
         service.attach({
-          ...attachDefaults, containerId: '3'.repeat(64), containerName: 'ports-clash', hostname: 'clash', pid, mode: 'bridge',
+          ...attachDefaults,
+          containerId: '3'.repeat(64),
+          containerName: 'ports-clash',
+          hostname: 'clash',
+          pid,
+          mode: 'bridge',
           endpoints: [{ network: netName, aliases: [] }],
-          portBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }], '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(taken) }] },
+          portBindings: {
+            '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }],
+            '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(taken) }],
+          },
         }),
         (err: Error) => {
           assert.match(err.message, new RegExp(`Bind for 127\\.0\\.0\\.1:${taken} failed: port is already allocated`));
@@ -130,7 +184,16 @@ describe('published ports', () => {
   it('rejects a malformed port binding as a bad request', async () => {
     const pid = await h.namespace();
     await assert.rejects(
-      service.attach({ ...attachDefaults, containerId: '4'.repeat(64), containerName: 'bad', hostname: 'bad', pid, mode: 'bridge', endpoints: [{ network: netName, aliases: [] }], portBindings: { '80/tcp': [{ HostIp: '', HostPort: 'eighty' }] } }),
+      service.attach({
+        ...attachDefaults,
+        containerId: '4'.repeat(64),
+        containerName: 'bad',
+        hostname: 'bad',
+        pid,
+        mode: 'bridge',
+        endpoints: [{ network: netName, aliases: [] }],
+        portBindings: { '80/tcp': [{ HostIp: '', HostPort: 'eighty' }] },
+      }),
       (err: Error) => statusOf(err) === 400 && /invalid host port "eighty"/.test(err.message),
     );
   });

@@ -13,7 +13,9 @@ const GONE = '6'.repeat(64);
 
 async function fetchText(url: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {
-    try { return await (await fetch(url)).text(); } catch (err) {
+    try {
+      return await (await fetch(url)).text();
+    } catch (err) {
       if (attempt >= 20) throw err;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -39,17 +41,36 @@ describe('several networks and engine restart', () => {
     mkdirSync(www);
     writeFileSync(path.join(www, 'index.html'), 'still here\n');
     const a = await first.attach({
-      ...attachDefaults, containerId: WEB, containerName: 'multi-web', hostname: 'web', pid: webPid, mode: 'bridge',
-      endpoints: [{ network: front, aliases: ['web'] }, { network: back, aliases: ['api'] }],
+      ...attachDefaults,
+      containerId: WEB,
+      containerName: 'multi-web',
+      hostname: 'web',
+      pid: webPid,
+      mode: 'bridge',
+      endpoints: [
+        { network: front, aliases: ['web'] },
+        { network: back, aliases: ['api'] },
+      ],
       portBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
       extraHosts: ['db.example:10.1.2.3', 'gw:host-gateway'],
     });
     hostPort = a.ports['80/tcp']![0]!.HostPort;
-    await first.attach({ ...attachDefaults, containerId: GONE, containerName: 'multi-gone', hostname: 'gone', pid: gonePid, mode: 'bridge', endpoints: [{ network: back, aliases: [] }], portBindings: {} });
+    await first.attach({
+      ...attachDefaults,
+      containerId: GONE,
+      containerName: 'multi-gone',
+      hostname: 'gone',
+      pid: gonePid,
+      mode: 'bridge',
+      endpoints: [{ network: back, aliases: [] }],
+      portBindings: {},
+    });
     h.serveHttp(webPid, www);
   });
 
-  after(async () => { await h.cleanup(); });
+  after(async () => {
+    await h.cleanup();
+  });
 
   it('gives the container one interface per network with the addresses reported', async () => {
     const a = (await first.attachmentOf(WEB))!;
@@ -74,8 +95,14 @@ describe('several networks and engine restart', () => {
     assert.equal(await fetchText(`http://127.0.0.1:${hostPort}/index.html`), 'still here\n');
     const backNet = (await second.findNetwork(back))!;
     const lookup = await inNamespace(webPid, ['busybox', 'nslookup', 'api', backNet.gateway!]);
-    assert.match(lookup.stdout, new RegExp(`Address: ${(await second.attachmentOf(WEB))!.networks[back]!.IPAddress.replace(/\./g, '\\.')}`));
+    assert.match(
+      lookup.stdout,
+      new RegExp(`Address: ${(await second.attachmentOf(WEB))!.networks[back]!.IPAddress.replace(/\./g, '\\.')}`),
+    );
     assert.equal(await second.attachmentOf(GONE), undefined);
-    assert.deepEqual(second.endpointsOf(backNet.id).map((e) => e.containerId), [WEB]);
+    assert.deepEqual(
+      second.endpointsOf(backNet.id).map((e) => e.containerId),
+      [WEB],
+    );
   });
 });

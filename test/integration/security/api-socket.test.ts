@@ -12,14 +12,21 @@ const PING = `require('node:http').get({ socketPath: process.argv[1], path: '/_p
   .on('error', (e) => { console.log(e.code); process.exit(0); });`;
 // asynchronous: the engine under test runs in this process and must answer meanwhile
 const pingAs = async (uid: number, gid: number, socket: string) =>
-  (await promisify(execFile)('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', process.execPath, '-e', PING, socket])).stdout.trim();
+  (
+    await promisify(execFile)('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', process.execPath, '-e', PING, socket])
+  ).stdout.trim();
 
 async function withEngine(opts: { socketMode?: number; socketGroup?: string }, check: (socket: string, root: string) => Promise<void>) {
   const dir = mkdtempSync('/tmp/tsc-apisock-');
   chmodSync(dir, 0o755); // only the socket's own mode stands between other users and the engine
   const socket = path.join(dir, 'engine.sock');
   const engine = await startEngine({ root: path.join(dir, 'state'), socketPath: socket, ...opts });
-  try { await check(socket, path.join(dir, 'state')); } finally { await engine.close(); rmSync(dir, { recursive: true, force: true }); }
+  try {
+    await check(socket, path.join(dir, 'state'));
+  } finally {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 test('the API socket is 0660 root:root and another user cannot connect; the state root is 0710', async () => {
@@ -45,7 +52,11 @@ test('a configured group may use the socket, and only it', async () => {
 test('the engine refuses to serve on a socket others could use', async () => {
   const dir = mkdtempSync('/tmp/tsc-apisock-');
   try {
-    await assert.rejects(startEngine({ root: path.join(dir, 'state'), socketPath: path.join(dir, 'engine.sock'), socketMode: 0o666 }),
-      /refusing to serve the engine API on a socket others can use/);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+    await assert.rejects(
+      startEngine({ root: path.join(dir, 'state'), socketPath: path.join(dir, 'engine.sock'), socketMode: 0o666 }),
+      /refusing to serve the engine API on a socket others can use/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -42,15 +42,32 @@ int main(int argc, char **argv) {
 }
 `;
 
-interface HostListeners { port: number; abstractName: string; tcpConnections: number; unixConnections: number; close(): Promise<void> }
+interface HostListeners {
+  port: number;
+  abstractName: string;
+  tcpConnections: number;
+  unixConnections: number;
+  close(): Promise<void>;
+}
 
 /** What a build step must not reach unless it runs in the host's network namespace. */
 async function hostListeners(): Promise<HostListeners> {
   const l = { port: 0, abstractName: `tsc-bn-${randomBytes(6).toString('hex')}`, tcpConnections: 0, unixConnections: 0 } as HostListeners;
   const sockets = new Set<net.Socket>();
-  const answer = (s: net.Socket, text: string) => { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => {}); s.end(text); };
-  const tcp = net.createServer((s) => { l.tcpConnections++; answer(s, 'pong-tcp\n'); });
-  const unix = net.createServer((s) => { l.unixConnections++; answer(s, 'pong-unix\n'); });
+  const answer = (s: net.Socket, text: string) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+    s.end(text);
+  };
+  const tcp = net.createServer((s) => {
+    l.tcpConnections++;
+    answer(s, 'pong-tcp\n');
+  });
+  const unix = net.createServer((s) => {
+    l.unixConnections++;
+    answer(s, 'pong-unix\n');
+  });
   await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
   await new Promise<void>((r) => unix.listen(`\0${l.abstractName}`, r));
   l.port = (tcp.address() as net.AddressInfo).port;
@@ -109,7 +126,10 @@ after(async () => {
 function probeContext(from: string, tag: string, extraLines: string[] = []): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tsc-bn-ctx-'));
   copyFileSync(connector, path.join(dir, 'uconnect'));
-  writeFileSync(path.join(dir, 'Dockerfile'), [`FROM ${from}`, 'COPY uconnect /bin/uconnect', ...extraLines, `RUN ${probeScript(listeners, tag)}`, ''].join('\n'));
+  writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    [`FROM ${from}`, 'COPY uconnect /bin/uconnect', ...extraLines, `RUN ${probeScript(listeners, tag)}`, ''].join('\n'),
+  );
   return dir;
 }
 
@@ -126,7 +146,11 @@ async function cliBuild(args: string[], tag: string): Promise<string> {
 }
 
 async function defaultBridge(): Promise<{ subnet: string; gateway: string; bridge: string }> {
-  const info = await t.docker.getNetwork('bridge').inspect() as { IPAM: { Config: { Subnet: string; Gateway: string }[] }; Options?: Record<string, string>; Id: string };
+  const info = (await t.docker.getNetwork('bridge').inspect()) as {
+    IPAM: { Config: { Subnet: string; Gateway: string }[] };
+    Options?: Record<string, string>;
+    Id: string;
+  };
   const bridge = info.Options?.['com.docker.network.bridge.name'] ?? '';
   return { subnet: info.IPAM.Config[0]!.Subnet, gateway: info.IPAM.Config[0]!.Gateway, bridge };
 }
@@ -219,7 +243,10 @@ test('a default build reaches the outside through NAT (like a package mirror); a
     mkdirSync(www, { recursive: true });
     writeFileSync(path.join(www, 'pkg.txt'), 'package from outside\n');
     h.serveHttp(outside.pid, www);
-    const fetchStep = (tag: string) => [`FROM ${BUSYBOX}`, `RUN echo ${tag} && echo "fetched=[$(timeout 5 wget -q -O- http://${outside.address}/pkg.txt 2>&1)]"`, ''].join('\n');
+    const fetchStep = (tag: string) =>
+      [`FROM ${BUSYBOX}`, `RUN echo ${tag} && echo "fetched=[$(timeout 5 wget -q -O- http://${outside.address}/pkg.txt 2>&1)]"`, ''].join(
+        '\n',
+      );
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tsc-bn-nat-'));
     try {
       // the outside namespace has no route back to the bridge subnet: only masqueraded requests get answers
@@ -245,11 +272,17 @@ test('a default build reaches the outside through NAT (like a package mirror); a
 
 test('after the builds no step namespace or veth is left: at most the one warm spare of the default bridge', async () => {
   assert.ok(stepIds.length >= 3);
-  const netns = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
+  const netns = () =>
+    execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.split(' ')[0]!)
+      .filter(Boolean);
   const ofSteps = () => netns().filter((n) => stepIds.some((id) => n.includes(id)));
   assert.ok(ofSteps().length <= 1, `namespaces left by build steps: ${ofSteps().join(' ')}`);
   const { bridge } = await defaultBridge();
-  const ports = bridge ? execFileSync('ip', ['-o', 'link', 'show', 'master', bridge], { encoding: 'utf8' }).split('\n').filter(Boolean) : [];
+  const ports = bridge
+    ? execFileSync('ip', ['-o', 'link', 'show', 'master', bridge], { encoding: 'utf8' }).split('\n').filter(Boolean)
+    : [];
   assert.ok(ports.length <= 1, `veths left on the default bridge ${bridge}:\n${ports.join('\n')}`);
   // the spare goes with the engine (closed, then started again on the same state)
   await t.restart();
@@ -263,34 +296,62 @@ test('after the builds no step namespace or veth is left: at most the one warm s
 
 function tscompose(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(REPO, 'src/cli/main.ts'), ...args], {
-      cwd, timeout: 180_000, maxBuffer: 16 << 20, env: { ...process.env, CI: '1', NO_COLOR: '1', ...env },
-    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    execFile(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), path.join(REPO, 'src/cli/main.ts'), ...args],
+      {
+        cwd,
+        timeout: 180_000,
+        maxBuffer: 16 << 20,
+        env: { ...process.env, CI: '1', NO_COLOR: '1', ...env },
+      },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
 
 /** A compose project with one service per network mode, each recording the probe into /probe.txt. */
 function composeProject(from: string, images: Record<string, string>): string {
   const dir = probeContext(from, 'compose');
-  writeFileSync(path.join(dir, 'Dockerfile'), [`FROM ${from}`, 'COPY uconnect /bin/uconnect', 'ARG MODE', `RUN (echo "mode=[$MODE]" && ${probeScript(listeners, 'compose')}) > /probe.txt 2>&1`, ''].join('\n'));
-  const svc = (name: string, network: string | undefined, extra = '') => [
-    `  ${name}:`,
-    `    image: ${images[name]}`,
-    '    build:',
-    '      context: .',
-    `      args: { MODE: ${name} }`,
-    ...(network ? [`      network: ${network}`] : []),
-    ...(extra ? [extra] : []),
-  ].join('\n');
-  writeFileSync(path.join(dir, 'compose.yaml'), ['services:',
-    svc('dflt', undefined, '      extra_hosts:\n        - "one.example=10.9.8.7"\n        - "two.example=10.9.8.6"'),
-    svc('isolated', 'none'),
-    svc('hostnet', 'host'),
-    ''].join('\n'));
+  writeFileSync(
+    path.join(dir, 'Dockerfile'),
+    [
+      `FROM ${from}`,
+      'COPY uconnect /bin/uconnect',
+      'ARG MODE',
+      `RUN (echo "mode=[$MODE]" && ${probeScript(listeners, 'compose')}) > /probe.txt 2>&1`,
+      '',
+    ].join('\n'),
+  );
+  const svc = (name: string, network: string | undefined, extra = '') =>
+    [
+      `  ${name}:`,
+      `    image: ${images[name]}`,
+      '    build:',
+      '      context: .',
+      `      args: { MODE: ${name} }`,
+      ...(network ? [`      network: ${network}`] : []),
+      ...(extra ? [extra] : []),
+    ].join('\n');
+  writeFileSync(
+    path.join(dir, 'compose.yaml'),
+    [
+      'services:',
+      svc('dflt', undefined, '      extra_hosts:\n        - "one.example=10.9.8.7"\n        - "two.example=10.9.8.6"'),
+      svc('isolated', 'none'),
+      svc('hostnet', 'host'),
+      '',
+    ].join('\n'),
+  );
   return dir;
 }
 
-async function composeBuildCase(run: (image: string) => Promise<string>, from: string, env: Record<string, string>, flags: string[]): Promise<void> {
+async function composeBuildCase(
+  run: (image: string) => Promise<string>,
+  from: string,
+  env: Record<string, string>,
+  flags: string[],
+): Promise<void> {
   const suffix = randomBytes(3).toString('hex');
   const images = { dflt: `tsc-bn-dflt:${suffix}`, isolated: `tsc-bn-isolated:${suffix}`, hostnet: `tsc-bn-hostnet:${suffix}` };
   const dir = composeProject(from, images);
@@ -320,12 +381,17 @@ async function composeBuildCase(run: (image: string) => Promise<string>, from: s
 }
 
 test('tscompose build on the bundled engine: build.network default / none / host and build.extra_hosts', async () => {
-  await composeBuildCase(async (image) => {
-    const r = await t.cli(['run', '--rm', '--network', 'none', image, 'cat', '/probe.txt']);
-    assert.equal(r.code, 0, r.stderr);
-    await t.cli(['rmi', image]);
-    return r.stdout;
-  }, BUSYBOX, { TSCOMPOSE_STATE_ROOT: path.join(t.root, 'state'), TSCOMPOSE_ENGINE_SOCKET: t.socket }, ['--engine', 'bundled']);
+  await composeBuildCase(
+    async (image) => {
+      const r = await t.cli(['run', '--rm', '--network', 'none', image, 'cat', '/probe.txt']);
+      assert.equal(r.code, 0, r.stderr);
+      await t.cli(['rmi', image]);
+      return r.stdout;
+    },
+    BUSYBOX,
+    { TSCOMPOSE_STATE_ROOT: path.join(t.root, 'state'), TSCOMPOSE_ENGINE_SOCKET: t.socket },
+    ['--engine', 'bundled'],
+  );
 });
 
 test('tscompose build on Docker Engine: the same outcomes (the reference behaviour)', async (ctx) => {
@@ -336,12 +402,17 @@ test('tscompose build on Docker Engine: the same outcomes (the reference behavio
   try {
     const built = docker(['build', '-q', '-t', base, bb]);
     assert.equal(built.status, 0, built.stderr);
-    await composeBuildCase(async (image) => {
-      const r = docker(['run', '--rm', '--network', 'none', image, 'cat', '/probe.txt']);
-      assert.equal(r.status, 0, r.stderr);
-      docker(['rmi', image]);
-      return r.stdout;
-    }, base, { DOCKER_BUILDKIT: '0' }, ['--engine', 'docker']);
+    await composeBuildCase(
+      async (image) => {
+        const r = docker(['run', '--rm', '--network', 'none', image, 'cat', '/probe.txt']);
+        assert.equal(r.status, 0, r.stderr);
+        docker(['rmi', image]);
+        return r.stdout;
+      },
+      base,
+      { DOCKER_BUILDKIT: '0' },
+      ['--engine', 'docker'],
+    );
   } finally {
     docker(['rmi', base]);
     rmSync(bb, { recursive: true, force: true });

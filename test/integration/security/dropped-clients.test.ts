@@ -21,18 +21,28 @@ before(async () => {
   socket = engine.env.TSCOMPOSE_ENGINE_SOCKET!;
   const ctx = busyboxContext();
   try {
-    const r = spawnSync('docker', ['-H', `unix://${socket}`, 'build', '-q', '-t', IMAGE, ctx], { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+    const r = spawnSync('docker', ['-H', `unix://${socket}`, 'build', '-q', '-t', IMAGE, ctx], {
+      encoding: 'utf8',
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+    });
     assert.equal(r.status, 0, r.stderr);
-  } finally { rmSync(ctx, { recursive: true, force: true }); }
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
   const c = await engine.docker.createContainer({
-    Image: IMAGE, OpenStdin: true, Cmd: ['sh', '-c', 'while true; do echo tick; echo tock >&2; sleep 0.05; done'],
+    Image: IMAGE,
+    OpenStdin: true,
+    Cmd: ['sh', '-c', 'while true; do echo tick; echo tock >&2; sleep 0.05; done'],
   });
   await c.start();
   container = c.id;
 });
 
 after(async () => {
-  await engine?.docker.getContainer(container).remove({ force: true }).catch(() => {});
+  await engine?.docker
+    .getContainer(container)
+    .remove({ force: true })
+    .catch(() => {});
   await engine?.stop();
 });
 
@@ -48,23 +58,38 @@ function rudeRequest(head: string, body: Buffer | string = '', opts: { afterMs?:
       if (dropping) return;
       dropping = true;
       s.pause(); // stop reading: what the engine sends next stays unread
-      setTimeout(() => { s.destroy(); resolve(); }, 30);
+      setTimeout(() => {
+        s.destroy();
+        resolve();
+      }, 30);
     };
     s.on('connect', () => {
       s.write(head + '\r\n');
       if (body.length) s.write(body);
       setTimeout(reset, opts.afterMs ?? 100);
     });
-    s.on('data', (d) => { got += d.length; if (opts.bytes !== undefined && got >= opts.bytes) reset(); });
+    s.on('data', (d) => {
+      got += d.length;
+      if (opts.bytes !== undefined && got >= opts.bytes) reset();
+    });
     s.on('error', () => resolve());
     s.on('close', () => resolve());
   });
 }
 
 const req = (method: string, path: string, headers: Record<string, string | number> = {}) =>
-  `${method} ${path} HTTP/1.1\r\nHost: engine\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}`;
+  `${method} ${path} HTTP/1.1\r\nHost: engine\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}`;
 const upgrade = { Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Type': 'application/json' };
-const tarHeaderOnly = () => { const b = Buffer.alloc(512); b.write('Dockerfile'); b.write('0000644\0', 100); b.write('00000001000\0', 124); b.write('ustar\0', 257); return b; };
+const tarHeaderOnly = () => {
+  const b = Buffer.alloc(512);
+  b.write('Dockerfile');
+  b.write('0000644\0', 100);
+  b.write('00000001000\0', 124);
+  b.write('ustar\0', 257);
+  return b;
+};
 
 async function createExec(): Promise<string> {
   const ex = await engine.docker.getContainer(container).exec({ Cmd: ['cat'], AttachStdin: true, AttachStdout: true, AttachStderr: true });
@@ -76,19 +101,44 @@ test('clients that reset every streaming endpoint mid-stream, 8 rounds in parall
     const execId = await createExec();
     const json = JSON.stringify({ Detach: false, Tty: false });
     await Promise.all([
-      rudeRequest(req('POST', `/exec/${execId}/start`, { ...upgrade, 'Content-Length': json.length }), json + 'typed into cat\n', { afterMs: 150 }),
-      rudeRequest(req('POST', `/containers/${container}/attach?stream=1&stdin=1&stdout=1&stderr=1`, { ...upgrade, 'Content-Length': 0 }), 'x\n', { bytes: 10 }),
+      rudeRequest(req('POST', `/exec/${execId}/start`, { ...upgrade, 'Content-Length': json.length }), json + 'typed into cat\n', {
+        afterMs: 150,
+      }),
+      rudeRequest(
+        req('POST', `/containers/${container}/attach?stream=1&stdin=1&stdout=1&stderr=1`, { ...upgrade, 'Content-Length': 0 }),
+        'x\n',
+        { bytes: 10 },
+      ),
       rudeRequest(req('GET', `/containers/${container}/logs?follow=1&stdout=1&stderr=1`), '', { bytes: 200 }),
       rudeRequest(req('GET', '/events'), '', { afterMs: 50 }),
       rudeRequest(req('GET', `/containers/${container}/stats`), '', { afterMs: 300 }),
       rudeRequest(req('POST', `/containers/${container}/wait`), '', { afterMs: 50 }),
       rudeRequest(req('GET', `/containers/${container}/archive?path=/bin`), '', { bytes: 4096 }),
-      rudeRequest(req('PUT', `/containers/${container}/archive?path=/tmp`, { 'Content-Type': 'application/x-tar', 'Content-Length': 10240 }), tarHeaderOnly(), { afterMs: 50 }),
-      rudeRequest(req('POST', '/build?t=dropped-build', { 'Content-Type': 'application/x-tar', 'Content-Length': 1 << 20 }), tarHeaderOnly(), { afterMs: 50 }),
-      rudeRequest(req('POST', '/images/create?fromSrc=-&repo=dropped-import', { 'Content-Type': 'application/x-tar', 'Transfer-Encoding': 'chunked' }), '200\r\n' + 'a'.repeat(100), { afterMs: 50 }),
-      rudeRequest(req('POST', '/images/load', { 'Content-Type': 'application/x-tar', 'Content-Length': 1 << 20 }), tarHeaderOnly(), { afterMs: 50 }),
+      rudeRequest(
+        req('PUT', `/containers/${container}/archive?path=/tmp`, { 'Content-Type': 'application/x-tar', 'Content-Length': 10240 }),
+        tarHeaderOnly(),
+        { afterMs: 50 },
+      ),
+      rudeRequest(
+        req('POST', '/build?t=dropped-build', { 'Content-Type': 'application/x-tar', 'Content-Length': 1 << 20 }),
+        tarHeaderOnly(),
+        { afterMs: 50 },
+      ),
+      rudeRequest(
+        req('POST', '/images/create?fromSrc=-&repo=dropped-import', {
+          'Content-Type': 'application/x-tar',
+          'Transfer-Encoding': 'chunked',
+        }),
+        '200\r\n' + 'a'.repeat(100),
+        { afterMs: 50 },
+      ),
+      rudeRequest(req('POST', '/images/load', { 'Content-Type': 'application/x-tar', 'Content-Length': 1 << 20 }), tarHeaderOnly(), {
+        afterMs: 50,
+      }),
       rudeRequest(req('GET', `/images/${IMAGE}/get`), '', { bytes: 4096 }),
-      rudeRequest(req('POST', '/containers/create', { 'Content-Type': 'application/json', 'Content-Length': 500 }), '{"Image":', { afterMs: 20 }),
+      rudeRequest(req('POST', '/containers/create', { 'Content-Type': 'application/json', 'Content-Length': 500 }), '{"Image":', {
+        afterMs: 20,
+      }),
     ]);
   };
   for (let i = 0; i < 4; i++) await Promise.all([round(), round()]);
@@ -100,9 +150,14 @@ test('clients that reset every streaming endpoint mid-stream, 8 rounds in parall
   const ex = await engine.docker.getContainer(container).exec({ Cmd: ['echo', 'alive'], AttachStdout: true });
   const out = await new Promise<string>((resolve, reject) => {
     ex.start({}, (err, stream) => {
-      if (err || !stream) { reject(err); return; }
+      if (err || !stream) {
+        reject(err);
+        return;
+      }
       let text = '';
-      stream.on('data', (d: Buffer) => { text += d.toString(); });
+      stream.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
       stream.on('end', () => resolve(text));
     });
   });

@@ -18,7 +18,10 @@ import { BUSYBOX, startTestEngine, type TestEngine } from '../engine/harness.js'
 
 const OLD = new Date('2001-02-03T04:05:06Z');
 
-interface Victim { dir: string; assertUntouched(what: string): void }
+interface Victim {
+  dir: string;
+  assertUntouched(what: string): void;
+}
 
 /** A host directory (0700, two files, old mtimes) that an escaping write would change. */
 function makeVictim(): Victim {
@@ -33,7 +36,9 @@ function makeVictim(): Victim {
       for (const name of fs.readdirSync(d).sort()) {
         const p = path.join(d, name);
         const st = fs.lstatSync(p);
-        out.push(`${path.relative(dir, p)} ${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.mtimeMs}${st.isFile() ? ' ' + fs.readFileSync(p, 'utf8') : ''}`);
+        out.push(
+          `${path.relative(dir, p)} ${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.mtimeMs}${st.isFile() ? ' ' + fs.readFileSync(p, 'utf8') : ''}`,
+        );
         if (st.isDirectory()) walk(p);
       }
     };
@@ -51,24 +56,35 @@ const tarNames = async (buf: Buffer): Promise<string[]> => {
   const names: string[] = [];
   const ex = tar.extract();
   Readable.from(buf).pipe(ex);
-  for await (const e of ex) { names.push(`${e.header.type}:${e.header.name}${e.header.linkname ? ' -> ' + e.header.linkname : ''}`); e.resume(); }
+  for await (const e of ex) {
+    names.push(`${e.header.type}:${e.header.name}${e.header.linkname ? ' -> ' + e.header.linkname : ''}`);
+    e.resume();
+  }
   return names;
 };
 
 // COPY destinations through symlinks of the image: /link -> /data, a dangling /vl -> <victim path>, a relative
 // /rl climbing out; Docker 20.10 writes /data/f, <victim path>/f (created in the image) and /data/g
-const destLinksDockerfile = (from: string, victimDir: string) => [
-  `FROM ${from}`,
-  `RUN mkdir /data && ln -s /data /link && ln -s ${victimDir} /vl && ln -s ${'../'.repeat(12)}data /rl`,
-  'COPY f /link/', 'COPY f /vl/', 'COPY f /rl/g', '',
-].join('\n');
+const destLinksDockerfile = (from: string, victimDir: string) =>
+  [
+    `FROM ${from}`,
+    `RUN mkdir /data && ln -s /data /link && ln -s ${victimDir} /vl && ln -s ${'../'.repeat(12)}data /rl`,
+    'COPY f /link/',
+    'COPY f /vl/',
+    'COPY f /rl/g',
+    '',
+  ].join('\n');
 const DEST_LINKS_CHECK = (victimDir: string) => `readlink /link; readlink /vl; cat /data/f ${victimDir}/f /data/g`;
 const DEST_LINKS_EXPECTED_FOR = (victimDir: string) => `/data\n${victimDir}\nhi\nhi\nhi\n`;
 
 let t: TestEngine;
 let scratch: string;
 const victims: Victim[] = [];
-const victim = () => { const v = makeVictim(); victims.push(v); return v; };
+const victim = () => {
+  const v = makeVictim();
+  victims.push(v);
+  return v;
+};
 
 before(async () => {
   t = await startTestEngine();
@@ -87,8 +103,8 @@ describe('build COPY/ADD', () => {
     fs.mkdirSync(path.join(ctx, 'd1'), { recursive: true });
     fs.mkdirSync(path.join(ctx, 'd2', 's'), { recursive: true });
     fs.mkdirSync(path.join(ctx, 'd2', 'r'), { recursive: true });
-    fs.symlinkSync(v.dir, path.join(ctx, 'd1', 's'));                                  // absolute
-    fs.symlinkSync('../'.repeat(12) + v.dir.slice(1), path.join(ctx, 'd1', 'r'));      // relative, climbing out
+    fs.symlinkSync(v.dir, path.join(ctx, 'd1', 's')); // absolute
+    fs.symlinkSync('../'.repeat(12) + v.dir.slice(1), path.join(ctx, 'd1', 'r')); // relative, climbing out
     for (const d of ['s', 'r']) {
       fs.writeFileSync(path.join(ctx, 'd2', d, 'pwned'), 'pwned\n');
       fs.writeFileSync(path.join(ctx, 'd2', d, 'orig'), 'overwritten\n');
@@ -98,7 +114,16 @@ describe('build COPY/ADD', () => {
     const built = await t.cli(['build', '-q', '-t', 'tsc-test/fsesc-copy', ctx]);
     v.assertUntouched('COPY through a symlinked directory');
     assert.equal(built.code, 0, built.stderr);
-    const ls = await t.cli(['run', '--rm', '--network', 'none', 'tsc-test/fsesc-copy', 'sh', '-c', 'for d in s r; do stat -c "%n %F %a" /out/$d; cat /out/$d/pwned; done']);
+    const ls = await t.cli([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      'tsc-test/fsesc-copy',
+      'sh',
+      '-c',
+      'for d in s r; do stat -c "%n %F %a" /out/$d; cat /out/$d/pwned; done',
+    ]);
     assert.equal(ls.code, 0, ls.stderr);
     assert.equal(ls.stdout, '/out/s directory 777\npwned\n/out/r directory 777\npwned\n');
   });
@@ -129,7 +154,16 @@ describe('build COPY/ADD', () => {
     const built = await t.cli(['build', '-q', '-t', 'tsc-test/fsesc-workdir', ctx]);
     v.assertUntouched('WORKDIR through a symlink');
     assert.equal(built.code, 0, built.stderr);
-    const ls = await t.cli(['run', '--rm', '--network', 'none', 'tsc-test/fsesc-workdir', 'sh', '-c', `cat /pwd; test -d ${v.dir}/new/deeper && echo inside`]);
+    const ls = await t.cli([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      'tsc-test/fsesc-workdir',
+      'sh',
+      '-c',
+      `cat /pwd; test -d ${v.dir}/new/deeper && echo inside`,
+    ]);
     assert.match(ls.stdout, /new\/deeper\ninside\n$/, ls.stderr); // the step ran there (pwd prints the physical path)
   });
 
@@ -150,14 +184,17 @@ describe('build COPY/ADD', () => {
     const v = victim();
     const ctx = path.join(scratch, 'ctx-add');
     fs.mkdirSync(ctx, { recursive: true });
-    fs.writeFileSync(path.join(ctx, 'evil.tar'), await tarball([
-      { name: 'l', type: 'symlink', linkname: v.dir },
-      { name: 'l/pwned', content: 'pwned\n' },
-      { name: 'l/orig', content: 'overwritten\n' },
-      { name: 'l/sub', type: 'directory', mode: 0o777 },
-      { name: 'rel', type: 'symlink', linkname: '../'.repeat(12) + v.dir.slice(1) },
-      { name: 'rel/pwned2', content: 'pwned\n' },
-    ]));
+    fs.writeFileSync(
+      path.join(ctx, 'evil.tar'),
+      await tarball([
+        { name: 'l', type: 'symlink', linkname: v.dir },
+        { name: 'l/pwned', content: 'pwned\n' },
+        { name: 'l/orig', content: 'overwritten\n' },
+        { name: 'l/sub', type: 'directory', mode: 0o777 },
+        { name: 'rel', type: 'symlink', linkname: '../'.repeat(12) + v.dir.slice(1) },
+        { name: 'rel/pwned2', content: 'pwned\n' },
+      ]),
+    );
     fs.writeFileSync(path.join(ctx, 'Dockerfile'), `FROM ${BUSYBOX}\nADD evil.tar /add/\n`);
     const built = await t.cli(['build', '-q', '-t', 'tsc-test/fsesc-add', ctx]);
     v.assertUntouched('ADD of a hostile tar');
@@ -171,7 +208,10 @@ describe('build COPY/ADD', () => {
     const v = victim();
     const ctx = path.join(scratch, 'ctx-add2');
     fs.mkdirSync(ctx, { recursive: true });
-    fs.writeFileSync(path.join(ctx, 'evil.tar'), await tarball([{ name: `${'../'.repeat(12)}${v.dir.slice(1)}/pwned`, content: 'pwned\n' }]));
+    fs.writeFileSync(
+      path.join(ctx, 'evil.tar'),
+      await tarball([{ name: `${'../'.repeat(12)}${v.dir.slice(1)}/pwned`, content: 'pwned\n' }]),
+    );
     fs.writeFileSync(path.join(ctx, 'Dockerfile'), `FROM ${BUSYBOX}\nADD evil.tar /add/\n`);
     const built = await t.cli(['build', '-q', '-t', 'tsc-test/fsesc-add2', ctx]);
     assert.notEqual(built.code, 0);
@@ -206,11 +246,17 @@ describe('image load and import', () => {
       const config = JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [diffID] } });
       const configName = createHash('sha256').update(config).digest('hex') + '.json';
       const file = path.join(scratch, `${tag}.tar`);
-      fs.writeFileSync(file, await tarball([
-        { name: 'layer/layer.tar', content: layer },
-        { name: configName, content: config },
-        { name: 'manifest.json', content: JSON.stringify([{ Config: configName, RepoTags: [`tsc-test/${tag}:latest`], Layers: ['layer/layer.tar'] }]) },
-      ]));
+      fs.writeFileSync(
+        file,
+        await tarball([
+          { name: 'layer/layer.tar', content: layer },
+          { name: configName, content: config },
+          {
+            name: 'manifest.json',
+            content: JSON.stringify([{ Config: configName, RepoTags: [`tsc-test/${tag}:latest`], Layers: ['layer/layer.tar'] }]),
+          },
+        ]),
+      );
       return t.cli(['load', '-i', file]);
     };
     const ok = await save(await tarball(hostile(v)), 'fsesc-load');
@@ -231,18 +277,21 @@ describe('image load and import', () => {
 
 describe('docker cp', () => {
   // /x, /y and /rel name the victim's host path (absolute, and relative climbing out); /etclink -> /etc
-  const setup = (v: Victim) => `ln -s ${v.dir} /x && ln -s ${v.dir} /y && ln -s ${'../'.repeat(12)}${v.dir.slice(1)} /rel && ln -s /etc /etclink && touch /ready`;
+  const setup = (v: Victim) =>
+    `ln -s ${v.dir} /x && ln -s ${v.dir} /y && ln -s ${'../'.repeat(12)}${v.dir.slice(1)} /rel && ln -s /etc /etclink && touch /ready`;
 
   for (const mode of ['running', 'stopped'] as const) {
     test(`into a ${mode} container, over symlinks to host paths: lands in the container`, async () => {
       const v = victim();
       const name = `fsesc-in-${mode}`;
-      const run = mode === 'running'
-        ? await t.cli(['run', '-d', '--name', name, '--network', 'none', BUSYBOX, 'sh', '-c', `${setup(v)} && exec sleep 300`])
-        : await t.cli(['run', '--name', name, '--network', 'none', BUSYBOX, 'sh', '-c', setup(v)]);
+      const run =
+        mode === 'running'
+          ? await t.cli(['run', '-d', '--name', name, '--network', 'none', BUSYBOX, 'sh', '-c', `${setup(v)} && exec sleep 300`])
+          : await t.cli(['run', '--name', name, '--network', 'none', BUSYBOX, 'sh', '-c', setup(v)]);
       assert.equal(run.code, 0, run.stderr);
       if (mode === 'running') {
-        for (let i = 0; i < 100 && (await t.cli(['exec', name, 'test', '-e', '/ready'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+        for (let i = 0; i < 100 && (await t.cli(['exec', name, 'test', '-e', '/ready'])).code !== 0; i++)
+          await new Promise((r) => setTimeout(r, 50));
       }
       const src = path.join(scratch, `cp-src-${mode}`, 'x');
       fs.mkdirSync(src, { recursive: true });
@@ -265,21 +314,37 @@ describe('docker cp', () => {
 
       // raw PUTs: a directory entry over the symlink (refused with noOverwriteDirNonDir, replaced without),
       // a symlink then a file through it, a hard link to an absolute path (inside the container)
-      const dirOver = (n: string) => tarball([{ name: n, type: 'directory', mode: 0o777 }, { name: `${n}/pwned`, content: 'pwned\n' }]);
+      const dirOver = (n: string) =>
+        tarball([
+          { name: n, type: 'directory', mode: 0o777 },
+          { name: `${n}/pwned`, content: 'pwned\n' },
+        ]);
       await c.putArchive(Readable.from(await dirOver('x')) as unknown as NodeJS.ReadableStream, { path: '/' });
       v.assertUntouched(`PUT dir over symlink (${mode})`);
-      await assert.rejects(c.putArchive(Readable.from(await dirOver('y')) as unknown as NodeJS.ReadableStream, { path: '/', noOverwriteDirNonDir: true }), /cannot overwrite non-directory/);
+      await assert.rejects(
+        c.putArchive(Readable.from(await dirOver('y')) as unknown as NodeJS.ReadableStream, { path: '/', noOverwriteDirNonDir: true }),
+        /cannot overwrite non-directory/,
+      );
       v.assertUntouched(`PUT dir over symlink (${mode}, noOverwriteDirNonDir)`);
-      await c.putArchive(Readable.from(await tarball([
-        { name: 'esc', type: 'symlink', linkname: v.dir },
-        { name: 'esc/pwned3', content: 'pwned\n' },
-        { name: 'esc/orig', content: 'overwritten\n' },
-        { name: 'esc', type: 'directory', mode: 0o777 }, // the symlink itself is replaced, not followed
-        { name: 'rel/pwned4', content: 'pwned\n' },
-        { name: 'hl', type: 'link', linkname: `${v.dir}/orig` },
-      ])) as unknown as NodeJS.ReadableStream, { path: '/' });
+      await c.putArchive(
+        Readable.from(
+          await tarball([
+            { name: 'esc', type: 'symlink', linkname: v.dir },
+            { name: 'esc/pwned3', content: 'pwned\n' },
+            { name: 'esc/orig', content: 'overwritten\n' },
+            { name: 'esc', type: 'directory', mode: 0o777 }, // the symlink itself is replaced, not followed
+            { name: 'rel/pwned4', content: 'pwned\n' },
+            { name: 'hl', type: 'link', linkname: `${v.dir}/orig` },
+          ]),
+        ) as unknown as NodeJS.ReadableStream,
+        { path: '/' },
+      );
       v.assertUntouched(`PUT symlink-then-file (${mode})`);
-      await assert.rejects(c.putArchive(Readable.from(await tarball([{ name: '../../../../pwned', content: 'x' }])) as unknown as NodeJS.ReadableStream, { path: '/x' }));
+      await assert.rejects(
+        c.putArchive(Readable.from(await tarball([{ name: '../../../../pwned', content: 'x' }])) as unknown as NodeJS.ReadableStream, {
+          path: '/x',
+        }),
+      );
       v.assertUntouched(`PUT with .. (${mode})`);
       const check = await t.cli(['cp', `${name}:${v.dir}/`, path.join(scratch, `cp-check-${mode}`)]);
       assert.equal(check.code, 0, check.stderr);
@@ -292,12 +357,14 @@ describe('docker cp', () => {
     test(`out of a ${mode} container: C:/etclink/ copies the container's /etc, C:/etclink the link itself`, async () => {
       const v = victim();
       const name = `fsesc-out-${mode}`;
-      const run = mode === 'running'
-        ? await t.cli(['run', '-d', '--name', name, '--network', 'none', BUSYBOX, 'sh', '-c', `${setup(v)} && exec sleep 300`])
-        : await t.cli(['run', '--name', name, '--network', 'none', BUSYBOX, 'sh', '-c', setup(v)]);
+      const run =
+        mode === 'running'
+          ? await t.cli(['run', '-d', '--name', name, '--network', 'none', BUSYBOX, 'sh', '-c', `${setup(v)} && exec sleep 300`])
+          : await t.cli(['run', '--name', name, '--network', 'none', BUSYBOX, 'sh', '-c', setup(v)]);
       assert.equal(run.code, 0, run.stderr);
       if (mode === 'running') {
-        for (let i = 0; i < 100 && (await t.cli(['exec', name, 'test', '-e', '/ready'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+        for (let i = 0; i < 100 && (await t.cli(['exec', name, 'test', '-e', '/ready'])).code !== 0; i++)
+          await new Promise((r) => setTimeout(r, 50));
       }
       const c = t.docker.getContainer(name);
       const out = path.join(scratch, `out-${mode}`);
@@ -319,7 +386,7 @@ describe('docker cp', () => {
       assert.deepEqual(pick(await stat('/rel')), { name: 'rel', linkTarget: v.dir, mode: 0o777 + 2 ** 27 });
       assert.deepEqual(pick(await stat('/etclink/')), { name: 'etclink', linkTarget: '', mode: 0o755 + 2 ** 31 });
       assert.deepEqual(pick(await stat('/etclink/.')), { name: '.', linkTarget: '', mode: 0o755 + 2 ** 31 });
-      const names = await tarNames(await streamToBuffer(await c.getArchive({ path: '/etclink/' }) as unknown as NodeJS.ReadableStream));
+      const names = await tarNames(await streamToBuffer((await c.getArchive({ path: '/etclink/' })) as unknown as NodeJS.ReadableStream));
       assert.ok(names.includes('directory:etclink') && names.includes('file:etclink/passwd'), names.join(','));
       await t.cli(['rm', '-f', name]);
     });
@@ -337,10 +404,14 @@ async function streamToBuffer(s: NodeJS.ReadableStream): Promise<Buffer> {
 function headArchive(name: string, p: string): Promise<Record<string, string | string[] | undefined>> {
   return new Promise((resolve, reject) => {
     import('node:http').then(({ request }) => {
-      const req = request({ socketPath: t.socket, method: 'HEAD', path: `/containers/${name}/archive?path=${encodeURIComponent(p)}` }, (res) => {
-        res.resume();
-        if (res.statusCode !== 200) reject(new Error(`HEAD ${p}: ${res.statusCode}`)); else resolve(res.headers);
-      });
+      const req = request(
+        { socketPath: t.socket, method: 'HEAD', path: `/containers/${name}/archive?path=${encodeURIComponent(p)}` },
+        (res) => {
+          res.resume();
+          if (res.statusCode !== 200) reject(new Error(`HEAD ${p}: ${res.statusCode}`));
+          else resolve(res.headers);
+        },
+      );
       req.on('error', reject);
       req.end();
     }, reject);
@@ -348,14 +419,26 @@ function headArchive(name: string, p: string): Promise<Record<string, string | s
 }
 
 describe('reads by path', () => {
-  test('docker exec -u resolves the user from the container\'s /etc/passwd, not a host file it symlinks to', async () => {
+  test("docker exec -u resolves the user from the container's /etc/passwd, not a host file it symlinks to", async () => {
     const hostDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-hostpasswd-'));
     victims.push({ dir: hostDir, assertUntouched: () => {} });
     fs.writeFileSync(path.join(hostDir, 'passwd'), 'hostonly:x:4242:4242::/:/bin/sh\n');
     const name = 'fsesc-passwd';
-    const run = await t.cli(['run', '-d', '--name', name, '--network', 'none', BUSYBOX, 'sh', '-c', `mkdir -p ${hostDir} && echo hostonly:x:1234:1234::/:/bin/sh > ${hostDir}/passwd && ln -sf ${hostDir}/passwd /etc/passwd && touch /ready && exec sleep 300`]);
+    const run = await t.cli([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'none',
+      BUSYBOX,
+      'sh',
+      '-c',
+      `mkdir -p ${hostDir} && echo hostonly:x:1234:1234::/:/bin/sh > ${hostDir}/passwd && ln -sf ${hostDir}/passwd /etc/passwd && touch /ready && exec sleep 300`,
+    ]);
     assert.equal(run.code, 0, run.stderr);
-    for (let i = 0; i < 100 && (await t.cli(['exec', name, 'test', '-e', '/ready'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && (await t.cli(['exec', name, 'test', '-e', '/ready'])).code !== 0; i++)
+      await new Promise((r) => setTimeout(r, 50));
     const ex = await t.cli(['exec', '-u', 'hostonly', name, 'id', '-u']);
     // the same path exists in the container with another uid: that one counts
     assert.equal(ex.stdout.trim(), '1234', `the container's own file, not the host's (4242): ${ex.stderr}`);
@@ -368,7 +451,7 @@ describe('volume seeding', () => {
     const v = victim();
     const root = path.join(scratch, 'seed-root');
     fs.mkdirSync(path.join(root, 'etc', 'inside'), { recursive: true });
-    fs.symlinkSync(path.dirname(v.dir), path.join(root, 'data'));   // /data -> /tmp (a host path if followed naively)
+    fs.symlinkSync(path.dirname(v.dir), path.join(root, 'data')); // /data -> /tmp (a host path if followed naively)
     fs.symlinkSync('/etc', path.join(root, 'etclink'));
     assert.equal(await imageDirAt(root, `/data/${path.basename(v.dir)}`), undefined, 'the image has no such directory');
     assert.equal(await imageDirAt(root, '/etclink/inside'), path.join(root, 'etc', 'inside'));
@@ -378,8 +461,15 @@ describe('volume seeding', () => {
 
 describe('Docker Engine agrees', () => {
   test('docker cp C:/etclink/ out copies /etc; C:/etclink gives the link; HEAD stats', async (ctx) => {
-    if (!(await ensureDockerd())) { ctx.skip('no Docker Engine'); return; }
-    const docker = (args: string[]) => spawnSync('docker', ['-H', 'unix:///var/run/docker.sock', ...args], { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+    if (!(await ensureDockerd())) {
+      ctx.skip('no Docker Engine');
+      return;
+    }
+    const docker = (args: string[]) =>
+      spawnSync('docker', ['-H', 'unix:///var/run/docker.sock', ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, DOCKER_BUILDKIT: '0' },
+      });
     const bb = busyboxContext(['RUN ln -s /etc /etclink && mkdir -p /etc && echo root:x:0:0 > /etc/passwd']);
     try {
       const built = docker(['build', '-q', '-t', 'tsc-test/fsesc-busybox', bb]);
@@ -387,7 +477,10 @@ describe('Docker Engine agrees', () => {
       for (const mode of ['running', 'stopped']) {
         const name = `tsc-fsesc-${mode}-${process.pid}`;
         docker(['rm', '-f', name]);
-        const run = mode === 'running' ? docker(['run', '-d', '--name', name, 'tsc-test/fsesc-busybox', 'sleep', '300']) : docker(['create', '--name', name, 'tsc-test/fsesc-busybox', 'true']);
+        const run =
+          mode === 'running'
+            ? docker(['run', '-d', '--name', name, 'tsc-test/fsesc-busybox', 'sleep', '300'])
+            : docker(['create', '--name', name, 'tsc-test/fsesc-busybox', 'true']);
         assert.equal(run.status, 0, run.stderr);
         try {
           const out = path.join(scratch, `docker-out-${mode}`);
@@ -397,7 +490,9 @@ describe('Docker Engine agrees', () => {
           const out2 = path.join(scratch, `docker-out2-${mode}`);
           assert.equal(docker(['cp', `${name}:/etclink`, out2]).status, 0);
           assert.equal(fs.readlinkSync(out2), '/etc');
-        } finally { docker(['rm', '-f', name]); }
+        } finally {
+          docker(['rm', '-f', name]);
+        }
       }
       // the same COPY-through-image-symlinks build gives the same files
       const ctx = path.join(scratch, 'docker-ctx-dest');
@@ -410,7 +505,12 @@ describe('Docker Engine agrees', () => {
       try {
         const ran = docker(['run', '--rm', '--network', 'none', 'tsc-test/fsesc-dest', 'sh', '-c', DEST_LINKS_CHECK(vdir)]);
         assert.equal(ran.stdout, DEST_LINKS_EXPECTED_FOR(vdir), ran.stderr);
-      } finally { docker(['rmi', 'tsc-test/fsesc-dest']); }
-    } finally { fs.rmSync(bb, { recursive: true, force: true }); docker(['rmi', 'tsc-test/fsesc-busybox']); }
+      } finally {
+        docker(['rmi', 'tsc-test/fsesc-dest']);
+      }
+    } finally {
+      fs.rmSync(bb, { recursive: true, force: true });
+      docker(['rmi', 'tsc-test/fsesc-busybox']);
+    }
   });
 });

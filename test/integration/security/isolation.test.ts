@@ -16,24 +16,37 @@ import { ensureDockerd } from '../../helpers/dockerd.js';
 // root has no password (su from a user works with a setuid busybox); busybox itself is setuid root:
 // it drops the privilege for every applet but `su`
 const IMAGE = 'tsc-sec/busybox:isolation';
-const context = () => busyboxContext(
-  ['COPY passwd /etc/passwd', 'COPY group /etc/group', 'RUN mkdir -p /tmp && chmod 1777 /tmp && chmod 4755 /bin/busybox', 'CMD ["sh"]'],
-  { passwd: 'root::0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n', group: 'root:x:0:\napp:x:1000:\n' },
-);
+const context = () =>
+  busyboxContext(
+    ['COPY passwd /etc/passwd', 'COPY group /etc/group', 'RUN mkdir -p /tmp && chmod 1777 /tmp && chmod 4755 /bin/busybox', 'CMD ["sh"]'],
+    { passwd: 'root::0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n', group: 'root:x:0:\napp:x:1000:\n' },
+  );
 // names nothing else on the host uses, to check the attacks left nothing behind
 const BRIDGE = 'tscsecbr0';
 const MOUNT_SOURCE = 'tscsec-tmpfs';
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 let t: TestEngine;
 let dockerOk = false;
 
 function dockerCli(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn('docker', ['-H', 'unix:///var/run/docker.sock', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DOCKER_BUILDKIT: '0' } });
-    let stdout = ''; let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    const child = spawn('docker', ['-H', 'unix:///var/run/docker.sock', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
@@ -44,12 +57,14 @@ before(async () => {
   try {
     const built = await t.cli(['build', '-q', '-t', IMAGE, ctx]);
     assert.equal(built.code, 0, built.stderr);
-    dockerOk = await ensureDockerd() && (await dockerCli(['build', '-q', '-t', IMAGE, ctx])).code === 0;
+    dockerOk = (await ensureDockerd()) && (await dockerCli(['build', '-q', '-t', IMAGE, ctx])).code === 0;
   } finally {
     rmSync(ctx, { recursive: true, force: true });
   }
 });
-after(async () => { await t?.cleanup(); });
+after(async () => {
+  await t?.cleanup();
+});
 
 const engines = () => [['bundled', (a: string[]) => t.cli(a)] as const, ...(dockerOk ? [['docker', dockerCli] as const] : [])];
 const run = (cli: (a: string[]) => Promise<Run>, opts: string[], cmd: string) => cli(['run', '--rm', ...opts, IMAGE, 'sh', '-c', cmd]);
@@ -59,8 +74,15 @@ const hostMounts = () => readFileSync('/proc/self/mountinfo', 'utf8');
 test('the default confinement: user, network and mount namespaces, mounts and bridges are refused', async () => {
   for (const [name, cli] of engines()) {
     // the issue's attack: a user namespace first (no capability needed), then "root" inside it
-    const attacks = ['unshare -Ur id', `unshare -Urn ip link add ${BRIDGE} type bridge`, `mkdir -p /m && unshare -Urm mount -t tmpfs ${MOUNT_SOURCE} /m`,
-      'unshare -n true', 'unshare -m true', 'unshare -p -f true', 'nsenter -t 1 -n true'];
+    const attacks = [
+      'unshare -Ur id',
+      `unshare -Urn ip link add ${BRIDGE} type bridge`,
+      `mkdir -p /m && unshare -Urm mount -t tmpfs ${MOUNT_SOURCE} /m`,
+      'unshare -n true',
+      'unshare -m true',
+      'unshare -p -f true',
+      'nsenter -t 1 -n true',
+    ];
     for (const cmd of attacks) {
       const r = await run(cli, [], cmd);
       assert.notEqual(r.code, 0, `${name}: ${cmd} must fail: ${r.stdout}`);
@@ -96,28 +118,41 @@ test('the default confinement: user, network and mount namespaces, mounts and br
 
 test('seccomp=unconfined and capabilities open the same doors as on Docker, inside the container only', async () => {
   for (const [name, cli] of engines()) {
-    const userns = await run(cli, ['--security-opt', 'seccomp=unconfined'],
-      `unshare -Ur id -u && unshare -Urn ip link add ${BRIDGE} type bridge && mkdir -p /m && unshare -Urm mount -t tmpfs ${MOUNT_SOURCE} /m && echo done`);
+    const userns = await run(
+      cli,
+      ['--security-opt', 'seccomp=unconfined'],
+      `unshare -Ur id -u && unshare -Urn ip link add ${BRIDGE} type bridge && mkdir -p /m && unshare -Urm mount -t tmpfs ${MOUNT_SOURCE} /m && echo done`,
+    );
     assert.equal(userns.code, 0, `${name}: ${userns.stderr}`);
     assert.deepEqual(userns.stdout.trim().split('\n'), ['0', 'done'], `${name}: root in its own user namespace`);
-    const mount = await run(cli, ['--security-opt', 'seccomp=unconfined', '--cap-add', 'SYS_ADMIN'],
-      `mkdir -p /m && mount -t tmpfs ${MOUNT_SOURCE} /m && grep -c ${MOUNT_SOURCE} /proc/self/mounts`);
+    const mount = await run(
+      cli,
+      ['--security-opt', 'seccomp=unconfined', '--cap-add', 'SYS_ADMIN'],
+      `mkdir -p /m && mount -t tmpfs ${MOUNT_SOURCE} /m && grep -c ${MOUNT_SOURCE} /proc/self/mounts`,
+    );
     assert.equal(mount.code, 0, `${name}: ${mount.stderr}`);
-    const bridge = await run(cli, ['--cap-add', 'net_admin'], `ip link add ${BRIDGE} type bridge && ip link show ${BRIDGE} >/dev/null && echo made`);
+    const bridge = await run(
+      cli,
+      ['--cap-add', 'net_admin'],
+      `ip link add ${BRIDGE} type bridge && ip link show ${BRIDGE} >/dev/null && echo made`,
+    );
     assert.equal(bridge.code, 0, `${name}: ${bridge.stderr}`);
     assert.equal(bridge.stdout.trim(), 'made');
     // the default profile still allows what CAP_SYS_ADMIN allows, as Docker's does
     const admin = await run(cli, ['--cap-add', 'SYS_ADMIN'], 'unshare -m true && echo ok');
     assert.equal(admin.stdout.trim(), 'ok', `${name}: ${admin.stderr}`);
   }
-  assert.ok(!hostLinks().includes(BRIDGE), 'the bridge lived in the container\'s network namespace');
-  assert.ok(!hostMounts().includes(MOUNT_SOURCE), 'the tmpfs lived in the container\'s mount namespace');
+  assert.ok(!hostLinks().includes(BRIDGE), "the bridge lived in the container's network namespace");
+  assert.ok(!hostMounts().includes(MOUNT_SOURCE), "the tmpfs lived in the container's mount namespace");
 });
 
-test('a custom profile (the docker CLI sends the file\'s JSON content) applies; cap_drop removes a default capability', async () => {
+test("a custom profile (the docker CLI sends the file's JSON content) applies; cap_drop removes a default capability", async () => {
   const dir = mkdtempSync('/tmp/tsc-sec-profile-');
   const file = path.join(dir, 'no-mkdir.json');
-  writeFileSync(file, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }, null, 2),
+  );
   try {
     for (const [name, cli] of engines()) {
       const r = await run(cli, ['--security-opt', `seccomp=${file}`], 'touch /yes && mkdir /nope');
@@ -150,9 +185,13 @@ test('setuid binaries elevate by default and not with no-new-privileges', async 
   }
 });
 
-test('masked and read-only paths as Docker\'s defaults', async () => {
+test("masked and read-only paths as Docker's defaults", async () => {
   for (const [name, cli] of engines()) {
-    const r = await run(cli, [], 'wc -c < /proc/keys; ls /sys/firmware | wc -l; echo h > /proc/sysrq-trigger && echo wrote; touch /proc/sys/kernel/x 2>/dev/null || echo ro');
+    const r = await run(
+      cli,
+      [],
+      'wc -c < /proc/keys; ls /sys/firmware | wc -l; echo h > /proc/sysrq-trigger && echo wrote; touch /proc/sys/kernel/x 2>/dev/null || echo ro',
+    );
     assert.deepEqual(r.stdout.trim().split('\n'), ['0', '0', 'ro'], `${name}: ${r.stdout} ${r.stderr}`);
   }
 });
@@ -161,7 +200,11 @@ test('privileged: every capability the engine holds, no seccomp, no masked paths
   const bnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
   // Docker 20.10 cannot start privileged containers on a host whose bounding set lacks a capability
   // ("unable to apply caps"); this one may, so only the bundled engine is probed here.
-  const r = await run((a) => t.cli(a), ['--privileged'], 'grep -E "^(CapEff|Seccomp):" /proc/self/status; wc -c < /proc/keys; test -e /dev/loop-control && echo loop');
+  const r = await run(
+    (a) => t.cli(a),
+    ['--privileged'],
+    'grep -E "^(CapEff|Seccomp):" /proc/self/status; wc -c < /proc/keys; test -e /dev/loop-control && echo loop',
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`CapEff:\\s+${bnd}`));
   assert.match(r.stdout, /Seccomp:\s+0/);
@@ -169,22 +212,37 @@ test('privileged: every capability the engine holds, no seccomp, no masked paths
 });
 
 test('create refuses what Docker refuses: relative bind sources, unknown capabilities and security options', async () => {
-  const clients: [string, Docker][] = [['bundled', t.docker], ...(dockerOk ? [['docker', new Docker({ socketPath: '/var/run/docker.sock' })] as [string, Docker]] : [])];
+  const clients: [string, Docker][] = [
+    ['bundled', t.docker],
+    ...(dockerOk ? [['docker', new Docker({ socketPath: '/var/run/docker.sock' })] as [string, Docker]] : []),
+  ];
   for (const [name, docker] of clients) {
     const refused = async (hc: Record<string, unknown>, message: RegExp, statuses = [400]) => {
-      const err = await docker.createContainer({ Image: IMAGE, Cmd: ['true'], HostConfig: hc }).then(async (c) => { await c.remove(); return undefined; }, (e) => e);
+      const err = await docker.createContainer({ Image: IMAGE, Cmd: ['true'], HostConfig: hc }).then(
+        async (c) => {
+          await c.remove();
+          return undefined;
+        },
+        (e) => e,
+      );
       assert.ok(err, `${name}: ${JSON.stringify(hc)} must be refused`);
       assert.ok(statuses.includes(err.statusCode), `${name}: status ${err.statusCode}`);
       assert.match(err.json?.message ?? err.message, message);
     };
-    await refused({ Mounts: [{ Type: 'bind', Source: 'relative/dir', Target: '/x' }] },
-      /invalid mount config for type "bind": invalid mount path: 'relative\/dir' mount path must be absolute/);
+    await refused(
+      { Mounts: [{ Type: 'bind', Source: 'relative/dir', Target: '/x' }] },
+      /invalid mount config for type "bind": invalid mount path: 'relative\/dir' mount path must be absolute/,
+    );
     await refused({ Binds: ['./relative:/x'] }, /includes invalid characters for a local volume name/);
     await refused({ CapAdd: ['NOT_A_CAP'] }, /invalid CapAdd: unknown capability: "CAP_NOT_A_CAP"/);
     // Docker 20.10 answers these with 500; the bundled engine with 400
     await refused({ SecurityOpt: ['foo=bar'] }, /invalid --security-opt 2: "foo=bar"/, name === 'docker' ? [400, 500] : [400]);
     await refused({ SecurityOpt: ['no-new-privileges=maybe'] }, /invalid --security-opt 2/, name === 'docker' ? [400, 500] : [400]);
-    const accepted = await docker.createContainer({ Image: IMAGE, Cmd: ['true'], HostConfig: { SecurityOpt: ['label=disable', 'apparmor=unconfined', 'label:user:x'] } });
+    const accepted = await docker.createContainer({
+      Image: IMAGE,
+      Cmd: ['true'],
+      HostConfig: { SecurityOpt: ['label=disable', 'apparmor=unconfined', 'label:user:x'] },
+    });
     await accepted.remove();
   }
 });
@@ -192,9 +250,20 @@ test('create refuses what Docker refuses: relative bind sources, unknown capabil
 test('compose: security_opt (a seccomp profile file relative to the project, no-new-privileges, systempaths), cap_add and cap_drop reach the engine', async () => {
   const dir = mkdtempSync('/tmp/tsc-sec-compose-');
   mkdirSync(path.join(dir, 'profiles'));
-  writeFileSync(path.join(dir, 'profiles', 'no-mkdir.json'), JSON.stringify({
-    defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }, null, 2));
-  writeFileSync(path.join(dir, 'compose.yaml'), `
+  writeFileSync(
+    path.join(dir, 'profiles', 'no-mkdir.json'),
+    JSON.stringify(
+      {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }],
+      },
+      null,
+      2,
+    ),
+  );
+  writeFileSync(
+    path.join(dir, 'compose.yaml'),
+    `
 x-base: &base
   image: ${IMAGE}
   pull_policy: never
@@ -210,11 +279,17 @@ services:
     <<: *base
     security_opt: [seccomp=unconfined, systempaths=unconfined]
     cap_add: [SYS_ADMIN]
-`);
+`,
+  );
   const saved = { ...process.env };
   try {
     for (const kind of ['bundled' as const, ...(dockerOk ? ['docker' as const] : [])]) {
-      if (kind === 'bundled') Object.assign(process.env, { TSCOMPOSE_ENGINE: 'bundled', TSCOMPOSE_ENGINE_SOCKET: t.socket, TSCOMPOSE_STATE_ROOT: path.join(t.root, 'state') });
+      if (kind === 'bundled')
+        Object.assign(process.env, {
+          TSCOMPOSE_ENGINE: 'bundled',
+          TSCOMPOSE_ENGINE_SOCKET: t.socket,
+          TSCOMPOSE_STATE_ROOT: path.join(t.root, 'state'),
+        });
       else Object.assign(process.env, { TSCOMPOSE_ENGINE: 'docker' });
       delete process.env.DOCKER_HOST;
       await using env = await loadEnvironment({ cwd: dir, engine: kind });

@@ -60,15 +60,23 @@ after(async () => {
   if (lab) rmSync(lab, { recursive: true, force: true });
 });
 
-function attack(prefix: string[]): { abstract: number; results: { target: string; connected: boolean; answered: string; error?: string }[] } {
-  const r = spawnSync(prefix[0]!, [...prefix.slice(1), process.execPath, path.join(lab, 'attack.cjs'), path.join(lab, 'evil.sh'), lab, socketPath],
-    { encoding: 'utf8', timeout: 20_000 });
+function attack(prefix: string[]): {
+  abstract: number;
+  results: { target: string; connected: boolean; answered: string; error?: string }[];
+} {
+  const r = spawnSync(
+    prefix[0]!,
+    [...prefix.slice(1), process.execPath, path.join(lab, 'attack.cjs'), path.join(lab, 'evil.sh'), lab, socketPath],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
   assert.equal(r.status, 0, `the attack script ran: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
 
 test('the supervisor listens on no abstract socket, only on a file in a root-only directory', () => {
-  const abstract = readFileSync('/proc/net/unix', 'utf8').split('\n').filter((l) => /@tscompose/.test(l));
+  const abstract = readFileSync('/proc/net/unix', 'utf8')
+    .split('\n')
+    .filter((l) => /@tscompose/.test(l));
   assert.deepEqual(abstract, [], 'no @tscompose… abstract socket in the host network namespace');
   assert.ok(existsSync(socketPath), `the supervisor socket ${socketPath} exists`);
   const dir = statSync(path.dirname(socketPath));
@@ -83,20 +91,29 @@ test('a non-root user cannot reach the supervisor', () => {
     assert.equal(r.connected, false, `connected to ${r.target}`);
     assert.equal(r.answered, '');
   }
-  assert.equal(existsSync(path.join(lab, 'pwned')), false, 'the attacker\'s runtime never ran as root');
+  assert.equal(existsSync(path.join(lab, 'pwned')), false, "the attacker's runtime never ran as root");
 });
 
-test('root in another mount namespace (a container\'s root) is refused before any request is read', () => {
+test("root in another mount namespace (a container's root) is refused before any request is read", () => {
   const out = attack(['unshare', '--mount', '--propagation', 'private', '--']);
   const r = out.results.find((x) => x.target === socketPath)!;
   assert.ok(r, 'the attacker could see the socket file');
   assert.equal(r.answered, '', 'the supervisor answered nothing');
-  assert.equal(existsSync(path.join(lab, 'pwned')), false, 'the attacker\'s runtime never ran');
+  assert.equal(existsSync(path.join(lab, 'pwned')), false, "the attacker's runtime never ran");
   assert.match(readFileSync(path.join(t.root, 'state', 'supervisor.log'), 'utf8'), /refused a connection: .*another mount namespace/);
 });
 
 test('a --network host container sees no supervisor socket', async () => {
-  const r = await t.cli(['run', '--rm', '--network', 'host', BUSYBOX, 'sh', '-c', `grep -c @tscompose /proc/net/unix; ls ${socketPath} 2>&1; true`]);
+  const r = await t.cli([
+    'run',
+    '--rm',
+    '--network',
+    'host',
+    BUSYBOX,
+    'sh',
+    '-c',
+    `grep -c @tscompose /proc/net/unix; ls ${socketPath} 2>&1; true`,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const [count, ls] = r.stdout.split('\n');
   assert.equal(count, '0', 'no abstract tscompose socket in the host network namespace, as seen from the container');

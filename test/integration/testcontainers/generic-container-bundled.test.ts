@@ -5,8 +5,14 @@ import { bundledEngine, type TestEngine } from '../../e2e/api/engines.js';
 import { genericContainerRoundTrip } from './generic-container-case.js';
 
 const engine: TestEngine | undefined = await bundledEngine();
-after(async () => { await engine?.close(); });
-
-test('GenericContainer starts, maps a port, execs and stops on the bundled engine', { skip: !engine && 'the bundled engine is not available', timeout: 180_000 }, async () => {
-  await genericContainerRoundTrip(`unix://${engine!.socket}`);
+after(async () => {
+  await engine?.close();
 });
+
+test(
+  'GenericContainer starts, maps a port, execs and stops on the bundled engine',
+  { skip: !engine && 'the bundled engine is not available', timeout: 180_000 },
+  async () => {
+    await genericContainerRoundTrip(`unix://${engine!.socket}`);
+  },
+);

@@ -35,11 +35,20 @@ export async function genericContainerRoundTrip(dockerHost: string): Promise<voi
       assert.equal(exec.output.trim(), 'hello-from-testcontainers');
     } finally {
       const stopped = await started.stop();
-      const gone = await docker.getContainer(stopped.getId()).inspect().then(() => false, (err: { statusCode?: number }) => err.statusCode === 404);
+      const gone = await docker
+        .getContainer(stopped.getId())
+        .inspect()
+        .then(
+          () => false,
+          (err: { statusCode?: number }) => err.statusCode === 404,
+        );
       assert.ok(gone, 'stop() removes the container');
     }
   } finally {
-    await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => undefined);
     rmSync(context, { recursive: true, force: true });
   }
 }

@@ -21,9 +21,19 @@ export async function busyboxRootfs(dir: string, files: Record<string, string> =
   return dir;
 }
 
-export interface RunResult { code: number; stdout: string; stderr: string }
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
-export async function runInContainer(opts: { id: string; workDir: string; rootfs: string; mounts: ResolvedMount[]; args: string[] }): Promise<RunResult> {
+export async function runInContainer(opts: {
+  id: string;
+  workDir: string;
+  rootfs: string;
+  mounts: ResolvedMount[];
+  args: string[];
+}): Promise<RunResult> {
   const bundle = path.join(opts.workDir, `bundle-${opts.id}`);
   const runcRoot = path.join(opts.workDir, 'runc-state');
   mkdirSync(bundle, { recursive: true });

@@ -28,7 +28,9 @@ describe('volumes with runc containers', () => {
     service = createVolumeService({ paths: enginePaths(path.join(work, 'engine')), events, log: silentLogger });
   });
 
-  after(() => { rmSync(work, { recursive: true, force: true }); });
+  after(() => {
+    rmSync(work, { recursive: true, force: true });
+  });
 
   it('seeds a new named volume from the image and keeps its data after the container is removed', async () => {
     const m1 = await service.resolve('c1', { Type: 'volume', Source: 'appdata', Target: '/data' }, rootfs);
@@ -55,7 +57,10 @@ describe('volumes with runc containers', () => {
 
   it('refuses to remove a volume in use (409) and removes it once released', async () => {
     await service.resolve('c4', { Type: 'volume', Source: 'busy', Target: '/data' }, rootfs);
-    await assert.rejects(service.remove('busy'), (err: Error) => isEngineError(err, 'conflict') && /volume is in use - \[c4\]/.test(err.message));
+    await assert.rejects(
+      service.remove('busy'),
+      (err: Error) => isEngineError(err, 'conflict') && /volume is in use - \[c4\]/.test(err.message),
+    );
     await service.release('c4', false);
     await service.remove('busy');
     assert.equal(await service.get('busy'), undefined);
@@ -76,11 +81,26 @@ describe('volumes with runc containers', () => {
 
   it('mounts a bind read-only, creating the host path when asked, and a sized tmpfs', async () => {
     const missing = path.join(work, 'host', 'missing');
-    await assert.rejects(service.resolve('c6', { Type: 'bind', Source: missing, Target: '/mnt' }, rootfs), /bind source path does not exist/);
-    const bind = await service.resolve('c6', { Type: 'bind', Source: missing, Target: '/mnt', ReadOnly: true, BindOptions: { CreateMountpoint: true } }, rootfs);
+    await assert.rejects(
+      service.resolve('c6', { Type: 'bind', Source: missing, Target: '/mnt' }, rootfs),
+      /bind source path does not exist/,
+    );
+    const bind = await service.resolve(
+      'c6',
+      { Type: 'bind', Source: missing, Target: '/mnt', ReadOnly: true, BindOptions: { CreateMountpoint: true } },
+      rootfs,
+    );
     writeFileSync(path.join(missing, 'host.txt'), 'host file\n');
-    const tmpfs = await service.resolve('c6', { Type: 'tmpfs', Target: '/scratch', TmpfsOptions: { SizeBytes: 4 * 1024 * 1024, Mode: 0o700 } }, rootfs);
-    const r = await run('c6', [bind, tmpfs], 'cat /mnt/host.txt; touch /mnt/x 2>/dev/null && echo writable || echo read-only; grep " /scratch " /proc/mounts; stat -c %a /scratch');
+    const tmpfs = await service.resolve(
+      'c6',
+      { Type: 'tmpfs', Target: '/scratch', TmpfsOptions: { SizeBytes: 4 * 1024 * 1024, Mode: 0o700 } },
+      rootfs,
+    );
+    const r = await run(
+      'c6',
+      [bind, tmpfs],
+      'cat /mnt/host.txt; touch /mnt/x 2>/dev/null && echo writable || echo read-only; grep " /scratch " /proc/mounts; stat -c %a /scratch',
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^host file\nread-only\n/);
     assert.match(r.stdout, /tmpfs \/scratch tmpfs rw,nosuid,nodev,[^\n]*size=4096k/);

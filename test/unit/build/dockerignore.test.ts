@@ -16,7 +16,7 @@ test('patterns are anchored at the context root; a matching directory takes what
   assert.ok(excludes('/foo', 'foo'));
   assert.ok(excludes('./foo/../bar', 'bar'));
   assert.ok(excludes('/../bar', 'bar'), 'above the root is the root');
-  assert.ok(!excludes('../bar', 'bar'), 'as with Go\'s filepath.Clean, a leading .. stays and matches nothing');
+  assert.ok(!excludes('../bar', 'bar'), "as with Go's filepath.Clean, a leading .. stays and matches nothing");
   assert.ok(excludes('foo/', 'foo/x'));
 });
 
@@ -45,14 +45,33 @@ test('the last matching pattern decides; exceptions re-include, even inside an e
   assert.ok(!excludes('*\n!src\nsrc/*.tmp', 'src/a.ts'));
 });
 
-test('the build context the client sends: what docker-py\'s dockerignore case expects', () => {
+test("the build context the client sends: what docker-py's dockerignore case expects", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tsc-dockerignore-'));
   try {
-    const file = (rel: string) => { mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true }); writeFileSync(path.join(dir, rel), rel); };
-    for (const rel of ['Dockerfile', 'ignored/subdir/file', 'ignored/subdir/excepted-file', 'ignored/other', 'not-ignored', 'sub/ignored', 'app.log']) file(rel);
+    const file = (rel: string) => {
+      mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      writeFileSync(path.join(dir, rel), rel);
+    };
+    for (const rel of [
+      'Dockerfile',
+      'ignored/subdir/file',
+      'ignored/subdir/excepted-file',
+      'ignored/other',
+      'not-ignored',
+      'sub/ignored',
+      'app.log',
+    ])
+      file(rel);
     writeFileSync(path.join(dir, '.dockerignore'), 'ignored\n!ignored/subdir/excepted-file\n*.log\n');
     assert.deepEqual(contextFiles(dir, 'Dockerfile').sort(), [
-      '.dockerignore', 'Dockerfile', 'ignored/subdir/excepted-file', 'not-ignored', 'sub', 'sub/ignored',
+      '.dockerignore',
+      'Dockerfile',
+      'ignored/subdir/excepted-file',
+      'not-ignored',
+      'sub',
+      'sub/ignored',
     ]);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

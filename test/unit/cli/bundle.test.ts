@@ -11,7 +11,11 @@ const metaFile = path.join(repo, 'dist/cli/bundle-meta.json');
 const built = existsSync(metaFile);
 const skip = built ? false : 'dist/cli is not built (npm run build)';
 
-interface Output { entryPoint?: string; inputs: Record<string, unknown>; imports: { path: string; kind: string; external?: boolean }[] }
+interface Output {
+  entryPoint?: string;
+  inputs: Record<string, unknown>;
+  imports: { path: string; kind: string; external?: boolean }[];
+}
 const outputs = (): Record<string, Output> => (JSON.parse(readFileSync(metaFile, 'utf8')) as { outputs: Record<string, Output> }).outputs;
 
 /** Every source file that is evaluated before `command`'s action runs. */
@@ -34,7 +38,14 @@ const offenders = (files: string[], pattern: RegExp) => files.filter((f) => patt
 
 test('version and config load neither the engine client nor the progress, watch or schema-compiler packages', { skip }, () => {
   for (const command of ['version', 'config']) {
-    assert.deepEqual(offenders(loadedFor(command), /node_modules\/(dockerode|docker-modem|ssh2|@grpc|protobufjs|listr2|chokidar|tar-stream|ajv)\/|src\/(engine|reconcile\/(up|images)|watch)\//), [], command);
+    assert.deepEqual(
+      offenders(
+        loadedFor(command),
+        /node_modules\/(dockerode|docker-modem|ssh2|@grpc|protobufjs|listr2|chokidar|tar-stream|ajv)\/|src\/(engine|reconcile\/(up|images)|watch)\//,
+      ),
+      [],
+      command,
+    );
   }
   assert.deepEqual(offenders(loadedFor('version'), /node_modules\/yaml\//), [], 'version parses no YAML');
 });
@@ -43,7 +54,14 @@ test('up, ps and down load dockerode without its ssh transport and BuildKit sess
   for (const command of ['up', 'ps', 'down']) {
     const loaded = loadedFor(command);
     assert.ok(offenders(loaded, /node_modules\/dockerode\/lib\/docker\.js$/).length, `${command} talks to the engine through dockerode`);
-    assert.deepEqual(offenders(loaded, /node_modules\/(ssh2|@grpc|protobufjs|listr2|chokidar|cpu-features)\/|node_modules\/dockerode\/lib\/(session|buildkit)\.js$|node_modules\/docker-modem\/lib\/ssh\.js$/), [], command);
+    assert.deepEqual(
+      offenders(
+        loaded,
+        /node_modules\/(ssh2|@grpc|protobufjs|listr2|chokidar|cpu-features)\/|node_modules\/dockerode\/lib\/(session|buildkit)\.js$|node_modules\/docker-modem\/lib\/ssh\.js$/,
+      ),
+      [],
+      command,
+    );
   }
 });
 
@@ -53,5 +71,12 @@ test('the engine command runs the daemon from dist/engine, where its helper scri
   const daemon = all[engineChunk]!.imports.find((i) => i.external && i.path.endsWith('engine/daemon.js'));
   assert.ok(daemon, 'the engine command imports the daemon from outside the bundle');
   assert.ok(existsSync(path.resolve(repo, 'dist/cli', daemon.path)), `${daemon.path} exists beside dist/cli`);
-  assert.deepEqual(offenders(Object.values(all).flatMap((o) => Object.keys(o.inputs)), /^src\/engine\/(daemon|engine|containers|images)\//), [], 'no engine internals are bundled');
+  assert.deepEqual(
+    offenders(
+      Object.values(all).flatMap((o) => Object.keys(o.inputs)),
+      /^src\/engine\/(daemon|engine|containers|images)\//,
+    ),
+    [],
+    'no engine internals are bundled',
+  );
 });

@@ -29,16 +29,20 @@ test('stdin input arrives whole, even when it contains the heredoc delimiter', a
 test('jobs run side by side and leave no zombie processes', async () => {
   const started = Date.now();
   const results = await Promise.all(Array.from({ length: 20 }, (_, i) => runner.run('sh', ['-c', `sleep 0.3; echo ${i}`])));
-  assert.deepEqual(results.map((r) => r.stdout), Array.from({ length: 20 }, (_, i) => `${i}\n`));
+  assert.deepEqual(
+    results.map((r) => r.stdout),
+    Array.from({ length: 20 }, (_, i) => `${i}\n`),
+  );
   assert.ok(Date.now() - started < 20 * 300, 'twenty 0.3 s jobs did not run one after another');
   await new Promise((r) => setTimeout(r, 200));
-  const zombies = execFileSync('ps', ['-e', '-o', 'ppid=,stat='], { encoding: 'utf8' }).split('\n')
+  const zombies = execFileSync('ps', ['-e', '-o', 'ppid=,stat='], { encoding: 'utf8' })
+    .split('\n')
     .filter((l) => l.trim().split(/\s+/)[1]?.startsWith('Z') && Number(l.trim().split(/\s+/)[0]) !== 1);
   const ours = zombies.filter((l) => Number(l.trim().split(/\s+/)[0]) === runner.shellPid);
   assert.deepEqual(ours, []);
 });
 
-test('a command that does not exist fails with the shell\'s message', async () => {
+test("a command that does not exist fails with the shell's message", async () => {
   const r = await runner.run('/nonexistent/tool', ['x']);
   assert.equal(r.code, 127);
   assert.match(r.stderr, /not found|No such file/);

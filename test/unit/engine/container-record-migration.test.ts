@@ -5,7 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { CONTAINER_RECORD_VERSION, migrateContainerRecord, UnreadableRecordError } from '../../../src/engine/containers/record-migration.js';
+import {
+  CONTAINER_RECORD_VERSION,
+  migrateContainerRecord,
+  UnreadableRecordError,
+} from '../../../src/engine/containers/record-migration.js';
 import { inspectView } from '../../../src/engine/containers/inspect.js';
 import { containerLayout } from '../../../src/engine/containers/layout.js';
 
@@ -30,7 +34,10 @@ test('a version 1 record becomes a current one, and inspect shows what the old e
   }
   assert.deepEqual(view.NetworkSettings.Networks, oldInspect.Networks);
   // no key of the old document is left behind in the new one
-  assert.deepEqual(Object.keys(record).filter((k) => /^[A-Z]/.test(k)), []);
+  assert.deepEqual(
+    Object.keys(record).filter((k) => /^[A-Z]/.test(k)),
+    [],
+  );
 });
 
 test('a current record is taken as it is; a round trip through JSON changes nothing', () => {
@@ -43,5 +50,8 @@ test('a current record is taken as it is; a round trip through JSON changes noth
 test('documents that are no record of a known version are refused, not guessed at', () => {
   assert.throws(() => migrateContainerRecord('text'), UnreadableRecordError);
   assert.throws(() => migrateContainerRecord({ Id: 'x' }), UnreadableRecordError);
-  assert.throws(() => migrateContainerRecord({ ...migrateContainerRecord(v1).record, version: CONTAINER_RECORD_VERSION + 1 }), /newer than this engine/);
+  assert.throws(
+    () => migrateContainerRecord({ ...migrateContainerRecord(v1).record, version: CONTAINER_RECORD_VERSION + 1 }),
+    /newer than this engine/,
+  );
 });

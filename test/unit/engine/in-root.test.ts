@@ -8,19 +8,29 @@ import { Readable, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { tarball } from '../../helpers/tarball.js';
 import {
-  chrootComponents, createFileAt, mkdirAt, openDirInRoot, readFileInRootSync, resolveInRoot, safeComponents, symlinkAt, UnsafePathError,
+  chrootComponents,
+  createFileAt,
+  mkdirAt,
+  openDirInRoot,
+  readFileInRootSync,
+  resolveInRoot,
+  safeComponents,
+  symlinkAt,
+  UnsafePathError,
 } from '../../../src/engine/fs/in-root.js';
 
 describe('in-root path resolution', () => {
-  let top: string; let root: string; let victim: string;
+  let top: string;
+  let root: string;
+  let victim: string;
   before(() => {
     top = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-inroot-'));
     root = path.join(top, 'root');
     victim = path.join(top, 'victim');
     fs.mkdirSync(path.join(root, 'etc', 'real'), { recursive: true });
     fs.mkdirSync(victim, { mode: 0o700 });
-    fs.symlinkSync(victim, path.join(root, 'abs'));              // absolute, names a host path
-    fs.symlinkSync('../../..', path.join(root, 'etc', 'up'));     // relative, climbs above the root
+    fs.symlinkSync(victim, path.join(root, 'abs')); // absolute, names a host path
+    fs.symlinkSync('../../..', path.join(root, 'etc', 'up')); // relative, climbs above the root
     fs.symlinkSync('/etc', path.join(root, 'etclink'));
     fs.symlinkSync('loop', path.join(root, 'loop'));
     fs.writeFileSync(path.join(root, 'file'), 'f');
@@ -47,7 +57,7 @@ describe('in-root path resolution', () => {
     assert.deepEqual(fs.readdirSync(victim), []);
   });
 
-  test('small files are read inside the root (a /etc/passwd -> /etc/shadow reads the root\'s, not the host\'s)', () => {
+  test("small files are read inside the root (a /etc/passwd -> /etc/shadow reads the root's, not the host's)", () => {
     fs.mkdirSync(path.join(root, 'e2'));
     fs.writeFileSync(path.join(root, 'etc', 'shadow'), 'in-root\n');
     fs.symlinkSync('/etc/shadow', path.join(root, 'e2', 'passwd'));
@@ -66,11 +76,17 @@ describe('in-root path resolution', () => {
       await symlinkAt(dir, 'l', victim);
       await (await mkdirAt(dir, 'l')).close(); // replaces the symlink, does not follow it
       assert.ok(fs.lstatSync(path.join(root, victim, 'l')).isDirectory());
-    } finally { await dir.close(); }
+    } finally {
+      await dir.close();
+    }
     // a symlink where a file is created is replaced, not written through
     fs.symlinkSync(path.join(victim, 'target'), path.join(root, 'wl'));
     const r = await openDirInRoot(root, []);
-    try { await (await createFileAt(r.dir, 'wl')).close(); } finally { await r.dir.close(); }
+    try {
+      await (await createFileAt(r.dir, 'wl')).close();
+    } finally {
+      await r.dir.close();
+    }
     assert.ok(fs.lstatSync(path.join(root, 'wl')).isFile());
     assert.deepEqual(fs.readdirSync(victim), []);
     await assert.rejects(openDirInRoot(root, ['loop']), /too many levels/);
@@ -82,15 +98,28 @@ describe('a container changing its filesystem during docker cp', () => {
   test('a directory swapped for a symlink to a host directory, again and again, never lets a write or chmod out', async () => {
     const { extractInto, packPath } = await import('../../../src/engine/containers/archive.js');
     const top = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-inroot-race-'));
-    const root = path.join(top, 'root'); const victim = path.join(top, 'victim');
-    fs.mkdirSync(root); fs.mkdirSync(victim, { mode: 0o700 });
+    const root = path.join(top, 'root');
+    const victim = path.join(top, 'victim');
+    fs.mkdirSync(root);
+    fs.mkdirSync(victim, { mode: 0o700 });
     fs.writeFileSync(path.join(victim, 'orig'), 'original\n');
     const old = new Date('2001-01-01T00:00:00Z');
-    fs.utimesSync(path.join(victim, 'orig'), old, old); fs.utimesSync(victim, old, old);
-    const snap = () => JSON.stringify([fs.lstatSync(victim).mode, fs.lstatSync(victim).mtimeMs, fs.readdirSync(victim), fs.readFileSync(path.join(victim, 'orig'), 'utf8')]);
+    fs.utimesSync(path.join(victim, 'orig'), old, old);
+    fs.utimesSync(victim, old, old);
+    const snap = () =>
+      JSON.stringify([
+        fs.lstatSync(victim).mode,
+        fs.lstatSync(victim).mtimeMs,
+        fs.readdirSync(victim),
+        fs.readFileSync(path.join(victim, 'orig'), 'utf8'),
+      ]);
     const before = snap();
     // what a process in the container could do: flip /d between a directory and a symlink to the host path
-    const swapper = spawn('sh', ['-c', `cd ${root} && while :; do rm -rf d; mkdir d d/sub 2>/dev/null; rm -rf d; ln -s ${victim} d; done`], { stdio: 'ignore', detached: true });
+    const swapper = spawn(
+      'sh',
+      ['-c', `cd ${root} && while :; do rm -rf d; mkdir d d/sub 2>/dev/null; rm -rf d; ln -s ${victim} d; done`],
+      { stdio: 'ignore', detached: true },
+    );
     const archive = await tarball([
       { name: 'd', type: 'directory', mode: 0o777 },
       { name: 'd/sub', type: 'directory', mode: 0o777 },
@@ -104,7 +133,10 @@ describe('a container changing its filesystem during docker cp', () => {
       const end = Date.now() + 3000;
       // at least 3 s of races, and under load until one copy has gone through (or 15 s more)
       while (Date.now() < end || (ok === 0 && Date.now() < end + 15_000)) {
-        await extractInto(root, '/', Readable.from(archive)).then(() => ok++, () => {});
+        await extractInto(root, '/', Readable.from(archive)).then(
+          () => ok++,
+          () => {},
+        );
         await extractInto(root, '/d/', Readable.from(archive)).catch(() => {});
         await packPath(root, '/d/', sink()).catch(() => {});
       }
@@ -117,6 +149,8 @@ describe('a container changing its filesystem during docker cp', () => {
     try {
       assert.equal(snap(), before, 'the host directory is untouched');
       assert.ok(ok > 0, 'some copies went through');
-    } finally { fs.rmSync(top, { recursive: true, force: true }); }
+    } finally {
+      fs.rmSync(top, { recursive: true, force: true });
+    }
   });
 });

@@ -7,9 +7,16 @@ import path from 'node:path';
 import { createLogger, formatLine, logFailure } from '../../../src/engine/log.js';
 
 test('a line says when, how bad, what, and about which part and object; values needing quotes are quoted', () => {
-  const line = formatLine('warn', 'detaching "x" failed', { component: 'network', container: 'abc123', note: 'two words', skipped: undefined },
-    new Date('2026-01-02T03:04:05.000Z'));
-  assert.equal(line, 'time="2026-01-02T03:04:05.000Z" level=warn msg="detaching \\"x\\" failed" component=network container=abc123 note="two words"');
+  const line = formatLine(
+    'warn',
+    'detaching "x" failed',
+    { component: 'network', container: 'abc123', note: 'two words', skipped: undefined },
+    new Date('2026-01-02T03:04:05.000Z'),
+  );
+  assert.equal(
+    line,
+    'time="2026-01-02T03:04:05.000Z" level=warn msg="detaching \\"x\\" failed" component=network container=abc123 note="two words"',
+  );
 });
 
 test('levels below the threshold are dropped; children add their fields', () => {
@@ -39,5 +46,7 @@ test('the file is rotated past its size, keeping a bounded number of old files',
     assert.ok(existsSync(`${file}.1`) && existsSync(`${file}.2`));
     assert.ok(!existsSync(`${file}.3`), 'no more than `keep` old files');
     assert.match(readFileSync(file, 'utf8'), /event 99 /, 'the newest line is in the current file');
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

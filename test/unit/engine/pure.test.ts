@@ -31,8 +31,15 @@ test('rlimits never exceed the host hard limits', () => {
 });
 
 test('OCI spec: namespaces, masked paths, resources, network modes', () => {
-  const spec = buildOciSpec({ rootfs: '/r', args: ['true'], env: [], uid: 0, gid: 0, network: { kind: 'new' },
-    resources: { memory: 64 << 20, nanoCpus: 5e8, pidsLimit: 20 } }) as any;
+  const spec = buildOciSpec({
+    rootfs: '/r',
+    args: ['true'],
+    env: [],
+    uid: 0,
+    gid: 0,
+    network: { kind: 'new' },
+    resources: { memory: 64 << 20, nanoCpus: 5e8, pidsLimit: 20 },
+  }) as any;
   assert.deepEqual(spec.linux.namespaces.map((n: { type: string }) => n.type).sort(), ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts']);
   assert.ok(spec.linux.maskedPaths.includes('/proc/kcore'));
   assert.deepEqual(spec.linux.resources.memory, { limit: 64 << 20, swap: 128 << 20 });
@@ -50,7 +57,11 @@ test('create semantics: entrypoint/cmd combination, env merge, defaults', () => 
   const image = { Entrypoint: ['/entry'], Cmd: ['default'], Env: ['PATH=/bin', 'A=image'], User: 'app', WorkingDir: '/w' };
   assert.deepEqual(pick(effectiveConfig({ Image: 'x' }, image, 'id')), ['/entry', ['default']]);
   assert.deepEqual(pick(effectiveConfig({ Image: 'x', Cmd: ['mine'] }, image, 'id')), ['/entry', ['mine']]);
-  assert.deepEqual(pick(effectiveConfig({ Image: 'x', Entrypoint: ['/other'] }, image, 'id')), ['/other', []], 'a new entrypoint drops the image CMD');
+  assert.deepEqual(
+    pick(effectiveConfig({ Image: 'x', Entrypoint: ['/other'] }, image, 'id')),
+    ['/other', []],
+    'a new entrypoint drops the image CMD',
+  );
   assert.deepEqual(pick(effectiveConfig({ Image: 'x', Entrypoint: [''], Cmd: ['ls'] }, image, 'id')), ['ls', []]);
   const c = effectiveConfig({ Image: 'x', Env: ['A=mine', 'B=2'] }, image, 'abcdef0123456789').config;
   assert.deepEqual(c.Env, ['PATH=/bin', 'A=mine', 'B=2']);
@@ -60,7 +71,13 @@ test('create semantics: entrypoint/cmd combination, env merge, defaults', () => 
   assert.throws(() => effectiveConfig({ Image: 'x' }, {}, 'id'), /No command specified/);
   assert.deepEqual(mergeEnv(['X=1'], ['X=2', 'Y']), ['X=2', 'Y']);
   assert.throws(() => containerName('bad name'), /Invalid container name/);
-  assert.deepEqual(parseBind('/h:/c:ro'), { Type: 'bind', Source: '/h', Target: '/c', ReadOnly: true, BindOptions: { CreateMountpoint: true } });
+  assert.deepEqual(parseBind('/h:/c:ro'), {
+    Type: 'bind',
+    Source: '/h',
+    Target: '/c',
+    ReadOnly: true,
+    BindOptions: { CreateMountpoint: true },
+  });
   assert.equal(parseBind('vol:/c').Type, 'volume');
 });
 
@@ -77,7 +94,9 @@ test('users resolve by name and id through the image passwd and group files', ()
     assert.equal(resolveUser(tables, 'web:logs').gid, 4);
     assert.deepEqual(resolveUser(tables, '1234'), { uid: 1234, gid: 0, additionalGids: [], home: '/' });
     assert.throws(() => resolveUser(tables, 'nobody-here'), /unable to find user/);
-  } finally { rmSync(root, { recursive: true, force: true }); }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('users resolve through a layer stack without mounting it: upper layers win, whiteouts hide, symlinks are followed inside', async () => {
@@ -101,22 +120,40 @@ test('users resolve through a layer stack without mounting it: upper layers win,
     const fresh = path.join(root, 'fresh-upper');
     mkdirSync(fresh);
     assert.equal(resolveUser(containerUserTables([base, mid], fresh), 'app').uid, 1000);
-    assert.equal(containerUserTables([base, mid, upper].slice(0, 2), upper).group, '', 'the upper dir\'s whiteout of /etc/group counts');
-  } finally { rmSync(root, { recursive: true, force: true }); }
+    assert.equal(containerUserTables([base, mid, upper].slice(0, 2), upper).group, '', "the upper dir's whiteout of /etc/group counts");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('log streaming: multiplexed frames, tail, since, timestamps', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tsc-eng-logs-'));
   try {
     const file = path.join(dir, 'log');
-    writeFileSync(file, [
-      { log: 'one\n', stream: 'stdout', time: '2026-01-01T00:00:01.000Z' },
-      { log: 'two\n', stream: 'stderr', time: '2026-01-01T00:00:02.000Z' },
-      { log: 'three\n', stream: 'stdout', time: '2026-01-01T00:00:03.000Z' },
-    ].map((e) => JSON.stringify(e)).join('\n') + '\n{"log":"torn');
+    writeFileSync(
+      file,
+      [
+        { log: 'one\n', stream: 'stdout', time: '2026-01-01T00:00:01.000Z' },
+        { log: 'two\n', stream: 'stderr', time: '2026-01-01T00:00:02.000Z' },
+        { log: 'three\n', stream: 'stdout', time: '2026-01-01T00:00:03.000Z' },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n') + '\n{"log":"torn',
+    );
     const collect = async (o: Partial<Parameters<typeof streamEntries>[0]>) => {
       const chunks: Buffer[] = [];
-      await streamEntries({ file, offset: 0, tty: true, stdout: true, stderr: true, write: (c) => { chunks.push(c); }, isClosed: () => false, ...o });
+      await streamEntries({
+        file,
+        offset: 0,
+        tty: true,
+        stdout: true,
+        stderr: true,
+        write: (c) => {
+          chunks.push(c);
+        },
+        isClosed: () => false,
+        ...o,
+      });
       return Buffer.concat(chunks).toString();
     };
     assert.equal(await collect({}), 'one\ntwo\nthree\n');
@@ -125,11 +162,17 @@ test('log streaming: multiplexed frames, tail, since, timestamps', async () => {
     assert.equal(await collect({ sinceMs: parseTimeParam('1767225602') }), 'two\nthree\n');
     assert.match(await collect({ tail: 1, timestamps: true }), /^2026-01-01T00:00:03\.000000000Z three\n$/);
     assert.deepEqual([...frame('stderr', Buffer.from('hi'))], [2, 0, 0, 0, 0, 0, 0, 2, 104, 105]);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('restart policies and back-off; healthcheck probe commands', () => {
-  const rec = (name: string, max = 0, count = 0, manual = false) => ({ hostConfig: { RestartPolicy: { Name: name, MaximumRetryCount: max } }, restartCount: count, manualStop: manual }) as Pick<ContainerRecord, 'hostConfig' | 'restartCount' | 'manualStop'> as ContainerRecord;
+  const rec = (name: string, max = 0, count = 0, manual = false) =>
+    ({ hostConfig: { RestartPolicy: { Name: name, MaximumRetryCount: max } }, restartCount: count, manualStop: manual }) as Pick<
+      ContainerRecord,
+      'hostConfig' | 'restartCount' | 'manualStop'
+    > as ContainerRecord;
   assert.equal(shouldRestart(rec('always'), 0), true);
   assert.equal(shouldRestart(rec('always', 0, 0, true), 0), false);
   assert.equal(shouldRestart(rec('on-failure'), 0), false);
@@ -156,16 +199,26 @@ test('archive paths stay inside the container rootfs, through absolute symlinks 
     assert.equal(await containerPath(root, '/etc/up/etc/hosts'), path.join(root, 'etc', 'hosts'));
     assert.equal(await containerPath(root, '/data'), path.join(root, 'data'), 'the last component is the link itself');
     assert.equal(await containerPath(root, '/data/'), path.join(root, 'etc'), 'a trailing slash follows it, inside the root');
-  } finally { rmSync(root, { recursive: true, force: true }); }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('OCI spec: cpu quota and period, cpuset; --cpus wins over a quota; the root overlay only when the runtime mounts it', () => {
   const base = { rootfs: '/r', args: ['true'], env: [] as string[], uid: 0, gid: 0, network: { kind: 'new' as const } };
-  const spec = buildOciSpec({ ...base, resources: { cpuQuota: 20000, cpuPeriod: 50000, cpuShares: 512, cpusetCpus: '0-1', cpusetMems: '0' } }) as any;
+  const spec = buildOciSpec({
+    ...base,
+    resources: { cpuQuota: 20000, cpuPeriod: 50000, cpuShares: 512, cpusetCpus: '0-1', cpusetMems: '0' },
+  }) as any;
   assert.deepEqual(spec.linux.resources.cpu, { period: 50000, quota: 20000, shares: 512, cpus: '0-1', mems: '0' });
   const both = buildOciSpec({ ...base, resources: { nanoCpus: 5e8, cpuQuota: 20000, cpuPeriod: 50000 } }) as any;
   assert.deepEqual(both.linux.resources.cpu, { period: 100000, quota: 50000 });
   const overlay = buildOciSpec({ ...base, rootOverlay: 'lowerdir=/l,upperdir=/u,workdir=/w' }) as any;
-  assert.deepEqual(overlay.mounts[0], { destination: '/', type: 'overlay', source: 'overlay', options: ['lowerdir=/l', 'upperdir=/u', 'workdir=/w'] });
+  assert.deepEqual(overlay.mounts[0], {
+    destination: '/',
+    type: 'overlay',
+    source: 'overlay',
+    options: ['lowerdir=/l', 'upperdir=/u', 'workdir=/w'],
+  });
   assert.ok(!(buildOciSpec(base) as any).mounts.some((m: { destination: string }) => m.destination === '/'));
 });

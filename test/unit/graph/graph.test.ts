@@ -55,9 +55,20 @@ test('direct and transitive dependencies and dependents', async () => {
 
 test('edges record their origin; network and volume use is queryable', async () => {
   const g = buildGraph(await load(stack));
-  const kinds = g.edges.filter((e) => e.from === 'proxy' || e.from === 'sidecar' || e.from === 'worker').map((e) => `${e.from}>${e.to}:${e.kind}`).sort();
+  const kinds = g.edges
+    .filter((e) => e.from === 'proxy' || e.from === 'sidecar' || e.from === 'worker')
+    .map((e) => `${e.from}>${e.to}:${e.kind}`)
+    .sort();
   // network_mode service: and volumes_from also add an implicit depends_on in the model, as in compose-go
-  assert.deepEqual(kinds, ['proxy>web:depends_on', 'proxy>web:links', 'sidecar>web:depends_on', 'sidecar>web:network_mode', 'worker>db:depends_on', 'worker>web:depends_on', 'worker>web:volumes_from']);
+  assert.deepEqual(kinds, [
+    'proxy>web:depends_on',
+    'proxy>web:links',
+    'sidecar>web:depends_on',
+    'sidecar>web:network_mode',
+    'worker>db:depends_on',
+    'worker>web:depends_on',
+    'worker>web:volumes_from',
+  ]);
   assert.deepEqual(g.networksOf('web'), ['back', 'front']);
   assert.deepEqual(g.servicesUsingNetwork('back'), ['cache', 'db', 'web']);
   assert.deepEqual(g.volumesOf('db'), ['pgdata']);
@@ -66,8 +77,14 @@ test('edges record their origin; network and volume use is queryable', async () 
 
 test('nodes and resource edges cover services, networks and volumes', async () => {
   const g = buildGraph(await load(stack));
-  assert.deepEqual(g.nodes.filter((n) => n.kind !== 'service').map((n) => `${n.kind}:${n.name}`), ['network:back', 'network:default', 'network:front', 'volume:pgdata', 'volume:uploads']);
-  assert.deepEqual(g.resourceEdges.filter((e) => e.from === 'web').map((e) => `${e.to.kind}:${e.to.name}`), ['network:back', 'network:front', 'volume:uploads']);
+  assert.deepEqual(
+    g.nodes.filter((n) => n.kind !== 'service').map((n) => `${n.kind}:${n.name}`),
+    ['network:back', 'network:default', 'network:front', 'volume:pgdata', 'volume:uploads'],
+  );
+  assert.deepEqual(
+    g.resourceEdges.filter((e) => e.from === 'web').map((e) => `${e.to.kind}:${e.to.name}`),
+    ['network:back', 'network:front', 'volume:uploads'],
+  );
 });
 
 // the loader refuses a cyclic file (as compose-go does), so the cycle is added to a loaded project

@@ -20,10 +20,15 @@ test('X-Registry-Auth and X-Registry-Config headers', () => {
 test('config.json auths, Docker Hub key', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-img-cfg-'));
   try {
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: {
-      'https://index.docker.io/v1/': { auth: Buffer.from('hubuser:hubpass').toString('base64') },
-      'localhost:5000': { auth: Buffer.from('me:pa:ss').toString('base64') },
-    } }));
+    fs.writeFileSync(
+      path.join(dir, 'config.json'),
+      JSON.stringify({
+        auths: {
+          'https://index.docker.io/v1/': { auth: Buffer.from('hubuser:hubpass').toString('base64') },
+          'localhost:5000': { auth: Buffer.from('me:pa:ss').toString('base64') },
+        },
+      }),
+    );
     assert.deepEqual(fromDockerConfig('docker.io', dir), { username: 'hubuser', password: 'hubpass' });
     assert.deepEqual(fromDockerConfig('localhost:5000', dir), { username: 'me', password: 'pa:ss' });
     assert.equal(fromDockerConfig('other.io', dir), undefined);
@@ -34,15 +39,27 @@ test('config.json auths, Docker Hub key', () => {
 });
 
 test('WWW-Authenticate challenges', () => {
-  assert.deepEqual(parseChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/redis:pull"'), {
-    scheme: 'bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/redis:pull' },
-  });
+  assert.deepEqual(
+    parseChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/redis:pull"'),
+    {
+      scheme: 'bearer',
+      params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/redis:pull' },
+    },
+  );
   assert.equal(parseChallenge('Basic realm="x"').scheme, 'basic');
 });
 
 test('platform selection from an index', () => {
-  const m = (architecture: string, variant?: string) => ({ mediaType: 'm', digest: `sha256:${architecture}${variant ?? ''}`, size: 1, platform: { os: 'linux', architecture, ...(variant ? { variant } : {}) } });
-  const index = { schemaVersion: 2 as const, manifests: [m('arm', 'v7'), m('arm64', 'v8'), m('amd64'), { ...m('unknown'), platform: { os: 'unknown', architecture: 'unknown' } }] };
+  const m = (architecture: string, variant?: string) => ({
+    mediaType: 'm',
+    digest: `sha256:${architecture}${variant ?? ''}`,
+    size: 1,
+    platform: { os: 'linux', architecture, ...(variant ? { variant } : {}) },
+  });
+  const index = {
+    schemaVersion: 2 as const,
+    manifests: [m('arm', 'v7'), m('arm64', 'v8'), m('amd64'), { ...m('unknown'), platform: { os: 'unknown', architecture: 'unknown' } }],
+  };
   assert.equal(pickPlatform(index, { os: 'linux', architecture: 'amd64' })?.digest, 'sha256:amd64');
   assert.equal(pickPlatform(index, { os: 'linux', architecture: 'arm64', variant: 'v8' })?.digest, 'sha256:arm64v8');
   assert.equal(pickPlatform(index, { os: 'linux', architecture: 's390x' }), undefined);

@@ -10,7 +10,6 @@ import tar from 'tar-stream';
 import { extractLayer, UnsafeLayerError } from '../../../src/engine/images/extract.js';
 import { tarball } from '../../helpers/tarball.js';
 
-
 /** Every path under `dir`, relative, skipping `skip`. */
 function listTree(dir: string, skip: string): string[] {
   const out: string[] = [];
@@ -49,7 +48,8 @@ describe('hostile layer extraction', () => {
     assert.equal(passwd.mtimeMs, passwdBefore.mtimeMs);
   });
 
-  const extract = async (entries: (Partial<tar.Header> & { name: string } & { content?: string })[]) => extractLayer(Readable.from([await tarball(entries)]), root);
+  const extract = async (entries: (Partial<tar.Header> & { name: string } & { content?: string })[]) =>
+    extractLayer(Readable.from([await tarball(entries)]), root);
 
   test('zip-slip ../../x is rejected', async () => {
     await assert.rejects(extract([{ name: '../../x', content: 'evil' }]), UnsafeLayerError);
@@ -96,24 +96,33 @@ describe('hostile layer extraction', () => {
   });
 
   test('symlink loops fail instead of hanging', async () => {
-    await assert.rejects(extract([
-      { name: 'l1', type: 'symlink', linkname: 'l2' },
-      { name: 'l2', type: 'symlink', linkname: 'l1' },
-      { name: 'l1/x', content: 'x' },
-    ]), UnsafeLayerError);
+    await assert.rejects(
+      extract([
+        { name: 'l1', type: 'symlink', linkname: 'l2' },
+        { name: 'l2', type: 'symlink', linkname: 'l1' },
+        { name: 'l1/x', content: 'x' },
+      ]),
+      UnsafeLayerError,
+    );
   });
 
   test('hard links to /etc/passwd or outside the root are rejected', async () => {
     await assert.rejects(extract([{ name: 'pw', type: 'link', linkname: '/etc/passwd' }]), UnsafeLayerError);
     await assert.rejects(extract([{ name: 'pw2', type: 'link', linkname: '../../../../../../etc/passwd' }]), UnsafeLayerError);
-    await assert.rejects(extract([
-      { name: 'out', type: 'symlink', linkname: '/etc' },
-      { name: 'pw3', type: 'link', linkname: 'out/passwd' },
-    ]), UnsafeLayerError);
+    await assert.rejects(
+      extract([
+        { name: 'out', type: 'symlink', linkname: '/etc' },
+        { name: 'pw3', type: 'link', linkname: 'out/passwd' },
+      ]),
+      UnsafeLayerError,
+    );
   });
 
   test('hard links inside the layer work', async () => {
-    await extract([{ name: 'a', content: 'data', mode: 0o600 }, { name: 'b', type: 'link', linkname: 'a' }]);
+    await extract([
+      { name: 'a', content: 'data', mode: 0o600 },
+      { name: 'b', type: 'link', linkname: 'a' },
+    ]);
     assert.equal(fs.statSync(path.join(root, 'b')).ino, fs.statSync(path.join(root, 'a')).ino);
   });
 
@@ -128,20 +137,26 @@ describe('hostile layer extraction', () => {
     assert.equal(fs.existsSync(path.join(root, 'dev/mem')), false);
   });
 
-  test('whiteouts: `.wh..` is rejected, others become overlay whiteouts and opaque dirs', { skip: !isRoot && 'needs root for mknod' }, async () => {
-    await assert.rejects(extract([{ name: 'x/.wh..', content: '' }]), UnsafeLayerError);
-    await assert.rejects(extract([{ name: '../.wh.victim', content: '' }]), UnsafeLayerError);
-    await extract([
-      { name: 'etc/.wh.gone', content: '' },
-      { name: 'opaque/', type: 'directory' },
-      { name: 'opaque/.wh..wh..opq', content: '' },
-    ]);
-    const wh = fs.lstatSync(path.join(root, 'etc/gone'));
-    assert.ok(wh.isCharacterDevice());
-    assert.equal(wh.rdev, 0);
-    const attr = execFileSync('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', path.join(root, 'opaque')], { encoding: 'utf8' });
-    assert.equal(attr, 'y');
-  });
+  test(
+    'whiteouts: `.wh..` is rejected, others become overlay whiteouts and opaque dirs',
+    { skip: !isRoot && 'needs root for mknod' },
+    async () => {
+      await assert.rejects(extract([{ name: 'x/.wh..', content: '' }]), UnsafeLayerError);
+      await assert.rejects(extract([{ name: '../.wh.victim', content: '' }]), UnsafeLayerError);
+      await extract([
+        { name: 'etc/.wh.gone', content: '' },
+        { name: 'opaque/', type: 'directory' },
+        { name: 'opaque/.wh..wh..opq', content: '' },
+      ]);
+      const wh = fs.lstatSync(path.join(root, 'etc/gone'));
+      assert.ok(wh.isCharacterDevice());
+      assert.equal(wh.rdev, 0);
+      const attr = execFileSync('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', path.join(root, 'opaque')], {
+        encoding: 'utf8',
+      });
+      assert.equal(attr, 'y');
+    },
+  );
 
   test('trusted.* xattrs from the archive are not applied', { skip: !isRoot && 'needs root' }, async () => {
     await extract([{ name: 'f', content: 'x', pax: { 'SCHILY.xattr.trusted.overlay.opaque': 'y', 'SCHILY.xattr.user.ok': 'v' } }]);
@@ -150,28 +165,32 @@ describe('hostile layer extraction', () => {
     assert.doesNotMatch(dump, /trusted/);
   });
 
-  test('times, opaque markers, whiteouts and xattrs applied at the end never go through a directory later replaced by a symlink', { skip: !isRoot && 'needs root' }, async () => {
-    const outside = path.join(sentinel, 'a', 'b', 'outside');
-    fs.mkdirSync(path.join(outside, 'sub'), { recursive: true });
-    fs.writeFileSync(path.join(outside, 'f'), 'host');
-    const old = new Date('2001-01-01T00:00:00Z');
-    fs.utimesSync(path.join(outside, 'sub'), old, old);
-    const mtime = new Date('2020-01-02T03:04:05Z');
-    await extract([
-      { name: 'd/', type: 'directory', mtime },
-      { name: 'd/sub/', type: 'directory', mtime },
-      { name: 'd/f', content: 'x', pax: { 'SCHILY.xattr.user.evil': 'v' } },
-      { name: 'd/sub/.wh..wh..opq', content: '' },
-      { name: 'd/.wh.gone', content: '' },
-      { name: 'd', type: 'symlink', linkname: outside },
-    ]);
-    assert.equal(fs.readlinkSync(path.join(root, 'd')), outside);
-    assert.equal(fs.statSync(path.join(outside, 'sub')).mtime.getTime(), old.getTime(), 'no times set outside');
-    assert.equal(fs.existsSync(path.join(outside, 'gone')), false, 'no whiteout outside');
-    const dump = execFileSync('getfattr', ['-d', '-m', '-', path.join(outside, 'f'), path.join(outside, 'sub')], { encoding: 'utf8' });
-    assert.doesNotMatch(dump, /evil|opaque/);
-    fs.rmSync(path.join(sentinel, 'a', 'b', 'outside'), { recursive: true });
-  });
+  test(
+    'times, opaque markers, whiteouts and xattrs applied at the end never go through a directory later replaced by a symlink',
+    { skip: !isRoot && 'needs root' },
+    async () => {
+      const outside = path.join(sentinel, 'a', 'b', 'outside');
+      fs.mkdirSync(path.join(outside, 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(outside, 'f'), 'host');
+      const old = new Date('2001-01-01T00:00:00Z');
+      fs.utimesSync(path.join(outside, 'sub'), old, old);
+      const mtime = new Date('2020-01-02T03:04:05Z');
+      await extract([
+        { name: 'd/', type: 'directory', mtime },
+        { name: 'd/sub/', type: 'directory', mtime },
+        { name: 'd/f', content: 'x', pax: { 'SCHILY.xattr.user.evil': 'v' } },
+        { name: 'd/sub/.wh..wh..opq', content: '' },
+        { name: 'd/.wh.gone', content: '' },
+        { name: 'd', type: 'symlink', linkname: outside },
+      ]);
+      assert.equal(fs.readlinkSync(path.join(root, 'd')), outside);
+      assert.equal(fs.statSync(path.join(outside, 'sub')).mtime.getTime(), old.getTime(), 'no times set outside');
+      assert.equal(fs.existsSync(path.join(outside, 'gone')), false, 'no whiteout outside');
+      const dump = execFileSync('getfattr', ['-d', '-m', '-', path.join(outside, 'f'), path.join(outside, 'sub')], { encoding: 'utf8' });
+      assert.doesNotMatch(dump, /evil|opaque/);
+      fs.rmSync(path.join(sentinel, 'a', 'b', 'outside'), { recursive: true });
+    },
+  );
 
   test('a directory known from an earlier entry and then replaced by a symlink is resolved again', async () => {
     await extract([
@@ -202,8 +221,10 @@ describe('hostile layer extraction', () => {
   test('many files fed in odd-sized pieces keep their bytes, modes and times', async () => {
     const mtime = new Date('2021-05-06T07:08:09Z');
     const files = Array.from({ length: 300 }, (_, i) => ({
-      name: `d${i % 7}/f${i}`, content: Buffer.from(Array.from({ length: (i * 997) % 200_000 }, (_, j) => (i + j * 31) & 0xff)),
-      mode: 0o600 + (i % 0o100), mtime: new Date(mtime.getTime() + i * 1000),
+      name: `d${i % 7}/f${i}`,
+      content: Buffer.from(Array.from({ length: (i * 997) % 200_000 }, (_, j) => (i + j * 31) & 0xff)),
+      mode: 0o600 + (i % 0o100),
+      mtime: new Date(mtime.getTime() + i * 1000),
     }));
     const archive = await tarball(files);
     const pieces = Array.from({ length: Math.ceil(archive.length / 7001) }, (_, i) => archive.subarray(i * 7001, (i + 1) * 7001));

@@ -7,15 +7,28 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { FileSink } from '../../../src/engine/images/file-sink.js';
 
-async function* pieces(...bufs: Buffer[]): AsyncGenerator<Buffer> { for (const b of bufs) yield b; }
+async function* pieces(...bufs: Buffer[]): AsyncGenerator<Buffer> {
+  for (const b of bufs) yield b;
+}
 
 /** Whether `fd` is still open in this process. */
-const isOpen = (fd: number) => { try { fs.fstatSync(fd); return true; } catch { return false; } };
+const isOpen = (fd: number) => {
+  try {
+    fs.fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 describe('FileSink', () => {
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-file-sink-')); });
-  afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-file-sink-'));
+  });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   test('chunks land at their offsets, then mode and mtime; the descriptor is closed', async () => {
     const sink = new FileSink(1 << 10, 2); // tiny limits: the writer waits for the pool on every chunk
@@ -52,7 +65,10 @@ describe('FileSink', () => {
   test('a content stream that fails still closes the descriptor', async () => {
     const sink = new FileSink();
     const fd = fs.openSync(path.join(dir, 'f'), 'wx');
-    async function* broken(): AsyncGenerator<Buffer> { yield Buffer.from('a'); throw new Error('truncated archive'); }
+    async function* broken(): AsyncGenerator<Buffer> {
+      yield Buffer.from('a');
+      throw new Error('truncated archive');
+    }
     await assert.rejects(sink.file(fd, broken(), { mode: 0o644, mtime: new Date() }, false), /truncated archive/);
     await sink.settle();
     assert.equal(isOpen(fd), false);

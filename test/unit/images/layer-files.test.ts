@@ -10,11 +10,12 @@ const top = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-layerfiles-'));
 after(() => fs.rmSync(top, { recursive: true, force: true }));
 
 test('symlinks of a layer stack resolve inside it', () => {
-  const lower = path.join(top, 'lower'); const upper = path.join(top, 'upper');
+  const lower = path.join(top, 'lower');
+  const upper = path.join(top, 'upper');
   fs.mkdirSync(path.join(lower, 'real'), { recursive: true });
   fs.mkdirSync(upper);
   fs.writeFileSync(path.join(lower, 'real', 'passwd'), 'root:x:0:0:in-image:/:/bin/sh\n');
-  fs.symlinkSync('/etc', path.join(lower, 'etc'));          // the host's /etc if followed by the kernel
+  fs.symlinkSync('/etc', path.join(lower, 'etc')); // the host's /etc if followed by the kernel
   fs.symlinkSync('/real', path.join(upper, 'etc2'));
   fs.symlinkSync('../../../../real', path.join(upper, 'rel'));
   const layers = [lower, upper];

@@ -21,7 +21,9 @@ beforeEach(async () => {
   store = new ImageStore(path.join(dir, 'images'), path.join(dir, 'layers'), path.join(dir, 'tmp'));
   await store.init();
 });
-afterEach(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 async function layer(file: string): Promise<{ descriptor: Descriptor; diffID: string }> {
   return ingestLayer(store, Readable.from(await tarball([{ name: file, content: `${file}\n`, mode: 0o644 }])));
@@ -32,7 +34,14 @@ function config(diffIDs: string[], tag: string): ImageConfig {
 }
 
 async function image(tag: string, layers: { descriptor: Descriptor; diffID: string }[]) {
-  return store.commit(config(layers.map((l) => l.diffID), tag), layers.map((l) => l.descriptor), [`docker.io/library/${tag}:latest`]);
+  return store.commit(
+    config(
+      layers.map((l) => l.diffID),
+      tag,
+    ),
+    layers.map((l) => l.descriptor),
+    [`docker.io/library/${tag}:latest`],
+  );
 }
 
 test('deleting an image keeps the layers another image shares and removes its own', async () => {

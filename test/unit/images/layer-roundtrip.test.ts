@@ -16,8 +16,12 @@ import { LayerStore } from '../../../src/engine/images/layers.js';
 
 const isRoot = process.getuid?.() === 0;
 let dir: string;
-before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-img-roundtrip-')); });
-after(() => { fs.rmSync(dir, { recursive: true, force: true }); });
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-img-roundtrip-'));
+});
+after(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 function describeTree(root: string): string[] {
   const out: string[] = [];
@@ -25,7 +29,13 @@ function describeTree(root: string): string[] {
     for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
       const r = path.join(rel, name);
       const st = fs.lstatSync(path.join(root, r));
-      const kind = st.isDirectory() ? 'd' : st.isSymbolicLink() ? `l>${fs.readlinkSync(path.join(root, r))}` : st.isCharacterDevice() ? `c${st.rdev}` : `f${st.nlink}:${fs.readFileSync(path.join(root, r), 'utf8')}`;
+      const kind = st.isDirectory()
+        ? 'd'
+        : st.isSymbolicLink()
+          ? `l>${fs.readlinkSync(path.join(root, r))}`
+          : st.isCharacterDevice()
+            ? `c${st.rdev}`
+            : `f${st.nlink}:${fs.readFileSync(path.join(root, r), 'utf8')}`;
       const mode = st.isCharacterDevice() ? 'whiteout' : (st.mode & 0o7777).toString(8); // a whiteout's mode means nothing
       out.push(`${r} ${kind} ${mode} ${st.uid}:${st.gid}`);
       if (st.isDirectory()) walk(r);
@@ -54,18 +64,32 @@ test('pack → unpack keeps files, links, modes, owners, whiteouts and opaque di
   await layers.init();
   const out = await layers.unpack(diffID, () => blobs.stream(diffID));
   assert.deepEqual(describeTree(out), describeTree(src));
-  const opaque = execFileSync('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', path.join(out, 'etc/opaque')], { encoding: 'utf8' });
+  const opaque = execFileSync('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', path.join(out, 'etc/opaque')], {
+    encoding: 'utf8',
+  });
   assert.equal(opaque, 'y');
   // unpacking again is a no-op; a wrong expected diffID is refused and leaves nothing behind
-  assert.equal(await layers.unpack(diffID, () => { throw new Error('must not reopen'); }), out);
-  await assert.rejects(layers.unpack('sha256:' + '0'.repeat(64), () => blobs.stream(diffID)), /digest mismatch/);
+  assert.equal(
+    await layers.unpack(diffID, () => {
+      throw new Error('must not reopen');
+    }),
+    out,
+  );
+  await assert.rejects(
+    layers.unpack('sha256:' + '0'.repeat(64), () => blobs.stream(diffID)),
+    /digest mismatch/,
+  );
   assert.deepEqual(fs.readdirSync(path.join(dir, 'layers')), [diffID.slice(7)]);
 });
 
 test('decompression by sniffing: plain, gzip, zstd', async () => {
   const data = Buffer.from('x'.repeat(100000) + 'end');
   const zstd = spawnSync('zstd', ['-q', '-c'], { input: data }).stdout;
-  for (const [kind, input] of [['none', data], ['gzip', zlib.gzipSync(data)], ['zstd', zstd]] as const) {
+  for (const [kind, input] of [
+    ['none', data],
+    ['gzip', zlib.gzipSync(data)],
+    ['zstd', zstd],
+  ] as const) {
     assert.equal(sniffCompression(input), kind);
     const chunks: Buffer[] = [];
     // fed in small pieces so the sniffing has to gather its header across chunks
@@ -73,5 +97,9 @@ test('decompression by sniffing: plain, gzip, zstd', async () => {
     for await (const c of decompress(Readable.from(pieces))) chunks.push(c);
     assert.ok(Buffer.concat(chunks).equals(data), kind);
   }
-  await assert.rejects(async () => { for await (const _ of decompress(Readable.from([zlib.gzipSync(data).subarray(0, 50)]))) { /* */ } });
+  await assert.rejects(async () => {
+    for await (const _ of decompress(Readable.from([zlib.gzipSync(data).subarray(0, 50)]))) {
+      /* */
+    }
+  });
 });

@@ -15,7 +15,8 @@ test('Docker Hub name rules', () => {
 });
 
 test('invalid references are user errors', () => {
-  for (const bad of ['Upper/case', 'a b', 'x@sha256:short', 'x:', '']) assert.throws(() => parseReference(bad), /invalid reference format/, bad);
+  for (const bad of ['Upper/case', 'a b', 'x@sha256:short', 'x:', ''])
+    assert.throws(() => parseReference(bad), /invalid reference format/, bad);
 });
 
 test('familiar names and the reference filter', () => {

@@ -53,7 +53,8 @@ const cases: { name: string; bad: string; good: string; error: RegExp; files?: R
     name: 'dockerfile with dockerfile_inline',
     bad: 'services:\n  a:\n    build:\n      context: .\n      dockerfile: Dockerfile\n      dockerfile_inline: FROM x\n',
     good: 'services:\n  a:\n    build:\n      context: .\n      dockerfile_inline: FROM x\n',
-    error: /^compose\.yaml:6:7: services\.a\.build\.dockerfile_inline: service "a" declares mutually exclusive dockerfile and dockerfile_inline/,
+    error:
+      /^compose\.yaml:6:7: services\.a\.build\.dockerfile_inline: service "a" declares mutually exclusive dockerfile and dockerfile_inline/,
   },
   {
     name: 'platform not in build.platforms',

@@ -6,7 +6,10 @@ import { withStack } from './stack-dir.js';
 
 test('env files: comments, quotes, export, interpolation of earlier values, literal single quotes', () =>
   withStack({ 'a.env': '# comment\nA=1\nexport B="two words"\nC=${A}-${OUTER:-x}\nD=\'${A}\'\nE=\n' }, (dir) => {
-    assert.deepEqual(readEnvFile(path.join(dir, 'a.env'), (n) => (n === 'OUTER' ? 'o' : undefined)), { A: '1', B: 'two words', C: '1-o', D: '${A}', E: '' });
+    assert.deepEqual(
+      readEnvFile(path.join(dir, 'a.env'), (n) => (n === 'OUTER' ? 'o' : undefined)),
+      { A: '1', B: 'two words', C: '1-o', D: '${A}', E: '' },
+    );
   }));
 
 test('the shell wins over env files; later --env-file wins over earlier; .env only without --env-file', () =>

@@ -24,16 +24,25 @@ test('malformed YAML names the position', async () => {
 });
 
 test('duplicate keys are malformed YAML', async () => {
-  assert.match(await errorFor({ 'compose.yaml': 'services:\n  a:\n    image: x\n    image: y\n' }), /^compose\.yaml:4:5: invalid YAML: Map keys must be unique/);
+  assert.match(
+    await errorFor({ 'compose.yaml': 'services:\n  a:\n    image: x\n    image: y\n' }),
+    /^compose\.yaml:4:5: invalid YAML: Map keys must be unique/,
+  );
 });
 
 test('an unknown key says where it is and what was meant', async () => {
   const msg = await errorFor({ 'compose.yaml': 'services:\n  web:\n    image: nginx\n    enviroment:\n      A: 1\n' });
-  assert.equal(msg, 'compose.yaml:4:5: services.web.enviroment: unknown key "enviroment" (did you mean "environment"?); custom keys must start with "x-"');
+  assert.equal(
+    msg,
+    'compose.yaml:4:5: services.web.enviroment: unknown key "enviroment" (did you mean "environment"?); custom keys must start with "x-"',
+  );
 });
 
 test('unknown top-level keys are errors, x- keys are not', async () => {
-  assert.match(await errorFor({ 'compose.yaml': 'services: {}\nvolums: {}\n' }), /^compose\.yaml:2:1: volums: unknown key "volums" at the top level \(did you mean "volumes"\?\)/);
+  assert.match(
+    await errorFor({ 'compose.yaml': 'services: {}\nvolums: {}\n' }),
+    /^compose\.yaml:2:1: volums: unknown key "volums" at the top level \(did you mean "volumes"\?\)/,
+  );
   await withStack({ 'compose.yaml': 'services:\n  a:\n    image: x\nx-anything: [1, 2]\n' }, async (dir) => {
     await loadProject({ cwd: dir, environment: {} });
   });
@@ -49,7 +58,9 @@ test('a wrong type says what was expected', async () => {
     'compose.yaml:4:17: services.web.privileged: expected a boolean (true or false), got the string "maybe"',
   );
   assert.match(
-    await errorFor({ 'compose.yaml': 'services:\n  web:\n    image: nginx\n    depends_on:\n      db:\n        condition: service_ready\n' }),
+    await errorFor({
+      'compose.yaml': 'services:\n  web:\n    image: nginx\n    depends_on:\n      db:\n        condition: service_ready\n',
+    }),
     /^compose\.yaml:6:20: services\.web\.depends_on\.db\.condition: expected one of "service_started", "service_healthy", "service_completed_successfully"/,
   );
 });
@@ -63,7 +74,9 @@ test('a nested unknown key inside a long form', async () => {
 
 test('a missing required variable names the variable, file, line and column', async () => {
   assert.equal(
-    await errorFor({ 'compose.yaml': 'services:\n  db:\n    image: postgres\n    environment:\n      PASSWORD: ${DB_PASSWORD:?set DB_PASSWORD}\n' }),
+    await errorFor({
+      'compose.yaml': 'services:\n  db:\n    image: postgres\n    environment:\n      PASSWORD: ${DB_PASSWORD:?set DB_PASSWORD}\n',
+    }),
     'compose.yaml:5:17: services.db.environment.PASSWORD: required variable DB_PASSWORD is missing a value: set DB_PASSWORD',
   );
 });
@@ -103,7 +116,10 @@ test('undeclared volumes, networks and services are errors', async () => {
 });
 
 test('a service without image or build is an error', async () => {
-  assert.match(await errorFor({ 'compose.yaml': 'services:\n  web:\n    restart: always\n' }), /^compose\.yaml:2:3: services\.web: service "web" has neither an image nor a build context/);
+  assert.match(
+    await errorFor({ 'compose.yaml': 'services:\n  web:\n    restart: always\n' }),
+    /^compose\.yaml:2:3: services\.web: service "web" has neither an image nor a build context/,
+  );
 });
 
 test('a top level that is not a mapping', async () => {
@@ -116,23 +132,41 @@ test('duplicates, files named by include/extends that are missing, empty files',
     await errorFor({ 'compose.yaml': 'services:\n  a:\n    image: x\n    labels: [A=1, B=2, A=1]\n' }),
     'compose.yaml:4:24: services.a.labels[2]: duplicate entry: item 2 repeats item 0',
   );
-  assert.match(await errorFor({ 'compose.yaml': 'include: [lib/missing.yaml]\nservices: {}\n' }), /^compose\.yaml:1:11: include\[0\]: stack file .*lib\/missing\.yaml not found$/);
-  assert.match(await errorFor({ 'compose.yaml': 'services:\n  a:\n    extends: {file: nope.yaml, service: b}\n' }), /^compose\.yaml:3:21: services\.a\.extends\.file: stack file .*nope\.yaml not found$/);
+  assert.match(
+    await errorFor({ 'compose.yaml': 'include: [lib/missing.yaml]\nservices: {}\n' }),
+    /^compose\.yaml:1:11: include\[0\]: stack file .*lib\/missing\.yaml not found$/,
+  );
+  assert.match(
+    await errorFor({ 'compose.yaml': 'services:\n  a:\n    extends: {file: nope.yaml, service: b}\n' }),
+    /^compose\.yaml:3:21: services\.a\.extends\.file: stack file .*nope\.yaml not found$/,
+  );
   assert.match(await errorFor({ 'compose.yaml': '\n' }), /compose\.yaml: the file is empty/);
 });
 
 test('undefined names suggest the closest declared one', async () => {
-  assert.match(await errorFor({ 'compose.yaml': 'services:\n  web: {image: x, depends_on: [dbb]}\n  db: {image: y}\n' }), /depends on undefined service "dbb" \(did you mean "db"\?\)/);
-  assert.match(await errorFor({ 'compose.yaml': 'services:\n  web: {image: x, volumes: ["dat:/d"]}\nvolumes: {data: {}}\n' }), /undefined volume dat \(did you mean "data"\?\)/);
+  assert.match(
+    await errorFor({ 'compose.yaml': 'services:\n  web: {image: x, depends_on: [dbb]}\n  db: {image: y}\n' }),
+    /depends on undefined service "dbb" \(did you mean "db"\?\)/,
+  );
+  assert.match(
+    await errorFor({ 'compose.yaml': 'services:\n  web: {image: x, volumes: ["dat:/d"]}\nvolumes: {data: {}}\n' }),
+    /undefined volume dat \(did you mean "data"\?\)/,
+  );
 });
 
 test('after merging and extends, errors still point into the file the value came from', async () => {
   assert.equal(
-    await errorFor({ 'compose.yaml': 'services:\n  app:\n    extends: {file: common.yaml, service: base}\n', 'common.yaml': 'services:\n  base:\n    image: x\n    volumes: ["data:/data"]\n' }),
+    await errorFor({
+      'compose.yaml': 'services:\n  app:\n    extends: {file: common.yaml, service: base}\n',
+      'common.yaml': 'services:\n  base:\n    image: x\n    volumes: ["data:/data"]\n',
+    }),
     'common.yaml:4:15: services.app.volumes[0]: service "app" refers to undefined volume data: declare it under the top-level volumes:',
   );
   assert.equal(
-    await errorFor({ 'compose.yaml': 'services:\n  app:\n    image: x\n', 'compose.override.yaml': 'services:\n  app:\n    volumes: ["data:/data"]\n' }),
+    await errorFor({
+      'compose.yaml': 'services:\n  app:\n    image: x\n',
+      'compose.override.yaml': 'services:\n  app:\n    volumes: ["data:/data"]\n',
+    }),
     'compose.override.yaml:3:15: services.app.volumes[0]: service "app" refers to undefined volume data: declare it under the top-level volumes:',
   );
 });

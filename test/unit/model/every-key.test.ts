@@ -8,8 +8,17 @@ import { loadProject, serializeProject } from '../../../src/model/index.js';
 import { withStack } from './stack-dir.js';
 
 type Json = unknown;
-type SchemaNode = { properties?: Record<string, SchemaNode>; oneOf?: SchemaNode[]; type?: string | string[]; items?: SchemaNode; patternProperties?: Record<string, SchemaNode>; $ref?: string };
-const schema = JSON.parse(readFileSync(new URL('../../../schemas/compose.schema.json', import.meta.url), 'utf8')) as SchemaNode & { definitions: Record<string, SchemaNode> };
+type SchemaNode = {
+  properties?: Record<string, SchemaNode>;
+  oneOf?: SchemaNode[];
+  type?: string | string[];
+  items?: SchemaNode;
+  patternProperties?: Record<string, SchemaNode>;
+  $ref?: string;
+};
+const schema = JSON.parse(readFileSync(new URL('../../../schemas/compose.schema.json', import.meta.url), 'utf8')) as SchemaNode & {
+  definitions: Record<string, SchemaNode>;
+};
 const defs = schema.definitions;
 const objectBranch = (n: SchemaNode): SchemaNode => {
   if (n.$ref) return objectBranch(defs[n.$ref.split('/').pop()!]!);
@@ -18,9 +27,20 @@ const objectBranch = (n: SchemaNode): SchemaNode => {
 const keysOf = (n: SchemaNode) => Object.keys(objectBranch(n).properties ?? {}).sort();
 
 /** A sample: the stack (as JSON, which is YAML) and the path in the `config` output where it must show. */
-interface Sample { stack: Json; out: (string | number)[] }
-const svc = (extra: Record<string, Json>, more: Record<string, Json> = {}): Json => ({ services: { s: { image: 'x', ...extra } }, ...more });
-const serviceSample = (key: string, value: Json, out: (string | number)[] = ['services', 's', key], more: Record<string, Json> = {}): Sample => ({ stack: svc({ [key]: value }, more), out });
+interface Sample {
+  stack: Json;
+  out: (string | number)[];
+}
+const svc = (extra: Record<string, Json>, more: Record<string, Json> = {}): Json => ({
+  services: { s: { image: 'x', ...extra } },
+  ...more,
+});
+const serviceSample = (
+  key: string,
+  value: Json,
+  out: (string | number)[] = ['services', 's', key],
+  more: Record<string, Json> = {},
+): Sample => ({ stack: svc({ [key]: value }, more), out });
 
 const SERVICE: Record<string, Sample> = {
   annotations: serviceSample('annotations', { a: 'b' }),
@@ -44,7 +64,10 @@ const SERVICE: Record<string, Sample> = {
   cpus: serviceSample('cpus', 1.5),
   cpuset: serviceSample('cpuset', '0-1'),
   credential_spec: serviceSample('credential_spec', { file: 'spec.json' }),
-  depends_on: { stack: { services: { s: { image: 'x', depends_on: ['t'] }, t: { image: 'x' } } }, out: ['services', 's', 'depends_on', 't'] },
+  depends_on: {
+    stack: { services: { s: { image: 'x', depends_on: ['t'] }, t: { image: 'x' } } },
+    out: ['services', 's', 'depends_on', 't'],
+  },
   deploy: serviceSample('deploy', { replicas: 2 }),
   develop: serviceSample('develop', { watch: [{ path: '.', action: 'rebuild' }] }),
   device_cgroup_rules: serviceSample('device_cgroup_rules', ['c 1:3 mr']),
@@ -114,12 +137,19 @@ const SERVICE: Record<string, Sample> = {
   userns_mode: serviceSample('userns_mode', 'host'),
   uts: serviceSample('uts', 'host'),
   volumes: serviceSample('volumes', ['/tmp:/data']),
-  volumes_from: { stack: { services: { s: { image: 'x', volumes_from: ['t'] }, t: { image: 'x' } } }, out: ['services', 's', 'volumes_from'] },
+  volumes_from: {
+    stack: { services: { s: { image: 'x', volumes_from: ['t'] }, t: { image: 'x' } } },
+    out: ['services', 's', 'volumes_from'],
+  },
   working_dir: serviceSample('working_dir', '/w'),
 };
 
-const nested = (key: string, value: Json, out: (string | number)[], stack: (v: Json) => Json): Sample => ({ stack: stack({ [key]: value }), out });
-const buildSample = (key: string, value: Json, more: Record<string, Json> = {}) => nested(key, value, ['services', 's', 'build', key], (v) => svc({ build: { context: '.', ...(v as object) } }, more));
+const nested = (key: string, value: Json, out: (string | number)[], stack: (v: Json) => Json): Sample => ({
+  stack: stack({ [key]: value }),
+  out,
+});
+const buildSample = (key: string, value: Json, more: Record<string, Json> = {}) =>
+  nested(key, value, ['services', 's', 'build', key], (v) => svc({ build: { context: '.', ...(v as object) } }, more));
 const BUILD: Record<string, Sample> = {
   additional_contexts: buildSample('additional_contexts', { a: 'docker-image://alpine' }),
   args: buildSample('args', { A: '1' }),
@@ -147,7 +177,8 @@ const BUILD: Record<string, Sample> = {
   ulimits: buildSample('ulimits', { nofile: 1024 }),
 };
 
-const deploySample = (key: string, value: Json, out: (string | number)[] = ['services', 's', 'deploy', key]) => nested(key, value, out, (v) => svc({ deploy: v }));
+const deploySample = (key: string, value: Json, out: (string | number)[] = ['services', 's', 'deploy', key]) =>
+  nested(key, value, out, (v) => svc({ deploy: v }));
 const DEPLOY: Record<string, Sample> = {
   endpoint_mode: deploySample('endpoint_mode', 'vip'),
   labels: deploySample('labels', { a: 'b' }),
@@ -159,15 +190,21 @@ const DEPLOY: Record<string, Sample> = {
   rollback_config: deploySample('rollback_config', { parallelism: 1 }),
   update_config: deploySample('update_config', { parallelism: 2 }),
 };
-const resSample = (kind: string, key: string, value: Json) => nested(key, value, ['services', 's', 'deploy', 'resources', kind, key], (v) => svc({ deploy: { resources: { [kind]: v } } }));
-const LIMITS: Record<string, Sample> = { cpus: resSample('limits', 'cpus', 1), memory: resSample('limits', 'memory', '1g'), pids: resSample('limits', 'pids', 5) };
+const resSample = (kind: string, key: string, value: Json) =>
+  nested(key, value, ['services', 's', 'deploy', 'resources', kind, key], (v) => svc({ deploy: { resources: { [kind]: v } } }));
+const LIMITS: Record<string, Sample> = {
+  cpus: resSample('limits', 'cpus', 1),
+  memory: resSample('limits', 'memory', '1g'),
+  pids: resSample('limits', 'pids', 5),
+};
 const RESERVATIONS: Record<string, Sample> = {
   cpus: resSample('reservations', 'cpus', 1),
   memory: resSample('reservations', 'memory', '1g'),
   devices: resSample('reservations', 'devices', [{ capabilities: ['gpu'], count: 1 }]),
   generic_resources: resSample('reservations', 'generic_resources', [{ discrete_resource_spec: { kind: 'gpu', value: 1 } }]),
 };
-const netSample = (key: string, value: Json) => nested(key, value, ['services', 's', 'networks', 'n', key], (v) => svc({ networks: { n: v } }, { networks: { n: {} } }));
+const netSample = (key: string, value: Json) =>
+  nested(key, value, ['services', 's', 'networks', 'n', key], (v) => svc({ networks: { n: v } }, { networks: { n: {} } }));
 const SERVICE_NETWORK: Record<string, Sample> = {
   aliases: netSample('aliases', ['a']),
   driver_opts: netSample('driver_opts', { 'com.example.opt': 'x' }),
@@ -179,7 +216,8 @@ const SERVICE_NETWORK: Record<string, Sample> = {
   mac_address: netSample('mac_address', '02:42:ac:11:00:02'),
   priority: netSample('priority', 5),
 };
-const mountSample = (key: string, value: Json, base: Record<string, Json>) => nested(key, value, ['services', 's', 'volumes', 0, key], (v) => svc({ volumes: [{ ...base, ...(v as object) }] }));
+const mountSample = (key: string, value: Json, base: Record<string, Json>) =>
+  nested(key, value, ['services', 's', 'volumes', 0, key], (v) => svc({ volumes: [{ ...base, ...(v as object) }] }));
 const BIND = { type: 'bind', source: '/tmp', target: '/data' };
 const VOLUME_MOUNT: Record<string, Sample> = {
   bind: mountSample('bind', { propagation: 'rprivate' }, BIND),
@@ -192,7 +230,8 @@ const VOLUME_MOUNT: Record<string, Sample> = {
   type: mountSample('type', 'bind', { source: '/tmp', target: '/data' }),
   volume: mountSample('volume', { nocopy: true }, { type: 'volume', target: '/v' }),
 };
-const bindSample = (key: string, value: Json) => nested(key, value, ['services', 's', 'volumes', 0, 'bind', key], (v) => svc({ volumes: [{ ...BIND, bind: v }] }));
+const bindSample = (key: string, value: Json) =>
+  nested(key, value, ['services', 's', 'volumes', 0, 'bind', key], (v) => svc({ volumes: [{ ...BIND, bind: v }] }));
 const BIND_OPTIONS: Record<string, Sample> = {
   create_host_path: bindSample('create_host_path', true),
   propagation: bindSample('propagation', 'rshared'),
@@ -204,38 +243,75 @@ const topSample = (kind: string, key: string, value: Json, base: Record<string, 
   out: [kind, 'r', key === 'external' ? 'external' : key],
 });
 const NETWORK: Record<string, Sample> = {
-  attachable: topSample('networks', 'attachable', true), driver: topSample('networks', 'driver', 'bridge'),
-  driver_opts: topSample('networks', 'driver_opts', { a: 'b' }), enable_ipv4: topSample('networks', 'enable_ipv4', false),
-  enable_ipv6: topSample('networks', 'enable_ipv6', true), external: topSample('networks', 'external', true),
-  internal: topSample('networks', 'internal', true), ipam: topSample('networks', 'ipam', { config: [{ subnet: '10.5.0.0/16' }] }),
-  labels: topSample('networks', 'labels', { a: 'b' }), name: topSample('networks', 'name', 'nn'),
+  attachable: topSample('networks', 'attachable', true),
+  driver: topSample('networks', 'driver', 'bridge'),
+  driver_opts: topSample('networks', 'driver_opts', { a: 'b' }),
+  enable_ipv4: topSample('networks', 'enable_ipv4', false),
+  enable_ipv6: topSample('networks', 'enable_ipv6', true),
+  external: topSample('networks', 'external', true),
+  internal: topSample('networks', 'internal', true),
+  ipam: topSample('networks', 'ipam', { config: [{ subnet: '10.5.0.0/16' }] }),
+  labels: topSample('networks', 'labels', { a: 'b' }),
+  name: topSample('networks', 'name', 'nn'),
 };
 const VOLUME: Record<string, Sample> = {
-  driver: topSample('volumes', 'driver', 'local'), driver_opts: topSample('volumes', 'driver_opts', { a: 'b' }),
-  external: topSample('volumes', 'external', true), labels: topSample('volumes', 'labels', { a: 'b' }), name: topSample('volumes', 'name', 'vv'),
+  driver: topSample('volumes', 'driver', 'local'),
+  driver_opts: topSample('volumes', 'driver_opts', { a: 'b' }),
+  external: topSample('volumes', 'external', true),
+  labels: topSample('volumes', 'labels', { a: 'b' }),
+  name: topSample('volumes', 'name', 'vv'),
 };
-const volumeOptSample = (key: string, value: Json) => nested(key, value, ['services', 's', 'volumes', 0, 'volume', key], (v) => svc({ volumes: [{ type: 'volume', target: '/v', volume: v }] }));
+const volumeOptSample = (key: string, value: Json) =>
+  nested(key, value, ['services', 's', 'volumes', 0, 'volume', key], (v) =>
+    svc({ volumes: [{ type: 'volume', target: '/v', volume: v }] }),
+  );
 const VOLUME_OPTIONS: Record<string, Sample> = {
-  labels: volumeOptSample('labels', { a: 'b' }), nocopy: volumeOptSample('nocopy', true), subpath: volumeOptSample('subpath', 'sub'),
+  labels: volumeOptSample('labels', { a: 'b' }),
+  nocopy: volumeOptSample('nocopy', true),
+  subpath: volumeOptSample('subpath', 'sub'),
 };
-const MODEL: Record<string, Sample> = Object.fromEntries(([['name', 'n'], ['model', 'ai/smollm2'], ['context_size', 4096], ['runtime_flags', ['--verbose']]] as [string, Json][])
-  .map(([k, v]) => [k, { stack: { services: { s: { image: 'x', models: ['m'] } }, models: { m: { model: 'ai/x', [k]: v } } }, out: ['models', 'm', k] }]));
+const MODEL: Record<string, Sample> = Object.fromEntries(
+  (
+    [
+      ['name', 'n'],
+      ['model', 'ai/smollm2'],
+      ['context_size', 4096],
+      ['runtime_flags', ['--verbose']],
+    ] as [string, Json][]
+  ).map(([k, v]) => [
+    k,
+    { stack: { services: { s: { image: 'x', models: ['m'] } }, models: { m: { model: 'ai/x', [k]: v } } }, out: ['models', 'm', k] },
+  ]),
+);
 const TOP: Record<string, Sample> = {
-  configs: topSample('configs', 'content', 'c'), include: { stack: { include: ['other.yaml'], services: {} }, out: ['services', 'o'] },
-  models: MODEL.model!, name: { stack: { name: 'myproj', services: { s: { image: 'x' } } }, out: ['name'] },
-  networks: topSample('networks', 'driver', 'bridge'), secrets: topSample('secrets', 'file', './f'),
-  services: serviceSample('image', 'x'), version: { stack: { version: '3', services: { s: { image: 'x' } } }, out: ['services', 's'] },
+  configs: topSample('configs', 'content', 'c'),
+  include: { stack: { include: ['other.yaml'], services: {} }, out: ['services', 'o'] },
+  models: MODEL.model!,
+  name: { stack: { name: 'myproj', services: { s: { image: 'x' } } }, out: ['name'] },
+  networks: topSample('networks', 'driver', 'bridge'),
+  secrets: topSample('secrets', 'file', './f'),
+  services: serviceSample('image', 'x'),
+  version: { stack: { version: '3', services: { s: { image: 'x' } } }, out: ['services', 's'] },
   volumes: topSample('volumes', 'driver', 'local'),
 };
 const FILE = { file: './f' };
 const SECRET: Record<string, Sample> = {
-  driver: topSample('secrets', 'driver', 'd', FILE), driver_opts: topSample('secrets', 'driver_opts', { a: 'b' }, FILE),
-  environment: topSample('secrets', 'environment', 'E'), external: topSample('secrets', 'external', true), file: topSample('secrets', 'file', './f'),
-  labels: topSample('secrets', 'labels', { a: 'b' }, FILE), name: topSample('secrets', 'name', 'n', FILE), template_driver: topSample('secrets', 'template_driver', 'golang', FILE),
+  driver: topSample('secrets', 'driver', 'd', FILE),
+  driver_opts: topSample('secrets', 'driver_opts', { a: 'b' }, FILE),
+  environment: topSample('secrets', 'environment', 'E'),
+  external: topSample('secrets', 'external', true),
+  file: topSample('secrets', 'file', './f'),
+  labels: topSample('secrets', 'labels', { a: 'b' }, FILE),
+  name: topSample('secrets', 'name', 'n', FILE),
+  template_driver: topSample('secrets', 'template_driver', 'golang', FILE),
 };
 const CONFIG: Record<string, Sample> = {
-  content: topSample('configs', 'content', 'c'), environment: topSample('configs', 'environment', 'E'), external: topSample('configs', 'external', true),
-  file: topSample('configs', 'file', './f'), labels: topSample('configs', 'labels', { a: 'b' }, FILE), name: topSample('configs', 'name', 'n', FILE),
+  content: topSample('configs', 'content', 'c'),
+  environment: topSample('configs', 'environment', 'E'),
+  external: topSample('configs', 'external', true),
+  file: topSample('configs', 'file', './f'),
+  labels: topSample('configs', 'labels', { a: 'b' }, FILE),
+  name: topSample('configs', 'name', 'n', FILE),
   template_driver: topSample('configs', 'template_driver', 'golang', FILE),
 };
 
@@ -261,21 +337,33 @@ test('every schema key has a sample in this test', () => {
   for (const [name, node, samples] of SECTIONS) assert.deepEqual(Object.keys(samples).sort(), keysOf(node), `${name} keys`);
 });
 
-const get = (doc: unknown, path: (string | number)[]): unknown => path.reduce<unknown>((d, k) => (d && typeof d === 'object' ? (d as Record<string, unknown>)[k] : undefined), doc);
+const get = (doc: unknown, path: (string | number)[]): unknown =>
+  path.reduce<unknown>((d, k) => (d && typeof d === 'object' ? (d as Record<string, unknown>)[k] : undefined), doc);
 
 for (const [section, , samples] of SECTIONS) {
   test(`${section} keys reach the config output or are refused as not supported`, async () => {
     const missing: string[] = [];
     for (const [key, sample] of Object.entries(samples)) {
-      await withStack({ 'compose.yaml': JSON.stringify(sample.stack), 'labels.txt': 'FROM_FILE=1\n', 'other.yaml': 'services:\n  o:\n    image: x\n', f: 'x', k: 'y', 'spec.json': '{}' }, async (dir) => {
-        try {
-          const doc = serializeProject(await loadProject({ cwd: dir, environment: { E: 'e', COMPOSE_PROFILES: 'p' } }));
-          if (get(doc, sample.out) === undefined) missing.push(`${key}: not at ${sample.out.join('.')} in ${JSON.stringify(doc.services)}`);
-        } catch (err) {
-          const msg = (err as Error).message;
-          if (!(msg.includes(key) && /tscompose does not support .* yet/.test(msg))) missing.push(`${key}: ${msg}`);
-        }
-      });
+      await withStack(
+        {
+          'compose.yaml': JSON.stringify(sample.stack),
+          'labels.txt': 'FROM_FILE=1\n',
+          'other.yaml': 'services:\n  o:\n    image: x\n',
+          f: 'x',
+          k: 'y',
+          'spec.json': '{}',
+        },
+        async (dir) => {
+          try {
+            const doc = serializeProject(await loadProject({ cwd: dir, environment: { E: 'e', COMPOSE_PROFILES: 'p' } }));
+            if (get(doc, sample.out) === undefined)
+              missing.push(`${key}: not at ${sample.out.join('.')} in ${JSON.stringify(doc.services)}`);
+          } catch (err) {
+            const msg = (err as Error).message;
+            if (!(msg.includes(key) && /tscompose does not support .* yet/.test(msg))) missing.push(`${key}: ${msg}`);
+          }
+        },
+      );
     }
     assert.deepEqual(missing, []);
   });

@@ -96,8 +96,14 @@ test('pass-through keys reach HostConfig and the endpoint', async () => {
 test('gpus, GPU reservations, hooks and credential_spec are refused at up, by name', async () => {
   const cases: [string, RegExp][] = [
     ['    gpus: all\n', /service "s" uses gpus: tscompose does not support this key yet/],
-    ['    deploy:\n      resources:\n        reservations:\n          devices: [{ capabilities: [gpu] }]\n', /deploy\.resources\.reservations\.devices: tscompose does not support/],
-    ['    post_start: [{ command: echo hi }]\n    pre_stop: [{ command: echo bye }]\n', /uses post_start, pre_stop: tscompose does not support these keys yet/],
+    [
+      '    deploy:\n      resources:\n        reservations:\n          devices: [{ capabilities: [gpu] }]\n',
+      /deploy\.resources\.reservations\.devices: tscompose does not support/,
+    ],
+    [
+      '    post_start: [{ command: echo hi }]\n    pre_stop: [{ command: echo bye }]\n',
+      /uses post_start, pre_stop: tscompose does not support these keys yet/,
+    ],
     ['    credential_spec: { file: x.json }\n', /credential_spec: tscompose does not support/],
   ];
   for (const [extra, error] of cases) {
@@ -106,17 +112,28 @@ test('gpus, GPU reservations, hooks and credential_spec are refused at up, by na
 });
 
 test('interface_name and volume labels reach the create body; newer spec keys are refused at up', async () => {
-  const c = await specFor('services:\n  s:\n    image: x\n    networks:\n      default:\n        interface_name: eth7\n    volumes:\n      - { type: volume, source: v, target: /v, volume: { labels: { a: b } } }\nvolumes:\n  v: {}\n');
+  const c = await specFor(
+    'services:\n  s:\n    image: x\n    networks:\n      default:\n        interface_name: eth7\n    volumes:\n      - { type: volume, source: v, target: /v, volume: { labels: { a: b } } }\nvolumes:\n  v: {}\n',
+  );
   const ep = Object.values(c.NetworkingConfig!.EndpointsConfig!)[0] as Record<string, unknown>;
   assert.deepEqual(ep.DriverOpts, { 'com.docker.network.endpoint.ifname': 'eth7' });
   assert.deepEqual((c.HostConfig!.Mounts as { VolumeOptions?: unknown }[])[0]!.VolumeOptions, { Labels: { a: 'b' } });
   const cases: [string, RegExp][] = [
     ['    image: x\n    models: [m]\nmodels:\n  m: { model: ai/smollm2 }\n', /uses models: tscompose does not support/],
     ['    provider: { type: example }\n', /uses provider: tscompose does not support/],
-    ['    image: x\n    use_api_socket: true\n    pull_refresh_after: 1h\n', /uses use_api_socket, pull_refresh_after: tscompose does not support these keys yet/],
-    ['    build: { context: ., entitlements: [security.insecure], provenance: true, sbom: true }\n', /uses build\.entitlements, build\.provenance, build\.sbom: tscompose does not support/],
+    [
+      '    image: x\n    use_api_socket: true\n    pull_refresh_after: 1h\n',
+      /uses use_api_socket, pull_refresh_after: tscompose does not support these keys yet/,
+    ],
+    [
+      '    build: { context: ., entitlements: [security.insecure], provenance: true, sbom: true }\n',
+      /uses build\.entitlements, build\.provenance, build\.sbom: tscompose does not support/,
+    ],
     ['    image: x\n    pre_start: [{ image: alpine, command: echo }]\n', /uses pre_start: tscompose does not support/],
-    ['    image: x\n    volumes: [{ type: image, source: alpine, target: /img }]\n', /uses volumes of type image: tscompose does not support/],
+    [
+      '    image: x\n    volumes: [{ type: image, source: alpine, target: /img }]\n',
+      /uses volumes of type image: tscompose does not support/,
+    ],
   ];
   for (const [extra, error] of cases) await assert.rejects(specFor(`services:\n  s:\n${extra}`), error);
 });

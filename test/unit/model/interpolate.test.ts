@@ -29,7 +29,10 @@ test('alternatives', () => {
 });
 
 test('required variables raise an error with the message', () => {
-  assert.throws(() => run('${UNSET:?please set it}'), (e: Error) => e instanceof InterpolationError && e.message === 'required variable UNSET is missing a value: please set it');
+  assert.throws(
+    () => run('${UNSET:?please set it}'),
+    (e: Error) => e instanceof InterpolationError && e.message === 'required variable UNSET is missing a value: please set it',
+  );
   assert.throws(() => run('${EMPTY:?}'), /required variable EMPTY is missing a value$/);
   assert.equal(run('${EMPTY?x}'), '');
   assert.throws(() => run('${UNSET?gone}'), /UNSET is missing a value: gone/);

@@ -32,7 +32,9 @@ test('byte sizes are binary', () => {
 });
 
 test('ports: short syntax with host ip and protocol', () => {
-  assert.deepEqual(parsePortEntry('127.0.0.1:8080:80/udp'), [{ mode: 'ingress', host_ip: '127.0.0.1', target: 80, published: '8080', protocol: 'udp' }]);
+  assert.deepEqual(parsePortEntry('127.0.0.1:8080:80/udp'), [
+    { mode: 'ingress', host_ip: '127.0.0.1', target: 80, published: '8080', protocol: 'udp' },
+  ]);
   assert.deepEqual(parsePortEntry('80'), [{ mode: 'ingress', target: 80, protocol: 'tcp' }]);
   assert.deepEqual(parsePortEntry(3000), [{ mode: 'ingress', target: 3000, protocol: 'tcp' }]);
   assert.deepEqual(parsePortEntry('8080:80'), [{ mode: 'ingress', target: 80, published: '8080', protocol: 'tcp' }]);
@@ -40,8 +42,17 @@ test('ports: short syntax with host ip and protocol', () => {
 });
 
 test('ports: ranges', () => {
-  assert.deepEqual(parsePortEntry('9000-9001:9000-9001').map((p) => [p.published, p.target]), [['9000', 9000], ['9001', 9001]]);
-  assert.deepEqual(parsePortEntry('3000-3002').map((p) => p.target), [3000, 3001, 3002]);
+  assert.deepEqual(
+    parsePortEntry('9000-9001:9000-9001').map((p) => [p.published, p.target]),
+    [
+      ['9000', 9000],
+      ['9001', 9001],
+    ],
+  );
+  assert.deepEqual(
+    parsePortEntry('3000-3002').map((p) => p.target),
+    [3000, 3001, 3002],
+  );
   assert.deepEqual(parsePortEntry('8000-8010:80'), [{ mode: 'ingress', target: 80, published: '8000-8010', protocol: 'tcp' }]);
   assert.throws(() => parsePortEntry('1-3:1-2'), /same size/);
   assert.throws(() => parsePortEntry('80:80/icmp'), /protocol/);
@@ -49,16 +60,38 @@ test('ports: ranges', () => {
 });
 
 test('ports: long syntax keeps published as a string', () => {
-  assert.deepEqual(parsePortEntry({ target: 80, published: 8080, host_ip: '0.0.0.0' }), [{ mode: 'ingress', target: 80, protocol: 'tcp', host_ip: '0.0.0.0', published: '8080' }]);
+  assert.deepEqual(parsePortEntry({ target: 80, published: 8080, host_ip: '0.0.0.0' }), [
+    { mode: 'ingress', target: 80, protocol: 'tcp', host_ip: '0.0.0.0', published: '8080' },
+  ]);
 });
 
 test('volumes: bind, named, anonymous and modes', () => {
-  assert.deepEqual(parseVolumeEntry('./src:/app:ro', '/proj'), { type: 'bind', source: '/proj/src', target: '/app', read_only: true, bind: { create_host_path: true } });
-  assert.deepEqual(parseVolumeEntry('data:/var/lib/data', '/proj'), { type: 'volume', source: 'data', target: '/var/lib/data', volume: {} });
+  assert.deepEqual(parseVolumeEntry('./src:/app:ro', '/proj'), {
+    type: 'bind',
+    source: '/proj/src',
+    target: '/app',
+    read_only: true,
+    bind: { create_host_path: true },
+  });
+  assert.deepEqual(parseVolumeEntry('data:/var/lib/data', '/proj'), {
+    type: 'volume',
+    source: 'data',
+    target: '/var/lib/data',
+    volume: {},
+  });
   assert.deepEqual(parseVolumeEntry('/cache', '/proj'), { type: 'volume', target: '/cache', volume: {} });
-  assert.deepEqual(parseVolumeEntry('/etc/x:/x:rw,z', '/proj'), { type: 'bind', source: '/etc/x', target: '/x', bind: { selinux: 'z', create_host_path: true } });
+  assert.deepEqual(parseVolumeEntry('/etc/x:/x:rw,z', '/proj'), {
+    type: 'bind',
+    source: '/etc/x',
+    target: '/x',
+    bind: { selinux: 'z', create_host_path: true },
+  });
   assert.deepEqual(parseVolumeEntry('data:/d:nocopy', '/proj'), { type: 'volume', source: 'data', target: '/d', volume: { nocopy: true } });
-  assert.deepEqual(parseVolumeEntry({ type: 'bind', source: '../shared', target: '/s' }, '/proj/app'), { type: 'bind', source: '/proj/shared', target: '/s' });
+  assert.deepEqual(parseVolumeEntry({ type: 'bind', source: '../shared', target: '/s' }, '/proj/app'), {
+    type: 'bind',
+    source: '/proj/shared',
+    target: '/s',
+  });
   assert.throws(() => parseVolumeEntry('a:/b:bogus', '/p'), /unknown mode "bogus"/);
 });
 

@@ -21,7 +21,10 @@ describe('embedded DNS responses', () => {
     const reply = dnsPacket.decode((await server.respond(query('web', 'A'), '10.0.0.9'))!);
     assert.equal(reply.id, 4242);
     assert.equal((reply as { rcode?: string }).rcode, 'NOERROR');
-    assert.deepEqual(reply.answers!.map((a) => (a as { data: string }).data), ['10.0.0.2', '10.0.0.3']);
+    assert.deepEqual(
+      reply.answers!.map((a) => (a as { data: string }).data),
+      ['10.0.0.2', '10.0.0.3'],
+    );
   });
 
   it('answers AAAA for a known name with no records, so resolvers do not wait', async () => {

@@ -22,9 +22,15 @@ function setup(p: Project) {
   engine.addImage('busybox');
   const lines: string[] = [];
   const progress: ProgressReporter = {
-    update: (kind, name, status) => { lines.push(`${kind} ${name} ${status}`); },
-    fail: (kind, name, message) => { lines.push(`FAIL ${kind} ${name} ${message}`); },
-    note: (text) => { lines.push(`NOTE ${text}`); },
+    update: (kind, name, status) => {
+      lines.push(`${kind} ${name} ${status}`);
+    },
+    fail: (kind, name, message) => {
+      lines.push(`FAIL ${kind} ${name} ${message}`);
+    },
+    note: (text) => {
+      lines.push(`NOTE ${text}`);
+    },
     async close() {},
   };
   // a key of its own, so tests running side by side never share a project lock
@@ -39,12 +45,18 @@ const onlyMutations = (calls: string[]) => calls.filter((c) => !c.startsWith('ex
 const db = service('db');
 const web = service('web', { dependsOn: { db: { condition: 'service_started', restart: true, required: true } } });
 
-test('an empty engine: the network, then each service\'s container created and started, dependencies first', async () => {
+test("an empty engine: the network, then each service's container created and started, dependencies first", async () => {
   const { engine, ctx } = setup(project([db, web]));
   await upServices(ctx, undefined);
   assert.deepEqual(names(engine), ['demo-db-1', 'demo-web-1']);
   assert.deepEqual(states(engine), { 'demo-db-1': 'running', 'demo-web-1': 'running' });
-  assert.deepEqual(engine.calls, ['create-network demo_default', 'create demo-db-1', 'start demo-db-1', 'create demo-web-1', 'start demo-web-1']);
+  assert.deepEqual(engine.calls, [
+    'create-network demo_default',
+    'create demo-db-1',
+    'start demo-db-1',
+    'create demo-web-1',
+    'start demo-web-1',
+  ]);
   const labels = engine.byName('demo-web-1')!.body.Labels!;
   assert.equal(labels[LABEL.project], 'demo');
   assert.equal(labels[LABEL.service], 'web');
@@ -60,7 +72,12 @@ test('up twice converges: the second run changes nothing', async () => {
   const { plan } = await upServices(ctx, undefined);
   assert.deepEqual(engine.calls.slice(before), []);
   assert.deepEqual([...engine.containers.keys()].sort(), ids);
-  assert.deepEqual(Object.values(plan.services).flat().map((a) => a.kind), ['keep', 'keep']);
+  assert.deepEqual(
+    Object.values(plan.services)
+      .flat()
+      .map((a) => a.kind),
+    ['keep', 'keep'],
+  );
 });
 
 test('a stopped container is started again, not recreated', async () => {
@@ -88,8 +105,14 @@ test('a changed service is recreated under the same name; a restart: true depend
   assert.equal(engine.byName('demo-worker-1')!.id, oldWorker, 'worker untouched');
   // the old db goes before its replacement is created; web follows db
   assert.deepEqual(onlyMutations(engine.calls.slice(before)), [
-    'stop demo-db-1', 'remove demo-db-1', 'create demo-db-1', 'start demo-db-1',
-    'stop demo-web-1', 'remove demo-web-1', 'create demo-web-1', 'start demo-web-1',
+    'stop demo-db-1',
+    'remove demo-db-1',
+    'create demo-db-1',
+    'start demo-db-1',
+    'stop demo-web-1',
+    'remove demo-web-1',
+    'create demo-web-1',
+    'start demo-web-1',
   ]);
   assert.deepEqual(states(engine), { 'demo-db-1': 'running', 'demo-web-1': 'running', 'demo-worker-1': 'running' });
 });
@@ -112,18 +135,36 @@ test('orphans: kept with a note by default, removed with removeOrphans', async (
   const without = withProject(project([db]));
   await upServices(without, undefined);
   assert.deepEqual(names(engine), ['demo-db-1', 'demo-old-1']);
-  assert.ok(lines.some((l) => l.startsWith('NOTE Found orphan containers (demo-old-1)')), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.startsWith('NOTE Found orphan containers (demo-old-1)')),
+    lines.join('\n'),
+  );
   await upServices(without, undefined, { removeOrphans: true });
   assert.deepEqual(names(engine), ['demo-db-1']);
 });
 
 test('a failed start surfaces as a user error naming the service; the container that never ran is removed', async () => {
   const { engine, ctx, lines } = setup(project([db, web]));
-  engine.failNext('startContainer', new EngineError('internal', 'driver failed programming external connectivity: Bind for 0.0.0.0:8080 failed: port is already allocated', 500), { match: 'demo-web-1' });
-  await assert.rejects(upServices(ctx, undefined), (err: Error) => err instanceof UserError
-    && /service "web": starting container demo-web-1 failed because host port 0\.0\.0\.0:8080 is already in use/.test(err.message));
+  engine.failNext(
+    'startContainer',
+    new EngineError(
+      'internal',
+      'driver failed programming external connectivity: Bind for 0.0.0.0:8080 failed: port is already allocated',
+      500,
+    ),
+    { match: 'demo-web-1' },
+  );
+  await assert.rejects(
+    upServices(ctx, undefined),
+    (err: Error) =>
+      err instanceof UserError &&
+      /service "web": starting container demo-web-1 failed because host port 0\.0\.0\.0:8080 is already in use/.test(err.message),
+  );
   assert.deepEqual(names(engine), ['demo-db-1'], 'web was removed, db stays');
-  assert.ok(lines.some((l) => l.startsWith('FAIL Container demo-web-1')), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l.startsWith('FAIL Container demo-web-1')),
+    lines.join('\n'),
+  );
   // the next run starts from a clean slate and succeeds
   await upServices(ctx, undefined);
   assert.deepEqual(states(engine), { 'demo-db-1': 'running', 'demo-web-1': 'running' });
@@ -141,7 +182,10 @@ test('service_healthy: an unhealthy dependency fails the run before the dependen
   const dependent = service('web', { dependsOn: { db: { condition: 'service_healthy', restart: false, required: true } } });
   const { engine, ctx } = setup(project([healthyDb, dependent]));
   const realStart = engine.startContainer.bind(engine);
-  engine.startContainer = async (id) => { await realStart(id); engine.containers.get(id)!.health = 'unhealthy'; };
+  engine.startContainer = async (id) => {
+    await realStart(id);
+    engine.containers.get(id)!.health = 'unhealthy';
+  };
   await assert.rejects(upServices(ctx, undefined), /dependency "db" of service "web" is unhealthy/);
   assert.deepEqual(names(engine), ['demo-db-1']);
 });
@@ -151,18 +195,34 @@ test('service_completed_successfully: the dependent starts after the job exited 
   const app = service('app', { dependsOn: { migrate: { condition: 'service_completed_successfully', restart: false, required: true } } });
   const { engine, ctx } = setup(project([job, app]));
   const realStart = engine.startContainer.bind(engine);
-  engine.startContainer = async (id) => { await realStart(id); if (engine.containers.get(id)!.name === 'demo-migrate-1') engine.exit('demo-migrate-1', 0); };
+  engine.startContainer = async (id) => {
+    await realStart(id);
+    if (engine.containers.get(id)!.name === 'demo-migrate-1') engine.exit('demo-migrate-1', 0);
+  };
   await upServices(ctx, undefined);
   assert.deepEqual(states(engine), { 'demo-app-1': 'running', 'demo-migrate-1': 'exited' });
 });
 
 test('an external network that does not exist is a user error; another engine failure is not turned into one', async () => {
   const p = project([service('db', { networks: { outside: null } })], {
-    networks: { outside: { key: 'outside', name: 'shared', external: true, driverOpts: {}, internal: false, attachable: false, enableIpv6: false, labels: {} } },
+    networks: {
+      outside: {
+        key: 'outside',
+        name: 'shared',
+        external: true,
+        driverOpts: {},
+        internal: false,
+        attachable: false,
+        enableIpv6: false,
+        labels: {},
+      },
+    },
   });
   const { ctx, engine } = setup(p);
   await assert.rejects(upServices(ctx, undefined), /network shared is declared external but does not exist/);
-  engine.inspectNetwork = async () => { throw new EngineError('unavailable', 'connect ECONNREFUSED /run/x.sock'); };
+  engine.inspectNetwork = async () => {
+    throw new EngineError('unavailable', 'connect ECONNREFUSED /run/x.sock');
+  };
   await assert.rejects(upServices(ctx, undefined), (err: Error) => err instanceof EngineError && err.kind === 'unavailable');
 });
 
@@ -171,7 +231,10 @@ test('images: a missing image is pulled once per reference; pull_policy never re
   const b = service('b', { image: 'alpine:3' });
   const { engine, ctx, withProject } = setup(project([a, b]));
   await upServices(ctx, undefined);
-  assert.deepEqual(engine.calls.filter((c) => c.startsWith('pull')), ['pull alpine:3']);
+  assert.deepEqual(
+    engine.calls.filter((c) => c.startsWith('pull')),
+    ['pull alpine:3'],
+  );
   const never = project([service('c', { image: 'nginx:1', pullPolicy: 'never' })]);
   await assert.rejects(upServices(withProject(never), undefined), /image nginx:1 is not present and pull_policy forbids pulling it/);
 });
@@ -186,7 +249,11 @@ test('down: dependents stop first, then networks go; volumes only with volumes: 
   const before = engine.calls.length;
   await downProject(ctx, {});
   assert.deepEqual(engine.calls.slice(before), [
-    'stop demo-web-1', 'remove demo-web-1', 'stop demo-db-1', 'remove demo-db-1', 'remove-network demo_default',
+    'stop demo-web-1',
+    'remove demo-web-1',
+    'stop demo-db-1',
+    'remove demo-db-1',
+    'remove-network demo_default',
   ]);
   assert.ok(engine.volumes.has('demo_data'), 'named volume kept without volumes: true');
   await downProject(ctx, { volumes: true });
@@ -200,7 +267,10 @@ test('down tolerates what vanished meanwhile; a network still in use is reported
   engine.failNext('removeContainer', new EngineError('conflict', 'removal of container demo-db-1 is already in progress', 409));
   engine.failNext('removeNetwork', new EngineError('conflict', 'network demo_default has active endpoints', 409));
   await downProject(ctx, {});
-  assert.ok(lines.some((l) => l === 'FAIL Network demo_default network demo_default has active endpoints'), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => l === 'FAIL Network demo_default network demo_default has active endpoints'),
+    lines.join('\n'),
+  );
 });
 
 test('lifecycle: stop in reverse dependency order, start in order, a 304 counts as done', async () => {
@@ -215,24 +285,40 @@ test('lifecycle: stop in reverse dependency order, start in order, a 304 counts 
   engine.failNext('restartContainer', new EngineError('not-modified', 'nothing to do', 304));
   await runLifecycle(ctx, 'restart', ['db']);
   engine.failNext('pauseContainer', new EngineError('internal', 'cgroup freeze failed', 500));
-  await assert.rejects(runLifecycle(ctx, 'pause', ['web']), (err: Error) => err instanceof UserError && /service "web": pause demo-web-1 failed: cgroup freeze failed/.test(err.message));
+  await assert.rejects(
+    runLifecycle(ctx, 'pause', ['web']),
+    (err: Error) => err instanceof UserError && /service "web": pause demo-web-1 failed: cgroup freeze failed/.test(err.message),
+  );
 });
 
 test('dry run plans against the engine and touches nothing', async () => {
   const { engine, ctx } = setup(project([db, web]));
   const { dryRun } = await upServices(ctx, undefined, { dryRun: true });
-  assert.deepEqual(dryRun, ['Network demo_default  Create', 'Container demo-db-1  Create and start', 'Container demo-web-1  Create and start']);
+  assert.deepEqual(dryRun, [
+    'Network demo_default  Create',
+    'Container demo-db-1  Create and start',
+    'Container demo-web-1  Create and start',
+  ]);
   assert.deepEqual(engine.calls, []);
 });
 
-test('a build: the image is built before its container is created, with the service\'s tag', async () => {
+test("a build: the image is built before its container is created, with the service's tag", async () => {
   const context = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-apply-'));
   fs.writeFileSync(path.join(context, 'Dockerfile'), 'FROM busybox\n');
-  const app = service('app', { image: undefined, build: { context, dockerfile: 'Dockerfile', args: { A: '1' }, labels: {}, cacheFrom: [], extraHosts: [], tags: [], platforms: [] } } as Partial<Service>);
+  const app = service('app', {
+    image: undefined,
+    build: { context, dockerfile: 'Dockerfile', args: { A: '1' }, labels: {}, cacheFrom: [], extraHosts: [], tags: [], platforms: [] },
+  } as Partial<Service>);
   const { engine, ctx } = setup(project([app]));
   let request: unknown;
-  engine.onBuild = async (r) => { request = r; };
-  try { await upServices(ctx, undefined); } finally { fs.rmSync(context, { recursive: true, force: true }); }
+  engine.onBuild = async (r) => {
+    request = r;
+  };
+  try {
+    await upServices(ctx, undefined);
+  } finally {
+    fs.rmSync(context, { recursive: true, force: true });
+  }
   assert.deepEqual(engine.calls.slice(0, 3), ['build-start demo-app', 'build-end demo-app', 'create-network demo_default']);
   assert.deepEqual((request as { tags: string[]; buildArgs: Record<string, string> }).tags, ['demo-app']);
   assert.deepEqual((request as { buildArgs: Record<string, string> }).buildArgs, { A: '1' });

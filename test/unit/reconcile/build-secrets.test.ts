@@ -18,29 +18,44 @@ test('build.secrets and build.ssh: loaded, marked used, turned into the session 
   await once(agent, 'listening');
   try {
     fs.writeFileSync(path.join(dir, 'tok.txt'), 'file-secret');
-    fs.writeFileSync(path.join(dir, 'compose.yaml'), [
-      'services:',
-      '  app:',
-      '    build:',
-      '      context: .',
-      '      secrets: [tok, { source: envsec, target: renamed }]',
-      `      ssh: { default: ${path.join(dir, 'agent.sock')} }`,
-      'secrets:',
-      '  tok: { file: ./tok.txt }',
-      '  envsec: { environment: SEC_VAR }',
-      '  unused: { file: ./nope.txt }',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'compose.yaml'),
+      [
+        'services:',
+        '  app:',
+        '    build:',
+        '      context: .',
+        '      secrets: [tok, { source: envsec, target: renamed }]',
+        `      ssh: { default: ${path.join(dir, 'agent.sock')} }`,
+        'secrets:',
+        '  tok: { file: ./tok.txt }',
+        '  envsec: { environment: SEC_VAR }',
+        '  unused: { file: ./nope.txt }',
+        '',
+      ].join('\n'),
+    );
     const project = await loadProject({ cwd: dir, environment: { SEC_VAR: 'env-secret' } });
     const build = project.services.app!.build!;
-    assert.deepEqual(build.secrets, [{ source: 'tok', target: undefined, uid: undefined, gid: undefined, mode: undefined }, { source: 'envsec', target: 'renamed', uid: undefined, gid: undefined, mode: undefined }]);
+    assert.deepEqual(build.secrets, [
+      { source: 'tok', target: undefined, uid: undefined, gid: undefined, mode: undefined },
+      { source: 'envsec', target: 'renamed', uid: undefined, gid: undefined, mode: undefined },
+    ]);
     assert.deepEqual(build.ssh, [`default=${path.join(dir, 'agent.sock')}`]);
     assert.deepEqual(Object.keys(project.secrets).sort(), ['envsec', 'tok']);
     const payload = buildSessionPayload(project, project.services.app!, build, {})!;
-    assert.deepEqual(payload.secrets, { tok: Buffer.from('file-secret').toString('base64'), renamed: Buffer.from('env-secret').toString('base64') });
+    assert.deepEqual(payload.secrets, {
+      tok: Buffer.from('file-secret').toString('base64'),
+      renamed: Buffer.from('env-secret').toString('base64'),
+    });
     assert.deepEqual(payload.ssh, { default: path.join(dir, 'agent.sock') });
-    assert.throws(() => buildSessionPayload(project, project.services.app!, { ...build, ssh: ['default'] }, {}), /SSH_AUTH_SOCK is not set/);
-    assert.throws(() => buildSessionPayload(project, project.services.app!, { ...build, ssh: [`k=${path.join(dir, 'tok.txt')}`] }, {}), /not an SSH agent socket/);
+    assert.throws(
+      () => buildSessionPayload(project, project.services.app!, { ...build, ssh: ['default'] }, {}),
+      /SSH_AUTH_SOCK is not set/,
+    );
+    assert.throws(
+      () => buildSessionPayload(project, project.services.app!, { ...build, ssh: [`k=${path.join(dir, 'tok.txt')}`] }, {}),
+      /not an SSH agent socket/,
+    );
     fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  app:\n    build: { context: ., secrets: [missing] }\n');
     await assert.rejects(loadProject({ cwd: dir, environment: {} }), /undefined secret missing in build.secrets/);
   } finally {
@@ -52,11 +67,20 @@ test('build.secrets and build.ssh: loaded, marked used, turned into the session 
 test('an engine without the build-secrets endpoint (Docker Engine) gives a clear error', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-bsec-'));
   const sock = path.join(dir, 'docker.sock');
-  const server = http.createServer((req, res) => { req.resume(); res.writeHead(404, { 'Content-Type': 'application/json' }); res.end('{"message":"page not found"}'); }).listen(sock);
+  const server = http
+    .createServer((req, res) => {
+      req.resume();
+      res.writeHead(404, { 'Content-Type': 'application/json' });
+      res.end('{"message":"page not found"}');
+    })
+    .listen(sock);
   await once(server, 'listening');
   try {
     const service = { name: 'app' } as Parameters<typeof openBuildSession>[1];
-    await assert.rejects(openBuildSession(dockerEngineClient(new Docker({ socketPath: sock })), service, { secrets: { a: 'eA==' }, ssh: {} }), /Docker Engine's classic build API cannot receive/);
+    await assert.rejects(
+      openBuildSession(dockerEngineClient(new Docker({ socketPath: sock })), service, { secrets: { a: 'eA==' }, ssh: {} }),
+      /Docker Engine's classic build API cannot receive/,
+    );
   } finally {
     server.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -67,47 +91,67 @@ test('build.additional_contexts: directories resolved like the context, images a
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-bctx-'));
   try {
     fs.mkdirSync(path.join(dir, 'libs'));
-    fs.writeFileSync(path.join(dir, 'compose.yaml'), [
-      'services:',
-      '  base:',
-      '    image: my/base:1',
-      '  app:',
-      '    build:',
-      '      context: .',
-      '      additional_contexts:',
-      '        libs: ./libs',
-      '        alpine: docker-image://alpine:3.19',
-      '        parent: service:base',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'compose.yaml'),
+      [
+        'services:',
+        '  base:',
+        '    image: my/base:1',
+        '  app:',
+        '    build:',
+        '      context: .',
+        '      additional_contexts:',
+        '        libs: ./libs',
+        '        alpine: docker-image://alpine:3.19',
+        '        parent: service:base',
+        '',
+      ].join('\n'),
+    );
     const project = await loadProject({ cwd: dir, environment: {} });
     const build = project.services.app!.build!;
-    assert.deepEqual(build.additionalContexts, { libs: path.join(dir, 'libs'), alpine: 'docker-image://alpine:3.19', parent: 'service:base' });
+    assert.deepEqual(build.additionalContexts, {
+      libs: path.join(dir, 'libs'),
+      alpine: 'docker-image://alpine:3.19',
+      parent: 'service:base',
+    });
     const payload = buildSessionPayload(project, project.services.app!, build, {})!;
-    assert.deepEqual(payload.contexts, { libs: path.join(dir, 'libs'), alpine: 'docker-image://alpine:3.19', parent: 'docker-image://my/base:1' });
-    assert.throws(() => buildSessionPayload(project, project.services.app!, { ...build, additionalContexts: { x: 'https://example.com/repo.git' } }, {}), /not supported/);
+    assert.deepEqual(payload.contexts, {
+      libs: path.join(dir, 'libs'),
+      alpine: 'docker-image://alpine:3.19',
+      parent: 'docker-image://my/base:1',
+    });
+    assert.throws(
+      () =>
+        buildSessionPayload(project, project.services.app!, { ...build, additionalContexts: { x: 'https://example.com/repo.git' } }, {}),
+      /not supported/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('a build with additional_contexts service:x waits for x\'s build', async () => {
+test("a build with additional_contexts service:x waits for x's build", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-bord-'));
   try {
-    fs.writeFileSync(path.join(dir, 'compose.yaml'), [
-      'services:',
-      '  app:',
-      '    build: { context: ., additional_contexts: { base: "service:base" } }',
-      '  base:',
-      '    build: { context: ., args: { SLOW: "1" } }',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'compose.yaml'),
+      [
+        'services:',
+        '  app:',
+        '    build: { context: ., additional_contexts: { base: "service:base" } }',
+        '  base:',
+        '    build: { context: ., args: { SLOW: "1" } }',
+        '',
+      ].join('\n'),
+    );
     const project = await loadProject({ cwd: dir, environment: {} });
     const { ensureImages } = await import('../../../src/reconcile/images.js');
     const { silentProgress } = await import('../../../src/reconcile/progress.js');
     const engine = new FakeEngineClient();
     // base's build is slow: app, which names it as a context, must still wait for it
-    engine.onBuild = async (request) => { if (request.buildArgs.SLOW) await new Promise((r) => setTimeout(r, 150)); };
+    engine.onBuild = async (request) => {
+      if (request.buildArgs.SLOW) await new Promise((r) => setTimeout(r, 150));
+    };
     await ensureImages(engine, project, ['app', 'base'], {}, silentProgress);
     const events = engine.calls.map((c) => c.replace(/^build-(start|end)/, '$1'));
     const base = events.indexOf(`end ${project.name}-base`);
@@ -122,14 +166,17 @@ test('a build with additional_contexts service:x waits for x\'s build', async ()
 test('additional_contexts service: cycles are an error, not a hang', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsc-bcyc-'));
   try {
-    fs.writeFileSync(path.join(dir, 'compose.yaml'), [
-      'services:',
-      '  a:',
-      '    build: { context: ., additional_contexts: { b: "service:b" } }',
-      '  b:',
-      '    build: { context: ., additional_contexts: { a: "service:a" }, args: { X: "1" } }',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'compose.yaml'),
+      [
+        'services:',
+        '  a:',
+        '    build: { context: ., additional_contexts: { b: "service:b" } }',
+        '  b:',
+        '    build: { context: ., additional_contexts: { a: "service:a" }, args: { X: "1" } }',
+        '',
+      ].join('\n'),
+    );
     const project = await loadProject({ cwd: dir, environment: {} });
     const { ensureImages } = await import('../../../src/reconcile/images.js');
     const { silentProgress } = await import('../../../src/reconcile/progress.js');

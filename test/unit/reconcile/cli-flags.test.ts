@@ -66,7 +66,10 @@ test('only the invoked command is registered; help and unknown words get every c
   assert.equal(invokedCommand(['-f', 'a.yaml', '-p', 'x', 'up', '-d']), 'up');
   assert.equal(invokedCommand(['--project-directory', 'dir', '--dry-run', 'down', '-v']), 'down');
   assert.equal(invokedCommand(['--help']), undefined);
-  assert.deepEqual((await buildProgram(['-p', 'x', 'ps'])).commands.map((c) => c.name()), ['ps']);
+  assert.deepEqual(
+    (await buildProgram(['-p', 'x', 'ps'])).commands.map((c) => c.name()),
+    ['ps'],
+  );
   assert.ok((await buildProgram(['--help'])).commands.length > 20);
   assert.ok((await buildProgram(['no-such-command'])).commands.length > 20);
 });

@@ -8,7 +8,8 @@ const db = service('db');
 const web = service('web', { dependsOn: { db: { condition: 'service_healthy', restart: true, required: true } } });
 const worker = service('worker', { dependsOn: { db: { condition: 'service_started', restart: false, required: true } } });
 const p = project([db, web, worker]);
-const current = (svc: ReturnType<typeof service>, n = 1, extra = {}) => container(svc.name, n, { configHash: serviceConfigHash(svc), ...extra });
+const current = (svc: ReturnType<typeof service>, n = 1, extra = {}) =>
+  container(svc.name, n, { configHash: serviceConfigHash(svc), ...extra });
 
 test('an empty engine: create everything, network first, dependencies in earlier levels', () => {
   const plan = planUp(p, observed([]));
@@ -19,7 +20,11 @@ test('an empty engine: create everything, network first, dependencies in earlier
 
 test('nothing changed: every container is kept', () => {
   const plan = planUp(p, observed([current(db), current(web), current(worker)], { networks: [{ id: 'n', name: 'demo_default' }] }));
-  for (const s of ['db', 'web', 'worker']) assert.deepEqual(plan.services[s].map((a) => a.kind), ['keep']);
+  for (const s of ['db', 'web', 'worker'])
+    assert.deepEqual(
+      plan.services[s].map((a) => a.kind),
+      ['keep'],
+    );
   assert.equal(plan.networks[0].action, 'keep');
 });
 
@@ -47,9 +52,27 @@ test('stopped containers are started, unless --no-start', () => {
 
 test('scale up fills the missing numbers, scale down removes the highest', () => {
   const up = planUp(p, observed([current(worker, 2)]), { services: ['worker'], noDeps: true, scale: { worker: 3 } });
-  assert.deepEqual(up.services.worker.map((a) => [a.kind, 'number' in a ? a.number : a.container.number]), [['keep', 2], ['create', 1], ['create', 3]]);
-  const down = planUp(p, observed([current(worker, 1), current(worker, 2), current(worker, 3)]), { services: ['worker'], noDeps: true, scale: { worker: 1 } });
-  assert.deepEqual(down.services.worker.map((a) => [a.kind, 'container' in a ? a.container.number : 0]), [['remove', 2], ['remove', 3], ['keep', 1]]);
+  assert.deepEqual(
+    up.services.worker.map((a) => [a.kind, 'number' in a ? a.number : a.container.number]),
+    [
+      ['keep', 2],
+      ['create', 1],
+      ['create', 3],
+    ],
+  );
+  const down = planUp(p, observed([current(worker, 1), current(worker, 2), current(worker, 3)]), {
+    services: ['worker'],
+    noDeps: true,
+    scale: { worker: 1 },
+  });
+  assert.deepEqual(
+    down.services.worker.map((a) => [a.kind, 'container' in a ? a.container.number : 0]),
+    [
+      ['remove', 2],
+      ['remove', 3],
+      ['keep', 1],
+    ],
+  );
 });
 
 test('scale and deploy.replicas set the replica count', () => {
@@ -68,11 +91,18 @@ test('naming services selects their dependencies unless --no-deps', () => {
 test('orphans are reported, and removed only on request; container_name is honoured', () => {
   const named = project([service('db', { containerName: 'the-db' })]);
   const plan = planUp(named, observed([container('gone', 1)]));
-  assert.deepEqual(plan.orphans.map((o) => o.name), ['demo-gone-1']);
+  assert.deepEqual(
+    plan.orphans.map((o) => o.name),
+    ['demo-gone-1'],
+  );
   assert.equal(plan.removeOrphans, false);
   assert.equal((plan.services.db[0] as { name: string }).name, 'the-db');
   assert.ok(describePlan(plan).some((l) => /Orphan.*--remove-orphans/.test(l)));
-  assert.ok(describePlan(planUp(named, observed([container('gone', 1)]), { removeOrphans: true })).includes('Container demo-gone-1  Remove (orphan)'));
+  assert.ok(
+    describePlan(planUp(named, observed([container('gone', 1)]), { removeOrphans: true })).includes(
+      'Container demo-gone-1  Remove (orphan)',
+    ),
+  );
 });
 
 test('a dependency cycle is a clear error', () => {
@@ -83,7 +113,18 @@ test('a dependency cycle is a clear error', () => {
 
 test('external networks and volumes are checked, not created', () => {
   const ext = project([service('a', { networks: { front: null } })], {
-    networks: { front: { key: 'front', name: 'shared', driverOpts: {}, external: true, internal: false, attachable: false, enableIpv6: false, labels: {} } },
+    networks: {
+      front: {
+        key: 'front',
+        name: 'shared',
+        driverOpts: {},
+        external: true,
+        internal: false,
+        attachable: false,
+        enableIpv6: false,
+        labels: {},
+      },
+    },
     volumes: { data: { key: 'data', name: 'demo_data', driverOpts: {}, external: false, labels: {} } },
   });
   const plan = planUp(ext, observed([]));

@@ -28,9 +28,15 @@ test('config hash ignores scale, build and pull policy but not environment', () 
   const base = service('a', { environment: { X: '1' } });
   const h = serviceConfigHash(base);
   assert.equal(serviceConfigHash({ ...base, scale: 5, pullPolicy: 'always' }), h);
-  assert.equal(serviceConfigHash({ ...base, deploy: { labels: {}, replicas: 3 } }), serviceConfigHash({ ...base, deploy: { labels: {}, replicas: 1 } }));
+  assert.equal(
+    serviceConfigHash({ ...base, deploy: { labels: {}, replicas: 3 } }),
+    serviceConfigHash({ ...base, deploy: { labels: {}, replicas: 1 } }),
+  );
   assert.notEqual(serviceConfigHash({ ...base, environment: { X: '2' } }), h);
-  assert.equal(serviceConfigHash(service('a', { environment: { X: '1' }, labels: { b: '1', a: '2' } })), serviceConfigHash(service('a', { environment: { X: '1' }, labels: { a: '2', b: '1' } })));
+  assert.equal(
+    serviceConfigHash(service('a', { environment: { X: '1' }, labels: { b: '1', a: '2' } })),
+    serviceConfigHash(service('a', { environment: { X: '1' }, labels: { a: '2', b: '1' } })),
+  );
 });
 
 test('build context honours .dockerignore but always keeps the Dockerfile', () => {
@@ -41,7 +47,9 @@ test('build context honours .dockerignore but always keeps the Dockerfile', () =
     for (const f of ['Dockerfile', 'src/a.ts', 'src/a.log', 'node_modules/x/i.js', 'keep.txt']) writeFileSync(path.join(dir, f), f);
     writeFileSync(path.join(dir, '.dockerignore'), 'node_modules\n*.log\n**/*.log\nDockerfile\n');
     assert.deepEqual(contextFiles(dir, 'Dockerfile'), ['.dockerignore', 'Dockerfile', 'keep.txt', 'src', 'src/a.ts']);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('image action per pull policy and build', () => {
@@ -65,7 +73,9 @@ test('environment: env files first, environment wins, pass-through from the shel
     assert.deepEqual(serviceEnvironment(project([s], { workingDir: dir }), s, { C: 'shell' }), { A: 'file', B: 'yaml', C: 'shell' });
     const missing = service('b', { envFiles: [{ path: 'nope.env', required: true }] });
     assert.throws(() => serviceEnvironment(project([missing], { workingDir: dir }), missing, {}), /env file .*nope.env not found/);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('project lock: exclusive while held, free after release', async () => {
@@ -89,15 +99,30 @@ test('log prefixes are aligned and colours stable per service', () => {
 test('the log decoder demultiplexes frames split across chunks', () => {
   const lines: LogLine[] = [];
   const d = new LogDecoder(true, (l) => lines.push(l));
-  const frame = (stream: number, text: string) => { const b = Buffer.from(text); const h = Buffer.alloc(8); h[0] = stream; h.writeUInt32BE(b.length, 4); return Buffer.concat([h, b]); };
+  const frame = (stream: number, text: string) => {
+    const b = Buffer.from(text);
+    const h = Buffer.alloc(8);
+    h[0] = stream;
+    h.writeUInt32BE(b.length, 4);
+    return Buffer.concat([h, b]);
+  };
   const all = Buffer.concat([frame(1, 'hel'), frame(1, 'lo\nwor'), frame(2, 'oops\n'), frame(1, 'ld\n')]);
-  d.push(all.subarray(0, 5)); d.push(all.subarray(5, 20)); d.push(all.subarray(20));
+  d.push(all.subarray(0, 5));
+  d.push(all.subarray(5, 20));
+  d.push(all.subarray(20));
   d.end();
-  assert.deepEqual(lines, [{ stream: 'stdout', text: 'hello' }, { stream: 'stderr', text: 'oops' }, { stream: 'stdout', text: 'world' }]);
+  assert.deepEqual(lines, [
+    { stream: 'stdout', text: 'hello' },
+    { stream: 'stderr', text: 'oops' },
+    { stream: 'stdout', text: 'world' },
+  ]);
 });
 
 test('ls summarises projects by state', () => {
-  const L = (project: string, state: string) => ({ State: state, Labels: { 'com.docker.compose.project': project, 'com.docker.compose.project.config_files': `/x/${project}.yaml` } });
+  const L = (project: string, state: string) => ({
+    State: state,
+    Labels: { 'com.docker.compose.project': project, 'com.docker.compose.project.config_files': `/x/${project}.yaml` },
+  });
   assert.deepEqual(summarizeProjects([L('b', 'running'), L('a', 'exited'), L('b', 'running'), L('b', 'exited')]), [
     { Name: 'a', Status: 'exited(1)', ConfigFiles: '/x/a.yaml' },
     { Name: 'b', Status: 'exited(1), running(2)', ConfigFiles: '/x/b.yaml' },

@@ -17,24 +17,33 @@ const byName = (specs: SwarmServiceSpec[], name: string) => specs.find((s) => s.
 
 test('services are <project>_<service> with docker stack labels, on the default overlay network', async () => {
   const stack = stackSpec(await load('services:\n  web:\n    image: reg:5000/web:1\n  db:\n    image: reg:5000/db:2\n'), noData);
-  assert.deepEqual(stack.services.map((s) => s.Name), ['shop_db', 'shop_web']);
+  assert.deepEqual(
+    stack.services.map((s) => s.Name),
+    ['shop_db', 'shop_web'],
+  );
   const web = byName(stack.services, 'shop_web');
   assert.equal(web.Labels['com.docker.stack.namespace'], 'shop');
   assert.equal(web.Labels['com.docker.stack.image'], 'reg:5000/web:1');
   assert.equal(web.TaskTemplate.ContainerSpec.Labels!['com.docker.stack.namespace'], 'shop');
   assert.deepEqual(web.TaskTemplate.Networks, [{ Target: 'shop_default', Aliases: ['web'] }]);
   assert.deepEqual(web.Mode, { Replicated: { Replicas: 1 } });
-  assert.deepEqual(stack.networks, [{ Name: 'shop_default', Driver: 'overlay', CheckDuplicate: true, Labels: { 'com.docker.stack.namespace': 'shop' } }]);
+  assert.deepEqual(stack.networks, [
+    { Name: 'shop_default', Driver: 'overlay', CheckDuplicate: true, Labels: { 'com.docker.stack.namespace': 'shop' } },
+  ]);
 });
 
 test('a pinned image is deployed while the label keeps the reference as written', async () => {
-  const stack = stackSpec(await load('services:\n  web:\n    image: reg:5000/web:1\n'), { ...noData, images: { web: 'reg:5000/web:1@sha256:abc' } });
+  const stack = stackSpec(await load('services:\n  web:\n    image: reg:5000/web:1\n'), {
+    ...noData,
+    images: { web: 'reg:5000/web:1@sha256:abc' },
+  });
   assert.equal(stack.services[0]!.TaskTemplate.ContainerSpec.Image, 'reg:5000/web:1@sha256:abc');
   assert.equal(stack.services[0]!.Labels['com.docker.stack.image'], 'reg:5000/web:1');
 });
 
 test('container settings: command, entrypoint, env, user, dir, hostname, dns, hosts, sysctls, ulimits, caps, init, stop', async () => {
-  const stack = stackSpec(await load(`
+  const stack = stackSpec(
+    await load(`
 services:
   app:
     image: app
@@ -56,7 +65,9 @@ services:
     stop_grace_period: 1m30s
     stop_signal: SIGINT
     labels: {tier: front}
-`), noData);
+`),
+    noData,
+  );
   const c = stack.services[0]!.TaskTemplate.ContainerSpec;
   assert.deepEqual(c.Command, ['/bin/sh', '-c']);
   assert.deepEqual(c.Args, ['echo hi']);
@@ -67,7 +78,10 @@ services:
   assert.deepEqual(c.DNSConfig, { Nameservers: ['10.0.0.2'], Search: ['corp'] });
   assert.deepEqual(c.Hosts, ['10.1.1.1 db.local']);
   assert.deepEqual(c.Sysctls, { 'net.core.somaxconn': '1024' });
-  assert.deepEqual(c.Ulimits, [{ Name: 'nofile', Soft: 100, Hard: 200 }, { Name: 'nproc', Soft: 50, Hard: 50 }]);
+  assert.deepEqual(c.Ulimits, [
+    { Name: 'nofile', Soft: 100, Hard: 200 },
+    { Name: 'nproc', Soft: 50, Hard: 50 },
+  ]);
   assert.deepEqual([c.CapabilityAdd, c.CapabilityDrop], [['NET_ADMIN'], ['ALL']]);
   assert.equal(c.Init, true);
   assert.equal(c.ReadOnly, true);
@@ -76,13 +90,17 @@ services:
   assert.equal(c.Labels!.tier, 'front');
 });
 
-test('resolved environments (env_file, pass-through) replace the model\'s explicit values', async () => {
-  const stack = stackSpec(await load('services:\n  app:\n    image: app\n    environment: [A=1, PASSED]\n'), { ...noData, environments: { app: { A: '1', PASSED: 'x', FROM_FILE: 'y' } } });
+test("resolved environments (env_file, pass-through) replace the model's explicit values", async () => {
+  const stack = stackSpec(await load('services:\n  app:\n    image: app\n    environment: [A=1, PASSED]\n'), {
+    ...noData,
+    environments: { app: { A: '1', PASSED: 'x', FROM_FILE: 'y' } },
+  });
   assert.deepEqual(stack.services[0]!.TaskTemplate.ContainerSpec.Env, ['A=1', 'FROM_FILE=y', 'PASSED=x']);
 });
 
 test('healthcheck durations are nanoseconds; disable is NONE', async () => {
-  const stack = stackSpec(await load(`
+  const stack = stackSpec(
+    await load(`
 services:
   a:
     image: a
@@ -90,13 +108,22 @@ services:
   b:
     image: b
     healthcheck: {disable: true}
-`), noData);
-  assert.deepEqual(byName(stack.services, 'shop_a').TaskTemplate.ContainerSpec.HealthCheck, { Test: ['CMD', 'true'], Interval: 2e9, Timeout: 5e8, Retries: 3, StartPeriod: 60e9 });
+`),
+    noData,
+  );
+  assert.deepEqual(byName(stack.services, 'shop_a').TaskTemplate.ContainerSpec.HealthCheck, {
+    Test: ['CMD', 'true'],
+    Interval: 2e9,
+    Timeout: 5e8,
+    Retries: 3,
+    StartPeriod: 60e9,
+  });
   assert.deepEqual(byName(stack.services, 'shop_b').TaskTemplate.ContainerSpec.HealthCheck, { Test: ['NONE'] });
 });
 
 test('deploy: modes, placement, resources, restart policy, update and rollback config, endpoint mode, labels', async () => {
-  const stack = stackSpec(await load(`
+  const stack = stackSpec(
+    await load(`
 services:
   web:
     image: web
@@ -114,18 +141,35 @@ services:
   agent: {image: agent, deploy: {mode: global}}
   once: {image: once, deploy: {mode: replicated-job, replicas: 4}}
   everywhere-once: {image: e, deploy: {mode: global-job}}
-`), noData);
+`),
+    noData,
+  );
   const web = byName(stack.services, 'shop_web');
   assert.deepEqual(web.Mode, { Replicated: { Replicas: 3 } });
   assert.equal(web.Labels.team, 'a');
   assert.equal(web.EndpointSpec!.Mode, 'dnsrr');
-  assert.deepEqual(web.TaskTemplate.Placement, { Constraints: ['node.role==worker'], Preferences: [{ Spread: { SpreadDescriptor: 'node.labels.zone' } }], MaxReplicas: 1 });
+  assert.deepEqual(web.TaskTemplate.Placement, {
+    Constraints: ['node.role==worker'],
+    Preferences: [{ Spread: { SpreadDescriptor: 'node.labels.zone' } }],
+    MaxReplicas: 1,
+  });
   assert.deepEqual(web.TaskTemplate.Resources, {
     Limits: { NanoCPUs: 5e8, MemoryBytes: 64 * 1024 * 1024, Pids: 100 },
-    Reservations: { NanoCPUs: 2.5e8, MemoryBytes: 32 * 1024 * 1024, GenericResources: [{ DiscreteResourceSpec: { Kind: 'gpu', Value: 2 } }, { NamedResourceSpec: { Kind: 'ssd', Value: 'fast' } }] },
+    Reservations: {
+      NanoCPUs: 2.5e8,
+      MemoryBytes: 32 * 1024 * 1024,
+      GenericResources: [{ DiscreteResourceSpec: { Kind: 'gpu', Value: 2 } }, { NamedResourceSpec: { Kind: 'ssd', Value: 'fast' } }],
+    },
   });
   assert.deepEqual(web.TaskTemplate.RestartPolicy, { Condition: 'on-failure', Delay: 5e9, MaxAttempts: 3, Window: 60e9 });
-  assert.deepEqual(web.UpdateConfig, { Parallelism: 2, Delay: 10e9, FailureAction: 'rollback', Monitor: 30e9, MaxFailureRatio: 0.2, Order: 'start-first' });
+  assert.deepEqual(web.UpdateConfig, {
+    Parallelism: 2,
+    Delay: 10e9,
+    FailureAction: 'rollback',
+    Monitor: 30e9,
+    MaxFailureRatio: 0.2,
+    Order: 'start-first',
+  });
   assert.deepEqual(web.RollbackConfig, { Parallelism: 1, Order: 'stop-first' });
   assert.deepEqual(byName(stack.services, 'shop_agent').Mode, { Global: {} });
   assert.deepEqual(byName(stack.services, 'shop_once').Mode, { ReplicatedJob: { MaxConcurrent: 4, TotalCompletions: 4 } });
@@ -133,7 +177,10 @@ services:
 });
 
 test('--scale overrides replicas; `restart:` becomes a restart policy when there is none', async () => {
-  const stack = stackSpec(await load('services:\n  a: {image: a, restart: always}\n  b: {image: b, restart: "on-failure:4"}\n  c: {image: c, restart: "no"}\n'), { ...noData, scale: { a: 5 } });
+  const stack = stackSpec(
+    await load('services:\n  a: {image: a, restart: always}\n  b: {image: b, restart: "on-failure:4"}\n  c: {image: c, restart: "no"}\n'),
+    { ...noData, scale: { a: 5 } },
+  );
   assert.deepEqual(byName(stack.services, 'shop_a').Mode, { Replicated: { Replicas: 5 } });
   assert.deepEqual(byName(stack.services, 'shop_a').TaskTemplate.RestartPolicy, { Condition: 'any' });
   assert.deepEqual(byName(stack.services, 'shop_b').TaskTemplate.RestartPolicy, { Condition: 'on-failure', MaxAttempts: 4 });
@@ -141,20 +188,34 @@ test('--scale overrides replicas; `restart:` becomes a restart policy when there
 });
 
 test('ports: ingress (the VIP routing mesh) and host mode; dnsrr refuses ingress ports; ranges are refused', async () => {
-  const stack = stackSpec(await load('services:\n  web:\n    image: web\n    ports: ["8080:80", {target: 443, published: "8443", mode: host, protocol: tcp}, "53:53/udp"]\n'), noData);
-  assert.deepEqual(stack.services[0]!.EndpointSpec, { Ports: [
-    { Protocol: 'tcp', TargetPort: 80, PublishedPort: 8080, PublishMode: 'ingress' },
-    { Protocol: 'tcp', TargetPort: 443, PublishedPort: 8443, PublishMode: 'host' },
-    { Protocol: 'udp', TargetPort: 53, PublishedPort: 53, PublishMode: 'ingress' },
-  ] });
+  const stack = stackSpec(
+    await load(
+      'services:\n  web:\n    image: web\n    ports: ["8080:80", {target: 443, published: "8443", mode: host, protocol: tcp}, "53:53/udp"]\n',
+    ),
+    noData,
+  );
+  assert.deepEqual(stack.services[0]!.EndpointSpec, {
+    Ports: [
+      { Protocol: 'tcp', TargetPort: 80, PublishedPort: 8080, PublishMode: 'ingress' },
+      { Protocol: 'tcp', TargetPort: 443, PublishedPort: 8443, PublishMode: 'host' },
+      { Protocol: 'udp', TargetPort: 53, PublishedPort: 53, PublishMode: 'ingress' },
+    ],
+  });
   const unpublished = stackSpec(await load('services:\n  web: {image: web, ports: ["80"]}\n'), noData);
   assert.deepEqual(unpublished.services[0]!.EndpointSpec!.Ports, [{ Protocol: 'tcp', TargetPort: 80, PublishMode: 'ingress' }]);
-  await assert.rejects(async () => stackSpec(await load('services:\n  web: {image: web, ports: ["8080:80"], deploy: {endpoint_mode: dnsrr}}\n'), noData), /dnsrr cannot publish ports through the ingress.*mode: host/);
-  await assert.rejects(async () => stackSpec(await load('services:\n  web: {image: web, ports: [{target: 80, published: "9000-9001"}]}\n'), noData), /one port per target/);
+  await assert.rejects(
+    async () => stackSpec(await load('services:\n  web: {image: web, ports: ["8080:80"], deploy: {endpoint_mode: dnsrr}}\n'), noData),
+    /dnsrr cannot publish ports through the ingress.*mode: host/,
+  );
+  await assert.rejects(
+    async () => stackSpec(await load('services:\n  web: {image: web, ports: [{target: 80, published: "9000-9001"}]}\n'), noData),
+    /one port per target/,
+  );
 });
 
 test('networks: overlay by default, aliases, external ones only checked, a local driver refused', async () => {
-  const stack = stackSpec(await load(`
+  const stack = stackSpec(
+    await load(`
 services:
   api:
     image: api
@@ -162,15 +223,33 @@ services:
 networks:
   back: {attachable: true, internal: true, labels: {x: y}}
   edge: {external: true, name: public}
-`), noData);
-  assert.deepEqual(stack.services[0]!.TaskTemplate.Networks, [{ Target: 'shop_back', Aliases: ['api', 'backend'] }, { Target: 'public', Aliases: ['api'] }]);
-  assert.deepEqual(stack.networks, [{ Name: 'shop_back', Driver: 'overlay', CheckDuplicate: true, Internal: true, Attachable: true, Labels: { x: 'y', 'com.docker.stack.namespace': 'shop' } }]);
+`),
+    noData,
+  );
+  assert.deepEqual(stack.services[0]!.TaskTemplate.Networks, [
+    { Target: 'shop_back', Aliases: ['api', 'backend'] },
+    { Target: 'public', Aliases: ['api'] },
+  ]);
+  assert.deepEqual(stack.networks, [
+    {
+      Name: 'shop_back',
+      Driver: 'overlay',
+      CheckDuplicate: true,
+      Internal: true,
+      Attachable: true,
+      Labels: { x: 'y', 'com.docker.stack.namespace': 'shop' },
+    },
+  ]);
   assert.deepEqual(stack.externalNetworks, ['public']);
-  await assert.rejects(async () => stackSpec(await load('services:\n  a: {image: a}\nnetworks:\n  default: {driver: bridge}\n'), noData), /driver "bridge" is local to one node/);
+  await assert.rejects(
+    async () => stackSpec(await load('services:\n  a: {image: a}\nnetworks:\n  default: {driver: bridge}\n'), noData),
+    /driver "bridge" is local to one node/,
+  );
 });
 
 test('volumes: named volumes are mount templates with the stack label and driver; binds and tmpfs pass through', async () => {
-  const stack = stackSpec(await load(`
+  const stack = stackSpec(
+    await load(`
 services:
   db:
     image: db
@@ -179,9 +258,19 @@ services:
 volumes:
   data: {driver: local, driver_opts: {type: none}, labels: {keep: "yes"}}
   ext: {external: true, name: shared}
-`), noData);
+`),
+    noData,
+  );
   assert.deepEqual(stack.services[0]!.TaskTemplate.ContainerSpec.Mounts, [
-    { Type: 'volume', Source: 'shop_data', Target: '/var/lib/db', VolumeOptions: { Labels: { keep: 'yes', 'com.docker.stack.namespace': 'shop' }, DriverConfig: { Name: 'local', Options: { type: 'none' } } } },
+    {
+      Type: 'volume',
+      Source: 'shop_data',
+      Target: '/var/lib/db',
+      VolumeOptions: {
+        Labels: { keep: 'yes', 'com.docker.stack.namespace': 'shop' },
+        DriverConfig: { Name: 'local', Options: { type: 'none' } },
+      },
+    },
     { Type: 'bind', Source: '/etc/hosts', Target: '/host-hosts', ReadOnly: true },
     { Type: 'tmpfs', Target: '/scratch', TmpfsOptions: { SizeBytes: 1024 * 1024 } },
     { Type: 'volume', Source: 'shared', Target: '/ext' },
@@ -207,8 +296,14 @@ configs:
   const inputs = (key: string): StackInputs => ({ secretData: { key: Buffer.from(key) }, configData: { site: Buffer.from('listen 80') } });
   const first = stackSpec(project, inputs('one'));
   const secretName = `shop_key_${contentHash(Buffer.from('one'))}`;
-  assert.deepEqual(first.secrets.map((s) => [s.Name, Buffer.from(s.Data, 'base64').toString(), s.Labels['com.docker.stack.namespace']]), [[secretName, 'one', 'shop']]);
-  assert.deepEqual(first.configs.map((c) => c.Name), [`shop_site_${contentHash(Buffer.from('listen 80'))}`]);
+  assert.deepEqual(
+    first.secrets.map((s) => [s.Name, Buffer.from(s.Data, 'base64').toString(), s.Labels['com.docker.stack.namespace']]),
+    [[secretName, 'one', 'shop']],
+  );
+  assert.deepEqual(
+    first.configs.map((c) => c.Name),
+    [`shop_site_${contentHash(Buffer.from('listen 80'))}`],
+  );
   const web = byName(first.services, 'shop_web').TaskTemplate.ContainerSpec;
   assert.deepEqual(web.Secrets, [{ File: { Name: 'api-key', UID: '0', GID: '0', Mode: 0o400 }, SecretName: secretName }]);
   assert.deepEqual(web.Configs, [{ File: { Name: '/site', UID: '0', GID: '0', Mode: 0o444 }, ConfigName: first.configs[0]!.Name }]);
@@ -224,11 +319,15 @@ test('the spec hash ignores key order and is stable across runs', async () => {
   assert.equal(specHash({ a: 1, b: { c: [1, 2], d: undefined } }), specHash({ b: { c: [1, 2] }, a: 1 }));
   assert.notEqual(specHash({ a: [1, 2] }), specHash({ a: [2, 1] }));
   const yaml = 'services:\n  web: {image: web, environment: {A: "1"}}\n';
-  assert.equal(stackSpec(await load(yaml), noData).services[0]!.Labels['com.tscompose.swarm.spec-hash'], stackSpec(await load(yaml), noData).services[0]!.Labels['com.tscompose.swarm.spec-hash']);
+  assert.equal(
+    stackSpec(await load(yaml), noData).services[0]!.Labels['com.tscompose.swarm.spec-hash'],
+    stackSpec(await load(yaml), noData).services[0]!.Labels['com.tscompose.swarm.spec-hash'],
+  );
 });
 
 test('what Swarm cannot do is one warning per key; a missing image is an error naming the service', async () => {
-  const stack = stackSpec(await load(`
+  const stack = stackSpec(
+    await load(`
 services:
   web:
     image: web
@@ -237,7 +336,9 @@ services:
     privileged: true
     container_name: fixed
   db: {image: db}
-`), noData);
+`),
+    noData,
+  );
   assert.deepEqual(stack.warnings, [
     'service "web": build is not supported by Swarm and is ignored (every node pulls the image: "up --build" builds and pushes it first)',
     'service "web": depends_on is not supported by Swarm and is ignored (swarm starts services in any order)',
@@ -247,20 +348,35 @@ services:
   // with up --build the image was built and pushed: build: is honoured, not reported
   const built = stackSpec(await load('services:\n  web: {image: reg:5000/web, build: .}\n'), { ...noData, built: true });
   assert.deepEqual(built.warnings, []);
-  await assert.rejects(async () => stackSpec(await load('services:\n  web: {build: .}\n'), noData), /service "web": Swarm needs an image every node can pull/);
-  await assert.rejects(async () => stackSpec(await load('services:\n  web: {image: w, deploy: {mode: everywhere}}\n'), noData), /deploy.mode "everywhere"/);
+  await assert.rejects(
+    async () => stackSpec(await load('services:\n  web: {build: .}\n'), noData),
+    /service "web": Swarm needs an image every node can pull/,
+  );
+  await assert.rejects(
+    async () => stackSpec(await load('services:\n  web: {image: w, deploy: {mode: everywhere}}\n'), noData),
+    /deploy.mode "everywhere"/,
+  );
 });
 
 test('only the selected services, and the objects they use, are part of the stack', async () => {
-  const stack = stackSpec(await load(`
+  const stack = stackSpec(
+    await load(`
 services:
   a: {image: a, networks: [n1], configs: [c]}
   b: {image: b, networks: [n2]}
 networks: {n1: {}, n2: {}}
 configs: {c: {content: x}}
-`), { secretData: {}, configData: { c: Buffer.from('x') }, services: ['b'] });
-  assert.deepEqual(stack.services.map((s) => s.Name), ['shop_b']);
-  assert.deepEqual(stack.networks.map((n) => n.Name), ['shop_n2']);
+`),
+    { secretData: {}, configData: { c: Buffer.from('x') }, services: ['b'] },
+  );
+  assert.deepEqual(
+    stack.services.map((s) => s.Name),
+    ['shop_b'],
+  );
+  assert.deepEqual(
+    stack.networks.map((n) => n.Name),
+    ['shop_n2'],
+  );
   assert.deepEqual(stack.configs, []);
 });
 
@@ -274,7 +390,8 @@ test('the manager check names what is wrong', () => {
 test('a deploy.labels change is a new spec but the same task template (no task restarted)', async () => {
   const a = stackSpec(await load('services:\n  web: {image: web, deploy: {labels: {v: "1"}}}\n'), noData).services[0]!;
   const b = stackSpec(await load('services:\n  web: {image: web, deploy: {labels: {v: "2"}}}\n'), noData).services[0]!;
-  const c = stackSpec(await load('services:\n  web: {image: web, deploy: {labels: {v: "2"}}, environment: {X: "1"}}\n'), noData).services[0]!;
+  const c = stackSpec(await load('services:\n  web: {image: web, deploy: {labels: {v: "2"}}, environment: {X: "1"}}\n'), noData)
+    .services[0]!;
   const task = (s: typeof a) => s.TaskTemplate.ContainerSpec.Labels!['com.tscompose.swarm.task-hash'];
   assert.notEqual(a.Labels['com.tscompose.swarm.spec-hash'], b.Labels['com.tscompose.swarm.spec-hash']);
   assert.equal(task(a), task(b));

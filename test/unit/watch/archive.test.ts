@@ -27,16 +27,21 @@ test('the sync archive holds directories, files, empty files and symlinks at the
   writeFileSync(path.join(dir, 'empty'), '');
   symlinkSync('d/f.txt', path.join(dir, 'link'));
   const entries = ['d', 'd/f.txt', 'empty', 'link'].map((rel) => ({
-    hostPath: path.join(dir, rel), containerPath: `/www/${rel}`, stat: lstatSync(path.join(dir, rel)),
+    hostPath: path.join(dir, rel),
+    containerPath: `/www/${rel}`,
+    stat: lstatSync(path.join(dir, rel)),
   }));
   const archive = buildSyncArchive(entries);
   const [read, hashes] = await Promise.all([readTar(archive.stream), archive.written]);
-  assert.deepEqual(read.map((e) => [e.name, e.type, e.linkname, e.body]), [
-    ['www/d', 'directory', undefined, ''],
-    ['www/d/f.txt', 'file', undefined, 'hello'],
-    ['www/empty', 'file', undefined, ''],
-    ['www/link', 'symlink', 'd/f.txt', ''],
-  ]);
+  assert.deepEqual(
+    read.map((e) => [e.name, e.type, e.linkname, e.body]),
+    [
+      ['www/d', 'directory', undefined, ''],
+      ['www/d/f.txt', 'file', undefined, 'hello'],
+      ['www/empty', 'file', undefined, ''],
+      ['www/link', 'symlink', 'd/f.txt', ''],
+    ],
+  );
   assert.equal(hashes.get(path.join(dir, 'd/f.txt')), await hashFile(path.join(dir, 'd/f.txt')));
 });
 

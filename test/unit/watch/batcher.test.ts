@@ -5,7 +5,14 @@ import { Batcher } from '../../../src/watch/batcher.js';
 
 const collector = (work: () => Promise<void> = async () => {}) => {
   const batches: string[][] = [];
-  const batcher = new Batcher<string>({ debounceMs: 20, maxWaitMs: 10_000 }, (s) => s, async (items) => { batches.push(items); await work(); });
+  const batcher = new Batcher<string>(
+    { debounceMs: 20, maxWaitMs: 10_000 },
+    (s) => s,
+    async (items) => {
+      batches.push(items);
+      await work();
+    },
+  );
   return { batches, batcher };
 };
 
@@ -19,7 +26,13 @@ test('a burst of changes becomes one batch, duplicates merged', async () => {
 
 test('changes that keep coming are flushed by the max wait', async () => {
   const batches: string[][] = [];
-  const batcher = new Batcher<string>({ debounceMs: 1000, maxWaitMs: 30 }, (s) => s, async (items) => { batches.push(items); });
+  const batcher = new Batcher<string>(
+    { debounceMs: 1000, maxWaitMs: 30 },
+    (s) => s,
+    async (items) => {
+      batches.push(items);
+    },
+  );
   batcher.add('a');
   await sleep(5);
   batcher.add('b');
@@ -29,9 +42,13 @@ test('changes that keep coming are flushed by the max wait', async () => {
 
 test('changes during a running flush wait for it and form the next batch', async () => {
   let release!: () => void;
-  const gate = new Promise<void>((r) => { release = r; });
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
   let calls = 0;
-  const { batches, batcher } = collector(async () => { if (calls++ === 0) await gate; });
+  const { batches, batcher } = collector(async () => {
+    if (calls++ === 0) await gate;
+  });
   batcher.add('first');
   while (batches.length === 0) await sleep(5);
   batcher.add('second');
@@ -45,10 +62,14 @@ test('changes during a running flush wait for it and form the next batch', async
 
 test('a failing flush does not stop later batches; close drops pending changes', async () => {
   const batches: string[][] = [];
-  const batcher = new Batcher<string>({ debounceMs: 5, maxWaitMs: 50 }, (s) => s, async (items) => {
-    batches.push(items);
-    if (items.includes('boom')) throw new Error('boom');
-  });
+  const batcher = new Batcher<string>(
+    { debounceMs: 5, maxWaitMs: 50 },
+    (s) => s,
+    async (items) => {
+      batches.push(items);
+      if (items.includes('boom')) throw new Error('boom');
+    },
+  );
   batcher.add('boom');
   await batcher.idle();
   batcher.add('ok');

@@ -41,8 +41,13 @@ test('paths outside the rule are not accepted; the rule path itself is', () => {
 });
 
 test('.dockerignore patterns are anchored at the build context and support negation', () => {
-  assert.deepEqual(dockerignoreToGitignore('# c\n\nnode_modules\n./dist/\n!dist/keep.js\n**/*.tmp\n/abs\n'),
-    ['/node_modules', '/dist/', '!/dist/keep.js', '/**/*.tmp', '/abs']);
+  assert.deepEqual(dockerignoreToGitignore('# c\n\nnode_modules\n./dist/\n!dist/keep.js\n**/*.tmp\n/abs\n'), [
+    '/node_modules',
+    '/dist/',
+    '!/dist/keep.js',
+    '/**/*.tmp',
+    '/abs',
+  ]);
   const m = new RuleMatcher(rule(), { context: '/p', patterns: dockerignoreToGitignore('src/*.bak\n*.md\n**/*.tmp\n') });
   assert.equal(m.accepts('/p/src/x.bak', false), false);
   assert.equal(m.accepts('/p/src/deep/x.bak', false), true);

@@ -32,7 +32,10 @@ test('outermostPaths keeps only paths no other listed path contains', () => {
 });
 
 test('a sync rule whose path a bind mount already maps to its target is recognised', () => {
-  const binds = [{ type: 'bind', source: '/src', target: '/app' }, { type: 'volume', source: 'data', target: '/data' }];
+  const binds = [
+    { type: 'bind', source: '/src', target: '/app' },
+    { type: 'volume', source: 'data', target: '/data' },
+  ];
   assert.equal(coveredByBindMount({ path: '/src', target: '/app' }, binds), true);
   assert.equal(coveredByBindMount({ path: '/src/web', target: '/app/web/' }, binds), true);
   assert.equal(coveredByBindMount({ path: '/src/web', target: '/srv' }, binds), false);

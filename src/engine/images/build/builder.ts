@@ -74,10 +74,22 @@ interface Stage {
 
 /** Docker adds its default PATH to a stage's config at FROM when the base image sets none (FROM scratch, an imported
  *  rootfs), so `ENV PATH=/x:$PATH` expands as expected and the built image's config has a PATH. */
-const withDefaultPath = (stage: Stage): Stage => (hasPath(stage.config.Env) ? stage : { ...stage, config: { ...stage.config, Env: defaultPathEnv(stage.config.Env) } });
+const withDefaultPath = (stage: Stage): Stage =>
+  hasPath(stage.config.Env) ? stage : { ...stage, config: { ...stage.config, Env: defaultPathEnv(stage.config.Env) } };
 
 /** Docker's predefined build args: usable without an ARG instruction, never reported as unused. */
-const PROXY_ARGS = new Set(['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy']);
+const PROXY_ARGS = new Set([
+  'HTTP_PROXY',
+  'http_proxy',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'FTP_PROXY',
+  'ftp_proxy',
+  'NO_PROXY',
+  'no_proxy',
+  'ALL_PROXY',
+  'all_proxy',
+]);
 
 const short = (hex: string) => hex.replace(/^sha256:/, '').slice(0, 12);
 
@@ -92,10 +104,16 @@ export class Builder {
   /** the layer lists of the cachefrom images that exist; undefined without cachefrom */
   private cacheSources?: string[][];
 
-  constructor(private readonly deps: BuildDeps, private readonly opts: BuildOptions) {
+  constructor(
+    private readonly deps: BuildDeps,
+    private readonly opts: BuildOptions,
+  ) {
     this.cache = new BuildCache(deps.cacheDir, deps.store);
     if (opts.cacheFrom) {
-      this.cacheSources = opts.cacheFrom.map((ref) => deps.store.find(ref)).filter((i) => i !== undefined).map((i) => i.config.rootfs.diff_ids);
+      this.cacheSources = opts.cacheFrom
+        .map((ref) => deps.store.find(ref))
+        .filter((i) => i !== undefined)
+        .map((i) => i.config.rootfs.diff_ids);
     }
   }
 
@@ -117,13 +135,17 @@ export class Builder {
   /** ARG and metadata steps: Docker's classic builder commits each one and reports an identical earlier one as
    *  cached; here a marker per chain key says the step was built before. */
   private async metadataStepCached(stage: Stage): Promise<void> {
-    if (this.reusable(stage.diffIDs) && await this.cache.hasStep(stage.chain)) this.emit(' ---> Using cache\n');
+    if (this.reusable(stage.diffIDs) && (await this.cache.hasStep(stage.chain))) this.emit(' ---> Using cache\n');
     else await this.cache.markStep(stage.chain);
   }
 
   async build(): Promise<StoredImage> {
     const release = this.deps.store.pin(this.held);
-    try { return await this.buildPinned(); } finally { release(); }
+    try {
+      return await this.buildPinned();
+    } finally {
+      release();
+    }
   }
 
   private hold(layers: { digest: string }[], diffIDs: string[]): void {
@@ -165,7 +187,9 @@ export class Builder {
     return this.commit(this.stages[this.stages.length - 1]!);
   }
 
-  private emit(stream: string): void { this.deps.emit({ stream }); }
+  private emit(stream: string): void {
+    this.deps.emit({ stream });
+  }
 
   private announce(instr: Instruction): void {
     this.emit(`Step ${++this.step}/${this.totalSteps} : ${instr.original}\n`);
@@ -176,14 +200,31 @@ export class Builder {
     const words = splitWords(expand(instr.args, globalArgs));
     const platform = instr.flags.platform && expand(instr.flags.platform, globalArgs);
     const host = platformArgs().TARGETPLATFORM;
-    if (platform && platform.replace(/\/v8$/, '') !== host) this.emit(`[Warning] FROM --platform=${platform}: the bundled engine builds for its own platform (${host}) only\n`);
+    if (platform && platform.replace(/\/v8$/, '') !== host)
+      this.emit(`[Warning] FROM --platform=${platform}: the bundled engine builds for its own platform (${host}) only\n`);
     const named = words[0] ? namedContextOf(this.opts.namedContexts, words[0]) : undefined;
-    if (named?.dir) throw new DockerfileError(`FROM ${words[0]}: a directory named context cannot be a base image in the bundled engine (use COPY --from=${words[0]})`);
+    if (named?.dir)
+      throw new DockerfileError(
+        `FROM ${words[0]}: a directory named context cannot be a base image in the bundled engine (use COPY --from=${words[0]})`,
+      );
     const base = named?.image ?? words[0];
     if (!base) throw new DockerfileError('FROM requires the name of a base image (or scratch)');
     const name = stageName(instr, globalArgs);
-    const empty: Stage = { name, layers: [], diffIDs: [], history: [], config: {}, platform: hostPlatform(), chain: 'scratch', args: {}, cmdSetHere: false };
-    if (base === 'scratch') { this.emit(' ---> \n'); return withDefaultPath(empty); }
+    const empty: Stage = {
+      name,
+      layers: [],
+      diffIDs: [],
+      history: [],
+      config: {},
+      platform: hostPlatform(),
+      chain: 'scratch',
+      args: {},
+      cmdSetHere: false,
+    };
+    if (base === 'scratch') {
+      this.emit(' ---> \n');
+      return withDefaultPath(empty);
+    }
     const prior = named ? undefined : this.stages.find((s) => s.name && s.name.toLowerCase() === base.toLowerCase());
     if (prior) {
       this.emit(` ---> ${short(prior.chain)}\n`);
@@ -192,7 +233,7 @@ export class Builder {
     const found = this.deps.store.find(base);
     if (found) this.hold(found.manifest.layers, found.config.rootfs.diff_ids);
     // a stored base whose layers are gone for good counts as missing, as its containers could not start
-    const image = found && await this.deps.store.ensureLayers(found) ? found : await this.pullBase(base);
+    const image = found && (await this.deps.store.ensureLayers(found)) ? found : await this.pullBase(base);
     this.hold(image.manifest.layers, image.config.rootfs.diff_ids);
     this.emit(` ---> ${short(image.id)}\n`);
     return withDefaultPath({
@@ -201,7 +242,11 @@ export class Builder {
       diffIDs: [...image.config.rootfs.diff_ids],
       history: structuredClone(image.config.history ?? []),
       config: structuredClone(image.config.config ?? {}),
-      platform: { architecture: image.config.architecture, os: image.config.os, ...(image.config.variant ? { variant: image.config.variant } : {}) },
+      platform: {
+        architecture: image.config.architecture,
+        os: image.config.os,
+        ...(image.config.variant ? { variant: image.config.variant } : {}),
+      },
       chain: image.id,
       args: {},
       cmdSetHere: false,
@@ -218,7 +263,9 @@ export class Builder {
       });
       return image;
     } catch (err) {
-      throw new DockerfileError(`pull access denied for ${base}: the image is not in the bundled engine's store and pulling it failed: ${(err as Error).message}`);
+      throw new DockerfileError(
+        `pull access denied for ${base}: the image is not in the bundled engine's store and pulling it failed: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -234,7 +281,7 @@ export class Builder {
       for (const [k, v] of parsePairs(instr.args, false)) {
         const given = this.opts.buildArgs[k];
         if (given !== undefined) this.usedArgs.add(k);
-        stage.args[k] = given ?? (v !== '' || instr.args.includes('=') ? expand(v, this.vars(stage)) : globalArgs[k] ?? '');
+        stage.args[k] = given ?? (v !== '' || instr.args.includes('=') ? expand(v, this.vars(stage)) : (globalArgs[k] ?? ''));
       }
       stage.history.push({ created: new Date().toISOString(), created_by: `/bin/sh -c #(nop) ${instr.original}`, empty_layer: true });
       stage.chain = chainKey(stage.chain, 'ARG', JSON.stringify(stage.args));
@@ -244,7 +291,11 @@ export class Builder {
       applyMetadata(stage.config, instr, this.vars(stage));
       if (kw === 'CMD') stage.cmdSetHere = true;
       if (kw === 'ENTRYPOINT' && !stage.cmdSetHere && hadCmd) stage.config.Cmd = null;
-      stage.history.push({ created: new Date().toISOString(), created_by: `/bin/sh -c #(nop) ${instr.original.replace(/^\S+/, kw)}`, empty_layer: true });
+      stage.history.push({
+        created: new Date().toISOString(),
+        created_by: `/bin/sh -c #(nop) ${instr.original.replace(/^\S+/, kw)}`,
+        empty_layer: true,
+      });
       stage.chain = chainKey(stage.chain, kw, JSON.stringify(stage.config));
       await this.metadataStepCached(stage);
     } else if (kw === 'RUN') {
@@ -268,17 +319,46 @@ export class Builder {
     const heredoc = heredocRun(instr);
     const args = commandOf(heredoc ? { ...instr, args: heredoc.script } : instr, stage.config);
     const envMap = envToMap(stage.config.Env);
-    const env = [...(stage.config.Env ?? []), ...Object.entries(stage.args).filter(([k]) => !(k in envMap)).map(([k, v]) => `${k}=${v}`)];
+    const env = [
+      ...(stage.config.Env ?? []),
+      ...Object.entries(stage.args)
+        .filter(([k]) => !(k in envMap))
+        .map(([k, v]) => `${k}=${v}`),
+    ];
     const runOpts = parseRunOptions(instr, this.vars(stage));
     const prepared = await prepareMounts(runOpts.mounts, this.mountContext(stage));
     try {
-      const pipe = heredoc?.pipeFile && await pipeFileMount(heredoc.pipeFile, this.deps.tmpDir);
-      if (pipe) { prepared.mounts.push(pipe.mount); const release = prepared.release; prepared.release = async () => { await release(); await pipe.cleanup(); }; }
-      const extra = { ...(prepared.key ? { mounts: prepared.key } : {}), ...(heredoc?.pipeFile ? { pipe: heredoc.pipeFile } : {}), ...(runOpts.network ? { network: runOpts.network } : {}) };
-      const key = chainKey(stage.chain, 'RUN', JSON.stringify({ args, env, user: stage.config.User, dir: stage.config.WorkingDir, ...extra }));
+      const pipe = heredoc?.pipeFile && (await pipeFileMount(heredoc.pipeFile, this.deps.tmpDir));
+      if (pipe) {
+        prepared.mounts.push(pipe.mount);
+        const release = prepared.release;
+        prepared.release = async () => {
+          await release();
+          await pipe.cleanup();
+        };
+      }
+      const extra = {
+        ...(prepared.key ? { mounts: prepared.key } : {}),
+        ...(heredoc?.pipeFile ? { pipe: heredoc.pipeFile } : {}),
+        ...(runOpts.network ? { network: runOpts.network } : {}),
+      };
+      const key = chainKey(
+        stage.chain,
+        'RUN',
+        JSON.stringify({ args, env, user: stage.config.User, dir: stage.config.WorkingDir, ...extra }),
+      );
       // Docker's predefined proxy args reach RUN without an ARG, and stay out of the cache key and the history
-      const proxies = Object.entries(this.opts.buildArgs).filter(([k]) => PROXY_ARGS.has(k) && !(k in stage.args) && !(k in envMap)).map(([k, v]) => `${k}=${v}`);
-      await this.execRun(stage, instr, { args, env: [...env, ...proxies, ...prepared.env], key, mounts: prepared.mounts, destinations: prepared.destinations, network: runOpts.network });
+      const proxies = Object.entries(this.opts.buildArgs)
+        .filter(([k]) => PROXY_ARGS.has(k) && !(k in stage.args) && !(k in envMap))
+        .map(([k, v]) => `${k}=${v}`);
+      await this.execRun(stage, instr, {
+        args,
+        env: [...env, ...proxies, ...prepared.env],
+        key,
+        mounts: prepared.mounts,
+        destinations: prepared.destinations,
+        network: runOpts.network,
+      });
     } finally {
       await prepared.release();
     }
@@ -286,13 +366,21 @@ export class Builder {
 
   private mountContext(stage: Stage): MountContext {
     return {
-      contextDir: this.opts.contextDir, ignored: this.opts.ignored, workingDir: stage.config.WorkingDir ?? '/', tmpDir: this.deps.tmpDir,
-      cacheMountsDir: path.join(this.deps.cacheDir, 'mounts'), secrets: this.opts.secrets ?? new Map(), ssh: this.opts.ssh ?? new Map(),
+      contextDir: this.opts.contextDir,
+      ignored: this.opts.ignored,
+      workingDir: stage.config.WorkingDir ?? '/',
+      tmpDir: this.deps.tmpDir,
+      cacheMountsDir: path.join(this.deps.cacheDir, 'mounts'),
+      secrets: this.opts.secrets ?? new Map(),
+      ssh: this.opts.ssh ?? new Map(),
       resolveFrom: async (from) => {
         const named = namedContextOf(this.opts.namedContexts, from);
         if (named?.dir) return { layerDirs: [named.dir], key: `dir:${await hashTree(named.dir)}` };
         if (named?.image) from = named.image;
-        const source = named ? undefined : (this.stages.find((s) => s.name?.toLowerCase() === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined));
+        const source = named
+          ? undefined
+          : (this.stages.find((s) => s.name?.toLowerCase() === from.toLowerCase()) ??
+            (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined));
         if (source) return { layerDirs: source.diffIDs.map((d) => this.deps.store.layers.dir(d)), key: source.chain };
         const image = this.deps.store.find(from);
         if (!image) return undefined;
@@ -303,9 +391,15 @@ export class Builder {
     };
   }
 
-  private async execRun(stage: Stage, instr: Instruction, step: { args: string[]; env: string[]; key: string; mounts: PreparedMounts['mounts']; destinations: string[]; network?: string }): Promise<void> {
+  private async execRun(
+    stage: Stage,
+    instr: Instruction,
+    step: { args: string[]; env: string[]; key: string; mounts: PreparedMounts['mounts']; destinations: string[]; network?: string },
+  ): Promise<void> {
     const { args, env, key } = step;
-    const createdBy = instr.json ? `RUN ${JSON.stringify(instr.json)}` : `/bin/sh -c ${instr.heredocs?.length ? args[args.length - 1] : instr.args}`;
+    const createdBy = instr.json
+      ? `RUN ${JSON.stringify(instr.json)}`
+      : `/bin/sh -c ${instr.heredocs?.length ? args[args.length - 1] : instr.args}`;
     let layer = await this.cachedLayer(stage, key);
     if (layer) {
       this.hold([layer.descriptor], [layer.diffID]);
@@ -318,9 +412,15 @@ export class Builder {
         const lowerDirs = stage.diffIDs.map((d) => this.deps.store.layers.dir(d));
         let tail = '';
         const { exitCode } = await this.deps.runner.runOneShot({
-          lowerDirs, upperDir: upper, args, env,
-          workingDir: stage.config.WorkingDir, user: stage.config.User || undefined,
-          network: step.network === 'none' ? 'none' : this.opts.network, extraHosts: this.opts.extraHosts, id: containerId,
+          lowerDirs,
+          upperDir: upper,
+          args,
+          env,
+          workingDir: stage.config.WorkingDir,
+          user: stage.config.User || undefined,
+          network: step.network === 'none' ? 'none' : this.opts.network,
+          extraHosts: this.opts.extraHosts,
+          id: containerId,
           ...(step.mounts.length ? { mounts: step.mounts } : {}),
           onOutput: (chunk, stream) => {
             const text = chunk.toString('utf8');
@@ -331,7 +431,7 @@ export class Builder {
         });
         if (exitCode !== 0) throw new DockerfileError(failureMessage(this.step, this.totalSteps, instr, args, exitCode, tail), exitCode);
         if (step.destinations.length) await removeMountpoints(upper, lowerDirs, step.destinations);
-        layer = { ...await packLayer(upper, this.deps.store.blobs), created: new Date().toISOString() };
+        layer = { ...(await packLayer(upper, this.deps.store.blobs)), created: new Date().toISOString() };
         this.hold([layer.descriptor], [layer.diffID]);
         await this.deps.store.layers.adopt(upper, layer.diffID);
         await this.cache.putLayer(key, layer);
@@ -349,12 +449,20 @@ export class Builder {
     if (words.length < 2) throw new DockerfileError(`${instr.keyword} requires at least two arguments: ${instr.original}`);
     const { paths: sources, inline } = splitHeredocSources(instr, words.slice(0, -1));
     // several sources (inline files included) always go into a directory
-    const dest = inline.length && sources.length + inline.length > 1 && !words[words.length - 1]!.endsWith('/') ? `${words[words.length - 1]}/` : words[words.length - 1]!;
+    const dest =
+      inline.length && sources.length + inline.length > 1 && !words[words.length - 1]!.endsWith('/')
+        ? `${words[words.length - 1]}/`
+        : words[words.length - 1]!;
     const urls = instr.keyword === 'ADD' ? sources.filter((s) => /^https?:\/\//.test(s)) : [];
-    if (urls.length && urls.length !== sources.length) throw new DockerfileError('ADD cannot mix URLs and local sources in one instruction');
+    if (urls.length && urls.length !== sources.length)
+      throw new DockerfileError('ADD cannot mix URLs and local sources in one instruction');
     checkCopyFlags(instr);
-    if (instr.flags.checksum && (urls.length !== 1 || sources.length !== 1)) throw new DockerfileError('ADD --checksum needs exactly one http(s) source');
-    const exclude = excludeFilter(instr.flagList.filter(([k]) => k === 'exclude').map(([, v]) => expand(v, this.vars(stage))), sources);
+    if (instr.flags.checksum && (urls.length !== 1 || sources.length !== 1))
+      throw new DockerfileError('ADD --checksum needs exactly one http(s) source');
+    const exclude = excludeFilter(
+      instr.flagList.filter(([k]) => k === 'exclude').map(([, v]) => expand(v, this.vars(stage))),
+      sources,
+    );
     const lowerDirs = stage.diffIDs.map((d) => this.deps.store.layers.dir(d));
     const staging = this.deps.store.layers.stagingDir();
     const cleanups: (() => Promise<void>)[] = [];
@@ -377,25 +485,60 @@ export class Builder {
         srcRoot = named.dir;
         ignored = await dockerignoreOf(named.dir);
       } else if (from) {
-        const source = named?.image ? undefined : this.stages.find((s) => s.name?.toLowerCase() === from.toLowerCase()) ?? (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined);
+        const source = named?.image
+          ? undefined
+          : (this.stages.find((s) => s.name?.toLowerCase() === from.toLowerCase()) ??
+            (/^\d+$/.test(from) ? this.stages[Number(from)] : undefined));
         const dirs = source ? source.diffIDs : this.deps.store.find(named?.image ?? from)?.config.rootfs.diff_ids;
         if (!dirs) throw new DockerfileError(`COPY --from=${from}: no such build stage or image`);
         const mnt = path.join(this.deps.tmpDir, `copy-from-${randomBytes(6).toString('hex')}`);
-        const unmount = await mountReadOnly(dirs.map((d) => this.deps.store.layers.dir(d)), path.join(mnt, 'root'), path.join(mnt, 'empty'));
-        cleanups.push(async () => { await unmount(); await fs.rm(mnt, { recursive: true, force: true }); });
+        const unmount = await mountReadOnly(
+          dirs.map((d) => this.deps.store.layers.dir(d)),
+          path.join(mnt, 'root'),
+          path.join(mnt, 'empty'),
+        );
+        cleanups.push(async () => {
+          await unmount();
+          await fs.rm(mnt, { recursive: true, force: true });
+        });
         srcRoot = path.join(mnt, 'root');
         ignored = undefined;
       }
       const owner = instr.flags.chown ? await resolveOwner(lowerDirs, expand(instr.flags.chown, this.vars(stage))) : undefined;
       const chmod = instr.flags.chmod ? parseChmod(instr.flags.chmod) : undefined;
       await fs.mkdir(staging, { recursive: true });
-      if (exclude) { const base = ignored; ignored = (rel) => exclude(rel) || !!base?.(rel); }
-      if (copySources.length) await copyIntoLayer({ sources: copySources, dest, srcRoot, ignored, workingDir: stage.config.WorkingDir ?? '/', owner, chmod, lowerDirs, stagingDir: staging, extractArchives: instr.keyword === 'ADD' && !urls.length });
+      if (exclude) {
+        const base = ignored;
+        ignored = (rel) => exclude(rel) || !!base?.(rel);
+      }
+      if (copySources.length)
+        await copyIntoLayer({
+          sources: copySources,
+          dest,
+          srcRoot,
+          ignored,
+          workingDir: stage.config.WorkingDir ?? '/',
+          owner,
+          chmod,
+          lowerDirs,
+          stagingDir: staging,
+          extractArchives: instr.keyword === 'ADD' && !urls.length,
+        });
       if (inline.length) {
         const dir = path.join(this.deps.tmpDir, `heredoc-${randomBytes(6).toString('hex')}`);
         cleanups.push(() => fs.rm(dir, { recursive: true, force: true }));
         const names = await writeInlineFiles(inline, dir, this.vars(stage));
-        await copyIntoLayer({ sources: names, dest, srcRoot: dir, workingDir: stage.config.WorkingDir ?? '/', owner, chmod, lowerDirs, stagingDir: staging, extractArchives: false });
+        await copyIntoLayer({
+          sources: names,
+          dest,
+          srcRoot: dir,
+          workingDir: stage.config.WorkingDir ?? '/',
+          owner,
+          chmod,
+          lowerDirs,
+          stagingDir: staging,
+          extractArchives: false,
+        });
       }
       const contentHash = await hashTree(staging);
       const key = chainKey(stage.chain, instr.keyword, dest, JSON.stringify(instr.flags), contentHash);
@@ -404,7 +547,7 @@ export class Builder {
         this.hold([layer.descriptor], [layer.diffID]);
         this.emit(' ---> Using cache\n');
       } else {
-        layer = { ...await packLayer(staging, this.deps.store.blobs), created: new Date().toISOString() };
+        layer = { ...(await packLayer(staging, this.deps.store.blobs)), created: new Date().toISOString() };
         this.hold([layer.descriptor], [layer.diffID]);
         await this.deps.store.layers.adopt(staging, layer.diffID);
         await this.cache.putLayer(key, layer);
@@ -464,11 +607,17 @@ function parseChmod(text: string): number {
 
 /** A failed RUN: the step, its Dockerfile line, the command and the last lines it printed. */
 function failureMessage(step: number, total: number, instr: Instruction, args: string[], exitCode: number, tail: string): string {
-  const lines = tail.replace(/\r/g, '').split('\n').filter((l) => l.trim() !== '').slice(-10);
+  const lines = tail
+    .replace(/\r/g, '')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-10);
   const command = args.join(' ');
-  return `The command '${command.length > 400 ? `${command.slice(0, 400)}…` : command}' returned a non-zero code: ${exitCode}\n`
-    + `  at step ${step}/${total} (Dockerfile line ${instr.line}): ${instr.original.split('\n')[0]}`
-    + (lines.length ? `\n  last output:\n${lines.map((l) => `    ${l}`).join('\n')}` : '');
+  return (
+    `The command '${command.length > 400 ? `${command.slice(0, 400)}…` : command}' returned a non-zero code: ${exitCode}\n` +
+    `  at step ${step}/${total} (Dockerfile line ${instr.line}): ${instr.original.split('\n')[0]}` +
+    (lines.length ? `\n  last output:\n${lines.map((l) => `    ${l}`).join('\n')}` : '')
+  );
 }
 
 function stageName(from: Instruction, globalArgs: Record<string, string>): string | undefined {
@@ -481,7 +630,9 @@ async function downloadAll(urls: string[], dir: string): Promise<string[]> {
   await fs.mkdir(dir, { recursive: true });
   const names: string[] = [];
   for (const [i, url] of urls.entries()) {
-    const res = await fetch(url).catch((err: Error) => { throw new DockerfileError(`ADD ${url}: ${err.message}`); });
+    const res = await fetch(url).catch((err: Error) => {
+      throw new DockerfileError(`ADD ${url}: ${err.message}`);
+    });
     if (!res.ok || !res.body) throw new DockerfileError(`ADD ${url}: the server answered ${res.status}`);
     const base = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '').replace(/[/\\\0]/g, '') || 'download';
     const name = names.includes(base) || base === '.' || base === '..' ? `${i}-download` : base;

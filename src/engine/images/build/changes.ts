@@ -9,7 +9,11 @@ export function applyChanges(changes: string[], base: ImageRuntimeConfig = {}): 
   for (const change of changes) {
     for (const instr of parseDockerfile(change)) {
       if (!METADATA_KEYWORDS.has(instr.keyword)) throw invalid(`${instr.keyword} is not a valid change command`);
-      try { applyMetadata(config, instr, {}); } catch (err) { throw invalid((err as Error).message); }
+      try {
+        applyMetadata(config, instr, {});
+      } catch (err) {
+        throw invalid((err as Error).message);
+      }
     }
   }
   return config;

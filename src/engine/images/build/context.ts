@@ -24,7 +24,9 @@ export async function receiveContext(body: Readable, tmpDir: string, dockerfile:
     let text: string;
     try {
       text = await fs.readFile(await resolveInRoot(dir, safeComponents(dockerfile)), 'utf8');
-    } catch { throw invalid(`Cannot locate specified Dockerfile: ${dockerfile}`); }
+    } catch {
+      throw invalid(`Cannot locate specified Dockerfile: ${dockerfile}`);
+    }
     const rules = DockerignoreMatcher.parse(await fs.readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => ''));
     return { dir, dockerfileText: text, ignored: contextFilter(rules), dispose };
   } catch (err) {

@@ -25,7 +25,10 @@ function patternToRegExp(pattern: string): RegExp {
     const ch = p[i]!;
     if (ch === '*' && p[i + 1] === '*') {
       i++;
-      if (p[i + 1] === '/') { i++; re += '(?:.*/)?'; } else re += '.*';
+      if (p[i + 1] === '/') {
+        i++;
+        re += '(?:.*/)?';
+      } else re += '.*';
     } else if (ch === '*') re += '[^/]*';
     else if (ch === '?') re += '[^/]';
     else re += /[.+^${}()|[\]\\]/.test(ch) ? `\\${ch}` : ch;
@@ -56,5 +59,6 @@ export async function verifyChecksum(file: string, expected: string): Promise<vo
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   const actual = hash.digest('hex');
-  if (actual !== m[1]!.toLowerCase()) throw new DockerfileError(`ADD --checksum: the download has digest sha256:${actual}, not ${expected}`);
+  if (actual !== m[1]!.toLowerCase())
+    throw new DockerfileError(`ADD --checksum: the download has digest sha256:${actual}, not ${expected}`);
 }

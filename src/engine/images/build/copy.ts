@@ -35,20 +35,33 @@ async function expandSources(req: CopyRequest): Promise<string[]> {
   const out: string[] = [];
   for (const src of req.sources) {
     let parts: string[];
-    try { parts = safeComponents(src); } catch { throw new DockerfileError(`forbidden path outside the build context: ${src}`); }
+    try {
+      parts = safeComponents(src);
+    } catch {
+      throw new DockerfileError(`forbidden path outside the build context: ${src}`);
+    }
     const last = parts[parts.length - 1];
     if (last && hasWildcard(last)) {
       const parentRel = parts.slice(0, -1).join('/');
       const re = globToRegExp(last);
       const names = await fs.readdir(path.join(req.srcRoot, parentRel)).catch(() => [] as string[]);
-      const matched = names.filter((n) => re.test(n)).sort().map((n) => (parentRel ? `${parentRel}/${n}` : n));
+      const matched = names
+        .filter((n) => re.test(n))
+        .sort()
+        .map((n) => (parentRel ? `${parentRel}/${n}` : n));
       out.push(...matched.filter((m) => !req.ignored?.(m)));
       if (matched.length === 0) throw new DockerfileError(`no source files were specified: ${src} matched nothing`);
       continue;
     }
     const rel = parts.join('/');
-    const exists = await fs.lstat(path.join(req.srcRoot, rel)).then(() => true, () => false);
-    if (!exists || (rel && req.ignored?.(rel))) throw new DockerfileError(`COPY failed: file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`);
+    const exists = await fs.lstat(path.join(req.srcRoot, rel)).then(
+      () => true,
+      () => false,
+    );
+    if (!exists || (rel && req.ignored?.(rel)))
+      throw new DockerfileError(
+        `COPY failed: file not found in build context or excluded by .dockerignore: stat ${src}: file does not exist`,
+      );
     out.push(rel);
   }
   return out;
@@ -71,21 +84,26 @@ export async function copyIntoLayer(req: CopyRequest): Promise<void> {
   const destRel = resolveInLayers(req.lowerDirs, destAbs.slice(1)) ?? destAbs.slice(1);
   const existing = lookupInLayers(req.lowerDirs, destRel);
   // WORKDIR makes its directory, so "COPY x ." always means "into the working directory"
-  const destIsDir = req.dest.endsWith('/') || /(^|\/)\.$/.test(req.dest) || sources.length > 1 || !!existing?.stat.isDirectory()
-    || destAbs === path.posix.resolve(req.workingDir || '/');
+  const destIsDir =
+    req.dest.endsWith('/') ||
+    /(^|\/)\.$/.test(req.dest) ||
+    sources.length > 1 ||
+    !!existing?.stat.isDirectory() ||
+    destAbs === path.posix.resolve(req.workingDir || '/');
   const owner = req.owner ?? { uid: 0, gid: 0 };
 
   // the destination's directories, created in the staging root (never through a symlink out of it) with the
   // metadata an existing directory of the image has
-  const ensureParents = (rel: string): Promise<string> => resolveInRoot(req.stagingDir, rel.split('/').filter(Boolean), {
-    createDirs: true,
-    onCreate: async (p, parts) => {
-      const below = lookupInLayers(req.lowerDirs, parts.join('/'));
-      const meta = below?.stat.isDirectory() ? below.stat : undefined;
-      await fs.lchown(p, meta?.uid ?? 0, meta?.gid ?? 0);
-      await fs.chmod(p, meta ? meta.mode & 0o7777 : 0o755);
-    },
-  });
+  const ensureParents = (rel: string): Promise<string> =>
+    resolveInRoot(req.stagingDir, rel.split('/').filter(Boolean), {
+      createDirs: true,
+      onCreate: async (p, parts) => {
+        const below = lookupInLayers(req.lowerDirs, parts.join('/'));
+        const meta = below?.stat.isDirectory() ? below.stat : undefined;
+        await fs.lchown(p, meta?.uid ?? 0, meta?.gid ?? 0);
+        await fs.chmod(p, meta ? meta.mode & 0o7777 : 0o755);
+      },
+    });
 
   const copyEntry = async (srcAbs: string, srcRel: string, dst: string): Promise<void> => {
     const st = await fs.lstat(srcAbs);

@@ -31,7 +31,11 @@ export function parseHeredocMarker(word: string): Omit<Heredoc, 'content'> | und
   const m = HEREDOC_MARKER.exec(word);
   if (!m || !m[3]) return undefined;
   let words: string[];
-  try { words = splitWords(m[3]); } catch { return undefined; }
+  try {
+    words = splitWords(m[3]);
+  } catch {
+    return undefined;
+  }
   if (words.length !== 1 || !words[0]) return undefined;
   return { name: words[0], expand: !/["']/.test(m[3]), chomp: m[2] === '-', fd: m[1] ? Number(m[1]) : 0 };
 }
@@ -49,9 +53,20 @@ export function rawWords(text: string): string[] {
       else if (ch === '\\' && quote === '"' && i + 1 < text.length) cur += text[++i];
       continue;
     }
-    if (ch === '"' || ch === "'") { quote = ch; cur += ch; continue; }
-    if (ch === '\\' && i + 1 < text.length) { cur += ch + text[++i]; continue; }
-    if (/\s/.test(ch)) { if (cur) words.push(cur); cur = ''; continue; }
+    if (ch === '"' || ch === "'") {
+      quote = ch;
+      cur += ch;
+      continue;
+    }
+    if (ch === '\\' && i + 1 < text.length) {
+      cur += ch + text[++i];
+      continue;
+    }
+    if (/\s/.test(ch)) {
+      if (cur) words.push(cur);
+      cur = '';
+      continue;
+    }
     cur += ch;
   }
   if (cur) words.push(cur);
@@ -63,12 +78,20 @@ export const chompHeredoc = (content: string): string => content.replace(/^\t+/g
 
 export class DockerfileError extends Error {
   /** `code`: a failed RUN step's exit code (Docker's errorDetail.code) */
-  constructor(message: string, readonly code?: number) { super(message); }
+  constructor(
+    message: string,
+    readonly code?: number,
+  ) {
+    super(message);
+  }
 }
 
 export function parseDockerfile(text: string): Instruction[] {
   let escape = '\\';
-  const lines = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n').split('\n');
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n/g, '\n')
+    .split('\n');
   let i = 0;
   // parser directives (# syntax=, # escape=, # check=): only at the very top, before any instruction,
   // comment or blank line; any other "# key=value" there ends them and is a plain comment
@@ -80,7 +103,8 @@ export function parseDockerfile(text: string): Instruction[] {
     if (seen.has(key)) throw new DockerfileError(`Dockerfile parse error line ${i + 1}: only one ${key} parser directive can be used`);
     seen.add(key);
     if (key === 'escape') {
-      if (m[2] !== '`' && m[2] !== '\\') throw new DockerfileError(`Dockerfile parse error line ${i + 1}: invalid escape token '${m[2]}' does not match \` or \\`);
+      if (m[2] !== '`' && m[2] !== '\\')
+        throw new DockerfileError(`Dockerfile parse error line ${i + 1}: invalid escape token '${m[2]}' does not match \` or \\`);
       escape = m[2]!;
     }
   }
@@ -112,17 +136,24 @@ export function parseDockerfile(text: string): Instruction[] {
       try {
         const parsed = JSON.parse(rest) as unknown;
         if (Array.isArray(parsed) && parsed.every((s) => typeof s === 'string')) instr.json = parsed as string[];
-      } catch { /* shell form that happens to start with "[" */ }
+      } catch {
+        /* shell form that happens to start with "[" */
+      }
     }
     // ONBUILD RUN <<EOF …: the heredoc belongs to the trigger, its lines are not instructions
     if ((HEREDOC_KEYWORDS.has(keyword) || (keyword === 'ONBUILD' && /^(RUN|COPY|ADD)\s/i.test(rest))) && !instr.json) {
-      const markers = rawWords(rest).map(parseHeredocMarker).filter((h) => h !== undefined);
+      const markers = rawWords(rest)
+        .map(parseHeredocMarker)
+        .filter((h) => h !== undefined);
       for (const marker of markers) {
         let content = '';
         let terminated = false;
         while (i < lines.length) {
           const l = lines[i++]!;
-          if ((marker.chomp ? l.replace(/^\t+/, '') : l) === marker.name) { terminated = true; break; }
+          if ((marker.chomp ? l.replace(/^\t+/, '') : l) === marker.name) {
+            terminated = true;
+            break;
+          }
           content += `${l}\n`;
         }
         if (!terminated) throw new DockerfileError(`Dockerfile parse error line ${startLine}: unterminated heredoc ${marker.name}`);
@@ -154,12 +185,25 @@ export function expand(text: string, vars: Record<string, string | undefined>, r
   let out = '';
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
-    if (raw && ch === '\\' && i + 1 < text.length) { out += ch + text[++i]; continue; }
-    if (ch === '\\' && text[i + 1] === '$') { out += '$'; i++; continue; }
-    if (ch !== '$') { out += ch; continue; }
+    if (raw && ch === '\\' && i + 1 < text.length) {
+      out += ch + text[++i];
+      continue;
+    }
+    if (ch === '\\' && text[i + 1] === '$') {
+      out += '$';
+      i++;
+      continue;
+    }
+    if (ch !== '$') {
+      out += ch;
+      continue;
+    }
     if (text[i + 1] === '{') {
       const end = text.indexOf('}', i + 2);
-      if (end < 0) { out += text.slice(i); break; }
+      if (end < 0) {
+        out += text.slice(i);
+        break;
+      }
       const body = text.slice(i + 2, end);
       // ${V}, ${V:-w} ${V-w} (default), ${V:+w} ${V+w} (alternative), ${V:?m} ${V?m} (required); with the
       // colon an empty value counts as unset
@@ -177,7 +221,10 @@ export function expand(text: string, vars: Record<string, string | undefined>, r
       continue;
     }
     const m = /^\w+/.exec(text.slice(i + 1));
-    if (!m) { out += '$'; continue; }
+    if (!m) {
+      out += '$';
+      continue;
+    }
     out += vars[m[0]] ?? '';
     i += m[0].length;
   }
@@ -198,9 +245,22 @@ export function splitWords(text: string): string[] {
       else cur += ch;
       continue;
     }
-    if (ch === '"' || ch === "'") { quote = ch; inWord = true; continue; }
-    if (ch === '\\' && i + 1 < text.length) { cur += text[++i]; inWord = true; continue; }
-    if (/\s/.test(ch)) { if (inWord) words.push(cur); cur = ''; inWord = false; continue; }
+    if (ch === '"' || ch === "'") {
+      quote = ch;
+      inWord = true;
+      continue;
+    }
+    if (ch === '\\' && i + 1 < text.length) {
+      cur += text[++i];
+      inWord = true;
+      continue;
+    }
+    if (/\s/.test(ch)) {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+      continue;
+    }
     cur += ch;
     inWord = true;
   }

@@ -26,7 +26,8 @@ export function heredocRun(instr: Instruction): HeredocRun | undefined {
     const doc = docs[0]!;
     const data = doc.chomp ? chompHeredoc(doc.content) : doc.content;
     if (data.startsWith('#!')) {
-      if (doc.name.includes('/') || doc.name === '.' || doc.name === '..') throw new DockerfileError(`invalid heredoc name for a script: ${doc.name}`);
+      if (doc.name.includes('/') || doc.name === '.' || doc.name === '..')
+        throw new DockerfileError(`invalid heredoc name for a script: ${doc.name}`);
       return { script: `${HEREDOC_PIPES_DIR}/${doc.name}`, pipeFile: { name: doc.name, data } };
     }
     return { script: data };
@@ -36,7 +37,10 @@ export function heredocRun(instr: Instruction): HeredocRun | undefined {
   return { script: full };
 }
 
-export interface InlineSource { word: string; heredoc: Heredoc }
+export interface InlineSource {
+  word: string;
+  heredoc: Heredoc;
+}
 
 /** COPY/ADD sources split into context paths and inline (heredoc) files. */
 export function splitHeredocSources(instr: Instruction, sources: string[]): { paths: string[]; inline: InlineSource[] } {
@@ -69,7 +73,10 @@ export async function writeInlineFiles(inline: InlineSource[], dir: string, vars
 }
 
 /** The read-only mount of a shebang heredoc at /dev/pipes/<name> (mode 0755), and its removal. */
-export async function pipeFileMount(file: { name: string; data: string }, tmpDir: string): Promise<{ mount: { destination: string; type: string; source: string; options: string[] }; cleanup(): Promise<void> }> {
+export async function pipeFileMount(
+  file: { name: string; data: string },
+  tmpDir: string,
+): Promise<{ mount: { destination: string; type: string; source: string; options: string[] }; cleanup(): Promise<void> }> {
   await fs.mkdir(tmpDir, { recursive: true });
   const dir = await fs.mkdtemp(path.join(tmpDir, 'heredoc-'));
   const host = path.join(dir, file.name);

@@ -36,11 +36,12 @@ async function opaqueDirs(root: string): Promise<Set<string>> {
 async function packDir(root: string, pack: tar.Pack, skip?: Set<string>): Promise<void> {
   const opaque = await opaqueDirs(root);
   const seenInodes = new Map<string, string>();
-  const add = (header: Partial<tar.Header> & { name: string }, body?: Readable): Promise<void> => new Promise((resolve, reject) => {
-    const done = (err?: Error | null) => (err ? reject(err) : resolve());
-    if (body) body.pipe(pack.entry(header, done) as unknown as NodeJS.WritableStream);
-    else pack.entry(header, '', done);
-  });
+  const add = (header: Partial<tar.Header> & { name: string }, body?: Readable): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const done = (err?: Error | null) => (err ? reject(err) : resolve());
+      if (body) body.pipe(pack.entry(header, done) as unknown as NodeJS.WritableStream);
+      else pack.entry(header, '', done);
+    });
   const walk = async (rel: string): Promise<void> => {
     const names = (await fs.readdir(path.join(root, rel))).sort();
     for (const name of names) {
@@ -60,7 +61,10 @@ async function packDir(root: string, pack: tar.Pack, skip?: Set<string>): Promis
       } else if (st.isFile()) {
         const key = `${st.dev}:${st.ino}`;
         const first = st.nlink > 1 ? seenInodes.get(key) : undefined;
-        if (first) { await add({ name: relPath, type: 'link', linkname: first, ...common }); continue; }
+        if (first) {
+          await add({ name: relPath, type: 'link', linkname: first, ...common });
+          continue;
+        }
         if (st.nlink > 1) seenInodes.set(key, relPath);
         await add({ name: relPath, type: 'file', size: st.size, ...common }, createReadStream(abs));
       } // sockets, fifos and devices are not layer content
@@ -72,14 +76,19 @@ async function packDir(root: string, pack: tar.Pack, skip?: Set<string>): Promis
 /** Streams `dir` as a tar to a client (docker export of a container's filesystem view). */
 export async function packTree(dir: string, out: Writable): Promise<void> {
   const pack = tar.pack();
-  await streamToClient(pack, out, async () => { await packDir(dir, pack); pack.finalize(); });
+  await streamToClient(pack, out, async () => {
+    await packDir(dir, pack);
+    pack.finalize();
+  });
 }
 
 /** Packs `dir` (less the relative paths in `skip`) as an uncompressed layer blob; its digest is the diffID. */
 export async function packLayer(dir: string, blobs: BlobStore, skip?: Set<string>): Promise<{ descriptor: Descriptor; diffID: string }> {
   const pack = tar.pack();
-  const packing = packDir(dir, pack, skip).then(() => pack.finalize(), (err: Error) => pack.destroy(err));
+  const packing = packDir(dir, pack, skip).then(
+    () => pack.finalize(),
+    (err: Error) => pack.destroy(err),
+  );
   const [blob] = await Promise.all([blobs.ingest(pack as unknown as Readable), packing]);
   return { descriptor: { mediaType: MediaType.ociLayer, digest: blob.digest, size: blob.size }, diffID: blob.digest };
 }
-

@@ -12,15 +12,26 @@ export async function resolveOwner(layerDirs: string[], spec: string): Promise<{
   const [user = '', group] = spec.split(':');
   const passwd = readFromLayers(layerDirs, 'etc/passwd') ?? '';
   const groups = readFromLayers(layerDirs, 'etc/group') ?? '';
-  const find = (table: string, name: string) => table.split('\n').map((l) => l.split(':')).find((f) => f[0] === name);
-  let uid: number; let gid: number;
-  if (/^\d+$/.test(user)) { uid = Number(user); gid = uid; } else { // a bare uid means the same gid (Docker's COPY --chown rule)
+  const find = (table: string, name: string) =>
+    table
+      .split('\n')
+      .map((l) => l.split(':'))
+      .find((f) => f[0] === name);
+  let uid: number;
+  let gid: number;
+  if (/^\d+$/.test(user)) {
+    uid = Number(user);
+    gid = uid;
+  } else {
+    // a bare uid means the same gid (Docker's COPY --chown rule)
     const entry = find(passwd, user);
     if (!entry) throw new Error(`unable to find user ${user}: no matching entries in passwd file`);
-    uid = Number(entry[2]); gid = Number(entry[3]);
+    uid = Number(entry[2]);
+    gid = Number(entry[3]);
   }
   if (group !== undefined && group !== '') {
-    if (/^\d+$/.test(group)) gid = Number(group); else {
+    if (/^\d+$/.test(group)) gid = Number(group);
+    else {
       const entry = find(groups, group);
       if (!entry) throw new Error(`unable to find group ${group}: no matching entries in group file`);
       gid = Number(entry[2]);

@@ -4,13 +4,30 @@ import path from 'node:path';
 import type { ImageRuntimeConfig } from '../../contracts.js';
 import { DockerfileError, expand, type Instruction, parsePairs, splitWords } from './dockerfile.js';
 
-export const METADATA_KEYWORDS = new Set(['ENV', 'LABEL', 'EXPOSE', 'VOLUME', 'WORKDIR', 'USER', 'STOPSIGNAL', 'CMD', 'ENTRYPOINT', 'SHELL', 'HEALTHCHECK', 'MAINTAINER', 'ONBUILD']);
+export const METADATA_KEYWORDS = new Set([
+  'ENV',
+  'LABEL',
+  'EXPOSE',
+  'VOLUME',
+  'WORKDIR',
+  'USER',
+  'STOPSIGNAL',
+  'CMD',
+  'ENTRYPOINT',
+  'SHELL',
+  'HEALTHCHECK',
+  'MAINTAINER',
+  'ONBUILD',
+]);
 
 const DEFAULT_SHELL = ['/bin/sh', '-c'];
 
 export function envToMap(env: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const e of env ?? []) { const eq = e.indexOf('='); out[eq < 0 ? e : e.slice(0, eq)] = eq < 0 ? '' : e.slice(eq + 1); }
+  for (const e of env ?? []) {
+    const eq = e.indexOf('=');
+    out[eq < 0 ? e : e.slice(0, eq)] = eq < 0 ? '' : e.slice(eq + 1);
+  }
   return out;
 }
 
@@ -30,7 +47,10 @@ export function parseDuration(text: string): number {
   const re = /(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/gy;
   let m: RegExpExecArray | null;
   let consumed = 0;
-  while ((m = re.exec(text))) { total += Number(m[1]) * units[m[2]!]!; consumed = re.lastIndex; }
+  while ((m = re.exec(text))) {
+    total += Number(m[1]) * units[m[2]!]!;
+    consumed = re.lastIndex;
+  }
   if (consumed !== text.length || text.length === 0) throw new DockerfileError(`invalid duration "${text}"`);
   return Math.round(total);
 }
@@ -40,7 +60,11 @@ export function applyMetadata(config: ImageRuntimeConfig, instr: Instruction, va
   const x = (s: string) => expand(s, vars);
   switch (instr.keyword) {
     case 'ENV':
-      for (const [k, v] of parsePairs(instr.args)) { const value = x(v); setEnv(config, k, value); vars[k] = value; }
+      for (const [k, v] of parsePairs(instr.args)) {
+        const value = x(v);
+        setEnv(config, k, value);
+        vars[k] = value;
+      }
       break;
     case 'LABEL':
       config.Labels = { ...(config.Labels ?? {}) };
@@ -94,7 +118,9 @@ function healthcheck(instr: Instruction): ImageRuntimeConfig['Healthcheck'] {
   try {
     const parsed = JSON.parse(cmd) as unknown;
     test = Array.isArray(parsed) ? ['CMD', ...parsed.map(String)] : ['CMD-SHELL', cmd];
-  } catch { test = ['CMD-SHELL', cmd]; }
+  } catch {
+    test = ['CMD-SHELL', cmd];
+  }
   const f = instr.flags;
   return {
     Test: test,

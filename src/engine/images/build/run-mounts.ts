@@ -51,12 +51,22 @@ const truthy = (v: string | undefined) => v === undefined || v === '' || /^(1|tr
 /** One `--mount=` value: comma-separated key=value (or bare boolean) fields, as BuildKit parses them. */
 export function parseMountFlag(value: string): RunMountSpec {
   const spec: RunMountSpec = { type: 'bind', sharing: 'shared', required: false };
-  for (const field of value.split(',').map((f) => f.trim()).filter(Boolean)) {
+  for (const field of value
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean)) {
     const eq = field.indexOf('=');
     const key = (eq < 0 ? field : field.slice(0, eq)).toLowerCase();
     const v = eq < 0 ? undefined : field.slice(eq + 1);
-    const need = () => { if (v === undefined) throw new DockerfileError(`--mount ${key} needs a value: ${value}`); return v; };
-    const num = (what: string) => { const n = Number(need()); if (!Number.isInteger(n) || n < 0) throw new DockerfileError(`invalid --mount ${what}: ${v}`); return n; };
+    const need = () => {
+      if (v === undefined) throw new DockerfileError(`--mount ${key} needs a value: ${value}`);
+      return v;
+    };
+    const num = (what: string) => {
+      const n = Number(need());
+      if (!Number.isInteger(n) || n < 0) throw new DockerfileError(`invalid --mount ${what}: ${v}`);
+      return n;
+    };
     switch (key) {
       case 'type': {
         const t = need().toLowerCase() as MountType;
@@ -64,15 +74,33 @@ export function parseMountFlag(value: string): RunMountSpec {
         spec.type = t;
         break;
       }
-      case 'target': case 'dst': case 'destination': spec.target = need(); break;
-      case 'source': case 'src': spec.source = need(); break;
-      case 'from': spec.from = need(); break;
-      case 'id': spec.id = need(); break;
-      case 'readonly': case 'ro': spec.readonly = truthy(v); break;
-      case 'readwrite': case 'rw': spec.readonly = !truthy(v); break;
+      case 'target':
+      case 'dst':
+      case 'destination':
+        spec.target = need();
+        break;
+      case 'source':
+      case 'src':
+        spec.source = need();
+        break;
+      case 'from':
+        spec.from = need();
+        break;
+      case 'id':
+        spec.id = need();
+        break;
+      case 'readonly':
+      case 'ro':
+        spec.readonly = truthy(v);
+        break;
+      case 'readwrite':
+      case 'rw':
+        spec.readonly = !truthy(v);
+        break;
       case 'sharing': {
         const s = need().toLowerCase();
-        if (s !== 'shared' && s !== 'private' && s !== 'locked') throw new DockerfileError(`unsupported sharing value "${v}" (shared, private or locked)`);
+        if (s !== 'shared' && s !== 'private' && s !== 'locked')
+          throw new DockerfileError(`unsupported sharing value "${v}" (shared, private or locked)`);
         spec.sharing = s;
         break;
       }
@@ -82,16 +110,29 @@ export function parseMountFlag(value: string): RunMountSpec {
         spec.mode = n;
         break;
       }
-      case 'uid': spec.uid = num('uid'); break;
-      case 'gid': spec.gid = num('gid'); break;
-      case 'required': spec.required = truthy(v); break;
-      case 'env': spec.env = need(); break;
-      case 'size': spec.size = parseSize(need()); break;
-      default: throw new DockerfileError(`unexpected key '${key}' in '${field}' of --mount=${value}`);
+      case 'uid':
+        spec.uid = num('uid');
+        break;
+      case 'gid':
+        spec.gid = num('gid');
+        break;
+      case 'required':
+        spec.required = truthy(v);
+        break;
+      case 'env':
+        spec.env = need();
+        break;
+      case 'size':
+        spec.size = parseSize(need());
+        break;
+      default:
+        throw new DockerfileError(`unexpected key '${key}' in '${field}' of --mount=${value}`);
     }
   }
-  if (spec.type !== 'secret' && spec.type !== 'ssh' && !spec.target) throw new DockerfileError(`--mount=${value}: a ${spec.type} mount needs a target`);
-  if (spec.type === 'secret' && !spec.id && !spec.target) throw new DockerfileError(`--mount=${value}: a secret mount needs an id or a target`);
+  if (spec.type !== 'secret' && spec.type !== 'ssh' && !spec.target)
+    throw new DockerfileError(`--mount=${value}: a ${spec.type} mount needs a target`);
+  if (spec.type === 'secret' && !spec.id && !spec.target)
+    throw new DockerfileError(`--mount=${value}: a secret mount needs an id or a target`);
   return spec;
 }
 
@@ -102,19 +143,28 @@ export function parseRunOptions(instr: Instruction, vars: Record<string, string>
     const value = expand(raw, vars);
     if (name === 'mount') opts.mounts.push(parseMountFlag(value));
     else if (name === 'network') {
-      if (value !== 'none' && value !== 'host' && value !== 'default') throw new DockerfileError(`RUN --network=${value}: expected none, host or default`);
+      if (value !== 'none' && value !== 'host' && value !== 'default')
+        throw new DockerfileError(`RUN --network=${value}: expected none, host or default`);
       opts.network = value;
     } else if (name === 'security') {
       if (value !== 'sandbox' && value !== 'insecure') throw new DockerfileError(`RUN --security=${value}: expected sandbox or insecure`);
       // BuildKit refuses insecure without the security.insecure entitlement, which the bundled engine never grants
-      if (value === 'insecure') throw new DockerfileError('RUN --security=insecure is not allowed: the bundled engine does not grant the security.insecure entitlement');
+      if (value === 'insecure')
+        throw new DockerfileError(
+          'RUN --security=insecure is not allowed: the bundled engine does not grant the security.insecure entitlement',
+        );
       opts.security = value;
     } else throw new DockerfileError(`Dockerfile parse error line ${instr.line}: unknown flag: --${name}`);
   }
   return opts;
 }
 
-export interface OciMountLike { destination: string; type: string; source: string; options?: string[] }
+export interface OciMountLike {
+  destination: string;
+  type: string;
+  source: string;
+  options?: string[];
+}
 
 export interface MountContext {
   contextDir: string;
@@ -146,8 +196,16 @@ const cacheLocks = new Map<string, Promise<void>>();
 async function lockCache(id: string): Promise<() => void> {
   while (cacheLocks.has(id)) await cacheLocks.get(id);
   let unlock!: () => void;
-  cacheLocks.set(id, new Promise<void>((r) => { unlock = r; }));
-  return () => { cacheLocks.delete(id); unlock(); };
+  cacheLocks.set(
+    id,
+    new Promise<void>((r) => {
+      unlock = r;
+    }),
+  );
+  return () => {
+    cacheLocks.delete(id);
+    unlock();
+  };
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -163,7 +221,9 @@ export async function prepareMounts(specs: RunMountSpec[], ctx: MountContext): P
   const keyParts: string[] = [];
   const destinations: string[] = [];
   const cleanups: (() => Promise<void>)[] = [];
-  const release = async () => { for (const c of cleanups.reverse()) await c().catch(() => {}); };
+  const release = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+  };
   const scratch = async (prefix: string, base = ctx.tmpDir) => {
     await fs.mkdir(base, { recursive: true });
     const dir = await fs.mkdtemp(path.join(base, `${prefix}-`));
@@ -178,7 +238,12 @@ export async function prepareMounts(specs: RunMountSpec[], ctx: MountContext): P
       const target = spec.target ? targetOf(spec.target) : undefined;
       switch (spec.type) {
         case 'tmpfs': {
-          mounts.push({ destination: target!, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777', ...(spec.size ? [`size=${spec.size}`] : [])] });
+          mounts.push({
+            destination: target!,
+            type: 'tmpfs',
+            source: 'tmpfs',
+            options: ['nosuid', 'nodev', 'mode=1777', ...(spec.size ? [`size=${spec.size}`] : [])],
+          });
           keyParts.push(`tmpfs:${target}:${spec.size ?? ''}`);
           break;
         }
@@ -198,7 +263,10 @@ export async function prepareMounts(specs: RunMountSpec[], ctx: MountContext): P
             await fs.rename(tmp, dir).catch(() => fs.rm(tmp, { recursive: true, force: true }));
           }
           // locked: wait for the step that holds the cache
-          if (spec.sharing !== 'shared' && !fresh) { const unlock = await lockCache(id); cleanups.push(async () => unlock()); }
+          if (spec.sharing !== 'shared' && !fresh) {
+            const unlock = await lockCache(id);
+            cleanups.push(async () => unlock());
+          }
           mounts.push({ destination: target!, type: 'bind', source: dir, options: ['rbind', spec.readonly ? 'ro' : 'rw'] });
           keyParts.push(`cache:${target}:${sha(id)}:${spec.readonly ? 'ro' : 'rw'}`);
           break;
@@ -206,7 +274,11 @@ export async function prepareMounts(specs: RunMountSpec[], ctx: MountContext): P
         case 'bind': {
           const source = spec.source ?? '.';
           let parts: string[];
-          try { parts = safeComponents(source); } catch { throw new DockerfileError(`--mount=type=bind: source ${source} is outside the ${spec.from ? 'stage' : 'build context'}`); }
+          try {
+            parts = safeComponents(source);
+          } catch {
+            throw new DockerfileError(`--mount=type=bind: source ${source} is outside the ${spec.from ? 'stage' : 'build context'}`);
+          }
           let hostPath: string;
           if (spec.from) {
             const from = await ctx.resolveFrom(spec.from);
@@ -215,7 +287,9 @@ export async function prepareMounts(specs: RunMountSpec[], ctx: MountContext): P
             const unmount = await mountReadOnly(from.layerDirs, path.join(mnt, 'root'), path.join(mnt, 'empty'));
             cleanups.push(unmount);
             const resolved = await resolveInRoot(path.join(mnt, 'root'), parts).catch((err: Error) => {
-              throw new DockerfileError(`--mount=type=bind,from=${spec.from},source=${source}: ${err instanceof UnsafeLayerError ? err.message : 'not found'}`);
+              throw new DockerfileError(
+                `--mount=type=bind,from=${spec.from},source=${source}: ${err instanceof UnsafeLayerError ? err.message : 'not found'}`,
+              );
             });
             if (!existsSync(resolved)) throw new DockerfileError(`--mount=type=bind,from=${spec.from},source=${source}: not found`);
             if (spec.readonly === false) {
@@ -228,15 +302,25 @@ export async function prepareMounts(specs: RunMountSpec[], ctx: MountContext): P
           } else {
             // from the build context: a copy without what .dockerignore excludes, its content in the cache key
             const resolved = await resolveInRoot(ctx.contextDir, parts).catch((err: Error) => {
-              throw new DockerfileError(`--mount=type=bind,source=${source}: ${err instanceof UnsafeLayerError ? err.message : 'not found in the build context'}`);
+              throw new DockerfileError(
+                `--mount=type=bind,source=${source}: ${err instanceof UnsafeLayerError ? err.message : 'not found in the build context'}`,
+              );
             });
             const rel = path.relative(ctx.contextDir, resolved).split(path.sep).join('/');
-            if (!existsSync(resolved) || (rel && ctx.ignored?.(rel))) throw new DockerfileError(`--mount=type=bind,source=${source}: not found in the build context (or excluded by .dockerignore)`);
+            if (!existsSync(resolved) || (rel && ctx.ignored?.(rel)))
+              throw new DockerfileError(
+                `--mount=type=bind,source=${source}: not found in the build context (or excluded by .dockerignore)`,
+              );
             const dir = await scratch('bind-ctx');
             const copy = path.join(dir, 'src');
             await fs.cp(resolved, copy, {
-              recursive: true, verbatimSymlinks: true, preserveTimestamps: true,
-              filter: (src) => { const r = path.relative(ctx.contextDir, src).split(path.sep).join('/'); return !r || r === rel || !ctx.ignored?.(r); },
+              recursive: true,
+              verbatimSymlinks: true,
+              preserveTimestamps: true,
+              filter: (src) => {
+                const r = path.relative(ctx.contextDir, src).split(path.sep).join('/');
+                return !r || r === rel || !ctx.ignored?.(r);
+              },
             });
             hostPath = copy;
             keyParts.push(`bind:${target}:context:${await hashTree(dir)}:${spec.readonly === false ? 'rw' : 'ro'}`);
@@ -248,7 +332,8 @@ export async function prepareMounts(specs: RunMountSpec[], ctx: MountContext): P
           const id = spec.id || path.posix.basename(spec.target!);
           const value = ctx.secrets.get(id);
           if (!value) {
-            if (spec.required) throw new DockerfileError(`secret ${id} not found: pass it with build.secrets (compose) or the engine's build secrets`);
+            if (spec.required)
+              throw new DockerfileError(`secret ${id} not found: pass it with build.secrets (compose) or the engine's build secrets`);
             keyParts.push(`secret:${id}:absent`);
             break;
           }
@@ -269,7 +354,8 @@ export async function prepareMounts(specs: RunMountSpec[], ctx: MountContext): P
           const sock = ctx.ssh.get(id);
           const dest = target ?? `/run/buildkit/ssh_agent.${sshCount++}`;
           if (!sock) {
-            if (spec.required) throw new DockerfileError(`no SSH agent socket for ssh mount id ${id}: set build.ssh (compose) with the agent's socket`);
+            if (spec.required)
+              throw new DockerfileError(`no SSH agent socket for ssh mount id ${id}: set build.ssh (compose) with the agent's socket`);
             keyParts.push(`ssh:${id}:absent`);
             break;
           }
@@ -295,7 +381,11 @@ async function seedCache(into: string, spec: RunMountSpec, ctx: MountContext, sc
   const unmount = await mountReadOnly(from.layerDirs, path.join(mnt, 'root'), path.join(mnt, 'empty'));
   try {
     let parts: string[];
-    try { parts = safeComponents(spec.source ?? '/'); } catch { throw new DockerfileError(`--mount=type=cache,from=${spec.from}: source ${spec.source} is outside the stage`); }
+    try {
+      parts = safeComponents(spec.source ?? '/');
+    } catch {
+      throw new DockerfileError(`--mount=type=cache,from=${spec.from}: source ${spec.source} is outside the stage`);
+    }
     const src = await resolveInRoot(path.join(mnt, 'root'), parts).catch(() => undefined);
     if (!src || !existsSync(src)) throw new DockerfileError(`--mount=type=cache,from=${spec.from},source=${spec.source ?? '/'}: not found`);
     await fs.cp(src, into, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });

@@ -6,7 +6,11 @@ import type { ImageStore, StoredImage } from '../store.js';
 import { Builder } from './builder.js';
 import { receiveContext, type BuildContext } from './context.js';
 
-export interface BuildServices { store: ImageStore; runner: OneShotRunner; paths: EnginePaths }
+export interface BuildServices {
+  store: ImageStore;
+  runner: OneShotRunner;
+  paths: EnginePaths;
+}
 
 export async function runBuild(deps: BuildServices, req: BuildRequest, emit: (msg: Record<string, unknown>) => void): Promise<StoredImage> {
   const { store, runner, paths } = deps;
@@ -15,12 +19,24 @@ export async function runBuild(deps: BuildServices, req: BuildRequest, emit: (ms
     context = await receiveContext(req.context, paths.tmp, req.dockerfile);
     // an unknown session token is refused only now, once the request body was read
     const session = req.session();
-    const builder = new Builder({ store, runner, cacheDir: paths.buildCache, tmpDir: paths.tmp, emit }, {
-      contextDir: context.dir, dockerfileText: context.dockerfileText, ignored: context.ignored,
-      tags: req.tags, buildArgs: req.buildArgs, labels: req.labels, target: req.target,
-      registryCredentials: req.registryCredentials, noCache: req.noCache, cacheFrom: req.cacheFrom, network: req.network, extraHosts: req.extraHosts,
-      ...(session ? { secrets: session.secrets, ssh: session.ssh, namedContexts: session.contexts } : {}),
-    });
+    const builder = new Builder(
+      { store, runner, cacheDir: paths.buildCache, tmpDir: paths.tmp, emit },
+      {
+        contextDir: context.dir,
+        dockerfileText: context.dockerfileText,
+        ignored: context.ignored,
+        tags: req.tags,
+        buildArgs: req.buildArgs,
+        labels: req.labels,
+        target: req.target,
+        registryCredentials: req.registryCredentials,
+        noCache: req.noCache,
+        cacheFrom: req.cacheFrom,
+        network: req.network,
+        extraHosts: req.extraHosts,
+        ...(session ? { secrets: session.secrets, ssh: session.ssh, namedContexts: session.contexts } : {}),
+      },
+    );
     return await builder.build();
   } finally {
     await context?.dispose();

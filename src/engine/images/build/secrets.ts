@@ -28,18 +28,24 @@ export function createSession(body: unknown): string {
   const b = (body ?? {}) as { secrets?: Record<string, unknown>; ssh?: Record<string, unknown>; contexts?: Record<string, unknown> };
   const session: BuildSession = { secrets: new Map(), ssh: new Map(), contexts: new Map() };
   for (const [id, value] of Object.entries(b.secrets ?? {})) {
-    if (!ID.test(id) || typeof value !== 'string') throw invalid(`invalid build secret ${JSON.stringify(id)}: ids are letters, digits, "_", "." or "-", values base64 strings`);
+    if (!ID.test(id) || typeof value !== 'string')
+      throw invalid(`invalid build secret ${JSON.stringify(id)}: ids are letters, digits, "_", "." or "-", values base64 strings`);
     const bytes = Buffer.from(value, 'base64');
     if (bytes.length > MAX_SECRET_BYTES) throw invalid(`build secret ${id} is larger than ${MAX_SECRET_BYTES} bytes`);
     session.secrets.set(id, bytes);
   }
   for (const [id, value] of Object.entries(b.ssh ?? {})) {
-    if (!ID.test(id) || typeof value !== 'string' || !value.startsWith('/')) throw invalid(`invalid ssh entry ${JSON.stringify(id)}: an absolute path to an agent socket is expected`);
+    if (!ID.test(id) || typeof value !== 'string' || !value.startsWith('/'))
+      throw invalid(`invalid ssh entry ${JSON.stringify(id)}: an absolute path to an agent socket is expected`);
     session.ssh.set(id, value);
   }
   // the API socket is root's only, as containers' bind mounts of host paths are: a named directory context is read in place
   for (const [name, value] of Object.entries(b.contexts ?? {})) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/.test(name) || typeof value !== 'string' || !(value.startsWith('/') || value.startsWith('docker-image://'))) {
+    if (
+      !/^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/.test(name) ||
+      typeof value !== 'string' ||
+      !(value.startsWith('/') || value.startsWith('docker-image://'))
+    ) {
       throw invalid(`invalid named context ${JSON.stringify(name)}: an absolute directory or docker-image://ref is expected`);
     }
     session.contexts.set(name, value);
@@ -58,7 +64,10 @@ export function createSession(body: unknown): string {
 export function takeSession(token: string | null): () => BuildSession | undefined {
   if (!token) return () => undefined;
   const entry = sessions.get(token);
-  if (!entry) return () => { throw invalid('unknown or expired build secrets session (tscsession)'); };
+  if (!entry)
+    return () => {
+      throw invalid('unknown or expired build secrets session (tscsession)');
+    };
   sessions.delete(token);
   clearTimeout(entry.timer);
   return () => entry.session;

@@ -26,16 +26,30 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
   let failure: unknown;
   const worker = async () => {
     while (queue.length && failure === undefined) {
-      try { await work(queue.shift()!); } catch (err) { failure ??= err; }
+      try {
+        await work(queue.shift()!);
+      } catch (err) {
+        failure ??= err;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   if (failure !== undefined) throw failure;
 }
 
-export interface PullResult { image: StoredImage; name: string; upToDate: boolean; digest: string }
+export interface PullResult {
+  image: StoredImage;
+  name: string;
+  upToDate: boolean;
+  digest: string;
+}
 
-export async function pullImage(store: ImageStore, ref: ImageReference, creds: Credentials | undefined, progress: Progress): Promise<PullResult> {
+export async function pullImage(
+  store: ImageStore,
+  ref: ImageReference,
+  creds: Credentials | undefined,
+  progress: Progress,
+): Promise<PullResult> {
   const client = new RegistryClient(ref.domain, ref.path, creds);
   const reference = ref.digest ?? ref.tag ?? 'latest';
   const top = await client.manifest(reference);
@@ -49,11 +63,12 @@ export async function pullImage(store: ImageStore, ref: ImageReference, creds: C
     manifestDoc = await client.manifest(picked.digest);
   }
   const manifest = JSON.parse(manifestDoc.body.toString('utf8')) as Manifest;
-  if (!manifest.config || !Array.isArray(manifest.layers)) throw new RegistryError('invalid', `unsupported manifest type ${manifestDoc.mediaType} (schema 1 manifests are not supported)`);
+  if (!manifest.config || !Array.isArray(manifest.layers))
+    throw new RegistryError('invalid', `unsupported manifest type ${manifestDoc.mediaType} (schema 1 manifests are not supported)`);
 
   const repoDigest = `${repositoryName(ref)}@${top.digest}`;
   const existing = store.get(manifest.config.digest);
-  if (existing && await allUnpacked(store, existing)) {
+  if (existing && (await allUnpacked(store, existing))) {
     const image = await store.record(existing.manifestDigest, existing.manifest, existing.config, ref.tag ? [name] : [], [repoDigest]);
     return { image, name, upToDate: true, digest: top.digest };
   }
@@ -70,17 +85,23 @@ export async function pullImage(store: ImageStore, ref: ImageReference, creds: C
       await store.blobs.adopt(tmp, d.digest);
       added.push(d.digest);
     };
-    if (manifest.config.size > MAX_CONFIG_BYTES) throw new RegistryError('upstream', `image config of ${familiarName(name)} is too large (${manifest.config.size} bytes)`);
+    if (manifest.config.size > MAX_CONFIG_BYTES)
+      throw new RegistryError('upstream', `image config of ${familiarName(name)} is too large (${manifest.config.size} bytes)`);
     await fetchBlob(manifest.config, () => {});
     const config = await store.blobs.readJson<ImageConfig>(manifest.config.digest);
     const diffIDs = config.rootfs?.diff_ids ?? [];
-    if (diffIDs.length !== manifest.layers.length) throw new RegistryError('invalid', `image config has ${diffIDs.length} diff_ids for ${manifest.layers.length} layers`);
+    if (diffIDs.length !== manifest.layers.length)
+      throw new RegistryError('invalid', `image config has ${diffIDs.length} diff_ids for ${manifest.layers.length} layers`);
 
     const pending: { layer: Descriptor; diffID: string }[] = [];
     for (const [i, layer] of manifest.layers.entries()) {
       const diffID = diffIDs[i]!;
-      if (await store.blobs.has(layer.digest) && await store.layers.has(diffID)) progress({ status: 'Already exists', progressDetail: {}, id: shortId(layer.digest) });
-      else { pending.push({ layer, diffID }); progress({ status: 'Pulling fs layer', progressDetail: {}, id: shortId(layer.digest) }); }
+      if ((await store.blobs.has(layer.digest)) && (await store.layers.has(diffID)))
+        progress({ status: 'Already exists', progressDetail: {}, id: shortId(layer.digest) });
+      else {
+        pending.push({ layer, diffID });
+        progress({ status: 'Pulling fs layer', progressDetail: {}, id: shortId(layer.digest) });
+      }
     }
     // each layer unpacks into its own directory, so a layer is unpacked as soon as it is downloaded
     await inParallel(pending, PARALLEL_DOWNLOADS, async ({ layer, diffID }) => {
@@ -100,13 +121,17 @@ export async function pullImage(store: ImageStore, ref: ImageReference, creds: C
       }
       progress({ status: 'Pull complete', progressDetail: {}, id });
     });
-    if (!(await store.blobs.has(manifestDoc.digest))) { await store.blobs.put(manifestDoc.body); added.push(manifestDoc.digest); }
+    if (!(await store.blobs.has(manifestDoc.digest))) {
+      await store.blobs.put(manifestDoc.body);
+      added.push(manifestDoc.digest);
+    }
     const image = await store.record(manifestDoc.digest, manifest, config, ref.tag ? [name] : [], [repoDigest]);
     return { image, name, upToDate: false, digest: top.digest };
   } catch (err) {
     for (const d of added) await store.blobs.remove(d);
     for (const l of unpacked) await store.layers.remove(l);
-    if (err instanceof DigestMismatchError) throw new RegistryError('upstream', `pull of ${familiarName(name)} failed: ${err.message} (the download was discarded)`);
+    if (err instanceof DigestMismatchError)
+      throw new RegistryError('upstream', `pull of ${familiarName(name)} failed: ${err.message} (the download was discarded)`);
     throw err;
   } finally {
     for (const t of temps) await fs.rm(t, { force: true });

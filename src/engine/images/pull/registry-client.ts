@@ -18,7 +18,12 @@ const MAX_MANIFEST_BYTES = 4 << 20;
 /** Registries reached over plain HTTP besides loopback ones, as dockerd's --insecure-registry: the
  *  engine's TSCOMPOSE_INSECURE_REGISTRIES, comma-separated host[:port] entries. */
 export function insecureRegistries(env: NodeJS.ProcessEnv = process.env): Set<string> {
-  return new Set((env.TSCOMPOSE_INSECURE_REGISTRIES ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  return new Set(
+    (env.TSCOMPOSE_INSECURE_REGISTRIES ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 }
 
 export function registryBase(domain: string, insecure = insecureRegistries()): string {
@@ -36,31 +41,47 @@ export function parseChallenge(header: string): { scheme: string; params: Record
   return { scheme: (m?.[1] ?? '').toLowerCase(), params };
 }
 
-export interface FetchedManifest { body: Buffer; mediaType: string; digest: string }
+export interface FetchedManifest {
+  body: Buffer;
+  mediaType: string;
+  digest: string;
+}
 
 /** What a client is for: the token scope it asks for and the word its refusals use. */
 export type RegistryAccess = 'pull' | 'push';
 
-export interface RegistryRequest { method?: string; headers?: Record<string, string>; body?: Buffer | ReadableStream<Uint8Array> }
+export interface RegistryRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: Buffer | ReadableStream<Uint8Array>;
+}
 
 export class RegistryClient {
   private readonly base: string;
   private authorization?: string;
 
-  constructor(private readonly domain: string, private readonly repository: string, private readonly creds?: Credentials,
-    private readonly access: RegistryAccess = 'pull') {
+  constructor(
+    private readonly domain: string,
+    private readonly repository: string,
+    private readonly creds?: Credentials,
+    private readonly access: RegistryAccess = 'pull',
+  ) {
     this.base = registryBase(domain);
   }
 
   /** The registry's origin: locations it answers (upload URLs) are only followed, with credentials, on it. */
-  get origin(): string { return new URL(this.base).origin; }
+  get origin(): string {
+    return new URL(this.base).origin;
+  }
 
   private denied(reason: string): RegistryError {
     return new RegistryError('unauthorized', `${this.access} access denied for ${this.domain}/${this.repository}: ${reason}`);
   }
 
   private basic(): string | undefined {
-    return this.creds?.username ? 'Basic ' + Buffer.from(`${this.creds.username}:${this.creds.password ?? ''}`).toString('base64') : undefined;
+    return this.creds?.username
+      ? 'Basic ' + Buffer.from(`${this.creds.username}:${this.creds.password ?? ''}`).toString('base64')
+      : undefined;
   }
 
   /** A request that answers 401 challenges once (token fetch or basic credentials) and retries. `target` is a
@@ -68,15 +89,24 @@ export class RegistryClient {
    *  cannot be sent twice: authenticate with a body-less request first (push does). */
   async request(target: string, headers: Record<string, string> = {}, init: RegistryRequest = {}): Promise<Response> {
     const url = /^https?:\/\//.test(target) ? target : `${this.base}/v2/${target}`;
-    if (new URL(url).origin !== this.origin) throw new RegistryError('upstream', `registry ${this.domain} sent a location on another host (${new URL(url).origin}): refused`);
-    const send = () => fetch(url, {
-      method: init.method ?? 'GET', body: init.body, ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}),
-      headers: { ...headers, ...init.headers, ...(this.authorization ? { Authorization: this.authorization } : {}) },
-      redirect: init.method && init.method !== 'GET' && init.method !== 'HEAD' ? 'manual' : 'follow',
-    } as RequestInit);
+    if (new URL(url).origin !== this.origin)
+      throw new RegistryError('upstream', `registry ${this.domain} sent a location on another host (${new URL(url).origin}): refused`);
+    const send = () =>
+      fetch(url, {
+        method: init.method ?? 'GET',
+        body: init.body,
+        ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}),
+        headers: { ...headers, ...init.headers, ...(this.authorization ? { Authorization: this.authorization } : {}) },
+        redirect: init.method && init.method !== 'GET' && init.method !== 'HEAD' ? 'manual' : 'follow',
+      } as RequestInit);
     let res: Response;
-    try { res = await send(); } catch (err) {
-      throw new RegistryError('upstream', `cannot reach registry ${this.domain}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+    try {
+      res = await send();
+    } catch (err) {
+      throw new RegistryError(
+        'upstream',
+        `cannot reach registry ${this.domain}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`,
+      );
     }
     if (res.status !== 401) return res;
     await res.body?.cancel();
@@ -84,7 +114,8 @@ export class RegistryClient {
     if (challenge.scheme === 'bearer') this.authorization = `Bearer ${await this.token(challenge.params)}`;
     else if (challenge.scheme === 'basic' && this.basic()) this.authorization = this.basic();
     else throw this.denied('authentication required');
-    if (init.body instanceof ReadableStream) throw new RegistryError('upstream', `registry ${this.domain} asked for credentials in the middle of an upload`);
+    if (init.body instanceof ReadableStream)
+      throw new RegistryError('upstream', `registry ${this.domain} asked for credentials in the middle of an upload`);
     res = await send();
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel();
@@ -99,13 +130,18 @@ export class RegistryClient {
     const url = new URL(params.realm);
     if (params.service) url.searchParams.set('service', params.service);
     // a push asks for pull and push whatever scope the challenge named (a /v2/ challenge names none)
-    url.searchParams.set('scope', this.access === 'push' ? `repository:${this.repository}:pull,push` : params.scope ?? `repository:${this.repository}:pull`);
+    url.searchParams.set(
+      'scope',
+      this.access === 'push' ? `repository:${this.repository}:pull,push` : (params.scope ?? `repository:${this.repository}:pull`),
+    );
     const headers: Record<string, string> = {};
     const basic = this.basic();
     if (basic) headers.Authorization = basic;
-    const res = await fetch(url, { headers }).catch((err: Error) => { throw new RegistryError('upstream', `token request to ${url.origin} failed: ${err.message}`); });
+    const res = await fetch(url, { headers }).catch((err: Error) => {
+      throw new RegistryError('upstream', `token request to ${url.origin} failed: ${err.message}`);
+    });
     if (!res.ok) throw this.denied(`token server answered ${res.status}`);
-    const body = await res.json() as { token?: string; access_token?: string };
+    const body = (await res.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryError('unauthorized', `token server for ${this.domain} returned no token`);
     return token;
@@ -124,7 +160,10 @@ export class RegistryClient {
     if (body.length > MAX_MANIFEST_BYTES) throw new RegistryError('upstream', `manifest ${reference} is too large (${body.length} bytes)`);
     const digest = sha256(body);
     if (reference.startsWith('sha256:') && reference !== digest) throw new DigestMismatchError(reference, digest);
-    const mediaType = (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType ?? res.headers.get('content-type')?.split(';')[0] ?? MediaType.ociManifest;
+    const mediaType =
+      (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType ??
+      res.headers.get('content-type')?.split(';')[0] ??
+      MediaType.ociManifest;
     return { body, mediaType, digest };
   }
 
@@ -139,9 +178,13 @@ export class RegistryClient {
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await this.request(`${this.repository}/blobs/${digest}`, received > 0 ? { Range: `bytes=${received}-` } : {});
-        if (res.status === 404) { await res.body?.cancel(); throw new RegistryError('not-found', `blob ${digest} not found in ${this.domain}/${this.repository}`); }
+        if (res.status === 404) {
+          await res.body?.cancel();
+          throw new RegistryError('not-found', `blob ${digest} not found in ${this.domain}/${this.repository}`);
+        }
         if (!res.ok || !res.body) throw new Error(`registry answered ${res.status} for blob ${digest}`);
-        if (received > 0 && res.status !== 206) { // no resume support: start over
+        if (received > 0 && res.status !== 206) {
+          // no resume support: start over
           received = 0;
           hash = createHash('sha256');
           await fs.writeFile(file, '');
@@ -152,7 +195,8 @@ export class RegistryClient {
             const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength); // a view, not a copy
             hash.update(buf);
             received += buf.length;
-            if (size > 0 && received > size) throw new RegistryError('upstream', `blob ${digest} is larger than the ${size} bytes its descriptor declares`);
+            if (size > 0 && received > size)
+              throw new RegistryError('upstream', `blob ${digest} is larger than the ${size} bytes its descriptor declares`);
             if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
             onProgress(received);
           }

@@ -10,7 +10,11 @@ import type { Credentials } from '../pull/credentials.js';
 import type { Progress } from '../pull/puller.js';
 import { RegistryClient, RegistryError } from '../pull/registry-client.js';
 
-export interface PushResult { tag: string; digest: string; size: number }
+export interface PushResult {
+  tag: string;
+  digest: string;
+  size: number;
+}
 
 const PARALLEL_UPLOADS = 3;
 const shortId = (digest: string) => digestHex(digest).slice(0, 12);
@@ -18,22 +22,32 @@ const shortId = (digest: string) => digestHex(digest).slice(0, 12);
 const MAX_ERROR_BYTES = 4096;
 
 async function errorText(res: Response): Promise<string> {
-  const text = Buffer.from(await res.arrayBuffer()).subarray(0, MAX_ERROR_BYTES).toString('utf8');
+  const text = Buffer.from(await res.arrayBuffer())
+    .subarray(0, MAX_ERROR_BYTES)
+    .toString('utf8');
   try {
     const errors = (JSON.parse(text) as { errors?: { code?: string; message?: string }[] }).errors ?? [];
     if (errors.length) return errors.map((e) => `${e.code ?? ''} ${e.message ?? ''}`.trim()).join('; ');
-  } catch { /* not JSON */ }
+  } catch {
+    /* not JSON */
+  }
   return text.replace(/\s+/g, ' ').trim().slice(0, 200) || `status ${res.status}`;
 }
 
 async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failure: unknown;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length && failure === undefined) {
-      try { await work(items[next++]!); } catch (err) { failure ??= err; }
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length && failure === undefined) {
+        try {
+          await work(items[next++]!);
+        } catch (err) {
+          failure ??= err;
+        }
+      }
+    }),
+  );
   if (failure !== undefined) throw failure;
 }
 
@@ -46,7 +60,13 @@ async function blobExists(client: RegistryClient, repository: string, digest: st
 }
 
 /** One monolithic upload: POST opens the session (and authenticates), PUT sends the bytes with the digest. */
-async function uploadBlob(client: RegistryClient, repository: string, store: ImageStore, d: Descriptor, onProgress: (sent: number) => void): Promise<void> {
+async function uploadBlob(
+  client: RegistryClient,
+  repository: string,
+  store: ImageStore,
+  d: Descriptor,
+  onProgress: (sent: number) => void,
+): Promise<void> {
   const start = await client.request(`${repository}/blobs/uploads/`, {}, { method: 'POST' });
   if (start.status !== 202) throw new RegistryError('upstream', `upload of ${d.digest} refused: ${await errorText(start)}`);
   await start.body?.cancel();
@@ -57,21 +77,37 @@ async function uploadBlob(client: RegistryClient, repository: string, store: Ima
   const size = await store.blobs.size(d.digest);
   let sent = 0;
   const source = store.blobs.stream(d.digest);
-  source.on('data', (chunk: Buffer) => { sent += chunk.length; onProgress(sent); });
-  const res = await client.request(url.href, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
-    { method: 'PUT', body: Readable.toWeb(source) as ReadableStream<Uint8Array> });
+  source.on('data', (chunk: Buffer) => {
+    sent += chunk.length;
+    onProgress(sent);
+  });
+  const res = await client.request(
+    url.href,
+    { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
+    { method: 'PUT', body: Readable.toWeb(source) as ReadableStream<Uint8Array> },
+  );
   if (res.status !== 201) throw new RegistryError('upstream', `upload of ${d.digest} failed: ${await errorText(res)}`);
   await res.body?.cancel();
 }
 
 /** Pushes `image` as `ref` (whose tag names it in the registry). */
-export async function pushImage(store: ImageStore, image: StoredImage, ref: ImageReference, creds: Credentials | undefined, progress: Progress): Promise<PushResult> {
+export async function pushImage(
+  store: ImageStore,
+  image: StoredImage,
+  ref: ImageReference,
+  creds: Credentials | undefined,
+  progress: Progress,
+): Promise<PushResult> {
   const tag = ref.tag ?? 'latest';
   const client = new RegistryClient(ref.domain, ref.path, creds, 'push');
   progress({ status: `The push refers to repository [${familiarName(repositoryName(ref))}]` });
   const blobs = [...image.manifest.layers, image.manifest.config];
   for (const d of blobs) {
-    if (!(await store.blobs.has(d.digest))) throw new RegistryError('not-found', `the blob ${d.digest} of ${familiarName(image.names[0] ?? image.id)} is not in the store: it cannot be pushed`);
+    if (!(await store.blobs.has(d.digest)))
+      throw new RegistryError(
+        'not-found',
+        `the blob ${d.digest} of ${familiarName(image.names[0] ?? image.id)} is not in the store: it cannot be pushed`,
+      );
   }
   for (const l of image.manifest.layers) progress({ status: 'Preparing', progressDetail: {}, id: shortId(l.digest) });
   await inParallel(blobs, PARALLEL_UPLOADS, async (d) => {
@@ -92,8 +128,16 @@ export async function pushImage(store: ImageStore, image: StoredImage, ref: Imag
 
   const body = await store.blobs.read(image.manifestDigest);
   const digest = sha256(body);
-  const res = await client.request(`${ref.path}/manifests/${tag}`, { 'Content-Type': image.manifest.mediaType ?? MediaType.ociManifest }, { method: 'PUT', body });
-  if (res.status !== 201) throw new RegistryError('upstream', `the registry refused the manifest of ${familiarName(repositoryName(ref))}:${tag}: ${await errorText(res)}`);
+  const res = await client.request(
+    `${ref.path}/manifests/${tag}`,
+    { 'Content-Type': image.manifest.mediaType ?? MediaType.ociManifest },
+    { method: 'PUT', body },
+  );
+  if (res.status !== 201)
+    throw new RegistryError(
+      'upstream',
+      `the registry refused the manifest of ${familiarName(repositoryName(ref))}:${tag}: ${await errorText(res)}`,
+    );
   await res.body?.cancel();
   progress({ status: `${tag}: digest: ${digest} size: ${body.length}`, progressDetail: {} });
   progress({ progressDetail: {}, aux: { Tag: tag, Digest: digest, Size: body.length } });
