@@ -4,8 +4,8 @@
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { EngineError, toEngineError } from './errors.js';
-import { authConfigFor } from '../engine/images/pull/credentials.js';
-import { parseReference } from '../engine/images/reference.js';
+import { authConfigFor } from '../registry/credentials.js';
+import { parseReference } from '../registry/reference.js';
 import type {
   BuildRequest,
   BuildSessionPayload,

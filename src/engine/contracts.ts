@@ -10,7 +10,7 @@ import type { ContainerRecord } from './containers/record.js';
 import type { EventBus } from './events.js';
 import type { BuildSession } from './images/build/secrets.js';
 import type { LoadedImage } from './images/load.js';
-import type { Credentials } from './images/pull/credentials.js';
+import type { Credentials } from '../registry/credentials.js';
 import type { Progress } from './images/pull/puller.js';
 import type { PushResult } from './images/push/pusher.js';
 import type { ImageReference } from './images/reference.js';

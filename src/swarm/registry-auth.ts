@@ -1,8 +1,8 @@
 // `docker stack deploy --with-registry-auth`, always on: each service is created and updated with the
 // credentials ~/.docker/config.json holds for its image's registry, so the manager hands them to the
 // nodes that pull it. A registry without an entry gets no header (anonymous pulls).
-import { authConfigFor } from '../engine/images/pull/credentials.js';
-import { parseReference } from '../engine/images/reference.js';
+import { authConfigFor } from '../registry/credentials.js';
+import { parseReference } from '../registry/reference.js';
 
 export type AuthConfig = Record<string, string>;
 

@@ -2,7 +2,7 @@
 // the image subsystem's ImageBuilding.
 import type { ImageBuilding } from '../contracts.js';
 import { invalid } from '../errors.js';
-import { fromRegistryConfigHeader } from '../images/pull/credentials.js';
+import { fromRegistryConfigHeader } from '../../registry/credentials.js';
 import { canonicalName, parseReference } from '../images/reference.js';
 import { queryBool, readJson, sendJson, startJsonStream, streamError } from './http.js';
 import type { RequestContext, Router } from './router.js';

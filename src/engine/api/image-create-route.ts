@@ -2,7 +2,7 @@
 // from a registry with Docker's JSON progress stream.
 import type { ImageManagement } from '../contracts.js';
 import { invalid } from '../errors.js';
-import { fromRegistryAuthHeader } from '../images/pull/credentials.js';
+import { fromRegistryAuthHeader } from '../../registry/credentials.js';
 import { parseReference, type ImageReference } from '../images/reference.js';
 import { startJsonStream, streamError } from './http.js';
 import type { RequestContext, Router } from './router.js';

@@ -3,7 +3,7 @@
 import type { ImageManagement, ImageRemoval } from '../contracts.js';
 import { invalid } from '../errors.js';
 import { imageHistory, imageInspect, imageSummary, matchesFilters } from '../images/api-format.js';
-import { fromRegistryAuthHeader } from '../images/pull/credentials.js';
+import { fromRegistryAuthHeader } from '../../registry/credentials.js';
 import { familiarName } from '../images/reference.js';
 import type { LoadedImage } from '../images/load.js';
 import { parseFilters, queryBool, sendJson, startJsonStream, streamError } from './http.js';

@@ -24,7 +24,7 @@ import { runBuild } from './build/run.js';
 import { createSession, takeSession, type BuildSession } from './build/secrets.js';
 import { importRootfs } from './import.js';
 import { loadArchive, type LoadedImage } from './load.js';
-import { fromDockerConfig, type Credentials } from './pull/credentials.js';
+import { fromDockerConfig, type Credentials } from '../../registry/credentials.js';
 import { pullImage, type Progress } from './pull/puller.js';
 import { pushImage, type PushResult } from './push/pusher.js';
 import { canonicalName, familiarName, parseReference, repositoryName, type ImageReference } from './reference.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fromDockerConfig, fromRegistryAuthHeader, fromRegistryConfigHeader } from '../../../src/engine/images/pull/credentials.js';
+import { fromDockerConfig, fromRegistryAuthHeader, fromRegistryConfigHeader } from '../../../src/registry/credentials.js';
 import { parseChallenge } from '../../../src/engine/images/pull/registry-client.js';
 import { pickPlatform } from '../../../src/engine/images/oci.js';
 

@@ -10,7 +10,7 @@ import type { ImageRuntimeConfig, OneShotRunner } from '../../contracts.js';
 import { digestHex } from '../blobs.js';
 import { hostPlatform, type Descriptor, type HistoryEntry, type ImageConfig, type Platform } from '../oci.js';
 import { familiarName, parseReference } from '../reference.js';
-import { type Credentials, fromDockerConfig } from '../pull/credentials.js';
+import { type Credentials, fromDockerConfig } from '../../../registry/credentials.js';
 import { pullImage } from '../pull/puller.js';
 import type { ImageStore, StoredImage } from '../store.js';
 import { BuildCache, chainKey } from './cache.js';

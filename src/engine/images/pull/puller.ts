@@ -5,7 +5,7 @@ import { DigestMismatchError, digestHex } from '../blobs.js';
 import { type Descriptor, type ImageConfig, type ImageIndex, isIndexMediaType, type Manifest, pickPlatform } from '../oci.js';
 import { canonicalName, familiarName, type ImageReference, repositoryName } from '../reference.js';
 import type { ImageStore, StoredImage } from '../store.js';
-import { type Credentials } from './credentials.js';
+import { type Credentials } from '../../../registry/credentials.js';
 import { RegistryClient, RegistryError } from './registry-client.js';
 
 export type Progress = (msg: Record<string, unknown>) => void;

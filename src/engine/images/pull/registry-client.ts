@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { EngineError } from '../../errors.js';
 import { DigestMismatchError, sha256 } from '../blobs.js';
 import { MediaType } from '../oci.js';
-import type { Credentials } from './credentials.js';
+import type { Credentials } from '../../../registry/credentials.js';
 
 const MANIFEST_ACCEPT = [MediaType.ociIndex, MediaType.dockerManifestList, MediaType.ociManifest, MediaType.dockerManifest].join(', ');
 

@@ -6,7 +6,7 @@ import { digestHex, sha256 } from '../blobs.js';
 import { type Descriptor, MediaType } from '../oci.js';
 import { familiarName, type ImageReference, repositoryName } from '../reference.js';
 import type { ImageStore, StoredImage } from '../store.js';
-import type { Credentials } from '../pull/credentials.js';
+import type { Credentials } from '../../../registry/credentials.js';
 import type { Progress } from '../pull/puller.js';
 import { RegistryClient, RegistryError } from '../pull/registry-client.js';
 
