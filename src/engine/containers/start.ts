@@ -18,6 +18,7 @@ import { mergeEnv } from './create-config.js';
 import { mountPoint, mountRequests, toOciMount } from './mounts.js';
 import { ExitedBeforeStart, type SupervisorClient } from './supervisor-client.js';
 import { phaseTimer } from './trace.js';
+import { resourceLimits } from './update.js';
 import { parseSecurityOpt } from './security.js';
 
 const INIT_BINARY = ['/usr/bin/tini-static', '/usr/bin/docker-init'].find((p) => existsSync(p));
@@ -189,17 +190,7 @@ async function startOnRootfs(
       capAdd: hc.CapAdd ?? [],
       capDrop: hc.CapDrop ?? [],
       privileged: hc.Privileged,
-      resources: {
-        memory: hc.Memory,
-        memorySwap: hc.MemorySwap,
-        nanoCpus: hc.NanoCpus,
-        cpuShares: hc.CpuShares,
-        cpuQuota: hc.CpuQuota,
-        cpuPeriod: hc.CpuPeriod,
-        cpusetCpus: hc.CpusetCpus || undefined,
-        cpusetMems: hc.CpusetMems || undefined,
-        pidsLimit: hc.PidsLimit ?? undefined,
-      },
+      resources: resourceLimits(hc),
       cgroupsPath: containerCgroupsPath(rec.id),
       sysctls: hc.Sysctls ?? undefined,
       ulimits: hc.Ulimits ?? undefined,

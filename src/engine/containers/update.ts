@@ -1,7 +1,7 @@
 // docker update: new resource limits and restart policy, checked as Docker checks them. Pure: the service
 // applies the result to the running container and stores it.
 import { invalid } from '../errors.js';
-import { linuxResources } from '../runtime/spec.js';
+import { linuxResources, type ResourceLimits } from '../runtime/spec.js';
 import type { HostConfig } from './docker-config.js';
 
 /** The restart policy names Docker accepts, at create and at update. */
@@ -37,9 +37,9 @@ export function updatedHostConfig(hc: HostConfig, body: Record<string, any>): Ho
   return next;
 }
 
-/** The limits of `hc` as the runtime's `update` takes them (devices are not updatable). */
-export function updatableResources(hc: HostConfig): ReturnType<typeof linuxResources> {
-  const resources = linuxResources({
+/** HostConfig's resource limits as the OCI spec builder takes them, at start and at update. */
+export function resourceLimits(hc: HostConfig): ResourceLimits {
+  return {
     memory: hc.Memory,
     memorySwap: hc.MemorySwap,
     nanoCpus: hc.NanoCpus,
@@ -49,7 +49,12 @@ export function updatableResources(hc: HostConfig): ReturnType<typeof linuxResou
     cpusetCpus: hc.CpusetCpus || undefined,
     cpusetMems: hc.CpusetMems || undefined,
     pidsLimit: hc.PidsLimit ?? undefined,
-  });
+  };
+}
+
+/** The limits of `hc` as the runtime's `update` takes them (devices are not updatable). */
+export function updatableResources(hc: HostConfig): ReturnType<typeof linuxResources> {
+  const resources = linuxResources(resourceLimits(hc));
   delete resources.devices;
   return resources;
 }
