@@ -12,6 +12,7 @@ import { taskLogTail } from './logs.js';
 import { planServices, type ServicePlan } from './plan.js';
 import { stackSpec, type StackSpec } from './stack.js';
 import type { SwarmServiceSpec } from './spec-types.js';
+import { inParallel } from '../concurrency.js';
 
 export interface DeployOptions {
   services: string[];
@@ -45,16 +46,6 @@ const MAX_FAILED_TASKS = 3;
 /** A task that crashes right after starting is "running" for a moment: like `docker service create`,
  *  converged means still running a few seconds later. */
 const STABLE_MS = 3000;
-
-/** Runs `fn` over `items`, at most `limit` at a time. */
-export async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
 
 export async function deployStack(api: SwarmApi, project: Project, opts: DeployOptions): Promise<DeployResult> {
   const registryAuth = opts.registryAuth ?? registryAuthLookup();

@@ -1,7 +1,7 @@
 // `down` on a swarm: services, then — once their tasks are gone from every node — networks, secrets
 // and configs of the stack; with -v the stack's volumes the manager node holds.
 import type { SwarmApi } from './api.js';
-import { inParallel } from './deploy.js';
+import { inParallel } from '../concurrency.js';
 import { namespaceFilter } from './labels.js';
 
 export interface RemoveOptions {

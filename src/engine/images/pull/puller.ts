@@ -7,6 +7,7 @@ import { canonicalName, familiarName, type ImageReference, repositoryName } from
 import type { ImageStore, StoredImage } from '../store.js';
 import { type Credentials } from '../../../registry/credentials.js';
 import { RegistryClient, RegistryError } from './registry-client.js';
+import { inParallel } from '../../../concurrency.js';
 
 export type Progress = (msg: Record<string, unknown>) => void;
 
@@ -19,22 +20,6 @@ function progressBar(current: number, total: number): string {
   const filled = total > 0 ? Math.min(width, Math.floor((current / total) * width)) : 0;
   const mb = (n: number) => `${(n / 1e6).toFixed(2)}MB`;
   return `[${'='.repeat(Math.max(0, filled - 1))}${filled ? '>' : ''}${' '.repeat(width - filled)}] ${mb(current)}/${mb(total)}`;
-}
-
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  let failure: unknown;
-  const worker = async () => {
-    while (queue.length && failure === undefined) {
-      try {
-        await work(queue.shift()!);
-      } catch (err) {
-        failure ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== undefined) throw failure;
 }
 
 export interface PullResult {

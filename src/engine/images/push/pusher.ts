@@ -9,6 +9,7 @@ import type { ImageStore, StoredImage } from '../store.js';
 import type { Credentials } from '../../../registry/credentials.js';
 import type { Progress } from '../pull/puller.js';
 import { RegistryClient, RegistryError } from '../pull/registry-client.js';
+import { inParallel } from '../../../concurrency.js';
 
 export interface PushResult {
   tag: string;
@@ -32,23 +33,6 @@ async function errorText(res: Response): Promise<string> {
     /* not JSON */
   }
   return text.replace(/\s+/g, ' ').trim().slice(0, 200) || `status ${res.status}`;
-}
-
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: unknown;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length && failure === undefined) {
-        try {
-          await work(items[next++]!);
-        } catch (err) {
-          failure ??= err;
-        }
-      }
-    }),
-  );
-  if (failure !== undefined) throw failure;
 }
 
 async function blobExists(client: RegistryClient, repository: string, digest: string): Promise<boolean> {
