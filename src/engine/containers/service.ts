@@ -49,6 +49,9 @@ export class ContainerService implements ContainerManagement {
   private readonly stdin: StdinRelay;
   /** exit handlers of containers being started right now */
   private readonly starting = new Map<string, (r: ExitRecord) => void>();
+  private lossHandling?: Promise<void>;
+  private lossAgain = false;
+  private closing = false;
   private readonly signals = new ExitSignals();
   /** one lifecycle operation at a time per container */
   private readonly lifecycle = new KeyedMutex();
@@ -72,7 +75,7 @@ export class ContainerService implements ContainerManagement {
         if (h) h(r);
         else void this.onExit(id, r);
       },
-      () => void this.supervisorLost(),
+      () => this.supervisorLost(),
     );
     this.health = new HealthMonitor({
       runtime: deps.runtime,
@@ -87,13 +90,42 @@ export class ContainerService implements ContainerManagement {
 
   /** The connection to the supervisor broke. Under a reaper, a killed supervisor is started again and adopts
    *  the containers; a supervisor running the runtimes in the foreground took its containers with it. Either
-   *  way, the containers the (new) supervisor does not run have ended: record what exit.json says. */
-  private async supervisorLost(): Promise<void> {
-    let alive = new Set<string>();
-    try {
-      alive = await this.supervisor.running();
-    } catch (err) {
-      this.log.warn('the container supervisor did not come back', { error: (err as Error).message });
+   *  way, the containers the (new) supervisor does not run have ended: record what exit.json says. Losses that
+   *  come while one is being handled are handled once more after it. */
+  private supervisorLost(): void {
+    if (this.lossHandling) {
+      this.lossAgain = true;
+      return;
+    }
+    this.lossHandling = (async () => {
+      do {
+        this.lossAgain = false;
+        await this.recordExitsAfterLoss();
+      } while (this.lossAgain);
+    })().finally(() => {
+      this.lossHandling = undefined;
+    });
+  }
+
+  private async recordExitsAfterLoss(): Promise<void> {
+    let alive: Set<string> | undefined;
+    // a container is declared gone only when a supervisor says so, or when none can be reached for long: the
+    // exit recorded for it kills what is left of it
+    for (let attempt = 1; !alive; attempt++) {
+      try {
+        alive = await this.supervisor.running();
+      } catch (err) {
+        if (this.closing) return;
+        if (attempt >= 3) {
+          this.log.error('the container supervisor did not come back: its containers are recorded as exited', {
+            error: (err as Error).message,
+          });
+          alive = new Set();
+        } else {
+          this.log.warn('the container supervisor did not come back yet; trying again', { error: (err as Error).message });
+          await new Promise((r) => setTimeout(r, 2000));
+        }
+      }
     }
     for (const rec of this.store.all()) {
       if (rec.state.running && !alive.has(rec.id) && !this.starting.has(rec.id))
@@ -671,6 +703,7 @@ export class ContainerService implements ContainerManagement {
 
   /** Disconnects from the supervisor (containers keep running; it exits with `stopSupervisor` when none runs) and cancels pending restarts. */
   close(stopSupervisor = false): void {
+    this.closing = true;
     this.supervisor.close(stopSupervisor);
     this.health.close();
     this.restarts.close();

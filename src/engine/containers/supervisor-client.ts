@@ -52,8 +52,10 @@ export class SupervisorClient {
   private sock?: net.Socket;
   private connecting?: Promise<net.Socket>;
   private readonly started = new Map<string, { resolve: (s: RunStarted) => void; reject: (e: Error) => void }>();
-  private listWaiters: ((ids: string[]) => void)[] = [];
-  private helloWaiters: ((hello: { runtime: string; mode?: string }) => void)[] = [];
+  private listWaiters: { resolve: (ids: string[]) => void; reject: (e: Error) => void }[] = [];
+  private helloWaiters: ((hello: { runtime: string; mode?: string } | undefined) => void)[] = [];
+  /** the connection that answered the greeting; its loss is the supervisor's */
+  private greeted?: net.Socket;
   /** how the connected supervisor launches containers: 'reaper' or 'foreground' */
   mode?: string;
   private closed = false;
@@ -134,45 +136,61 @@ export class SupervisorClient {
 
   /** The connection, starting the supervisor when none answers. */
   connect(): Promise<net.Socket> {
+    if (this.closed) return Promise.reject(new Error('the engine is closing'));
     if (this.sock && !this.sock.destroyed) return Promise.resolve(this.sock);
-    this.connecting ??= (async () => {
-      let sock = await this.tryConnect();
-      if (!sock) {
-        // a host that exits before answering lost a race with one that was exiting (idle) or restarting its
-        // supervisor: it is started again, a few times
-        let respawns = 5;
-        const onGone = () => {
-          if (!sock && respawns-- > 0)
-            setTimeout(() => {
-              if (!sock) this.spawnHost(onGone);
-            }, 100);
-        };
-        this.spawnHost(onGone);
-        for (let i = 0; i < 1500 && !sock; i++) {
-          await new Promise((r) => setTimeout(r, 20));
-          sock = await this.tryConnect();
-        }
-      }
-      if (!sock) throw new Error(`the container supervisor did not start; see ${this.logFile}`);
-      this.attach(sock);
-      // a supervisor left by an engine that used another runtime would run containers this engine cannot manage
-      const hello = await new Promise<{ runtime: string; mode?: string }>((resolve) => {
-        this.helloWaiters.push(resolve);
-        this.send({ op: 'hello' });
-      });
-      const theirs = hello.runtime;
-      this.mode = hello.mode;
-      if (theirs !== this.runtime) {
-        throw new Error(
-          `the container supervisor of ${this.root} runs containers with ${theirs}, not ${this.runtime}: ` +
-            `stop its containers or start the engine with TSCOMPOSE_OCI_RUNTIME=${theirs}`,
-        );
-      }
-      return sock;
-    })().finally(() => {
+    this.connecting ??= this.establish().finally(() => {
       this.connecting = undefined;
     });
     return this.connecting;
+  }
+
+  private async establish(): Promise<net.Socket> {
+    const deadline = Date.now() + 30_000;
+    let spawned = false;
+    let respawns = 5;
+    let answered = false;
+    const onGone = () => {
+      // a host that exits before answering lost a race with one that was exiting (idle) or restarting its
+      // supervisor: it is started again, a few times
+      if (!answered && respawns-- > 0)
+        setTimeout(() => {
+          if (!answered) this.spawnHost(onGone);
+        }, 100);
+    };
+    try {
+      while (Date.now() < deadline) {
+        const sock = await this.tryConnect();
+        if (!sock) {
+          if (!spawned) this.spawnHost(onGone);
+          spawned = true;
+          await new Promise((r) => setTimeout(r, 20));
+          continue;
+        }
+        this.attach(sock);
+        const hello = await new Promise<{ runtime: string; mode?: string } | undefined>((resolve) => {
+          this.helloWaiters.push(resolve);
+          this.send({ op: 'hello' });
+        });
+        // the peer closed before answering: a supervisor that was being killed still had its socket open
+        // (the kernel accepts into the backlog of a dying process); the next one is awaited
+        if (!hello) continue;
+        answered = true;
+        // a supervisor left by an engine that used another runtime would run containers this engine cannot manage
+        if (hello.runtime !== this.runtime) {
+          sock.destroy();
+          throw new Error(
+            `the container supervisor of ${this.root} runs containers with ${hello.runtime}, not ${this.runtime}: ` +
+              `stop its containers or start the engine with TSCOMPOSE_OCI_RUNTIME=${hello.runtime}`,
+          );
+        }
+        this.mode = hello.mode;
+        this.greeted = sock;
+        return sock;
+      }
+    } finally {
+      answered = true;
+    }
+    throw new Error(`the container supervisor did not start; see ${this.logFile}`);
   }
 
   private attach(sock: net.Socket): void {
@@ -181,11 +199,17 @@ export class SupervisorClient {
     sock.on('error', () => {});
     sock.on('close', () => {
       if (this.sock === sock) this.sock = undefined;
-      for (const w of this.helloWaiters) w({ runtime: '(gone)' });
+      for (const w of this.helloWaiters) w(undefined);
       this.helloWaiters = [];
+      for (const w of this.listWaiters) w.reject(new Error('the container supervisor went away'));
+      this.listWaiters = [];
       for (const w of this.started.values()) w.reject(new Error('the container supervisor went away'));
       this.started.clear();
-      if (!this.closed) this.onLost();
+      // only the loss of a supervisor that answered counts: one that closed during the greeting was dying
+      if (this.greeted === sock) {
+        this.greeted = undefined;
+        if (!this.closed) this.onLost();
+      }
     });
   }
 
@@ -207,7 +231,7 @@ export class SupervisorClient {
     } else if (msg.op === 'running') {
       const waiters = this.listWaiters;
       this.listWaiters = [];
-      for (const w of waiters) w(msg.ids);
+      for (const w of waiters) w.resolve(msg.ids);
     }
   }
 
@@ -228,8 +252,8 @@ export class SupervisorClient {
   async running(): Promise<Set<string>> {
     await this.connect();
     return new Set(
-      await new Promise<string[]>((resolve) => {
-        this.listWaiters.push(resolve);
+      await new Promise<string[]>((resolve, reject) => {
+        this.listWaiters.push({ resolve, reject });
         this.send({ op: 'list' });
       }),
     );
