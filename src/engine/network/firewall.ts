@@ -20,17 +20,35 @@ export interface FirewallSpec {
 
 interface ChainPlan {
   table: 'filter' | 'nat';
-  hook: string;
+  /** where the chain is jumped to from: a built-in chain, with the matches of the jump */
+  hooks: { chain: string; match?: string[] }[];
   chain: string;
   rules: string[][];
 }
 
+/** Every kind of chain a network has: F forward, I input, N outbound NAT, D DNS redirect, P published ports. */
+const CHAIN_KINDS = ['F', 'I', 'N', 'D', 'P'] as const;
+
+/** The nat chain holding a network's published ports (DNAT to its containers), filled by `replacePortDnat`. */
+export const portChainName = (chainPrefix: string, networkId: string): string => `${chainPrefix}-P-${networkId.slice(0, 12)}`;
+
 function chainPlans(s: FirewallSpec): ChainPlan[] {
   const id = s.networkId.slice(0, 12);
-  const forward: ChainPlan = { table: 'filter', hook: 'FORWARD', chain: `${s.chainPrefix}-F-${id}`, rules: [] };
-  const input: ChainPlan = { table: 'filter', hook: 'INPUT', chain: `${s.chainPrefix}-I-${id}`, rules: [] };
-  const nat: ChainPlan = { table: 'nat', hook: 'POSTROUTING', chain: `${s.chainPrefix}-N-${id}`, rules: [] };
-  const dns: ChainPlan = { table: 'nat', hook: 'PREROUTING', chain: `${s.chainPrefix}-D-${id}`, rules: [] };
+  const forward: ChainPlan = { table: 'filter', hooks: [{ chain: 'FORWARD' }], chain: `${s.chainPrefix}-F-${id}`, rules: [] };
+  const input: ChainPlan = { table: 'filter', hooks: [{ chain: 'INPUT' }], chain: `${s.chainPrefix}-I-${id}`, rules: [] };
+  const nat: ChainPlan = { table: 'nat', hooks: [{ chain: 'POSTROUTING' }], chain: `${s.chainPrefix}-N-${id}`, rules: [] };
+  const dns: ChainPlan = { table: 'nat', hooks: [{ chain: 'PREROUTING' }], chain: `${s.chainPrefix}-D-${id}`, rules: [] };
+  // Published ports, as Docker does: connections to a local address (not loopback, which the userland proxy
+  // serves) are DNATed to the container, so it sees the real client address
+  const ports: ChainPlan = {
+    table: 'nat',
+    hooks: [
+      { chain: 'PREROUTING', match: ['-m', 'addrtype', '--dst-type', 'LOCAL'] },
+      { chain: 'OUTPUT', match: ['!', '-d', '127.0.0.0/8', '-m', 'addrtype', '--dst-type', 'LOCAL'] },
+    ],
+    chain: portChainName(s.chainPrefix, s.networkId),
+    rules: [],
+  };
   const br = s.bridge;
   if (s.dnsRedirect) {
     for (const proto of ['udp', 'tcp']) {
@@ -61,10 +79,13 @@ function chainPlans(s: FirewallSpec): ChainPlan[] {
     ['-i', br, '-o', s.allBridges, '-j', 'DROP'],
     ['-i', br, '-j', 'ACCEPT'],
     ['-o', br, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
+    // new connections to a published port (the host's FORWARD policy may be DROP): only our DNAT rules
+    // send connections to this bridge's containers
+    ['-o', br, '-m', 'conntrack', '--ctstate', 'DNAT', '-j', 'ACCEPT'],
   );
-  if (!s.masquerade) return withDns([forward]);
+  if (!s.masquerade) return withDns([forward, ports]);
   nat.rules.push(['-s', s.subnet, '!', '-o', br, '-j', 'MASQUERADE']);
-  return withDns([forward, nat]);
+  return withDns([forward, nat, ports]);
 }
 
 /** Creates (or re-creates) the network's chains and hooks them in; safe to call again after a restart.
@@ -73,7 +94,11 @@ export async function applyFirewall(spec: FirewallSpec): Promise<void> {
   const byTable = await removalLines(spec);
   for (const plan of chainPlans(spec)) {
     const lines = byTable.get(plan.table) ?? [];
-    lines.push(`:${plan.chain} - [0:0]`, ...plan.rules.map((r) => `-A ${plan.chain} ${r.join(' ')}`), `-I ${plan.hook} 1 -j ${plan.chain}`);
+    lines.push(
+      `:${plan.chain} - [0:0]`,
+      ...plan.rules.map((r) => `-A ${plan.chain} ${r.join(' ')}`),
+      ...plan.hooks.map((h) => `-I ${h.chain} 1 ${[...(h.match ?? []), '-j', plan.chain].join(' ')}`),
+    );
     byTable.set(plan.table, lines);
   }
   await restore(byTable);
@@ -87,18 +112,47 @@ export async function removeFirewall(spec: Pick<FirewallSpec, 'chainPrefix' | 'n
 /** The iptables-restore lines, by table, that unhook, flush and delete the network's existing chains. */
 async function removalLines(spec: Pick<FirewallSpec, 'chainPrefix' | 'networkId'>): Promise<Map<string, string[]>> {
   const id = spec.networkId.slice(0, 12);
-  const ours = new Set(['F', 'I', 'N', 'D'].map((kind) => `${spec.chainPrefix}-${kind}-${id}`));
+  const ours = new Set(CHAIN_KINDS.map((kind) => `${spec.chainPrefix}-${kind}-${id}`));
   const byTable = new Map<string, string[]>();
   const saved = await run('iptables-save', []);
   for (const block of saved.split(/^\*/m).slice(1)) {
     const [table, ...rest] = block.split('\n');
     if (table !== 'filter' && table !== 'nat') continue;
-    const jumps = rest.filter((l) => ours.has(/^-A \S+ -j (\S+)$/.exec(l)?.[1] ?? ''));
+    // the jumps into our chains from built-in ones (with or without matches), never another rule
+    const jumps = rest.filter((l) => ours.has(/^-A [A-Z]+ (?:.* )?-j (\S+)$/.exec(l)?.[1] ?? ''));
     const chains = rest.filter((l) => l.startsWith(':') && ours.has(l.slice(1).split(' ')[0]!)).map((l) => l.slice(1).split(' ')[0]!);
     const lines = [...jumps.map((l) => `-D ${l.slice(3)}`), ...chains.map((c) => `-F ${c}`), ...chains.map((c) => `-X ${c}`)];
     if (lines.length) byTable.set(table, lines);
   }
   return byTable;
+}
+
+/** One DNAT rule: connections to `hostPort` (on `hostIp`, or any local address) go to the container. */
+export interface PortDnat {
+  protocol: 'tcp' | 'udp';
+  /** "" = every local address */
+  hostIp: string;
+  hostPort: number;
+  containerIp: string;
+  containerPort: number;
+}
+
+/** Replaces the rules of a realized network's published-ports chain with `forwards`, in one transaction.
+ *  Connections coming from any of the service's bridges are left to the userland proxy, as before. */
+export async function replacePortDnat(
+  spec: Pick<FirewallSpec, 'chainPrefix' | 'networkId' | 'allBridges'>,
+  forwards: PortDnat[],
+): Promise<void> {
+  const chain = portChainName(spec.chainPrefix, spec.networkId);
+  const rules = forwards.map((f) =>
+    [
+      `-A ${chain}`,
+      ...(f.hostIp ? ['-d', `${f.hostIp}/32`] : []),
+      ...['!', '-i', spec.allBridges, '-p', f.protocol, '-m', f.protocol, '--dport', String(f.hostPort)],
+      ...['-j', 'DNAT', '--to-destination', `${f.containerIp}:${f.containerPort}`],
+    ].join(' '),
+  );
+  await restore(new Map([['nat', [`-F ${chain}`, ...rules]]]));
 }
 
 /** One iptables-restore for all changes, so they apply together and cost one process. */

@@ -13,9 +13,10 @@ import { formatCidr, formatIPv4, overlaps, parseCidr } from './cidr.js';
 import { networkDnsHandler } from './dns-handler.js';
 import { RoundRobin } from './dns-names.js';
 import { EmbeddedDnsServer } from './dns-server.js';
-import { applyFirewall, removeFirewall, type FirewallSpec } from './firewall.js';
+import { applyFirewall, removeFirewall, replacePortDnat, type FirewallSpec } from './firewall.js';
 import { enableIpForwarding, hostRoutes } from './host.js';
 import { allocateSubnet, firstHost } from './ipam.js';
+import { planPortDnat } from './port-dnat.js';
 import type { NetworkOptions } from './options.js';
 import type { NetworkRecord, NetworkStateView, NetworkTx } from './state.js';
 
@@ -57,6 +58,14 @@ export class NetworkRealizer {
     if (net.driver !== 'bridge') return;
     await Promise.all([removeFirewall(this.firewallSpec(net)), removeBridge(net.bridge!)]);
     this.realized.delete(net.id);
+  }
+
+  /** Rewrites the DNAT rules of the network's published ports from the state (a network not realized has
+   *  no chain: its rules come with `realize`, which the restore after a restart follows with this). */
+  async syncPorts(tx: NetworkTx, networkId: string): Promise<void> {
+    const net = tx.state.networks.find((n) => n.id === networkId);
+    if (!net || net.driver !== 'bridge' || !this.realized.has(net.id)) return;
+    await replacePortDnat(this.firewallSpec(net), planPortDnat(tx.state, net.id));
   }
 
   /** Engine shutdown: this process's DNS servers stop; bridges and chains left up stay for `restore`. */

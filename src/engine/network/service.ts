@@ -23,6 +23,7 @@ import { findContainerIn, findNetworkIn } from './lookups.js';
 import { BUILTIN_NETWORKS, DEFAULT_NETWORK, builtinNetwork, checkCreateRequest, userNetwork } from './network-records.js';
 import type { NetworkOptions } from './options.js';
 import { planPortRequests, reportPorts } from './port-bindings.js';
+import { portNetworkOf } from './port-dnat.js';
 import { PortPublisher, bindingsOf, type PublishedPort } from './port-publisher.js';
 import { NetworkRealizer } from './realizer.js';
 import { SparePool } from './spare-pool.js';
@@ -298,10 +299,18 @@ export class BridgeNetworkService implements NetworkService {
         : resolvConfWithoutEmbeddedDns(host, opts.dns, opts.dnsSearch, opts.dnsOptions),
       portTargetIp: gatewayEndpoint?.ep.ip,
     };
-    await this.store.withLock(async (tx) => {
-      tx.state.containers.push(record);
-      await tx.save();
-    });
+    try {
+      await this.store.withLock(async (tx) => {
+        tx.state.containers.push(record);
+        await tx.save();
+        const portNetwork = portNetworkOf(tx.state, record.id);
+        if (portNetwork) await this.realizer.syncPorts(tx, portNetwork);
+      });
+    } catch (err) {
+      await Promise.all(published.map((p) => p.proxy.close()));
+      await this.detach(record.id);
+      throw err;
+    }
     this.ports.hold(record.id, published);
     for (const { net } of reserved) this.publishEndpointEvent('connect', net, record.id);
     // a container that took a spare and cannot change it hands it back when it ends (see `recycle`)
@@ -323,11 +332,16 @@ export class BridgeNetworkService implements NetworkService {
       const endpoints = tx.state.endpoints.filter((e) => e.containerId === containerId);
       const record = tx.state.containers.find((c) => c.id === containerId);
       if (!record && !endpoints.length) return [];
+      const portNetwork = portNetworkOf(tx.state, containerId);
       tx.state.endpoints = tx.state.endpoints.filter((e) => e.containerId !== containerId);
       tx.state.containers = tx.state.containers.filter((c) => c.id !== containerId);
       this.reservations.remember(containerId, endpoints);
       if (!this.spares.recycle(tx, record, endpoints)) this.plumbing.drain(endpoints, record?.netns);
       if (endpoints.length || record?.mode === 'bridge') await tx.save();
+      if (portNetwork)
+        await this.realizer
+          .syncPorts(tx, portNetwork)
+          .catch(logFailure(this.log, 'removing the DNAT rules of published ports', { container: containerId }));
       return endpoints;
     });
     await this.ports.release(containerId);
@@ -370,8 +384,10 @@ export class BridgeNetworkService implements NetworkService {
       const record = findContainerIn(tx.state.containers, containerRef);
       const ep = record && tx.state.endpoints.find((e) => e.containerId === record.id && e.networkId === net.id);
       if (!ep) throw notFound(`container ${containerRef} is not connected to network ${net.name}`);
+      const portNetwork = portNetworkOf(tx.state, record.id);
       tx.state.endpoints = tx.state.endpoints.filter((e) => e.id !== ep.id);
       await tx.save();
+      if (portNetwork === net.id) await this.realizer.syncPorts(tx, net.id);
       return ep;
     });
     await this.plumbing.removeLink(ep);
@@ -406,6 +422,12 @@ export class BridgeNetworkService implements NetworkService {
       }
       for (const record of tx.state.containers) await this.ports.reopen(record);
       await tx.save();
+      // realize re-made the chains empty; rules of containers that did not survive are not planned again
+      for (const net of tx.state.networks) {
+        await this.realizer
+          .syncPorts(tx, net.id)
+          .catch(logFailure(this.log, 'restoring the DNAT rules of published ports', { network: net.name }));
+      }
     });
   }
 
