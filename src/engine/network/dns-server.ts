@@ -1,8 +1,11 @@
 // The embedded DNS server of one network: UDP and TCP on the gateway address. It answers the names the
-// handler knows and forwards every other query, unchanged, to upstream resolvers.
+// handler knows and forwards every other query, unchanged, to upstream resolvers (dns-upstream.ts: over
+// TCP when the client asked over TCP or the UDP answer was truncated). A UDP client gets at most what it
+// can take (512 bytes, or its EDNS size): a larger answer comes back truncated, and it asks again over TCP.
 import dgram from 'node:dgram';
 import net from 'node:net';
 import * as dnsPacket from 'dns-packet';
+import { fitForUdp, forward, udpLimitOf, type Transport } from './dns-upstream.js';
 
 export type LocalAnswer =
   | { kind: 'addresses'; ips: string[] } // empty = the name exists but has no record of this type
@@ -18,7 +21,6 @@ export interface DnsHandler {
 }
 
 const TTL_SECONDS = 600;
-const UPSTREAM_TIMEOUT_MS = 2000;
 const RCODE_SERVFAIL = 2;
 const RCODE_REFUSED = 5;
 
@@ -45,7 +47,7 @@ export class EmbeddedDnsServer {
     try {
       const udp = dgram.createSocket('udp4');
       udp.on('message', (msg, from) => {
-        void this.respond(msg, from.address).then((reply) => {
+        void this.respond(msg, from.address, 'udp').then((reply) => {
           if (reply) udp.send(reply, from.port, from.address);
         });
       });
@@ -97,7 +99,7 @@ export class EmbeddedDnsServer {
       while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
         const query = pending.subarray(2, 2 + pending.readUInt16BE(0));
         pending = pending.subarray(2 + query.length);
-        void this.respond(query, socket.remoteAddress ?? '').then((reply) => {
+        void this.respond(query, socket.remoteAddress ?? '', 'tcp').then((reply) => {
           if (!reply || socket.destroyed) return;
           const len = Buffer.alloc(2);
           len.writeUInt16BE(reply.length);
@@ -108,15 +110,15 @@ export class EmbeddedDnsServer {
   }
 
   /** The reply to one query message, or undefined for garbage (which never takes the daemon down). */
-  async respond(message: Buffer, clientIp: string): Promise<Buffer | undefined> {
+  async respond(message: Buffer, clientIp: string, transport: Transport = 'udp'): Promise<Buffer | undefined> {
     try {
-      return await this.reply(message, clientIp);
+      return await this.reply(message, clientIp, transport);
     } catch {
       return undefined;
     }
   }
 
-  private async reply(message: Buffer, clientIp: string): Promise<Buffer | undefined> {
+  private async reply(message: Buffer, clientIp: string, transport: Transport): Promise<Buffer | undefined> {
     let query: dnsPacket.DecodedPacket;
     try {
       query = dnsPacket.decode(message);
@@ -127,11 +129,12 @@ export class EmbeddedDnsServer {
     if (query.type !== 'query' || !question) return undefined;
     if (this.handler.serves && !this.handler.serves(clientIp)) return encodeError(query, RCODE_REFUSED);
     const local = this.handler.answer(question.name, question.type, clientIp);
-    if (local) return encodeLocal(query, question, local);
+    const fit = (reply: Buffer) => (transport === 'udp' ? fitForUdp(reply, udpLimitOf(query)) : reply);
+    if (local) return fit(encodeLocal(query, question, local));
     const upstreams = this.handler.upstreams(clientIp);
     for (const server of upstreams) {
-      const reply = await forwardUdp(message, server, this.upstreamPort).catch(() => undefined);
-      if (reply) return reply;
+      const reply = await forward(message, server, this.upstreamPort, transport).catch(() => undefined);
+      if (reply) return fit(reply);
     }
     return encodeError(query, upstreams.length ? RCODE_SERVFAIL : RCODE_REFUSED);
   }
@@ -157,25 +160,5 @@ function encodeError(query: dnsPacket.DecodedPacket, rcode: number): Buffer {
     id: query.id,
     flags: dnsPacket.RECURSION_AVAILABLE | (query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0) | rcode,
     questions: query.questions ?? [],
-  });
-}
-
-function forwardUdp(message: Buffer, server: string, port: number): Promise<Buffer> {
-  const id = message.readUInt16BE(0);
-  const socket = dgram.createSocket(net.isIPv6(server) ? 'udp6' : 'udp4');
-  return new Promise<Buffer>((resolve, reject) => {
-    const timer = setTimeout(() => finish(new Error('upstream DNS timeout')), UPSTREAM_TIMEOUT_MS);
-    const finish = (err?: Error, reply?: Buffer) => {
-      clearTimeout(timer);
-      socket.close();
-      if (reply) resolve(reply);
-      else reject(err);
-    };
-    socket.on('error', (err) => finish(err));
-    socket.on('message', (reply) => {
-      if (reply.length >= 2 && reply.readUInt16BE(0) === id) finish(undefined, reply);
-    });
-    // connected, so an unreachable server fails at once (ECONNREFUSED) instead of at the timeout
-    socket.connect(port, server, () => socket.send(message));
   });
 }
