@@ -111,6 +111,8 @@ export interface EndpointRequest {
   network: string; // network name or id
   aliases: string[];
   ipv4Address?: string;
+  /** on a network with IPv6 enabled (IPAMConfig.IPv6Address) */
+  ipv6Address?: string;
   macAddress?: string;
   /** legacy links on a user network, "container:alias": the alias resolves, for this container only */
   links?: string[];
@@ -125,6 +127,10 @@ export interface EndpointSettings {
   MacAddress: string;
   Aliases: string[] | null;
   DNSNames?: string[] | null;
+  /** on a network with IPv6 enabled */
+  IPv6Gateway?: string;
+  GlobalIPv6Address?: string;
+  GlobalIPv6PrefixLen?: number;
 }
 
 export interface PortBinding {
@@ -358,13 +364,13 @@ export interface NetworkCreateRequest {
   driver?: string;
   internal?: boolean;
   attachable?: boolean;
-  /** refused: IPv6 is not supported (nor are IPv6 subnets in `ipamConfig`) */
+  /** needs an IPv6 subnet in `ipamConfig` (there is no IPv6 address pool, as with Docker Engine 20.10) */
   enableIPv6?: boolean;
   labels?: Record<string, string>;
   /** driver options ("com.docker.network.bridge.name", "com.docker.network.driver.mtu" …) */
   options?: Record<string, string>;
   ipamOptions?: Record<string, string>;
-  /** the first entry is used; without one, a subnet from the address pools */
+  /** the first IPv4 entry is used (without one, a subnet from the address pools), and the first IPv6 one */
   ipamConfig?: IpamConfig[];
 }
 

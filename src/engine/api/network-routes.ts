@@ -92,7 +92,7 @@ export function inspectNetwork(networks: NetworkManagement, net: NetworkRecord):
       EndpointID: ep.id,
       MacAddress: ep.mac,
       IPv4Address: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`,
-      IPv6Address: '',
+      IPv6Address: ep.ip6 && net.ipam6 ? `${ep.ip6}/${net.ipam6.subnet.split('/')[1]}` : '',
     };
   }
   const config = net.subnet
@@ -103,6 +103,7 @@ export function inspectNetwork(networks: NetworkManagement, net: NetworkRecord):
           ...(net.ipRange ? { IPRange: net.ipRange } : {}),
           ...(Object.keys(net.auxAddresses ?? {}).length ? { AuxiliaryAddresses: net.auxAddresses } : {}),
         },
+        ...(net.ipam6 ? [{ Subnet: net.ipam6.subnet, ...(net.ipam6.gateway ? { Gateway: net.ipam6.gateway } : {}) }] : []),
       ]
     : [];
   return {
@@ -111,7 +112,7 @@ export function inspectNetwork(networks: NetworkManagement, net: NetworkRecord):
     Created: net.created,
     Scope: 'local',
     Driver: net.driver,
-    EnableIPv6: false,
+    EnableIPv6: Boolean(net.enableIPv6),
     IPAM: { Driver: 'default', Options: net.ipamOptions ?? null, Config: config },
     Internal: net.internal,
     Attachable: net.attachable,

@@ -34,6 +34,7 @@ export async function connectContainer(
     await networks.connect(net.id, rec.id, {
       aliases: config.Aliases ?? [],
       ipv4Address: config.IPAMConfig?.IPv4Address || undefined,
+      ipv6Address: config.IPAMConfig?.IPv6Address || undefined,
       macAddress: config.MacAddress || undefined,
       ...(linksOf(config.Links) ? { links: linksOf(config.Links) } : {}),
     });

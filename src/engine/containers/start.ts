@@ -59,6 +59,7 @@ function endpoints(rec: ContainerRecord): EndpointRequest[] {
       network,
       aliases: (c?.Aliases as string[] | null) ?? [],
       ipv4Address: c?.IPAMConfig?.IPv4Address || undefined,
+      ipv6Address: c?.IPAMConfig?.IPv6Address || undefined,
       macAddress: c?.MacAddress || undefined,
       links: linksOf(c?.Links as string[] | null | undefined),
     }));

@@ -5,6 +5,7 @@ import type { EndpointRequest, IpamConfig } from '../contracts.js';
 import { contains, formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4, type Subnet } from './cidr.js';
 import { allocateAddress, allocateSubnet, firstHost, isReserved, type AddressPool } from './ipam.js';
 import { vethName, type NetworkOptions } from './options.js';
+import { allocateEndpoint6 } from './addressing6.js';
 import type { EndpointRecord, NetworkRecord } from './state.js';
 import { macForAddress } from './veth.js';
 
@@ -81,6 +82,7 @@ export function allocateEndpoint(
     if (address === undefined) throw internal(`no available IPv4 addresses on this network's address pools: ${net.name} (${net.id})`);
   }
   const ip = formatIPv4(address);
+  const ip6 = allocateEndpoint6(net, existing, req.ipv6Address);
   const id = randomId();
   const aliases = [...new Set(req.aliases)];
   return {
@@ -88,6 +90,7 @@ export function allocateEndpoint(
     networkId: net.id,
     containerId: container.id,
     ip,
+    ...(ip6 ? { ip6 } : {}),
     mac: req.macAddress || macForAddress(ip),
     aliases,
     // the default bridge has no service discovery, as with Docker

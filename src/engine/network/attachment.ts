@@ -2,6 +2,7 @@
 // its published ports and the contents of its /etc/resolv.conf and /etc/hosts.
 import type { EndpointSettings, NetworkAttachment } from '../contracts.js';
 import { parseCidr } from './cidr.js';
+import { prefix6Of } from './addressing6.js';
 import type { AttachedContainer, EndpointRecord, NetworkRecord, NetworkStateView } from './state.js';
 
 export function attachmentOf(state: NetworkStateView, record: AttachedContainer): NetworkAttachment {
@@ -23,5 +24,6 @@ export function endpointSettings(net: NetworkRecord, ep: EndpointRecord): Endpoi
     MacAddress: ep.mac,
     Aliases: ep.aliases.length ? ep.aliases : null,
     DNSNames: ep.dnsNames.length ? ep.dnsNames : null,
+    ...(ep.ip6 ? { IPv6Gateway: net.gateway6 ?? '', GlobalIPv6Address: ep.ip6, GlobalIPv6PrefixLen: prefix6Of(net) } : {}),
   };
 }

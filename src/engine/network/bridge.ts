@@ -1,10 +1,12 @@
 // One Linux bridge per network, carrying the gateway address.
 import { HostCommandError, ipBatch, tryRun } from './host.js';
 
-/** One `ip -batch`: create, address, up; when the bridge already exists (engine restart), address and up. */
-export async function ensureBridge(name: string, gatewayCidr: string): Promise<void> {
+/** One `ip -batch`: create, address(es), up; when the bridge already exists (engine restart), address and up.
+ *  `gateway6Cidr`: the IPv6 gateway of a network with IPv6 enabled. */
+export async function ensureBridge(name: string, gatewayCidr: string, gateway6Cidr?: string): Promise<void> {
   const configure = [
     ['addr', 'replace', gatewayCidr, 'dev', name],
+    ...(gateway6Cidr ? [['addr', 'replace', gateway6Cidr, 'dev', name, 'nodad']] : []),
     ['link', 'set', 'dev', name, 'up'],
   ];
   try {

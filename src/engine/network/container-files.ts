@@ -32,8 +32,11 @@ export function buildHosts(opts: { hostname: string; addresses: string[]; extraH
     'ff02::2\tip6-allrouters',
     ...opts.extraHosts.map((h) => `${h.ip}\t${h.name}`),
   ];
-  const [primary] = opts.addresses;
+  // the first address of each family names the container, as Docker writes it
+  const primary = opts.addresses.find((a) => !a.includes(':'));
+  const primary6 = opts.addresses.find((a) => a.includes(':'));
   if (primary) lines.push(`${primary}\t${opts.hostname}`);
+  if (primary6) lines.push(`${primary6}\t${opts.hostname}`);
   return lines.join('\n') + '\n';
 }
 

@@ -38,14 +38,20 @@ export function networkDnsHandler(
       const endpoints = state().endpoints.filter((e) => nets.some((n) => n.id === e.networkId));
       if (type === 'PTR') {
         const address = reverseLookupAddress(name);
-        const ep = endpoints.find((e) => e.ip === address);
+        const ep = endpoints.find((e) => e.ip === address || e.ip6 === address);
         const net = ep && nets.find((n) => n.id === ep.networkId);
         const container = ep && state().containers.find((c) => c.id === ep.containerId);
         return ep && net ? { kind: 'pointer', name: `${container?.name ?? ep.containerId.slice(0, 12)}.${net.name}` } : undefined;
       }
+      const wanted = linkTarget(clientEndpoint(clientIp)?.links, name) ?? name;
       const entries: NameEntry[] = endpoints.map((e) => ({ names: e.dnsNames, ip: e.ip }));
-      const ips = roundRobin.pick(linkTarget(clientEndpoint(clientIp)?.links, name) ?? name, entries);
+      const ips = roundRobin.pick(wanted, entries);
       if (!ips.length) return undefined;
+      // AAAA: the IPv6 addresses of those endpoints that have one (on networks with IPv6 enabled)
+      if (type === 'AAAA') {
+        const entries6: NameEntry[] = endpoints.flatMap((e) => (e.ip6 ? [{ names: e.dnsNames, ip: e.ip6 }] : []));
+        return { kind: 'addresses', ips: roundRobin.pick(wanted, entries6) };
+      }
       // a known name without an address of the asked type: an empty answer, not a forward
       return { kind: 'addresses', ips: type === 'A' ? ips : [] };
     },

@@ -1,4 +1,5 @@
 // Which addresses the embedded DNS gives for a name on one network, with round-robin between replicas.
+import { formatIPv6 } from './cidr6.js';
 export interface NameEntry {
   names: string[];
   ip: string;
@@ -21,8 +22,13 @@ export class RoundRobin {
   }
 }
 
-/** "4.3.2.1.in-addr.arpa" → "1.2.3.4" */
+/** "4.3.2.1.in-addr.arpa" → "1.2.3.4"; the 32 nibbles of an ip6.arpa name → the IPv6 address (canonical) */
 export function reverseLookupAddress(name: string): string | undefined {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/.exec(normalizeName(name));
-  return m ? [m[4], m[3], m[2], m[1]].join('.') : undefined;
+  const normalized = normalizeName(name);
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/.exec(normalized);
+  if (m) return [m[4], m[3], m[2], m[1]].join('.');
+  const v6 = /^((?:[0-9a-f]\.){32})ip6\.arpa$/.exec(normalized);
+  if (!v6) return undefined;
+  const hex = v6[1]!.split('.').filter(Boolean).reverse().join('');
+  return formatIPv6(BigInt(`0x${hex}`));
 }

@@ -143,7 +143,7 @@ export class EmbeddedDnsServer {
 function encodeLocal(query: dnsPacket.DecodedPacket, question: dnsPacket.Question, local: LocalAnswer): Buffer {
   const answers: dnsPacket.Answer[] =
     local.kind === 'addresses'
-      ? local.ips.map((ip) => ({ type: 'A', class: 'IN', name: question.name, ttl: TTL_SECONDS, data: ip }))
+      ? local.ips.map((ip) => ({ type: ip.includes(':') ? 'AAAA' : 'A', class: 'IN', name: question.name, ttl: TTL_SECONDS, data: ip }))
       : [{ type: 'PTR', class: 'IN', name: question.name, ttl: TTL_SECONDS, data: local.name }];
   return dnsPacket.encode({
     type: 'response',

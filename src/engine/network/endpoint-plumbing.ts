@@ -2,6 +2,7 @@
 // (veth.ts) between the network's bridge and the container's namespace, with its address and MAC; bridge
 // mode without a process makes a named namespace for the container. Nothing here touches the store: the
 // endpoints are reserved (and un-reserved) under its lock by the caller, the slow host work happens here.
+import { prefix6Of } from './addressing6.js';
 import { parseCidr } from './cidr.js';
 import { randomId } from './addressing.js';
 import type { Netns } from './host.js';
@@ -39,6 +40,7 @@ export class EndpointPlumbing {
         mac: ep.mac,
         addressCidr: `${ep.ip}/${parseCidr(net.subnet!)!.prefix}`,
         defaultGateway: o.defaultGateway,
+        ...(ep.ip6 ? { address6Cidr: `${ep.ip6}/${prefix6Of(net)}`, defaultGateway6: o.defaultGateway ? net.gateway6 : undefined } : {}),
         mtu: networkMtu(net),
       },
       o.createNetns ?? false,

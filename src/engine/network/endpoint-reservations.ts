@@ -65,7 +65,7 @@ export class EndpointReservations {
         spare = spareFits && !previousFree ? this.parts.spares.take(tx, net.id) : undefined;
         const ep = spare
           ? {
-              ...this.allocate(net, container, { ...req, ipv4Address: spare.endpoint.ip }, i),
+              ...this.allocate(net, container, { ...req, ipv4Address: spare.endpoint.ip, ipv6Address: spare.endpoint.ip6 }, i),
               mac: spare.endpoint.mac,
               hostInterface: spare.endpoint.hostInterface,
             }

@@ -100,6 +100,13 @@ export async function enableIpForwarding(): Promise<void> {
   if ((await readFile(file, 'utf8')).trim() !== '1') await writeFile(file, '1');
 }
 
+/** Routing between the bridges of networks with IPv6 enabled and the host's other interfaces (Docker sets it
+ *  too; note that it makes the host stop accepting router advertisements where accept_ra is 1). */
+export async function enableIpv6Forwarding(): Promise<void> {
+  const file = '/proc/sys/net/ipv6/conf/all/forwarding';
+  if ((await readFile(file, 'utf8')).trim() !== '1') await writeFile(file, '1');
+}
+
 /** The nameservers, search domains and options of the host's /etc/resolv.conf. */
 export interface HostResolvConf {
   nameservers: string[];

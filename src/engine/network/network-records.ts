@@ -3,6 +3,7 @@
 import { conflict, internal, invalid } from '../errors.js';
 import type { NetworkCreateRequest } from '../contracts.js';
 import { planAddressing, randomId } from './addressing.js';
+import { isIPv6Config, planAddressing6 } from './addressing6.js';
 import { formatCidr, formatIPv4, type Subnet } from './cidr.js';
 import { allocateSubnet, firstHost } from './ipam.js';
 import { bridgeName, type NetworkOptions } from './options.js';
@@ -50,10 +51,6 @@ export function checkCreateRequest(req: NetworkCreateRequest): void {
   const name = req.name;
   if (!NAME_PATTERN.test(name))
     throw invalid(`invalid network name ${JSON.stringify(name)}: a name must not be empty nor hold a slash or control characters`);
-  // an IPv6 subnet would otherwise be dropped silently and inspect would claim an IPv4-only network
-  if (req.enableIPv6 || (req.ipamConfig ?? []).some((c) => c.subnet?.includes(':'))) {
-    throw invalid('IPv6 networks are not supported by the tscompose engine (EnableIPv6 and IPv6 subnets)');
-  }
   const driver = req.driver || 'bridge';
   if (driver !== 'bridge') throw invalid(`network driver "${driver}" is not supported by the bundled engine: only "bridge"`);
 }
@@ -74,7 +71,8 @@ export async function userNetwork(
   record.options = req.options ?? {};
   record.ipamOptions = req.ipamOptions ?? null; // Docker shows null when the request gave none
   record.bridge = record.options['com.docker.network.bridge.name'] || bridgeName(options, record.id);
-  const config = (req.ipamConfig ?? []).filter((c) => !c.subnet?.includes(':'))[0];
+  const config = (req.ipamConfig ?? []).filter((c) => !isIPv6Config(c))[0];
+  Object.assign(record, planAddressing6(name, Boolean(req.enableIPv6), req.ipamConfig ?? [], existing));
   Object.assign(record, planAddressing(name, config, existing, config?.subnet ? [] : await taken(), options.pools));
   return record;
 }

@@ -3,36 +3,34 @@
 // change, so rules of containers that are gone (an engine that crashed between a stop and its clean-up)
 // disappear with the next change or restore, and never outlive the network's chains.
 import net from 'node:net';
-import type { PortDnat } from './firewall.js';
+import type { IpFamily, PortDnat } from './firewall.js';
 import type { NetworkStateView } from './state.js';
 
-/** A host address the DNAT rules can serve: loopback stays with the userland proxy (the kernel does not
- *  route 127.0.0.0/8 out of the host), and IPv6 bindings are for ip6tables. */
-function dnatHostIp(hostIp: string): string | undefined {
+/** A host address the DNAT rules of `family` serve ("" = every address), or undefined: loopback stays with
+ *  the userland proxy (the kernel does not route loopback out of the host), other families are not theirs.
+ *  A binding on every address ("" or 0.0.0.0: the proxy listens dual-stack on `::`) is both families'. */
+function dnatHostIp(hostIp: string, family: IpFamily): string | undefined {
   if (hostIp === '' || hostIp === '0.0.0.0') return '';
-  if (!net.isIPv4(hostIp) || hostIp.startsWith('127.')) return undefined;
-  return hostIp;
+  if (hostIp === '::') return family === 6 ? '' : undefined;
+  if (family === 4) return net.isIPv4(hostIp) && !hostIp.startsWith('127.') ? hostIp : undefined;
+  return net.isIPv6(hostIp) && hostIp !== '::1' && !hostIp.startsWith('::ffff:') ? hostIp : undefined;
 }
 
-export function planPortDnat(state: NetworkStateView, networkId: string): PortDnat[] {
+export function planPortDnat(state: NetworkStateView, networkId: string, family: IpFamily): PortDnat[] {
   const forwards: PortDnat[] = [];
   for (const c of state.containers) {
-    if (!c.portTargetIp || !net.isIPv4(c.portTargetIp)) continue;
+    if (!c.portTargetIp) continue;
     const target = state.endpoints.find((e) => e.containerId === c.id && e.ip === c.portTargetIp);
     if (target?.networkId !== networkId) continue;
+    const containerIp = family === 4 ? target.ip : target.ip6;
+    if (!containerIp) continue;
     for (const [key, bindings] of Object.entries(c.ports)) {
       const [port, protocol] = key.split('/');
       for (const b of bindings ?? []) {
-        const hostIp = dnatHostIp(b.HostIp ?? '');
+        const hostIp = dnatHostIp(b.HostIp ?? '', family);
         const hostPort = Number(b.HostPort);
         if (hostIp === undefined || !hostPort) continue;
-        forwards.push({
-          protocol: protocol === 'udp' ? 'udp' : 'tcp',
-          hostIp,
-          hostPort,
-          containerIp: c.portTargetIp,
-          containerPort: Number(port),
-        });
+        forwards.push({ protocol: protocol === 'udp' ? 'udp' : 'tcp', hostIp, hostPort, containerIp, containerPort: Number(port) });
       }
     }
   }

@@ -14,7 +14,8 @@ import { networkDnsHandler } from './dns-handler.js';
 import { RoundRobin } from './dns-names.js';
 import { EmbeddedDnsServer } from './dns-server.js';
 import { applyFirewall, removeFirewall, replacePortDnat, type FirewallSpec } from './firewall.js';
-import { enableIpForwarding, hostRoutes } from './host.js';
+import { enableIpForwarding, enableIpv6Forwarding, hostRoutes } from './host.js';
+import { prefix6Of } from './addressing6.js';
 import { allocateSubnet, firstHost } from './ipam.js';
 import { planPortDnat } from './port-dnat.js';
 import type { NetworkOptions } from './options.js';
@@ -42,8 +43,14 @@ export class NetworkRealizer {
     const prefix = parseCidr(net.subnet!)!.prefix;
     try {
       // the chains name the bridge but do not need it; the DNS server needs the gateway address on it
-      const bridgeAndDns = ensureBridge(net.bridge!, `${net.gateway}/${prefix}`).then(() => (net.builtin ? undefined : this.startDns(net)));
-      const [dnsRedirect] = await Promise.all([bridgeAndDns, net.internal ? undefined : enableIpForwarding()]);
+      const gateway6 = net.enableIPv6 ? `${net.gateway6}/${prefix6Of(net)}` : undefined;
+      const bridgeAndDns = ensureBridge(net.bridge!, `${net.gateway}/${prefix}`, gateway6).then(() =>
+        net.builtin ? undefined : this.startDns(net),
+      );
+      const forwarding = net.internal
+        ? undefined
+        : Promise.all([enableIpForwarding(), net.enableIPv6 ? enableIpv6Forwarding() : undefined]);
+      const [dnsRedirect] = await Promise.all([bridgeAndDns, forwarding]);
       await applyFirewall({ ...this.firewallSpec(net), dnsRedirect });
     } catch (err) {
       await this.unrealize(tx, net);
@@ -65,7 +72,8 @@ export class NetworkRealizer {
   async syncPorts(tx: NetworkTx, networkId: string): Promise<void> {
     const net = tx.state.networks.find((n) => n.id === networkId);
     if (!net || net.driver !== 'bridge' || !this.realized.has(net.id)) return;
-    await replacePortDnat(this.firewallSpec(net), planPortDnat(tx.state, net.id));
+    await replacePortDnat(this.firewallSpec(net), 4, planPortDnat(tx.state, net.id, 4));
+    if (net.enableIPv6) await replacePortDnat(this.firewallSpec(net), 6, planPortDnat(tx.state, net.id, 6));
   }
 
   /** Engine shutdown: this process's DNS servers stop; bridges and chains left up stay for `restore`. */
@@ -85,6 +93,7 @@ export class NetworkRealizer {
       internal: net.internal,
       allBridges: `${this.options.interfacePrefix}b+`,
       masquerade: net.options['com.docker.network.bridge.enable_ip_masquerade'] !== 'false',
+      ...(net.enableIPv6 ? { ipv6: { subnet: net.ipam6!.subnet, gateway: net.gateway6! } } : {}),
     };
   }
 

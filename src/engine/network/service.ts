@@ -260,7 +260,8 @@ export class BridgeNetworkService implements NetworkService {
     const fixed = requested.map((r) => r.ipv4Address).filter(Boolean);
     if (fixed.length) await this.spares.discard((s) => fixed.includes(s.endpoint.ip));
     await this.plumbing.drained((e) => requested.some((r) => r.ipv4Address === e.ip));
-    const spareFits = requested.length === 1 && !requested[0]!.ipv4Address && !requested[0]!.macAddress && !opts.pid;
+    const spareFits =
+      requested.length === 1 && !requested[0]!.ipv4Address && !requested[0]!.ipv6Address && !requested[0]!.macAddress && !opts.pid;
     if (spareFits) await this.spares.ready((await this.findNetwork(requested[0]!.network))?.id ?? '');
     const { reserved, spare } = await this.store.withLock((tx) => this.reservations.forAttach(tx, base, requested, spareFits));
     if (spare) base.netns = spare.netns;
@@ -272,7 +273,7 @@ export class BridgeNetworkService implements NetworkService {
     try {
       hosts = buildHosts({
         hostname: opts.hostname,
-        addresses: reserved.map((r) => r.ep.ip),
+        addresses: reserved.flatMap((r) => [r.ep.ip, ...(r.ep.ip6 ? [r.ep.ip6] : [])]),
         extraHosts: parseExtraHosts(opts.extraHosts, gatewayEndpoint?.net.gateway),
       });
       // a spare's namespace has its one link already

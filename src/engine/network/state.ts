@@ -26,6 +26,12 @@ export interface NetworkRecord {
   gateway?: string;
   ipRange?: string;
   auxAddresses?: Record<string, string>;
+  /** EnableIPv6: endpoints get an address of `subnet6` too */
+  enableIPv6?: boolean;
+  /** the IPv6 IPAM entry as the request gave it (kept and shown even without EnableIPv6, as Docker does) */
+  ipam6?: { subnet: string; gateway?: string };
+  /** the bridge's IPv6 address, the containers' IPv6 default route (with EnableIPv6) */
+  gateway6?: string;
 }
 
 export interface EndpointRecord {
@@ -33,6 +39,8 @@ export interface EndpointRecord {
   networkId: string;
   containerId: string;
   ip: string;
+  /** the endpoint's IPv6 address, on a network with IPv6 enabled */
+  ip6?: string;
   mac: string;
   aliases: string[];
   /** names the embedded DNS answers with this endpoint's address */

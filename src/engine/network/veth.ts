@@ -11,6 +11,9 @@ export interface EndpointLink {
   mac: string;
   addressCidr: string; // 10.89.0.2/24
   defaultGateway?: string;
+  /** on a network with IPv6 enabled: fd00:1::2/64, and the IPv6 default route */
+  address6Cidr?: string;
+  defaultGateway6?: string;
   mtu?: number;
 }
 
@@ -49,8 +52,12 @@ export async function createEndpointLink(link: EndpointLink, createNetns = false
     await ipBatchInNetns(ns, [
       ['addr', 'add', link.addressCidr, 'dev', link.containerInterface],
       ['link', 'set', 'dev', link.containerInterface, 'up'],
+      // no duplicate address detection: the address is the engine's to give, and usable at once
+      ...(link.address6Cidr ? [['addr', 'add', link.address6Cidr, 'dev', link.containerInterface, 'nodad']] : []),
       ['link', 'set', 'dev', 'lo', 'up'],
       ...(link.defaultGateway ? [['route', 'replace', 'default', 'via', link.defaultGateway, 'dev', link.containerInterface]] : []),
+      // `ip -batch` takes no -6 per line: the gateway's family makes it the IPv6 default route
+      ...(link.defaultGateway6 ? [['route', 'replace', 'default', 'via', link.defaultGateway6, 'dev', link.containerInterface]] : []),
     ]);
   } catch (err) {
     await removeEndpointLink(link.hostInterface);

@@ -334,7 +334,7 @@ test("legacy links on the default bridge: Docker's variables and an /etc/hosts l
   await child.remove();
 });
 
-test('networks: any name Docker takes (spaces included) works; IPAM options and auxiliary addresses in inspect; IPv6 refused', async () => {
+test('networks: any name Docker takes (spaces included) works; IPAM options and auxiliary addresses in inspect; IPv6 needs a subnet', async () => {
   const name = `${unique('net')} with spaces`;
   const net = await t.docker.createNetwork({
     Name: name,
@@ -361,10 +361,16 @@ test('networks: any name Docker takes (spaces included) works; IPAM options and 
   await c.remove({ force: true });
   await t.docker.getNetwork(encodeURIComponent(name)).remove();
   await assert.rejects(t.docker.createNetwork({ Name: 'a/b' }), /invalid network name/);
+  // no IPv6 address pool, as with Docker Engine 20.10: EnableIPv6 needs an IPv6 subnet
   await assert.rejects(
-    t.docker.createNetwork({ Name: unique('v6'), EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fd00:dead::/64' }] } }),
-    /IPv6 networks are not supported/,
+    t.docker.createNetwork({ Name: unique('v6'), EnableIPv6: true }),
+    /could not find an available, non-overlapping IPv6 address pool/,
   );
+  const v6 = await t.docker.createNetwork({ Name: unique('v6'), EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fd00:dead::/64' }] } });
+  const v6info = await v6.inspect();
+  assert.equal(v6info.EnableIPv6, true);
+  assert.deepEqual(v6info.IPAM?.Config?.[1], { Subnet: 'fd00:dead::/64' });
+  await v6.remove();
 });
 
 test("the docker CLI under a terminal detaches with ctrl-p ctrl-q, or its config file's detachKeys, as from Docker Engine", async () => {
