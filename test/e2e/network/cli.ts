@@ -46,11 +46,21 @@ export async function hostRules(): Promise<string> {
   return out.join('\n');
 }
 
+export interface OutsideNamespace {
+  name: string;
+  address: string;
+  hostSide: string;
+  /** with `ipv6`: the namespace's and the host side's IPv6 addresses (fd6f:<n>::/64) */
+  address6?: string;
+  hostSide6?: string;
+  run(args: string[]): Promise<Result>;
+  remove(): Promise<void>;
+}
+
 /** A named namespace standing for a client outside the host: a veth pair in 198.18.<n>.0/30 (the benchmark
- *  range, unused here), the host side being `hostSide`, with a default route through the host. */
-export async function outsideNamespace(
-  tag: string,
-): Promise<{ name: string; address: string; hostSide: string; run(args: string[]): Promise<Result>; remove(): Promise<void> }> {
+ *  range, unused here) and, with `ipv6`, in fd6f:<n>::/64, the host side being `hostSide`, with default routes
+ *  through the host. */
+export async function outsideNamespace(tag: string, ipv6 = false): Promise<OutsideNamespace> {
   const n = 1 + Math.floor(Math.random() * 250);
   const name = `n6o-${tag}-${process.pid}`.slice(0, 30);
   const link = `n6o${tag}${process.pid}`.slice(0, 15);
@@ -65,6 +75,13 @@ export async function outsideNamespace(
     `ip -n ${name} link set eth0 up`,
     `ip -n ${name} link set lo up`,
     `ip -n ${name} route add default via ${hostSide}`,
+    ...(ipv6
+      ? [
+          `ip addr add fd6f:${n}::1/64 dev ${link} nodad`,
+          `ip -n ${name} addr add fd6f:${n}::2/64 dev eth0 nodad`,
+          `ip -n ${name} -6 route add default via fd6f:${n}::1`,
+        ]
+      : []),
   ].join(' && ');
   const r = await sh(script);
   if (r.code !== 0) throw new Error(`making the client namespace: ${r.stderr}`);
@@ -72,11 +89,21 @@ export async function outsideNamespace(
     name,
     address,
     hostSide,
+    ...(ipv6 ? { address6: `fd6f:${n}::2`, hostSide6: `fd6f:${n}::1` } : {}),
     run: (args) => run('nsenter', [`--net=/run/netns/${name}`, ...args]),
     async remove() {
       await sh(`ip link del ${link} 2>/dev/null; ip netns del ${name} 2>/dev/null; true`);
     },
   };
+}
+
+/** Why this host cannot carry an IPv6 test, or undefined when it can. */
+export async function ipv6Unavailable(): Promise<string | undefined> {
+  const disabled = await sh('cat /proc/sys/net/ipv6/conf/all/disable_ipv6');
+  if (disabled.code !== 0) return 'this kernel has no IPv6 (/proc/sys/net/ipv6 is missing)';
+  if (disabled.stdout.trim() !== '0') return 'IPv6 is disabled on this host (net.ipv6.conf.all.disable_ipv6=1)';
+  if ((await sh('ip6tables-save -t nat')).code !== 0) return 'ip6tables (nat table) is not usable on this host';
+  return undefined;
 }
 
 /** Retries `fn` while a server in a container starts. */
