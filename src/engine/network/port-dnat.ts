@@ -8,10 +8,10 @@ import type { NetworkStateView } from './state.js';
 
 /** A host address the DNAT rules of `family` serve ("" = every address), or undefined: loopback stays with
  *  the userland proxy (the kernel does not route loopback out of the host), other families are not theirs.
- *  A binding on every address ("" or 0.0.0.0: the proxy listens dual-stack on `::`) is both families'. */
+ *  A binding on every address is reported as two, 0.0.0.0 and :: (see port-publisher.ts), one per family. */
 function dnatHostIp(hostIp: string, family: IpFamily): string | undefined {
-  if (hostIp === '' || hostIp === '0.0.0.0') return '';
-  if (hostIp === '::') return family === 6 ? '' : undefined;
+  if (hostIp === '' || hostIp === (family === 4 ? '0.0.0.0' : '::')) return '';
+  if (hostIp === '0.0.0.0' || hostIp === '::') return undefined;
   if (family === 4) return net.isIPv4(hostIp) && !hostIp.startsWith('127.') ? hostIp : undefined;
   return net.isIPv6(hostIp) && hostIp !== '::1' && !hostIp.startsWith('::ffff:') ? hostIp : undefined;
 }

@@ -16,6 +16,8 @@ export interface OpenProxy {
   protocol: PortProtocol;
   hostIp: string;
   hostPort: number;
+  /** listening on `::` for IPv6 and IPv4 alike (a binding on every address): reported as 0.0.0.0 and ::, as Docker does */
+  dualStack?: boolean;
   close(): Promise<void>;
 }
 
@@ -43,7 +45,7 @@ export async function reopenProxy(spec: ProxySpec): Promise<OpenProxy> {
 export async function openProxy(spec: ProxySpec): Promise<OpenProxy> {
   const hostIp = spec.hostIp || '0.0.0.0';
   try {
-    const proxy = spec.protocol === 'tcp' ? await openTcpAnyFamily(spec, hostIp) : await openUdp(spec, hostIp);
+    const proxy = spec.protocol === 'tcp' ? await openTcpAnyFamily(spec, hostIp) : await openUdpAnyFamily(spec, hostIp);
     const key = proxyKey(proxy.protocol, hostIp, proxy.hostPort);
     openProxies.set(key, proxy);
     const close = proxy.close;
@@ -77,11 +79,23 @@ export async function openProxyInRange(spec: Omit<ProxySpec, 'hostPort'>, from: 
 async function openTcpAnyFamily(spec: ProxySpec, hostIp: string): Promise<OpenProxy> {
   if (spec.hostIp !== '') return openTcp(spec, hostIp, hostIp);
   try {
-    return await openTcp(spec, '::', hostIp);
+    return { ...(await openTcp(spec, '::', hostIp)), dualStack: true };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw err;
+    if (!noIPv6(err)) throw err;
     return openTcp(spec, '0.0.0.0', hostIp);
+  }
+}
+
+const noIPv6 = (err: unknown) => ['EAFNOSUPPORT', 'EADDRNOTAVAIL'].includes((err as NodeJS.ErrnoException).code ?? '');
+
+/** The same for UDP: one dual-stack socket on `::` when no host address is given. */
+async function openUdpAnyFamily(spec: ProxySpec, hostIp: string): Promise<OpenProxy> {
+  if (spec.hostIp !== '') return openUdp(spec, hostIp, hostIp);
+  try {
+    return { ...(await openUdp(spec, '::', hostIp)), dualStack: true };
+  } catch (err) {
+    if (!noIPv6(err)) throw err;
+    return openUdp(spec, '0.0.0.0', hostIp);
   }
 }
 
@@ -118,8 +132,8 @@ function openTcp(spec: ProxySpec, listenIp: string, hostIp: string): Promise<Ope
   });
 }
 
-function openUdp(spec: ProxySpec, hostIp: string): Promise<OpenProxy> {
-  const server = dgram.createSocket({ type: 'udp4', reuseAddr: false });
+function openUdp(spec: ProxySpec, listenIp: string, hostIp: string): Promise<OpenProxy> {
+  const server = dgram.createSocket({ type: listenIp.includes(':') ? 'udp6' : 'udp4', reuseAddr: false, ipv6Only: false });
   const flows = new Map<string, { socket: dgram.Socket; timer: NodeJS.Timeout }>();
   const endFlow = (key: string) => {
     const flow = flows.get(key);
@@ -143,7 +157,7 @@ function openUdp(spec: ProxySpec, hostIp: string): Promise<OpenProxy> {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.bind({ address: hostIp, port: spec.hostPort, exclusive: true }, () => {
+    server.bind({ address: listenIp, port: spec.hostPort, exclusive: true }, () => {
       server.off('error', reject);
       server.on('error', () => undefined);
       resolve({

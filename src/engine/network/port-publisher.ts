@@ -57,9 +57,13 @@ export class PortPublisher {
   }
 }
 
-/** The bindings inspect reports for what was published. */
+/** The bindings inspect reports for what was published: a proxy on every address is two, 0.0.0.0 and ::. */
 export const bindingsOf = (published: PublishedPort[]): { key: string; binding: PortBinding }[] =>
-  published.map((p) => ({ key: p.key, binding: { HostIp: p.proxy.hostIp, HostPort: String(p.proxy.hostPort) } }));
+  published.flatMap((p) => {
+    const HostPort = String(p.proxy.hostPort);
+    const v4 = { key: p.key, binding: { HostIp: p.proxy.hostIp, HostPort } };
+    return p.proxy.dualStack ? [v4, { key: p.key, binding: { HostIp: '::', HostPort } }] : [v4];
+  });
 
 async function openOne(req: PortRequest, target: EndpointRecord, containerName: string): Promise<OpenProxy> {
   try {
@@ -80,12 +84,16 @@ async function reopenProxies(record: AttachedContainer, log: Logger): Promise<Op
   const opened: OpenProxy[] = [];
   for (const [key, bindings] of Object.entries(record.ports)) {
     const [port, protocol] = key.split('/');
+    // 0.0.0.0 and :: on one port are the two halves of one dual-stack proxy (see bindingsOf)
+    const dualStack = (b: PortBinding) =>
+      (bindings ?? []).some((o) => o !== b && o.HostPort === b.HostPort && [o.HostIp, b.HostIp].sort().join() === '0.0.0.0,::');
     for (const b of bindings ?? []) {
+      if (b.HostIp === '::' && dualStack(b)) continue;
       try {
         opened.push(
           await reopenProxy({
             protocol: protocol as 'tcp' | 'udp',
-            hostIp: b.HostIp,
+            hostIp: dualStack(b) ? '' : b.HostIp,
             hostPort: Number(b.HostPort),
             containerIp: record.portTargetIp!,
             containerPort: Number(port),

@@ -49,7 +49,10 @@ for (const name of ['bundled', 'docker'] as const) {
       const outside = await outsideNamespace(name.slice(0, 1));
       try {
         await mustDocker(target, ['run', '-d', '--name', cname, '-p', '80', IMAGE, 'httpd', '-f', '-p', '80', '-h', '/www']);
-        const port = /:(\d+)$/m.exec(await mustDocker(target, ['port', cname, '80/tcp']))![1]!;
+        const bindings = await mustDocker(target, ['port', cname, '80/tcp']);
+        const port = /:(\d+)$/m.exec(bindings)![1]!;
+        // a port on every address is both families' (one dual-stack listener on the bundled engine)
+        assert.deepEqual(bindings.split('\n'), [`0.0.0.0:${port}`, `[::]:${port}`]);
         const [gateway, ip, networkId] = (
           await mustDocker(target, [
             'inspect',

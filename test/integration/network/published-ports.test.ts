@@ -79,6 +79,8 @@ describe('published ports', () => {
       portBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }] },
     });
     const binding = attachment.ports['80/tcp']![0]!;
+    // one dual-stack listener, reported as Docker reports it: both families' bindings
+    assert.deepEqual(attachment.ports['80/tcp'], [binding, { HostIp: '::', HostPort: binding.HostPort }]);
     assert.equal(binding.HostIp, '0.0.0.0');
     h.serveHttp(pid, www);
     assert.equal(await fetchText(`http://127.0.0.1:${binding.HostPort}/index.html`), 'any address\n');
@@ -122,23 +124,34 @@ describe('published ports', () => {
         pid,
         mode: 'bridge',
         endpoints: [{ network: netName, aliases: [] }],
-        portBindings: { '7777/udp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+        portBindings: {
+          '7777/udp': [
+            { HostIp: '127.0.0.1', HostPort: '' },
+            { HostIp: '', HostPort: '' },
+          ],
+        },
       });
-      const port = Number(attachment.ports['7777/udp']![0]!.HostPort);
-      const client = dgram.createSocket('udp4');
-      try {
-        const reply = await new Promise<string>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error('no UDP reply')), 5000);
-          client.on('message', (m) => {
-            clearTimeout(timer);
-            resolve(m.toString());
+      const ask = async (port: number, host: string) => {
+        const client = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+        try {
+          return await new Promise<string>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`no UDP reply from ${host}:${port}`)), 5000);
+            client.on('message', (m) => {
+              clearTimeout(timer);
+              resolve(m.toString());
+            });
+            client.send('ping', port, host);
           });
-          client.send('ping', port, '127.0.0.1');
-        });
-        assert.equal(reply, 'echo:ping');
-      } finally {
-        client.close();
-      }
+        } finally {
+          client.close();
+        }
+      };
+      assert.equal(await ask(Number(attachment.ports['7777/udp']![0]!.HostPort), '127.0.0.1'), 'echo:ping');
+      // every address: one dual-stack socket, both families' bindings, relaying IPv4 and IPv6 clients alike
+      const [, any4, any6] = attachment.ports['7777/udp']!;
+      assert.deepEqual([any4?.HostIp, any6?.HostIp, any4?.HostPort], ['0.0.0.0', '::', any6?.HostPort]);
+      assert.equal(await ask(Number(any4!.HostPort), '127.0.0.1'), 'echo:ping');
+      assert.equal(await ask(Number(any4!.HostPort), '::1'), 'echo:ping');
     } finally {
       echo.kill('SIGKILL');
     }

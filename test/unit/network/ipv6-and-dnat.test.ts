@@ -107,7 +107,12 @@ describe('published-port DNAT plan', () => {
         hosts: '',
         portTargetIp: '10.9.0.2',
         ports: {
-          '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }],
+          // every address: one dual-stack proxy, reported as both families' bindings
+          '80/tcp': [
+            { HostIp: '0.0.0.0', HostPort: '8080' },
+            { HostIp: '::', HostPort: '8080' },
+          ],
+          '81/tcp': [{ HostIp: '0.0.0.0', HostPort: '8081' }],
           '53/udp': [{ HostIp: '127.0.0.1', HostPort: '5353' }],
           '443/tcp': [
             { HostIp: '192.0.2.7', HostPort: '8443' },
@@ -120,9 +125,10 @@ describe('published-port DNAT plan', () => {
     ],
   };
 
-  it('forwards every-address and specific bindings of its family; loopback stays with the proxy', () => {
+  it('forwards every-address and specific bindings of its family (0.0.0.0 alone is IPv4 only); loopback stays with the proxy', () => {
     assert.deepEqual(planPortDnat(state, 'n'.repeat(64), 4), [
       { protocol: 'tcp', hostIp: '', hostPort: 8080, containerIp: '10.9.0.2', containerPort: 80 },
+      { protocol: 'tcp', hostIp: '', hostPort: 8081, containerIp: '10.9.0.2', containerPort: 81 },
       { protocol: 'tcp', hostIp: '192.0.2.7', hostPort: 8443, containerIp: '10.9.0.2', containerPort: 443 },
     ]);
     assert.deepEqual(planPortDnat(state, 'n'.repeat(64), 6), [
