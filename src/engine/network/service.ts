@@ -7,7 +7,7 @@
 //   endpoint-reservations.ts  which address a container gets on a network, reserved under the lock
 //   endpoint-plumbing.ts      the veth pairs and namespaces of those endpoints (slow host work, outside the lock)
 //   spare-pool.ts             one warm namespace per bridge network, for the next container
-//   port-publisher.ts         the proxies of published ports
+//   port-publisher.ts         the proxies of published ports (loopback clients; the rest are DNATed: port-dnat.ts)
 // State lives in one file so an engine restart can restore it.
 import { readFile } from 'node:fs/promises';
 import { forbidden, invalid, notFound } from '../errors.js';
