@@ -151,7 +151,9 @@ describe('DNS answers over UDP', () => {
         type: 'query',
         id: 1,
         questions: [{ type: 'TXT', name: 'big.test' }],
-        additionals: edns ? [{ type: 'OPT', name: '.', udpPayloadSize: edns }] : [],
+        additionals: edns
+          ? [{ type: 'OPT', name: '.', udpPayloadSize: edns, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }]
+          : [],
       }),
     );
   const big = dnsPacket.encode({
