@@ -3,59 +3,31 @@
 // prepared bundle: the floor) and `docker run --rm` on dockerd when it runs. All cases run in turn,
 // 20 rounds; medians, ratios to the floor.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import http from 'node:http';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { ensureDockerd } from '../test/helpers/dockerd.js';
 import { busyboxContext } from '../test/helpers/busybox-image.js';
 import { markdownTable, ShellTimer, timeInterleaved, type BenchRow } from './lib.js';
+import { mustRun, prepareRuncFloor, waitForEngine } from './engine-common.js';
 
 const RUNS = 20;
 const IMAGE = 'tsc-bench/busybox:latest';
 const repo = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
-
-function mustRun(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}: ${r.stderr?.slice(0, 400)}`);
-}
-
-/** The floor: runc alone running `true` from a prepared bundle (busybox rootfs, `runc spec` config). */
-function prepareRuncFloor(dir: string, shell: ShellTimer): () => Promise<number> {
-  const bundle = path.join(dir, 'bundle');
-  mkdirSync(path.join(bundle, 'rootfs', 'bin'), { recursive: true });
-  copyFileSync('/bin/busybox', path.join(bundle, 'rootfs', 'bin', 'busybox'));
-  mustRun('runc', ['spec', '--bundle', bundle]);
-  const spec = JSON.parse(readFileSync(path.join(bundle, 'config.json'), 'utf8'));
-  spec.process.terminal = false;
-  spec.process.args = ['/bin/busybox', 'true'];
-  writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
-  const root = path.join(dir, 'runc-root');
-  return () => shell.time('runc', ['--root', root, 'run', '--bundle', bundle, 'tsc-bench-floor']);
-}
-
-function ping(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: '/_ping' }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-  });
-}
 
 async function startDaemon(dir: string): Promise<{ child: ChildProcess; socket: string }> {
   const socket = path.join(dir, 'engine.sock');
   const dist = path.join(repo, 'dist', 'cli', 'main.js');
   const args = existsSync(dist) ? [dist] : ['--import', 'tsx', path.join(repo, 'src', 'cli', 'main.ts')];
   const child = spawn(process.execPath, [...args, 'engine', '--root', path.join(dir, 'state'), '--socket', socket], { stdio: 'ignore' });
-  for (let i = 0; i < 300; i++) {
-    if (await ping(socket)) return { child, socket };
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await waitForEngine(socket);
+  } catch (err) {
+    child.kill();
+    throw err;
   }
-  child.kill();
-  throw new Error('the bundled engine did not start');
+  return { child, socket };
 }
 
 export async function runEngineBench(): Promise<BenchRow[]> {
