@@ -48,14 +48,19 @@ my $sys = $class == 2 ? $SYSCALLS{$machine} : undef;
 if (!$sys) { complain("no system call numbers known for this architecture (ELF machine $machine)"); exit 3 }
 if (syscall($sys->{prctl}, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) { complain("prctl(PR_SET_CHILD_SUBREAPER): $!"); exit 3 }
 
+# the wall clock (CLOCK_REALTIME) as seconds and nanoseconds: perl's time() has whole seconds only
+sub now {
+  my $ts = pack('q2', 0, 0);
+  syscall($sys->{clock_gettime}, 0, $ts) == 0 or return (time, 0);
+  return unpack('q2', $ts);
+}
+
 # TSCOMPOSE_ENGINE_TRACE (trace.ts): the reaper's moments, wall-clock ms, in the engine's trace file
 my $trace_file = $ENV{TSCOMPOSE_ENGINE_TRACE};
 sub trace {
   my ($id, $event) = @_;
   return unless $trace_file;
-  my $ts = pack('q2', 0, 0);
-  syscall($sys->{clock_gettime}, 0, $ts);
-  my ($s, $ns) = unpack('q2', $ts);
+  my ($s, $ns) = now();
   open(my $fh, '>>', $trace_file) or return;
   printf $fh "reaper %s %s at=%.2f\n", substr($id, 0, 12), $event, $s * 1000 + $ns / 1e6;
   close $fh;
@@ -112,8 +117,9 @@ sub code_of {
 sub write_exit {
   my ($id, $code) = @_;
   my $file = "$root/containers/$id/exit.json";
-  my @t = gmtime;
-  my $time = sprintf('%04d-%02d-%02dT%02d:%02d:%02d.000Z', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]);
+  my ($s, $ns) = now();
+  my @t = gmtime($s);
+  my $time = sprintf('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0], int($ns / 1e6));
   open(my $fh, '>', "$file.reaper") or return complain("$file: $!");
   print $fh qq({"exitCode":$code,"finishedAt":"$time"});
   close $fh;
