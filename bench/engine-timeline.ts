@@ -2,9 +2,13 @@
 // milliseconds of `run --rm true` through dockerode go on the bundled engine. The engine runs with
 // TSCOMPOSE_ENGINE_TRACE, so the engine, the supervisor and the reaper write their moments (wall clock) to one
 // file; the client adds its own (create sent, created, started, removal answered). Each moment is given as its
-// offset from the client's create, median over the runs, beside bare `runc run` timed in the same rounds.
+// offset from the client's create, median over the runs, beside bare `runc run` timed in the same rounds; then
+// the CPU time each process of the engine side spent per run (with the processes it reaped: runc and the
+// container under the reaper), which the machine's load does not change as it changes durations.
+// --main <checkout>/dist/cli/main.js profiles another build (a baseline); --cpu-prof <dir> writes the engine's
+// V8 CPU profile there.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,6 +28,9 @@ const { values: opts } = parseArgs({
     network: { type: 'string', default: 'default' },
     root: { type: 'string' },
     socket: { type: 'string' },
+    main: { type: 'string' },
+    // a directory for the engine's V8 CPU profile (--cpu-prof), written when it exits
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -68,6 +75,53 @@ function moments(traceText: string): Map<string, Map<string, number>> {
   return byId;
 }
 
+interface Cpu {
+  self: number;
+  reaped: number;
+}
+
+/** utime+stime of a process and of the children it has waited for, in ms (/proc/<pid>/stat fields 14–17). */
+function cpuOf(pid: number): Cpu | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    const tick = 10; // ms per clock tick (USER_HZ 100 on Linux)
+    return { self: (f[11]! + f[12]!) * tick, reaped: (f[13]! + f[14]!) * tick };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The engine, and the reaper and supervisor it started (the supervisor is the reaper's child, or the
+ *  engine's without a reaper), found by their parents. */
+function engineSideCpu(enginePid: number): Map<string, Cpu> {
+  const procs: { pid: number; ppid: number; cmd: string }[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const ppid = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))![1]);
+      procs.push({ pid: Number(d), ppid, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8') });
+    } catch {
+      /* gone */
+    }
+  }
+  const reaper = procs.find((p) => p.ppid === enginePid && p.cmd.includes('reaper.pl'));
+  const supervisor = procs.find((p) => (p.ppid === enginePid || p.ppid === reaper?.pid) && p.cmd.startsWith('tscompose-supervisor'));
+  const out = new Map<string, Cpu>();
+  for (const [name, pid] of [
+    ['engine', enginePid],
+    ['supervisor', supervisor?.pid],
+    ['reaper', reaper?.pid],
+  ] as const) {
+    const cpu = pid ? cpuOf(pid) : undefined;
+    if (cpu) out.set(name, cpu);
+  }
+  return out;
+}
+
 async function main() {
   const runs = Number(opts.runs);
   const dir = mkdtempSync('/tmp/tsc-bench-timeline-');
@@ -79,18 +133,20 @@ async function main() {
   let daemon: ChildProcess | undefined;
   try {
     const floor = prepareRuncFloor(dir, shell);
-    const dist = path.join(repo, 'dist', 'cli', 'main.js');
+    const dist = opts.main ?? path.join(repo, 'dist', 'cli', 'main.js');
     const args = existsSync(dist) ? [dist] : ['--import', 'tsx', path.join(repo, 'src', 'cli', 'main.ts')];
     const env = {
       ...process.env,
       TSCOMPOSE_ENGINE_TRACE: trace,
       TSCOMPOSE_SUPERVISOR_MODE: opts.mode === 'foreground' ? 'foreground' : '',
     };
-    daemon = spawn(process.execPath, [...args, 'engine', '--root', root, '--socket', socket], { stdio: 'ignore', env });
+    const prof = opts['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', opts['cpu-prof']] : [];
+    daemon = spawn(process.execPath, [...prof, ...args, 'engine', '--root', root, '--socket', socket], { stdio: 'ignore', env });
     await waitForEngine(socket);
     mustRun('docker', ['-H', `unix://${socket}`, 'build', '-q', '-t', IMAGE, ctx], { ...process.env, DOCKER_BUILDKIT: '0' });
     const docker = new Docker({ socketPath: socket });
     const clientMarks: { id: string; marks: Map<string, number> }[] = [];
+    let cpuBefore: Map<string, Cpu> | undefined;
     const floorMs: number[] = [];
     const runMs: number[] = [];
     // one warm-up run each: the supervisor starts on the first container
@@ -108,11 +164,17 @@ async function main() {
       const t1 = now();
       marks.set('client.removed', t1);
       if (StatusCode !== 0) throw new Error(`exit code ${StatusCode}`);
-      if (i < 0) continue;
+      if (i < 0) {
+        cpuBefore = engineSideCpu(daemon.pid!);
+        continue;
+      }
       floorMs.push(f);
       runMs.push(t1 - t0);
       clientMarks.push({ id: c.id.slice(0, 12), marks });
     }
+    // what the last exit's background work (runtime cleanup) costs is counted too
+    await new Promise((r) => setTimeout(r, 1000));
+    const cpuAfter = engineSideCpu(daemon.pid!);
     const traced = moments(readFileSync(trace, 'utf8'));
     const offsets = new Map<string, number[]>();
     for (const { id, marks } of clientMarks) {
@@ -130,6 +192,13 @@ async function main() {
         `runc run median ${median(floorMs).toFixed(1)} ms, paired ratio ${median(ratios).toFixed(2)}×\n\n` +
         `| moment (offset from create sent, median) | ms | runs |\n|---|---:|---:|\n` +
         rows.map((r) => `| ${r.name} | ${r.ms.toFixed(1)} | ${r.n} |`).join('\n') +
+        '\n\n| process | CPU ms per run | of processes it reaped, ms per run |\n|---|---:|---:|\n' +
+        [...cpuAfter]
+          .map(([name, a]) => {
+            const b = cpuBefore?.get(name) ?? { self: 0, reaped: 0 };
+            return `| ${name} | ${((a.self - b.self) / runs).toFixed(1)} | ${((a.reaped - b.reaped) / runs).toFixed(1)} |`;
+          })
+          .join('\n') +
         '\n',
     );
   } finally {
