@@ -38,15 +38,33 @@ open(my $lock, '>>', $lockfile) or die "tscompose reaper: $lockfile: $!\n";
 exit 0 unless flock($lock, LOCK_EX | LOCK_NB);
 
 # the architecture this perl runs on, from its ELF header (e_machine), and its system call numbers
-my %SYSCALLS = (62 => { name => 'x86_64', prctl => 157, mknodat => 259, setsid => 112 },
-  183 => { name => 'aarch64', prctl => 167, mknodat => 33, setsid => 157 },
-  243 => { name => 'riscv64', prctl => 167, mknodat => 33, setsid => 157 });
+my %SYSCALLS = (62 => { name => 'x86_64', prctl => 157, mknodat => 259, setsid => 112, clock_gettime => 228 },
+  183 => { name => 'aarch64', prctl => 167, mknodat => 33, setsid => 157, clock_gettime => 113 },
+  243 => { name => 'riscv64', prctl => 167, mknodat => 33, setsid => 157, clock_gettime => 113 });
 my $elf = '';
 if (open(my $exe, '<:raw', '/proc/self/exe')) { read($exe, $elf, 20); close $exe }
 my ($class, $machine) = length $elf == 20 ? (unpack('C', substr($elf, 4, 1)), unpack('v', substr($elf, 18, 2))) : (0, 0);
 my $sys = $class == 2 ? $SYSCALLS{$machine} : undef;
 if (!$sys) { complain("no system call numbers known for this architecture (ELF machine $machine)"); exit 3 }
 if (syscall($sys->{prctl}, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) { complain("prctl(PR_SET_CHILD_SUBREAPER): $!"); exit 3 }
+
+# the wall clock (CLOCK_REALTIME) as seconds and nanoseconds: perl's time() has whole seconds only
+sub now {
+  my $ts = pack('q2', 0, 0);
+  syscall($sys->{clock_gettime}, 0, $ts) == 0 or return (time, 0);
+  return unpack('q2', $ts);
+}
+
+# TSCOMPOSE_ENGINE_TRACE (trace.ts): the reaper's moments, wall-clock ms, in the engine's trace file
+my $trace_file = $ENV{TSCOMPOSE_ENGINE_TRACE};
+sub trace {
+  my ($id, $event) = @_;
+  return unless $trace_file;
+  my ($s, $ns) = now();
+  open(my $fh, '>>', $trace_file) or return;
+  printf $fh "reaper %s %s at=%.2f\n", substr($id, 0, 12), $event, $s * 1000 + $ns / 1e6;
+  close $fh;
+}
 
 $SIG{PIPE} = 'IGNORE';
 $SIG{HUP} = 'IGNORE';
@@ -99,8 +117,9 @@ sub code_of {
 sub write_exit {
   my ($id, $code) = @_;
   my $file = "$root/containers/$id/exit.json";
-  my @t = gmtime;
-  my $time = sprintf('%04d-%02d-%02dT%02d:%02d:%02d.000Z', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]);
+  my ($s, $ns) = now();
+  my @t = gmtime($s);
+  my $time = sprintf('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0], int($ns / 1e6));
   open(my $fh, '>', "$file.reaper") or return complain("$file: $!");
   print $fh qq({"exitCode":$code,"finishedAt":"$time"});
   close $fh;
@@ -113,8 +132,10 @@ sub container_ended {
   return if $c->{exit};
   delete $init{$c->{pid}} if $c->{pid};
   $c->{exit} = [$code, $runtime];
+  trace($id, 'reaped');
   write_exit($id, $code); # recorded even if no supervisor hears it
   send_line("exit $id $code $runtime");
+  trace($id, 'exit-sent');
 }
 
 # The runtime forked for a container ended: with a terminal, that is the container's end; detached,
@@ -122,6 +143,7 @@ sub container_ended {
 sub runtime_ended {
   my ($id, $st) = @_;
   my $c = $ctr{$id} or return;
+  trace($id, 'runtime-ended');
   return container_ended($id, code_of($st), 1) if $c->{tty} || code_of($st) != 0;
   my $pid;
   if (open(my $fh, '<', "$root/containers/$id/pid")) { $pid = <$fh>; close $fh }
@@ -158,6 +180,7 @@ sub shell_quote { my ($s) = @_; $s =~ s/'/'\\''/g; return "'$s'" }
 sub run_container {
   my ($id, $stdin, $tty) = @_;
   return send_line("failed $id the container is already running") if $ctr{$id};
+  trace($id, 'run');
   my $dir = "$root/containers/$id";
   my %fds;
   for my $name ('stdout', 'stderr', $stdin ? ('stdin') : ()) {
@@ -184,6 +207,7 @@ sub run_container {
   $ctr{$id} = { fds => \%fds, tty => $tty ? 1 : 0 };
   $child{$pid} = $id;
   send_line("spawned $id $pid");
+  trace($id, 'spawned');
 }
 
 sub command {

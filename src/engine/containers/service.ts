@@ -423,16 +423,14 @@ export class ContainerService implements ContainerManagement {
       this.unmountRootfs(id),
     ]);
     t.lap('detach');
-    // an auto-removed container is saved once more, as "removing", by remove() below
+    // an auto-removed container is not saved: removeExited below
     if (!rec.hostConfig.AutoRemove) await this.store.save(rec).catch(logFailure(this.log, 'saving the exit', { container: id }));
     t.lap('save');
     if (wasRunning) this.publish(rec, 'die', { exitCode: String(exitCode) });
     this.signals.exitedWith(id, exitCode);
     // the removal releases what the run holds (finishRemove); otherwise it is released now that the exit is known
     if (rec.hostConfig.AutoRemove) {
-      await this.remove(id, { force: true, volumes: true }).catch(
-        logFailure(this.log, 'removing the exited auto-remove container', { container: id }),
-      );
+      await this.removeExited(rec).catch(logFailure(this.log, 'removing the exited auto-remove container', { container: id }));
       t.lap('remove');
       t.done();
       return;
@@ -615,12 +613,29 @@ export class ContainerService implements ContainerManagement {
           .catch(logFailure(this.log, 'resuming the paused container to remove it', { container: rec.id }));
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
     }
+    const t = phaseTimer('remove', rec.id);
     rec.state.status = 'removing';
     await this.store.save(rec).catch(logFailure(this.log, 'saving the removing state', { container: rec.id }));
-    await this.finishRemove(rec, Boolean(opts.volumes));
+    t.lap('save');
+    await this.finishRemove(rec, Boolean(opts.volumes), t);
+    t.done();
   }
 
-  private async finishRemove(rec: ContainerRecord, removeVolumes: boolean): Promise<void> {
+  /** An auto-remove container that has exited, removed without first saving it as "removing" (remove() does):
+   *  its record on disk still says running and its exit is in exit.json, so an engine killed meanwhile finds
+   *  the exit again when it starts (init → onExit) and removes the container then. One rewrite of
+   *  container.json less (an ext4 flush, 1–3 ms) before docker run --rm has its answer. */
+  private async removeExited(rec: ContainerRecord): Promise<void> {
+    if (rec.state.status === 'removing') return;
+    rec.manualStop = true;
+    this.restarts.cancel(rec.id);
+    rec.state.status = 'removing';
+    const t = phaseTimer('remove', rec.id);
+    await this.finishRemove(rec, true, t);
+    t.done();
+  }
+
+  private async finishRemove(rec: ContainerRecord, removeVolumes: boolean, t?: ReturnType<typeof phaseTimer>): Promise<void> {
     await Promise.all([
       this.deps.networks
         .detach(rec.id)
@@ -630,17 +645,21 @@ export class ContainerService implements ContainerManagement {
         .catch(logFailure(this.log, 'releasing the volumes of the removed container', { container: rec.id })),
       removeContainerCgroup(rec.id).catch(logFailure(this.log, 'removing the cgroup of the removed container', { container: rec.id })),
     ]);
+    t?.lap('release');
     // Gone for the API from here on. The directory goes in the background, after unmounting what a
     // `docker cp` may still have mounted in it; after a crash container.json still says "removing" and
     // init() finishes the job.
     this.store.forget(rec.id);
     this.publish(rec, 'destroy');
     this.signals.removed(rec.id, rec.state.exitCode);
+    t?.lap('signal');
     const dir = this.layout(rec.id).dir;
     // after the last run's release (releaseRun, in the background); the runtime state of a run no release
     // deleted (an auto-removed container, an exit not seen: a crashed engine or reaper) goes here
     const runtimeState = path.join(this.deps.runtime.stateRoot, rec.id);
-    const cleanup = this.released(rec.id)
+    // from the next turn of the event loop: the answers to those waiting for the removal (docker run --rm) go first
+    const cleanup = new Promise((r) => setImmediate(r))
+      .then(() => this.released(rec.id))
       .then(() =>
         existsSync(runtimeState)
           ? this.deps.runtime.delete(rec.id, true).catch(logFailure(this.log, 'deleting the runtime state', { container: rec.id }))

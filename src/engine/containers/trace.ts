@@ -5,10 +5,12 @@ import { appendFileSync } from 'node:fs';
 
 const file = process.env.TSCOMPOSE_ENGINE_TRACE;
 
-/** A stopwatch for one operation: each `lap(name)` records the time since the previous lap. */
+/** A stopwatch for one operation: each `lap(name)` records the time since the previous lap; the line
+ *  starts with the operation's wall-clock start (`at=`, ms), so that lines of several processes align. */
 export function phaseTimer(op: string, id: string): { lap(name: string): void; done(): void } {
   if (!file) return { lap() {}, done() {} };
   const t0 = performance.now();
+  const at = (performance.timeOrigin + t0).toFixed(2);
   let last = t0;
   const laps: string[] = [];
   return {
@@ -18,7 +20,7 @@ export function phaseTimer(op: string, id: string): { lap(name: string): void; d
       last = now;
     },
     done() {
-      appendFileSync(file, `${op} ${id.slice(0, 12)} total=${(performance.now() - t0).toFixed(1)} ${laps.join(' ')}\n`);
+      appendFileSync(file, `${op} ${id.slice(0, 12)} at=${at} total=${(performance.now() - t0).toFixed(1)} ${laps.join(' ')}\n`);
     },
   };
 }

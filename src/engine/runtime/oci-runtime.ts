@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../../errors.js';
+import { removeStoppedRuncContainer } from './runc-stopped.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -38,6 +39,10 @@ export class OciRuntime {
    *  mount namespace (nothing to mount or clean up on the host); crun (1.8: "mount `overlay` to ``") and other
    *  runtimes get the root filesystem mounted on the host at root.path before they start. */
   get mountsRootOverlay(): boolean {
+    return this.isRunc;
+  }
+
+  private get isRunc(): boolean {
     return /^runc/.test(path.basename(this.binary));
   }
 
@@ -71,7 +76,9 @@ export class OciRuntime {
     await this.exec('kill', ...(all ? ['--all'] : []), id, String(signal));
   }
 
+  /** `runc delete`; a runc container whose process has ended is removed without starting runc (runc-stopped.ts). */
   async delete(id: string, force = false): Promise<void> {
+    if (this.isRunc && (await removeStoppedRuncContainer(this.stateRoot, id))) return;
     await this.exec('delete', ...(force ? ['--force'] : []), id);
   }
 

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -188,4 +188,33 @@ test('SIGKILL of the supervisor, then of the engine and the supervisor, loses no
   await ticker.kill({ signal: 'SIGKILL' });
   assert.equal((await ticker.wait()).StatusCode, 137);
   for (const c of [ticker, ender]) await c.remove({ force: true });
+});
+
+test('an auto-remove container that exits while the engine is down is removed, with its runtime state, when the engine is back', async () => {
+  const c = await docker.createContainer({
+    Image: BUSYBOX,
+    HostConfig: { NetworkMode: 'none', AutoRemove: true },
+    Cmd: ['sh', '-c', 'sleep 2; exit 3'],
+  });
+  await c.start();
+  await killDaemon();
+  const dir = path.join(stateRoot, 'containers', c.id);
+  const exit = await until('the exit recorded by the reaper', () => {
+    try {
+      return JSON.parse(readFileSync(path.join(dir, 'exit.json'), 'utf8')) as { exitCode: number };
+    } catch {
+      return undefined;
+    }
+  });
+  assert.equal(exit.exitCode, 3);
+  await startDaemon();
+  await until('the removal', async () => {
+    try {
+      await c.inspect();
+      return undefined;
+    } catch (err) {
+      return (err as { statusCode?: number }).statusCode === 404;
+    }
+  });
+  await until('its directory and runtime state gone', () => !existsSync(dir) && !existsSync(path.join(stateRoot, 'runc', c.id)));
 });
