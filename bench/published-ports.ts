@@ -39,7 +39,7 @@ async function connections(host: string, port: number, n: number): Promise<void>
   for (let i = 0; i < n; i++) await get(host, port);
 }
 
-export async function run(rounds = 10): Promise<BenchRow[]> {
+export async function runPublishedPortsBench(rounds = 10): Promise<BenchRow[]> {
   const host = hostAddress();
   if (!host) throw new BenchSkipped('no non-loopback IPv4 address on this host');
   process.env.TSCOMPOSE_TEST_BUNDLED = '1';
@@ -92,7 +92,7 @@ export async function run(rounds = 10): Promise<BenchRow[]> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
-  const rows = await run(Number(process.argv[2] ?? 10));
+  const rows = await runPublishedPortsBench(Number(process.argv[2] ?? 10));
   console.log(JSON.stringify(rows));
   console.log(markdownTable(rows));
 }
