@@ -1,7 +1,8 @@
 // Exec instances: create, start (attached with or without a TTY, or detached), inspect; run with `runc exec`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { underPty } from '../runtime/tty.js';
+import { execConsoleCommand } from './exec-console.js';
+import { consoleSize } from './window-size.js';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Duplex, Writable } from 'node:stream';
@@ -31,10 +32,14 @@ export interface ExecInstance {
   ProcessConfig: { tty: boolean; entrypoint: string; arguments: string[]; privileged: boolean; user: string };
   env: string[];
   workingDir: string;
+  /** the terminal's size at start ([height, width], Docker's ConsoleSize) */
+  consoleSize?: unknown;
 }
 
 export class ExecService {
   private readonly execs = new Map<string, ExecInstance>();
+  /** the window of each running exec with a terminal */
+  private readonly windows = new Map<string, (height: number, width: number) => void>();
 
   constructor(
     private readonly containers: ContainerService,
@@ -82,6 +87,7 @@ export class ExecService {
       },
       env: body.Env ?? [],
       workingDir: body.WorkingDir ?? '',
+      consoleSize: body.ConsoleSize,
     });
     return { Id: id };
   }
@@ -93,8 +99,14 @@ export class ExecService {
   }
 
   inspect(id: string): Record<string, unknown> {
-    const { env: _env, workingDir: _wd, ...view } = this.get(id);
+    const { env: _env, workingDir: _wd, consoleSize: _size, ...view } = this.get(id);
     return view;
+  }
+
+  /** Sets a running exec's terminal size (an exec without a terminal, or not running, has none to set). */
+  resize(id: string, height: number, width: number): void {
+    this.get(id);
+    this.windows.get(id)?.(height, width);
   }
 
   /** Runs the exec; output goes to `out`, `input` feeds its stdin. Resolves on exit. As Docker: the process
@@ -119,6 +131,7 @@ export class ExecService {
         user: ex.ProcessConfig.user,
         workingDir: ex.workingDir,
         tty,
+        consoleSize: consoleSize(ex.consoleSize),
         privileged: ex.ProcessConfig.privileged,
       });
     } catch (err) {
@@ -129,10 +142,20 @@ export class ExecService {
     const logFile = path.join(this.tmpDir, `exec-${id}.log`);
     await writeFile(file, JSON.stringify(processSpec));
     ex.Running = true;
-    const runcArgs = this.runtime.args('--log', logFile, '--log-format', 'json', 'exec', '--process', file, rec.id);
-    const cmd = tty ? underPty(this.runtime.binary, runcArgs) : { command: this.runtime.binary, args: runcArgs };
-    const child = spawn(cmd.command, cmd.args, { stdio: [ex.OpenStdin || tty ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const runtimeArgs = (execFlags: string[]) =>
+      this.runtime.args('--log', logFile, '--log-format', 'json', 'exec', ...execFlags, '--process', file, rec.id);
+    const cmd = tty
+      ? execConsoleCommand(this.tmpDir, id, this.runtime.binary, runtimeArgs)
+      : { command: this.runtime.binary, args: runtimeArgs([]), window: false, files: [] };
+    const child = spawn(cmd.command, cmd.args, {
+      stdio: [ex.OpenStdin || tty ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(cmd.window ? (['pipe'] as const) : [])],
+    });
     ex.Pid = child.pid ?? 0;
+    const window = cmd.window ? (child.stdio[3] as Writable | null) : null;
+    if (window) {
+      window.on('error', () => {});
+      this.windows.set(id, (height, width) => window.write(`${height} ${width}\n`));
+    }
     let detached = false;
     const write = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       if (!io.out || io.out.destroyed || io.out.writableEnded || detached) return;
@@ -166,6 +189,8 @@ export class ExecService {
       child.on('close', (c, s) => resolve(exitCodeOf(c, s)));
     });
     child.stdin?.destroy();
+    this.windows.delete(id);
+    window?.destroy();
     const startError = await execStartError(logFile);
     if (startError) {
       code = 126;
@@ -174,8 +199,7 @@ export class ExecService {
     }
     ex.Running = false;
     ex.ExitCode = code;
-    await rm(file, { force: true });
-    await rm(logFile, { force: true });
+    for (const f of [file, logFile, ...cmd.files]) await rm(f, { force: true });
     return code;
   }
 }
@@ -203,7 +227,15 @@ async function execStartError(logFile: string): Promise<string | undefined> {
  *  its filesystem as it sees it), env, capabilities and rlimits, overridable. */
 export function execProcessSpec(
   rec: ContainerRecord,
-  o: { args: string[]; env?: string[]; user?: string; workingDir?: string; tty?: boolean; privileged?: boolean },
+  o: {
+    args: string[];
+    env?: string[];
+    user?: string;
+    workingDir?: string;
+    tty?: boolean;
+    consoleSize?: { height: number; width: number };
+    privileged?: boolean;
+  },
 ): Record<string, unknown> {
   const tables = userTablesAt(`/proc/${rec.state.pid}/root`);
   let user = resolveUser(tables, o.user || rec.config.User);
@@ -214,6 +246,7 @@ export function execProcessSpec(
   const caps = effectiveCapabilities(rec.hostConfig.CapAdd ?? [], rec.hostConfig.CapDrop ?? [], rec.hostConfig.Privileged || o.privileged);
   return {
     terminal: Boolean(o.tty),
+    ...(o.tty && o.consoleSize ? { consoleSize: o.consoleSize } : {}),
     user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
     args: o.args,
     env: mergeEnv(rec.config.Env, o.env ?? []),
