@@ -69,7 +69,7 @@ sub pump_select {
   vec($$win, fileno($p->{to}), 1) = 1 if length $p->{buf} && $p->{to};
 }
 
-# Moves what select found ready. The source's end (or error: EIO is a pty master's end once the terminal's
+# Moves what select found ready; a pump with close_at_end closes its destination after the source's end. The source's end (or error: EIO is a pty master's end once the terminal's
 # last process closed it) marks the pump's end; a destination that fails (nobody reads any more) drops
 # what was read since.
 sub pump_run {
@@ -84,6 +84,7 @@ sub pump_run {
     elsif (!$!{EAGAIN} && !$!{EINTR}) { $p->{to} = undef }
   }
   $p->{buf} = '' unless $p->{to};
+  if ($p->{close_at_end} && $p->{to} && pump_done($p)) { close $p->{to}; $p->{to} = undef }
 }
 
 sub pump_done { my ($p) = @_; return $p->{eof} && !length $p->{buf} }

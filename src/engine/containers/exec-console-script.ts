@@ -1,11 +1,15 @@
-// The console of an exec with a terminal: a small perl process (perl-base only) per such exec, in place of
-// the runtime running in the foreground under util-linux `script`, whose terminal could not be resized.
-// It runs `<runtime> … exec -d --console-socket <name> --pid-file <file> …` from <dir>, receives the pty
-// master (console-holder.ts), copies its stdin into the master and the master into its stdout, and sets the
-// window size for each `<rows> <columns>` line read on fd 3. It is a child subreaper, so the exec'd process,
-// orphaned once the detached runtime exits, becomes its child: it exits with that process's exit status
-// (128 + the signal that killed it), or with the runtime's when the runtime fails.
-// Usage: perl -e SCRIPT <dir> <socket name> <pid file> <runtime> <runtime arguments…>
+// The console of an exec: a small perl process (perl-base only) per running exec, between the engine and
+// the runtime, which keeps the exec alive and its exit known when the engine goes away, as containerd's shim
+// does for Docker (the runtime in the foreground, as before, tied the exec's stdio to the engine's pipes, and
+// only the engine heard its exit; a terminal under util-linux `script` could not be resized).
+// It runs `<runtime> … exec -d --pid-file <dir>/exec-<id>.pid …` from <dir> and is a child subreaper, so the
+// exec'd process, orphaned once the detached runtime exits, becomes its child. It copies its own stdin,
+// stdout and stderr to and from the process: through pipes, or with a terminal through the pty master the
+// runtime passes over `--console-socket exec-<id>.sock` (console-holder.ts), whose window it sets for each
+// `<rows> <columns>` line read on fd 3. When the engine is gone, the output is dropped and the process
+// runs on. At the end it writes the exit status (128 + the signal that killed the process, or the runtime's
+// own when the runtime failed) to <dir>/exec-<id>.exit and exits with it.
+// Usage: perl -e SCRIPT <dir> <exec id> <tty 0|1> <runtime> <runtime arguments…>
 // Exit status 3: no system call numbers for this architecture, or no subreaper here.
 import { CONSOLE_HOLDER, PERL_SYSCALLS } from './console-holder.js';
 
@@ -14,8 +18,9 @@ use strict;
 use warnings;
 use constant { O_RDONLY => 0, O_NONBLOCK => 04000, F_SETFL => 4, AF_UNIX => 1, SOCK_STREAM => 1, WNOHANG => 1,
   PR_SET_CHILD_SUBREAPER => 36, DRAIN_AFTER_EXIT => 2 };
-my ($dir, $name, $pidfile, @runtime) = @ARGV;
-die "usage: exec-console <dir> <socket name> <pid file> <runtime> <arguments>\n" unless @runtime;
+my ($dir, $id, $tty, @runtime) = @ARGV;
+die "usage: exec-console <dir> <exec id> <tty 0|1> <runtime> <arguments>\n" unless @runtime && $id =~ /\A[0-9a-f]{64}\z/;
+$0 = "tscompose-exec-console $id";
 sub complain { print STDERR "tscompose exec console: @_\n" }
 ${PERL_SYSCALLS}
 if (!$sys) { complain("no system call numbers known for this architecture (ELF machine $machine)"); exit 3 }
@@ -27,7 +32,10 @@ pipe(my $wake_r, my $wake_w) or die "pipe: $!\n";
 fcntl($_, F_SETFL, O_NONBLOCK) or die "fcntl: $!\n" for $wake_r, $wake_w;
 $SIG{CHLD} = sub { syswrite($wake_w, 'x') };
 
-my $listen = console_listen($dir, $name) or die "tscompose exec console: console socket: $!\n";
+my ($name, $pidfile, $exitfile) = ("exec-$id.sock", "$dir/exec-$id.pid", "$dir/exec-$id.exit");
+my ($listen, @io);
+if ($tty) { $listen = console_listen($dir, $name) or die "tscompose exec console: console socket: $!\n" }
+else { for (1 .. 3) { pipe(my $r, my $w) or die "pipe: $!\n"; push @io, [$r, $w] } }
 my $control;
 open($control, '<&=', 3) or undef $control;
 my $runtime_pid = fork // die "fork: $!\n";
@@ -35,20 +43,39 @@ if ($runtime_pid == 0) {
   $SIG{$_} = 'DEFAULT' for qw(PIPE HUP CHLD);
   chdir($dir) or exit 127;
   close $control if $control;
-  # the runtime's errors are in its log, where the engine reads them
-  sysopen(STDIN, '/dev/null', O_RDONLY) or exit 127;
-  open(STDOUT, '>', '/dev/null') or exit 127;
-  open(STDERR, '>', '/dev/null') or exit 127;
+  # without a terminal, the process's stdio is the runtime's: the pipes; with one, the runtime's errors
+  # are in its log, where the engine reads them
+  if (@io) {
+    open(STDIN, '<&', $io[0][0]) or exit 127;
+    open(STDOUT, '>&', $io[1][1]) or exit 127;
+    open(STDERR, '>&', $io[2][1]) or exit 127;
+  } else {
+    sysopen(STDIN, '/dev/null', O_RDONLY) or exit 127;
+    open(STDOUT, '>', '/dev/null') or exit 127;
+    open(STDERR, '>', '/dev/null') or exit 127;
+  }
   exec { $runtime[0] } @runtime or exit 127;
 }
-set_nonblocking($_) for grep { $_ } \*STDIN, \*STDOUT, $control;
-
-my ($conn, $master, $output, $input, $window, $target, $status, $ended_at, %early);
+set_nonblocking($_) for grep { $_ } \*STDIN, \*STDOUT, \*STDERR, $control;
+my ($conn, $master, @pumps, @outputs, $window, $target, $status, $ended_at, $runtime_failed, %early);
+if (@io) {
+  close $io[0][0];
+  close $io[$_][1] for 1, 2;
+  set_nonblocking($_) for $io[0][1], $io[1][0], $io[2][0];
+  # the end of the engine's input is the end of the process's
+  my $input = new_pump(\*STDIN, $io[0][1]);
+  $input->{close_at_end} = 1;
+  @outputs = (new_pump($io[1][0], \*STDOUT), new_pump($io[2][0], \*STDERR));
+  @pumps = ($input, @outputs);
+}
 my $control_buf = '';
 sub code_of { my ($st) = @_; return ($st & 0x7f) == 0 ? $st >> 8 : 128 + ($st & 0x7f) }
+
 sub finish {
   unlink "$dir/$name";
-  exit code_of($status);
+  my $code = code_of($status);
+  if (open(my $fh, '>', "$exitfile.tmp")) { print $fh "$code\n"; close $fh; rename("$exitfile.tmp", $exitfile) }
+  exit $code;
 }
 
 sub reap {
@@ -57,7 +84,7 @@ sub reap {
     if ($pid == $runtime_pid) {
       $runtime_pid = 0;
       # the runtime failed to start the process: its status is the exec's
-      if ($st != 0) { ($status, $ended_at) = ($st, time); next }
+      if ($st != 0) { ($status, $ended_at, $runtime_failed) = ($st, time, 1); next }
       my $text = '';
       if (open(my $fh, '<', $pidfile)) { $text = <$fh> // ''; close $fh }
       if ($text =~ /\A\s*(\d+)\s*\z/) { $target = $1 } else { ($status, $ended_at) = (255 << 8, time); next }
@@ -70,13 +97,15 @@ sub reap {
 
 while (1) {
   reap();
-  # the process ended: once its terminal's output is all out (the master reads EIO when no one holds the
-  # terminal any more; a process it left behind may, for a moment only)
-  finish() if defined $status && (!$output || pump_done($output) || time - $ended_at >= DRAIN_AFTER_EXIT);
+  # the process ended: once its output is all out (a pipe or the pty master reads its end when no process
+  # holds the other side any more; one the process left behind may, for a moment only), and with a terminal
+  # once the runtime's console is taken (it was sent before the runtime exited, the process may be quicker)
+  my $console_taken = !($listen || $conn) || $runtime_failed;
+  finish() if defined $status && $console_taken && (!(grep { !pump_done($_) } @outputs) || time - $ended_at >= DRAIN_AFTER_EXIT);
   my ($rin, $win) = ('', '');
   vec($rin, fileno($wake_r), 1) = 1;
   vec($rin, fileno($_), 1) = 1 for grep { $_ } $listen, $conn, $control;
-  pump_select($_, \$rin, \$win) for grep { $_ } $output, $input;
+  pump_select($_, \$rin, \$win) for @pumps;
   my $n = select(my $rout = $rin, my $wout = $win, undef, defined $status ? 0.1 : 1);
   next unless $n && $n > 0;
   if (vec($rout, fileno($wake_r), 1)) { 1 while sysread($wake_r, my $drain, 4096) }
@@ -87,9 +116,9 @@ while (1) {
     undef $conn;
     if ($master) {
       set_window($master, @$window) if $window;
-      $output = new_pump($master, \*STDOUT);
+      @outputs = (new_pump($master, \*STDOUT));
       # as Docker: the end of the client's input does not end a terminal's (nothing is written for it)
-      $input = new_pump(\*STDIN, $master);
+      @pumps = (new_pump(\*STDIN, $master), @outputs);
     }
   }
   if ($control && vec($rout, fileno($control), 1)) {
@@ -102,6 +131,6 @@ while (1) {
     }
     $control_buf = '' if length $control_buf > 64;
   }
-  pump_run($_, $rout, $wout) for grep { $_ } $output, $input;
+  pump_run($_, $rout, $wout) for @pumps;
 }
 `;

@@ -1,6 +1,7 @@
-// How the engine runs an exec with a terminal: under the exec console (exec-console-script.ts), which holds
-// the pty master and resizes it; where its perl has no system call numbers (another architecture), under
-// util-linux `script` as before, whose terminal keeps the size it started with.
+// How the engine runs an exec: under the exec console (exec-console-script.ts), which holds its stdio or
+// its terminal (resizable), outlives the engine and records the exit; where its perl has no system call
+// numbers (another architecture), with the runtime in the foreground as before (under util-linux `script`
+// for a terminal, which keeps the size it started with), tied to this engine.
 import path from 'node:path';
 import { underPty } from '../runtime/tty.js';
 import { EXEC_CONSOLE_SCRIPT } from './exec-console-script.js';
@@ -13,28 +14,38 @@ export interface ExecCommand {
   args: string[];
   /** fd 3 of the command takes `<rows> <columns>` lines */
   window: boolean;
-  /** files the command leaves behind, for the caller to remove */
-  files: string[];
+  /** the command outlives the engine and writes the exit status to exitFile */
+  survives: boolean;
 }
 
+/** Where the exec console writes an exec's exit status (a decimal number and a newline). */
+export const execExitFile = (dir: string, id: string) => path.join(dir, `exec-${id}.exit`);
+
+/** The files the exec console may leave in dir, to remove once the exit is read. */
+export const execConsoleFiles = (dir: string, id: string) => [
+  path.join(dir, `exec-${id}.pid`),
+  path.join(dir, `exec-${id}.sock`),
+  execExitFile(dir, id),
+];
+
 /** @param runtimeArgs the runtime's arguments for an exec, given the flags to put after `exec` */
-export function execConsoleCommand(dir: string, id: string, runtime: string, runtimeArgs: (execFlags: string[]) => string[]): ExecCommand {
-  if (!CONSOLE_ARCHES.has(process.arch)) return { ...underPty(runtime, runtimeArgs([])), window: false, files: [] };
-  // relative to dir, where the console runs the runtime: a socket's path holds 107 bytes at most
-  const socket = `exec-${id}.sock`;
-  const pidFile = path.join(dir, `exec-${id}.pid`);
+export function execCommand(
+  dir: string,
+  id: string,
+  tty: boolean,
+  runtime: string,
+  runtimeArgs: (execFlags: string[]) => string[],
+): ExecCommand {
+  if (!CONSOLE_ARCHES.has(process.arch)) {
+    const foreground = tty ? underPty(runtime, runtimeArgs([])) : { command: runtime, args: runtimeArgs([]) };
+    return { ...foreground, window: false, survives: false };
+  }
+  // the socket's name is relative to dir, where the console runs the runtime: a socket's path holds 107 bytes
+  const flags = ['-d', ...(tty ? ['--console-socket', `exec-${id}.sock`] : []), '--pid-file', path.join(dir, `exec-${id}.pid`)];
   return {
     command: 'perl',
-    args: [
-      '-e',
-      EXEC_CONSOLE_SCRIPT,
-      dir,
-      socket,
-      pidFile,
-      runtime,
-      ...runtimeArgs(['-d', '--console-socket', socket, '--pid-file', pidFile]),
-    ],
-    window: true,
-    files: [pidFile, path.join(dir, socket)],
+    args: ['-e', EXEC_CONSOLE_SCRIPT, dir, id, tty ? '1' : '0', runtime, ...runtimeArgs(flags)],
+    window: tty,
+    survives: true,
   };
 }

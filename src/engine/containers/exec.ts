@@ -1,8 +1,10 @@
 // Exec instances: create, start (attached with or without a TTY, or detached), inspect; run with `runc exec`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { execConsoleCommand } from './exec-console.js';
+import { execCommand, execConsoleFiles, execExitFile } from './exec-console.js';
 import { consoleSize } from './window-size.js';
+import type { ExecRecords } from './exec-records.js';
+import { readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Duplex, Writable } from 'node:stream';
@@ -45,6 +47,7 @@ export class ExecService {
     private readonly containers: ContainerService,
     private readonly runtime: OciRuntime,
     private readonly tmpDir: string,
+    private readonly records: ExecRecords,
   ) {}
 
   idsFor(containerId: string): string[] {
@@ -89,6 +92,7 @@ export class ExecService {
       workingDir: body.WorkingDir ?? '',
       consoleSize: body.ConsoleSize,
     });
+    this.records.save(this.execs.get(id)!);
     return { Id: id };
   }
 
@@ -136,6 +140,7 @@ export class ExecService {
       });
     } catch (err) {
       ex.ExitCode = 126; // what Docker records for an exec its runtime could not start
+      this.records.save(ex);
       throw err;
     }
     const file = path.join(this.tmpDir, `exec-${id}.json`);
@@ -144,13 +149,14 @@ export class ExecService {
     ex.Running = true;
     const runtimeArgs = (execFlags: string[]) =>
       this.runtime.args('--log', logFile, '--log-format', 'json', 'exec', ...execFlags, '--process', file, rec.id);
-    const cmd = tty
-      ? execConsoleCommand(this.tmpDir, id, this.runtime.binary, runtimeArgs)
-      : { command: this.runtime.binary, args: runtimeArgs([]), window: false, files: [] };
+    const cmd = execCommand(this.tmpDir, id, tty, this.runtime.binary, runtimeArgs);
     const child = spawn(cmd.command, cmd.args, {
       stdio: [ex.OpenStdin || tty ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(cmd.window ? (['pipe'] as const) : [])],
+      // its own session: a signal to the engine's process group (a ctrl-c where it runs) leaves it running
+      detached: cmd.survives,
     });
     ex.Pid = child.pid ?? 0;
+    if (cmd.survives) this.records.save(ex);
     const window = cmd.window ? (child.stdio[3] as Writable | null) : null;
     if (window) {
       window.on('error', () => {});
@@ -184,23 +190,83 @@ export class ExecService {
       input.resume(); // the server paused the socket while it read the request body off it
     } else io.input?.resume(); // stdin not attached: drained, as before
     if (!io.input) child.stdin?.on('error', () => {});
-    let code = await new Promise<number>((resolve) => {
+    const code = await new Promise<number>((resolve) => {
       child.on('error', () => resolve(126));
       child.on('close', (c, s) => resolve(exitCodeOf(c, s)));
     });
     child.stdin?.destroy();
     this.windows.delete(id);
     window?.destroy();
+    return this.settle(ex, code, (startError) => {
+      const text = Buffer.from(`OCI runtime exec failed: ${startError}: unknown\r\n`);
+      if (io.out && !io.out.destroyed && !io.out.writableEnded) io.out.write(raw ? text : frame('stdout', text));
+    });
+  }
+
+  /** Records an exec's end: 126 when the runtime could not start its process (reported to onStartError). */
+  private async settle(ex: ExecInstance, exitCode: number, onStartError: (why: string) => void = () => {}): Promise<number> {
+    let code = exitCode;
+    const logFile = path.join(this.tmpDir, `exec-${ex.ID}.log`);
     const startError = await execStartError(logFile);
     if (startError) {
       code = 126;
-      const text = Buffer.from(`OCI runtime exec failed: ${startError}: unknown\r\n`);
-      if (io.out && !io.out.destroyed && !io.out.writableEnded) io.out.write(raw ? text : frame('stdout', text));
+      onStartError(startError);
     }
     ex.Running = false;
     ex.ExitCode = code;
-    for (const f of [file, logFile, ...cmd.files]) await rm(f, { force: true });
+    for (const f of [path.join(this.tmpDir, `exec-${ex.ID}.json`), logFile, ...execConsoleFiles(this.tmpDir, ex.ID)])
+      await rm(f, { force: true });
+    this.records.save(ex);
     return code;
+  }
+
+  /** The execs a previous engine left (execs/ under the state root): a running one is followed again
+   *  through its exec console until it writes its exit; those of containers that are gone are dropped. */
+  async restore(): Promise<void> {
+    for (const ex of this.records.load()) {
+      if (!this.containers.store.byId.get(ex.ContainerID)) {
+        this.records.remove(ex.ID);
+        continue;
+      }
+      this.execs.set(ex.ID, ex);
+      if (ex.Running) this.follow(ex);
+    }
+  }
+
+  /** Waits for the exit of an exec whose console a previous engine started. */
+  private follow(ex: ExecInstance): void {
+    const exitFile = execExitFile(this.tmpDir, ex.ID);
+    const check = () => {
+      let text: string | undefined;
+      try {
+        text = readFileSync(exitFile, 'utf8');
+      } catch {
+        if (consoleRuns(ex.Pid, ex.ID)) return;
+      }
+      clearInterval(timer);
+      if (text !== undefined) {
+        void this.settle(ex, Number(text.trim()));
+        return;
+      }
+      // no exit file and no console: the engine that started it heard its end (it was still running, in
+      // this process, as in tests), or the console was killed with the machine or by hand (the status is lost)
+      const settled = this.records.read(ex.ID);
+      ex.Running = false;
+      ex.ExitCode = settled?.Running === false ? settled.ExitCode : ex.ExitCode;
+      this.records.save(ex);
+    };
+    const timer = setInterval(check, 500);
+    timer.unref();
+    check();
+  }
+}
+
+/** Whether pid is still the exec console of exec id (not a process that took the pid since). */
+function consoleRuns(pid: number, id: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`tscompose-exec-console ${id}`);
+  } catch {
+    return false;
   }
 }
 
