@@ -27,13 +27,16 @@ use constant { SOL_SOCKET => 1, SCM_RIGHTS => 1, MSG_CMSG_CLOEXEC => 0x40000000,
 
 # A listening unix socket at <dir>/<name>, bound from inside <dir>: a sun_path holds 107 bytes, less than a
 # deep state root's paths. The runtime is given the same relative name and runs with <dir> as its cwd.
+# The working directory is restored after (the supervisor, started again later, inherits it).
 sub console_listen {
   my ($dir, $name) = @_;
   socket(my $l, AF_UNIX, SOCK_STREAM, 0) or return;
+  opendir(my $here, '.') or return;
   chdir($dir) or return;
   unlink $name;
   my $ok = bind($l, pack('S Z108', AF_UNIX, $name)) && listen($l, 1);
-  chdir('/');
+  chdir($here) or chdir('/');
+  closedir $here;
   return $ok ? $l : undef;
 }
 
