@@ -42,6 +42,8 @@ export class ExecService {
   private readonly execs = new Map<string, ExecInstance>();
   /** the window of each running exec with a terminal */
   private readonly windows = new Map<string, (height: number, width: number) => void>();
+  /** a size asked for before the exec's terminal was there (a client resizes as soon as its start is answered) */
+  private readonly pendingWindows = new Map<string, [number, number]>();
 
   constructor(
     private readonly containers: ContainerService,
@@ -109,8 +111,10 @@ export class ExecService {
 
   /** Sets a running exec's terminal size (an exec without a terminal, or not running, has none to set). */
   resize(id: string, height: number, width: number): void {
-    this.get(id);
-    this.windows.get(id)?.(height, width);
+    const ex = this.get(id);
+    const window = this.windows.get(id);
+    if (window) window(height, width);
+    else if (ex.ExitCode === null && ex.ProcessConfig.tty) this.pendingWindows.set(id, [height, width]);
   }
 
   /** Runs the exec; output goes to `out`, `input` feeds its stdin. Resolves on exit. As Docker: the process
@@ -161,7 +165,10 @@ export class ExecService {
     if (window) {
       window.on('error', () => {});
       this.windows.set(id, (height, width) => window.write(`${height} ${width}\n`));
+      const pending = this.pendingWindows.get(id);
+      if (pending) window.write(`${pending[0]} ${pending[1]}\n`);
     }
+    this.pendingWindows.delete(id);
     let detached = false;
     const write = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       if (!io.out || io.out.destroyed || io.out.writableEnded || detached) return;
@@ -214,6 +221,7 @@ export class ExecService {
     }
     ex.Running = false;
     ex.ExitCode = code;
+    this.pendingWindows.delete(ex.ID);
     for (const f of [path.join(this.tmpDir, `exec-${ex.ID}.json`), logFile, ...execConsoleFiles(this.tmpDir, ex.ID)])
       await rm(f, { force: true });
     this.records.save(ex);
