@@ -91,6 +91,10 @@ function execSession(exec: Docker.Exec): ExecSession {
       call(async () => {
         await exec.start({ Detach: true });
       }),
+    resize: (height, width) =>
+      call(async () => {
+        await exec.resize({ h: height, w: width });
+      }),
     inspect: () =>
       call(async () => {
         const info = await exec.inspect();
@@ -187,6 +191,12 @@ export class DockerEngineClient implements EngineClient {
           .getContainer(id)
           .attach({ stream: true, stdout: true, stderr: true, stdin: opts.stdin, hijack: true })) as unknown as Duplex,
     );
+  }
+
+  resizeContainer(id: string, height: number, width: number): Promise<void> {
+    return call(async () => {
+      await this.docker.getContainer(id).resize({ h: height, w: width });
+    });
   }
 
   createExec(id: string, body: ExecCreateBody): Promise<ExecSession> {

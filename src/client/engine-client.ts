@@ -65,6 +65,8 @@ export interface ExecSession {
   start(opts: { stdin: boolean; tty: boolean }): Promise<Duplex>;
   /** starts it without attaching (exec -d) */
   startDetached(): Promise<void>;
+  /** sets the size of its terminal (an exec created with Tty) */
+  resize(height: number, width: number): Promise<void>;
   inspect(): Promise<{ Running: boolean; ExitCode: number | null }>;
 }
 
@@ -127,6 +129,8 @@ export interface EngineClient {
   /** the logs, then new lines as they come, until the container stops or the stream is destroyed */
   followContainerLogs(id: string, query: LogsQuery): Promise<NodeJS.ReadableStream>;
   attachContainer(id: string, opts: { stdin: boolean }): Promise<Duplex>;
+  /** sets the size of a running container's terminal (one created with Tty) */
+  resizeContainer(id: string, height: number, width: number): Promise<void>;
   createExec(id: string, body: ExecCreateBody): Promise<ExecSession>;
   /** a tar of `path` in the container */
   getArchive(id: string, path: string): Promise<NodeJS.ReadableStream>;

@@ -257,6 +257,8 @@ export interface ContainerManagement {
   disconnectNetwork(networkRef: string, containerRef: string): Promise<void>;
   sendStdin(id: string, data: Buffer): void;
   endStdin(id: string): void;
+  /** sets a running terminal container's window size */
+  resize(ref: string, height: number, width: number): void;
   /** the container's root as its processes see it (running) or mounted for the call (stopped), one at a time with start */
   withRootfs<T>(ref: string, fn: (rootfs: string) => Promise<T>): Promise<T>;
   /** image layers plus the container's changes, read-only, without mounts (docker export, commit, diff) */

@@ -40,6 +40,7 @@ import { createOneShotRunner } from './runtime/oneshot.js';
 import { withStepNetworks } from './runtime/step-network.js';
 import { ContainerService } from './containers/service.js';
 import { ExecService } from './containers/exec.js';
+import { ExecRecords } from './containers/exec-records.js';
 
 /** Each subsystem as the daemon wires it: the seams other subsystems use plus what its API routes use. */
 export type EngineImages = ImageService & ImageManagement & ImageBuilding;
@@ -127,7 +128,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       .filter((c) => c.imageId === imageId)
       .map((c) => c.id),
   );
-  const execs = new ExecService(containers, runtime, paths.tmp);
+  const execs = new ExecService(containers, runtime, paths.tmp, new ExecRecords(paths.execs));
+  await execs.restore();
   const onNetworkEvent = (e: EngineEvent) => {
     const id = e.Actor.Attributes.container;
     if (e.Type === 'network' && (e.Action === 'connect' || e.Action === 'disconnect') && id) {

@@ -11,6 +11,7 @@ export interface EnginePaths {
   containers: string; // one directory per container: config, state, bundle, upper/work dirs, logs
   volumes: string; // one directory per named volume
   networks: string; // network state
+  execs: string; // one record per exec instance, so that execs outlive an engine restart
   buildCache: string;
   tmp: string;
   log: string; // the engine's own log (rotated)
@@ -26,6 +27,7 @@ export function enginePaths(root = DEFAULT_STATE_ROOT): EnginePaths {
     containers: path.join(root, 'containers'),
     volumes: path.join(root, 'volumes'),
     networks: path.join(root, 'networks'),
+    execs: path.join(root, 'execs'),
     buildCache: path.join(root, 'build-cache'),
     tmp: path.join(root, 'tmp'),
     log: path.join(root, 'engine.log'),

@@ -72,6 +72,13 @@ contract('kill gives 137; stop of a process that ignores SIGTERM kills it after 
   await Promise.all([killed.remove(), stubborn.remove()]);
 });
 
+contract('resize: a size that is not a number is a 400, a container that does not run a 409', async (d, name) => {
+  const c = await d.createContainer({ Image: IMAGE, name: name('resize'), Cmd: ['true'], Tty: true });
+  await assert.rejects(c.resize({ h: 'a', w: 10 }), status(400, /invalid syntax/));
+  await assert.rejects(c.resize({ h: 10, w: 10 }), status(409, /is not running/));
+  await c.remove();
+});
+
 contract('exec runs in the container and reports its exit code', async (d, name) => {
   const c = await run(d, name('exec'), ['sleep', '60']);
   const ex = await c.exec({ Cmd: ['sh', '-c', 'test -d /proc/1 && exit 7'], AttachStdout: true, AttachStderr: true });

@@ -255,6 +255,10 @@ export class FakeEngineClient implements EngineClient {
     return new PassThrough();
   }
 
+  async resizeContainer(id: string): Promise<void> {
+    this.container(id);
+  }
+
   async createExec(id: string, body: ExecCreateBody): Promise<ExecSession> {
     const c = this.container(id);
     this.maybeFail('createExec', id, c.name);
@@ -267,6 +271,7 @@ export class FakeEngineClient implements EngineClient {
         return s;
       },
       startDetached: async () => {},
+      resize: async () => {},
       inspect: async () => ({ Running: false, ExitCode: 0 }),
     };
   }

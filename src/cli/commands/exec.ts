@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { commandContext } from '../context.js';
 import { serviceContainer, envEntries } from '../output/target-container.js';
-import { pumpStdio } from '../output/stdio.js';
+import { followWindowSize, pumpStdio } from '../output/stdio.js';
 
 interface ExecFlags {
   detach?: boolean;
@@ -56,7 +56,9 @@ export function register(program: Command): void {
         return;
       }
       const stream = await exec.start({ stdin, tty });
+      const stopResizing = tty ? followWindowSize((h, w) => exec.resize(h, w)) : () => {};
       await pumpStdio(ctx.engine, stream, { tty, stdin });
+      stopResizing();
       const info = await exec.inspect();
       process.exitCode = info.ExitCode ?? 0;
     });

@@ -18,7 +18,7 @@ import {
 } from '../../reconcile/index.js';
 import type { Service, PortMapping, VolumeMount } from '../../model/types.js';
 import { envEntries } from '../output/target-container.js';
-import { pumpStdio } from '../output/stdio.js';
+import { followWindowSize, pumpStdio } from '../output/stdio.js';
 import { UserError } from '../../errors.js';
 
 interface RunFlags {
@@ -164,8 +164,10 @@ export function register(program: Command): void {
         await removeContainer(engine, containerId);
         throw new UserError(`service "${serviceName}": cannot start the one-off container: ${(err as Error).message}`);
       }
+      const stopResizing = tty ? followWindowSize((h, w) => engine.resizeContainer(containerId, h, w)) : () => {};
       const result = await engine.waitContainer(containerId);
       await pumped;
+      stopResizing();
       if (flags.rm) await removeContainer(engine, containerId, true);
       process.exitCode = result.StatusCode;
     });

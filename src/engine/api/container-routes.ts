@@ -6,6 +6,7 @@ import { openRawStream } from './server.js';
 import { frame } from '../containers/logs.js';
 import type { ContainerManagement, WaitCondition } from '../contracts.js';
 import type { ExecService } from '../containers/exec.js';
+import { windowDimension } from '../containers/window-size.js';
 import { inspectView, matchesFilters, summaryView } from '../containers/inspect.js';
 import { logSize, parseTimeParam, streamEntries } from '../containers/logs.js';
 import { MissingPathError, extractInto, packPath, statPath } from '../containers/archive.js';
@@ -103,8 +104,9 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
     sendNoContent(res);
   });
 
-  router.add('POST', '/containers/:id/resize', ({ res, params }) => {
-    containers.get(params.id!);
+  router.add('POST', '/containers/:id/resize', ({ res, params, query }) => {
+    const { height, width } = windowSize(query);
+    containers.resize(params.id!, height, width);
     sendNoContent(res, 200);
   });
 
@@ -325,13 +327,25 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
     }
   });
 
-  router.add('POST', '/exec/:id/resize', ({ res, params }) => {
-    execs.get(params.id!);
+  router.add('POST', '/exec/:id/resize', ({ res, params, query }) => {
+    const { height, width } = windowSize(query);
+    execs.resize(params.id!, height, width);
     sendNoContent(res, 200);
   });
   router.add('GET', '/exec/:id/json', ({ res, params }) => {
     sendJson(res, 200, execs.inspect(params.id!));
   });
+}
+
+/** `?h=&w=` of a resize request: as Docker, both required, whole numbers a terminal can have. */
+function windowSize(query: URLSearchParams): { height: number; width: number } {
+  const dimension = (key: 'h' | 'w') => {
+    const text = query.get(key) ?? '';
+    const n = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+    if (!windowDimension(n)) throw invalid(`strconv.Atoi: parsing ${JSON.stringify(text)}: invalid syntax`);
+    return n;
+  };
+  return { height: dimension('h'), width: dimension('w') };
 }
 
 /** Docker names the container as the request did in "Could not find the file … in container <ref>". */

@@ -1,7 +1,10 @@
 // Exec instances: create, start (attached with or without a TTY, or detached), inspect; run with `runc exec`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { underPty } from '../runtime/tty.js';
+import { execCommand, execConsoleFiles, execExitFile } from './exec-console.js';
+import { consoleSize } from './window-size.js';
+import type { ExecRecords } from './exec-records.js';
+import { readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Duplex, Writable } from 'node:stream';
@@ -31,15 +34,22 @@ export interface ExecInstance {
   ProcessConfig: { tty: boolean; entrypoint: string; arguments: string[]; privileged: boolean; user: string };
   env: string[];
   workingDir: string;
+  /** the terminal's size at start ([height, width], Docker's ConsoleSize) */
+  consoleSize?: unknown;
 }
 
 export class ExecService {
   private readonly execs = new Map<string, ExecInstance>();
+  /** the window of each running exec with a terminal */
+  private readonly windows = new Map<string, (height: number, width: number) => void>();
+  /** a size asked for before the exec's terminal was there (a client resizes as soon as its start is answered) */
+  private readonly pendingWindows = new Map<string, [number, number]>();
 
   constructor(
     private readonly containers: ContainerService,
     private readonly runtime: OciRuntime,
     private readonly tmpDir: string,
+    private readonly records: ExecRecords,
   ) {}
 
   idsFor(containerId: string): string[] {
@@ -82,7 +92,9 @@ export class ExecService {
       },
       env: body.Env ?? [],
       workingDir: body.WorkingDir ?? '',
+      consoleSize: body.ConsoleSize,
     });
+    this.records.save(this.execs.get(id)!);
     return { Id: id };
   }
 
@@ -93,8 +105,16 @@ export class ExecService {
   }
 
   inspect(id: string): Record<string, unknown> {
-    const { env: _env, workingDir: _wd, ...view } = this.get(id);
+    const { env: _env, workingDir: _wd, consoleSize: _size, ...view } = this.get(id);
     return view;
+  }
+
+  /** Sets a running exec's terminal size (an exec without a terminal, or not running, has none to set). */
+  resize(id: string, height: number, width: number): void {
+    const ex = this.get(id);
+    const window = this.windows.get(id);
+    if (window) window(height, width);
+    else if (ex.ExitCode === null && ex.ProcessConfig.tty) this.pendingWindows.set(id, [height, width]);
   }
 
   /** Runs the exec; output goes to `out`, `input` feeds its stdin. Resolves on exit. As Docker: the process
@@ -119,20 +139,36 @@ export class ExecService {
         user: ex.ProcessConfig.user,
         workingDir: ex.workingDir,
         tty,
+        consoleSize: consoleSize(ex.consoleSize),
         privileged: ex.ProcessConfig.privileged,
       });
     } catch (err) {
       ex.ExitCode = 126; // what Docker records for an exec its runtime could not start
+      this.records.save(ex);
       throw err;
     }
     const file = path.join(this.tmpDir, `exec-${id}.json`);
     const logFile = path.join(this.tmpDir, `exec-${id}.log`);
     await writeFile(file, JSON.stringify(processSpec));
     ex.Running = true;
-    const runcArgs = this.runtime.args('--log', logFile, '--log-format', 'json', 'exec', '--process', file, rec.id);
-    const cmd = tty ? underPty(this.runtime.binary, runcArgs) : { command: this.runtime.binary, args: runcArgs };
-    const child = spawn(cmd.command, cmd.args, { stdio: [ex.OpenStdin || tty ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const runtimeArgs = (execFlags: string[]) =>
+      this.runtime.args('--log', logFile, '--log-format', 'json', 'exec', ...execFlags, '--process', file, rec.id);
+    const cmd = execCommand(this.tmpDir, id, tty, this.runtime.binary, runtimeArgs);
+    const child = spawn(cmd.command, cmd.args, {
+      stdio: [ex.OpenStdin || tty ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(cmd.window ? (['pipe'] as const) : [])],
+      // its own session: a signal to the engine's process group (a ctrl-c where it runs) leaves it running
+      detached: cmd.survives,
+    });
     ex.Pid = child.pid ?? 0;
+    if (cmd.survives) this.records.save(ex);
+    const window = cmd.window ? (child.stdio[3] as Writable | null) : null;
+    if (window) {
+      window.on('error', () => {});
+      this.windows.set(id, (height, width) => window.write(`${height} ${width}\n`));
+      const pending = this.pendingWindows.get(id);
+      if (pending) window.write(`${pending[0]} ${pending[1]}\n`);
+    }
+    this.pendingWindows.delete(id);
     let detached = false;
     const write = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       if (!io.out || io.out.destroyed || io.out.writableEnded || detached) return;
@@ -161,22 +197,84 @@ export class ExecService {
       input.resume(); // the server paused the socket while it read the request body off it
     } else io.input?.resume(); // stdin not attached: drained, as before
     if (!io.input) child.stdin?.on('error', () => {});
-    let code = await new Promise<number>((resolve) => {
+    const code = await new Promise<number>((resolve) => {
       child.on('error', () => resolve(126));
       child.on('close', (c, s) => resolve(exitCodeOf(c, s)));
     });
     child.stdin?.destroy();
+    this.windows.delete(id);
+    window?.destroy();
+    return this.settle(ex, code, (startError) => {
+      const text = Buffer.from(`OCI runtime exec failed: ${startError}: unknown\r\n`);
+      if (io.out && !io.out.destroyed && !io.out.writableEnded) io.out.write(raw ? text : frame('stdout', text));
+    });
+  }
+
+  /** Records an exec's end: 126 when the runtime could not start its process (reported to onStartError). */
+  private async settle(ex: ExecInstance, exitCode: number, onStartError: (why: string) => void = () => {}): Promise<number> {
+    let code = exitCode;
+    const logFile = path.join(this.tmpDir, `exec-${ex.ID}.log`);
     const startError = await execStartError(logFile);
     if (startError) {
       code = 126;
-      const text = Buffer.from(`OCI runtime exec failed: ${startError}: unknown\r\n`);
-      if (io.out && !io.out.destroyed && !io.out.writableEnded) io.out.write(raw ? text : frame('stdout', text));
+      onStartError(startError);
     }
     ex.Running = false;
     ex.ExitCode = code;
-    await rm(file, { force: true });
-    await rm(logFile, { force: true });
+    this.pendingWindows.delete(ex.ID);
+    for (const f of [path.join(this.tmpDir, `exec-${ex.ID}.json`), logFile, ...execConsoleFiles(this.tmpDir, ex.ID)])
+      await rm(f, { force: true });
+    this.records.save(ex);
     return code;
+  }
+
+  /** The execs a previous engine left (execs/ under the state root): a running one is followed again
+   *  through its exec console until it writes its exit; those of containers that are gone are dropped. */
+  async restore(): Promise<void> {
+    for (const ex of this.records.load()) {
+      if (!this.containers.store.byId.get(ex.ContainerID)) {
+        this.records.remove(ex.ID);
+        continue;
+      }
+      this.execs.set(ex.ID, ex);
+      if (ex.Running) this.follow(ex);
+    }
+  }
+
+  /** Waits for the exit of an exec whose console a previous engine started. */
+  private follow(ex: ExecInstance): void {
+    const exitFile = execExitFile(this.tmpDir, ex.ID);
+    const check = () => {
+      let text: string | undefined;
+      try {
+        text = readFileSync(exitFile, 'utf8');
+      } catch {
+        if (consoleRuns(ex.Pid, ex.ID)) return;
+      }
+      clearInterval(timer);
+      if (text !== undefined) {
+        void this.settle(ex, Number(text.trim()));
+        return;
+      }
+      // no exit file and no console: the engine that started it heard its end (it was still running, in
+      // this process, as in tests), or the console was killed with the machine or by hand (the status is lost)
+      const settled = this.records.read(ex.ID);
+      ex.Running = false;
+      ex.ExitCode = settled?.Running === false ? settled.ExitCode : ex.ExitCode;
+      this.records.save(ex);
+    };
+    const timer = setInterval(check, 500);
+    timer.unref();
+    check();
+  }
+}
+
+/** Whether pid is still the exec console of exec id (not a process that took the pid since). */
+function consoleRuns(pid: number, id: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`tscompose-exec-console ${id}`);
+  } catch {
+    return false;
   }
 }
 
@@ -203,7 +301,15 @@ async function execStartError(logFile: string): Promise<string | undefined> {
  *  its filesystem as it sees it), env, capabilities and rlimits, overridable. */
 export function execProcessSpec(
   rec: ContainerRecord,
-  o: { args: string[]; env?: string[]; user?: string; workingDir?: string; tty?: boolean; privileged?: boolean },
+  o: {
+    args: string[];
+    env?: string[];
+    user?: string;
+    workingDir?: string;
+    tty?: boolean;
+    consoleSize?: { height: number; width: number };
+    privileged?: boolean;
+  },
 ): Record<string, unknown> {
   const tables = userTablesAt(`/proc/${rec.state.pid}/root`);
   let user = resolveUser(tables, o.user || rec.config.User);
@@ -214,6 +320,7 @@ export function execProcessSpec(
   const caps = effectiveCapabilities(rec.hostConfig.CapAdd ?? [], rec.hostConfig.CapDrop ?? [], rec.hostConfig.Privileged || o.privileged);
   return {
     terminal: Boolean(o.tty),
+    ...(o.tty && o.consoleSize ? { consoleSize: o.consoleSize } : {}),
     user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
     args: o.args,
     env: mergeEnv(rec.config.Env, o.env ?? []),

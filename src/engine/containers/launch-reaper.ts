@@ -147,6 +147,7 @@ export class ReaperLauncher implements Launcher {
         this.send(`stdin-close ${id}`);
         stdin?.end(() => stdin?.destroy());
       },
+      resize: (rows, columns) => this.send(`resize ${id} ${rows} ${columns}`),
     };
   }
 }

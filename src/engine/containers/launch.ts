@@ -52,6 +52,8 @@ export interface Launched {
   /** the container's stdin, when it is kept open (OpenStdin, or a terminal) */
   stdin?: Writable;
   endStdin(): void;
+  /** sets the terminal's window size (a terminal container whose console is held here) */
+  resize?(rows: number, columns: number): void;
   /** the container's end; its output streams close once everything it wrote has been read */
   ended: Promise<Ended>;
 }

@@ -13,7 +13,7 @@
 //   request names only a container id, every path derives from the state root given at start.
 // Protocol, one line each way. supervisor → reaper: `run <id> <stdin 0|1> <tty 0|1>`, `release <id>`
 // (the supervisor has read the exit and holds the read ends: drop the container), `stdin-close <id>`,
-// `list`. reaper → supervisor: `spawned <id> <runtime pid>`, `failed <id> <why>`,
+// `resize <id> <rows> <columns>` (a terminal container's window), `list`. reaper → supervisor: `spawned <id> <runtime pid>`, `failed <id> <why>`,
 // `exit <id> <code> <runtime 0|1>` (1: the runtime's own exit status, e.g. it could not start the
 // container), and for `list`: `state <id> running` or `state <id> exit <code> <runtime>` lines, then `listed`.
 // Exit status 3: this host cannot have a subreaper here (architecture, prctl); the engine then runs
@@ -22,6 +22,8 @@
 // No module is loaded (POSIX and Socket alone would add 2.5 MB resident): the few system calls perl has no
 // built-in for go through syscall() with their numbers per architecture, and the constants are Linux's,
 // the same on every architecture listed.
+import { CONSOLE_HOLDER, PERL_SYSCALLS } from './console-holder.js';
+
 export const REAPER_SCRIPT = String.raw`
 use strict;
 use warnings;
@@ -37,15 +39,9 @@ sub complain { print STDERR "tscompose reaper: @_\n" }
 open(my $lock, '>>', $lockfile) or die "tscompose reaper: $lockfile: $!\n";
 exit 0 unless flock($lock, LOCK_EX | LOCK_NB);
 
-# the architecture this perl runs on, from its ELF header (e_machine), and its system call numbers
-my %SYSCALLS = (62 => { name => 'x86_64', prctl => 157, mknodat => 259, setsid => 112, clock_gettime => 228 },
-  183 => { name => 'aarch64', prctl => 167, mknodat => 33, setsid => 157, clock_gettime => 113 },
-  243 => { name => 'riscv64', prctl => 167, mknodat => 33, setsid => 157, clock_gettime => 113 });
-my $elf = '';
-if (open(my $exe, '<:raw', '/proc/self/exe')) { read($exe, $elf, 20); close $exe }
-my ($class, $machine) = length $elf == 20 ? (unpack('C', substr($elf, 4, 1)), unpack('v', substr($elf, 18, 2))) : (0, 0);
-my $sys = $class == 2 ? $SYSCALLS{$machine} : undef;
+${PERL_SYSCALLS}
 if (!$sys) { complain("no system call numbers known for this architecture (ELF machine $machine)"); exit 3 }
+${CONSOLE_HOLDER}
 if (syscall($sys->{prctl}, PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) { complain("prctl(PR_SET_CHILD_SUBREAPER): $!"); exit 3 }
 
 # the wall clock (CLOCK_REALTIME) as seconds and nanoseconds: perl's time() has whole seconds only
@@ -138,13 +134,13 @@ sub container_ended {
   trace($id, 'exit-sent');
 }
 
-# The runtime forked for a container ended: with a terminal, that is the container's end; detached,
-# it started the container (its pid file says which process that is) or failed to.
+# The runtime forked for a container ended: it started the container (its pid file says which process
+# that is) or failed to.
 sub runtime_ended {
   my ($id, $st) = @_;
   my $c = $ctr{$id} or return;
   trace($id, 'runtime-ended');
-  return container_ended($id, code_of($st), 1) if $c->{tty} || code_of($st) != 0;
+  return container_ended($id, code_of($st), 1) if code_of($st) != 0;
   my $pid;
   if (open(my $fh, '<', "$root/containers/$id/pid")) { $pid = <$fh>; close $fh }
   return container_ended($id, 255, 1) unless defined $pid && $pid =~ /\A\s*(\d+)\s*\z/;
@@ -175,7 +171,45 @@ sub reap {
   for (keys %orphan) { delete $orphan{$_} if $now - $orphan{$_}[1] > 60 }
 }
 
-sub shell_quote { my ($s) = @_; $s =~ s/'/'\\''/g; return "'$s'" }
+# A terminal container's console: the socket the runtime connects to, then the connection it sends the
+# master over, then the master with two pumps (its output into the stdout FIFO, the stdin FIFO into it).
+sub console_select {
+  my ($con, $rin, $win) = @_;
+  for my $h (grep { $_ } @$con{qw(listen conn)}) { vec($$rin, fileno($h), 1) = 1 }
+  pump_select($_, $rin, $win) for grep { $_ } @$con{qw(output input)};
+}
+
+sub console_run {
+  my ($id, $c, $rout, $wout) = @_;
+  my $con = $c->{con};
+  if ($con->{listen} && vec($rout, fileno($con->{listen}), 1)) {
+    if (accept(my $conn, $con->{listen})) { $con->{conn} = $conn; close(delete $con->{listen}); unlink $con->{socket} }
+  }
+  if ($con->{conn} && vec($rout, fileno($con->{conn}), 1)) {
+    my $master = console_receive($con->{conn});
+    close(delete $con->{conn});
+    return complain("$id: no console received from the runtime") unless $master;
+    $con->{master} = $master;
+    set_window($master, @{ delete $con->{window} }) if $con->{window};
+    $con->{output} = new_pump($master, $c->{fds}{stdout});
+    $con->{input} = new_pump($c->{fds}{stdin}, $master) if $c->{fds}{stdin};
+  }
+  pump_run($_, $rout, $wout) for grep { $_ } @$con{qw(output input)};
+  release($id) if $c->{releasing};
+}
+
+# Drops an ended container once its terminal's output is all in the FIFO: closing our ends then lets the
+# supervisor, which holds the read ends, read to the end.
+sub release {
+  my ($id) = @_;
+  my $c = $ctr{$id};
+  return unless $c && $c->{exit};
+  my $con = $c->{con};
+  if ($con && $con->{output} && !pump_done($con->{output})) { $c->{releasing} = 1; return }
+  if ($con) { close($_) for grep { $_ } @$con{qw(listen conn master)}; unlink $con->{socket} }
+  close($_) for values %{ $c->{fds} };
+  delete $ctr{$id};
+}
 
 sub run_container {
   my ($id, $stdin, $tty) = @_;
@@ -190,21 +224,28 @@ sub run_container {
     sysopen(my $fh, $path, O_RDWR) or return send_line("failed $id $path: $!");
     $fds{$name} = $fh;
   }
+  my $con;
+  if ($tty) {
+    # the runtime runs from the bundle (it changes to it anyway), where the socket's relative name resolves
+    my $listen = console_listen("$dir/bundle", 'console.sock') or return send_line("failed $id console socket: $!");
+    set_nonblocking($_) for grep { $_ } @fds{qw(stdout stdin)};
+    $con = { listen => $listen, socket => "$dir/bundle/console.sock" };
+  }
   my @cmd = ($runtime, '--root', "$root/runc", '--log', "$dir/runc.log", '--log-format', 'json',
-    'run', $tty ? () : ('-d'), '--pid-file', "$dir/pid", '--bundle', "$dir/bundle", $id);
-  @cmd = ('script', '-q', '-f', '-e', '-c', join(' ', map { shell_quote($_) } @cmd), '/dev/null') if $tty;
+    'run', '-d', $tty ? ('--console-socket', 'console.sock') : (), '--pid-file', "$dir/pid", '--bundle', "$dir/bundle", $id);
   my $pid = fork;
   return send_line("failed $id fork: $!") unless defined $pid;
   if ($pid == 0) {
     $SIG{$_} = 'DEFAULT' for qw(PIPE HUP CHLD);
     syscall($sys->{setsid});
-    # reopening STDIN, STDOUT and STDERR keeps their fds 0, 1 and 2
-    sysopen(STDIN, $stdin ? "$dir/stdin.pipe" : '/dev/null', O_RDONLY) or exit 127;
+    chdir("$dir/bundle") or exit 127;
+    # reopening STDIN, STDOUT and STDERR keeps their fds 0, 1 and 2; a terminal's input goes through the master
+    sysopen(STDIN, $stdin && !$tty ? "$dir/stdin.pipe" : '/dev/null', O_RDONLY) or exit 127;
     sysopen(STDOUT, "$dir/stdout.pipe", O_WRONLY) or exit 127;
     sysopen(STDERR, "$dir/stderr.pipe", O_WRONLY) or exit 127;
     exec { $cmd[0] } @cmd or exit 127;
   }
-  $ctr{$id} = { fds => \%fds, tty => $tty ? 1 : 0 };
+  $ctr{$id} = { fds => \%fds, tty => $tty ? 1 : 0, $con ? (con => $con) : () };
   $child{$pid} = $id;
   send_line("spawned $id $pid");
   trace($id, 'spawned');
@@ -222,11 +263,18 @@ sub command {
   }
   return complain("ignored a request: $_[0]") unless defined $id && $id =~ $ID;
   if ($op eq 'run') { run_container($id, ($args[0] // '') eq '1', ($args[1] // '') eq '1') }
-  elsif ($op eq 'release') {
-    # the supervisor holds the read ends and has the exit: closing ours lets it read to the end
-    if ($ctr{$id} && $ctr{$id}{exit}) { close($_) for values %{ $ctr{$id}{fds} }; delete $ctr{$id} }
+  elsif ($op eq 'release') { release($id) }
+  elsif ($op eq 'stdin-close') {
+    # as Docker: a terminal's input is not closed (its process would read no end of file from it anyway)
+    my $c = $ctr{$id};
+    if ($c && !$c->{tty}) { my $fh = delete $c->{fds}{stdin}; close $fh if $fh }
   }
-  elsif ($op eq 'stdin-close') { my $fh = $ctr{$id} && delete $ctr{$id}{fds}{stdin}; close $fh if $fh }
+  elsif ($op eq 'resize') {
+    my ($rows, $cols) = map { /\A\d{1,5}\z/ && $_ < 65536 ? $_ : undef } @args[0, 1];
+    my $con = $ctr{$id} && $ctr{$id}{con};
+    return unless $con && defined $rows && defined $cols;
+    if ($con->{master}) { set_window($con->{master}, $rows, $cols) } else { $con->{window} = [$rows, $cols] }
+  }
   else { complain("ignored a request: $_[0]") }
 }
 
@@ -234,12 +282,15 @@ start_supervisor();
 while (1) {
   reap();
   start_supervisor() if !$sup_pid && time >= $restart_at;
-  my $rin = '';
+  my ($rin, $win) = ('', '');
   vec($rin, fileno($wake_r), 1) = 1;
   vec($rin, fileno($chan), 1) = 1 if $chan;
-  my $n = select(my $rout = $rin, undef, undef, 1);
+  my @consoles = grep { $ctr{$_}{con} } keys %ctr;
+  console_select($ctr{$_}{con}, \$rin, \$win) for @consoles;
+  my $n = select(my $rout = $rin, my $wout = $win, undef, 1);
   next unless $n && $n > 0;
   if (vec($rout, fileno($wake_r), 1)) { 1 while sysread($wake_r, my $drain, 4096) }
+  for my $id (@consoles) { console_run($id, $ctr{$id}, $rout, $wout) if $ctr{$id} }
   next unless $chan && vec($rout, fileno($chan), 1);
   my $got = sysread($chan, $inbuf, 65536, length $inbuf);
   next if !defined $got && $!{EINTR};

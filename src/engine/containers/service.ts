@@ -720,6 +720,13 @@ export class ContainerService implements ContainerManagement {
     this.stdin.end(id);
   }
 
+  /** Sets a running terminal container's window size (a container without a terminal has none to set). */
+  resize(ref: string, height: number, width: number): void {
+    const rec = this.get(ref);
+    if (!rec.state.running) throw conflict(`Container ${rec.id} is not running`);
+    if (rec.config.Tty) this.supervisor.resize(rec.id, height, width);
+  }
+
   /** Disconnects from the supervisor (containers keep running; it exits with `stopSupervisor` when none runs) and cancels pending restarts. */
   close(stopSupervisor = false): void {
     this.closing = true;

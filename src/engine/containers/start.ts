@@ -1,6 +1,7 @@
 // Starting a container: the network first (for bridge mode a network namespace of its own, with its
 // veth pairs configured), then the OCI bundle joining it, then the supervisor running `runc run`, which
 // reports the container started once its process has exec'd (runc's pid file).
+import { consoleSize } from './window-size.js';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -185,6 +186,7 @@ async function startOnRootfs(
       gid: user.gid,
       additionalGids: user.additionalGids,
       terminal: cfg.Tty,
+      consoleSize: consoleSize(hc.ConsoleSize),
       hostname: netns.kind === 'host' ? undefined : cfg.Hostname,
       network: netns,
       mounts,

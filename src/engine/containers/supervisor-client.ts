@@ -265,6 +265,9 @@ export class SupervisorClient {
   stdinEnd(id: string): void {
     this.send({ op: 'stdin-end', id });
   }
+  resize(id: string, height: number, width: number): void {
+    this.send({ op: 'resize', id, height, width });
+  }
 
   /** Disconnects; the supervisor and its containers keep running, unless `stop` and no container runs. */
   close(stop = false): void {

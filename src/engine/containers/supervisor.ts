@@ -28,6 +28,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { onJsonLines } from './json-lines.js';
+import { windowDimension } from './window-size.js';
 import { traceMark } from './trace.js';
 import { exitFile, jobPaths, pidFile, runtimeLog, type Job, type Launched, type Launcher, type SupervisorJob } from './launch.js';
 import { ForegroundLauncher } from './launch-foreground.js';
@@ -51,6 +52,7 @@ export type SupervisorMessage =
   | { op: 'running'; ids: string[] }
   | { op: 'stdin'; id: string; data: string }
   | { op: 'stdin-end'; id: string }
+  | { op: 'resize'; id: string; height: number; width: number } // a terminal container's window
   | { op: 'shutdown' } // exit now if no container runs
   // engine → supervisor: which runtime do you run? and the answer, with how containers are launched
   | { op: 'hello'; runtime?: string; mode?: Launcher['mode'] };
@@ -243,6 +245,8 @@ function runHost(root: string, runtime: string, launcher: Launcher, adopt: () =>
         else if (msg.op === 'list') reply({ op: 'running', ids: [...running.keys()] });
         else if (msg.op === 'stdin') running.get(msg.id)?.stdin?.write(Buffer.from(msg.data, 'base64'));
         else if (msg.op === 'stdin-end') running.get(msg.id)?.endStdin();
+        else if (msg.op === 'resize' && windowDimension(msg.height) && windowDimension(msg.width))
+          running.get(msg.id)?.resize?.(msg.height, msg.width);
         else if (msg.op === 'shutdown' && running.size === 0) process.exit(0);
       },
       () => sock.destroy(),

@@ -39,6 +39,8 @@ export interface ContainerSpecOptions {
   gid: number;
   additionalGids?: number[];
   terminal?: boolean;
+  /** the terminal's window size at start */
+  consoleSize?: { height: number; width: number };
   hostname?: string;
   network: NetworkNamespace;
   /** overlayfs options (lowerdir, upperdir, workdir): the runtime mounts the root filesystem in the
@@ -355,6 +357,7 @@ export function buildOciSpec(o: ContainerSpecOptions): Record<string, unknown> {
     ociVersion: '1.0.2',
     process: {
       terminal: o.terminal ?? false,
+      ...(o.terminal && o.consoleSize ? { consoleSize: o.consoleSize } : {}),
       user: { uid: o.uid, gid: o.gid, ...(o.additionalGids?.length ? { additionalGids: o.additionalGids } : {}) },
       args: o.args,
       env: o.env,

@@ -1,6 +1,7 @@
 // The runtime proxies a container's terminal through its own controlling terminal when it runs in the
 // foreground (`runc run`/`runc exec` with terminal: true), so it needs one: util-linux `script` gives it a pty.
-// (Receiving the pty master over --console-socket would need SCM_RIGHTS, which node cannot do.)
+// Only the fallbacks run it so (no reaper, or no syscall numbers for perl on this architecture), and such a
+// terminal keeps the size it started with; otherwise perl holds the pty master (containers/console-holder.ts).
 import { shellQuote } from '../../shell-quote.js';
 
 export function underPty(command: string, args: string[]): { command: string; args: string[] } {

@@ -105,9 +105,12 @@ after(async () => {
 const logsOf = async (c: Docker.Container, stream: 'stdout' | 'stderr') =>
   demux((await c.logs({ stdout: stream === 'stdout', stderr: stream === 'stderr' })) as unknown as Buffer)[stream];
 
-test('no runtime process stays per running container: the containers are children of the reaper', async (ctx) => {
+test('no runtime process stays per running container, with a terminal or not: the containers are children of the reaper', async (ctx) => {
+  // the last one has a terminal: its pty master is the reaper's, no runtime holds it
   const containers = await Promise.all(
-    [1, 2, 3].map(() => docker.createContainer({ Image: BUSYBOX, Cmd: ['sleep', '300'], HostConfig: { NetworkMode: 'none' } })),
+    [false, false, true].map((tty) =>
+      docker.createContainer({ Image: BUSYBOX, Cmd: ['sleep', '300'], Tty: tty, OpenStdin: tty, HostConfig: { NetworkMode: 'none' } }),
+    ),
   );
   for (const c of containers) await c.start();
   const reaper = reaperOf(stateRoot);
