@@ -11,6 +11,7 @@ import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { mountsUnder, unmount, withOverlayMounted, withReadOnlyOverlay } from '../runtime/overlay.js';
 import { containerOomKills, removeContainerCgroup } from '../runtime/cgroups.js';
 import { normalizeLinks } from './links.js';
+import { withEngineLogOpts } from './log-config.js';
 import { checkRuntimeAndLogDriver, containerName, defaultHostConfig, effectiveConfig } from './create-config.js';
 import { containerLayout, containerOverlay } from './layout.js';
 import { CONTAINER_RECORD_VERSION, ContainerStore, initialState, setState, type ContainerRecord } from './record.js';
@@ -226,6 +227,7 @@ export class ContainerService implements ContainerManagement {
     }
     checkSecurityAtCreate(hostConfig);
     checkRuntimeAndLogDriver(hostConfig);
+    hostConfig.LogConfig = withEngineLogOpts(hostConfig.LogConfig ?? { Type: 'json-file' });
     hostConfig.Links = normalizeLinks(hostConfig.Links, name, (r) => this.store.find(r));
     // Docker records the default masked and read-only paths on the container (inspect shows them)
     if (!hostConfig.Privileged) {

@@ -12,22 +12,13 @@
 // Only node built-ins here, and one process for all containers, so starting a container spawns no node.
 // It runs as root, so its channel is guarded (supervisor-channel.ts), and a request names only a container
 // id: the runtime binary is fixed when the supervisor starts and every path derives from its state root.
-import {
-  closeSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  watch,
-  writeFileSync,
-  writeSync,
-  type FSWatcher,
-} from 'node:fs';
+import { readFileSync, renameSync, statSync, unlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { onJsonLines } from './json-lines.js';
+import { logPolicy, NONE_ATTACH_WINDOW, type LogPolicy } from './log-config.js';
+import { RotatingLogFile } from './log-file.js';
 import { traceMark } from './trace.js';
 import { exitFile, jobPaths, pidFile, runtimeLog, type Job, type Launched, type Launcher, type SupervisorJob } from './launch.js';
 import { ForegroundLauncher } from './launch-foreground.js';
@@ -69,13 +60,31 @@ function readPid(dir: string): number | undefined {
 
 const IDLE_EXIT_MS = 30_000;
 
-function logWriter(fd: number, stream: 'stdout' | 'stderr') {
+/** How a container's output is kept, from its LogConfig as the engine stored it (the engine checked it at
+ *  start; a record that cannot be read keeps everything, as json-file without options does). */
+function containerLogPolicy(dir: string): LogPolicy {
+  let policy: LogPolicy;
+  try {
+    const rec = JSON.parse(readFileSync(path.join(dir, 'container.json'), 'utf8')) as {
+      hostConfig?: { LogConfig?: { Type?: string; Config?: Record<string, string> } };
+    };
+    const lc = rec.hostConfig?.LogConfig;
+    policy = logPolicy(lc?.Type, lc?.Config ?? {});
+  } catch {
+    policy = { driver: 'json-file', maxFile: 1, compress: false };
+  }
+  return policy.driver === 'none' ? NONE_ATTACH_WINDOW : policy;
+}
+
+function openLog(job: Job): RotatingLogFile {
+  return new RotatingLogFile(job.logPath, containerLogPolicy(job.dir));
+}
+
+function logWriter(log: RotatingLogFile, stream: 'stdout' | 'stderr') {
   let partial = '';
   const put = (lines: string[]) => {
     const time = new Date().toISOString();
-    let out = '';
-    for (const line of lines) out += JSON.stringify({ log: line, stream, time }) + '\n';
-    if (out) writeSync(fd, out);
+    log.writeEntries(lines.map((line) => JSON.stringify({ log: line, stream, time }) + '\n'));
   };
   return {
     write(chunk: Buffer) {
@@ -127,7 +136,7 @@ function runHost(root: string, runtime: string, launcher: Launcher, adopt: () =>
   };
 
   /** Follows a launched container to its end: its output into the log, its exit into exit.json and to the engines. */
-  const follow = (job: Job, launched: Launched, log: number, onStarted: (pid: number) => void) => {
+  const follow = (job: Job, launched: Launched, log: RotatingLogFile, onStarted: (pid: number) => void) => {
     running.set(job.id, launched);
     for (const stream of ['stdout', 'stderr'] as const) {
       const w = logWriter(log, stream);
@@ -160,7 +169,7 @@ function runHost(root: string, runtime: string, launcher: Launcher, adopt: () =>
       watcher?.close();
       const exitCode = ended.runtimeExit ? mapRuntimeFailure(ended.code, runtimeLog(job.dir)) : ended.code;
       const record: ExitRecord = { exitCode, finishedAt: new Date().toISOString() };
-      closeSync(log);
+      log.close();
       writeFileSync(exitFile(job.dir) + '.tmp', JSON.stringify(record));
       renameSync(exitFile(job.dir) + '.tmp', exitFile(job.dir));
       running.delete(job.id);
@@ -187,9 +196,9 @@ function runHost(root: string, runtime: string, launcher: Launcher, adopt: () =>
         /* first start */
       }
     }
-    let log: number;
+    let log: RotatingLogFile;
     try {
-      log = openSync(job.logPath, 'a');
+      log = openLog(job);
     } catch (err) {
       reply({ op: 'failed', id: job.id, error: (err as Error).message });
       return;
@@ -202,7 +211,7 @@ function runHost(root: string, runtime: string, launcher: Launcher, adopt: () =>
         follow(job, launched, log, (pid) => reply({ op: 'started', id: job.id, runtimePid: launched.runtimePid, pid }));
       },
       (err: Error) => {
-        closeSync(log);
+        log.close();
         running.delete(job.id);
         reply({ op: 'failed', id: job.id, error: err.message });
         checkIdle();
@@ -296,11 +305,11 @@ function runHost(root: string, runtime: string, launcher: Launcher, adopt: () =>
     (adopted) => {
       for (const { id, launched } of adopted) {
         const job: Job = { id, openStdin: Boolean(launched.stdin), tty: false, ...jobPaths(root, id) };
-        let log: number;
+        let log: RotatingLogFile;
         try {
-          log = openSync(job.logPath, 'a');
+          log = openLog(job);
         } catch {
-          log = openSync('/dev/null', 'a');
+          log = new RotatingLogFile('/dev/null', { driver: 'none', maxFile: 1, compress: false });
         }
         follow(job, launched, log, () => {});
       }
