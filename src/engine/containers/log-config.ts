@@ -123,12 +123,14 @@ export function engineLogOpts(env: NodeJS.ProcessEnv = process.env): Record<stri
 }
 
 /** The engine's defaults merged into a json-file LogConfig that sets no rotation of its own (as dockerd merges its
- *  log-opts at create, so inspect shows them); a container that sets max-size or max-file keeps exactly its own. */
+ *  log-opts at create, so inspect shows them); a container that sets any of max-size, max-file, compress keeps
+ *  exactly its own, so that it behaves as on a stock Docker Engine. */
 export function withEngineLogOpts(
   lc: { Type: string; Config?: Record<string, string> },
   defaults: Record<string, string> = engineLogOpts(),
 ): { Type: string; Config: Record<string, string> } {
   const config = lc.Config ?? {};
-  if (lc.Type !== 'json-file' || 'max-size' in config || 'max-file' in config) return { Type: lc.Type, Config: config };
+  const ownRotation = ['max-size', 'max-file', 'compress'].some((k) => k in config);
+  if (lc.Type !== 'json-file' || ownRotation) return { Type: lc.Type, Config: config };
   return { Type: lc.Type, Config: { ...defaults, ...config } };
 }
