@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureDockerd } from '../test/helpers/dockerd.js';
 import { markdownReport, type ModuleOutcome, type ReportRow } from './report.js';
 
-export const BENCH_MODULES = ['startup', 'config', 'engine', 'up', 'watch', 'pull', 'build', 'big-image', 'footprint', 'swarm'];
+export const BENCH_MODULES = ['startup', 'config', 'engine', 'logs', 'up', 'watch', 'pull', 'build', 'big-image', 'footprint', 'swarm'];
 
 type BenchFn = () => Promise<ReportRow[]>;
 

@@ -45,7 +45,7 @@ function ping(socketPath: string): Promise<boolean> {
   });
 }
 
-async function startDaemon(dir: string): Promise<{ child: ChildProcess; socket: string }> {
+export async function startDaemon(dir: string): Promise<{ child: ChildProcess; socket: string }> {
   const socket = path.join(dir, 'engine.sock');
   const dist = path.join(repo, 'dist', 'cli', 'main.js');
   const args = existsSync(dist) ? [dist] : ['--import', 'tsx', path.join(repo, 'src', 'cli', 'main.ts')];
