@@ -1,10 +1,13 @@
 // What bench/engine.ts and bench/engine-timeline.ts share: the floor (bare `runc run` of a prepared bundle) and
-// waiting for a bundled engine to answer.
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+// starting a bundled engine and waiting for it to answer.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ShellTimer } from './lib.js';
+
+const repo = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 export function mustRun(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env });
@@ -42,4 +45,19 @@ export async function waitForEngine(socket: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('the bundled engine did not start');
+}
+
+/** The bundled engine as its own daemon on a state root under `dir` (dist/ when built, the sources otherwise). */
+export async function startDaemon(dir: string): Promise<{ child: ChildProcess; socket: string }> {
+  const socket = path.join(dir, 'engine.sock');
+  const dist = path.join(repo, 'dist', 'cli', 'main.js');
+  const args = existsSync(dist) ? [dist] : ['--import', 'tsx', path.join(repo, 'src', 'cli', 'main.ts')];
+  const child = spawn(process.execPath, [...args, 'engine', '--root', path.join(dir, 'state'), '--socket', socket], { stdio: 'ignore' });
+  try {
+    await waitForEngine(socket);
+  } catch (err) {
+    child.kill();
+    throw err;
+  }
+  return { child, socket };
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # What the bundled engine needs at run time, all from Debian: an OCI runtime (runc; crun is preferred on pure cgroup v2
-# hosts), iptables and iproute2 for networks, attr (getfattr/setfattr for overlay whiteouts), and a static busybox for
+# hosts), iptables and iproute2 for networks, attr (getfattr/setfattr for overlay whiteouts), tini (tini-static, the init
+# of HostConfig.Init when Docker's docker-init is not installed), and a static busybox for
 # the samples' images. `bash scripts/install-system-deps.sh --tests` adds what the test suites use.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-pkgs=(runc crun busybox-static iptables iproute2 attr)
+pkgs=(runc crun busybox-static iptables iproute2 attr tini)
 if [ "${1:-}" = "--tests" ]; then
   # Docker Engine and a registry (the peers the suites compare with), skopeo and htpasswd for registry tests, zstd
   # layers, docker-compose v1 and its python3-docker (clients nobody here wrote), gcc for a static test helper, and

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 
 /** Docker's list filters, e.g. `{ label: ['com.docker.compose.project=demo'] }` (each label must match). */
-export type ListFilters = { label?: string[]; type?: string[] };
+export type ListFilters = { label?: string[]; type?: string[]; event?: string[]; container?: string[] };
 
 /** One row of GET /containers/json. */
 export type ContainerSummary = Pick<
@@ -42,7 +42,8 @@ export interface LogsQuery {
   stdout: boolean;
   stderr: boolean;
   tail?: number;
-  since?: number;
+  /** unix seconds; a string carries a fraction as Docker reads one: "<seconds>.<nine digits of nanoseconds>" */
+  since?: number | string;
   until?: number;
   timestamps?: boolean;
 }

@@ -33,6 +33,8 @@ export interface ImageRuntimeConfig {
   StopSignal?: string;
   Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number; StartPeriod?: number; StartInterval?: number };
   Shell?: string[];
+  /** ONBUILD triggers: Dockerfile instructions run when a build uses the image as its base */
+  OnBuild?: string[] | null;
 }
 
 export interface ImageRecord {

@@ -4,6 +4,7 @@ import { collect } from '../global-options.js';
 import { commandContext, type CommandContext } from '../context.js';
 import { upServices, runLifecycle, observeContainers, type UpOptions, type ObservedContainer } from '../../reconcile/index.js';
 import { printLogs, colourEnabled } from '../output/attach.js';
+import type { RunEnd } from '../output/log-stream.js';
 import { displayName } from '../output/log-prefix.js';
 import { createProgress } from '../output/progress.js';
 import { UserError } from '../../errors.js';
@@ -179,16 +180,13 @@ async function attach(ctx: CommandContext, services: string[], flags: UpFlags, s
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
 
-  const onEnd = async (c: ObservedContainer) => {
-    const state = await engine
-      .inspectContainer(c.id)
-      .then((i) => i.State)
-      .catch(() => undefined);
-    const code = state?.ExitCode ?? 0;
-    process.stdout.write(`${displayName(project.name, c.name)} exited with code ${code}\n`);
-    if (flags.exitCodeFrom === c.service) exitCode = code;
+  const onExit = (c: ObservedContainer, end: RunEnd) => {
+    process.stdout.write(`${displayName(project.name, c.name)} exited with code ${end.exitCode}\n`);
+    // a container its restart policy brings back is followed again (printLogs): it has not ended yet
+    if (end.restarting) return;
+    if (flags.exitCodeFrom === c.service) exitCode = end.exitCode;
     if (abort && !stopping) {
-      if (!flags.exitCodeFrom) exitCode = code;
+      if (!flags.exitCodeFrom) exitCode = end.exitCode;
       process.stderr.write('Aborting on container exit...\n');
       stopping = stopAll(false);
     }
@@ -199,7 +197,7 @@ async function attach(ctx: CommandContext, services: string[], flags: UpFlags, s
     prefix: flags.logPrefix !== false,
     colour: colourEnabled(ctx.global.ansi, flags.color === false),
   };
-  const done = printLogs(engine, project.name, containers, opts, onEnd);
+  const done = printLogs(engine, project.name, containers, opts, onExit, () => stopping !== undefined);
   await Promise.all(done);
   await stopping;
   process.off('SIGINT', onSigint);

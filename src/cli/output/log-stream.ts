@@ -42,6 +42,8 @@ export interface LogQuery {
   follow?: boolean;
   tail?: string;
   since?: string;
+  /** a time to start from, more precise than `since` (a restarted container's output after its previous run) */
+  sinceMs?: number;
   until?: string;
   timestamps?: boolean;
 }
@@ -55,6 +57,13 @@ const toUnix = (v: string | undefined): number | undefined => {
   return Number.isNaN(t) ? Number(v) : Math.floor(t / 1000);
 };
 
+/** Docker's timestamp parameter for a time with a fraction of a second: seconds, a dot and nine digits (Docker
+ *  reads the digits after the dot as nanoseconds, so "12.5" would be 12 s and 5 ns). */
+export function preciseUnix(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  return `${sec}.${String(Math.round((ms - sec * 1000) * 1e6)).padStart(9, '0')}`;
+}
+
 /** Resolves when the log stream ends (container stopped when following). */
 export async function streamLogs(engine: EngineClient, id: string, q: LogQuery, onLine: (l: LogLine) => void): Promise<void> {
   const info = await engine.inspectContainer(id);
@@ -64,7 +73,7 @@ export async function streamLogs(engine: EngineClient, id: string, q: LogQuery, 
     stderr: true,
     timestamps: !!q.timestamps,
     tail: q.tail && q.tail !== 'all' ? Number(q.tail) : undefined,
-    since: toUnix(q.since),
+    since: q.sinceMs !== undefined ? preciseUnix(q.sinceMs) : toUnix(q.since),
     until: toUnix(q.until),
   };
   if (!q.follow) {
@@ -88,4 +97,58 @@ export async function streamLogs(engine: EngineClient, id: string, q: LogQuery, 
       resolve();
     });
   });
+}
+
+/** How a followed container's run ended: its exit code, and whether its restart policy brings it back. */
+export interface RunEnd {
+  exitCode: number;
+  restarting: boolean;
+}
+
+const RESTART_POLL_MS = 250;
+
+type State = { Running?: boolean; Restarting?: boolean; StartedAt?: string; FinishedAt?: string; ExitCode?: number };
+const stateOf = (engine: EngineClient, id: string): Promise<State | undefined> =>
+  engine
+    .inspectContainer(id)
+    .then((i) => i.State as State)
+    .catch(() => undefined);
+
+/** The container's current run: when it started (to tell it from the next one), and whether it is running. */
+export async function currentRun(engine: EngineClient, id: string): Promise<{ startedAt?: string; running: boolean }> {
+  const state = await stateOf(engine, id);
+  return { startedAt: state?.StartedAt, running: Boolean(state?.Running) };
+}
+
+/** The end of the run that started at `startedAt`, once its followed logs have ended: `exitCode` from its die
+ *  event when there is one (the container may be running again already), and when it restarts, the time after
+ *  which its next run's output starts. */
+export async function runEnd(
+  engine: EngineClient,
+  id: string,
+  startedAt: string | undefined,
+  exitCode: number | undefined,
+): Promise<RunEnd & { finishedAt?: string }> {
+  const state = await stateOf(engine, id);
+  // Docker counts a container waiting for its restart as running and restarting; the bundled engine as restarting
+  const again = Boolean(state && (state.Restarting || (state.Running && state.StartedAt !== startedAt)));
+  return { exitCode: exitCode ?? state?.ExitCode ?? 0, restarting: again, finishedAt: state?.FinishedAt };
+}
+
+/** Waits for a restarting container's next run: its start time once it runs, undefined when it will not
+ *  (stopped meanwhile, removed, its restart failed, or `gone`). */
+export async function nextRun(
+  engine: EngineClient,
+  id: string,
+  previous: string | undefined,
+  gone: () => boolean,
+): Promise<string | undefined> {
+  while (!gone()) {
+    const state = await stateOf(engine, id);
+    if (!state) return undefined;
+    if (state.Running && !state.Restarting && state.StartedAt !== previous) return state.StartedAt ?? '';
+    if (!state.Running && !state.Restarting) return undefined;
+    await new Promise((r) => setTimeout(r, RESTART_POLL_MS));
+  }
+  return undefined;
 }

@@ -8,7 +8,7 @@ import type { ContainerManagement, WaitCondition } from '../contracts.js';
 import type { ExecService } from '../containers/exec.js';
 import { windowDimension } from '../containers/window-size.js';
 import { inspectView, matchesFilters, summaryView } from '../containers/inspect.js';
-import { logSize, parseTimeParam, streamEntries } from '../containers/logs.js';
+import { parseTimeParam, streamEntries } from '../containers/logs.js';
 import { MissingPathError, extractInto, packPath, statPath } from '../containers/archive.js';
 import { containerStats } from '../containers/stats.js';
 import { rwLayerSize } from '../containers/rw-layer.js';
@@ -178,7 +178,6 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
         : undefined;
     await streamEntries({
       file: containers.layout(rec.id).log,
-      offset: 0,
       tty,
       stdout,
       stderr,
@@ -198,7 +197,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
     const q = ctx.query;
     const tty = Boolean(rec.config.Tty);
     const file = containers.layout(rec.id).log;
-    const offset = queryBool(q, 'logs') ? 0 : await logSize(file);
+    const fromEnd = !queryBool(q, 'logs');
     const stream = queryBool(q, 'stream');
     let keys: number[];
     try {
@@ -239,7 +238,7 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
     }
     await streamEntries({
       file,
-      offset,
+      fromEnd,
       tty,
       stdout: queryBool(q, 'stdout'),
       stderr: queryBool(q, 'stderr'),

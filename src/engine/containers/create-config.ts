@@ -5,6 +5,7 @@ import type { ImageRuntimeConfig } from '../contracts.js';
 import { invalid } from '../errors.js';
 import type { ContainerConfig, HostConfig } from './docker-config.js';
 import { DEFAULT_PATH, hasPath } from '../runtime/default-path.js';
+import { checkLogConfigAtCreate } from './log-config.js';
 
 const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -104,16 +105,18 @@ export function defaultHostConfig(hc: Record<string, any> = {}): HostConfig {
   };
 }
 
-/** The log drivers the engine has: its log file is json-file's; `local` keeps the same file, `none` refuses reads. */
-const LOG_DRIVERS = ['json-file', 'local', 'none'];
+/** Docker's logging drivers that the engine does not have: refused at create, with what it has instead. */
 const DOCKER_ONLY_LOG_DRIVERS = ['syslog', 'journald', 'gelf', 'fluentd', 'awslogs', 'splunk', 'etwlogs', 'gcplogs', 'logentries'];
 
 /** Create-time checks of HostConfig.Runtime and LogConfig, with Docker's 400 messages. */
 export function checkRuntimeAndLogDriver(hc: Record<string, any>): void {
   if (hc.Runtime !== 'runc') throw invalid(`Unknown runtime specified ${hc.Runtime}`);
   const driver = String(hc.LogConfig.Type);
-  if (LOG_DRIVERS.includes(driver)) return;
   if (DOCKER_ONLY_LOG_DRIVERS.includes(driver))
     throw invalid(`logging driver "${driver}" is not supported by the tscompose engine (json-file, local and none are)`);
-  throw invalid(`error looking up logging plugin ${driver}: plugin "${driver}" not found`);
+  try {
+    checkLogConfigAtCreate(driver, hc.LogConfig.Config ?? {});
+  } catch (err) {
+    throw invalid((err as Error).message);
+  }
 }

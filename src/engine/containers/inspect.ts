@@ -58,7 +58,8 @@ export function inspectView(rec: ContainerRecord, layout: ContainerLayout, execI
     ResolvConfPath: layout.resolvConf,
     HostnamePath: layout.hostname,
     HostsPath: layout.hosts,
-    LogPath: layout.log,
+    // as Docker: only json-file's file is meant to be read by others; local's format and none's window are the engine's
+    LogPath: (rec.hostConfig.LogConfig?.Type || 'json-file') === 'json-file' ? layout.log : '',
     Name: rec.name,
     RestartCount: rec.restartCount,
     Driver: 'overlay2',

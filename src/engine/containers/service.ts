@@ -11,6 +11,7 @@ import type { OciRuntime } from '../runtime/oci-runtime.js';
 import { mountsUnder, unmount, withOverlayMounted, withReadOnlyOverlay } from '../runtime/overlay.js';
 import { containerOomKills, removeContainerCgroup } from '../runtime/cgroups.js';
 import { normalizeLinks } from './links.js';
+import { withEngineLogOpts } from './log-config.js';
 import { checkRuntimeAndLogDriver, containerName, defaultHostConfig, effectiveConfig } from './create-config.js';
 import { containerLayout, containerOverlay } from './layout.js';
 import { CONTAINER_RECORD_VERSION, ContainerStore, initialState, setState, type ContainerRecord } from './record.js';
@@ -226,6 +227,7 @@ export class ContainerService implements ContainerManagement {
     }
     checkSecurityAtCreate(hostConfig);
     checkRuntimeAndLogDriver(hostConfig);
+    hostConfig.LogConfig = withEngineLogOpts(hostConfig.LogConfig ?? { Type: 'json-file' });
     hostConfig.Links = normalizeLinks(hostConfig.Links, name, (r) => this.store.find(r));
     // Docker records the default masked and read-only paths on the container (inspect shows them)
     if (!hostConfig.Privileged) {
@@ -284,7 +286,9 @@ export class ContainerService implements ContainerManagement {
     });
   }
 
-  async start(ref: string): Promise<'started' | 'already'> {
+  /** @param byPolicy the restart policy starts it again (otherwise a client does, and as Docker then the policy's
+   *  count of restarts starts again from zero) */
+  async start(ref: string, byPolicy = false): Promise<'started' | 'already'> {
     const rec = this.get(ref);
     return this.lifecycle.run(rec.id, async () => {
       if (rec.state.running) return 'already';
@@ -300,6 +304,7 @@ export class ContainerService implements ContainerManagement {
           .delete(rec.id, true)
           .catch(logFailure(this.log, 'deleting the runtime state a crashed run left', { container: rec.id }));
       rec.manualStop = false;
+      if (!byPolicy) rec.restartCount = 0;
       // A short-lived container can exit before start() has recorded it as running: hold that exit until then.
       let heldExit: { r: ExitRecord } | undefined;
       this.starting.set(rec.id, (r) => {
@@ -406,11 +411,14 @@ export class ContainerService implements ContainerManagement {
     // cgroup v2: the kernel's count of OOM kills in the container's cgroup; v1: the runtime removed that count
     // with the cgroup, so a SIGKILL the engine did not send to a memory-limited container counts as one
     const oomKills = await containerOomKills(id);
+    // as Docker: the container is "restarting" before its die event goes out and before anything reading its end
+    // (logs -f, attach, wait) is told, so that a client that then inspects it knows it comes back
+    const willRestart = !rec.hostConfig.AutoRemove && shouldRestart(rec, exitCode);
     setState(rec, {
-      status: 'exited',
+      status: willRestart ? 'restarting' : 'exited',
       running: false,
       paused: false,
-      restarting: false,
+      restarting: willRestart,
       pid: 0,
       exitCode: exitCode,
       finishedAt: r?.finishedAt ?? new Date().toISOString(),
@@ -436,14 +444,11 @@ export class ContainerService implements ContainerManagement {
       return;
     }
     void this.releaseRun(id, 'the exited container');
-    if (shouldRestart(rec, exitCode)) {
-      rec.state.status = 'restarting';
-      rec.state.restarting = true;
-      await this.store.save(rec).catch(logFailure(this.log, 'saving the restarting state', { container: id }));
+    if (willRestart) {
       this.restarts.schedule(rec, ranMs, () => {
         if (!this.store.byId.has(id) || rec.state.running || rec.manualStop) return;
         rec.restartCount++;
-        this.start(id).catch((err) => {
+        this.start(id, true).catch((err) => {
           rec.state.restarting = false;
           rec.state.status = 'exited';
           rec.state.error = (err as Error).message;

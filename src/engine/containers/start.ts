@@ -2,7 +2,7 @@
 // veth pairs configured), then the OCI bundle joining it, then the supervisor running `runc run`, which
 // reports the container started once its process has exec'd (runc's pid file).
 import { consoleSize } from './window-size.js';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EndpointRequest, NetworkAttachment, NetworkService, ResolvedMount, VolumeService } from '../contracts.js';
@@ -11,7 +11,9 @@ import { containerUserTables, resolveGroups, resolveUser, type ResolvedUser } fr
 import { mountOverlay, overlayOptions, unmount, withOverlayMounted } from '../runtime/overlay.js';
 import { containerCgroupsPath } from '../runtime/cgroups.js';
 import type { OciRuntime } from '../runtime/oci-runtime.js';
-import { conflict, invalid } from '../errors.js';
+import { conflict, internal, invalid } from '../errors.js';
+import { findInitBinary } from '../runtime/init-binary.js';
+import { logPolicy } from './log-config.js';
 import { containerOverlay, type ContainerLayout } from './layout.js';
 import { modeNetworkOf, type ContainerRecord } from './record.js';
 import { linkSetup, linksOf } from './links.js';
@@ -21,8 +23,6 @@ import { ExitedBeforeStart, type SupervisorClient } from './supervisor-client.js
 import { phaseTimer } from './trace.js';
 import { resourceLimits } from './update.js';
 import { parseSecurityOpt } from './security.js';
-
-const INIT_BINARY = ['/usr/bin/tini-static', '/usr/bin/docker-init'].find((p) => existsSync(p));
 
 export interface StartDeps {
   runtime: OciRuntime;
@@ -79,7 +79,22 @@ function endpoints(rec: ContainerRecord): EndpointRequest[] {
   return list;
 }
 
+/** What must be in place before anything is set up: the log driver's options make sense (Docker checks them when
+ *  it starts the driver), and an init exists when one is asked for. */
+function checkStartable(rec: ContainerRecord): void {
+  try {
+    logPolicy(rec.hostConfig.LogConfig?.Type, rec.hostConfig.LogConfig?.Config ?? {});
+  } catch (err) {
+    throw internal(`failed to initialize logging driver: ${(err as Error).message}`);
+  }
+  if (rec.hostConfig.Init) {
+    const init = findInitBinary();
+    if ('error' in init) throw internal(init.error);
+  }
+}
+
 export async function startContainer(rec: ContainerRecord, layout: ContainerLayout, deps: StartDeps): Promise<Started> {
+  checkStartable(rec);
   const t = phaseTimer('start', rec.id);
   let user: ResolvedUser;
   try {
@@ -171,8 +186,9 @@ async function startOnRootfs(
   try {
     if (attachment.netnsPath) netns = { kind: 'join', path: attachment.netnsPath };
     let args = [rec.path, ...rec.args];
-    if (hc.Init && INIT_BINARY) {
-      mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: INIT_BINARY, options: ['rbind', 'ro'] });
+    const init = hc.Init ? findInitBinary() : undefined;
+    if (init && 'path' in init) {
+      mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: init.path, options: ['rbind', 'ro'] });
       args = ['/sbin/docker-init', '--', ...args];
     }
     const spec = buildOciSpec({

@@ -12,23 +12,14 @@
 // Only node built-ins here, and one process for all containers, so starting a container spawns no node.
 // It runs as root, so its channel is guarded (supervisor-channel.ts), and a request names only a container
 // id: the runtime binary is fixed when the supervisor starts and every path derives from its state root.
-import {
-  closeSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  watch,
-  writeFileSync,
-  writeSync,
-  type FSWatcher,
-} from 'node:fs';
+import { readFileSync, renameSync, statSync, unlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { onJsonLines } from './json-lines.js';
 import { windowDimension } from './window-size.js';
+import { logPolicy, NONE_ATTACH_WINDOW, type LogPolicy } from './log-config.js';
+import { RotatingLogFile } from './log-file.js';
 import { traceMark } from './trace.js';
 import { exitFile, jobPaths, pidFile, runtimeLog, type Job, type Launched, type Launcher, type SupervisorJob } from './launch.js';
 import { ForegroundLauncher } from './launch-foreground.js';
@@ -81,13 +72,31 @@ function recordedExit(dir: string, exitCode: number): ExitRecord | undefined {
 
 const IDLE_EXIT_MS = 30_000;
 
-function logWriter(fd: number, stream: 'stdout' | 'stderr') {
+/** How a container's output is kept, from its LogConfig as the engine stored it (the engine checked it at
+ *  start; a record that cannot be read keeps everything, as json-file without options does). */
+function containerLogPolicy(dir: string): LogPolicy {
+  let policy: LogPolicy;
+  try {
+    const rec = JSON.parse(readFileSync(path.join(dir, 'container.json'), 'utf8')) as {
+      hostConfig?: { LogConfig?: { Type?: string; Config?: Record<string, string> } };
+    };
+    const lc = rec.hostConfig?.LogConfig;
+    policy = logPolicy(lc?.Type, lc?.Config ?? {});
+  } catch {
+    policy = { driver: 'json-file', maxFile: 1, compress: false };
+  }
+  return policy.driver === 'none' ? NONE_ATTACH_WINDOW : policy;
+}
+
+function openLog(job: Job): RotatingLogFile {
+  return new RotatingLogFile(job.logPath, containerLogPolicy(job.dir));
+}
+
+function logWriter(log: RotatingLogFile, stream: 'stdout' | 'stderr') {
   let partial = '';
   const put = (lines: string[]) => {
     const time = new Date().toISOString();
-    let out = '';
-    for (const line of lines) out += JSON.stringify({ log: line, stream, time }) + '\n';
-    if (out) writeSync(fd, out);
+    log.writeEntries(lines.map((line) => JSON.stringify({ log: line, stream, time }) + '\n'));
   };
   return {
     write(chunk: Buffer) {
@@ -139,7 +148,7 @@ function runHost(root: string, runtime: string, launcher: Launcher, adopt: () =>
   };
 
   /** Follows a launched container to its end: its output into the log, its exit into exit.json and to the engines. */
-  const follow = (job: Job, launched: Launched, log: number, onStarted: (pid: number) => void) => {
+  const follow = (job: Job, launched: Launched, log: RotatingLogFile, onStarted: (pid: number) => void) => {
     running.set(job.id, launched);
     for (const stream of ['stdout', 'stderr'] as const) {
       const w = logWriter(log, stream);
@@ -171,7 +180,7 @@ function runHost(root: string, runtime: string, launcher: Launcher, adopt: () =>
       reportStarted();
       watcher?.close();
       const exitCode = ended.runtimeExit ? mapRuntimeFailure(ended.code, runtimeLog(job.dir)) : ended.code;
-      closeSync(log);
+      log.close();
       // the reaper recorded the container's own exit before telling: its record stands (rewriting a file in
       // place costs an ext4 flush of 1–3 ms on the path of the exit's notice)
       let record = ended.runtimeExit ? undefined : recordedExit(job.dir, exitCode);
@@ -204,9 +213,9 @@ function runHost(root: string, runtime: string, launcher: Launcher, adopt: () =>
         /* first start */
       }
     }
-    let log: number;
+    let log: RotatingLogFile;
     try {
-      log = openSync(job.logPath, 'a');
+      log = openLog(job);
     } catch (err) {
       reply({ op: 'failed', id: job.id, error: (err as Error).message });
       return;
@@ -219,7 +228,7 @@ function runHost(root: string, runtime: string, launcher: Launcher, adopt: () =>
         follow(job, launched, log, (pid) => reply({ op: 'started', id: job.id, runtimePid: launched.runtimePid, pid }));
       },
       (err: Error) => {
-        closeSync(log);
+        log.close();
         running.delete(job.id);
         reply({ op: 'failed', id: job.id, error: err.message });
         checkIdle();
@@ -315,11 +324,11 @@ function runHost(root: string, runtime: string, launcher: Launcher, adopt: () =>
     (adopted) => {
       for (const { id, launched } of adopted) {
         const job: Job = { id, openStdin: Boolean(launched.stdin), tty: false, ...jobPaths(root, id) };
-        let log: number;
+        let log: RotatingLogFile;
         try {
-          log = openSync(job.logPath, 'a');
+          log = openLog(job);
         } catch {
-          log = openSync('/dev/null', 'a');
+          log = new RotatingLogFile('/dev/null', { driver: 'none', maxFile: 1, compress: false });
         }
         follow(job, launched, log, () => {});
       }

@@ -56,7 +56,7 @@ export function imageInspect(image: StoredImage, layerDir: (diffId: string) => s
       Volumes: c.Volumes ?? null,
       WorkingDir: c.WorkingDir ?? '',
       Entrypoint: c.Entrypoint ?? null,
-      OnBuild: null,
+      OnBuild: c.OnBuild?.length ? c.OnBuild : null,
       Labels: c.Labels ?? null,
       StopSignal: c.StopSignal,
       Shell: c.Shell,

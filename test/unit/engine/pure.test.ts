@@ -144,7 +144,6 @@ test('log streaming: multiplexed frames, tail, since, timestamps', async () => {
       const chunks: Buffer[] = [];
       await streamEntries({
         file,
-        offset: 0,
         tty: true,
         stdout: true,
         stderr: true,

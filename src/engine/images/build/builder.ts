@@ -180,6 +180,7 @@ export class Builder {
     for (const group of groups.slice(0, last + 1)) {
       const stage = await this.from(group[0]!, globalArgs);
       this.stages.push(stage);
+      await this.runTriggers(stage, globalArgs);
       for (const instr of group.slice(1)) await this.runStep(stage, instr, globalArgs);
     }
     const unused = Object.keys(this.opts.buildArgs).filter((k) => !this.usedArgs.has(k) && !PROXY_ARGS.has(k));
@@ -274,8 +275,25 @@ export class Builder {
     return { ...stage.args, ...envToMap(stage.config.Env) };
   }
 
-  private async runStep(stage: Stage, instr: Instruction, globalArgs: Record<string, string>): Promise<void> {
-    this.announce(instr);
+  /** The base image's ONBUILD triggers, run right after FROM as the classic builder does (no step of their own);
+   *  they are the base's: the stage's image does not keep them. */
+  private async runTriggers(stage: Stage, globalArgs: Record<string, string>): Promise<void> {
+    const triggers = stage.config.OnBuild ?? [];
+    delete stage.config.OnBuild;
+    if (!triggers.length) return;
+    this.emit(`# Executing ${triggers.length} build trigger${triggers.length === 1 ? '' : 's'}\n`);
+    for (const trigger of triggers) {
+      for (const instr of parseDockerfile(String(trigger))) {
+        // an image config is not a Dockerfile: what ONBUILD refuses to record is refused here too
+        if (['ONBUILD', 'FROM', 'MAINTAINER'].includes(instr.keyword))
+          throw new DockerfileError(`${instr.keyword} isn't allowed as an ONBUILD trigger`);
+        await this.runStep(stage, instr, globalArgs, false);
+      }
+    }
+  }
+
+  private async runStep(stage: Stage, instr: Instruction, globalArgs: Record<string, string>, announce = true): Promise<void> {
+    if (announce) this.announce(instr);
     const kw = instr.keyword;
     if (kw === 'ARG') {
       for (const [k, v] of parsePairs(instr.args, false)) {

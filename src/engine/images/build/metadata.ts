@@ -100,12 +100,26 @@ export function applyMetadata(config: ImageRuntimeConfig, instr: Instruction, va
     case 'HEALTHCHECK':
       config.Healthcheck = healthcheck(instr);
       break;
-    case 'MAINTAINER':
     case 'ONBUILD':
+      config.OnBuild = [...(config.OnBuild ?? []), onBuildTrigger(instr)];
+      break;
+    case 'MAINTAINER':
       break;
     default:
       throw new DockerfileError(`${instr.keyword} is not a config instruction`);
   }
+}
+
+/** The trigger ONBUILD records, as the classic builder does: the instruction as written, unexpanded (it is
+ *  expanded when it runs, in the child's build); a here-document goes with it. */
+function onBuildTrigger(instr: Instruction): string {
+  const trigger = instr.raw.trim();
+  const keyword = /^\S*/.exec(trigger)![0].toUpperCase();
+  const where = `dockerfile parse error line ${instr.line}`;
+  if (!trigger) throw new DockerfileError(`${where}: ONBUILD requires at least one argument`);
+  if (keyword === 'ONBUILD') throw new DockerfileError(`${where}: Chaining ONBUILD via \`ONBUILD ONBUILD\` isn't allowed`);
+  if (keyword === 'FROM' || keyword === 'MAINTAINER') throw new DockerfileError(`${where}: ${keyword} isn't allowed as an ONBUILD trigger`);
+  return trigger + (instr.heredocs ?? []).map((h) => `\n${h.content}${h.name}`).join('');
 }
 
 function healthcheck(instr: Instruction): ImageRuntimeConfig['Healthcheck'] {
