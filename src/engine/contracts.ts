@@ -366,6 +366,8 @@ export interface NetworkCreateRequest {
   ipamOptions?: Record<string, string>;
   /** the first entry is used; without one, a subnet from the address pools */
   ipamConfig?: IpamConfig[];
+  /** refuse a name another network has (Docker allows two networks with one name unless asked) */
+  checkDuplicate?: boolean;
 }
 
 export interface IpamConfig {
