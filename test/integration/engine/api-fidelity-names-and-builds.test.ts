@@ -157,3 +157,25 @@ test('DeviceCgroupRules let the container open the devices they name, and a malf
     await bad.remove({ force: true });
   }
 });
+
+test('steps that leave the same layer twice build, and the image runs (its layer directory mounted once)', async () => {
+  const tag = unique('twice');
+  // RUN steps that change nothing but what every RUN touches leave identical layers (one diffID, one directory)
+  // when they run within one second: of six, some do
+  const res = await request(
+    'POST',
+    `/build?t=${tag}`,
+    await contextWith(`FROM ${BUSYBOX}\n${'RUN true\n'.repeat(6)}RUN echo built\n`),
+    'application/x-tar',
+  );
+  assert.equal(res.status, 200, res.text);
+  assert.doesNotMatch(res.text, /errorDetail/, res.text);
+  const run = await t.docker.createContainer({ Image: tag, Cmd: ['echo', 'ran'] });
+  try {
+    await run.start();
+    assert.equal(((await run.wait()) as { StatusCode: number }).StatusCode, 0);
+  } finally {
+    await run.remove({ force: true });
+  }
+  await request('DELETE', `/images/${tag}?force=1`);
+});
