@@ -165,12 +165,15 @@ test('steps that leave the same layer twice build, and the image runs (its layer
   const res = await request(
     'POST',
     `/build?t=${tag}`,
-    await contextWith(`FROM ${BUSYBOX}\n${'RUN true\n'.repeat(6)}RUN echo built\n`),
+    // the second stage reads the first one's layers through a read-only overlay (COPY --from)
+    await contextWith(
+      `FROM ${BUSYBOX} AS twice\n${'RUN true\n'.repeat(6)}RUN echo built\nFROM ${BUSYBOX}\nCOPY --from=twice /bin/busybox /copied/busybox\n`,
+    ),
     'application/x-tar',
   );
   assert.equal(res.status, 200, res.text);
   assert.doesNotMatch(res.text, /errorDetail/, res.text);
-  const run = await t.docker.createContainer({ Image: tag, Cmd: ['echo', 'ran'] });
+  const run = await t.docker.createContainer({ Image: tag, Cmd: ['/copied/busybox', 'true'] });
   try {
     await run.start();
     assert.equal(((await run.wait()) as { StatusCode: number }).StatusCode, 0);
