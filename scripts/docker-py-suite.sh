@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# docker-py's own integration suite (Debian's python-docker source) against Docker Engine and the bundled engine,
-# side by side: the selection of issue #18 (containers, exec, images, build, networks, volumes, healthchecks, the
-# models layer; swarm, plugins, registry login and Docker Hub pulls left out). Not part of CI: it fetches the
-# Debian source package into a temporary directory and never copies any of it into the repository.
+# docker-py's own integration suite against Docker Engine and the bundled engine, side by side: the selection of
+# issue #18 (containers, exec, images, build, networks, volumes, healthchecks, the models layer; swarm, plugins,
+# registry login and Docker Hub pulls left out). Not part of CI, and none of docker-py's code is ever copied into the
+# repository: the suite comes either from an existing source tree outside it (DOCKER_PY_SRC, a directory holding
+# docker-py's tests/ tree) or from Debian's source package of python3-docker, fetched into a temporary directory.
 #
-#   scripts/docker-py-suite.sh [docker|bundled|both]        (default: both; run as root, after `npm run build`)
+#   [DOCKER_PY_SRC=DIR] scripts/docker-py-suite.sh [docker|bundled|both]   (default: both; root, after `npm run build`)
 #
-# Prints one "ENGINE: N passed, N failed, N skipped" line per engine; pytest's logs stay in $WORK (printed).
+# The bundled engine runs with TSCOMPOSE_STATE_ROOT / TSCOMPOSE_ENGINE_SOCKET when they are set (so that it does not
+# collide with other engines on the machine), in the temporary directory otherwise. Set PYTEST_ARGS to pass more
+# arguments to pytest (e.g. PYTEST_ARGS="-k test_kill"). Prints one "ENGINE: N passed, N failed, N skipped" line per
+# engine and each failing test; pytest's logs stay in $WORK (printed).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
@@ -14,21 +18,35 @@ WHICH="${1:-both}"
 WORK="$(mktemp -d /tmp/docker-py-suite.XXXXXX)"
 echo "work directory: $WORK"
 
-# --- the test suite: Debian's source package of python3-docker (a deb-src entry for the Debian mirror if none)
-if ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
-  cat > /etc/apt/sources.list.d/tscompose-deb-src.sources <<'EOF'
+# --- the test suite: DOCKER_PY_SRC, or Debian's source package of python3-docker (a deb-src entry if none)
+need_packages() { # installs the Debian packages whose Python module is missing, and those named
+  local missing=()
+  /usr/bin/python3 -c 'import docker' 2>/dev/null || missing+=(python3-docker)
+  /usr/bin/python3 -c 'import pytest' 2>/dev/null || missing+=(python3-pytest)
+  /usr/bin/python3 -c 'import six' 2>/dev/null || missing+=(python3-six)
+  /usr/bin/python3 -c 'import paramiko' 2>/dev/null || missing+=(python3-paramiko)
+  [ "${#missing[@]}" -eq 0 ] && [ "$#" -eq 0 ] && return 0
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" "$@" >/dev/null
+}
+if [ -n "${DOCKER_PY_SRC:-}" ]; then
+  need_packages
+  SRC="$(cd "$DOCKER_PY_SRC" && pwd)"
+else
+  if ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    cat > /etc/apt/sources.list.d/tscompose-deb-src.sources <<'EOF'
 Types: deb-src
 URIs: http://deb.debian.org/debian
 Suites: bookworm bookworm-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+  fi
+  need_packages dpkg-dev
+  (cd "$WORK" && apt-get source -qq python-docker)
+  SRC="$(find "$WORK" -maxdepth 1 -type d -name 'python-docker-*' | head -1)"
 fi
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-docker python3-pytest python3-six dpkg-dev >/dev/null
-(cd "$WORK" && apt-get source -qq python-docker)
-SRC="$(find "$WORK" -maxdepth 1 -type d -name 'python-docker-*' | head -1)"
-[ -d "$SRC/tests/integration" ] || { echo "no tests/integration in the python-docker source" >&2; exit 1; }
+[ -d "$SRC/tests/integration" ] || { echo "no tests/integration in $SRC" >&2; exit 1; }
 
 # --- the images the suite names, built from Debian's static busybox (no registry)
 CTX="$WORK/image"
@@ -59,7 +77,9 @@ run_suite() { # $1: engine name, $2: DOCKER_HOST
   prepare_images "$2"
   local log="$WORK/$1.log" paths=()
   for f in "${FILES[@]}"; do [ -f "$SRC/tests/integration/$f" ] && paths+=("tests/integration/$f"); done
-  (cd "$SRC" && DOCKER_HOST="$2" timeout 3600 /usr/bin/python3 -m pytest -p no:cacheprovider -q -rfE -k "$(echo $DESELECT)" "${paths[@]}" >"$log" 2>&1) || true
+  # shellcheck disable=SC2086 # PYTEST_ARGS is split into arguments on purpose
+  (cd "$SRC" && DOCKER_HOST="$2" timeout 3600 /usr/bin/python3 -m pytest -p no:cacheprovider -q -rfE \
+    -k "$(echo $DESELECT)" ${PYTEST_ARGS:-} "${paths[@]}" >"$log" 2>&1) || true
   echo "$1: $(grep -Eo '[0-9]+ (passed|failed|skipped|error|errors|xfailed|xpassed|deselected)' "$log" | paste -sd, -)"
   grep -E '^(FAILED|ERROR) ' "$log" | sed "s/^/  $1 /" || true
 }
@@ -73,12 +93,14 @@ if [ "$WHICH" = docker ] || [ "$WHICH" = both ]; then
 fi
 
 if [ "$WHICH" = bundled ] || [ "$WHICH" = both ]; then
-  ROOT="$WORK/engine"
+  ROOT="${TSCOMPOSE_STATE_ROOT:-$WORK/engine}"
+  SOCK="${TSCOMPOSE_ENGINE_SOCKET:-$WORK/engine.sock}"
   mkdir -p "$ROOT"
-  node "$REPO/dist/cli/main.js" engine --root "$ROOT" --socket "$ROOT/engine.sock" >"$WORK/engine.log" 2>&1 &
+  node "$REPO/dist/cli/main.js" engine --root "$ROOT" --socket "$SOCK" >"$WORK/engine.log" 2>&1 &
   ENGINE_PID=$!
-  trap 'kill "$ENGINE_PID" 2>/dev/null || true' EXIT
-  for _ in $(seq 60); do curl -sf --unix-socket "$ROOT/engine.sock" http://x/_ping >/dev/null && break; sleep 0.5; done
-  run_suite bundled "unix://$ROOT/engine.sock"
+  # SIGTERM, then wait for the engine to finish its shutdown so that nothing it started outlives the script
+  trap 'kill "$ENGINE_PID" 2>/dev/null && wait "$ENGINE_PID" 2>/dev/null || true' EXIT
+  for _ in $(seq 60); do curl -sf --unix-socket "$SOCK" http://x/_ping >/dev/null && break; sleep 0.5; done
+  run_suite bundled "unix://$SOCK"
   kill -0 "$ENGINE_PID" 2>/dev/null || echo "the bundled engine exited during the suite (see $WORK/engine.log)" >&2
 fi

@@ -376,6 +376,8 @@ export interface NetworkCreateRequest {
   ipamOptions?: Record<string, string>;
   /** the first IPv4 entry is used (without one, a subnet from the address pools), and the first IPv6 one */
   ipamConfig?: IpamConfig[];
+  /** refuse a name another network has (Docker allows two networks with one name unless asked) */
+  checkDuplicate?: boolean;
 }
 
 export interface IpamConfig {

@@ -54,7 +54,10 @@ async function buildRoute(c: RequestContext, images: ImageBuilding): Promise<voi
   const network = c.query.get('networkmode') || 'default';
   const extraHosts = buildExtraHosts(c);
   await images.checkBuildNetwork(network);
-  const send = startJsonStream(c.res);
+  // the response starts with the build's first message: a build that fails before it (a Dockerfile that does not
+  // parse, no Dockerfile in the context) is an error response with its status, as Docker answers it
+  let stream: ((msg: Record<string, unknown>) => void) | undefined;
+  const send = (msg: Record<string, unknown>): void => (stream ??= startJsonStream(c.res))(msg);
   try {
     const { imageId } = await images.build(
       {
@@ -77,8 +80,9 @@ async function buildRoute(c: RequestContext, images: ImageBuilding): Promise<voi
     );
     if (quiet) send({ stream: `${imageId}\n` });
   } catch (err) {
+    if (!stream) throw err;
     streamError(send, err);
   } finally {
-    c.res.end();
+    if (stream) c.res.end();
   }
 }

@@ -21,7 +21,9 @@ export function registerNetworkRoutes(router: Router, networks: NetworkManagemen
   router.add('POST', '/networks/create', async ({ req, res }) => {
     const body = await readJson<NetworkCreateBody>(req);
     const net = await networks.createNetwork(networkCreateRequest(body));
-    sendJson(res, 201, { Id: net.id, Warning: '' });
+    const namesake = (await networks.networks()).find((n) => n.name === net.name && n.id !== net.id);
+    const warning = namesake ? `Network with name ${net.name} (id : ${namesake.id}) already exists` : '';
+    sendJson(res, 201, { Id: net.id, Warning: warning });
   });
 
   router.add('POST', '/networks/prune', async ({ res, query }) => {
@@ -44,10 +46,11 @@ export function registerNetworkRoutes(router: Router, networks: NetworkManagemen
   });
 }
 
-/** Docker's POST /networks/create body (what it holds besides this is ignored, as before: CheckDuplicate,
- *  Scope, ConfigFrom, IPAM.Driver …). */
+/** Docker's POST /networks/create body (what it holds besides this is ignored, as before: Scope, ConfigFrom,
+ *  IPAM.Driver …). */
 interface NetworkCreateBody {
   Name?: string;
+  CheckDuplicate?: boolean;
   Driver?: string;
   Internal?: boolean;
   Attachable?: boolean;
@@ -75,6 +78,7 @@ function networkCreateRequest(body: NetworkCreateBody): NetworkCreateRequest {
     labels: body.Labels ?? undefined,
     options: body.Options ?? undefined,
     ipamOptions: body.IPAM?.Options ?? undefined,
+    checkDuplicate: body.CheckDuplicate,
     ipamConfig: (body.IPAM?.Config ?? []).map((c) => ({
       subnet: c.Subnet,
       ipRange: c.IPRange,

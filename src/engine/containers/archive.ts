@@ -158,6 +158,9 @@ export async function packPath(rootfs: string, p: string, out: Writable): Promis
           return;
         }
         const entry = pack.entry({ ...header(fst, name), type: 'file', size: fst.size }, done);
+        // a client that goes away destroys the pack and with it this entry: its error must have a listener here,
+        // or pipe() re-emits it unhandled and the engine process ends
+        entry.on('error', reject);
         fh.createReadStream({ start: 0, end: fst.size - 1, autoClose: false })
           .on('error', reject)
           .pipe(entry);

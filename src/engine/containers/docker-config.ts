@@ -71,6 +71,8 @@ export interface HostConfig {
   CpusetCpus?: string;
   CpusetMems?: string;
   PidsLimit?: number | null;
+  /** "c 7:128 rwm": devices the container's cgroup allows besides the defaults */
+  DeviceCgroupRules?: string[] | null;
   ShmSize?: number;
   Sysctls?: Record<string, string> | null;
   Ulimits?: { Name: string; Soft: number; Hard: number }[] | null;

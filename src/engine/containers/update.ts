@@ -49,6 +49,7 @@ export function resourceLimits(hc: HostConfig): ResourceLimits {
     cpusetCpus: hc.CpusetCpus || undefined,
     cpusetMems: hc.CpusetMems || undefined,
     pidsLimit: hc.PidsLimit ?? undefined,
+    deviceCgroupRules: hc.DeviceCgroupRules ?? undefined,
   };
 }
 

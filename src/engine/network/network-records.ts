@@ -1,6 +1,6 @@
 // The networks themselves as records: the builtin ones every engine has, and a user network made from a
 // create request, checked the way Docker checks it.
-import { conflict, internal, invalid } from '../errors.js';
+import { conflict, forbidden, internal, invalid } from '../errors.js';
 import type { NetworkCreateRequest } from '../contracts.js';
 import { planAddressing, randomId } from './addressing.js';
 import { isIPv6Config, planAddressing6 } from './addressing6.js';
@@ -63,7 +63,9 @@ export async function userNetwork(
   taken: TakenSubnets,
 ): Promise<NetworkRecord> {
   const name = req.name;
-  if (existing.some((n) => n.name === name)) throw conflict(`network with name ${name} already exists`);
+  if (BUILTIN_NETWORKS.some(([builtin]) => builtin === name)) throw forbidden(`operation is not permitted on predefined ${name} network `); // Docker's words, trailing space too
+  // two networks may share a name (references to it by name are then ambiguous) unless the client asks otherwise
+  if (req.checkDuplicate && existing.some((n) => n.name === name)) throw conflict(`network with name ${name} already exists`);
   const record = newRecord(name, 'bridge', false);
   record.internal = Boolean(req.internal);
   record.attachable = Boolean(req.attachable);

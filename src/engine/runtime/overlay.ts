@@ -18,9 +18,12 @@ export async function makeOverlayDirs(d: OverlayDirs): Promise<void> {
   await Promise.all([d.upperDir, d.workDir, d.mergedDir, d.emptyLower].map((p) => mkdir(p, { recursive: true })));
 }
 
-/** lowerDirs bottom first (overlayfs wants the top layer first); an empty lower stands in for FROM scratch. */
+/** lowerDirs bottom first (overlayfs wants the top layer first); an empty lower stands in for FROM scratch. A layer
+ *  an image has twice (two steps that made the same files in the same second have one diffID, hence one directory)
+ *  is named once, at its topmost place: overlayfs refuses a lowerdir given twice ("conflicting lowerdir path",
+ *  ELOOP), and the lower copy could only show what the upper one already shows. */
 export function overlayOptions(d: OverlayDirs): string {
-  const lowers = d.lowerDirs.length ? [...d.lowerDirs].reverse() : [d.emptyLower];
+  const lowers = d.lowerDirs.length ? [...new Set([...d.lowerDirs].reverse())] : [d.emptyLower];
   return `lowerdir=${lowers.join(':')},upperdir=${d.upperDir},workdir=${d.workDir}`;
 }
 

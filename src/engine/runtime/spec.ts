@@ -5,6 +5,7 @@
 // and no masked paths.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { invalid } from '../errors.js';
 import { hostRlimits } from './rlimits.js';
 import { customSeccomp, defaultSeccomp, type OciSeccomp } from './seccomp.js';
 
@@ -25,6 +26,8 @@ export interface ResourceLimits {
   cpusetCpus?: string;
   cpusetMems?: string;
   pidsLimit?: number;
+  /** Docker's DeviceCgroupRules ("c 7:128 rwm", "b *:* m"): allowed on top of the default devices */
+  deviceCgroupRules?: string[];
 }
 
 export type NetworkNamespace = { kind: 'new' } | { kind: 'host' } | { kind: 'join'; path: string };
@@ -284,7 +287,9 @@ const CPU_PERIOD = 100000;
 
 export function linuxResources(r: ResourceLimits = {}, privileged = false): Record<string, unknown> {
   const resources: Record<string, unknown> = {
-    devices: privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }, ...DEFAULT_DEVICE_RULES],
+    devices: privileged
+      ? [{ allow: true, access: 'rwm' }]
+      : [{ allow: false, access: 'rwm' }, ...DEFAULT_DEVICE_RULES, ...(r.deviceCgroupRules ?? []).map(deviceCgroupRule)],
   };
   if (r.memory && r.memory > 0) {
     const mem: Record<string, number> = { limit: r.memory };
@@ -306,6 +311,23 @@ export function linuxResources(r: ResourceLimits = {}, privileged = false): Reco
   if (Object.keys(cpu).length) resources.cpu = cpu;
   if (r.pidsLimit && r.pidsLimit > 0) resources.pids = { limit: r.pidsLimit };
   return resources;
+}
+
+const DEVICE_CGROUP_RULE = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/;
+
+/** One of Docker's DeviceCgroupRules as an OCI device rule; Docker refuses a malformed one when it starts the container. */
+function deviceCgroupRule(rule: string): Record<string, unknown> {
+  const m = DEVICE_CGROUP_RULE.exec(rule.trim());
+  if (!m) throw invalid(`invalid device cgroup rule format: '${rule}'`);
+  const [, type, major, minor, access] = m;
+  // "*" is any number: the OCI rule leaves it out
+  return {
+    allow: true,
+    type,
+    ...(major === '*' ? {} : { major: Number(major) }),
+    ...(minor === '*' ? {} : { minor: Number(minor) }),
+    access,
+  };
 }
 
 // Character devices every container may use (null, zero, full, tty, random, urandom, ptmx, pts).

@@ -338,6 +338,50 @@ def _remove_restarting():
         assert re.search(r'You cannot remove a (restarting|running) container', str(e)), str(e)
 
 
+@check('network: two with one name unless check_duplicate, the name then ambiguous')
+def _duplicate_network_names():
+    name = f'{PREFIX}-dupnet'
+    first = client.networks.create(name)
+    cleanup.append(first)
+    try:
+        client.networks.create(name, check_duplicate=True)
+        raise AssertionError('a second network with the name despite check_duplicate')
+    except docker.errors.APIError as e:
+        eq(e.status_code, 409, 'status with check_duplicate')
+    second = client.networks.create(name, check_duplicate=False)
+    cleanup.append(second)
+    assert second.id != first.id
+    eq(sorted(n.id for n in client.networks.list(names=[name])), sorted([first.id, second.id]), 'both listed')
+    try:
+        api.inspect_network(name)
+        raise AssertionError('an ambiguous name was resolved')
+    except docker.errors.APIError as e:
+        eq(e.status_code, 400, 'status of an ambiguous name')
+        assert 'ambiguous' in str(e), str(e)
+    eq(client.networks.get(second.id).name, name, 'found by id')
+
+
+@check('build: an unknown instruction is refused (400) before any step runs')
+def _build_unknown_instruction():
+    dockerfile = f'FROM {IMAGE}\nRUN echo should-not-run\nNOTADOCKERFILECOMMAND\n'
+    try:
+        for _ in api.build(fileobj=io.BytesIO(dockerfile.encode()), decode=True):
+            raise AssertionError('the build streamed output')
+        raise AssertionError('the build succeeded')
+    except docker.errors.APIError as e:
+        eq(e.status_code, 400, 'status')
+        eq(e.explanation, 'dockerfile parse error line 3: unknown instruction: NOTADOCKERFILECOMMAND', 'message')
+
+
+@check('device_cgroup_rules open the devices they name')
+def _device_cgroup_rules():
+    script = ['sh', '-c', 'mknod /tmp/dev c 7 128 && cat /tmp/dev >/dev/null; true']
+    denied = client.containers.run(IMAGE, script, stderr=True, remove=True)
+    assert b'Operation not permitted' in denied, denied
+    allowed = client.containers.run(IMAGE, script, stderr=True, remove=True, device_cgroup_rules=['c 7:128 rwm'])
+    assert b'Operation not permitted' not in allowed, allowed
+
+
 @check('image prune reports SpaceReclaimed')
 def _prune():
     r = client.images.prune()

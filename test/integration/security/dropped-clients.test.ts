@@ -114,6 +114,8 @@ test('clients that reset every streaming endpoint mid-stream, 8 rounds in parall
       rudeRequest(req('GET', `/containers/${container}/stats`), '', { afterMs: 300 }),
       rudeRequest(req('POST', `/containers/${container}/wait`), '', { afterMs: 50 }),
       rudeRequest(req('GET', `/containers/${container}/archive?path=/bin`), '', { bytes: 4096 }),
+      // dropped while a file's content is piped into the archive (docker-py's get_archive, read for its stat only)
+      rudeRequest(req('GET', `/containers/${container}/archive?path=/bin/busybox`), '', { bytes: 1024 }),
       rudeRequest(
         req('PUT', `/containers/${container}/archive?path=/tmp`, { 'Content-Type': 'application/x-tar', 'Content-Length': 10240 }),
         tarHeaderOnly(),
@@ -166,4 +168,45 @@ test('clients that reset every streaming endpoint mid-stream, 8 rounds in parall
   const root = engine.env.TSCOMPOSE_STATE_ROOT!;
   const log = readFileSync(path.join(root, 'test-engine.log'), 'utf8') + readFileSync(path.join(root, 'engine.log'), 'utf8');
   assert.doesNotMatch(log, /unhandled rejection|Error \[|ECONNRESET|EPIPE/, 'the engine logged no failure for clients that went away');
+});
+
+/** A GET whose client reads the response headers, then hangs up with the body unread (docker-py's get_archive
+ *  when only the stat header is wanted). */
+function headersThenHangUp(head: string): Promise<void> {
+  return new Promise((resolve) => {
+    const s = net.connect(socket);
+    let got = '';
+    s.on('connect', () => s.write(head + '\r\n'));
+    s.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      if (got.includes('\r\n\r\n')) {
+        s.pause();
+        s.destroy();
+      }
+    });
+    s.on('error', () => resolve());
+    s.on('close', () => resolve());
+  });
+}
+
+test("clients that hang up after the headers of a stopped container's archive (a volume path) do not take the engine down", async () => {
+  const c = await engine.docker.createContainer({
+    Image: IMAGE,
+    Cmd: ['sh', '-c', 'echo -n data > /vol1/data.txt'],
+    Volumes: { '/vol1': {} },
+  });
+  try {
+    await c.start();
+    await c.wait();
+    for (let i = 0; i < 10; i++)
+      await Promise.all([1, 2, 3].map(() => headersThenHangUp(req('GET', `/containers/${c.id}/archive?path=/vol1/data.txt`))));
+    assert.equal(await engine.docker.ping().then(String), 'OK');
+    // and the archive is still served whole
+    const archive = (await c.getArchive({ path: '/vol1/data.txt' })) as NodeJS.ReadableStream;
+    let bytes = 0;
+    for await (const chunk of archive) bytes += (chunk as Buffer).length;
+    assert.ok(bytes >= 1024, `${bytes} bytes`);
+  } finally {
+    await c.remove({ force: true, v: true }).catch(() => {});
+  }
 });

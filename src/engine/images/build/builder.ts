@@ -17,7 +17,7 @@ import { BuildCache, chainKey } from './cache.js';
 import { DockerignoreMatcher, contextFilter } from '../../../dockerignore.js';
 import { copyIntoLayer, hashTree } from './copy.js';
 import { checkCopyFlags, excludeFilter, verifyChecksum } from './copy-flags.js';
-import { DockerfileError, expand, type Instruction, parseDockerfile, parsePairs, splitWords } from './dockerfile.js';
+import { DockerfileError, DockerfileParseError, expand, type Instruction, parseDockerfile, parsePairs, splitWords } from './dockerfile.js';
 import { heredocRun, pipeFileMount, splitHeredocSources, writeInlineFiles } from './heredoc.js';
 import { platformArgs } from './platform-args.js';
 import { type MountContext, type PreparedMounts, parseRunOptions, prepareMounts, removeMountpoints } from './run-mounts.js';
@@ -155,6 +155,7 @@ export class Builder {
 
   private async buildPinned(): Promise<StoredImage> {
     const instrs = parseDockerfile(this.opts.dockerfileText);
+    checkKeywords(instrs);
     const globalArgs: Record<string, string> = platformArgs();
     let i = 0;
     for (; i < instrs.length && instrs[i]!.keyword !== 'FROM'; i++) {
@@ -320,8 +321,6 @@ export class Builder {
       await this.run(stage, instr);
     } else if (kw === 'COPY' || kw === 'ADD') {
       await this.copy(stage, instr);
-    } else {
-      throw new DockerfileError(`Dockerfile parse error line ${instr.line}: unknown instruction: ${kw}`);
     }
     this.emit(` ---> ${short(stage.chain)}\n`);
   }
@@ -661,4 +660,13 @@ async function downloadAll(urls: string[], dir: string): Promise<string[]> {
     names.push(name);
   }
   return names;
+}
+
+const STEP_KEYWORDS = new Set(['FROM', 'ARG', 'RUN', 'COPY', 'ADD', ...METADATA_KEYWORDS]);
+
+/** Docker parses every instruction before it runs the first: an unknown one fails the build (400) before any
+ *  step, in Docker's words. */
+function checkKeywords(instrs: readonly Instruction[]): void {
+  const unknown = instrs.find((instr) => !STEP_KEYWORDS.has(instr.keyword));
+  if (unknown) throw new DockerfileParseError(`dockerfile parse error line ${unknown.line}: unknown instruction: ${unknown.keyword}`);
 }

@@ -86,6 +86,9 @@ export class DockerfileError extends Error {
   }
 }
 
+/** A Dockerfile that cannot be parsed: Docker refuses such a build with 400 before it runs any step. */
+export class DockerfileParseError extends DockerfileError {}
+
 export function parseDockerfile(text: string): Instruction[] {
   let escape = '\\';
   const lines = text
@@ -100,11 +103,11 @@ export function parseDockerfile(text: string): Instruction[] {
     const m = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/.exec(lines[i]!);
     const key = m?.[1]!.toLowerCase();
     if (!m || !key || !['syntax', 'escape', 'check'].includes(key)) break;
-    if (seen.has(key)) throw new DockerfileError(`Dockerfile parse error line ${i + 1}: only one ${key} parser directive can be used`);
+    if (seen.has(key)) throw new DockerfileParseError(`Dockerfile parse error line ${i + 1}: only one ${key} parser directive can be used`);
     seen.add(key);
     if (key === 'escape') {
       if (m[2] !== '`' && m[2] !== '\\')
-        throw new DockerfileError(`Dockerfile parse error line ${i + 1}: invalid escape token '${m[2]}' does not match \` or \\`);
+        throw new DockerfileParseError(`Dockerfile parse error line ${i + 1}: invalid escape token '${m[2]}' does not match \` or \\`);
       escape = m[2]!;
     }
   }
@@ -156,7 +159,7 @@ export function parseDockerfile(text: string): Instruction[] {
           }
           content += `${l}\n`;
         }
-        if (!terminated) throw new DockerfileError(`Dockerfile parse error line ${startLine}: unterminated heredoc ${marker.name}`);
+        if (!terminated) throw new DockerfileParseError(`Dockerfile parse error line ${startLine}: unterminated heredoc ${marker.name}`);
         (instr.heredocs ??= []).push({ ...marker, content });
       }
     }

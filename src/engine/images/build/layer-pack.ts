@@ -39,8 +39,11 @@ async function packDir(root: string, pack: tar.Pack, skip?: Set<string>): Promis
   const add = (header: Partial<tar.Header> & { name: string }, body?: Readable): Promise<void> =>
     new Promise((resolve, reject) => {
       const done = (err?: Error | null) => (err ? reject(err) : resolve());
-      if (body) body.pipe(pack.entry(header, done) as unknown as NodeJS.WritableStream);
-      else pack.entry(header, '', done);
+      if (body) {
+        const entry = pack.entry(header, done);
+        entry.on('error', reject); // a destroyed pack fails its entry: unhandled, that error would end the engine
+        body.pipe(entry as unknown as NodeJS.WritableStream);
+      } else pack.entry(header, '', done);
     });
   const walk = async (rel: string): Promise<void> => {
     const names = (await fs.readdir(path.join(root, rel))).sort();

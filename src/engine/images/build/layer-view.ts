@@ -44,9 +44,13 @@ export async function resolveOwner(layerDirs: string[], spec: string): Promise<{
 export async function mountReadOnly(layerDirs: string[], mountpoint: string, emptyDir: string): Promise<() => Promise<void>> {
   await fs.mkdir(mountpoint, { recursive: true });
   await fs.mkdir(emptyDir, { recursive: true });
-  // overlayfs without an upper dir needs at least two lower dirs
-  const lowers = [...layerDirs].reverse().concat(emptyDir);
-  if (lowers.length < 2) lowers.push(emptyDir);
+  // overlayfs without an upper dir needs at least two lower dirs, and refuses one given twice: a layer the image has
+  // twice is named at its topmost place only (see runtime/overlay.ts), an image without layers gets two empty dirs
+  const lowers = [...new Set([...layerDirs].reverse())].concat(emptyDir);
+  if (lowers.length < 2) {
+    await fs.mkdir(`${emptyDir}.2`, { recursive: true });
+    lowers.push(`${emptyDir}.2`);
+  }
   await run('mount', ['-t', 'overlay', 'overlay', '-o', `ro,lowerdir=${lowers.join(':')}`, mountpoint]);
   return async () => {
     await run('umount', [mountpoint]).catch(() => run('umount', ['-l', mountpoint]));

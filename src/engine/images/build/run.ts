@@ -3,8 +3,10 @@
 import type { BuildRequest, OneShotRunner } from '../../contracts.js';
 import type { EnginePaths } from '../../paths.js';
 import type { ImageStore, StoredImage } from '../store.js';
+import { invalid } from '../../errors.js';
 import { Builder } from './builder.js';
 import { receiveContext, type BuildContext } from './context.js';
+import { DockerfileParseError } from './dockerfile.js';
 
 export interface BuildServices {
   store: ImageStore;
@@ -37,7 +39,10 @@ export async function runBuild(deps: BuildServices, req: BuildRequest, emit: (ms
         ...(session ? { secrets: session.secrets, ssh: session.ssh, namedContexts: session.contexts } : {}),
       },
     );
-    return await builder.build();
+    return await builder.build().catch((err: unknown) => {
+      // a Dockerfile that does not parse is the client's fault (Docker: 400)
+      throw err instanceof DockerfileParseError ? invalid(err.message) : err;
+    });
   } finally {
     await context?.dispose();
   }
