@@ -375,7 +375,7 @@ def _build_unknown_instruction():
 
 @check('device_cgroup_rules open the devices they name')
 def _device_cgroup_rules():
-    script = ['sh', '-c', 'mknod /tmp/dev c 7 128 && cat /tmp/dev >/dev/null; true']
+    script = ['sh', '-c', 'mknod /dev/tsc-probe c 7 128 && cat /dev/tsc-probe >/dev/null; true']
     denied = client.containers.run(IMAGE, script, stderr=True, remove=True)
     assert b'Operation not permitted' in denied, denied
     allowed = client.containers.run(IMAGE, script, stderr=True, remove=True, device_cgroup_rules=['c 7:128 rwm'])

@@ -157,7 +157,8 @@ test('POST /networks/create hands the network subsystem a domain request (camelC
         ipamOptions: {},
       };
     },
-    networks: unused,
+    // no namesake: the answer carries no warning
+    networks: async () => [],
     findNetwork: unused,
     removeNetwork: unused,
     prune: unused,
@@ -193,6 +194,7 @@ test('POST /networks/create hands the network subsystem a domain request (camelC
         labels: { tier: 'back' },
         options: undefined,
         ipamOptions: { foo: 'bar' },
+        checkDuplicate: true,
         ipamConfig: [{ subnet: '10.9.0.0/24', ipRange: '10.9.0.128/25', gateway: '10.9.0.1', auxiliaryAddresses: { router: '10.9.0.5' } }],
       },
       {
@@ -204,6 +206,7 @@ test('POST /networks/create hands the network subsystem a domain request (camelC
         labels: undefined,
         options: undefined,
         ipamOptions: undefined,
+        checkDuplicate: undefined,
         ipamConfig: [],
       },
     ]);
