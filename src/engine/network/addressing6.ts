@@ -44,10 +44,9 @@ export function planAddressing6(
 
 /** The IPv6 address of a new endpoint on `net` (undefined when the network has IPv6 disabled). */
 export function allocateEndpoint6(net: NetworkRecord, existing: EndpointRecord[], requested: string | undefined): string | undefined {
-  if (!net.enableIPv6 || !net.ipam6) {
-    if (requested) throw invalid(`invalid IPv6 address ${requested}: network ${net.name} does not have IPv6 enabled`);
-    return undefined;
-  }
+  // as Docker Engine 20.10: an IPv6 address asked for on a network without IPv6 is kept in the endpoint's
+  // IPAMConfig (inspect echoes it) but none is assigned
+  if (!net.enableIPv6 || !net.ipam6) return undefined;
   const subnet = parseCidr6(net.ipam6.subnet)!;
   const used = new Set<bigint>([parseIPv6(net.gateway6!)!]);
   for (const ep of existing) if (ep.ip6) used.add(parseIPv6(ep.ip6)!);

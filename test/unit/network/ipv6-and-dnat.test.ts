@@ -88,7 +88,7 @@ describe('IPv6 network addressing', () => {
     assert.throws(() => allocateEndpoint6(v6, [ep({ ip6: 'fd00:1::10' })], 'fd00:1::10'), /Address already in use/);
     assert.throws(() => allocateEndpoint6(v6, [], 'fd00:2::10'), /must be a host address/);
     assert.equal(allocateEndpoint6(net(), [], undefined), undefined);
-    assert.throws(() => allocateEndpoint6(net(), [], 'fd00:1::10'), /does not have IPv6 enabled/);
+    assert.equal(allocateEndpoint6(net(), [], 'fd00:1::10'), undefined, 'asked for on a network without IPv6: none, as Docker 20.10');
   });
 });
 
