@@ -308,7 +308,10 @@ export function registerContainerRoutes(router: Router, containers: ContainerMan
     const ex = execs.get(ctx.params.id!);
     if (ex.Running || ex.ExitCode !== null) throw conflict(`Error: Exec command ${ex.ID} has already run`);
     if (body.Detach) {
-      void execs.start(ex.ID, {}).catch(() => {});
+      // answered once the process runs (inspect then says Running), or with the error that kept it from starting
+      await new Promise<void>((resolve, reject) => {
+        execs.start(ex.ID, { onStarted: resolve }).then(() => resolve(), reject);
+      });
       sendNoContent(ctx.res, 200);
       return;
     }

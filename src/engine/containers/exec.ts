@@ -123,7 +123,14 @@ export class ExecService {
    *  runtime's error on the output, Docker's `OCI runtime exec failed: …: unknown`. */
   async start(
     id: string,
-    io: { out?: Writable | Duplex; input?: Duplex | NodeJS.ReadableStream; rawOutput?: boolean; onDetach?: () => void },
+    io: {
+      out?: Writable | Duplex;
+      input?: Duplex | NodeJS.ReadableStream;
+      rawOutput?: boolean;
+      onDetach?: () => void;
+      /** the process was started (a detached start answers then, as Docker's does) */
+      onStarted?: () => void;
+    },
   ): Promise<number> {
     const ex = this.get(id);
     if (ex.Running || ex.ExitCode !== null) throw conflict(`Error: Exec command ${id} has already run`);
@@ -161,6 +168,7 @@ export class ExecService {
     });
     ex.Pid = child.pid ?? 0;
     if (cmd.survives) this.records.save(ex);
+    io.onStarted?.();
     const window = cmd.window ? (child.stdio[3] as Writable | null) : null;
     if (window) {
       window.on('error', () => {});
