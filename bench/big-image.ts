@@ -8,15 +8,15 @@
 // The image is made once and cached under /var/cache/tscompose-bench (TSCOMPOSE_BENCH_CACHE): debootstrap
 // (scripts/debian-rootfs.sh) from the apt mirror in /etc/apt/sources.list*, ~2 min on a fresh machine; needs root, debootstrap,
 // dockerd and docker-registry. Not part of `npm test`.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureDockerd } from '../test/helpers/dockerd.js';
 import { startRegistry } from '../test/integration/images/registry.js';
 import { markdownTable, ShellTimer, timeInterleaved, which, type BenchRow, type Timing } from './lib.js';
+import { startDaemon } from './engine-common.js';
 
 const repo = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CACHE = process.env.TSCOMPOSE_BENCH_CACHE ?? '/var/cache/tscompose-bench';
@@ -48,30 +48,6 @@ export function ensureRootfsTar(): { file: string; bytes: number } {
   return { file: ROOTFS_TAR, bytes: statSync(ROOTFS_TAR).size };
 }
 
-function ping(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: '/_ping' }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-  });
-}
-
-async function startEngine(dir: string): Promise<{ child: ChildProcess; socket: string; root: string }> {
-  const socket = path.join(dir, 'engine.sock');
-  const root = path.join(dir, 'state');
-  const dist = path.join(repo, 'dist', 'cli', 'main.js');
-  const args = existsSync(dist) ? [dist] : ['--import', 'tsx', path.join(repo, 'src', 'cli', 'main.ts')];
-  const child = spawn(process.execPath, [...args, 'engine', '--root', root, '--socket', socket], { stdio: 'ignore' });
-  for (let i = 0; i < 300; i++) {
-    if (await ping(socket)) return { child, socket, root };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('the bundled engine did not start');
-}
-
 export async function runBigImageBench(): Promise<BenchRow[]> {
   if (!(await ensureDockerd())) throw new Error('dockerd is not reachable');
   const { file: rootfs, bytes } = ensureRootfsTar();
@@ -86,7 +62,7 @@ export async function runBigImageBench(): Promise<BenchRow[]> {
   const reg = await startRegistry();
   const dir = mkdtempSync(path.join('/var/tmp', 'tsc-bench-big-'));
   const shell = new ShellTimer();
-  let engine: Awaited<ReturnType<typeof startEngine>> | undefined;
+  let engine: Awaited<ReturnType<typeof startDaemon>> | undefined;
   const remote = `${reg.host}/bench/big:v1`;
   try {
     const only = process.env.BENCH_BIG_CASES?.split(',')
@@ -98,7 +74,7 @@ export async function runBigImageBench(): Promise<BenchRow[]> {
       must('docker', ['push', remote]);
     }
     quiet('docker', ['rmi', '-f', remote, IMPORTED]);
-    engine = await startEngine(dir);
+    engine = await startDaemon(dir);
     const ours = ['-H', `unix://${engine.socket}`];
     const oursEnv = { ...process.env, DOCKER_CONFIG: path.join(dir, 'docker-config') };
     const rmiOurs = (...refs: string[]) => quiet('docker', [...ours, 'rmi', '-f', ...refs], oursEnv);

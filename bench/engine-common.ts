@@ -48,16 +48,17 @@ export async function waitForEngine(socket: string): Promise<void> {
 }
 
 /** The bundled engine as its own daemon on a state root under `dir` (dist/ when built, the sources otherwise). */
-export async function startDaemon(dir: string): Promise<{ child: ChildProcess; socket: string }> {
+export async function startDaemon(dir: string): Promise<{ child: ChildProcess; socket: string; root: string }> {
   const socket = path.join(dir, 'engine.sock');
+  const root = path.join(dir, 'state');
   const dist = path.join(repo, 'dist', 'cli', 'main.js');
   const args = existsSync(dist) ? [dist] : ['--import', 'tsx', path.join(repo, 'src', 'cli', 'main.ts')];
-  const child = spawn(process.execPath, [...args, 'engine', '--root', path.join(dir, 'state'), '--socket', socket], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [...args, 'engine', '--root', root, '--socket', socket], { stdio: 'ignore' });
   try {
     await waitForEngine(socket);
   } catch (err) {
     child.kill();
     throw err;
   }
-  return { child, socket };
+  return { child, socket, root };
 }
