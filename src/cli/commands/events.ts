@@ -1,6 +1,7 @@
 // `events`: the project's container events as they happen.
 import type { Command } from 'commander';
 import { commandContext } from '../context.js';
+import { onEngineEvents } from '../../client/event-stream.js';
 import { LABEL, projectFilter } from '../../labels.js';
 
 interface EngineEvent {
@@ -20,16 +21,7 @@ export function register(program: Command): void {
     .action(async (services: string[], flags: { json?: boolean }, command: Command) => {
       const ctx = await commandContext(command, { projectOptional: true });
       const stream = await ctx.engine.events({ type: ['container'], ...projectFilter(ctx.project.name) });
-      let buffer = '';
-      stream.on('data', (chunk: Buffer) => {
-        buffer += chunk.toString('utf8');
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl).trim();
-          buffer = buffer.slice(nl + 1);
-          if (line) print(JSON.parse(line) as EngineEvent, services, flags.json);
-        }
-      });
+      onEngineEvents<EngineEvent>(stream, (e) => print(e, services, flags.json));
       await new Promise<void>((resolve) => {
         stream.on('end', resolve);
         process.once('SIGINT', () => {

@@ -2,6 +2,7 @@
 // quickly (Docker's first restart comes after 100 ms) is running again by the time its log stream has ended, and
 // inspect then shows the new run's state, not how the previous one ended. docker compose reads them from events too.
 import type { EngineClient } from '../../client/engine-client.js';
+import { onEngineEvents } from '../../client/event-stream.js';
 
 interface DieEvent {
   Action?: string;
@@ -15,16 +16,7 @@ export class ContainerExits {
   private readonly waiting = new Map<string, (code: number) => void>();
 
   private constructor(private readonly stream: NodeJS.ReadableStream) {
-    let buffer = '';
-    stream.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl).trim();
-        buffer = buffer.slice(nl + 1);
-        if (line) this.onEvent(line);
-      }
-    });
+    onEngineEvents<DieEvent>(stream, (e) => this.onEvent(e));
     stream.on('error', () => {});
   }
 
@@ -38,13 +30,7 @@ export class ContainerExits {
     }
   }
 
-  private onEvent(line: string): void {
-    let e: DieEvent;
-    try {
-      e = JSON.parse(line) as DieEvent;
-    } catch {
-      return;
-    }
+  private onEvent(e: DieEvent): void {
     const id = e.Actor?.ID ?? e.id;
     if ((e.Action ?? e.status) !== 'die' || !id) return;
     const code = Number(e.Actor?.Attributes?.exitCode ?? 0);
