@@ -38,7 +38,7 @@ export async function connect(engine?: EngineChoice): Promise<{ engine: EngineCl
   const conn = await connectEngine({ engine });
   return {
     engine: conn.engine,
-    docker: conn.docker,
+    docker: await conn.docker(),
     kind: conn.kind,
     key: `${conn.kind}:${conn.socketPath ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock'}`,
   };

@@ -1,20 +1,25 @@
-// Picks the engine a command talks to and returns a client for it (an EngineClient, and the dockerode
-// client under it for the API's users).
+// Picks the engine a command talks to and returns a client for it (an EngineClient, and a dockerode
+// client for the API's users, loaded when asked for).
 // --engine docker (or DOCKER_HOST without --engine) = an existing Docker Engine;
 // --engine swarm = the Docker Engine at DOCKER_HOST, which must manage an active swarm (src/swarm/);
 // otherwise the bundled engine, started in the background when its socket does not answer.
-import Docker from 'dockerode';
+// On a unix socket or plain tcp:// the EngineClient makes its JSON calls over node:http and loads
+// dockerode only for a streaming call; ssh:// and TLS hosts, and swarm, use dockerode for everything.
+import type Docker from 'dockerode';
 import { UserError } from '../errors.js';
 import { DEFAULT_SOCKET, DEFAULT_STATE_ROOT } from '../engine/paths.js';
 import { ensureEngine } from './start-engine.js';
 import type { EngineClient } from './engine-client.js';
-import { dockerEngineClient } from './docker-engine-client.js';
+import { dockerHostEndpoint, type EngineEndpoint } from './engine-endpoint.js';
+import { HttpEngineClient } from './http-engine-client.js';
 
 export type EngineKind = 'bundled' | 'docker' | 'swarm';
 
 export interface EngineConnection {
   engine: EngineClient;
-  docker: Docker;
+  /** a dockerode client for the same engine (for what the EngineClient does not cover); dockerode is
+   *  loaded on the first call */
+  docker(): Promise<Docker>;
   kind: EngineKind;
   socketPath?: string;
 }
@@ -26,17 +31,31 @@ export function chooseEngine(flag: string | undefined, env: NodeJS.ProcessEnv = 
   return choice;
 }
 
+const loadDockerode = () => import('./dockerode-client.js');
+
+/** One dockerode client per connection, created on first use (`socketPath` undefined: DOCKER_HOST). */
+function lazyDockerode(socketPath?: string): () => Promise<Docker> {
+  let docker: Promise<Docker> | undefined;
+  return () => (docker ??= loadDockerode().then((m) => m.openDockerode(socketPath)));
+}
+
+/** The EngineClient for `endpoint`, or dockerode's for everything when there is none (ssh, TLS). */
+function engineClient(endpoint: EngineEndpoint | undefined, docker: () => Promise<Docker>): Promise<EngineClient> | EngineClient {
+  const streaming = async () => (await loadDockerode()).dockerodeEngineClient(await docker());
+  return endpoint ? new HttpEngineClient(endpoint, streaming) : streaming();
+}
+
 export async function connectEngine(opts: { engine?: string } = {}): Promise<EngineConnection> {
   const kind = chooseEngine(opts.engine);
   if (kind === 'swarm') {
-    const docker = new Docker(); // honours DOCKER_HOST
-    const { assertSwarmManager } = await import('../swarm/manager.js');
-    await assertSwarmManager(docker, process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock');
-    return { engine: dockerEngineClient(docker), docker, kind };
+    const docker = lazyDockerode(); // honours DOCKER_HOST
+    const [{ assertSwarmManager }, client] = await Promise.all([import('../swarm/manager.js'), docker()]);
+    await assertSwarmManager(client, process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock');
+    return { engine: await engineClient(undefined, docker), docker, kind };
   }
   if (kind === 'docker') {
-    const docker = new Docker(); // honours DOCKER_HOST, defaults to /var/run/docker.sock
-    const engine = dockerEngineClient(docker);
+    const docker = lazyDockerode(); // honours DOCKER_HOST, defaults to /var/run/docker.sock
+    const engine = await engineClient(dockerHostEndpoint(), docker);
     try {
       await engine.ping();
     } catch (err) {
@@ -49,6 +68,6 @@ export async function connectEngine(opts: { engine?: string } = {}): Promise<Eng
   const socketPath = process.env.TSCOMPOSE_ENGINE_SOCKET || DEFAULT_SOCKET;
   const root = process.env.TSCOMPOSE_STATE_ROOT || DEFAULT_STATE_ROOT;
   await ensureEngine({ root, socket: socketPath });
-  const docker = new Docker({ socketPath });
-  return { engine: dockerEngineClient(docker), docker, kind, socketPath };
+  const docker = lazyDockerode(socketPath);
+  return { engine: await engineClient({ socketPath }, docker), docker, kind, socketPath };
 }

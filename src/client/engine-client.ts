@@ -1,8 +1,9 @@
 // The seam between the client side (reconcile, watch, the CLI, the API) and an engine: the calls they
 // make, and nothing else, typed with the shapes they read. The objects keep the Docker Engine API's field
 // names: every engine tscompose drives speaks that API, and the shapes are what `docker inspect` prints.
-// Implementations: docker-engine-client.ts (over dockerode, for the bundled engine and Docker Engine) and,
-// in the tests, an in-memory fake. Every method rejects with an EngineError (src/client/errors.ts) when the
+// Implementations: http-engine-client.ts (JSON calls over node:http, streaming ones handed to the next),
+// docker-engine-client.ts (over dockerode: streams, and every call on ssh:// or TLS hosts) and, in the
+// tests, an in-memory fake. Every method rejects with an EngineError (src/client/errors.ts) when the
 // engine says no, so callers branch on `err.kind`, never on message text.
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';

@@ -5,18 +5,17 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import Docker from 'dockerode';
 import { UserError } from '../errors.js';
 import { enginePaths } from '../engine/paths.js';
 import { detectRuntimeBinary } from '../engine/runtime/oci-runtime.js';
+import { engineRequest } from './engine-http.js';
 
 const ownExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const CLI_MAIN = fileURLToPath(new URL(`../cli/main${ownExt}`, import.meta.url));
 
 export async function pingEngine(socketPath: string, timeoutMs = 1000): Promise<boolean> {
-  const docker = new Docker({ socketPath, timeout: timeoutMs });
   try {
-    await docker.ping();
+    await engineRequest({ socketPath }, { method: 'GET', path: '/_ping', timeoutMs });
     return true;
   } catch {
     return false;

@@ -37,13 +37,13 @@ test('two concurrent connects start one engine in the background, then it is reu
     const [a, b] = await Promise.all([connectEngine({ engine: 'bundled' }), connectEngine({ engine: 'bundled' })]);
     assert.equal(a.kind, 'bundled');
     assert.equal(a.socketPath, env.TSCOMPOSE_ENGINE_SOCKET);
-    assert.equal(String(await a.docker.ping()), 'OK');
-    assert.equal(String(await b.docker.ping()), 'OK');
+    assert.equal(String(await (await a.docker()).ping()), 'OK');
+    assert.equal(String(await (await b.docker()).ping()), 'OK');
     assert.equal(enginePids().length, 1);
     assert.ok(existsSync(path.join(env.TSCOMPOSE_STATE_ROOT, 'engine.log')), 'the background engine logs under the state root');
     assert.ok(!existsSync(path.join(env.TSCOMPOSE_STATE_ROOT, 'engine.lock')), 'the start lock is released');
     const again = await connectEngine({ engine: 'bundled' });
-    assert.equal(String(await again.docker.ping()), 'OK');
+    assert.equal(String(await (await again.docker()).ping()), 'OK');
     assert.equal(enginePids().length, 1);
   } finally {
     for (const k of Object.keys(env)) delete process.env[k];
