@@ -3,7 +3,6 @@ import type { EngineClient } from '../client/engine-client.js';
 import type { Project, Service } from '../model/types.js';
 import { UserError } from '../errors.js';
 import { engineMessage } from './engine-errors.js';
-import { contextTar } from './build-context.js';
 import { buildSessionPayload, openBuildSession } from './build-secrets.js';
 import { serviceImage } from './names.js';
 import type { ProgressReporter } from './progress.js';
@@ -36,6 +35,8 @@ export async function buildService(engine: EngineClient, project: Project, servi
     const payload = buildSessionPayload(project, service, build);
     const session = payload && (await openBuildSession(engine, service, payload));
     const show = (text: string) => (progress.detail ? progress.detail(text) : progress.note(text));
+    // tar-stream (and streamx under it) is loaded by the commands that build, not by every up
+    const { contextTar } = await import('./build-context.js');
     await engine.buildImage(
       contextTar(build.context, dockerfile, build.dockerfileInline) as unknown as NodeJS.ReadableStream,
       {
