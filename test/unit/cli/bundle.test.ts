@@ -50,20 +50,50 @@ test('version and config load neither the engine client nor the progress, watch 
   assert.deepEqual(offenders(loadedFor('version'), /node_modules\/yaml\//), [], 'version parses no YAML');
 });
 
-test('up, ps and down load dockerode without its ssh transport and BuildKit session, and neither listr2 nor the watcher', { skip }, () => {
-  for (const command of ['up', 'ps', 'down']) {
-    const loaded = loadedFor(command);
-    assert.ok(offenders(loaded, /node_modules\/dockerode\/lib\/docker\.js$/).length, `${command} talks to the engine through dockerode`);
+test('up, ps, down and config load neither dockerode nor tar-stream, listr2 or the watcher', { skip }, () => {
+  for (const command of ['up', 'ps', 'down', 'config']) {
     assert.deepEqual(
       offenders(
-        loaded,
-        /node_modules\/(ssh2|@grpc|protobufjs|listr2|chokidar|cpu-features)\/|node_modules\/dockerode\/lib\/(session|buildkit)\.js$|node_modules\/docker-modem\/lib\/ssh\.js$/,
+        loadedFor(command),
+        /node_modules\/(dockerode|docker-modem|ssh2|@grpc|protobufjs|tar-stream|streamx|tar-fs|listr2|chokidar|cpu-features)\//,
       ),
       [],
       command,
     );
   }
+  assert.ok(offenders(loadedFor('ps'), /^src\/client\/http-engine-client\.ts$/).length, 'ps talks to the engine over node:http');
 });
+
+test(
+  'the dockerode client is a chunk of its own, loaded by a dynamic import, without its ssh transport and BuildKit session',
+  { skip },
+  () => {
+    const all = outputs();
+    const chunk = Object.keys(all).find((f) => all[f]!.entryPoint === 'src/client/dockerode-client.ts');
+    assert.ok(chunk, 'src/client/dockerode-client.ts is split out');
+    const importers = Object.keys(all).filter((f) => all[f]!.imports.some((i) => i.path === chunk && i.kind === 'dynamic-import'));
+    assert.ok(
+      importers.some((f) => Object.keys(all[f]!.inputs).includes('src/client/connect.ts')),
+      'connect.ts imports it dynamically',
+    );
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file) || !all[file]) return;
+      seen.add(file);
+      for (const i of all[file]!.imports) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+    };
+    visit(chunk);
+    const loaded = [...seen].flatMap((f) => Object.keys(all[f]!.inputs));
+    assert.ok(offenders(loaded, /node_modules\/dockerode\/lib\/docker\.js$/).length, 'the chunk brings dockerode');
+    assert.deepEqual(
+      offenders(
+        loaded,
+        /node_modules\/(ssh2|@grpc|protobufjs)\/|node_modules\/dockerode\/lib\/(session|buildkit)\.js$|node_modules\/docker-modem\/lib\/ssh\.js$/,
+      ),
+      [],
+    );
+  },
+);
 
 test('the engine command runs the daemon from dist/engine, where its helper scripts and profiles are', { skip }, () => {
   const all = outputs();
