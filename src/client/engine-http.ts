@@ -10,7 +10,7 @@ import { toEngineError } from './errors.js';
 export type QueryValue = string | number | boolean | string[] | object | undefined;
 
 export interface EngineRequest {
-  method: 'GET' | 'POST' | 'DELETE' | 'HEAD';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   query?: Record<string, QueryValue>;
   /** sent as JSON */
