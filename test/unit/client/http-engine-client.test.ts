@@ -200,3 +200,20 @@ test('streaming calls load the streaming client once, on the first such call, an
   engine.demuxStream(events, process.stdout, process.stderr);
   assert.deepEqual(demuxed, ['demux']);
 });
+
+test('a plain tcp:// endpoint is reached the same way', async () => {
+  const tcp = http.createServer((req, res) => {
+    res.writeHead(req.url === '/containers/json?all=true' ? 200 : 404, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(req.url === '/containers/json?all=true' ? [{ Id: 'c1' }] : { message: `no route ${req.url}` }));
+  });
+  tcp.listen(0, '127.0.0.1');
+  await once(tcp, 'listening');
+  try {
+    const { port } = tcp.address() as { port: number };
+    const engine = new HttpEngineClient({ host: '127.0.0.1', port }, noStreaming);
+    assert.deepEqual(await engine.listContainers({ all: true }), [{ Id: 'c1' }]);
+    await assert.rejects(engine.inspectContainer('x'), (e) => isEngineError(e, 'not-found') && e.message === 'no route /containers/x/json');
+  } finally {
+    tcp.close();
+  }
+});
