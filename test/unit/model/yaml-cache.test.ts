@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readYaml } from '../../../src/model/yaml-reader.js';
 import { decodeLocated, encodeLocated } from '../../../src/model/located-codec.js';
-import { infoOf, type Plain } from '../../../src/model/located.js';
+import { locatedTree as located } from '../../helpers/located-tree.js';
 import { cacheDirectory, isPrivateDirectory, openYamlCache } from '../../../src/model/yaml-cache.js';
 
 const STACK = `x-base: &base
@@ -31,18 +31,6 @@ services:
     environment: !override
       - A=1
 `;
-
-/** Every value and every position, as one comparable tree. */
-function located(v: Plain): unknown {
-  if (typeof v !== 'object' || v === null) return v;
-  const info = infoOf(v);
-  const positions = info && {
-    self: info.self,
-    entries: [...info.entries].map(([k, e]) => [k, e.key, e.value, e.tag ?? null]),
-  };
-  const children = Array.isArray(v) ? v.map(located) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, located(x)]));
-  return { positions, children };
-}
 
 const tempDir = (mode = 0o700) => {
   const dir = fs.mkdtempSync(path.join(os.homedir(), '.tsc-cache-test-'));
