@@ -1,8 +1,10 @@
 // `npm run bench:engine`: `run --rm IMAGE true` latency through the bundled engine, with containers launched
 // under the reaper (the default) and with the runtime in the foreground (TSCOMPOSE_SUPERVISOR_MODE=foreground),
-// through dockerode (default network and --network none) and the docker CLI, next to two floors: `runc run` of
-// a `runc spec` bundle (the issue's floor) and `runc run` of the very bundle the engine writes (its overlay
-// root, Docker's seccomp profile, masked paths, cgroup: what runc alone costs for the same container); and
+// through dockerode (default network, --network none, and --security-opt seccomp=unconfined: the same filter as
+// the first floor, none) and the docker CLI, next to floors: `runc run` of a `runc spec` bundle (the issue's
+// floor), of that bundle with Docker's default seccomp profile added (runc compiles the filter, for three
+// architectures, on every run), and of the very bundle the engine writes (its overlay root, Docker's seccomp
+// profile, masked paths, cgroup: what runc alone costs for the same container); and
 // `docker run --rm` on dockerd (CLI and dockerode) when it runs. All cases run in turn, BENCH_ENGINE_RUNS
 // rounds (20); medians, and each case's ratio to a floor's run of the same round, median over the rounds.
 // BENCH_ENGINE_BASELINE=<another checkout>/dist/cli/main.js adds that build's engine in both modes (before/after).
@@ -47,8 +49,12 @@ async function startEngine(dir: string, name: string, mode: 'reaper' | 'foregrou
 let ctxDir: string | undefined;
 
 /** `run --rm` through dockerode as `docker run --rm` does it: create, wait for the removal, start. */
-const viaApi = (docker: Docker, networkMode: string) => async () => {
-  const c = await docker.createContainer({ Image: IMAGE, Cmd: ['true'], HostConfig: { AutoRemove: true, NetworkMode: networkMode } });
+const viaApi = (docker: Docker, networkMode: string, securityOpt?: string[]) => async () => {
+  const c = await docker.createContainer({
+    Image: IMAGE,
+    Cmd: ['true'],
+    HostConfig: { AutoRemove: true, NetworkMode: networkMode, ...(securityOpt ? { SecurityOpt: securityOpt } : {}) },
+  });
   const removed = c.wait({ condition: 'removed' });
   await c.start();
   const { StatusCode } = await removed;
@@ -57,7 +63,11 @@ const viaApi = (docker: Docker, networkMode: string) => async () => {
 
 /** The second floor: `runc run` of the bundle the engine writes for `true` with --network none (a network
  *  namespace of its own, as in `runc spec`), its overlay's upper layer and its /etc files copied here. */
-async function prepareEngineBundleFloor(dir: string, engine: BenchEngine, shell: ShellTimer): Promise<() => Promise<number>> {
+async function prepareEngineBundleFloor(
+  dir: string,
+  engine: BenchEngine,
+  shell: ShellTimer,
+): Promise<{ sameBundle: () => Promise<number>; floorWithSeccomp: () => Promise<number> }> {
   const c = await engine.docker.createContainer({ Image: IMAGE, Cmd: ['true'], HostConfig: { NetworkMode: 'none' } });
   await c.start();
   await c.wait();
@@ -81,7 +91,18 @@ async function prepareEngineBundleFloor(dir: string, engine: BenchEngine, shell:
   spec.linux.cgroupsPath = `/tscompose/tsc-bench-floor-${process.pid}`;
   writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
   const root = path.join(dir, 'runc-root');
-  return () => shell.time('runc', ['--root', root, 'run', '--bundle', bundle, 'tsc-bench-floor-same']);
+  // the runc spec floor's bundle with only the engine's seccomp filter (Docker's default profile) added:
+  // what runc alone spends on that filter
+  const seccompBundle = path.join(dir, 'bundle-seccomp');
+  mkdirSync(seccompBundle);
+  const floorSpec = JSON.parse(readFileSync(path.join(dir, 'bundle', 'config.json'), 'utf8'));
+  floorSpec.root.path = path.join(dir, 'bundle', 'rootfs');
+  floorSpec.linux.seccomp = spec.linux.seccomp;
+  writeFileSync(path.join(seccompBundle, 'config.json'), JSON.stringify(floorSpec));
+  return {
+    sameBundle: () => shell.time('runc', ['--root', root, 'run', '--bundle', bundle, 'tsc-bench-floor-same']),
+    floorWithSeccomp: () => shell.time('runc', ['--root', root, 'run', '--bundle', seccompBundle, 'tsc-bench-floor-seccomp']),
+  };
 }
 
 async function stopEngine(e: BenchEngine): Promise<void> {
@@ -109,7 +130,7 @@ export async function runEngineBench(): Promise<BenchRow[]> {
         ]
       : [];
     engines.push(...baseline);
-    const sameBundleRun = await prepareEngineBundleFloor(dir, reaper, shell);
+    const { sameBundle: sameBundleRun, floorWithSeccomp } = await prepareEngineBundleFloor(dir, reaper, shell);
     const host = ['-H', `unix://${reaper.socket}`];
     const dockerd = await ensureDockerd();
     if (dockerd) mustRun('docker', ['build', '-q', '-t', IMAGE, ctxDir], { ...process.env, DOCKER_BUILDKIT: '0' });
@@ -120,8 +141,11 @@ export async function runEngineBench(): Promise<BenchRow[]> {
       {
         floor: floorRun,
         sameBundle: sameBundleRun,
+        floorSeccomp: floorWithSeccomp,
         reaperDefault: viaApi(reaper.docker, 'default'),
         reaperNone: viaApi(reaper.docker, 'none'),
+        // the runc spec floor has no seccomp filter: this is the engine doing the same work as that floor
+        reaperUnconfined: viaApi(reaper.docker, 'default', ['seccomp=unconfined']),
         foregroundDefault: viaApi(foreground.docker, 'default'),
         foregroundNone: viaApi(foreground.docker, 'none'),
         baseReaperDefault: baseline[0] ? viaApi(baseline[0].docker, 'default') : none,
@@ -155,11 +179,13 @@ export async function runEngineBench(): Promise<BenchRow[]> {
     const vsSame = against(t.sameBundle, "runc run of the engine's own bundle");
     const rows: BenchRow[] = [
       { case: 'runc run true', tool: 'runc, runc spec bundle (floor)', medianMs: t.floor.medianMs, spreadMs: t.floor.spreadMs },
+      vsFloor('runc run true', "runc, runc spec bundle + Docker's default seccomp profile", t.floorSeccomp),
       vsFloor('runc run true', "runc, the engine's bundle (seccomp, masks, overlay)", t.sameBundle),
     ];
     const engineCases: [string, string, Timing][] = [
       ['run --rm true', 'tscompose engine (reaper) via dockerode', t.reaperDefault],
       ['run --rm --network none true', 'tscompose engine (reaper) via dockerode', t.reaperNone],
+      ['run --rm --security-opt seccomp=unconfined true', 'tscompose engine (reaper) via dockerode', t.reaperUnconfined],
       ['run --rm true', 'tscompose engine (foreground runtime) via dockerode', t.foregroundDefault],
       ['run --rm --network none true', 'tscompose engine (foreground runtime) via dockerode', t.foregroundNone],
       ...(baseline.length

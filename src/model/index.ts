@@ -42,7 +42,7 @@ export function projectFiles(opts: LoadOptions = {}): { files: string[]; project
   return { files, projectDir, cwd };
 }
 
-export function loadDocument(opts: LoadOptions = {}): LoadedDocument {
+export async function loadDocument(opts: LoadOptions = {}): Promise<LoadedDocument> {
   const shell = opts.environment ?? process.env;
   const { files, projectDir, cwd } = projectFiles(opts);
   const env = buildEnvironment(shell, opts.envFiles, projectDir, cwd);
@@ -52,8 +52,8 @@ export function loadDocument(opts: LoadOptions = {}): LoadedDocument {
   for (const f of files) {
     const doc =
       f === STDIN
-        ? loadFile({ file: STDIN_FILE_LABEL, text: opts.stdin ?? readStdin(), baseDir: projectDir }, ctx)
-        : loadFile({ file: f, baseDir: projectDir }, ctx);
+        ? await loadFile({ file: STDIN_FILE_LABEL, text: opts.stdin ?? readStdin(), baseDir: projectDir }, ctx)
+        : await loadFile({ file: f, baseDir: projectDir }, ctx);
     // later files merge into the first one in place: it is copied first, unless no other file can
     // still reach it through the cache (by `extends: {file: …}`)
     merged = merged ? mergeDocuments(merged, doc) : stripResets(files.length === 1 ? doc : cloneLocated(doc));
@@ -62,7 +62,7 @@ export function loadDocument(opts: LoadOptions = {}): LoadedDocument {
 }
 
 export async function loadProject(opts: LoadOptions = {}): Promise<Project> {
-  const loaded = loadDocument(opts);
+  const loaded = await loadDocument(opts);
   const topLevelName = typeof loaded.doc.name === 'string' ? loaded.doc.name : undefined;
   const name = chooseProjectName({
     flag: opts.projectName,

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import { readYaml } from './yaml-reader.js';
+import { readYamlCached } from './read-yaml.js';
 import { cloneLocated, isMap, type PlainMap } from './located.js';
 import { interpolateTree } from './interpolate-tree.js';
 import { validateDocument } from './validate.js';
@@ -28,12 +28,12 @@ export interface FileSource {
   baseDir: string;
 }
 
-export function loadFile(src: FileSource, ctx: FileContext, includeStack: string[] = []): PlainMap {
+export async function loadFile(src: FileSource, ctx: FileContext, includeStack: string[] = []): Promise<PlainMap> {
   const cacheKey = `${src.file}\0${src.baseDir}`;
   const cached = ctx.cache.get(cacheKey);
   if (cached) return cached;
   const text = src.text ?? readText(src.file);
-  const raw = readYaml(text, src.file);
+  const raw = await readYamlCached(text, src.file);
   if (raw === null) throw new UserError(`${src.file}: the file is empty; a stack file needs at least a services: section`);
   if (!isMap(raw)) throw new UserError(`${src.file}:1:1: the top level of a stack file must be a mapping (services:, networks:, …)`);
   const doc = raw;
@@ -57,16 +57,16 @@ export function loadFile(src: FileSource, ctx: FileContext, includeStack: string
   }
   canonicalizeFile(doc, src.baseDir);
   ctx.cache.set(cacheKey, doc);
-  const result = resolveIncludes(doc, src, ctx, includeStack);
-  resolveAllExtends(result, src, ctx);
+  const result = await resolveIncludes(doc, src, ctx, includeStack);
+  await resolveAllExtends(result, src, ctx);
   ctx.cache.set(cacheKey, result);
   return result;
 }
 
 /** A file that cannot be found is reported at the key that names it. */
-function withPosition<T>(doc: PlainMap, at: (string | number)[], fn: () => T): T {
+async function withPosition<T>(doc: PlainMap, at: (string | number)[], fn: () => Promise<T>): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (err) {
     if (err instanceof MissingFileError) throw problemAt(doc, at, err.message);
     throw err;
@@ -87,11 +87,11 @@ function readText(file: string): string {
 
 // ---- include -------------------------------------------------------------------------------
 
-function resolveIncludes(doc: PlainMap, src: FileSource, ctx: FileContext, stack: string[]): PlainMap {
+async function resolveIncludes(doc: PlainMap, src: FileSource, ctx: FileContext, stack: string[]): Promise<PlainMap> {
   const includes = doc.include;
   if (!Array.isArray(includes)) return doc;
   let out = doc;
-  includes.forEach((entry, i) => {
+  for (const [i, entry] of includes.entries()) {
     const spec = typeof entry === 'string' ? { path: entry } : (entry as PlainMap);
     const paths = (Array.isArray(spec.path) ? spec.path : [spec.path]).map((p) => path.resolve(src.baseDir, String(p)));
     for (const p of paths) {
@@ -108,7 +108,7 @@ function resolveIncludes(doc: PlainMap, src: FileSource, ctx: FileContext, stack
     const subCtx: FileContext = { ...ctx, env, cache: new Map() };
     let included: PlainMap | undefined;
     for (const p of paths) {
-      const d = withPosition(doc, ['include', i], () => loadFile({ file: p, baseDir: projectDir }, subCtx, [...stack, src.file]));
+      const d = await withPosition(doc, ['include', i], () => loadFile({ file: p, baseDir: projectDir }, subCtx, [...stack, src.file]));
       included = included ? mergeDocuments(included, d) : stripResets(cloneLocated(d));
     }
     if (included) {
@@ -118,7 +118,7 @@ function resolveIncludes(doc: PlainMap, src: FileSource, ctx: FileContext, stack
       }
       out = addIncluded(out, included, doc, i);
     }
-  });
+  }
   delete out.include;
   return out;
 }
@@ -145,13 +145,13 @@ function addIncluded(doc: PlainMap, included: PlainMap, root: PlainMap, index: n
 
 // ---- extends -------------------------------------------------------------------------------
 
-function resolveAllExtends(doc: PlainMap, src: FileSource, ctx: FileContext): void {
+async function resolveAllExtends(doc: PlainMap, src: FileSource, ctx: FileContext): Promise<void> {
   const services = doc.services;
   if (!isMap(services)) return;
-  for (const name of Object.keys(services)) resolveExtends(doc, name, src, ctx, []);
+  for (const name of Object.keys(services)) await resolveExtends(doc, name, src, ctx, []);
 }
 
-function resolveExtends(doc: PlainMap, name: string, src: FileSource, ctx: FileContext, stack: string[]): PlainMap {
+async function resolveExtends(doc: PlainMap, name: string, src: FileSource, ctx: FileContext, stack: string[]): Promise<PlainMap> {
   const services = doc.services as PlainMap;
   const svc = services[name] as PlainMap;
   const ext = svc?.extends;
@@ -165,17 +165,17 @@ function resolveExtends(doc: PlainMap, name: string, src: FileSource, ctx: FileC
   let base: PlainMap;
   if (typeof ext.file === 'string' && ext.file !== src.file) {
     const otherSrc: FileSource = { file: ext.file, baseDir: path.dirname(ext.file) };
-    const other = withPosition(doc, ['services', name, 'extends', 'file'], () => loadFile(otherSrc, ctx));
+    const other = await withPosition(doc, ['services', name, 'extends', 'file'], () => loadFile(otherSrc, ctx));
     const otherServices = isMap(other.services) ? other.services : {};
     if (!isMap(otherServices[baseName])) {
       throw problemAt(doc, ['services', name, 'extends', 'service'], `service "${baseName}" not found in ${ext.file}`);
     }
-    base = resolveExtends(other, baseName, otherSrc, ctx, [...stack, id]);
+    base = await resolveExtends(other, baseName, otherSrc, ctx, [...stack, id]);
   } else {
     if (!isMap(services[baseName])) {
       throw problemAt(doc, ['services', name, 'extends', 'service'], `cannot extend service "${baseName}": no such service in ${src.file}`);
     }
-    base = resolveExtends(doc, baseName, src, ctx, [...stack, id]);
+    base = await resolveExtends(doc, baseName, src, ctx, [...stack, id]);
   }
   const own = cloneLocated(svc);
   delete own.extends;

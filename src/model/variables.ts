@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { LoadOptions } from './types.js';
 import { projectFiles, STDIN_FILE_LABEL } from './index.js';
 import { STDIN } from './discovery.js';
-import { readYaml } from './yaml-reader.js';
+import { readYamlCached } from './read-yaml.js';
 import { isMap, type Plain } from './located.js';
 import { templateVariables, type TemplateVariable } from './interpolate.js';
 
@@ -25,11 +25,11 @@ export function collectVariables(value: Plain, into: Map<string, TemplateVariabl
   }
 }
 
-export function projectVariables(opts: LoadOptions): TemplateVariable[] {
+export async function projectVariables(opts: LoadOptions): Promise<TemplateVariable[]> {
   const found = new Map<string, TemplateVariable>();
   for (const file of projectFiles(opts).files) {
     const text = file === STDIN ? (opts.stdin ?? readFileSync(0, 'utf8')) : readFileSync(file, 'utf8');
-    collectVariables(readYaml(text, file === STDIN ? STDIN_FILE_LABEL : file), found);
+    collectVariables(await readYamlCached(text, file === STDIN ? STDIN_FILE_LABEL : file), found);
   }
   return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -6,7 +6,9 @@ import { ensureInfo, type Plain, type PlainMap, type Tag } from './located.js';
 
 export function readYaml(text: string, file: string): Plain {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { merge: true, lineCounter, prettyErrors: false, uniqueKeys: true });
+  // duplicate keys are found while reading (NodeReader): yaml's own check compares each key with every earlier one
+  // of its map, which made a 500-service file take twice as long to parse
+  const doc = parseDocument(text, { merge: true, lineCounter, prettyErrors: false, uniqueKeys: false });
   const at = (offset: number | undefined): SourceLocation => {
     const pos = lineCounter.linePos(offset ?? 0);
     return { file, line: pos.line, column: pos.col };
@@ -90,12 +92,18 @@ class NodeReader {
       const out: PlainMap = {};
       const info = ensureInfo(out, this.at(node.range?.[0]));
       const merged: PlainMap[] = [];
+      // scalar keys already in this map, by value as yaml compares them (1 and "1" differ); `<<` may repeat
+      const seen = new Set<unknown>();
       for (const pair of node.items) {
         if (!isPair(pair)) continue;
         const keyNode = pair.key as Node | null;
         if (isScalar(keyNode) && (typeof keyNode.value === 'symbol' || keyNode.source === '<<')) {
           merged.push(...this.mergeSources(pair.value as Node));
           continue;
+        }
+        if (isScalar(keyNode)) {
+          if (seen.has(keyNode.value)) throw new UserError(`${this.fmt(keyNode)}: invalid YAML: Map keys must be unique`);
+          seen.add(keyNode.value);
         }
         const key = isScalar(keyNode) ? String(keyNode.value) : String(this.read(keyNode));
         const valueNode = pair.value as Node | null;

@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .action(async (services: string[], opts: ConfigOptions, command: Command) => {
       if (!['yaml', 'json'].includes(opts.format)) throw new UserError(`unsupported --format "${opts.format}": use yaml or json`);
       if (opts.variables) {
-        writeStdout(variablesTable(projectVariables(toLoadOptions(globalOptions(command))), opts.format));
+        writeStdout(variablesTable(await projectVariables(toLoadOptions(globalOptions(command))), opts.format));
         return;
       }
       const project = await loadProject({ ...toLoadOptions(globalOptions(command)), interpolate: opts.interpolate, services });

@@ -27,6 +27,7 @@ import { loadArchive, type LoadedImage } from './load.js';
 import { fromDockerConfig, type Credentials } from '../../registry/credentials.js';
 import { pullImage, type Progress } from './pull/puller.js';
 import { pushImage, type PushResult } from './push/pusher.js';
+import { CompressedLayers } from './push/compressed-layers.js';
 import { canonicalName, familiarName, parseReference, repositoryName, type ImageReference } from './reference.js';
 import { saveImages, savedNames } from './save.js';
 import { ImageStore, type StoredImage } from './store.js';
@@ -44,6 +45,7 @@ export interface BundledImageService extends ImageService, ImageManagement, Imag
 export class ImageServiceImpl implements BundledImageService {
   readonly store: ImageStore;
   private ready: Promise<void>;
+  private readonly compressedLayers: CompressedLayers;
   private usage: ImageUsageProbe = () => [];
 
   constructor(
@@ -51,6 +53,7 @@ export class ImageServiceImpl implements BundledImageService {
     private readonly runner: OneShotRunner,
   ) {
     this.store = new ImageStore(ctx.paths.images, ctx.paths.layers, ctx.paths.tmp);
+    this.compressedLayers = CompressedLayers.beside(ctx.paths.images);
     this.ready = this.store.init();
   }
 
@@ -175,7 +178,14 @@ export class ImageServiceImpl implements BundledImageService {
     for (const target of targets) {
       const image = this.store.find(target)!;
       const targetRef = parseReference(target);
-      const result = await pushImage(this.store, image, targetRef, credentials ?? fromDockerConfig(targetRef.domain), progress);
+      const result = await pushImage(
+        this.store,
+        image,
+        targetRef,
+        credentials ?? fromDockerConfig(targetRef.domain),
+        progress,
+        this.compressedLayers,
+      );
       await this.store.record(image.manifestDigest, image.manifest, image.config, [], [`${repo}@${result.digest}`]);
       this.publish('push', image.id, familiarName(target));
       results.push(result);

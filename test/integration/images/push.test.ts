@@ -3,6 +3,8 @@
 // `tscompose push` on Docker Engine,
 // credentials from X-Registry-Auth, and a registry's answers treated as untrusted.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -42,6 +44,30 @@ const manifestDigest = async (reg: TestRegistry, repo: string, tag: string, acce
   return res.status === 200 ? res.headers.get('docker-content-digest') : `status ${res.status}`;
 };
 
+/** The pushed manifest's layers are gzip blobs (as Docker pushes them), smaller than the layer, and each
+ *  decompresses to the layer the config's diff_ids name. */
+async function assertGzipLayers(reg: TestRegistry, repo: string, tag: string): Promise<void> {
+  const get = (p: string, accept?: string) =>
+    fetch(`http://${reg.host}/v2/${repo}/${p}`, {
+      headers: { ...(accept ? { Accept: accept } : {}), ...(reg.authHeader ? { Authorization: reg.authHeader } : {}) },
+    });
+  const manifest = (await (await get(`manifests/${tag}`, 'application/vnd.oci.image.manifest.v1+json')).json()) as {
+    config: { digest: string };
+    layers: { mediaType: string; digest: string; size: number }[];
+  };
+  const config = (await (await get(`blobs/${manifest.config.digest}`)).json()) as { rootfs: { diff_ids: string[] } };
+  assert.equal(manifest.layers.length, config.rootfs.diff_ids.length);
+  for (const [i, layer] of manifest.layers.entries()) {
+    assert.match(layer.mediaType, /gzip$/);
+    const blob = Buffer.from(await (await get(`blobs/${layer.digest}`)).arrayBuffer());
+    assert.equal(blob.length, layer.size);
+    assert.equal(`sha256:${createHash('sha256').update(blob).digest('hex')}`, layer.digest);
+    const tar = gunzipSync(blob);
+    assert.ok(blob.length < tar.length, `layer ${i} is smaller compressed (${blob.length} < ${tar.length})`);
+    assert.equal(`sha256:${createHash('sha256').update(tar).digest('hex')}`, config.rootfs.diff_ids[i]);
+  }
+}
+
 describe('registry push', () => {
   let srv: ImageTestServer;
   let reg: TestRegistry;
@@ -68,6 +94,7 @@ describe('registry push', () => {
       const digest = /v1: digest: (sha256:[a-f0-9]{64}) size: \d+/.exec(push.stdout)?.[1];
       assert.ok(digest, push.stdout);
       assert.equal(await manifestDigest(reg, 'tsc/roundtrip', 'v1'), digest);
+      await assertGzipLayers(reg, 'tsc/roundtrip', 'v1');
       assert.deepEqual(
         (await srv.service.resolve(ref))?.repoDigests,
         [`${reg.host}/tsc/roundtrip@${digest}`],

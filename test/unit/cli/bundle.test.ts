@@ -50,6 +50,11 @@ test('version and config load neither the engine client nor the progress, watch 
   assert.deepEqual(offenders(loadedFor('version'), /node_modules\/yaml\//), [], 'version parses no YAML');
 });
 
+test('config, up, ps and down load the yaml package only when a file is not in the YAML cache', { skip }, () => {
+  for (const command of ['config', 'up', 'ps', 'down'])
+    assert.deepEqual(offenders(loadedFor(command), /node_modules\/yaml\/|src\/model\/yaml-reader\.ts/), [], command);
+});
+
 test('up, ps, down and config load neither dockerode nor tar-stream, listr2 or the watcher', { skip }, () => {
   for (const command of ['up', 'ps', 'down', 'config']) {
     assert.deepEqual(

@@ -30,6 +30,19 @@ test('duplicate keys are malformed YAML', async () => {
   );
 });
 
+test('duplicate keys in a flow mapping are malformed YAML; repeated merge keys are not', async () => {
+  assert.match(
+    await errorFor({ 'compose.yaml': 'services:\n  a: {image: x, command: y, image: z}\n' }),
+    /^compose\.yaml:2:29: invalid YAML: Map keys must be unique/,
+  );
+  const merges = 'x-a: &a {image: x}\nx-b: &b {command: y}\nservices:\n  s:\n    <<: *a\n    <<: *b\n    ports: ["80"]\n';
+  await withStack({ 'compose.yaml': merges }, async (dir) => {
+    const project = await loadProject({ cwd: dir, environment: {} });
+    assert.equal(project.services.s!.image, 'x');
+    assert.deepEqual(project.services.s!.command, ['y']);
+  });
+});
+
 test('an unknown key says where it is and what was meant', async () => {
   const msg = await errorFor({ 'compose.yaml': 'services:\n  web:\n    image: nginx\n    enviroment:\n      A: 1\n' });
   assert.equal(
