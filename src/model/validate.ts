@@ -6,7 +6,8 @@ import { UserError } from '../errors.js';
 import type { PlainMap } from './located.js';
 import { problemAt, type KeyPath } from './problems.js';
 import { closest } from './did-you-mean.js';
-import { loadValidator } from './schema-compiler.js';
+import { loadValidator, SCHEMA_URL, STANDALONE_URL } from './schema-compiler.js';
+import { openValidatedDocuments, type ValidatedDocuments } from './validation-cache.js';
 
 type SchemaNode = { properties?: Record<string, unknown>; 'x-expected'?: string; enum?: unknown[]; type?: string | string[] };
 
@@ -17,9 +18,17 @@ function validator(): ValidateFunction {
   return compiled;
 }
 
+let accepted: ValidatedDocuments | undefined | null = null;
+
 export function validateDocument(doc: PlainMap, file: string): void {
+  if (accepted === null) accepted = openValidatedDocuments([SCHEMA_URL, STANDALONE_URL]);
+  const key = accepted?.keyOf(doc);
+  if (key && accepted!.has(key)) return;
   const validate = validator();
-  if (validate(doc)) return;
+  if (validate(doc)) {
+    if (key) accepted!.add(key);
+    return;
+  }
   throw describe(validate.errors ?? [], doc, file);
 }
 

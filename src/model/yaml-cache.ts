@@ -49,16 +49,22 @@ export function isPrivateDirectory(dir: string): boolean {
   }
 }
 
-/** The cache at `dir` (made, private, when missing), or undefined where it cannot be trusted or made. */
-export function openYamlCache(dir: string | undefined, readerFingerprint: string): YamlCache | undefined {
+/** `dir`/`part` (made, private, when missing), or undefined where it cannot be trusted or made. */
+export function privateCacheDirectory(dir: string | undefined, part: string): string | undefined {
   if (!dir) return undefined;
-  const entries = path.join(dir, 'yaml');
+  const sub = path.join(dir, part);
   try {
-    fs.mkdirSync(entries, { recursive: true, mode: 0o700 });
-    if (!isPrivateDirectory(entries)) return undefined;
+    fs.mkdirSync(sub, { recursive: true, mode: 0o700 });
+    return isPrivateDirectory(sub) ? sub : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The cache at `dir` (made, private, when missing), or undefined where it cannot be trusted or made. */
+export function openYamlCache(dir: string | undefined, readerFingerprint: string): YamlCache | undefined {
+  const entries = privateCacheDirectory(dir, 'yaml');
+  if (!entries) return undefined;
   const keyOf = (text: string) => createHash('sha256').update(readerFingerprint).update('\0').update(text).digest('hex');
   return {
     get(text, file) {
@@ -82,7 +88,7 @@ export function openYamlCache(dir: string | undefined, readerFingerprint: string
       try {
         fs.writeFileSync(tmp, encodeLocated(value), { mode: 0o600, flag: 'wx' });
         fs.renameSync(tmp, entry);
-        prune(entries);
+        pruneOldest(entries, '.json');
       } catch {
         fs.rmSync(tmp, { force: true });
       }
@@ -90,12 +96,13 @@ export function openYamlCache(dir: string | undefined, readerFingerprint: string
   };
 }
 
-function prune(entries: string): void {
-  const names = fs.readdirSync(entries).filter((n) => n.endsWith('.json'));
+/** Keeps the MAX_ENTRIES most recently written files ending in `suffix` in `dir`. */
+export function pruneOldest(dir: string, suffix: string): void {
+  const names = fs.readdirSync(dir).filter((n) => n.endsWith(suffix));
   if (names.length <= MAX_ENTRIES) return;
   const byAge = names
-    .map((n) => ({ n, t: fs.statSync(path.join(entries, n)).mtimeMs }))
+    .map((n) => ({ n, t: fs.statSync(path.join(dir, n)).mtimeMs }))
     .sort((a, b) => a.t - b.t)
     .slice(0, names.length - MAX_ENTRIES);
-  for (const { n } of byAge) fs.rmSync(path.join(entries, n), { force: true });
+  for (const { n } of byAge) fs.rmSync(path.join(dir, n), { force: true });
 }
