@@ -12,6 +12,7 @@ export const BENCH_MODULES = [
   'startup',
   'config',
   'engine',
+  'exec',
   'logs',
   'up',
   'watch',

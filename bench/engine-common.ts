@@ -47,12 +47,16 @@ export async function waitForEngine(socket: string): Promise<void> {
   throw new Error('the bundled engine did not start');
 }
 
-/** The bundled engine as its own daemon on a state root under `dir` (dist/ when built, the sources otherwise). */
-export async function startDaemon(dir: string): Promise<{ child: ChildProcess; socket: string; root: string }> {
-  const socket = path.join(dir, 'engine.sock');
-  const root = path.join(dir, 'state');
+/** The bundled engine as its own daemon on a state root under `dir` (dist/ when built, the sources otherwise;
+ *  `main`: another build's dist/cli/main.js), its socket and root named after `name`. */
+export async function startDaemon(
+  dir: string,
+  opts: { name?: string; main?: string } = {},
+): Promise<{ child: ChildProcess; socket: string; root: string }> {
+  const socket = path.join(dir, opts.name ? `${opts.name}.sock` : 'engine.sock');
+  const root = path.join(dir, opts.name ?? 'state');
   const dist = path.join(repo, 'dist', 'cli', 'main.js');
-  const args = existsSync(dist) ? [dist] : ['--import', 'tsx', path.join(repo, 'src', 'cli', 'main.ts')];
+  const args = opts.main ? [opts.main] : existsSync(dist) ? [dist] : ['--import', 'tsx', path.join(repo, 'src', 'cli', 'main.ts')];
   const child = spawn(process.execPath, [...args, 'engine', '--root', root, '--socket', socket], { stdio: 'ignore' });
   try {
     await waitForEngine(socket);

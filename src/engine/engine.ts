@@ -194,6 +194,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     async close(closeOpts = {}) {
       events.off('event', onNetworkEvent);
       containers.close(closeOpts.stopSupervisor ?? true);
+      execs.close();
       await shutdownServer(server);
       await containers.drained();
       await networks.close?.();

@@ -9,13 +9,33 @@ import { EXEC_CONSOLE_SCRIPT } from './exec-console-script.js';
 /** The architectures whose system call numbers the perl code knows (console-holder.ts). */
 const CONSOLE_ARCHES = new Set(['x64', 'arm64', 'riscv64']);
 
-export interface ExecCommand {
-  command: string;
-  args: string[];
-  /** fd 3 of the command takes `<rows> <columns>` lines */
-  window: boolean;
-  /** the command outlives the engine and writes the exit status to exitFile */
-  survives: boolean;
+/** Whether execs run under the exec console here. */
+export const execConsoleAvailable = () => CONSOLE_ARCHES.has(process.arch);
+
+/** The exec console of the execs whose files are in dir, before its job (given on fd 3, see execConsoleJob). */
+export function execConsoleCommand(dir: string): { command: string; args: string[] } {
+  return { command: 'perl', args: ['-e', EXEC_CONSOLE_SCRIPT, dir] };
+}
+
+/** The job line of an exec console: the exec's id, its terminal, the runtime's argv, each as `x` and its
+ *  bytes in hex (an argument may be empty or hold any byte but NUL; the line holds no newline but its end).
+ *  @param runtimeArgs the runtime's arguments for an exec, given the flags to put after `exec` */
+export function execConsoleJob(
+  dir: string,
+  id: string,
+  tty: boolean,
+  runtime: string,
+  runtimeArgs: (execFlags: string[]) => string[],
+): string {
+  // the socket's name is relative to dir, where the console runs the runtime: a socket's path holds 107 bytes
+  const flags = ['-d', ...(tty ? ['--console-socket', `exec-${id}.sock`] : []), '--pid-file', path.join(dir, `exec-${id}.pid`)];
+  const words = [id, tty ? '1' : '0', runtime, ...runtimeArgs(flags)];
+  return `${words.map((w) => `x${Buffer.from(w).toString('hex')}`).join(' ')}\n`;
+}
+
+/** The runtime in the foreground, tied to this engine, where there is no exec console. */
+export function foregroundExec(tty: boolean, runtime: string, args: string[]): { command: string; args: string[] } {
+  return tty ? underPty(runtime, args) : { command: runtime, args };
 }
 
 /** Where the exec console writes an exec's exit status (a decimal number and a newline). */
@@ -27,25 +47,3 @@ export const execConsoleFiles = (dir: string, id: string) => [
   path.join(dir, `exec-${id}.sock`),
   execExitFile(dir, id),
 ];
-
-/** @param runtimeArgs the runtime's arguments for an exec, given the flags to put after `exec` */
-export function execCommand(
-  dir: string,
-  id: string,
-  tty: boolean,
-  runtime: string,
-  runtimeArgs: (execFlags: string[]) => string[],
-): ExecCommand {
-  if (!CONSOLE_ARCHES.has(process.arch)) {
-    const foreground = tty ? underPty(runtime, runtimeArgs([])) : { command: runtime, args: runtimeArgs([]) };
-    return { ...foreground, window: false, survives: false };
-  }
-  // the socket's name is relative to dir, where the console runs the runtime: a socket's path holds 107 bytes
-  const flags = ['-d', ...(tty ? ['--console-socket', `exec-${id}.sock`] : []), '--pid-file', path.join(dir, `exec-${id}.pid`)];
-  return {
-    command: 'perl',
-    args: ['-e', EXEC_CONSOLE_SCRIPT, dir, id, tty ? '1' : '0', runtime, ...runtimeArgs(flags)],
-    window: tty,
-    survives: true,
-  };
-}

@@ -1,7 +1,16 @@
 // Exec instances: create, start (attached with or without a TTY, or detached), inspect; run with `runc exec`.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { execCommand, execConsoleFiles, execExitFile } from './exec-console.js';
+import {
+  execConsoleAvailable,
+  execConsoleCommand,
+  execConsoleFiles,
+  execConsoleJob,
+  execExitFile,
+  foregroundExec,
+} from './exec-console.js';
+import { SpareConsole } from './exec-console-spare.js';
+import { phaseTimer } from './trace.js';
 import { consoleSize } from './window-size.js';
 import type { ExecRecords } from './exec-records.js';
 import { readFileSync } from 'node:fs';
@@ -38,19 +47,31 @@ export interface ExecInstance {
   consoleSize?: unknown;
 }
 
+/** How long after an exec's end its successor's console is started (see start). */
+const SPARE_AFTER_EXEC_MS = 50;
+
 export class ExecService {
   private readonly execs = new Map<string, ExecInstance>();
   /** the window of each running exec with a terminal */
   private readonly windows = new Map<string, (height: number, width: number) => void>();
   /** a size asked for before the exec's terminal was there (a client resizes as soon as its start is answered) */
   private readonly pendingWindows = new Map<string, [number, number]>();
+  /** the exec console of the next exec, started ahead (none where there is no exec console) */
+  private readonly spare: SpareConsole | undefined;
 
   constructor(
     private readonly containers: ContainerService,
     private readonly runtime: OciRuntime,
     private readonly tmpDir: string,
     private readonly records: ExecRecords,
-  ) {}
+  ) {
+    this.spare = execConsoleAvailable() ? new SpareConsole(() => execConsoleCommand(tmpDir)) : undefined;
+  }
+
+  /** Ends the exec console waiting for a job, if any (running execs go on). */
+  close(): void {
+    this.spare?.close();
+  }
 
   idsFor(containerId: string): string[] {
     return [...this.execs.values()].filter((e) => e.ContainerID === containerId).map((e) => e.ID);
@@ -95,6 +116,9 @@ export class ExecService {
       consoleSize: body.ConsoleSize,
     });
     this.records.save(this.execs.get(id)!);
+    // its start request follows: the console it will run under starts meanwhile (once this answer is out:
+    // node's spawn holds the event loop until perl runs)
+    setImmediate(() => this.spare?.prepare());
     return { Id: id };
   }
 
@@ -136,6 +160,7 @@ export class ExecService {
     if (ex.Running || ex.ExitCode !== null) throw conflict(`Error: Exec command ${id} has already run`);
     const rec = this.containers.get(ex.ContainerID);
     if (!rec.state.running) throw conflict(`Container ${rec.id} is not running`);
+    const timer = phaseTimer('exec', id);
     const tty = ex.ProcessConfig.tty;
     const raw = io.rawOutput ?? tty;
     let processSpec: Record<string, unknown>;
@@ -157,19 +182,29 @@ export class ExecService {
     const file = path.join(this.tmpDir, `exec-${id}.json`);
     const logFile = path.join(this.tmpDir, `exec-${id}.log`);
     await writeFile(file, JSON.stringify(processSpec));
+    timer.lap('spec');
     ex.Running = true;
     const runtimeArgs = (execFlags: string[]) =>
       this.runtime.args('--log', logFile, '--log-format', 'json', 'exec', ...execFlags, '--process', file, rec.id);
-    const cmd = execCommand(this.tmpDir, id, tty, this.runtime.binary, runtimeArgs);
-    const child = spawn(cmd.command, cmd.args, {
-      stdio: [ex.OpenStdin || tty ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(cmd.window ? (['pipe'] as const) : [])],
-      // its own session: a signal to the engine's process group (a ctrl-c where it runs) leaves it running
-      detached: cmd.survives,
-    });
+    const wantsInput = ex.OpenStdin || tty;
+    let child: ChildProcess;
+    let window: Writable | null = null;
+    if (this.spare) {
+      child = this.spare.take();
+      const control = child.stdio[3] as Writable;
+      control.write(execConsoleJob(this.tmpDir, id, tty, this.runtime.binary, runtimeArgs));
+      if (tty) window = control;
+      else control.end(); // no window to set: the console reads the end of fd 3 and goes on
+      // as an ignored stdin: the process reads the end of its input at once
+      if (!wantsInput) child.stdin!.end();
+    } else {
+      const fg = foregroundExec(tty, this.runtime.binary, runtimeArgs([]));
+      child = spawn(fg.command, fg.args, { stdio: [wantsInput ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    }
+    timer.lap('console');
     ex.Pid = child.pid ?? 0;
-    if (cmd.survives) this.records.save(ex);
+    if (this.spare) this.records.save(ex);
     io.onStarted?.();
-    const window = cmd.window ? (child.stdio[3] as Writable | null) : null;
     if (window) {
       window.on('error', () => {});
       this.windows.set(id, (height, width) => window.write(`${height} ${width}\n`));
@@ -209,20 +244,28 @@ export class ExecService {
       child.on('error', () => resolve(126));
       child.on('close', (c, s) => resolve(exitCodeOf(c, s)));
     });
+    timer.lap('run');
     child.stdin?.destroy();
     this.windows.delete(id);
     window?.destroy();
-    return this.settle(ex, code, (startError) => {
+    const settled = await this.settle(ex, code, (startError) => {
       const text = Buffer.from(`OCI runtime exec failed: ${startError}: unknown\r\n`);
       if (io.out && !io.out.destroyed && !io.out.writableEnded) io.out.write(raw ? text : frame('stdout', text));
     });
+    timer.lap('settle');
+    timer.done();
+    // the next exec's console, once this one's end is out and the client's inspect that follows it answered:
+    // node's spawn holds the event loop for 10-30 ms, a request then waits
+    setTimeout(() => this.spare?.prepare(), SPARE_AFTER_EXEC_MS).unref();
+    return settled;
   }
 
   /** Records an exec's end: 126 when the runtime could not start its process (reported to onStartError). */
   private async settle(ex: ExecInstance, exitCode: number, onStartError: (why: string) => void = () => {}): Promise<number> {
     let code = exitCode;
     const logFile = path.join(this.tmpDir, `exec-${ex.ID}.log`);
-    const startError = await execStartError(logFile);
+    // a runtime that failed to start the process exits non-zero: a process's 0 needs no look at its log
+    const startError = code === 0 ? undefined : await execStartError(logFile);
     if (startError) {
       code = 126;
       onStartError(startError);
@@ -230,9 +273,9 @@ export class ExecService {
     ex.Running = false;
     ex.ExitCode = code;
     this.pendingWindows.delete(ex.ID);
-    for (const f of [path.join(this.tmpDir, `exec-${ex.ID}.json`), logFile, ...execConsoleFiles(this.tmpDir, ex.ID)])
-      await rm(f, { force: true });
     this.records.save(ex);
+    const files = [path.join(this.tmpDir, `exec-${ex.ID}.json`), logFile, ...execConsoleFiles(this.tmpDir, ex.ID)];
+    await Promise.all(files.map((f) => rm(f, { force: true })));
     return code;
   }
 
