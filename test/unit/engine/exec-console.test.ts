@@ -14,13 +14,23 @@ import { SpareConsole } from '../../../src/engine/containers/exec-console-spare.
 const skip = !execConsoleAvailable() && 'no exec console on this architecture';
 const ID = 'ab'.repeat(32);
 
-/** Everything a console writes on stdout and stderr, and how it ends. */
+/** Everything a console writes on stdout and stderr, and how it ends; a console still running after 20 s is
+ *  killed and the test fails, instead of the test file hanging. */
 function outcome(child: ChildProcess): Promise<{ stdout: string; stderr: string; code: number | null }> {
   let stdout = '';
   let stderr = '';
   (child.stdout as Readable).on('data', (d: Buffer) => (stdout += d));
   (child.stderr as Readable).on('data', (d: Buffer) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ stdout, stderr, code })));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the console did not end within 20 s (stdout ${JSON.stringify(stdout)}, stderr ${JSON.stringify(stderr)})`));
+    }, 20_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, code });
+    });
+  });
 }
 
 test('a spare console runs the job it is given later: stdin, stdout and stderr apart, the exit status recorded', { skip }, async () => {
@@ -34,8 +44,11 @@ test('a spare console runs the job it is given later: stdin, stdout and stderr a
     const ended = outcome(child);
     const pidFile = path.join(dir, `exec-${ID}.pid`);
     // the process sees an empty argument and a newline in another one as they were sent; its stdin is the
-    // shell's (a shell gives a background list /dev/null unless told otherwise)
-    const script = 'p=$0; exec 3<&0; (echo "out $# [$1] $2"; echo err >&2; read line <&3; echo "in:$line"; exit 7) & echo $! > "$p"';
+    // shell's (a shell gives a background list /dev/null unless told otherwise). It waits for the shell to be
+    // gone first: a shell may reap a background child that ends while it still runs, which runc never does,
+    // and the console would then wait for an exit it can no longer see
+    const script =
+      'p=$0; exec 3<&0; (while kill -0 $$ 2>/dev/null; do sleep 0.02; done; echo "out $# [$1] $2"; echo err >&2; read line <&3; echo "in:$line"; exit 7) & echo $! > "$p"';
     const job = execConsoleJob(dir, ID, false, '/bin/sh', () => ['-c', script, pidFile, '', 'two\nlines']);
     (child.stdio[3] as Writable).end(job);
     child.stdin!.end('hello\n');
