@@ -161,9 +161,11 @@ describe('registry push', () => {
             encoding: 'utf8',
           }).stdout,
         ) as string[];
-        assert.deepEqual(repoDigests, [
-          `${reg.host}/tsc/cli@${await manifestDigest(reg, 'tsc/cli', 'v1', 'application/vnd.docker.distribution.manifest.v2+json')}`,
-        ]);
+        // the same busybox image may carry digests from other registries on a used Docker Engine: this one's only
+        assert.deepEqual(
+          repoDigests.filter((d) => d.startsWith(`${reg.host}/`)),
+          [`${reg.host}/tsc/cli@${await manifestDigest(reg, 'tsc/cli', 'v1', 'application/vnd.docker.distribution.manifest.v2+json')}`],
+        );
         assert.equal(await manifestDigest(reg, 'tsc/not-built', 'v1'), 'status 404', 'a service without build: is not pushed');
       } finally {
         spawnSync('docker', ['-H', 'unix:///var/run/docker.sock', 'rmi', '-f', `${reg.host}/tsc/cli:v1`, 'tscpush-local']);
