@@ -296,7 +296,8 @@ contract(
       const pack = tar.pack();
       pack.entry({ name: 'Dockerfile' }, dockerfile);
       pack.finalize();
-      const stream = await d.buildImage(pack as unknown as NodeJS.ReadableStream, { nocache: true, buildargs });
+      // forcerm: Docker's legacy builder otherwise keeps the failed step's container
+      const stream = await d.buildImage(pack as unknown as NodeJS.ReadableStream, { nocache: true, buildargs, forcerm: true });
       return new Promise<{ stream?: string; error?: string; errorDetail?: { code?: number; message: string } }[]>((ok, fail) =>
         d.modem.followProgress(stream, (err, res) => (err ? fail(err) : ok(res))),
       );
