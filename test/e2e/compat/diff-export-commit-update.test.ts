@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { bundledTarget, dockerTarget, type EngineTarget } from '../lifecycle/engines.js';
+import { availableTargets, type EngineTarget } from '../lifecycle/engines.js';
 import { busyboxContext } from '../../helpers/busybox-image.js';
 
 const IMAGE = 'tsc-test/dx-busybox:latest';
@@ -28,7 +28,7 @@ async function docker(t: EngineTarget, args: string[], opts: { encoding?: 'buffe
 
 before(async () => {
   process.env.TSCOMPOSE_TEST_BUNDLED = '1';
-  for (const t of [await bundledTarget(), await dockerTarget()]) if (t) targets.push(t);
+  targets.push(...(await availableTargets()));
   const ctx = busyboxContext(['RUN mkdir -p /data /etc && echo original > /data/kept && echo bye > /data/gone', 'CMD ["sh"]']);
   try {
     for (const t of targets) {

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { bundledTarget, CLI, dockerTarget, type EngineTarget } from '../lifecycle/engines.js';
+import { availableTargets, CLI, type EngineTarget } from '../lifecycle/engines.js';
 import { busyboxContext } from '../../helpers/busybox-image.js';
 import { PtySession } from '../../helpers/pty-session.js';
 
@@ -42,7 +42,7 @@ const FRAME_HEADER = /[\x01\x02\x03]\x00\x00\x00/;
 
 before(async () => {
   process.env.TSCOMPOSE_TEST_BUNDLED = '1';
-  for (const t of [await bundledTarget(), await dockerTarget()]) if (t) targets.push(t);
+  targets.push(...(await availableTargets()));
   const ctx = busyboxContext();
   try {
     for (const t of targets) {

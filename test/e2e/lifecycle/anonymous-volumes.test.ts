@@ -4,14 +4,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { busyboxContext } from '../../helpers/busybox-image.js';
-import { bundledTarget, dockerTarget, type EngineTarget } from './engines.js';
+import { availableTargets, type EngineTarget } from './engines.js';
 import { Stack } from './stack.js';
 
 let context: string;
 const targets: EngineTarget[] = [];
 before(async () => {
   context = busyboxContext(['VOLUME /cache']);
-  for (const t of [await bundledTarget(), await dockerTarget()]) if (t) targets.push(t);
+  targets.push(...(await availableTargets()));
 });
 after(async () => {
   for (const t of targets) await t.stop();

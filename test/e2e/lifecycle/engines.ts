@@ -24,6 +24,13 @@ export async function dockerTarget(): Promise<EngineTarget | undefined> {
   return { name: 'docker', flags: ['--engine', 'docker'], env: {}, docker: new Docker(), async stop() {} };
 }
 
+/** The engines that are here, the bundled one first. */
+export async function availableTargets(): Promise<EngineTarget[]> {
+  const found: EngineTarget[] = [];
+  for (const t of [await bundledTarget(), await dockerTarget()]) if (t) found.push(t);
+  return found;
+}
+
 export async function bundledTarget(): Promise<EngineTarget | undefined> {
   const required = process.env.TSCOMPOSE_TEST_BUNDLED === '1';
   if (!required && !existsSync(path.join(REPO, 'src/engine/engine.ts'))) return undefined;

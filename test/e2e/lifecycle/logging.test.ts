@@ -8,14 +8,14 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { busyboxContext } from '../../helpers/busybox-image.js';
-import { bundledTarget, dockerTarget, type EngineTarget } from './engines.js';
+import { availableTargets, type EngineTarget } from './engines.js';
 import { busyboxImage } from './docker-cli.js';
 import { Stack } from './stack.js';
 
 const targets: EngineTarget[] = [];
 const images = new Map<string, string>();
 before(async () => {
-  for (const t of [await bundledTarget(), await dockerTarget()]) if (t) targets.push(t);
+  targets.push(...(await availableTargets()));
   for (const t of targets) images.set(t.name, await busyboxImage(t));
 });
 after(async () => {

@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { bundledTarget, dockerTarget, type EngineTarget } from './engines.js';
+import { availableTargets, type EngineTarget } from './engines.js';
 import { busyboxImage, dockerCli } from './docker-cli.js';
 
 const targets: EngineTarget[] = [];
 const images = new Map<string, string>();
 before(async () => {
-  for (const t of [await bundledTarget(), await dockerTarget()]) if (t) targets.push(t);
+  targets.push(...(await availableTargets()));
   for (const t of targets) images.set(t.name, await busyboxImage(t));
 });
 after(async () => {

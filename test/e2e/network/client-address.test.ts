@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { busyboxContext } from '../../helpers/busybox-image.js';
-import { bundledTarget, dockerTarget, type EngineTarget } from '../lifecycle/engines.js';
+import { availableTargets, type EngineTarget } from '../lifecycle/engines.js';
 import { docker, eventually, hostRules, mustDocker, outsideNamespace, sh } from './cli.js';
 
 const IMAGE = 'tsc-test/n6-client-address:latest';
@@ -17,7 +17,7 @@ const bundledNetworkIds: string[] = [];
 
 before(async () => {
   process.env.TSCOMPOSE_TEST_BUNDLED = '1';
-  for (const t of [await bundledTarget(), await dockerTarget()]) if (t) targets.push(t);
+  targets.push(...(await availableTargets()));
   const ctx = busyboxContext(['COPY ip /www/cgi-bin/ip', 'RUN chmod 755 /www/cgi-bin/ip'], { ip: CGI });
   try {
     for (const t of targets) await mustDocker(t, ['build', '-q', '-t', IMAGE, ctx]);

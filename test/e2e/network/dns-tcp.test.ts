@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { busyboxContext } from '../../helpers/busybox-image.js';
 import { largeAnswerRecords, largeAnswerUpstream, queryFromNamespace, type LargeAnswerUpstream } from '../../helpers/dns-large-answers.js';
-import { bundledTarget, dockerTarget, type EngineTarget } from '../lifecycle/engines.js';
+import { availableTargets, type EngineTarget } from '../lifecycle/engines.js';
 import { docker, mustDocker, sh } from './cli.js';
 
 const IMAGE = 'tsc-test/n6-busybox:latest';
@@ -19,7 +19,7 @@ let upstream: LargeAnswerUpstream | undefined;
 
 before(async () => {
   process.env.TSCOMPOSE_TEST_BUNDLED = '1';
-  for (const t of [await bundledTarget(), await dockerTarget()]) if (t) targets.push(t);
+  targets.push(...(await availableTargets()));
   const ctx = busyboxContext();
   try {
     for (const t of targets) await mustDocker(t, ['build', '-q', '-t', IMAGE, ctx]);

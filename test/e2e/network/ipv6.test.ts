@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { busyboxContext } from '../../helpers/busybox-image.js';
-import { bundledTarget, dockerTarget, type EngineTarget } from '../lifecycle/engines.js';
+import { availableTargets, type EngineTarget } from '../lifecycle/engines.js';
 import { Stack } from '../lifecycle/stack.js';
 import { eventually, hostRules, ipv6Unavailable, mustDocker, outsideNamespace } from './cli.js';
 
@@ -18,7 +18,7 @@ let unavailable: string | undefined;
 before(async () => {
   unavailable = await ipv6Unavailable();
   process.env.TSCOMPOSE_TEST_BUNDLED = '1';
-  for (const t of [await bundledTarget(), await dockerTarget()]) if (t) targets.push(t);
+  targets.push(...(await availableTargets()));
   context = busyboxContext(['COPY ip /www/cgi-bin/ip', 'RUN chmod 755 /www/cgi-bin/ip'], { ip: CGI });
 });
 
