@@ -12,10 +12,9 @@
 //   replaced by stubs that load the real module the first time one is called: that spares every engine
 //   command ~60% of dockerode's load time.
 import { build } from 'esbuild';
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(repo, 'dist/cli');
@@ -65,14 +64,9 @@ const engineOutside = {
   },
 };
 
-/** What the YAML cache's entries depend on besides a file's text (src/model/read-yaml.ts): the reader's sources
- *  and the yaml package's version. */
-function yamlReaderFingerprint() {
-  const hash = createHash('sha256');
-  for (const f of ['src/model/yaml-reader.ts', 'src/model/located.ts', 'src/model/located-codec.ts', 'node_modules/yaml/package.json'])
-    hash.update(readFileSync(path.join(repo, f)));
-  return hash.digest('hex');
-}
+// what the YAML cache's entries depend on besides a file's text (src/model/read-yaml.ts), from tsc's build of
+// that module, which runs before this script
+const { readerFingerprintOf } = await import(pathToFileURL(path.join(repo, 'dist/model/read-yaml.js')).href);
 
 // chunks of an earlier build would pile up: their names carry a content hash
 for (const f of readdirSync(outdir)) if (f.startsWith(CHUNK_PREFIX)) rmSync(path.join(outdir, f));
@@ -93,7 +87,7 @@ const result = await build({
     js: "import { createRequire as __tscCreateRequire } from 'node:module';\nconst require = __tscCreateRequire(import.meta.url);",
   },
   external: ['ssh2', 'cpu-features', 'docker-modem/lib/ssh.js', 'dockerode/lib/session.js'],
-  define: { __TSCOMPOSE_YAML_READER__: JSON.stringify(yamlReaderFingerprint()) },
+  define: { __TSCOMPOSE_YAML_READER__: JSON.stringify(readerFingerprintOf(pathToFileURL(path.join(repo, 'src/model/')))) },
   plugins: [lazyParts, buildkitOutside, engineOutside],
   metafile: true, // what each chunk holds and imports: test/unit/cli/bundle.test.ts checks what a command loads
   logLevel: 'warning',

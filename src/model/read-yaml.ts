@@ -8,27 +8,34 @@ import { cacheDirectory, openYamlCache, type YamlCache } from './yaml-cache.js';
 // set by scripts/bundle-cli.mjs: the hash of the reader's sources and of the yaml package's version
 declare const __TSCOMPOSE_YAML_READER__: string | undefined;
 
-/** What the cached values depend on besides the text: the reader's code and the yaml package. Run from
- *  sources or from tsc's output, the reader's files are next to this one; the bundle has it built in. */
-function readerFingerprint(): string {
-  if (typeof __TSCOMPOSE_YAML_READER__ === 'string') return __TSCOMPOSE_YAML_READER__;
+/** The modules whose code decides what reading a text gives (with the yaml package). */
+const READER_MODULES = ['yaml-reader', 'located', 'located-codec'];
+
+/** What the cached values depend on besides the text: the reader's modules in `modelDir` (sources or tsc's
+ *  output) and the yaml package's package.json two levels up. scripts/bundle-cli.mjs builds the bundle's
+ *  value with this too, from src/model/. */
+export function readerFingerprintOf(modelDir: URL): string {
   const hash = createHash('sha256');
-  for (const name of ['yaml-reader', 'located', 'located-codec']) {
+  for (const name of READER_MODULES) {
     for (const ext of ['.ts', '.js']) {
       try {
-        hash.update(readFileSync(new URL(`./${name}${ext}`, import.meta.url)));
+        hash.update(readFileSync(new URL(`${name}${ext}`, modelDir)));
       } catch {
         /* the other extension */
       }
     }
   }
   try {
-    hash.update(readFileSync(new URL('../../node_modules/yaml/package.json', import.meta.url)));
+    hash.update(readFileSync(new URL('../../node_modules/yaml/package.json', modelDir)));
   } catch {
     hash.update('yaml: version unknown');
   }
   return hash.digest('hex');
 }
+
+/** The bundle has its fingerprint built in; run from sources or tsc's output, the reader is next to this file. */
+const readerFingerprint = (): string =>
+  typeof __TSCOMPOSE_YAML_READER__ === 'string' ? __TSCOMPOSE_YAML_READER__ : readerFingerprintOf(new URL('./', import.meta.url));
 
 let cache: YamlCache | undefined | null = null;
 
