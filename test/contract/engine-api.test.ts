@@ -4,13 +4,11 @@
 // suites that drifted apart (containerd runs its snapshotter testsuite the same way against every implementation).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import { bundledTarget, dockerTarget, type EngineTarget } from '../e2e/lifecycle/engines.js';
-import { busyboxContext } from '../helpers/busybox-image.js';
+import { buildBusyboxImage } from '../helpers/busybox-image.js';
 import { demux } from '../helpers/docker-stream.js';
 
 const IMAGE = 'tsc-contract/busybox:latest';
@@ -490,17 +488,7 @@ for (const make of [dockerTarget, bundledTarget]) {
       if (engineName === 'bundled') process.env.TSCOMPOSE_TEST_BUNDLED = '1';
       target = await make();
       if (!target) return;
-      const ctx = busyboxContext();
-      try {
-        const host = engineName === 'bundled' ? `unix://${target.env.TSCOMPOSE_ENGINE_SOCKET}` : 'unix:///var/run/docker.sock';
-        const r = spawnSync('docker', ['-H', host, 'build', '-q', '-t', IMAGE, ctx], {
-          encoding: 'utf8',
-          env: { ...process.env, DOCKER_BUILDKIT: '0' },
-        });
-        assert.equal(r.status, 0, r.stderr);
-      } finally {
-        rmSync(ctx, { recursive: true, force: true });
-      }
+      buildBusyboxImage(engineName === 'bundled' ? `unix://${target.env.TSCOMPOSE_ENGINE_SOCKET}` : 'unix:///var/run/docker.sock', IMAGE);
     });
     after(async () => {
       if (!target) return;

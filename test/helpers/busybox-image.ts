@@ -1,5 +1,7 @@
 // Test images without any registry: a `FROM scratch` build context around Debian's static busybox.
-import { mkdtempSync, copyFileSync, writeFileSync, chmodSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, copyFileSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -18,4 +20,19 @@ export function busyboxContext(extraDockerfileLines: string[] = [], files: Recor
     ),
   );
   return dir;
+}
+
+/** Builds the busybox image as `tag` with the docker CLI (legacy builder) on the engine at `host`
+ *  (`unix://…`); the build's failure fails the test. */
+export function buildBusyboxImage(host: string, tag: string): void {
+  const ctx = busyboxContext();
+  try {
+    const r = spawnSync('docker', ['-H', host, 'build', '-q', '-t', tag, ctx], {
+      encoding: 'utf8',
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
 }

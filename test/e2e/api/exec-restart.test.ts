@@ -5,13 +5,13 @@
 // containers stop with it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { CLI } from '../lifecycle/engines.js';
-import { busyboxContext } from '../../helpers/busybox-image.js';
+import { buildBusyboxImage } from '../../helpers/busybox-image.js';
 
 const IMAGE = 'tsc-test/exec-restart:latest';
 const root = mkdtempSync(path.join(os.tmpdir(), 'tsc-exec-restart-'));
@@ -44,16 +44,7 @@ async function killEngine(): Promise<void> {
 
 before(async () => {
   await startEngine();
-  const ctx = busyboxContext();
-  try {
-    const r = spawnSync('docker', ['-H', `unix://${socket}`, 'build', '-q', '-t', IMAGE, ctx], {
-      encoding: 'utf8',
-      env: { ...process.env, DOCKER_BUILDKIT: '0' },
-    });
-    assert.equal(r.status, 0, r.stderr);
-  } finally {
-    rmSync(ctx, { recursive: true, force: true });
-  }
+  buildBusyboxImage(`unix://${socket}`, IMAGE);
 });
 
 after(async () => {

@@ -3,12 +3,11 @@
 // every streaming endpoint, many times and in parallel, and the engine must still be up and answering.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import net from 'node:net';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundledTarget, type EngineTarget } from '../../e2e/lifecycle/engines.js';
-import { busyboxContext } from '../../helpers/busybox-image.js';
+import { buildBusyboxImage } from '../../helpers/busybox-image.js';
 
 const IMAGE = 'tsc-test/dropped:latest';
 let engine: EngineTarget;
@@ -19,16 +18,7 @@ before(async () => {
   process.env.TSCOMPOSE_TEST_BUNDLED = '1';
   engine = (await bundledTarget())!;
   socket = engine.env.TSCOMPOSE_ENGINE_SOCKET!;
-  const ctx = busyboxContext();
-  try {
-    const r = spawnSync('docker', ['-H', `unix://${socket}`, 'build', '-q', '-t', IMAGE, ctx], {
-      encoding: 'utf8',
-      env: { ...process.env, DOCKER_BUILDKIT: '0' },
-    });
-    assert.equal(r.status, 0, r.stderr);
-  } finally {
-    rmSync(ctx, { recursive: true, force: true });
-  }
+  buildBusyboxImage(`unix://${socket}`, IMAGE);
   const c = await engine.docker.createContainer({
     Image: IMAGE,
     OpenStdin: true,
