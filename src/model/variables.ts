@@ -6,6 +6,7 @@ import { STDIN } from './discovery.js';
 import { readYamlCached } from './read-yaml.js';
 import { isMap, type Plain } from './located.js';
 import { templateVariables, type TemplateVariable } from './interpolate.js';
+import { byCodepoint } from '../codepoint-order.js';
 
 export function collectVariables(value: Plain, into: Map<string, TemplateVariable>): void {
   if (typeof value === 'string') {
@@ -31,5 +32,5 @@ export async function projectVariables(opts: LoadOptions): Promise<TemplateVaria
     const text = file === STDIN ? (opts.stdin ?? readFileSync(0, 'utf8')) : readFileSync(file, 'utf8');
     collectVariables(await readYamlCached(text, file === STDIN ? STDIN_FILE_LABEL : file), found);
   }
-  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...found.values()].sort((a, b) => byCodepoint(a.name, b.name));
 }

@@ -1,6 +1,7 @@
 // Observed state: what the engine holds for a project, read from its labelled objects.
 import type { ContainerSummary, EngineClient } from '../client/engine-client.js';
 import { isOneoff, LABEL, projectFilter } from '../labels.js';
+import { byCodepoint } from '../codepoint-order.js';
 
 export interface ObservedContainer {
   id: string;
@@ -58,7 +59,7 @@ export async function observeContainers(
   return list
     .map(toObservedContainer)
     .filter((c) => opts.oneoff === undefined || c.oneoff === opts.oneoff)
-    .sort((a, b) => a.service.localeCompare(b.service) || a.number - b.number);
+    .sort((a, b) => byCodepoint(a.service, b.service) || a.number - b.number);
 }
 
 export async function observeImages(engine: EngineClient, refs: string[]): Promise<Record<string, string>> {

@@ -18,6 +18,7 @@ import { registryAuthLookup } from './registry-auth.js';
 import { streamServiceLogs } from './logs.js';
 import { removeStack } from './remove.js';
 import { nodeNames, taskRows } from './tasks.js';
+import { byCodepoint } from '../codepoint-order.js';
 
 type Ctx = Pick<CommandContext, 'project' | 'global' | 'progress'>;
 
@@ -179,7 +180,7 @@ export async function swarmLs(flags: { quiet?: boolean; format?: string; filter?
     stacks.set(ns, e);
   }
   const nameFilter = /^name=(.+)$/.exec(flags.filter ?? '')?.[1];
-  const rows = [...stacks].filter(([n]) => !nameFilter || n.includes(nameFilter)).sort(([a], [b]) => a.localeCompare(b));
+  const rows = [...stacks].filter(([n]) => !nameFilter || n.includes(nameFilter)).sort(([a], [b]) => byCodepoint(a, b));
   if (flags.quiet) {
     for (const [n] of rows) console.log(n);
     return;
@@ -247,7 +248,7 @@ export async function swarmImages(ctx: Ctx, services: string[], flags: { quiet?:
         nodes: [...new Set(running.map((t) => names.get(t.NodeID ?? '') ?? t.NodeID ?? ''))].sort(),
       };
     })
-    .sort((a, b) => a.service.localeCompare(b.service));
+    .sort((a, b) => byCodepoint(a.service, b.service));
   if (flags.quiet) {
     for (const d of new Set(rows.map((r) => r.digest || r.image))) console.log(d);
     return;

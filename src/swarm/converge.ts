@@ -5,6 +5,7 @@
 // A service whose tasks keep failing is reported with the task, its node and its error.
 import { SWARM_LABEL } from './labels.js';
 import type { StackService, SwarmTask } from './api.js';
+import { byCodepoint } from '../codepoint-order.js';
 
 export type Convergence = { status: 'done' } | { status: 'pending' | 'failed'; detail: string; task?: SwarmTask };
 
@@ -30,7 +31,7 @@ export function serviceConvergence(service: StackService, tasks: SwarmTask[], op
   const hash = spec.TaskTemplate?.ContainerSpec?.Labels?.[SWARM_LABEL.taskHash];
   const current = tasks
     .filter((t) => t.ServiceID === service.ID && t.Spec?.ContainerSpec?.Labels?.[SWARM_LABEL.taskHash] === hash)
-    .sort((a, b) => (a.UpdatedAt ?? '').localeCompare(b.UpdatedAt ?? ''));
+    .sort((a, b) => byCodepoint(a.UpdatedAt ?? '', b.UpdatedAt ?? ''));
   const update = service.UpdateStatus?.State;
   if (update && ROLLED_BACK.has(update))
     return { status: 'failed', detail: `update ${update.replace('_', ' ')}: ${service.UpdateStatus?.Message ?? ''}`.trim() };

@@ -14,6 +14,7 @@ import type {
   SwarmServiceSpec,
   SwarmUpdateConfig,
 } from './spec-types.js';
+import { byCodepoint } from '../codepoint-order.js';
 
 export interface ServiceInputs {
   /** the service's environment with env_file and pass-through variables resolved */
@@ -129,7 +130,7 @@ function containerSpec(project: Project, service: Service, inputs: ServiceInputs
     Ulimits: nonEmptyList(
       Object.entries(service.ulimits)
         .map(([Name, l]) => ({ Name, Soft: l.soft, Hard: l.hard }))
-        .sort((a, b) => a.Name.localeCompare(b.Name)),
+        .sort((a, b) => byCodepoint(a.Name, b.Name)),
     ),
   };
 }
@@ -286,7 +287,7 @@ function placement(service: Service): SwarmServiceSpec['TaskTemplate']['Placemen
 function networks(project: Project, service: Service): SwarmServiceSpec['TaskTemplate']['Networks'] {
   if (service.networkMode) return undefined; // reported by unsupportedWarnings
   return Object.entries(service.networks)
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byCodepoint(a, b))
     .map(([key, attachment]) => {
       const net = project.networks[key] ?? fail(service, `network "${key}" is not defined`);
       // the service name resolves on every network it joins, as with docker stack

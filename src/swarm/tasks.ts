@@ -1,6 +1,7 @@
 // `ps` on a swarm: one row per task — the task, its image, node, desired and current state, error and ports.
 import type { StackService, SwarmTask } from './api.js';
 import { taskName } from './converge.js';
+import { byCodepoint } from '../codepoint-order.js';
 
 export interface TaskRow {
   name: string;
@@ -34,8 +35,8 @@ export function taskRows(
     .filter((t) => byId.has(t.ServiceID) && (opts.all || t.DesiredState !== 'shutdown' || t.Status.State === 'running'))
     .sort((a, b) =>
       a.ServiceID === b.ServiceID
-        ? (a.Slot ?? 0) - (b.Slot ?? 0) || (b.UpdatedAt ?? '').localeCompare(a.UpdatedAt ?? '')
-        : (byId.get(a.ServiceID)!.Spec?.Name ?? '').localeCompare(byId.get(b.ServiceID)!.Spec?.Name ?? ''),
+        ? (a.Slot ?? 0) - (b.Slot ?? 0) || byCodepoint(b.UpdatedAt ?? '', a.UpdatedAt ?? '')
+        : byCodepoint(byId.get(a.ServiceID)!.Spec?.Name ?? '', byId.get(b.ServiceID)!.Spec?.Name ?? ''),
     )
     .map((t) => {
       const spec = byId.get(t.ServiceID)!.Spec!;

@@ -1,6 +1,7 @@
 // The containers of a compose service, found by docker compose's labels, and the few things watch does to them.
 import type { EngineClient } from '../client/engine-client.js';
 import { isOneoff, LABEL, serviceFilter } from '../labels.js';
+import { byCodepoint } from '../codepoint-order.js';
 
 export interface ServiceContainer {
   id: string;
@@ -16,7 +17,7 @@ export async function findServiceContainers(engine: EngineClient, project: strin
       // checked here as well: an engine that applies only one of several label filters must not widen the match
       .filter((c) => c.Labels?.[LABEL.project] === project && c.Labels?.[LABEL.service] === service && !isOneoff(c.Labels))
       .map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''), running: c.State === 'running', imageId: c.ImageID }))
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort((a, b) => byCodepoint(a.name, b.name))
   );
 }
 

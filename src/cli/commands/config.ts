@@ -12,6 +12,7 @@ import type { TemplateVariable } from '../../model/interpolate.js';
 import { buildGraph } from '../../graph/index.js';
 import { serviceConfigHash } from '../../reconcile/config-hash.js';
 import type { Project } from '../../model/types.js';
+import { byCodepoint } from '../../codepoint-order.js';
 
 interface ConfigOptions {
   format: string;
@@ -99,7 +100,7 @@ function render(project: Project, opts: ConfigOptions): string {
   if (opts.images) {
     return lines(
       Object.values(project.services)
-        .sort((a, b) => a.name.localeCompare(b.name))
+        .sort((a, b) => byCodepoint(a.name, b.name))
         .map((s) => s.image ?? `${project.name}-${s.name}`),
     );
   }

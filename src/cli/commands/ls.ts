@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { engineOnlyContext } from '../context.js';
 import { LABEL } from '../../labels.js';
 import { formatTable } from '../output/table.js';
+import { byCodepoint } from '../../codepoint-order.js';
 
 export interface ProjectSummary {
   Name: string;
@@ -20,12 +21,12 @@ export function summarizeProjects(containers: { Labels: Record<string, string>; 
     projects.set(name, p);
   }
   return [...projects]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => byCodepoint(a, b))
     .map(([Name, p]) => ({
       Name,
       ConfigFiles: p.files,
       Status: [...p.states]
-        .sort(([a], [b]) => a.localeCompare(b))
+        .sort(([a], [b]) => byCodepoint(a, b))
         .map(([s, n]) => `${s}(${n})`)
         .join(', '),
     }));

@@ -8,12 +8,13 @@ import { familiarName } from '../images/reference.js';
 import type { LoadedImage } from '../images/load.js';
 import { parseFilters, queryBool, sendJson, startJsonStream, streamError } from './http.js';
 import type { RequestContext, Router } from './router.js';
+import { byCodepoint } from '../../codepoint-order.js';
 
 export function registerImageRoutes(router: Router, images: ImageManagement): void {
   router.add('GET', '/images/json', async ({ res, query }) => {
     const filters = parseFilters(query);
     const list = (await images.images()).filter((i) => matchesFilters(i, filters));
-    list.sort((a, b) => (b.config.created ?? '').localeCompare(a.config.created ?? ''));
+    list.sort((a, b) => byCodepoint(b.config.created ?? '', a.config.created ?? ''));
     sendJson(res, 200, list.map(imageSummary));
   });
   router.add('POST', '/images/load', (c) => loadRoute(c, images));

@@ -2,6 +2,7 @@
 // `<ALIAS>_ENV_…` variables in the process environment, and an /etc/hosts line for the alias, hostname and name.
 import { conflict, notFound } from '../errors.js';
 import type { ContainerRecord } from './record.js';
+import { byCodepoint } from '../../codepoint-order.js';
 
 export interface Link {
   child: string;
@@ -36,7 +37,7 @@ function sortedPorts(exposed: string[]): { port: string; proto: string }[] {
       const [port = '', proto = 'tcp'] = k.split('/');
       return { port, proto };
     })
-    .sort((a, b) => Number(a.port) - Number(b.port) || (a.proto === 'tcp' ? -1 : b.proto === 'tcp' ? 1 : a.proto.localeCompare(b.proto)));
+    .sort((a, b) => Number(a.port) - Number(b.port) || (a.proto === 'tcp' ? -1 : b.proto === 'tcp' ? 1 : byCodepoint(a.proto, b.proto)));
 }
 
 export interface LinkSetup {
