@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// Bundles the CLI (src/cli/main.ts) into dist/cli/main.js plus lazily loaded chunks beside it, after tsc
-// has built dist/. Loading one file per command instead of ~400 small modules (ours, yaml's, ajv's,
-// dockerode's) is most of what makes a command start fast.
+// Bundles the CLI, after tsc has built dist/: src/cli/run.ts and everything it imports of ours into one
+// CommonJS file, dist/cli/cli.cjs, which dist/cli/main.js (tsc's build of src/cli/main.ts) runs through V8's
+// code cache. One file instead of ~400 small modules (ours, commander's, yaml's, dockerode's), CommonJS
+// instead of ES modules (Node's ESM loader costs ~30 ms more on a short command), and bytecode from the code
+// cache instead of a compile: that is most of what makes a command start fast.
 //
-// What stays outside the bundle, loaded from dist/ or node_modules at run time:
+// Packages are bundled each into a file of its own, dist/cli/vendor/<package>.cjs, required by cli.cjs when
+// a command first uses it, except the few every command needs (INLINE): `config` of a cached file never
+// reads yaml's, and `ps` never reads dockerode's. What stays outside any bundle, loaded from dist/ or
+// node_modules at run time:
 // - the engine daemon (`tscompose engine`): it finds its helper scripts and profiles next to its own
 //   modules, so it runs from dist/engine/ as tsc built it;
 // - native or optional packages (ssh2, cpu-features) and the dockerode parts no command uses on the way
@@ -12,13 +17,16 @@
 //   replaced by stubs that load the real module the first time one is called: that spares every engine
 //   command ~60% of dockerode's load time.
 import { build } from 'esbuild';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(repo, 'dist/cli');
-const CHUNK_PREFIX = 'bundle-';
+const vendorDir = path.join(outdir, 'vendor');
+
+/** Packages bundled into cli.cjs: every command loads them. */
+const INLINE = new Set(['commander', 'chalk', 'dotenv']);
 
 /** Imports made from inside a package that are replaced by a stub loading the real file on first call. */
 const LAZY = [
@@ -27,6 +35,8 @@ const LAZY = [
 ];
 
 const packageOf = (file) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file.split(path.sep).join('/'))?.[1];
+const packageName = (request) => (request.startsWith('@') ? request.split('/').slice(0, 2) : request.split('/').slice(0, 1)).join('/');
+const vendorFile = (pkg) => `${pkg.replace('/', '+')}.cjs`;
 
 /** @type {import('esbuild').Plugin} */
 const lazyParts = {
@@ -64,32 +74,106 @@ const engineOutside = {
   },
 };
 
+/** Our imports of a package not in INLINE require its vendor bundle; `vendored` collects those packages. */
+const vendored = new Set();
+const vendorOutside = {
+  name: 'vendor-outside',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:') || packageOf(args.importer)) return undefined; // built-ins; a package's own imports
+      const pkg = packageName(args.path);
+      if (INLINE.has(pkg)) return undefined;
+      if (args.path !== pkg) throw new Error(`${args.importer}: import the package "${pkg}" itself, not "${args.path}"`);
+      vendored.add(pkg);
+      return { path: `./vendor/${vendorFile(pkg)}`, external: true };
+    });
+  },
+};
+
+const common = {
+  absWorkingDir: repo, // paths in the metafile are relative to the repository
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // smaller text to read and hash; names are kept, for stack traces and profiles
+  minifyWhitespace: true,
+  minifySyntax: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+};
+
 // what the YAML cache's entries depend on besides a file's text (src/model/read-yaml.ts), from tsc's build of
 // that module, which runs before this script
 const { readerFingerprintOf } = await import(pathToFileURL(path.join(repo, 'dist/model/read-yaml.js')).href);
 
-// chunks of an earlier build would pile up: their names carry a content hash
-for (const f of readdirSync(outdir)) if (f.startsWith(CHUNK_PREFIX)) rmSync(path.join(outdir, f));
+// files of an earlier build (earlier versions made ES-module chunks named bundle-*)
+for (const f of readdirSync(outdir)) if (f.startsWith('bundle-') || f.startsWith('cli.cjs')) rmSync(path.join(outdir, f));
+rmSync(vendorDir, { recursive: true, force: true });
 
-const result = await build({
-  absWorkingDir: repo, // paths in the metafile are relative to the repository
-  entryPoints: { main: path.join(repo, 'src/cli/main.ts') },
-  outdir,
-  bundle: true,
-  splitting: true, // each command's module (and what only it needs) is its own chunk, loaded when invoked
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  chunkNames: `${CHUNK_PREFIX}[name]-[hash]`,
-  sourcemap: 'linked',
-  // bundled CommonJS packages call require() for Node's built-ins and for what stays external
-  banner: {
-    js: "import { createRequire as __tscCreateRequire } from 'node:module';\nconst require = __tscCreateRequire(import.meta.url);",
+const core = await build({
+  ...common,
+  entryPoints: [path.join(repo, 'src/cli/run.ts')],
+  outfile: path.join(outdir, 'cli.cjs'),
+  // a module's own URL is the bundle's: the modules that find files from it (../../schemas/…) are two
+  // levels below the repository in dist/, as dist/cli/cli.cjs is
+  define: {
+    'import.meta.url': '__tscImportMetaUrl',
+    __TSCOMPOSE_YAML_READER__: JSON.stringify(readerFingerprintOf(pathToFileURL(path.join(repo, 'src/model/')))),
   },
-  external: ['ssh2', 'cpu-features', 'docker-modem/lib/ssh.js', 'dockerode/lib/session.js'],
-  define: { __TSCOMPOSE_YAML_READER__: JSON.stringify(readerFingerprintOf(pathToFileURL(path.join(repo, 'src/model/')))) },
-  plugins: [lazyParts, buildkitOutside, engineOutside],
-  metafile: true, // what each chunk holds and imports: test/unit/cli/bundle.test.ts checks what a command loads
-  logLevel: 'warning',
+  banner: {
+    js: [
+      '"use strict";',
+      "const __tscImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+      // every import() of what the bundle leaves outside is rewritten to this (below): vendor bundles and
+      // built-ins are required; an ES module (the daemon) is imported through __tscImportEsm, which the
+      // launcher gives when it runs the bundle as a vm.Script (src/cli/code-cache.ts), where import() itself
+      // fails once the script comes from the code cache
+      'const __tscImport = (s) => Promise.resolve().then(() => {',
+      '  if (!/^\\..*\\.js$/.test(s)) { const m = require(s); return { ...m, default: m }; }',
+      "  const url = require('node:url').pathToFileURL(require('node:path').resolve(__dirname, s)).href;",
+      "  return typeof __tscImportEsm === 'function' ? __tscImportEsm(url) : import(url);",
+      '});',
+    ].join('\n'),
+  },
+  plugins: [engineOutside, vendorOutside],
+  metafile: true, // what the bundle holds and requires: test/unit/cli/bundle.test.ts checks what a command loads
 });
-writeFileSync(path.join(outdir, `${CHUNK_PREFIX}meta.json`), JSON.stringify(result.metafile));
+writeFileSync(path.join(outdir, 'cli-meta.json'), JSON.stringify(core.metafile));
+{
+  const file = path.join(outdir, 'cli.cjs');
+  const text = readFileSync(file, 'utf8');
+  const specifiers = [...text.matchAll(/\bimport\("([^"]*)"\)/g)].map((m) => m[1]);
+  const odd = specifiers.filter((s) => !s.startsWith('./') && !s.startsWith('../') && !s.startsWith('node:'));
+  if (odd.length) throw new Error(`cli.cjs imports what it cannot rewrite: ${odd.join(', ')}`);
+  writeFileSync(file, text.replace(/\bimport\("([^"]*)"\)/g, '__tscImport("$1")'));
+}
+
+const vendor = await build({
+  ...common,
+  entryPoints: [...vendored].map((pkg) => ({ in: `vendor:${pkg}`, out: vendorFile(pkg).replace(/\.cjs$/, '') })),
+  outdir: vendorDir,
+  outExtension: { '.js': '.cjs' },
+  external: ['ssh2', 'cpu-features', 'docker-modem/lib/ssh.js', 'dockerode/lib/session.js'],
+  plugins: [
+    {
+      name: 'vendor-entry',
+      setup(b) {
+        b.onResolve({ filter: /^vendor:/ }, (args) => ({ path: args.path.slice('vendor:'.length), namespace: 'vendor' }));
+        b.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({
+          loader: 'js',
+          contents: `module.exports = require(${JSON.stringify(args.path)});\n`,
+          resolveDir: repo,
+        }));
+      },
+    },
+    lazyParts,
+    buildkitOutside,
+  ],
+  metafile: true, // which packages each vendor bundle holds: checked by test/unit/cli/bundle.test.ts as well
+});
+writeFileSync(path.join(vendorDir, 'meta.json'), JSON.stringify(vendor.metafile));
+
+// read as UTF-8 by the launcher, whose fast path wants ASCII (esbuild escapes the rest, by default)
+const text = readFileSync(path.join(outdir, 'cli.cjs'));
+if (text.some((byte) => byte > 0x7f)) throw new Error('dist/cli/cli.cjs is not ASCII');

@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Plain } from './located.js';
-import { cacheDirectory, openYamlCache, type YamlCache } from './yaml-cache.js';
+import { openYamlCache, type YamlCache } from './yaml-cache.js';
+import { cacheDirectory } from '../cache-directory.js';
 
 // set by scripts/bundle-cli.mjs: the hash of the reader's sources and of the yaml package's version
 declare const __TSCOMPOSE_YAML_READER__: string | undefined;

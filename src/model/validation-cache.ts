@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cacheDirectory, privateCacheDirectory, pruneOldest } from './yaml-cache.js';
+import { cacheDirectory, privateCacheDirectory, pruneOldest } from '../cache-directory.js';
 
 export interface ValidatedDocuments {
   /** the document's key, or undefined when it cannot be keyed (a number JSON cannot write) */

@@ -8,7 +8,8 @@ export function durationMs(value: string | number | undefined): number | undefin
   if (typeof value === 'number') return value * 1000;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  // the micro sign as an escape: the CLI bundle is ASCII (scripts/bundle-cli.mjs)
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text)
     throw new UserError(`invalid duration "${value}": use forms like 30s, 1m30s or 500ms`);
   return parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]], 0);

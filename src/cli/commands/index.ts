@@ -3,6 +3,7 @@
 // watcher, which would cost every command half a second of start-up.
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { invokedCommand } from '../invoked-command.js';
 
 type CommandModule = { register(program: Command): void };
 
@@ -36,31 +37,6 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   cp: () => import('./cp.js'),
   watch: () => import('./watch.js'),
 };
-
-/** Global flags that take a value, so the word after them is not the command name. */
-const GLOBAL_FLAGS_WITH_VALUE = new Set([
-  '-f',
-  '--file',
-  '-p',
-  '--project-name',
-  '--project-directory',
-  '--profile',
-  '--env-file',
-  '--engine',
-  '--ansi',
-  '--progress',
-]);
-
-/** The command word in argv (without node and script), or undefined when there is none. */
-export function invokedCommand(args: string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--') return undefined;
-    if (!arg.startsWith('-')) return arg;
-    if (GLOBAL_FLAGS_WITH_VALUE.has(arg)) i++;
-  }
-  return undefined;
-}
 
 /** Registers the invoked command, or every command when help or an unknown word is asked for. */
 export async function registerCommands(program: Command, args: string[] = process.argv.slice(2)): Promise<void> {

@@ -9,7 +9,8 @@ export function parseDuration(value: string | number): number {
   if (typeof value === 'number') return value * 1e9;
   const s = value.trim();
   if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1e9;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+  // the micro signs as escapes: the CLI bundle is ASCII (scripts/bundle-cli.mjs)
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/y;
   let total = 0;
   let i = s.startsWith('-') || s.startsWith('+') ? 1 : 0;
   if (i === s.length) throw new NormalizeError(`invalid duration "${value}"`);

@@ -1,98 +1,96 @@
-// The bundled CLI (dist/cli/main.js, built by scripts/bundle-cli.mjs) loads per command only what that
-// command needs: read from the bundle's metafile, following the static imports from main.js and the
-// command's own chunk (dynamic imports load later, and only when a path takes them).
+// The bundled CLI (dist/cli/cli.cjs, built by scripts/bundle-cli.mjs) evaluates per command only what that
+// command needs: read from the bundle's metafile, following the static imports from run.ts and from the
+// command's own module (what only a dynamic import reaches is evaluated later, and only when a path takes
+// it). Packages outside the bundle are vendor bundles (dist/cli/vendor/), required when first imported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
-const metaFile = path.join(repo, 'dist/cli/bundle-meta.json');
-const built = existsSync(metaFile);
+const metaFile = path.join(repo, 'dist/cli/cli-meta.json');
+const vendorMetaFile = path.join(repo, 'dist/cli/vendor/meta.json');
+const built = existsSync(metaFile) && existsSync(vendorMetaFile);
 const skip = built ? false : 'dist/cli is not built (npm run build)';
 
-interface Output {
-  entryPoint?: string;
-  inputs: Record<string, unknown>;
+interface Input {
   imports: { path: string; kind: string; external?: boolean }[];
 }
-const outputs = (): Record<string, Output> => (JSON.parse(readFileSync(metaFile, 'utf8')) as { outputs: Record<string, Output> }).outputs;
+interface Meta {
+  inputs: Record<string, Input>;
+  outputs: Record<string, { inputs: Record<string, unknown>; imports: { path: string; kind: string; external?: boolean }[] }>;
+}
+const meta = (file = metaFile): Meta => JSON.parse(readFileSync(file, 'utf8')) as Meta;
 
-/** Every source file that is evaluated before `command`'s action runs. */
+/** Every source file and vendor bundle evaluated before `command`'s action runs. */
 function loadedFor(command: string): string[] {
-  const all = outputs();
-  const commandChunk = Object.keys(all).find((f) => all[f]!.entryPoint === `src/cli/commands/${command}.ts`);
-  assert.ok(commandChunk, `no chunk for the ${command} command`);
+  const { inputs } = meta();
+  const commandModule = `src/cli/commands/${command}.ts`;
+  assert.ok(inputs[commandModule], `no module for the ${command} command`);
   const seen = new Set<string>();
   const visit = (file: string) => {
-    if (seen.has(file) || !all[file]) return;
+    if (seen.has(file)) return;
     seen.add(file);
-    for (const i of all[file]!.imports) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+    for (const i of inputs[file]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
   };
-  visit('dist/cli/main.js');
-  visit(commandChunk);
-  return [...seen].flatMap((f) => Object.keys(all[f]!.inputs));
+  visit('src/cli/run.ts');
+  visit(commandModule);
+  return [...seen];
 }
 
 const offenders = (files: string[], pattern: RegExp) => files.filter((f) => pattern.test(f));
 
-test('version and config load neither the engine client nor the progress, watch or schema-compiler packages', { skip }, () => {
+test('version and config load neither the engine client nor the progress, watch or YAML packages', { skip }, () => {
   for (const command of ['version', 'config']) {
     assert.deepEqual(
       offenders(
         loadedFor(command),
-        /node_modules\/(dockerode|docker-modem|ssh2|@grpc|protobufjs|listr2|chokidar|tar-stream|ajv)\/|src\/(engine|reconcile\/(up|images)|watch)\//,
+        /vendor\/(dockerode|tar-stream|listr2|chokidar|ignore)\.cjs$|src\/(engine|reconcile\/(up|images)|watch)\//,
       ),
       [],
       command,
     );
   }
-  assert.deepEqual(offenders(loadedFor('version'), /node_modules\/yaml\//), [], 'version parses no YAML');
+  assert.deepEqual(offenders(loadedFor('version'), /vendor\/yaml\.cjs$|src\/model\/yaml-reader\.ts/), [], 'version parses no YAML');
 });
 
 test('config, up, ps and down load the yaml package only when a file is not in the YAML cache', { skip }, () => {
   for (const command of ['config', 'up', 'ps', 'down'])
-    assert.deepEqual(offenders(loadedFor(command), /node_modules\/yaml\/|src\/model\/yaml-reader\.ts/), [], command);
+    assert.deepEqual(offenders(loadedFor(command), /vendor\/yaml\.cjs$|src\/model\/yaml-reader\.ts/), [], command);
 });
 
 test('up, ps, down and config load neither dockerode nor tar-stream, listr2 or the watcher', { skip }, () => {
   for (const command of ['up', 'ps', 'down', 'config']) {
-    assert.deepEqual(
-      offenders(
-        loadedFor(command),
-        /node_modules\/(dockerode|docker-modem|ssh2|@grpc|protobufjs|tar-stream|streamx|tar-fs|listr2|chokidar|cpu-features)\//,
-      ),
-      [],
-      command,
-    );
+    assert.deepEqual(offenders(loadedFor(command), /vendor\/(dockerode|tar-stream|listr2|chokidar)\.cjs$/), [], command);
   }
   assert.ok(offenders(loadedFor('ps'), /^src\/client\/http-engine-client\.ts$/).length, 'ps talks to the engine over node:http');
+  assert.ok(offenders(loadedFor('cp'), /^\.\/vendor\/tar-stream\.cjs$/).length, 'cp, which archives files, loads tar-stream');
+});
+
+test('every package but commander, chalk and dotenv is a vendor bundle of its own', { skip }, () => {
+  const bundled = Object.keys(meta().inputs).filter((f) => f.includes('node_modules/'));
+  assert.deepEqual(offenders(bundled, /node_modules\/(?!(commander|chalk|dotenv)\/)/), []);
+  for (const pkg of ['yaml', 'dockerode', 'listr2', 'chokidar', 'tar-stream'])
+    assert.ok(existsSync(path.join(repo, 'dist/cli/vendor', `${pkg}.cjs`)), `vendor/${pkg}.cjs`);
 });
 
 test(
-  'the dockerode client is a chunk of its own, loaded by a dynamic import, without its ssh transport and BuildKit session',
+  'the dockerode client is loaded by a dynamic import, and its bundle leaves out the ssh transport and BuildKit session',
   { skip },
   () => {
-    const all = outputs();
-    const chunk = Object.keys(all).find((f) => all[f]!.entryPoint === 'src/client/dockerode-client.ts');
-    assert.ok(chunk, 'src/client/dockerode-client.ts is split out');
-    const importers = Object.keys(all).filter((f) => all[f]!.imports.some((i) => i.path === chunk && i.kind === 'dynamic-import'));
+    const { inputs } = meta();
     assert.ok(
-      importers.some((f) => Object.keys(all[f]!.inputs).includes('src/client/connect.ts')),
+      inputs['src/client/connect.ts']!.imports.some((i) => i.path === 'src/client/dockerode-client.ts' && i.kind === 'dynamic-import'),
       'connect.ts imports it dynamically',
     );
-    const seen = new Set<string>();
-    const visit = (file: string) => {
-      if (seen.has(file) || !all[file]) return;
-      seen.add(file);
-      for (const i of all[file]!.imports) if (i.kind === 'import-statement' && !i.external) visit(i.path);
-    };
-    visit(chunk);
-    const loaded = [...seen].flatMap((f) => Object.keys(all[f]!.inputs));
-    assert.ok(offenders(loaded, /node_modules\/dockerode\/lib\/docker\.js$/).length, 'the chunk brings dockerode');
+    const vendor = meta(vendorMetaFile).outputs;
+    const dockerode = Object.keys(vendor).find((f) => f.endsWith('vendor/dockerode.cjs'));
+    assert.ok(dockerode, 'vendor/dockerode.cjs is built');
+    const held = Object.keys(vendor[dockerode]!.inputs);
+    assert.ok(offenders(held, /node_modules\/dockerode\/lib\/docker\.js$/).length, 'the bundle holds dockerode');
     assert.deepEqual(
       offenders(
-        loaded,
+        held,
         /node_modules\/(ssh2|@grpc|protobufjs)\/|node_modules\/dockerode\/lib\/(session|buildkit)\.js$|node_modules\/docker-modem\/lib\/ssh\.js$/,
       ),
       [],
@@ -101,16 +99,12 @@ test(
 );
 
 test('the engine command runs the daemon from dist/engine, where its helper scripts and profiles are', { skip }, () => {
-  const all = outputs();
-  const engineChunk = Object.keys(all).find((f) => all[f]!.entryPoint === 'src/cli/commands/engine.ts')!;
-  const daemon = all[engineChunk]!.imports.find((i) => i.external && i.path.endsWith('engine/daemon.js'));
+  const { inputs } = meta();
+  const daemon = inputs['src/cli/commands/engine.ts']!.imports.find((i) => i.external && i.path.endsWith('engine/daemon.js'));
   assert.ok(daemon, 'the engine command imports the daemon from outside the bundle');
   assert.ok(existsSync(path.resolve(repo, 'dist/cli', daemon.path)), `${daemon.path} exists beside dist/cli`);
   assert.deepEqual(
-    offenders(
-      Object.values(all).flatMap((o) => Object.keys(o.inputs)),
-      /^src\/engine\/(daemon|engine|containers|images)\//,
-    ),
+    offenders(Object.keys(inputs), /^src\/engine\/(daemon|engine|containers|images)\//),
     [],
     'no engine internals are bundled',
   );

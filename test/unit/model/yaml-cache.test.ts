@@ -8,7 +8,8 @@ import path from 'node:path';
 import { readYaml } from '../../../src/model/yaml-reader.js';
 import { decodeLocated, encodeLocated } from '../../../src/model/located-codec.js';
 import { locatedTree as located } from '../../helpers/located-tree.js';
-import { cacheDirectory, isPrivateDirectory, openYamlCache } from '../../../src/model/yaml-cache.js';
+import { openYamlCache } from '../../../src/model/yaml-cache.js';
+import { cacheDirectory, isPrivateDirectory } from '../../../src/cache-directory.js';
 
 const STACK = `x-base: &base
   restart: always

@@ -62,7 +62,7 @@ test('the plain renderer prints one line per state change', () => {
 });
 
 test('only the invoked command is registered; help and unknown words get every command', async () => {
-  const { invokedCommand } = await import('../../../src/cli/commands/index.js');
+  const { invokedCommand } = await import('../../../src/cli/invoked-command.js');
   assert.equal(invokedCommand(['-f', 'a.yaml', '-p', 'x', 'up', '-d']), 'up');
   assert.equal(invokedCommand(['--project-directory', 'dir', '--dry-run', 'down', '-v']), 'down');
   assert.equal(invokedCommand(['--help']), undefined);
