@@ -2,7 +2,7 @@
 // form and relative paths become absolute against the file's base directory. Values keep docker
 // compose's snake_case keys; objects are changed in place so their source positions stay.
 import path from 'node:path';
-import { infoOf, isMap, setInfo, type Plain, type PlainMap } from './located.js';
+import { isMap, sharePositions, type Plain, type PlainMap } from './located.js';
 import { problemAt, type KeyPath } from './problems.js';
 import { NormalizeError } from './normalize/error.js';
 import { normalizeDuration, parseDuration } from './normalize/duration.js';
@@ -354,6 +354,5 @@ function canonicalizeResource(def: PlainMap, ctx: CanonicalContext, at: KeyPath)
 function keepItemPositions(before: Plain, after: Plain | undefined): void {
   const sameList = Array.isArray(before) && Array.isArray(after) && before.length === after.length;
   const sameMap = isMap(before) && isMap(after);
-  const info = sameList || sameMap ? infoOf(before as object) : undefined;
-  if (info && after && !infoOf(after as object)) setInfo(after as object, info);
+  if ((sameList || sameMap) && after) sharePositions(before as object, after as object);
 }

@@ -15,7 +15,29 @@ export interface NodeInfo {
   entries: Map<string | number, EntryInfo>;
 }
 
-const infos = new WeakMap<object, NodeInfo>();
+/**
+ * The positions of a container that are not made into a NodeInfo until something asks for them: the YAML
+ * cache (located-codec.ts) gives every container of a file one of these, and most are never asked for
+ * (only errors and `!reset` tags need positions), which spares `config` of a big file tens of thousands of
+ * small objects.
+ */
+export abstract class PendingInfo {
+  /** whether an entry carries a !reset or !override tag */
+  abstract readonly tagged: boolean;
+  /** a new NodeInfo each call */
+  abstract make(): NodeInfo;
+}
+
+const infos = new WeakMap<object, NodeInfo | PendingInfo>();
+
+/** The NodeInfo of `obj`, made from pending positions on first use. */
+function stored(obj: object): NodeInfo | undefined {
+  const s = infos.get(obj);
+  if (!(s instanceof PendingInfo)) return s;
+  const info = s.make();
+  infos.set(obj, info);
+  return info;
+}
 
 export type Plain = null | string | number | boolean | Plain[] | { [key: string]: Plain };
 export type PlainMap = { [key: string]: Plain };
@@ -25,7 +47,24 @@ export function isMap(v: unknown): v is PlainMap {
 }
 
 export function infoOf(obj: object): NodeInfo | undefined {
-  return infos.get(obj);
+  return stored(obj);
+}
+
+export function setPendingInfo(obj: object, pending: PendingInfo): void {
+  infos.set(obj, pending);
+}
+
+/** Gives `to` the positions of `from` when it has none of its own (a list or map rewritten entry by entry). */
+export function sharePositions(from: object, to: object): void {
+  const s = infos.get(from);
+  if (s && !infos.has(to)) infos.set(to, s);
+}
+
+/** The !reset / !override tag on `obj[key]`. */
+export function tagOf(obj: object, key: string | number): Tag | undefined {
+  const s = infos.get(obj);
+  if (s instanceof PendingInfo && !s.tagged) return undefined;
+  return stored(obj)?.entries.get(key)?.tag;
 }
 
 export function setInfo(obj: object, info: NodeInfo): void {
@@ -34,7 +73,7 @@ export function setInfo(obj: object, info: NodeInfo): void {
 
 /** The info of `obj`, created (at `self`) when missing. */
 export function ensureInfo(obj: object, self?: SourceLocation): NodeInfo {
-  let info = infos.get(obj);
+  let info = stored(obj);
   if (!info) {
     info = { self: self ?? { file: '', line: 0, column: 0 }, entries: new Map() };
     infos.set(obj, info);
@@ -43,7 +82,7 @@ export function ensureInfo(obj: object, self?: SourceLocation): NodeInfo {
 }
 
 export function entryOf(obj: object, key: string | number): EntryInfo | undefined {
-  return infos.get(obj)?.entries.get(key);
+  return stored(obj)?.entries.get(key);
 }
 
 /** Copy the position of `from[fromKey]` onto `to[toKey]`. */
@@ -57,13 +96,13 @@ export function copyEntry(from: object, fromKey: string | number, to: object, to
 /** Where a value lives: the position of the deepest located node on the path. */
 export function locate(root: unknown, path: (string | number)[], which: 'key' | 'value' = 'value'): SourceLocation | undefined {
   let node: unknown = root;
-  let best: SourceLocation | undefined = typeof root === 'object' && root ? infos.get(root)?.self : undefined;
+  let best: SourceLocation | undefined = typeof root === 'object' && root ? stored(root)?.self : undefined;
   for (const seg of path) {
     if (typeof node !== 'object' || node === null) break;
-    const e = infos.get(node)?.entries.get(Array.isArray(node) ? Number(seg) : String(seg));
+    const e = stored(node)?.entries.get(Array.isArray(node) ? Number(seg) : String(seg));
     if (e) best = which === 'key' ? e.key : e.value;
     node = (node as Record<string, unknown>)[seg as string];
-    if (node && typeof node === 'object' && infos.get(node) && !e) best = infos.get(node)!.self;
+    if (node && typeof node === 'object' && !e) best = stored(node)?.self ?? best;
   }
   return best;
 }
@@ -72,16 +111,20 @@ export function locate(root: unknown, path: (string | number)[], which: 'key' | 
 export function cloneLocated<T>(v: T): T {
   if (Array.isArray(v)) {
     const out = v.map((x) => cloneLocated(x));
-    const info = infos.get(v);
-    if (info) infos.set(out, { self: info.self, entries: new Map(info.entries) });
+    copyPositions(v, out);
     return out as T;
   }
   if (isMap(v)) {
     const out: PlainMap = {};
     for (const [k, x] of Object.entries(v)) out[k] = cloneLocated(x);
-    const info = infos.get(v);
-    if (info) infos.set(out, { self: info.self, entries: new Map(info.entries) });
+    copyPositions(v, out);
     return out as T;
   }
   return v;
+}
+
+/** `to` gets its own copy of the positions of `from` (pending ones are shared: each use makes a new NodeInfo). */
+function copyPositions(from: object, to: object): void {
+  const s = infos.get(from);
+  if (s) infos.set(to, s instanceof PendingInfo ? s : { self: s.self, entries: new Map(s.entries) });
 }

@@ -1,7 +1,7 @@
 // Compose Specification merge rules for several -f files and for `extends`: mappings merge key by
 // key, shell commands are replaced, ports/volumes/secrets/configs/env_file merge by their unique
 // key, other sequences append without duplicates; `!reset` removes a value, `!override` replaces it.
-import { copyEntry, entryOf, ensureInfo, infoOf, isMap, type Plain, type PlainMap } from './located.js';
+import { copyEntry, ensureInfo, infoOf, isMap, tagOf, type Plain, type PlainMap } from './located.js';
 import { portKey, type LongPort } from './normalize/ports.js';
 import type { KeyPath } from './problems.js';
 
@@ -42,7 +42,7 @@ function mergeMap(base: PlainMap, over: PlainMap, path: KeyPath): PlainMap {
   const info = ensureInfo(out, baseInfo?.self ?? infoOf(over)?.self);
   if (baseInfo) for (const [k, e] of baseInfo.entries) info.entries.set(k, e);
   for (const [k, v] of Object.entries(over)) {
-    const tag = entryOf(over, k)?.tag;
+    const tag = tagOf(over, k);
     if (tag === 'reset') {
       delete out[k];
       info.entries.delete(k);
@@ -92,7 +92,7 @@ function mergeArray(base: Plain[], over: Plain[], rule: ArrayRule): Plain[] {
 export function stripResets<T extends Plain>(v: T): T {
   if (isMap(v)) {
     for (const k of Object.keys(v)) {
-      if (entryOf(v, k)?.tag === 'reset') delete v[k];
+      if (tagOf(v, k) === 'reset') delete v[k];
       else stripResets(v[k]!);
     }
   } else if (Array.isArray(v)) {
