@@ -39,7 +39,8 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
 
   const services: Record<string, Service> = {};
   const disabledServices: Record<string, Service> = {};
-  for (const name of Object.keys(rawServices).sort()) {
+  const serviceNames = Object.keys(rawServices);
+  for (const name of [...serviceNames].sort()) {
     const raw = (rawServices[name] ?? {}) as PlainMap;
     if (!isMap(rawServices[name]) && rawServices[name] !== null) throw problemAt(doc, ['services', name], 'a service must be a mapping');
     const svc = toService(name, raw, serviceEnvironment(doc, name, raw, inp.environment), inp.workingDir);
@@ -58,7 +59,7 @@ export function buildProject(doc: PlainMap, inp: BuildInputs): Project {
     if (!svc.image && !svc.build && !svc.provider)
       throw problemAt(doc, ['services', name], `service "${name}" has neither an image nor a build context specified`, 'key');
     const enabled = isEnabled(svc.profiles, active);
-    if (enabled) checkServiceConsistency(doc, svc, Object.keys(rawServices));
+    if (enabled) checkServiceConsistency(doc, svc, serviceNames);
     (enabled ? services : disabledServices)[name] = svc;
   }
 
