@@ -33,7 +33,7 @@ const envKey: Indexer = (item) => {
   return eq < 0 ? s : s.slice(0, eq);
 };
 
-const SERVICE_LISTS: Record<string, Indexer> = {
+const SERVICE_LISTS: [string, Indexer][] = Object.entries({
   environment: envKey,
   cap_add: scalar,
   cap_drop: scalar,
@@ -51,10 +51,24 @@ const SERVICE_LISTS: Record<string, Indexer> = {
   volumes: volumeTarget,
   secrets: mountTarget('/run/secrets'),
   configs: mountTarget(''),
-};
+} satisfies Record<string, Indexer>);
 
-/** Entries with a repeated key replace the first entry with that key, in its position. */
+/** Whether two entries of `list` have the same key. */
+function hasRepeats(list: Plain[], indexer: Indexer): boolean {
+  if (list.length < 2) return false;
+  const seen = new Set<string>();
+  for (const item of list) {
+    const key = indexer(item);
+    if (key === undefined) continue;
+    if (seen.has(key)) return true;
+    seen.add(key);
+  }
+  return false;
+}
+
+/** Entries with a repeated key replace the first entry with that key, in its position (undefined: no repeats). */
 function unique(list: Plain[], indexer: Indexer): Plain[] | undefined {
+  if (!hasRepeats(list, indexer)) return undefined;
   const first = new Map<string, number>();
   const out: Plain[] = [];
   const origin: number[] = [];
@@ -90,7 +104,7 @@ export function enforceUnicity(doc: PlainMap): void {
   if (!isMap(services)) return;
   for (const svc of Object.values(services)) {
     if (!isMap(svc)) continue;
-    for (const [key, indexer] of Object.entries(SERVICE_LISTS)) {
+    for (const [key, indexer] of SERVICE_LISTS) {
       const list = svc[key];
       if (!Array.isArray(list)) continue;
       const out = unique(list, indexer);

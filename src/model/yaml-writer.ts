@@ -33,35 +33,37 @@ function key(k: string): string {
 
 const isPlainObject = (v: Value): v is Record<string, Value> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function emit(v: Value, indent: string, out: string[]): void {
-  if (Array.isArray(v)) {
-    for (const item of v) {
-      if (isPlainObject(item) && Object.keys(item).length) {
-        const lines: string[] = [];
-        emit(item, `${indent}  `, lines);
-        lines[0] = `${indent}- ${lines[0]!.slice(indent.length + 2)}`;
-        out.push(...lines);
-      } else if (Array.isArray(item) && item.length) {
-        out.push(`${indent}-`);
-        emit(item, `${indent}  `, out);
+/** Writes YAML text into one string: each line ends with a newline. */
+class Emitter {
+  text = '';
+
+  /** A map's entries, the first line led by `first` (a list item's "- ") and the others by `indent`. */
+  map(m: Record<string, Value>, indent: string, first: string): void {
+    let lead = first;
+    for (const k of Object.keys(m)) {
+      const x = m[k];
+      if (x === undefined) continue;
+      const head = `${lead}${key(k)}:`;
+      lead = indent;
+      if (isPlainObject(x) && Object.keys(x).length) {
+        this.text += `${head}\n`;
+        this.map(x, `${indent}  `, `${indent}  `);
+      } else if (Array.isArray(x) && x.length) {
+        this.text += `${head}\n`;
+        this.list(x, `${indent}  `);
       } else {
-        out.push(`${indent}- ${inline(item)}`);
+        this.text += `${head} ${inline(x)}\n`;
       }
     }
-    return;
   }
-  if (isPlainObject(v)) {
-    for (const [k, x] of Object.entries(v)) {
-      if (x === undefined) continue;
-      if (isPlainObject(x) && Object.keys(x).length) {
-        out.push(`${indent}${key(k)}:`);
-        emit(x, `${indent}  `, out);
-      } else if (Array.isArray(x) && x.length) {
-        out.push(`${indent}${key(k)}:`);
-        emit(x, `${indent}  `, out);
-      } else {
-        out.push(`${indent}${key(k)}: ${inline(x)}`);
-      }
+
+  list(items: Value[], indent: string): void {
+    for (const item of items) {
+      if (isPlainObject(item) && Object.keys(item).length) this.map(item, `${indent}  `, `${indent}- `);
+      else if (Array.isArray(item) && item.length) {
+        this.text += `${indent}-\n`;
+        this.list(item, `${indent}  `);
+      } else this.text += `${indent}- ${inline(item)}\n`;
     }
   }
 }
@@ -73,7 +75,7 @@ function inline(v: Value): string {
 }
 
 export function writeYaml(doc: Record<string, Value>): string {
-  const out: string[] = [];
-  emit(doc, '', out);
-  return `${out.join('\n')}\n`;
+  const out = new Emitter();
+  out.map(doc, '', '');
+  return out.text || '\n';
 }
