@@ -55,13 +55,13 @@ export function sameUser(st: fs.Stats): boolean {
   return st.uid === uid();
 }
 
-/** Keeps the MAX_ENTRIES most recently written files ending in `suffix` in `dir`. */
-export function pruneOldest(dir: string, suffix: string): void {
+/** Keeps the `keep` most recently written files ending in `suffix` in `dir`. */
+export function pruneOldest(dir: string, suffix: string, keep = MAX_ENTRIES): void {
   const names = fs.readdirSync(dir).filter((n) => n.endsWith(suffix));
-  if (names.length <= MAX_ENTRIES) return;
+  if (names.length <= keep) return;
   const byAge = names
     .map((n) => ({ n, t: fs.statSync(path.join(dir, n)).mtimeMs }))
     .sort((a, b) => a.t - b.t)
-    .slice(0, names.length - MAX_ENTRIES);
+    .slice(0, names.length - keep);
   for (const { n } of byAge) fs.rmSync(path.join(dir, n), { force: true });
 }

@@ -14,6 +14,9 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { cacheDirectory, privateCacheDirectory, pruneOldest, sameUser } from '../cache-directory.js';
 
+/** entries kept (~350 KB each): a few commands of a few builds */
+const MAX_ENTRIES = 32;
+
 /** `module.exports` of the CommonJS file `file`, compiled with the code cache kept under `label`. */
 export function requireWithCodeCache(file: string, label: string, cacheDir = cacheDirectory()): unknown {
   const require = createRequire(file);
@@ -62,7 +65,7 @@ function writeEntry(dir: string, entry: string, data: () => Buffer): void {
   try {
     fs.writeFileSync(tmp, data(), { mode: 0o600, flag: 'wx' });
     fs.renameSync(tmp, entry);
-    pruneOldest(dir, '.bin');
+    pruneOldest(dir, '.bin', MAX_ENTRIES);
   } catch {
     fs.rmSync(tmp, { force: true });
   }
