@@ -1,6 +1,6 @@
 // Shared benchmark helpers: the row every bench module returns, timing of repeated runs
 // (median and spread), and a small markdown table.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { shellQuote } from '../src/shell-quote.js';
 
@@ -71,11 +71,13 @@ function summarize(samples: number[]): Timing {
  *  fork): a spawn from this node process would add the cost of forking it (2–3 ms at 100 MB) to every
  *  command, which neither a shell user nor the engine pays. */
 export class ShellTimer {
-  private readonly shell = spawn('bash', [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  private readonly shell: ChildProcess;
   private readonly lines: ((line: string) => void)[] = [];
   private buffered = '';
 
-  constructor() {
+  /** `env`: the whole environment of the timed commands (each adds its own); this process's when not given. */
+  constructor(env?: NodeJS.ProcessEnv) {
+    this.shell = spawn('bash', [], { stdio: ['pipe', 'pipe', 'inherit'], env: env ?? process.env });
     this.shell.stdout!.setEncoding('utf8');
     this.shell.stdout!.on('data', (chunk: string) => {
       this.buffered += chunk;
