@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles the CLI, after tsc has built dist/: src/cli/run.ts and everything it imports of ours into one
 // CommonJS file, dist/cli/cli.cjs, which dist/cli/main.js (tsc's build of src/cli/main.ts) runs through V8's
-// code cache. One file instead of ~400 small modules (ours, commander's, yaml's, dockerode's), CommonJS
+// code cache (src/cli/launch.ts, bundled into dist/cli/launch.cjs). One file instead of ~400 small modules (ours, commander's, yaml's, dockerode's), CommonJS
 // instead of ES modules (Node's ESM loader costs ~30 ms more on a short command), and bytecode from the code
 // cache instead of a compile: that is most of what makes a command start fast.
 //
@@ -108,7 +108,8 @@ const common = {
 const { readerFingerprintOf } = await import(pathToFileURL(path.join(repo, 'dist/model/read-yaml.js')).href);
 
 // files of an earlier build (earlier versions made ES-module chunks named bundle-*)
-for (const f of readdirSync(outdir)) if (f.startsWith('bundle-') || f.startsWith('cli.cjs')) rmSync(path.join(outdir, f));
+for (const f of readdirSync(outdir))
+  if (f.startsWith('bundle-') || f.startsWith('cli.cjs') || f.startsWith('launch.cjs')) rmSync(path.join(outdir, f));
 rmSync(vendorDir, { recursive: true, force: true });
 
 const core = await build({
@@ -148,6 +149,15 @@ writeFileSync(path.join(outdir, 'cli-meta.json'), JSON.stringify(core.metafile))
   if (odd.length) throw new Error(`cli.cjs imports what it cannot rewrite: ${odd.join(', ')}`);
   writeFileSync(file, text.replace(/\bimport\("([^"]*)"\)/g, '__tscImport("$1")'));
 }
+
+// the launcher, which main.js requires: the code cache and what it needs, and nothing of the CLI itself
+await build({
+  ...common,
+  entryPoints: [path.join(repo, 'src/cli/launch.ts')],
+  outfile: path.join(outdir, 'launch.cjs'),
+  define: { 'import.meta.url': '__tscImportMetaUrl' },
+  banner: { js: ['"use strict";', "const __tscImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"].join('\n') },
+});
 
 const vendor = await build({
   ...common,

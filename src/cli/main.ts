@@ -1,16 +1,9 @@
 #!/usr/bin/env node
-// The `tscompose` command. It runs the CLI (run.ts) from its bundle, dist/cli/cli.cjs (made by
-// scripts/bundle-cli.mjs), compiled through the code cache; from the modules themselves where there is no
-// bundle (under tsx, or after tsc alone).
+// The `tscompose` command. Where the CLI is bundled (dist/cli/launch.cjs and cli.cjs, made by
+// scripts/bundle-cli.mjs), it runs from the bundle (launch.ts); otherwise (under tsx, or after tsc alone)
+// from its modules.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { requireWithCodeCache } from './code-cache.js';
-import { invokedCommand } from './invoked-command.js';
+import { createRequire } from 'node:module';
 
-type Cli = { run(): Promise<void> };
-
-const bundle = fileURLToPath(new URL('./cli.cjs', import.meta.url));
-const cli = existsSync(bundle)
-  ? (requireWithCodeCache(bundle, invokedCommand(process.argv.slice(2)) ?? 'none') as Cli)
-  : ((await import('./run.js')) as Cli);
-await cli.run();
+if (existsSync(new URL('./launch.cjs', import.meta.url))) createRequire(import.meta.url)('./launch.cjs');
+else await ((await import('./run.js')) as { run(): Promise<void> }).run();
