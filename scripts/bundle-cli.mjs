@@ -106,6 +106,9 @@ const common = {
 // what the YAML cache's entries depend on besides a file's text (src/model/read-yaml.ts), from tsc's build of
 // that module, which runs before this script
 const { readerFingerprintOf } = await import(pathToFileURL(path.join(repo, 'dist/model/read-yaml.js')).href);
+// and what the remembered valid documents depend on (src/model/validation-cache.ts)
+const { validatorFingerprintOf } = await import(pathToFileURL(path.join(repo, 'dist/model/validation-cache.js')).href);
+const validatorFiles = ['schemas/compose.schema.json', 'schemas/compose.validate.cjs'].map((f) => pathToFileURL(path.join(repo, f)));
 
 // files of an earlier build (earlier versions made ES-module chunks named bundle-*)
 for (const f of readdirSync(outdir))
@@ -121,6 +124,7 @@ const core = await build({
   define: {
     'import.meta.url': '__tscImportMetaUrl',
     __TSCOMPOSE_YAML_READER__: JSON.stringify(readerFingerprintOf(pathToFileURL(path.join(repo, 'src/model/')))),
+    __TSCOMPOSE_VALIDATOR__: JSON.stringify(validatorFingerprintOf(validatorFiles)),
   },
   banner: {
     js: [

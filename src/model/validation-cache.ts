@@ -27,16 +27,37 @@ function exactJson(doc: unknown): string | undefined {
   }
 }
 
+// set by scripts/bundle-cli.mjs: validatorFingerprintOf the schema and the generated validator when it built the bundle
+declare const __TSCOMPOSE_VALIDATOR__: string | undefined;
+
+/** The hash of the validator's files (the schema and the validator generated from it). */
+export function validatorFingerprintOf(validatorFiles: URL[]): string {
+  const fingerprint = createHash('sha256');
+  for (const f of validatorFiles) fingerprint.update(fs.readFileSync(f));
+  return fingerprint.digest('hex');
+}
+
+/** What remembered documents depend on. The bundle has the files' hash built in (reading and hashing their
+ *  310 KB would cost every command ~5 ms); their sizes and times are added, so a file changed after the build
+ *  is not taken for the one built. Run from sources or tsc's output, the files are hashed. */
+function validatorFingerprint(validatorFiles: URL[]): string {
+  if (typeof __TSCOMPOSE_VALIDATOR__ !== 'string') return validatorFingerprintOf(validatorFiles);
+  const stats = validatorFiles.map((f) => {
+    const st = fs.statSync(f);
+    return `${st.size}:${st.mtimeMs}`;
+  });
+  return createHash('sha256').update(__TSCOMPOSE_VALIDATOR__).update(stats.join('\0')).digest('hex');
+}
+
 export function openValidatedDocuments(validatorFiles: URL[], dir = cacheDirectory()): ValidatedDocuments | undefined {
   const entries = privateCacheDirectory(dir, 'valid');
   if (!entries) return undefined;
-  const fingerprint = createHash('sha256');
+  let prefix: string;
   try {
-    for (const f of validatorFiles) fingerprint.update(fs.readFileSync(f));
+    prefix = validatorFingerprint(validatorFiles);
   } catch {
     return undefined;
   }
-  const prefix = fingerprint.digest('hex');
   const file = (key: string) => path.join(entries, `${key}.ok`);
   return {
     keyOf(doc) {
