@@ -19,13 +19,15 @@ export function interpolateTree(root: Plain, lookup: Lookup, onUnset: (name: str
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
         path.push(i);
-        v[i] = visit(v[i]!);
+        const x = visit(v[i]!);
+        if (x !== v[i]) v[i] = x;
         path.pop();
       }
     } else if (isMap(v)) {
       for (const k of Object.keys(v)) {
         path.push(k);
-        v[k] = visit(v[k]!);
+        const x = visit(v[k]!);
+        if (x !== v[k]) v[k] = x;
         path.pop();
       }
     }

@@ -34,8 +34,11 @@ function parse(s: string, start: number, insideBraces: boolean): [Part[], number
       return [parts, i];
     }
     if (c !== '$') {
-      text += c;
-      i++;
+      // the literal text up to the next "$" (or "}" inside braces), in one piece
+      let j = i + 1;
+      while (j < s.length && s[j] !== '$' && !(insideBraces && s[j] === '}')) j++;
+      text += s.slice(i, j);
+      i = j;
       continue;
     }
     const next = s[i + 1];

@@ -27,8 +27,16 @@ function scalar(v: Value): string {
   return needsQuotes(s) ? JSON.stringify(s) : s;
 }
 
+// the same few dozen keys come back in every service of a big stack
+const keys = new Map<string, string>();
+
 function key(k: string): string {
-  return needsQuotes(k) ? JSON.stringify(k) : k;
+  let out = keys.get(k);
+  if (out === undefined) {
+    out = needsQuotes(k) ? JSON.stringify(k) : k;
+    keys.set(k, out);
+  }
+  return out;
 }
 
 const isPlainObject = (v: Value): v is Record<string, Value> => typeof v === 'object' && v !== null && !Array.isArray(v);
