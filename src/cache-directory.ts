@@ -65,3 +65,31 @@ export function pruneOldest(dir: string, suffix: string, keep = MAX_ENTRIES): vo
     .slice(0, names.length - keep);
   for (const { n } of byAge) fs.rmSync(path.join(dir, n), { force: true });
 }
+
+/** The content of the entry `file`, or undefined when it is missing, a symbolic link or another user's. */
+export function readEntry(file: string): Buffer | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    return sameUser(fs.fstatSync(fd)) ? fs.readFileSync(fd) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Writes the entry `file` in `dir` whole (a temporary file, readable by this user only, renamed over it), then
+ * keeps the `keep` most recently written entries with its extension. Best effort: a failure writes nothing.
+ */
+export function writeEntry(dir: string, file: string, data: () => string | Buffer, keep = MAX_ENTRIES): void {
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, data(), { mode: 0o600, flag: 'wx' });
+    fs.renameSync(tmp, file);
+    pruneOldest(dir, path.extname(file), keep);
+  } catch {
+    fs.rmSync(tmp, { force: true });
+  }
+}

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import { cacheDirectory, privateCacheDirectory, pruneOldest, sameUser } from '../cache-directory.js';
+import { cacheDirectory, privateCacheDirectory, readEntry, writeEntry } from '../cache-directory.js';
 
 /** entries kept (~350 KB each): a few commands of a few builds */
 const MAX_ENTRIES = 32;
@@ -40,33 +40,10 @@ export function requireWithCodeCache(file: string, label: string, cacheDir = cac
   });
   if (!cachedData || script.cachedDataRejected) {
     // after the command has run, so that the entry holds every function it compiled
-    process.once('exit', () => writeEntry(dir, entry, () => script.createCachedData()));
+    process.once('exit', () => writeEntry(dir, entry, () => script.createCachedData(), MAX_ENTRIES));
   }
   const module = { exports: {} as unknown };
   const body = script.runInThisContext() as (...args: unknown[]) => void;
   body.call(module.exports, module.exports, require, module, file, path.dirname(file), importEsm);
   return module.exports;
-}
-
-function readEntry(entry: string): Buffer | undefined {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(entry, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    return sameUser(fs.fstatSync(fd)) ? fs.readFileSync(fd) : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
-
-function writeEntry(dir: string, entry: string, data: () => Buffer): void {
-  const tmp = `${entry}.${process.pid}.tmp`;
-  try {
-    fs.writeFileSync(tmp, data(), { mode: 0o600, flag: 'wx' });
-    fs.renameSync(tmp, entry);
-    pruneOldest(dir, '.bin', MAX_ENTRIES);
-  } catch {
-    fs.rmSync(tmp, { force: true });
-  }
 }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cacheDirectory, privateCacheDirectory, pruneOldest } from '../cache-directory.js';
+import { cacheDirectory, privateCacheDirectory, pruneOldest, sameUser } from '../cache-directory.js';
 
 export interface ValidatedDocuments {
   /** the document's key, or undefined when it cannot be keyed (a number JSON cannot write) */
@@ -66,7 +66,7 @@ export function openValidatedDocuments(validatorFiles: URL[], dir = cacheDirecto
     },
     has(key) {
       try {
-        return fs.lstatSync(file(key)).uid === (process.geteuid?.() ?? -1);
+        return sameUser(fs.lstatSync(file(key)));
       } catch {
         return false;
       }

@@ -2,14 +2,13 @@
 // gave, under the hash of that text and of the reader, so a command run again on an unchanged file skips
 // YAML parsing, and the yaml package is not even loaded. Parsing is most of `config`'s time on a big file.
 //
-// Where, and which directories are trusted: cache-directory.ts. Each entry must also belong to this user.
-// Any failure (unwritable, corrupt, foreign) means parsing the file as if there were no cache.
+// Where, which directories are trusted and which entries read: cache-directory.ts. Any failure (unwritable,
+// corrupt, foreign) means parsing the file as if there were no cache.
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { decodeLocated, encodeLocated } from './located-codec.js';
 import type { Plain } from './located.js';
-import { privateCacheDirectory, pruneOldest, sameUser } from '../cache-directory.js';
+import { privateCacheDirectory, readEntry, writeEntry } from '../cache-directory.js';
 
 export interface YamlCache {
   get(text: string, file: string): Plain | undefined;
@@ -24,30 +23,17 @@ export function openYamlCache(dir: string | undefined, readerFingerprint: string
   const keyOf = (text: string) => createHash('sha256').update(readerFingerprint).update('\0').update(text).digest('hex');
   return {
     get(text, file) {
-      const entry = path.join(entries, `${keyOf(text)}.json`);
-      let fd: number | undefined;
+      const data = readEntry(path.join(entries, `${keyOf(text)}.json`));
       try {
-        fd = fs.openSync(entry, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-        if (!sameUser(fs.fstatSync(fd))) return undefined;
-        return decodeLocated(fs.readFileSync(fd, 'utf8'), file);
+        return data && decodeLocated(data.toString('utf8'), file);
       } catch {
-        return undefined; // missing, foreign or corrupt: read the file
-      } finally {
-        if (fd !== undefined) fs.closeSync(fd);
+        return undefined; // corrupt: read the file
       }
     },
     put(text, value) {
       // `__proto__` as a key does not survive JSON as it was read (an own key after parsing, a prototype before)
       if (text.includes('__proto__')) return;
-      const entry = path.join(entries, `${keyOf(text)}.json`);
-      const tmp = path.join(entries, `.${path.basename(entry)}.${process.pid}.tmp`);
-      try {
-        fs.writeFileSync(tmp, encodeLocated(value), { mode: 0o600, flag: 'wx' });
-        fs.renameSync(tmp, entry);
-        pruneOldest(entries, '.json');
-      } catch {
-        fs.rmSync(tmp, { force: true });
-      }
+      writeEntry(entries, path.join(entries, `${keyOf(text)}.json`), () => encodeLocated(value));
     },
   };
 }
