@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Bundles the CLI, after tsc has built dist/: src/cli/run.ts and everything it imports of ours into one
 // CommonJS file, dist/cli/cli.cjs, which dist/cli/main.js (tsc's build of src/cli/main.ts) runs through V8's
-// code cache (src/cli/launch.ts, bundled into dist/cli/launch.cjs). One file instead of ~400 small modules (ours, commander's, yaml's, dockerode's), CommonJS
-// instead of ES modules (Node's ESM loader costs ~30 ms more on a short command), and bytecode from the code
-// cache instead of a compile: that is most of what makes a command start fast.
+// code cache (src/cli/launch.ts, bundled into dist/cli/launch.cjs). One file instead of ~400 small modules
+// (ours, commander's, yaml's, dockerode's), CommonJS instead of ES modules (Node's ESM loader costs ~30 ms
+// more on a short command), and bytecode from the code cache instead of a compile: that is most of what makes
+// a command start fast.
 //
 // Packages are bundled each into a file of its own, dist/cli/vendor/<package>.cjs, required by cli.cjs when
 // a command first uses it, except the few every command needs (INLINE): `config` of a cached file never
@@ -90,6 +91,11 @@ const vendorOutside = {
   },
 };
 
+// a module's own URL is its bundle's: the modules that find files from it (../../schemas/…) are two levels
+// below the repository in dist/, as dist/cli/ is
+const SELF_URL = "const __tscImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
+const selfUrlDefine = { 'import.meta.url': '__tscImportMetaUrl' };
+
 const common = {
   absWorkingDir: repo, // paths in the metafile are relative to the repository
   bundle: true,
@@ -119,17 +125,15 @@ const core = await build({
   ...common,
   entryPoints: [path.join(repo, 'src/cli/run.ts')],
   outfile: path.join(outdir, 'cli.cjs'),
-  // a module's own URL is the bundle's: the modules that find files from it (../../schemas/…) are two
-  // levels below the repository in dist/, as dist/cli/cli.cjs is
   define: {
-    'import.meta.url': '__tscImportMetaUrl',
+    ...selfUrlDefine,
     __TSCOMPOSE_YAML_READER__: JSON.stringify(readerFingerprintOf(pathToFileURL(path.join(repo, 'src/model/')))),
     __TSCOMPOSE_VALIDATOR__: JSON.stringify(validatorFingerprintOf(validatorFiles)),
   },
   banner: {
     js: [
       '"use strict";',
-      "const __tscImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+      SELF_URL,
       // every import() of what the bundle leaves outside is rewritten to this (below): vendor bundles and
       // built-ins are required; an ES module (the daemon) is imported through __tscImportEsm, which the
       // launcher gives when it runs the bundle as a vm.Script (src/cli/code-cache.ts), where import() itself
@@ -151,6 +155,8 @@ writeFileSync(path.join(outdir, 'cli-meta.json'), JSON.stringify(core.metafile))
   const specifiers = [...text.matchAll(/\bimport\("([^"]*)"\)/g)].map((m) => m[1]);
   const odd = specifiers.filter((s) => !s.startsWith('./') && !s.startsWith('../') && !s.startsWith('node:'));
   if (odd.length) throw new Error(`cli.cjs imports what it cannot rewrite: ${odd.join(', ')}`);
+  // read as UTF-8 by the launcher, whose fast path wants ASCII (esbuild escapes the rest, by default)
+  if (/[^\x00-\x7f]/.test(text)) throw new Error('dist/cli/cli.cjs is not ASCII');
   writeFileSync(file, text.replace(/\bimport\("([^"]*)"\)/g, '__tscImport("$1")'));
 }
 
@@ -159,8 +165,8 @@ await build({
   ...common,
   entryPoints: [path.join(repo, 'src/cli/launch.ts')],
   outfile: path.join(outdir, 'launch.cjs'),
-  define: { 'import.meta.url': '__tscImportMetaUrl' },
-  banner: { js: ['"use strict";', "const __tscImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"].join('\n') },
+  define: selfUrlDefine,
+  banner: { js: ['"use strict";', SELF_URL].join('\n') },
 });
 
 const vendor = await build({
@@ -187,7 +193,3 @@ const vendor = await build({
   metafile: true, // which packages each vendor bundle holds: checked by test/unit/cli/bundle.test.ts as well
 });
 writeFileSync(path.join(vendorDir, 'meta.json'), JSON.stringify(vendor.metafile));
-
-// read as UTF-8 by the launcher, whose fast path wants ASCII (esbuild escapes the rest, by default)
-const text = readFileSync(path.join(outdir, 'cli.cjs'));
-if (text.some((byte) => byte > 0x7f)) throw new Error('dist/cli/cli.cjs is not ASCII');

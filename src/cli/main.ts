@@ -6,4 +6,4 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 if (existsSync(new URL('./launch.cjs', import.meta.url))) createRequire(import.meta.url)('./launch.cjs');
-else await ((await import('./run.js')) as { run(): Promise<void> }).run();
+else await (await import('./run.js')).run();

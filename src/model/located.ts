@@ -30,15 +30,6 @@ export abstract class PendingInfo {
 
 const infos = new WeakMap<object, NodeInfo | PendingInfo>();
 
-/** The NodeInfo of `obj`, made from pending positions on first use. */
-function stored(obj: object): NodeInfo | undefined {
-  const s = infos.get(obj);
-  if (!(s instanceof PendingInfo)) return s;
-  const info = s.make();
-  infos.set(obj, info);
-  return info;
-}
-
 export type Plain = null | string | number | boolean | Plain[] | { [key: string]: Plain };
 export type PlainMap = { [key: string]: Plain };
 
@@ -46,8 +37,13 @@ export function isMap(v: unknown): v is PlainMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The NodeInfo of `obj`, made from pending positions on first use. */
 export function infoOf(obj: object): NodeInfo | undefined {
-  return stored(obj);
+  const s = infos.get(obj);
+  if (!(s instanceof PendingInfo)) return s;
+  const info = s.make();
+  infos.set(obj, info);
+  return info;
 }
 
 export function setPendingInfo(obj: object, pending: PendingInfo): void {
@@ -64,7 +60,7 @@ export function sharePositions(from: object, to: object): void {
 export function tagOf(obj: object, key: string | number): Tag | undefined {
   const s = infos.get(obj);
   if (s instanceof PendingInfo && !s.tagged) return undefined;
-  return stored(obj)?.entries.get(key)?.tag;
+  return infoOf(obj)?.entries.get(key)?.tag;
 }
 
 export function setInfo(obj: object, info: NodeInfo): void {
@@ -73,7 +69,7 @@ export function setInfo(obj: object, info: NodeInfo): void {
 
 /** The info of `obj`, created (at `self`) when missing. */
 export function ensureInfo(obj: object, self?: SourceLocation): NodeInfo {
-  let info = stored(obj);
+  let info = infoOf(obj);
   if (!info) {
     info = { self: self ?? { file: '', line: 0, column: 0 }, entries: new Map() };
     infos.set(obj, info);
@@ -82,7 +78,7 @@ export function ensureInfo(obj: object, self?: SourceLocation): NodeInfo {
 }
 
 export function entryOf(obj: object, key: string | number): EntryInfo | undefined {
-  return stored(obj)?.entries.get(key);
+  return infoOf(obj)?.entries.get(key);
 }
 
 /** Copy the position of `from[fromKey]` onto `to[toKey]`. */
@@ -96,13 +92,13 @@ export function copyEntry(from: object, fromKey: string | number, to: object, to
 /** Where a value lives: the position of the deepest located node on the path. */
 export function locate(root: unknown, path: (string | number)[], which: 'key' | 'value' = 'value'): SourceLocation | undefined {
   let node: unknown = root;
-  let best: SourceLocation | undefined = typeof root === 'object' && root ? stored(root)?.self : undefined;
+  let best: SourceLocation | undefined = typeof root === 'object' && root ? infoOf(root)?.self : undefined;
   for (const seg of path) {
     if (typeof node !== 'object' || node === null) break;
-    const e = stored(node)?.entries.get(Array.isArray(node) ? Number(seg) : String(seg));
+    const e = infoOf(node)?.entries.get(Array.isArray(node) ? Number(seg) : String(seg));
     if (e) best = which === 'key' ? e.key : e.value;
     node = (node as Record<string, unknown>)[seg as string];
-    if (node && typeof node === 'object' && !e) best = stored(node)?.self ?? best;
+    if (node && typeof node === 'object' && !e) best = infoOf(node)?.self ?? best;
   }
   return best;
 }
