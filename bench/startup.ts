@@ -9,7 +9,7 @@
 // The tools run in rounds (one run of each per round, in turn), so a machine getting busier or quieter
 // weighs on all alike; the rows give medians and the median of the per-round ratios to docker-compose v1.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,11 @@ import { composePeers, markdownTable, ShellTimer, type BenchRow } from './lib.js
 import { upStack } from './up.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(repo, 'dist/cli/main.js');
+// the command users run: the package's bin
+const cli = path.join(
+  repo,
+  (JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { bin: { tscompose: string } }).bin.tscompose,
+);
 const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 15);
 const IMAGE = 'tsc-bench-up-busybox:latest';
 const PEER = 'docker-compose v1';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles the CLI, after tsc has built dist/: src/cli/run.ts and everything it imports of ours into one
-// CommonJS file, dist/cli/cli.cjs, which dist/cli/main.js (tsc's build of src/cli/main.ts) runs through V8's
-// code cache (src/cli/launch.ts, bundled into dist/cli/launch.cjs). One file instead of ~400 small modules
+// CommonJS file, dist/cli/cli.cjs, which the launcher runs through V8's code cache (src/cli/launch.ts, bundled
+// into dist/cli/tscompose.cjs: the package's bin, which dist/cli/main.js, tsc's build of src/cli/main.ts, requires). One file instead of ~400 small modules
 // (ours, commander's, yaml's, dockerode's), CommonJS instead of ES modules (Node's ESM loader costs ~30 ms
 // more on a short command), and bytecode from the code cache instead of a compile: that is most of what makes
 // a command start fast.
@@ -18,7 +18,7 @@
 //   replaced by stubs that load the real module the first time one is called: that spares every engine
 //   command ~60% of dockerode's load time.
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -91,6 +91,37 @@ const vendorOutside = {
   },
 };
 
+/** Two packages the CLI inlines require built-ins at start-up that a short command never uses; each loads
+ *  node:net (~5 ms here) before anything else needs it, and `config` needs nothing of it:
+ *  - commander requires child_process, for executable subcommands, which we do not have: it gets a stand-in
+ *    that requires child_process on first use;
+ *  - chalk's supports-color asks node:tty whether fd 1 and 2 are terminals, which process.stdout and
+ *    process.stderr (made anyway to write the output) know: the stand-in asks them, and node:tty for any
+ *    other fd. */
+const LAZY_BUILTINS = {
+  child_process: {
+    importer: /node_modules\/commander\//,
+    contents: "let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:child_process'))[k] });",
+  },
+  tty: {
+    importer: /node_modules\/chalk\/source\/vendor\/supports-color\//,
+    contents: [
+      'const streams = { 1: () => process.stdout, 2: () => process.stderr };',
+      "module.exports = { isatty: (fd) => (streams[fd] ? Boolean(streams[fd]().isTTY) : require('node:tty').isatty(fd)) };",
+    ].join('\n'),
+  },
+};
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?(child_process|tty)$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      return LAZY_BUILTINS[name].importer.test(args.importer) ? { path: name, namespace: 'lazy-builtin' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ contents: LAZY_BUILTINS[args.path].contents, loader: 'js' }));
+  },
+};
+
 // a module's own URL is its bundle's: the modules that find files from it (../../schemas/…) are two levels
 // below the repository in dist/, as dist/cli/ is
 const SELF_URL = "const __tscImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
@@ -118,7 +149,8 @@ const validatorFiles = ['schemas/compose.schema.json', 'schemas/compose.validate
 
 // files of an earlier build (earlier versions made ES-module chunks named bundle-*)
 for (const f of readdirSync(outdir))
-  if (f.startsWith('bundle-') || f.startsWith('cli.cjs') || f.startsWith('launch.cjs')) rmSync(path.join(outdir, f));
+  if (f.startsWith('bundle-') || f.startsWith('cli.cjs') || f.startsWith('launch.cjs') || f.startsWith('tscompose.cjs'))
+    rmSync(path.join(outdir, f));
 rmSync(vendorDir, { recursive: true, force: true });
 
 const core = await build({
@@ -145,7 +177,7 @@ const core = await build({
       '});',
     ].join('\n'),
   },
-  plugins: [engineOutside, vendorOutside],
+  plugins: [engineOutside, vendorOutside, lazyBuiltins],
   metafile: true, // what the bundle holds and requires: test/unit/cli/bundle.test.ts checks what a command loads
 });
 writeFileSync(path.join(outdir, 'cli-meta.json'), JSON.stringify(core.metafile));
@@ -160,14 +192,16 @@ writeFileSync(path.join(outdir, 'cli-meta.json'), JSON.stringify(core.metafile))
   writeFileSync(file, text.replace(/\bimport\("([^"]*)"\)/g, '__tscImport("$1")'));
 }
 
-// the launcher, which main.js requires: the code cache and what it needs, and nothing of the CLI itself
+// the launcher: the code cache and what it needs, and nothing of the CLI itself. It is the package's bin, and
+// main.js requires it: as a CommonJS entry, Node's ES-module loader is not even loaded (~9 ms here)
 await build({
   ...common,
   entryPoints: [path.join(repo, 'src/cli/launch.ts')],
-  outfile: path.join(outdir, 'launch.cjs'),
+  outfile: path.join(outdir, 'tscompose.cjs'),
   define: selfUrlDefine,
-  banner: { js: ['"use strict";', SELF_URL].join('\n') },
+  banner: { js: ['#!/usr/bin/env node', '"use strict";', SELF_URL].join('\n') },
 });
+chmodSync(path.join(outdir, 'tscompose.cjs'), 0o755);
 
 const vendor = await build({
   ...common,

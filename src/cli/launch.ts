@@ -1,6 +1,6 @@
-// Runs the CLI from its bundle, dist/cli/cli.cjs, through the code cache. main.ts starts this module from its
-// own bundle, dist/cli/launch.cjs (both made by scripts/bundle-cli.mjs): as CommonJS, none of the modules the
-// launch needs goes through Node's ES-module loader, which costs ~10 ms more for these few.
+// The `tscompose` command: runs the CLI from its bundle, dist/cli/cli.cjs, through the code cache. This module is
+// bundled on its own into dist/cli/tscompose.cjs (both made by scripts/bundle-cli.mjs), the package's bin, which
+// main.js requires too. As a CommonJS entry it never loads Node's ES-module loader, ~9 ms of a short command.
 import { fileURLToPath } from 'node:url';
 import { requireWithCodeCache } from './code-cache.js';
 import { invokedCommand } from './invoked-command.js';

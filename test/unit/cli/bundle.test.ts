@@ -4,7 +4,9 @@
 // it). Packages outside the bundle are vendor bundles (dist/cli/vendor/), required when first imported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
@@ -108,4 +110,42 @@ test('the engine command runs the daemon from dist/engine, where its helper scri
     [],
     'no engine internals are bundled',
   );
+});
+
+test('the bin is the CommonJS launcher, and config starts without node:net, child_process or the ES-module loader', { skip }, () => {
+  const pkg = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { bin: { tscompose: string } };
+  const bin = path.join(repo, pkg.bin.tscompose);
+  assert.match(bin, /\.cjs$/);
+  assert.ok(statSync(bin).mode & 0o111, 'the bin is executable');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tsc-bin-'));
+  try {
+    writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  web:\n    image: busybox\n');
+    // lists the built-ins loaded after Node's own start-up
+    const preload = path.join(dir, 'loaded.cjs');
+    const list = path.join(dir, 'loaded.txt');
+    writeFileSync(
+      preload,
+      `const before = new Set(process.moduleLoadList);
+process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.filter((m) => !before.has(m)).join('\\n')));`,
+    );
+    // run as a user runs it: the file itself, through its #! line; output to files, as a pipe is a socket
+    const out = path.join(dir, 'out.yaml');
+    const fd = openSync(out, 'w');
+    const errFd = openSync(path.join(dir, 'err.txt'), 'w');
+    const r = spawnSync(bin, ['-p', 'bin', 'config'], {
+      cwd: dir,
+      stdio: ['ignore', fd, errFd],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, NODE_OPTIONS: `--require ${preload}` },
+    });
+    closeSync(fd);
+    closeSync(errFd);
+    assert.equal(r.status, 0, readFileSync(path.join(dir, 'err.txt'), 'utf8'));
+    assert.match(readFileSync(out, 'utf8'), /^name: bin\nservices:\n {2}web:\n/);
+    const loaded = readFileSync(list, 'utf8').split('\n');
+    assert.ok(loaded.includes('NativeModule vm'), 'the list is read (the launcher uses node:vm)');
+    for (const m of ['net', 'child_process', 'tty', 'internal/modules/esm/module_job'])
+      assert.ok(!loaded.includes(`NativeModule ${m}`), `${m} is not loaded`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
