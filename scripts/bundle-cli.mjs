@@ -127,6 +127,19 @@ const lazyBuiltins = {
 const SELF_URL = "const __tscImportMetaUrl = require('node:url').pathToFileURL(__filename).href;";
 const selfUrlDefine = { 'import.meta.url': '__tscImportMetaUrl' };
 
+// esbuild gives a default import of a built-in (`import path from 'node:path'`) an object of its own, with a
+// getter for each of the module's properties (__toESM): ~100 closures for node:fs, made again in every module
+// that imports it, ~3 ms and a good part of a scavenge per command. The module itself, behind an object whose
+// `default` it is, answers the same named and default imports.
+const BUILTIN_INTEROP = 'const __tscBuiltin = (m) => Object.create(m, { default: { value: m } });';
+/** `text` with each esbuild interop object of a built-in replaced by __tscBuiltin's. */
+function builtinInterop(text, file) {
+  const out = text.replace(/__toESM\(require\("(node:[a-z_/]+)"\),1\)/g, '__tscBuiltin(require("$1"))');
+  const left = out.match(/__toESM\(require\("node:[^)]*\)/);
+  if (left) throw new Error(`${file}: an interop of a built-in that bundle-cli.mjs does not rewrite: ${left[0]}`);
+  return out;
+}
+
 const common = {
   absWorkingDir: repo, // paths in the metafile are relative to the repository
   bundle: true,
@@ -166,6 +179,7 @@ const core = await build({
     js: [
       '"use strict";',
       SELF_URL,
+      BUILTIN_INTEROP,
       // every import() of what the bundle leaves outside is rewritten to this (below): vendor bundles and
       // built-ins are required; an ES module (the daemon) is imported through __tscImportEsm, which the
       // launcher gives when it runs the bundle as a vm.Script (src/cli/code-cache.ts), where import() itself
@@ -189,7 +203,7 @@ writeFileSync(path.join(outdir, 'cli-meta.json'), JSON.stringify(core.metafile))
   if (odd.length) throw new Error(`cli.cjs imports what it cannot rewrite: ${odd.join(', ')}`);
   // read as UTF-8 by the launcher, whose fast path wants ASCII (esbuild escapes the rest, by default)
   if (/[^\x00-\x7f]/.test(text)) throw new Error('dist/cli/cli.cjs is not ASCII');
-  writeFileSync(file, text.replace(/\bimport\("([^"]*)"\)/g, '__tscImport("$1")'));
+  writeFileSync(file, builtinInterop(text, file).replace(/\bimport\("([^"]*)"\)/g, '__tscImport("$1")'));
 }
 
 // the launcher: the code cache and what it needs, and nothing of the CLI itself. It is the package's bin, and
@@ -199,9 +213,13 @@ await build({
   entryPoints: [path.join(repo, 'src/cli/launch.ts')],
   outfile: path.join(outdir, 'tscompose.cjs'),
   define: selfUrlDefine,
-  banner: { js: ['#!/usr/bin/env node', '"use strict";', SELF_URL].join('\n') },
+  banner: { js: ['#!/usr/bin/env node', '"use strict";', SELF_URL, BUILTIN_INTEROP].join('\n') },
 });
-chmodSync(path.join(outdir, 'tscompose.cjs'), 0o755);
+{
+  const file = path.join(outdir, 'tscompose.cjs');
+  writeFileSync(file, builtinInterop(readFileSync(file, 'utf8'), file), { mode: 0o755 });
+  chmodSync(file, 0o755);
+}
 
 const vendor = await build({
   ...common,

@@ -69,6 +69,24 @@ test('up, ps, down and config load neither dockerode nor tar-stream, listr2 or t
   assert.ok(offenders(loadedFor('cp'), /^\.\/vendor\/tar-stream\.cjs$/).length, 'cp, which archives files, loads tar-stream');
 });
 
+test('a command that finds the bundled engine up loads nothing that starts it (child_process, the runtime check)', { skip }, () => {
+  for (const command of ['up', 'ps', 'down'])
+    assert.deepEqual(offenders(loadedFor(command), /^src\/(client\/launch-engine|engine\/runtime\/oci-runtime)\.ts$/), [], command);
+  const { inputs } = meta();
+  assert.ok(
+    inputs['src/client/start-engine.ts']!.imports.some((i) => i.path === 'src/client/launch-engine.ts' && i.kind === 'dynamic-import'),
+    'start-engine.ts imports launch-engine.ts when the engine does not answer',
+  );
+});
+
+test('built-ins are required as they are: no interop object with a getter per property', { skip }, () => {
+  for (const file of ['cli.cjs', 'tscompose.cjs']) {
+    const text = readFileSync(path.join(repo, 'dist/cli', file), 'utf8');
+    assert.match(text, /__tscBuiltin\(require\("node:path"\)\)/, file);
+    assert.doesNotMatch(text, /__toESM\(require\("node:/, file);
+  }
+});
+
 test('every package but commander, chalk and dotenv is a vendor bundle of its own', { skip }, () => {
   const bundled = Object.keys(meta().inputs).filter((f) => f.includes('node_modules/'));
   assert.deepEqual(offenders(bundled, /node_modules\/(?!(commander|chalk|dotenv)\/)/), []);
