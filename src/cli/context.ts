@@ -1,7 +1,7 @@
 // What a command needs: the loaded project, a connection to the engine and a progress renderer.
 import type { Command } from 'commander';
 import type { Project } from '../model/types.js';
-import { loadProject } from '../model/index.js';
+import { loadCommandProject } from './load-project.js';
 import { connectEngine } from '../client/connect.js';
 import { globalOptions } from './program.js';
 import { toLoadOptions, type GlobalOptions } from './global-options.js';
@@ -12,8 +12,6 @@ export interface CommandContext extends ReconcileContext {
   global: GlobalOptions;
   engineKind: string;
 }
-
-export { loadProject };
 
 export function engineKey(kind: string, socketPath?: string): string {
   return `${kind}:${socketPath ?? process.env.DOCKER_HOST ?? '/var/run/docker.sock'}`;
@@ -42,7 +40,7 @@ export async function commandContext(command: Command, opts: { projectOptional?:
   const global = globalOptions(command);
   let project: Project;
   try {
-    project = await loadProject(toLoadOptions(global));
+    project = await loadCommandProject(toLoadOptions(global));
   } catch (err) {
     const name = global.projectName ?? process.env.COMPOSE_PROJECT_NAME;
     if (!opts.projectOptional || !name || global.file?.length) throw err;

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { globalOptions } from '../program.js';
 import { toLoadOptions } from '../global-options.js';
-import { loadProject } from '../../model/index.js';
+import { loadCommandProject } from '../load-project.js';
 import { serializeProject, toJson, toYaml } from '../../model/serialize.js';
 import { allProfiles } from '../../model/profiles.js';
 import { projectVariables } from '../../model/variables.js';
@@ -50,7 +50,7 @@ export function register(program: Command): void {
         writeStdout(variablesTable(await projectVariables(toLoadOptions(globalOptions(command))), opts.format));
         return;
       }
-      const project = await loadProject({ ...toLoadOptions(globalOptions(command)), interpolate: opts.interpolate, services });
+      const project = await loadCommandProject({ ...toLoadOptions(globalOptions(command)), interpolate: opts.interpolate, services });
       for (const w of project.warnings ?? []) process.stderr.write(`WARN: ${w}\n`);
       if ((globalOptions(command).engine ?? process.env.TSCOMPOSE_ENGINE) === 'swarm') {
         const { unsupportedWarnings } = await import('../../swarm/unsupported.js');
