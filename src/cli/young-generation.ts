@@ -12,6 +12,8 @@ import { statSync } from 'node:fs';
 
 /** Stack files at least this big, together, get the fixed-size young generation (100 services is ~37 KB). */
 const LARGE_STACK_BYTES = 32 * 1024;
+/** V8's own value of --semi-space-growth-factor (src/flags/flag-definitions.h) */
+const V8_DEFAULT_GROWTH_FACTOR = 2;
 
 export async function sizeYoungGenerationFor(files: string[]): Promise<void> {
   let bytes = 0;
@@ -24,8 +26,12 @@ export async function sizeYoungGenerationFor(files: string[]): Promise<void> {
   }
   if (bytes < LARGE_STACK_BYTES) return;
   try {
+    const { setFlagsFromString } = await import('node:v8');
     // V8 reads the flag each time it would grow the young generation, so it can be set now
-    (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
+    setFlagsFromString('--semi-space-growth-factor=1');
+    // V8 refuses a code cache made under other flags, and the launcher writes its entry at exit (code-cache.ts):
+    // back to V8's default before that, so the entry matches the flags the next run starts with
+    process.prependOnceListener('exit', () => setFlagsFromString(`--semi-space-growth-factor=${V8_DEFAULT_GROWTH_FACTOR}`));
   } catch {
     /* run with V8's default */
   }

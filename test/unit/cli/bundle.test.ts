@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -165,5 +165,40 @@ process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, pr
       assert.ok(!loaded.includes(`NativeModule ${m}`), `${m} is not loaded`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a big stack runs from the code cache too: its entry is written once, not refused and rewritten every run', { skip }, () => {
+  const pkg = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { bin: { tscompose: string } };
+  const home = mkdtempSync(path.join(os.homedir(), '.tsc-bin-cache-test-')); // under HOME: a cache in /tmp is not trusted
+  try {
+    // over young-generation.ts's 32 KB, so the command changes a V8 flag while it runs
+    const services = Array.from({ length: 700 }, (_, i) => `  svc${i}:\n    image: busybox\n    environment:\n      - INDEX=${i}\n`).join(
+      '',
+    );
+    writeFileSync(path.join(home, 'compose.yaml'), `services:\n${services}`);
+    assert.ok(statSync(path.join(home, 'compose.yaml')).size > 32 * 1024);
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home };
+    const entries = () => {
+      const dir = path.join(home, '.cache/tscompose/code');
+      return existsSync(dir) ? readdirSync(dir).map((f) => `${f} ${statSync(path.join(dir, f)).mtimeMs}`) : [];
+    };
+    let written: string[] = [];
+    for (let run = 0; run < 3; run++) {
+      const r = spawnSync(process.execPath, [path.join(repo, pkg.bin.tscompose), '-p', 'big', 'config', '--services'], {
+        cwd: home,
+        env,
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.split('\n').length, 701);
+      if (run === 0) continue;
+      const now = entries();
+      assert.equal(now.length, 1, `one entry: ${now.join(', ')}`);
+      if (run === 2) assert.deepEqual(now, written, 'the entry of the first run is used as it is');
+      written = now;
+    }
+  } finally {
+    rmSync(home, { recursive: true, force: true });
   }
 });
