@@ -1,7 +1,9 @@
-// Located plain values (located.ts) to JSON text and back, positions included, for the YAML cache
-// (yaml-cache.ts). The values are written as they are; the positions of every mapping and sequence follow
-// in one list, in the order a depth-first walk meets them (Object.keys order, which JSON keeps), without
-// the file name: a file's positions all name that file, and decoding puts it back.
+// Located plain values (located.ts) to text and back, positions included, for the YAML cache (yaml-cache.ts).
+// Two lines of JSON: the values as they are, with the number of mappings and sequences and which of them
+// carry a tag or no positions at all; then the positions of every mapping and sequence, in one list, in the
+// order a depth-first walk meets them (Object.keys order, which JSON keeps), without the file name: a file's
+// positions all name that file, and decoding puts it back. The second line is parsed only when needed; its
+// length is in the first, so an entry cut short is refused at once.
 import type { SourceLocation } from '../errors.js';
 import { infoOf, PendingInfo, setPendingInfo, type EntryInfo, type NodeInfo, type Plain, type Tag } from './located.js';
 
@@ -12,36 +14,89 @@ const TAGS: (Tag | undefined)[] = [undefined, 'reset', 'override'];
 
 export function encodeLocated(value: Plain): string {
   const infos: (EncodedInfo | 0)[] = [];
+  const tagged: number[] = [];
+  const bare: number[] = [];
   const walk = (v: Plain): void => {
     if (typeof v !== 'object' || v === null) return;
     const info = infoOf(v);
-    if (!info) infos.push(0);
-    else {
+    if (!info) {
+      bare.push(infos.length);
+      infos.push(0);
+    } else {
       const out: EncodedInfo = [info.self.line, info.self.column];
       for (const [k, e] of info.entries) out.push(k, e.key.line, e.key.column, e.value.line, e.value.column, TAGS.indexOf(e.tag));
+      if (info.entries.size && [...info.entries.values()].some((e) => e.tag)) tagged.push(infos.length);
       infos.push(out);
     }
     if (Array.isArray(v)) v.forEach(walk);
     else for (const k of Object.keys(v)) walk(v[k]!);
   };
   walk(value);
-  return JSON.stringify({ v: value, i: infos });
+  // JSON.stringify writes no line break of its own: the first line is all a command needs to read the values
+  const positions = JSON.stringify(infos);
+  return `${JSON.stringify({ v: value, n: infos.length, t: tagged, z: bare, p: positions.length })}\n${positions}`;
 }
 
 export class CorruptEncodingError extends Error {}
 
-/** The positions of one container as encoded, made into a NodeInfo when first asked for (located.ts). */
+/**
+ * The positions of a whole file, as encoded: parsed (and checked) when the first of them is asked for, which
+ * most commands never do (only errors and `!reset`/`!override` tags need positions). They are most of an
+ * entry's text: parsing and checking them every time cost `config` of 500 services ~15 ms.
+ */
+class FilePositions {
+  private parsed: (EncodedInfo | 0)[] | null | undefined;
+
+  constructor(
+    readonly file: string,
+    private readonly text: string,
+    private readonly count: number,
+  ) {}
+
+  /** container `index`'s positions, or undefined when the list is not what encodeLocated wrote */
+  of(index: number): EncodedInfo | undefined {
+    if (this.parsed === undefined) this.parsed = parsePositions(this.text, this.count);
+    const enc = this.parsed?.[index];
+    return enc ? enc : undefined;
+  }
+}
+
+function parsePositions(text: string, count: number): (EncodedInfo | 0)[] | null {
+  try {
+    const infos = JSON.parse(text) as unknown;
+    if (!Array.isArray(infos) || infos.length !== count) return null;
+    for (const enc of infos) if (enc !== 0 && !wellFormed(enc)) return null;
+    return infos as (EncodedInfo | 0)[];
+  } catch {
+    return null;
+  }
+}
+
+function wellFormed(enc: unknown): enc is EncodedInfo {
+  if (!Array.isArray(enc) || (enc.length - 2) % 6 !== 0) return false;
+  for (let j = 0; j < enc.length; j++) {
+    const field = j < 2 ? 1 : (j - 2) % 6; // 0: the entry's key; 5: its tag; others: line or column
+    const x: unknown = enc[j];
+    if (field === 0 ? typeof x !== 'string' && typeof x !== 'number' : typeof x !== 'number') return false;
+    if (field === 5 && x !== 0 && !TAGS[x as number]) return false;
+  }
+  return true;
+}
+
+/** One container's positions in a FilePositions, made into a NodeInfo when first asked for (located.ts). */
 class EncodedPositions extends PendingInfo {
   constructor(
-    private readonly file: string,
-    private readonly enc: EncodedInfo,
+    private readonly positions: FilePositions,
+    private readonly index: number,
     readonly tagged: boolean,
   ) {
     super();
   }
 
-  make(): NodeInfo {
-    const { file, enc } = this;
+  make(): NodeInfo | undefined {
+    const enc = this.positions.of(this.index);
+    if (!enc) return undefined; // a list that does not parse: positions unknown, as for a container without any
+    const { file } = this.positions;
     const at = (line: number, column: number): SourceLocation => ({ file, line, column });
     const entries = new Map<string | number, EntryInfo>();
     for (let j = 2; j < enc.length; j += 6) {
@@ -54,36 +109,29 @@ class EncodedPositions extends PendingInfo {
   }
 }
 
-/** The value `encodeLocated` wrote, with its positions in `file`. Throws CorruptEncodingError on a text it did not write. */
+const indexList = (x: unknown): x is number[] => Array.isArray(x) && x.every((i) => Number.isInteger(i));
+
+/** The value `encodeLocated` wrote, with its positions in `file`. Throws CorruptEncodingError on a text it did not write
+ *  (the positions themselves are checked when first asked for). */
 export function decodeLocated(text: string, file: string): Plain {
-  const { v, i: infos } = JSON.parse(text) as { v: Plain; i: (EncodedInfo | 0)[] };
-  if (!Array.isArray(infos)) throw new CorruptEncodingError('no positions');
+  const lineEnd = text.indexOf('\n');
+  if (lineEnd < 0) throw new CorruptEncodingError('no positions');
+  const head = JSON.parse(text.slice(0, lineEnd)) as { v: Plain; n: unknown; t: unknown; z: unknown; p: unknown };
+  const { v, n: count, t, z } = head;
+  if (typeof count !== 'number' || !indexList(t) || !indexList(z)) throw new CorruptEncodingError('no container count or tag list');
+  if (head.p !== text.length - lineEnd - 1) throw new CorruptEncodingError('positions cut short');
+  const positions = new FilePositions(file, text.slice(lineEnd + 1), count);
+  const tagged = new Set(t);
+  const bare = new Set(z);
   let next = 0;
-  // checked here, whole, so that a corrupt entry is refused now rather than when a position is asked for
-  const check = (enc: EncodedInfo): boolean => {
-    if (!Array.isArray(enc) || (enc.length - 2) % 6 !== 0) throw new CorruptEncodingError('a malformed position list');
-    let tagged = false;
-    for (let j = 0; j < enc.length; j++) {
-      const field = j < 2 ? 1 : (j - 2) % 6; // 0: the entry's key; 5: its tag; others: line or column
-      const x = enc[j];
-      if (field === 0 ? typeof x !== 'string' && typeof x !== 'number' : typeof x !== 'number')
-        throw new CorruptEncodingError('a position is not a number');
-      if (field === 5 && x !== 0) {
-        if (!TAGS[x as number]) throw new CorruptEncodingError('an unknown tag');
-        tagged = true;
-      }
-    }
-    return tagged;
-  };
   const walk = (x: Plain): void => {
     if (typeof x !== 'object' || x === null) return;
-    if (next >= infos.length) throw new CorruptEncodingError('fewer positions than containers');
-    const enc = infos[next++]!;
-    if (enc !== 0) setPendingInfo(x, new EncodedPositions(file, enc, check(enc)));
+    const index = next++;
+    if (!bare.has(index)) setPendingInfo(x, new EncodedPositions(positions, index, tagged.has(index)));
     if (Array.isArray(x)) for (const item of x) walk(item);
     else for (const k in x) walk(x[k]!);
   };
   walk(v);
-  if (next !== infos.length) throw new CorruptEncodingError('more positions than containers');
+  if (next !== count) throw new CorruptEncodingError('another number of containers than positions');
   return v;
 }

@@ -24,8 +24,8 @@ export interface NodeInfo {
 export abstract class PendingInfo {
   /** whether an entry carries a !reset or !override tag */
   abstract readonly tagged: boolean;
-  /** a new NodeInfo each call */
-  abstract make(): NodeInfo;
+  /** a new NodeInfo each call (undefined: the positions turned out to be unknown) */
+  abstract make(): NodeInfo | undefined;
 }
 
 const infos = new WeakMap<object, NodeInfo | PendingInfo>();
@@ -42,7 +42,8 @@ export function infoOf(obj: object): NodeInfo | undefined {
   const s = infos.get(obj);
   if (!(s instanceof PendingInfo)) return s;
   const info = s.make();
-  infos.set(obj, info);
+  if (info) infos.set(obj, info);
+  else infos.delete(obj);
   return info;
 }
 

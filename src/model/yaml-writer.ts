@@ -41,9 +41,26 @@ function key(k: string): string {
 
 const isPlainObject = (v: Value): v is Record<string, Value> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Writes YAML text into one string: each line ends with a newline. */
+/**
+ * Writes YAML text, each line ending with a newline. The pieces are joined a few thousand at a time: a string
+ * grown by `+=` is a tree of two-piece strings until something flattens it, ~3 MB of them for the 400 KB of
+ * a 500-service stack, all kept until the output is written; joined pieces are one flat string.
+ */
 class Emitter {
-  text = '';
+  private readonly chunks: string[] = [];
+  private pieces: string[] = [];
+
+  private add(...pieces: string[]): void {
+    for (const p of pieces) this.pieces.push(p);
+    if (this.pieces.length >= 4096) {
+      this.chunks.push(this.pieces.join(''));
+      this.pieces = [];
+    }
+  }
+
+  text(): string {
+    return this.chunks.join('') + this.pieces.join('');
+  }
 
   /** A map's entries, the first line led by `first` (a list item's "- ") and the others by `indent`. */
   map(m: Record<string, Value>, indent: string, first: string): void {
@@ -51,17 +68,17 @@ class Emitter {
     for (const k of Object.keys(m)) {
       const x = m[k];
       if (x === undefined) continue;
-      const head = `${lead}${key(k)}:`;
-      lead = indent;
+      const head = key(k);
       if (isPlainObject(x) && Object.keys(x).length) {
-        this.text += `${head}\n`;
+        this.add(lead, head, ':\n');
         this.map(x, `${indent}  `, `${indent}  `);
       } else if (Array.isArray(x) && x.length) {
-        this.text += `${head}\n`;
+        this.add(lead, head, ':\n');
         this.list(x, `${indent}  `);
       } else {
-        this.text += `${head} ${inline(x)}\n`;
+        this.add(lead, head, ': ', inline(x), '\n');
       }
+      lead = indent;
     }
   }
 
@@ -69,9 +86,9 @@ class Emitter {
     for (const item of items) {
       if (isPlainObject(item) && Object.keys(item).length) this.map(item, `${indent}  `, `${indent}- `);
       else if (Array.isArray(item) && item.length) {
-        this.text += `${indent}-\n`;
+        this.add(indent, '-\n');
         this.list(item, `${indent}  `);
-      } else this.text += `${indent}- ${inline(item)}\n`;
+      } else this.add(indent, '- ', inline(item), '\n');
     }
   }
 }
@@ -85,5 +102,5 @@ function inline(v: Value): string {
 export function writeYaml(doc: Record<string, Value>): string {
   const out = new Emitter();
   out.map(doc, '', '');
-  return out.text || '\n';
+  return out.text() || '\n';
 }

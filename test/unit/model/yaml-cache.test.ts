@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readYaml } from '../../../src/model/yaml-reader.js';
 import { decodeLocated, encodeLocated } from '../../../src/model/located-codec.js';
+import { infoOf, tagOf, type PlainMap } from '../../../src/model/located.js';
 import { locatedTree as located } from '../../helpers/located-tree.js';
 import { openYamlCache } from '../../../src/model/yaml-cache.js';
 import { cacheDirectory, isPrivateDirectory } from '../../../src/cache-directory.js';
@@ -46,6 +47,19 @@ test('decoding what was encoded gives the values and positions that reading gave
   assert.equal((back as { services: { web: { healthcheck: { interval: number } } } }).services.web.healthcheck.interval, 0o400);
 });
 
+test('positions are read only when asked for, and a list of them that does not parse leaves them unknown', () => {
+  const read = readYaml(STACK, '/p/compose.yaml');
+  const [values, positions] = encodeLocated(read).split('\n');
+  assert.ok(values && positions && !values.includes('"i":'), 'the values line holds no positions');
+  const intact = decodeLocated(`${values}\n${positions}`, '/p/compose.yaml') as PlainMap;
+  assert.deepEqual(located(intact), located(read));
+  const broken = decodeLocated(`${values}\n${positions.replaceAll('1', '?')}`, '/p/compose.yaml') as PlainMap;
+  assert.deepEqual(broken, read, 'the values are all there');
+  assert.equal(infoOf(broken.services as object), undefined, 'no positions rather than wrong ones');
+  assert.equal(tagOf((broken.services as PlainMap).db as object, 'environment'), undefined);
+  assert.equal(tagOf((intact.services as PlainMap).db as object, 'environment'), 'override', 'the tag is read from an intact list');
+});
+
 test('an entry is given back for the same text only, with the positions in the file it is read for', () => {
   const dir = tempDir();
   try {
@@ -73,7 +87,9 @@ test('a corrupt entry, or one another user owns, is not used', () => {
     fs.writeFileSync(entry, good.slice(0, good.length / 2));
     assert.equal(cache.get(STACK, 'f'), undefined, 'truncated');
     fs.writeFileSync(entry, JSON.stringify({ v: { services: {} }, i: [] }));
-    assert.equal(cache.get(STACK, 'f'), undefined, 'fewer positions than containers');
+    assert.equal(cache.get(STACK, 'f'), undefined, 'no line of positions');
+    fs.writeFileSync(entry, `${JSON.stringify({ v: { services: {} }, n: 5, t: [], z: [], p: 11 })}\n[0,0,0,0,0]`);
+    assert.equal(cache.get(STACK, 'f'), undefined, 'another number of containers than the values have');
     if (process.getuid?.() === 0) {
       fs.writeFileSync(entry, good);
       fs.chownSync(entry, 65534, 65534);
