@@ -57,83 +57,108 @@ class FieldError extends Error {
   }
 }
 
-function field<T>(at: KeyPath, fn: () => T): T {
+/** `fn(v, ctx, at)`, a NormalizeError it throws reported at `[...at, ...tail]` (the path is made only then). */
+function field<T>(
+  at: KeyPath,
+  tail: (string | number)[],
+  fn: (v: Plain, ctx: CanonicalContext, at: KeyPath) => T,
+  v: Plain,
+  ctx: CanonicalContext,
+): T {
   try {
-    return fn();
+    return fn(v, ctx, at);
   } catch (err) {
-    if (err instanceof NormalizeError) throw new FieldError(at, err.message);
+    if (err instanceof NormalizeError) throw new FieldError([...at, ...tail], err.message);
     throw err;
   }
 }
 
+type ServiceField = (v: Plain, ctx: CanonicalContext, at: KeyPath) => Plain | undefined;
+
+const list = (v: Plain): Plain[] => (Array.isArray(v) ? v : [v]);
+const hooks: ServiceField = (v) => (v as Plain[]).map((h) => canonicalHook(h as PlainMap));
+const volumeEntry = (v: Plain, ctx: CanonicalContext) => parseVolumeEntry(v, ctx.baseDir);
+
+/** How each service key becomes canonical, in the order they are done (an error in the first key found wins).
+ *  One table for every service: a big stack made ~50 closures per service when each was written inline. */
+const SERVICE_FIELDS: [string, ServiceField][] = [
+  ['build', (v, ctx) => canonicalBuild(v, ctx.baseDir)],
+  ['command', (v) => (typeof v === 'string' ? splitShellWords(v) : v)],
+  ['entrypoint', (v) => (typeof v === 'string' ? splitShellWords(v) : v)],
+  ['environment', (v) => listOrMapToMap(v, true)],
+  ['env_file', (v, ctx) => canonicalEnvFiles(v, ctx.baseDir)],
+  ['label_file', (v, ctx) => list(v).map((f) => resolveHostPath(String(f), ctx.baseDir))],
+  ['labels', (v) => listOrMapToMap(v, false)],
+  ['annotations', (v) => listOrMapToMap(v, false)],
+  ['sysctls', (v) => listOrMapToMap(v, false)],
+  ['extra_hosts', (v) => canonicalExtraHosts(v)],
+  ['ports', (v, ctx, at) => (v as Plain[]).flatMap((p, i) => field(at, ['ports', i], parsePortEntry, p, ctx)) as unknown as Plain],
+  ['expose', (v) => (v as Plain[]).map(String)],
+  ['volumes', (v, ctx, at) => (v as Plain[]).map((x, i) => field(at, ['volumes', i], volumeEntry, x, ctx)) as unknown as Plain],
+  ['tmpfs', list],
+  ['dns', list],
+  ['dns_search', list],
+  ['networks', (v) => canonicalServiceNetworks(v)],
+  ['depends_on', (v) => canonicalDependsOn(v)],
+  ['healthcheck', (v) => canonicalHealthcheck(v as PlainMap)],
+  ['stop_grace_period', (v) => normalizeDuration(v as string)],
+  ['shm_size', (v) => parseBytes(v as string)],
+  ['mem_limit', (v) => parseBytes(v as string)],
+  ['mem_reservation', (v) => parseBytes(v as string)],
+  ['memswap_limit', (v) => parseBytes(v as string)],
+  ['cpus', (v) => Number(v)],
+  ['pids_limit', (v) => Number(v)],
+  ['scale', (v) => Number(v)],
+  ['ulimits', (v) => canonicalUlimits(v as PlainMap)],
+  ['secrets', (v) => canonicalFileRefs(v as Plain[])],
+  ['configs', (v) => canonicalFileRefs(v as Plain[])],
+  ['deploy', (v) => canonicalDeploy(v as PlainMap)],
+  [
+    'logging',
+    (v) => {
+      const l = v as PlainMap;
+      return l.options ? { ...l, options: listOrMapToMap(l.options, false) } : l;
+    },
+  ],
+  ['develop', (v, ctx) => canonicalDevelop(v as PlainMap, ctx.baseDir)],
+  ['devices', (v, ctx, at) => (v as Plain[]).map((d, i) => field(at, ['devices', i], canonicalDevice, d, ctx))],
+  ['blkio_config', (v) => canonicalBlkio(v as PlainMap)],
+  ['group_add', (v) => (v as Plain[]).map(String)],
+  ['storage_opt', (v) => listOrMapToMap(v, false)],
+  ['cpu_rt_runtime', (v) => microseconds(v)],
+  ['cpu_rt_period', (v) => microseconds(v)],
+  ['post_start', hooks],
+  ['pre_stop', hooks],
+  ['pre_start', hooks],
+  [
+    'models',
+    (v) => {
+      if (!Array.isArray(v)) return v;
+      const out: PlainMap = {};
+      for (const m of v) out[String(m)] = null;
+      return out;
+    },
+  ],
+  [
+    'extends',
+    (v, ctx) => {
+      const e: PlainMap = typeof v === 'string' ? { service: v } : { ...(v as PlainMap) };
+      if (typeof e.file === 'string') e.file = resolveHostPath(e.file, ctx.baseDir);
+      return e;
+    },
+  ],
+];
+
 export function canonicalizeService(svc: PlainMap, ctx: CanonicalContext, at: KeyPath): void {
-  const set = (key: string, fn: (v: Plain) => Plain | undefined) => {
-    if (!(key in svc) || (svc[key] === null && key !== 'command' && key !== 'entrypoint')) return;
+  for (const [key, canonical] of SERVICE_FIELDS) {
+    if (!(key in svc)) continue;
     const before = svc[key]!;
-    const v = field([...at, key], () => fn(before));
+    if (before === null && key !== 'command' && key !== 'entrypoint') continue;
+    const v = field(at, [key], canonical, before, ctx);
     keepItemPositions(before, v);
     if (v === undefined) delete svc[key];
     else svc[key] = v;
-  };
-  set('build', (v) => canonicalBuild(v, ctx.baseDir));
-  set('command', (v) => (typeof v === 'string' ? splitShellWords(v) : v));
-  set('entrypoint', (v) => (typeof v === 'string' ? splitShellWords(v) : v));
-  set('environment', (v) => listOrMapToMap(v, true));
-  set('env_file', (v) => canonicalEnvFiles(v, ctx.baseDir));
-  set('label_file', (v) => (Array.isArray(v) ? v : [v]).map((f) => resolveHostPath(String(f), ctx.baseDir)));
-  set('labels', (v) => listOrMapToMap(v, false));
-  set('annotations', (v) => listOrMapToMap(v, false));
-  set('sysctls', (v) => listOrMapToMap(v, false));
-  set('extra_hosts', (v) => canonicalExtraHosts(v));
-  set('ports', (v) => (v as Plain[]).flatMap((p, i) => field([...at, 'ports', i], () => parsePortEntry(p))) as unknown as Plain);
-  set('expose', (v) => (v as Plain[]).map(String));
-  set(
-    'volumes',
-    (v) => (v as Plain[]).map((x, i) => field([...at, 'volumes', i], () => parseVolumeEntry(x, ctx.baseDir))) as unknown as Plain,
-  );
-  set('tmpfs', (v) => (Array.isArray(v) ? v : [v]));
-  set('dns', (v) => (Array.isArray(v) ? v : [v]));
-  set('dns_search', (v) => (Array.isArray(v) ? v : [v]));
-  set('networks', (v) => canonicalServiceNetworks(v));
-  set('depends_on', (v) => canonicalDependsOn(v));
-  set('healthcheck', (v) => canonicalHealthcheck(v as PlainMap));
-  set('stop_grace_period', (v) => normalizeDuration(v as string));
-  set('shm_size', (v) => parseBytes(v as string));
-  set('mem_limit', (v) => parseBytes(v as string));
-  set('mem_reservation', (v) => parseBytes(v as string));
-  set('memswap_limit', (v) => parseBytes(v as string));
-  set('cpus', (v) => Number(v));
-  set('pids_limit', (v) => Number(v));
-  set('scale', (v) => Number(v));
-  set('ulimits', (v) => canonicalUlimits(v as PlainMap));
-  set('secrets', (v) => canonicalFileRefs(v as Plain[]));
-  set('configs', (v) => canonicalFileRefs(v as Plain[]));
-  set('deploy', (v) => canonicalDeploy(v as PlainMap));
-  set('logging', (v) => {
-    const l = v as PlainMap;
-    return l.options ? { ...l, options: listOrMapToMap(l.options, false) } : l;
-  });
-  set('develop', (v) => canonicalDevelop(v as PlainMap, ctx.baseDir));
-  set('devices', (v) => (v as Plain[]).map((d, i) => field([...at, 'devices', i], () => canonicalDevice(d))));
-  set('blkio_config', (v) => canonicalBlkio(v as PlainMap));
-  set('group_add', (v) => (v as Plain[]).map(String));
-  set('storage_opt', (v) => listOrMapToMap(v, false));
-  set('cpu_rt_runtime', (v) => microseconds(v));
-  set('cpu_rt_period', (v) => microseconds(v));
-  set('post_start', (v) => (v as Plain[]).map((h) => canonicalHook(h as PlainMap)));
-  set('pre_stop', (v) => (v as Plain[]).map((h) => canonicalHook(h as PlainMap)));
-  set('pre_start', (v) => (v as Plain[]).map((h) => canonicalHook(h as PlainMap)));
-  set('models', (v) => {
-    if (!Array.isArray(v)) return v;
-    const out: PlainMap = {};
-    for (const m of v) out[String(m)] = null;
-    return out;
-  });
-  set('extends', (v) => {
-    const e: PlainMap = typeof v === 'string' ? { service: v } : { ...(v as PlainMap) };
-    if (typeof e.file === 'string') e.file = resolveHostPath(e.file, ctx.baseDir);
-    return e;
-  });
+  }
 }
 
 /** "/dev/x", "/dev/x:/dev/y" or "/dev/x:/dev/y:rwm" (or the long form) as { source, target, permissions }. */
@@ -335,7 +360,7 @@ function canonicalDevelop(d: PlainMap, baseDir: string): PlainMap {
 
 function canonicalizeResource(def: PlainMap, ctx: CanonicalContext, at: KeyPath): void {
   const [kind] = at;
-  if (def.labels !== undefined) def.labels = field([...at, 'labels'], () => listOrMapToMap(def.labels!, false));
+  if (def.labels !== undefined) def.labels = field(at, ['labels'], (v) => listOrMapToMap(v, false), def.labels, ctx);
   if ((kind === 'secrets' || kind === 'configs') && typeof def.file === 'string') def.file = path.resolve(ctx.baseDir, def.file);
   if (isMap(def.external)) {
     // legacy `external: { name: x }`
