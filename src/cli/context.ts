@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { Project } from '../model/types.js';
 import { loadCommandProject } from './load-project.js';
-import { connectEngine } from '../client/connect.js';
+import { connectEngine, pingChosenEngine } from '../client/connect.js';
 import { globalOptions } from './program.js';
 import { toLoadOptions, type GlobalOptions } from './global-options.js';
 import { createProgress } from './output/progress.js';
@@ -38,6 +38,9 @@ export function projectByName(name: string): Project {
  *  `-p name` alone is enough when no stack file is found, as with docker compose. */
 export async function commandContext(command: Command, opts: { projectOptional?: boolean } = {}): Promise<CommandContext> {
   const global = globalOptions(command);
+  // the engine is asked whether it is up while the project loads; it is started (when down) only once the
+  // project has loaded
+  const answered = pingChosenEngine(global.engine);
   let project: Project;
   try {
     project = await loadCommandProject(toLoadOptions(global));
@@ -46,7 +49,7 @@ export async function commandContext(command: Command, opts: { projectOptional?:
     if (!opts.projectOptional || !name || global.file?.length) throw err;
     project = projectByName(name);
   }
-  const conn = await connectEngine({ engine: global.engine });
+  const conn = await connectEngine({ engine: global.engine, bundledAnswered: await answered });
   return {
     global,
     project,

@@ -8,7 +8,7 @@
 import type Docker from 'dockerode';
 import { UserError } from '../errors.js';
 import { DEFAULT_SOCKET, DEFAULT_STATE_ROOT } from '../engine/paths.js';
-import { ensureEngine } from './start-engine.js';
+import { ensureEngine, pingEngine } from './start-engine.js';
 import type { EngineClient } from './engine-client.js';
 import { dockerHostEndpoint, type EngineEndpoint } from './engine-endpoint.js';
 import { HttpEngineClient } from './http-engine-client.js';
@@ -45,7 +45,21 @@ function engineClient(endpoint: EngineEndpoint | undefined, docker: () => Promis
   return endpoint ? new HttpEngineClient(endpoint, streaming) : streaming();
 }
 
-export async function connectEngine(opts: { engine?: string } = {}): Promise<EngineConnection> {
+const bundledSocket = () => process.env.TSCOMPOSE_ENGINE_SOCKET || DEFAULT_SOCKET;
+
+/** Asks the bundled engine, when it is the one chosen, whether it answers (undefined for the other engines), so
+ *  that a command can ask while it does something else and give the answer to connectEngine. Starts nothing. */
+export function pingChosenEngine(engine?: string): Promise<boolean> | undefined {
+  try {
+    if (chooseEngine(engine) !== 'bundled') return undefined;
+  } catch {
+    return undefined; // connectEngine says why
+  }
+  return pingEngine(bundledSocket());
+}
+
+/** `bundledAnswered`: the bundled engine answered a ping just now (pingChosenEngine), so it need not be asked again. */
+export async function connectEngine(opts: { engine?: string; bundledAnswered?: boolean } = {}): Promise<EngineConnection> {
   const kind = chooseEngine(opts.engine);
   if (kind === 'swarm') {
     const docker = lazyDockerode(); // honours DOCKER_HOST
@@ -65,9 +79,9 @@ export async function connectEngine(opts: { engine?: string } = {}): Promise<Eng
     }
     return { engine, docker, kind };
   }
-  const socketPath = process.env.TSCOMPOSE_ENGINE_SOCKET || DEFAULT_SOCKET;
+  const socketPath = bundledSocket();
   const root = process.env.TSCOMPOSE_STATE_ROOT || DEFAULT_STATE_ROOT;
-  await ensureEngine({ root, socket: socketPath });
+  if (!opts.bundledAnswered) await ensureEngine({ root, socket: socketPath });
   const docker = lazyDockerode(socketPath);
   return { engine: await engineClient({ socketPath }, docker), docker, kind, socketPath };
 }

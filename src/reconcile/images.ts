@@ -15,13 +15,20 @@ export interface ImageOptions {
   quiet?: boolean;
 }
 
-async function imageExists(engine: EngineClient, ref: string): Promise<boolean> {
+/** The id of the image `ref` names, or undefined when the engine has none. */
+async function imageId(engine: EngineClient, ref: string): Promise<string | undefined> {
   try {
-    await engine.inspectImage(ref);
-    return true;
+    return (await engine.inspectImage(ref)).Id;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** What ensureImages found: the ids of the images that were there and left as they were, and whether it
+ *  built or pulled any (whose ids are then to be read again). */
+export interface EnsuredImages {
+  present: Record<string, string>;
+  changed: boolean;
 }
 
 export async function buildService(engine: EngineClient, project: Project, service: Service, progress: ProgressReporter): Promise<void> {
@@ -90,7 +97,8 @@ export async function ensureImages(
   services: string[],
   opts: ImageOptions,
   progress: ProgressReporter,
-): Promise<void> {
+): Promise<EnsuredImages> {
+  const seen: EnsuredImages = { present: {}, changed: false };
   const byRef = new Map<string, Service>();
   for (const name of services) {
     const s = project.services[name];
@@ -134,11 +142,15 @@ export async function ensureImages(
       }
     }),
   );
+  return seen;
   async function buildGroup(group: [string, Service][]): Promise<void> {
     for (const [ref, s] of group) {
       const needs = contextServices(s);
       await Promise.all(needs.filter((n) => groupOf.get(n) && !group.some(([, g]) => g.name === n)).map((n) => groupOf.get(n)));
-      const action = imageAction(s, await imageExists(engine, ref), opts);
+      const id = await imageId(engine, ref);
+      const action = imageAction(s, id !== undefined, opts);
+      if (action === 'none') seen.present[ref] = id!;
+      else seen.changed = true;
       if (action === 'build') await buildService(engine, project, s, progress);
       else if (action === 'pull') await pullImage(engine, s.name, ref, progress);
       else if (action === 'missing')

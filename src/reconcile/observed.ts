@@ -76,19 +76,23 @@ export async function observeImages(engine: EngineClient, refs: string[]): Promi
   return images;
 }
 
-export async function observe(engine: EngineClient, project: string, imageRefs: string[] = []): Promise<ObservedState> {
-  const [containers, networks, volumes, images] = await Promise.all([
+/** The project's containers, networks and volumes: everything observe() gives but the images. */
+export async function observeResources(engine: EngineClient, project: string): Promise<Omit<ObservedState, 'images'>> {
+  const [containers, networks, volumes] = await Promise.all([
     observeContainers(engine, project, { oneoff: false }),
     engine.listNetworks(projectFilter(project)),
     engine.listVolumes(projectFilter(project)),
-    observeImages(engine, refs(imageRefs)),
   ]);
   return {
     containers,
     networks: networks.map((n) => ({ id: n.Id, name: n.Name, key: n.Labels?.[LABEL.network] })),
     volumes: volumes.map((v) => ({ name: v.Name, key: (v.Labels ?? {})[LABEL.volume] })),
-    images,
   };
+}
+
+export async function observe(engine: EngineClient, project: string, imageRefs: string[] = []): Promise<ObservedState> {
+  const [resources, images] = await Promise.all([observeResources(engine, project), observeImages(engine, refs(imageRefs))]);
+  return { ...resources, images };
 }
 
 const refs = (list: string[]) => [...new Set(list)];

@@ -4,7 +4,7 @@ import type { NetworkCreateBody } from '../client/engine-client.js';
 import type { ReconcileContext } from './context.js';
 import { ensureImages, type ImageOptions } from './images.js';
 import { COMPOSE_VERSION_LABEL, LABEL } from '../labels.js';
-import { observe, type ObservedContainer } from './observed.js';
+import { observe, observeResources, type ObservedContainer } from './observed.js';
 import { describePlan, planUp, type ContainerAction, type Plan, type PlanOptions } from './plan.js';
 import { createContainer, removeContainer, startContainer, stopContainer, stopTimeout } from './containers.js';
 import { unsupportedAtUp } from './container-spec.js';
@@ -242,8 +242,12 @@ export async function upServices(ctx: ReconcileContext, services: string[] | und
   }
   const lock = await lockProject(ctx.engineKey, project.name);
   try {
-    await ensureImages(engine, project, selected, opts, progress);
-    const observed = await observe(engine, project.name, imageRefs);
+    // the project's containers, networks and volumes are listed while its images are looked at: when every image
+    // is there (a no-op up), that spares a round trip; a build or pull, which takes its time, has them listed again
+    const listing = observeResources(engine, project.name);
+    listing.catch(() => undefined); // awaited below, or superseded when the images fail
+    const images = await ensureImages(engine, project, selected, opts, progress);
+    const observed = images.changed ? await observe(engine, project.name, imageRefs) : { ...(await listing), images: images.present };
     const plan = planUp(project, observed, { ...opts, services });
     await ensureNetworksAndVolumes(ctx, plan);
     if (plan.orphans.length && plan.removeOrphans) await removeOrphans(ctx, plan.orphans, opts.timeout);

@@ -17,8 +17,9 @@ interface VolumeCreateBody {
 export function registerVolumeRoutes(router: Router, volumes: VolumeManagement): void {
   router.add('GET', '/volumes', async ({ res, query }) => {
     const filters = parseFilters(query);
-    const used = await volumes.usage();
-    const list = (await volumes.list()).filter((v) => matches(v, used.has(v.name), filters));
+    // which volumes containers use is read from every container: only a dangling filter needs it
+    const used = filters.dangling?.length ? await volumes.usage() : undefined;
+    const list = (await volumes.list()).filter((v) => matches(v, used?.has(v.name) ?? false, filters));
     sendJson(res, 200, { Volumes: list.map((v) => volumeView(v, volumes.mountpoint(v))), Warnings: [] });
   });
 
