@@ -9,6 +9,6 @@ export async function run(): Promise<void> {
     await program.parseAsync(process.argv);
   } catch (err) {
     if (err instanceof CommanderError) process.exit(err.exitCode);
-    process.exit(reportError(err));
+    process.exit(await reportError(err));
   }
 }

@@ -3,9 +3,7 @@ import type { Command } from 'commander';
 import { collect } from '../global-options.js';
 import { commandContext, type CommandContext } from '../context.js';
 import { upServices, runLifecycle, observeContainers, type UpOptions, type ObservedContainer } from '../../reconcile/index.js';
-import { printLogs, colourEnabled } from '../output/attach.js';
 import type { RunEnd } from '../output/log-stream.js';
-import { displayName } from '../output/log-prefix.js';
 import { createProgress } from '../output/progress.js';
 import { UserError } from '../../errors.js';
 
@@ -150,6 +148,11 @@ async function startWatchHook(ctx: CommandContext, services: string[]): Promise<
 
 /** Attached mode: stream logs until the containers exit or Ctrl-C; returns the process exit code. */
 async function attach(ctx: CommandContext, services: string[], flags: UpFlags, since: number): Promise<number> {
+  // log streaming and its colours (chalk) are loaded by the up that attaches, not by `up -d`
+  const [{ printLogs, colourEnabled }, { displayName }] = await Promise.all([
+    import('../output/attach.js'),
+    import('../output/log-prefix.js'),
+  ]);
   const { engine, project } = ctx;
   const all = await observeContainers(engine, project.name, { oneoff: false });
   const attachTo = flags.attach?.length

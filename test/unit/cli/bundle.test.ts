@@ -66,6 +66,9 @@ test('up, ps, down and config load neither dockerode nor tar-stream, listr2 or t
     assert.deepEqual(offenders(loadedFor(command), /vendor\/(dockerode|tar-stream|listr2|chokidar)\.cjs$/), [], command);
   }
   assert.ok(offenders(loadedFor('ps'), /^src\/client\/http-engine-client\.ts$/).length, 'ps talks to the engine over node:http');
+  for (const command of ['up', 'ps', 'down', 'config'])
+    assert.deepEqual(offenders(loadedFor(command), /node_modules\/chalk\//), [], `${command} sets up no colours before it has any to show`);
+  assert.ok(offenders(loadedFor('logs'), /node_modules\/chalk\//).length, 'logs, which colours its prefixes, loads chalk');
   assert.ok(offenders(loadedFor('cp'), /^\.\/vendor\/tar-stream\.cjs$/).length, 'cp, which archives files, loads tar-stream');
 });
 
