@@ -18,6 +18,7 @@
 //   replaced by stubs that load the real module the first time one is called: that spares every engine
 //   command ~60% of dockerode's load time.
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -166,6 +167,8 @@ for (const f of readdirSync(outdir))
     rmSync(path.join(outdir, f));
 rmSync(vendorDir, { recursive: true, force: true });
 
+/** the hash of cli.cjs as written: the launcher keys its code cache with it (src/cli/code-cache.ts) */
+let bundleHash;
 const core = await build({
   ...common,
   entryPoints: [path.join(repo, 'src/cli/run.ts')],
@@ -203,7 +206,9 @@ writeFileSync(path.join(outdir, 'cli-meta.json'), JSON.stringify(core.metafile))
   if (odd.length) throw new Error(`cli.cjs imports what it cannot rewrite: ${odd.join(', ')}`);
   // read as UTF-8 by the launcher, whose fast path wants ASCII (esbuild escapes the rest, by default)
   if (/[^\x00-\x7f]/.test(text)) throw new Error('dist/cli/cli.cjs is not ASCII');
-  writeFileSync(file, builtinInterop(text, file).replace(/\bimport\("([^"]*)"\)/g, '__tscImport("$1")'));
+  const final = builtinInterop(text, file).replace(/\bimport\("([^"]*)"\)/g, '__tscImport("$1")');
+  writeFileSync(file, final);
+  bundleHash = createHash('sha256').update(final).digest('hex');
 }
 
 // the launcher: the code cache and what it needs, and nothing of the CLI itself. It is the package's bin, and
@@ -212,7 +217,7 @@ await build({
   ...common,
   entryPoints: [path.join(repo, 'src/cli/launch.ts')],
   outfile: path.join(outdir, 'tscompose.cjs'),
-  define: selfUrlDefine,
+  define: { ...selfUrlDefine, __TSCOMPOSE_BUNDLE_HASH__: JSON.stringify(bundleHash) },
   banner: { js: ['#!/usr/bin/env node', '"use strict";', SELF_URL, BUILTIN_INTEROP].join('\n') },
 });
 {

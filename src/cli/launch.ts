@@ -5,6 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { requireWithCodeCache } from './code-cache.js';
 import { invokedCommand } from './invoked-command.js';
 
+// set by scripts/bundle-cli.mjs: the hash of cli.cjs as it built it
+declare const __TSCOMPOSE_BUNDLE_HASH__: string | undefined;
+
 const bundle = fileURLToPath(new URL('./cli.cjs', import.meta.url));
-const cli = requireWithCodeCache(bundle, invokedCommand(process.argv.slice(2)) ?? 'none') as { run(): Promise<void> };
+const builtHash = typeof __TSCOMPOSE_BUNDLE_HASH__ === 'string' ? __TSCOMPOSE_BUNDLE_HASH__ : undefined;
+const cli = requireWithCodeCache(bundle, invokedCommand(process.argv.slice(2)) ?? 'none', undefined, builtHash) as { run(): Promise<void> };
 void cli.run();

@@ -4,7 +4,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,13 +29,14 @@ function setup(t: { after(fn: () => void): void }) {
   writeFileSync(
     driver,
     `import { requireWithCodeCache } from ${JSON.stringify(pathToFileURL(path.join(repo, 'src/cli/code-cache.ts')).href)};\n` +
-      `const m = requireWithCodeCache(process.argv[2], 'probe', process.argv[3]);\n` +
+      `const m = requireWithCodeCache(process.argv[2], 'probe', process.argv[3], process.argv[4]);\n` +
       `process.stdout.write(String(await m.value()));\n`,
   );
   const cache = path.join(dir, 'cache');
   mkdirSync(cache, { mode: 0o700 });
   const bundle = path.join(dir, 'bundle.cjs');
-  const run = () => execFileSync(process.execPath, ['--import', 'tsx', driver, bundle, cache], { encoding: 'utf8' });
+  const run = (builtHash?: string) =>
+    execFileSync(process.execPath, ['--import', 'tsx', driver, bundle, cache, ...(builtHash ? [builtHash] : [])], { encoding: 'utf8' });
   const entries = () => {
     try {
       return readdirSync(path.join(cache, 'code')).filter((n) => n.endsWith('.bin'));
@@ -65,6 +77,25 @@ test('a bundle changed to another text of the same length gets its own entry and
   writeFileSync(s.bundle, bundleText('bbbb')); // V8 alone would take the first entry: it checks only the length
   assert.equal(s.run(), 'bbbb/1');
   assert.equal(s.entries().length, 2);
+});
+
+test('with the hash its build gave, a bundle rewritten to another text of the same length still gets its own entry', (t) => {
+  const s = setup(t);
+  writeFileSync(s.bundle, bundleText('aaaa'));
+  assert.equal(s.run('build-1'), 'aaaa/1');
+  assert.equal(s.run('build-1'), 'aaaa/1');
+  assert.equal(s.entries().length, 1, 'the same file under the same build hash uses its entry');
+  // the text is not hashed on this path: the rewrite is told apart by the file's modification time
+  writeFileSync(s.bundle, bundleText('bbbb'));
+  assert.equal(s.run('build-1'), 'bbbb/1');
+  assert.equal(s.entries().length, 2);
+  // replaced by another file of the same size and modification time, as a package upgrade might: another inode
+  const before = statSync(s.bundle);
+  const copy = `${s.bundle}.new`;
+  writeFileSync(copy, bundleText('cccc'));
+  utimesSync(copy, before.atime, before.mtime);
+  renameSync(copy, s.bundle);
+  assert.equal(s.run('build-1'), 'cccc/1', 'another inode');
 });
 
 test('a corrupt entry is refused and replaced', (t) => {
