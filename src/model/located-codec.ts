@@ -12,11 +12,17 @@ type EncodedInfo = (string | number)[];
 
 const TAGS: (Tag | undefined)[] = [undefined, 'reset', 'override'];
 
+/** A value JSON cannot carry as it is (an infinite number, not a number): such a file is not cached. */
+export class NotEncodableError extends Error {}
+
+/** Throws NotEncodableError for a value that holds an infinite number or not a number. */
 export function encodeLocated(value: Plain): string {
   const infos: (EncodedInfo | 0)[] = [];
   const tagged: number[] = [];
   const bare: number[] = [];
   const walk = (v: Plain): void => {
+    // JSON has no .inf or .nan: it would write null, and the file would read back as another
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new NotEncodableError(`${v} has no JSON form`);
     if (typeof v !== 'object' || v === null) return;
     const info = infoOf(v);
     if (!info) {

@@ -132,6 +132,20 @@ test('the cache directory: TSCOMPOSE_CACHE_DIR, XDG_CACHE_HOME, HOME; TSCOMPOSE_
   assert.equal(cacheDirectory({ TSCOMPOSE_CACHE: '0', HOME: '/h' }), undefined);
 });
 
+test('a file holding .inf or .nan is not cached: JSON would give it back as null', () => {
+  const dir = tempDir();
+  try {
+    const cache = openYamlCache(dir, 'r')!;
+    for (const text of ['services:\n  a:\n    image: x\n    cpus: .inf\n', 'x-n: [1, .nan]\nservices: {}\n']) {
+      cache.put(text, readYaml(text, 'f'));
+      assert.equal(cache.get(text, 'f'), undefined, text);
+    }
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'yaml')), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('__proto__ as a key is never cached: it would not come back as it was read', () => {
   const dir = tempDir();
   try {
