@@ -167,6 +167,22 @@ for (const f of readdirSync(outdir))
     rmSync(path.join(outdir, f));
 rmSync(vendorDir, { recursive: true, force: true });
 
+/** What the canonical forms of stack files depend on in code (src/model/canonical-cache.ts): every module of
+ *  src/model/ and the yaml package's version. */
+function modelFingerprint() {
+  const hash = createHash('sha256');
+  const walk = (dir) => {
+    for (const name of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(dir, name.name);
+      if (name.isDirectory()) walk(p);
+      else hash.update(`${path.relative(repo, p)}\0`).update(readFileSync(p));
+    }
+  };
+  walk(path.join(repo, 'src/model'));
+  hash.update(readFileSync(path.join(repo, 'node_modules/yaml/package.json')));
+  return hash.digest('hex');
+}
+
 /** the hash of cli.cjs as written: the launcher keys its code cache with it (src/cli/code-cache.ts) */
 let bundleHash;
 const core = await build({
@@ -177,6 +193,7 @@ const core = await build({
     ...selfUrlDefine,
     __TSCOMPOSE_YAML_READER__: JSON.stringify(readerFingerprintOf(pathToFileURL(path.join(repo, 'src/model/')))),
     __TSCOMPOSE_VALIDATOR__: JSON.stringify(validatorFingerprintOf(validatorFiles)),
+    __TSCOMPOSE_MODEL__: JSON.stringify(modelFingerprint()),
   },
   banner: {
     js: [

@@ -13,6 +13,8 @@ import { canonicalizeFile } from './canonical.js';
 import { mergeDocuments, mergeServices, stripResets } from './merge.js';
 import { problemAt } from './problems.js';
 import { buildEnvironment, type Environment } from './env.js';
+import { openCanonicalForms, type CanonicalForms, type CanonicalSource, type LookedUp } from './canonical-cache.js';
+import { cacheDirectory } from '../cache-directory.js';
 
 export interface FileContext {
   env: Environment;
@@ -33,34 +35,60 @@ export async function loadFile(src: FileSource, ctx: FileContext, includeStack: 
   const cached = ctx.cache.get(cacheKey);
   if (cached) return cached;
   const text = src.text ?? readText(src.file);
-  const raw = await readYamlCached(text, src.file);
-  if (raw === null) throw new UserError(`${src.file}: the file is empty; a stack file needs at least a services: section`);
-  if (!isMap(raw)) throw new UserError(`${src.file}:1:1: the top level of a stack file must be a mapping (services:, networks:, …)`);
-  const doc = raw;
-  if (ctx.interpolate) {
-    const warned = new Set<string>();
-    interpolateTree(
-      doc,
-      (name) => ctx.env[name],
-      (name) => {
-        if (warned.has(name)) return;
-        warned.add(name);
-        ctx.warn(`The "${name}" variable is not set. Defaulting to a blank string.`);
-      },
-    );
-  }
-  enforceUnicity(doc);
-  validateDocument(doc, src.file);
-  if ('version' in doc) {
-    ctx.warn(`${src.file}: the attribute "version" is obsolete, it will be ignored`);
-    delete doc.version;
-  }
-  canonicalizeFile(doc, src.baseDir);
+  const doc = await canonicalForm({ text, file: src.file, baseDir: src.baseDir, interpolate: ctx.interpolate }, ctx);
   ctx.cache.set(cacheKey, doc);
   const result = await resolveIncludes(doc, src, ctx, includeStack);
   await resolveAllExtends(result, src, ctx);
   ctx.cache.set(cacheKey, result);
   return result;
+}
+
+let forms: CanonicalForms | undefined | null = null;
+
+/** The file's text in canonical form: remembered (canonical-cache.ts), or read and made so, and then remembered. */
+async function canonicalForm(source: CanonicalSource, ctx: FileContext): Promise<PlainMap> {
+  const { file } = source;
+  if (forms === null) forms = openCanonicalForms(cacheDirectory());
+  const kept = forms?.get(source, (name) => ctx.env[name]);
+  if (kept) {
+    for (const w of kept.warnings) ctx.warn(w);
+    return kept.doc;
+  }
+  const raw = await readYamlCached(source.text, file);
+  if (raw === null) throw new UserError(`${file}: the file is empty; a stack file needs at least a services: section`);
+  if (!isMap(raw)) throw new UserError(`${file}:1:1: the top level of a stack file must be a mapping (services:, networks:, …)`);
+  const doc = raw;
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    ctx.warn(message);
+  };
+  const lookedUp: LookedUp = new Map();
+  if (source.interpolate) {
+    const warned = new Set<string>();
+    interpolateTree(
+      doc,
+      (name) => {
+        const value = ctx.env[name];
+        lookedUp.set(name, value);
+        return value;
+      },
+      (name) => {
+        if (warned.has(name)) return;
+        warned.add(name);
+        warn(`The "${name}" variable is not set. Defaulting to a blank string.`);
+      },
+    );
+  }
+  enforceUnicity(doc);
+  validateDocument(doc, file);
+  if ('version' in doc) {
+    warn(`${file}: the attribute "version" is obsolete, it will be ignored`);
+    delete doc.version;
+  }
+  canonicalizeFile(doc, source.baseDir);
+  forms?.put(source, doc, lookedUp, warnings);
+  return doc;
 }
 
 /** A file that cannot be found is reported at the key that names it. */

@@ -40,7 +40,7 @@ export function validatorFingerprintOf(validatorFiles: URL[]): string {
 /** What remembered documents depend on. The bundle has the files' hash built in (reading and hashing their
  *  310 KB would cost every command ~5 ms); their sizes and times are added, so a file changed after the build
  *  is not taken for the one built. Run from sources or tsc's output, the files are hashed. */
-function validatorFingerprint(validatorFiles: URL[]): string {
+export function validatorFingerprint(validatorFiles: URL[]): string {
   if (typeof __TSCOMPOSE_VALIDATOR__ !== 'string') return validatorFingerprintOf(validatorFiles);
   const stats = validatorFiles.map((f) => {
     const st = fs.statSync(f);
