@@ -194,6 +194,7 @@ const core = await build({
     __TSCOMPOSE_YAML_READER__: JSON.stringify(readerFingerprintOf(pathToFileURL(path.join(repo, 'src/model/')))),
     __TSCOMPOSE_VALIDATOR__: JSON.stringify(validatorFingerprintOf(validatorFiles)),
     __TSCOMPOSE_MODEL__: JSON.stringify(modelFingerprint()),
+    __TSCOMPOSE_VERSION__: JSON.stringify(JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).version),
   },
   banner: {
     js: [

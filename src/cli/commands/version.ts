@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 
-/** tscompose's package.json: the first one above this module (src/cli/commands/ when run from source,
- *  dist/cli/ in the bundled CLI), so the version is found at any depth. */
+// set by scripts/bundle-cli.mjs: the version in package.json when it built the bundle
+declare const __TSCOMPOSE_VERSION__: string | undefined;
+
+/** tscompose's version: built into the bundle, else read from the first package.json above this module
+ *  (src/cli/commands/ when run from source), so the version is found at any depth. */
 export function packageVersion(): string {
+  if (typeof __TSCOMPOSE_VERSION__ === 'string') return __TSCOMPOSE_VERSION__;
   for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
     try {
       const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version: string };
