@@ -8,6 +8,11 @@ import { invokedCommand } from './invoked-command.js';
 // set by scripts/bundle-cli.mjs: the hash of cli.cjs as it built it
 declare const __TSCOMPOSE_BUNDLE_HASH__: string | undefined;
 
+// A command that has finished exits once nothing is left to do ('beforeExit' comes only when every write and
+// request is done) without Node's teardown of the heap, page by page: ~3-6 ms of a short command here. 'exit'
+// listeners (the code cache's) still run.
+process.once('beforeExit', (code) => process.exit(code));
+
 const bundle = fileURLToPath(new URL('./cli.cjs', import.meta.url));
 const builtHash = typeof __TSCOMPOSE_BUNDLE_HASH__ === 'string' ? __TSCOMPOSE_BUNDLE_HASH__ : undefined;
 const cli = requireWithCodeCache(bundle, invokedCommand(process.argv.slice(2)) ?? 'none', undefined, builtHash) as { run(): Promise<void> };
