@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Bundles the CLI, after tsc has built dist/: src/cli/run.ts and everything it imports of ours into one
 // CommonJS file, dist/cli/cli.cjs, which the launcher runs through V8's code cache (src/cli/launch.ts, bundled
-// into dist/cli/tscompose.cjs: the package's bin, which dist/cli/main.js, tsc's build of src/cli/main.ts, requires). One file instead of ~400 small modules
-// (ours, commander's, yaml's, dockerode's), CommonJS instead of ES modules (Node's ESM loader costs ~30 ms
-// more on a short command), and bytecode from the code cache instead of a compile: that is most of what makes
-// a command start fast.
+// into dist/cli/tscompose.cjs: the package's bin, which dist/cli/main.js, tsc's build of src/cli/main.ts,
+// requires). One file instead of ~400 small modules (ours, commander's, yaml's, dockerode's), CommonJS instead
+// of ES modules (Node's ESM loader costs ~30 ms more on a short command), and bytecode from the code cache
+// instead of a compile: that is most of what makes a command start fast.
 //
 // Packages are bundled each into a file of its own, dist/cli/vendor/<package>.cjs, required by cli.cjs when
 // a command first uses it, except the few every command needs (INLINE): `config` of a cached file never
@@ -240,8 +240,8 @@ await build({
 });
 {
   const file = path.join(outdir, 'tscompose.cjs');
-  writeFileSync(file, builtinInterop(readFileSync(file, 'utf8'), file), { mode: 0o755 });
-  chmodSync(file, 0o755);
+  writeFileSync(file, builtinInterop(readFileSync(file, 'utf8'), file));
+  chmodSync(file, 0o755); // esbuild wrote it first, so a mode given to writeFileSync would not apply
 }
 
 const vendor = await build({

@@ -30,8 +30,12 @@ export function encodeLocated(value: Plain): string {
       infos.push(0);
     } else {
       const out: EncodedInfo = [info.self.line, info.self.column];
-      for (const [k, e] of info.entries) out.push(k, e.key.line, e.key.column, e.value.line, e.value.column, TAGS.indexOf(e.tag));
-      if (info.entries.size && [...info.entries.values()].some((e) => e.tag)) tagged.push(infos.length);
+      let hasTag = false;
+      for (const [k, e] of info.entries) {
+        out.push(k, e.key.line, e.key.column, e.value.line, e.value.column, TAGS.indexOf(e.tag));
+        if (e.tag) hasTag = true;
+      }
+      if (hasTag) tagged.push(infos.length);
       infos.push(out);
     }
     if (Array.isArray(v)) v.forEach(walk);
